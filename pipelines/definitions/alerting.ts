@@ -1,0 +1,98 @@
+/**
+ * Threshold rules, the breaches the score task finds, and the notifications the alert task sends.
+ * Model scores (ML.ANOMALIES) join the alerts when the ML issue lands.
+ */
+import { col, type StreamDef, type TableDef } from "./types.ts";
+
+export interface AlertRule {
+  readonly rule_id: string;
+  readonly sensor_type: string;
+  readonly metric: string;
+  /** `>` / `<` against `threshold`, or `=` against `match_text` for text metrics. */
+  readonly comparison: ">" | "<" | "=";
+  readonly threshold: number | null;
+  readonly match_text: string | null;
+  readonly severity: "INFO" | "WARNING" | "CRITICAL";
+  readonly description: string;
+}
+
+export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
+  { rule_id: "MACHINE_DOWN", sensor_type: "MACHINE", metric: "state", comparison: "=", threshold: null, match_text: "DOWN", severity: "CRITICAL", description: "machine reports DOWN" },
+  { rule_id: "SPINDLE_OVERLOAD", sensor_type: "MACHINE", metric: "spindle_load_pct", comparison: ">", threshold: 110, match_text: null, severity: "WARNING", description: "spindle load above 110 %" },
+  { rule_id: "MACHINE_OVERTEMP", sensor_type: "MACHINE", metric: "temperature_c", comparison: ">", threshold: 90, match_text: null, severity: "WARNING", description: "machine temperature above 90 °C" },
+  { rule_id: "LOW_POWER_FACTOR", sensor_type: "ENERGY", metric: "power_factor", comparison: "<", threshold: 0.8, match_text: null, severity: "WARNING", description: "power factor below 0.8" },
+  { rule_id: "PM25_UNHEALTHY", sensor_type: "AIR_QUALITY", metric: "pm25_ugm3", comparison: ">", threshold: 55.4, match_text: null, severity: "CRITICAL", description: "PM2.5 in the EPA 'unhealthy' band or worse" },
+  { rule_id: "PM25_SENSITIVE", sensor_type: "AIR_QUALITY", metric: "pm25_ugm3", comparison: ">", threshold: 35.4, match_text: null, severity: "WARNING", description: "PM2.5 unhealthy for sensitive groups" },
+  { rule_id: "CO2_HIGH", sensor_type: "AIR_QUALITY", metric: "co2_ppm", comparison: ">", threshold: 1500, match_text: null, severity: "WARNING", description: "CO2 above 1500 ppm: ventilate" },
+];
+
+export const ALERT_RULES: TableDef = {
+  kind: "table",
+  schema: "OPS",
+  name: "ALERT_RULES",
+  comment: "Threshold rules the score task evaluates on every new metric.",
+  columns: [
+    col("rule_id", "varchar", "rule id", { nullable: false }),
+    col("sensor_type", "varchar", "sensor type it applies to", { nullable: false }),
+    col("metric", "varchar", "metric it watches", { nullable: false }),
+    col("comparison", "varchar", "> | < | =", { nullable: false }),
+    col("threshold", "double", "numeric threshold"),
+    col("match_text", "varchar", "text value that breaches (for =)"),
+    col("severity", "varchar", "INFO | WARNING | CRITICAL", { nullable: false }),
+    col("description", "varchar", "what it means"),
+  ],
+  seed: () => DEFAULT_ALERT_RULES.map((r) => ({ ...r })),
+};
+
+export const RULE_BREACHES: TableDef = {
+  kind: "table",
+  schema: "CORE",
+  name: "RULE_BREACHES",
+  comment: "Every normalised metric that breached a rule, with a score (how far past the threshold).",
+  appendOnly: true,
+  columns: [
+    col("tenant_id", "varchar", "tenant", { nullable: false }),
+    col("site_id", "varchar", "site"),
+    col("device_id", "varchar", "device"),
+    col("sensor_type", "varchar", "sensor type"),
+    col("ts", "timestamp", "reading time", { nullable: false }),
+    col("seq", "bigint", "reading sequence number"),
+    col("metric", "varchar", "metric"),
+    col("value", "double", "numeric value"),
+    col("value_text", "varchar", "text value"),
+    col("rule_id", "varchar", "rule", { nullable: false }),
+    col("severity", "varchar", "severity"),
+    col("threshold", "double", "threshold"),
+    col("score", "double", "value / threshold for >, threshold / value for <, 1 for ="),
+    col("scored_at", "timestamp", "when the score task ran"),
+  ],
+};
+
+export const RULE_BREACHES_STREAM: StreamDef = {
+  kind: "stream",
+  schema: "CORE",
+  name: "RULE_BREACHES_STREAM",
+  comment: "New breaches for the alert task.",
+  on: "CORE.RULE_BREACHES",
+  appendOnly: true,
+};
+
+export const ALERT_NOTIFICATIONS: TableDef = {
+  kind: "table",
+  schema: "OPS",
+  name: "ALERT_NOTIFICATIONS",
+  comment: "Outbox: one notification per (tenant, device, rule, hour) the first time it breaches.",
+  appendOnly: true,
+  columns: [
+    col("tenant_id", "varchar", "tenant", { nullable: false }),
+    col("site_id", "varchar", "site"),
+    col("device_id", "varchar", "device"),
+    col("rule_id", "varchar", "rule", { nullable: false }),
+    col("severity", "varchar", "severity"),
+    col("window_start", "timestamp", "hour of the breach", { nullable: false }),
+    col("first_ts", "timestamp", "first breaching reading in the batch"),
+    col("worst_score", "double", "highest score in the batch"),
+    col("message", "varchar", "human-readable text"),
+    col("raised_at", "timestamp", "when the alert task ran"),
+  ],
+};

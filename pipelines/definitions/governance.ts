@@ -1,0 +1,81 @@
+/**
+ * Tenancy and data governance: the role → tenant map, the row access policy that reads it, the
+ * masking policy on personal data, and the tags used for cost attribution.
+ */
+import { col, type MaskingPolicyDef, type RowAccessPolicyDef, type TableDef, type TagDef } from "./types.ts";
+import type { Dialect } from "../dialect/index.ts";
+
+/** Roles that see every tenant's rows: the operators' admin role and the pipeline's own role. */
+export const ALL_TENANT_ROLES = ["HUB_ADMIN", "HUB_PIPELINE"] as const;
+export const ADMIN_ROLE = "HUB_ADMIN";
+export const PIPELINE_ROLE = "HUB_PIPELINE";
+
+/** Tenant ids: lower-case letters, digits and dashes; they appear in topics, roles and paths. */
+export const TENANT_ID_PATTERN = /^[a-z][a-z0-9-]{1,30}$/;
+
+/** The account role through which a tenant reads its analytics (created per tenant stack). */
+export function tenantRoleName(tenantId: string): string {
+  if (!TENANT_ID_PATTERN.test(tenantId)) {
+    throw new Error(`tenant id ${JSON.stringify(tenantId)} must match ${TENANT_ID_PATTERN} (lower-case letters, digits, dashes)`);
+  }
+  return `TENANT_${tenantId.toUpperCase().replaceAll("-", "_")}_ROLE`;
+}
+
+export const TENANT_MAP: TableDef = {
+  kind: "table",
+  schema: "GOVERNANCE",
+  name: "TENANT_MAP",
+  comment: "Which account role may see which tenant's rows, and whether it may see personal data.",
+  columns: [
+    col("role_name", "varchar", "account role, upper case", { nullable: false }),
+    col("tenant_id", "varchar", "tenant the role may read", { nullable: false }),
+    col("pii_access", "boolean", "role may read unmasked operator ids", { nullable: false }),
+    col("granted_at", "timestamp", "when the row was written"),
+  ],
+};
+
+function roleList(d: Dialect): string {
+  return ALL_TENANT_ROLES.map((r) => d.literal(r)).join(", ");
+}
+
+// https://docs.snowflake.com/en/user-guide/security-row-using#mapping-tables
+export const TENANT_ISOLATION: RowAccessPolicyDef = {
+  kind: "row_access_policy",
+  schema: "GOVERNANCE",
+  name: "TENANT_ISOLATION",
+  comment: "A tenant role sees only rows of the tenants TENANT_MAP gives it.",
+  // Not named tenant_id: inside the EXISTS it would bind to the map's own column.
+  argument: { name: "row_tenant_id", type: "varchar" },
+  column: "tenant_id",
+  body: (d, arg) =>
+    `${d.currentRole()} IN (${roleList(d)}) OR EXISTS (SELECT 1 FROM GOVERNANCE.TENANT_MAP m ` +
+    `WHERE m.role_name = ${d.currentRole()} AND m.tenant_id = ${arg})`,
+};
+
+export const MASKED_VALUE = "***MASKED***";
+
+// https://docs.snowflake.com/en/user-guide/security-column-ddm-use
+export const PII_MASK: MaskingPolicyDef = {
+  kind: "masking_policy",
+  schema: "GOVERNANCE",
+  name: "PII_MASK",
+  comment: "Operator ids are shown only to roles with pii_access in TENANT_MAP.",
+  argument: { name: "val", type: "varchar" },
+  body: (d, arg) =>
+    `CASE WHEN ${d.currentRole()} IN (${roleList(d)}) OR EXISTS (SELECT 1 FROM GOVERNANCE.TENANT_MAP m ` +
+    `WHERE m.role_name = ${d.currentRole()} AND m.pii_access) THEN ${arg} ELSE ${d.literal(MASKED_VALUE)} END`,
+};
+
+export const TENANT_TAG: TagDef = {
+  kind: "tag",
+  schema: "GOVERNANCE",
+  name: "TENANT",
+  comment: "Tenant that owns or is billed for the object.",
+};
+
+export const COST_CENTER_TAG: TagDef = {
+  kind: "tag",
+  schema: "GOVERNANCE",
+  name: "COST_CENTER",
+  comment: "Cost centre the object's credits are charged to.",
+};

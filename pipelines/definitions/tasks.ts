@@ -1,0 +1,104 @@
+/**
+ * The task DAG: validate → normalise/dedupe → score → alerts. The root runs every minute when a
+ * RAW stream has data; each child runs after its parent succeeded. Each task's statements run in
+ * one transaction, so a stream is consumed exactly when the task's work commits.
+ */
+import type { Dialect } from "../dialect/index.ts";
+import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
+import type { TaskDef } from "./types.ts";
+import { TRANSFORM_WH } from "./warehouses.ts";
+
+const STAGED_COLUMNS =
+  "tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, metric, value, value_text, reason, quality_score, raw";
+
+export const VALIDATE_READINGS: TaskDef = {
+  kind: "task",
+  schema: "OPS",
+  name: "VALIDATE_READINGS",
+  comment: "Judge new readings and scans: good metrics to staging, bad ones to quarantine with the reason.",
+  warehouse: TRANSFORM_WH.name,
+  schedule: "1 MINUTE",
+  whenStreamHasData: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM"],
+  consumes: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM"],
+  body: (d: Dialect) => [
+    `INSERT INTO CORE.READINGS_VALIDATED (${STAGED_COLUMNS})\n${readingUnitsSql(d, "RAW.SENSOR_READINGS_STREAM", "CORE.METRIC_RULES")}`,
+    `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
+SELECT tenant_id, 'validate', ${d.now()}, reason, raw, device_id, metric FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL`,
+    `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
+SELECT ${d.now()}, 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL GROUP BY tenant_id`,
+    `DELETE FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL`,
+    `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
+SELECT s.tenant_id, 'validate', ${d.now()}, ${scanReasonSql(d, "s")},
+  ${d.jsonObject([["job_id", "s.job_id"], ["station", "s.station"], ["scan_ts", "CAST(s.scan_ts AS VARCHAR)"], ["site_id", "s.site_id"]])}, s.job_id, NULL
+FROM RAW.JOB_SCANS_STREAM s WHERE (${scanReasonSql(d, "s")}) IS NOT NULL`,
+    `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
+SELECT ${d.now()}, 'validate_scans', s.tenant_id, COUNT(*), COUNT(${scanReasonSql(d, "s")}), COUNT(*) - COUNT(${scanReasonSql(d, "s")}), 0
+FROM RAW.JOB_SCANS_STREAM s GROUP BY s.tenant_id`,
+  ],
+};
+
+/** Staged good metrics, marked new (first of its key in the batch and not yet in silver). */
+const DEDUPED_STAGING = `SELECT v.*, CASE WHEN v.rn = 1 AND n.seq IS NULL THEN 1 ELSE 0 END AS is_new
+FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq, s.metric ORDER BY s.ingested_at, s.ts) AS rn
+      FROM CORE.READINGS_VALIDATED s WHERE s.reason IS NULL) v
+LEFT JOIN CORE.SENSOR_READINGS_NORMALIZED n
+  ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric`;
+
+export const NORMALIZE_READINGS: TaskDef = {
+  kind: "task",
+  schema: "OPS",
+  name: "NORMALIZE_READINGS",
+  comment: "Move staged metrics to silver, dropping duplicates of (tenant, device, seq, metric) and counting them.",
+  warehouse: TRANSFORM_WH.name,
+  after: ["OPS.VALIDATE_READINGS"],
+  consumes: [],
+  body: (d: Dialect) => [
+    `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
+SELECT ${d.now()}, 'normalize', tenant_id, COUNT(*), 0, SUM(is_new), COUNT(*) - SUM(is_new) FROM (${DEDUPED_STAGING}) x GROUP BY tenant_id`,
+    `INSERT INTO CORE.SENSOR_READINGS_NORMALIZED (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source)
+SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source
+FROM (${DEDUPED_STAGING}) x WHERE is_new = 1`,
+    `DELETE FROM CORE.READINGS_VALIDATED`,
+  ],
+};
+
+export const SCORE_READINGS: TaskDef = {
+  kind: "task",
+  schema: "OPS",
+  name: "SCORE_READINGS",
+  comment: "Evaluate the threshold rules on new silver metrics; breaches get a score.",
+  warehouse: TRANSFORM_WH.name,
+  after: ["OPS.NORMALIZE_READINGS"],
+  consumes: ["CORE.SENSOR_READINGS_NORMALIZED_STREAM"],
+  body: (d: Dialect) => [
+    `INSERT INTO CORE.RULE_BREACHES (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, rule_id, severity, threshold, score, scored_at)
+SELECT n.tenant_id, n.site_id, n.device_id, n.sensor_type, n.ts, n.seq, n.metric, n.value, n.value_text, r.rule_id, r.severity, r.threshold,
+  CASE r.comparison WHEN '>' THEN n.value / NULLIF(r.threshold, 0) WHEN '<' THEN r.threshold / NULLIF(n.value, 0) ELSE 1.0 END,
+  ${d.now()}
+FROM CORE.SENSOR_READINGS_NORMALIZED_STREAM n JOIN OPS.ALERT_RULES r ON r.sensor_type = n.sensor_type AND r.metric = n.metric
+WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND n.value < r.threshold)
+   OR (r.comparison = '=' AND n.value_text = r.match_text)`,
+  ],
+};
+
+export const RAISE_ALERTS: TaskDef = {
+  kind: "task",
+  schema: "OPS",
+  name: "RAISE_ALERTS",
+  comment: "Notify once per (tenant, device, rule, hour) when new breaches arrive.",
+  warehouse: TRANSFORM_WH.name,
+  after: ["OPS.SCORE_READINGS"],
+  consumes: ["CORE.RULE_BREACHES_STREAM"],
+  body: (d: Dialect) => [
+    `INSERT INTO OPS.ALERT_NOTIFICATIONS (tenant_id, site_id, device_id, rule_id, severity, window_start, first_ts, worst_score, message, raised_at)
+SELECT b.tenant_id, ANY_VALUE(b.site_id), b.device_id, b.rule_id, ANY_VALUE(b.severity), DATE_TRUNC('hour', b.ts), MIN(b.ts), MAX(b.score),
+  b.rule_id || ' on ' || b.device_id || ' at ' || CAST(MIN(b.ts) AS VARCHAR) || ' (' || CAST(COUNT(*) AS VARCHAR) || ' breaching readings)',
+  ${d.now()}
+FROM CORE.RULE_BREACHES_STREAM b
+WHERE NOT EXISTS (SELECT 1 FROM OPS.ALERT_NOTIFICATIONS a WHERE a.tenant_id = b.tenant_id AND a.device_id = b.device_id
+  AND a.rule_id = b.rule_id AND a.window_start = DATE_TRUNC('hour', b.ts))
+GROUP BY b.tenant_id, b.device_id, b.rule_id, DATE_TRUNC('hour', b.ts)`,
+  ],
+};
+
+export const TASK_DAG: readonly TaskDef[] = [VALIDATE_READINGS, NORMALIZE_READINGS, SCORE_READINGS, RAISE_ALERTS];

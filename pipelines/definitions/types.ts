@@ -1,0 +1,206 @@
+/**
+ * The shapes of warehouse object definitions. Each object is defined once (in this folder); the
+ * Pulumi program turns a definition into Snowflake resources and the embedded engine runs the same
+ * definition on DuckDB. SQL text inside a definition is a function of the dialect, so every
+ * engine difference goes through `pipelines/dialect`.
+ */
+import type { ColumnType, Dialect } from "../dialect/index.ts";
+
+/** Snowflake schemas of the hub's database; DuckDB gets schemas of the same names. */
+export type SchemaName = "RAW" | "CORE" | "ANALYTICS" | "ML" | "OPS" | "GOVERNANCE";
+
+export const SCHEMAS: readonly SchemaName[] = ["GOVERNANCE", "RAW", "CORE", "ANALYTICS", "ML", "OPS"];
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable?: boolean;
+  readonly comment: string;
+  /** Column carries personal data and gets the masking policy. */
+  readonly pii?: boolean;
+}
+
+interface ObjectBase {
+  readonly schema: SchemaName;
+  readonly name: string;
+  readonly comment: string;
+}
+
+export interface TableDef extends ObjectBase {
+  readonly kind: "table";
+  readonly columns: readonly ColumnDef[];
+  /** Snowflake clustering key expressions. */
+  readonly clusterBy?: readonly string[];
+  /** Rows are only ever appended; streams on it are APPEND_ONLY and the engine refuses deletes. */
+  readonly appendOnly?: boolean;
+  /** Scratch tables Snowflake may keep TRANSIENT (no fail-safe). */
+  readonly transient?: boolean;
+  /**
+   * Reference data owned by the definition (rules, catalogues): the table is replaced and
+   * reloaded with these rows on every deploy, on both targets.
+   */
+  readonly seed?: () => ReadonlyArray<Readonly<Record<string, SeedValue>>>;
+}
+
+export type SeedValue = string | number | boolean | null;
+
+export interface StreamDef extends ObjectBase {
+  readonly kind: "stream";
+  /** Qualified name of the table the stream is on (`SCHEMA.TABLE`). */
+  readonly on: string;
+  readonly appendOnly: true;
+}
+
+/** How a dynamic table is refreshed incrementally from one append-only source. */
+export interface IncrementalSpec {
+  /** Qualified name of the append-only source whose new rows drive the refresh. */
+  readonly source: string;
+  /**
+   * The group keys: each output column and the expression over the source row that produces it.
+   * A refresh recomputes only the groups whose keys appear among the new source rows.
+   */
+  readonly keys: ReadonlyArray<{ readonly column: string; readonly sourceExpr: (d: Dialect, alias: string) => string }>;
+  /**
+   * A time column of the source and the unit its groups are bucketed by. Every source row that can
+   * affect a changed group has `timeColumn >= date_trunc(bucket, min(timeColumn of the new rows))`,
+   * which lets the refresh skip old data. Omit when groups are not time-bounded.
+   */
+  readonly timeBound?: { readonly timeColumn: string; readonly bucket: "second" | "minute" | "hour" | "day" };
+}
+
+/** Context passed to a dynamic table's query: which rows of its incremental source to read. */
+export interface QueryScope {
+  /**
+   * A predicate over the incremental source, referenced through the alias the query gives it;
+   * null for a full refresh (and always for Snowflake, which runs its own incremental refresh).
+   */
+  readonly sourcePredicate: ((alias: string) => string) | null;
+}
+
+export const FULL_SCOPE: QueryScope = { sourcePredicate: null };
+
+/** `AND (<scope predicate>)` for a WHERE clause, or nothing on a full refresh. */
+export function andScope(scope: QueryScope, alias: string): string {
+  return scope.sourcePredicate ? ` AND (${scope.sourcePredicate(alias)})` : "";
+}
+
+export interface DynamicTableDef extends ObjectBase {
+  readonly kind: "dynamic_table";
+  readonly columns: readonly ColumnDef[];
+  /** Snowflake TARGET_LAG, e.g. `1 minute`, or `DOWNSTREAM`. */
+  readonly targetLag: string;
+  /** Name of the warehouse (from `warehouses.ts`) that refreshes it. */
+  readonly warehouse: string;
+  /** Qualified names of the objects the query reads; the refresh order follows them. */
+  readonly dependsOn: readonly string[];
+  readonly incremental?: IncrementalSpec;
+  /** The query, with the incremental scope to apply to its incremental source. */
+  readonly query: (d: Dialect, scope: QueryScope) => string;
+}
+
+export interface TaskDef extends ObjectBase {
+  readonly kind: "task";
+  readonly warehouse: string;
+  /** Root tasks have a schedule (`N MINUTE` or `USING CRON ...`); children have `after`. */
+  readonly schedule?: string;
+  readonly after?: readonly string[];
+  /** Qualified stream names: the task runs only when one has data (SYSTEM$STREAM_HAS_DATA). */
+  readonly whenStreamHasData?: readonly string[];
+  /** Streams the body consumes; their offsets advance when the task's transaction commits. */
+  readonly consumes: readonly string[];
+  /** Statements run in one transaction, in order. */
+  readonly body: (d: Dialect) => readonly string[];
+}
+
+export interface RowAccessPolicyDef extends ObjectBase {
+  readonly kind: "row_access_policy";
+  /** The argument column name and type the policy receives (the tenant column). */
+  readonly argument: { readonly name: string; readonly type: ColumnType };
+  /** Boolean expression over the argument (passed as `arg`), current role and the tenant map. */
+  readonly body: (d: Dialect, arg: string) => string;
+  /** Which tables it is attached to, and on which column. */
+  readonly column: string;
+}
+
+export interface MaskingPolicyDef extends ObjectBase {
+  readonly kind: "masking_policy";
+  readonly argument: { readonly name: string; readonly type: ColumnType };
+  /** The value to return, as an expression over the argument (passed as `arg`). */
+  readonly body: (d: Dialect, arg: string) => string;
+}
+
+export interface TagDef extends ObjectBase {
+  readonly kind: "tag";
+  readonly allowedValues?: readonly string[];
+}
+
+export type WarehouseSize =
+  | "XSMALL"
+  | "SMALL"
+  | "MEDIUM"
+  | "LARGE"
+  | "XLARGE"
+  | "XXLARGE"
+  | "XXXLARGE"
+  | "X4LARGE"
+  | "X5LARGE"
+  | "X6LARGE";
+
+export interface WarehouseDef {
+  readonly kind: "warehouse";
+  readonly name: string;
+  readonly comment: string;
+  readonly size: WarehouseSize;
+  /** Seconds idle before the warehouse suspends itself. */
+  readonly autoSuspendSeconds: number;
+  readonly autoResume: boolean;
+  readonly initiallySuspended: boolean;
+  /** Name of the resource monitor that caps it. */
+  readonly resourceMonitor: string;
+}
+
+export type MonitorFrequency = "DAILY" | "WEEKLY" | "MONTHLY" | "YEARLY" | "NEVER";
+
+export interface ResourceMonitorDef {
+  readonly kind: "resource_monitor";
+  readonly name: string;
+  readonly creditQuota: number;
+  readonly frequency: MonitorFrequency;
+  /** Percentages of the quota. */
+  readonly notifyAt: readonly number[];
+  readonly suspendAt: number;
+  readonly suspendImmediateAt: number;
+}
+
+/** Every schema-level object; warehouses and monitors are account-level and listed separately. */
+export type SchemaObjectDef =
+  | TableDef
+  | StreamDef
+  | DynamicTableDef
+  | TaskDef
+  | RowAccessPolicyDef
+  | MaskingPolicyDef
+  | TagDef;
+
+export type ObjectDef = SchemaObjectDef | WarehouseDef | ResourceMonitorDef;
+
+export function qualifiedName(o: { schema: SchemaName; name: string }): string {
+  return `${o.schema}.${o.name}`;
+}
+
+/** Column helper: keeps definitions short and every column documented. */
+export function col(
+  name: string,
+  type: ColumnType,
+  comment: string,
+  opts: { nullable?: boolean; pii?: boolean } = {},
+): ColumnDef {
+  return { name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false };
+}
+
+/** Tables (and dynamic tables) that carry a tenant column get the row access policy. */
+export const TENANT_COLUMN = "tenant_id";
+
+export function hasTenantColumn(o: { columns: readonly ColumnDef[] }): boolean {
+  return o.columns.some((c) => c.name === TENANT_COLUMN);
+}

@@ -1,0 +1,85 @@
+/**
+ * The SQL dialect interface. Every place where Snowflake and DuckDB disagree is one small, named
+ * function here; the object definitions in `pipelines/definitions` call these and never spell an
+ * engine-specific construct themselves. `index.ts` lists them all, so it doubles as the list of
+ * what the embedded engine supports.
+ */
+
+export type DialectName = "snowflake" | "duckdb";
+
+/** Logical column types used by the definitions; each dialect maps them to its own type names. */
+export type ColumnType =
+  | "varchar"
+  | "bigint"
+  | "double"
+  | "boolean"
+  | "timestamp"
+  | "date"
+  | "json";
+
+export type TimeUnit = "second" | "minute" | "hour" | "day";
+
+export interface Dialect {
+  readonly name: DialectName;
+
+  /** The engine's type name for a logical column type. */
+  type(t: ColumnType): string;
+
+  /** Read a JSON path (dot-separated keys) from a JSON/VARIANT value; the result is JSON/VARIANT. */
+  jsonGet(expr: string, path: string): string;
+  /** Read a JSON path as text (strings unquoted). */
+  jsonGetText(expr: string, path: string): string;
+  /** Read a JSON path as a number, NULL when it is not a number. */
+  jsonGetNumber(expr: string, path: string): string;
+  /** A JSON/VARIANT value rendered as text (strings unquoted). */
+  jsonToText(expr: string): string;
+  /** TRUE when a JSON/VARIANT value is a JSON number. */
+  jsonIsNumber(expr: string): string;
+  /** TRUE when a JSON/VARIANT value is a JSON string. */
+  jsonIsString(expr: string): string;
+  /** TRUE when a JSON/VARIANT value is an object. */
+  jsonIsObject(expr: string): string;
+  /** Text parsed to JSON/VARIANT. */
+  parseJson(expr: string): string;
+  /** A JSON object built from alternating key/value expressions. */
+  jsonObject(pairs: ReadonlyArray<readonly [string, string]>): string;
+  /** An aggregate that builds a JSON object from key and value columns. */
+  jsonObjectAgg(key: string, value: string): string;
+
+  /**
+   * A FROM-clause item that expands the keys of a JSON object into rows with columns `key` and
+   * `value` (Snowflake: LATERAL FLATTEN, DuckDB: json_each).
+   */
+  flattenObject(expr: string, alias: string): string;
+  /** The key column of a flattened row. */
+  flattenKey(alias: string): string;
+  /** The value column of a flattened row (JSON/VARIANT). */
+  flattenValue(alias: string): string;
+
+  /** Ordered string aggregation. */
+  listAgg(expr: string, separator: string, orderBy: string): string;
+
+  /** Seconds (fractional) from `a` to `b`. */
+  secondsBetween(a: string, b: string): string;
+  /** Timestamp plus a number of units (may be negative). */
+  addTime(unit: TimeUnit, amount: string, ts: string): string;
+  /** Current time as a UTC timestamp without zone. Locally, the engine's simulated clock. */
+  now(): string;
+  /** The role of the current session, as the row access and masking policies see it. */
+  currentRole(): string;
+  /** TRUE when a double is neither NaN nor infinite. */
+  isFinite(expr: string): string;
+  /** Cast text to a double, NULL when it does not parse. */
+  tryToDouble(expr: string): string;
+  /** A string literal. */
+  literal(value: string): string;
+  /** A timestamp literal from an ISO string. */
+  timestampLiteral(iso: string): string;
+  /** Boolean OR that the engine may short-circuit; the same in both, kept for clarity. */
+  iff(cond: string, a: string, b: string): string;
+}
+
+/** Escape a string for use inside single quotes (both engines use SQL-standard doubling). */
+export function quoteString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,56 @@
+import { quoteString, type ColumnType, type Dialect, type TimeUnit } from "./dialect.ts";
+
+const TYPES: Record<ColumnType, string> = {
+  varchar: "VARCHAR",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  boolean: "BOOLEAN",
+  timestamp: "TIMESTAMP",
+  date: "DATE",
+  json: "JSON",
+};
+
+/** `$.metrics."load"`: DuckDB's JSONPath; keys quoted so odd names survive. */
+function jsonPath(path: string): string {
+  return quoteString(`$.${path.split(".").map((k) => `"${k.replaceAll('"', '\\"')}"`).join(".")}`);
+}
+
+/**
+ * Engine variables the embedded engine sets on every connection it runs pipeline SQL on:
+ * `hub_now` is the simulated clock, `hub_role` the session's role. A connection where they are
+ * unset sees NULL, which the policies treat as "no access".
+ */
+export const DUCKDB_VARIABLES = { now: "hub_now", role: "hub_role" } as const;
+
+const NUMERIC_JSON_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')";
+
+/** DuckDB SQL (https://duckdb.org/docs/sql/introduction). */
+export const duckdbDialect: Dialect = {
+  name: "duckdb",
+  type: (t) => TYPES[t],
+  jsonGet: (expr, path) => `(${expr} -> ${jsonPath(path)})`,
+  jsonGetText: (expr, path) => `(${expr} ->> ${jsonPath(path)})`,
+  jsonGetNumber: (expr, path) =>
+    `(CASE WHEN json_type(${expr} -> ${jsonPath(path)}) IN ${NUMERIC_JSON_TYPES} THEN TRY_CAST(${expr} ->> ${jsonPath(path)} AS DOUBLE) END)`,
+  jsonToText: (expr) => `(${expr} ->> '$')`,
+  jsonIsNumber: (expr) => `(json_type(${expr}) IN ${NUMERIC_JSON_TYPES})`,
+  jsonIsString: (expr) => `(json_type(${expr}) = 'VARCHAR')`,
+  jsonIsObject: (expr) => `(json_type(${expr}) = 'OBJECT')`,
+  parseJson: (expr) => `json(${expr})`,
+  jsonObject: (pairs) => `json_object(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
+  jsonObjectAgg: (key, value) => `json_group_object(${key}, ${value})`,
+  // https://duckdb.org/docs/data/json/json_functions#json-table-functions
+  flattenObject: (expr, alias) => `json_each(${expr}) AS ${alias}`,
+  flattenKey: (alias) => `${alias}.key`,
+  flattenValue: (alias) => `${alias}.value`,
+  listAgg: (expr, separator, orderBy) => `string_agg(${expr}, ${separator} ORDER BY ${orderBy})`,
+  secondsBetween: (a, b) => `((epoch_ms(${b}) - epoch_ms(${a})) / 1000.0)`,
+  addTime: (unit: TimeUnit, amount, ts) => `(${ts} + to_${unit}s(CAST(${amount} AS BIGINT)))`,
+  now: () => `CAST(getvariable('${DUCKDB_VARIABLES.now}') AS TIMESTAMP)`,
+  currentRole: () => `CAST(getvariable('${DUCKDB_VARIABLES.role}') AS VARCHAR)`,
+  isFinite: (expr) => `isfinite(${expr})`,
+  tryToDouble: (expr) => `TRY_CAST(${expr} AS DOUBLE)`,
+  literal: quoteString,
+  timestampLiteral: (iso) => `TIMESTAMP ${quoteString(iso.replace("T", " ").replace("Z", ""))}`,
+  iff: (cond, a, b) => `(CASE WHEN ${cond} THEN ${a} ELSE ${b} END)`,
+};

@@ -1,0 +1,54 @@
+import { quoteString, type ColumnType, type Dialect, type TimeUnit } from "./dialect.ts";
+
+const TYPES: Record<ColumnType, string> = {
+  varchar: "VARCHAR",
+  bigint: "NUMBER(38,0)",
+  double: "FLOAT",
+  boolean: "BOOLEAN",
+  // Snowflake's TIMESTAMP_NTZ: we store UTC wall time, as the seed's tables do.
+  timestamp: "TIMESTAMP_NTZ",
+  date: "DATE",
+  json: "VARIANT",
+};
+
+/** `payload:metrics.load` path syntax; keys are double-quoted so case and odd names survive. */
+function variantPath(expr: string, path: string): string {
+  const keys = path.split(".").map((k) => `"${k.replaceAll('"', '""')}"`);
+  return `${expr}:${keys.join(".")}`;
+}
+
+/** Snowflake SQL, as documented at https://docs.snowflake.com/en/sql-reference. */
+export const snowflakeDialect: Dialect = {
+  name: "snowflake",
+  type: (t) => TYPES[t],
+  // https://docs.snowflake.com/en/user-guide/querying-semistructured#traversing-semi-structured-data
+  jsonGet: (expr, path) => variantPath(expr, path),
+  jsonGetText: (expr, path) => `${variantPath(expr, path)}::VARCHAR`,
+  // TRY_TO_DOUBLE takes text; a JSON string "12" is refused by the IS_* check first.
+  jsonGetNumber: (expr, path) =>
+    `IFF(IS_INTEGER(${variantPath(expr, path)}) OR IS_DECIMAL(${variantPath(expr, path)}) OR IS_DOUBLE(${variantPath(expr, path)}), ${variantPath(expr, path)}::FLOAT, NULL)`,
+  jsonToText: (expr) => `${expr}::VARCHAR`,
+  // https://docs.snowflake.com/en/sql-reference/functions/is_decimal
+  jsonIsNumber: (expr) => `(IS_INTEGER(${expr}) OR IS_DECIMAL(${expr}) OR IS_DOUBLE(${expr}))`,
+  jsonIsString: (expr) => `IS_VARCHAR(${expr})`,
+  jsonIsObject: (expr) => `IS_OBJECT(${expr})`,
+  parseJson: (expr) => `PARSE_JSON(${expr})`,
+  jsonObject: (pairs) => `OBJECT_CONSTRUCT(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
+  jsonObjectAgg: (key, value) => `OBJECT_AGG(${key}, ${value}::VARIANT)`,
+  // https://docs.snowflake.com/en/sql-reference/functions/flatten
+  flattenObject: (expr, alias) => `LATERAL FLATTEN(input => ${expr}) ${alias}`,
+  flattenKey: (alias) => `${alias}.KEY`,
+  flattenValue: (alias) => `${alias}.VALUE`,
+  // https://docs.snowflake.com/en/sql-reference/functions/listagg
+  listAgg: (expr, separator, orderBy) => `LISTAGG(${expr}, ${separator}) WITHIN GROUP (ORDER BY ${orderBy})`,
+  secondsBetween: (a, b) => `(TIMESTAMPDIFF('millisecond', ${a}, ${b}) / 1000.0)`,
+  addTime: (unit: TimeUnit, amount, ts) => `DATEADD('${unit}', ${amount}, ${ts})`,
+  // SYSDATE() is the current UTC time as TIMESTAMP_NTZ, matching how timestamps are stored.
+  now: () => "SYSDATE()",
+  currentRole: () => "CURRENT_ROLE()",
+  isFinite: (expr) => `(${expr} NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT))`,
+  tryToDouble: (expr) => `TRY_TO_DOUBLE(${expr})`,
+  literal: quoteString,
+  timestampLiteral: (iso) => `${quoteString(iso.replace("T", " ").replace("Z", ""))}::TIMESTAMP_NTZ`,
+  iff: (cond, a, b) => `IFF(${cond}, ${a}, ${b})`,
+};

@@ -1,0 +1,300 @@
+/**
+ * The embedded Snowflake twin: a DuckDB file (or memory) holding every object from the
+ * definitions, plus a control plane on a simulated clock that runs the task DAG, refreshes the
+ * dynamic tables when their target lag is due, moves warehouses between suspended and started,
+ * and hands out sessions that enforce the row access and masking policies for their role.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { ALL_OBJECTS, DYNAMIC_TABLES, TABLES, TASKS, objectName } from "../definitions/catalog.ts";
+import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
+import { SCHEMAS, qualifiedName, type DynamicTableDef, type TaskDef } from "../definitions/types.ts";
+import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
+import { CONTROL_SCHEMA, CONTROL_TABLES_DDL } from "./controlTables.ts";
+import { SimulatedClock, sqlTimestamp, type Clock } from "./clock.ts";
+import { HistoryBuffer } from "./history.ts";
+import { WarehouseControl } from "./warehouseControl.ts";
+import { refreshDynamicTable, type RefreshResult } from "./dynamicTableRefresh.ts";
+import { dueSlot, runTaskGraph, scheduleIntervalMs, type TaskRunResult } from "./taskRunner.ts";
+import type { PipelineContext } from "./pipelineContext.ts";
+import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
+import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
+import { formatQueryTag, type QueryTag, type Warehouse } from "../warehouse/warehouse.ts";
+import { randomUUID } from "node:crypto";
+
+export const SECURE_CATALOG = "hub_secure";
+
+export interface EngineOptions {
+  /** DuckDB file, or `:memory:` (the default) for tests. */
+  readonly path?: string;
+  readonly clock?: Clock;
+}
+
+export interface SessionOptions {
+  readonly role: string;
+  /** Warehouse the session's queries run on; resumed on use and billed. */
+  readonly warehouse?: string;
+  readonly tag?: QueryTag;
+}
+
+export interface TickReport {
+  readonly at: Date;
+  readonly tasks: TaskRunResult[];
+  readonly refreshes: RefreshResult[];
+}
+
+export class EmbeddedEngine {
+  readonly clock: Clock;
+  readonly dataCatalog: string;
+  private readonly instance: DuckDBInstance;
+  private readonly conn: DuckDBConnection;
+  private readonly history = new HistoryBuffer();
+  readonly warehouses: WarehouseControl;
+  private readonly ctx: PipelineContext;
+  private queue: Promise<unknown> = Promise.resolve();
+  private runSeq = 0;
+  private readonly sessions = new Set<DuckDbWarehouse>();
+  private closed = false;
+
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock) {
+    this.instance = instance;
+    this.conn = conn;
+    this.dataCatalog = dataCatalog;
+    this.clock = clock;
+    this.warehouses = new WarehouseControl(clock, this.history);
+    this.ctx = { conn, clock, warehouses: this.warehouses, history: this.history };
+  }
+
+  /** Open (creating if needed) and deploy every definition; safe to call on an existing file. */
+  static async open(opts: EngineOptions = {}): Promise<EmbeddedEngine> {
+    const path = opts.path ?? ":memory:";
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (e) {
+      throw new Error(`cannot open the hub database ${path}: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+    }
+    const conn = await instance.connect();
+    const catalog = String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]);
+    const engine = new EmbeddedEngine(instance, conn, catalog, opts.clock ?? new SimulatedClock());
+    await engine.deploy();
+    return engine;
+  }
+
+  private async deploy(): Promise<void> {
+    const c = this.conn;
+    try {
+      for (const sql of CONTROL_TABLES_DDL) await c.run(sql);
+      for (const s of SCHEMAS) await c.run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await c.run("BEGIN TRANSACTION");
+      for (const o of ALL_OBJECTS) {
+        for (const st of duckdbStatements(o)) if (st.kind !== "preview") await c.run(st.sql);
+      }
+      await c.run("COMMIT");
+      await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${SECURE_CATALOG}`);
+      for (const st of secureCatalogStatements(SECURE_CATALOG, this.dataCatalog, [...TABLES, ...DYNAMIC_TABLES])) await c.run(st.sql);
+      await c.run(`SET VARIABLE hub_role = '${PIPELINE_ROLE}'`);
+    } catch (e) {
+      await c.run("ROLLBACK").catch(() => undefined);
+      throw fromDuckDbError(e);
+    }
+    await this.warehouses.load(c);
+  }
+
+  /** Serialise pipeline work on the engine's connection. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A session for a role. Tenant roles see only their tenants' rows, with personal data masked. */
+  async session(opts: SessionOptions): Promise<Warehouse> {
+    if (this.closed) throw new Error("the engine is closed");
+    const role = opts.role.toUpperCase();
+    const connection = await this.instance.connect();
+    const warehouse = opts.warehouse?.toUpperCase() ?? null;
+    if (warehouse) this.warehouses.get(warehouse);
+    const session = new DuckDbWarehouse({
+      connection,
+      role,
+      seesAllTenants: (ALL_TENANT_ROLES as readonly string[]).includes(role),
+      guard: { secureCatalog: SECURE_CATALOG, allowedSchemas: new Set(SCHEMAS) },
+      warehouse,
+      defaultTag: opts.tag,
+      hooks: warehouse
+        ? {
+            before: ({ sql }) => this.warehouses.ensureRunning(warehouse, sql),
+            after: (i) => {
+              const end = new Date(this.clock.now().getTime() + i.elapsedMs);
+              this.warehouses.markActive(warehouse, end);
+              this.history.add("QUERY_HISTORY", [
+                randomUUID(), i.sql.slice(0, 2000), warehouse, role, i.tag ? formatQueryTag(i.tag) : null, this.clock.now(), end,
+                Math.round(i.elapsedMs), i.error ? "FAIL" : "SUCCESS", (i.error as { code?: string } | undefined)?.code ?? null,
+                i.error?.message ?? null, i.rows,
+              ]);
+            },
+          }
+        : undefined,
+    });
+    this.sessions.add(session);
+    const close = session.close.bind(session);
+    session.close = async () => {
+      this.sessions.delete(session);
+      await close();
+    };
+    return session;
+  }
+
+  /** An admin session (all tenants, unmasked). */
+  admin(warehouse?: string): Promise<Warehouse> {
+    return this.session({ role: ADMIN_ROLE, warehouse });
+  }
+
+  /** Give a tenant's role read access to its rows (a TENANT_MAP row); returns the role name. */
+  async grantTenantRole(tenantId: string, opts: { role?: string; piiAccess?: boolean } = {}): Promise<string> {
+    const role = (opts.role ?? tenantRoleName(tenantId)).toUpperCase();
+    await this.exclusive(async () => {
+      await this.conn.run(
+        `DELETE FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = ? AND tenant_id = ?`,
+        [role, tenantId],
+      );
+      await this.conn.run(`INSERT INTO ${qualifiedName(TENANT_MAP)} VALUES (?, ?, ?, TIMESTAMP '${sqlTimestamp(this.clock.now())}')`, [
+        role,
+        tenantId,
+        opts.piiAccess ?? false,
+      ]);
+    });
+    return role;
+  }
+
+  /**
+   * Do what is due at the clock's current time: run each task graph whose schedule slot has come,
+   * refresh each dynamic table whose target lag has passed, suspend idle warehouses, and write
+   * the history. Returns what ran.
+   */
+  tick(): Promise<TickReport> {
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const tasks: TaskRunResult[] = [];
+      for (const root of TASKS.filter((t) => t.schedule)) {
+        const state = await this.taskState(root);
+        if (state.state !== "started") continue;
+        const slot = dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now);
+        if (!slot) continue;
+        tasks.push(...(await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot)));
+        await this.conn.run(
+          `UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${qualifiedName(root)}'`,
+        );
+      }
+      const refreshes: RefreshResult[] = [];
+      for (const t of DYNAMIC_TABLES) {
+        if (await this.refreshDue(t, now)) refreshes.push(await refreshDynamicTable(this.ctx, t));
+      }
+      await this.settle();
+      return { at: now, tasks, refreshes };
+    });
+  }
+
+  /** Advance the clock in steps until `until`, ticking at each step. */
+  async runUntil(until: Date, stepMs = 60_000, onTick?: (r: TickReport) => void): Promise<TickReport[]> {
+    const clock = this.simulatedClock();
+    const reports: TickReport[] = [];
+    while (clock.now() < until) {
+      clock.set(new Date(Math.min(until.getTime(), clock.now().getTime() + stepMs)));
+      const r = await this.tick();
+      reports.push(r);
+      onTick?.(r);
+    }
+    return reports;
+  }
+
+  /** ALTER DYNAMIC TABLE ... REFRESH: now, whatever the lag. */
+  refresh(name: string, opts: { full?: boolean } = {}): Promise<RefreshResult> {
+    const t = this.dynamicTable(name);
+    return this.exclusive(async () => {
+      const r = await refreshDynamicTable(this.ctx, t, { force: opts.full ? "FULL" : undefined, trigger: "MANUAL" });
+      await this.settle();
+      return r;
+    });
+  }
+
+  /** EXECUTE TASK: run a root's graph now (its WHEN condition still applies). */
+  executeTask(name: string): Promise<TaskRunResult[]> {
+    const root = TASKS.find((t) => qualifiedName(t) === name.toUpperCase() || t.name === name.toUpperCase());
+    if (!root) throw new Error(`unknown task ${name}; tasks: ${TASKS.map(qualifiedName).join(", ")}`);
+    return this.exclusive(async () => {
+      const r = await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, this.clock.now());
+      await this.settle();
+      return r;
+    });
+  }
+
+  /** ALTER TASK ... SUSPEND / RESUME. */
+  async setTaskState(name: string, state: "started" | "suspended"): Promise<void> {
+    const t = TASKS.find((x) => qualifiedName(x) === name.toUpperCase());
+    if (!t) throw new Error(`unknown task ${name}`);
+    await this.exclusive(() => this.conn.run(`UPDATE ${CONTROL_SCHEMA}.TASKS SET state = '${state}' WHERE name = '${qualifiedName(t)}'`));
+  }
+
+  private async settle(): Promise<void> {
+    this.warehouses.suspendIdle();
+    await this.warehouses.persist(this.conn);
+    await this.history.flush(this.conn);
+  }
+
+  private dynamicTable(name: string): DynamicTableDef {
+    const t = DYNAMIC_TABLES.find((x) => qualifiedName(x) === name.toUpperCase() || x.name === name.toUpperCase());
+    if (!t) throw new Error(`unknown dynamic table ${name}; dynamic tables: ${DYNAMIC_TABLES.map(qualifiedName).join(", ")}`);
+    return t;
+  }
+
+  private async taskState(t: TaskDef): Promise<{ state: string; lastScheduled: Date | null }> {
+    const r = await this.conn.runAndReadAll(`SELECT state, last_scheduled_at FROM ${CONTROL_SCHEMA}.TASKS WHERE name = '${qualifiedName(t)}'`);
+    const row = r.getRowsJS()[0];
+    return { state: String(row?.[0] ?? "suspended"), lastScheduled: (row?.[1] as Date | null) ?? null };
+  }
+
+  private async refreshDue(t: DynamicTableDef, now: Date): Promise<boolean> {
+    const lag = targetLagSeconds(t.targetLag);
+    if (lag === null) return false;
+    const r = await this.conn.runAndReadAll(`SELECT last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${qualifiedName(t)}'`);
+    const last = r.getRowsJS()[0]?.[0] as Date | null | undefined;
+    return !last || now.getTime() - last.getTime() >= lag * 1000;
+  }
+
+  private simulatedClock(): SimulatedClock {
+    if (!(this.clock instanceof SimulatedClock)) throw new Error("runUntil needs a simulated clock");
+    return this.clock;
+  }
+
+  /** Rows of a HUB_LOCAL history or state table (admin use, tests, reports). */
+  async control<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const s = await this.admin();
+    try {
+      return (await s.query(sql)) as T[];
+    } finally {
+      await s.close();
+    }
+  }
+
+  /** Flush, checkpoint and close: the file is consistent afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.exclusive(async () => {
+      await this.settle();
+      for (const s of [...this.sessions]) await s.close();
+      await this.conn.run("CHECKPOINT").catch(() => undefined);
+      this.conn.closeSync();
+      this.instance.closeSync();
+    });
+    this.closed = true;
+  }
+
+  /** Names of every deployed object (for `objects`, tests). */
+  static objectNames(): string[] {
+    return ALL_OBJECTS.map(objectName);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What the engine's pipeline work (task runs, dynamic table refreshes) shares: the connection it
+ * runs on as the pipeline role, the clock, the warehouses and the history buffer.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { randomUUID } from "node:crypto";
+import { DUCKDB_VARIABLES } from "../dialect/index.ts";
+import { PIPELINE_ROLE } from "../definitions/governance.ts";
+import type { Clock } from "./clock.ts";
+import { sqlTimestamp } from "./clock.ts";
+import type { HistoryBuffer } from "./history.ts";
+import type { WarehouseControl } from "./warehouseControl.ts";
+import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
+import { formatQueryTag, type QueryTag } from "../warehouse/warehouse.ts";
+
+export interface PipelineContext {
+  readonly conn: DuckDBConnection;
+  readonly clock: Clock;
+  readonly warehouses: WarehouseControl;
+  readonly history: HistoryBuffer;
+}
+
+/** Longest query text kept in QUERY_HISTORY. */
+const QUERY_TEXT_LIMIT = 2000;
+
+/** Run one pipeline statement on a warehouse, keeping its QUERY_HISTORY row. */
+export async function runPipelineStatement(
+  ctx: PipelineContext,
+  sql: string,
+  warehouse: string,
+  tag: QueryTag,
+): Promise<{ rowsChanged: number; elapsedMs: number }> {
+  const start = ctx.clock.now();
+  const t0 = performance.now();
+  const record = (status: string, rows: number, err?: { code: string; message: string }) => {
+    const elapsed = performance.now() - t0;
+    const end = new Date(start.getTime() + elapsed);
+    ctx.warehouses.markActive(warehouse, end);
+    ctx.history.add("QUERY_HISTORY", [
+      randomUUID(), sql.slice(0, QUERY_TEXT_LIMIT), warehouse, PIPELINE_ROLE, formatQueryTag(tag), start, end,
+      Math.round(elapsed), status, err?.code ?? null, err?.message ?? null, rows,
+    ]);
+    return elapsed;
+  };
+  try {
+    const r = await ctx.conn.run(sql);
+    const rows = Number(r.rowsChanged);
+    return { rowsChanged: rows, elapsedMs: record("SUCCESS", rows) };
+  } catch (e) {
+    const err = fromDuckDbError(e, sql);
+    record("FAIL", 0, err);
+    throw err;
+  }
+}
+
+/** Pin the pipeline connection's clock variable to the simulated now. */
+export async function setPipelineNow(ctx: PipelineContext): Promise<void> {
+  await ctx.conn.run(`SET VARIABLE ${DUCKDB_VARIABLES.now} = TIMESTAMP '${sqlTimestamp(ctx.clock.now())}'`);
+}
+
+export async function scalar(conn: DuckDBConnection, sql: string): Promise<unknown> {
+  const r = await conn.runAndReadAll(sql);
+  return r.getRowsJS()[0]?.[0] ?? null;
+}

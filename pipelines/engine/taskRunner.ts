@@ -1,0 +1,141 @@
+/**
+ * Tasks on the simulated clock, with Snowflake's semantics
+ * (https://docs.snowflake.com/en/user-guide/tasks-intro):
+ * - a root task runs on its SCHEDULE; missed slots are not caught up (one run, then the next slot);
+ * - WHEN SYSTEM$STREAM_HAS_DATA(...) false → the run is SKIPPED and uses no warehouse;
+ * - a child runs after all its predecessors SUCCEEDED in the same graph run;
+ * - a task's statements run in one transaction; the streams it consumes advance only on commit.
+ */
+import { duckdbDialect as d } from "../dialect/index.ts";
+import { qualifiedName, type TaskDef } from "../definitions/types.ts";
+import { CONTROL_SCHEMA } from "./controlTables.ts";
+import { runPipelineStatement, scalar, setPipelineNow, type PipelineContext } from "./pipelineContext.ts";
+import { sqlTimestamp } from "./clock.ts";
+import { STREAMS } from "../definitions/catalog.ts";
+import { HubSqlError } from "../warehouse/errors.ts";
+
+export type TaskRunState = "SUCCEEDED" | "FAILED" | "SKIPPED";
+
+export interface TaskRunResult {
+  readonly name: string;
+  readonly state: TaskRunState;
+  readonly error?: string;
+  readonly elapsedMs: number;
+}
+
+/** `'1 MINUTE'`, `'30 SECONDS'`, `'2 HOURS'` → milliseconds. */
+export function scheduleIntervalMs(schedule: string): number {
+  const m = /^\s*(\d+)\s*(SECOND|MINUTE|HOUR)S?\s*$/i.exec(schedule);
+  if (!m) {
+    throw new Error(
+      `task schedule ${JSON.stringify(schedule)} is not "<n> SECONDS|MINUTES|HOURS"; the embedded engine runs interval schedules only`,
+    );
+  }
+  return Number(m[1]) * { SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000 }[m[2]!.toUpperCase() as "SECOND"];
+}
+
+function streamTable(stream: string): string {
+  const s = STREAMS.find((x) => qualifiedName(x) === stream);
+  if (!s) throw new Error(`task consumes unknown stream ${stream}`);
+  return s.on;
+}
+
+export async function streamHasData(ctx: PipelineContext, stream: string): Promise<boolean> {
+  return Boolean(await scalar(ctx.conn, `SELECT EXISTS (SELECT 1 FROM ${stream})`));
+}
+
+/** Run one task (no WHEN check): its body in one transaction, consuming its streams on commit. */
+export async function runTaskBody(ctx: PipelineContext, t: TaskDef, runId: number, scheduled: Date): Promise<TaskRunResult> {
+  const name = qualifiedName(t);
+  const started = ctx.clock.now();
+  const t0 = performance.now();
+  const c = ctx.conn;
+  let error: HubSqlError | Error | undefined;
+  try {
+    ctx.warehouses.ensureRunning(t.warehouse);
+    await c.run("BEGIN TRANSACTION");
+    await setPipelineNow(ctx);
+    // The transaction's snapshot fixes what each stream shows; remember its end to advance to.
+    const ends = new Map<string, number>();
+    for (const s of t.consumes) ends.set(s, Number(await scalar(c, `SELECT COALESCE(MAX(rowid), -1) FROM ${streamTable(s)}`)));
+    for (const sql of t.body(d)) await runPipelineStatement(ctx, sql, t.warehouse, { job: `task:${name}` });
+    for (const [s, end] of ends) {
+      await c.run(
+        `UPDATE ${CONTROL_SCHEMA}.STREAM_OFFSETS SET offset_rowid = GREATEST(offset_rowid, ${end}) WHERE stream_name = '${s}'`,
+      );
+    }
+    await c.run("COMMIT");
+  } catch (e) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    error = e as Error;
+  }
+  const elapsedMs = performance.now() - t0;
+  const state: TaskRunState = error ? "FAILED" : "SUCCEEDED";
+  ctx.history.add("TASK_HISTORY", [
+    runId, name, scheduled, started, new Date(started.getTime() + elapsedMs), state,
+    error instanceof HubSqlError ? error.code : error ? "000603" : null, error?.message ?? null, t.warehouse,
+  ]);
+  return { name, state, error: error?.message, elapsedMs };
+}
+
+/**
+ * Run a task graph from its root at the current time: check WHEN, run the root, then every child
+ * whose predecessors all succeeded, in definition order (which is topological).
+ */
+export async function runTaskGraph(ctx: PipelineContext, tasks: readonly TaskDef[], root: TaskDef, runId: number, scheduled: Date): Promise<TaskRunResult[]> {
+  const rootName = qualifiedName(root);
+  const results: TaskRunResult[] = [];
+  if (root.whenStreamHasData?.length) {
+    let any = false;
+    for (const s of root.whenStreamHasData) any ||= await streamHasData(ctx, s);
+    if (!any) {
+      const now = ctx.clock.now();
+      ctx.history.add("TASK_HISTORY", [runId, rootName, scheduled, null, now, "SKIPPED", null, "WHEN condition was false", root.warehouse]);
+      return [{ name: rootName, state: "SKIPPED", elapsedMs: 0 }];
+    }
+  }
+  const succeeded = new Set<string>();
+  const inGraph = graphOf(tasks, root);
+  for (const t of inGraph) {
+    const name = qualifiedName(t);
+    if (t !== root && !(t.after ?? []).every((p) => succeeded.has(p))) continue;
+    const r = await runTaskBody(ctx, t, runId, scheduled);
+    results.push(r);
+    if (r.state === "SUCCEEDED") succeeded.add(name);
+  }
+  return results;
+}
+
+/** The root and its descendants, parents before children. */
+export function graphOf(tasks: readonly TaskDef[], root: TaskDef): TaskDef[] {
+  const names = new Set([qualifiedName(root)]);
+  const out = [root];
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const t of tasks) {
+      const n = qualifiedName(t);
+      if (names.has(n)) continue;
+      if ((t.after ?? []).length > 0 && (t.after ?? []).every((p) => names.has(p))) {
+        names.add(n);
+        out.push(t);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** The schedule slot a root is due for at `now`, or null; missed slots collapse into one run. */
+export function dueSlot(lastScheduled: Date | null, intervalMs: number, now: Date): Date | null {
+  // A task that never ran is due at once.
+  if (!lastScheduled) return now;
+  const base = lastScheduled;
+  const next = base.getTime() + intervalMs;
+  if (next > now.getTime()) return null;
+  // Snowflake does not queue missed runs: the run takes the latest slot that has passed.
+  const slots = Math.floor((now.getTime() - base.getTime()) / intervalMs);
+  return new Date(base.getTime() + slots * intervalMs);
+}
+
+export { sqlTimestamp };
