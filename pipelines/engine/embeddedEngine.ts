@@ -22,6 +22,9 @@ import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
 import { formatQueryTag, type QueryTag, type Warehouse } from "../warehouse/warehouse.ts";
 import { randomUUID } from "node:crypto";
+import { explainOpenError } from "../hubHome.ts";
+import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppender.ts";
+import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
 
 export const SECURE_CATALOG = "hub_secure";
 
@@ -56,6 +59,7 @@ export class EmbeddedEngine {
   private runSeq = 0;
   private readonly sessions = new Set<DuckDbWarehouse>();
   private closed = false;
+  private ingestConn: Promise<DuckDBConnection> | null = null;
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock) {
     this.instance = instance;
@@ -74,7 +78,7 @@ export class EmbeddedEngine {
     try {
       instance = await DuckDBInstance.create(path);
     } catch (e) {
-      throw new Error(`cannot open the hub database ${path}: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+      throw explainOpenError(path, e);
     }
     const conn = await instance.connect();
     const catalog = String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]);
@@ -146,6 +150,25 @@ export class EmbeddedEngine {
       await close();
     };
     return session;
+  }
+
+  /**
+   * Land rows in RAW, stamped with the clock's now as `ingested_at`; each kind commits as one
+   * transaction on the engine's ingest connection (separate from pipeline work, as in Snowflake
+   * where Snowpipe Streaming and tasks do not block each other).
+   */
+  async land(batch: { readings?: readonly RawReading[]; scans?: readonly RawScan[]; quarantine?: readonly QuarantineRecord[] }): Promise<void> {
+    if (this.closed) throw new Error("the engine is closed");
+    this.ingestConn ??= this.instance.connect();
+    const c = await this.ingestConn;
+    const now = this.clock.now();
+    try {
+      if (batch.readings?.length) await appendReadings(c, batch.readings, now);
+      if (batch.scans?.length) await appendScans(c, batch.scans, now);
+      if (batch.quarantine?.length) await appendQuarantine(c, batch.quarantine, now);
+    } catch (e) {
+      throw fromDuckDbError(e);
+    }
   }
 
   /** An admin session (all tenants, unmasked). */
@@ -286,6 +309,7 @@ export class EmbeddedEngine {
     await this.exclusive(async () => {
       await this.settle();
       for (const s of [...this.sessions]) await s.close();
+      if (this.ingestConn) (await this.ingestConn).closeSync();
       await this.conn.run("CHECKPOINT").catch(() => undefined);
       this.conn.closeSync();
       this.instance.closeSync();

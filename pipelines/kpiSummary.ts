@@ -1,0 +1,68 @@
+/**
+ * The per-tenant snapshot `npm start` prints: what landed, what was refused, and the headline KPIs
+ * read from the gold tables through the tenant's own role (so the summary is what the tenant sees).
+ */
+import type { Warehouse } from "./warehouse/warehouse.ts";
+
+export interface TenantSummary {
+  tenantId: string;
+  rawReadings: number;
+  normalizedMetrics: number;
+  quarantined: number;
+  duplicates: number;
+  machines: number;
+  utilization: number | null;
+  oee: number | null;
+  kwh: number | null;
+  worstAqiCategory: string | null;
+  worstCo2Band: string | null;
+  jobs: number;
+  bottleneckStation: string | null;
+  alerts: number;
+}
+
+const AQI_ORDER = ["GOOD", "MODERATE", "UNHEALTHY_FOR_SENSITIVE_GROUPS", "UNHEALTHY", "VERY_UNHEALTHY", "HAZARDOUS"];
+
+async function one<T extends Record<string, unknown>>(w: Warehouse, sql: string): Promise<T> {
+  return ((await w.query<T>(sql))[0] ?? {}) as T;
+}
+
+/** Read a tenant's summary through a session of that tenant's role. */
+export async function tenantSummary(w: Warehouse, tenantId: string): Promise<TenantSummary> {
+  const raw = await one<{ n: number }>(w, "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS");
+  const norm = await one<{ n: number }>(w, "SELECT COUNT(*) AS n FROM CORE.SENSOR_READINGS_NORMALIZED");
+  const q = await one<{ n: number }>(w, "SELECT COUNT(*) AS n FROM RAW.QUARANTINE");
+  const dup = await one<{ n: number | null }>(w, "SELECT SUM(duplicates) AS n FROM OPS.DATA_QUALITY_LOG");
+  const util = await one<{ machines: number; utilization: number | null; oee: number | null }>(
+    w,
+    `SELECT COUNT(DISTINCT machine_id) AS machines, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization,
+       AVG(oee) AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY`,
+  );
+  const energy = await one<{ kwh: number | null }>(w, "SELECT SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY");
+  const aq = await w.query<{ aqi_category: string; co2_band: string }>("SELECT aqi_category, co2_band FROM ANALYTICS.AIR_QUALITY_CURRENT");
+  const flow = await one<{ jobs: number }>(w, "SELECT COUNT(*) AS jobs FROM ANALYTICS.PRODUCTION_FLOW");
+  const bottleneck = await one<{ station: string | null }>(
+    w,
+    `SELECT bottleneck_station AS station FROM ANALYTICS.PRODUCTION_FLOW WHERE bottleneck_station IS NOT NULL
+     GROUP BY bottleneck_station ORDER BY COUNT(*) DESC, bottleneck_station LIMIT 1`,
+  );
+  const alerts = await one<{ n: number }>(w, "SELECT COUNT(*) AS n FROM OPS.ALERT_NOTIFICATIONS");
+  const worst = (values: string[], order: string[]) =>
+    values.length ? values.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a)) : null;
+  return {
+    tenantId,
+    rawReadings: raw.n ?? 0,
+    normalizedMetrics: norm.n ?? 0,
+    quarantined: q.n ?? 0,
+    duplicates: dup.n ?? 0,
+    machines: util.machines ?? 0,
+    utilization: util.utilization ?? null,
+    oee: util.oee ?? null,
+    kwh: energy.kwh ?? null,
+    worstAqiCategory: worst(aq.map((r) => r.aqi_category), AQI_ORDER),
+    worstCo2Band: worst(aq.map((r) => r.co2_band), ["GOOD", "MODERATE", "POOR", "VERY_POOR"]),
+    jobs: flow.jobs ?? 0,
+    bottleneckStation: bottleneck.station ?? null,
+    alerts: alerts.n ?? 0,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * A tiny declarative CLI runner (in the manner of citty): a command is a name, a description,
+ * typed options with defaults and a `run`. The runner prints usage for `--help`, the message (no
+ * stack) for user errors with exit code 1, and the stack for bugs with exit code 2.
+ */
+import { parseArgs } from "node:util";
+import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
+
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly description: string;
+  readonly default?: string | boolean;
+  readonly choices?: readonly string[];
+  readonly short?: string;
+  readonly multiple?: boolean;
+}
+
+export interface CommandSpec<O extends Record<string, OptionSpec>> {
+  readonly name: string;
+  readonly description: string;
+  readonly usage: string;
+  readonly options: O;
+  readonly examples?: readonly string[];
+  readonly run: (args: { options: Parsed<O>; positionals: string[] }) => Promise<void> | void;
+}
+
+export type Parsed<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]: O[K]["type"] extends "boolean" ? boolean : O[K]["multiple"] extends true ? string[] : string | undefined;
+};
+
+/** An error in what the user asked for: printed without a stack. */
+export class UserError extends Error {
+  override readonly name = "UserError";
+}
+
+export function usage<O extends Record<string, OptionSpec>>(cmd: CommandSpec<O>): string {
+  const lines = [`${cmd.name}: ${cmd.description}`, "", `Usage: ${cmd.usage}`, "", "Options:"];
+  for (const [name, o] of Object.entries(cmd.options)) {
+    const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? (o.choices ? ` <${o.choices.join("|")}>` : " <value>") : ""}`;
+    const def = o.default !== undefined && o.default !== false ? ` (default: ${String(o.default)})` : "";
+    lines.push(`  ${flag.padEnd(34)} ${o.description}${def}`);
+  }
+  lines.push(`  ${"-h, --help".padEnd(34)} show this help`);
+  if (cmd.examples?.length) lines.push("", "Examples:", ...cmd.examples.map((e) => `  ${e}`));
+  return lines.join("\n");
+}
+
+export async function runCommand<O extends Record<string, OptionSpec>>(cmd: CommandSpec<O>, argv = process.argv.slice(2)): Promise<void> {
+  try {
+    const options: Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean; multiple?: boolean }> = {
+      help: { type: "boolean", short: "h" },
+    };
+    for (const [name, o] of Object.entries(cmd.options)) {
+      options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}), ...(o.multiple ? { multiple: true } : {}) };
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UserError(`${(e as Error).message}\n\n${usage(cmd)}`);
+    }
+    if (parsed.values.help) {
+      console.log(usage(cmd));
+      return;
+    }
+    for (const [name, o] of Object.entries(cmd.options)) {
+      const v = parsed.values[name];
+      if (o.choices && typeof v === "string" && !o.choices.includes(v)) {
+        throw new UserError(`--${name} ${JSON.stringify(v)} is not one of ${o.choices.join(", ")}`);
+      }
+    }
+    await cmd.run({ options: parsed.values as Parsed<O>, positionals: parsed.positionals });
+  } catch (e) {
+    if (e instanceof UserError) {
+      console.error(`${cmd.name}: ${e.message}`);
+      process.exitCode = 1;
+    } else if (e instanceof HubSqlError) {
+      console.error(`${cmd.name}: ${e.code} (${e.sqlState}): ${e.message}`);
+      process.exitCode = 1;
+    } else if (e instanceof Error && /^(the hub database|HUB_HOME|unknown )/.test(e.message)) {
+      console.error(`${cmd.name}: ${e.message}`);
+      process.exitCode = 1;
+    } else {
+      console.error(e);
+      process.exitCode = 2;
+    }
+  }
+}
