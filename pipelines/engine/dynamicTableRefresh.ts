@@ -13,7 +13,7 @@ import { runPipelineStatement, scalar, setPipelineNow, type PipelineContext } fr
 import { sqlTimestamp } from "./clock.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
 
-export type RefreshAction = "FULL" | "INCREMENTAL" | "NO_DATA";
+export type RefreshAction = "FULL" | "INCREMENTAL" | "NO_DATA" | "FAILED";
 
 export interface RefreshResult {
   readonly name: string;
@@ -22,6 +22,7 @@ export interface RefreshResult {
   readonly rowsDeleted: number;
   readonly rowsInserted: number;
   readonly elapsedMs: number;
+  readonly error?: string;
 }
 
 const KEYS_TABLE = "_hub_dt_keys";
@@ -44,11 +45,14 @@ export async function refreshDynamicTable(
   await c.run("BEGIN TRANSACTION");
   try {
     await setPipelineNow(ctx);
-    const lo = Number(await scalar(c, `SELECT source_rowid FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${name}'`));
+    const state = (await c.runAndReadAll(`SELECT source_rowid, last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${name}'`)).getRowsJS()[0];
+    const lo = Number(state?.[0] ?? -1);
+    const neverRefreshed = state?.[1] === null || state?.[1] === undefined;
     const inc = t.incremental;
     const hi = inc ? Number(await scalar(c, `SELECT COALESCE(MAX(rowid), -1) FROM ${inc.source}`)) : -1;
-    const full = !inc || lo < 0 || opts.force === "FULL";
-    if (inc && opts.force !== "FULL" && hi <= lo) {
+    // The first refresh initialises the table in full (Snowflake's INITIALIZE), later ones go incremental.
+    const full = !inc || neverRefreshed || opts.force === "FULL";
+    if (inc && !full && hi <= lo) {
       result = { name, action: "NO_DATA", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: performance.now() - t0 };
     } else {
       ctx.warehouses.ensureRunning(t.warehouse);

@@ -214,7 +214,13 @@ export class EmbeddedEngine {
       }
       const refreshes: RefreshResult[] = [];
       for (const t of DYNAMIC_TABLES) {
-        if (await this.refreshDue(t, now)) refreshes.push(await refreshDynamicTable(this.ctx, t));
+        if (!(await this.refreshDue(t, now))) continue;
+        try {
+          refreshes.push(await refreshDynamicTable(this.ctx, t));
+        } catch (e) {
+          // Recorded in DYNAMIC_TABLE_REFRESH_HISTORY; the other tables still refresh, as in Snowflake.
+          refreshes.push({ name: qualifiedName(t), action: "FAILED", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: 0, error: (e as Error).message });
+        }
       }
       await this.settle();
       return { at: now, tasks, refreshes };

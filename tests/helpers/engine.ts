@@ -1,0 +1,45 @@
+/** Small real engines for tests: in-memory DuckDB, simulated clock, deployed definitions. */
+import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import { SimulatedClock } from "../../pipelines/engine/clock.ts";
+import type { RawReading, RawScan } from "../../pipelines/ingest/rawRecords.ts";
+
+export async function testEngine(start = "2026-01-05T08:00:00Z"): Promise<{ engine: EmbeddedEngine; clock: SimulatedClock }> {
+  const clock = new SimulatedClock(start);
+  const engine = await EmbeddedEngine.open({ clock });
+  return { engine, clock };
+}
+
+export function at(iso: string): Date {
+  return new Date(iso.endsWith("Z") ? iso : `${iso}Z`);
+}
+
+export function reading(
+  tenantId: string,
+  deviceId: string,
+  sensorType: string,
+  seq: number,
+  ts: string,
+  metrics: Record<string, unknown>,
+  siteId = "s1",
+): RawReading {
+  return {
+    tenantId, siteId, deviceId, sensorType, ts: at(ts), seq, messageId: `${deviceId}-${seq}`,
+    payload: { schema: `${sensorType.toLowerCase()}/1`, metrics }, channel: `${tenantId}/0`, channelOffset: seq, source: "test",
+  };
+}
+
+export function scan(tenantId: string, jobId: string, station: string, ts: string, operatorId = "op-7", siteId = "s1"): RawScan {
+  return {
+    tenantId, siteId, jobId, productId: "P-1", productVariant: "STD", station, scanTs: at(ts), operatorId, metadata: null, source: "test",
+  };
+}
+
+/** Query as admin and return the rows. */
+export async function adminQuery<T extends Record<string, unknown> = Record<string, unknown>>(engine: EmbeddedEngine, sql: string): Promise<T[]> {
+  const s = await engine.admin();
+  try {
+    return await s.query<T>(sql);
+  } finally {
+    await s.close();
+  }
+}

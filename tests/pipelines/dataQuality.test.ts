@@ -1,0 +1,86 @@
+/**
+ * Data quality in the warehouse: every unit of raw data ends in exactly one of silver, quarantine
+ * or the duplicate count, and every refusal names the field and the value.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { adminQuery, reading, testEngine } from "../helpers/engine.ts";
+import { loadFixture } from "./fixture.ts";
+import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import type { SimulatedClock } from "../../pipelines/engine/clock.ts";
+
+describe("data quality and reconciliation", () => {
+  let engine: EmbeddedEngine;
+  let clock: SimulatedClock;
+  before(async () => {
+    ({ engine, clock } = await testEngine());
+    await loadFixture(engine, clock);
+  });
+  after(() => engine.close());
+
+  it("reconciles raw units with normalised + quarantined + duplicates per tenant", async () => {
+    // A unit is one (reading, known metric), or a reading with no known metric at all.
+    const raw = await adminQuery<{ tenant_id: string; units: number }>(
+      engine,
+      `SELECT r.tenant_id, SUM(GREATEST(1, (SELECT COUNT(*) FROM json_each(r.payload -> '$.metrics') f, CORE.METRIC_RULES m
+         WHERE m.sensor_type = r.sensor_type AND m.metric = f.key))) AS units
+       FROM RAW.SENSOR_READINGS r GROUP BY r.tenant_id ORDER BY 1`,
+    );
+    const silver = await adminQuery<{ tenant_id: string; n: number }>(engine, "SELECT tenant_id, COUNT(*) AS n FROM CORE.SENSOR_READINGS_NORMALIZED GROUP BY 1 ORDER BY 1");
+    const log = await adminQuery<{ tenant_id: string; q: number; d: number; n: number }>(
+      engine,
+      `SELECT tenant_id, SUM(quarantined) AS q, SUM(duplicates) AS d, SUM(normalized) AS n FROM OPS.DATA_QUALITY_LOG
+       WHERE step IN ('validate', 'normalize') GROUP BY 1 ORDER BY 1`,
+    );
+    const quarantined = await adminQuery<{ tenant_id: string; n: number }>(
+      engine,
+      "SELECT tenant_id, COUNT(*) AS n FROM RAW.QUARANTINE WHERE metric IS NOT NULL OR device_id NOT LIKE 'J%' GROUP BY 1 ORDER BY 1",
+    );
+    for (const r of raw) {
+      const s = silver.find((x) => x.tenant_id === r.tenant_id)?.n ?? 0;
+      const l = log.find((x) => x.tenant_id === r.tenant_id)!;
+      assert.equal(l.n, s, `the log's normalised count matches silver for ${r.tenant_id}`);
+      assert.equal(r.units, s + l.q + l.d, `raw = normalised + quarantined + duplicates for ${r.tenant_id}`);
+      assert.equal(l.q, quarantined.find((x) => x.tenant_id === r.tenant_id)?.n ?? 0);
+    }
+    // acme by hand: 75 units = 65 normalised + 5 quarantined + 5 duplicate metrics of the repeated seq 6.
+    assert.deepEqual(raw.find((r) => r.tenant_id === "acme")?.units, 75);
+    assert.equal(silver.find((r) => r.tenant_id === "acme")?.n, 65);
+  });
+
+  it("names the field and the value in every quarantine reason", async () => {
+    const reasons = (await adminQuery<{ reason: string }>(engine, "SELECT reason FROM RAW.QUARANTINE ORDER BY reason")).map((r) => r.reason);
+    assert.ok(reasons.includes("payload.metrics.spindle_load_pct = 500 is outside [0.0, 200.0]"), reasons.join("\n"));
+    assert.ok(reasons.includes("sensor_type 'LASER' is not one of MACHINE|ENERGY|AIR_QUALITY"));
+    assert.ok(reasons.some((r) => /^ts 2026-01-05 11:00:00 is more than 300 s ahead of ingested_at 2026-01-05 09:30:00/.test(r)), reasons.join("\n"));
+    assert.ok(reasons.includes("station is empty"));
+  });
+
+  it("refuses wrong types, text outside its values, NaN and missing metrics objects", async () => {
+    clock.advance(60_000);
+    await engine.land({
+      readings: [
+        reading("acme", "m9", "MACHINE", 1, "2026-01-05T09:31:00", { state: "FLYING", period_s: "one", cycles: 0, good_parts: 0, ideal_cycle_s: 30 }),
+        { ...reading("acme", "m9", "MACHINE", 2, "2026-01-05T09:31:00", {}), payload: '{"schema":"machine/1","metrics":{"state":"IDLE","period_s":NaN}}' },
+        { ...reading("acme", "m9", "MACHINE", 3, "2026-01-05T09:31:00", {}), payload: { schema: "machine/1", metrics: [1, 2] } },
+      ],
+    });
+    await engine.tick();
+    const reasons = (await adminQuery<{ reason: string }>(engine, "SELECT reason FROM RAW.QUARANTINE WHERE device_id = 'm9' ORDER BY reason")).map((r) => r.reason);
+    assert.deepEqual(reasons, [
+      "payload.metrics is missing or not an object",
+      "payload.metrics.period_s = NaN is not finite",
+      "payload.metrics.period_s = one is not a number",
+      "payload.metrics.state = FLYING is not one of RUNNING|IDLE|SETUP|DOWN",
+    ]);
+  });
+
+  it("lowers the quality score of late and implausible values instead of dropping them", async () => {
+    const [r] = await adminQuery<{ q: number }>(
+      engine,
+      "SELECT quality_score AS q FROM CORE.SENSOR_READINGS_NORMALIZED WHERE device_id = 'm1' AND seq = 1 AND metric = 'period_s'",
+    );
+    // 600 s is inside the hard range but outside the soft one (−0.3), and it landed 90 min late (−0.2).
+    assert.ok(Math.abs(r!.q - 0.5) < 1e-9, `quality ${r!.q}`);
+  });
+});
