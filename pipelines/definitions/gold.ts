@@ -201,11 +201,13 @@ export const PRODUCTION_FLOW: DynamicTableDef = {
   // it can refresh incrementally from the append-only scans.
   query: (d: Dialect, scope: QueryScope) => `WITH v AS (${stationVisitsSql(d, scope)}),
 per_station AS (
-  SELECT tenant_id, job_id, station, SUM(duration_s) AS station_s FROM v
-  WHERE duration_s IS NOT NULL GROUP BY tenant_id, job_id, station
+  SELECT tenant_id, job_id, station, SUM(duration_s) AS station_s,
+    -- Ties go to the station name that sorts first, so every refresh picks the same one.
+    ROW_NUMBER() OVER (PARTITION BY tenant_id, job_id ORDER BY SUM(duration_s) DESC, station) AS station_rank
+  FROM v WHERE duration_s IS NOT NULL GROUP BY tenant_id, job_id, station
 ), b AS (
   SELECT tenant_id, job_id, ${d.jsonObjectAgg("station", "station_s")} AS station_seconds,
-    MAX_BY(station, station_s) AS bottleneck_station, MAX(station_s) AS bottleneck_s
+    MAX(CASE WHEN station_rank = 1 THEN station END) AS bottleneck_station, MAX(station_s) AS bottleneck_s
   FROM per_station GROUP BY tenant_id, job_id
 ), j AS (
   SELECT tenant_id, job_id, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,

@@ -214,6 +214,8 @@ function scansOf(msg: Record<string, unknown>, receivedAt: Date): ParseResult {
 export type TolerantJson = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
 const NON_FINITE_TOKENS = ["-Infinity", "Infinity", "NaN"] as const;
+/** The rest of a valid JSON string after its opening quote (RFC 8259 section 7). */
+const JSON_STRING_REST = /[^"\\\u0000-\u001f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\u0000-\u001f]*)*"/y;
 const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** `position 6 (line 1, column 7)`: positions count UTF-16 units, as String.prototype.slice does. */
@@ -242,6 +244,9 @@ export function parseJsonTolerant(text: string): TolerantJson {
     while (text[i] === " " || text[i] === "\n" || text[i] === "\r" || text[i] === "\t") i++;
   };
   const string = (): string | undefined => {
+    JSON_STRING_REST.lastIndex = i + 1;
+    if (JSON_STRING_REST.test(text)) return void (i = JSON_STRING_REST.lastIndex);
+    // Not a valid string: walk it to say where and why.
     for (i++; ; ) {
       const c = text.charCodeAt(i);
       if (Number.isNaN(c)) return "unterminated string";

@@ -46,20 +46,13 @@ export interface SnowflakeConfig {
   readonly defaultTag?: QueryTag;
 }
 
-interface ValidConfig {
-  readonly account: string;
-  readonly username: string;
-  readonly role: string;
-  readonly warehouse: string;
-  readonly database: string;
-  readonly schema?: string;
-  readonly accessUrl?: string;
-  readonly privateKeyPkcs8: string;
-  readonly loginTimeoutSeconds: number;
-  readonly statementTimeoutSeconds: number;
-  readonly defaultTag?: QueryTag;
-  readonly target: SnowflakeTarget;
-}
+type ValidConfig = Required<Pick<SnowflakeConfig, "account" | "username" | "role" | "warehouse" | "database">> &
+  Pick<SnowflakeConfig, "schema" | "accessUrl" | "defaultTag"> & {
+    readonly privateKeyPkcs8: string;
+    readonly loginTimeoutSeconds: number;
+    readonly statementTimeoutSeconds: number;
+    readonly target: SnowflakeTarget;
+  };
 
 // The SDK's own account check; an identifier is unquoted (letters, digits, _ and $) or double-quoted.
 const ACCOUNT = /^\w+([.-]\w+)*$/;
@@ -125,6 +118,9 @@ function decryptKey(c: SnowflakeConfig, secrets: readonly string[]): string {
   if (c.privateKeyPassphrase !== undefined && typeof c.privateKeyPassphrase !== "string") {
     throw new SnowflakeConfigError("privateKeyPassphrase", `must be a string; got ${typeof c.privateKeyPassphrase}`);
   }
+  // OpenSSL 3 reports a missing passphrase as "interrupted or cancelled": look at the PEM instead.
+  const encrypted = c.privateKey.includes("ENCRYPTED PRIVATE KEY-----") || c.privateKey.includes("Proc-Type: 4,ENCRYPTED");
+  if (encrypted && !c.privateKeyPassphrase) throw new SnowflakeConfigError("privateKeyPassphrase", "is required: the private key is encrypted");
   try {
     const key = createPrivateKey({ key: c.privateKey, format: "pem", ...(c.privateKeyPassphrase ? { passphrase: c.privateKeyPassphrase } : {}) });
     if (key.asymmetricKeyType !== "rsa") {
@@ -133,8 +129,6 @@ function decryptKey(c: SnowflakeConfig, secrets: readonly string[]): string {
     return key.export({ format: "pem", type: "pkcs8" }).toString();
   } catch (e) {
     if (e instanceof SnowflakeConfigError) throw e;
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MISSING_PASSPHRASE") throw new SnowflakeConfigError("privateKeyPassphrase", "is required: the private key is encrypted");
     const field = c.privateKeyPassphrase ? "privateKey/privateKeyPassphrase" : "privateKey";
     const reason = redact(e instanceof Error ? e.message : String(e), secrets);
     throw new SnowflakeConfigError(field, `could not be read as a PEM private key${c.privateKeyPassphrase ? " with the given passphrase" : ""} (${reason}); got ${describeSecret(c.privateKey)}`);
@@ -168,11 +162,12 @@ export class SnowflakeWarehouse implements Warehouse {
     return (await this.run(sql, options)).rows as T[];
   }
 
+  /** Rows inserted, updated, deleted or merged; 0 for statements that change no rows (DDL, ALTER). */
   async execute(sql: string, options: QueryOptions = {}): Promise<number> {
-    return (await this.run(sql, options)).changed;
+    return Math.max((await this.run(sql, options)).updated, 0);
   }
 
-  private run(sql: string, options: QueryOptions): Promise<{ rows: Row[]; changed: number }> {
+  private run(sql: string, options: QueryOptions): Promise<{ rows: Row[]; updated: number }> {
     const secrets = this.config.target.secrets;
     if (this.closed) {
       return Promise.reject(new HubSqlError("407002", SQLSTATE_NO_CONNECTION, "The Snowflake session is closed.", sql));
@@ -181,7 +176,7 @@ export class SnowflakeWarehouse implements Warehouse {
     return new Promise((resolve, reject) => {
       try {
         this.connection.execute({
-          sqlText: sql,
+          sqlText: options.binds ? castDateBinds(sql, options.binds) : sql,
           ...(options.binds ? { binds: options.binds.map(toBind) } : {}),
           // A statement-level parameter, so concurrent statements on one session keep their own tag.
           ...(tag ? { parameters: { QUERY_TAG: formatQueryTag(tag) } } : {}),
@@ -191,10 +186,9 @@ export class SnowflakeWarehouse implements Warehouse {
           complete: (err, stmt, rows) => {
             if (err) return reject(fromSnowflakeError(err, sql, secrets));
             try {
-              const out = toRows(stmt.getColumns() ?? [], (rows ?? []) as unknown[][]);
+              // The SDK reports -1 for statements that are not DML.
               const updated = (stmt as RowStatement).getNumUpdatedRows() ?? -1;
-              // -1 means "not a DML statement"; a read reports the rows it returned, as DuckDB does.
-              resolve({ rows: out, changed: updated >= 0 ? updated : out.length });
+              resolve({ rows: toRows(stmt.getColumns() ?? [], (rows ?? []) as unknown[][]), updated });
             } catch (e) {
               reject(fromSnowflakeError(e, sql, secrets));
             }
@@ -284,11 +278,58 @@ function withDeadline<T>(work: Promise<T>, seconds: number, target: SnowflakeTar
 
 /** The SDK binds strings, numbers, booleans and null. */
 function toBind(v: SqlValue): string | number | boolean | null {
-  // The SDK has no TIMESTAMP_NTZ bind type (it sends a Date as ISO text with "Z"); UTC wall time
-  // without a zone is what a TIMESTAMP_NTZ column holds here, and Snowflake casts the text to it.
+  // A Date is sent as its UTC wall time, the value a TIMESTAMP_NTZ column holds here (see castDateBinds).
   if (v instanceof Date) return v.toISOString().replace("T", " ").replace("Z", "");
   if (typeof v === "bigint") return v.toString(); // the SDK would JSON.stringify it, which throws
   return v;
+}
+
+/**
+ * The SDK picks bind types itself and has no TIMESTAMP_NTZ one (a Date goes out as TEXT), so the
+ * placeholder of each Date bind is cast: `?` becomes `?::TIMESTAMP_NTZ`, as DuckDB binds a TIMESTAMP.
+ * If the placeholders cannot be matched to the binds the SQL is sent as written.
+ */
+function castDateBinds(sql: string, binds: readonly SqlValue[]): string {
+  if (!binds.some((b) => b instanceof Date)) return sql;
+  const at = placeholders(sql);
+  if (at.length !== binds.length) return sql;
+  let out = "";
+  let from = 0;
+  at.forEach((pos, i) => {
+    if (!(binds[i] instanceof Date)) return;
+    out += `${sql.slice(from, pos + 1)}::TIMESTAMP_NTZ`;
+    from = pos + 1;
+  });
+  return out + sql.slice(from);
+}
+
+/** Offsets of `?` outside string literals, quoted identifiers, comments and $$ blocks. */
+function placeholders(sql: string): number[] {
+  const out: number[] = [];
+  const skipTo = (from: number, end: string): number => {
+    const j = sql.indexOf(end, from);
+    return j < 0 ? sql.length : j + end.length - 1;
+  };
+  for (let i = 0; i < sql.length; i++) {
+    const two = sql.slice(i, i + 2);
+    if (sql[i] === "'" || sql[i] === '"') i = closingQuote(sql, i);
+    else if (two === "$$") i = skipTo(i + 2, "$$");
+    else if (two === "--" || two === "//") i = skipTo(i + 2, "\n");
+    else if (two === "/*") i = skipTo(i + 2, "*/");
+    else if (sql[i] === "?") out.push(i);
+  }
+  return out;
+}
+
+/** Index of the quote closing the one at `start` (doubled quotes, and backslashes in strings, escape). */
+function closingQuote(sql: string, start: number): number {
+  const q = sql[start];
+  for (let i = start + 1; i < sql.length; i++) {
+    if (q === "'" && sql[i] === "\\") i++;
+    else if (sql[i] === q && sql[i + 1] === q) i++;
+    else if (sql[i] === q) return i;
+  }
+  return sql.length;
 }
 
 function toRows(columns: readonly Column[], raw: readonly unknown[][]): Row[] {

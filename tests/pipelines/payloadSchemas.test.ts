@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
+import { MAX_MESSAGE_BYTES, validateReadingMetrics } from "../../pipelines/quality/payloadSchemas.ts";
+import { parseMessage, type ParseResult } from "../../pipelines/quality/messageParser.ts";
+
+const receivedAt = new Date("2026-01-05T08:05:00.000Z");
+const at = (secondsFromReceipt: number) => new Date(receivedAt.getTime() + secondsFromReceipt * 1000).toISOString();
+
+/** Every known metric of the type at the middle of its soft range: derived, so new rules need no edits here. */
+function goodMetrics(t: SensorType): Record<string, unknown> {
+  return Object.fromEntries(rulesFor(t).map((r) => [r.metric, r.kind === "text" ? r.allowed[0] : (r.softMin + r.softMax) / 2]));
+}
+function reading(t: SensorType, i: number): Record<string, unknown> {
+  return { ts: at(-60 + i), seq: 1000 + i, metrics: goodMetrics(t) };
+}
+function message(t: SensorType, readings: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { v: 1, tenant_id: "acme", site_id: "plant-1", device_id: "dev-001", sensor_type: t, message_id: "msg-1", seq: 42, readings, ...extra };
+}
+/** JSON text with `"@TOKEN@"` replaced by a bare token, as firmware printing a float writes it. */
+const withToken = (m: unknown, token: string) => JSON.stringify(m).replace('"@TOKEN@"', token);
+const parse = (m: unknown) => parseMessage(typeof m === "string" ? m : JSON.stringify(m), { receivedAt, expectedTenant: "acme" });
+
+function assertReconciles(result: ParseResult, readingsInMessage: number): void {
+  assert.equal(result.total, readingsInMessage);
+  assert.equal(result.accepted.length + result.rejected.reduce((n, r) => n + r.count, 0), readingsInMessage);
+}
+
+for (const t of SENSOR_TYPES) {
+  test(`a good ${t} message is accepted whole and keeps its unknown fields`, () => {
+    const readings = [0, 1, 2].map((i) => reading(t, i));
+    (readings[1]!.metrics as Record<string, unknown>).vibration_mm_s = 1.25;
+    readings[1]!.firmware = { build: "2.1.0" };
+    const result = parse(message(t, readings, { gateway: "gw-7" }));
+    assert.equal(result.kind, "readings");
+    assert.deepEqual(result.rejected, []);
+    assertReconciles(result, 3);
+    const r = result.kind === "readings" ? result.accepted[1]! : assert.fail("not readings");
+    assert.equal(r.tenantId, "acme");
+    assert.equal(r.sensorType, t);
+    assert.equal(r.seq, 1001);
+    assert.equal(r.messageId, "msg-1");
+    assert.equal(r.ts.toISOString(), readings[1]!.ts);
+    assert.deepEqual((r.payload.metrics as Record<string, unknown>).vibration_mm_s, 1.25);
+    assert.deepEqual(r.payload.firmware, { build: "2.1.0" });
+    assert.deepEqual(r.payload.message, { seq: 42, gateway: "gw-7" });
+  });
+}
+
+const rangeRule = METRIC_RULES.find((r) => r.sensorType === "MACHINE" && r.metric === "spindle_load_pct");
+const tooBig = rangeRule?.kind === "number" ? rangeRule.max * 25 : NaN;
+const [requiredEnergy] = rulesFor("ENERGY").filter((r) => r.required).map((r) => r.metric);
+
+/** Per-reading cases: reading 3 of 5 is spoiled; [name, type, spoil, JSON token, expected reason]. */
+const readingCases: Array<[string, SensorType, (r: Record<string, unknown>) => void, string | null, string]> = [
+  ["a metric outside its hard range", "MACHINE", (r) => ((r.metrics as Record<string, unknown>).spindle_load_pct = tooBig), null,
+    rangeRule?.kind === "number" ? `readings[3].metrics.spindle_load_pct = ${tooBig} is outside [${rangeRule.min}, ${rangeRule.max}]` : ""],
+  ["a number metric sent as a string", "AIR_QUALITY", (r) => ((r.metrics as Record<string, unknown>).co2_ppm = "600"), null,
+    "readings[3].metrics.co2_ppm = '600' is not a number"],
+  ["a text metric outside its allowed values", "MACHINE", (r) => ((r.metrics as Record<string, unknown>).state = "FLYING"), null,
+    `readings[3].metrics.state = 'FLYING' is not one of ${MACHINE_STATES.join("|")}`],
+  ["a required metric missing", "ENERGY", (r) => delete (r.metrics as Record<string, unknown>)[requiredEnergy!], null,
+    `readings[3].metrics.${requiredEnergy} is missing`],
+  ["a bare NaN token", "AIR_QUALITY", (r) => ((r.metrics as Record<string, unknown>).pm25_ugm3 = "@TOKEN@"), "NaN",
+    "readings[3].metrics.pm25_ugm3 = NaN is not finite"],
+  ["a bare Infinity token", "ENERGY", (r) => ((r.metrics as Record<string, unknown>).kwh = "@TOKEN@"), "Infinity",
+    "readings[3].metrics.kwh = Infinity is not finite"],
+  ["a bare -Infinity token in an unknown metric", "MACHINE", (r) => ((r.metrics as Record<string, unknown>).vib = "@TOKEN@"), "-Infinity",
+    "readings[3].metrics.vib = -Infinity is not finite"],
+  ["a timestamp too far ahead of receipt", "ENERGY", (r) => (r.ts = at(TIMESTAMP_LIMITS.maxFutureSeconds + 1)), null,
+    `readings[3].ts = '${at(TIMESTAMP_LIMITS.maxFutureSeconds + 1)}' is more than ${TIMESTAMP_LIMITS.maxFutureSeconds} s ahead of received_at ${receivedAt.toISOString()}`],
+  ["a timestamp too old", "AIR_QUALITY", (r) => (r.ts = at(-TIMESTAMP_LIMITS.maxAgeSeconds - 1)), null,
+    `readings[3].ts = '${at(-TIMESTAMP_LIMITS.maxAgeSeconds - 1)}' is more than ${TIMESTAMP_LIMITS.maxAgeSeconds} s older than received_at ${receivedAt.toISOString()}`],
+  ["an unparseable timestamp", "MACHINE", (r) => (r.ts = "yesterday"), null,
+    "readings[3].ts = 'yesterday' is not an ISO 8601 timestamp with a zone (e.g. 2026-01-05T08:00:00.000Z)"],
+  ["a timestamp without a zone", "MACHINE", (r) => (r.ts = "2026-01-05T08:00:00"), null,
+    "readings[3].ts = '2026-01-05T08:00:00' is not an ISO 8601 timestamp with a zone (e.g. 2026-01-05T08:00:00.000Z)"],
+];
+
+for (const [name, t, spoil, token, reason] of readingCases) {
+  test(`${name} refuses only that reading, naming the field and the value; the rest of the message is accepted`, () => {
+    const readings = [0, 1, 2, 3, 4].map((i) => reading(t, i));
+    spoil(readings[3]!);
+    const result = parse(token ? withToken(message(t, readings), token) : message(t, readings));
+    assert.equal(result.rejected.length, 1);
+    const [rejection] = result.rejected;
+    assert.equal(rejection!.reason, reason);
+    assert.equal(rejection!.tenantId, "acme");
+    assert.equal(rejection!.deviceId, "dev-001");
+    // The raw reading is kept; a non-finite number as its name, since JSON would turn it into null.
+    assert.deepEqual(rejection!.raw, token ? JSON.parse(JSON.stringify(readings[3]).replace('"@TOKEN@"', JSON.stringify(token))) : readings[3]);
+    assert.deepEqual(result.kind === "readings" && result.accepted.map((r) => r.seq), [1000, 1001, 1002, 1004]);
+    assertReconciles(result, 5);
+  });
+}
+
+test("a timestamp exactly at the future and age limits is accepted (late readings are kept)", () => {
+  const readings = [reading("MACHINE", 0), reading("MACHINE", 1)];
+  readings[0]!.ts = at(TIMESTAMP_LIMITS.maxFutureSeconds);
+  readings[1]!.ts = at(-TIMESTAMP_LIMITS.maxAgeSeconds);
+  const result = parse(message("MACHINE", readings));
+  assert.deepEqual(result.rejected, []);
+  assert.equal(result.accepted.length, 2);
+});
+
+test("a reading with several problems is one rejection that names each of them", () => {
+  const bad = { ts: "soon", seq: -1, metrics: { ...goodMetrics("MACHINE"), state: 3 } };
+  const result = parse(message("MACHINE", [bad, reading("MACHINE", 1)]));
+  assert.equal(result.rejected.length, 1);
+  assert.match(result.rejected[0]!.reason, /readings\[0\]\.seq = -1 is negative; readings\[0\]\.ts = 'soon' .*; readings\[0\]\.metrics\.state = 3 is not one of/);
+  assertReconciles(result, 2);
+});
+
+/** Whole-message cases over a 3-reading message: [name, text, expected reason, readings counted]. */
+const good = (extra: Record<string, unknown> = {}) => message("MACHINE", [0, 1, 2].map((i) => reading("MACHINE", i)), extra);
+const noColon = JSON.stringify(good()).replace('"tenant_id":', '"tenant_id" ');
+const oversized = JSON.stringify(good({ note: "x".repeat(140_000 - JSON.stringify(good({ note: "" })).length) }));
+const wholeCases: Array<[string, string, string, number]> = [
+  ["a message over 128 KB", oversized, `message is 140000 bytes; the limit is ${MAX_MESSAGE_BYTES}`, 1],
+  ["malformed JSON", noColon, `message is not valid JSON: expected ':' after the property name at position ${noColon.indexOf(' "acme"') + 1} (line 1, column ${noColon.indexOf(' "acme"') + 2})`, 1],
+  ["JSON that is not an object", "[1,2,3]", "message = [1,2,3] is not a JSON object", 1],
+  ["an unknown sensor_type", JSON.stringify(good({ sensor_type: "LASER" })), "sensor_type 'LASER' is not one of MACHINE|ENERGY|AIR_QUALITY", 3],
+  ["a tenant other than the topic's", JSON.stringify(good({ tenant_id: "globex" })), "tenant_id 'globex' does not match the topic's tenant 'acme'", 3],
+  ["an unsupported schema version", JSON.stringify(good({ v: 7 })), "v = 7 is not a supported schema version (1)", 3],
+  ["a missing device_id", JSON.stringify({ ...good(), device_id: undefined }), "device_id is missing", 3],
+];
+
+for (const [name, text, reason, counted] of wholeCases) {
+  test(`${name} is refused whole, once, keeping the message text and saying what is wrong`, () => {
+    const result = parse(text);
+    assert.equal(result.accepted.length, 0);
+    assert.equal(result.rejected.length, 1);
+    assert.equal(result.rejected[0]!.reason, reason);
+    assert.equal(result.rejected[0]!.raw, text);
+    assert.equal(result.rejected[0]!.tenantId, "acme");
+    assertReconciles(result, counted);
+  });
+}
+
+test("a message of exactly 128 KB passes and one byte more is refused", () => {
+  // Padded with a 2-byte character: the limit counts UTF-8 bytes, not characters.
+  const need = MAX_MESSAGE_BYTES - Buffer.byteLength(JSON.stringify(good({ note: "" })));
+  const exact = JSON.stringify(good({ note: "é".repeat(Math.floor(need / 2)) + "x".repeat(need % 2) }));
+  assert.equal(Buffer.byteLength(exact), MAX_MESSAGE_BYTES);
+  for (const input of [exact, Buffer.from(exact)]) assert.equal(parseMessage(input, { receivedAt }).accepted.length, 3);
+  const over = exact.replace('"note":"', '"note":"x');
+  const result = parseMessage(Buffer.from(over), { receivedAt });
+  assert.deepEqual(result.rejected.map((r) => r.reason), [`message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES}`]);
+  assert.equal(result.rejected[0]!.raw, over);
+});
+
+test('"NaN" inside a string is a string, not the NaN token', () => {
+  const tricky = reading("MACHINE", 0);
+  tricky.note = 'says "NaN", Infinity, -Infinity';
+  (tricky.metrics as Record<string, unknown>).NaN = "Infinity";
+  const stateAsText = reading("MACHINE", 1);
+  (stateAsText.metrics as Record<string, unknown>).state = "NaN";
+  const result = parse(message("MACHINE", [tricky, stateAsText]));
+  assert.deepEqual(result.rejected.map((r) => r.reason), [`readings[1].metrics.state = 'NaN' is not one of ${MACHINE_STATES.join("|")}`]);
+  assert.equal(result.kind === "readings" && result.accepted[0]!.payload.note, 'says "NaN", Infinity, -Infinity');
+  assertReconciles(result, 2);
+});
+
+test("an RFID scan message is accepted with unknown fields kept in metadata; a bad scan is refused by job id", () => {
+  const scans = [
+    { job_id: "J-1", product_id: "P-9", station: "weld-2", scan_ts: at(-10), metadata: { rssi: -40 }, antenna: 2 },
+    { job_id: "J-2", station: " ", scan_ts: at(-5) },
+  ];
+  const result = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", scans });
+  assert.equal(result.kind, "scans");
+  const accepted = result.kind === "scans" ? result.accepted : [];
+  assert.deepEqual(accepted.map((s) => [s.jobId, s.productId, s.operatorId, s.metadata]), [["J-1", "P-9", null, { rssi: -40, unknown_fields: { antenna: 2 } }]]);
+  assert.deepEqual(result.rejected.map((r) => [r.reason, r.deviceId]), [["scans[1].station = ' ' is empty", "J-2"]]);
+  assertReconciles(result, 2);
+});
+
+/** The adjacent double in the given direction, so "just outside" is as close as a double gets. */
+function nextAfter(x: number, direction: 1 | -1): number {
+  if (x === 0) return direction * Number.MIN_VALUE;
+  const f = new Float64Array([x]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] = bits[0]! + ((x > 0) === (direction > 0) ? 1n : -1n);
+  return f[0]!;
+}
+
+test("validateReadingMetrics accepts exactly what the METRIC_RULES hard ranges accept (parity with the warehouse half)", () => {
+  for (const rule of METRIC_RULES) {
+    const candidates: unknown[] = rule.kind === "number"
+      ? [rule.min, rule.max, nextAfter(rule.min, -1), nextAfter(rule.max, 1), rule.softMin, rule.softMax, rule.min - (rule.max - rule.min), rule.max * 2 + 1]
+      : [...rule.allowed, ...rule.allowed.map((a) => a.toLowerCase()), "NaN", ""];
+    for (const value of candidates) {
+      const metrics = { ...goodMetrics(rule.sensorType), [rule.metric]: value };
+      const inRange = rule.kind === "number" ? (value as number) >= rule.min && (value as number) <= rule.max : rule.allowed.includes(value as string);
+      const check = validateReadingMetrics(rule.sensorType, metrics);
+      assert.equal(check.ok, inRange, `${rule.sensorType}.${rule.metric} = ${String(value)}`);
+      if (!check.ok && rule.kind === "number") {
+        // The same words as validationSql.ts writes for the same reading.
+        assert.deepEqual(check.issues.map((i) => [i.metric, `${i.path} = ${String(i.value)} ${i.problem}`]),
+          [[rule.metric, `payload.metrics.${rule.metric} = ${String(value)} is outside [${rule.min}, ${rule.max}]`]]);
+      }
+    }
+  }
+});
+
+test("validateReadingMetrics keeps unknown metrics but refuses NaN in them", () => {
+  const kept = validateReadingMetrics("ENERGY", { ...goodMetrics("ENERGY"), thd_pct: 3.5 });
+  assert.equal(kept.ok && kept.metrics.thd_pct, 3.5);
+  const refused = validateReadingMetrics("ENERGY", { ...goodMetrics("ENERGY"), thd_pct: NaN });
+  assert.deepEqual(!refused.ok && refused.issues.map((i) => [i.metric, i.path, i.problem]), [["thd_pct", "payload.metrics.thd_pct", "is not finite"]]);
+});

@@ -1,0 +1,35 @@
+-- CORE.JOB_STATION_VISITS 1/3 create; revert: DROP DYNAMIC TABLE IF EXISTS CORE.JOB_STATION_VISITS
+CREATE OR REPLACE DYNAMIC TABLE CORE.JOB_STATION_VISITS
+  TARGET_LAG = '1 minute'
+  WAREHOUSE = HUB_ANALYTICS_WH
+  REFRESH_MODE = AUTO
+  INITIALIZE = ON_CREATE
+  COMMENT = 'One row per job visit to a station: enter, leave, duration.'
+AS
+WITH s AS (
+  SELECT src.tenant_id, src.site_id, src.job_id, src.product_id, src.product_variant, src.station, src.scan_ts, src.operator_id,
+    LAG(src.station) OVER (PARTITION BY src.tenant_id, src.job_id ORDER BY src.scan_ts) AS prev_station
+  FROM RAW.JOB_SCANS src
+  WHERE (CASE WHEN src.station IS NULL OR TRIM(src.station) = '' THEN 'station is empty' WHEN src.job_id IS NULL OR TRIM(src.job_id) = '' THEN 'job_id is empty' ELSE CASE WHEN (TIMESTAMPDIFF('millisecond', src.ingested_at, src.scan_ts) / 1000.0) > 300 THEN 'scan_ts ' || CAST(src.scan_ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(src.ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', src.scan_ts, src.ingested_at) / 1000.0) > 604800 THEN 'scan_ts ' || CAST(src.scan_ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(src.ingested_at AS VARCHAR) END END) IS NULL
+), runs AS (
+  SELECT s.*, SUM(CASE WHEN s.prev_station = s.station THEN 0 ELSE 1 END)
+    OVER (PARTITION BY s.tenant_id, s.job_id ORDER BY s.scan_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
+  FROM s
+), v AS (
+  SELECT tenant_id, job_id, visit_no, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,
+    ANY_VALUE(product_variant) AS product_variant, ANY_VALUE(station) AS station,
+    MIN(scan_ts) AS enter_ts, MAX(scan_ts) AS last_scan_ts, COUNT(*) AS scans, MAX_BY(operator_id, scan_ts) AS operator_id
+  FROM runs GROUP BY tenant_id, job_id, visit_no
+)
+SELECT tenant_id, site_id, job_id, product_id, product_variant, station, visit_no, enter_ts,
+  COALESCE(CASE WHEN scans > 1 THEN last_scan_ts END,
+    LEAD(enter_ts) OVER (PARTITION BY tenant_id, job_id ORDER BY visit_no)) AS leave_ts,
+  (TIMESTAMPDIFF('millisecond', enter_ts, COALESCE(CASE WHEN scans > 1 THEN last_scan_ts END, LEAD(enter_ts) OVER (PARTITION BY tenant_id, job_id ORDER BY visit_no))) / 1000.0) AS duration_s,
+  scans, operator_id
+FROM v;
+
+-- CORE.JOB_STATION_VISITS 2/3 attach; revert: ALTER DYNAMIC TABLE CORE.JOB_STATION_VISITS DROP ROW ACCESS POLICY GOVERNANCE.TENANT_ISOLATION
+ALTER DYNAMIC TABLE CORE.JOB_STATION_VISITS ADD ROW ACCESS POLICY GOVERNANCE.TENANT_ISOLATION ON (tenant_id);
+
+-- CORE.JOB_STATION_VISITS 3/3 attach; revert: ALTER DYNAMIC TABLE CORE.JOB_STATION_VISITS MODIFY COLUMN operator_id UNSET MASKING POLICY
+ALTER DYNAMIC TABLE CORE.JOB_STATION_VISITS MODIFY COLUMN operator_id SET MASKING POLICY GOVERNANCE.PII_MASK;

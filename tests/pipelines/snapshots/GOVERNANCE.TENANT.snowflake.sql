@@ -1,0 +1,2 @@
+-- GOVERNANCE.TENANT 1/1 create; revert: DROP TAG IF EXISTS GOVERNANCE.TENANT
+CREATE TAG IF NOT EXISTS GOVERNANCE.TENANT COMMENT = 'Tenant that owns or is billed for the object.';
