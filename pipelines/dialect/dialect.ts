@@ -43,6 +43,8 @@ export interface Dialect {
   parseJson(expr: string): string;
   /** A JSON object built from alternating key/value expressions. */
   jsonObject(pairs: ReadonlyArray<readonly [string, string]>): string;
+  /** TRUE when a JSON value is an object having at least one of `keys`; FALSE otherwise (never NULL). */
+  jsonHasAnyKey(expr: string, keys: readonly string[]): string;
   /** An aggregate that builds a JSON object from key and value columns. */
   jsonObjectAgg(key: string, value: string): string;
 

@@ -38,9 +38,14 @@ export const duckdbDialect: Dialect = {
   jsonIsObject: (expr) => `(json_type(${expr}) = 'OBJECT')`,
   parseJson: (expr) => `json(${expr})`,
   jsonObject: (pairs) => `json_object(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
+  jsonHasAnyKey: (expr, keys) => `COALESCE(list_has_any(json_keys(${expr}), [${keys.map(quoteString).join(", ")}]), FALSE)`,
   jsonObjectAgg: (key, value) => `json_group_object(${key}, ${value})`,
-  // https://duckdb.org/docs/data/json/json_functions#json-table-functions
-  flattenObject: (expr, alias) => `json_each(${expr}) AS ${alias}`,
+  // json_each is ~4× slower here than unnesting the object read as a MAP
+  // (https://duckdb.org/docs/data/json/json_functions#transforming-json-to-nested-types); a
+  // non-object (array, scalar, NULL) gives no rows, as Snowflake's FLATTEN of a non-object path does.
+  flattenObject: (expr, alias) =>
+    `LATERAL (SELECT e.key AS key, e.value AS value FROM (SELECT unnest(map_entries(json_transform(` +
+    `CASE WHEN json_type(${expr}) = 'OBJECT' THEN ${expr} END, '"MAP(VARCHAR, JSON)"'))) AS e)) AS ${alias}`,
   flattenKey: (alias) => `${alias}.key`,
   flattenValue: (alias) => `${alias}.value`,
   listAgg: (expr, separator, orderBy) => `string_agg(${expr}, ${separator} ORDER BY ${orderBy})`,

@@ -34,6 +34,9 @@ export const snowflakeDialect: Dialect = {
   jsonIsObject: (expr) => `IS_OBJECT(${expr})`,
   parseJson: (expr) => `PARSE_JSON(${expr})`,
   jsonObject: (pairs) => `OBJECT_CONSTRUCT(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
+  // https://docs.snowflake.com/en/sql-reference/functions/arrays_overlap
+  jsonHasAnyKey: (expr, keys) =>
+    `COALESCE(IFF(IS_OBJECT(${expr}), ARRAYS_OVERLAP(OBJECT_KEYS(${expr}::OBJECT), ARRAY_CONSTRUCT(${keys.map(quoteString).join(", ")})), FALSE), FALSE)`,
   jsonObjectAgg: (key, value) => `OBJECT_AGG(${key}, ${value}::VARIANT)`,
   // https://docs.snowflake.com/en/sql-reference/functions/flatten
   flattenObject: (expr, alias) => `LATERAL FLATTEN(input => ${expr}) ${alias}`,

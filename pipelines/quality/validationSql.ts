@@ -7,7 +7,7 @@
  * the same test deterministically.
  */
 import type { Dialect } from "../dialect/index.ts";
-import { QUALITY_PENALTIES, SENSOR_TYPES, TIMESTAMP_LIMITS } from "./metricRules.ts";
+import { QUALITY_PENALTIES, SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor } from "./metricRules.ts";
 
 function text(expr: string): string {
   return `CAST(${expr} AS VARCHAR)`;
@@ -36,47 +36,56 @@ const SENSOR_TYPE_LIST = SENSOR_TYPES.join("|");
  * for a reading with no known metric at all. Every unit ends in exactly one of normalised,
  * quarantined or duplicate, which is what the reconciliation counts.
  *
- * `from` is the relation holding new readings (the stream), `rules` the metric rules table.
+ * `from` is the relation holding new readings (the stream), `rules` the metric rules table. Each
+ * expression is computed once, in layers, because this runs on every landed metric.
  */
 export function readingUnitsSql(d: Dialect, from: string, rules: string): string {
-  const v = d.flattenValue("f");
-  const num = `${d.tryToDouble(d.jsonToText(v))}`;
   const metricReason =
-    `CASE WHEN m.kind = 'number' AND NOT ${d.jsonIsNumber(v)} THEN ` +
-    `'payload.metrics.' || m.metric || ' = ' || COALESCE(${d.jsonToText(v)}, 'null') || ' is not a number' ` +
-    `WHEN m.kind = 'number' AND NOT ${d.isFinite(num)} THEN 'payload.metrics.' || m.metric || ' = ' || ${d.jsonToText(v)} || ' is not finite' ` +
-    `WHEN m.kind = 'number' AND (${num} < m.min_value OR ${num} > m.max_value) THEN ` +
-    `'payload.metrics.' || m.metric || ' = ' || ${d.jsonToText(v)} || ' is outside [' || ${text("m.min_value")} || ', ' || ${text("m.max_value")} || ']' ` +
-    `WHEN m.kind = 'text' AND (NOT ${d.jsonIsString(v)} OR POSITION('|' || ${d.jsonToText(v)} || '|' IN '|' || m.allowed_values || '|') = 0) THEN ` +
-    `'payload.metrics.' || m.metric || ' = ' || COALESCE(${d.jsonToText(v)}, 'null') || ' is not one of ' || m.allowed_values END`;
-  const late = `${d.secondsBetween("r.ts", "r.ingested_at")} > ${TIMESTAMP_LIMITS.lateAfterSeconds}`;
-  const outsideSoft = `m.kind = 'number' AND (${num} < m.soft_min OR ${num} > m.soft_max)`;
+    `CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' ` +
+    `WHEN kind = 'number' AND NOT ${d.isFinite("v_num")} THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' ` +
+    `WHEN kind = 'number' AND (v_num < min_value OR v_num > max_value) THEN ` +
+    `'payload.metrics.' || metric || ' = ' || v_text || ' is outside [' || ${text("min_value")} || ', ' || ${text("max_value")} || ']' ` +
+    `WHEN kind = 'text' AND (NOT v_is_string OR POSITION('|' || v_text || '|' IN '|' || allowed_values || '|') = 0) THEN ` +
+    `'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not one of ' || allowed_values END`;
+  const late = `${d.secondsBetween("ts", "ingested_at")} > ${TIMESTAMP_LIMITS.lateAfterSeconds}`;
+  const outsideSoft = `kind = 'number' AND (v_num < soft_min OR v_num > soft_max)`;
   const quality =
     `(1.0 - CASE WHEN ${outsideSoft} THEN ${QUALITY_PENALTIES.outsideSoftRange} ELSE 0 END ` +
     `- CASE WHEN ${late} THEN ${QUALITY_PENALTIES.late} ELSE 0 END)`;
-  const ids = `r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source`;
+  const ids = "tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source";
+  const metrics = d.jsonGet("r.payload", "metrics");
+  const knownByType = SENSOR_TYPES.map(
+    (t) => `WHEN ${d.literal(t)} THEN ${d.jsonHasAnyKey(metrics, rulesFor(t).map((m) => m.metric))}`,
+  ).join(" ");
   return `WITH r AS (SELECT * FROM ${from}),
-units AS (
-  SELECT ${ids}, m.metric,
-    CASE WHEN m.kind = 'number' THEN ${num} END AS value,
-    CASE WHEN m.kind = 'text' THEN ${d.jsonToText(v)} END AS value_text,
-    COALESCE(${timestampReasonSql(d, "r.ts", "r.ingested_at")}, ${metricReason}) AS reason,
-    ${quality} AS quality_score,
-    ${d.jsonObject([["metric", "m.metric"], ["value", v]])} AS raw
-  FROM r, ${d.flattenObject(d.jsonGet("r.payload", "metrics"), "f")}, ${rules} m
+f AS (
+  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,
+    m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, ${d.flattenValue("f")} AS v
+  FROM r, ${d.flattenObject(metrics, "f")}, ${rules} m
   WHERE m.sensor_type = r.sensor_type AND m.metric = ${d.flattenKey("f")}
 ),
+t AS (SELECT f.*, ${d.jsonToText("v")} AS v_text, ${d.jsonIsNumber("v")} AS v_is_number, ${d.jsonIsString("v")} AS v_is_string FROM f),
+n AS (SELECT t.*, CASE WHEN v_is_number THEN ${d.tryToDouble("v_text")} END AS v_num FROM t),
+judged AS (
+  SELECT n.*, COALESCE(${timestampReasonSql(d, "ts", "ingested_at")}, ${metricReason}) AS reason, ${quality} AS quality_score FROM n
+),
+units AS (
+  SELECT ${ids}, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
+    reason, quality_score, CASE WHEN reason IS NOT NULL THEN ${d.jsonObject([["metric", "metric"], ["value", "v"]])} END AS raw
+  FROM judged
+),
 bare AS (
-  SELECT ${ids}, CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
+  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,
+    CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
     CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|${SENSOR_TYPE_LIST}|') = 0 THEN
       'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of ${SENSOR_TYPE_LIST}'
-    WHEN NOT COALESCE(${d.jsonIsObject(d.jsonGet("r.payload", "metrics"))}, FALSE) THEN 'payload.metrics is missing or not an object'
+    WHEN NOT COALESCE(${d.jsonIsObject(metrics)}, FALSE) THEN 'payload.metrics is missing or not an object'
     ELSE 'payload.metrics has no known metric for sensor_type ' || r.sensor_type END AS reason,
     0.0 AS quality_score,
     r.payload AS raw
   FROM r
-  WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.tenant_id = r.tenant_id AND u.device_id = r.device_id
-    AND u.seq = r.seq AND u.ts = r.ts AND COALESCE(u.message_id, '') = COALESCE(r.message_id, ''))
+  -- A reading none of whose keys the rules know; decided from the keys alone, without a join.
+  WHERE NOT (CASE r.sensor_type ${knownByType} ELSE FALSE END)
 )
 SELECT * FROM units UNION ALL SELECT * FROM bare`;
 }

@@ -86,7 +86,8 @@ function attachments(o: TableDef | DynamicTableDef, keyword: "TABLE" | "DYNAMIC 
     out.push({
       object: name,
       kind: "attach",
-      sql: `ALTER ${keyword} ${name} MODIFY COLUMN ${c.name} SET MASKING POLICY ${qualifiedName(PII_MASK)}`,
+      // FORCE replaces a policy already set, so a re-run of the deploy does not fail.
+      sql: `ALTER ${keyword} ${name} MODIFY COLUMN ${c.name} SET MASKING POLICY ${qualifiedName(PII_MASK)} FORCE`,
       revert: `ALTER ${keyword} ${name} MODIFY COLUMN ${c.name} UNSET MASKING POLICY`,
     });
   }
@@ -131,7 +132,10 @@ export function taskBody(t: TaskDef): string {
 
 function task(t: TaskDef): Statement[] {
   const name = qualifiedName(t);
-  const trigger = t.schedule ? `  SCHEDULE = ${quoteString(t.schedule)}\n` : `  AFTER ${(t.after ?? []).join(", ")}\n`;
+  // Clause order as documented: WAREHOUSE, SCHEDULE, …, COMMENT, AFTER, WHEN, AS
+  // (https://docs.snowflake.com/en/sql-reference/sql/create-task).
+  const schedule = t.schedule ? `  SCHEDULE = ${quoteString(t.schedule)}\n` : "";
+  const after = t.after?.length ? `  AFTER ${t.after.join(", ")}\n` : "";
   const when = t.whenStreamHasData?.length
     ? `  WHEN ${t.whenStreamHasData.map((s) => `SYSTEM$STREAM_HAS_DATA(${quoteString(s)})`).join(" OR ")}\n`
     : "";
@@ -139,7 +143,7 @@ function task(t: TaskDef): Statement[] {
     {
       object: name,
       kind: "create",
-      sql: `CREATE OR REPLACE TASK ${name}\n  WAREHOUSE = ${t.warehouse}\n${trigger}${when}  ${comment(t.comment)}\nAS\n${taskBody(t)}`,
+      sql: `CREATE OR REPLACE TASK ${name}\n  WAREHOUSE = ${t.warehouse}\n${schedule}  ${comment(t.comment)}\n${after}${when}AS\n${taskBody(t)}`,
       revert: `DROP TASK IF EXISTS ${name}`,
     },
   ];

@@ -17,13 +17,13 @@ export { SnowflakeConfigError };
 // must be set before the module is evaluated: hence the dynamic import after it.
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= "true";
 const { default: snowflake } = await import("snowflake-sdk");
-// The SDK's logger would write request details to ./snowflake.log; results are parsed by JSON.parse
-// only (the SDK otherwise falls back to eval for non-JSON VARIANT text; the session sets
-// STRICT_JSON_OUTPUT so the server never sends such text).
+// Logging OFF: by default the SDK logs at INFO to ./snowflake.log and the console, connection
+// details included. VARIANT text is parsed by JSON.parse only: the SDK's default falls back to eval
+// for non-JSON text, and the session sets STRICT_JSON_OUTPUT so the server never sends such text.
 snowflake.configure({ logLevel: "OFF", jsonColumnVariantParser: (raw: string) => JSON.parse(raw) });
 
-/** Login retries after the first attempt: enough for a blip, few enough to stay in the login timeout. */
-const LOGIN_RETRIES = 2;
+/** Login retries after the first attempt: one rides out a blip, and a dead host is reported in seconds. */
+const LOGIN_RETRIES = 1;
 
 export interface SnowflakeConfig {
   /** Account identifier: `orgname-accountname` or the legacy `xy12345.eu-central-1`. */
@@ -226,7 +226,7 @@ export async function connectSnowflake(input: SnowflakeConfig): Promise<Snowflak
   }
   const warehouse = new SnowflakeWarehouse(connection, config);
   try {
-    // STRICT_JSON_OUTPUT: VARIANT text is plain JSON (NaN/Infinity become null), see configure() above.
+    // STRICT_JSON_OUTPUT: VARIANT text is standard JSON (no NaN, Infinity or undefined), see configure() above.
     // TIMEZONE: timestamps are stored as UTC wall time; LTZ conversions must agree with that.
     await warehouse.execute(
       `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${config.statementTimeoutSeconds}, STRICT_JSON_OUTPUT = TRUE, TIMEZONE = 'UTC'`,

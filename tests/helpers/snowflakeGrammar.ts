@@ -103,10 +103,12 @@ export const REWRITES: readonly Rewrite[] = [
     sample: `SELECT POSITION('|' || a || '|' IN '|' || b || '|') FROM t`,
   },
   {
-    name: "VARIANT type",
-    why: "the type name VARIANT is unknown to the grammar (in casts and column definitions). Stand-in: JSON, which it knows.",
-    apply: (sql) => outsideStrings(sql, (code) => code.replace(/\bVARIANT\b/g, "JSON")),
-    sample: `SELECT OBJECT_AGG(k, v::VARIANT) FROM t`,
+    name: "semi-structured type",
+    why:
+      "the type names VARIANT, OBJECT and ARRAY are unknown to the grammar (in casts and column definitions). " +
+      "Stand-in: JSON, which it knows. Function names such as OBJECT_KEYS are not touched.",
+    apply: (sql) => outsideStrings(sql, (code) => code.replace(/\b(?:VARIANT|OBJECT|ARRAY)\b(?!\s*\()/g, "JSON")),
+    sample: `SELECT OBJECT_AGG(k, v::VARIANT), OBJECT_KEYS(o::OBJECT), a::ARRAY FROM t`,
   },
   {
     name: "DELETE FROM",
@@ -154,7 +156,7 @@ export function forGrammar(label: string, sql: string): GrammarUnit[] {
     const next = r.apply(out);
     if (next === out) continue;
     applied.push(r.name);
-    for (const part of r.lifted?.(out) ?? []) lifted.push(...forGrammar(`${label} (${r.name} expressions)`, part));
+    for (const part of r.lifted?.(out) ?? []) lifted.push(...forGrammar(`${label}, ${r.name} expressions as SELECT`, part));
     out = next;
   }
   return [{ label, sql: out, rewrites: applied }, ...lifted];

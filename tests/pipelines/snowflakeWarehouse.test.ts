@@ -24,7 +24,7 @@ const ENCRYPTED = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
-function configFor(server: FakeSnowflakeServer, overrides: Partial<SnowflakeConfig> = {}): SnowflakeConfig {
+function configFor(accessUrl: string, overrides: Partial<SnowflakeConfig> = {}): SnowflakeConfig {
   return {
     account: "acme-prod",
     username: "svc_hub",
@@ -33,7 +33,7 @@ function configFor(server: FakeSnowflakeServer, overrides: Partial<SnowflakeConf
     database: "HUB",
     schema: "RAW",
     privateKey: KEY.privateKey,
-    accessUrl: server.url,
+    accessUrl,
     ...overrides,
   };
 }
@@ -67,7 +67,7 @@ describe("connectSnowflake: logging in", () => {
   after(() => server.close());
 
   it("logs in with key-pair auth: a JWT for ACCOUNT.USER signed by the configured private key, no password", async () => {
-    const wh = await connectSnowflake(configFor(server));
+    const wh = await connectSnowflake(configFor(server.url));
     await wh.close();
     const [login] = server.byPath("/session/v1/login-request");
     assert.ok(login);
@@ -91,7 +91,7 @@ describe("connectSnowflake: logging in", () => {
 
   it("sets the statement timeout (default one hour) for the session before the caller's first statement", async () => {
     const before = server.statements().length;
-    const wh = await connectSnowflake(configFor(server));
+    const wh = await connectSnowflake(configFor(server.url));
     server.onQuery = () => ({ columns: [{ name: "ONE", type: "fixed" }], rows: [["1"]] });
     await wh.query("SELECT 1 AS one");
     await wh.close();
@@ -99,13 +99,13 @@ describe("connectSnowflake: logging in", () => {
     assert.match(setup!, /^ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 3600, STRICT_JSON_OUTPUT = TRUE, TIMEZONE = 'UTC'$/);
     assert.equal(first, "SELECT 1 AS one");
 
-    const custom = await connectSnowflake(configFor(server, { statementTimeoutSeconds: 1800 }));
+    const custom = await connectSnowflake(configFor(server.url, { statementTimeoutSeconds: 1800 }));
     await custom.close();
     assert.match(server.statements().at(-1)!, /STATEMENT_TIMEOUT_IN_SECONDS = 1800,/);
   });
 
   it("reads a passphrase-protected key; the passphrase is never sent", async () => {
-    const wh = await connectSnowflake(configFor(server, { privateKey: ENCRYPTED.privateKey, privateKeyPassphrase: PASSPHRASE }));
+    const wh = await connectSnowflake(configFor(server.url, { privateKey: ENCRYPTED.privateKey, privateKeyPassphrase: PASSPHRASE }));
     await wh.close();
     const login = server.byPath("/session/v1/login-request").at(-1)!;
     assert.equal(readJwt(login.body.data.TOKEN, ENCRYPTED.publicKey).signedBy, true);
@@ -113,7 +113,7 @@ describe("connectSnowflake: logging in", () => {
   });
 
   it("logs out on close(); statements after close() fail with a closed-session HubSqlError", async () => {
-    const wh = await connectSnowflake(configFor(server));
+    const wh = await connectSnowflake(configFor(server.url));
     const logouts = server.byPath("/session").length;
     await wh.close();
     await wh.close(); // a second close is harmless
@@ -132,7 +132,7 @@ describe("SnowflakeWarehouse statements", () => {
   const defaultTag = { job: "session-default" };
   before(async () => {
     server = await FakeSnowflakeServer.start();
-    wh = await connectSnowflake(configFor(server, { defaultTag }));
+    wh = await connectSnowflake(configFor(server.url, { defaultTag }));
   });
   after(async () => {
     await wh.close();
@@ -242,7 +242,7 @@ describe("connectSnowflake: failing to connect", () => {
     const server = await FakeSnowflakeServer.start();
     server.loginFailure = { code: "390144", sqlState: "", message: "JWT token is invalid." };
     try {
-      const err = await rejectionOf(connectSnowflake(configFor(server)));
+      const err = await rejectionOf(connectSnowflake(configFor(server.url)));
       assert.ok(err instanceof HubSqlError);
       assert.equal(err.code, "390144");
       assert.equal(err.sqlState, "08001");
@@ -257,7 +257,7 @@ describe("connectSnowflake: failing to connect", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(closed.address() as net.AddressInfo).port}`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const err = await rejectionOf(connectSnowflake({ ...configFor({ url } as FakeSnowflakeServer) }));
+    const err = await rejectionOf(connectSnowflake(configFor(url)));
     assert.ok(err instanceof HubSqlError);
     assert.equal(err.sqlState, "08001");
     assert.ok(err.message.includes(url) && err.message.includes('"acme-prod"'), err.message);
@@ -267,7 +267,7 @@ describe("connectSnowflake: failing to connect", () => {
     const server = await FakeSnowflakeServer.start();
     server.hangLogins = true;
     try {
-      const err = await rejectionOf(connectSnowflake(configFor(server, { loginTimeoutSeconds: 1 })));
+      const err = await rejectionOf(connectSnowflake(configFor(server.url, { loginTimeoutSeconds: 1 })));
       assert.ok(err instanceof HubSqlError);
       assert.match(err.message, /login timeout of 1 s/);
       assert.ok(err.message.includes(server.url));
@@ -283,7 +283,7 @@ describe("connectSnowflake: config validation", () => {
   after(() => server.close());
 
   const expectConfigError = async (overrides: Partial<SnowflakeConfig>, field: string): Promise<Error> => {
-    const err = await rejectionOf(connectSnowflake(configFor(server, overrides)));
+    const err = await rejectionOf(connectSnowflake(configFor(server.url, overrides)));
     assert.ok(err instanceof SnowflakeConfigError, `${inspect(overrides)}: ${err}`);
     assert.equal(err.field, field);
     assert.ok(err.message.includes(field), err.message);

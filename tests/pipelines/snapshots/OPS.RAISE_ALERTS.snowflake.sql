@@ -1,8 +1,8 @@
 -- OPS.RAISE_ALERTS 1/1 create; revert: DROP TASK IF EXISTS OPS.RAISE_ALERTS
 CREATE OR REPLACE TASK OPS.RAISE_ALERTS
   WAREHOUSE = HUB_TRANSFORM_WH
-  AFTER OPS.SCORE_READINGS
   COMMENT = 'Notify once per (tenant, device, rule, hour) when new breaches arrive.'
+  AFTER OPS.SCORE_READINGS
 AS
 INSERT INTO OPS.ALERT_NOTIFICATIONS (tenant_id, site_id, device_id, rule_id, severity, window_start, first_ts, worst_score, message, raised_at)
 SELECT b.tenant_id, ANY_VALUE(b.site_id), b.device_id, b.rule_id, ANY_VALUE(b.severity), DATE_TRUNC('hour', b.ts), MIN(b.ts), MAX(b.score),

@@ -1,8 +1,8 @@
 -- OPS.SCORE_READINGS 1/1 create; revert: DROP TASK IF EXISTS OPS.SCORE_READINGS
 CREATE OR REPLACE TASK OPS.SCORE_READINGS
   WAREHOUSE = HUB_TRANSFORM_WH
-  AFTER OPS.NORMALIZE_READINGS
   COMMENT = 'Evaluate the threshold rules on new silver metrics; breaches get a score.'
+  AFTER OPS.NORMALIZE_READINGS
 AS
 INSERT INTO CORE.RULE_BREACHES (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, rule_id, severity, threshold, score, scored_at)
 SELECT n.tenant_id, n.site_id, n.device_id, n.sensor_type, n.ts, n.seq, n.metric, n.value, n.value_text, r.rule_id, r.severity, r.threshold,

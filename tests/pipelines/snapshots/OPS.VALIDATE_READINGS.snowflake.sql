@@ -2,26 +2,33 @@
 CREATE OR REPLACE TASK OPS.VALIDATE_READINGS
   WAREHOUSE = HUB_TRANSFORM_WH
   SCHEDULE = '1 MINUTE'
-  WHEN SYSTEM$STREAM_HAS_DATA('RAW.SENSOR_READINGS_STREAM') OR SYSTEM$STREAM_HAS_DATA('RAW.JOB_SCANS_STREAM')
   COMMENT = 'Judge new readings and scans: good metrics to staging, bad ones to quarantine with the reason.'
+  WHEN SYSTEM$STREAM_HAS_DATA('RAW.SENSOR_READINGS_STREAM') OR SYSTEM$STREAM_HAS_DATA('RAW.JOB_SCANS_STREAM')
 AS
 EXECUTE IMMEDIATE $$
 BEGIN
   BEGIN TRANSACTION;
     INSERT INTO CORE.READINGS_VALIDATED (tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, metric, value, value_text, reason, quality_score, raw)
     WITH r AS (SELECT * FROM RAW.SENSOR_READINGS_STREAM),
-    units AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, m.metric,
-        CASE WHEN m.kind = 'number' THEN TRY_TO_DOUBLE(f.VALUE::VARCHAR) END AS value,
-        CASE WHEN m.kind = 'text' THEN f.VALUE::VARCHAR END AS value_text,
-        COALESCE(CASE WHEN (TIMESTAMPDIFF('millisecond', r.ingested_at, r.ts) / 1000.0) > 300 THEN 'ts ' || CAST(r.ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(r.ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', r.ts, r.ingested_at) / 1000.0) > 604800 THEN 'ts ' || CAST(r.ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(r.ingested_at AS VARCHAR) END, CASE WHEN m.kind = 'number' AND NOT (IS_INTEGER(f.VALUE) OR IS_DECIMAL(f.VALUE) OR IS_DOUBLE(f.VALUE)) THEN 'payload.metrics.' || m.metric || ' = ' || COALESCE(f.VALUE::VARCHAR, 'null') || ' is not a number' WHEN m.kind = 'number' AND NOT (TRY_TO_DOUBLE(f.VALUE::VARCHAR) NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT)) THEN 'payload.metrics.' || m.metric || ' = ' || f.VALUE::VARCHAR || ' is not finite' WHEN m.kind = 'number' AND (TRY_TO_DOUBLE(f.VALUE::VARCHAR) < m.min_value OR TRY_TO_DOUBLE(f.VALUE::VARCHAR) > m.max_value) THEN 'payload.metrics.' || m.metric || ' = ' || f.VALUE::VARCHAR || ' is outside [' || CAST(m.min_value AS VARCHAR) || ', ' || CAST(m.max_value AS VARCHAR) || ']' WHEN m.kind = 'text' AND (NOT IS_VARCHAR(f.VALUE) OR POSITION('|' || f.VALUE::VARCHAR || '|' IN '|' || m.allowed_values || '|') = 0) THEN 'payload.metrics.' || m.metric || ' = ' || COALESCE(f.VALUE::VARCHAR, 'null') || ' is not one of ' || m.allowed_values END) AS reason,
-        (1.0 - CASE WHEN m.kind = 'number' AND (TRY_TO_DOUBLE(f.VALUE::VARCHAR) < m.soft_min OR TRY_TO_DOUBLE(f.VALUE::VARCHAR) > m.soft_max) THEN 0.3 ELSE 0 END - CASE WHEN (TIMESTAMPDIFF('millisecond', r.ts, r.ingested_at) / 1000.0) > 300 THEN 0.2 ELSE 0 END) AS quality_score,
-        OBJECT_CONSTRUCT('metric', m.metric, 'value', f.VALUE) AS raw
+    f AS (
+      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,
+        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, f.VALUE AS v
       FROM r, LATERAL FLATTEN(input => r.payload:"metrics") f, CORE.METRIC_RULES m
       WHERE m.sensor_type = r.sensor_type AND m.metric = f.KEY
     ),
+    t AS (SELECT f.*, v::VARCHAR AS v_text, (IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v)) AS v_is_number, IS_VARCHAR(v) AS v_is_string FROM f),
+    n AS (SELECT t.*, CASE WHEN v_is_number THEN TRY_TO_DOUBLE(v_text) END AS v_num FROM t),
+    judged AS (
+      SELECT n.*, COALESCE(CASE WHEN (TIMESTAMPDIFF('millisecond', ingested_at, ts) / 1000.0) > 300 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 604800 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(ingested_at AS VARCHAR) END, CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' WHEN kind = 'number' AND NOT (v_num NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT)) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' WHEN kind = 'number' AND (v_num < min_value OR v_num > max_value) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is outside [' || CAST(min_value AS VARCHAR) || ', ' || CAST(max_value AS VARCHAR) || ']' WHEN kind = 'text' AND (NOT v_is_string OR POSITION('|' || v_text || '|' IN '|' || allowed_values || '|') = 0) THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not one of ' || allowed_values END) AS reason, (1.0 - CASE WHEN kind = 'number' AND (v_num < soft_min OR v_num > soft_max) THEN 0.3 ELSE 0 END - CASE WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 300 THEN 0.2 ELSE 0 END) AS quality_score FROM n
+    ),
+    units AS (
+      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
+        reason, quality_score, CASE WHEN reason IS NOT NULL THEN OBJECT_CONSTRUCT('metric', metric, 'value', v) END AS raw
+      FROM judged
+    ),
     bare AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
+      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,
+        CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
         WHEN NOT COALESCE(IS_OBJECT(r.payload:"metrics"), FALSE) THEN 'payload.metrics is missing or not an object'
@@ -29,8 +36,8 @@ BEGIN
         0.0 AS quality_score,
         r.payload AS raw
       FROM r
-      WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.tenant_id = r.tenant_id AND u.device_id = r.device_id
-        AND u.seq = r.seq AND u.ts = r.ts AND COALESCE(u.message_id, '') = COALESCE(r.message_id, ''))
+      -- A reading none of whose keys the rules know; decided from the keys alone, without a join.
+      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE), FALSE) WHEN 'ENERGY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE), FALSE) ELSE FALSE END)
     )
     SELECT * FROM units UNION ALL SELECT * FROM bare;
     INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)

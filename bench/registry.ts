@@ -1,0 +1,5 @@
+/** Every benchmark `npm run bench` knows; other issues append theirs. */
+import type { Benchmark } from "./harness.ts";
+import { warehouseRefreshBenchmark } from "./warehouseRefresh.bench.ts";
+
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark];
