@@ -2,7 +2,7 @@
  * Gold: the KPIs, as dynamic tables with a TARGET_LAG each. Locally they refresh incrementally:
  * only groups touched by new source rows are recomputed (see `IncrementalSpec`).
  */
-import { andScope, col, type DynamicTableDef, type QueryScope } from "./types.ts";
+import { andScope, col, type DynamicTableDef, type MergeRule, type QueryScope } from "./types.ts";
 import type { Dialect } from "../dialect/index.ts";
 import { ANALYTICS_WH } from "./warehouses.ts";
 import { co2BandSql, pm25AqiSql, pm25CategorySql } from "../quality/aqi.ts";
@@ -24,7 +24,50 @@ const hourKeys = (device: string) => [
  * Utilisation = run time / observed time. OEE = availability × performance × quality with
  * availability = run / (run + setup + down) (idle is no demand, not a loss of the machine),
  * performance = Σ(ideal cycle time × cycles) / run time, quality = good parts / cycles.
+ * Ratios are derived from stored sums, so an incremental refresh can add new rows to a group.
  */
+const MACHINE_DERIVED = {
+  utilization: "run_s / NULLIF(observed_s, 0)",
+  availability: "run_s / NULLIF(run_s + setup_s + down_s, 0)",
+  performance: "ideal_run_s / NULLIF(run_s, 0)",
+  quality: "good_parts / NULLIF(cycles, 0)",
+  oee: "(run_s / NULLIF(run_s + setup_s + down_s, 0)) * (ideal_run_s / NULLIF(run_s, 0)) * (good_parts / NULLIF(cycles, 0))",
+  avg_spindle_load_pct: "spindle_load_sum / NULLIF(spindle_load_n, 0)",
+} as const;
+
+/** The final SELECT list: the columns in order, derived ones computed from the stored sums. */
+function selectList(columns: readonly { name: string }[], derived: Readonly<Record<string, string>>): string {
+  return columns.map((c) => (c.name in derived ? `${derived[c.name]} AS ${c.name}` : c.name)).join(",\n  ");
+}
+
+function deriveRules(derived: Readonly<Record<string, string>>): Record<string, MergeRule> {
+  return Object.fromEntries(Object.entries(derived).map(([k, v]) => [k, { derive: v }]));
+}
+
+const MACHINE_COLUMNS = [
+  col("tenant_id", "varchar", "tenant"),
+  col("site_id", "varchar", "site"),
+  col("machine_id", "varchar", "machine"),
+  col("hour", "timestamp", "hour, UTC"),
+  col("run_s", "double", "seconds RUNNING"),
+  col("idle_s", "double", "seconds IDLE"),
+  col("setup_s", "double", "seconds in SETUP"),
+  col("down_s", "double", "seconds DOWN"),
+  col("observed_s", "double", "seconds covered by readings with a state"),
+  col("utilization", "double", "run_s / observed_s"),
+  col("cycles", "double", "cycles completed"),
+  col("good_parts", "double", "good parts"),
+  col("ideal_run_s", "double", "Σ ideal cycle time × cycles"),
+  col("availability", "double", "run / (run + setup + down)"),
+  col("performance", "double", "ideal_run_s / run_s"),
+  col("quality", "double", "good parts / cycles"),
+  col("oee", "double", "availability × performance × quality"),
+  col("spindle_load_sum", "double", "Σ spindle load (for the mean)"),
+  col("spindle_load_n", "bigint", "readings with a spindle load"),
+  col("avg_spindle_load_pct", "double", "mean spindle load"),
+  col("readings", "bigint", "readings in the hour"),
+];
+
 export const MACHINE_UTILIZATION_HOURLY: DynamicTableDef = {
   kind: "dynamic_table",
   schema: "ANALYTICS",
@@ -33,27 +76,23 @@ export const MACHINE_UTILIZATION_HOURLY: DynamicTableDef = {
   targetLag: "5 minutes",
   warehouse: ANALYTICS_WH.name,
   dependsOn: [NORMALIZED],
-  incremental: { source: NORMALIZED, keys: hourKeys("machine_id"), timeBound: { timeColumn: "ts", bucket: "hour" } },
-  columns: [
-    col("tenant_id", "varchar", "tenant"),
-    col("site_id", "varchar", "site"),
-    col("machine_id", "varchar", "machine"),
-    col("hour", "timestamp", "hour, UTC"),
-    col("run_s", "double", "seconds RUNNING"),
-    col("idle_s", "double", "seconds IDLE"),
-    col("setup_s", "double", "seconds in SETUP"),
-    col("down_s", "double", "seconds DOWN"),
-    col("observed_s", "double", "seconds covered by readings with a state"),
-    col("utilization", "double", "run_s / observed_s"),
-    col("cycles", "double", "cycles completed"),
-    col("good_parts", "double", "good parts"),
-    col("availability", "double", "run / (run + setup + down)"),
-    col("performance", "double", "ideal cycle time × cycles / run time"),
-    col("quality", "double", "good parts / cycles"),
-    col("oee", "double", "availability × performance × quality"),
-    col("avg_spindle_load_pct", "double", "mean spindle load"),
-    col("readings", "bigint", "readings in the hour"),
-  ],
+  incremental: {
+    source: NORMALIZED,
+    keys: hourKeys("machine_id"),
+    timeBound: { timeColumn: "ts", bucket: "hour" },
+    merge: {
+      columns: {
+        site_id: "any",
+        ...Object.fromEntries(
+          ["run_s", "idle_s", "setup_s", "down_s", "observed_s", "cycles", "good_parts", "ideal_run_s", "spindle_load_sum", "spindle_load_n", "readings"].map((c) => [c, "sum" as const]),
+        ),
+        ...deriveRules(MACHINE_DERIVED),
+      },
+    },
+  },
+  columns: MACHINE_COLUMNS,
+  // A reading's metrics always land together (one normalise batch), so partial sums over new rows
+  // never split a reading.
   query: (d: Dialect, scope: QueryScope) => `WITH r AS (
   SELECT src.tenant_id, src.site_id, src.device_id, src.seq, MIN(src.ts) AS ts,
     ${pivot("state", "value_text")} AS state, ${pivot("period_s")} AS period_s, ${pivot("cycles")} AS cycles,
@@ -69,18 +108,33 @@ export const MACHINE_UTILIZATION_HOURLY: DynamicTableDef = {
     SUM(CASE WHEN state = 'DOWN' THEN period_s ELSE 0 END) AS down_s,
     SUM(CASE WHEN state IS NOT NULL THEN period_s ELSE 0 END) AS observed_s,
     SUM(cycles) AS cycles, SUM(good_parts) AS good_parts, SUM(ideal_cycle_s * cycles) AS ideal_run_s,
-    AVG(spindle_load_pct) AS avg_spindle_load_pct, COUNT(*) AS readings
+    SUM(spindle_load_pct) AS spindle_load_sum, COUNT(spindle_load_pct) AS spindle_load_n, COUNT(*) AS readings
   FROM r GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)
 )
-SELECT tenant_id, site_id, machine_id, hour, run_s, idle_s, setup_s, down_s, observed_s,
-  run_s / NULLIF(observed_s, 0) AS utilization, cycles, good_parts,
-  run_s / NULLIF(run_s + setup_s + down_s, 0) AS availability,
-  ideal_run_s / NULLIF(run_s, 0) AS performance,
-  good_parts / NULLIF(cycles, 0) AS quality,
-  (run_s / NULLIF(run_s + setup_s + down_s, 0)) * (ideal_run_s / NULLIF(run_s, 0)) * (good_parts / NULLIF(cycles, 0)) AS oee,
-  avg_spindle_load_pct, readings
+SELECT ${selectList(MACHINE_COLUMNS, MACHINE_DERIVED)}
 FROM h`,
 };
+
+const ENERGY_DERIVED = {
+  mean_power_factor: "power_factor_sum / NULLIF(power_factor_n, 0)",
+  mean_voltage_v: "voltage_sum / NULLIF(voltage_n, 0)",
+} as const;
+
+const ENERGY_COLUMNS = [
+  col("tenant_id", "varchar", "tenant"),
+  col("site_id", "varchar", "site"),
+  col("meter_id", "varchar", "energy meter"),
+  col("hour", "timestamp", "hour, UTC"),
+  col("kwh", "double", "energy consumed"),
+  col("peak_kw", "double", "highest mean power of a reading period"),
+  col("power_factor_sum", "double", "Σ power factor (for the mean)"),
+  col("power_factor_n", "bigint", "readings with a power factor"),
+  col("mean_power_factor", "double", "mean of the readings' power factors"),
+  col("voltage_sum", "double", "Σ voltage (for the mean)"),
+  col("voltage_n", "bigint", "readings with a voltage"),
+  col("mean_voltage_v", "double", "mean voltage"),
+  col("readings", "bigint", "readings in the hour (each carries the required period_s)"),
+];
 
 export const ENERGY_HOURLY: DynamicTableDef = {
   kind: "dynamic_table",
@@ -90,27 +144,40 @@ export const ENERGY_HOURLY: DynamicTableDef = {
   targetLag: "5 minutes",
   warehouse: ANALYTICS_WH.name,
   dependsOn: [NORMALIZED],
-  incremental: { source: NORMALIZED, keys: hourKeys("meter_id"), timeBound: { timeColumn: "ts", bucket: "hour" } },
-  columns: [
-    col("tenant_id", "varchar", "tenant"),
-    col("site_id", "varchar", "site"),
-    col("meter_id", "varchar", "energy meter"),
-    col("hour", "timestamp", "hour, UTC"),
-    col("kwh", "double", "energy consumed"),
-    col("peak_kw", "double", "highest mean power of a reading period"),
-    col("mean_power_factor", "double", "mean of the readings' power factors"),
-    col("mean_voltage_v", "double", "mean voltage"),
-    col("readings", "bigint", "readings in the hour"),
-  ],
-  query: (_d: Dialect, scope: QueryScope) => `SELECT src.tenant_id, src.site_id, src.device_id AS meter_id, DATE_TRUNC('hour', src.ts) AS hour,
-  SUM(CASE WHEN src.metric = 'kwh' THEN src.value END) AS kwh,
-  MAX(CASE WHEN src.metric = 'power_kw' THEN src.value END) AS peak_kw,
-  AVG(CASE WHEN src.metric = 'power_factor' THEN src.value END) AS mean_power_factor,
-  AVG(CASE WHEN src.metric = 'voltage_v' THEN src.value END) AS mean_voltage_v,
-  COUNT(DISTINCT src.seq) AS readings
-FROM ${NORMALIZED} src
-WHERE src.sensor_type = 'ENERGY'${andScope(scope, "src")}
-GROUP BY src.tenant_id, src.site_id, src.device_id, DATE_TRUNC('hour', src.ts)`,
+  incremental: {
+    source: NORMALIZED,
+    keys: hourKeys("meter_id"),
+    timeBound: { timeColumn: "ts", bucket: "hour" },
+    merge: {
+      columns: {
+        site_id: "any",
+        kwh: "sum",
+        peak_kw: "max",
+        power_factor_sum: "sum",
+        power_factor_n: "sum",
+        voltage_sum: "sum",
+        voltage_n: "sum",
+        readings: "sum",
+        ...deriveRules(ENERGY_DERIVED),
+      },
+    },
+  },
+  columns: ENERGY_COLUMNS,
+  query: (_d: Dialect, scope: QueryScope) => `WITH h AS (
+  SELECT src.tenant_id, src.site_id, src.device_id AS meter_id, DATE_TRUNC('hour', src.ts) AS hour,
+    SUM(CASE WHEN src.metric = 'kwh' THEN src.value END) AS kwh,
+    MAX(CASE WHEN src.metric = 'power_kw' THEN src.value END) AS peak_kw,
+    SUM(CASE WHEN src.metric = 'power_factor' THEN src.value END) AS power_factor_sum,
+    COUNT(CASE WHEN src.metric = 'power_factor' THEN src.value END) AS power_factor_n,
+    SUM(CASE WHEN src.metric = 'voltage_v' THEN src.value END) AS voltage_sum,
+    COUNT(CASE WHEN src.metric = 'voltage_v' THEN src.value END) AS voltage_n,
+    COUNT(CASE WHEN src.metric = 'period_s' THEN 1 END) AS readings
+  FROM ${NORMALIZED} src
+  WHERE src.sensor_type = 'ENERGY'${andScope(scope, "src")}
+  GROUP BY src.tenant_id, src.site_id, src.device_id, DATE_TRUNC('hour', src.ts)
+)
+SELECT ${selectList(ENERGY_COLUMNS, ENERGY_DERIVED)}
+FROM h`,
 };
 
 export const AIR_QUALITY_CURRENT: DynamicTableDef = {
@@ -237,6 +304,18 @@ export const ALERTS: DynamicTableDef = {
       { column: "window_start", sourceExpr: (_d, a) => `DATE_TRUNC('hour', ${a}.ts)` },
     ],
     timeBound: { timeColumn: "ts", bucket: "hour" },
+    merge: {
+      columns: {
+        site_id: "any",
+        severity: "any",
+        first_ts: "min",
+        last_ts: "max",
+        breaches: "sum",
+        worst_score: "max",
+        worst_value: { argMaxOf: "worst_score" },
+        source: "any",
+      },
+    },
   },
   columns: [
     col("tenant_id", "varchar", "tenant"),

@@ -66,6 +66,30 @@ export interface IncrementalSpec {
    * which lets the refresh skip old data. Omit when groups are not time-bounded.
    */
   readonly timeBound?: { readonly timeColumn: string; readonly bucket: "second" | "minute" | "hour" | "day" };
+  /**
+   * When the groups' columns are decomposable (sums, maxima, minima), a refresh computes the
+   * query over the new source rows only and combines each touched group with its stored row:
+   * the cost follows the new rows, not the size of the touched groups. Without it, touched
+   * groups are recomputed from all their source rows.
+   */
+  readonly merge?: MergeSpec;
+}
+
+/** How a group's stored row and the partial row from new source rows combine. */
+export type MergeRule =
+  | "sum"
+  | "max"
+  | "min"
+  /** Any non-null value (descriptive columns: site, severity). */
+  | "any"
+  /** The value from whichever side has the larger value in `column`. */
+  | { readonly argMaxOf: string }
+  /** Recomputed from the combined columns with this SQL expression (ratios, means). */
+  | { readonly derive: string };
+
+export interface MergeSpec {
+  /** A rule for every non-key column of the dynamic table. */
+  readonly columns: Readonly<Record<string, MergeRule>>;
 }
 
 /** Context passed to a dynamic table's query: which rows of its incremental source to read. */

@@ -7,7 +7,7 @@
  * Snowflake's own behaviour: https://docs.snowflake.com/en/user-guide/dynamic-tables-refresh
  */
 import { duckdbDialect as d } from "../dialect/index.ts";
-import { FULL_SCOPE, qualifiedName, type DynamicTableDef, type QueryScope } from "../definitions/types.ts";
+import { FULL_SCOPE, qualifiedName, type DynamicTableDef, type MergeRule, type QueryScope } from "../definitions/types.ts";
 import { CONTROL_SCHEMA } from "./controlTables.ts";
 import { runPipelineStatement, scalar, setPipelineNow, type PipelineContext } from "./pipelineContext.ts";
 import { sqlTimestamp } from "./clock.ts";
@@ -26,6 +26,8 @@ export interface RefreshResult {
 }
 
 const KEYS_TABLE = "_hub_dt_keys";
+const DELTA_TABLE = "_hub_dt_delta";
+const MERGED_TABLE = "_hub_dt_merged";
 
 function columnNames(t: DynamicTableDef): string {
   return t.columns.map((c) => `"${c.name}"`).join(", ");
@@ -64,6 +66,11 @@ export async function refreshDynamicTable(
         inserted = (await runPipelineStatement(ctx, `INSERT INTO ${name} (${columnNames(t)}) ${t.query(d, FULL_SCOPE)}`, t.warehouse, tag))
           .rowsChanged;
         sourceRows = Math.max(0, hi + 1);
+      } else if (inc!.merge) {
+        const merged = await mergeNewRows(ctx, t, lo, hi, tag);
+        deleted = merged.deleted;
+        inserted = merged.inserted;
+        sourceRows = hi - lo;
       } else {
         const scoped = await incrementalScope(ctx, t, lo, hi, tag);
         sourceRows = scoped.sourceRows;
@@ -85,7 +92,7 @@ export async function refreshDynamicTable(
     await c.run("COMMIT");
   } catch (e) {
     await c.run("ROLLBACK").catch(() => undefined);
-    await c.run(`DROP TABLE IF EXISTS ${KEYS_TABLE}`).catch(() => undefined);
+    for (const tmp of [KEYS_TABLE, DELTA_TABLE, MERGED_TABLE]) await c.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => undefined);
     const msg = e instanceof Error ? e.message : String(e);
     ctx.history.add("DYNAMIC_TABLE_REFRESH_HISTORY", [
       name, started, new Date(started.getTime() + (performance.now() - t0)), "FAILED", null, opts.trigger ?? "SCHEDULED", 0, 0, 0, t.warehouse, msg,
@@ -97,6 +104,66 @@ export async function refreshDynamicTable(
     result.sourceRows, result.rowsInserted, result.rowsDeleted, result.action === "NO_DATA" ? null : t.warehouse, null,
   ]);
   return result;
+}
+
+/** How one column of a stored group (`o`) and of the new rows' partial group (`n`) combine. */
+function combineSql(column: string, rule: MergeRule): string {
+  const o = `o."${column}"`;
+  const n = `n."${column}"`;
+  if (rule === "sum") return `CASE WHEN ${o} IS NULL THEN ${n} WHEN ${n} IS NULL THEN ${o} ELSE ${o} + ${n} END`;
+  if (rule === "max") return `CASE WHEN ${o} IS NULL OR ${n} > ${o} THEN ${n} ELSE ${o} END`;
+  if (rule === "min") return `CASE WHEN ${o} IS NULL OR ${n} < ${o} THEN ${n} ELSE ${o} END`;
+  if (rule === "any") return `COALESCE(${o}, ${n})`;
+  if ("argMaxOf" in rule) return `CASE WHEN o."${rule.argMaxOf}" IS NULL OR n."${rule.argMaxOf}" > o."${rule.argMaxOf}" THEN ${n} ELSE ${o} END`;
+  throw new Error(`derived column ${column} is not combined`);
+}
+
+/**
+ * Merge refresh: the query over the new source rows only gives each touched group's partial row,
+ * which is combined with the stored row column by column; derived columns are recomputed last.
+ */
+async function mergeNewRows(
+  ctx: PipelineContext,
+  t: DynamicTableDef,
+  lo: number,
+  hi: number,
+  tag: { job: string },
+): Promise<{ deleted: number; inserted: number }> {
+  const inc = t.incremental!;
+  const rules = inc.merge!.columns;
+  const name = qualifiedName(t);
+  const keys = inc.keys.map((k) => k.column);
+  const newRows: QueryScope = { sourcePredicate: (a) => `${a}.rowid > ${lo} AND ${a}.rowid <= ${hi}` };
+  await ctx.conn.run(`DROP TABLE IF EXISTS ${DELTA_TABLE}`);
+  await ctx.conn.run(`DROP TABLE IF EXISTS ${MERGED_TABLE}`);
+  await runPipelineStatement(ctx, `CREATE TEMP TABLE ${DELTA_TABLE} AS ${t.query(d, newRows)}`, t.warehouse, tag);
+  const stored = t.columns.filter((c) => !keys.includes(c.name) && !isDerived(rules[c.name]));
+  const combined = [...keys.map((k) => `n."${k}"`), ...stored.map((c) => `${combineSql(c.name, rules[c.name]!)} AS "${c.name}"`)];
+  const join = keys.map((k) => `o."${k}" = n."${k}"`).join(" AND ");
+  await runPipelineStatement(
+    ctx,
+    `CREATE TEMP TABLE ${MERGED_TABLE} AS SELECT ${combined.join(", ")} FROM ${DELTA_TABLE} n LEFT JOIN ${name} o ON ${join}`,
+    t.warehouse,
+    tag,
+  );
+  const keyList = keys.map((k) => `"${k}"`).join(", ");
+  const deleted = (
+    await runPipelineStatement(ctx, `DELETE FROM ${name} WHERE (${keyList}) IN (SELECT ${keyList} FROM ${DELTA_TABLE})`, t.warehouse, tag)
+  ).rowsChanged;
+  const select = t.columns.map((c) => {
+    const rule = rules[c.name];
+    return rule && isDerived(rule) ? `${rule.derive} AS "${c.name}"` : `"${c.name}"`;
+  });
+  const inserted = (
+    await runPipelineStatement(ctx, `INSERT INTO ${name} (${columnNames(t)}) SELECT ${select.join(", ")} FROM ${MERGED_TABLE}`, t.warehouse, tag)
+  ).rowsChanged;
+  await ctx.conn.run(`DROP TABLE ${DELTA_TABLE}`);
+  await ctx.conn.run(`DROP TABLE ${MERGED_TABLE}`);
+  return { deleted, inserted };
+}
+
+function isDerived(rule: MergeRule | undefined): rule is { derive: string } {
+  return typeof rule === "object" && "derive" in rule;
 }
 
 /** Build the changed-keys temp table and the scope predicate for an incremental refresh. */

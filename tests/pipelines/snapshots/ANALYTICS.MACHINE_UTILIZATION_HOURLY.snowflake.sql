@@ -21,16 +21,30 @@ WITH r AS (
     SUM(CASE WHEN state = 'DOWN' THEN period_s ELSE 0 END) AS down_s,
     SUM(CASE WHEN state IS NOT NULL THEN period_s ELSE 0 END) AS observed_s,
     SUM(cycles) AS cycles, SUM(good_parts) AS good_parts, SUM(ideal_cycle_s * cycles) AS ideal_run_s,
-    AVG(spindle_load_pct) AS avg_spindle_load_pct, COUNT(*) AS readings
+    SUM(spindle_load_pct) AS spindle_load_sum, COUNT(spindle_load_pct) AS spindle_load_n, COUNT(*) AS readings
   FROM r GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)
 )
-SELECT tenant_id, site_id, machine_id, hour, run_s, idle_s, setup_s, down_s, observed_s,
-  run_s / NULLIF(observed_s, 0) AS utilization, cycles, good_parts,
+SELECT tenant_id,
+  site_id,
+  machine_id,
+  hour,
+  run_s,
+  idle_s,
+  setup_s,
+  down_s,
+  observed_s,
+  run_s / NULLIF(observed_s, 0) AS utilization,
+  cycles,
+  good_parts,
+  ideal_run_s,
   run_s / NULLIF(run_s + setup_s + down_s, 0) AS availability,
   ideal_run_s / NULLIF(run_s, 0) AS performance,
   good_parts / NULLIF(cycles, 0) AS quality,
   (run_s / NULLIF(run_s + setup_s + down_s, 0)) * (ideal_run_s / NULLIF(run_s, 0)) * (good_parts / NULLIF(cycles, 0)) AS oee,
-  avg_spindle_load_pct, readings
+  spindle_load_sum,
+  spindle_load_n,
+  spindle_load_sum / NULLIF(spindle_load_n, 0) AS avg_spindle_load_pct,
+  readings
 FROM h;
 
 -- ANALYTICS.MACHINE_UTILIZATION_HOURLY 2/2 attach; revert: ALTER DYNAMIC TABLE ANALYTICS.MACHINE_UTILIZATION_HOURLY DROP ROW ACCESS POLICY GOVERNANCE.TENANT_ISOLATION
