@@ -51,7 +51,16 @@ export async function refreshDynamicTable(
     const lo = Number(state?.[0] ?? -1);
     const neverRefreshed = state?.[1] === null || state?.[1] === undefined;
     const inc = t.incremental;
-    const hi = inc ? Number(await scalar(c, `SELECT COALESCE(MAX(rowid), -1) FROM ${inc.source}`)) : -1;
+    // One look at the rows past the last position: the new end, and the oldest time among them.
+    // Only those rows can raise the maximum; the filter lets DuckDB skip the rest.
+    const tb = inc?.timeBound;
+    const edge = inc
+      ? (await c.runAndReadAll(
+          `SELECT COALESCE(MAX(rowid), ${lo}), ${tb ? `DATE_TRUNC('${tb.bucket}', MIN("${tb.timeColumn}"))` : "NULL"} FROM ${inc.source} WHERE rowid > ${lo}`,
+        )).getRowsJS()[0]
+      : undefined;
+    const hi = inc ? Number(edge![0]) : -1;
+    const lower = edge?.[1] instanceof Date ? sqlTimestamp(edge[1]) : null;
     // The first refresh initialises the table in full (Snowflake's INITIALIZE), later ones go incremental.
     const full = !inc || neverRefreshed || opts.force === "FULL";
     if (inc && !full && hi <= lo) {
@@ -67,12 +76,12 @@ export async function refreshDynamicTable(
           .rowsChanged;
         sourceRows = Math.max(0, hi + 1);
       } else if (inc!.merge) {
-        const merged = await mergeNewRows(ctx, t, lo, hi, tag);
+        const merged = await mergeNewRows(ctx, t, lo, hi, lower, tag);
         deleted = merged.deleted;
         inserted = merged.inserted;
         sourceRows = hi - lo;
       } else {
-        const scoped = await incrementalScope(ctx, t, lo, hi, tag);
+        const scoped = await incrementalScope(ctx, t, lo, hi, lower, tag);
         sourceRows = scoped.sourceRows;
         const keyCols = inc!.keys.map((k) => `"${k.column}"`).join(", ");
         deleted = (
@@ -127,13 +136,16 @@ async function mergeNewRows(
   t: DynamicTableDef,
   lo: number,
   hi: number,
+  lower: string | null,
   tag: { job: string },
 ): Promise<{ deleted: number; inserted: number }> {
   const inc = t.incremental!;
   const rules = inc.merge!.columns;
   const name = qualifiedName(t);
   const keys = inc.keys.map((k) => k.column);
-  const newRows: QueryScope = { sourcePredicate: (a) => `${a}.rowid > ${lo} AND ${a}.rowid <= ${hi}` };
+  // The time bound is redundant with the rowid range but lets DuckDB prune by zone maps.
+  const bound = (a: string) => (lower ? `${a}."${inc.timeBound!.timeColumn}" >= TIMESTAMP '${lower}' AND ` : "");
+  const newRows: QueryScope = { sourcePredicate: (a) => `${bound(a)}${a}.rowid > ${lo} AND ${a}.rowid <= ${hi}` };
   await ctx.conn.run(`DROP TABLE IF EXISTS ${DELTA_TABLE}`);
   await ctx.conn.run(`DROP TABLE IF EXISTS ${MERGED_TABLE}`);
   await runPipelineStatement(ctx, `CREATE TEMP TABLE ${DELTA_TABLE} AS ${t.query(d, newRows)}`, t.warehouse, tag);
@@ -172,6 +184,7 @@ async function incrementalScope(
   t: DynamicTableDef,
   lo: number,
   hi: number,
+  lower: string | null,
   tag: { job: string },
 ): Promise<{ scope: QueryScope; sourceRows: number }> {
   const inc = t.incremental!;
@@ -185,14 +198,6 @@ async function incrementalScope(
     tag,
   );
   const sourceRows = hi - lo;
-  let lower: string | null = null;
-  if (inc.timeBound) {
-    const min = await scalar(
-      ctx.conn,
-      `SELECT DATE_TRUNC('${inc.timeBound.bucket}', MIN(src."${inc.timeBound.timeColumn}")) FROM ${inc.source} src WHERE ${range}`,
-    );
-    if (min instanceof Date) lower = sqlTimestamp(min);
-  }
   const scope: QueryScope = {
     sourcePredicate: (alias) => {
       const keys = inc.keys.map((k) => k.sourceExpr(d, alias)).join(", ");

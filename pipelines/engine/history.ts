@@ -25,12 +25,14 @@ export class HistoryBuffer {
   }
 
   async flush(c: DuckDBConnection): Promise<void> {
+    const inserts: string[] = [];
     for (const [table, rows] of this.rows) {
       if (rows.length === 0) continue;
-      const values = rows.map((r) => `(${r.map(literal).join(", ")})`).join(",\n");
-      await c.run(`INSERT INTO ${CONTROL_SCHEMA}.${table} VALUES ${values}`);
+      inserts.push(`INSERT INTO ${CONTROL_SCHEMA}.${table} VALUES ${rows.map((r) => `(${r.map(literal).join(", ")})`).join(",\n")}`);
     }
     this.rows.clear();
+    // One round trip and one commit for all of them.
+    if (inserts.length) await c.run(`BEGIN TRANSACTION; ${inserts.join(";\n")}; COMMIT`);
   }
 }
 
