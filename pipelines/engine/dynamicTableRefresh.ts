@@ -9,7 +9,7 @@
 import { duckdbDialect as d } from "../dialect/index.ts";
 import { FULL_SCOPE, qualifiedName, type DynamicTableDef, type MergeRule, type QueryScope } from "../definitions/types.ts";
 import { CONTROL_SCHEMA } from "./controlTables.ts";
-import { runPipelineStatement, scalar, setPipelineNow, type PipelineContext } from "./pipelineContext.ts";
+import { runPipelineStatement, scalar, type PipelineContext } from "./pipelineContext.ts";
 import { sqlTimestamp } from "./clock.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
 
@@ -46,7 +46,6 @@ export async function refreshDynamicTable(
   let result: RefreshResult | undefined;
   await c.run("BEGIN TRANSACTION");
   try {
-    await setPipelineNow(ctx);
     const state = (await c.runAndReadAll(`SELECT source_rowid, last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${name}'`)).getRowsJS()[0];
     const lo = Number(state?.[0] ?? -1);
     const neverRefreshed = state?.[1] === null || state?.[1] === undefined;
@@ -146,8 +145,6 @@ async function mergeNewRows(
   // The time bound is redundant with the rowid range but lets DuckDB prune by zone maps.
   const bound = (a: string) => (lower ? `${a}."${inc.timeBound!.timeColumn}" >= TIMESTAMP '${lower}' AND ` : "");
   const newRows: QueryScope = { sourcePredicate: (a) => `${bound(a)}${a}.rowid > ${lo} AND ${a}.rowid <= ${hi}` };
-  await ctx.conn.run(`DROP TABLE IF EXISTS ${DELTA_TABLE}`);
-  await ctx.conn.run(`DROP TABLE IF EXISTS ${MERGED_TABLE}`);
   await runPipelineStatement(ctx, `CREATE TEMP TABLE ${DELTA_TABLE} AS ${t.query(d, newRows)}`, t.warehouse, tag);
   const stored = t.columns.filter((c) => !keys.includes(c.name) && !isDerived(rules[c.name]));
   const combined = [...keys.map((k) => `n."${k}"`), ...stored.map((c) => `${combineSql(c.name, rules[c.name]!)} AS "${c.name}"`)];
@@ -190,7 +187,6 @@ async function incrementalScope(
   const inc = t.incremental!;
   const range = `src.rowid > ${lo} AND src.rowid <= ${hi}`;
   const keyExprs = inc.keys.map((k) => `${k.sourceExpr(d, "src")} AS "${k.column}"`).join(", ");
-  await ctx.conn.run(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   await runPipelineStatement(
     ctx,
     `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT DISTINCT ${keyExprs} FROM ${inc.source} src WHERE ${range}`,

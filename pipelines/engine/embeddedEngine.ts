@@ -17,11 +17,10 @@ import { HistoryBuffer } from "./history.ts";
 import { WarehouseControl } from "./warehouseControl.ts";
 import { refreshDynamicTable, type RefreshResult } from "./dynamicTableRefresh.ts";
 import { dueSlot, runTaskGraph, scheduleIntervalMs, type TaskRunResult } from "./taskRunner.ts";
-import type { PipelineContext } from "./pipelineContext.ts";
+import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
-import { formatQueryTag, type QueryTag, type Warehouse } from "../warehouse/warehouse.ts";
-import { randomUUID } from "node:crypto";
+import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
 import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppender.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
@@ -131,15 +130,11 @@ export class EmbeddedEngine {
       hooks: warehouse
         ? {
             before: ({ sql }) => this.warehouses.ensureRunning(warehouse, sql),
-            after: (i) => {
-              const end = new Date(this.clock.now().getTime() + i.elapsedMs);
-              this.warehouses.markActive(warehouse, end);
-              this.history.add("QUERY_HISTORY", [
-                randomUUID(), i.sql.slice(0, 2000), warehouse, role, i.tag ? formatQueryTag(i.tag) : null, this.clock.now(), end,
-                Math.round(i.elapsedMs), i.error ? "FAIL" : "SUCCESS", (i.error as { code?: string } | undefined)?.code ?? null,
-                i.error?.message ?? null, i.rows,
-              ]);
-            },
+            after: (i) =>
+              recordQuery(this.ctx, {
+                sql: i.sql, warehouse, role, tag: i.tag, start: this.clock.now(), elapsedMs: i.elapsedMs, rows: i.rows,
+                error: i.error ? { code: (i.error as { code?: string }).code, message: i.error.message } : undefined,
+              }),
           }
         : undefined,
     });
@@ -250,6 +245,18 @@ export class EmbeddedEngine {
     });
   }
 
+  /** Refresh every dynamic table now, in dependency order (incremental unless `full`). */
+  refreshAll(opts: { full?: boolean } = {}): Promise<RefreshResult[]> {
+    return this.exclusive(async () => {
+      const out: RefreshResult[] = [];
+      for (const t of DYNAMIC_TABLES) {
+        out.push(await refreshDynamicTable(this.ctx, t, { force: opts.full ? "FULL" : undefined, trigger: "MANUAL" }));
+      }
+      await this.settle();
+      return out;
+    });
+  }
+
   /** EXECUTE TASK: run a root's graph now (its WHEN condition still applies). */
   executeTask(name: string): Promise<TaskRunResult[]> {
     const root = TASKS.find((t) => qualifiedName(t) === name.toUpperCase() || t.name === name.toUpperCase());
@@ -321,10 +328,5 @@ export class EmbeddedEngine {
       this.instance.closeSync();
     });
     this.closed = true;
-  }
-
-  /** Names of every deployed object (for `objects`, tests). */
-  static objectNames(): string[] {
-    return ALL_OBJECTS.map(objectName);
   }
 }

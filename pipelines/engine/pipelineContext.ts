@@ -23,6 +23,19 @@ export interface PipelineContext {
 /** Longest query text kept in QUERY_HISTORY. */
 const QUERY_TEXT_LIMIT = 2000;
 
+/** One QUERY_HISTORY row; the warehouse was busy until the statement's simulated end. */
+export function recordQuery(
+  ctx: Pick<PipelineContext, "history" | "warehouses">,
+  q: { sql: string; warehouse: string; role: string; tag?: QueryTag; start: Date; elapsedMs: number; rows: number; error?: { code?: string; message: string } },
+): void {
+  const end = new Date(q.start.getTime() + q.elapsedMs);
+  ctx.warehouses.markActive(q.warehouse, end);
+  ctx.history.add("QUERY_HISTORY", [
+    randomUUID(), q.sql.slice(0, QUERY_TEXT_LIMIT), q.warehouse, q.role, q.tag ? formatQueryTag(q.tag) : null, q.start, end,
+    Math.round(q.elapsedMs), q.error ? "FAIL" : "SUCCESS", q.error?.code ?? null, q.error?.message ?? null, q.rows,
+  ]);
+}
+
 /** Run one pipeline statement on a warehouse, keeping its QUERY_HISTORY row. */
 export async function runPipelineStatement(
   ctx: PipelineContext,
@@ -32,23 +45,16 @@ export async function runPipelineStatement(
 ): Promise<{ rowsChanged: number; elapsedMs: number }> {
   const start = ctx.clock.now();
   const t0 = performance.now();
-  const record = (status: string, rows: number, err?: { code: string; message: string }) => {
-    const elapsed = performance.now() - t0;
-    const end = new Date(start.getTime() + elapsed);
-    ctx.warehouses.markActive(warehouse, end);
-    ctx.history.add("QUERY_HISTORY", [
-      randomUUID(), sql.slice(0, QUERY_TEXT_LIMIT), warehouse, PIPELINE_ROLE, formatQueryTag(tag), start, end,
-      Math.round(elapsed), status, err?.code ?? null, err?.message ?? null, rows,
-    ]);
-    return elapsed;
-  };
+  const base = { sql, warehouse, role: PIPELINE_ROLE, tag, start };
   try {
     const r = await ctx.conn.run(sql);
     const rows = Number(r.rowsChanged);
-    return { rowsChanged: rows, elapsedMs: record("SUCCESS", rows) };
+    const elapsedMs = performance.now() - t0;
+    recordQuery(ctx, { ...base, elapsedMs, rows });
+    return { rowsChanged: rows, elapsedMs };
   } catch (e) {
     const err = fromDuckDbError(e, sql);
-    record("FAIL", 0, err);
+    recordQuery(ctx, { ...base, elapsedMs: performance.now() - t0, rows: 0, error: err });
     throw err;
   }
 }

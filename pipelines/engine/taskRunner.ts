@@ -10,7 +10,6 @@ import { duckdbDialect as d } from "../dialect/index.ts";
 import { qualifiedName, type TaskDef } from "../definitions/types.ts";
 import { CONTROL_SCHEMA } from "./controlTables.ts";
 import { runPipelineStatement, scalar, setPipelineNow, type PipelineContext } from "./pipelineContext.ts";
-import { sqlTimestamp } from "./clock.ts";
 import { STREAMS } from "../definitions/catalog.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
 
@@ -138,4 +137,3 @@ export function dueSlot(lastScheduled: Date | null, intervalMs: number, now: Dat
   return new Date(base.getTime() + slots * intervalMs);
 }
 
-export { sqlTimestamp };

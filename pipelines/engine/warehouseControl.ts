@@ -7,7 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { CONTROL_SCHEMA } from "./controlTables.ts";
 import type { Clock } from "./clock.ts";
 import type { HistoryBuffer } from "./history.ts";
-import { HubSqlError, SQL_ERRORS } from "../warehouse/errors.ts";
+import { SQL_ERRORS } from "../warehouse/errors.ts";
 
 export type WarehouseState = "SUSPENDED" | "STARTED";
 
@@ -127,8 +127,4 @@ export class WarehouseControl {
     }
     this.dirty = new Set();
   }
-}
-
-export function isWarehouseSuspendedError(e: unknown): boolean {
-  return e instanceof HubSqlError && e.code === "000606";
 }

@@ -4,7 +4,7 @@
  * attachment becomes a secure view that tenant sessions read instead of the table; tasks,
  * warehouses and monitors are registered in the engine's control tables (`HUB_LOCAL`).
  */
-import { duckdbDialect as d, quoteString, DUCKDB_VARIABLES } from "../dialect/index.ts";
+import { duckdbDialect as d, quoteString } from "../dialect/index.ts";
 import {
   TENANT_COLUMN,
   hasTenantColumn,
@@ -224,4 +224,3 @@ export function secureCatalogStatements(
   return out;
 }
 
-export { DUCKDB_VARIABLES };
