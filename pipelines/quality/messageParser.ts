@@ -4,6 +4,7 @@
  * ones. Everything refused becomes a Rejection, i.e. a RAW.QUARANTINE row, with a reason naming the
  * field and the value, and a count so that accepted + refused = readings in the message.
  */
+import type { RawReading, RawScan } from "../ingest/rawRecords.ts";
 import { randomUUID } from "node:crypto";
 import { SENSOR_TYPES, type SensorType } from "./metricRules.ts";
 import {
@@ -35,32 +36,19 @@ export interface Rejection {
   readonly count: number;
 }
 
-/** A reading ready for RAW.SENSOR_READINGS. */
-export interface AcceptedReading {
-  readonly tenantId: string;
-  readonly siteId: string;
-  readonly deviceId: string;
+/**
+ * A reading ready for RAW.SENSOR_READINGS: a RawReading without the ingest-path fields (channel,
+ * offset, source), which the caller adds. `payload` is the reading as sent (metrics and unknown
+ * fields), plus `schema` (the version) and `message` (the message's seq and its unknown fields),
+ * so nothing sent is lost.
+ */
+export type AcceptedReading = Omit<RawReading, "channel" | "channelOffset" | "source" | "sensorType" | "payload"> & {
   readonly sensorType: SensorType;
-  readonly ts: Date;
-  readonly seq: number;
-  readonly messageId: string | null;
-  /** The reading as sent (metrics and unknown fields), plus `schema` (the version) and `message`
-   *  (the message's seq and its unknown fields), so nothing sent is lost. */
   readonly payload: Record<string, unknown>;
-}
+};
 
-/** A scan ready for RAW.JOB_SCANS. Unknown fields go to metadata.unknown_fields. */
-export interface AcceptedScan {
-  readonly tenantId: string;
-  readonly siteId: string;
-  readonly jobId: string;
-  readonly productId: string | null;
-  readonly productVariant: string | null;
-  readonly station: string;
-  readonly scanTs: Date;
-  readonly operatorId: string | null;
-  readonly metadata: unknown;
-}
+/** A scan ready for RAW.JOB_SCANS (the caller adds `source`). Unknown fields go to metadata.unknown_fields. */
+export type AcceptedScan = Omit<RawScan, "source">;
 
 interface Counted {
   readonly rejected: Rejection[];
