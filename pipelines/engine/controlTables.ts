@@ -22,6 +22,20 @@ export const CONTROL_TABLES_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS ${CONTROL_SCHEMA}.TASKS (
     name VARCHAR PRIMARY KEY, warehouse VARCHAR NOT NULL, schedule VARCHAR, after VARCHAR, state VARCHAR NOT NULL,
     last_scheduled_at TIMESTAMP)`,
+  // When each monitor began counting (its intervals are anchored there); set on first open.
+  `ALTER TABLE ${CONTROL_SCHEMA}.RESOURCE_MONITORS ADD COLUMN IF NOT EXISTS started_at TIMESTAMP`,
+  // The current interval and what it has used, as of the engine's last settle.
+  `ALTER TABLE ${CONTROL_SCHEMA}.RESOURCE_MONITORS ADD COLUMN IF NOT EXISTS interval_start TIMESTAMP`,
+  `ALTER TABLE ${CONTROL_SCHEMA}.RESOURCE_MONITORS ADD COLUMN IF NOT EXISTS interval_end TIMESTAMP`,
+  `ALTER TABLE ${CONTROL_SCHEMA}.RESOURCE_MONITORS ADD COLUMN IF NOT EXISTS used_credits DOUBLE`,
+  // The billing twin's meter, per warehouse and UTC hour (WAREHOUSE_METERING_HISTORY's grain).
+  `CREATE TABLE IF NOT EXISTS ${CONTROL_SCHEMA}.WAREHOUSE_METERING (
+    warehouse_name VARCHAR NOT NULL, start_time TIMESTAMP NOT NULL, credits_used_compute DOUBLE NOT NULL,
+    credits_used_cloud_services DOUBLE NOT NULL, PRIMARY KEY (warehouse_name, start_time))`,
+  // Every resource monitor trigger that fired, with the instant the threshold was reached.
+  `CREATE TABLE IF NOT EXISTS ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS (
+    monitor_name VARCHAR NOT NULL, interval_start TIMESTAMP NOT NULL, threshold_pct DOUBLE NOT NULL, action VARCHAR NOT NULL,
+    fired_at TIMESTAMP NOT NULL, used_credits DOUBLE, credit_quota DOUBLE, warehouses VARCHAR)`,
   // INFORMATION_SCHEMA.TASK_HISTORY columns.
   `CREATE TABLE IF NOT EXISTS ${CONTROL_SCHEMA}.TASK_HISTORY (
     run_id BIGINT, name VARCHAR, scheduled_time TIMESTAMP, query_start_time TIMESTAMP, completed_time TIMESTAMP,

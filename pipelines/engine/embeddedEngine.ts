@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ALL_OBJECTS, DYNAMIC_TABLES, TABLES, TASKS, objectName } from "../definitions/catalog.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
-import { SCHEMAS, qualifiedName, type DynamicTableDef, type TaskDef } from "../definitions/types.ts";
+import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
 import { CONTROL_SCHEMA, CONTROL_TABLES_DDL } from "./controlTables.ts";
 import { SimulatedClock, sqlTimestamp, type Clock } from "./clock.ts";
@@ -22,6 +22,8 @@ import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
 import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
+import { MonitorControl, type NotificationSink } from "./monitorControl.ts";
+import { accountUsageStatements } from "./accountUsage.ts";
 import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppender.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
 
@@ -31,6 +33,8 @@ export interface EngineOptions {
   /** DuckDB file, or `:memory:` (the default) for tests. */
   readonly path?: string;
   readonly clock?: Clock;
+  /** Where resource monitor notifications go (they are always recorded in HUB_LOCAL). */
+  readonly notifications?: NotificationSink;
 }
 
 export interface SessionOptions {
@@ -54,19 +58,21 @@ export class EmbeddedEngine {
   private readonly history = new HistoryBuffer();
   readonly warehouses: WarehouseControl;
   private readonly ctx: PipelineContext;
+  readonly monitors: MonitorControl;
   private queue: Promise<unknown> = Promise.resolve();
   private runSeq = 0;
   private readonly sessions = new Set<DuckDbWarehouse>();
   private closed = false;
   private ingestConn: Promise<DuckDBConnection> | null = null;
 
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock) {
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock, sink?: NotificationSink) {
     this.instance = instance;
     this.conn = conn;
     this.dataCatalog = dataCatalog;
     this.clock = clock;
     this.warehouses = new WarehouseControl(clock, this.history);
     this.ctx = { conn, clock, warehouses: this.warehouses, history: this.history };
+    this.monitors = new MonitorControl(clock, this.warehouses, sink);
   }
 
   /** Open (creating if needed) and deploy every definition; safe to call on an existing file. */
@@ -81,7 +87,7 @@ export class EmbeddedEngine {
     }
     const conn = await instance.connect();
     const catalog = String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]);
-    const engine = new EmbeddedEngine(instance, conn, catalog, opts.clock ?? new SimulatedClock());
+    const engine = new EmbeddedEngine(instance, conn, catalog, opts.clock ?? new SimulatedClock(), opts.notifications);
     await engine.deploy();
     return engine;
   }
@@ -98,12 +104,14 @@ export class EmbeddedEngine {
       await c.run("COMMIT");
       await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${SECURE_CATALOG}`);
       for (const st of secureCatalogStatements(SECURE_CATALOG, this.dataCatalog, [...TABLES, ...DYNAMIC_TABLES])) await c.run(st.sql);
+      for (const sql of accountUsageStatements(this.dataCatalog)) await c.run(sql);
       await c.run(`SET VARIABLE hub_role = '${PIPELINE_ROLE}'`);
     } catch (e) {
       await c.run("ROLLBACK").catch(() => undefined);
       throw fromDuckDbError(e);
     }
     await this.warehouses.load(c);
+    await this.monitors.load(c);
   }
 
   /** Serialise pipeline work on the engine's connection. */
@@ -257,6 +265,26 @@ export class EmbeddedEngine {
     });
   }
 
+  /** CREATE OR ALTER WAREHOUSE from a definition (tenant stacks add theirs this way locally). */
+  defineWarehouse(def: WarehouseDef): Promise<void> {
+    return this.exclusive(async () => {
+      await this.settle();
+      for (const st of duckdbStatements(def)) await this.conn.run(st.sql);
+      this.warehouses.upsert({ ...def, resourceMonitor: def.resourceMonitor });
+      await this.settle();
+    });
+  }
+
+  /** CREATE OR ALTER RESOURCE MONITOR from a definition; counting starts now for a new one. */
+  defineResourceMonitor(def: ResourceMonitorDef): Promise<void> {
+    return this.exclusive(async () => {
+      await this.settle();
+      for (const st of duckdbStatements(def)) await this.conn.run(st.sql);
+      await this.monitors.load(this.conn);
+      await this.settle();
+    });
+  }
+
   /** EXECUTE TASK: run a root's graph now (its WHEN condition still applies). */
   executeTask(name: string): Promise<TaskRunResult[]> {
     const root = TASKS.find((t) => qualifiedName(t) === name.toUpperCase() || t.name === name.toUpperCase());
@@ -277,6 +305,8 @@ export class EmbeddedEngine {
 
   private async settle(): Promise<void> {
     this.warehouses.suspendIdle();
+    this.monitors.evaluate();
+    await this.monitors.persist(this.conn);
     await this.warehouses.persist(this.conn);
     await this.history.flush(this.conn);
   }

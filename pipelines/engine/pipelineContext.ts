@@ -30,6 +30,7 @@ export function recordQuery(
 ): void {
   const end = new Date(q.start.getTime() + q.elapsedMs);
   ctx.warehouses.markActive(q.warehouse, end);
+  ctx.warehouses.chargeQuery(q.warehouse, q.start);
   ctx.history.add("QUERY_HISTORY", [
     randomUUID(), q.sql.slice(0, QUERY_TEXT_LIMIT), q.warehouse, q.role, q.tag ? formatQueryTag(q.tag) : null, q.start, end,
     Math.round(q.elapsedMs), q.error ? "FAIL" : "SUCCESS", q.error?.code ?? null, q.error?.message ?? null, q.rows,

@@ -8,6 +8,7 @@ import { CONTROL_SCHEMA } from "./controlTables.ts";
 import type { Clock } from "./clock.ts";
 import type { HistoryBuffer } from "./history.ts";
 import { SQL_ERRORS } from "../warehouse/errors.ts";
+import { BillingTwin } from "./billingTwin.ts";
 
 export type WarehouseState = "SUSPENDED" | "STARTED";
 
@@ -30,12 +31,15 @@ export class WarehouseControl {
   private readonly warehouses = new Map<string, WarehouseStatus>();
   private dirty = new Set<string>();
 
+  readonly billing = new BillingTwin();
+
   constructor(
     private readonly clock: Clock,
     private readonly history: HistoryBuffer,
   ) {}
 
   async load(c: DuckDBConnection): Promise<void> {
+    await this.billing.load(c);
     const r = await c.runAndReadAll(
       `SELECT name, size, auto_suspend_s, auto_resume, state, resource_monitor, resumed_at, last_active_at FROM ${CONTROL_SCHEMA}.WAREHOUSES`,
     );
@@ -106,10 +110,44 @@ export class WarehouseControl {
     const w = this.get(name);
     if (byMonitor) w.suspendedByMonitor = true;
     if (w.state === "SUSPENDED") return;
+    // Billing stops at the suspension, never before the resume it ends.
+    const start = w.resumedAt ?? at;
+    this.billing.closePeriod(w.name, w.size, start, at < start ? start : at);
     w.state = "SUSPENDED";
     w.resumedAt = null;
     this.dirty.add(w.name);
     this.history.add("WAREHOUSE_EVENTS_HISTORY", [at, w.name, "SUSPEND_WAREHOUSE", reason, "COMPLETED"]);
+  }
+
+  /** CREATE OR ALTER WAREHOUSE: a new warehouse starts suspended; an existing one keeps its state. */
+  upsert(def: { name: string; size: string; autoSuspendSeconds: number; autoResume: boolean; resourceMonitor: string | null }): void {
+    const w = this.warehouses.get(def.name);
+    if (w && w.state === "STARTED" && w.size !== def.size && w.resumedAt) {
+      // A resize bills the old size up to now and the new one from now.
+      const now = this.clock.now();
+      this.billing.closePeriod(w.name, w.size, w.resumedAt, now);
+      w.resumedAt = now;
+    }
+    if (w) Object.assign(w, { size: def.size, autoSuspendSeconds: def.autoSuspendSeconds, autoResume: def.autoResume, resourceMonitor: def.resourceMonitor });
+    else {
+      this.warehouses.set(def.name, {
+        name: def.name, size: def.size, autoSuspendSeconds: def.autoSuspendSeconds, autoResume: def.autoResume, state: "SUSPENDED",
+        resourceMonitor: def.resourceMonitor, resumedAt: null, lastActiveAt: null, suspendedByMonitor: false,
+      });
+    }
+    this.dirty.add(def.name);
+  }
+
+  /** Cloud-services credits of one statement on this warehouse. */
+  chargeQuery(name: string, at: Date): void {
+    this.billing.chargeQuery(this.get(name).name, at);
+  }
+
+  /** Running periods not yet closed: warehouse → (resumed at, size). */
+  openPeriods(): Map<string, { start: Date; size: string }> {
+    const out = new Map<string, { start: Date; size: string }>();
+    for (const w of this.warehouses.values()) if (w.state === "STARTED" && w.resumedAt) out.set(w.name, { start: w.resumedAt, size: w.size });
+    return out;
   }
 
   /** A new monitor interval lifts a monitor's suspension. */
@@ -118,6 +156,7 @@ export class WarehouseControl {
   }
 
   async persist(c: DuckDBConnection): Promise<void> {
+    await this.billing.persist(c);
     for (const name of this.dirty) {
       const w = this.warehouses.get(name)!;
       const ts = (d: Date | null) => (d ? `TIMESTAMP '${d.toISOString().replace("T", " ").replace("Z", "")}'` : "NULL");
