@@ -97,6 +97,7 @@ export class EmbeddedEngine {
     try {
       for (const sql of CONTROL_TABLES_DDL) await c.run(sql);
       for (const s of SCHEMAS) await c.run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await this.replaceChangedDynamicTables();
       await c.run("BEGIN TRANSACTION");
       for (const o of ALL_OBJECTS) {
         for (const st of duckdbStatements(o)) if (st.kind !== "preview") await c.run(st.sql);
@@ -112,6 +113,23 @@ export class EmbeddedEngine {
     }
     await this.warehouses.load(c);
     await this.monitors.load(c);
+  }
+
+  /**
+   * A dynamic table whose definition changed columns is dropped, to be created and refreshed in
+   * full again, as CREATE OR REPLACE DYNAMIC TABLE does: it holds only derived data.
+   */
+  private async replaceChangedDynamicTables(): Promise<void> {
+    for (const t of DYNAMIC_TABLES) {
+      const r = await this.conn.runAndReadAll(
+        `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = '${t.schema}' ` +
+          `AND table_name = '${t.name}' ORDER BY ordinal_position`,
+      );
+      const have = r.getRowsJS().map((x) => String(x[0]));
+      if (have.length === 0 || have.join(",") === t.columns.map((c) => c.name).join(",")) continue;
+      await this.conn.run(`DROP TABLE ${qualifiedName(t)}`);
+      await this.conn.run(`DELETE FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${qualifiedName(t)}'`);
+    }
   }
 
   /** Serialise pipeline work on the engine's connection. */

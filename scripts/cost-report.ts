@@ -1,0 +1,103 @@
+#!/usr/bin/env -S npx tsx
+/** Cost report with chargeback per tenant, from the billing twin (local) or Snowflake's ACCOUNT_USAGE. */
+import { existsSync, writeFileSync } from "node:fs";
+import { runCommand, UserError } from "./lib/command.ts";
+import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
+import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
+import { buildCostReport, type FiredTrigger, type WarehouseInfo } from "../pipelines/cost/costReport.ts";
+import { formatCostReport, type CostFormat } from "../pipelines/cost/costFormats.ts";
+import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
+import { SimulatedClock } from "../pipelines/engine/clock.ts";
+import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
+
+function day(v: string, flag: string): Date {
+  const d = new Date(`${v}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(d.getTime())) throw new UserError(`${flag} ${JSON.stringify(v)} is not a date YYYY-MM-DD`);
+  return d;
+}
+
+await runCommand({
+  name: "cost-report",
+  description: "credits and money per tenant and warehouse, quota status and trigger forecasts, chargeback by query-time share",
+  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--out FILE]",
+  options: {
+    period: { type: "string", description: "a calendar month, YYYY-MM" },
+    from: { type: "string", description: "first day, YYYY-MM-DD (with --to)" },
+    to: { type: "string", description: "last day included, YYYY-MM-DD" },
+    tenant: { type: "string", description: "only this tenant's share" },
+    format: { type: "string", description: "output format", choices: ["table", "md", "csv", "json", "html"], default: "table" },
+    "price-per-credit": { type: "string", description: "money per credit", default: "3" },
+    target: { type: "string", description: "where to read usage", choices: ["local", "snowflake"], default: "local" },
+    out: { type: "string", description: "write to this file instead of stdout (html: default cost-report.html)" },
+    home: { type: "string", description: "hub folder for --target local (default: $HUB_HOME or .hub)" },
+  },
+  examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
+  run: async ({ options }) => {
+    const price = Number(options["price-per-credit"]);
+    if (!(price >= 0)) throw new UserError(`--price-per-credit ${JSON.stringify(options["price-per-credit"])} must be a number ≥ 0`);
+    if (options.period && (options.from || options.to)) throw new UserError("give --period or --from/--to, not both");
+    let from: Date;
+    let to: Date;
+    if (options.period) {
+      if (!/^\d{4}-\d{2}$/.test(options.period)) throw new UserError(`--period ${JSON.stringify(options.period)} is not YYYY-MM`);
+      from = new Date(`${options.period}-01T00:00:00Z`);
+      to = new Date(from);
+      to.setUTCMonth(to.getUTCMonth() + 1);
+    } else if (options.from || options.to) {
+      if (!options.from || !options.to) throw new UserError("--from and --to go together");
+      from = day(options.from, "--from");
+      to = new Date(day(options.to, "--to").getTime() + 86_400_000);
+      if (to <= from) throw new UserError(`--to ${options.to} is before --from ${options.from}`);
+    } else {
+      // Default: the month to date, set once "now" is known (the twin's clock is simulated).
+      from = new Date(NaN);
+      to = new Date(NaN);
+    }
+    const format = options.format as CostFormat;
+    let session: Warehouse;
+    let warehouses: WarehouseInfo[];
+    let fired: FiredTrigger[] = [];
+    let now: Date;
+    let close: () => Promise<void>;
+    if (options.target === "snowflake") {
+      const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
+      const { snowflakeConfigFromEnv } = await import("../pipelines/warehouse/snowflakeEnv.ts");
+      session = await connectSnowflake(snowflakeConfigFromEnv());
+      const shown = await session.query("SHOW WAREHOUSES");
+      warehouses = shown.map((w) => ({ name: String(w.name), size: String(w.size).toUpperCase().replace("-", ""), resourceMonitor: w.resource_monitor && w.resource_monitor !== "null" ? String(w.resource_monitor) : null }));
+      now = new Date();
+      close = () => session.close();
+    } else {
+      const path = hubDatabasePath(hubHome(options.home));
+      if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+      // The twin's clock is simulated: "now" is where the last run left it.
+      const engine = await EmbeddedEngine.open({ path, clock: new SimulatedClock(new Date(0)) });
+      const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX("timestamp") AS t FROM ${CONTROL_SCHEMA}.WAREHOUSE_EVENTS_HISTORY`);
+      now = last?.t ?? new Date();
+      session = await engine.admin();
+      warehouses = engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor }));
+      fired = (await engine.control<{ monitor_name: string; threshold_pct: number; action: string; fired_at: Date }>(
+        `SELECT monitor_name, threshold_pct, action, fired_at FROM ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS`,
+      )).map((e) => ({ monitor: e.monitor_name, percent: e.threshold_pct, action: e.action, at: e.fired_at }));
+      close = async () => {
+        await session.close();
+        await engine.close();
+      };
+    }
+    try {
+      if (Number.isNaN(from.getTime())) {
+        from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+        to = new Date(now.getTime() + 1);
+      }
+      const report = await buildCostReport(session, { from, to, now, pricePerCredit: price, tenant: options.tenant, warehouses, firedTriggers: fired });
+      const text = await formatCostReport(report, format);
+      const out = options.out ?? (format === "html" ? "cost-report.html" : undefined);
+      if (out) {
+        writeFileSync(out, text);
+        console.error(`wrote ${out}`);
+      } else console.log(text);
+    } finally {
+      await close();
+    }
+  },
+});
