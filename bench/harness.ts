@@ -15,8 +15,8 @@ export interface Figure {
   /** value / reference.value (or the inverse, as `ratioMeaning` says). */
   readonly ratio?: number;
   readonly ratioMeaning?: string;
-  /** The issue's target for the ratio, e.g. `<= 0.05`. */
-  readonly target?: { readonly op: "<=" | ">=" | "<"; readonly value: number };
+  /** The issue's target, on the ratio (default) or on the value itself (e.g. seconds). */
+  readonly target?: { readonly op: "<=" | ">=" | "<"; readonly value: number; readonly on?: "ratio" | "value" };
 }
 
 export interface BenchOptions {
@@ -32,9 +32,11 @@ export interface Benchmark {
 }
 
 export function meetsTarget(f: Figure): boolean | null {
-  if (!f.target || f.ratio === undefined) return null;
+  if (!f.target) return null;
+  const x = f.target.on === "value" ? f.value : f.ratio;
+  if (x === undefined) return null;
   const { op, value } = f.target;
-  return op === "<=" ? f.ratio <= value : op === ">=" ? f.ratio >= value : f.ratio < value;
+  return op === "<=" ? x <= value : op === ">=" ? x >= value : x < value;
 }
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -56,7 +58,7 @@ export function formatFigures(figures: readonly Figure[]): string {
       `${fmt(f.value)} ${f.unit}`,
       f.reference ? `${fmt(f.reference.value)} ${f.reference.unit} (${f.reference.name})` : "",
       f.ratio !== undefined ? fmt(f.ratio) : "",
-      f.target ? `${f.target.op} ${f.target.value}` : "",
+      f.target ? `${f.target.on === "value" ? `value ${f.target.op} ${f.target.value} ${f.unit}` : `${f.target.op} ${f.target.value}`}` : "",
       ok === null ? "" : ok ? "ok" : "MISSED",
     ];
   });

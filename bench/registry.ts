@@ -1,5 +1,6 @@
 /** Every benchmark `npm run bench` knows; other issues append theirs. */
 import type { Benchmark } from "./harness.ts";
 import { warehouseRefreshBenchmark } from "./warehouseRefresh.bench.ts";
+import { costReportBenchmark } from "./costReport.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark];

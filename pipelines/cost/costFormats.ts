@@ -79,14 +79,29 @@ async function svg(spec: TopLevelSpec): Promise<string> {
   return view.toSVG();
 }
 
+/** At most this many warehouses are drawn (the costliest); the tables list them all. */
+const CHART_WAREHOUSES = 8;
+
 async function html(r: CostReport): Promise<string> {
-  const series = r.hourly.map((h) => ({ warehouse: h.warehouse, hour: h.hour.toISOString(), credits: h.credits }));
+  // Long periods are charted by day, so a year stays a readable, small SVG.
+  const daily = r.to.getTime() - r.from.getTime() > 7 * 86_400_000;
+  const bucket = (d: Date) => (daily ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) : d).toISOString();
+  const drawn = new Set([...r.warehouses].sort((a, b) => b.credits - a.credits).slice(0, CHART_WAREHOUSES).map((w) => w.warehouse));
+  const buckets = new Map<string, { warehouse: string; hour: string; credits: number }>();
+  for (const h of r.hourly) {
+    if (!drawn.has(h.warehouse)) continue;
+    const k = `${h.warehouse}|${bucket(h.hour)}`;
+    const b = buckets.get(k) ?? { warehouse: h.warehouse, hour: bucket(h.hour), credits: 0 };
+    b.credits += h.credits;
+    buckets.set(k, b);
+  }
+  const series = [...buckets.values()];
   // Cumulative credits per monitored warehouse against its quota and trigger lines.
   const cumulative: Array<{ warehouse: string; hour: string; cumulative: number }> = [];
   const rules: Array<{ warehouse: string; value: number; label: string }> = [];
-  for (const w of r.warehouses) {
+  for (const w of r.warehouses.filter((x) => drawn.has(x.warehouse))) {
     let c = 0;
-    for (const h of r.hourly.filter((x) => x.warehouse === w.warehouse)) cumulative.push({ warehouse: w.warehouse, hour: h.hour.toISOString(), cumulative: (c += h.credits) });
+    for (const h of series.filter((x) => x.warehouse === w.warehouse)) cumulative.push({ warehouse: w.warehouse, hour: h.hour, cumulative: (c += h.credits) });
     if (w.quota) {
       rules.push({ warehouse: w.warehouse, value: w.quota, label: "quota" });
       for (const t of w.triggers) rules.push({ warehouse: w.warehouse, value: (w.quota * t.percent) / 100, label: `${t.action} ${t.percent}%` });
@@ -104,16 +119,16 @@ async function html(r: CostReport): Promise<string> {
   } as TopLevelSpec);
   const byTenant = await svg({
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: "Credits per tenant and warehouse",
+    title: "Credits per tenant (the 20 largest)",
     width: 720,
     height: 220,
-    data: { values: r.warehouses.flatMap((w) => w.tenants.map((t) => ({ tenant: t.tenant, warehouse: w.warehouse, credits: t.credits }))) },
+    data: { values: r.tenants.slice(0, 20).map((t) => ({ tenant: t.tenant, credits: t.credits })) },
     mark: "bar",
-    encoding: { y: { field: "tenant", type: "nominal" }, x: { field: "credits", type: "quantitative", stack: "zero" }, color: { field: "warehouse" } },
+    encoding: { y: { field: "tenant", type: "nominal", sort: "-x" }, x: { field: "credits", type: "quantitative" } },
   } as TopLevelSpec);
   const hourlyChart = await svg({
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: "Metered credits per hour",
+    title: daily ? "Metered credits per day" : "Metered credits per hour",
     width: 720,
     height: 200,
     data: { values: series },

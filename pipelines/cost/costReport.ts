@@ -55,7 +55,8 @@ export interface CostReport {
   readonly warehouses: readonly WarehouseCost[];
   readonly drivers: ReadonlyArray<{ warehouse: string; tenant: string; job: string; credits: number; money: number; queries: number }>;
   readonly hourly: ReadonlyArray<{ warehouse: string; hour: Date; credits: number }>;
-  readonly allocations: ReadonlyArray<{ warehouse: string; hour: Date; tenant: string; credits: number }>;
+  /** Allocated credits per warehouse and tenant (the per-hour split summed). */
+  readonly allocations: ReadonlyArray<{ warehouse: string; tenant: string; credits: number }>;
 }
 
 export interface CostReportOptions {
@@ -69,6 +70,17 @@ export interface CostReportOptions {
   readonly firedTriggers?: readonly FiredTrigger[];
 }
 
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 /** Snowflake's NOTIFY_AT is a list like "75%,90%"; the twin stores "75,90". */
@@ -77,7 +89,7 @@ const percents = (v: unknown) => String(v ?? "").split(",").map((x) => parseFloa
 export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promise<CostReport> {
   const tag = { job: "cost-report" };
   const [alloc, busy, drivers, metering, daily, monitors] = await Promise.all([
-    w.query(allocationSql(o.from, o.to), { tag }),
+    w.query(`SELECT warehouse, tenant, SUM(credits) AS credits FROM (${allocationSql(o.from, o.to)}) a GROUP BY 1, 2`, { tag }),
     w.query(busySecondsSql(o.from, o.to), { tag }),
     w.query(driversSql(o.from, o.to), { tag }),
     w.query(meteringSql(o.from, o.to), { tag }),
@@ -87,17 +99,21 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
   const money = (c: number) => c * o.pricePerCredit;
   const keep = (tenant: string) => !o.tenant || tenant === o.tenant;
   const allocations = alloc
-    .map((r) => ({ warehouse: String(r.warehouse), hour: asDate(r.hour), tenant: String(r.tenant), credits: num(r.credits) }))
+    .map((r) => ({ warehouse: String(r.warehouse), tenant: String(r.tenant), credits: num(r.credits) }))
     .filter((a) => keep(a.tenant));
   const hourly = metering.map((r) => ({ warehouse: String(r.warehouse), hour: asDate(r.hour), credits: num(r.compute) }));
+  // Indexed once: the loops below visit each warehouse, and a year has thousands of hours each.
+  const hoursOf = groupBy(hourly, (h) => h.warehouse);
+  const allocOf = groupBy(allocations, (a) => a.warehouse);
 
   const warehouses: WarehouseCost[] = [];
   const names = new Set([...hourly.map((h) => h.warehouse), ...o.warehouses.map((x) => x.name)]);
   for (const name of [...names].sort()) {
     const info = o.warehouses.find((x) => x.name === name);
     const size = info?.size ?? "XSMALL";
-    const metered = hourly.filter((h) => h.warehouse === name).reduce((s, h) => s + h.credits, 0);
-    const mine = allocations.filter((a) => a.warehouse === name);
+    const own = hoursOf.get(name) ?? [];
+    const metered = own.reduce((s, h) => s + h.credits, 0);
+    const mine = allocOf.get(name) ?? [];
     const credits = o.tenant ? mine.reduce((s, a) => s + a.credits, 0) : metered;
     const tenants = [...new Set(mine.map((a) => a.tenant))]
       .map((t) => {
@@ -109,7 +125,7 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
     const b = busy.find((r) => String(r.warehouse) === name);
     const idleShare = billedS > 0 ? Math.max(0, 1 - num(b?.busy_s) / billedS) : null;
     // Burn rate: the last 24 metered hours of the period (fewer when the period is shorter).
-    const recent = hourly.filter((h) => h.warehouse === name && h.hour.getTime() >= o.to.getTime() - 24 * 3_600_000);
+    const recent = own.filter((h) => h.hour.getTime() >= o.to.getTime() - 24 * 3_600_000);
     const spanH = Math.max(1, Math.min(24, (o.to.getTime() - o.from.getTime()) / 3_600_000));
     const burnPerHour = recent.reduce((s, h) => s + h.credits, 0) / spanH;
     const m = monitors.find((x) => String(x.name) === info?.resourceMonitor);
@@ -122,7 +138,7 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
       // The monitor's own figure includes the running period the meter has not closed yet; the
       // meter's hours are what the report can see on either target. The larger is the truth.
       const monitored = o.warehouses.filter((x) => x.resourceMonitor === m.name).map((x) => x.name);
-      const metered = hourly.filter((h) => monitored.includes(h.warehouse) && h.hour >= start && h.hour < end).reduce((s, h) => s + h.credits, 0);
+      const metered = monitored.flatMap((x) => hoursOf.get(x) ?? []).filter((h) => h.hour >= start && h.hour < end).reduce((s, h) => s + h.credits, 0);
       used = Math.max(num(m.used_credits), metered);
       const specs = [
         ...percents(m.notify_at).map((p) => ({ percent: p, action: "NOTIFY" })),
@@ -131,7 +147,7 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
       ].sort((a, b) => a.percent - b.percent);
       // The monitor's own warehouses, hour by hour since its interval began: when each threshold was crossed.
       const watched = o.warehouses.filter((x) => x.resourceMonitor === m.name).map((x) => x.name);
-      const series = hourly.filter((h) => watched.includes(h.warehouse) && h.hour >= start).sort((a, b) => +a.hour - +b.hour);
+      const series = watched.flatMap((x) => hoursOf.get(x) ?? []).filter((h) => h.hour >= start).sort((a, b) => +a.hour - +b.hour);
       const monitorBurn = series.filter((h) => h.hour.getTime() >= o.to.getTime() - 24 * 3_600_000).reduce((s, h) => s + h.credits, 0) / spanH;
       for (const t of specs) {
         const threshold = (quota * t.percent) / 100;

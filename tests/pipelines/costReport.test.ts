@@ -57,6 +57,7 @@ describe("cost report", () => {
   it("adds the per-tenant and per-hour allocations up to the metered credits", () => {
     const metered = report.hourly.reduce((s, h) => s + h.credits, 0);
     close(report.allocations.reduce((s, a) => s + a.credits, 0), metered, 1e-6);
+    close(report.totals.credits, metered, 1e-6);
     close(report.tenants.reduce((s, t) => s + t.credits, 0), metered, 1e-6);
     for (const w of report.warehouses) close(w.tenants.reduce((s, t) => s + t.credits, 0), w.credits, 1e-6);
   });
