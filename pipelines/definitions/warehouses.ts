@@ -4,10 +4,14 @@
  */
 import type { ResourceMonitorDef, WarehouseDef } from "./types.ts";
 
+/**
+ * A task every minute keeps an X-Small awake all month: 720 credits (scripts/cost-report.ts
+ * --what-if --stack platform shows it). The quotas leave room for that and for backfills.
+ */
 export const TRANSFORM_MONITOR: ResourceMonitorDef = {
   kind: "resource_monitor",
   name: "HUB_TRANSFORM_MONITOR",
-  creditQuota: 300,
+  creditQuota: 1000,
   frequency: "MONTHLY",
   notifyAt: [75, 90],
   suspendAt: 100,
@@ -17,7 +21,7 @@ export const TRANSFORM_MONITOR: ResourceMonitorDef = {
 export const ANALYTICS_MONITOR: ResourceMonitorDef = {
   kind: "resource_monitor",
   name: "HUB_ANALYTICS_MONITOR",
-  creditQuota: 200,
+  creditQuota: 1000,
   frequency: "MONTHLY",
   notifyAt: [75, 90],
   suspendAt: 100,

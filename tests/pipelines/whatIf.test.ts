@@ -1,0 +1,48 @@
+/** The what-if model: monthly credits from schedules and auto-suspend, trigger days, and warnings. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { whatIf } from "../../pipelines/cost/whatIf.ts";
+
+const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `expected ${b}, got ${a}`);
+
+describe("what-if", () => {
+  it("keeps an X-Small awake all day under a task every minute and a 10-minute auto-suspend, and says so", () => {
+    const r = whatIf({
+      name: "TENANT_WH", size: "XSMALL", autoSuspendSeconds: 600,
+      workloads: [{ name: "task OPS.VALIDATE_READINGS", everySeconds: 60, runSeconds: 2 }],
+      monitor: { name: "M", creditQuota: 300, frequency: "MONTHLY", triggers: [{ percent: 75, action: "NOTIFY" }, { percent: 100, action: "SUSPEND" }] },
+    });
+    close(r.monthlyCredits, 24 * 30); // 1 credit/h, all day, 30 days
+    close(r.awakeShare, 1);
+    assert.equal(r.resumesPerDay, 1);
+    assert.match(r.warnings[0]!, /never sleeps/);
+    close(r.triggers[0]!.firesAfterDays!, 225 / 24); // 75 % of 300 credits at 24 a day
+    close(r.triggers[1]!.firesAfterDays!, 300 / 24);
+  });
+
+  it("bills each wake-up at least 60 s when runs are further apart than the auto-suspend", () => {
+    const r = whatIf({ name: "W", size: "SMALL", autoSuspendSeconds: 60, workloads: [{ name: "refresh X", everySeconds: 3600, runSeconds: 5 }] });
+    // 24 wake-ups a day, each 5 s + 60 s idle = 65 s billed at 2 credits/h.
+    assert.equal(r.resumesPerDay, 24);
+    close(r.monthlyCredits, ((24 * 65 * 2) / 3600) * 30);
+    assert.deepEqual(r.warnings, []);
+  });
+
+  it("merges workloads that keep each other's warehouse awake", () => {
+    const r = whatIf({
+      name: "W", size: "XSMALL", autoSuspendSeconds: 60,
+      workloads: [{ name: "a", everySeconds: 300, runSeconds: 10 }, { name: "b", everySeconds: 300, runSeconds: 100 }],
+    });
+    // Both start together every 5 min: one period of 100 s + 60 s idle, 288 times a day.
+    assert.equal(r.resumesPerDay, 288);
+    close(r.monthlyCredits, ((288 * 160) / 3600) * 30);
+  });
+
+  it("reports a trigger that will not fire within its interval as null", () => {
+    const r = whatIf({
+      name: "W", size: "XSMALL", autoSuspendSeconds: 60, workloads: [{ name: "a", everySeconds: 86_400, runSeconds: 1 }],
+      monitor: { name: "M", creditQuota: 100, frequency: "DAILY", triggers: [{ percent: 50, action: "NOTIFY" }] },
+    });
+    assert.equal(r.triggers[0]!.firesAfterDays, null);
+  });
+});
