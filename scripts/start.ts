@@ -28,6 +28,7 @@ await runCommand({
     quiet: { type: "boolean", description: "no progress, only the summary" },
     json: { type: "boolean", description: "print the summary as JSON (implies --quiet)" },
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
+    notify: { type: "string", description: "resource monitor notifications: stdout, or a JSON-lines file path (always kept in HUB_LOCAL)" },
   },
   examples: ["npm start", "npm start -- --hours 24 --tenants acme --fresh", "npm start -- --json --quiet"],
   run: async ({ options }) => {
@@ -47,7 +48,8 @@ await runCommand({
     if (options.fresh) for (const f of [path, `${path}.wal`]) if (existsSync(f)) rmSync(f);
 
     const clock = new SimulatedClock(DEFAULT_START);
-    const engine = await EmbeddedEngine.open({ path, clock });
+    const notifications = options.notify === undefined ? "none" : options.notify === "stdout" ? "stdout" : { jsonl: options.notify };
+    const engine = await EmbeddedEngine.open({ path, clock, notifications });
     let stop = false;
     const onSigint = () => {
       stop = true;
