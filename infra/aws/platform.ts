@@ -1,0 +1,266 @@
+/**
+ * The AWS side of the platform stack: the KMS key, the S3 archive, the IoT rule → Firehose →
+ * Snowflake ingest path, the PrivateLink endpoint to Snowflake with its private DNS, the SageMaker
+ * execution role and the log groups.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { SENSOR_READINGS } from "../../pipelines/definitions/raw.ts";
+import { TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
+import { FIREHOSE_BACKUP_PREFIX, MODEL_ARTIFACT_PREFIX } from "../naming.ts";
+
+/** Every telemetry topic: `dt/hub/<tenant>/<site>/<sensor_type>/<device_id>`. */
+export const TELEMETRY_FILTER = `${TELEMETRY_PREFIX}/+/+/+/+`;
+
+/** The IoT SQL of the ingest rule: the topic levels become the RAW table's address columns. */
+export function telemetryRuleSql(): string {
+  return (
+    `SELECT *, topic(3) AS tenant_id, topic(4) AS site_id, upper(topic(5)) AS sensor_type, topic(6) AS device_id, ` +
+    `timestamp() AS ingested_at, 'mqtt' AS source FROM '${TELEMETRY_FILTER}'`
+  );
+}
+
+export function policyJson(statements: object[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+export function assumeRole(service: string): string {
+  return policyJson([{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }]);
+}
+
+export interface AwsPlatformArgs {
+  /** Tags on every taggable resource (tenant=shared, cost-center); required. */
+  readonly tags: Record<string, string>;
+  /** Snowflake account URL Firehose delivers to; required. */
+  readonly snowflakeAccountUrl: string;
+  /** Snowflake database of the RAW table; required. */
+  readonly database: string;
+  /** Snowflake user Firehose connects as; required. */
+  readonly firehoseUser: string;
+  /** Secrets Manager secret with the Firehose user's key pair; required. */
+  readonly firehoseSecretArn: string;
+  /** Snowflake's VPCE id for Firehose; default none (public endpoint). */
+  readonly firehoseVpceId?: string;
+  /** VPC endpoint service name of the Snowflake account; required. */
+  readonly privateLinkServiceName: string;
+  /** VPC, its CIDR (the only source the endpoint admits) and the endpoint's subnets; required. */
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  readonly subnetIds: readonly string[];
+  /** Archive lifecycle: days to STANDARD_IA (default 30), to GLACIER (default 90), to expiry (required). */
+  readonly archiveIaDays?: number;
+  readonly archiveGlacierDays?: number;
+  readonly archiveExpirationDays: number;
+  /** Retention of the log groups in days; required. */
+  readonly logRetentionDays: number;
+}
+
+export class AwsPlatform extends pulumi.ComponentResource {
+  readonly kmsKeyArn: pulumi.Output<string>;
+  readonly archiveBucketName: pulumi.Output<string>;
+  readonly archiveBucketArn: pulumi.Output<string>;
+  readonly privateLinkEndpointId: pulumi.Output<string>;
+  readonly snowflakePrivateHost: string;
+  /** Key prefixes in the archive: Firehose's failed records and model artifacts. */
+  readonly prefixes = { firehoseBackup: FIREHOSE_BACKUP_PREFIX, modelArtifacts: MODEL_ARTIFACT_PREFIX };
+  readonly sagemakerRoleArn: pulumi.Output<string>;
+  readonly firehoseName: pulumi.Output<string>;
+  readonly topicRuleName: pulumi.Output<string>;
+
+  constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hub:aws:Platform", name, {}, opts);
+    const ia = args.archiveIaDays ?? 30;
+    const glacier = args.archiveGlacierDays ?? 90;
+    if (!(ia < glacier && glacier < args.archiveExpirationDays)) {
+      throw new pulumi.ResourceError("`archiveIaDays` < `archiveGlacierDays` < `archiveExpirationDays` must hold", this);
+    }
+    if (args.subnetIds.length === 0) throw new pulumi.ResourceError("`subnetIds` needs at least one subnet for the PrivateLink endpoint", this);
+    const host = new URL(args.snowflakeAccountUrl).host;
+    const tags = args.tags;
+    const child = { parent: this };
+
+    const key = new aws.kms.Key(`${name}-key`, { description: "Manufacturing data hub: archive, ingest backup, models.", enableKeyRotation: true, deletionWindowInDays: 30, tags }, child);
+    new aws.kms.Alias(`${name}-key-alias`, { name: "alias/hub-platform", targetKeyId: key.keyId }, child);
+
+    // --- The archive ---
+    const bucket = new aws.s3.Bucket(`${name}-archive`, { bucketPrefix: "hub-archive-", tags }, child);
+    new aws.s3.BucketVersioning(`${name}-archive-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-archive-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
+      child,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-archive-public-access`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-archive-tls-only`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.interpolate`${bucket.arn}`.apply((arn) =>
+          policyJson([{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }]),
+        ),
+      },
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-archive-lifecycle`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "archive-tiering",
+            status: "Enabled",
+            filter: { prefix: "" },
+            transitions: [
+              { days: ia, storageClass: "STANDARD_IA" },
+              { days: glacier, storageClass: "GLACIER" },
+            ],
+            expiration: { days: args.archiveExpirationDays },
+            noncurrentVersionExpiration: { noncurrentDays: 30 },
+          },
+        ],
+      },
+      child,
+    );
+
+    // --- Logs ---
+    const firehoseLogs = new aws.cloudwatch.LogGroup(`${name}-firehose-logs`, { name: "/hub/firehose/telemetry", retentionInDays: args.logRetentionDays, tags }, child);
+    const ruleErrorLogs = new aws.cloudwatch.LogGroup(`${name}-iot-rule-errors`, { name: "/hub/iot/telemetry-rule-errors", retentionInDays: args.logRetentionDays, tags }, child);
+    const trainingLogs = new aws.cloudwatch.LogGroup(`${name}-training-logs`, { name: "/hub/sagemaker/training", retentionInDays: args.logRetentionDays, tags }, child);
+
+    // --- PrivateLink to Snowflake: 443 from the VPC only, private DNS for the account host ---
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-snowflake-endpoint-sg`,
+      {
+        vpcId: args.vpcId,
+        description: "Snowflake PrivateLink endpoint: HTTPS from the VPC only.",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.vpcCidr], description: "HTTPS from the VPC" }],
+        egress: [],
+        tags,
+      },
+      child,
+    );
+    const endpoint = new aws.ec2.VpcEndpoint(
+      `${name}-snowflake-endpoint`,
+      { vpcId: args.vpcId, serviceName: args.privateLinkServiceName, vpcEndpointType: "Interface", subnetIds: [...args.subnetIds], securityGroupIds: [sg.id], privateDnsEnabled: false, tags },
+      child,
+    );
+    const zone = new aws.route53.Zone(`${name}-snowflake-zone`, { name: "privatelink.snowflakecomputing.com", comment: "Snowflake over PrivateLink", vpcs: [{ vpcId: args.vpcId }], tags }, child);
+    const endpointDns = endpoint.dnsEntries.apply((e) => e?.[0]?.dnsName ?? "");
+    for (const [suffix, record] of [
+      ["account", host],
+      ["ocsp", `ocsp.${host}`],
+    ] as const) {
+      new aws.route53.Record(`${name}-snowflake-${suffix}-record`, { zoneId: zone.zoneId, name: record, type: "CNAME", ttl: 300, records: [endpointDns] }, child);
+    }
+
+    // --- Ingest: IoT rule → Firehose → Snowflake (Snowpipe Streaming), failed records to the archive ---
+    const firehoseRole = new aws.iam.Role(`${name}-firehose-role`, { assumeRolePolicy: assumeRole("firehose.amazonaws.com"), tags }, child);
+    new aws.iam.RolePolicy(
+      `${name}-firehose-policy`,
+      {
+        role: firehoseRole.id,
+        policy: pulumi.all([bucket.arn, key.arn, firehoseLogs.arn]).apply(([b, k, l]) =>
+          policyJson([
+            { Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${b}/${FIREHOSE_BACKUP_PREFIX}*` },
+            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: b },
+            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: k },
+            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.firehoseSecretArn },
+            { Effect: "Allow", Action: ["logs:PutLogEvents"], Resource: `${l}:*` },
+          ]),
+        ),
+      },
+      child,
+    );
+    const firehose = new aws.kinesis.FirehoseDeliveryStream(
+      `${name}-telemetry-firehose`,
+      {
+        name: "hub-telemetry",
+        destination: "snowflake",
+        snowflakeConfiguration: {
+          accountUrl: args.snowflakeAccountUrl,
+          database: args.database,
+          schema: SENSOR_READINGS.schema,
+          table: SENSOR_READINGS.name,
+          user: args.firehoseUser,
+          roleArn: firehoseRole.arn,
+          dataLoadingOption: "JSON_MAPPING",
+          secretsManagerConfiguration: { enabled: true, secretArn: args.firehoseSecretArn, roleArn: firehoseRole.arn },
+          ...(args.firehoseVpceId ? { snowflakeVpcConfiguration: { privateLinkVpceId: args.firehoseVpceId } } : {}),
+          s3BackupMode: "FailedDataOnly",
+          s3Configuration: { bucketArn: bucket.arn, roleArn: firehoseRole.arn, prefix: FIREHOSE_BACKUP_PREFIX, errorOutputPrefix: `${FIREHOSE_BACKUP_PREFIX}errors/`, kmsKeyArn: key.arn, compressionFormat: "GZIP" },
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: "snowflake-delivery" },
+        },
+        tags,
+      },
+      child,
+    );
+    const ruleRole = new aws.iam.Role(`${name}-iot-rule-role`, { assumeRolePolicy: assumeRole("iot.amazonaws.com"), tags }, child);
+    new aws.iam.RolePolicy(
+      `${name}-iot-rule-policy`,
+      {
+        role: ruleRole.id,
+        policy: pulumi.all([firehose.arn, ruleErrorLogs.arn]).apply(([f, l]) =>
+          policyJson([
+            { Effect: "Allow", Action: ["firehose:PutRecord", "firehose:PutRecordBatch"], Resource: f },
+            { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${l}:*` },
+          ]),
+        ),
+      },
+      child,
+    );
+    const rule = new aws.iot.TopicRule(
+      `${name}-telemetry-rule`,
+      {
+        name: "hub_telemetry_to_firehose",
+        description: "Every telemetry message to Firehose, which streams it into RAW.SENSOR_READINGS.",
+        enabled: true,
+        sql: telemetryRuleSql(),
+        sqlVersion: "2016-03-23",
+        firehoses: [{ deliveryStreamName: firehose.name, roleArn: ruleRole.arn, batchMode: false, separator: "\n" }],
+        errorAction: { cloudwatchLogs: { logGroupName: ruleErrorLogs.name, roleArn: ruleRole.arn } },
+        tags,
+      },
+      child,
+    );
+
+    // --- SageMaker: the execution role reads and writes the archive with the key, nothing else ---
+    const sagemakerRole = new aws.iam.Role(`${name}-sagemaker-role`, { assumeRolePolicy: assumeRole("sagemaker.amazonaws.com"), tags }, child);
+    new aws.iam.RolePolicy(
+      `${name}-sagemaker-policy`,
+      {
+        role: sagemakerRole.id,
+        policy: pulumi.all([bucket.arn, key.arn, trainingLogs.arn]).apply(([b, k, l]) =>
+          policyJson([
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: b },
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${b}/*` },
+            { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${b}/${MODEL_ARTIFACT_PREFIX}*` },
+            { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: k },
+            { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${l}:*` },
+          ]),
+        ),
+      },
+      child,
+    );
+
+    this.kmsKeyArn = key.arn;
+    this.archiveBucketName = bucket.bucket;
+    this.archiveBucketArn = bucket.arn;
+    this.privateLinkEndpointId = endpoint.id;
+    this.snowflakePrivateHost = host;
+    this.sagemakerRoleArn = sagemakerRole.arn;
+    this.firehoseName = firehose.name;
+    this.topicRuleName = rule.name;
+    this.registerOutputs({
+      kmsKeyArn: this.kmsKeyArn,
+      archiveBucketName: this.archiveBucketName,
+      privateLinkEndpointId: this.privateLinkEndpointId,
+      sagemakerRoleArn: this.sagemakerRoleArn,
+      firehoseName: this.firehoseName,
+      topicRuleName: this.topicRuleName,
+    });
+  }
+}

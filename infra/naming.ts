@@ -1,0 +1,64 @@
+/**
+ * Names and tags the stacks agree on (pure: the components, the policy pack and the scripts use the
+ * same functions, so a name is computed in one place).
+ */
+import { tenantRoleName } from "../pipelines/definitions/governance.ts";
+
+/** Tag keys on every taggable AWS resource; the policy pack requires both. */
+export const TENANT_TAG_KEY = "tenant";
+export const COST_CENTER_TAG_KEY = "cost-center";
+/** Value of the tenant tag on platform (shared) resources. */
+export const SHARED_TENANT = "shared";
+
+export function awsTags(tenant: string, costCenter: string): Record<string, string> {
+  return { [TENANT_TAG_KEY]: tenant, [COST_CENTER_TAG_KEY]: costCenter, "managed-by": "pulumi" };
+}
+
+function upper(tenantId: string): string {
+  // Validates the id as a side effect (tenantRoleName throws on a bad one).
+  tenantRoleName(tenantId);
+  return tenantId.toUpperCase().replaceAll("-", "_");
+}
+
+/** One warehouse per tenant and workload class: a monitor attaches to warehouses, not to tags. */
+export function tenantWarehouseName(tenantId: string, workloadClass: string): string {
+  return `TENANT_${upper(tenantId)}_${workloadClass.toUpperCase()}_WH`;
+}
+
+export function tenantMonitorName(tenantId: string, workloadClass: string): string {
+  return `TENANT_${upper(tenantId)}_${workloadClass.toUpperCase()}_MONITOR`;
+}
+
+export function tenantServiceUserName(tenantId: string): string {
+  return `TENANT_${upper(tenantId)}_SVC`;
+}
+
+/** Premium tenants get a schema of their own for their own objects. */
+export function tenantSchemaName(tenantId: string): string {
+  return `TENANT_${upper(tenantId)}`;
+}
+
+/** The archive's key layout is `tenant=<id>/year=/month=/day=` (ARCHITECTURE.md). */
+export function archivePrefix(tenantId: string): string {
+  tenantRoleName(tenantId);
+  return `tenant=${tenantId}/`;
+}
+
+/** Where Firehose writes the records Snowflake refused (the S3 backup). */
+export const FIREHOSE_BACKUP_PREFIX = "firehose-backup/";
+export const MODEL_ARTIFACT_PREFIX = "models/";
+
+export function modelPackageGroupName(tenantId: string, model: string): string {
+  tenantRoleName(tenantId);
+  return `hub-${tenantId}-${model}`;
+}
+
+export function thingGroupName(tenantId: string): string {
+  tenantRoleName(tenantId);
+  return `hub-${tenantId}-devices`;
+}
+
+/** A fully qualified Snowflake identifier, quoted the way the provider reports ids. */
+export function fqn(...parts: string[]): string {
+  return parts.map((p) => `"${p}"`).join(".");
+}

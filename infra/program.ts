@@ -1,0 +1,135 @@
+/**
+ * The program behind both stack kinds, as a function of the parsed configuration, so the entry file
+ * (`infra/index.ts`), the mocked tests and `scripts/plan.ts` run the same code.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as snowflake from "@pulumi/snowflake";
+import type { PlatformConfig, StackConfig, TenantConfig } from "./config.ts";
+import { SNOWFLAKE_PREVIEW_FEATURES, SnowflakePlatform } from "./snowflake/platform.ts";
+import { SnowflakeTenant } from "./snowflake/tenant.ts";
+import { AwsPlatform } from "./aws/platform.ts";
+import { AwsTenant } from "./aws/tenant.ts";
+import { SHARED_TENANT, awsTags } from "./naming.ts";
+
+/** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
+export interface SnowflakeConnection {
+  readonly organizationName?: string;
+  readonly accountName?: string;
+  readonly user?: string;
+  readonly role?: string;
+  readonly authenticator?: string;
+  readonly privateKey?: pulumi.Input<string>;
+}
+
+/** Outputs the platform stack exports; tenant stacks read them through a StackReference. */
+export const PLATFORM_OUTPUTS = [
+  "database",
+  "sharedWarehouses",
+  "archiveBucketName",
+  "archiveBucketArn",
+  "archivePrefixes",
+  "kmsKeyArn",
+  "privateLinkEndpointId",
+  "snowflakePrivateHost",
+  "sagemakerRoleArn",
+  "firehoseName",
+  "topicRuleName",
+] as const;
+
+function snowflakeProvider(database: string, conn: SnowflakeConnection): snowflake.Provider {
+  return new snowflake.Provider("snowflake", {
+    ...conn,
+    // Table and DynamicTable are preview features of the 1.x provider.
+    previewFeaturesEnabled: [...SNOWFLAKE_PREVIEW_FEATURES],
+    // Execute runs rendered SQL that names objects SCHEMA.NAME: the session's database resolves them.
+    params: { database },
+  });
+}
+
+export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
+  const provider = snowflakeProvider(cfg.database, conn);
+  const sf = new SnowflakePlatform("hub", { database: cfg.database, costCenter: cfg.costCenter, monitorStartTimestamp: cfg.monitorStartTimestamp }, { providers: [provider] });
+  const a = new AwsPlatform("hub", {
+    tags: awsTags(SHARED_TENANT, cfg.costCenter),
+    snowflakeAccountUrl: cfg.snowflakeAccountUrl,
+    database: cfg.database,
+    firehoseUser: cfg.firehoseUser,
+    firehoseSecretArn: cfg.firehoseSecretArn,
+    firehoseVpceId: cfg.firehoseVpceId,
+    privateLinkServiceName: cfg.privateLinkServiceName,
+    vpcId: cfg.vpcId,
+    vpcCidr: cfg.vpcCidr,
+    subnetIds: cfg.subnetIds,
+    archiveIaDays: cfg.archiveIaDays,
+    archiveGlacierDays: cfg.archiveGlacierDays,
+    archiveExpirationDays: cfg.archiveExpirationDays,
+    logRetentionDays: cfg.logRetentionDays,
+  });
+  return {
+    database: sf.databaseName,
+    sharedWarehouses: sf.warehouseNames,
+    archiveBucketName: a.archiveBucketName,
+    archiveBucketArn: a.archiveBucketArn,
+    archivePrefixes: a.prefixes,
+    kmsKeyArn: a.kmsKeyArn,
+    privateLinkEndpointId: a.privateLinkEndpointId,
+    snowflakePrivateHost: a.snowflakePrivateHost,
+    sagemakerRoleArn: a.sagemakerRoleArn,
+    firehoseName: a.firehoseName,
+    topicRuleName: a.topicRuleName,
+  };
+}
+
+export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
+  const platform = new pulumi.StackReference("platform", { name: cfg.platformStack });
+  const out = (k: (typeof PLATFORM_OUTPUTS)[number]) => platform.requireOutput(k) as pulumi.Output<string>;
+  const provider = snowflakeProvider(cfg.database, conn);
+  const sf = new SnowflakeTenant(
+    cfg.tenantId,
+    {
+      tenantId: cfg.tenantId,
+      tier: cfg.tier,
+      database: out("database"),
+      databaseName: cfg.database,
+      servicePublicKey: pulumi.secret(cfg.servicePublicKey),
+      piiAccess: cfg.piiAccess,
+      warehouses: cfg.warehouses,
+      monitorStartTimestamp: cfg.monitorStartTimestamp,
+      notifyUsers: cfg.notifyUsers,
+      costCenter: cfg.costCenter,
+    },
+    { providers: [provider] },
+  );
+  const a = new AwsTenant(cfg.tenantId, {
+    tenantId: cfg.tenantId,
+    tier: cfg.tier,
+    tags: awsTags(cfg.tenantId, cfg.costCenter),
+    region: aws.getRegionOutput().region,
+    accountId: aws.getCallerIdentityOutput().accountId,
+    archiveBucketName: out("archiveBucketName"),
+    platformKmsKeyArn: out("kmsKeyArn"),
+    models: cfg.models,
+  });
+  return {
+    tenantId: cfg.tenantId,
+    tier: cfg.tier,
+    archiveBucketName: out("archiveBucketName"),
+    archivePrefix: a.archivePrefix,
+    privateLinkEndpointId: out("privateLinkEndpointId"),
+    snowflakePrivateHost: out("snowflakePrivateHost"),
+    modelPackageGroups: a.modelPackageGroups,
+    warehouseNames: sf.warehouseNames,
+    roleName: sf.roleName,
+    serviceUserName: sf.serviceUserName,
+    schemaName: sf.schemaName,
+    thingGroupName: a.thingGroupName,
+    iotPolicyName: a.iotPolicyName,
+    retrainingRoleArn: a.retrainingRoleArn,
+    kmsKeyArn: a.kmsKeyArn,
+  };
+}
+
+export function stackProgram(cfg: StackConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
+  return cfg.kind === "platform" ? platformProgram(cfg, conn) : tenantProgram(cfg, conn);
+}

@@ -1,0 +1,72 @@
+/** scripts/plan.ts, run as a reviewer runs it: offline, no CLI, no credentials. */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { ALL_OBJECTS } from "../../pipelines/definitions/catalog.ts";
+import { snowflakeStatements } from "../../pipelines/render/snowflakeDdl.ts";
+
+const run = promisify(execFile);
+// node --import tsx rather than the tsx binary: one process per run instead of two.
+const TSX = process.execPath;
+
+async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(TSX, ["--import", "tsx", join("scripts", "plan.ts"), ...args], { timeout: 60_000, maxBuffer: 20 * 1024 * 1024 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "hub-plan-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("scripts/plan.ts", { concurrency: 2 }, () => {
+  it("plans the platform stack: resources, every rendered statement, a passing verdict (JSON)", async () => {
+    const r = await plan(["--stack", "platform", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { kind: string; resources: { type: string }[]; sql: { sql: string; via: string }[]; policy: { passed: boolean } };
+    assert.equal(doc.kind, "platform");
+    assert.ok(doc.resources.length > 80);
+    assert.deepEqual(doc.sql.map((s) => s.sql).slice(0, ALL_OBJECTS.flatMap(snowflakeStatements).length), ALL_OBJECTS.flatMap(snowflakeStatements).map((s) => s.sql));
+    assert.ok(doc.sql.some((s) => s.via === "execute" && /ADD ROW ACCESS POLICY/.test(s.sql)));
+    assert.equal(doc.policy.passed, true);
+  });
+
+  it("plans a tenant stack as text, with the secret redacted", async () => {
+    const r = await plan(["--stack", "acme"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /# Stack acme \(tenant\)/);
+    assert.match(r.stdout, /CREATE RESOURCE MONITOR IF NOT EXISTS TENANT_ACME_BI_MONITOR/);
+    assert.match(r.stdout, /rsaPublicKey=\[secret\]/);
+    assert.match(r.stdout, /PASS: no mandatory violations/);
+  });
+
+  it("exits 1 on a mandatory violation", async () => {
+    copyFileSync("Pulumi.yaml", join(scratch, "Pulumi.yaml"));
+    // The stack loosens its own bound; the pack keeps its 300 s.
+    writeFileSync(join(scratch, "Pulumi.lax.yaml"), "config:\n  hub:maxAutoSuspendSeconds: 900\n  hub:autoSuspendSeconds: 600\n");
+    const r = await plan(["--stack", "lax", "--project", scratch]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /snowflake-warehouse-monitored/);
+    assert.match(r.stderr, /1 mandatory policy violation/);
+  });
+
+  it("exits 1 with the key and value of a bad config", async () => {
+    writeFileSync(join(scratch, "Pulumi.bad.yaml"), "config:\n  hub:tier: gold\n");
+    const r = await plan(["--stack", "bad", "--project", scratch]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config hub:tier: "gold" is not valid/);
+  });
+
+  it("refuses an unknown stack", async () => {
+    const r = await plan(["--stack", "nope"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no Pulumi\.nope\.yaml/);
+  });
+});

@@ -1,0 +1,234 @@
+/** The platform stack under mocks: what it declares, with which inputs, and that it passes the policy pack. */
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { ALL_OBJECTS, DYNAMIC_TABLES, POLICIES, STREAMS, TABLES, TAGS, TASKS } from "../../pipelines/definitions/catalog.ts";
+import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
+import { FULL_SCOPE, SCHEMAS, qualifiedName } from "../../pipelines/definitions/types.ts";
+import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
+import { snowflakeStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
+import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
+import type { OfflineRun } from "../../infra/offline.ts";
+import { inventory, offlineStack, ofType, policyStatements } from "./offlineStack.ts";
+
+let run: OfflineRun;
+before(async () => {
+  ({ run } = await offlineStack("platform"));
+});
+
+const sf = (name: string) => `snowflake:index/${name.charAt(0).toLowerCase()}${name.slice(1)}:${name}`;
+const bySchemaName = (type: string, schema: string, name: string) => ofType(run, type).filter((r) => r.props["schema"] === schema && r.props["name"] === name);
+
+describe("platform stack: inventory", () => {
+  it("declares the components, one per concern", () => {
+    const inv = inventory(run);
+    assert.equal(inv["hub:snowflake:Platform"], 1);
+    assert.equal(inv["hub:aws:Platform"], 1);
+    assert.equal(inv["hub:snowflake:MonitoredWarehouse"], SHARED_WAREHOUSES.length);
+    assert.equal(inv["pulumi:pulumi:StackReference"], undefined, "the platform reads no other stack");
+  });
+
+  it("declares the expected number of each resource type", () => {
+    const transient = TABLES.filter((t) => t.transient).length;
+    const executes = ALL_OBJECTS.flatMap(snowflakeStatements).filter((s) => s.kind === "attach" || s.kind === "seed").length + transient;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("snowflake:"))),
+      {
+        [sf("Database")]: 1,
+        [sf("Schema")]: SCHEMAS.length,
+        [sf("Tag")]: TAGS.length,
+        [sf("RowAccessPolicy")]: 1,
+        [sf("MaskingPolicy")]: 1,
+        [sf("ResourceMonitor")]: SHARED_MONITORS.length,
+        [sf("Warehouse")]: SHARED_WAREHOUSES.length,
+        [sf("TagAssociation")]: 2 * SHARED_WAREHOUSES.length,
+        [sf("Table")]: TABLES.length - transient,
+        [sf("Execute")]: executes,
+        [sf("StreamOnTable")]: STREAMS.length,
+        [sf("DynamicTable")]: DYNAMIC_TABLES.length,
+        [sf("Task")]: TASKS.length,
+      },
+    );
+    const aws = Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("aws:")));
+    assert.deepEqual(aws, {
+      "aws:kms/key:Key": 1,
+      "aws:kms/alias:Alias": 1,
+      "aws:s3/bucket:Bucket": 1,
+      "aws:s3/bucketVersioning:BucketVersioning": 1,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+      "aws:s3/bucketPolicy:BucketPolicy": 1,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+      "aws:cloudwatch/logGroup:LogGroup": 3,
+      "aws:ec2/securityGroup:SecurityGroup": 1,
+      "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
+      "aws:route53/zone:Zone": 1,
+      "aws:route53/record:Record": 2,
+      "aws:iam/role:Role": 3,
+      "aws:iam/rolePolicy:RolePolicy": 3,
+      "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
+      "aws:iot/topicRule:TopicRule": 1,
+    });
+  });
+
+  it("passes every mandatory rule of the policy pack", () => {
+    assert.deepEqual(evaluatePolicies(run.resources), []);
+  });
+});
+
+describe("platform stack: every pipelines/ definition is provisioned exactly once", () => {
+  it("tables: a Table with the definition's columns, or the rendered CREATE for a TRANSIENT one", () => {
+    for (const t of TABLES) {
+      const create = snowflakeStatements(t).find((s) => s.kind === "create")!;
+      const tables = bySchemaName(T.table, t.schema, t.name);
+      const executed = ofType(run, T.execute).filter((r) => r.props["execute"] === create.sql);
+      assert.equal(tables.length + executed.length, 1, `${qualifiedName(t)} once`);
+      if (t.transient) assert.equal(executed[0]!.props["revert"], create.revert);
+      else assert.deepEqual(tables[0]!.props["columns"].map((c: { name: string; type: string }) => `${c.name} ${c.type}`), t.columns.map((c) => `${c.name} ${snowflakeDialect.type(c.type)}`));
+    }
+  });
+
+  it("streams on the right tables, append-only", () => {
+    for (const s of STREAMS) {
+      const found = bySchemaName(sf("StreamOnTable"), s.schema, s.name);
+      assert.equal(found.length, 1, qualifiedName(s));
+      assert.equal(found[0]!.props["table"], `"HUB".${s.on.split(".").map((p) => `"${p}"`).join(".")}`);
+      assert.equal(found[0]!.props["appendOnly"], "true");
+    }
+  });
+
+  it("dynamic tables with the definition's query, lag and warehouse", () => {
+    for (const t of DYNAMIC_TABLES) {
+      const found = bySchemaName(T.dynamicTable, t.schema, t.name);
+      assert.equal(found.length, 1, qualifiedName(t));
+      assert.equal(found[0]!.props["query"], t.query(snowflakeDialect, FULL_SCOPE));
+      assert.equal(found[0]!.props["warehouse"], t.warehouse);
+      assert.deepEqual(found[0]!.props["targetLag"], { maximumDuration: t.targetLag });
+    }
+  });
+
+  it("tasks started, with the rendered body, schedule or predecessors, and stream condition", () => {
+    for (const t of TASKS) {
+      const found = bySchemaName(sf("Task"), t.schema, t.name);
+      assert.equal(found.length, 1, qualifiedName(t));
+      const p = found[0]!.props;
+      assert.equal(p["sqlStatement"], taskBody(t));
+      assert.equal(p["started"], true);
+      assert.equal(p["warehouse"], t.warehouse);
+      if (t.schedule) assert.deepEqual(p["schedule"], { minutes: Number.parseInt(t.schedule, 10) });
+      assert.deepEqual(p["afters"] ?? [], (t.after ?? []).map((a) => `"HUB".${a.split(".").map((x) => `"${x}"`).join(".")}`));
+      if (t.whenStreamHasData?.length) for (const s of t.whenStreamHasData) assert.ok(String(p["when"]).includes(`SYSTEM$STREAM_HAS_DATA('${s}')`));
+    }
+  });
+
+  it("the row access and masking policies with the definitions' bodies, and the tags", () => {
+    for (const p of POLICIES) {
+      const type = p.kind === "row_access_policy" ? sf("RowAccessPolicy") : sf("MaskingPolicy");
+      const found = bySchemaName(type, p.schema, p.name);
+      assert.equal(found.length, 1, qualifiedName(p));
+      assert.equal(found[0]!.props["body"], p.body(snowflakeDialect, p.argument.name));
+    }
+    for (const t of TAGS) assert.equal(bySchemaName(sf("Tag"), t.schema, t.name).length, 1, qualifiedName(t));
+  });
+
+  it("every rendered attachment and seed runs once through Execute, with its revert", () => {
+    const executes = ofType(run, T.execute);
+    const wanted = ALL_OBJECTS.flatMap(snowflakeStatements).filter((s) => s.kind === "attach" || s.kind === "seed");
+    assert.ok(wanted.some((s) => /ADD ROW ACCESS POLICY/.test(s.sql)));
+    for (const s of wanted) {
+      const found = executes.filter((e) => e.props["execute"] === s.sql);
+      assert.equal(found.length, 1, `${s.kind} ${s.object}`);
+      if (s.revert) assert.equal(found[0]!.props["revert"], s.revert);
+      else assert.match(found[0]!.props["revert"], new RegExp(`^DELETE FROM ${s.object.replace(".", "\\.")}$`));
+    }
+  });
+
+  it("shared warehouses with their monitors, from warehouses.ts", () => {
+    for (const w of SHARED_WAREHOUSES) {
+      const [wh] = ofType(run, T.warehouse).filter((r) => r.props["name"] === w.name);
+      assert.ok(wh, w.name);
+      assert.equal(wh.props["resourceMonitor"], w.resourceMonitor);
+      assert.equal(wh.props["autoSuspend"], w.autoSuspendSeconds);
+      assert.equal(wh.props["warehouseSize"], w.size);
+      const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor)!;
+      const [mon] = ofType(run, sf("ResourceMonitor")).filter((r) => r.props["name"] === m.name);
+      assert.deepEqual([mon!.props["creditQuota"], mon!.props["frequency"], mon!.props["notifyTriggers"], mon!.props["suspendTrigger"], mon!.props["suspendImmediateTrigger"]], [m.creditQuota, m.frequency, m.notifyAt, m.suspendAt, m.suspendImmediateAt]);
+    }
+  });
+
+  it("the provider enables the preview features Table and DynamicTable need, in the hub database", () => {
+    const [p] = ofType(run, "pulumi:providers:snowflake");
+    const features = p!.props["previewFeaturesEnabled"];
+    const list = typeof features === "string" ? JSON.parse(features) : features;
+    assert.deepEqual([...list].sort(), ["snowflake_dynamic_table_resource", "snowflake_table_resource"]);
+  });
+});
+
+describe("platform stack: AWS key inputs", () => {
+  const one = (type: string) => {
+    const rs = ofType(run, type);
+    assert.equal(rs.length, 1, type);
+    return rs[0]!.props;
+  };
+
+  it("a rotating KMS key encrypts the archive", () => {
+    assert.equal(one("aws:kms/key:Key")["enableKeyRotation"], true);
+    const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+    assert.equal(sse["rules"][0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+    assert.match(sse["rules"][0].applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+  });
+
+  it("the archive is versioned, private, TLS-only, IA at 30 d → Glacier at 90 d → expiry", () => {
+    assert.equal(one("aws:s3/bucketVersioning:BucketVersioning")["versioningConfiguration"].status, "Enabled");
+    const block = one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    assert.ok(["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => block[k] === true));
+    const [deny] = policyStatements(one("aws:s3/bucketPolicy:BucketPolicy")["policy"]);
+    assert.deepEqual([deny!.Effect, deny!.Condition], ["Deny", { Bool: { "aws:SecureTransport": "false" } }]);
+    const rule = one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["rules"][0];
+    assert.deepEqual(rule.transitions, [
+      { days: 30, storageClass: "STANDARD_IA" },
+      { days: 90, storageClass: "GLACIER" },
+    ]);
+    assert.deepEqual(rule.expiration, { days: 730 });
+  });
+
+  it("IoT rule on dt/hub/+/+/+/+ → Firehose → Snowflake RAW.SENSOR_READINGS, key pair from Secrets Manager, backup to the archive", () => {
+    const rule = one("aws:iot/topicRule:TopicRule");
+    assert.match(rule["sql"], /FROM 'dt\/hub\/\+\/\+\/\+\/\+'$/);
+    assert.equal(rule["firehoses"][0].deliveryStreamName, "hub-telemetry");
+    const fh = one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
+    assert.equal(fh["destination"], "snowflake");
+    const c = fh["snowflakeConfiguration"];
+    assert.deepEqual([c.accountUrl, c.database, c.schema, c.table], ["https://xy12345.eu-west-1.privatelink.snowflakecomputing.com", "HUB", "RAW", "SENSOR_READINGS"]);
+    assert.equal(c.secretsManagerConfiguration.enabled, true);
+    assert.match(c.secretsManagerConfiguration.secretArn, /^arn:aws:secretsmanager:/);
+    assert.equal(c.privateKey, undefined, "no key material in the program");
+    assert.deepEqual(c.snowflakeVpcConfiguration, { privateLinkVpceId: "vpce-0f1e2d3c4b5a69788" }, "over PrivateLink");
+    assert.match(c.s3Configuration.bucketArn, /^arn:aws:s3:::hub-archive-/);
+  });
+
+  it("PrivateLink: an interface endpoint to Snowflake's service, 443 from the VPC only, a private zone", () => {
+    const ep = one("aws:ec2/vpcEndpoint:VpcEndpoint");
+    assert.deepEqual([ep["vpcEndpointType"], ep["serviceName"]], ["Interface", "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0"]);
+    const sg = one("aws:ec2/securityGroup:SecurityGroup");
+    assert.deepEqual(sg["ingress"].map((i: { protocol: string; fromPort: number; toPort: number; cidrBlocks: string[] }) => [i.protocol, i.fromPort, i.toPort, i.cidrBlocks]), [["tcp", 443, 443, ["10.20.0.0/16"]]]);
+    assert.deepEqual(sg["egress"], []);
+    assert.equal(one("aws:route53/zone:Zone")["vpcs"][0].vpcId, "vpc-0a1b2c3d4e5f60718");
+    const names = ofType(run, "aws:route53/record:Record").map((r) => r.props["name"]).sort();
+    assert.deepEqual(names, ["ocsp.xy12345.eu-west-1.privatelink.snowflakecomputing.com", "xy12345.eu-west-1.privatelink.snowflakecomputing.com"]);
+  });
+
+  it("the SageMaker role reaches only the archive and the key", () => {
+    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.includes("sagemaker"));
+    const resources = policyStatements(policies[0]!.props["policy"]).flatMap((s) => [s.Resource].flat());
+    for (const r of resources) assert.match(r, /^arn:aws:(s3:::hub-archive-|kms:|logs:)/);
+  });
+
+  it("log groups keep logs for the configured days", () => {
+    for (const g of ofType(run, "aws:cloudwatch/logGroup:LogGroup")) assert.equal(g.props["retentionInDays"], 90);
+  });
+
+  it("exports what the tenant stacks and scripts need", () => {
+    for (const k of ["database", "archiveBucketName", "kmsKeyArn", "privateLinkEndpointId", "sharedWarehouses", "sagemakerRoleArn"]) assert.ok(run.outputs[k], k);
+    assert.deepEqual(run.outputs["archivePrefixes"], { firehoseBackup: "firehose-backup/", modelArtifacts: "models/" });
+  });
+});

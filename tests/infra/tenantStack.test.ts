@@ -1,0 +1,164 @@
+/** A standard tenant stack (acme) under mocks: inventory, key inputs, the device policy against sample topics. */
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { DYNAMIC_TABLES, TABLES } from "../../pipelines/definitions/catalog.ts";
+import { iotPolicyAllows, tenantDevicePolicy, type IotPolicyDocument } from "../../edge/topicRules.ts";
+import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
+import { MOCK_ACCOUNT, MOCK_REGION, type OfflineRun } from "../../infra/offline.ts";
+import { inventory, offlineStack, ofType, policyStatements, TEST_PUBLIC_KEY } from "./offlineStack.ts";
+
+let run: OfflineRun;
+before(async () => {
+  ({ run } = await offlineStack("acme"));
+});
+const one = (type: string) => {
+  const rs = ofType(run, type);
+  assert.equal(rs.length, 1, type);
+  return rs[0]!.props;
+};
+const ARN = `arn:aws:iot:${MOCK_REGION}:${MOCK_ACCOUNT}`;
+
+describe("tenant stack (standard): inventory", () => {
+  it("declares a Snowflake and an AWS tenant component and reads the platform stack", () => {
+    const inv = inventory(run);
+    assert.equal(inv["hub:snowflake:Tenant"], 1);
+    assert.equal(inv["hub:aws:Tenant"], 1);
+    assert.equal(inv["pulumi:pulumi:StackReference"], 1);
+    assert.equal(one("pulumi:pulumi:StackReference")["name"], "organization/hub/platform");
+  });
+
+  it("declares exactly the tenant's resources, none of the platform's", () => {
+    const analytics = [...TABLES, ...DYNAMIC_TABLES].filter((t) => t.schema === "ANALYTICS").length;
+    const counts = Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("snowflake:") || t.startsWith("aws:")));
+    assert.deepEqual(counts, {
+      "snowflake:index/accountRole:AccountRole": 1,
+      "snowflake:index/serviceUser:ServiceUser": 1,
+      "snowflake:index/grantAccountRole:GrantAccountRole": 1,
+      // database, analytics schema, each analytics object, the warehouse
+      "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole": 2 + analytics + 1,
+      "snowflake:index/resourceMonitor:ResourceMonitor": 1,
+      "snowflake:index/warehouse:Warehouse": 1,
+      "snowflake:index/execute:Execute": 1,
+      "snowflake:index/tagAssociation:TagAssociation": 6,
+      "aws:iot/thingGroup:ThingGroup": 1,
+      "aws:iot/policy:Policy": 1,
+      "aws:iot/policyAttachment:PolicyAttachment": 1,
+      "aws:sagemaker/modelPackageGroup:ModelPackageGroup": 2,
+      "aws:iam/role:Role": 1,
+      "aws:iam/rolePolicy:RolePolicy": 1,
+    });
+  });
+
+  it("passes every mandatory rule of the policy pack", () => assert.deepEqual(evaluatePolicies(run.resources), []));
+});
+
+describe("tenant stack (standard): Snowflake key inputs", () => {
+  it("a role and a key-pair service user that defaults to it", () => {
+    assert.equal(one("snowflake:index/accountRole:AccountRole")["name"], "TENANT_ACME_ROLE");
+    const user = one("snowflake:index/serviceUser:ServiceUser");
+    assert.deepEqual([user["name"], user["defaultRole"], user["defaultWarehouse"]], ["TENANT_ACME_SVC", "TENANT_ACME_ROLE", "TENANT_ACME_BI_WH"]);
+    // Passed as a Pulumi secret: the engine's secret signature wraps the value.
+    assert.equal(user["rsaPublicKey"].value, TEST_PUBLIC_KEY);
+    assert.equal(user["rsaPublicKey"]["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+    assert.equal(user["password"], undefined);
+  });
+
+  it("a dedicated warehouse with a monitor: quota, frequency, NOTIFY 75/90, SUSPEND 100, SUSPEND_IMMEDIATE 110", () => {
+    const wh = one(T.warehouse);
+    assert.deepEqual([wh["name"], wh["warehouseSize"], wh["autoSuspend"], wh["resourceMonitor"]], ["TENANT_ACME_BI_WH", "XSMALL", 60, "TENANT_ACME_BI_MONITOR"]);
+    const m = one("snowflake:index/resourceMonitor:ResourceMonitor");
+    assert.deepEqual([m["creditQuota"], m["frequency"], m["notifyTriggers"], m["suspendTrigger"], m["suspendImmediateTrigger"]], [50, "MONTHLY", [75, 90], 100, 110]);
+    assert.ok(m["startTimestamp"]);
+  });
+
+  it("least-privilege grants: USAGE on the database, ANALYTICS and its own warehouse; SELECT on analytics objects only", () => {
+    const grants = ofType(run, "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole").map((g) => g.props);
+    for (const g of grants) {
+      assert.equal(g["accountRoleName"], "TENANT_ACME_ROLE");
+      assert.ok(!g["allPrivileges"] && !g["onAccount"] && !g["withGrantOption"]);
+    }
+    const usage = grants.filter((g) => g["privileges"].join() === "USAGE");
+    assert.deepEqual(usage.map((g) => g["onAccountObject"]?.objectName ?? g["onSchema"]?.schemaName).sort(), ['"HUB"."ANALYTICS"', "HUB", "TENANT_ACME_BI_WH"]);
+    const selects = grants.filter((g) => g["privileges"].join() === "SELECT").map((g) => g["onSchemaObject"].objectName as string);
+    assert.ok(selects.length > 0);
+    for (const s of selects) assert.match(s, /^"HUB"\."ANALYTICS"\./);
+  });
+
+  it("its TENANT_MAP row, removed again on destroy", () => {
+    const row = one(T.execute);
+    assert.match(row["execute"], /^INSERT INTO GOVERNANCE\.TENANT_MAP \(role_name, tenant_id, pii_access, granted_at\) SELECT 'TENANT_ACME_ROLE', 'acme', FALSE, CURRENT_TIMESTAMP\(\)$/);
+    assert.equal(row["revert"], "DELETE FROM GOVERNANCE.TENANT_MAP WHERE role_name = 'TENANT_ACME_ROLE' AND tenant_id = 'acme'");
+  });
+
+  it("tags the warehouse, role and user with TENANT=acme and COST_CENTER", () => {
+    const tags = ofType(run, T.tagAssociation).map((t) => `${t.props["objectType"]} ${t.props["tagId"]}=${t.props["tagValue"]}`).sort();
+    assert.deepEqual(tags, [
+      'ROLE "HUB"."GOVERNANCE"."COST_CENTER"=acme-manufacturing',
+      'ROLE "HUB"."GOVERNANCE"."TENANT"=acme',
+      'USER "HUB"."GOVERNANCE"."COST_CENTER"=acme-manufacturing',
+      'USER "HUB"."GOVERNANCE"."TENANT"=acme',
+      'WAREHOUSE "HUB"."GOVERNANCE"."COST_CENTER"=acme-manufacturing',
+      'WAREHOUSE "HUB"."GOVERNANCE"."TENANT"=acme',
+    ]);
+  });
+});
+
+describe("tenant stack (standard): AWS key inputs", () => {
+  let doc: IotPolicyDocument;
+  before(() => {
+    doc = JSON.parse(one("aws:iot/policy:Policy")["policy"]);
+  });
+
+  it("the IoT policy is the one edge/topicRules.ts generates for the tenant", () => {
+    assert.deepEqual(doc, tenantDevicePolicy("acme", MOCK_REGION, MOCK_ACCOUNT));
+    assert.match(JSON.stringify(doc), /\$\{iot:Connection\.Thing\.ThingName\}/);
+    const attachment = one("aws:iot/policyAttachment:PolicyAttachment");
+    assert.equal(attachment["policy"], "hub-acme-device");
+    assert.match(attachment["target"], /acme-things/);
+  });
+
+  it("a device publishes telemetry under its own tenant and thing name", () => {
+    for (const type of ["machine", "energy", "air_quality", "rfid"]) {
+      assert.ok(iotPolicyAllows(doc, "iot:Publish", `${ARN}:topic/dt/hub/acme/plant-1/${type}/press-07`, "press-07"), type);
+    }
+    assert.ok(iotPolicyAllows(doc, "iot:Connect", `${ARN}:client/press-07`, "press-07"));
+  });
+
+  it("a device cannot publish under another tenant, another device or an unknown sensor type", () => {
+    assert.ok(!iotPolicyAllows(doc, "iot:Publish", `${ARN}:topic/dt/hub/globex/plant-1/machine/press-07`, "press-07"), "other tenant");
+    assert.ok(!iotPolicyAllows(doc, "iot:Publish", `${ARN}:topic/dt/hub/acme/plant-1/machine/press-08`, "press-07"), "other device");
+    assert.ok(!iotPolicyAllows(doc, "iot:Publish", `${ARN}:topic/dt/hub/acme/plant-1/video/press-07`, "press-07"), "unknown type");
+    assert.ok(!iotPolicyAllows(doc, "iot:Publish", `${ARN}:topic/cmd/hub/acme/plant-1/press-07`, "press-07"), "onto the command topic");
+    assert.ok(!iotPolicyAllows(doc, "iot:Connect", `${ARN}:client/press-08`, "press-07"), "as another client id");
+  });
+
+  it("a device subscribes only to its own commands, never to telemetry", () => {
+    assert.ok(iotPolicyAllows(doc, "iot:Subscribe", `${ARN}:topicfilter/cmd/hub/acme/plant-1/press-07`, "press-07"));
+    assert.ok(!iotPolicyAllows(doc, "iot:Subscribe", `${ARN}:topicfilter/dt/hub/#`, "press-07"));
+    assert.ok(!iotPolicyAllows(doc, "iot:Subscribe", `${ARN}:topicfilter/cmd/hub/acme/plant-1/press-08`, "press-07"));
+  });
+
+  it("model package groups per model and a retraining role limited to the tenant's archive prefix", () => {
+    assert.deepEqual(ofType(run, "aws:sagemaker/modelPackageGroup:ModelPackageGroup").map((g) => g.props["modelPackageGroupName"]).sort(), ["hub-acme-anomaly", "hub-acme-forecast"]);
+    const statements = policyStatements(one("aws:iam/rolePolicy:RolePolicy")["policy"]);
+    const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("s3:")));
+    assert.deepEqual(s3.map((s) => s.Resource), ["arn:aws:s3:::hub-archive-offline", "arn:aws:s3:::hub-archive-offline/tenant=acme/*"]);
+    assert.deepEqual(s3[0]!.Condition, { StringLike: { "s3:prefix": ["tenant=acme/*"] } });
+  });
+
+  it("tags every taggable AWS resource with tenant=acme and the cost centre", () => {
+    for (const type of ["aws:iot/thingGroup:ThingGroup", "aws:iot/policy:Policy", "aws:iam/role:Role"]) {
+      assert.deepEqual([one(type)["tags"].tenant, one(type)["tags"]["cost-center"]], ["acme", "acme-manufacturing"], type);
+    }
+  });
+
+  it("exports bucket, prefix, endpoint, model package groups and warehouse names", () => {
+    const o = run.outputs;
+    assert.equal(o["archiveBucketName"], "hub-archive-offline");
+    assert.equal(o["archivePrefix"], "tenant=acme/");
+    assert.equal(o["privateLinkEndpointId"], "vpce-0offline000000000");
+    assert.deepEqual(o["modelPackageGroups"], { anomaly: "hub-acme-anomaly", forecast: "hub-acme-forecast" });
+    assert.deepEqual(o["warehouseNames"], { bi: "TENANT_ACME_BI_WH" });
+    assert.equal(o["schemaName"], undefined, "a standard tenant has no schema of its own");
+  });
+});
