@@ -11,6 +11,9 @@ import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { buildCostReport } from "../pipelines/cost/costReport.ts";
 import { timed, type Benchmark, type Figure } from "./harness.ts";
+import { stackWhatIfInputs } from "../infra/costForecast.ts";
+import { readStackConfig } from "../infra/stackFiles.ts";
+import { whatIf } from "../pipelines/cost/whatIf.ts";
 
 const TENANTS = 100;
 const WAREHOUSES_PER_TENANT = 3;
@@ -51,7 +54,20 @@ export const costReportBenchmark: Benchmark = {
       const report = await timed(() => buildCostReport(admin, { from, to, now: to, pricePerCredit: 3, warehouses }));
       progress(`report ${(report.ms / 1000).toFixed(2)} s, ${report.result.tenants.length} tenants, ${report.result.allocations.length.toLocaleString("en")} allocation rows`);
       await admin.close();
+      progress("what-if for the acme stack, against reading its stack files alone…");
+      const readOnly = await timed(async () => readStackConfig(process.cwd(), "acme"));
+      const forecast = await timed(async () => stackWhatIfInputs(process.cwd(), "acme").map(whatIf));
       return [
+        {
+          name: "cost.what_if_seconds",
+          description: "what-if for one tenant stack (read and check its config, simulate a month per warehouse)",
+          value: forecast.ms / 1000,
+          unit: "s",
+          reference: { name: "reading the stack's YAML files alone", value: readOnly.ms / 1000, unit: "s" },
+          ratio: forecast.ms / readOnly.ms,
+          ratioMeaning: "what-if time / stack file read time",
+          target: { op: "<", value: 1, on: "value" },
+        },
         {
           name: "cost.report_seconds",
           description: `report over ${(whs * hours).toLocaleString("en")} metering rows and ${queries.toLocaleString("en")} queries`,

@@ -19,7 +19,7 @@ function day(v: string, flag: string): Date {
 await runCommand({
   name: "cost-report",
   description: "credits and money per tenant and warehouse, quota status and trigger forecasts, chargeback by query-time share",
-  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--out FILE]",
+  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--out FILE] | --what-if --stack S",
   options: {
     period: { type: "string", description: "a calendar month, YYYY-MM" },
     from: { type: "string", description: "first day, YYYY-MM-DD (with --to)" },
@@ -30,11 +30,19 @@ await runCommand({
     target: { type: "string", description: "where to read usage", choices: ["local", "snowflake"], default: "local" },
     out: { type: "string", description: "write to this file instead of stdout (html: default cost-report.html)" },
     home: { type: "string", description: "hub folder for --target local (default: $HUB_HOME or .hub)" },
+    "what-if": { type: "boolean", description: "predict a stack's monthly credits and trigger days before deploying it (with --stack)" },
+    stack: { type: "string", description: "stack for --what-if: platform or a tenant (reads Pulumi.<stack>.yaml)" },
   },
-  examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
+  examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --what-if --stack acme", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
   run: async ({ options }) => {
     const price = Number(options["price-per-credit"]);
     if (!(price >= 0)) throw new UserError(`--price-per-credit ${JSON.stringify(options["price-per-credit"])} must be a number ≥ 0`);
+    if (options["what-if"]) {
+      if (!options.stack) throw new UserError("--what-if needs --stack (platform or a tenant stack)");
+      const { printWhatIf } = await import("./lib/whatIfReport.ts");
+      await printWhatIf(options.stack, price, (options.format as CostFormat) === "json", options.home);
+      return;
+    }
     if (options.period && (options.from || options.to)) throw new UserError("give --period or --from/--to, not both");
     let from: Date;
     let to: Date;

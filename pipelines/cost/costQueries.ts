@@ -15,64 +15,55 @@ const TENANT = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"tenant":"', 2
 const JOB = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"job":"', 2), '"', 1), ''), '(ad hoc)')`;
 
 /**
- * Compute credits per warehouse, hour and tenant: each hour's metered credits split by the
- * tenants' share of query time in that hour; an hour without queries (idle, billed while waiting
- * to auto-suspend) is split by the tenants' shares over the whole period on that warehouse. The
- * parts of every hour add up to its metered credits.
+ * One pass over QUERY_HISTORY and the meter gives the three tables the report needs, told apart
+ * by `kind` (one statement: the query log is read once, and the CTE is shared):
+ * - `alloc`: compute credits per warehouse and tenant. Each hour's metered credits are split by
+ *   the tenants' share of query time in that hour; an hour without queries (idle, billed while
+ *   waiting to auto-suspend) is split by the tenants' shares over the whole period on that
+ *   warehouse. The parts of every hour add up to its metered credits.
+ * - `driver`: the same credits per warehouse, tenant and job (task, refresh, ad hoc).
+ * - `busy`: query seconds per warehouse, for the idle share.
  */
-export function allocationSql(from: Date, to: Date): string {
-  return `WITH q AS (
-  SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('hour', START_TIME) AS hour, ${TENANT} AS tenant, SUM(EXECUTION_TIME) AS exec_ms
+export function usageSql(from: Date, to: Date): string {
+  return `WITH q0 AS (
+  SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('hour', START_TIME) AS hour, QUERY_TAG AS tag, SUM(EXECUTION_TIME) AS exec_ms, COUNT(*) AS queries
   FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY
   WHERE WAREHOUSE_NAME IS NOT NULL AND ${period(from, to, "START_TIME")}
   GROUP BY 1, 2, 3
-), hour_share AS (
-  SELECT warehouse, hour, tenant, exec_ms / NULLIF(SUM(exec_ms) OVER (PARTITION BY warehouse, hour), 0) AS share FROM q
+), q AS (
+  SELECT warehouse, hour, ${TENANT.replaceAll("QUERY_TAG", "tag")} AS tenant, ${JOB.replaceAll("QUERY_TAG", "tag")} AS job, SUM(exec_ms) AS exec_ms, SUM(queries) AS queries
+  FROM q0 GROUP BY 1, 2, 3, 4
+), hour_total AS (
+  SELECT warehouse, hour, SUM(exec_ms) AS total_ms FROM q GROUP BY 1, 2
 ), period_share AS (
   SELECT warehouse, tenant, SUM(exec_ms) / NULLIF(SUM(SUM(exec_ms)) OVER (PARTITION BY warehouse), 0) AS share FROM q GROUP BY 1, 2
 ), m AS (
   SELECT WAREHOUSE_NAME AS warehouse, START_TIME AS hour, CREDITS_USED_COMPUTE AS credits
   FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE ${period(from, to, "START_TIME")}
-), busy AS (SELECT DISTINCT warehouse, hour FROM hour_share)
-SELECT m.warehouse, m.hour, h.tenant, m.credits * h.share AS credits, 'query share' AS basis
-FROM m JOIN hour_share h ON h.warehouse = m.warehouse AND h.hour = m.hour
-UNION ALL
-SELECT m.warehouse, m.hour, COALESCE(p.tenant, '(unallocated)'), m.credits * COALESCE(p.share, 1), 'idle, period share'
-FROM m LEFT JOIN period_share p ON p.warehouse = m.warehouse
-WHERE NOT EXISTS (SELECT 1 FROM busy b WHERE b.warehouse = m.warehouse AND b.hour = m.hour)`;
-}
-
-/** Per warehouse: billed seconds (from credits and size) vs query seconds, for the idle share. */
-export function busySecondsSql(from: Date, to: Date): string {
-  return `SELECT WAREHOUSE_NAME AS warehouse, SUM(EXECUTION_TIME) / 1000.0 AS busy_s, COUNT(*) AS queries
-FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY
-WHERE WAREHOUSE_NAME IS NOT NULL AND ${period(from, to, "START_TIME")}
-GROUP BY 1`;
-}
-
-/** Top cost drivers: credits by (warehouse, tenant, job) with the same query-share rule per hour. */
-export function driversSql(from: Date, to: Date): string {
-  return `WITH q AS (
-  SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('hour', START_TIME) AS hour, ${TENANT} AS tenant, ${JOB} AS job,
-    SUM(EXECUTION_TIME) AS exec_ms, COUNT(*) AS queries
-  FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY
-  WHERE WAREHOUSE_NAME IS NOT NULL AND ${period(from, to, "START_TIME")}
-  GROUP BY 1, 2, 3, 4
-), m AS (
-  SELECT WAREHOUSE_NAME AS warehouse, START_TIME AS hour, CREDITS_USED_COMPUTE AS credits
-  FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE ${period(from, to, "START_TIME")}
+), busy_credits AS (
+  SELECT q.warehouse, q.tenant, q.job, m.credits * q.exec_ms / NULLIF(t.total_ms, 0) AS credits, q.queries
+  FROM q JOIN hour_total t ON t.warehouse = q.warehouse AND t.hour = q.hour JOIN m ON m.warehouse = q.warehouse AND m.hour = q.hour
+), idle_credits AS (
+  SELECT m.warehouse, COALESCE(p.tenant, '(unallocated)') AS tenant, m.credits * COALESCE(p.share, 1) AS credits
+  FROM m LEFT JOIN period_share p ON p.warehouse = m.warehouse
+  WHERE NOT EXISTS (SELECT 1 FROM hour_total b WHERE b.warehouse = m.warehouse AND b.hour = m.hour)
 )
-SELECT q.warehouse, q.tenant, q.job, SUM(m.credits * q.exec_ms / NULLIF(t.total_ms, 0)) AS credits, SUM(q.queries) AS queries
-FROM q JOIN (SELECT warehouse, hour, SUM(exec_ms) AS total_ms FROM q GROUP BY 1, 2) t ON t.warehouse = q.warehouse AND t.hour = q.hour
-JOIN m ON m.warehouse = q.warehouse AND m.hour = q.hour
-GROUP BY 1, 2, 3
-ORDER BY credits DESC`;
+SELECT 'alloc' AS kind, warehouse, tenant, CAST(NULL AS VARCHAR) AS job, SUM(credits) AS credits, CAST(NULL AS DOUBLE) AS queries
+FROM (SELECT warehouse, tenant, credits FROM busy_credits UNION ALL SELECT warehouse, tenant, credits FROM idle_credits) a GROUP BY 2, 3
+UNION ALL
+SELECT 'driver', warehouse, tenant, job, SUM(credits), SUM(queries) FROM busy_credits GROUP BY 2, 3, 4
+UNION ALL
+SELECT 'busy', warehouse, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), SUM(exec_ms) / 1000.0, SUM(queries) FROM q GROUP BY 2`;
 }
 
-/** Metered credits per warehouse and hour (the series the chart and projections use). */
-export function meteringSql(from: Date, to: Date): string {
-  return `SELECT WAREHOUSE_NAME AS warehouse, START_TIME AS hour, CREDITS_USED_COMPUTE AS compute, CREDITS_USED_CLOUD_SERVICES AS cloud
-FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE ${period(from, to, "START_TIME")} ORDER BY 1, 2`;
+/**
+ * Metered credits per warehouse and time bucket: hours for short periods, days for long ones (a
+ * year of hours for hundreds of warehouses is millions of rows the report does not need).
+ */
+export function meteringSql(from: Date, to: Date, bucket: "hour" | "day"): string {
+  return `SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('${bucket}', START_TIME) AS hour, SUM(CREDITS_USED_COMPUTE) AS compute,
+  SUM(CREDITS_USED_CLOUD_SERVICES) AS cloud
+FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE ${period(from, to, "START_TIME")} GROUP BY 1, 2 ORDER BY 1, 2`;
 }
 
 export function dailySql(from: Date, to: Date): string {

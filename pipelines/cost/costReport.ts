@@ -4,7 +4,7 @@
  * costQueries.ts through any `Warehouse` (the embedded twin or Snowflake).
  */
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { allocationSql, busySecondsSql, dailySql, driversSql, meteringSql, MONITORS_SQL } from "./costQueries.ts";
+import { dailySql, meteringSql, MONITORS_SQL, usageSql } from "./costQueries.ts";
 import { creditsPerHour } from "../engine/billingTwin.ts";
 
 export interface WarehouseInfo {
@@ -54,6 +54,7 @@ export interface CostReport {
   readonly tenants: ReadonlyArray<{ tenant: string; credits: number; money: number; share: number }>;
   readonly warehouses: readonly WarehouseCost[];
   readonly drivers: ReadonlyArray<{ warehouse: string; tenant: string; job: string; credits: number; money: number; queries: number }>;
+  /** Metered credits per warehouse and bucket (`hour` is the bucket's start: hours, or days beyond a week). */
   readonly hourly: ReadonlyArray<{ warehouse: string; hour: Date; credits: number }>;
   /** Allocated credits per warehouse and tenant (the per-hour split summed). */
   readonly allocations: ReadonlyArray<{ warehouse: string; tenant: string; credits: number }>;
@@ -88,14 +89,15 @@ const percents = (v: unknown) => String(v ?? "").split(",").map((x) => parseFloa
 
 export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promise<CostReport> {
   const tag = { job: "cost-report" };
-  const [alloc, busy, drivers, metering, daily, monitors] = await Promise.all([
-    w.query(`SELECT warehouse, tenant, SUM(credits) AS credits FROM (${allocationSql(o.from, o.to)}) a GROUP BY 1, 2`, { tag }),
-    w.query(busySecondsSql(o.from, o.to), { tag }),
-    w.query(driversSql(o.from, o.to), { tag }),
-    w.query(meteringSql(o.from, o.to), { tag }),
-    w.query(dailySql(o.from, o.to), { tag }),
-    w.query(MONITORS_SQL, { tag }),
-  ]);
+  // One connection runs one statement at a time: these go in sequence.
+  const usage = await w.query(usageSql(o.from, o.to), { tag });
+  const bucket = o.to.getTime() - o.from.getTime() > 7 * 86_400_000 ? "day" : "hour";
+  const metering = await w.query(meteringSql(o.from, o.to, bucket), { tag });
+  const daily = await w.query(dailySql(o.from, o.to), { tag });
+  const monitors = await w.query(MONITORS_SQL, { tag });
+  const alloc = usage.filter((r) => r.kind === "alloc");
+  const busy = usage.filter((r) => r.kind === "busy").map((r) => ({ warehouse: r.warehouse, busy_s: r.credits }));
+  const drivers = usage.filter((r) => r.kind === "driver").sort((a, b) => num(b.credits) - num(a.credits));
   const money = (c: number) => c * o.pricePerCredit;
   const keep = (tenant: string) => !o.tenant || tenant === o.tenant;
   const allocations = alloc

@@ -84,6 +84,26 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     assert.match(r.stderr, /002003 \(42S02\)/);
   });
 
+  it("reports the run's cost per tenant and warehouse, with allocations that add up to the meter", async () => {
+    const r = await cli("cost-report.ts", ["--format", "json"], { HUB_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { totals: { credits: number }; warehouses: Array<{ warehouse: string; credits: number }>; tenants: Array<{ credits: number }> };
+    assert.ok(report.totals.credits > 0, "the pipeline's warehouses were billed");
+    const allocated = report.tenants.reduce((s, t) => s + t.credits, 0);
+    assert.ok(Math.abs(allocated - report.totals.credits) < 1e-6, `${allocated} vs ${report.totals.credits}`);
+    assert.deepEqual(report.warehouses.map((w) => w.warehouse), ["HUB_ANALYTICS_WH", "HUB_TRANSFORM_WH"]);
+  });
+
+  it("forecasts a stack before deploy and flags schedules that keep a warehouse awake", async () => {
+    const r = await cli("cost-report.ts", ["--what-if", "--stack", "platform"], { HUB_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /HUB_TRANSFORM_WH\s+XSMALL\s+720/);
+    assert.match(r.stdout, /never sleeps/);
+    const bad = await cli("cost-report.ts", ["--what-if", "--stack", "nope"], { HUB_HOME: home });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);
+  });
+
   it("says clearly when HUB_HOME cannot be written", async () => {
     const ro = join(home, "readonly");
     rmSync(ro, { recursive: true, force: true });

@@ -1,0 +1,58 @@
+/** `cost-report --what-if --stack S`: the forecast for a stack, as a table or JSON. */
+import { existsSync } from "node:fs";
+import { stackWhatIfInputs, type RunSeconds } from "../../infra/costForecast.ts";
+import { whatIf } from "../../pipelines/cost/whatIf.ts";
+import { stackNames } from "../../infra/stackFiles.ts";
+import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import { hubDatabasePath, hubHome } from "../../pipelines/hubHome.ts";
+import { CONTROL_SCHEMA } from "../../pipelines/engine/controlTables.ts";
+import { textTable } from "./textTable.ts";
+import { UserError } from "./command.ts";
+import { ConfigError } from "../../infra/config.ts";
+
+/** Typical run seconds per job from the local twin's history, when there is a hub to read. */
+async function measuredRunSeconds(home?: string): Promise<RunSeconds> {
+  const path = hubDatabasePath(hubHome(home));
+  if (!existsSync(path)) return new Map();
+  const engine = await EmbeddedEngine.open({ path });
+  try {
+    const rows = await engine.control<{ job: string; s: number }>(
+      `SELECT SPLIT_PART(SPLIT_PART(query_tag, '"job":"', 2), '"', 1) AS job, SUM(total_elapsed_time) / 1000.0 / COUNT(DISTINCT start_time) AS s
+       FROM ${CONTROL_SCHEMA}.QUERY_HISTORY WHERE query_tag LIKE '%"job":"%' GROUP BY 1`,
+    );
+    return new Map(rows.map((r) => [r.job, Number(r.s)]));
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function printWhatIf(stack: string, pricePerCredit: number, json: boolean, home?: string): Promise<void> {
+  const dir = process.cwd();
+  if (!existsSync(`${dir}/Pulumi.${stack}.yaml`)) throw new UserError(`--stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${stackNames(dir).join(", ")})`);
+  const t0 = performance.now();
+  let inputs;
+  try {
+    inputs = stackWhatIfInputs(dir, stack, await measuredRunSeconds(home));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UserError(`stack ${stack}: ${e.message}`);
+    throw e;
+  }
+  const results = inputs.map(whatIf);
+  const ms = performance.now() - t0;
+  if (json) {
+    console.log(JSON.stringify({ stack, pricePerCredit, warehouses: results.map((r) => ({ ...r, monthlyMoney: r.monthlyCredits * pricePerCredit })), millis: ms }, null, 2));
+    return;
+  }
+  console.log(`What-if for stack ${stack} (30-day month, ${pricePerCredit} per credit)\n`);
+  console.log(
+    textTable(
+      results.map((r) => ({
+        warehouse: r.warehouse, size: r.size, "credits/month": Number(r.monthlyCredits.toFixed(2)), money: Number((r.monthlyCredits * pricePerCredit).toFixed(2)),
+        awake: `${(r.awakeShare * 100).toFixed(0)}%`, "resumes/day": r.resumesPerDay,
+        triggers: r.triggers.map((t) => `${t.action} ${t.percent}%: ${t.firesAfterDays === null ? "no" : `day ${t.firesAfterDays.toFixed(1)}`}`).join("; "),
+      })),
+    ),
+  );
+  const warnings = results.flatMap((r) => r.warnings);
+  if (warnings.length) console.log(`\nWarnings:\n${warnings.map((w) => `- ${w}`).join("\n")}`);
+}
