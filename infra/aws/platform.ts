@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { SENSOR_READINGS } from "../../pipelines/definitions/raw.ts";
+import { DEVICE_MESSAGES } from "../../pipelines/definitions/raw.ts";
 import { TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import { FIREHOSE_BACKUP_PREFIX, MODEL_ARTIFACT_PREFIX } from "../naming.ts";
 
@@ -16,7 +16,7 @@ export const TELEMETRY_FILTER = `${TELEMETRY_PREFIX}/+/+/+/+`;
 export function telemetryRuleSql(): string {
   return (
     `SELECT *, topic(3) AS tenant_id, topic(4) AS site_id, upper(topic(5)) AS sensor_type, topic(6) AS device_id, ` +
-    `timestamp() AS ingested_at, 'mqtt' AS source FROM '${TELEMETRY_FILTER}'`
+    `topic() AS topic, timestamp() AS ingested_at, 'mqtt' AS source FROM '${TELEMETRY_FILTER}'`
   );
 }
 
@@ -183,11 +183,15 @@ export class AwsPlatform extends pulumi.ComponentResource {
         snowflakeConfiguration: {
           accountUrl: args.snowflakeAccountUrl,
           database: args.database,
-          schema: SENSOR_READINGS.schema,
-          table: SENSOR_READINGS.name,
+          // One row per MQTT message in RAW.DEVICE_MESSAGES; the EXPAND_DEVICE_MESSAGES task
+          // turns it into one RAW.SENSOR_READINGS row per reading.
+          schema: DEVICE_MESSAGES.schema,
+          table: DEVICE_MESSAGES.name,
           user: args.firehoseUser,
           roleArn: firehoseRole.arn,
-          dataLoadingOption: "JSON_MAPPING",
+          dataLoadingOption: "VARIANT_CONTENT_AND_METADATA_MAPPING",
+          contentColumnName: "MESSAGE",
+          metadataColumnName: "METADATA",
           secretsManagerConfiguration: { enabled: true, secretArn: args.firehoseSecretArn, roleArn: firehoseRole.arn },
           ...(args.firehoseVpceId ? { snowflakeVpcConfiguration: { privateLinkVpceId: args.firehoseVpceId } } : {}),
           s3BackupMode: "FailedDataOnly",
@@ -216,7 +220,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
       `${name}-telemetry-rule`,
       {
         name: "hub_telemetry_to_firehose",
-        description: "Every telemetry message to Firehose, which streams it into RAW.SENSOR_READINGS.",
+        description: "Every telemetry message to Firehose, which lands it in RAW.DEVICE_MESSAGES.",
         enabled: true,
         sql: telemetryRuleSql(),
         sqlVersion: "2016-03-23",

@@ -2,7 +2,7 @@
  * Every warehouse object the hub defines, in dependency order: what `scripts/objects.ts` prints,
  * what the Pulumi program provisions and what the embedded engine deploys.
  */
-import { JOB_SCANS, JOB_SCANS_STREAM, QUARANTINE, SENSOR_READINGS, SENSOR_READINGS_STREAM } from "./raw.ts";
+import { DEVICE_MESSAGES, DEVICE_MESSAGES_STREAM, JOB_SCANS, JOB_SCANS_STREAM, QUARANTINE, SENSOR_READINGS, SENSOR_READINGS_STREAM } from "./raw.ts";
 import { COST_CENTER_TAG, PII_MASK, TENANT_ISOLATION, TENANT_MAP, TENANT_TAG } from "./governance.ts";
 import {
   DATA_QUALITY_LOG,
@@ -28,6 +28,7 @@ import {
 
 export const TABLES: readonly TableDef[] = [
   TENANT_MAP,
+  DEVICE_MESSAGES,
   SENSOR_READINGS,
   JOB_SCANS,
   QUARANTINE,
@@ -41,6 +42,7 @@ export const TABLES: readonly TableDef[] = [
 ];
 
 export const STREAMS: readonly StreamDef[] = [
+  DEVICE_MESSAGES_STREAM,
   SENSOR_READINGS_STREAM,
   JOB_SCANS_STREAM,
   SENSOR_READINGS_NORMALIZED_STREAM,

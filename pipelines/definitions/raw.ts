@@ -83,3 +83,30 @@ export const JOB_SCANS_STREAM: StreamDef = {
   on: "RAW.JOB_SCANS",
   appendOnly: true,
 };
+
+/**
+ * Where production delivery lands: the IoT rule sends each device message (a batch of readings)
+ * through Firehose, whose Snowflake destination writes one row per message
+ * (VARIANT_CONTENT_AND_METADATA_MAPPING). The EXPAND_DEVICE_MESSAGES task turns rows into readings.
+ * The embedded ingest worker lands readings directly and does not need it.
+ */
+export const DEVICE_MESSAGES: TableDef = {
+  kind: "table",
+  schema: "RAW",
+  name: "DEVICE_MESSAGES",
+  comment: "Device messages as delivered by Firehose: one row per MQTT message, expanded by a task.",
+  appendOnly: true,
+  columns: [
+    col("message", "json", "the message, plus `topic` added by the IoT rule", { nullable: false }),
+    col("metadata", "json", "Firehose record metadata"),
+  ],
+};
+
+export const DEVICE_MESSAGES_STREAM: StreamDef = {
+  kind: "stream",
+  schema: "RAW",
+  name: "DEVICE_MESSAGES_STREAM",
+  comment: "New device messages for the expand task.",
+  on: "RAW.DEVICE_MESSAGES",
+  appendOnly: true,
+};

@@ -8,6 +8,47 @@ import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
 import type { TaskDef } from "./types.ts";
 import { TRANSFORM_WH } from "./warehouses.ts";
 
+/**
+ * Device messages (production's Firehose landing) → one RAW row per reading. A reading without a
+ * UTC timestamp or a sequence number, or a message whose tenant does not match its topic, goes to
+ * quarantine with the reason; the rest lands for the validate task.
+ */
+function expandedReadingsSql(d: Dialect): string {
+  const m = "x.message";
+  const v = d.flattenValue("r");
+  const ts = d.jsonGetText(v, "ts");
+  const tenant = d.jsonGetText(m, "tenant_id");
+  const topic = d.jsonGetText(m, "topic");
+  const parsedTs = d.tryToTimestamp(`REPLACE(${ts}, 'Z', '')`);
+  const reason =
+    `CASE WHEN ${tenant} IS NULL OR ${d.jsonGetText(m, "device_id")} IS NULL OR ${d.jsonGetText(m, "site_id")} IS NULL THEN 'tenant_id, site_id and device_id are required' ` +
+    `WHEN ${topic} IS NOT NULL AND SPLIT_PART(${topic}, '/', 3) <> ${tenant} THEN 'tenant_id ' || ${tenant} || ' does not match the topic ' || ${topic} ` +
+    `WHEN ${ts} IS NULL OR RIGHT(${ts}, 1) <> 'Z' OR ${parsedTs} IS NULL THEN 'readings[].ts = ' || COALESCE(${ts}, 'null') || ' is not a UTC ISO 8601 time' ` +
+    `WHEN ${d.jsonGetNumber(v, "seq")} IS NULL THEN 'readings[].seq is missing or not a number' END`;
+  return `SELECT ${tenant} AS tenant_id, ${d.jsonGetText(m, "site_id")} AS site_id, ${d.jsonGetText(m, "device_id")} AS device_id,
+  UPPER(${d.jsonGetText(m, "sensor_type")}) AS sensor_type, ${parsedTs} AS ts,
+  CAST(${d.jsonGetNumber(v, "seq")} AS BIGINT) AS seq, ${d.jsonGetText(m, "message_id")} AS message_id, ${v} AS payload,
+  ${topic} AS channel, ${reason} AS reason
+FROM RAW.DEVICE_MESSAGES_STREAM x, ${d.flattenArray(d.jsonGet(m, "readings"), "r")}`;
+}
+
+export const EXPAND_DEVICE_MESSAGES: TaskDef = {
+  kind: "task",
+  schema: "OPS",
+  name: "EXPAND_DEVICE_MESSAGES",
+  comment: "Turn device messages landed by Firehose into readings; refuse malformed ones to quarantine.",
+  warehouse: TRANSFORM_WH.name,
+  schedule: "1 MINUTE",
+  whenStreamHasData: ["RAW.DEVICE_MESSAGES_STREAM"],
+  consumes: ["RAW.DEVICE_MESSAGES_STREAM"],
+  body: (d: Dialect) => [
+    `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
+SELECT tenant_id, 'expand', ${d.now()}, reason, payload, device_id, NULL FROM (${expandedReadingsSql(d)}) e WHERE reason IS NOT NULL`,
+    `INSERT INTO RAW.SENSOR_READINGS (tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, payload, channel, channel_offset, ingested_at, source)
+SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, payload, channel, NULL, ${d.now()}, 'iot' FROM (${expandedReadingsSql(d)}) e WHERE reason IS NULL`,
+  ],
+};
+
 const STAGED_COLUMNS =
   "tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, metric, value, value_text, reason, quality_score, raw";
 
@@ -106,4 +147,4 @@ GROUP BY b.tenant_id, b.device_id, b.rule_id, DATE_TRUNC('hour', b.ts)`,
   ],
 };
 
-export const TASK_DAG: readonly TaskDef[] = [VALIDATE_READINGS, NORMALIZE_READINGS, SCORE_READINGS, RAISE_ALERTS];
+export const TASK_DAG: readonly TaskDef[] = [EXPAND_DEVICE_MESSAGES, VALIDATE_READINGS, NORMALIZE_READINGS, SCORE_READINGS, RAISE_ALERTS];

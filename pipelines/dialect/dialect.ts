@@ -53,6 +53,13 @@ export interface Dialect {
    * `value` (Snowflake: LATERAL FLATTEN, DuckDB: json_each).
    */
   flattenObject(expr: string, alias: string): string;
+  /**
+   * A FROM-clause item that expands a JSON array into rows with a `value` column (read it with
+   * flattenValue); a non-array gives no rows.
+   */
+  flattenArray(expr: string, alias: string): string;
+  /** Text to a timestamp, NULL when it does not parse. */
+  tryToTimestamp(expr: string): string;
   /** The key column of a flattened row. */
   flattenKey(alias: string): string;
   /** The value column of a flattened row (JSON/VARIANT). */

@@ -46,6 +46,9 @@ export const duckdbDialect: Dialect = {
   flattenObject: (expr, alias) =>
     `LATERAL (SELECT e.key AS key, e.value AS value FROM (SELECT unnest(map_entries(json_transform(` +
     `CASE WHEN json_type(${expr}) = 'OBJECT' THEN ${expr} END, '"MAP(VARCHAR, JSON)"'))) AS e)) AS ${alias}`,
+  flattenArray: (expr, alias) =>
+    `LATERAL (SELECT unnest(CAST(CASE WHEN json_type(${expr}) = 'ARRAY' THEN ${expr} END AS JSON[])) AS value) AS ${alias}`,
+  tryToTimestamp: (expr) => `TRY_CAST(${expr} AS TIMESTAMP)`,
   flattenKey: (alias) => `${alias}.key`,
   flattenValue: (alias) => `${alias}.value`,
   listAgg: (expr, separator, orderBy) => `string_agg(${expr}, ${separator} ORDER BY ${orderBy})`,

@@ -40,6 +40,9 @@ export const snowflakeDialect: Dialect = {
   jsonObjectAgg: (key, value) => `OBJECT_AGG(${key}, ${value}::VARIANT)`,
   // https://docs.snowflake.com/en/sql-reference/functions/flatten
   flattenObject: (expr, alias) => `LATERAL FLATTEN(input => ${expr}) ${alias}`,
+  flattenArray: (expr, alias) => `LATERAL FLATTEN(input => IFF(IS_ARRAY(${expr}), ${expr}, NULL)) ${alias}`,
+  // https://docs.snowflake.com/en/sql-reference/functions/try_to_timestamp
+  tryToTimestamp: (expr) => `TRY_TO_TIMESTAMP_NTZ(${expr})`,
   flattenKey: (alias) => `${alias}.KEY`,
   flattenValue: (alias) => `${alias}.VALUE`,
   // https://docs.snowflake.com/en/sql-reference/functions/listagg

@@ -191,14 +191,15 @@ describe("platform stack: AWS key inputs", () => {
     assert.deepEqual(rule.expiration, { days: 730 });
   });
 
-  it("IoT rule on dt/hub/+/+/+/+ → Firehose → Snowflake RAW.SENSOR_READINGS, key pair from Secrets Manager, backup to the archive", () => {
+  it("IoT rule on dt/hub/+/+/+/+ → Firehose → Snowflake RAW.DEVICE_MESSAGES, key pair from Secrets Manager, backup to the archive", () => {
     const rule = one("aws:iot/topicRule:TopicRule");
     assert.match(rule["sql"], /FROM 'dt\/hub\/\+\/\+\/\+\/\+'$/);
     assert.equal(rule["firehoses"][0].deliveryStreamName, "hub-telemetry");
     const fh = one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
     assert.equal(fh["destination"], "snowflake");
     const c = fh["snowflakeConfiguration"];
-    assert.deepEqual([c.accountUrl, c.database, c.schema, c.table], ["https://xy12345.eu-west-1.privatelink.snowflakecomputing.com", "HUB", "RAW", "SENSOR_READINGS"]);
+    assert.deepEqual([c.accountUrl, c.database, c.schema, c.table], ["https://xy12345.eu-west-1.privatelink.snowflakecomputing.com", "HUB", "RAW", "DEVICE_MESSAGES"]);
+    assert.deepEqual([c.dataLoadingOption, c.contentColumnName, c.metadataColumnName], ["VARIANT_CONTENT_AND_METADATA_MAPPING", "MESSAGE", "METADATA"]);
     assert.equal(c.secretsManagerConfiguration.enabled, true);
     assert.match(c.secretsManagerConfiguration.secretArn, /^arn:aws:secretsmanager:/);
     assert.equal(c.privateKey, undefined, "no key material in the program");

@@ -76,6 +76,14 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
         "CASE WHEN json_type(r.metrics) = 'OBJECT' THEN r.metrics END, '\"MAP(VARCHAR, JSON)\"'))) AS e)) AS f",
     },
   ],
+  flattenArray: [
+    {
+      args: ["m.readings", "r"],
+      snowflake: "LATERAL FLATTEN(input => IFF(IS_ARRAY(m.readings), m.readings, NULL)) r",
+      duckdb: "LATERAL (SELECT unnest(CAST(CASE WHEN json_type(m.readings) = 'ARRAY' THEN m.readings END AS JSON[])) AS value) AS r",
+    },
+  ],
+  tryToTimestamp: [{ args: ["t.s"], snowflake: "TRY_TO_TIMESTAMP_NTZ(t.s)", duckdb: "TRY_CAST(t.s AS TIMESTAMP)" }],
   flattenKey: [{ args: ["f"], snowflake: "f.KEY", duckdb: "f.key" }],
   flattenValue: [{ args: ["f"], snowflake: "f.VALUE", duckdb: "f.value" }],
   listAgg: [
@@ -110,7 +118,7 @@ const callText = (fn: string, args: readonly unknown[]) => `${fn}(${args.map((a)
 /** A Snowflake fragment placed where it belongs in a query, so the grammar can judge it. */
 function inQuery(fn: DialectFunction, sql: string): string {
   if (fn === "type") return `SELECT CAST(NULL AS ${sql})`;
-  if (fn === "flattenObject") return `SELECT 1 FROM r, ${sql}`;
+  if (fn === "flattenObject" || fn === "flattenArray") return `SELECT 1 FROM r, ${sql}`;
   return `SELECT ${sql} FROM t`;
 }
 

@@ -1,0 +1,193 @@
+/**
+ * Exactly-once landing for streaming ingest: the rows of a micro-batch (readings, scans,
+ * quarantine) and each channel's new offset commit in ONE DuckDB transaction, so after a crash
+ * the committed offsets say exactly which messages are in RAW. A channel is one device's message
+ * stream (`mqtt:<tenant>/<device>`); its offset is the device's message sequence number.
+ *
+ * Messages of a channel can arrive out of order (the broker replays a persistent session's backlog
+ * while live messages flow), so a high watermark alone would take a late message for a duplicate.
+ * The committed sequence numbers within DEDUP_WINDOW below each channel's watermark are kept too
+ * (INGEST_CHANNEL_MESSAGES, same transaction); anything older than the window is a duplicate.
+ *
+ * rawAppender.ts commits each table on its own (one transaction per call), which cannot carry an
+ * offset; the column order below is the same as there (RAW.SENSOR_READINGS, RAW.JOB_SCANS,
+ * RAW.QUARANTINE as pipelines/definitions/raw.ts declares them).
+ */
+import { DuckDBInstance, timestampValueFromDate, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
+import { EmbeddedEngine } from "../engine/embeddedEngine.ts";
+import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
+import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
+
+export const OFFSETS_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_OFFSETS`;
+export const MESSAGES_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_MESSAGES`;
+/** Sequence numbers remembered below a channel's watermark. */
+export const DEDUP_WINDOW = 100_000;
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS ${OFFSETS_TABLE} (
+  channel VARCHAR PRIMARY KEY, committed_offset BIGINT NOT NULL, committed_at TIMESTAMP NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${MESSAGES_TABLE} (channel VARCHAR NOT NULL, seq BIGINT NOT NULL)`,
+];
+
+export interface ChannelBatch {
+  readonly readings: readonly RawReading[];
+  readonly scans: readonly RawScan[];
+  readonly quarantine: readonly QuarantineRecord[];
+  /** The messages (channel, sequence number) these rows came from. */
+  readonly messages: ReadonlyArray<{ readonly channel: string; readonly seq: number }>;
+}
+
+function nullable(a: DuckDBAppender, v: string | null): void {
+  if (v === null) a.appendNull();
+  else a.appendVarchar(v);
+}
+
+function json(a: DuckDBAppender, v: unknown): void {
+  if (v === null || v === undefined) a.appendNull();
+  else a.appendVarchar(typeof v === "string" ? v : JSON.stringify(v));
+}
+
+export class ChannelLanding {
+  private readonly offsets = new Map<string, number>();
+  private readonly seen = new Map<string, Set<number>>();
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  /** Open the warehouse file (deploying the definitions if it is new) and load the committed offsets. */
+  static async open(path: string): Promise<ChannelLanding> {
+    if (path === ":memory:") throw new Error("streaming ingest needs a warehouse file: its offsets must survive a crash");
+    await (await EmbeddedEngine.open({ path })).close();
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    for (const sql of DDL) await conn.run(sql);
+    const landing = new ChannelLanding(instance, conn);
+    const rows = (await conn.runAndReadAll(`SELECT channel, committed_offset FROM ${OFFSETS_TABLE}`)).getRowsJS();
+    for (const [channel, offset] of rows) landing.offsets.set(String(channel), Number(offset));
+    await conn.run(
+      `DELETE FROM ${MESSAGES_TABLE} m USING ${OFFSETS_TABLE} o WHERE m.channel = o.channel AND m.seq <= o.committed_offset - ${DEDUP_WINDOW}`,
+    );
+    for (const [channel, seq] of (await conn.runAndReadAll(`SELECT channel, seq FROM ${MESSAGES_TABLE}`)).getRowsJS()) {
+      landing.remember(String(channel), Number(seq));
+    }
+    return landing;
+  }
+
+  private remember(channel: string, seq: number): void {
+    let set = this.seen.get(channel);
+    if (!set) this.seen.set(channel, (set = new Set()));
+    set.add(seq);
+  }
+
+  /** Is message `seq` of `channel` already in RAW? */
+  isCommitted(channel: string, seq: number): boolean {
+    const high = this.committed(channel);
+    return seq <= high - DEDUP_WINDOW || (this.seen.get(channel)?.has(seq) ?? false);
+  }
+
+  /** The last committed offset of a channel, or -1 when nothing was committed. */
+  committed(channel: string): number {
+    return this.offsets.get(channel) ?? -1;
+  }
+
+  get channels(): ReadonlyMap<string, number> {
+    return this.offsets;
+  }
+
+  /** Land a micro-batch and move its channels' offsets, atomically. */
+  async commit(batch: ChannelBatch, at: Date): Promise<void> {
+    if (this.closed) throw new Error("the landing is closed");
+    const c = this.conn;
+    const ts = timestampValueFromDate(at);
+    await c.run("BEGIN TRANSACTION");
+    try {
+      if (batch.readings.length > 0) {
+        const a = await c.createAppender("SENSOR_READINGS", "RAW");
+        for (const r of batch.readings) {
+          a.appendVarchar(r.tenantId);
+          a.appendVarchar(r.siteId);
+          a.appendVarchar(r.deviceId);
+          a.appendVarchar(r.sensorType);
+          a.appendTimestamp(timestampValueFromDate(r.ts));
+          a.appendBigInt(BigInt(r.seq));
+          nullable(a, r.messageId);
+          json(a, r.payload);
+          nullable(a, r.channel);
+          if (r.channelOffset === null) a.appendNull();
+          else a.appendBigInt(BigInt(r.channelOffset));
+          a.appendTimestamp(ts);
+          a.appendVarchar(r.source);
+          a.endRow();
+        }
+        a.closeSync();
+      }
+      if (batch.scans.length > 0) {
+        const a = await c.createAppender("JOB_SCANS", "RAW");
+        for (const r of batch.scans) {
+          a.appendVarchar(r.tenantId);
+          a.appendVarchar(r.siteId);
+          a.appendVarchar(r.jobId);
+          nullable(a, r.productId);
+          nullable(a, r.productVariant);
+          a.appendVarchar(r.station);
+          a.appendTimestamp(timestampValueFromDate(r.scanTs));
+          nullable(a, r.operatorId);
+          json(a, r.metadata);
+          a.appendTimestamp(ts);
+          a.appendVarchar(r.source);
+          a.endRow();
+        }
+        a.closeSync();
+      }
+      if (batch.quarantine.length > 0) {
+        const a = await c.createAppender("QUARANTINE", "RAW");
+        for (const r of batch.quarantine) {
+          nullable(a, r.tenantId);
+          a.appendVarchar(r.source);
+          a.appendTimestamp(ts);
+          a.appendVarchar(r.reason);
+          json(a, r.raw);
+          nullable(a, r.deviceId);
+          nullable(a, r.metric);
+          a.endRow();
+        }
+        a.closeSync();
+      }
+      const offsets = new Map<string, number>();
+      for (const { channel, seq } of batch.messages) offsets.set(channel, Math.max(seq, offsets.get(channel) ?? this.committed(channel)));
+      if (batch.messages.length > 0) {
+        const a = await c.createAppender("INGEST_CHANNEL_MESSAGES", CONTROL_SCHEMA);
+        for (const { channel, seq } of batch.messages) {
+          a.appendVarchar(channel);
+          a.appendBigInt(BigInt(seq));
+          a.endRow();
+        }
+        a.closeSync();
+      }
+      const stamp = at.toISOString().replace("T", " ").replace("Z", "");
+      if (offsets.size > 0) {
+        // One statement for every channel of the batch (a statement per channel costs ms each).
+        const values = [...offsets].flatMap(([channel, offset]) => [channel, offset, stamp]);
+        const rows = [...offsets].map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3}::TIMESTAMP)`).join(", ");
+        await c.run(`INSERT OR REPLACE INTO ${OFFSETS_TABLE} VALUES ${rows}`, values);
+      }
+      await c.run("COMMIT");
+      for (const [channel, offset] of offsets) this.offsets.set(channel, offset);
+    } catch (e) {
+      await c.run("ROLLBACK").catch(() => undefined);
+      throw e;
+    }
+    for (const { channel, seq } of batch.messages) this.remember(channel, seq);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.conn.run("CHECKPOINT").catch(() => undefined);
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}

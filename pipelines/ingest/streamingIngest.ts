@@ -1,0 +1,330 @@
+/**
+ * Streaming ingest: subscribes to `dt/hub/#` as the ingest identity (QoS 1, persistent session),
+ * validates each message with parseMessage, and lands accepted readings, scans and refusals
+ * (RAW.QUARANTINE, with the reason) together with the channel's offset in one transaction.
+ *
+ * Messages are collected into micro-batches (up to maxBatchReadings rows or maxBatchMs) appended
+ * with the DuckDB Appender in one transaction. Each PUBACK goes out only after its batch is
+ * committed, so a crash before the commit makes the broker deliver the message again; the
+ * committed offsets then tell a redelivery from a new message, and it is dropped: exactly once per
+ * channel.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IPublishPacket } from "mqtt-packet";
+import { parseMessage, parseJsonTolerant, type Rejection } from "../quality/messageParser.ts";
+import { parseTelemetryTopic, TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
+import type { ChannelLanding } from "./channelLanding.ts";
+import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
+
+export const INGEST_SOURCE = "mqtt";
+
+export interface StreamingIngestOptions {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** Stable client id: the broker keeps the session (and queued messages) across restarts of the worker. */
+  readonly clientId?: string;
+  readonly landing: ChannelLanding;
+  /** Wall clock for received_at and latency. Default: Date. */
+  readonly now?: () => Date;
+  /** Latency samples kept for percentiles (a ring). Default 200k. */
+  readonly latencySamples?: number;
+  /** A micro-batch is committed when it holds this many rows... Default 50 000. */
+  readonly maxBatchReadings?: number;
+  /** ...or this long after its first message. Default 25 ms. */
+  readonly maxBatchMs?: number;
+}
+
+export interface IngestStats {
+  messages: number;
+  /** Redeliveries dropped because their offset was already committed. */
+  duplicates: number;
+  readings: number;
+  scans: number;
+  /** Readings (or scans, or messages) refused, as counted by parseMessage. */
+  quarantined: number;
+  /** Quarantine rows written. */
+  quarantineRows: number;
+  commits: number;
+  /** Connections made to the broker (more than 1: it reconnected, and unacknowledged messages were sent again). */
+  connects: number;
+  /** Milliseconds since the oldest received message not yet committed (0 when caught up). */
+  lagMs: number;
+  /** Sensor-to-committed latency of readings (reading ts to commit), ms. */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+}
+
+/** The channel of a device's message stream. */
+export function channelOf(tenantId: string, deviceId: string): string {
+  return `${INGEST_SOURCE}:${tenantId}/${deviceId}`;
+}
+
+function percentile(sorted: Float64Array, p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+interface Batch {
+  readonly readings: RawReading[];
+  readonly scans: RawScan[];
+  readonly quarantine: QuarantineRecord[];
+  readonly messages: Array<{ channel: string; seq: number }>;
+  /** `channel#seq` of the messages in this batch, to tell a redelivery within it. */
+  readonly keys: Set<string>;
+  /** PUBACKs to send once the batch is committed. */
+  readonly acks: Array<() => void>;
+  firstAt: number | null;
+  quarantined: number;
+  count: number;
+}
+
+function emptyBatch(): Batch {
+  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, count: 0 };
+}
+
+/** The private mqtt.js 5 method that writes a packet; its PUBACKs are deferred until the commit. */
+type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
+
+export class StreamingIngest {
+  private readonly counters = { messages: 0, duplicates: 0, readings: 0, scans: 0, quarantined: 0, quarantineRows: 0, commits: 0, connects: 0 };
+  private readonly latency: Float64Array;
+  private latencyCount = 0;
+  private readonly now: () => Date;
+  private committedListeners: Array<() => void> = [];
+  private batch = emptyBatch();
+  private committing: Batch | null = null;
+  /** `channel#seq` of every message received and not yet committed (in any batch). */
+  private readonly uncommitted = new Set<string>();
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly maxBatchReadings: number;
+  private readonly maxBatchMs: number;
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly landing: ChannelLanding,
+    opts: StreamingIngestOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.latency = new Float64Array(opts.latencySamples ?? 200_000);
+    this.maxBatchReadings = opts.maxBatchReadings ?? 50_000;
+    this.maxBatchMs = opts.maxBatchMs ?? 25;
+  }
+
+  static async start(opts: StreamingIngestOptions): Promise<StreamingIngest> {
+    const options: IClientOptions = {
+      clientId: opts.clientId ?? "hub-ingest",
+      username: opts.username,
+      password: opts.password,
+      clean: false,
+      reconnectPeriod: 200,
+      connectTimeout: 10_000,
+    };
+    const client = mqtt.connect(opts.url, { ...options, manualConnect: true });
+    const worker = new StreamingIngest(client, opts.landing, opts);
+    // mqtt.js handles incoming PUBLISHes one at a time and writes the PUBACK when handleMessage
+    // calls back, before reading the next. To commit many messages in one transaction and still
+    // acknowledge each only once it is committed, the PUBACK written from that callback is held
+    // back (the next message is read at once) and sent after the commit.
+    const c = client as unknown as { _sendPacket: SendPacket };
+    const send = c._sendPacket.bind(client);
+    // A message sent again (after a reconnect) while its first copy awaits its commit shares the
+    // packet id: it is acknowledged once, with that commit (aedes drops a client that acknowledges
+    // an id twice).
+    // Acknowledgements belong to a connection: those of a lost one are not sent on the next (the
+    // broker sends those messages again, and they are acknowledged then).
+    const deferred = new Set<number>();
+    let connection = 0;
+    client.on("connect", () => connection++);
+    client.on("close", () => deferred.clear());
+    c._sendPacket = (packet, cb, ...rest) => {
+      if (packet.cmd !== "puback" || worker.deferTo === null) return send(packet, cb, ...rest);
+      const id = packet.messageId!;
+      const on = connection;
+      if (!deferred.has(id)) {
+        deferred.add(id);
+        worker.deferTo.acks.push(() => {
+          if (on !== connection || !client.connected) return;
+          deferred.delete(id);
+          send(packet);
+        });
+      }
+      cb?.();
+    };
+    client.handleMessage = (packet, done) => {
+      worker.handle(packet as IPublishPacket, done).catch((e: Error) => {
+        console.error(`ingest: ${e.message}`);
+        done();
+      });
+    };
+    client.on("connect", () => worker.counters.connects++);
+    client.connect();
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("error", reject);
+    });
+    // After the first connection, refused reconnects (broker restarting) are retried by mqtt.js.
+    client.on("error", (e) => process.env.HUB_INGEST_DEBUG && console.error("ingest: mqtt error", e.message));
+    if (process.env.HUB_INGEST_DEBUG) {
+      client.on("close", () => console.error("ingest: close"));
+      client.on("disconnect", (p) => console.error("ingest: disconnect", p));
+      client.on("offline", () => console.error("ingest: offline"));
+    }
+    await client.subscribeAsync(`${TELEMETRY_PREFIX}/#`, { qos: 1 });
+    return worker;
+  }
+
+  /** The batch a PUBACK being written belongs to (set only while handleMessage calls back). */
+  private deferTo: Batch | null = null;
+
+  private async handle(packet: IPublishPacket, done: () => void): Promise<void> {
+    const receivedAt = this.now();
+    const b = this.batch;
+    b.firstAt ??= receivedAt.getTime();
+    this.counters.messages++;
+    const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+    const addr = parseTelemetryTopic(packet.topic);
+    const refuse = (r: Rejection) => {
+      b.quarantine.push({ tenantId: r.tenantId ?? null, source: INGEST_SOURCE, reason: r.reason, raw: r.raw, deviceId: r.deviceId ?? null, metric: r.metric ?? null });
+      b.quarantined += r.count;
+    };
+    const ack = () => {
+      this.deferTo = b;
+      try {
+        done();
+      } finally {
+        this.deferTo = null;
+      }
+    };
+
+    if (!addr) {
+      refuse({ reason: `topic ${JSON.stringify(packet.topic)} is not a telemetry topic`, raw: payload.toString("utf8"), count: 1 });
+    } else {
+      const channel = channelOf(addr.tenantId, addr.deviceId);
+      const result = parseMessage(payload, { receivedAt, expectedTenant: addr.tenantId });
+      const seq = messageSeq(result, payload);
+      const key = `${channel}#${seq}`;
+      if (seq !== null && (this.landing.isCommitted(channel, seq) || this.uncommitted.has(key))) {
+        // Already committed: acknowledge now. In a batch not yet committed: acknowledge with it.
+        this.counters.duplicates++;
+        if (this.landing.isCommitted(channel, seq)) return done();
+        ack();
+        this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
+        return;
+      }
+      if (seq !== null) {
+        b.messages.push({ channel, seq });
+        b.keys.add(key);
+        this.uncommitted.add(key);
+      }
+      result.rejected.forEach(refuse);
+      if (result.kind === "readings") {
+        for (const r of result.accepted) {
+          // The topic is what the broker authorised; a message claiming another device is refused.
+          if (r.deviceId !== addr.deviceId) {
+            refuse({ reason: `device_id '${r.deviceId}' does not match the topic's device '${addr.deviceId}'`, raw: r.payload, tenantId: r.tenantId, deviceId: r.deviceId, count: 1 });
+            continue;
+          }
+          b.readings.push({ ...r, channel, channelOffset: seq, source: INGEST_SOURCE });
+        }
+      } else if (result.kind === "scans") {
+        for (const s of result.accepted) b.scans.push({ ...s, source: INGEST_SOURCE });
+      }
+    }
+    b.count++;
+    if (b.readings.length + b.scans.length + b.quarantine.length >= this.maxBatchReadings) {
+      // A full batch: commit it before reading on (backpressure), then acknowledge.
+      ack();
+      await this.flush();
+      return;
+    }
+    ack();
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
+  }
+
+  /** Commit the open batch (after the one being committed), then send its PUBACKs. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const b = this.batch;
+    if (b.count === 0 && b.acks.length === 0) return this.flushing;
+    this.batch = emptyBatch();
+    this.flushing = this.flushing.then(async () => {
+      this.committing = b;
+      try {
+        await this.landing.commit(b, new Date(b.firstAt ?? Date.now()));
+      } catch (e) {
+        // Not acknowledged: drop the connection so that the broker delivers these messages again.
+        console.error(`ingest: commit failed, ${b.count} messages will be redelivered: ${(e as Error).message}`);
+        this.client.stream?.destroy();
+        return;
+      } finally {
+        this.committing = null;
+        for (const k of b.keys) this.uncommitted.delete(k);
+      }
+      const committedAt = this.now().getTime();
+      for (const send of b.acks) send();
+      this.counters.commits++;
+      this.counters.readings += b.readings.length;
+      this.counters.scans += b.scans.length;
+      this.counters.quarantined += b.quarantined;
+      this.counters.quarantineRows += b.quarantine.length;
+      for (const r of b.readings) this.latency[this.latencyCount++ % this.latency.length] = committedAt - r.ts.getTime();
+      for (const l of this.committedListeners.splice(0)) l();
+    });
+    return this.flushing;
+  }
+
+  stats(): IngestStats {
+    const n = Math.min(this.latencyCount, this.latency.length);
+    const sorted = this.latency.slice(0, n).sort();
+    const oldest = this.committing?.firstAt ?? this.batch.firstAt;
+    return {
+      ...this.counters,
+      lagMs: oldest === null ? 0 : this.now().getTime() - oldest,
+      latencyP50Ms: percentile(sorted, 0.5),
+      latencyP99Ms: percentile(sorted, 0.99),
+    };
+  }
+
+  /** Forget latency samples (e.g. after a warm-up). */
+  resetLatency(): void {
+    this.latencyCount = 0;
+  }
+
+  /** Resolves when `predicate(stats)` holds, checked after each commit; rejects after `timeoutMs`. */
+  async until(predicate: (s: IngestStats) => boolean, timeoutMs = 30_000): Promise<IngestStats> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.stats();
+      if (predicate(s)) return s;
+      if (Date.now() > deadline) throw new Error(`ingest: condition not reached in ${timeoutMs} ms; stats ${JSON.stringify(s)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 50);
+        this.committedListeners.push(() => (clearTimeout(t), resolve()));
+      });
+    }
+  }
+
+  /** Commit what is open, acknowledge it, disconnect, close the landing. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.client.endAsync();
+    await this.landing.close();
+  }
+}
+
+/** The message's sequence number (its offset in the device's channel), or null when it cannot be read. */
+function messageSeq(result: ReturnType<typeof parseMessage>, payload: Buffer): number | null {
+  if (result.kind === "readings") {
+    const first = result.accepted[0];
+    if (first) return (first.payload.message as { seq: number }).seq;
+  }
+  if (result.kind === "scans") return null; // scanner messages carry no sequence number
+  // Every reading refused: read the envelope's seq for the offset (rare path).
+  const json = parseJsonTolerant(payload.toString("utf8"));
+  if (!json.ok || typeof json.value !== "object" || json.value === null) return null;
+  const seq = (json.value as { seq?: unknown }).seq;
+  return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0 ? seq : null;
+}
