@@ -31,7 +31,10 @@ describe("scripts/objects.ts", () => {
       assert.ok(at > last, `${objectName(o)} is printed after what it depends on`);
       last = at;
     }
-    assert.match(r.stdout, /ALTER TASK OPS\.VALIDATE_READINGS RESUME;\s*$/, "the root task is resumed last");
+    // A task graph is resumed leaves first, its root last.
+    const resumed = (t: string) => r.stdout.indexOf(`ALTER TASK OPS.${t} RESUME;`);
+    assert.ok(resumed("RAISE_ALERTS") >= 0 && resumed("RAISE_ALERTS") < resumed("SCORE_READINGS"));
+    assert.ok(resumed("NORMALIZE_READINGS") < resumed("VALIDATE_READINGS"), "the root after its children");
   });
 
   it("prints one object in the DuckDB dialect", async () => {
