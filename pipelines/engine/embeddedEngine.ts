@@ -155,7 +155,12 @@ export class EmbeddedEngine {
       defaultTag: opts.tag,
       hooks: warehouse
         ? {
-            before: ({ sql }) => this.warehouses.ensureRunning(warehouse, sql),
+            before: ({ sql }) => {
+              // Monitors are looked at before each statement, so a quota reached since the last
+              // statement refuses this one.
+              this.monitors.evaluate();
+              this.warehouses.ensureRunning(warehouse, sql);
+            },
             after: (i) =>
               recordQuery(this.ctx, {
                 sql: i.sql, warehouse, role, tag: i.tag, start: this.clock.now(), elapsedMs: i.elapsedMs, rows: i.rows,
@@ -228,6 +233,7 @@ export class EmbeddedEngine {
         if (state.state !== "started") continue;
         const slot = dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now);
         if (!slot) continue;
+        this.monitors.evaluate();
         tasks.push(...(await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot)));
         await this.conn.run(
           `UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${qualifiedName(root)}'`,
@@ -236,6 +242,7 @@ export class EmbeddedEngine {
       const refreshes: RefreshResult[] = [];
       for (const t of DYNAMIC_TABLES) {
         if (!(await this.refreshDue(t, now))) continue;
+        this.monitors.evaluate();
         try {
           refreshes.push(await refreshDynamicTable(this.ctx, t));
         } catch (e) {

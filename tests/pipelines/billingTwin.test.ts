@@ -110,6 +110,19 @@ describe("warehouses and resource monitors on the engine", () => {
     await s.close();
   });
 
+  it("refuses the next statement once the quota is reached, without waiting for a tick", async () => {
+    await engine.defineResourceMonitor({ kind: "resource_monitor", name: "T_MON3", creditQuota: 0.25, frequency: "DAILY", notifyAt: [], suspendAt: 100, suspendImmediateAt: 200 });
+    await engine.defineWarehouse({ kind: "warehouse", name: "T_WH3", comment: "test", size: "XSMALL", autoSuspendSeconds: 0, autoResume: true, initiallySuspended: true, resourceMonitor: "T_MON3" });
+    const s = await engine.session({ role: "HUB_ADMIN", warehouse: "T_WH3" });
+    await s.query("SELECT 1");
+    clock.set(d("08:14:00"));
+    await s.query("SELECT 1"); // 0.233 credits: still under the quota
+    clock.set(d("08:16:00"));
+    await assert.rejects(s.query("SELECT 1"), (e: unknown) => e instanceof HubSqlError && e.code === "000606");
+    assert.deepEqual(events.map((e) => [e.action, e.at.toISOString()]), [["SUSPEND", "2026-01-05T08:15:00.000Z"]]);
+    await s.close();
+  });
+
   it("bills cloud services per query and forgives them up to 10 % of the day's compute", async () => {
     const s = await engine.session({ role: "HUB_ADMIN", warehouse: "HUB_ANALYTICS_WH" });
     for (let i = 0; i < 5; i++) await s.query("SELECT 1");
