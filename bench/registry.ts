@@ -2,5 +2,6 @@
 import type { Benchmark } from "./harness.ts";
 import { warehouseRefreshBenchmark } from "./warehouseRefresh.bench.ts";
 import { costReportBenchmark } from "./costReport.bench.ts";
+import { edgeIngestBenchmark } from "./edgeIngest.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark];

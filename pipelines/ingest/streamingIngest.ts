@@ -165,12 +165,7 @@ export class StreamingIngest {
       client.once("error", reject);
     });
     // After the first connection, refused reconnects (broker restarting) are retried by mqtt.js.
-    client.on("error", (e) => process.env.HUB_INGEST_DEBUG && console.error("ingest: mqtt error", e.message));
-    if (process.env.HUB_INGEST_DEBUG) {
-      client.on("close", () => console.error("ingest: close"));
-      client.on("disconnect", (p) => console.error("ingest: disconnect", p));
-      client.on("offline", () => console.error("ingest: offline"));
-    }
+    client.on("error", () => undefined);
     await client.subscribeAsync(`${TELEMETRY_PREFIX}/#`, { qos: 1 });
     return worker;
   }
@@ -321,8 +316,8 @@ function messageSeq(result: ReturnType<typeof parseMessage>, payload: Buffer): n
     const first = result.accepted[0];
     if (first) return (first.payload.message as { seq: number }).seq;
   }
-  if (result.kind === "scans") return null; // scanner messages carry no sequence number
-  // Every reading refused: read the envelope's seq for the offset (rare path).
+  // Scanner messages (their seq is an extra field, from the gateway), or every reading refused:
+  // read the envelope's seq for the offset.
   const json = parseJsonTolerant(payload.toString("utf8"));
   if (!json.ok || typeof json.value !== "object" || json.value === null) return null;
   const seq = (json.value as { seq?: unknown }).seq;

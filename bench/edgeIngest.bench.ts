@@ -1,0 +1,213 @@
+/**
+ * Edge figures (issue 3, section 8):
+ * - end-to-end readings per second, fleet → gateway → broker → streaming ingest → committed in RAW,
+ *   as a ratio to the raw DuckDB Appender rate measured in the same run (target ≥ 0.5);
+ * - the same messages through bare aedes pub/sub (QoS 1, no auth, no ingest): the transport's ceiling;
+ * - p50 / p99 sensor-to-committed latency at 10× seed 004's per-deployment rate for 3 tenants
+ *   (target p99 < 1 s).
+ */
+import { Aedes } from "aedes";
+import mqtt from "mqtt";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeviceRegistry, INGEST_USERNAME } from "../edge/deviceRegistry.ts";
+import { EmbeddedBroker } from "../edge/embeddedBroker.ts";
+import { Gateway, encodeMessages, type DeviceReading, type GatewayDevice } from "../edge/gateway.ts";
+import { SyntheticFleet, type TenantFleetSpec } from "../edge/syntheticFleet.ts";
+import { ChannelLanding } from "../pipelines/ingest/channelLanding.ts";
+import { StreamingIngest } from "../pipelines/ingest/streamingIngest.ts";
+import type { RawReading } from "../pipelines/ingest/rawRecords.ts";
+import { timed, type Benchmark, type Figure } from "./harness.ts";
+
+const TENANTS = ["acme", "globex", "initech"];
+/** Seed 004: 2.6M–3.9M readings per day per deployment; the upper end, per second. */
+const SEED_RATE_PER_S = 3_900_000 / 86_400;
+const SENSOR = { MACHINE: "machine", ENERGY: "energy", AIR_QUALITY: "air_quality" } as const;
+
+function fleetSpec(machines: number): TenantFleetSpec[] {
+  return TENANTS.map((tenantId) => ({
+    tenantId,
+    sites: [{ siteId: `${tenantId}-p1`, machines, energyMeters: 4, airSensors: 4, stations: [], jobsPerHour: 0 }],
+  }));
+}
+
+interface Stack {
+  broker: EmbeddedBroker;
+  ingest: StreamingIngest;
+  gateway: Gateway;
+  devices: GatewayDevice[];
+  close(): Promise<void>;
+}
+
+async function startStack(dir: string, devices: ReadonlyArray<Omit<GatewayDevice, "password">>): Promise<Stack> {
+  const registry = DeviceRegistry.inMemory();
+  registry.setIngestSecret("bench");
+  const withSecrets = devices.map((d) => ({ ...d, password: registry.addDevice(d)! }));
+  const broker = await EmbeddedBroker.start({ registry });
+  const ingest = await StreamingIngest.start({ url: broker.url, username: INGEST_USERNAME, password: "bench", landing: await ChannelLanding.open(join(dir, "hub.duckdb")) });
+  const gateway = new Gateway({ url: broker.url, dir: join(dir, "gw"), devices: withSecrets }).start();
+  await gateway.connected(); // each connection checks a scrypt hash: not part of the figures
+  return {
+    broker, ingest, gateway, devices: withSecrets,
+    async close() {
+      await gateway.stop();
+      await ingest.close();
+      await broker.close();
+    },
+  };
+}
+
+function byDevice(readings: readonly RawReading[]): Map<string, DeviceReading[]> {
+  const m = new Map<string, DeviceReading[]>();
+  for (const r of readings) {
+    let list = m.get(r.deviceId);
+    if (!list) m.set(r.deviceId, (list = []));
+    list.push({ ts: r.ts, seq: r.seq, metrics: (r.payload as { metrics: Record<string, unknown> }).metrics });
+  }
+  return m;
+}
+
+/** The raw Appender rate: the same rows, one transaction, no transport, no validation. */
+async function appenderRate(dir: string, readings: readonly RawReading[]): Promise<number> {
+  const landing = await ChannelLanding.open(join(dir, "appender.duckdb"));
+  const rows = readings.map((r) => ({ ...r, channel: "bench", channelOffset: 0, source: "bench" }));
+  const { ms } = await timed(() => landing.commit({ readings: rows, scans: [], quarantine: [], messages: [] }, new Date()));
+  await landing.close();
+  return rows.length / (ms / 1000);
+}
+
+/** Bare aedes: the gateway's messages published QoS 1 by one client, received by one subscriber. */
+async function bareAedesRate(messages: ReadonlyArray<{ topic: string; payload: string; readings: number }>): Promise<number> {
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sub = await mqtt.connectAsync(url, { clientId: "sub" });
+  await sub.subscribeAsync("dt/hub/#", { qos: 1 });
+  const pub = await mqtt.connectAsync(url, { clientId: "pub" });
+  const total = messages.reduce((n, m) => n + m.readings, 0);
+  let got = 0;
+  const done = new Promise<void>((resolve) => sub.on("message", () => ++got === messages.length && resolve()));
+  const { ms } = await timed(async () => {
+    const window = 64;
+    for (let i = 0; i < messages.length; i += window) {
+      await Promise.all(messages.slice(i, i + window).map((m) => pub.publishAsync(m.topic, m.payload, { qos: 1 })));
+    }
+    await done;
+  });
+  await pub.endAsync();
+  await sub.endAsync();
+  await new Promise<void>((r) => aedes.close(() => r()));
+  await new Promise<void>((r) => server.close(() => r()));
+  return total / (ms / 1000);
+}
+
+export const edgeIngestBenchmark: Benchmark = {
+  name: "edge",
+  description: "fleet → gateway → broker → streaming ingest → RAW, against the raw Appender and bare aedes; latency at 10× seed rate",
+  async run({ scale, progress }): Promise<Figure[]> {
+    const dir = mkdtempSync(join(tmpdir(), "bench-edge-"));
+    try {
+      // Throughput: one simulated hour of 3 tenants, landed as fast as the path goes.
+      const machines = Math.max(2, Math.round(40 * scale));
+      const fleet = new SyntheticFleet(fleetSpec(machines), 42, new Date(Date.now() - 2 * 3600_000));
+      const readings = fleet.readingsUntil(new Date(Date.now() - 3600_000));
+      const devices = [...new Map(readings.map((r) => [r.deviceId, r])).values()].map((r) => ({
+        thingName: r.deviceId, tenantId: r.tenantId, siteId: r.siteId, sensorType: SENSOR[r.sensorType as keyof typeof SENSOR],
+      }));
+      progress(`${readings.length.toLocaleString("en")} readings from ${devices.length} devices`);
+      const appender = await appenderRate(dir, readings);
+      progress(`raw Appender: ${Math.round(appender).toLocaleString("en")} readings/s`);
+
+      const perDevice = byDevice(readings);
+      const messages = devices.flatMap((d) =>
+        encodeMessages(d, perDevice.get(d.thingName)!, 0).map((m) => ({ ...m, topic: `dt/hub/${d.tenantId}/${d.siteId}/${d.sensorType}/${d.thingName}` })),
+      );
+      const bare = await bareAedesRate(messages);
+      progress(`bare aedes (${messages.length} messages): ${Math.round(bare).toLocaleString("en")} readings/s`);
+
+      const stack = await startStack(join(dir, "e2e"), devices);
+      let e2e: number;
+      try {
+        const { ms } = await timed(async () => {
+          for (const [thing, list] of perDevice) stack.gateway.add(thing, list);
+          await stack.ingest.until((s) => s.readings + s.quarantined >= readings.length, 600_000);
+        });
+        const s = stack.ingest.stats();
+        e2e = s.readings / (ms / 1000);
+        progress(`end to end: ${s.readings.toLocaleString("en")} committed (${s.quarantined} quarantined) in ${(ms / 1000).toFixed(2)} s, ${s.commits} commits`);
+      } finally {
+        await stack.close();
+      }
+
+      // Latency: 10× the seed's rate per deployment, 3 tenants, in real time.
+      const perTenant = SEED_RATE_PER_S * 10;
+      const devicesPerTenant = 15;
+      const latencyDevices = TENANTS.flatMap((tenantId) =>
+        Array.from({ length: devicesPerTenant }, (_, i) => ({ thingName: `${tenantId}-lat-${i}`, tenantId, siteId: "p1", sensorType: "machine" as const })),
+      );
+      const lat = await startStack(join(dir, "latency"), latencyDevices);
+      const seconds = Math.max(3, Math.round(10 * scale));
+      let produced = 0;
+      try {
+        const tickMs = 100;
+        const perDeviceTick = (perTenant / devicesPerTenant) * (tickMs / 1000);
+        const seq = new Map<string, number>();
+        let carry = 0;
+        const end = Date.now() + seconds * 1000;
+        let warm = true;
+        while (Date.now() < end) {
+          carry += perDeviceTick;
+          const n = Math.floor(carry);
+          carry -= n;
+          const now = new Date();
+          for (const d of latencyDevices) {
+            const from = seq.get(d.thingName) ?? 0;
+            const batch = Array.from({ length: n }, (_, i) => ({
+              ts: now, seq: from + i, metrics: { state: "RUNNING", period_s: 0.1, cycles: 0, good_parts: 0, ideal_cycle_s: 30, spindle_load_pct: 50 },
+            }));
+            seq.set(d.thingName, from + n);
+            lat.gateway.add(d.thingName, batch);
+            produced += n;
+          }
+          if (warm && Date.now() > end - seconds * 1000 + 1000) {
+            lat.ingest.resetLatency(); // the first second includes connecting
+            warm = false;
+          }
+          await new Promise((r) => setTimeout(r, tickMs));
+        }
+        await lat.ingest.until((s) => s.readings >= produced, 30_000);
+      } finally {
+        await lat.close();
+      }
+      const s = lat.ingest.stats();
+      progress(`latency run: ${produced.toLocaleString("en")} readings over ${seconds} s (${Math.round(produced / seconds)} /s), p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms`);
+
+      const appenderRef = { name: "raw DuckDB Appender, same rows", value: appender, unit: "readings/s" };
+      return [
+        {
+          name: "edge.end_to_end_throughput", value: e2e, unit: "readings/s", reference: appenderRef, ratio: e2e / appender,
+          ratioMeaning: "end-to-end rate / raw Appender rate", target: { op: ">=", value: 0.5 },
+          description: "fleet → gateway (128 KB batches, durable queue) → aedes with auth → streaming ingest (validate, micro-batch, offsets) → committed in RAW",
+        },
+        {
+          name: "edge.bare_aedes_throughput", value: bare, unit: "readings/s", reference: appenderRef, ratio: bare / appender,
+          ratioMeaning: "bare aedes QoS 1 pub/sub rate / raw Appender rate",
+          description: "the same messages through aedes alone (one publisher, one subscriber, QoS 1): the transport's ceiling",
+        },
+        {
+          name: "edge.latency_p50", value: s.latencyP50Ms ?? NaN, unit: "ms",
+          description: `sensor-to-committed latency, p50, at 10× seed 004's rate for 3 tenants (${Math.round(perTenant * 3)} readings/s)`,
+        },
+        {
+          name: "edge.latency_p99", value: s.latencyP99Ms ?? NaN, unit: "ms", target: { op: "<", value: 1000, on: "value" },
+          description: `sensor-to-committed latency, p99, at 10× seed 004's rate for 3 tenants (${Math.round(perTenant * 3)} readings/s)`,
+        },
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * The embedded broker's local device registry: who may connect, as which identity. Secrets are
+ * stored only as scrypt hashes (salted, compared in constant time) and are never logged; the file
+ * is written with mode 0600. `scripts/provision.ts --target local` fills it.
+ */
+import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Identity } from "./topicRules.ts";
+
+/** The username the ingest worker connects with; the only identity that may read telemetry. */
+export const INGEST_USERNAME = "hub-ingest";
+
+export interface DeviceEntry {
+  readonly thingName: string;
+  readonly tenantId: string;
+  readonly siteId: string;
+  /** `scrypt$<salt b64>$<hash b64>` */
+  readonly secretHash: string;
+}
+
+export interface RegistryFile {
+  readonly version: 1;
+  readonly devices: Record<string, DeviceEntry>;
+  /** Hash of the ingest identity's secret, when set. */
+  readonly ingestSecretHash?: string;
+}
+
+const KEY_LEN = 32;
+
+export function hashSecret(secret: string): string {
+  const salt = randomBytes(16);
+  // N=2^14 (the default): ~20 ms per check, paid once per connection.
+  const hash = scryptSync(secret, salt, KEY_LEN);
+  return `scrypt$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
+export function verifySecret(secret: string, stored: string): boolean {
+  const [scheme, salt, hash] = stored.split("$");
+  if (scheme !== "scrypt" || !salt || !hash) return false;
+  const expected = Buffer.from(hash, "base64");
+  const actual = scryptSync(secret, Buffer.from(salt, "base64"), expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** A fresh random secret (what a device is given once, at provisioning). */
+export function newSecret(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+export class DeviceRegistry {
+  private data: { devices: Record<string, DeviceEntry>; ingestSecretHash?: string };
+
+  private constructor(private readonly path: string | null, data: RegistryFile | null) {
+    this.data = { devices: { ...(data?.devices ?? {}) }, ...(data?.ingestSecretHash ? { ingestSecretHash: data.ingestSecretHash } : {}) };
+  }
+
+  /** An in-memory registry (tests). */
+  static inMemory(): DeviceRegistry {
+    return new DeviceRegistry(null, null);
+  }
+
+  /** The registry in `path`, empty if the file does not exist yet. */
+  static open(path: string): DeviceRegistry {
+    const data = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as RegistryFile) : null;
+    if (data && data.version !== 1) throw new Error(`${path}: registry version ${String(data.version)} is not supported (1)`);
+    return new DeviceRegistry(path, data);
+  }
+
+  get devices(): readonly DeviceEntry[] {
+    return Object.values(this.data.devices);
+  }
+
+  has(thingName: string): boolean {
+    return Object.hasOwn(this.data.devices, thingName);
+  }
+
+  /**
+   * Register a device and return its secret (shown once; only the hash is kept). A device already
+   * registered keeps its secret unless `rotate`: then null is returned for it.
+   */
+  addDevice(d: { thingName: string; tenantId: string; siteId: string }, opts: { rotate?: boolean; secret?: string } = {}): string | null {
+    const existing = this.data.devices[d.thingName];
+    if (existing && existing.tenantId !== d.tenantId) {
+      throw new Error(`device ${d.thingName} is registered to tenant ${existing.tenantId}, not ${d.tenantId}`);
+    }
+    if (existing && !opts.rotate) return null;
+    const secret = opts.secret ?? newSecret();
+    this.data.devices[d.thingName] = { ...d, secretHash: hashSecret(secret) };
+    this.save();
+    return secret;
+  }
+
+  /** Set the ingest identity's secret. */
+  setIngestSecret(secret: string): void {
+    this.data.ingestSecretHash = hashSecret(secret);
+    this.save();
+  }
+
+  /** The identity these credentials prove, or null. The client id must equal the thing name. */
+  authenticate(clientId: string, username: string | undefined, password: Buffer | string | undefined): Identity | null {
+    if (username === undefined || password === undefined) return null;
+    const secret = typeof password === "string" ? password : password.toString("utf8");
+    if (username === INGEST_USERNAME) {
+      return this.data.ingestSecretHash && verifySecret(secret, this.data.ingestSecretHash) ? { kind: "ingest" } : null;
+    }
+    const d = Object.hasOwn(this.data.devices, username) ? this.data.devices[username] : undefined;
+    if (!d || clientId !== d.thingName || !verifySecret(secret, d.secretHash)) return null;
+    return { kind: "device", tenantId: d.tenantId, thingName: d.thingName };
+  }
+
+  private save(): void {
+    if (!this.path) return;
+    mkdirSync(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.tmp`;
+    const file: RegistryFile = { version: 1, ...this.data };
+    writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The local MQTT broker (aedes on 127.0.0.1): devices authenticate against the DeviceRegistry,
+ * and every publish and subscribe is decided by topicRules.canPublish / canSubscribe, the same
+ * rules the AWS IoT policy is written from. A refused publish closes the client's connection
+ * (aedes does that for an authorizePublish error); a refused subscription is answered with 0x80
+ * ([MQTT-3.9.3-2]).
+ *
+ * Until the ingest identity has subscribed, device connections wait (CONNACK is delayed): the
+ * broker keeps nothing durable, so a telemetry message accepted with no subscriber would be lost.
+ * `close({ drain })` refuses new work and waits until the ingest has acknowledged what it was sent.
+ */
+import { Aedes, type Client, type Subscription } from "aedes";
+import { createServer, type Server } from "node:net";
+import type { AddressInfo } from "node:net";
+import { TELEMETRY_PREFIX, canPublish, canSubscribe, type Identity } from "./topicRules.ts";
+import type { DeviceRegistry } from "./deviceRegistry.ts";
+
+export interface EmbeddedBrokerOptions {
+  readonly registry: DeviceRegistry;
+  /** Default 127.0.0.1: the broker is never reachable from other hosts unless asked. */
+  readonly host?: string;
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** Hold device connections until the ingest identity subscribes. Default true. */
+  readonly awaitIngest?: boolean;
+}
+
+export interface BrokerStats {
+  authFailures: number;
+  publishRefused: number;
+  subscribeRefused: number;
+  telemetryAccepted: number;
+  ingestAcks: number;
+  /** Connections the broker dropped on a client error (protocol, queue limit, reset). */
+  clientErrors: number;
+  lastClientError: string | null;
+}
+
+/** Thrown in authenticate: aedes answers CONNACK with this return code. */
+function authError(code: 4 | 5, message: string): Error & { returnCode: number } {
+  return Object.assign(new Error(message), { returnCode: code });
+}
+
+export class EmbeddedBroker {
+  readonly stats: BrokerStats = { authFailures: 0, publishRefused: 0, subscribeRefused: 0, telemetryAccepted: 0, ingestAcks: 0, clientErrors: 0, lastClientError: null };
+  private readonly identities = new WeakMap<Client, Identity>();
+  private ingestReady = false;
+  private readonly waiting: Array<(ok: boolean) => void> = [];
+  private closing = false;
+
+  private constructor(
+    readonly aedes: Aedes,
+    private readonly server: Server,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  static async start(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+    const host = opts.host ?? "127.0.0.1";
+    const awaitIngest = opts.awaitIngest ?? true;
+    let self: EmbeddedBroker | null = null;
+    const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        const b = self!;
+        const id = b.closing ? null : opts.registry.authenticate(client.id, username, password);
+        if (!id) {
+          b.stats.authFailures++;
+          return done(authError(4, "bad username or password") as never, null);
+        }
+        b.identities.set(client, id);
+        if (id.kind === "ingest" || !awaitIngest || b.ingestReady) return done(null, true);
+        b.waiting.push((ok) => (ok ? done(null, true) : done(authError(5, "broker is closing") as never, null)));
+      },
+      authorizePublish: (client, packet, callback) => {
+        const b = self!;
+        const id = client ? b.identities.get(client) : undefined;
+        if (!id || b.closing || !canPublish(id, packet.topic)) {
+          b.stats.publishRefused++;
+          return callback(new Error(`publish to ${packet.topic} refused`));
+        }
+        if (packet.topic.startsWith(`${TELEMETRY_PREFIX}/`)) b.stats.telemetryAccepted++;
+        callback(null);
+      },
+      authorizeSubscribe: (client, sub: Subscription, callback) => {
+        const b = self!;
+        const id = b.identities.get(client);
+        if (!id || !canSubscribe(id, sub.topic)) {
+          b.stats.subscribeRefused++;
+          return callback(null, null); // SUBACK 0x80 for this filter
+        }
+        callback(null, sub);
+      },
+    });
+    aedes.on("subscribe", (subs, client) => {
+      const b = self!;
+      if (b.identities.get(client)?.kind === "ingest" && subs.some((s) => s.topic === `${TELEMETRY_PREFIX}/#`)) b.openGate();
+    });
+    aedes.on("ack", (_packet, client) => {
+      if (client && self!.identities.get(client)?.kind === "ingest") self!.stats.ingestAcks++;
+    });
+    aedes.on("clientError", (client, err) => {
+      self!.stats.clientErrors++;
+      self!.stats.lastClientError = `${client.id}: ${err.message}`;
+    });
+    const server = createServer(aedes.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+    self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port);
+    return self;
+  }
+
+  get url(): string {
+    return `mqtt://${this.host}:${this.port}`;
+  }
+
+  private openGate(): void {
+    this.ingestReady = true;
+    for (const release of this.waiting.splice(0)) release(true);
+  }
+
+  /**
+   * Stop: refuse new connections and publishes; with `drainMs`, wait (at most that long) until
+   * the ingest has acknowledged every telemetry message accepted, so a restart loses nothing.
+   */
+  async close(opts: { drainMs?: number } = {}): Promise<void> {
+    this.closing = true;
+    this.server.close();
+    if (opts.drainMs && this.ingestReady) {
+      const until = Date.now() + opts.drainMs;
+      while (this.stats.ingestAcks < this.stats.telemetryAccepted && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    for (const release of this.waiting.splice(0)) release(false);
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+    });
+  }
+}

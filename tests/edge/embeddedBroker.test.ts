@@ -1,0 +1,142 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import mqtt, { type MqttClient } from "mqtt";
+import { DeviceRegistry, INGEST_USERNAME } from "../../edge/deviceRegistry.ts";
+import { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
+import { telemetryTopic, commandTopic } from "../../edge/topicRules.ts";
+
+const opts = { reconnectPeriod: 0, connectTimeout: 5_000 } as const;
+
+async function connect(url: string, clientId: string, username: string, password: string): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { ...opts, clientId, username, password });
+}
+
+/** The QoS granted for a filter; 128 (0x80) when refused (mqtt.js rejects on a 0x80 SUBACK). */
+async function grantedQos(c: MqttClient, filter: string): Promise<number> {
+  try {
+    return (await c.subscribeAsync(filter, { qos: 1 }))[0]!.qos;
+  } catch (e) {
+    if ((e as Error).name === "ErrorWithSubackPacket") return 128;
+    throw e;
+  }
+}
+
+/** Resolves when the client's connection closes (a refused publish closes it). */
+function closed(c: MqttClient): Promise<void> {
+  return new Promise((resolve) => (c.connected ? c.once("close", () => resolve()) : resolve()));
+}
+
+describe("embedded broker", () => {
+  const registry = DeviceRegistry.inMemory();
+  let broker: EmbeddedBroker;
+  let secretA = "";
+  let secretB = "";
+  const clients: MqttClient[] = [];
+
+  before(async () => {
+    secretA = registry.addDevice({ thingName: "acme-m-001", tenantId: "acme", siteId: "plant1" })!;
+    secretB = registry.addDevice({ thingName: "globex-m-001", tenantId: "globex", siteId: "hq" })!;
+    registry.setIngestSecret("ingest-secret");
+    broker = await EmbeddedBroker.start({ registry, awaitIngest: false });
+  });
+  after(async () => {
+    for (const c of clients) await c.endAsync(true).catch(() => undefined);
+    await broker.close();
+  });
+
+  it("binds to loopback on a free port", () => {
+    assert.equal(broker.host, "127.0.0.1");
+    assert.ok(broker.port > 0);
+  });
+
+  it("keeps only a hash of each secret", () => {
+    const entry = registry.devices.find((d) => d.thingName === "acme-m-001")!;
+    assert.ok(entry.secretHash.startsWith("scrypt$"));
+    assert.ok(!entry.secretHash.includes(secretA));
+  });
+
+  it("refuses a wrong password, an unknown device and a client id that is not the thing name", async () => {
+    await assert.rejects(connect(broker.url, "acme-m-001", "acme-m-001", "wrong"));
+    await assert.rejects(connect(broker.url, "nobody", "nobody", secretA));
+    await assert.rejects(connect(broker.url, "other-id", "acme-m-001", secretA));
+    assert.ok(broker.stats.authFailures >= 3);
+  });
+
+  it("lets a device publish under its own tenant and device id, delivered to ingest", async () => {
+    const ingest = await connect(broker.url, "ingest-1", INGEST_USERNAME, "ingest-secret");
+    clients.push(ingest);
+    const granted = await ingest.subscribeAsync("dt/hub/#", { qos: 1 });
+    assert.equal(granted[0]!.qos, 1);
+    const got = new Promise<string>((resolve) => ingest.once("message", (topic) => resolve(topic)));
+    const dev = await connect(broker.url, "acme-m-001", "acme-m-001", secretA);
+    clients.push(dev);
+    const topic = telemetryTopic("acme", "plant1", "machine", "acme-m-001");
+    await dev.publishAsync(topic, "{}", { qos: 1 });
+    assert.equal(await got, topic);
+  });
+
+  it("a device of tenant A cannot publish under tenant B", async () => {
+    const dev = await connect(broker.url, "acme-m-001", "acme-m-001", secretA);
+    clients.push(dev);
+    const before = broker.stats.publishRefused;
+    const gone = closed(dev);
+    dev.publish(telemetryTopic("globex", "hq", "machine", "acme-m-001"), "{}", { qos: 1 });
+    await gone;
+    assert.equal(broker.stats.publishRefused, before + 1);
+  });
+
+  it("a device cannot publish as another device of its own tenant", async () => {
+    const dev = await connect(broker.url, "acme-m-001", "acme-m-001", secretA);
+    clients.push(dev);
+    const gone = closed(dev);
+    dev.publish(telemetryTopic("acme", "plant1", "machine", "acme-m-002"), "{}", { qos: 1 });
+    await gone;
+  });
+
+  it("a device of tenant A cannot subscribe to tenant B's data, nor to dt/hub/#", async () => {
+    const dev = await connect(broker.url, "acme-m-001", "acme-m-001", secretA);
+    clients.push(dev);
+    for (const filter of ["dt/hub/globex/#", "dt/hub/#", "#", telemetryTopic("globex", "hq", "machine", "globex-m-001")]) {
+      assert.equal(await grantedQos(dev, filter), 128, `${filter} must be refused`);
+    }
+  });
+
+  it("a device may subscribe only to its own command topic", async () => {
+    const dev = await connect(broker.url, "globex-m-001", "globex-m-001", secretB);
+    clients.push(dev);
+    assert.equal(await grantedQos(dev, commandTopic("globex", "hq", "globex-m-001")), 1);
+    assert.equal(await grantedQos(dev, commandTopic("globex", "hq", "globex-m-002")), 128);
+  });
+
+  it("the ingest identity may read telemetry but publish nothing", async () => {
+    const ingest = await connect(broker.url, "ingest-2", INGEST_USERNAME, "ingest-secret");
+    clients.push(ingest);
+    assert.equal((await ingest.subscribeAsync("dt/hub/#", { qos: 1 }))[0]!.qos, 1);
+    const gone = closed(ingest);
+    ingest.publish(telemetryTopic("acme", "plant1", "machine", "acme-m-001"), "{}", { qos: 1 });
+    await gone;
+  });
+});
+
+describe("embedded broker, awaiting ingest", () => {
+  it("holds device connections until the ingest identity subscribes to dt/hub/#", async () => {
+    const registry = DeviceRegistry.inMemory();
+    const secret = registry.addDevice({ thingName: "acme-e-001", tenantId: "acme", siteId: "plant1" })!;
+    registry.setIngestSecret("s");
+    const broker = await EmbeddedBroker.start({ registry });
+    try {
+      let connected = false;
+      const dev = connect(broker.url, "acme-e-001", "acme-e-001", secret).then((c) => ((connected = true), c));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(connected, false);
+      const ingest = await connect(broker.url, "ingest", INGEST_USERNAME, "s");
+      await ingest.subscribeAsync("dt/hub/#", { qos: 1 });
+      const c = await dev;
+      assert.ok(c.connected);
+      await c.endAsync(true);
+      await ingest.endAsync(true);
+    } finally {
+      await broker.close();
+    }
+  });
+});

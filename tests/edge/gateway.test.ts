@@ -1,0 +1,75 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type AddressInfo } from "node:net";
+import { join } from "node:path";
+import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
+import { Gateway, encodeMessages } from "../../edge/gateway.ts";
+import { MAX_MESSAGE_BYTES } from "../../pipelines/quality/payloadSchemas.ts";
+import { parseMessage } from "../../pipelines/quality/messageParser.ts";
+import { INGEST_SECRET, machineReadings, registerDevices, removeDir, startIngest, tempDir } from "./edgeStack.ts";
+
+/** A free loopback port with nothing listening on it. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe("gateway", () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(removeDir));
+
+  it("batches a device's readings into numbered messages of at most 128 KB that the ingest parser accepts", () => {
+    const start = new Date(Date.now() - 3_000_000);
+    const device = { thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" as const };
+    const messages = encodeMessages(device, machineReadings(3000, 0, start), 7);
+    assert.ok(messages.length >= 3);
+    assert.deepEqual(messages.map((m) => m.seq), messages.map((_, i) => 7 + i));
+    assert.equal(messages.reduce((n, m) => n + m.readings, 0), 3000);
+    for (const m of messages) {
+      assert.ok(Buffer.byteLength(m.payload) <= MAX_MESSAGE_BYTES);
+      const parsed = parseMessage(m.payload, { receivedAt: new Date(), expectedTenant: "acme" });
+      assert.equal(parsed.rejected.length, 0);
+      assert.equal(parsed.accepted.length, m.readings);
+    }
+  });
+
+  it("keeps messages on disk while the broker is unreachable, across a gateway restart, and delivers them when it comes", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const registry = DeviceRegistry.inMemory();
+    const devices = registerDevices(registry, [{ thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" }]);
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const opts = { url, dir: join(dir, "gw"), devices, backoff: { baseMs: 20, capMs: 100 } };
+    const start = new Date(Date.now() - 3_000_000);
+
+    const first = new Gateway(opts).start();
+    first.add("acme-m-001", machineReadings(500, 0, start));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(first.stats().connectFailures >= 2, "it kept trying, with backoff");
+    assert.equal(first.stats().queuedReadings, 500);
+    await first.stop();
+
+    registry.setIngestSecret(INGEST_SECRET);
+    const broker = await EmbeddedBroker.start({ registry, port });
+    const ingest = await startIngest(broker.url, join(dir, "hub.duckdb"));
+    const second = new Gateway(opts);
+    try {
+      assert.equal(second.stats().queuedReadings, 500, "the queue survived the restart");
+      second.start();
+      second.add("acme-m-001", machineReadings(10, 500, start));
+      await second.drained(10_000);
+      const s = await ingest.until((x) => x.readings >= 510);
+      assert.equal(s.readings, 510);
+      assert.equal(s.duplicates, 0);
+    } finally {
+      await second.stop();
+      await ingest.close();
+      await broker.close();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import type { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
+import { Gateway } from "../../edge/gateway.ts";
+import { telemetryTopic } from "../../edge/topicRules.ts";
+import type { StreamingIngest } from "../../pipelines/ingest/streamingIngest.ts";
+import { machineReadings, queryWarehouse, registerDevices, removeDir, startBroker, startIngest, tempDir } from "./edgeStack.ts";
+
+describe("streaming ingest", () => {
+  const dir = tempDir();
+  const db = join(dir, "hub.duckdb");
+  const registry = DeviceRegistry.inMemory();
+  const devices = registerDevices(registry, [
+    { thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" },
+    { thingName: "acme-m-002", tenantId: "acme", siteId: "plant1", sensorType: "machine" },
+  ]);
+  const raw = registerDevices(registry, [{ thingName: "acme-m-009", tenantId: "acme", siteId: "plant1", sensorType: "machine" }])[0]!;
+  let broker: EmbeddedBroker;
+  let ingest: StreamingIngest;
+  let gateway: Gateway;
+  let device: MqttClient;
+  const topic = telemetryTopic("acme", "plant1", "machine", "acme-m-009");
+  const start = new Date(Date.now() - 3_000_000);
+
+  const message = (seq: number, readings: unknown[], extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ v: 1, tenant_id: "acme", site_id: "plant1", device_id: "acme-m-009", sensor_type: "MACHINE", seq, readings, ...extra });
+  const good = (seq: number, ts = new Date()) => ({ ts: ts.toISOString(), seq, metrics: { state: "IDLE", period_s: 1, cycles: 0, good_parts: 0, ideal_cycle_s: 30 } });
+
+  before(async () => {
+    broker = await startBroker(registry);
+    ingest = await startIngest(broker.url, db);
+    gateway = new Gateway({ url: broker.url, dir: join(dir, "gw"), devices, backoff: { baseMs: 20, capMs: 200 } }).start();
+    device = await mqtt.connectAsync(broker.url, { clientId: raw.thingName, username: raw.thingName, password: raw.password!, reconnectPeriod: 0 });
+  });
+  after(async () => {
+    await device.endAsync(true).catch(() => undefined);
+    await gateway.stop();
+    await ingest.close().catch(() => undefined);
+    await broker.close();
+    removeDir(dir);
+  });
+
+  it("lands the gateway's batches in RAW, each reading once, with its channel offset", async () => {
+    gateway.add("acme-m-001", machineReadings(2500, 0, start));
+    gateway.add("acme-m-002", machineReadings(10, 0, start));
+    await gateway.drained(20_000);
+    const s = await ingest.until((x) => x.readings >= 2510, 20_000);
+    assert.equal(s.readings, 2510);
+    assert.ok(gateway.stats().sentMessages >= 3, "2500 readings need more than one 128 KB message");
+    assert.ok(s.latencyP99Ms !== null && s.latencyP50Ms !== null);
+  });
+
+  it("drops a redelivered message by its committed offset, and counts it; a late message is still landed", async () => {
+    const before = ingest.stats();
+    await device.publishAsync(topic, message(5, [good(1)]), { qos: 1 });
+    await device.publishAsync(topic, message(5, [good(1)]), { qos: 1 });
+    await device.publishAsync(topic, message(4, [good(2)]), { qos: 1 });
+    const s = await ingest.until((x) => x.messages >= before.messages + 3 && x.readings >= before.readings + 2);
+    assert.equal(s.readings, before.readings + 2);
+    assert.equal(s.duplicates, before.duplicates + 1);
+  });
+
+  it("quarantines bad input with the reason, and counts it", async () => {
+    const before = ingest.stats();
+    const bad: Array<[string, string | Buffer, number]> = [
+      ["malformed JSON", '{"v":1, "tenant_id": "acme", readings: [', 1],
+      ["oversized", message(10, [good(10)], { pad: "x".repeat(140 * 1024) }), 1],
+      ["tenant claimed in the body is not the topic's", message(11, [good(11), good(12)], { tenant_id: "globex" }), 2],
+      ["unknown sensor type", message(12, [good(13)], { sensor_type: "LASER" }), 1],
+      ["NaN and Infinity", message(13, [good(14)]).replace('"cycles":0', '"cycles":NaN').replace('"good_parts":0', '"good_parts":Infinity'), 1],
+      ["far-future timestamp", message(14, [good(15, new Date(Date.now() + 86_400_000))]), 1],
+    ];
+    for (const [, payload] of bad) await device.publishAsync(topic, payload, { qos: 1 });
+    const expected = bad.reduce((n, [, , c]) => n + c, 0);
+    // Counts move when a micro-batch commits, not when a message arrives.
+    const s = await ingest.until((x) => x.quarantineRows >= before.quarantineRows + bad.length);
+    assert.equal(s.quarantined - before.quarantined, expected);
+    assert.equal(s.readings, before.readings);
+    assert.equal(s.quarantineRows - before.quarantineRows, bad.length);
+  });
+
+  it("refuses a wrong-tenant topic at the broker, and counts it", async () => {
+    const refused = broker.stats.publishRefused;
+    const c = await mqtt.connectAsync(broker.url, { clientId: raw.thingName, username: raw.thingName, password: raw.password!, reconnectPeriod: 0 });
+    const gone = new Promise<void>((r) => c.once("close", () => r()));
+    c.publish(telemetryTopic("globex", "plant1", "machine", "acme-m-009"), message(20, [good(20)]), { qos: 1 });
+    await gone;
+    await c.endAsync(true);
+    assert.equal(broker.stats.publishRefused, refused + 1);
+  });
+
+  it("keeps the reasons in RAW.QUARANTINE and the offsets with the rows", async () => {
+    await device.endAsync();
+    await gateway.stop();
+    await ingest.close();
+    const reasons = await queryWarehouse<{ reason: string }>(db, "SELECT reason FROM RAW.QUARANTINE ORDER BY reason");
+    const text = reasons.map((r) => r.reason).join("\n");
+    for (const expected of ["not valid JSON", "bytes; the limit is", "does not match the topic's tenant", "sensor_type", "NaN", "ahead of received_at"]) {
+      assert.match(text, new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), `a quarantine reason mentions ${expected}`);
+    }
+    const [row] = await queryWarehouse<{ n: bigint; d: bigint }>(db, "SELECT COUNT(*) AS n, COUNT(DISTINCT (tenant_id, device_id, seq)) AS d FROM RAW.SENSOR_READINGS");
+    assert.equal(Number(row!.n), 2512);
+    assert.equal(Number(row!.d), 2512);
+    const offsets = await queryWarehouse<{ channel: string; committed_offset: bigint }>(db, "SELECT channel, committed_offset FROM HUB_LOCAL.INGEST_CHANNEL_OFFSETS ORDER BY channel");
+    assert.deepEqual(offsets.map((o) => o.channel), ["mqtt:acme/acme-m-001", "mqtt:acme/acme-m-002", "mqtt:acme/acme-m-009"]);
+    assert.equal(Number(offsets[2]!.committed_offset), 14);
+  });
+});
