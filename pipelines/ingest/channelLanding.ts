@@ -9,14 +9,14 @@
  * The committed sequence numbers within DEDUP_WINDOW below each channel's watermark are kept too
  * (INGEST_CHANNEL_MESSAGES, same transaction); anything older than the window is a duplicate.
  *
- * rawAppender.ts commits each table on its own (one transaction per call), which cannot carry an
- * offset; the column order below is the same as there (RAW.SENSOR_READINGS, RAW.JOB_SCANS,
- * RAW.QUARANTINE as pipelines/definitions/raw.ts declares them).
+ * The rows are appended with rawAppender.ts's fill functions inside this transaction, so the
+ * RAW column order lives in one place.
  */
-import { DuckDBInstance, timestampValueFromDate, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
+import { fillQuarantine, fillReadings, fillScans } from "./rawAppender.ts";
 
 export const OFFSETS_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_OFFSETS`;
 export const MESSAGES_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_MESSAGES`;
@@ -35,16 +35,6 @@ export interface ChannelBatch {
   readonly quarantine: readonly QuarantineRecord[];
   /** The messages (channel, sequence number) these rows came from. */
   readonly messages: ReadonlyArray<{ readonly channel: string; readonly seq: number }>;
-}
-
-function nullable(a: DuckDBAppender, v: string | null): void {
-  if (v === null) a.appendNull();
-  else a.appendVarchar(v);
-}
-
-function json(a: DuckDBAppender, v: unknown): void {
-  if (v === null || v === undefined) a.appendNull();
-  else a.appendVarchar(typeof v === "string" ? v : JSON.stringify(v));
 }
 
 export class ChannelLanding {
@@ -101,61 +91,11 @@ export class ChannelLanding {
   async commit(batch: ChannelBatch, at: Date): Promise<void> {
     if (this.closed) throw new Error("the landing is closed");
     const c = this.conn;
-    const ts = timestampValueFromDate(at);
     await c.run("BEGIN TRANSACTION");
     try {
-      if (batch.readings.length > 0) {
-        const a = await c.createAppender("SENSOR_READINGS", "RAW");
-        for (const r of batch.readings) {
-          a.appendVarchar(r.tenantId);
-          a.appendVarchar(r.siteId);
-          a.appendVarchar(r.deviceId);
-          a.appendVarchar(r.sensorType);
-          a.appendTimestamp(timestampValueFromDate(r.ts));
-          a.appendBigInt(BigInt(r.seq));
-          nullable(a, r.messageId);
-          json(a, r.payload);
-          nullable(a, r.channel);
-          if (r.channelOffset === null) a.appendNull();
-          else a.appendBigInt(BigInt(r.channelOffset));
-          a.appendTimestamp(ts);
-          a.appendVarchar(r.source);
-          a.endRow();
-        }
-        a.closeSync();
-      }
-      if (batch.scans.length > 0) {
-        const a = await c.createAppender("JOB_SCANS", "RAW");
-        for (const r of batch.scans) {
-          a.appendVarchar(r.tenantId);
-          a.appendVarchar(r.siteId);
-          a.appendVarchar(r.jobId);
-          nullable(a, r.productId);
-          nullable(a, r.productVariant);
-          a.appendVarchar(r.station);
-          a.appendTimestamp(timestampValueFromDate(r.scanTs));
-          nullable(a, r.operatorId);
-          json(a, r.metadata);
-          a.appendTimestamp(ts);
-          a.appendVarchar(r.source);
-          a.endRow();
-        }
-        a.closeSync();
-      }
-      if (batch.quarantine.length > 0) {
-        const a = await c.createAppender("QUARANTINE", "RAW");
-        for (const r of batch.quarantine) {
-          nullable(a, r.tenantId);
-          a.appendVarchar(r.source);
-          a.appendTimestamp(ts);
-          a.appendVarchar(r.reason);
-          json(a, r.raw);
-          nullable(a, r.deviceId);
-          nullable(a, r.metric);
-          a.endRow();
-        }
-        a.closeSync();
-      }
+      await fillReadings(c, batch.readings, at);
+      await fillScans(c, batch.scans, at);
+      await fillQuarantine(c, batch.quarantine, at);
       const offsets = new Map<string, number>();
       for (const { channel, seq } of batch.messages) offsets.set(channel, Math.max(seq, offsets.get(channel) ?? this.committed(channel)));
       if (batch.messages.length > 0) {

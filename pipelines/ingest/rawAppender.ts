@@ -16,12 +16,10 @@ function appendJson(a: DuckDBAppender, v: unknown): void {
   else a.appendVarchar(typeof v === "string" ? v : JSON.stringify(v));
 }
 
-async function withAppender(c: DuckDBConnection, schema: string, table: string, fill: (a: DuckDBAppender) => void): Promise<void> {
+async function withAppender(c: DuckDBConnection, fill: (c: DuckDBConnection) => Promise<void>): Promise<void> {
   await c.run("BEGIN TRANSACTION");
   try {
-    const a = await c.createAppender(table, schema);
-    fill(a);
-    a.closeSync();
+    await fill(c);
     await c.run("COMMIT");
   } catch (e) {
     await c.run("ROLLBACK").catch(() => undefined);
@@ -29,66 +27,84 @@ async function withAppender(c: DuckDBConnection, schema: string, table: string, 
   }
 }
 
-export async function appendReadings(c: DuckDBConnection, rows: readonly RawReading[], ingestedAt: Date): Promise<number> {
-  if (rows.length === 0) return 0;
+/**
+ * Append readings inside the caller's open transaction (the column order of RAW.SENSOR_READINGS
+ * lives here only); `appendReadings` wraps it in its own transaction.
+ */
+export async function fillReadings(c: DuckDBConnection, rows: readonly RawReading[], ingestedAt: Date): Promise<void> {
+  if (rows.length === 0) return;
   const at = timestampValueFromDate(ingestedAt);
-  await withAppender(c, "RAW", "SENSOR_READINGS", (a) => {
-    for (const r of rows) {
-      a.appendVarchar(r.tenantId);
-      a.appendVarchar(r.siteId);
-      a.appendVarchar(r.deviceId);
-      a.appendVarchar(r.sensorType);
-      a.appendTimestamp(timestampValueFromDate(r.ts));
-      a.appendBigInt(BigInt(r.seq));
-      appendNullable(a, r.messageId);
-      appendJson(a, r.payload);
-      appendNullable(a, r.channel);
-      if (r.channelOffset === null) a.appendNull();
-      else a.appendBigInt(BigInt(r.channelOffset));
-      a.appendTimestamp(at);
-      a.appendVarchar(r.source);
-      a.endRow();
-    }
-  });
+  const a = await c.createAppender("SENSOR_READINGS", "RAW");
+  for (const r of rows) {
+    a.appendVarchar(r.tenantId);
+    a.appendVarchar(r.siteId);
+    a.appendVarchar(r.deviceId);
+    a.appendVarchar(r.sensorType);
+    a.appendTimestamp(timestampValueFromDate(r.ts));
+    a.appendBigInt(BigInt(r.seq));
+    appendNullable(a, r.messageId);
+    appendJson(a, r.payload);
+    appendNullable(a, r.channel);
+    if (r.channelOffset === null) a.appendNull();
+    else a.appendBigInt(BigInt(r.channelOffset));
+    a.appendTimestamp(at);
+    a.appendVarchar(r.source);
+    a.endRow();
+  }
+  a.closeSync();
+}
+
+/** Append scans inside the caller's open transaction. */
+export async function fillScans(c: DuckDBConnection, rows: readonly RawScan[], ingestedAt: Date): Promise<void> {
+  if (rows.length === 0) return;
+  const at = timestampValueFromDate(ingestedAt);
+  const a = await c.createAppender("JOB_SCANS", "RAW");
+  for (const r of rows) {
+    a.appendVarchar(r.tenantId);
+    a.appendVarchar(r.siteId);
+    a.appendVarchar(r.jobId);
+    appendNullable(a, r.productId);
+    appendNullable(a, r.productVariant);
+    a.appendVarchar(r.station);
+    a.appendTimestamp(timestampValueFromDate(r.scanTs));
+    appendNullable(a, r.operatorId);
+    appendJson(a, r.metadata);
+    a.appendTimestamp(at);
+    a.appendVarchar(r.source);
+    a.endRow();
+  }
+  a.closeSync();
+}
+
+/** Append quarantine rows inside the caller's open transaction. */
+export async function fillQuarantine(c: DuckDBConnection, rows: readonly QuarantineRecord[], receivedAt: Date): Promise<void> {
+  if (rows.length === 0) return;
+  const at = timestampValueFromDate(receivedAt);
+  const a = await c.createAppender("QUARANTINE", "RAW");
+  for (const r of rows) {
+    appendNullable(a, r.tenantId);
+    a.appendVarchar(r.source);
+    a.appendTimestamp(at);
+    a.appendVarchar(r.reason);
+    appendJson(a, r.raw);
+    appendNullable(a, r.deviceId);
+    appendNullable(a, r.metric);
+    a.endRow();
+  }
+  a.closeSync();
+}
+
+export async function appendReadings(c: DuckDBConnection, rows: readonly RawReading[], ingestedAt: Date): Promise<number> {
+  if (rows.length > 0) await withAppender(c, (tx) => fillReadings(tx, rows, ingestedAt));
   return rows.length;
 }
 
 export async function appendScans(c: DuckDBConnection, rows: readonly RawScan[], ingestedAt: Date): Promise<number> {
-  if (rows.length === 0) return 0;
-  const at = timestampValueFromDate(ingestedAt);
-  await withAppender(c, "RAW", "JOB_SCANS", (a) => {
-    for (const r of rows) {
-      a.appendVarchar(r.tenantId);
-      a.appendVarchar(r.siteId);
-      a.appendVarchar(r.jobId);
-      appendNullable(a, r.productId);
-      appendNullable(a, r.productVariant);
-      a.appendVarchar(r.station);
-      a.appendTimestamp(timestampValueFromDate(r.scanTs));
-      appendNullable(a, r.operatorId);
-      appendJson(a, r.metadata);
-      a.appendTimestamp(at);
-      a.appendVarchar(r.source);
-      a.endRow();
-    }
-  });
+  if (rows.length > 0) await withAppender(c, (tx) => fillScans(tx, rows, ingestedAt));
   return rows.length;
 }
 
 export async function appendQuarantine(c: DuckDBConnection, rows: readonly QuarantineRecord[], receivedAt: Date): Promise<number> {
-  if (rows.length === 0) return 0;
-  const at = timestampValueFromDate(receivedAt);
-  await withAppender(c, "RAW", "QUARANTINE", (a) => {
-    for (const r of rows) {
-      appendNullable(a, r.tenantId);
-      a.appendVarchar(r.source);
-      a.appendTimestamp(at);
-      a.appendVarchar(r.reason);
-      appendJson(a, r.raw);
-      appendNullable(a, r.deviceId);
-      appendNullable(a, r.metric);
-      a.endRow();
-    }
-  });
+  if (rows.length > 0) await withAppender(c, (tx) => fillQuarantine(tx, rows, receivedAt));
   return rows.length;
 }
