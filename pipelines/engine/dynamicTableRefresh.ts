@@ -75,12 +75,12 @@ export async function refreshDynamicTable(
           .rowsChanged;
         sourceRows = Math.max(0, hi + 1);
       } else if (inc!.merge) {
-        const merged = await mergeNewRows(ctx, t, lo, hi, lower, tag);
+        const merged = await mergeNewRows(ctx, t, { lo, hi, lower }, tag);
         deleted = merged.deleted;
         inserted = merged.inserted;
         sourceRows = hi - lo;
       } else {
-        const scoped = await incrementalScope(ctx, t, lo, hi, lower, tag);
+        const scoped = await incrementalScope(ctx, t, { lo, hi, lower }, tag);
         sourceRows = scoped.sourceRows;
         const keyCols = inc!.keys.map((k) => `"${k.column}"`).join(", ");
         deleted = (
@@ -114,6 +114,13 @@ export async function refreshDynamicTable(
   return result;
 }
 
+/** The source rows a refresh has not seen: rowids in (lo, hi], none older than `lower` (a bucket start). */
+interface NewRows {
+  readonly lo: number;
+  readonly hi: number;
+  readonly lower: string | null;
+}
+
 /** How one column of a stored group (`o`) and of the new rows' partial group (`n`) combine. */
 function combineSql(column: string, rule: MergeRule): string {
   const o = `o."${column}"`;
@@ -133,9 +140,7 @@ function combineSql(column: string, rule: MergeRule): string {
 async function mergeNewRows(
   ctx: PipelineContext,
   t: DynamicTableDef,
-  lo: number,
-  hi: number,
-  lower: string | null,
+  { lo, hi, lower }: NewRows,
   tag: { job: string },
 ): Promise<{ deleted: number; inserted: number }> {
   const inc = t.incremental!;
@@ -179,9 +184,7 @@ function isDerived(rule: MergeRule | undefined): rule is { derive: string } {
 async function incrementalScope(
   ctx: PipelineContext,
   t: DynamicTableDef,
-  lo: number,
-  hi: number,
-  lower: string | null,
+  { lo, hi, lower }: NewRows,
   tag: { job: string },
 ): Promise<{ scope: QueryScope; sourceRows: number }> {
   const inc = t.incremental!;
