@@ -85,8 +85,12 @@ FROM (SELECT s.tenant_id, s.site_id, s.device_id, s.sensor_type, s.ts, s.seq, s.
         s.ingested_at, s.source,
         ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq, s.metric ORDER BY s.ingested_at, s.ts) AS rn
       FROM CORE.READINGS_VALIDATED s WHERE s.reason IS NULL) v
-LEFT JOIN CORE.SENSOR_READINGS_NORMALIZED n
-  ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric`;
+-- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the look
+-- into silver to the batch's time range (silver is inserted in time order, so the rest is skipped)
+-- instead of a join that grows with the table.
+LEFT JOIN (SELECT tenant_id, device_id, seq, metric, ts FROM CORE.SENSOR_READINGS_NORMALIZED
+           WHERE ts >= (SELECT MIN(ts) FROM CORE.READINGS_VALIDATED) AND ts <= (SELECT MAX(ts) FROM CORE.READINGS_VALIDATED)) n
+  ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric AND n.ts = v.ts`;
 
 export const NORMALIZE_READINGS: TaskDef = {
   kind: "task",

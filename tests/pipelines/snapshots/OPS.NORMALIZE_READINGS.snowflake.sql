@@ -14,8 +14,12 @@ BEGIN
             s.ingested_at, s.source,
             ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq, s.metric ORDER BY s.ingested_at, s.ts) AS rn
           FROM CORE.READINGS_VALIDATED s WHERE s.reason IS NULL) v
-    LEFT JOIN CORE.SENSOR_READINGS_NORMALIZED n
-      ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric) x GROUP BY tenant_id;
+    -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the look
+    -- into silver to the batch's time range (silver is inserted in time order, so the rest is skipped)
+    -- instead of a join that grows with the table.
+    LEFT JOIN (SELECT tenant_id, device_id, seq, metric, ts FROM CORE.SENSOR_READINGS_NORMALIZED
+               WHERE ts >= (SELECT MIN(ts) FROM CORE.READINGS_VALIDATED) AND ts <= (SELECT MAX(ts) FROM CORE.READINGS_VALIDATED)) n
+      ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric AND n.ts = v.ts) x GROUP BY tenant_id;
     INSERT INTO CORE.SENSOR_READINGS_NORMALIZED (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source)
     SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source
     FROM (SELECT v.tenant_id, v.site_id, v.device_id, v.sensor_type, v.ts, v.seq, v.metric, v.value, v.value_text,
@@ -24,8 +28,12 @@ BEGIN
             s.ingested_at, s.source,
             ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq, s.metric ORDER BY s.ingested_at, s.ts) AS rn
           FROM CORE.READINGS_VALIDATED s WHERE s.reason IS NULL) v
-    LEFT JOIN CORE.SENSOR_READINGS_NORMALIZED n
-      ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric) x WHERE is_new = 1
+    -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the look
+    -- into silver to the batch's time range (silver is inserted in time order, so the rest is skipped)
+    -- instead of a join that grows with the table.
+    LEFT JOIN (SELECT tenant_id, device_id, seq, metric, ts FROM CORE.SENSOR_READINGS_NORMALIZED
+               WHERE ts >= (SELECT MIN(ts) FROM CORE.READINGS_VALIDATED) AND ts <= (SELECT MAX(ts) FROM CORE.READINGS_VALIDATED)) n
+      ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric AND n.ts = v.ts) x WHERE is_new = 1
     -- Inserted in time order: keeps silver clustered by time, so time-bounded refreshes skip old data.
     ORDER BY ts;
     DELETE FROM CORE.READINGS_VALIDATED;
