@@ -169,17 +169,22 @@ export class BillingTwin {
     }
   }
 
-  async persist(c: DuckDBConnection): Promise<void> {
-    if (this.dirtyHours.size === 0) return;
+  /** The metering rows changed since the last call, as one upsert (or none). */
+  takePersistSql(): string[] {
+    if (this.dirtyHours.size === 0) return [];
     const rows = this.hourRows(this.dirtyHours);
     this.dirtyHours = new Set();
     const values = rows
       .map((r) => `('${r.warehouse.replaceAll("'", "''")}', TIMESTAMP '${sqlTimestamp(new Date(r.hour))}', ${r.compute}, ${r.cloud})`)
       .join(", ");
-    await c.run(
+    return [
       `INSERT INTO ${CONTROL_SCHEMA}.WAREHOUSE_METERING (warehouse_name, start_time, credits_used_compute, credits_used_cloud_services) ` +
         `VALUES ${values} ON CONFLICT (warehouse_name, start_time) DO UPDATE SET credits_used_compute = excluded.credits_used_compute, ` +
         `credits_used_cloud_services = excluded.credits_used_cloud_services`,
-    );
+    ];
+  }
+
+  async persist(c: DuckDBConnection): Promise<void> {
+    for (const sql of this.takePersistSql()) await c.run(sql);
   }
 }

@@ -114,6 +114,29 @@ export async function refreshDynamicTable(
   return result;
 }
 
+/**
+ * For each incremental table, the last rowid of its source after `after`, or `after` when there
+ * is none: one query for all of them, so an idle tick does not cost a round trip per table.
+ */
+export async function newRowsEnd(
+  c: PipelineContext["conn"],
+  probes: ReadonlyArray<{ table: DynamicTableDef; after: number }>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (probes.length === 0) return out;
+  const cols = probes.map(({ table, after }) => `(SELECT COALESCE(MAX(rowid), ${after}) FROM ${table.incremental!.source} WHERE rowid > ${after})`);
+  const row = (await c.runAndReadAll(`SELECT ${cols.join(", ")}`)).getRowsJS()[0]!;
+  probes.forEach(({ table }, i) => out.set(qualifiedName(table), Number(row[i])));
+  return out;
+}
+
+/** A scheduled refresh that found no new source rows: history only (the caller records the time). */
+export function recordNoData(ctx: PipelineContext, t: DynamicTableDef): RefreshResult {
+  const at = ctx.clock.now();
+  ctx.history.add("DYNAMIC_TABLE_REFRESH_HISTORY", [qualifiedName(t), at, at, "SUCCEEDED", "NO_DATA", "SCHEDULED", 0, 0, 0, null, null]);
+  return { name: qualifiedName(t), action: "NO_DATA", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: 0 };
+}
+
 /** The source rows a refresh has not seen: rowids in (lo, hi], none older than `lower` (a bucket start). */
 interface NewRows {
   readonly lo: number;

@@ -13,9 +13,9 @@ import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, 
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
 import { CONTROL_SCHEMA, CONTROL_TABLES_DDL } from "./controlTables.ts";
 import { SimulatedClock, sqlTimestamp, type Clock } from "./clock.ts";
-import { HistoryBuffer } from "./history.ts";
+import { HistoryBuffer, runInOneTransaction } from "./history.ts";
 import { WarehouseControl } from "./warehouseControl.ts";
-import { refreshDynamicTable, type RefreshResult } from "./dynamicTableRefresh.ts";
+import { newRowsEnd, recordNoData, refreshDynamicTable, type RefreshResult } from "./dynamicTableRefresh.ts";
 import { dueSlot, runTaskGraph, scheduleIntervalMs, type TaskRunResult } from "./taskRunner.ts";
 import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
@@ -64,6 +64,15 @@ export class EmbeddedEngine {
   private readonly sessions = new Set<DuckDbWarehouse>();
   private closed = false;
   private ingestConn: Promise<DuckDBConnection> | null = null;
+  /**
+   * Mirrors of HUB_LOCAL.TASKS and HUB_LOCAL.DYNAMIC_TABLES: only this object changes them, so a
+   * tick decides what is due without a query per object (a DuckDB round trip costs ~1–2 ms, and
+   * a day has 1,440 ticks).
+   */
+  private readonly taskStates = new Map<string, { state: string; lastScheduled: Date | null }>();
+  private readonly dtStates = new Map<string, { sourceRowid: number; lastRefreshAt: Date | null }>();
+  /** Control-plane writes that wait for the next settle, to commit with the history. */
+  private pendingControl: string[] = [];
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock, sink?: NotificationSink) {
     this.instance = instance;
@@ -113,6 +122,22 @@ export class EmbeddedEngine {
     }
     await this.warehouses.load(c);
     await this.monitors.load(c);
+    await this.loadControlState();
+  }
+
+  private async loadControlState(): Promise<void> {
+    this.taskStates.clear();
+    for (const [name, state, last] of (await this.conn.runAndReadAll(`SELECT name, state, last_scheduled_at FROM ${CONTROL_SCHEMA}.TASKS`)).getRowsJS()) {
+      this.taskStates.set(String(name), { state: String(state), lastScheduled: (last as Date | null) ?? null });
+    }
+    await this.reloadDynamicTableStates();
+  }
+
+  private async reloadDynamicTableStates(): Promise<void> {
+    this.dtStates.clear();
+    for (const [name, rowid, last] of (await this.conn.runAndReadAll(`SELECT name, source_rowid, last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES`)).getRowsJS()) {
+      this.dtStates.set(String(name), { sourceRowid: Number(rowid), lastRefreshAt: (last as Date | null) ?? null });
+    }
   }
 
   /**
@@ -229,27 +254,43 @@ export class EmbeddedEngine {
       const now = this.clock.now();
       const tasks: TaskRunResult[] = [];
       for (const root of TASKS.filter((t) => t.schedule)) {
-        const state = await this.taskState(root);
+        const name = qualifiedName(root);
+        const state = this.taskStates.get(name) ?? { state: "suspended", lastScheduled: null };
         if (state.state !== "started") continue;
         const slot = dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now);
         if (!slot) continue;
         this.monitors.evaluate();
         tasks.push(...(await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot)));
-        await this.conn.run(
-          `UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${qualifiedName(root)}'`,
-        );
+        this.taskStates.set(name, { ...state, lastScheduled: slot });
+        this.pendingControl.push(`UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${name}'`);
       }
       const refreshes: RefreshResult[] = [];
-      for (const t of DYNAMIC_TABLES) {
-        if (!(await this.refreshDue(t, now))) continue;
+      const due = DYNAMIC_TABLES.filter((t) => this.refreshDue(t, now));
+      // One query finds which due tables have new source rows; the others are NO_DATA refreshes.
+      const ends = await newRowsEnd(this.conn, due.flatMap((t) => {
+        const st = this.dtStates.get(qualifiedName(t));
+        return t.incremental && st?.lastRefreshAt ? [{ table: t, after: st.sourceRowid }] : [];
+      }));
+      for (const t of due) {
+        const name = qualifiedName(t);
+        const st = this.dtStates.get(name);
+        if (ends.has(name) && ends.get(name)! <= st!.sourceRowid) {
+          refreshes.push(recordNoData(this.ctx, t));
+          this.dtStates.set(name, { sourceRowid: st!.sourceRowid, lastRefreshAt: now });
+          this.pendingControl.push(
+            `UPDATE ${CONTROL_SCHEMA}.DYNAMIC_TABLES SET last_refresh_at = TIMESTAMP '${sqlTimestamp(now)}', data_timestamp = TIMESTAMP '${sqlTimestamp(now)}' WHERE name = '${name}'`,
+          );
+          continue;
+        }
         this.monitors.evaluate();
         try {
           refreshes.push(await refreshDynamicTable(this.ctx, t));
         } catch (e) {
           // Recorded in DYNAMIC_TABLE_REFRESH_HISTORY; the other tables still refresh, as in Snowflake.
-          refreshes.push({ name: qualifiedName(t), action: "FAILED", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: 0, error: (e as Error).message });
+          refreshes.push({ name, action: "FAILED", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: 0, error: (e as Error).message });
         }
       }
+      if (refreshes.some((r) => r.action !== "NO_DATA")) await this.reloadDynamicTableStates();
       await this.settle();
       return { at: now, tasks, refreshes };
     });
@@ -273,6 +314,7 @@ export class EmbeddedEngine {
     const t = this.dynamicTable(name);
     return this.exclusive(async () => {
       const r = await refreshDynamicTable(this.ctx, t, { force: opts.full ? "FULL" : undefined, trigger: "MANUAL" });
+      await this.reloadDynamicTableStates();
       await this.settle();
       return r;
     });
@@ -285,6 +327,7 @@ export class EmbeddedEngine {
       for (const t of DYNAMIC_TABLES) {
         out.push(await refreshDynamicTable(this.ctx, t, { force: opts.full ? "FULL" : undefined, trigger: "MANUAL" }));
       }
+      await this.reloadDynamicTableStates();
       await this.settle();
       return out;
     });
@@ -325,15 +368,22 @@ export class EmbeddedEngine {
   async setTaskState(name: string, state: "started" | "suspended"): Promise<void> {
     const t = TASKS.find((x) => qualifiedName(x) === name.toUpperCase());
     if (!t) throw new Error(`unknown task ${name}`);
-    await this.exclusive(() => this.conn.run(`UPDATE ${CONTROL_SCHEMA}.TASKS SET state = '${state}' WHERE name = '${qualifiedName(t)}'`));
+    await this.exclusive(async () => {
+      await this.conn.run(`UPDATE ${CONTROL_SCHEMA}.TASKS SET state = '${state}' WHERE name = '${qualifiedName(t)}'`);
+      const name = qualifiedName(t);
+      this.taskStates.set(name, { lastScheduled: this.taskStates.get(name)?.lastScheduled ?? null, state });
+    });
   }
 
+  /** Suspend idle warehouses, evaluate monitors, and commit every pending control write at once. */
   private async settle(): Promise<void> {
     this.warehouses.suspendIdle();
     this.monitors.evaluate();
-    await this.monitors.persist(this.conn);
-    await this.warehouses.persist(this.conn);
-    await this.history.flush(this.conn);
+    const control = this.pendingControl;
+    this.pendingControl = [];
+    await runInOneTransaction(this.conn, [
+      ...control, ...this.monitors.takePersistSql(), ...this.warehouses.takePersistSql(), ...this.history.takeSql(),
+    ]);
   }
 
   private dynamicTable(name: string): DynamicTableDef {
@@ -342,17 +392,10 @@ export class EmbeddedEngine {
     return t;
   }
 
-  private async taskState(t: TaskDef): Promise<{ state: string; lastScheduled: Date | null }> {
-    const r = await this.conn.runAndReadAll(`SELECT state, last_scheduled_at FROM ${CONTROL_SCHEMA}.TASKS WHERE name = '${qualifiedName(t)}'`);
-    const row = r.getRowsJS()[0];
-    return { state: String(row?.[0] ?? "suspended"), lastScheduled: (row?.[1] as Date | null) ?? null };
-  }
-
-  private async refreshDue(t: DynamicTableDef, now: Date): Promise<boolean> {
+  private refreshDue(t: DynamicTableDef, now: Date): boolean {
     const lag = targetLagSeconds(t.targetLag);
     if (lag === null) return false;
-    const r = await this.conn.runAndReadAll(`SELECT last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${qualifiedName(t)}'`);
-    const last = r.getRowsJS()[0]?.[0] as Date | null | undefined;
+    const last = this.dtStates.get(qualifiedName(t))?.lastRefreshAt;
     return !last || now.getTime() - last.getTime() >= lag * 1000;
   }
 

@@ -24,16 +24,25 @@ export class HistoryBuffer {
     return n;
   }
 
-  async flush(c: DuckDBConnection): Promise<void> {
+  /** The buffered rows as INSERT statements (the buffer is emptied). */
+  takeSql(): string[] {
     const inserts: string[] = [];
     for (const [table, rows] of this.rows) {
       if (rows.length === 0) continue;
       inserts.push(`INSERT INTO ${CONTROL_SCHEMA}.${table} VALUES ${rows.map((r) => `(${r.map(literal).join(", ")})`).join(",\n")}`);
     }
     this.rows.clear();
-    // One round trip and one commit for all of them.
-    if (inserts.length) await c.run(`BEGIN TRANSACTION; ${inserts.join(";\n")}; COMMIT`);
+    return inserts;
   }
+
+  async flush(c: DuckDBConnection): Promise<void> {
+    await runInOneTransaction(c, this.takeSql());
+  }
+}
+
+/** One round trip and one commit for a batch of control-plane writes. */
+export async function runInOneTransaction(c: DuckDBConnection, statements: readonly string[]): Promise<void> {
+  if (statements.length) await c.run(`BEGIN TRANSACTION; ${statements.join(";\n")}; COMMIT`);
 }
 
 function literal(v: Value): string {

@@ -25,6 +25,8 @@ export class MonitorControl {
   private monitors: MonitorState[] = [];
   private lastLook: Date;
   private pending: TriggerEvent[] = [];
+  /** The last usage row written per monitor, so unchanged monitors are not rewritten each tick. */
+  private readonly persisted = new Map<string, string>();
 
   constructor(
     private readonly clock: Clock,
@@ -43,6 +45,7 @@ export class MonitorControl {
       )
     ).getRowsJS();
     this.monitors = [];
+    this.persisted.clear();
     for (const [name, quota, frequency, notifyAt, suspendAt, suspendImmediateAt, startedAt] of rows) {
       const spec: MonitorSpec = {
         name: String(name),
@@ -119,23 +122,34 @@ export class MonitorControl {
     else appendFileSync(this.sink.jsonl, `${line}\n`);
   }
 
-  async persist(c: DuckDBConnection): Promise<void> {
+  /** Changed usage and fired triggers as SQL, to commit with the rest of a tick's control writes. */
+  takePersistSql(): string[] {
+    const out: string[] = [];
     const now = this.clock.now();
     const open = this.warehouses.openPeriods();
     for (const m of this.monitors) {
       const used = this.warehouses.billing.used(this.watched(m.spec.name), m.interval.start, now, open);
-      await c.run(
-        `UPDATE ${CONTROL_SCHEMA}.RESOURCE_MONITORS SET used_credits = ${used}, interval_start = TIMESTAMP '${sqlTimestamp(m.interval.start)}', ` +
-          `interval_end = TIMESTAMP '${sqlTimestamp(m.interval.end.getTime() > 8e15 ? new Date(Date.UTC(9999, 0, 1)) : m.interval.end)}' WHERE name = '${m.spec.name}'`,
-      );
+      const row =
+        `used_credits = ${used}, interval_start = TIMESTAMP '${sqlTimestamp(m.interval.start)}', ` +
+        `interval_end = TIMESTAMP '${sqlTimestamp(m.interval.end.getTime() > 8e15 ? new Date(Date.UTC(9999, 0, 1)) : m.interval.end)}'`;
+      // Most ticks change nothing: skip the write then.
+      if (this.persisted.get(m.spec.name) === row) continue;
+      this.persisted.set(m.spec.name, row);
+      out.push(`UPDATE ${CONTROL_SCHEMA}.RESOURCE_MONITORS SET ${row} WHERE name = '${m.spec.name}'`);
     }
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return out;
     const values = this.pending.map(
       (e) =>
         `('${e.monitor}', TIMESTAMP '${sqlTimestamp(e.intervalStart)}', ${e.percent}, '${e.action}', TIMESTAMP '${sqlTimestamp(e.at)}', ` +
         `${e.usedCredits}, ${e.quota}, '${this.watched(e.monitor).join(",")}')`,
     );
     this.pending = [];
-    await c.run(`INSERT INTO ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS VALUES ${values.join(", ")}`);
+    out.push(`INSERT INTO ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS VALUES ${values.join(", ")}`);
+    return out;
   }
+
+  async persist(c: DuckDBConnection): Promise<void> {
+    for (const sql of this.takePersistSql()) await c.run(sql);
+  }
+
 }

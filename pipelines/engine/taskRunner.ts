@@ -39,6 +39,11 @@ function streamTable(stream: string): string {
   return s.on;
 }
 
+/** SYSTEM$STREAM_HAS_DATA(a) OR SYSTEM$STREAM_HAS_DATA(b) ...: one round trip for the whole WHEN. */
+export async function anyStreamHasData(ctx: PipelineContext, streams: readonly string[]): Promise<boolean> {
+  return Boolean(await scalar(ctx.conn, `SELECT ${streams.map((s) => `EXISTS (SELECT 1 FROM ${s})`).join(" OR ")}`));
+}
+
 export async function streamHasData(ctx: PipelineContext, stream: string): Promise<boolean> {
   return Boolean(await scalar(ctx.conn, `SELECT EXISTS (SELECT 1 FROM ${stream})`));
 }
@@ -85,9 +90,7 @@ export async function runTaskGraph(ctx: PipelineContext, tasks: readonly TaskDef
   const rootName = qualifiedName(root);
   const results: TaskRunResult[] = [];
   if (root.whenStreamHasData?.length) {
-    let any = false;
-    for (const s of root.whenStreamHasData) any ||= await streamHasData(ctx, s);
-    if (!any) {
+    if (!(await anyStreamHasData(ctx, root.whenStreamHasData))) {
       const now = ctx.clock.now();
       ctx.history.add("TASK_HISTORY", [runId, rootName, scheduled, null, now, "SKIPPED", null, "WHEN condition was false", root.warehouse]);
       return [{ name: rootName, state: "SKIPPED", elapsedMs: 0 }];

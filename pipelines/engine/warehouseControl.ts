@@ -155,15 +155,22 @@ export class WarehouseControl {
     this.get(name).suspendedByMonitor = false;
   }
 
-  async persist(c: DuckDBConnection): Promise<void> {
-    await this.billing.persist(c);
+  /** Metering and changed warehouse states as SQL, to commit with the rest of a tick's control writes. */
+  takePersistSql(): string[] {
+    const out = this.billing.takePersistSql();
     for (const name of this.dirty) {
       const w = this.warehouses.get(name)!;
       const ts = (d: Date | null) => (d ? `TIMESTAMP '${d.toISOString().replace("T", " ").replace("Z", "")}'` : "NULL");
-      await c.run(
+      out.push(
         `UPDATE ${CONTROL_SCHEMA}.WAREHOUSES SET state = '${w.state}', resumed_at = ${ts(w.resumedAt)}, last_active_at = ${ts(w.lastActiveAt)} WHERE name = '${name.replaceAll("'", "''")}'`,
       );
     }
     this.dirty = new Set();
+    return out;
   }
+
+  async persist(c: DuckDBConnection): Promise<void> {
+    for (const sql of this.takePersistSql()) await c.run(sql);
+  }
+
 }
