@@ -1,0 +1,215 @@
+/**
+ * The SageMaker registry: one Model Package Group per tenant and model (named by
+ * `infra/naming.ts`, the function the tenant stack creates the groups with), one model package per
+ * version. The record's fields travel in the package itself, so the console and the API show them:
+ * - `ModelApprovalStatus` is the approval status, `ApprovalDescription` the gate's reason;
+ * - `CustomerMetadataProperties` hold the lineage, metrics and parameters (flattened: values may
+ *   only use letters, digits, spaces and `_.:/=+-@`, at most 256 characters, 50 entries);
+ * - `ModelMetrics.ModelQuality.Statistics` points at the whole record as JSON in the archive bucket,
+ *   under the tenant's prefix;
+ * - `InferenceSpecification` names the algorithm image and `model.tar.gz` of a SageMaker-trained model.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
+ */
+import {
+  CreateModelPackageCommand,
+  DescribeModelPackageCommand,
+  ListModelPackagesCommand,
+  UpdateModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  type SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { ApprovalStatus, Metrics, ModelKind, ModelRecord } from "../contract.ts";
+import { archivePrefix, modelPackageGroupName, MODEL_ARTIFACT_PREFIX } from "../../infra/naming.ts";
+import { rollbackPlan, RegistryError, validateDraft, type ModelArtifact, type RecordDraft, type Registry } from "./registry.ts";
+
+const VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+const MAX_ENTRIES = 50;
+
+/** The record's fields as CustomerMetadataProperties; throws naming the field that does not fit. */
+export function encodeMetadata(r: Omit<ModelRecord, "version" | "approvalStatus" | "reason">, modelUri?: string): Record<string, string> {
+  const out: Record<string, string> = {
+    tenantId: r.tenantId,
+    model: r.model,
+    algorithm: r.algorithm,
+    trainingFrom: r.trainingWindow.from,
+    trainingTo: r.trainingWindow.to,
+    rowCount: String(r.rowCount),
+    dataHash: r.dataHash,
+    codeVersion: r.codeVersion,
+    createdAt: r.createdAt,
+  };
+  for (const [k, v] of Object.entries(r.metrics)) out[`metric.${k}`] = String(v);
+  for (const [k, v] of Object.entries(r.baselineMetrics)) out[`baseline.${k}`] = String(v);
+  // Parameters are free-form JSON; base64 uses only allowed characters. Split at 256.
+  const params = Buffer.from(JSON.stringify(r.parameters)).toString("base64");
+  for (let i = 0, n = 0; i < params.length; i += 256, n++) out[`parameters.${n}`] = params.slice(i, i + 256);
+  if (modelUri) out["modelUri"] = modelUri;
+  for (const [k, v] of Object.entries(out)) {
+    if (!VALUE.test(v)) throw new RegistryError(`${k} = ${JSON.stringify(v)} cannot be a SageMaker metadata value (letters, digits, spaces and _.:/=+-@, 1..256 characters)`);
+  }
+  if (Object.keys(out).length > MAX_ENTRIES) throw new RegistryError(`the record needs ${Object.keys(out).length} metadata entries; SageMaker allows ${MAX_ENTRIES} (fewer metrics or parameters)`);
+  return out;
+}
+
+function numbers(meta: Record<string, string>, prefix: string): Metrics {
+  return Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Number(v)]));
+}
+
+/** A described package back to a `ModelRecord`. */
+export function decodePackage(p: Pick<DescribeModelPackageCommandOutput, "ModelPackageVersion" | "ModelApprovalStatus" | "ApprovalDescription" | "CustomerMetadataProperties">): ModelRecord {
+  const m = p.CustomerMetadataProperties ?? {};
+  const chunks = Object.keys(m).filter((k) => k.startsWith("parameters.")).sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+  const params = chunks.length ? (JSON.parse(Buffer.from(chunks.map((k) => m[k]).join(""), "base64").toString("utf8")) as Record<string, unknown>) : {};
+  return {
+    tenantId: m["tenantId"] ?? "",
+    model: (m["model"] ?? "") as ModelKind,
+    version: p.ModelPackageVersion ?? 0,
+    algorithm: m["algorithm"] ?? "",
+    parameters: params,
+    trainingWindow: { from: m["trainingFrom"] ?? "", to: m["trainingTo"] ?? "" },
+    rowCount: Number(m["rowCount"]),
+    dataHash: m["dataHash"] ?? "",
+    codeVersion: m["codeVersion"] ?? "",
+    metrics: numbers(m, "metric."),
+    baselineMetrics: numbers(m, "baseline."),
+    approvalStatus: (p.ModelApprovalStatus ?? "PendingManualApproval") as ApprovalStatus,
+    reason: p.ApprovalDescription ?? "",
+    createdAt: m["createdAt"] ?? "",
+  };
+}
+
+export interface SageMakerRegistryOptions {
+  readonly sagemaker: SageMakerClient;
+  readonly s3: S3Client;
+  /** The archive bucket (platform stack output `archiveBucketName`). */
+  readonly bucket: string;
+  readonly now?: () => Date;
+}
+
+export class SageMakerRegistry implements Registry {
+  readonly target = "sagemaker" as const;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: SageMakerRegistryOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Where a version's record JSON and (local trainers) model JSON go, before the version is known. */
+  private key(tenantId: string, model: ModelKind, createdAt: string, dataHash: string, file: string): string {
+    return `${archivePrefix(tenantId)}${MODEL_ARTIFACT_PREFIX}${model}/${createdAt.replace(/[-:.]/g, "")}-${dataHash.slice(0, 12)}/${file}`;
+  }
+
+  async register(draft: RecordDraft, artifact: ModelArtifact): Promise<ModelRecord> {
+    validateDraft(draft);
+    const createdAt = this.now().toISOString();
+    const group = modelPackageGroupName(draft.tenantId, draft.model);
+    let modelUri: string | undefined;
+    if (artifact.kind === "json") {
+      const key = this.key(draft.tenantId, draft.model, createdAt, draft.dataHash, "model.json");
+      await this.o.s3.send(new PutObjectCommand({ Bucket: this.o.bucket, Key: key, Body: JSON.stringify(artifact.body), ContentType: "application/json" }));
+      modelUri = `s3://${this.o.bucket}/${key}`;
+    }
+    const metadata = encodeMetadata({ ...draft, createdAt }, modelUri);
+    const recordKey = this.key(draft.tenantId, draft.model, createdAt, draft.dataHash, "record.json");
+    await this.o.s3.send(
+      new PutObjectCommand({ Bucket: this.o.bucket, Key: recordKey, Body: JSON.stringify({ ...draft, createdAt }), ContentType: "application/json" }),
+    );
+    const created = await this.o.sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: group,
+        ModelPackageDescription: `${draft.algorithm} for ${draft.tenantId}/${draft.model}, trained on ${draft.trainingWindow.from}..${draft.trainingWindow.to}`.slice(0, 1024),
+        ModelApprovalStatus: draft.approvalStatus,
+        CustomerMetadataProperties: metadata,
+        ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${this.o.bucket}/${recordKey}` } } },
+        ...(artifact.kind === "sagemaker"
+          ? {
+              InferenceSpecification: {
+                Containers: [{ Image: artifact.image, ModelDataUrl: artifact.modelDataUrl }],
+                SupportedContentTypes: ["text/csv", "application/json"],
+                SupportedResponseMIMETypes: ["application/json"],
+              },
+            }
+          : {}),
+      }),
+    );
+    if (!created.ModelPackageArn) throw new RegistryError(`CreateModelPackage in ${group} returned no ModelPackageArn`);
+    // The reason goes in ApprovalDescription, which CreateModelPackage does not take.
+    await this.o.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: created.ModelPackageArn, ApprovalDescription: draft.reason.slice(0, 1024) }));
+    return decodePackage(await this.describe(created.ModelPackageArn));
+  }
+
+  private describe(arn: string): Promise<DescribeModelPackageCommandOutput> {
+    return this.o.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+  }
+
+  private async summaries(tenantId: string, model: ModelKind, status?: ApprovalStatus): Promise<{ arn: string; version: number }[]> {
+    const out: { arn: string; version: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.o.sagemaker.send(
+        new ListModelPackagesCommand({
+          ModelPackageGroupName: modelPackageGroupName(tenantId, model),
+          ...(status ? { ModelApprovalStatus: status } : {}),
+          SortBy: "CreationTime",
+          SortOrder: "Ascending",
+          MaxResults: 100,
+          NextToken: token,
+        }),
+      );
+      for (const s of page.ModelPackageSummaryList ?? []) out.push({ arn: s.ModelPackageArn!, version: s.ModelPackageVersion ?? 0 });
+      token = page.NextToken;
+    } while (token);
+    return out.sort((a, b) => a.version - b.version);
+  }
+
+  async list(tenantId: string, model: ModelKind): Promise<ModelRecord[]> {
+    const out: ModelRecord[] = [];
+    for (const s of await this.summaries(tenantId, model)) out.push(decodePackage(await this.describe(s.arn)));
+    return out;
+  }
+
+  async champion(tenantId: string, model: ModelKind): Promise<ModelRecord | null> {
+    const latest = (await this.summaries(tenantId, model, "Approved")).at(-1);
+    return latest ? decodePackage(await this.describe(latest.arn)) : null;
+  }
+
+  async artifact(tenantId: string, model: ModelKind, version: number): Promise<ModelArtifact> {
+    const s = (await this.summaries(tenantId, model)).find((x) => x.version === version);
+    if (!s) throw new RegistryError(`no model package version ${version} in ${modelPackageGroupName(tenantId, model)}`);
+    const p = await this.describe(s.arn);
+    const container = p.InferenceSpecification?.Containers?.[0];
+    if (container?.ModelDataUrl && container.Image) return { kind: "sagemaker", modelDataUrl: container.ModelDataUrl, image: container.Image };
+    const uri = p.CustomerMetadataProperties?.["modelUri"];
+    const m = uri ? /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
+    if (!m) throw new RegistryError(`model package ${s.arn} has neither an inference container nor a modelUri`);
+    const obj = await this.o.s3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
+    return { kind: "json", body: JSON.parse(await obj.Body!.transformToString()) };
+  }
+
+  async rollback(tenantId: string, model: ModelKind, opts: { to?: number; why: string }): Promise<ModelRecord> {
+    const summaries = await this.summaries(tenantId, model);
+    const records = await Promise.all(summaries.map(async (s) => decodePackage(await this.describe(s.arn))));
+    const { target, demote } = rollbackPlan(records, opts.to);
+    const arn = (v: number) => summaries.find((s) => s.version === v)!.arn;
+    for (const r of demote) {
+      await this.o.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: arn(r.version),
+          ModelApprovalStatus: "Rejected",
+          ApprovalDescription: `rolled back to version ${target.version}: ${opts.why} (was: ${r.reason})`.slice(0, 1024),
+        }),
+      );
+    }
+    if (target.approvalStatus !== "Approved" || demote.length > 0) {
+      await this.o.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: arn(target.version),
+          ModelApprovalStatus: "Approved",
+          ApprovalDescription: `made champion by rollback: ${opts.why} (was ${target.approvalStatus}: ${target.reason})`.slice(0, 1024),
+        }),
+      );
+    }
+    return decodePackage(await this.describe(arn(target.version)));
+  }
+}
