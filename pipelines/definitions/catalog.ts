@@ -16,6 +16,7 @@ import { ALERT_NOTIFICATIONS, ALERT_RULES, RULE_BREACHES, RULE_BREACHES_STREAM }
 import { AIR_QUALITY_CURRENT, ALERTS, ENERGY_HOURLY, MACHINE_UTILIZATION_HOURLY, PRODUCTION_FLOW } from "./gold.ts";
 import { TASK_DAG } from "./tasks.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
+import { ARCHIVE_RUNS, ARCHIVE_WATERMARKS } from "./archive.ts";
 import {
   qualifiedName,
   type DynamicTableDef,
@@ -39,6 +40,7 @@ export const TABLES: readonly TableDef[] = [
   ALERT_RULES,
   DATA_QUALITY_LOG,
   ALERT_NOTIFICATIONS,
+  ARCHIVE_WATERMARKS, ARCHIVE_RUNS,
 ];
 
 export const STREAMS: readonly StreamDef[] = [
