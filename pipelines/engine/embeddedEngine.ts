@@ -222,6 +222,16 @@ export class EmbeddedEngine {
     }
   }
 
+  /**
+   * A plain connection on the hub's database for an in-process writer that keeps its own
+   * transactions (the streaming ingest's channel landing). DuckDB allows one writing process per
+   * file, so in-process writers share this instance rather than open the file again.
+   */
+  async rawConnection(): Promise<DuckDBConnection> {
+    if (this.closed) throw new Error("the engine is closed");
+    return this.instance.connect();
+  }
+
   /** An admin session (all tenants, unmasked). */
   admin(warehouse?: string): Promise<Warehouse> {
     return this.session({ role: ADMIN_ROLE, warehouse });
