@@ -14,6 +14,7 @@ import type { IPublishPacket } from "mqtt-packet";
 import { parseMessage, parseJsonTolerant, type Rejection } from "../quality/messageParser.ts";
 import { parseTelemetryTopic, TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import type { ChannelLanding } from "./channelLanding.ts";
+import { LatencyHistogram } from "./latencyHistogram.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
 
 export const INGEST_SOURCE = "mqtt";
@@ -27,8 +28,6 @@ export interface StreamingIngestOptions {
   readonly landing: ChannelLanding;
   /** Wall clock for received_at and latency. Default: Date. */
   readonly now?: () => Date;
-  /** Latency samples kept for percentiles (a ring). Default 200k. */
-  readonly latencySamples?: number;
   /** A micro-batch is committed when it holds this many rows... Default 50 000. */
   readonly maxBatchReadings?: number;
   /** ...or this long after its first message. Default 25 ms. */
@@ -60,11 +59,6 @@ export function channelOf(tenantId: string, deviceId: string): string {
   return `${INGEST_SOURCE}:${tenantId}/${deviceId}`;
 }
 
-function percentile(sorted: Float64Array, p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
 interface Batch {
   readonly readings: RawReading[];
   readonly scans: RawScan[];
@@ -88,8 +82,7 @@ type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Erro
 
 export class StreamingIngest {
   private readonly counters = { messages: 0, duplicates: 0, readings: 0, scans: 0, quarantined: 0, quarantineRows: 0, commits: 0, connects: 0 };
-  private readonly latency: Float64Array;
-  private latencyCount = 0;
+  private readonly latency = new LatencyHistogram();
   private readonly now: () => Date;
   private committedListeners: Array<() => void> = [];
   private batch = emptyBatch();
@@ -107,7 +100,6 @@ export class StreamingIngest {
     opts: StreamingIngestOptions,
   ) {
     this.now = opts.now ?? (() => new Date());
-    this.latency = new Float64Array(opts.latencySamples ?? 200_000);
     this.maxBatchReadings = opts.maxBatchReadings ?? 50_000;
     this.maxBatchMs = opts.maxBatchMs ?? 25;
   }
@@ -221,7 +213,10 @@ export class StreamingIngest {
             refuse({ reason: `device_id '${r.deviceId}' does not match the topic's device '${addr.deviceId}'`, raw: r.payload, tenantId: r.tenantId, deviceId: r.deviceId, count: 1 });
             continue;
           }
-          b.readings.push({ ...r, channel, channelOffset: seq, source: INGEST_SOURCE });
+          b.readings.push({
+            tenantId: r.tenantId, siteId: r.siteId, deviceId: r.deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq,
+            messageId: r.messageId, payload: r.payloadJson, channel, channelOffset: seq, source: INGEST_SOURCE,
+          });
         }
       } else if (result.kind === "scans") {
         for (const s of result.accepted) b.scans.push({ ...s, source: INGEST_SOURCE });
@@ -265,27 +260,25 @@ export class StreamingIngest {
       this.counters.scans += b.scans.length;
       this.counters.quarantined += b.quarantined;
       this.counters.quarantineRows += b.quarantine.length;
-      for (const r of b.readings) this.latency[this.latencyCount++ % this.latency.length] = committedAt - r.ts.getTime();
+      for (const r of b.readings) this.latency.record(committedAt - r.ts.getTime());
       for (const l of this.committedListeners.splice(0)) l();
     });
     return this.flushing;
   }
 
   stats(): IngestStats {
-    const n = Math.min(this.latencyCount, this.latency.length);
-    const sorted = this.latency.slice(0, n).sort();
     const oldest = this.committing?.firstAt ?? this.batch.firstAt;
     return {
       ...this.counters,
       lagMs: oldest === null ? 0 : this.now().getTime() - oldest,
-      latencyP50Ms: percentile(sorted, 0.5),
-      latencyP99Ms: percentile(sorted, 0.99),
+      latencyP50Ms: this.latency.percentile(0.5),
+      latencyP99Ms: this.latency.percentile(0.99),
     };
   }
 
   /** Forget latency samples (e.g. after a warm-up). */
   resetLatency(): void {
-    this.latencyCount = 0;
+    this.latency.reset();
   }
 
   /** Resolves when `predicate(stats)` holds, checked after each commit; rejects after `timeoutMs`. */

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
 import { MAX_MESSAGE_BYTES, validateReadingMetrics } from "../../pipelines/quality/payloadSchemas.ts";
 import { parseMessage, type ParseResult } from "../../pipelines/quality/messageParser.ts";
+import { acceptReading } from "../../pipelines/quality/compiledReadingCheck.ts";
 
 const receivedAt = new Date("2026-01-05T08:05:00.000Z");
 const at = (secondsFromReceipt: number) => new Date(receivedAt.getTime() + secondsFromReceipt * 1000).toISOString();
@@ -207,4 +208,139 @@ test("validateReadingMetrics keeps unknown metrics but refuses NaN in them", () 
   assert.equal(kept.ok && kept.metrics.thd_pct, 3.5);
   const refused = validateReadingMetrics("ENERGY", { ...goodMetrics("ENERGY"), thd_pct: NaN });
   assert.deepEqual(!refused.ok && refused.issues.map((i) => [i.metric, i.path, i.problem]), [["thd_pct", "payload.metrics.thd_pct", "is not finite"]]);
+});
+
+// ---- the compiled check against zod: same results on a seeded corpus --------------------------
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The reading's metrics object to spoil (a throwaway one once an earlier spoiler replaced it). */
+const metricsOf = (r: Record<string, unknown>): Record<string, unknown> =>
+  typeof r.metrics === "object" && r.metrics !== null && !Array.isArray(r.metrics) ? (r.metrics as Record<string, unknown>) : {};
+
+/** Ways to spoil (or merely vary) one reading; `@NaN@`-style strings become bare tokens in the text. */
+const spoilers: Array<(r: Record<string, unknown>, t: SensorType, rnd: () => number) => void> = [
+  () => undefined,
+  () => undefined,
+  () => undefined,
+  (r, t, rnd) => {
+    const rules = rulesFor(t).filter((x) => x.kind === "number");
+    const rule = rules[Math.floor(rnd() * rules.length)]!;
+    if (rule.kind !== "number") return;
+    const edges = [rule.min, rule.max, nextAfter(rule.min, -1), nextAfter(rule.max, 1), rule.softMax + 1, -0, rule.max * 10];
+    metricsOf(r)[rule.metric] = edges[Math.floor(rnd() * edges.length)];
+  },
+  (r, t, rnd) => {
+    const rule = rulesFor(t)[Math.floor(rnd() * rulesFor(t).length)]!;
+    const odd = ["12", null, true, [1], { v: 1 }, "", "running", "@NaN@", "@Infinity@", "@-Infinity@"];
+    metricsOf(r)[rule.metric] = odd[Math.floor(rnd() * odd.length)];
+  },
+  (r, t, rnd) => {
+    const rule = rulesFor(t)[Math.floor(rnd() * rulesFor(t).length)]!;
+    delete metricsOf(r)[rule.metric];
+  },
+  (r, _t, rnd) => {
+    const extras: unknown[] = [1.5, "x", null, { deep: [1, { deeper: "@NaN@" }] }, "@Infinity@", [1, 2, 3], { a: { b: { c: 1 } } }];
+    metricsOf(r)[`extra_${Math.floor(rnd() * 3)}`] = extras[Math.floor(rnd() * extras.length)];
+  },
+  (r, _t, rnd) => {
+    const keys = ["firmware", "schema", "message", "5", "__proto__", "note", "constructor"];
+    const values: unknown[] = [{ build: "2.1" }, 7, "text", ["@NaN@"], { x: 1 }];
+    r[keys[Math.floor(rnd() * keys.length)]!] = values[Math.floor(rnd() * values.length)];
+  },
+  (r, _t, rnd) => {
+    const base = receivedAt.getTime();
+    const limitMs = [TIMESTAMP_LIMITS.maxFutureSeconds * 1000, -TIMESTAMP_LIMITS.maxAgeSeconds * 1000];
+    const forms = [
+      () => new Date(base + limitMs[0]!).toISOString(), () => new Date(base + limitMs[0]! + 1).toISOString(),
+      () => new Date(base + limitMs[1]!).toISOString(), () => new Date(base + limitMs[1]! - 1).toISOString(),
+      () => "2026-01-05T08:00:00Z", () => "2026-01-05T09:00:00.123456+01:00", () => "2026-01-05T08:00:00",
+      () => "2026-02-30T08:00:00.000Z", () => "2026-01-05T24:00:00.000Z", () => "2026-01-05 08:00:00.000Z",
+      () => 1767600000000, () => null, () => undefined, () => "2026-01-05T08:04:59.999-00:00",
+    ];
+    r.ts = forms[Math.floor(rnd() * forms.length)]!();
+  },
+  (r, _t, rnd) => {
+    const seqs: unknown[] = [-1, 1.5, 2 ** 53, 2 ** 53 - 1, "3", null, undefined, -0, 0];
+    r.seq = seqs[Math.floor(rnd() * seqs.length)];
+  },
+  (r, _t, rnd) => {
+    const metrics: unknown[] = [[], null, "m", undefined, {}];
+    r.metrics = metrics[Math.floor(rnd() * metrics.length)];
+  },
+];
+
+function corpusMessage(seed: number): { text: string; readings: number } {
+  const rnd = seeded(seed);
+  const t = SENSOR_TYPES[Math.floor(rnd() * SENSOR_TYPES.length)]!;
+  const n = 1 + Math.floor(rnd() * 8);
+  const readings: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    if (rnd() < 0.03) {
+      readings.push([null, 5, "r", [1]][Math.floor(rnd() * 4)]);
+      continue;
+    }
+    const r = reading(t, i);
+    const metrics = r.metrics as Record<string, unknown>;
+    // Vary good values across each rule's hard range, so accepting is not only the mid-soft case.
+    for (const rule of rulesFor(t)) {
+      if (rule.kind === "number") metrics[rule.metric] = rule.min + rnd() * (rule.max - rule.min);
+      else metrics[rule.metric] = rule.allowed[Math.floor(rnd() * rule.allowed.length)];
+    }
+    const spoils = Math.floor(rnd() * 3);
+    for (let k = 0; k < spoils; k++) spoilers[Math.floor(rnd() * spoilers.length)]!(r, t, rnd);
+    readings.push(r);
+  }
+  const extra = rnd() < 0.2 ? { gateway: "gw-1", [rnd() < 0.5 ? "firmware" : "note"]: "@NaN@" } : {};
+  const text = JSON.stringify(message(t, readings, extra)).replace(/"@(-?Infinity|NaN)@"/g, "$1");
+  return { text, readings: n };
+}
+
+test("the compiled reading check and zod give the same result on 3,000 seeded messages of good and spoiled readings", () => {
+  let fast = 0;
+  let accepted = 0;
+  let rejected = 0;
+  for (let seed = 1; seed <= 3000; seed++) {
+    const { text, readings } = corpusMessage(seed);
+    const viaZod = parseMessage(text, { receivedAt, expectedTenant: "acme", validator: "zod" });
+    const compiled = parseMessage(text, { receivedAt, expectedTenant: "acme" });
+    assert.deepEqual(compiled, viaZod, `seed ${seed}: ${text}`);
+    assertReconciles(compiled, readings);
+    if (compiled.kind !== "readings") continue;
+    accepted += compiled.accepted.length;
+    rejected += compiled.rejected.length;
+    const msg = JSON.parse(text.replace(/(-?Infinity|NaN)(?=[,}\]])/g, "null")) as { sensor_type: SensorType; readings: unknown[] };
+    for (const r of compiled.accepted) {
+      assert.equal(r.payloadJson, JSON.stringify(r.payload), `seed ${seed}: payload text`);
+      const sent = msg.readings.find((x) => (x as { seq?: unknown } | null)?.seq === r.seq);
+      if (acceptReading(sent, msg.sensor_type, receivedAt.getTime())) fast++;
+    }
+  }
+  // The corpus exercises both sides, and most good readings take the fast path.
+  assert.ok(rejected > 1000, `rejected ${rejected}`);
+  assert.ok(accepted > 1000, `accepted ${accepted}`);
+  assert.ok(fast > accepted * 0.8, `fast ${fast} of ${accepted}`);
+});
+
+test("the compiled check vouches for a good reading of every sensor type and never refuses one itself", () => {
+  for (const t of SENSOR_TYPES) {
+    const r = reading(t, 0);
+    assert.ok(acceptReading(r, t, receivedAt.getTime()) instanceof Date, t);
+    // Unsure is not refused: a reading it declines (an integer-like key would reorder the payload)
+    // is accepted when zod accepts it.
+    const unusual = { ...r, 7: "x" };
+    assert.equal(acceptReading(unusual, t, receivedAt.getTime()), null);
+    const result = parse(message(t, [unusual]));
+    assert.equal(result.accepted.length, 1, t);
+  }
 });

@@ -1,0 +1,46 @@
+/**
+ * Sensor-to-committed latencies as a histogram of whole milliseconds: recording is one array
+ * increment, and a percentile is one pass over the buckets, so the ingest can report p50 / p99 as
+ * often as asked without sorting its samples (a sort of 200k samples per stats line cost more than
+ * validating the readings did). Readings' and commits' clocks are milliseconds, so the buckets lose
+ * nothing below the cap; a latency beyond the cap counts in the last bucket, and below 0 (a device
+ * clock ahead of ours) in the first.
+ */
+export class LatencyHistogram {
+  private readonly buckets: Uint32Array;
+  private n = 0;
+
+  /** `capMs`: the largest latency told apart from larger ones. Default 10 minutes. */
+  constructor(readonly capMs = 600_000) {
+    this.buckets = new Uint32Array(capMs + 1);
+  }
+
+  record(ms: number): void {
+    this.buckets[ms <= 0 ? 0 : ms >= this.capMs ? this.capMs : Math.floor(ms)]!++;
+    this.n++;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /**
+   * The smallest latency with more than `floor(p · count)` samples at or below it (the sample at
+   * that index in sorted order, as sorting would give), or null with no samples.
+   */
+  percentile(p: number): number | null {
+    if (this.n === 0) return null;
+    const rank = Math.min(this.n - 1, Math.floor(p * this.n));
+    let seen = 0;
+    for (let ms = 0; ms < this.buckets.length; ms++) {
+      seen += this.buckets[ms]!;
+      if (seen > rank) return ms;
+    }
+    return this.capMs;
+  }
+
+  reset(): void {
+    this.buckets.fill(0);
+    this.n = 0;
+  }
+}
