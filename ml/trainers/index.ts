@@ -1,0 +1,19 @@
+/** Trainers: forecaster, naive baseline, anomaly detector, streaming detector, segmentation; loaders rebuild each from its JSON. */
+import type { ForecastModel } from "../contract.ts";
+import { SEASONAL_NAIVE, loadSeasonalNaiveModel, type SeasonalNaiveJSON } from "./seasonalNaive.ts";
+import { SEASONAL_PROFILE, loadSeasonalProfileModel, type SeasonalProfileJSON } from "./seasonalProfile.ts";
+
+export { SeasonalProfileForecaster, SeasonalProfileModel, SEASONAL_PROFILE, type SeasonalProfileJSON, type SeasonalProfileOptions, type ProfileConfig } from "./seasonalProfile.ts";
+export { SeasonalNaiveForecaster, SeasonalNaiveModel, SEASONAL_NAIVE, type NaivePeriod, type SeasonalNaiveJSON } from "./seasonalNaive.ts";
+export { ForecastAnomalyDetector, ForecastAnomalyModel, FORECAST_ANOMALY, loadAnomalyModel, type AnomalyDetectorOptions, type ForecastAnomalyJSON } from "./forecastAnomalyDetector.ts";
+export { RandomCutForest, RANDOM_CUT_FOREST, loadStreamingDetector, type RandomCutForestOptions, type RandomCutForestJSON } from "./randomCutForest.ts";
+export { segmentMachines, loadSegmentation, type SegmentInput, type KMeansOptions, type SegmentationModel, type SegmentationJSON } from "./kmeans.ts";
+export { checkSeries, makeSeries, seasonLengths, type CheckedSeries, type SeriesCheckOptions } from "../series.ts";
+
+/** Rebuilds any forecaster's model from its `toJSON()` (the registry stores that JSON). */
+export function loadForecastModel(json: unknown): ForecastModel {
+  const algorithm = (json as { algorithm?: unknown } | null)?.algorithm;
+  if (algorithm === SEASONAL_PROFILE) return loadSeasonalProfileModel(json as SeasonalProfileJSON);
+  if (algorithm === SEASONAL_NAIVE) return loadSeasonalNaiveModel(json as SeasonalNaiveJSON);
+  throw new Error(`loadForecastModel: unknown algorithm ${JSON.stringify(algorithm)}`);
+}

@@ -1,0 +1,315 @@
+/**
+ * The forecaster: a calendar profile (level + hour-of-day + shrunk hour-of-week deviations, each an
+ * exponentially weighted mean over the training window) plus an AR(1) on what the profile leaves.
+ *
+ * Why this shape (README "ML: trainers and evaluation" has the figures): averaging every training day
+ * for a slot beats repeating one past day or week (seasonal naive) on noisy utilisation/energy/air
+ * series; the hour-of-week part captures weekends without needing many weeks because it is shrunk
+ * towards the daily profile; and there is no trend term, so a 24 h forecast cannot run away the way
+ * Holt-Winters with an additive trend does (ARCHITECTURE.md, "ML contract"). The AR(1) term lets
+ * the next hours follow the latest deviation and decays back to the profile.
+ *
+ * Which seasons, how much weekly shrinkage and how fast old days are forgotten are chosen inside
+ * `fit` by the error on the last part of the training window (no data after `train` is used), and
+ * the intervals are calibrated on the same held-back part (see errorQuantiles.ts).
+ */
+import type { ForecastModel, ForecastRow, Forecaster, Series } from "../contract.ts";
+import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
+import { ErrorQuantiles, type ErrorQuantilesJSON } from "./errorQuantiles.ts";
+
+export const SEASONAL_PROFILE = "seasonal_profile_ar1";
+
+export interface ProfileConfig {
+  readonly daily: boolean;
+  /** A level per day of week (weekends, short Fridays), on top of the hour-of-day profile. */
+  readonly dayOfWeek: boolean;
+  readonly weekly: boolean;
+  /** Pseudo-observations pulling each hour-of-week deviation towards 0 (the daily profile). */
+  readonly weeklyShrink: number;
+  /** Age in days at which a training point weighs half; null: all days weigh the same. */
+  readonly halfLifeDays: number | null;
+}
+
+interface ProfileState {
+  readonly mu: number;
+  readonly daily: readonly number[];
+  readonly dayOfWeek: readonly number[];
+  readonly weekly: readonly number[];
+  readonly phi: number;
+}
+
+export interface SeasonalProfileOptions {
+  /** Horizon (steps) the intervals are calibrated for; later steps reuse the last scale. Default: one day, or 24. */
+  readonly calibrationHorizon?: number;
+  /** Longest hole interpolated (see ml/series.ts). Default 3. */
+  readonly maxGapSteps?: number;
+}
+
+export interface SeasonalProfileJSON {
+  readonly algorithm: typeof SEASONAL_PROFILE;
+  readonly seriesId: string;
+  readonly stepMs: number;
+  readonly trainedUntil: string;
+  readonly config: ProfileConfig;
+  readonly mu: number;
+  readonly daily: readonly number[];
+  readonly dayOfWeek: readonly number[];
+  readonly weekly: readonly number[];
+  readonly phi: number;
+  readonly lastResidual: number;
+  /** RMS error by horizon 1..H on held-back training data. */
+  readonly sigma: readonly number[];
+  readonly quantiles: ErrorQuantilesJSON;
+  readonly selection: Readonly<Record<string, number>>;
+  readonly interpolated: number;
+}
+
+export class SeasonalProfileForecaster implements Forecaster {
+  readonly algorithm = SEASONAL_PROFILE;
+  constructor(private readonly options: SeasonalProfileOptions = {}) {}
+
+  /** Fewest points accepted for a step: two days when a day is a whole number of steps, else 48. */
+  static minPoints(stepMs: number): number {
+    const { day } = seasonLengths(stepMs);
+    return day ? 2 * day : 48;
+  }
+
+  fit(train: Series): SeasonalProfileModel {
+    const { stepMs } = train;
+    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.minPoints(stepMs), maxGapSteps: this.options.maxGapSteps });
+    const y = checked.values;
+    const n = y.length;
+    const t0 = checked.series.points[0]!.ts.getTime();
+    const seasons = seasonLengths(stepMs);
+    // Configurations are compared on day-ahead errors (the use), whatever horizon is calibrated.
+    const H = Math.max(this.options.calibrationHorizon ?? 0, seasons.day || 24);
+    // Held-back part of the training window: 20 % of it, between one day and one week.
+    const valLen = Math.max(Math.min(Math.round(n * 0.2), seasons.week || 168), Math.min(seasons.day || 24, Math.floor(n / 2)));
+    const fitLen = n - valLen;
+
+    let best: { cfg: ProfileConfig; mae: number; errors: Float64Array[] } | null = null;
+    const selection: Record<string, number> = {};
+    for (const cfg of candidateConfigs(seasons, fitLen, stepMs)) {
+      const state = fitState(y, 0, fitLen, t0, stepMs, seasons, cfg);
+      const errors = horizonErrors(y, fitLen, t0, stepMs, seasons, state, H);
+      let s = 0, c = 0;
+      for (const e of errors) for (const v of e) { s += Math.abs(v); c++; }
+      const mae = s / c;
+      selection[configName(cfg)] = mae;
+      if (!best || mae < best.mae - 1e-12) best = { cfg, mae, errors };
+    }
+    const { cfg, errors } = best!;
+    const sigma: number[] = [];
+    for (let h = 0; h < H; h++) {
+      const e = errors[h]!;
+      let s = 0;
+      for (const v of e) s += v * v;
+      // Error grows with the horizon; a noisy estimate must not shrink it.
+      sigma.push(Math.max(Math.sqrt(s / Math.max(1, e.length)), h > 0 ? sigma[h - 1]! : 0));
+    }
+    const floor = 1e-9 * (Math.abs(mean(y)) + 1);
+    for (let h = 0; h < H; h++) sigma[h] = Math.max(sigma[h]!, floor);
+    const z: number[] = [];
+    for (let h = 0; h < H; h++) for (const v of errors[h]!) z.push(v / sigma[h]!);
+    const state = fitState(y, 0, n, t0, stepMs, seasons, cfg);
+    const lastTs = t0 + (n - 1) * stepMs;
+    return new SeasonalProfileModel({
+      algorithm: SEASONAL_PROFILE, seriesId: train.seriesId, stepMs, trainedUntil: new Date(lastTs).toISOString(), config: cfg,
+      mu: state.mu, daily: state.daily, dayOfWeek: state.dayOfWeek, weekly: state.weekly, phi: state.phi,
+      lastResidual: y[n - 1]! - profileAt(state, lastTs, stepMs, seasons),
+      sigma, quantiles: ErrorQuantiles.fromErrors(z).toJSON(), selection, interpolated: checked.interpolated,
+    });
+  }
+}
+
+export class SeasonalProfileModel implements ForecastModel {
+  readonly algorithm = SEASONAL_PROFILE;
+  readonly trainedUntil: Date;
+  private readonly quantiles: ErrorQuantiles;
+  private readonly seasons: { day: number; week: number };
+  private readonly state: ProfileState;
+
+  constructor(readonly json: SeasonalProfileJSON) {
+    this.trainedUntil = new Date(json.trainedUntil);
+    this.quantiles = ErrorQuantiles.fromJSON(json.quantiles);
+    this.seasons = seasonLengths(json.stepMs);
+    this.state = { mu: json.mu, daily: json.daily, dayOfWeek: json.dayOfWeek, weekly: json.weekly, phi: json.phi };
+  }
+
+  get params(): Readonly<Record<string, unknown>> {
+    return { ...this.json.config, phi: this.json.phi, stepMs: this.json.stepMs };
+  }
+
+  get stepMs(): number {
+    return this.json.stepMs;
+  }
+
+  /** The profile (no AR term) at a timestamp. */
+  profile(tsMs: number): number {
+    return profileAt(this.state, tsMs, this.json.stepMs, this.seasons);
+  }
+
+  get phi(): number {
+    return this.json.phi;
+  }
+
+  get lastResidual(): number {
+    return this.json.lastResidual;
+  }
+
+  /** RMS error `h` steps ahead (h ≥ 1). */
+  sigma(h: number): number {
+    const s = this.json.sigma;
+    return s[Math.min(Math.max(h, 1), s.length) - 1]!;
+  }
+
+  /** Half-width multiplier (in sigmas) for an interval at `level`. */
+  zAt(level: number): number {
+    return this.quantiles.at(level);
+  }
+
+  coverageOf(absZ: number): number {
+    return this.quantiles.coverageOf(absZ);
+  }
+
+  forecast(horizon: number, options: { level?: number; history?: Series } = {}): ForecastRow[] {
+    if (!Number.isInteger(horizon) || horizon < 1) throw new Error(`forecast: horizon must be a positive integer, got ${horizon}`);
+    const level = options.level ?? 0.95;
+    const z = this.zAt(level);
+    let originTs = this.trainedUntil.getTime();
+    let residual = this.json.lastResidual;
+    if (options.history) {
+      const last = lastFinite(options.history);
+      if (last) {
+        originTs = last.ts.getTime();
+        residual = last.value - this.profile(originTs);
+      }
+    }
+    const rows: ForecastRow[] = [];
+    let decay = 1;
+    for (let h = 1; h <= horizon; h++) {
+      decay *= this.json.phi;
+      const ts = originTs + h * this.json.stepMs;
+      const f = this.profile(ts) + decay * residual;
+      const half = z * this.sigma(h);
+      rows.push({ ts: new Date(ts), forecast: f, lower_bound: f - half, upper_bound: f + half });
+    }
+    return rows;
+  }
+
+  toJSON(): SeasonalProfileJSON {
+    return this.json;
+  }
+}
+
+export function loadSeasonalProfileModel(json: SeasonalProfileJSON): SeasonalProfileModel {
+  if (json.algorithm !== SEASONAL_PROFILE) throw new Error(`not a ${SEASONAL_PROFILE} model: algorithm ${json.algorithm}`);
+  return new SeasonalProfileModel(json);
+}
+
+function lastFinite(s: Series): { ts: Date; value: number } | undefined {
+  for (let i = s.points.length - 1; i >= 0; i--) if (Number.isFinite(s.points[i]!.value)) return s.points[i];
+  return undefined;
+}
+
+function candidateConfigs(seasons: { day: number; week: number }, fitLen: number, stepMs: number): ProfileConfig[] {
+  const out: ProfileConfig[] = [];
+  const halfLives: (number | null)[] = [null];
+  if ((fitLen * stepMs) / 86_400_000 >= 14) halfLives.push(7);
+  const base = { daily: false, dayOfWeek: false, weekly: false, weeklyShrink: 0 };
+  for (const halfLifeDays of halfLives) {
+    out.push({ ...base, halfLifeDays });
+    if (seasons.day && fitLen >= 2 * seasons.day) out.push({ ...base, daily: true, halfLifeDays });
+    if (seasons.week && fitLen >= 2 * seasons.week) {
+      out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
+      for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
+    }
+  }
+  return out;
+}
+
+function configName(c: ProfileConfig): string {
+  const s = c.weekly ? `daily+day-of-week+weekly(shrink ${c.weeklyShrink})` : c.dayOfWeek ? "daily+day-of-week" : c.daily ? "daily" : "level";
+  return `${s}, half-life ${c.halfLifeDays ?? "∞"} d`;
+}
+
+function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs: number, seasons: { day: number; week: number }, cfg: ProfileConfig): ProfileState {
+  const n = to - from;
+  const w = new Float64Array(n);
+  const dayMs = 86_400_000;
+  for (let i = 0; i < n; i++) w[i] = cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
+  let sw = 0, swy = 0;
+  for (let i = 0; i < n; i++) { sw += w[i]!; swy += w[i]! * y[from + i]!; }
+  const mu = swy / sw;
+  const daily = slotMeans(y, w, from, n, t0, stepMs, cfg.daily ? seasons.day : 0, (i) => mu, 0);
+  const dailyAt = (i: number) => (daily.length ? daily[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)]! : 0);
+  const meanW = sw / n;
+  // Day-of-week levels: slots of a 7-day season in whole days.
+  const days = seasons.day ? 7 : 0;
+  const dayStep = seasons.day * stepMs;
+  const dowAt = (i: number, dow: readonly number[]) => (dow.length ? dow[seasonSlot(t0 + (from + i) * stepMs, dayStep, days)]! : 0);
+  const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), 0) : [];
+  const weekly = slotMeans(y, w, from, n, t0, stepMs, cfg.weekly ? seasons.week : 0, (i) => mu + dailyAt(i) + dowAt(i, dayOfWeek), cfg.weeklyShrink * meanW);
+  const state0: ProfileState = { mu, daily, dayOfWeek, weekly, phi: 0 };
+  // AR(1) on the profile's residuals (Yule-Walker), kept in [0, 0.98] so forecasts decay to the profile.
+  let num = 0, den = 0, prev = NaN;
+  for (let i = 0; i < n; i++) {
+    const r = y[from + i]! - profileAt(state0, t0 + (from + i) * stepMs, stepMs, seasons);
+    if (!Number.isNaN(prev)) { num += r * prev; den += prev * prev; }
+    prev = r;
+  }
+  const phi = den > 0 ? Math.min(0.98, Math.max(0, num / den)) : 0;
+  return { ...state0, phi };
+}
+
+function slotMeans(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, season: number, base: (i: number) => number, shrink: number): number[] {
+  if (!season) return [];
+  return slotMeansBy(y, w, from, n, season, (i) => seasonSlot(t0 + (from + i) * stepMs, stepMs, season), base, shrink);
+}
+
+/** Weighted mean of y − base per slot, shrunk towards 0 by `shrink` pseudo-weight. */
+function slotMeansBy(y: Float64Array, w: Float64Array, from: number, n: number, slots: number, slotOf: (i: number) => number, base: (i: number) => number, shrink: number): number[] {
+  const sum = new Float64Array(slots);
+  const sw = new Float64Array(slots);
+  for (let i = 0; i < n; i++) {
+    const s = slotOf(i);
+    sum[s]! += w[i]! * (y[from + i]! - base(i));
+    sw[s]! += w[i]!;
+  }
+  const out: number[] = [];
+  for (let s = 0; s < slots; s++) out.push(sw[s]! + shrink > 0 ? sum[s]! / (sw[s]! + shrink) : 0);
+  return out;
+}
+
+function profileAt(state: ProfileState, tsMs: number, stepMs: number, seasons: { day: number; week: number }): number {
+  let v = state.mu;
+  if (state.daily.length) v += state.daily[seasonSlot(tsMs, stepMs, seasons.day)]!;
+  if (state.dayOfWeek.length) v += state.dayOfWeek[seasonSlot(tsMs, seasons.day * stepMs, 7)]!;
+  if (state.weekly.length) v += state.weekly[seasonSlot(tsMs, stepMs, seasons.week)]!;
+  return v;
+}
+
+/** errors[h-1]: y[t] − forecast from origin t−h, for every t in [fitLen, n) whose origin is at or after fitLen−1. */
+function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number): Float64Array[] {
+  const n = y.length;
+  const resid = new Float64Array(n);
+  for (let t = fitLen - 1; t < n; t++) resid[t] = y[t]! - profileAt(state, t0 + t * stepMs, stepMs, seasons);
+  const out: Float64Array[] = [];
+  for (let h = 1; h <= H; h++) {
+    const count = Math.max(0, n - (fitLen - 1 + h));
+    const e = new Float64Array(count);
+    const decay = state.phi ** h;
+    for (let k = 0; k < count; k++) {
+      const t = fitLen - 1 + h + k;
+      e[k] = resid[t]! - decay * resid[t - h]!;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+function mean(y: Float64Array): number {
+  let s = 0;
+  for (const v of y) s += v;
+  return s / y.length;
+}
