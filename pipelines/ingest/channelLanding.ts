@@ -43,16 +43,28 @@ export class ChannelLanding {
   private closed = false;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
+    /** Null when the landing shares an engine's instance (the engine closes it). */
+    private readonly instance: DuckDBInstance | null,
     private readonly conn: DuckDBConnection,
   ) {}
+
+  /**
+   * A landing on an open engine's database, for an ingest running in the engine's process (the
+   * main job): DuckDB allows one writing process per file, so it shares the engine's instance.
+   */
+  static async onEngine(engine: EmbeddedEngine): Promise<ChannelLanding> {
+    return ChannelLanding.load(null, await engine.rawConnection());
+  }
 
   /** Open the warehouse file (deploying the definitions if it is new) and load the committed offsets. */
   static async open(path: string): Promise<ChannelLanding> {
     if (path === ":memory:") throw new Error("streaming ingest needs a warehouse file: its offsets must survive a crash");
     await (await EmbeddedEngine.open({ path })).close();
     const instance = await DuckDBInstance.create(path);
-    const conn = await instance.connect();
+    return ChannelLanding.load(instance, await instance.connect());
+  }
+
+  private static async load(instance: DuckDBInstance | null, conn: DuckDBConnection): Promise<ChannelLanding> {
     for (const sql of DDL) await conn.run(sql);
     const landing = new ChannelLanding(instance, conn);
     const rows = (await conn.runAndReadAll(`SELECT channel, committed_offset FROM ${OFFSETS_TABLE}`)).getRowsJS();
@@ -128,6 +140,6 @@ export class ChannelLanding {
     this.closed = true;
     await this.conn.run("CHECKPOINT").catch(() => undefined);
     this.conn.closeSync();
-    this.instance.closeSync();
+    this.instance?.closeSync();
   }
 }
