@@ -179,9 +179,12 @@ async function exportIncremental(o: ExportOptions, t: IncrementalTable, seq: num
 
 async function exportSnapshot(o: ExportOptions, t: SnapshotTable, planned: PlannedWatermark[]): Promise<{ table: ManifestTable | null; kept: number }> {
   const tenant = quoteString(o.tenant);
-  // A day's fingerprint: the sum of its rows' hashes (order-free, and duplicates count).
+  // A day's fingerprint: the sum of its rows' hashes (order-free, and duplicates count). Doubles
+  // are hashed at single precision: a refresh that merged sums batch by batch and one that summed
+  // in one pass differ in the last bits (addition is not associative), which is not a change.
+  const hashed = t.columns.map((c) => (c.type === "double" ? `CAST(${c.name} AS FLOAT)` : c.name)).join(", ");
   const now = await o.session.query<{ d: Date; n: number; fp: string; min_ts: Date; max_ts: Date }>(
-    `SELECT CAST(${t.dayColumn} AS DATE) AS d, COUNT(*) AS n, CAST(CAST(SUM(hash(${columnList(t)})) AS HUGEINT) AS VARCHAR) AS fp, ` +
+    `SELECT CAST(${t.dayColumn} AS DATE) AS d, COUNT(*) AS n, CAST(CAST(SUM(hash(${hashed})) AS HUGEINT) AS VARCHAR) AS fp, ` +
       `MIN(${t.dayColumn}) AS min_ts, MAX(${t.dayColumn}) AS max_ts FROM ${t.table} WHERE tenant_id = ${tenant} AND ${t.dayColumn} IS NOT NULL GROUP BY 1 ORDER BY 1`,
   );
   const archived = await o.session.query<{ partition_day: Date; fingerprint: string }>(

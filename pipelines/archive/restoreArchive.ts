@@ -77,9 +77,9 @@ export async function restoreTenant(o: RestoreOptions): Promise<RestoreReport> {
   const scratch = mkdtempSync(join(tmpdir(), "hub-restore-"));
   try {
     // Check everything before writing anything.
+    o.progress?.(`checking ${wanted.length} archived files of ${o.tenant}, ${o.from} to ${o.to}`);
     const paths = new Map<CurrentFile, string>();
     for (const f of wanted) {
-      o.progress?.(`checking ${f.key}`);
       const r = await fetchVerified(o.store, f, scratch);
       if (!r.ok) throw new CorruptArchiveError(`${r.detail}; nothing was restored`);
       paths.set(f, r.path);

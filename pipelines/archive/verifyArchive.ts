@@ -60,6 +60,7 @@ export async function verifyArchive(o: VerifyOptions): Promise<VerifyReport> {
       const a = await readTenantArchive(o.store, tenant);
       if (o.tenant && !a.manifests.length) throw new Error(`unknown tenant ${tenant} in the archive at ${o.store.location}: it holds no manifest for it`);
       manifests += a.manifests.length;
+      o.progress?.(`${tenant}: checking ${a.files.size} files named by ${a.manifests.length} manifests`);
       const manifestKeys = new Set(a.manifests.map((m) => m.key));
       for (const prefix of tenantPrefixes(tenant)) {
         for (const obj of await o.store.list(prefix)) {
@@ -71,7 +72,6 @@ export async function verifyArchive(o: VerifyOptions): Promise<VerifyReport> {
       for (const f of a.files.values()) {
         files++;
         rows += f.rows;
-        o.progress?.(`checking ${f.key}`);
         const r = await fetchVerified(o.store, f, scratch);
         if (!r.ok) problems.push({ kind: r.problem, tenant, key: f.key, detail: r.detail });
         if (r.ok && o.store.location.startsWith("s3://")) rmSync(r.path, { force: true });

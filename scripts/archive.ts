@@ -1,0 +1,254 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * The archive and lake: export the hub's tables to Parquet (local disk or the S3 archive bucket),
+ * restore a tenant's archived days into a hub, and verify the archive against its manifests and
+ * the warehouse. See README "Archive and lake".
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { runCommand, UserError } from "./lib/command.ts";
+import { textTable } from "./lib/textTable.ts";
+import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
+import { SimulatedClock } from "../pipelines/engine/clock.ts";
+import { ensureWritableHome, hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
+import { LAYERS, type Layer } from "../pipelines/archive/archivedTables.ts";
+import { LocalArchiveStore, type ArchiveStore } from "../pipelines/archive/archiveStore.ts";
+import { S3ArchiveStore } from "../pipelines/archive/s3ArchiveStore.ts";
+import { exportTenant, knownTenants, quiescentAsOf, type RunExport } from "../pipelines/archive/exportArchive.ts";
+import { RESTORABLE_LAYERS, restoreTenant, snowflakeRestoreSql } from "../pipelines/archive/restoreArchive.ts";
+import { verifyArchive } from "../pipelines/archive/verifyArchive.ts";
+import { CorruptArchiveError } from "../pipelines/archive/archiveReader.ts";
+import { checkTenantId, dayParts } from "../pipelines/archive/archiveKeys.ts";
+
+const REPO = new URL("..", import.meta.url).pathname;
+const COMMANDS = ["export", "restore", "verify"] as const;
+type Command = (typeof COMMANDS)[number];
+
+interface TargetFlags {
+  target?: string;
+  "archive-dir"?: string;
+  bucket?: string;
+  "kms-key"?: string;
+  endpoint?: string;
+  region?: string;
+  stack?: string;
+  home?: string;
+}
+
+/** The S3 bucket and KMS key: from the flags, else from the platform stack's outputs. */
+async function s3Settings(f: TargetFlags): Promise<{ bucket: string; kmsKeyId: string }> {
+  if (f.bucket && f["kms-key"]) return { bucket: f.bucket, kmsKeyId: f["kms-key"] };
+  const stack = f.stack ?? "platform";
+  let outputs: Record<string, { value: unknown }>;
+  try {
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
+    outputs = await (await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO })).outputs();
+  } catch (e) {
+    const why = ((e as Error).message ?? String(e)).split("\n").find((l) => /error|ENOENT/i.test(l))?.trim() ?? "the Pulumi CLI failed";
+    throw new UserError(`cannot read the archive bucket and KMS key from stack ${stack}'s outputs (${why}); pass --bucket and --kms-key`);
+  }
+  const bucket = f.bucket ?? String(outputs["archiveBucketName"]?.value ?? "");
+  const kmsKeyId = f["kms-key"] ?? String(outputs["kmsKeyArn"]?.value ?? "");
+  if (!bucket || !kmsKeyId) throw new UserError(`stack ${stack} has no archiveBucketName/kmsKeyArn outputs; pass --bucket and --kms-key`);
+  return { bucket, kmsKeyId };
+}
+
+async function openStore(f: TargetFlags): Promise<ArchiveStore> {
+  if ((f.target ?? "local") === "local") {
+    for (const k of ["bucket", "kms-key", "endpoint"] as const) if (f[k]) throw new UserError(`--${k} applies to --target s3 only`);
+    return new LocalArchiveStore(f["archive-dir"] ?? join(hubHome(f.home), "archive"));
+  }
+  if (f["archive-dir"]) throw new UserError("--archive-dir applies to --target local only");
+  const { bucket, kmsKeyId } = await s3Settings(f);
+  try {
+    return new S3ArchiveStore({ bucket, kmsKeyId, region: f.region, endpoint: f.endpoint });
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+function userErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+function layersOf(v: string | undefined, fallback: string): Layer[] {
+  const l = v ?? fallback;
+  if (l === "all") return [...LAYERS];
+  if (!(LAYERS as readonly string[]).includes(l)) throw new UserError(`--layer ${JSON.stringify(l)} is not one of ${LAYERS.join(", ")}, all`);
+  return [l as Layer];
+}
+
+async function openHub(home: string, create: boolean): Promise<EmbeddedEngine> {
+  const path = hubDatabasePath(home);
+  if (!create && !existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+  if (create) ensureWritableHome(home);
+  return EmbeddedEngine.open({ path, clock: new SimulatedClock() });
+}
+
+/** Move the reopened hub's clock to just past its last commit (as `npm start` continues from its last run). */
+async function catchUpClock(engine: EmbeddedEngine): Promise<Date> {
+  const s = await engine.admin();
+  try {
+    const asOf = await quiescentAsOf(s);
+    const clock = engine.clock as SimulatedClock;
+    if (asOf > clock.now()) clock.set(asOf);
+    return clock.now();
+  } finally {
+    await s.close();
+  }
+}
+
+const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2);
+
+await runCommand({
+  name: "archive",
+  description: "export the hub to the Parquet archive (local or S3), restore a tenant's days from it, verify it",
+  usage:
+    "scripts/archive.ts export [--tenant T | --all] [--layer bronze|silver|gold|all] [--target local|s3]\n" +
+    "       scripts/archive.ts restore --tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--layer bronze] [--target local|s3]\n" +
+    "       scripts/archive.ts verify [--tenant T] [--target local|s3]",
+  options: {
+    tenant: { type: "string", description: "tenant id (export: or --all; restore: required; verify: default every archived tenant)" },
+    all: { type: "boolean", description: "export: every tenant the hub knows" },
+    layer: { type: "string", description: "export: bronze, silver, gold or all (default all); restore: bronze (default)" },
+    from: { type: "string", description: "restore: first day, YYYY-MM-DD (UTC, by event time)" },
+    to: { type: "string", description: "restore: last day, YYYY-MM-DD, included" },
+    target: { type: "string", description: "where the archive is", default: "local", choices: ["local", "s3"] },
+    "archive-dir": { type: "string", description: "local archive folder (default: $HUB_HOME/archive)" },
+    bucket: { type: "string", description: "S3 archive bucket (default: the platform stack's archiveBucketName output)" },
+    "kms-key": { type: "string", description: "KMS key id/ARN for SSE-KMS (default: the platform stack's kmsKeyArn output)" },
+    endpoint: { type: "string", description: "S3-compatible endpoint URL, e.g. MinIO (path-style addressing)" },
+    region: { type: "string", description: "AWS region (default: $AWS_REGION)" },
+    stack: { type: "string", description: "Pulumi stack whose outputs name the bucket and key", default: "platform" },
+    "snowflake-stage": { type: "string", description: "restore: print the Snowflake COPY INTO statements for this external stage instead of restoring locally" },
+    home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
+    json: { type: "boolean", description: "print the result as JSON" },
+    quiet: { type: "boolean", description: "no progress on stderr" },
+  },
+  examples: [
+    "scripts/archive.ts export --all",
+    "scripts/archive.ts export --tenant acme --layer bronze --target s3 --bucket hub-archive-123 --kms-key alias/hub-platform",
+    "HUB_HOME=/tmp/dr scripts/archive.ts restore --tenant acme --from 2026-01-05 --to 2026-01-06 --archive-dir .hub/archive",
+    "scripts/archive.ts verify --tenant acme",
+  ],
+  run: async ({ options: o, positionals }) => {
+    const command = positionals[0] as Command | undefined;
+    if (!command || !COMMANDS.includes(command) || positionals.length > 1) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
+    const quiet = o.quiet || o.json;
+    const progress = quiet ? undefined : (m: string) => process.stderr.write(`${m}\n`);
+    if (o.tenant) userErrors(() => checkTenantId(o.tenant!));
+    const home = hubHome(o.home);
+
+    if (command === "export") {
+      if (o.from || o.to || o["snowflake-stage"]) throw new UserError("--from, --to and --snowflake-stage apply to restore only");
+      if (!!o.tenant === !!o.all) throw new UserError("give --tenant T or --all");
+      const layers = layersOf(o.layer, "all");
+      const store = await openStore(o);
+      const engine = await openHub(home, false);
+      try {
+        const asOf = await catchUpClock(engine);
+        const s = await engine.admin();
+        const known = await knownTenants(s);
+        if (o.tenant && !known.includes(o.tenant)) throw new UserError(`unknown tenant ${o.tenant}; tenants in this hub: ${known.join(", ") || "none"}`);
+        const tenants = o.tenant ? [o.tenant] : known;
+        const runs: RunExport[] = [];
+        const t0 = performance.now();
+        for (const tenant of tenants) runs.push(...(await exportTenant({ session: s, store, tenant, layers, asOf, progress })));
+        const seconds = (performance.now() - t0) / 1000;
+        await s.close();
+        const rows = runs.reduce((a, r) => a + r.rows, 0);
+        if (o.json) console.log(json({ archive: store.location, asOf, seconds, runs }));
+        else {
+          console.log(`archive ${store.location}, rows committed before ${asOf.toISOString()}`);
+          console.log(textTable(runs.flatMap((r) => r.tables.map((t) => ({ tenant: r.tenant, layer: r.layer, table: t.table, files: t.files, rows: t.rows, bytes: t.bytes, run: r.runId ?? "-" })))));
+          console.log(`${rows.toLocaleString("en")} rows in ${runs.reduce((a, r) => a + r.files, 0)} files, ${seconds.toFixed(1)} s`);
+        }
+      } finally {
+        await engine.close();
+        store.close?.();
+      }
+      return;
+    }
+
+    if (command === "restore") {
+      if (o.all) throw new UserError("restore takes one --tenant, not --all");
+      if (!o.tenant) throw new UserError("restore needs --tenant T");
+      if (!o.from || !o.to) throw new UserError("restore needs --from YYYY-MM-DD and --to YYYY-MM-DD");
+      userErrors(() => {
+        for (const [flag, v] of [["--from", o.from!], ["--to", o.to!]] as const) {
+          try {
+            dayParts(v);
+          } catch {
+            throw new Error(`${flag} ${JSON.stringify(v)} is not a date YYYY-MM-DD`);
+          }
+        }
+        if (o.from! > o.to!) throw new Error(`--from ${o.from} is after --to ${o.to}`);
+      });
+      const layers = layersOf(o.layer, "bronze");
+      if (layers.some((l) => !RESTORABLE_LAYERS.includes(l))) {
+        throw new UserError(`--layer ${o.layer}: only bronze is restored; silver and gold are rebuilt from it by the task graph and the dynamic tables`);
+      }
+      if (o["snowflake-stage"]) {
+        console.log(userErrors(() => snowflakeRestoreSql(o["snowflake-stage"]!, o.tenant!, o.from!, o.to!)).join("\n"));
+        return;
+      }
+      const store = await openStore(o);
+      const engine = await openHub(home, true);
+      try {
+        const s = await engine.admin();
+        let report;
+        try {
+          report = await restoreTenant({ session: s, store, tenant: o.tenant, from: o.from, to: o.to, progress });
+        } catch (e) {
+          if (e instanceof CorruptArchiveError || /^unknown tenant|^manifest /.test((e as Error).message)) throw new UserError((e as Error).message);
+          throw e;
+        }
+        await s.close();
+        // Rebuild silver and gold from the restored rows, as the hub would on its next minute.
+        await catchUpClock(engine);
+        progress?.("running the task graph and refreshing the dynamic tables…");
+        const tick = await engine.tick();
+        if (o.json) console.log(json({ archive: store.location, hub: hubDatabasePath(home), ...report, pipeline: { tasks: tick.tasks.length, refreshes: tick.refreshes.length } }));
+        else {
+          console.log(`restored tenant ${report.tenant}, ${report.from} to ${report.to}, from ${store.location} into ${hubDatabasePath(home)}`);
+          console.log(textTable(report.tables.map((t) => ({ table: t.table, files: t.files, archived_rows: t.archivedRows, restored_rows: t.restoredRows, already_present: t.archivedRows - t.restoredRows }))));
+        }
+      } finally {
+        await engine.close();
+        store.close?.();
+      }
+      return;
+    }
+
+    if (o.all || o.from || o.to || o["snowflake-stage"]) throw new UserError("verify takes only --tenant and the target flags");
+    const store = await openStore(o);
+    const path = hubDatabasePath(home);
+    const engine = existsSync(path) ? await openHub(home, false) : null;
+    try {
+      const session = engine ? await engine.admin() : undefined;
+      let report;
+      try {
+        report = await verifyArchive({ store, tenant: o.tenant, session, progress });
+      } catch (e) {
+        if (/^unknown tenant|^manifest /.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+      await session?.close();
+      if (o.json) console.log(json({ ...report, warehouse: engine ? path : null }));
+      else {
+        console.log(`archive ${report.archive}: ${report.tenants.length} tenant(s), ${report.manifests} manifests, ${report.files} files, ${report.rows.toLocaleString("en")} rows`);
+        if (!engine) console.log(`no hub at ${path}: row counts were not compared with a warehouse`);
+        if (report.problems.length) console.log(textTable(report.problems.map((p) => ({ problem: p.kind, tenant: p.tenant, detail: p.detail }))));
+        console.log(report.ok ? "ok" : "PROBLEMS FOUND");
+      }
+      if (!report.ok) process.exitCode = 1;
+    } finally {
+      await engine?.close();
+      store.close?.();
+    }
+  },
+});
