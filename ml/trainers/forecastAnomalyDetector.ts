@@ -13,7 +13,7 @@
  * A slow exponentially weighted level (`levelAlpha`) follows drift that the training window did not see.
  */
 import type { AnomalyModel, AnomalyRow, Series } from "../contract.ts";
-import { checkSeries } from "../series.ts";
+import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
 import { SeasonalProfileForecaster, SeasonalProfileModel, loadSeasonalProfileModel, type SeasonalProfileJSON, type SeasonalProfileOptions } from "./seasonalProfile.ts";
 
 export const FORECAST_ANOMALY = "forecast_interval";
@@ -25,6 +25,12 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   readonly shiftAfter?: number;
   /** Weight of each unflagged point's error in the running level. Default 0.02. */
   readonly levelAlpha?: number;
+  /** Weight of each unflagged point's squared error in the running spread. Default 0.01. */
+  readonly scaleAlpha?: number;
+  /** Weight of each unflagged point in the online correction of its hour-of-day slot. Default 0.1. */
+  readonly seasonalAlpha?: number;
+  /** Steps after a flag in which no new flag is raised (one alert per episode). Default: one day of steps, or 24. */
+  readonly cooldownSteps?: number;
 }
 
 export interface ForecastAnomalyJSON {
@@ -32,6 +38,9 @@ export interface ForecastAnomalyJSON {
   readonly level: number;
   readonly shiftAfter: number;
   readonly levelAlpha: number;
+  readonly scaleAlpha: number;
+  readonly seasonalAlpha: number;
+  readonly cooldownSteps: number;
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -46,7 +55,8 @@ export class ForecastAnomalyDetector {
     const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps }).fit(train);
     return new ForecastAnomalyModel({
       algorithm: FORECAST_ANOMALY, level: this.options.level ?? 0.99, shiftAfter: this.options.shiftAfter ?? 3,
-      levelAlpha: this.options.levelAlpha ?? 0.02, forecaster: forecaster.toJSON(),
+      levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
+      cooldownSteps: this.options.cooldownSteps ?? (seasonLengths(train.stepMs).day || 24), forecaster: forecaster.toJSON(),
     });
   }
 }
@@ -59,48 +69,66 @@ export class ForecastAnomalyModel implements AnomalyModel {
   }
 
   get params(): Readonly<Record<string, unknown>> {
-    return { level: this.json.level, shiftAfter: this.json.shiftAfter, levelAlpha: this.json.levelAlpha, ...this.forecaster.params };
+    const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps } = this.json;
+    return { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, ...this.forecaster.params };
   }
 
-  /** One row per point with a finite value, in order; holes (NaN, missing steps) are skipped and the AR state decays across them. */
+  /**
+   * One row per point with a finite value, in order; holes (NaN, missing steps) are skipped and the AR
+   * state decays across them. `is_anomaly` marks the first point outside the interval in `cooldownSteps`;
+   * later ones in that span show in `distance` and `percentile` but are not flagged again.
+   */
   detect(series: Series): AnomalyRow[] {
     if (series.stepMs !== this.forecaster.stepMs) throw new Error(`detect: series ${series.seriesId} has step ${series.stepMs} ms, the model was trained on ${this.forecaster.stepMs} ms`);
     // Order and infinities are checked the same way as for training; holes are allowed here.
     checkSeries(series, { minPoints: 1, maxGapSteps: Number.MAX_SAFE_INTEGER, allowConstant: true });
-    const { level, shiftAfter, levelAlpha } = this.json;
+    const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps } = this.json;
     const f = this.forecaster;
     const step = series.stepMs;
     const z = f.zAt(level);
-    const sigma = f.sigma(1);
+    const trainedSigma = f.sigma(1);
+    let variance = trainedSigma ** 2;
     const phi = f.phi;
     let prevTs = f.trainedUntil.getTime();
-    let x = f.lastResidual; // deviation from profile + level at prevTs
-    let shift = 0; // running level offset learned while detecting
-    let run: number[] = []; // errors of the current run of flags
+    let x = f.lastResidual; // deviation from profile + shift at prevTs
+    let shift = 0; // level offset learned while detecting
+    let run: number[] = []; // errors of the current run of points outside the interval
+    let lastFlag = -Infinity;
+    // Online correction of the hour-of-day profile (Holt-Winters' seasonal update), so a pattern the
+    // training window was too short to learn, or that changed since, stops raising flags.
+    const daySteps = seasonLengths(step).day;
+    const seasonal = new Float64Array(daySteps);
     const rows: AnomalyRow[] = [];
     for (const p of series.points) {
       if (!Number.isFinite(p.value)) continue;
       const ts = p.ts.getTime();
       const gap = Math.max(1, Math.round((ts - prevTs) / step));
       if (ts <= prevTs) x = 0; // scoring data before or inside the training window: no carried state
-      const base = f.profile(ts) + shift;
+      const slot = daySteps ? seasonSlot(ts, step, daySteps) : 0;
+      const base = f.profile(ts) + shift + (daySteps ? seasonal[slot]! : 0);
       const forecast = base + phi ** gap * x;
       const e = p.value - forecast;
+      // The spread follows the data, but never below half of what training saw: a quiet spell must not make every wiggle an anomaly.
+      const sigma = Math.max(Math.sqrt(variance), trainedSigma / 2);
       const dz = e / sigma;
-      const flagged = Math.abs(dz) > z;
-      if (flagged) {
+      const outside = Math.abs(dz) > z;
+      const flagged = outside && (ts - lastFlag) / step >= cooldownSteps;
+      if (flagged) lastFlag = ts;
+      if (outside) {
         run.push(e);
         if (run.length >= shiftAfter) {
           shift += run.reduce((a, b) => a + b, 0) / run.length;
           run = [];
-          x = p.value - (f.profile(ts) + shift);
+          x = p.value - (f.profile(ts) + shift + (daySteps ? seasonal[slot]! : 0));
         } else {
           x = forecast - base;
         }
       } else {
         run = [];
         shift += levelAlpha * e;
-        x = p.value - (f.profile(ts) + shift);
+        variance += scaleAlpha * (e * e - variance);
+        if (daySteps) seasonal[slot]! += seasonalAlpha * (p.value - base - phi ** gap * x);
+        x = p.value - (f.profile(ts) + shift + (daySteps ? seasonal[slot]! : 0));
       }
       prevTs = ts;
       const halfWidth = z * sigma;

@@ -68,15 +68,16 @@ export class SeasonalProfileForecaster implements Forecaster {
   readonly algorithm = SEASONAL_PROFILE;
   constructor(private readonly options: SeasonalProfileOptions = {}) {}
 
-  /** Fewest points accepted for a step: two days when a day is a whole number of steps, else 48. */
-  static minPoints(stepMs: number): number {
-    const { day } = seasonLengths(stepMs);
-    return day ? 2 * day : 48;
-  }
+  /**
+   * Fewest points accepted: 48 (a level and the AR term). Seasons join only when the part of the
+   * window they are fitted on holds enough of them (one day for the daily profile, two weeks for the
+   * weekly parts), so a short series gets a simpler model rather than an error.
+   */
+  static readonly MIN_POINTS = 48;
 
   fit(train: Series): SeasonalProfileModel {
     const { stepMs } = train;
-    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.minPoints(stepMs), maxGapSteps: this.options.maxGapSteps });
+    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.MIN_POINTS, maxGapSteps: this.options.maxGapSteps });
     const y = checked.values;
     const n = y.length;
     const t0 = checked.series.points[0]!.ts.getTime();
@@ -219,7 +220,7 @@ function candidateConfigs(seasons: { day: number; week: number }, fitLen: number
   const base = { daily: false, dayOfWeek: false, weekly: false, weeklyShrink: 0 };
   for (const halfLifeDays of halfLives) {
     out.push({ ...base, halfLifeDays });
-    if (seasons.day && fitLen >= 2 * seasons.day) out.push({ ...base, daily: true, halfLifeDays });
+    if (seasons.day && fitLen >= seasons.day) out.push({ ...base, daily: true, halfLifeDays });
     if (seasons.week && fitLen >= 2 * seasons.week) {
       out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
       for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
