@@ -15,6 +15,7 @@ import {
 import { ALERT_NOTIFICATIONS, ALERT_RULES, RULE_BREACHES, RULE_BREACHES_STREAM } from "./alerting.ts";
 import { AIR_QUALITY_CURRENT, ALERTS, ENERGY_HOURLY, MACHINE_UTILIZATION_HOURLY, PRODUCTION_FLOW } from "./gold.ts";
 import { TASK_DAG } from "./tasks.ts";
+import { ML_STREAMS, ML_TABLES } from "./ml.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ARCHIVE_RUNS, ARCHIVE_WATERMARKS } from "./archive.ts";
 import {
@@ -40,6 +41,7 @@ export const TABLES: readonly TableDef[] = [
   ALERT_RULES,
   DATA_QUALITY_LOG,
   ALERT_NOTIFICATIONS,
+  ...ML_TABLES,
   ARCHIVE_WATERMARKS, ARCHIVE_RUNS,
 ];
 
@@ -49,6 +51,7 @@ export const STREAMS: readonly StreamDef[] = [
   JOB_SCANS_STREAM,
   SENSOR_READINGS_NORMALIZED_STREAM,
   RULE_BREACHES_STREAM,
+  ...ML_STREAMS,
 ];
 
 /** In refresh order: a dynamic table comes after everything it reads. */

@@ -291,7 +291,7 @@ export const ALERTS: DynamicTableDef = {
   kind: "dynamic_table",
   schema: "ANALYTICS",
   name: "ALERTS",
-  comment: "Alert windows: breaches of a rule per device and hour (threshold rules; model scores join later).",
+  comment: "Alert windows: breaches of a rule per device and hour (threshold rules and model scores).",
   targetLag: "1 minute",
   warehouse: ANALYTICS_WH.name,
   dependsOn: ["CORE.RULE_BREACHES"],
@@ -329,12 +329,12 @@ export const ALERTS: DynamicTableDef = {
     col("breaches", "bigint", "breaching readings"),
     col("worst_score", "double", "highest score"),
     col("worst_value", "double", "value at the highest score"),
-    col("source", "varchar", "RULE (MODEL when ML scores join)"),
+    col("source", "varchar", "RULE (threshold rule) or MODEL (ML.ANOMALIES / ML.STREAM_SCORES, via OPS.RAISE_MODEL_ALERTS)"),
   ],
   query: (_d: Dialect, scope: QueryScope) => `SELECT src.tenant_id, ANY_VALUE(src.site_id) AS site_id, src.device_id, src.rule_id,
   ANY_VALUE(src.severity) AS severity, DATE_TRUNC('hour', src.ts) AS window_start,
   MIN(src.ts) AS first_ts, MAX(src.ts) AS last_ts, COUNT(*) AS breaches, MAX(src.score) AS worst_score,
-  MAX_BY(src.value, src.score) AS worst_value, 'RULE' AS source
+  MAX_BY(src.value, src.score) AS worst_value, CASE WHEN src.rule_id LIKE 'MODEL%' THEN 'MODEL' ELSE 'RULE' END AS source
 FROM CORE.RULE_BREACHES src
 WHERE TRUE${andScope(scope, "src")}
 GROUP BY src.tenant_id, src.device_id, src.rule_id, DATE_TRUNC('hour', src.ts)`,

@@ -7,6 +7,7 @@ import type { Dialect } from "../dialect/index.ts";
 import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
 import type { TaskDef } from "./types.ts";
 import { TRANSFORM_WH } from "./warehouses.ts";
+import { ML_STREAM_NAMES, modelBreachesInsertSql } from "./ml.ts";
 
 /**
  * Device messages (production's Firehose landing) → one RAW row per reading. A reading without a
@@ -59,7 +60,8 @@ export const VALIDATE_READINGS: TaskDef = {
   comment: "Judge new readings and scans: good metrics to staging, bad ones to quarantine with the reason.",
   warehouse: TRANSFORM_WH.name,
   schedule: "1 MINUTE",
-  whenStreamHasData: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM"],
+  // The ML streams wake the graph too, so model scores reach the alerts without new readings.
+  whenStreamHasData: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM", ...ML_STREAM_NAMES],
   consumes: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM"],
   body: (d: Dialect) => [
     `INSERT INTO CORE.READINGS_VALIDATED (${STAGED_COLUMNS})\n${readingUnitsSql(d, "RAW.SENSOR_READINGS_STREAM", "CORE.METRIC_RULES")}`,
@@ -116,10 +118,10 @@ export const SCORE_READINGS: TaskDef = {
   kind: "task",
   schema: "OPS",
   name: "SCORE_READINGS",
-  comment: "Evaluate the threshold rules on new silver metrics; breaches get a score.",
+  comment: "Evaluate the threshold rules on new silver metrics, and take flagged ML scores; breaches get a score.",
   warehouse: TRANSFORM_WH.name,
   after: ["OPS.NORMALIZE_READINGS"],
-  consumes: ["CORE.SENSOR_READINGS_NORMALIZED_STREAM"],
+  consumes: ["CORE.SENSOR_READINGS_NORMALIZED_STREAM", ...ML_STREAM_NAMES],
   body: (d: Dialect) => [
     `INSERT INTO CORE.RULE_BREACHES (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, rule_id, severity, threshold, score, scored_at)
 SELECT n.tenant_id, n.site_id, n.device_id, n.sensor_type, n.ts, n.seq, n.metric, n.value, n.value_text, r.rule_id, r.severity, r.threshold,
@@ -128,6 +130,7 @@ SELECT n.tenant_id, n.site_id, n.device_id, n.sensor_type, n.ts, n.seq, n.metric
 FROM CORE.SENSOR_READINGS_NORMALIZED_STREAM n JOIN OPS.ALERT_RULES r ON r.sensor_type = n.sensor_type AND r.metric = n.metric
 WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND n.value < r.threshold)
    OR (r.comparison = '=' AND n.value_text = r.match_text)`,
+    modelBreachesInsertSql(d),
   ],
 };
 
