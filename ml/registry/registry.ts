@@ -74,7 +74,9 @@ export function validateDraft(d: RecordDraft): void {
   }
   checkMetrics("metrics", d.metrics);
   checkMetrics("baselineMetrics", d.baselineMetrics);
-  if (Object.keys(d.metrics).length === 0) throw new RegistryError("metrics is empty");
+  if (Object.keys(d.metrics).length === 0 && d.approvalStatus !== "PendingManualApproval") {
+    throw new RegistryError("metrics is empty: only a model waiting for manual approval may have none");
+  }
 }
 
 /** The version `rollback` goes to, and the Approved versions after it that get Rejected. */

@@ -1,0 +1,134 @@
+/**
+ * The SageMaker training target (issue 5, section 5): the training data goes to the archive bucket
+ * under the tenant's prefix, CreateTrainingJob runs the region's built-in image with the
+ * algorithm's hyperparameters, DescribeTrainingJob is polled with exponential backoff and jitter,
+ * and the job's final metrics come back for the same gate as local training.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html
+ */
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, type CreateTrainingJobCommandInput, type DescribeTrainingJobCommandOutput, type SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { Metrics, ModelKind } from "../contract.ts";
+import { archivePrefix, MODEL_ARTIFACT_PREFIX } from "../../infra/naming.ts";
+import { builtInImage, type BuiltInAlgorithm } from "./images.ts";
+
+export const ALGORITHM_FOR: Readonly<Record<ModelKind, BuiltInAlgorithm>> = {
+  forecast: "forecasting-deepar",
+  anomaly: "randomcutforest",
+  segments: "kmeans",
+};
+
+/** A channel's body and content type, as the algorithm reads it. */
+export interface Channel {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+export interface TrainingJobSpec {
+  readonly tenantId: string;
+  readonly model: ModelKind;
+  readonly channels: Readonly<Record<string, Channel>>;
+  /** Strings, as the API wants them. */
+  readonly hyperParameters: Readonly<Record<string, string>>;
+}
+
+export interface SageMakerTrainingConfig {
+  readonly sagemaker: SageMakerClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly region: string;
+  /** The tenant stack's retraining role (output `retrainingRoleArn`). */
+  readonly roleArn: string;
+  readonly instanceType?: string;
+  readonly kmsKeyId?: string;
+  readonly now?: () => Date;
+  /** Backoff: first wait, cap, overall limit (ms); sleep and random are injectable for tests. */
+  readonly pollBaseMs?: number;
+  readonly pollMaxMs?: number;
+  readonly maxWaitMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export function jobName(tenantId: string, model: ModelKind, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `hub-${tenantId}-${model}-${stamp}`.slice(0, 63);
+}
+
+function prefixOf(tenantId: string, model: ModelKind, job: string): string {
+  return `${archivePrefix(tenantId)}${MODEL_ARTIFACT_PREFIX}${model}/${job}/`;
+}
+
+/** Upload each channel to `s3://bucket/tenant=<t>/models/<model>/<job>/<channel>/data`; returns the channel prefixes. */
+export async function exportTrainingData(c: SageMakerTrainingConfig, spec: TrainingJobSpec, job: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, ch] of Object.entries(spec.channels)) {
+    const key = `${prefixOf(spec.tenantId, spec.model, job)}${name}/data`;
+    await c.s3.send(new PutObjectCommand({ Bucket: c.bucket, Key: key, Body: ch.body, ContentType: ch.contentType, ...(c.kmsKeyId ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: c.kmsKeyId } : {}) }));
+    out[name] = `s3://${c.bucket}/${prefixOf(spec.tenantId, spec.model, job)}${name}/`;
+  }
+  return out;
+}
+
+export function trainingJobRequest(c: SageMakerTrainingConfig, spec: TrainingJobSpec, job: string, channelUris: Readonly<Record<string, string>>): CreateTrainingJobCommandInput {
+  return {
+    TrainingJobName: job,
+    AlgorithmSpecification: { TrainingImage: builtInImage(ALGORITHM_FOR[spec.model], c.region), TrainingInputMode: "File" },
+    RoleArn: c.roleArn,
+    HyperParameters: { ...spec.hyperParameters },
+    InputDataConfig: Object.entries(channelUris).map(([name, uri]) => ({
+      ChannelName: name,
+      ContentType: spec.channels[name]!.contentType,
+      DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } },
+    })),
+    OutputDataConfig: { S3OutputPath: `s3://${c.bucket}/${prefixOf(spec.tenantId, spec.model, job)}output/`, ...(c.kmsKeyId ? { KmsKeyId: c.kmsKeyId } : {}) },
+    ResourceConfig: { InstanceType: (c.instanceType ?? "ml.m5.large") as NonNullable<CreateTrainingJobCommandInput["ResourceConfig"]>["InstanceType"], InstanceCount: 1, VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+    Tags: [{ Key: "tenant", Value: spec.tenantId }, { Key: "model", Value: spec.model }],
+  };
+}
+
+/** Poll until the job ends: waits grow ×2 from `pollBaseMs` up to `pollMaxMs`, each with up to 50 % jitter. */
+export async function waitForTrainingJob(c: SageMakerTrainingConfig, job: string): Promise<DescribeTrainingJobCommandOutput> {
+  const sleep = c.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = c.random ?? Math.random;
+  const base = c.pollBaseMs ?? 15_000;
+  const cap = c.pollMaxMs ?? 300_000;
+  const limit = c.maxWaitMs ?? 6 * 3_600_000;
+  let waited = 0;
+  for (let attempt = 0; ; attempt++) {
+    const d = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: job }));
+    if (d.TrainingJobStatus === "Completed") return d;
+    if (d.TrainingJobStatus === "Failed" || d.TrainingJobStatus === "Stopped") {
+      throw new Error(`training job ${job} ${d.TrainingJobStatus.toLowerCase()}: ${d.FailureReason ?? "no reason given"}`);
+    }
+    const delay = Math.round(Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2));
+    if (waited + delay > limit) throw new Error(`training job ${job} still ${d.TrainingJobStatus} (${d.SecondaryStatus ?? ""}) after ${Math.round(waited / 1000)} s; it keeps running in SageMaker`);
+    await sleep(delay);
+    waited += delay;
+  }
+}
+
+/** FinalMetricDataList as metrics (names as the algorithm reports them, e.g. `test:RMSE`). */
+export function finalMetrics(d: DescribeTrainingJobCommandOutput): Metrics {
+  return Object.fromEntries((d.FinalMetricDataList ?? []).filter((m) => m.MetricName && m.Value !== undefined).map((m) => [m.MetricName!, m.Value!]));
+}
+
+export interface TrainingJobResult {
+  readonly job: string;
+  readonly metrics: Metrics;
+  readonly modelDataUrl: string;
+  readonly image: string;
+  readonly channels: Readonly<Record<string, string>>;
+}
+
+/** Export, create, wait, read: one training job end to end. */
+export async function runTrainingJob(c: SageMakerTrainingConfig, spec: TrainingJobSpec): Promise<TrainingJobResult> {
+  const job = jobName(spec.tenantId, spec.model, (c.now ?? (() => new Date()))());
+  const channels = await exportTrainingData(c, spec, job);
+  const request = trainingJobRequest(c, spec, job, channels);
+  await c.sagemaker.send(new CreateTrainingJobCommand(request));
+  const done = await waitForTrainingJob(c, job);
+  const modelDataUrl = done.ModelArtifacts?.S3ModelArtifacts;
+  if (!modelDataUrl) throw new Error(`training job ${job} completed without model artifacts`);
+  return { job, metrics: finalMetrics(done), modelDataUrl, image: request.AlgorithmSpecification!.TrainingImage!, channels };
+}
