@@ -8,17 +8,21 @@
  */
 import { Aedes } from "aedes";
 import mqtt from "mqtt";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { DeviceRegistry, INGEST_USERNAME } from "../edge/deviceRegistry.ts";
 import { EmbeddedBroker } from "../edge/embeddedBroker.ts";
 import { Gateway, encodeMessages, type DeviceReading, type GatewayDevice } from "../edge/gateway.ts";
 import { SyntheticFleet, type TenantFleetSpec } from "../edge/syntheticFleet.ts";
 import { ChannelLanding } from "../pipelines/ingest/channelLanding.ts";
-import { StreamingIngest } from "../pipelines/ingest/streamingIngest.ts";
+import { StreamingIngest, channelOf, type IngestStats } from "../pipelines/ingest/streamingIngest.ts";
 import type { RawReading } from "../pipelines/ingest/rawRecords.ts";
+import { parseMessage } from "../pipelines/quality/messageParser.ts";
 import { timed, type Benchmark, type Figure } from "./harness.ts";
 
 const TENANTS = ["acme", "globex", "initech"];
@@ -33,20 +37,95 @@ function fleetSpec(machines: number): TenantFleetSpec[] {
   }));
 }
 
+/** What the benchmark needs of an ingest, in this process or in its own. */
+interface Ingest {
+  stats(): IngestStats;
+  until(predicate: (s: IngestStats) => boolean, timeoutMs: number): Promise<IngestStats>;
+  resetLatency(): void;
+  close(): Promise<void>;
+}
+
+const WORKER_MAIN = fileURLToPath(new URL("../pipelines/ingest/ingestWorkerMain.ts", import.meta.url));
+
+/**
+ * The ingest worker as its own process (pipelines/ingest/ingestWorkerMain.ts), as it runs in
+ * production: JSON parsing, validation and the Appender do not share an event loop with the
+ * gateway and the broker, so on 2 cores the two halves of the path run side by side.
+ */
+class IngestProcess implements Ingest {
+  private last: IngestStats | null = null;
+  private waiters: Array<() => void> = [];
+
+  private constructor(private readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (!line.startsWith("{\"messages\"")) return;
+      this.last = JSON.parse(line) as IngestStats;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static async start(url: string, db: string, secret: string): Promise<IngestProcess> {
+    const child = spawn(process.execPath, ["--import", "tsx", WORKER_MAIN, "--url", url, "--db", db, "--stats-ms", "50"], {
+      env: { ...process.env, HUB_INGEST_SECRET: secret },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the ingest worker did not start in 60 s")), 60_000);
+      const lines = createInterface({ input: child.stdout! });
+      lines.on("line", (line) => {
+        if (line !== "ready") return;
+        clearTimeout(timer);
+        lines.close();
+        resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`the ingest worker exited with ${code}`)));
+    });
+    return new IngestProcess(child);
+  }
+
+  stats(): IngestStats {
+    if (!this.last) throw new Error("the ingest worker has not reported yet");
+    return this.last;
+  }
+
+  async until(predicate: (s: IngestStats) => boolean, timeoutMs: number): Promise<IngestStats> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(this.last && predicate(this.last))) {
+      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`ingest worker: condition not reached; stats ${JSON.stringify(this.last)}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    return this.last;
+  }
+
+  resetLatency(): void {
+    this.child.stdin!.write("reset-latency\n");
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGTERM");
+    await exited;
+  }
+}
+
 interface Stack {
   broker: EmbeddedBroker;
-  ingest: StreamingIngest;
+  ingest: Ingest;
   gateway: Gateway;
   devices: GatewayDevice[];
   close(): Promise<void>;
 }
 
-async function startStack(dir: string, devices: ReadonlyArray<Omit<GatewayDevice, "password">>): Promise<Stack> {
+async function startStack(dir: string, devices: ReadonlyArray<Omit<GatewayDevice, "password">>, layout: "process" | "in-process"): Promise<Stack> {
   const registry = DeviceRegistry.inMemory();
   registry.setIngestSecret("bench");
   const withSecrets = devices.map((d) => ({ ...d, password: registry.addDevice(d)! }));
   const broker = await EmbeddedBroker.start({ registry });
-  const ingest = await StreamingIngest.start({ url: broker.url, username: INGEST_USERNAME, password: "bench", landing: await ChannelLanding.open(join(dir, "hub.duckdb")) });
+  const db = join(dir, "hub.duckdb");
+  const ingest: Ingest = layout === "process"
+    ? await IngestProcess.start(broker.url, db, "bench")
+    : await StreamingIngest.start({ url: broker.url, username: INGEST_USERNAME, password: "bench", landing: await ChannelLanding.open(db) });
   const gateway = new Gateway({ url: broker.url, dir: join(dir, "gw"), devices: withSecrets }).start();
   await gateway.connected(); // each connection checks a scrypt hash: not part of the figures
   return {
@@ -69,13 +148,41 @@ function byDevice(readings: readonly RawReading[]): Map<string, DeviceReading[]>
   return m;
 }
 
-/** The raw Appender rate: the same rows, one transaction, no transport, no validation. */
-async function appenderRate(dir: string, readings: readonly RawReading[]): Promise<number> {
-  const landing = await ChannelLanding.open(join(dir, "appender.duckdb"));
-  const rows = readings.map((r) => ({ ...r, channel: "bench", channelOffset: 0, source: "bench" }));
-  const { ms } = await timed(() => landing.commit({ readings: rows, scans: [], quarantine: [], messages: [] }, new Date()));
-  await landing.close();
-  return rows.length / (ms / 1000);
+/**
+ * The raw Appender rate: the very rows the end-to-end path lands (the gateway's messages parsed
+ * and validated beforehand, payloads already JSON text), appended to RAW.SENSOR_READINGS of a
+ * warehouse file in one transaction, with no transport and no validation. Warmed up first (the
+ * JIT and the file), then the best of two runs, each into a fresh file: the bar is the Appender at
+ * its best, not a cold start.
+ */
+async function appenderRate(dir: string, rows: readonly RawReading[]): Promise<number> {
+  const once = async (name: string, slice: readonly RawReading[]) => {
+    const landing = await ChannelLanding.open(join(dir, `${name}.duckdb`));
+    const { ms } = await timed(() => landing.commit({ readings: slice, scans: [], quarantine: [], messages: [] }, new Date()));
+    await landing.close();
+    return slice.length / (ms / 1000);
+  };
+  await once("appender_warmup", rows.slice(0, 50_000));
+  return Math.max(await once("appender_1", rows), await once("appender_2", rows));
+}
+
+/** The rows ingest will land for these messages, as ingest builds them (parse and validation done here, untimed). */
+function landedRows(messages: ReadonlyArray<{ topic: string; payload: string }>): RawReading[] {
+  const rows: RawReading[] = [];
+  const receivedAt = new Date();
+  for (const m of messages) {
+    const [, , tenant, , , device] = m.topic.split("/");
+    const result = parseMessage(m.payload, { receivedAt, expectedTenant: tenant });
+    if (result.kind !== "readings") continue;
+    const channel = channelOf(tenant!, device!);
+    for (const r of result.accepted) {
+      rows.push({
+        tenantId: r.tenantId, siteId: r.siteId, deviceId: r.deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq,
+        messageId: r.messageId, payload: r.payloadJson, channel, channelOffset: (r.payload.message as { seq: number }).seq, source: "mqtt",
+      });
+    }
+  }
+  return rows;
 }
 
 /** Bare aedes: the gateway's messages published QoS 1 by one client, received by one subscriber. */
@@ -118,29 +225,34 @@ export const edgeIngestBenchmark: Benchmark = {
         thingName: r.deviceId, tenantId: r.tenantId, siteId: r.siteId, sensorType: SENSOR[r.sensorType as keyof typeof SENSOR],
       }));
       progress(`${readings.length.toLocaleString("en")} readings from ${devices.length} devices`);
-      const appender = await appenderRate(dir, readings);
-      progress(`raw Appender: ${Math.round(appender).toLocaleString("en")} readings/s`);
-
       const perDevice = byDevice(readings);
       const messages = devices.flatMap((d) =>
         encodeMessages(d, perDevice.get(d.thingName)!, 0).map((m) => ({ ...m, topic: `dt/hub/${d.tenantId}/${d.siteId}/${d.sensorType}/${d.thingName}` })),
       );
+      const rows = landedRows(messages);
+      const appender = await appenderRate(dir, rows);
+      progress(`raw Appender (${rows.length.toLocaleString("en")} rows as ingest lands them; warmed, best of 2): ${Math.round(appender).toLocaleString("en")} readings/s`);
+
       const bare = await bareAedesRate(messages);
       progress(`bare aedes (${messages.length} messages): ${Math.round(bare).toLocaleString("en")} readings/s`);
 
-      const stack = await startStack(join(dir, "e2e"), devices);
-      let e2e: number;
-      try {
-        const { ms } = await timed(async () => {
-          for (const [thing, list] of perDevice) stack.gateway.add(thing, list);
-          await stack.ingest.until((s) => s.readings + s.quarantined >= readings.length, 600_000);
-        });
-        const s = stack.ingest.stats();
-        e2e = s.readings / (ms / 1000);
-        progress(`end to end: ${s.readings.toLocaleString("en")} committed (${s.quarantined} quarantined) in ${(ms / 1000).toFixed(2)} s, ${s.commits} commits`);
-      } finally {
-        await stack.close();
-      }
+      // The gateway batches and queues every reading inside the timed span: the figure is end to end.
+      const endToEnd = async (layout: "process" | "in-process"): Promise<number> => {
+        const stack = await startStack(join(dir, `e2e_${layout === "process" ? "process" : "one_loop"}`), devices, layout);
+        try {
+          const { ms } = await timed(async () => {
+            for (const [thing, list] of perDevice) stack.gateway.add(thing, list);
+            await stack.ingest.until((s) => s.readings + s.quarantined >= readings.length, 600_000);
+          });
+          const s = stack.ingest.stats();
+          progress(`end to end, ingest ${layout === "process" ? "in its own process" : "in the gateway's process"}: ${s.readings.toLocaleString("en")} committed (${s.quarantined} quarantined) in ${(ms / 1000).toFixed(2)} s, ${s.commits} commits`);
+          return s.readings / (ms / 1000);
+        } finally {
+          await stack.close();
+        }
+      };
+      const e2e = await endToEnd("process");
+      const oneLoop = await endToEnd("in-process");
 
       // Latency: 10× the seed's rate per deployment, 3 tenants, in real time.
       const perTenant = SEED_RATE_PER_S * 10;
@@ -148,7 +260,7 @@ export const edgeIngestBenchmark: Benchmark = {
       const latencyDevices = TENANTS.flatMap((tenantId) =>
         Array.from({ length: devicesPerTenant }, (_, i) => ({ thingName: `${tenantId}-lat-${i}`, tenantId, siteId: "p1", sensorType: "machine" as const })),
       );
-      const lat = await startStack(join(dir, "latency"), latencyDevices);
+      const lat = await startStack(join(dir, "latency"), latencyDevices, "process");
       const seconds = Math.max(3, Math.round(10 * scale));
       let produced = 0;
       try {
@@ -190,7 +302,12 @@ export const edgeIngestBenchmark: Benchmark = {
         {
           name: "edge.end_to_end_throughput", value: e2e, unit: "readings/s", reference: appenderRef, ratio: e2e / appender,
           ratioMeaning: "end-to-end rate / raw Appender rate", target: { op: ">=", value: 0.5 },
-          description: "fleet → gateway (128 KB batches, durable queue) → aedes with auth → streaming ingest (validate, micro-batch, offsets) → committed in RAW",
+          description: "fleet → gateway (128 KB batches, durable queue) → aedes with auth → streaming ingest worker process (validate, micro-batch, offsets) → committed in RAW",
+        },
+        {
+          name: "edge.end_to_end_one_process", value: oneLoop, unit: "readings/s", reference: appenderRef, ratio: oneLoop / appender,
+          ratioMeaning: "end-to-end rate / raw Appender rate",
+          description: "the same with the ingest in the gateway's and broker's process (one event loop for all of it)",
         },
         {
           name: "edge.bare_aedes_throughput", value: bare, unit: "readings/s", reference: appenderRef, ratio: bare / appender,

@@ -75,7 +75,8 @@ const SENSOR_TYPE = { machine: "MACHINE", energy: "ENERGY", air_quality: "AIR_QU
 
 /**
  * A device's readings as schema-1 messages of at most `limit` bytes, numbered from `firstSeq`
- * (the envelope is written by hand: one JSON.stringify per reading, no re-serialising to measure).
+ * (the envelope and each reading's frame are written by hand: one JSON.stringify per reading's
+ * metrics, no re-serialising to measure).
  */
 export function encodeMessages(
   d: Pick<GatewayDevice, "thingName" | "tenantId" | "siteId"> & { readonly sensorType: Exclude<TopicSensorType, "rfid"> },
@@ -99,7 +100,12 @@ export function encodeMessages(
   // Room for the envelope with the longest sequence number and the closing brackets.
   const envelope = Buffer.byteLength(head(Number.MAX_SAFE_INTEGER)) + 2;
   for (const r of readings) {
-    const text = JSON.stringify({ ts: r.ts.toISOString(), seq: r.seq, metrics: r.metrics });
+    // The reading's JSON written by hand around its metrics (no object built per reading):
+    // toISOString's text needs no escaping, and a safe integer prints as JSON prints it.
+    const seqText = Number.isSafeInteger(r.seq) ? `${r.seq}` : JSON.stringify(r.seq);
+    const metrics = JSON.stringify(r.metrics) as string | undefined; // undefined: JSON leaves the key out
+    const head = `{"ts":"${r.ts.toISOString()}","seq":${seqText}`;
+    const text = metrics === undefined ? `${head}}` : `${head},"metrics":${metrics}}`;
     const bytes = Buffer.byteLength(text) + 1;
     if (parts.length > 0 && envelope + size + bytes > limit) emit();
     parts.push(text);

@@ -9,6 +9,8 @@
 export class LatencyHistogram {
   private readonly buckets: Uint32Array;
   private n = 0;
+  /** Highest bucket used: a percentile scans no further. */
+  private top = 0;
 
   /** `capMs`: the largest latency told apart from larger ones. Default 10 minutes. */
   constructor(readonly capMs = 600_000) {
@@ -16,7 +18,9 @@ export class LatencyHistogram {
   }
 
   record(ms: number): void {
-    this.buckets[ms <= 0 ? 0 : ms >= this.capMs ? this.capMs : Math.floor(ms)]!++;
+    const bucket = ms <= 0 ? 0 : ms >= this.capMs ? this.capMs : Math.floor(ms);
+    this.buckets[bucket]!++;
+    if (bucket > this.top) this.top = bucket;
     this.n++;
   }
 
@@ -25,22 +29,26 @@ export class LatencyHistogram {
   }
 
   /**
-   * The smallest latency with more than `floor(p · count)` samples at or below it (the sample at
-   * that index in sorted order, as sorting would give), or null with no samples.
+   * For each p (ascending), the smallest latency with more than `floor(p · count)` samples at or
+   * below it (the sample at that index in sorted order, as sorting would give), in one pass; null
+   * with no samples.
    */
-  percentile(p: number): number | null {
-    if (this.n === 0) return null;
-    const rank = Math.min(this.n - 1, Math.floor(p * this.n));
+  percentiles(ps: readonly number[]): Array<number | null> {
+    if (this.n === 0) return ps.map(() => null);
+    const out: Array<number | null> = [];
     let seen = 0;
-    for (let ms = 0; ms < this.buckets.length; ms++) {
-      seen += this.buckets[ms]!;
-      if (seen > rank) return ms;
+    let ms = 0;
+    for (const p of ps) {
+      const rank = Math.min(this.n - 1, Math.floor(p * this.n));
+      while (seen + this.buckets[ms]! <= rank && ms < this.top) seen += this.buckets[ms++]!;
+      out.push(ms);
     }
-    return this.capMs;
+    return out;
   }
 
   reset(): void {
-    this.buckets.fill(0);
+    this.buckets.fill(0, 0, this.top + 1);
     this.n = 0;
+    this.top = 0;
   }
 }

@@ -28,7 +28,10 @@ export interface StreamingIngestOptions {
   readonly landing: ChannelLanding;
   /** Wall clock for received_at and latency. Default: Date. */
   readonly now?: () => Date;
-  /** A micro-batch is committed when it holds this many rows... Default 50 000. */
+  /**
+   * A micro-batch is committed when it holds this many rows... Default 50 000. While a commit runs,
+   * the next batch gathers and is committed as soon as that commit ends (see `flush`).
+   */
   readonly maxBatchReadings?: number;
   /** ...or this long after its first message. Default 25 ms. */
   readonly maxBatchMs?: number;
@@ -89,7 +92,8 @@ export class StreamingIngest {
   private committing: Batch | null = null;
   /** `channel#seq` of every message received and not yet committed (in any batch). */
   private readonly uncommitted = new Set<string>();
-  private flushing: Promise<void> = Promise.resolve();
+  /** The commit running, if any. */
+  private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly maxBatchReadings: number;
   private readonly maxBatchMs: number;
@@ -224,7 +228,7 @@ export class StreamingIngest {
     }
     b.count++;
     if (b.readings.length + b.scans.length + b.quarantine.length >= this.maxBatchReadings) {
-      // A full batch: commit it before reading on (backpressure), then acknowledge.
+      // A full batch: commit it now (or as soon as the running commit ends).
       ack();
       await this.flush();
       return;
@@ -233,46 +237,62 @@ export class StreamingIngest {
     this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
   }
 
-  /** Commit the open batch (after the one being committed), then send its PUBACKs. */
+  /**
+   * Commit the open batch, then send its PUBACKs. One commit runs at a time: messages that arrive
+   * meanwhile gather in the open batch, which is committed the moment the running commit ends
+   * (group commit). Under load the batches grow by themselves, and a commit's fixed cost (the
+   * transaction, the offsets statement, the WAL write) is paid once for many messages instead of
+   * once per timer tick. Resolves when what was open at the call is committed.
+   */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.inFlight) return this.inFlight.then(() => this.flush());
     const b = this.batch;
-    if (b.count === 0 && b.acks.length === 0) return this.flushing;
+    if (b.count === 0 && b.acks.length === 0) return Promise.resolve();
     this.batch = emptyBatch();
-    this.flushing = this.flushing.then(async () => {
-      this.committing = b;
-      try {
-        await this.landing.commit(b, new Date(b.firstAt ?? Date.now()));
-      } catch (e) {
-        // Not acknowledged: drop the connection so that the broker delivers these messages again.
-        console.error(`ingest: commit failed, ${b.count} messages will be redelivered: ${(e as Error).message}`);
-        this.client.stream?.destroy();
-        return;
-      } finally {
-        this.committing = null;
-        for (const k of b.keys) this.uncommitted.delete(k);
-      }
-      const committedAt = this.now().getTime();
-      for (const send of b.acks) send();
-      this.counters.commits++;
-      this.counters.readings += b.readings.length;
-      this.counters.scans += b.scans.length;
-      this.counters.quarantined += b.quarantined;
-      this.counters.quarantineRows += b.quarantine.length;
-      for (const r of b.readings) this.latency.record(committedAt - r.ts.getTime());
-      for (const l of this.committedListeners.splice(0)) l();
+    const run = this.commit(b).finally(() => {
+      this.inFlight = null;
+      const next = this.batch;
+      if (next.count > 0 || next.acks.length > 0) void this.flush();
     });
-    return this.flushing;
+    this.inFlight = run;
+    return run;
+  }
+
+  /** Land one batch and acknowledge it; on failure, drop the connection (never rejects). */
+  private async commit(b: Batch): Promise<void> {
+    this.committing = b;
+    try {
+      await this.landing.commit(b, new Date(b.firstAt ?? Date.now()));
+    } catch (e) {
+      // Not acknowledged: drop the connection so that the broker delivers these messages again.
+      console.error(`ingest: commit failed, ${b.count} messages will be redelivered: ${(e as Error).message}`);
+      this.client.stream?.destroy();
+      return;
+    } finally {
+      this.committing = null;
+      for (const k of b.keys) this.uncommitted.delete(k);
+    }
+    const committedAt = this.now().getTime();
+    for (const send of b.acks) send();
+    this.counters.commits++;
+    this.counters.readings += b.readings.length;
+    this.counters.scans += b.scans.length;
+    this.counters.quarantined += b.quarantined;
+    this.counters.quarantineRows += b.quarantine.length;
+    for (const r of b.readings) this.latency.record(committedAt - r.ts.getTime());
+    for (const l of this.committedListeners.splice(0)) l();
   }
 
   stats(): IngestStats {
     const oldest = this.committing?.firstAt ?? this.batch.firstAt;
+    const [p50, p99] = this.latency.percentiles([0.5, 0.99]);
     return {
       ...this.counters,
       lagMs: oldest === null ? 0 : this.now().getTime() - oldest,
-      latencyP50Ms: this.latency.percentile(0.5),
-      latencyP99Ms: this.latency.percentile(0.99),
+      latencyP50Ms: p50!,
+      latencyP99Ms: p99!,
     };
   }
 

@@ -7,6 +7,7 @@ import type { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
 import { Gateway } from "../../edge/gateway.ts";
 import { telemetryTopic } from "../../edge/topicRules.ts";
 import type { StreamingIngest } from "../../pipelines/ingest/streamingIngest.ts";
+import { LatencyHistogram } from "../../pipelines/ingest/latencyHistogram.ts";
 import { machineReadings, queryWarehouse, registerDevices, removeDir, startBroker, startIngest, tempDir } from "./edgeStack.ts";
 
 describe("streaming ingest", () => {
@@ -107,5 +108,30 @@ describe("streaming ingest", () => {
     const offsets = await queryWarehouse<{ channel: string; committed_offset: bigint }>(db, "SELECT channel, committed_offset FROM HUB_LOCAL.INGEST_CHANNEL_OFFSETS ORDER BY channel");
     assert.deepEqual(offsets.map((o) => o.channel), ["mqtt:acme/acme-m-001", "mqtt:acme/acme-m-002", "mqtt:acme/acme-m-009"]);
     assert.equal(Number(offsets[2]!.committed_offset), 14);
+  });
+});
+
+describe("latency histogram", () => {
+  it("gives the percentiles a sort of the same millisecond samples gives, capped at its range", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const h = new LatencyHistogram(5_000);
+    assert.deepEqual(h.percentiles([0.5, 0.99]), [null, null]);
+    const samples: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const ms = Math.floor(rnd() < 0.9 ? rnd() * 200 : rnd() * 4_000);
+      samples.push(ms);
+      h.record(ms);
+    }
+    samples.sort((a, b) => a - b);
+    const ps = [0, 0.5, 0.9, 0.99, 0.999, 1];
+    assert.deepEqual(h.percentiles(ps), ps.map((p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]));
+    h.record(60_000);
+    h.record(-5);
+    assert.equal(h.percentiles([1])[0], 5_000, "beyond the cap counts at the cap");
+    assert.equal(h.percentiles([0])[0], 0, "a device clock ahead of ours counts as 0");
+    h.reset();
+    h.record(42);
+    assert.deepEqual(h.percentiles([0.5, 0.99]), [42, 42]);
   });
 });
