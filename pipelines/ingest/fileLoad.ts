@@ -1,6 +1,7 @@
 /**
- * Batch file loads (legacy uploads, seed 004): CSV and JSON files of readings. The file's sensor
- * contract is detected from its columns (the sensor type whose required metrics it has and whose
+ * Batch file loads (legacy uploads, seed 004): CSV, XLSX and JSON files of readings. The file's
+ * sensor contract is detected from its columns (for a workbook, each worksheet's on its own: see
+ * `xlsxRows.ts`) (the sensor type whose required metrics it has and whose
  * metrics cover most of its columns, or a `sensor_type` column), every row is validated by
  * parseMessage, good rows land in RAW and bad rows in RAW.QUARANTINE with the file, line and
  * reason. A load is exactly once by content: the file's SHA-256 is a channel whose one offset
@@ -18,12 +19,17 @@ import { SENSOR_TYPES, rulesFor, type SensorType } from "../quality/metricRules.
 import { parseMessage } from "../quality/messageParser.ts";
 import type { ChannelLanding } from "./channelLanding.ts";
 import type { QuarantineRecord, RawReading } from "./rawRecords.ts";
+import { xlsxSheets, type FileRow } from "./xlsxRows.ts";
+
+export type Contract = SensorType | "per row" | null;
 
 export interface FileLoadResult {
   readonly file: string;
   readonly sha256: string;
-  /** Detected contract, or "per row" when the file has a sensor_type column. */
-  readonly contract: SensorType | "per row" | null;
+  /** Detected contract, "per row" when the file has a sensor_type column, "per sheet" when a workbook's sheets differ. */
+  readonly contract: Contract | "per sheet";
+  /** A workbook's worksheets, each with its own contract (absent for CSV and JSON). */
+  readonly sheets?: ReadonlyArray<{ readonly name: string; readonly contract: Contract; readonly rows: number }>;
   readonly rows: number;
   readonly loaded: number;
   readonly quarantined: number;
@@ -80,7 +86,22 @@ export function detectContract(columns: readonly string[]): SensorType | "per ro
   return best?.type ?? null;
 }
 
-type Row = { line: number; values: Record<string, unknown> };
+type Row = FileRow;
+
+/** The loadable formats, by file extension. */
+export const LOADABLE_EXTENSIONS = [".csv", ".json", ".xlsx"] as const;
+
+/** The file's parts: one for CSV and JSON, one per non-empty worksheet for XLSX. */
+async function partsOf(path: string, bytes: Buffer): Promise<Array<{ sheet: string | null; rows: Row[] }>> {
+  if (extname(path).toLowerCase() === ".xlsx") {
+    try {
+      return (await xlsxSheets(bytes)).map((s) => ({ sheet: s.name, rows: s.rows }));
+    } catch (e) {
+      throw new Error(`${path}: not a readable XLSX workbook: ${(e as Error).message}`);
+    }
+  }
+  return [{ sheet: null, rows: rowsOf(path, bytes.toString("utf8")) }];
+}
 
 function rowsOf(path: string, text: string): Row[] {
   if (extname(path).toLowerCase() === ".json") {
@@ -111,18 +132,24 @@ export async function loadFile(landing: ChannelLanding, tenantId: string, path: 
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const file = basename(path);
   const channel = `file:${sha256}`;
-  const rows = rowsOf(path, bytes.toString("utf8"));
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
-  const contract = detectContract(columns);
-  const result = { file, sha256, contract, rows: rows.length };
+  const parts = (await partsOf(path, bytes)).map((p) => {
+    const columns = [...new Set(p.rows.flatMap((r) => Object.keys(r.values)))];
+    return { ...p, columns, contract: detectContract(columns) };
+  });
+  const contracts = [...new Set(parts.map((p) => p.contract))];
+  const result = {
+    file, sha256, contract: contracts.length > 1 ? ("per sheet" as const) : (contracts[0] ?? null), rows: parts.reduce((n, p) => n + p.rows.length, 0),
+    ...(parts.some((p) => p.sheet !== null) ? { sheets: parts.map((p) => ({ name: p.sheet!, contract: p.contract, rows: p.rows.length })) } : {}),
+  };
   if (landing.isCommitted(channel, 0)) return { ...result, loaded: 0, quarantined: 0, alreadyLoaded: true };
 
   const source = `file:${file}`;
   const readings: RawReading[] = [];
   const quarantine: QuarantineRecord[] = [];
-  for (const { line, values } of rows) {
+  for (const { sheet, rows, columns, contract } of parts) for (const { line, values } of rows) {
+    const where = sheet === null ? `${file} line ${line}` : `${file} sheet ${JSON.stringify(sheet)} line ${line}`;
     const refuse = (reason: string, deviceId: unknown = values.device_id, metric: string | null = null) =>
-      quarantine.push({ tenantId, source, reason: `${file} line ${line}: ${reason}`, raw: values, deviceId: typeof deviceId === "string" ? deviceId : null, metric });
+      quarantine.push({ tenantId, source, reason: `${where}: ${reason}`, raw: values, deviceId: typeof deviceId === "string" ? deviceId : null, metric });
     const sensorType = contract === "per row" ? String(values.sensor_type ?? "").toUpperCase() : contract;
     if (!sensorType) {
       refuse(`the file's columns (${columns.join(", ")}) match no sensor contract (${SENSOR_TYPES.join(", ")})`);
@@ -141,7 +168,7 @@ export async function loadFile(landing: ChannelLanding, tenantId: string, path: 
     const parsed = parseMessage(text, { receivedAt, expectedTenant: tenantId });
     for (const r of parsed.rejected) refuse(r.reason.replace(/readings\[0\]\./g, ""), r.deviceId, r.metric ?? null);
     if (parsed.kind === "readings") {
-      for (const r of parsed.accepted) readings.push({ ...r, channel, channelOffset: 0, source, messageId: `${file}:${line}` });
+      for (const r of parsed.accepted) readings.push({ ...r, channel, channelOffset: 0, source, messageId: sheet === null ? `${file}:${line}` : `${file}:${sheet}:${line}` });
     }
   }
   await landing.commit({ readings, scans: [], quarantine, messages: [{ channel, seq: 0 }] }, now);
