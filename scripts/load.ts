@@ -29,7 +29,7 @@ await runCommand({
     ensureWritableHome(home);
     const landing = await ChannelLanding.open(hubDatabasePath(home));
     try {
-      const rows = [];
+      const rows: Array<{ file: string; contract: string; rows: number; loaded: number; quarantined: number; status: string; sha256: string }> = [];
       for (const f of positionals) {
         let r;
         try {
