@@ -113,16 +113,18 @@ async function restoreTable(s: Warehouse, t: IncrementalTable, o: RestoreOptions
   const cols = t.columns.map((c) => c.name).join(", ");
   const files = `read_parquet([${paths.map(quoteString).join(", ")}])`;
   const keep = t.where ? ` AND ${t.where}` : "";
-  const foreign = await s.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${files} WHERE tenant_id IS DISTINCT FROM ${quoteString(o.tenant)}`);
-  if (Number(foreign[0]!.n) > 0) throw new CorruptArchiveError(`archived ${t.table} files of tenant ${o.tenant} hold rows of another tenant; nothing was restored`);
-  const archived = await s.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${files} WHERE TRUE${keep}`);
-  const range = `${t.dayColumn} >= DATE '${o.from}' AND ${t.dayColumn} < DATE '${nextDay(o.to)}'`;
-  const restored = await s.execute(
-    `INSERT INTO ${t.table} (${cols}) SELECT ${cols} FROM (` +
-      `SELECT ${cols} FROM ${files} WHERE TRUE${keep} ` +
-      `EXCEPT ALL SELECT ${cols} FROM ${t.table} WHERE tenant_id = ${quoteString(o.tenant)} AND ${range}${keep}) x`,
+  const [stats] = await s.query<{ n: number; other_tenant: number }>(
+    `SELECT COUNT(*) FILTER (WHERE TRUE${keep}) AS n, COUNT(*) FILTER (WHERE tenant_id IS DISTINCT FROM ${quoteString(o.tenant)}) AS other_tenant FROM ${files}`,
   );
-  return { table: t.table, files: paths.length, archivedRows: Number(archived[0]!.n), restoredRows: restored };
+  if (Number(stats!.other_tenant) > 0) throw new CorruptArchiveError(`archived ${t.table} files of tenant ${o.tenant} hold rows of another tenant; nothing was restored`);
+  const range = `${t.dayColumn} >= DATE '${o.from}' AND ${t.dayColumn} < DATE '${nextDay(o.to)}'`;
+  const present = `SELECT ${cols} FROM ${t.table} WHERE tenant_id = ${quoteString(o.tenant)} AND ${range}${keep}`;
+  // Disaster recovery restores into a hub with none of these rows: a plain insert then. Otherwise
+  // only the difference goes in.
+  const [held] = await s.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (${present}) x`);
+  const source = Number(held!.n) === 0 ? `SELECT ${cols} FROM ${files} WHERE TRUE${keep}` : `SELECT ${cols} FROM ${files} WHERE TRUE${keep} EXCEPT ALL ${present}`;
+  const restored = await s.execute(`INSERT INTO ${t.table} (${cols}) SELECT ${cols} FROM (${source}) x`);
+  return { table: t.table, files: paths.length, archivedRows: Number(stats!.n), restoredRows: restored };
 }
 
 /** Runs, watermarks and day fingerprints the archive records and the hub does not know yet. */
