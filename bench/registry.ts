@@ -3,6 +3,7 @@ import type { Benchmark } from "./harness.ts";
 import { warehouseRefreshBenchmark } from "./warehouseRefresh.bench.ts";
 import { costReportBenchmark } from "./costReport.bench.ts";
 import { edgeIngestBenchmark } from "./edgeIngest.bench.ts";
+import { simulatorBenchmark } from "./simulator.bench.ts";
 import { archiveBenchmark } from "./archive.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark];

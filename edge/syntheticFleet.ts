@@ -237,8 +237,21 @@ export class SyntheticFleet {
 
   /** Readings with `from <= ts < to` (call with consecutive windows; any cut gives the same readings). */
   readingsUntil(to: Date): RawReading[] {
-    const end = to.getTime();
     const out: RawReading[] = [];
+    this.eachReadingUntil(to, (r) => out.push(r));
+    return out;
+  }
+
+  /**
+   * The same readings as `readingsUntil`, handed to `visit` one at a time; returns how many. For a
+   * caller that aggregates as it goes (hourly means, say) this is the fast path: nothing is kept,
+   * so every reading dies young and garbage collection stays cheap. With `readingsUntil`, keep
+   * windows short (a minute or so for a hundred machines) for the same reason.
+   */
+  eachReadingUntil(to: Date, visit: (r: RawReading) => void): number {
+    const end = to.getTime();
+    let n = 0;
+    const out = (r: RawReading) => (n++, visit(r));
     while (this.cursor < end) {
       const chunkEnd = Math.min(end, this.cursor + CHUNK_MS);
       for (const s of this.sites) {
@@ -249,7 +262,7 @@ export class SyntheticFleet {
       }
       this.cursor = chunkEnd;
     }
-    return out;
+    return n;
   }
 
   /** Scans with scan time < `to`: jobs released at the site's rate walk its stations in order. */
@@ -272,7 +285,7 @@ export class SyntheticFleet {
     s.clearedThrough = last;
   }
 
-  private machineReadings(s: SiteRun, m: Machine, end: number, out: RawReading[]): void {
+  private machineReadings(s: SiteRun, m: Machine, end: number, out: (r: RawReading) => void): void {
     const load = s.site.load;
     const ring = m.meter >= 0 ? s.ring[m.meter]! : null;
     const rand = m.rand;
@@ -314,7 +327,7 @@ export class SyntheticFleet {
       m.temperature += (target - m.temperature) * K_MACHINE_TEMP;
       if (ring) ring[Math.floor(ts / 1000) % RING]! += running ? MACHINE_KW.RUNNING + 0.16 * spindle : MACHINE_KW[m.state];
       const seq = ts / 1000;
-      out.push(m.reading(ts, Math.floor(seq), "machine/1", {
+      out(m.reading(ts, Math.floor(seq), "machine/1", {
         state: m.state, period_s: 1, cycles, good_parts: good, ideal_cycle_s: m.idealCycle, cycle_count: m.cycleCount,
         spindle_load_pct: spindle, spindle_speed_rpm: speed, temperature_c: round1(m.temperature + (rand() - 0.5) * 0.4),
       }));
@@ -350,7 +363,7 @@ export class SyntheticFleet {
     }
   }
 
-  private meterReadings(s: SiteRun, e: Meter, end: number, out: RawReading[]): void {
+  private meterReadings(s: SiteRun, e: Meter, end: number, out: (r: RawReading) => void): void {
     const ring = s.ring[e.index]!;
     const load = s.site.load;
     const rand = e.rand;
@@ -371,7 +384,7 @@ export class SyntheticFleet {
       const kwh = (kw * e.periodMs) / 3_600_000;
       e.energyTotal += kwh;
       const seq = Math.floor(ts / e.periodMs);
-      out.push(e.reading(ts, seq, "energy/1", {
+      out(e.reading(ts, seq, "energy/1", {
         period_s: METER_PERIOD_S, voltage_v: v, current_a: round1((kw * 1000) / (Math.sqrt(3) * v * pf)), power_factor: pf,
         power_kw: round2(kw), kwh: Math.round(kwh * 10_000) / 10_000, energy_kwh_total: Math.round(e.energyTotal * 1000) / 1000,
       }));
@@ -379,7 +392,7 @@ export class SyntheticFleet {
     }
   }
 
-  private airReadings(a: AirSensor, end: number, out: RawReading[]): void {
+  private airReadings(a: AirSensor, end: number, out: (r: RawReading) => void): void {
     const load = a.site.load;
     const rand = a.rand;
     const noise = () => rand() + rand() - 1; // triangular, -1..1
@@ -407,7 +420,7 @@ export class SyntheticFleet {
       const humidity = Math.min(85, Math.max(15, 48 - 1.5 * (a.temperature - 20) + 5 * Math.sin((TWO_PI * days) / 3.7 + a.humidityPhase) + 0.8 * noise()));
       const pressure = 1013 + 7 * Math.sin((TWO_PI * days) / 4.3 + a.pressurePhase) + 3 * Math.sin((TWO_PI * days) / 1.7) + 0.1 * noise();
       const seq = Math.floor(ts / a.periodMs);
-      out.push(a.reading(ts, seq, "air_quality/1", {
+      out(a.reading(ts, seq, "air_quality/1", {
         period_s: 60, co2_ppm: Math.round(co2), voc_ppb: Math.round(Math.max(0, a.voc * (1 + 0.1 * a.swing) + 20 * noise())),
         pm1_ugm3: round1(pm25 * 0.62 + dustEvent * 0.55), pm25_ugm3: round1(pm25 + dustEvent), pm4_ugm3: round1(pm25 * 1.15 + dustEvent * 1.1), pm10_ugm3: round1(pm25 * 1.45 + 3 * l + dustEvent * 1.3),
         temperature_c: round1(temperature), humidity_pct: round1(humidity), pressure_hpa: round1(pressure),

@@ -56,6 +56,11 @@ describe("fleet simulator", () => {
     assert.equal(sha(order(cut.readings)), sha(order(whole.readings)));
     assert.equal(sha(cut.scans), sha(whole.scans));
     assert.equal(labelsText(cut.labels), labelsText(whole.labels));
+    const visited: RawReading[] = [];
+    const fleet = new SyntheticFleet(FAULTY, 5, MONDAY);
+    const n = fleet.eachReadingUntil(new Date(MONDAY.getTime() + 3 * H), (r) => visited.push(r));
+    assert.equal(n, whole.readings.length);
+    assert.equal(sha(visited), sha(whole.readings), "eachReadingUntil hands out the readings readingsUntil returns");
   });
 
   it("makes readings every sensor contract accepts: required metrics, hard ranges, and soft ranges too", () => {
