@@ -85,6 +85,8 @@ export interface TenantConfig extends CommonConfig {
   /** SageMaker model package groups, one per model name. */
   readonly models: readonly string[];
   readonly notifyUsers: readonly string[];
+  /** Models whose latest Approved package is deployed to a serverless endpoint (each one of `models`). */
+  readonly serving: { readonly models: readonly string[]; readonly memorySizeInMb: number; readonly maxConcurrency: number };
 }
 
 export type StackConfig = PlatformConfig | TenantConfig;
@@ -113,6 +115,9 @@ export const DEFAULTS = {
   suspendAt: 100,
   suspendImmediateAt: 110,
   models: ["anomaly", "forecast"],
+  servedModels: [] as string[],
+  servingMemoryMb: 2048,
+  servingMaxConcurrency: 5,
 } as const;
 
 const NS = "hub";
@@ -262,6 +267,13 @@ function parseTenant(r: Reader, common: CommonConfig, stack: string, platformSta
     // The value is secret-adjacent: name the key, never echo it.
     throw new ConfigError(key("servicePublicKey"), "(hidden)", "an RSA public key (PEM body, base64)");
   }
+  const models = r.list("models", DEFAULTS.models, (x): x is string => isString(x) && MODEL_NAME.test(x), "model names (lower-case, dashes)");
+  const served = r.list("servedModels", DEFAULTS.servedModels, (x): x is string => isString(x) && MODEL_NAME.test(x), "model names (lower-case, dashes)");
+  const unknown = served.filter((m) => !models.includes(m));
+  if (unknown.length) throw new ConfigError(key("servedModels"), served, `models listed in hub:models (${models.join(", ") || "none"}); ${unknown.join(", ")} is not`);
+  const memorySizeInMb = r.int("servingMemoryMb", DEFAULTS.servingMemoryMb, 1024, 6144);
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html
+  if (memorySizeInMb % 1024 !== 0) throw new ConfigError(key("servingMemoryMb"), memorySizeInMb, "a multiple of 1024 between 1024 and 6144");
   return {
     ...common,
     kind: "tenant",
@@ -271,8 +283,9 @@ function parseTenant(r: Reader, common: CommonConfig, stack: string, platformSta
     servicePublicKey: publicKey,
     piiAccess: r.bool("piiAccess", DEFAULTS.piiAccess),
     warehouses: classes.map((workloadClass) => ({ workloadClass, ...base })),
-    models: r.list("models", DEFAULTS.models, (x): x is string => isString(x) && MODEL_NAME.test(x), "model names (lower-case, dashes)"),
+    models,
     notifyUsers: r.list("notifyUsers", [], (x): x is string => isString(x), "Snowflake user names"),
+    serving: { models: served, memorySizeInMb, maxConcurrency: r.int("servingMaxConcurrency", DEFAULTS.servingMaxConcurrency, 1, 200) },
   };
 }
 
@@ -323,4 +336,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "suspendImmediateAt", stacks: "tenant", type: "integer", default: DEFAULTS.suspendImmediateAt, description: "Percentage of the quota that does SUSPEND_IMMEDIATE (above suspendAt)." },
   { key: "models", stacks: "tenant", type: "array", default: DEFAULTS.models, description: "Models of the tenant: one SageMaker model package group each." },
   { key: "notifyUsers", stacks: "tenant", type: "array", default: [], description: "Snowflake users the tenant's monitors notify." },
+  { key: "servedModels", stacks: "tenant", type: "array", default: DEFAULTS.servedModels, description: "Models (of `models`) whose latest Approved model package is deployed to a SageMaker serverless endpoint `hub-<tenant>-<model>`; empty: no endpoint." },
+  { key: "servingMemoryMb", stacks: "tenant", type: "integer", default: DEFAULTS.servingMemoryMb, description: "Memory of each serverless endpoint, MB: 1024, 2048, ... 6144." },
+  { key: "servingMaxConcurrency", stacks: "tenant", type: "integer", default: DEFAULTS.servingMaxConcurrency, description: "Concurrent invocations each serverless endpoint serves (1..200)." },
 ];

@@ -59,3 +59,4 @@ export const schemaName = outputs["schemaName"];
 export const thingGroupName = outputs["thingGroupName"];
 export const iotPolicyName = outputs["iotPolicyName"];
 export const retrainingRoleArn = outputs["retrainingRoleArn"];
+export const servingEndpoints = outputs["servingEndpoints"];

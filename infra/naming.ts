@@ -53,6 +53,12 @@ export function modelPackageGroupName(tenantId: string, model: string): string {
   return `hub-${tenantId}-${model}`;
 }
 
+/** The serverless endpoint serving a tenant's model (`scripts/score.ts` calls it by this name). */
+export function servingEndpointName(tenantId: string, model: string): string {
+  tenantRoleName(tenantId);
+  return `hub-${tenantId}-${model}`;
+}
+
 export function thingGroupName(tenantId: string): string {
   tenantRoleName(tenantId);
   return `hub-${tenantId}-devices`;

@@ -10,6 +10,9 @@ import { SNOWFLAKE_PREVIEW_FEATURES, SnowflakePlatform } from "./snowflake/platf
 import { SnowflakeTenant } from "./snowflake/tenant.ts";
 import { AwsPlatform } from "./aws/platform.ts";
 import { AwsTenant } from "./aws/tenant.ts";
+import { ModelServing, latestApprovedPackageArn } from "./aws/modelServing.ts";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { modelPackageGroupName } from "./naming.ts";
 import { SHARED_TENANT, awsTags } from "./naming.ts";
 
 /** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
@@ -111,7 +114,27 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
     platformKmsKeyArn: out("kmsKeyArn"),
     models: cfg.models,
   });
+  // Served models: the latest Approved package of each, looked up at deploy time.
+  const region = aws.getRegionOutput().region;
+  const served = cfg.serving.models.map(
+    (model) =>
+      new ModelServing(
+        `${cfg.tenantId}-serve-${model}`,
+        {
+          tenantId: cfg.tenantId,
+          model,
+          modelPackageArn: region.apply((r) => latestApprovedPackageArn(new SageMakerClient({ region: r }), modelPackageGroupName(cfg.tenantId, model))),
+          archiveBucketName: out("archiveBucketName"),
+          kmsKeyArns: [out("kmsKeyArn"), a.kmsKeyArn],
+          memorySizeInMb: cfg.serving.memorySizeInMb,
+          maxConcurrency: cfg.serving.maxConcurrency,
+          tags: awsTags(cfg.tenantId, cfg.costCenter),
+        },
+        { dependsOn: [a] },
+      ),
+  );
   return {
+    servingEndpoints: pulumi.all(Object.fromEntries(cfg.serving.models.map((m, i) => [m, served[i]!.endpointName]))),
     tenantId: cfg.tenantId,
     tier: cfg.tier,
     archiveBucketName: out("archiveBucketName"),
