@@ -2,7 +2,8 @@
  * The fast way to ACCEPT a reading: a check compiled once per sensor type from METRIC_RULES (the
  * catalogue the zod schemas in payloadSchemas.ts are derived from), as straight-line JavaScript
  * with the metric names and bounds written in, so a good reading costs a few property reads and
- * comparisons instead of a zod parse (~25 µs a reading through zod here; issue 3, section 8).
+ * comparisons instead of zod parses: parseMessage of gateway messages takes about a fifth of the
+ * CPU time it took with zod for every reading (issue 3, section 8; measured side by side).
  *
  * It never refuses anything itself. When it cannot vouch for a reading (a problem, or anything
  * unusual: another timestamp form, keys that would change the payload's key order), it answers
