@@ -5,5 +5,6 @@ import { costReportBenchmark } from "./costReport.bench.ts";
 import { edgeIngestBenchmark } from "./edgeIngest.bench.ts";
 import { simulatorBenchmark } from "./simulator.bench.ts";
 import { archiveBenchmark } from "./archive.bench.ts";
+import { mlBenchmark } from "./ml.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark];

@@ -49,8 +49,11 @@ export class ErrorQuantiles {
     for (let i = 1; i < levels.length; i++) {
       if (level <= levels[i]!) return q[i - 1]! + ((q[i]! - q[i - 1]!) * (level - levels[i - 1]!)) / (levels[i]! - levels[i - 1]!);
     }
+    // Beyond the table: the Gaussian tail scaled to the table's top, but never lighter than the Gaussian
+    // itself. A few hundred errors cannot show a tail lighter than normal; assuming one flags too much.
     const top = levels.length - 1;
-    return (q[top]! * normalQuantile((1 + level) / 2)) / normalQuantile((1 + levels[top]!) / 2);
+    const g = normalQuantile((1 + level) / 2);
+    return Math.max(g, (q[top]! * g) / normalQuantile((1 + levels[top]!) / 2));
   }
 
   /** Share of errors within |z| (the inverse of `at`), for Cortex's percentile column. */

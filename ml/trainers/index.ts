@@ -2,8 +2,10 @@
 import type { ForecastModel } from "../contract.ts";
 import { SEASONAL_NAIVE, loadSeasonalNaiveModel, type SeasonalNaiveJSON } from "./seasonalNaive.ts";
 import { SEASONAL_PROFILE, loadSeasonalProfileModel, type SeasonalProfileJSON } from "./seasonalProfile.ts";
+import { HOLT_WINTERS, loadHoltWintersModel, type HoltWintersJSON } from "./holtWinters.ts";
 
 export { SeasonalProfileForecaster, SeasonalProfileModel, SEASONAL_PROFILE, type SeasonalProfileJSON, type SeasonalProfileOptions, type ProfileConfig } from "./seasonalProfile.ts";
+export { HoltWintersForecaster, HoltWintersModel, HOLT_WINTERS, type HoltWintersJSON } from "./holtWinters.ts";
 export { SeasonalNaiveForecaster, SeasonalNaiveModel, SEASONAL_NAIVE, type NaivePeriod, type SeasonalNaiveJSON } from "./seasonalNaive.ts";
 export { ForecastAnomalyDetector, ForecastAnomalyModel, FORECAST_ANOMALY, loadAnomalyModel, type AnomalyDetectorOptions, type ForecastAnomalyJSON } from "./forecastAnomalyDetector.ts";
 export { RandomCutForest, RANDOM_CUT_FOREST, loadStreamingDetector, type RandomCutForestOptions, type RandomCutForestJSON } from "./randomCutForest.ts";
@@ -15,5 +17,6 @@ export function loadForecastModel(json: unknown): ForecastModel {
   const algorithm = (json as { algorithm?: unknown } | null)?.algorithm;
   if (algorithm === SEASONAL_PROFILE) return loadSeasonalProfileModel(json as SeasonalProfileJSON);
   if (algorithm === SEASONAL_NAIVE) return loadSeasonalNaiveModel(json as SeasonalNaiveJSON);
+  if (algorithm === HOLT_WINTERS) return loadHoltWintersModel(json as HoltWintersJSON);
   throw new Error(`loadForecastModel: unknown algorithm ${JSON.stringify(algorithm)}`);
 }

@@ -18,6 +18,8 @@ import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
 import { ErrorQuantiles, type ErrorQuantilesJSON } from "./errorQuantiles.ts";
 
 export const SEASONAL_PROFILE = "seasonal_profile_ar1";
+/** Held-back errors beyond this many robust sigmas are anomalies, not noise: left out of the interval table. */
+const MAX_Z = Infinity;
 
 export interface ProfileConfig {
   readonly daily: boolean;
@@ -70,7 +72,7 @@ export class SeasonalProfileForecaster implements Forecaster {
 
   /**
    * Fewest points accepted: 48 (a level and the AR term). Seasons join only when the part of the
-   * window they are fitted on holds enough of them (one day for the daily profile, two weeks for the
+   * window they are fitted on holds enough of them (one day for the daily profile, one week for the
    * weekly parts), so a short series gets a simpler model rather than an error.
    */
   static readonly MIN_POINTS = 48;
@@ -100,18 +102,20 @@ export class SeasonalProfileForecaster implements Forecaster {
       if (!best || mae < best.mae - 1e-12) best = { cfg, mae, errors };
     }
     const { cfg, errors } = best!;
+    // Spread per horizon from the median absolute error (a fault in the held-back part must not widen
+    // every interval); the tails come from the |z| table, without errors beyond MAX_Z (anomalies).
     const sigma: number[] = [];
     for (let h = 0; h < H; h++) {
       const e = errors[h]!;
-      let s = 0;
-      for (const v of e) s += v * v;
-      // Error grows with the horizon; a noisy estimate must not shrink it.
-      sigma.push(Math.max(Math.sqrt(s / Math.max(1, e.length)), h > 0 ? sigma[h - 1]! : 0));
+      // A mostly-zero series (share of time DOWN) has a median error of 0: fall back on the mean
+      // absolute error (×1.2533 is its Gaussian ratio to σ; halved so it only binds in that case).
+      const robust = e.length ? Math.max(1.4826 * median(e.map(Math.abs)), (1.2533 * mean(e.map(Math.abs))) / 2) : 0;
+      sigma.push(Math.max(robust, h > 0 ? sigma[h - 1]! : 0));
     }
     const floor = 1e-9 * (Math.abs(mean(y)) + 1);
     for (let h = 0; h < H; h++) sigma[h] = Math.max(sigma[h]!, floor);
     const z: number[] = [];
-    for (let h = 0; h < H; h++) for (const v of errors[h]!) z.push(v / sigma[h]!);
+    for (let h = 0; h < H; h++) for (const v of errors[h]!) if (Math.abs(v / sigma[h]!) <= MAX_Z) z.push(v / sigma[h]!);
     const state = fitState(y, 0, n, t0, stepMs, seasons, cfg);
     const lastTs = t0 + (n - 1) * stepMs;
     return new SeasonalProfileModel({
@@ -221,7 +225,8 @@ function candidateConfigs(seasons: { day: number; week: number }, fitLen: number
   for (const halfLifeDays of halfLives) {
     out.push({ ...base, halfLifeDays });
     if (seasons.day && fitLen >= seasons.day) out.push({ ...base, daily: true, halfLifeDays });
-    if (seasons.week && fitLen >= 2 * seasons.week) {
+    // One week is enough for day-of-week levels (24 points each); the hour-of-week part is shrunk when data is thin.
+    if (seasons.week && fitLen >= seasons.week) {
       out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
       for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
     }
@@ -234,15 +239,61 @@ function configName(c: ProfileConfig): string {
   return `${s}, half-life ${c.halfLifeDays ?? "∞"} d`;
 }
 
+/**
+ * Fits the profile twice: the second time without the points the first fit leaves more than
+ * OUTLIER_SIGMAS robust standard deviations away, so a fault inside the training window (a dust spike,
+ * a surge) does not become part of "normal" for its hour of the week (robust STL does the same with
+ * bisquare weights: Cleveland et al. 1990).
+ */
+const OUTLIER_SIGMAS = 5;
+
 function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs: number, seasons: { day: number; week: number }, cfg: ProfileConfig): ProfileState {
   const n = to - from;
   const w = new Float64Array(n);
   const dayMs = 86_400_000;
   for (let i = 0; i < n; i++) w[i] = cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
+  const first = estimateProfile(y, w, from, n, t0, stepMs, seasons, cfg);
+  // With few weeks an hour-of-week slot has few points, and a fault drags its mean so far that the
+  // normal points look odd too. A point is an outlier only if it is one under the full profile AND
+  // under the profile without the hour-of-week part (many points per slot, so not dragged).
+  const simple = cfg.weekly ? estimateProfile(y, w, from, n, t0, stepMs, seasons, { ...cfg, weekly: false }) : first;
+  const outlier = new Uint8Array(n);
+  for (const state of cfg.weekly ? [first, simple] : [first]) {
+    const resid = new Float64Array(n);
+    for (let i = 0; i < n; i++) resid[i] = y[from + i]! - profileAt(state, t0 + (from + i) * stepMs, stepMs, seasons);
+    const med = median(resid);
+    const sigma = 1.4826 * median(resid.map((r) => Math.abs(r - med)));
+    for (let i = 0; i < n; i++) if (sigma > 0 && Math.abs(resid[i]! - med) > OUTLIER_SIGMAS * sigma) outlier[i]!++;
+  }
+  const need = cfg.weekly ? 2 : 1;
+  for (let i = 0; i < n; i++) outlier[i] = outlier[i]! >= need ? 1 : 0;
+  // A slot must keep some points: if every point of an hour-of-day slot is an outlier, the slot is
+  // not faulty, the first fit was just too coarse for it (two days, a sharp daily edge).
+  if (cfg.daily && seasons.day) {
+    const left = new Float64Array(seasons.day);
+    for (let i = 0; i < n; i++) if (!outlier[i]) left[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)]! += 1;
+    for (let i = 0; i < n; i++) if (left[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)] === 0) outlier[i] = 0;
+  }
+  let outliers = 0;
+  for (let i = 0; i < n; i++) if (outlier[i]) { w[i] = 0; outliers++; }
+  const state0 = outliers > 0 && outliers < n / 4 ? estimateProfile(y, w, from, n, t0, stepMs, seasons, cfg) : first;
+  // AR(1) on the profile's residuals (Yule-Walker, outliers left out), kept in [0, 0.98] so forecasts decay to the profile.
+  let num = 0, den = 0;
+  let prev = NaN;
+  for (let i = 0; i < n; i++) {
+    const r = outlier[i] ? NaN : y[from + i]! - profileAt(state0, t0 + (from + i) * stepMs, stepMs, seasons);
+    if (!Number.isNaN(prev) && !Number.isNaN(r)) { num += r * prev; den += prev * prev; }
+    prev = r;
+  }
+  const phi = den > 0 ? Math.min(0.98, Math.max(0, num / den)) : 0;
+  return { ...state0, phi };
+}
+
+function estimateProfile(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, seasons: { day: number; week: number }, cfg: ProfileConfig): ProfileState {
   let sw = 0, swy = 0;
   for (let i = 0; i < n; i++) { sw += w[i]!; swy += w[i]! * y[from + i]!; }
   const mu = swy / sw;
-  const daily = slotMeans(y, w, from, n, t0, stepMs, cfg.daily ? seasons.day : 0, (i) => mu, 0);
+  const daily = slotMeans(y, w, from, n, t0, stepMs, cfg.daily ? seasons.day : 0, () => mu, 0);
   const dailyAt = (i: number) => (daily.length ? daily[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)]! : 0);
   const meanW = sw / n;
   // Day-of-week levels: slots of a 7-day season in whole days.
@@ -251,16 +302,14 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
   const dowAt = (i: number, dow: readonly number[]) => (dow.length ? dow[seasonSlot(t0 + (from + i) * stepMs, dayStep, days)]! : 0);
   const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), 0) : [];
   const weekly = slotMeans(y, w, from, n, t0, stepMs, cfg.weekly ? seasons.week : 0, (i) => mu + dailyAt(i) + dowAt(i, dayOfWeek), cfg.weeklyShrink * meanW);
-  const state0: ProfileState = { mu, daily, dayOfWeek, weekly, phi: 0 };
-  // AR(1) on the profile's residuals (Yule-Walker), kept in [0, 0.98] so forecasts decay to the profile.
-  let num = 0, den = 0, prev = NaN;
-  for (let i = 0; i < n; i++) {
-    const r = y[from + i]! - profileAt(state0, t0 + (from + i) * stepMs, stepMs, seasons);
-    if (!Number.isNaN(prev)) { num += r * prev; den += prev * prev; }
-    prev = r;
-  }
-  const phi = den > 0 ? Math.min(0.98, Math.max(0, num / den)) : 0;
-  return { ...state0, phi };
+  return { mu, daily, dayOfWeek, weekly, phi: 0 };
+}
+
+export function median(xs: ArrayLike<number>): number {
+  const a = Float64Array.from(xs).sort();
+  if (a.length === 0) return NaN;
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
 }
 
 function slotMeans(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, season: number, base: (i: number) => number, shrink: number): number[] {
@@ -309,8 +358,8 @@ function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: numb
   return out;
 }
 
-function mean(y: Float64Array): number {
+function mean(y: ArrayLike<number>): number {
   let s = 0;
-  for (const v of y) s += v;
+  for (let i = 0; i < y.length; i++) s += y[i]!;
   return s / y.length;
 }
