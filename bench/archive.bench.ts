@@ -39,7 +39,8 @@ export const archiveBenchmark: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), "hub-bench-archive-"));
     const seconds = Math.max(600, Math.round(DAY_SECONDS * Math.min(1, scale)));
     const rows = MACHINES * seconds;
-    const asOf = new Date(`${DAY}T23:59:59Z`);
+    // Past the last landing (readings land two seconds after they are taken).
+    const asOf = new Date(Date.parse(`${DAY}T00:00:00Z`) + (DAY_SECONDS + 60) * 1000);
     const engine = await EmbeddedEngine.open({ path: join(dir, "hub.duckdb"), clock: new SimulatedClock(asOf) });
     const cols = archivedTable("RAW.SENSOR_READINGS").columns.map((c) => c.name).join(", ");
     try {
