@@ -1,0 +1,74 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Score with a served model: read the tenant's recent features from the hub, call its SageMaker
+ * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, print the rows
+ * in the ML tables' shape, and with --write append them to those tables.
+ */
+import { existsSync } from "node:fs";
+import { runCommand, UserError } from "./lib/command.ts";
+import { textTable } from "./lib/textTable.ts";
+import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
+import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
+import { PIPELINE_ROLE, TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
+import { servingEndpointName } from "../infra/naming.ts";
+import type { ModelKind } from "../ml/contract.ts";
+import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
+import { HOUR_MS, hourlySeries, machineProfiles, trimmed, windowEndingAt } from "../ml/features.ts";
+import { machineReadings } from "../ml/streamScoring.ts";
+import { invokeModel, type EndpointInput } from "../ml/sagemaker/endpointScoring.ts";
+
+async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Date, hours: number): Promise<EndpointInput> {
+  const w = { from: new Date(now.getTime() - hours * HOUR_MS), to: now };
+  if (model === "forecast") return { kind: "series", series: (await hourlySeries(wh, tenantId, "kwh", w)).map(trimmed).filter((s) => s.points.length > 0) };
+  if (model === "segments") {
+    const ps = (await machineProfiles(wh, tenantId, windowEndingAt(now, Math.max(1, Math.round(hours / 24))))).filter((p) => p.features.every(Number.isFinite));
+    return { kind: "rows", ids: ps.map((p) => `machine:${p.machineId}`), rows: ps.map((p) => p.features) };
+  }
+  const byDevice = await machineReadings(wh, tenantId, { since: w.from, until: new Date(now.getTime() + 1), limitPerDevice: 60 });
+  const ids: string[] = [];
+  const rows: number[][] = [];
+  for (const [d, list] of byDevice) for (const r of list) (ids.push(d), rows.push(r));
+  return { kind: "rows", ids, rows };
+}
+
+await runCommand({
+  name: "score",
+  description: "score a tenant's recent data with its served model (SageMaker serverless endpoint)",
+  usage: "scripts/score.ts --tenant T --model forecast|anomaly|segments [--endpoint NAME] [--region R] [--hours N] [--json] [--home DIR]",
+  options: {
+    tenant: { type: "string", description: "tenant id" },
+    model: { type: "string", description: "which model", choices: ["forecast", "anomaly", "segments"] },
+    endpoint: { type: "string", description: "endpoint name (default hub-<tenant>-<model>, as the tenant stack names it)" },
+    region: { type: "string", description: "AWS region (default $AWS_REGION)" },
+    hours: { type: "string", description: "hours of recent data sent", default: "168" },
+    json: { type: "boolean", description: "rows as JSON" },
+    home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
+  },
+  examples: ["scripts/score.ts --tenant acme --model forecast --region eu-west-1", "scripts/score.ts --tenant acme --model anomaly --hours 1 --json"],
+  run: async ({ options: o }) => {
+    if (!o.tenant || !TENANT_ID_PATTERN.test(o.tenant)) throw new UserError(`--tenant ${JSON.stringify(o.tenant ?? "")} is not a tenant id (${TENANT_ID_PATTERN})`);
+    if (!o.model) throw new UserError("--model forecast|anomaly|segments is required");
+    const hours = Number(o.hours);
+    if (!Number.isInteger(hours) || hours < 1) throw new UserError(`--hours ${JSON.stringify(o.hours)} must be a positive integer`);
+    const region = o.region ?? process.env["AWS_REGION"];
+    if (!region) throw new UserError("--region (or AWS_REGION) is required");
+    const path = hubDatabasePath(hubHome(o.home));
+    if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+    const engine = await EmbeddedEngine.open({ path });
+    try {
+      const wh = await engine.session({ role: PIPELINE_ROLE, tag: { tenant: o.tenant, job: "ml:score" } });
+      const [r] = await wh.query<{ h: Date | null }>("SELECT MAX(hour) AS h FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id = ?", { binds: [o.tenant] });
+      const now = r?.h ? new Date(new Date(r.h).getTime() + HOUR_MS) : engine.clock.now();
+      const data = await input(wh, o.tenant, o.model as ModelKind, now, hours);
+      await wh.close();
+      const { SageMakerRuntimeClient } = await import("@aws-sdk/client-sagemaker-runtime");
+      const rows = await invokeModel(new SageMakerRuntimeClient({ region }), o.endpoint ?? servingEndpointName(o.tenant, o.model), o.model as ModelKind, data).catch((e: Error) => {
+        throw new UserError(`${o.endpoint ?? servingEndpointName(o.tenant!, o.model!)}: ${e.message}`);
+      });
+      if (o.json) console.log(JSON.stringify(rows, null, 2));
+      else console.log(textTable(rows as Record<string, unknown>[]));
+    } finally {
+      await engine.close();
+    }
+  },
+});
