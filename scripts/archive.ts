@@ -19,6 +19,7 @@ import { RESTORABLE_LAYERS, restoreTenant, snowflakeRestoreSql } from "../pipeli
 import { verifyArchive } from "../pipelines/archive/verifyArchive.ts";
 import { CorruptArchiveError } from "../pipelines/archive/archiveReader.ts";
 import { checkTenantId, dayParts } from "../pipelines/archive/archiveKeys.ts";
+import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const COMMANDS = ["export", "restore", "verify"] as const;
@@ -154,7 +155,11 @@ await runCommand({
         const s = await engine.admin();
         const known = await knownTenants(s);
         if (o.tenant && !known.includes(o.tenant)) throw new UserError(`unknown tenant ${o.tenant}; tenants in this hub: ${known.join(", ") || "none"}`);
-        const tenants = o.tenant ? [o.tenant] : known;
+        // A tenant id that cannot name an archive prefix (data loaded under a malformed id) is
+        // skipped with a warning rather than stopping every other tenant's export.
+        const valid = known.filter((t) => TENANT_ID_PATTERN.test(t));
+        for (const t of known.filter((x) => !valid.includes(x))) process.stderr.write(`archive: skipping tenant id ${JSON.stringify(t)}: it does not match ${TENANT_ID_PATTERN}\n`);
+        const tenants = o.tenant ? [o.tenant] : valid;
         const runs: RunExport[] = [];
         const t0 = performance.now();
         for (const tenant of tenants) runs.push(...(await exportTenant({ session: s, store, tenant, layers, asOf, progress })));
@@ -215,6 +220,7 @@ await runCommand({
         if (o.json) console.log(json({ archive: store.location, hub: hubDatabasePath(home), ...report, pipeline: { tasks: tick.tasks.length, refreshes: tick.refreshes.length } }));
         else {
           console.log(`restored tenant ${report.tenant}, ${report.from} to ${report.to}, from ${store.location} into ${hubDatabasePath(home)}`);
+          if (report.tables.every((t) => t.files === 0)) console.log(`the archive holds no bronze partition of ${report.tenant} between ${report.from} and ${report.to}`);
           console.log(textTable(report.tables.map((t) => ({ table: t.table, files: t.files, archived_rows: t.archivedRows, restored_rows: t.restoredRows, already_present: t.archivedRows - t.restoredRows }))));
         }
       } finally {
