@@ -114,6 +114,14 @@ function perSeries<T>(series: readonly Series[], fn: (s: Series) => T): { result
   return { results, excluded };
 }
 
+/**
+ * Hours held back for evaluation: a quarter of the series in whole days, at least one day (the
+ * forecast horizon) and at most one week. Four weeks of history hold back a week; three days, one.
+ */
+export function holdoutHours(points: number): number {
+  return Math.min(168, Math.max(24, Math.floor(points / 4 / 24) * 24));
+}
+
 /** A forecaster that returns an already fitted model: scores the champion like a challenger. */
 function fixed(model: ReturnType<typeof loadForecastModel>) {
   return { algorithm: model.algorithm, fit: () => model };
@@ -127,11 +135,15 @@ export const FORECAST_SPEC: ModelSpec = {
   table: "ML.FORECASTS",
   load: (wh, tenantId, window) => seriesData(wh, tenantId, "kwh", window),
   train(data) {
-    const { results, excluded } = perSeries(data.series, (s) => ({ evaluation: evaluateForecaster(new SeasonalProfileForecaster(), s), model: new SeasonalProfileForecaster().fit(s) }));
+    const { results, excluded } = perSeries(data.series, (s) => ({
+      evaluation: evaluateForecaster(new SeasonalProfileForecaster(), s, { holdoutSteps: holdoutHours(s.points.length) }),
+      model: new SeasonalProfileForecaster().fit(s),
+      holdout: holdoutHours(s.points.length),
+    }));
     const evals = [...results.values()].map((r) => r.evaluation);
     return {
       algorithm: "seasonal_profile_ar1",
-      parameters: { feature: "kwh", horizonHours: FORECAST_HORIZON_HOURS, holdoutHours: 168, series: [...results.keys()], excluded },
+      parameters: { feature: "kwh", horizonHours: FORECAST_HORIZON_HOURS, holdoutHours: Math.max(...[...results.values()].map((r) => r.holdout)), series: [...results.keys()], excluded },
       metrics: averaged(evals.map((e) => e.model)),
       baselineMetrics: averaged(evals.map(({ baseline: { period: _p, ...m } }) => m)),
       artifact: { kind: "forecast", models: Object.fromEntries([...results].map(([id, r]) => [id, r.model.toJSON()])) },
@@ -144,7 +156,7 @@ export const FORECAST_SPEC: ModelSpec = {
     for (const s of data.series) {
       if (!models[s.seriesId]) continue;
       try {
-        list.push(evaluateForecaster(fixed(loadForecastModel(models[s.seriesId])), s).model);
+        list.push(evaluateForecaster(fixed(loadForecastModel(models[s.seriesId])), s, { holdoutSteps: holdoutHours(s.points.length) }).model);
       } catch (e) {
         if (!(e instanceof SeriesError)) throw e;
       }
@@ -165,6 +177,11 @@ export const FORECAST_SPEC: ModelSpec = {
 /** Hours the anomaly model scores on each run (rows already in ML.ANOMALIES are not written again). */
 export const ANOMALY_SCORE_HOURS = 48;
 
+/** The scored hours, fewer on a short series so that two days remain to fit on. */
+function scoredHours(points: number): number {
+  return Math.max(1, Math.min(ANOMALY_SCORE_HOURS, points - 48));
+}
+
 export const ANOMALY_SPEC: ModelSpec = {
   kind: "anomaly",
   // One-step forecast error of the detector's own forecaster against the naive one: the interval
@@ -178,12 +195,13 @@ export const ANOMALY_SPEC: ModelSpec = {
   },
   train(data) {
     const { results, excluded } = perSeries(data.series, (s) => {
-      const evaluation = evaluateForecaster(new SeasonalProfileForecaster(), s, { horizon: 1 });
-      const { train, test } = timeHoldout(s, 168);
+      const holdout = holdoutHours(s.points.length);
+      const evaluation = evaluateForecaster(new SeasonalProfileForecaster(), s, { horizon: 1, holdoutSteps: holdout });
+      const { train, test } = timeHoldout(s, holdout);
       const rate = mean(new ForecastAnomalyDetector().fit(train).detect(test).map((r) => (r.is_anomaly ? 1 : 0)));
       // Fitted on all but the hours it scores, as DETECT_ANOMALIES does: an anomaly inside the
       // training data would widen the very interval meant to flag it.
-      return { evaluation, rate, model: new ForecastAnomalyDetector().fit({ ...s, points: s.points.slice(0, -ANOMALY_SCORE_HOURS) }) };
+      return { evaluation, rate, model: new ForecastAnomalyDetector().fit({ ...s, points: s.points.slice(0, -scoredHours(s.points.length)) }) };
     });
     const evals = [...results.values()];
     // The streaming detector per machine, trained on its recent readings (scored by streamScoring.ts).
@@ -196,7 +214,7 @@ export const ANOMALY_SPEC: ModelSpec = {
     }
     return {
       algorithm: "forecast_interval",
-      parameters: { feature: "utilization", level: 0.99, holdoutHours: 168, scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming) } },
+      parameters: { feature: "utilization", level: 0.99, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming) } },
       metrics: { ...averaged(evals.map((e) => e.evaluation.model)), anomaly_rate: mean(evals.map((e) => e.rate)) },
       baselineMetrics: averaged(evals.map(({ evaluation: { baseline: { period: _p, ...m } } }) => m)),
       artifact: { kind: "anomaly", models: Object.fromEntries([...results].map(([id, r]) => [id, r.model.toJSON()])), streaming },
@@ -210,7 +228,7 @@ export const ANOMALY_SPEC: ModelSpec = {
       const json = models[s.seriesId];
       if (!json) continue;
       try {
-        list.push(evaluateForecaster(fixed(loadForecastModel(json.forecaster)), s, { horizon: 1 }).model);
+        list.push(evaluateForecaster(fixed(loadForecastModel(json.forecaster)), s, { horizon: 1, holdoutSteps: holdoutHours(s.points.length) }).model);
       } catch (e) {
         if (!(e instanceof SeriesError)) throw e;
       }
@@ -222,7 +240,7 @@ export const ANOMALY_SPEC: ModelSpec = {
     return data.series.flatMap((s) => {
       const json = models[s.seriesId];
       if (!json) return [];
-      const recent = { ...s, points: s.points.slice(-ANOMALY_SCORE_HOURS) };
+      const recent = { ...s, points: s.points.slice(-scoredHours(s.points.length)) };
       return loadAnomalyModel(json).detect(recent).map((r) => ({ series_id: s.seriesId, ...r }));
     });
   },

@@ -2,7 +2,7 @@
 /**
  * Score with a served model: read the tenant's recent features from the hub, call its SageMaker
  * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, print the rows
- * in the ML tables' shape, and with --write append them to those tables.
+ * in the ML tables' shape (printed; the retraining flow is what writes the tables).
  */
 import { existsSync } from "node:fs";
 import { runCommand, UserError } from "./lib/command.ts";
