@@ -1,107 +1,82 @@
 #!/usr/bin/env -S npx tsx
 /**
- * The main job on the embedded default (until the full `npm start` of the main-job issue lands):
- * a synthetic fleet streams into the local twin, the task DAG and dynamic tables run on the
- * simulated clock, and a per-tenant summary is read back through each tenant's own role.
+ * The main job: the whole hub on the embedded default (see scripts/lib/hub/mainJob.ts for the
+ * steps), then a per-tenant summary and the HTML operator report.
  */
-import { rmSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { runCommand, UserError } from "./lib/command.ts";
-import { textTable } from "./lib/textTable.ts";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
-import { SimulatedClock } from "../pipelines/engine/clock.ts";
-import { ensureWritableHome, hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
-import { EXAMPLE_FLEET, SyntheticFleet } from "../edge/syntheticFleet.ts";
-import { tenantSummary, type TenantSummary } from "../pipelines/kpiSummary.ts";
-import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
-
-const DEFAULT_START = "2026-01-05T06:00:00Z";
+import { hubHome } from "../pipelines/hubHome.ts";
+import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
+import { runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
+import { formatRunSummary } from "./lib/hub/summaryText.ts";
 
 await runCommand({
   name: "start",
-  description: "run the hub on the embedded default: synthetic fleet → RAW → task DAG → gold, then a per-tenant summary",
-  usage: "npm start -- [--hours N] [--tenants a,b] [--seed N] [--fresh] [--quiet] [--json] [--home DIR]",
+  description:
+    "run the whole hub on the embedded default: tenant stacks → local twin, broker + devices, fleet simulator → gateway → ingest → RAW, " +
+    "task DAG and dynamic tables, retraining and scoring, alerts, billing, archive export; then a per-tenant summary and .hub/report.html",
+  usage: "npm start -- [--hours N] [--tenants a,b] [--seed N] [--step MIN] [--port N] [--fresh] [--quiet] [--json] [--home DIR] [--notify stdout|FILE]",
   options: {
-    hours: { type: "string", description: "simulated hours to run", default: "2" },
-    tenants: { type: "string", description: `tenants to run (of ${EXAMPLE_FLEET.map((t) => t.tenantId).join(", ")})` },
+    hours: { type: "string", description: "simulated hours to run", default: "24" },
+    tenants: { type: "string", description: "tenant stacks to run, comma-separated (default: every Pulumi.<tenant>.yaml)" },
     seed: { type: "string", description: "simulation seed; the same seed gives the same data", default: "42" },
-    fresh: { type: "boolean", description: "delete the hub database and start over" },
+    step: { type: "string", description: "simulated minutes per step: the task DAG runs once per step (the deployed schedule is 1)", default: "15" },
+    port: { type: "string", description: "embedded broker port on 127.0.0.1 (0 picks a free one)", default: "0" },
+    fresh: { type: "boolean", description: "delete what earlier runs left in the hub folder and start over" },
     quiet: { type: "boolean", description: "no progress, only the summary" },
     json: { type: "boolean", description: "print the summary as JSON (implies --quiet)" },
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
     notify: { type: "string", description: "resource monitor notifications: stdout, or a JSON-lines file path (always kept in HUB_LOCAL)" },
   },
-  examples: ["npm start", "npm start -- --hours 24 --tenants acme --fresh", "npm start -- --json --quiet"],
+  examples: ["npm start", "npm start -- --hours 2 --tenants acme --fresh", "npm start -- --json", "HUB_HOME=/tmp/hub npm start -- --step 1 --hours 1"],
   run: async ({ options }) => {
     const hours = Number(options.hours);
     if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 31) throw new UserError(`--hours ${JSON.stringify(options.hours)} must be a number of hours in (0, 744]`);
     const seed = Number(options.seed);
     if (!Number.isInteger(seed)) throw new UserError(`--seed ${JSON.stringify(options.seed)} must be an integer`);
-    const wanted = options.tenants?.split(",").map((t) => t.trim()).filter(Boolean);
-    const specs = wanted ? EXAMPLE_FLEET.filter((t) => wanted.includes(t.tenantId)) : EXAMPLE_FLEET;
-    const unknown = wanted?.filter((t) => !EXAMPLE_FLEET.some((s) => s.tenantId === t)) ?? [];
-    if (unknown.length) throw new UserError(`--tenants: unknown tenant ${unknown.join(", ")} (known: ${EXAMPLE_FLEET.map((t) => t.tenantId).join(", ")})`);
+    const stepMinutes = Number(options.step);
+    if (!Number.isInteger(stepMinutes) || stepMinutes < 1 || stepMinutes > 60) throw new UserError(`--step ${JSON.stringify(options.step)} must be whole minutes in [1, 60]`);
+    const port = Number(options.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port ${JSON.stringify(options.port)} must be a port number (0 picks a free one)`);
     const quiet = options.quiet || options.json;
-
     const home = hubHome(options.home);
-    ensureWritableHome(home);
-    const path = hubDatabasePath(home);
-    if (options.fresh) for (const f of [path, `${path}.wal`]) if (existsSync(f)) rmSync(f);
-
-    const clock = new SimulatedClock(DEFAULT_START);
-    const notifications = options.notify === undefined ? "none" : options.notify === "stdout" ? "stdout" : { jsonl: options.notify };
-    const engine = await EmbeddedEngine.open({ path, clock, notifications });
-    let stop = false;
-    const onSigint = () => {
-      stop = true;
-      if (!quiet) process.stderr.write("\nstopping after the current simulated minute…\n");
+    const log = (msg: string) => {
+      if (!quiet) process.stderr.write(`${msg}\n`);
     };
-    process.once("SIGINT", onSigint);
+
+    // Ctrl-C once: stop after the current step, then summarise what ran. Twice: stop now (DuckDB's
+    // write-ahead log keeps the file consistent; the step in flight is lost, its messages stay
+    // queued in the gateway and are sent on the next run).
+    const abort = new AbortController();
+    const onSigint = () => {
+      if (abort.signal.aborted) process.exit(130);
+      abort.abort();
+      process.stderr.write("\nstopping after the current step (Ctrl-C again to stop now)…\n");
+    };
+    process.on("SIGINT", onSigint);
+    let report: MainJobReport;
     try {
-      // A second run continues where the last one ended.
-      const last = await engine.control<{ t: Date | null }>(`SELECT MAX(last_scheduled_at) AS t FROM ${CONTROL_SCHEMA}.TASKS`);
-      if (last[0]?.t && last[0].t > clock.now()) clock.set(last[0].t);
-      const from = clock.now();
-      const until = new Date(from.getTime() + hours * 3_600_000);
-      for (const s of specs) await engine.grantTenantRole(s.tenantId, { piiAccess: false });
-      const fleet = new SyntheticFleet(specs, seed, from);
-      const t0 = performance.now();
-      let landed = 0;
-      while (clock.now() < until && !stop) {
-        const next = new Date(Math.min(until.getTime(), clock.now().getTime() + 60_000));
-        const readings = fleet.readingsUntil(next);
-        const scans = fleet.scansUntil(next);
-        clock.set(next);
-        await engine.land({ readings, scans });
-        landed += readings.length;
-        await engine.tick();
-        if (!quiet) {
-          const done = (next.getTime() - from.getTime()) / (until.getTime() - from.getTime());
-          process.stderr.write(`\r  ${(done * 100).toFixed(0).padStart(3)}%  simulated ${next.toISOString().slice(0, 16)}  readings ${landed.toLocaleString("en")}  `);
-        }
-      }
-      // Let the last dynamic-table lags run out so the summary sees every landed reading.
-      await engine.runUntil(new Date(clock.now().getTime() + 5 * 60_000));
-      const wallS = (performance.now() - t0) / 1000;
-      if (!quiet) process.stderr.write(`\n  ${hours} simulated h in ${wallS.toFixed(1)} s wall\n\n`);
-      const summaries: TenantSummary[] = [];
-      for (const s of specs) {
-        const session = await engine.session({ role: `TENANT_${s.tenantId.toUpperCase()}_ROLE` });
-        summaries.push(await tenantSummary(session, s.tenantId));
-        await session.close();
-      }
-      if (options.json) {
-        console.log(JSON.stringify({ simulatedFrom: from, simulatedUntil: clock.now(), wallSeconds: wallS, tenants: summaries }, null, 2));
-      } else {
-        console.log(textTable(summaries.map((s) => ({
-          tenant: s.tenantId, readings: s.rawReadings, metrics: s.normalizedMetrics, quarantined: s.quarantined, duplicates: s.duplicates,
-          machines: s.machines, utilization: s.utilization, oee: s.oee, kwh: s.kwh, aqi: s.worstAqiCategory, co2: s.worstCo2Band,
-          jobs: s.jobs, bottleneck: s.bottleneckStation, alerts: s.alerts,
-        }))));
-        console.log(`\nThe hub is in ${home}. Query it: scripts/sql.ts "SELECT * FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY LIMIT 10"`);
-      }
+      report = await runMainJob({
+        home, projectDir: PROJECT_DIR, tenants: options.tenants?.split(",").map((t) => t.trim()).filter(Boolean), hours, seed, stepMinutes, port,
+        fresh: Boolean(options.fresh), signal: abort.signal,
+        notifications: options.notify === undefined ? "none" : options.notify === "stdout" ? "stdout" : { jsonl: options.notify },
+        onStage: log,
+        onProgress: quiet
+          ? undefined
+          : (p) => process.stderr.write(
+              `\r  ${(p.done * 100).toFixed(0).padStart(3)}%  simulated ${p.simulatedAt.toISOString().slice(0, 16)}Z  ` +
+                `readings ${p.published.toLocaleString("en")}  ${(p.published / Math.max(p.wallSeconds, 1e-3)).toFixed(0)}/s  `,
+            ),
+      });
     } finally {
       process.off("SIGINT", onSigint);
-      await engine.close();
     }
+    if (options.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    console.log(formatRunSummary(report));
+    console.log(`\nThe hub is in ${home}; the operator report is ${join(home, "report.html")}.`);
+    console.log(`Query it: scripts/sql.ts "SELECT * FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY LIMIT 10"`);
   },
 });

@@ -1,0 +1,260 @@
+/**
+ * The main job (`npm start`): the whole hub on the embedded default, in the order production runs
+ * it. Tenant stacks → local twin; broker + provisioned devices; the fleet simulator publishing
+ * through the gateway; the streaming ingest committing into RAW; the task DAG and dynamic tables
+ * on the simulated clock; then retraining and scoring, the bill, the archive export, a per-tenant
+ * summary and the HTML operator report.
+ *
+ * Time is compressed: each step generates `stepMinutes` of fleet output, waits until the ingest has
+ * committed all of it, then moves the simulated clock to the step's end and ticks the engine. The
+ * task DAG therefore runs once per step (the deployed schedule is 1 minute: `--step 1` runs it so,
+ * slower); the billing twin bills what actually ran.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
+import { SimulatedClock } from "../../../pipelines/engine/clock.ts";
+import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
+import type { NotificationSink } from "../../../pipelines/engine/monitorControl.ts";
+import { ensureWritableHome, hubDatabasePath } from "../../../pipelines/hubHome.ts";
+import { UserError } from "../command.ts";
+import { setUpTenantTwin, tenantStackNames, type TenantTwin } from "./tenantTwin.ts";
+import { LiveEdge, type EdgeCounts } from "./liveEdge.ts";
+import { buildFleet, type HubFleet } from "./hubFleet.ts";
+import { runSummaries, type TenantRunSummary } from "./runSummary.ts";
+import { writeOperatorReport } from "./operatorReport.ts";
+import { retrainAndScore } from "./modelStage.ts";
+import { LocalArchiveStore } from "../../../pipelines/archive/archiveStore.ts";
+import { exportTenant, quiescentAsOf } from "../../../pipelines/archive/exportArchive.ts";
+import { LAYERS } from "../../../pipelines/archive/archivedTables.ts";
+
+export const DEFAULT_START = "2026-01-05T00:00:00Z";
+
+export interface MainJobOptions {
+  readonly home: string;
+  /** Folder with Pulumi.yaml and the tenant stacks. */
+  readonly projectDir: string;
+  /** Tenant stacks to run; default every tenant stack. */
+  readonly tenants?: readonly string[];
+  readonly hours: number;
+  readonly seed: number;
+  /** Simulated minutes per step (see the module comment). */
+  readonly stepMinutes: number;
+  /** Broker port; 0 picks a free one. */
+  readonly port: number;
+  readonly fresh: boolean;
+  readonly notifications?: NotificationSink;
+  /** Progress while the fleet runs. */
+  readonly onProgress?: (p: RunProgress) => void;
+  /** Stage messages ("retraining models", ...). */
+  readonly onStage?: (stage: string) => void;
+  /** Aborting stops after the current step; what ran is kept and summarised. */
+  readonly signal?: AbortSignal;
+}
+
+export interface RunProgress {
+  readonly done: number;
+  readonly simulatedAt: Date;
+  readonly published: number;
+  readonly committed: number;
+  readonly wallSeconds: number;
+}
+
+export interface RunTotals {
+  readonly from: Date;
+  readonly until: Date;
+  readonly simulatedHours: number;
+  readonly fleetWallSeconds: number;
+  readonly stopped: boolean;
+  readonly published: number;
+  readonly edge: EdgeCounts;
+  /** Where the fleet phase's wall time went: generating, publish→committed, task DAG + refreshes. */
+  readonly wallSplitSeconds: { readonly simulate: number; readonly edge: number; readonly pipeline: number };
+}
+
+/** What `--fresh` removes: everything the main job keeps under HUB_HOME, and nothing else. */
+const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl"];
+
+export function wipeHome(home: string): void {
+  for (const f of OWNED) rmSync(join(home, f), { recursive: true, force: true });
+}
+
+export interface OpenedHub {
+  readonly engine: EmbeddedEngine;
+  readonly clock: SimulatedClock;
+  readonly tenants: readonly TenantTwin[];
+}
+
+/** Step 1: open (or create) the hub in HUB_HOME and set up each tenant from its stack file. */
+export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "tenants" | "fresh" | "notifications">): Promise<OpenedHub> {
+  const known = tenantStackNames(o.projectDir);
+  const wanted = o.tenants ?? known;
+  const unknown = wanted.filter((t) => !known.includes(t));
+  if (unknown.length) throw new UserError(`--tenants: no stack file for ${unknown.join(", ")} (tenant stacks: ${known.join(", ")})`);
+  if (wanted.length === 0) throw new UserError(`no tenant stacks (Pulumi.<tenant>.yaml) in ${o.projectDir}`);
+  ensureWritableHome(o.home);
+  if (o.fresh) wipeHome(o.home);
+  const clock = new SimulatedClock(DEFAULT_START);
+  let engine: EmbeddedEngine;
+  try {
+    engine = await EmbeddedEngine.open({ path: hubDatabasePath(o.home), clock, notifications: o.notifications ?? "none" });
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  try {
+    // A second run continues where the last one ended.
+    const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX(last_scheduled_at) AS t FROM ${CONTROL_SCHEMA}.TASKS`);
+    if (last?.t && last.t > clock.now()) clock.set(last.t);
+    const tenants: TenantTwin[] = [];
+    for (const t of wanted) tenants.push(await setUpTenantTwin(engine, o.projectDir, t));
+    return { engine, clock, tenants };
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+}
+
+/** Steps 2–4: broker, devices, fleet, ingest, DAG. Returns the run's totals. */
+export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTotals & { fleet: HubFleet }> {
+  const { engine, clock } = hub;
+  const from = clock.now();
+  const until = new Date(from.getTime() + o.hours * 3_600_000);
+  const fleet = buildFleet(hub.tenants, o.seed, from, o.home);
+  o.onStage?.(`starting the broker and provisioning ${fleet.devices.length} devices`);
+  const edge = await LiveEdge.start({ home: o.home, engine, devices: fleet.devices, port: o.port });
+  const t0 = performance.now();
+  let published = 0;
+  let stopped = false;
+  let counts: EdgeCounts;
+  const split = { simulate: 0, edge: 0, pipeline: 0 };
+  try {
+    o.onStage?.(`running ${o.hours} simulated hours from ${from.toISOString().slice(0, 16)}Z`);
+    while (clock.now() < until) {
+      if (o.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const next = new Date(Math.min(until.getTime(), clock.now().getTime() + o.stepMinutes * 60_000));
+      let t = performance.now();
+      const { readings, scans } = fleet.window(next);
+      split.simulate += performance.now() - t;
+      // The clock moves first: the ingest stamps rows with it, as Snowflake stamps arrival.
+      clock.set(next);
+      t = performance.now();
+      edge.publish(readings, scans);
+      published += readings.length + scans.length;
+      await edge.settled();
+      split.edge += performance.now() - t;
+      t = performance.now();
+      await engine.tick();
+      split.pipeline += performance.now() - t;
+      const c = edge.counts().ingest;
+      o.onProgress?.({
+        done: (next.getTime() - from.getTime()) / (until.getTime() - from.getTime()), simulatedAt: next, published,
+        committed: c.readings + c.scans + c.quarantined, wallSeconds: (performance.now() - t0) / 1000,
+      });
+    }
+  } finally {
+    // Whatever was published is committed before the broker closes (Ctrl-C included).
+    await edge.settled().catch(() => undefined);
+    counts = edge.counts();
+    await edge.close();
+  }
+  const fleetWallSeconds = (performance.now() - t0) / 1000;
+  // Let the last dynamic-table lags run out so the summary sees every landed reading.
+  await engine.runUntil(new Date(clock.now().getTime() + 5 * 60_000), o.stepMinutes * 60_000);
+  return {
+    from, until: clock.now(), simulatedHours: (clock.now().getTime() - from.getTime()) / 3_600_000, fleetWallSeconds, stopped, published,
+    edge: counts, fleet, wallSplitSeconds: { simulate: split.simulate / 1000, edge: split.edge / 1000, pipeline: split.pipeline / 1000 },
+  };
+}
+
+export interface MainJobReport {
+  readonly simulatedFrom: Date;
+  readonly simulatedUntil: Date;
+  readonly simulatedHours: number;
+  readonly wallSeconds: number;
+  /** Simulated hours per wall-clock second, for the fleet phase and for the whole run. */
+  readonly speed: { readonly fleet: number; readonly whole: number };
+  readonly wallSplitSeconds: RunTotals["wallSplitSeconds"] & { readonly models: number; readonly archive: number; readonly report: number };
+  readonly stopped: boolean;
+  /** The count invariant at the edge: published = committed + quarantined at ingest + dropped by the gateway. */
+  readonly edge: {
+    readonly published: number;
+    readonly committedReadings: number;
+    readonly committedScans: number;
+    readonly quarantinedAtIngest: number;
+    readonly redeliveriesDropped: number;
+    readonly droppedByGateway: number;
+  };
+  readonly tenants: readonly TenantRunSummary[];
+  readonly archive: ReadonlyArray<{ readonly tenant: string; readonly files: number; readonly rows: number; readonly bytes: number }>;
+  readonly reportPath: string;
+  readonly labelsPath: string;
+}
+
+/** The whole main job: open, run the fleet, retrain and score, archive, summarise, write the report. */
+export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
+  const t0 = performance.now();
+  const hub = await openHub(o);
+  const { engine } = hub;
+  try {
+    const run = await runFleet(hub, o);
+    const labelsFile = run.fleet.writeLabels();
+    const labels = run.fleet.labels();
+
+    let t = performance.now();
+    const ml = await retrainAndScore(hub, o, labels);
+    const modelsSeconds = (performance.now() - t) / 1000;
+
+    t = performance.now();
+    o.onStage?.("exporting the run to the local archive");
+    const archive = await archiveRun(hub, o.home);
+    const archiveSeconds = (performance.now() - t) / 1000;
+
+    t = performance.now();
+    const { tenants, cost } = await runSummaries(engine, hub.tenants, { from: run.from, to: run.until }, ml);
+    const reportPath = join(o.home, "report.html");
+    await writeOperatorReport(reportPath, {
+      engine, summaries: tenants, cost, labels, period: { from: run.from, to: run.until },
+      tenantWarehouses: new Map(hub.tenants.map((x) => [x.tenantId, x.warehouses.map((w) => w.name)])),
+    });
+    const reportSeconds = (performance.now() - t) / 1000;
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const e = run.edge;
+    return {
+      simulatedFrom: run.from, simulatedUntil: run.until, simulatedHours: run.simulatedHours, wallSeconds,
+      speed: { fleet: run.simulatedHours / run.fleetWallSeconds, whole: run.simulatedHours / wallSeconds },
+      wallSplitSeconds: { ...run.wallSplitSeconds, models: modelsSeconds, archive: archiveSeconds, report: reportSeconds },
+      stopped: run.stopped,
+      edge: {
+        published: run.published, committedReadings: e.ingest.readings, committedScans: e.ingest.scans, quarantinedAtIngest: e.ingest.quarantined,
+        redeliveriesDropped: e.ingest.duplicates, droppedByGateway: e.gateway.droppedReadings + e.gateway.rejectedReadings,
+      },
+      tenants, archive, reportPath, labelsPath: labelsFile,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Step 7: every layer of every tenant to HUB_HOME/archive, incrementally (a second run adds only what is new). */
+async function archiveRun(hub: OpenedHub, home: string): Promise<MainJobReport["archive"]> {
+  const session = await hub.engine.admin();
+  try {
+    const store = new LocalArchiveStore(join(home, "archive"));
+    const asOf = await quiescentAsOf(session);
+    const out: Array<MainJobReport["archive"][number]> = [];
+    for (const t of hub.tenants) {
+      const runs = await exportTenant({ session, store, tenant: t.tenantId, layers: LAYERS, asOf });
+      out.push({ tenant: t.tenantId, files: sum(runs, "files"), rows: sum(runs, "rows"), bytes: sum(runs, "bytes") });
+    }
+    return out;
+  } finally {
+    await session.close();
+  }
+}
+
+function sum<T, K extends keyof T>(xs: readonly T[], k: K): number {
+  return xs.reduce((s, x) => s + Number(x[k]), 0);
+}

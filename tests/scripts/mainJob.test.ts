@@ -1,0 +1,156 @@
+/**
+ * The main job end to end, reduced: one tenant, one simulated hour, through the real broker,
+ * gateway and ingest. The summary's figures are checked against the warehouse itself; then the
+ * behaviours people expect: a second run continues, Ctrl-C stops cleanly, and a port in use, an
+ * unwritable or corrupt hub folder each give a clear error.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_DIR } from "../../edge/fleetStackFile.ts";
+import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import { hubDatabasePath } from "../../pipelines/hubHome.ts";
+import { openHub, runMainJob, type MainJobOptions, type MainJobReport } from "../../scripts/lib/hub/mainJob.ts";
+import { UserError } from "../../scripts/lib/command.ts";
+
+const base = (home: string): MainJobOptions => ({ home, projectDir: PROJECT_DIR, tenants: ["acme"], hours: 1, seed: 7, stepMinutes: 15, port: 0, fresh: true });
+
+async function warehouse<T = Record<string, unknown>>(home: string, sql: string): Promise<T[]> {
+  const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });
+  try {
+    return await engine.control<T>(sql);
+  } finally {
+    await engine.close();
+  }
+}
+
+describe("npm start, reduced to one tenant and one simulated hour", () => {
+  let home: string;
+  let report: MainJobReport;
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), "hub-main-"));
+    report = await runMainJob(base(home));
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it("runs the hour through the broker and accounts for every published reading", () => {
+    assert.equal(report.stopped, false);
+    assert.equal(report.simulatedHours >= 1, true);
+    const e = report.edge;
+    assert.ok(e.published > 20_000, `acme publishes ~30k readings an hour, got ${e.published}`);
+    assert.equal(e.published, e.committedReadings + e.committedScans + e.quarantinedAtIngest + e.droppedByGateway);
+  });
+
+  it("summarises readings, quarantine and KPIs exactly as the warehouse holds them", async () => {
+    const [t] = report.tenants;
+    assert.equal(t!.tenantId, "acme");
+    const [raw] = await warehouse<{ n: bigint }>(home, "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS WHERE tenant_id = 'acme'");
+    assert.equal(t!.rawReadings, Number(raw!.n));
+    assert.equal(t!.rawReadings, report.edge.committedReadings, "every committed reading is in RAW");
+    const [q] = await warehouse<{ n: bigint }>(home, "SELECT COUNT(*) AS n FROM RAW.QUARANTINE WHERE tenant_id = 'acme'");
+    assert.equal(t!.quarantined, Number(q!.n));
+    const [u] = await warehouse<{ u: number; oee: number; machines: bigint }>(
+      home,
+      "SELECT SUM(run_s) / SUM(observed_s) AS u, AVG(oee) AS oee, COUNT(DISTINCT machine_id) AS machines FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id = 'acme'",
+    );
+    assert.ok(Math.abs(t!.utilization! - u!.u) < 1e-9 && Math.abs(t!.oee! - u!.oee) < 1e-9);
+    assert.equal(t!.machines, Number(u!.machines));
+    const [b] = await warehouse<{ s: string }>(
+      home,
+      "SELECT bottleneck_station AS s FROM ANALYTICS.PRODUCTION_FLOW WHERE tenant_id = 'acme' AND bottleneck_station IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1",
+    );
+    assert.equal(t!.bottleneckStation, b?.s ?? null);
+    const tenants = await warehouse<{ tenant_id: string }>(home, "SELECT DISTINCT tenant_id FROM RAW.SENSOR_READINGS");
+    assert.deepEqual(tenants.map((r) => r.tenant_id), ["acme"], "only the tenant asked for ran");
+  });
+
+  it("bills the tenant's warehouse against the quota from its stack file", async () => {
+    const [t] = report.tenants;
+    const [q] = t!.cost.quotas;
+    assert.equal(q!.warehouse, "TENANT_ACME_BI_WH");
+    assert.equal(q!.quota, 50, "Pulumi.acme.yaml sets hub:creditQuota: 50");
+    const [m] = await warehouse<{ credits: number }>(
+      home,
+      "SELECT SUM(credits_used_compute) AS credits FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE warehouse_name = 'TENANT_ACME_BI_WH'",
+    );
+    assert.ok(q!.used > 0, "the summary's queries ran on the tenant's own warehouse and were billed");
+    // A monitor counts the warehouse's compute credits (cloud services are billed on their own).
+    assert.ok(Math.abs(q!.used - Number(m!.credits)) < 1e-9, `${q!.used} vs metered ${m!.credits}`);
+  });
+
+  it("writes a self-contained operator report with a chart per section", () => {
+    const html = readFileSync(report.reportPath, "utf8");
+    assert.match(html, /<h2>acme<\/h2>/);
+    for (const h of ["Utilisation and OEE per machine", "Air quality index over time", "Flow bottlenecks", "Anomalies on their series", "Cost against quota"]) {
+      assert.ok(html.includes(h), h);
+    }
+    assert.ok((html.match(/<svg/g) ?? []).length >= 4, "charts are inline SVG");
+    assert.doesNotMatch(html, /<script/, "no script: it opens anywhere, offline");
+  });
+
+  it("exports the run to the local archive under the tenant's prefix, and writes the fault labels", () => {
+    assert.ok(report.archive[0]!.files > 0 && report.archive[0]!.rows > 0, JSON.stringify(report.archive));
+    const bronze = join(home, "archive", "bronze");
+    const tables = readdirSync(bronze);
+    assert.ok(tables.length > 0);
+    for (const t of tables) assert.deepEqual(readdirSync(join(bronze, t)), ["tenant=acme"]);
+    assert.ok(existsSync(report.labelsPath));
+  });
+
+  it("continues on the same hub folder in a second run", async () => {
+    const second = await runMainJob({ ...base(home), hours: 0.25, fresh: false });
+    assert.equal(second.simulatedFrom.getTime() >= report.simulatedUntil.getTime() - 5 * 60_000, true, "it starts where the first ended");
+    assert.ok(second.tenants[0]!.rawReadings > report.tenants[0]!.rawReadings, "and adds to what is there");
+    report = second;
+  });
+});
+
+describe("npm start's behaviour on interruption and bad surroundings", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "hub-main-err-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("stops after the current step on Ctrl-C, summarises what ran and leaves a consistent hub", async () => {
+    const home = join(dir, "abort");
+    const abort = new AbortController();
+    const r = await runMainJob({ ...base(home), hours: 6, signal: abort.signal, onProgress: () => abort.abort() });
+    assert.equal(r.stopped, true);
+    assert.ok(r.simulatedHours < 1, `stopped after the first step, not after ${r.simulatedHours} h`);
+    assert.equal(r.edge.published, r.edge.committedReadings + r.edge.committedScans + r.edge.quarantinedAtIngest + r.edge.droppedByGateway);
+    const [raw] = await warehouse<{ n: bigint }>(home, "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS");
+    assert.equal(Number(raw!.n), r.edge.committedReadings, "the database reopens with exactly what was committed");
+  });
+
+  it("says which port is in use", async () => {
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.listen(0, "127.0.0.1", ok));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      await assert.rejects(runMainJob({ ...base(join(dir, "port")), port }), (e: Error) => e instanceof UserError && e.message.includes(`port ${port}`) && /in use/.test(e.message));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("says when the hub folder cannot be created or written", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "not a folder");
+    // Under a regular file nothing can be created, whatever the user's rights (CI may run as root).
+    await assert.rejects(openHub({ ...base(join(file, "hub")), fresh: false }), /HUB_HOME .* is not writable/);
+  });
+
+  it("says when the hub database is corrupt, and that --fresh starts over", async () => {
+    const home = join(dir, "corrupt");
+    rmSync(home, { recursive: true, force: true });
+    await openHub({ ...base(home), fresh: true }).then((h) => h.engine.close());
+    writeFileSync(hubDatabasePath(home), Buffer.alloc(64 * 1024, 7));
+    await assert.rejects(openHub({ ...base(home), fresh: false }), (e: Error) => /cannot be read/.test(e.message) && /--fresh/.test(e.message));
+    const fresh = await openHub({ ...base(home), fresh: true });
+    await fresh.engine.close();
+  });
+});
