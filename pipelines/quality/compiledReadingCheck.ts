@@ -6,7 +6,7 @@
  * CPU time it took with zod for every reading (issue 3, section 8; measured side by side).
  *
  * It never refuses anything itself. When it cannot vouch for a reading (a problem, or anything
- * unusual: another timestamp form, keys that would change the payload's key order), it answers
+ * unusual, such as nesting deeper than it looks), it answers
  * "unsure" and parseMessage judges that reading with the zod schemas, which write the reasons. So
  * reasons come from one place, and the only thing this module decides is "certainly accepted",
  * which must imply what zod decides: tests/pipelines/payloadSchemas.test.ts checks the two agree on
@@ -90,10 +90,7 @@ const MAX_AGE_S = TIMESTAMP_LIMITS.maxAgeSeconds;
 
 /**
  * The reading's time when it is certainly accepted (shape, sequence number, timestamp, metrics and
- * no non-finite number anywhere), else null: then the zod path judges it. Also null for readings
- * whose top-level keys include `schema`, `message` or an integer-like key, so that the caller may
- * splice the reading's JSON after the payload's own `schema` and `message` keys and get exactly
- * JSON.stringify of the merged payload.
+ * no non-finite number anywhere), else null: then the zod path judges it.
  */
 export function acceptReading(reading: unknown, sensorType: SensorType, receivedMs: number): Date | null {
   if (typeof reading !== "object" || reading === null || Array.isArray(reading)) return null;
@@ -111,9 +108,6 @@ export function acceptReading(reading: unknown, sensorType: SensorType, received
   if (!METRICS_CHECKS[sensorType](r.metrics)) return null;
   for (const k in r) {
     if (k === "ts" || k === "seq" || k === "metrics") continue;
-    if (k === "schema" || k === "message") return null;
-    const c = k.charCodeAt(0);
-    if (c >= 48 && c <= 57) return null; // integer-like keys sort first in a JS object
     if (!allFinite(r[k])) return null;
   }
   return ts;

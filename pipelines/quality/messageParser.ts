@@ -8,6 +8,7 @@ import type { RawReading, RawScan } from "../ingest/rawRecords.ts";
 import { randomUUID } from "node:crypto";
 import { SENSOR_TYPES, type SensorType } from "./metricRules.ts";
 import { acceptReading } from "./compiledReadingCheck.ts";
+import { keyCount, readingSpans, type ReadingSpans } from "./readingSpans.ts";
 import {
   MAX_MESSAGE_BYTES, MESSAGE_SCHEMAS, SCHEMA_VERSIONS, checkTimestamp, formatValue, isPlainObject, isSchemaVersion,
   issueText, nonFiniteIssues, storable, unknownFields, validateReadingMetrics, zodIssues, type FieldIssue,
@@ -52,7 +53,10 @@ export interface Rejection {
 export type AcceptedReading = Omit<RawReading, "channel" | "channelOffset" | "source" | "sensorType" | "payload"> & {
   readonly sensorType: SensorType;
   readonly payload: Record<string, unknown>;
-  /** `JSON.stringify(payload)`, built from the reading's JSON and the message's part written once per message. */
+  /**
+   * `payload` as JSON text for RAW: the reading's own bytes after the message's part, written once
+   * per message (the same value as `payload`; see payloadText), else `JSON.stringify(payload)`.
+   */
   readonly payloadJson: string;
 };
 
@@ -128,7 +132,7 @@ export function parseMessage(input: string | Buffer, ctx: ParseContext): ParseRe
   for (const [k, v] of Object.entries(msg)) if (k !== kind) issues.push(...nonFiniteIssues(v, k, issues));
   if (issues.length > 0) return refuse(kind, issues.map(issueText).join("; "), total, msg);
 
-  return kind === "readings" ? readingsOf(msg, ctx.receivedAt, ctx.validator !== "zod") : scansOf(msg, ctx.receivedAt);
+  return kind === "readings" ? readingsOf(msg, raw, ctx.receivedAt, ctx.validator !== "zod") : scansOf(msg, ctx.receivedAt);
 }
 
 function rejection(issues: readonly FieldIssue[], item: unknown, tenantId: string, deviceId: string | undefined): Rejection {
@@ -136,12 +140,33 @@ function rejection(issues: readonly FieldIssue[], item: unknown, tenantId: strin
   return { reason: issues.map(issueText).join("; "), raw: storable(item), tenantId, deviceId, ...(metric ? { metric } : {}), count: 1 };
 }
 
-function readingsOf(msg: Record<string, unknown>, receivedAt: Date, compiled: boolean): ParseResult {
+/**
+ * The payload's JSON text: the payload's own two keys, written once per message, then the reading
+ * as the device wrote it (its text after the opening brace), when that text is certainly the same
+ * value as the parsed reading merged after those keys: a plain, non-empty object, no key of its own
+ * named `schema` or `message` (the merge would replace them) or integer-like (it would sort
+ * first), and as many keys in its text as JSON.parse kept (no duplicates). Otherwise serialised.
+ */
+function payloadText(head: string, payload: Record<string, unknown>, reading: unknown, text: string, spans: ReadingSpans | null, i: number): string {
+  if (spans === null || !isPlainObject(reading)) return JSON.stringify(payload);
+  let own = 0;
+  for (const k in reading) {
+    const c = k.charCodeAt(0);
+    if (k === "schema" || k === "message" || (c >= 48 && c <= 57)) return JSON.stringify(payload);
+    own++;
+  }
+  if (own === 0 || keyCount(reading) !== spans.keys[i]) return JSON.stringify(payload);
+  return head + text.slice(spans.start[i]! + 1, spans.end[i]);
+}
+
+function readingsOf(msg: Record<string, unknown>, text: string, receivedAt: Date, compiled: boolean): ParseResult {
   const schemas = MESSAGE_SCHEMAS[1];
   const env = schemas.device.parse(msg);
   const message = { seq: env.seq, ...unknownFields(msg, schemas.device) };
-  // Every payload starts with these two keys: written once, each reading's own JSON follows.
+  // Every payload starts with these two keys: written once, each reading's own text follows.
   const payloadHead = `{"schema":${JSON.stringify(msg.v)},"message":${JSON.stringify(message)},`;
+  const found = readingSpans(text);
+  const spans = found && found.start.length === env.readings.length ? found : null;
   const receivedMs = receivedAt.getTime();
   const messageId = env.message_id ?? null;
   const accepted: AcceptedReading[] = [];
@@ -150,6 +175,7 @@ function readingsOf(msg: Record<string, unknown>, receivedAt: Date, compiled: bo
     const fast = compiled ? acceptReading(reading, env.sensor_type, receivedMs) : null;
     if (fast) {
       const r = reading as Record<string, unknown>;
+      const payload = { schema: msg.v, message, ...r };
       accepted.push({
         tenantId: env.tenant_id,
         siteId: env.site_id,
@@ -158,9 +184,8 @@ function readingsOf(msg: Record<string, unknown>, receivedAt: Date, compiled: bo
         ts: fast,
         seq: r.seq as number,
         messageId,
-        payload: { schema: msg.v, message, ...r },
-        // acceptReading vouched that no key of the reading collides with or sorts before these two.
-        payloadJson: payloadHead + JSON.stringify(r).slice(1),
+        payload,
+        payloadJson: payloadText(payloadHead, payload, r, text, spans, i),
       });
       return;
     }
@@ -184,7 +209,7 @@ function readingsOf(msg: Record<string, unknown>, receivedAt: Date, compiled: bo
       seq: reading.seq as number,
       messageId,
       payload,
-      payloadJson: JSON.stringify(payload),
+      payloadJson: payloadText(payloadHead, payload, reading, text, spans, i),
     });
   });
   return { kind: "readings", accepted, rejected, total: env.readings.length };

@@ -4,6 +4,7 @@ import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor,
 import { MAX_MESSAGE_BYTES, validateReadingMetrics } from "../../pipelines/quality/payloadSchemas.ts";
 import { parseMessage, type ParseResult } from "../../pipelines/quality/messageParser.ts";
 import { acceptReading } from "../../pipelines/quality/compiledReadingCheck.ts";
+import { readingSpans } from "../../pipelines/quality/readingSpans.ts";
 
 const receivedAt = new Date("2026-01-05T08:05:00.000Z");
 const at = (secondsFromReceipt: number) => new Date(receivedAt.getTime() + secondsFromReceipt * 1000).toISOString();
@@ -302,7 +303,10 @@ function corpusMessage(seed: number): { text: string; readings: number } {
     readings.push(r);
   }
   const extra = rnd() < 0.2 ? { gateway: "gw-1", [rnd() < 0.5 ? "firmware" : "note"]: "@NaN@" } : {};
-  const text = JSON.stringify(message(t, readings, extra)).replace(/"@(-?Infinity|NaN)@"/g, "$1");
+  // Mostly as the gateway writes it; sometimes pretty-printed, or with a duplicated key, as other firmware may.
+  const form = rnd();
+  let text = JSON.stringify(message(t, readings, extra), null, form < 0.15 ? 2 : undefined).replace(/"@(-?Infinity|NaN)@"/g, "$1");
+  if (form > 0.9) text = text.replace('"metrics":{"', '"metrics":{"state":"DOWN","').replace('"seq":1001,', '"seq":1001,"seq":7,');
   return { text, readings: n };
 }
 
@@ -319,9 +323,12 @@ test("the compiled reading check and zod give the same result on 3,000 seeded me
     if (compiled.kind !== "readings") continue;
     accepted += compiled.accepted.length;
     rejected += compiled.rejected.length;
-    const msg = JSON.parse(text.replace(/(-?Infinity|NaN)(?=[,}\]])/g, "null")) as { sensor_type: SensorType; readings: unknown[] };
+    const msg = JSON.parse(text.replace(/(-?Infinity|NaN)(?=\s*[,}\]])/g, "null")) as { sensor_type: SensorType; readings: unknown[] };
     for (const r of compiled.accepted) {
-      assert.equal(r.payloadJson, JSON.stringify(r.payload), `seed ${seed}: payload text`);
+      // RAW keeps the reading's own text: the same value as the payload, byte for byte when the
+      // message was written as JSON.stringify writes it.
+      assert.deepEqual(JSON.parse(r.payloadJson), JSON.parse(JSON.stringify(r.payload)), `seed ${seed}: payload text`);
+      if (!/\n/.test(text)) assert.equal(r.payloadJson, JSON.stringify(r.payload), `seed ${seed}: payload text`);
       const sent = msg.readings.find((x) => (x as { seq?: unknown } | null)?.seq === r.seq);
       if (acceptReading(sent, msg.sensor_type, receivedAt.getTime())) fast++;
     }
@@ -336,11 +343,43 @@ test("the compiled check vouches for a good reading of every sensor type and nev
   for (const t of SENSOR_TYPES) {
     const r = reading(t, 0);
     assert.ok(acceptReading(r, t, receivedAt.getTime()) instanceof Date, t);
-    // Unsure is not refused: a reading it declines (an integer-like key would reorder the payload)
-    // is accepted when zod accepts it.
-    const unusual = { ...r, 7: "x" };
+    // Unsure is not refused: a reading it declines (nesting deeper than it looks) is accepted
+    // when zod accepts it.
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    const unusual = { ...r, trace: deep };
     assert.equal(acceptReading(unusual, t, receivedAt.getTime()), null);
     const result = parse(message(t, [unusual]));
     assert.equal(result.accepted.length, 1, t);
   }
+});
+
+test("RAW keeps a reading's own text after the message's part, unless a duplicated key makes it differ from what was judged", () => {
+  const readings = [reading("MACHINE", 0), reading("MACHINE", 1)];
+  const pretty = JSON.stringify(message("MACHINE", readings), null, 2);
+  const result = parse(pretty);
+  const [first] = result.kind === "readings" ? result.accepted : [];
+  assert.match(first!.payloadJson, /^\{"schema":1,"message":\{"seq":42\},\n\s+"ts"/, "the reading's bytes as sent, whitespace and all");
+  assert.deepEqual(JSON.parse(first!.payloadJson), first!.payload);
+
+  // JSON.parse keeps the last of two equal keys: the kept text must not hold the first one too.
+  const twice = JSON.stringify(message("MACHINE", readings)).replace('"metrics":{', '"metrics":{"spindle_load_pct":500,');
+  const judged = parse(twice);
+  assert.equal(judged.accepted.length, 2, "the value judged is the last one, as JSON.parse reads it");
+  for (const r of judged.kind === "readings" ? judged.accepted : []) assert.equal(r.payloadJson, JSON.stringify(r.payload));
+
+  // A reading key that the payload's own keys would replace: serialised, as the merged payload is.
+  const clash = parse(message("MACHINE", [{ ...reading("MACHINE", 0), schema: "machine/2", message: "hi" }]));
+  const [merged] = clash.kind === "readings" ? clash.accepted : [];
+  assert.equal(merged!.payloadJson, JSON.stringify(merged!.payload));
+  assert.deepEqual(JSON.parse(merged!.payloadJson).message, "hi");
+});
+
+test("reading spans skip strings holding quotes, braces and colons, and give up on a key spelt with escapes", () => {
+  const tricky = '{"v":1,"note":"a \\\"}]:, b","readings":[{"a":"}\\\\","b":{"c":[1,{"d":2}]}} , 5,"x:y"],"z":null}';
+  const spans = readingSpans(tricky);
+  assert.deepEqual(spans && spans.start.map((s, i) => tricky.slice(s, spans.end[i])), ['{"a":"}\\\\","b":{"c":[1,{"d":2}]}}', "5", '"x:y"']);
+  assert.deepEqual(spans?.keys, [4, 0, 0]);
+  assert.equal(readingSpans('{"readi\\u006egs":[{"a":1}]}'), null);
+  assert.equal(readingSpans('{"readings":[1],"readings":[2]}'), null);
 });
