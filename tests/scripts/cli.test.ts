@@ -94,7 +94,8 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     assert.ok(report.totals.credits > 0, "the pipeline's warehouses were billed");
     const allocated = report.tenants.reduce((s, t) => s + t.credits, 0);
     assert.ok(Math.abs(allocated - report.totals.credits) < 1e-6, `${allocated} vs ${report.totals.credits}`);
-    assert.deepEqual(report.warehouses.map((w) => w.warehouse), ["HUB_ANALYTICS_WH", "HUB_TRANSFORM_WH"]);
+    // The shared pipeline warehouses, and each tenant's own from its stack file (acme standard: BI; globex premium: BI and ML).
+    assert.deepEqual(report.warehouses.map((w) => w.warehouse), ["HUB_ANALYTICS_WH", "HUB_TRANSFORM_WH", "TENANT_ACME_BI_WH", "TENANT_GLOBEX_BI_WH", "TENANT_GLOBEX_ML_WH"]);
   });
 
   it("forecasts a stack before deploy and flags schedules that keep a warehouse awake", async () => {
