@@ -162,7 +162,7 @@ describe("fleet simulator", () => {
     const { engine, clock } = await testEngine("2026-01-05T06:00:00Z");
     try {
       const fleet = new SyntheticFleet(spec, 21, clock.now());
-      const hours = 8;
+      const hours = 6;
       for (let i = 0; i < hours; i++) {
         const to = new Date(clock.now().getTime() + H);
         const batch = { readings: fleet.readingsUntil(to), scans: fleet.scansUntil(to) };
