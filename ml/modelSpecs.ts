@@ -71,8 +71,12 @@ export interface ModelSpec {
   load(wh: Warehouse, tenantId: string, window: Window): Promise<TrainingData>;
   /** Throws SeriesError (or Error) when nothing can be trained. */
   train(data: TrainingData): Challenger;
-  /** The champion's metrics on the challenger's held-back data, or null when it cannot be re-scored. */
-  rescore(artifact: unknown, data: TrainingData): Metrics | null;
+  /**
+   * The champion's metrics on the challenger's held-back data, or null when it cannot be re-scored
+   * fairly: its model does not load here, or it was trained on part of that held-back data
+   * (`trainedUntil` at or after the holdout's start), which would favour it.
+   */
+  rescore(artifact: unknown, data: TrainingData, trainedUntil: Date): Metrics | null;
   /** Rows the model writes for this data. */
   score(artifact: unknown, data: TrainingData): ScoreRows;
 }
@@ -122,6 +126,12 @@ export function holdoutHours(points: number): number {
   return Math.min(168, Math.max(24, Math.floor(points / 4 / 24) * 24));
 }
 
+/** Whether a model trained until `trainedUntil` has not seen the series' held-back hours. */
+function unseenHoldout(s: Series, trainedUntil: Date): boolean {
+  const start = s.points[s.points.length - holdoutHours(s.points.length)]?.ts;
+  return start !== undefined && trainedUntil.getTime() < start.getTime();
+}
+
 /** A forecaster that returns an already fitted model: scores the champion like a challenger. */
 function fixed(model: ReturnType<typeof loadForecastModel>) {
   return { algorithm: model.algorithm, fit: () => model };
@@ -150,11 +160,12 @@ export const FORECAST_SPEC: ModelSpec = {
       excluded,
     };
   },
-  rescore(artifact, data) {
+  rescore(artifact, data, trainedUntil) {
     const models = (artifact as { models?: Record<string, unknown> }).models ?? {};
     const list: Metrics[] = [];
     for (const s of data.series) {
       if (!models[s.seriesId]) continue;
+      if (!unseenHoldout(s, trainedUntil)) return null;
       try {
         list.push(evaluateForecaster(fixed(loadForecastModel(models[s.seriesId])), s, { holdoutSteps: holdoutHours(s.points.length) }).model);
       } catch (e) {
@@ -221,12 +232,13 @@ export const ANOMALY_SPEC: ModelSpec = {
       excluded,
     };
   },
-  rescore(artifact, data) {
+  rescore(artifact, data, trainedUntil) {
     const models = (artifact as { models?: Record<string, ForecastAnomalyJSON> }).models ?? {};
     const list: Metrics[] = [];
     for (const s of data.series) {
       const json = models[s.seriesId];
       if (!json) continue;
+      if (!unseenHoldout(s, trainedUntil)) return null;
       try {
         list.push(evaluateForecaster(fixed(loadForecastModel(json.forecaster)), s, { horizon: 1, holdoutSteps: holdoutHours(s.points.length) }).model);
       } catch (e) {

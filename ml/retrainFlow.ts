@@ -122,10 +122,13 @@ async function jsonArtifact(registry: Registry, r: ModelRecord): Promise<unknown
   return a.kind === "json" ? a.body : null;
 }
 
-/** The champion re-scored on this run's held-back data when its model can be loaded here; its recorded metrics otherwise. */
+/**
+ * The champion re-scored on this run's held-back data when its model loads here and has not seen
+ * that data; its recorded metrics (measured on its own held-back data) otherwise.
+ */
 async function championFigures(registry: Registry, spec: ModelSpec, record: ModelRecord, data: TrainingData) {
   const artifact = await jsonArtifact(registry, record);
-  const rescored = artifact ? spec.rescore(artifact, data) : null;
+  const rescored = artifact ? spec.rescore(artifact, data, new Date(record.trainingWindow.to)) : null;
   return rescored ? { record, metrics: rescored, rescored: true } : { record, metrics: record.metrics, rescored: false };
 }
 

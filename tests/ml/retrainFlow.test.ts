@@ -29,6 +29,7 @@ describe("retraining flow (local)", () => {
       { tenantId: "acme", machines: 6, meters: 2, dropHours: 4 },
       { tenantId: "globex", machines: 3, meters: 1 },
       { tenantId: "initech", machines: 3, meters: 1, gapHours: [200, 190] },
+      { tenantId: "hooli", machines: 3, meters: 1 },
     ]);
   });
   after(async () => {
@@ -36,7 +37,7 @@ describe("retraining flow (local)", () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  const run = async (tenants: string[], models: ("forecast" | "anomaly" | "segments")[], extra: { dryRun?: boolean; margin?: number } = {}) => {
+  const run = async (tenants: string[], models: ("forecast" | "anomaly" | "segments")[], extra: { dryRun?: boolean; margin?: number; now?: Date } = {}) => {
     const wh = await engine.admin();
     try {
       return await retrain({ warehouse: wh, registry, tenants, models, now: clock.now(), codeVersion: "test", ...extra });
@@ -73,13 +74,19 @@ describe("retraining flow (local)", () => {
     assert.equal(Number(segs[0]!.n), 6);
   });
 
-  it("a retrained challenger is judged against the champion re-scored on the same held-back data", async () => {
-    const [o] = await run(["acme"], ["forecast"], { margin: 0.05 });
-    assert.equal(o!.champion?.version, 1);
-    assert.equal(o!.champion?.rescored, true);
+  it("the champion is re-scored on the challenger's held-back data only when it has not seen that data", async () => {
+    // hooli's champion is trained on data up to 8 days ago: this week's holdout is new to it.
+    const [old] = await run(["hooli"], ["forecast"], { now: new Date(clock.now().getTime() - 8 * 86_400_000) });
+    assert.equal(old!.version, 1, old!.reason);
+    const [o] = await run(["hooli"], ["forecast"], { margin: 0.05 });
+    assert.deepEqual([o!.champion?.version, o!.champion?.rescored], [1, true]);
+    assert.match(o!.reason, /champion v1's .* on the same held-back data/);
+    // acme's champion was trained on this very window: its recorded figures are used, and the reason says so.
+    const [a] = await run(["acme"], ["forecast"], { margin: 0.05 });
+    assert.deepEqual([a!.champion?.version, a!.champion?.rescored], [1, false]);
     // Same data, same trainer: the challenger equals the champion and cannot beat it by 5 %.
-    assert.equal(o!.decision, "Rejected");
-    assert.match(o!.reason, /does not beat champion v1's .* on the same held-back data by the 5 % margin/);
+    assert.equal(a!.decision, "Rejected");
+    assert.match(a!.reason, /does not beat champion v1's .* as recorded \(not re-scored\) by the 5 % margin/);
     assert.equal((await registry.champion("acme", "forecast"))?.version, 1);
     assert.equal((await registry.list("acme", "forecast")).at(-1)?.approvalStatus, "Rejected");
   });
