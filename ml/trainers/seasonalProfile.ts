@@ -59,8 +59,10 @@ export interface SeasonalProfileJSON {
   readonly weekly: readonly number[];
   readonly phi: number;
   readonly lastResidual: number;
-  /** RMS error by horizon 1..H on held-back training data. */
+  /** Spread by horizon 1..H on held-back training data (robust: from the median absolute error). */
   readonly sigma: readonly number[];
+  /** Mean absolute one-step error on the same data: the detector tracks its running counterpart. */
+  readonly mae1: number;
   readonly quantiles: ErrorQuantilesJSON;
   readonly selection: Readonly<Record<string, number>>;
   readonly interpolated: number;
@@ -107,9 +109,7 @@ export class SeasonalProfileForecaster implements Forecaster {
     const sigma: number[] = [];
     for (let h = 0; h < H; h++) {
       const e = errors[h]!;
-      // A mostly-zero series (share of time DOWN) has a median error of 0: fall back on the mean
-      // absolute error (×1.2533 is its Gaussian ratio to σ; halved so it only binds in that case).
-      const robust = e.length ? Math.max(1.4826 * median(e.map(Math.abs)), (1.2533 * mean(e.map(Math.abs))) / 2) : 0;
+      const robust = e.length ? robustSigma(e) : 0;
       sigma.push(Math.max(robust, h > 0 ? sigma[h - 1]! : 0));
     }
     const floor = 1e-9 * (Math.abs(mean(y)) + 1);
@@ -122,7 +122,7 @@ export class SeasonalProfileForecaster implements Forecaster {
       algorithm: SEASONAL_PROFILE, seriesId: train.seriesId, stepMs, trainedUntil: new Date(lastTs).toISOString(), config: cfg,
       mu: state.mu, daily: state.daily, dayOfWeek: state.dayOfWeek, weekly: state.weekly, phi: state.phi,
       lastResidual: y[n - 1]! - profileAt(state, lastTs, stepMs, seasons),
-      sigma, quantiles: ErrorQuantiles.fromErrors(z).toJSON(), selection, interpolated: checked.interpolated,
+      sigma, mae1: errors[0]!.length ? mean(errors[0]!.map(Math.abs)) : sigma[0]!, quantiles: ErrorQuantiles.fromErrors(z).toJSON(), selection, interpolated: checked.interpolated,
     });
   }
 }
@@ -245,7 +245,7 @@ function configName(c: ProfileConfig): string {
  * a surge) does not become part of "normal" for its hour of the week (robust STL does the same with
  * bisquare weights: Cleveland et al. 1990).
  */
-const OUTLIER_SIGMAS = 5;
+const OUTLIER_SIGMAS = 3.5;
 
 function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs: number, seasons: { day: number; week: number }, cfg: ProfileConfig): ProfileState {
   const n = to - from;
@@ -262,7 +262,7 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
     const resid = new Float64Array(n);
     for (let i = 0; i < n; i++) resid[i] = y[from + i]! - profileAt(state, t0 + (from + i) * stepMs, stepMs, seasons);
     const med = median(resid);
-    const sigma = 1.4826 * median(resid.map((r) => Math.abs(r - med)));
+    const sigma = robustSigma(resid.map((r) => r - med));
     for (let i = 0; i < n; i++) if (sigma > 0 && Math.abs(resid[i]! - med) > OUTLIER_SIGMAS * sigma) outlier[i]!++;
   }
   const need = cfg.weekly ? 2 : 1;
@@ -303,6 +303,16 @@ function estimateProfile(y: Float64Array, w: Float64Array, from: number, n: numb
   const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), 0) : [];
   const weekly = slotMeans(y, w, from, n, t0, stepMs, cfg.weekly ? seasons.week : 0, (i) => mu + dailyAt(i) + dowAt(i, dayOfWeek), cfg.weeklyShrink * meanW);
   return { mu, daily, dayOfWeek, weekly, phi: 0 };
+}
+
+/**
+ * σ from the median absolute deviation (1.4826 × MAD), so faults do not inflate it. A mostly-zero
+ * series (share of time DOWN) has a MAD of 0: then the mean absolute deviation takes over (×1.2533 is
+ * its Gaussian ratio to σ; halved so that it only binds in that case).
+ */
+function robustSigma(dev: ArrayLike<number>): number {
+  const abs = Array.from(dev, Math.abs);
+  return Math.max(1.4826 * median(abs), (1.2533 * mean(abs)) / 2);
 }
 
 export function median(xs: ArrayLike<number>): number {
