@@ -132,7 +132,11 @@ export class SageMakerRegistry implements Registry {
             }
           : {}),
       }),
-    );
+    ).catch((e: Error) => {
+      // The tenant stack creates one group per name in hub:models; say so rather than echo the API.
+      if (/does not exist|not found/i.test(e.message)) throw new RegistryError(`model package group ${group} does not exist: add "${draft.model}" to hub:models of the tenant stack and run pulumi up (${e.message})`);
+      throw e;
+    });
     if (!created.ModelPackageArn) throw new RegistryError(`CreateModelPackage in ${group} returned no ModelPackageArn`);
     // The reason goes in ApprovalDescription, which CreateModelPackage does not take.
     await this.o.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: created.ModelPackageArn, ApprovalDescription: draft.reason.slice(0, 1024) }));
