@@ -4,7 +4,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { adminQuery, reading, testEngine } from "../helpers/engine.ts";
+import { adminQuery, at, reading, testEngine } from "../helpers/engine.ts";
+import { parseMessage } from "../../pipelines/quality/messageParser.ts";
 import { loadFixture } from "./fixture.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import type { SimulatedClock } from "../../pipelines/engine/clock.ts";
@@ -82,5 +83,45 @@ describe("data quality and reconciliation", () => {
     );
     // 600 s is inside the hard range but outside the soft one (−0.3), and it landed 90 min late (−0.2).
     assert.ok(Math.abs(r!.q - 0.5) < 1e-9, `quality ${r!.q}`);
+  });
+});
+
+describe("readings as streaming ingest keeps them", () => {
+  it("the warehouse judges a reading kept as the device's own text exactly as the parsed reading", async () => {
+    const { engine } = await testEngine();
+    try {
+      // Pretty-printed, with number and string spellings JSON.stringify would rewrite.
+      const text = `{
+  "v": 1, "tenant_id": "acme", "site_id": "s1", "device_id": "m-text", "sensor_type": "MACHINE", "seq": 3,
+  "readings": [
+    { "ts": "2026-01-05T07:59:00.000Z", "seq": 1,
+      "metrics": { "state": "RUNN\\u0049NG", "period_s": 1.0, "cycles": 2e0, "good_parts": 1, "ideal_cycle_s": 3.0E1, "spindle_load_pct": 150 } },
+    { "ts": "2026-01-05T07:59:01.000Z", "seq": 2,
+      "metrics": { "state": "IDLE", "period_s": 1, "cycles": 0, "good_parts": 0, "ideal_cycle_s": 30, "temperature_c": -0.5, "vib": [1.50, {"x": 2}] } }
+  ]
+}`;
+      const parsed = parseMessage(text, { receivedAt: at("2026-01-05T08:00:00Z"), expectedTenant: "acme" });
+      assert.equal(parsed.kind === "readings" && parsed.accepted.length, 2);
+      const accepted = parsed.kind === "readings" ? parsed.accepted : [];
+      assert.match(accepted[0]!.payloadJson, /"ideal_cycle_s": 3\.0E1/, "the device's own text is kept");
+      const row = (r: (typeof accepted)[number], deviceId: string, payload: unknown) => ({
+        tenantId: r.tenantId, siteId: r.siteId, deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq, messageId: r.messageId,
+        payload, channel: `mqtt:acme/${deviceId}`, channelOffset: 3, source: "mqtt",
+      });
+      await engine.land({
+        readings: [...accepted.map((r) => row(r, "m-text", r.payloadJson)), ...accepted.map((r) => row(r, "m-object", r.payload))],
+      });
+      await engine.tick();
+      const silver = await adminQuery<{ device_id: string; seq: number; metric: string; value: number | null; value_text: string | null; quality_score: number }>(
+        engine,
+        "SELECT device_id, seq, metric, value, value_text, quality_score FROM CORE.SENSOR_READINGS_NORMALIZED WHERE device_id LIKE 'm-%' ORDER BY seq, metric, device_id",
+      );
+      const of = (device: string) => silver.filter((r) => r.device_id === device).map(({ device_id: _, ...rest }) => rest);
+      assert.ok(of("m-text").length >= 11, JSON.stringify(silver));
+      assert.deepEqual(of("m-text"), of("m-object"));
+      assert.equal(of("m-text").find((r) => r.metric === "state" && r.seq === 1)?.value_text, "RUNNING");
+    } finally {
+      await engine.close();
+    }
   });
 });
