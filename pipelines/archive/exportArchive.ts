@@ -104,13 +104,13 @@ export async function quiescentAsOf(session: Warehouse): Promise<Date> {
 
 /**
  * For tables the task graph writes from RAW rows: the oldest landing time of a RAW row the graph
- * has not finished with (still in the validate stream or in staging). Silver is exported only below
+ * has not finished with (still in the validate or the normalise stream). Silver is exported only below
  * it, so a row normalised later, carrying its original `ingested_at`, is not skipped.
  */
 async function pipelineBound(session: Warehouse, tenant: string): Promise<Date | null> {
   const r = await session.query<{ t: Date | null }>(
     `SELECT MIN(t) AS t FROM (SELECT MIN(ingested_at) AS t FROM RAW.SENSOR_READINGS_STREAM WHERE tenant_id = ${quoteString(tenant)} ` +
-      `UNION ALL SELECT MIN(ingested_at) FROM CORE.READINGS_VALIDATED WHERE tenant_id = ${quoteString(tenant)}) x`,
+      `UNION ALL SELECT MIN(ingested_at) FROM RAW.SENSOR_READINGS_NORMALIZE_STREAM WHERE tenant_id = ${quoteString(tenant)}) x`,
   );
   return r[0]?.t ?? null;
 }

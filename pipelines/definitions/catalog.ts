@@ -2,13 +2,21 @@
  * Every warehouse object the hub defines, in dependency order: what `scripts/objects.ts` prints,
  * what the Pulumi program provisions and what the embedded engine deploys.
  */
-import { DEVICE_MESSAGES, DEVICE_MESSAGES_STREAM, JOB_SCANS, JOB_SCANS_STREAM, QUARANTINE, SENSOR_READINGS, SENSOR_READINGS_STREAM } from "./raw.ts";
+import {
+  DEVICE_MESSAGES,
+  DEVICE_MESSAGES_STREAM,
+  JOB_SCANS,
+  JOB_SCANS_STREAM,
+  QUARANTINE,
+  SENSOR_READINGS,
+  SENSOR_READINGS_NORMALIZE_STREAM,
+  SENSOR_READINGS_STREAM,
+} from "./raw.ts";
 import { COST_CENTER_TAG, PII_MASK, TENANT_ISOLATION, TENANT_MAP, TENANT_TAG } from "./governance.ts";
 import {
   DATA_QUALITY_LOG,
   JOB_STATION_VISITS,
   METRIC_RULES_TABLE,
-  READINGS_VALIDATED,
   SENSOR_READINGS_NORMALIZED,
   SENSOR_READINGS_NORMALIZED_STREAM,
 } from "./silver.ts";
@@ -35,7 +43,6 @@ export const TABLES: readonly TableDef[] = [
   JOB_SCANS,
   QUARANTINE,
   METRIC_RULES_TABLE,
-  READINGS_VALIDATED,
   SENSOR_READINGS_NORMALIZED,
   RULE_BREACHES,
   ALERT_RULES,
@@ -48,6 +55,7 @@ export const TABLES: readonly TableDef[] = [
 export const STREAMS: readonly StreamDef[] = [
   DEVICE_MESSAGES_STREAM,
   SENSOR_READINGS_STREAM,
+  SENSOR_READINGS_NORMALIZE_STREAM,
   JOB_SCANS_STREAM,
   SENSOR_READINGS_NORMALIZED_STREAM,
   RULE_BREACHES_STREAM,

@@ -50,26 +50,6 @@ const readingIdColumns = [
   col("seq", "bigint", "device reading sequence number", { nullable: false }),
 ];
 
-export const READINGS_VALIDATED: TableDef = {
-  kind: "table",
-  schema: "CORE",
-  name: "READINGS_VALIDATED",
-  comment: "Staging between validate and normalise: one row per reading metric with its verdict.",
-  transient: true,
-  columns: [
-    ...readingIdColumns,
-    col("message_id", "varchar", "carrying message"),
-    col("ingested_at", "timestamp", "landing time"),
-    col("source", "varchar", "ingest path"),
-    col("metric", "varchar", "metric key; NULL when the reading had no known metric"),
-    col("value", "double", "numeric value"),
-    col("value_text", "varchar", "text value (machine state)"),
-    col("reason", "varchar", "why it is refused; NULL when good"),
-    col("quality_score", "double", "1 minus penalties for soft-range excursions and late arrival"),
-    col("raw", "json", "the metric as received"),
-  ],
-};
-
 export const SENSOR_READINGS_NORMALIZED: TableDef = {
   kind: "table",
   schema: "CORE",

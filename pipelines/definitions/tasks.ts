@@ -1,7 +1,8 @@
 /**
  * The task DAG: validate → normalise/dedupe → score → alerts. The root runs every minute when a
  * RAW stream has data; each child runs after its parent succeeded. Each task's statements run in
- * one transaction, so a stream is consumed exactly when the task's work commits.
+ * one transaction, so a stream is consumed exactly when the task's work commits. Validate and
+ * normalise each read RAW through a stream of their own: no staging table between them.
  */
 import type { Dialect } from "../dialect/index.ts";
 import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
@@ -50,68 +51,85 @@ SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, payload,
   ],
 };
 
-const STAGED_COLUMNS =
-  "tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, metric, value, value_text, reason, quality_score, raw";
+/** This run's refused metrics (read by two statements; never written to durable storage). */
+const refusedMetrics = (d: Dialect) =>
+  d.materialize("VALIDATE_REFUSED", `SELECT * FROM (${readingUnitsSql(d, "RAW.SENSOR_READINGS_STREAM", "CORE.METRIC_RULES")}) u WHERE reason IS NOT NULL`);
 
 export const VALIDATE_READINGS: TaskDef = {
   kind: "task",
   schema: "OPS",
   name: "VALIDATE_READINGS",
-  comment: "Judge new readings and scans: good metrics to staging, bad ones to quarantine with the reason.",
+  comment: "Judge new readings and scans: refused metrics and scans to quarantine with the reason, and counted.",
   warehouse: TRANSFORM_WH.name,
   schedule: "1 MINUTE",
   // The ML streams wake the graph too, so model scores reach the alerts without new readings.
   whenStreamHasData: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM", ...ML_STREAM_NAMES],
   consumes: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM"],
-  body: (d: Dialect) => [
-    `INSERT INTO CORE.READINGS_VALIDATED (${STAGED_COLUMNS})\n${readingUnitsSql(d, "RAW.SENSOR_READINGS_STREAM", "CORE.METRIC_RULES")}`,
-    `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
-SELECT tenant_id, 'validate', ${d.now()}, reason, raw, device_id, metric FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL`,
-    `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
-SELECT ${d.now()}, 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL GROUP BY tenant_id`,
-    `DELETE FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL`,
-    `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
+  body: (d: Dialect) => {
+    const refused = refusedMetrics(d);
+    return [
+      ...refused.create,
+      `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
+SELECT tenant_id, 'validate', ${d.now()}, reason, raw, device_id, metric FROM ${refused.ref}`,
+      `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
+SELECT ${d.now()}, 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM ${refused.ref} GROUP BY tenant_id`,
+      ...refused.drop,
+      `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
 SELECT s.tenant_id, 'validate', ${d.now()}, ${scanReasonSql(d, "s")},
   ${d.jsonObject([["job_id", "s.job_id"], ["station", "s.station"], ["scan_ts", "CAST(s.scan_ts AS VARCHAR)"], ["site_id", "s.site_id"]])}, s.job_id, NULL
 FROM RAW.JOB_SCANS_STREAM s WHERE (${scanReasonSql(d, "s")}) IS NOT NULL`,
-    `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
+      `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
 SELECT ${d.now()}, 'validate_scans', s.tenant_id, COUNT(*), COUNT(${scanReasonSql(d, "s")}), COUNT(*) - COUNT(${scanReasonSql(d, "s")}), 0
 FROM RAW.JOB_SCANS_STREAM s GROUP BY s.tenant_id`,
-  ],
+    ];
+  },
 };
 
-/** Staged good metrics, marked new (first of its key in the batch and not yet in silver). */
-const DEDUPED_STAGING = `SELECT v.tenant_id, v.site_id, v.device_id, v.sensor_type, v.ts, v.seq, v.metric, v.value, v.value_text,
+/**
+ * The good metrics of the normalise stream's readings, each marked new (first of its key in the
+ * batch and not yet in silver) or not. The readings are judged again by the same SQL as in
+ * validate — deterministic, as it judges against ingested_at — which costs far less than writing
+ * every metric to a staging table and reading it back.
+ */
+function dedupedBatchSql(d: Dialect): string {
+  const stream = "RAW.SENSOR_READINGS_NORMALIZE_STREAM";
+  return `SELECT v.tenant_id, v.site_id, v.device_id, v.sensor_type, v.ts, v.seq, v.metric, v.value, v.value_text,
   v.quality_score, v.ingested_at, v.source, CASE WHEN v.rn = 1 AND n.seq IS NULL THEN 1 ELSE 0 END AS is_new
-FROM (SELECT s.tenant_id, s.site_id, s.device_id, s.sensor_type, s.ts, s.seq, s.metric, s.value, s.value_text, s.quality_score,
-        s.ingested_at, s.source,
-        ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq, s.metric ORDER BY s.ingested_at, s.ts) AS rn
-      FROM CORE.READINGS_VALIDATED s WHERE s.reason IS NULL) v
+FROM (SELECT u.tenant_id, u.site_id, u.device_id, u.sensor_type, u.ts, u.seq, u.metric, u.value, u.value_text, u.quality_score,
+        u.ingested_at, u.source,
+        ROW_NUMBER() OVER (PARTITION BY u.tenant_id, u.device_id, u.seq, u.metric ORDER BY u.ingested_at, u.ts) AS rn
+      FROM (${readingUnitsSql(d, stream, "CORE.METRIC_RULES")}) u WHERE u.reason IS NULL) v
 -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the look
 -- into silver to the batch's time range (silver is inserted in time order, so the rest is skipped)
 -- instead of a join that grows with the table.
 LEFT JOIN (SELECT tenant_id, device_id, seq, metric, ts FROM CORE.SENSOR_READINGS_NORMALIZED
-           WHERE ts >= (SELECT MIN(ts) FROM CORE.READINGS_VALIDATED) AND ts <= (SELECT MAX(ts) FROM CORE.READINGS_VALIDATED)) n
+           WHERE ts >= (SELECT MIN(ts) FROM ${stream}) AND ts <= (SELECT MAX(ts) FROM ${stream})) n
   ON n.tenant_id = v.tenant_id AND n.device_id = v.device_id AND n.seq = v.seq AND n.metric = v.metric AND n.ts = v.ts`;
+}
 
 export const NORMALIZE_READINGS: TaskDef = {
   kind: "task",
   schema: "OPS",
   name: "NORMALIZE_READINGS",
-  comment: "Move staged metrics to silver, dropping duplicates of (tenant, device, seq, metric) and counting them.",
+  comment: "Good metrics of new readings to silver, dropping duplicates of (tenant, device, seq, metric) and counting them.",
   warehouse: TRANSFORM_WH.name,
   after: ["OPS.VALIDATE_READINGS"],
-  consumes: [],
-  body: (d: Dialect) => [
-    `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
-SELECT ${d.now()}, 'normalize', tenant_id, COUNT(*), 0, SUM(is_new), COUNT(*) - SUM(is_new) FROM (${DEDUPED_STAGING}) x GROUP BY tenant_id`,
-    `INSERT INTO CORE.SENSOR_READINGS_NORMALIZED (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source)
+  // Its own stream on RAW (validate has another): each task takes every reading exactly once.
+  consumes: ["RAW.SENSOR_READINGS_NORMALIZE_STREAM"],
+  body: (d: Dialect) => {
+    const batch = d.materialize("NORMALIZE_BATCH", dedupedBatchSql(d));
+    return [
+      ...batch.create,
+      `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
+SELECT ${d.now()}, 'normalize', tenant_id, COUNT(*), 0, SUM(is_new), COUNT(*) - SUM(is_new) FROM ${batch.ref} GROUP BY tenant_id`,
+      `INSERT INTO CORE.SENSOR_READINGS_NORMALIZED (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source)
 SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source
-FROM (${DEDUPED_STAGING}) x WHERE is_new = 1
+FROM ${batch.ref} WHERE is_new = 1
 -- Inserted in time order: keeps silver clustered by time, so time-bounded refreshes skip old data.
 ORDER BY ts`,
-    `DELETE FROM CORE.READINGS_VALIDATED`,
-  ],
+      ...batch.drop,
+    ];
+  },
 };
 
 export const SCORE_READINGS: TaskDef = {

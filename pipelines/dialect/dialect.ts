@@ -5,6 +5,13 @@
  * what the embedded engine supports.
  */
 
+/** What `materialize` gives: statements to run first, the relation to read, statements to run last. */
+export interface Materialized {
+  readonly create: readonly string[];
+  readonly ref: string;
+  readonly drop: readonly string[];
+}
+
 export type DialectName = "snowflake" | "duckdb";
 
 /** Logical column types used by the definitions; each dialect maps them to its own type names. */
@@ -86,6 +93,14 @@ export interface Dialect {
   timestampLiteral(iso: string): string;
   /** Boolean OR that the engine may short-circuit; the same in both, kept for clarity. */
   iff(cond: string, a: string, b: string): string;
+  /**
+   * A task run's intermediate result that several of its statements read. DuckDB computes it once
+   * into a temporary table (in memory, and transactional there). Snowflake inlines the query in
+   * each statement instead: any DDL, a temporary table's too, commits the open transaction
+   * (https://docs.snowflake.com/en/sql-reference/transactions#ddl), which would break the task's
+   * all-or-nothing run.
+   */
+  materialize(name: string, query: string): Materialized;
 }
 
 /** Escape a string for use inside single quotes (both engines use SQL-standard doubling). */

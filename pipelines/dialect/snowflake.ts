@@ -57,4 +57,5 @@ export const snowflakeDialect: Dialect = {
   literal: quoteString,
   timestampLiteral: (iso) => `${quoteString(iso.replace("T", " ").replace("Z", ""))}::TIMESTAMP_NTZ`,
   iff: (cond, a, b) => `IFF(${cond}, ${a}, ${b})`,
+  materialize: (name, query) => ({ create: [], ref: `(${query}) ${name}`, drop: [] }),
 };

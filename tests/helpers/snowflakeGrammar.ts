@@ -114,7 +114,7 @@ export const REWRITES: readonly Rewrite[] = [
     name: "DELETE FROM",
     why: "the grammar only knows MySQL's `DELETE t FROM t`. Stand-in: `SELECT * FROM` with the same table and WHERE clause.",
     apply: (sql) => sql.replace(/^DELETE FROM\b/, "SELECT * FROM"),
-    sample: `DELETE FROM CORE.READINGS_VALIDATED WHERE reason IS NOT NULL`,
+    sample: `DELETE FROM OPS.ALERT_RULES WHERE severity IS NULL`,
   },
   {
     name: "TRANSIENT table",

@@ -9,7 +9,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { DUCKDB_VARIABLES, duckdbDialect as duck, snowflakeDialect as snow, type Dialect } from "../../pipelines/dialect/index.ts";
 import { assertParses, forGrammar } from "../helpers/snowflakeGrammar.ts";
 
-type DialectFunction = Exclude<keyof Dialect, "name">;
+// `materialize` returns statements, not a fragment: it has its own tests below.
+type DialectFunction = Exclude<keyof Dialect, "name" | "materialize">;
 type Case<F extends DialectFunction> = {
   readonly args: Parameters<Dialect[F]>;
   readonly snowflake: string;
@@ -108,6 +109,12 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
   ],
   iff: [{ args: ["c", "a", "b"], snowflake: "IFF(c, a, b)", duckdb: "(CASE WHEN c THEN a ELSE b END)" }],
 };
+
+test("materialize: DuckDB computes the result once into a temporary table; Snowflake inlines it (DDL would commit the task's transaction)", () => {
+  assert.deepEqual(snow.materialize("B", "SELECT 1 AS x"), { create: [], ref: "(SELECT 1 AS x) B", drop: [] });
+  assert.deepEqual(duck.materialize("B", "SELECT 1 AS x"), { create: ["CREATE OR REPLACE TEMP TABLE B AS\nSELECT 1 AS x"], ref: "B", drop: ["DROP TABLE B"] });
+  for (const u of forGrammar("Snowflake materialize", `SELECT x FROM ${snow.materialize("B", "SELECT 1 AS x").ref}`)) assertParses(u.label, u.sql);
+});
 
 function render(d: Dialect, fn: DialectFunction, args: readonly unknown[]): string {
   return (d[fn] as (...a: readonly unknown[]) => string)(...args);
@@ -280,4 +287,17 @@ test("duckdb: timestampLiteral gives a TIMESTAMP with milliseconds from an ISO s
 
 test("duckdb: iff takes the first branch when true, the second when false or NULL", async () => {
   assert.deepEqual(await rows(`SELECT ${["TRUE", "FALSE", "NULL"].map((c) => duck.iff(c, "'a'", "'b'")).join(", ")}`), [["a", "b", "b"]]);
+});
+
+test("duckdb: materialize's temporary table lives in the task's transaction: read by later statements, gone after a rollback", async () => {
+  const m = duck.materialize("BATCH_T", "SELECT 41 + 1 AS x");
+  await conn.run("BEGIN TRANSACTION");
+  for (const sql of m.create) await conn.run(sql);
+  assert.equal(await value(`SELECT x FROM ${m.ref}`), 42);
+  await conn.run("ROLLBACK");
+  await assert.rejects(rows(`SELECT x FROM ${m.ref}`), /BATCH_T/);
+  await conn.run("BEGIN TRANSACTION");
+  for (const sql of [...m.create, ...m.drop]) await conn.run(sql);
+  await conn.run("COMMIT");
+  await assert.rejects(rows(`SELECT x FROM ${m.ref}`), /BATCH_T/);
 });
