@@ -115,28 +115,32 @@ export class SageMakerRegistry implements Registry {
     await this.o.s3.send(
       new PutObjectCommand({ Bucket: this.o.bucket, Key: recordKey, Body: JSON.stringify({ ...draft, createdAt }), ContentType: "application/json" }),
     );
-    const created = await this.o.sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: group,
-        ModelPackageDescription: `${draft.algorithm} for ${draft.tenantId}/${draft.model}, trained on ${draft.trainingWindow.from}..${draft.trainingWindow.to}`.slice(0, 1024),
-        ModelApprovalStatus: draft.approvalStatus,
-        CustomerMetadataProperties: metadata,
-        ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${this.o.bucket}/${recordKey}` } } },
-        ...(artifact.kind === "sagemaker"
-          ? {
-              InferenceSpecification: {
-                Containers: [{ Image: artifact.image, ModelDataUrl: artifact.modelDataUrl }],
-                SupportedContentTypes: ["text/csv", "application/json"],
-                SupportedResponseMIMETypes: ["application/json"],
-              },
-            }
-          : {}),
-      }),
-    ).catch((e: Error) => {
+    let created;
+    try {
+      created = await this.o.sagemaker.send(
+        new CreateModelPackageCommand({
+          ModelPackageGroupName: group,
+          ModelPackageDescription: `${draft.algorithm} for ${draft.tenantId}/${draft.model}, trained on ${draft.trainingWindow.from}..${draft.trainingWindow.to}`.slice(0, 1024),
+          ModelApprovalStatus: draft.approvalStatus,
+          CustomerMetadataProperties: metadata,
+          ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${this.o.bucket}/${recordKey}` } } },
+          ...(artifact.kind === "sagemaker"
+            ? {
+                InferenceSpecification: {
+                  Containers: [{ Image: artifact.image, ModelDataUrl: artifact.modelDataUrl }],
+                  SupportedContentTypes: ["text/csv", "application/json"],
+                  SupportedResponseMIMETypes: ["application/json"],
+                },
+              }
+            : {}),
+        }),
+      );
+    } catch (e) {
       // The tenant stack creates one group per name in hub:models; say so rather than echo the API.
-      if (/does not exist|not found/i.test(e.message)) throw new RegistryError(`model package group ${group} does not exist: add "${draft.model}" to hub:models of the tenant stack and run pulumi up (${e.message})`);
+      const msg = (e as Error).message;
+      if (/does not exist|not found/i.test(msg)) throw new RegistryError(`model package group ${group} does not exist: add "${draft.model}" to hub:models of the tenant stack and run pulumi up (${msg})`);
       throw e;
-    });
+    }
     if (!created.ModelPackageArn) throw new RegistryError(`CreateModelPackage in ${group} returned no ModelPackageArn`);
     // The reason goes in ApprovalDescription, which CreateModelPackage does not take.
     await this.o.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: created.ModelPackageArn, ApprovalDescription: draft.reason.slice(0, 1024) }));

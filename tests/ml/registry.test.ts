@@ -145,6 +145,18 @@ describe("SageMaker registry requests", () => {
     }
   });
 
+  it("a model whose group the tenant stack did not create names the hub:models fix", async () => {
+    const f = fakeSageMaker();
+    f.sm.on(CreateModelPackageCommand, { ModelPackageGroupName: "hub-acme-segments" }).rejects(Object.assign(new Error("Model Package Group hub-acme-segments does not exist."), { name: "ValidationException" }));
+    try {
+      const r = new SageMakerRegistry({ sagemaker: f.sagemaker, s3: f.s3, bucket: "hub-archive", now: clock() });
+      await assert.rejects(r.register(draft({ model: "segments" }), { kind: "json", body: 1 }), /model package group hub-acme-segments does not exist: add "segments" to hub:models/);
+    } finally {
+      f.sm.restore();
+      f.s3m.restore();
+    }
+  });
+
   it("refuses a metadata value SageMaker would reject, naming the field", () => {
     assert.throws(
       () => encodeMetadata({ ...draft(), codeVersion: "v1 (dirty)", createdAt: "2026-02-01T00:00:00.000Z" }),
