@@ -90,7 +90,7 @@ function averaged(list: readonly Metrics[]): Metrics {
 
 function windowOf(series: readonly Series[]): { from: string; to: string } {
   const ts = series.flatMap((s) => (s.points.length ? [s.points[0]!.ts.getTime(), s.points.at(-1)!.ts.getTime()] : []));
-  if (ts.length === 0) throw new SeriesError("TOO_SHORT", "(all)", "no series has data in the window");
+  if (ts.length === 0) throw new Error("no series has data in the window");
   return { from: new Date(Math.min(...ts)).toISOString(), to: new Date(Math.max(...ts)).toISOString() };
 }
 
@@ -113,7 +113,7 @@ function perSeries<T>(series: readonly Series[], fn: (s: Series) => T): { result
     }
   }
   if (results.size === 0) {
-    throw new SeriesError("TOO_SHORT", "(all)", series.length ? `no series could be trained: ${excluded.join("; ")}` : "no series has data in the window");
+    throw new Error(series.length ? `no series could be trained: ${excluded.join("; ")}` : "no series has data in the window");
   }
   return { results, excluded };
 }
