@@ -17,6 +17,8 @@ import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
 import { SeasonalProfileForecaster, SeasonalProfileModel, loadSeasonalProfileModel, type SeasonalProfileJSON, type SeasonalProfileOptions } from "./seasonalProfile.ts";
 
 export const FORECAST_ANOMALY = "forecast_interval";
+/** See `AnomalyDetectorOptions.level`. */
+export const DEFAULT_ANOMALY_LEVEL = 0.99999;
 
 export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   /**
@@ -52,14 +54,14 @@ export interface ForecastAnomalyJSON {
 export class ForecastAnomalyDetector {
   readonly algorithm = FORECAST_ANOMALY;
   constructor(private readonly options: AnomalyDetectorOptions = {}) {
-    const level = options.level ?? 0.99999;
+    const level = options.level ?? DEFAULT_ANOMALY_LEVEL;
     if (!(level > 0 && level < 1)) throw new Error(`anomaly detector: level must be in (0, 1), got ${level}`);
   }
 
   fit(train: Series): ForecastAnomalyModel {
     const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps }).fit(train);
     return new ForecastAnomalyModel({
-      algorithm: FORECAST_ANOMALY, level: this.options.level ?? 0.99999, shiftAfter: this.options.shiftAfter ?? 3,
+      algorithm: FORECAST_ANOMALY, level: this.options.level ?? DEFAULT_ANOMALY_LEVEL, shiftAfter: this.options.shiftAfter ?? 3,
       levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
       cooldownSteps: this.options.cooldownSteps ?? (seasonLengths(train.stepMs).day || 24), forecaster: forecaster.toJSON(),
     });

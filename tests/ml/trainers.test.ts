@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { SeriesError, type Series } from "../../ml/contract.ts";
 import { evaluateForecaster, intervalCoverage, timeHoldout } from "../../ml/evaluation/index.ts";
 import {
-  ForecastAnomalyDetector, RandomCutForest, SeasonalNaiveForecaster, SeasonalProfileForecaster, loadAnomalyModel,
+  ForecastAnomalyDetector, HoltWintersForecaster, RandomCutForest, SeasonalNaiveForecaster, SeasonalProfileForecaster, loadAnomalyModel,
   loadForecastModel, loadSegmentation, loadStreamingDetector, makeSeries, segmentMachines,
 } from "../../ml/trainers/index.ts";
 import { HOUR, MONDAY, gaussian, shiftSeries } from "./fixtures.ts";
@@ -200,5 +200,19 @@ describe("segmentation", () => {
   it("refuses identical machines and bad feature vectors", () => {
     assert.throws(() => segmentMachines([1, 2, 3].map((i) => ({ id: `m${i}`, features: [1, 1] })), { features: ["a", "b"] }), /same features/);
     assert.throws(() => segmentMachines([{ id: "a", features: [1] }, { id: "b", features: [2] }, { id: "c", features: [NaN] }], { features: ["u"] }), /machine c feature u is NaN/);
+  });
+});
+
+describe("Holt-Winters (the evaluated alternative)", () => {
+  it("undamped, it extrapolates a ramp's trend past anything seen; damped it grows less; both reload from JSON", () => {
+    const values = Array.from({ length: 24 * 14 }, (_, i) => 10 + i * 0.5 + 5 * Math.sin((2 * Math.PI * i) / 24) + (i % 7) * 0.1);
+    const series = makeSeries("ramp", MONDAY, HOUR, values);
+    const max = Math.max(...values);
+    const undamped = new HoltWintersForecaster(false).fit(series);
+    const damped = new HoltWintersForecaster(true).fit(series);
+    const last = (m: { forecast: (h: number) => { forecast: number }[] }) => m.forecast(24).at(-1)!.forecast;
+    assert.ok(last(undamped) > max + 5, `undamped ${last(undamped)} vs max ${max}`);
+    assert.ok(last(damped) < last(undamped));
+    assert.deepEqual(loadForecastModel(JSON.parse(JSON.stringify(undamped.toJSON()))).forecast(3), undamped.forecast(3));
   });
 });
