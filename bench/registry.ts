@@ -6,5 +6,6 @@ import { edgeIngestBenchmark } from "./edgeIngest.bench.ts";
 import { simulatorBenchmark } from "./simulator.bench.ts";
 import { archiveBenchmark } from "./archive.bench.ts";
 import { mlBenchmark } from "./ml.bench.ts";
+import { mainJobBenchmark } from "./mainJob.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark];
