@@ -6,10 +6,11 @@
  * Messages are collected into micro-batches (up to maxBatchReadings rows or maxBatchMs) appended
  * with the DuckDB Appender in one transaction; one commit runs at a time, and what arrives
  * meanwhile is committed together right after it (group commit, see `flush`). Each reading's
- * payload is landed as the JSON text parseMessage built for it, not serialised again here. Each PUBACK goes out only after its batch is
- * committed, so a crash before the commit makes the broker deliver the message again; the
- * committed offsets then tell a redelivery from a new message, and it is dropped: exactly once per
- * channel.
+ * payload is landed as the JSON text parseMessage built for it, not serialised again here.
+ *
+ * Each PUBACK goes out only after its batch is committed, so a crash before the commit makes the
+ * broker deliver the message again; the committed offsets then tell a redelivery from a new
+ * message, and it is dropped: exactly once per channel.
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { IPublishPacket } from "mqtt-packet";
