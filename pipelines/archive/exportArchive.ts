@@ -19,6 +19,7 @@ import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import { qualifiedName } from "../definitions/types.ts";
 import { ARCHIVE_RUNS, ARCHIVE_WATERMARKS } from "../definitions/archive.ts";
 import { TENANT_MAP } from "../definitions/governance.ts";
+import { STREAMS } from "../definitions/catalog.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { ARCHIVED_TABLES, tablesOf, type ArchivedTable, type IncrementalTable, type Layer, type SnapshotTable } from "./archivedTables.ts";
 import { assertTenantKey, checkTenantId, dataKey, manifestKey, runSeqText } from "./archiveKeys.ts";
@@ -103,14 +104,16 @@ export async function quiescentAsOf(session: Warehouse): Promise<Date> {
 }
 
 /**
- * For tables the task graph writes from RAW rows: the oldest landing time of a RAW row the graph
- * has not finished with (still in the validate or the normalise stream). Silver is exported only below
- * it, so a row normalised later, carrying its original `ingested_at`, is not skipped.
+ * For tables the task graph writes from RAW rows: the oldest landing time of a RAW reading some
+ * stream on RAW.SENSOR_READINGS has not consumed yet (the task graph has not finished with it).
+ * Silver is exported only below it, so a row normalised later, carrying its original
+ * `ingested_at`, is not skipped. The streams come from the catalog, so a new consumer counts too.
  */
 async function pipelineBound(session: Warehouse, tenant: string): Promise<Date | null> {
+  const streams = STREAMS.filter((st) => st.on === "RAW.SENSOR_READINGS").map(qualifiedName);
+  if (!streams.length) return null;
   const r = await session.query<{ t: Date | null }>(
-    `SELECT MIN(t) AS t FROM (SELECT MIN(ingested_at) AS t FROM RAW.SENSOR_READINGS_STREAM WHERE tenant_id = ${quoteString(tenant)} ` +
-      `UNION ALL SELECT MIN(ingested_at) FROM RAW.SENSOR_READINGS_NORMALIZE_STREAM WHERE tenant_id = ${quoteString(tenant)}) x`,
+    `SELECT MIN(t) AS t FROM (${streams.map((st) => `SELECT MIN(ingested_at) AS t FROM ${st} WHERE tenant_id = ${quoteString(tenant)}`).join(" UNION ALL ")}) x`,
   );
   return r[0]?.t ?? null;
 }
