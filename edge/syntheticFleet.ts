@@ -102,7 +102,7 @@ abstract class Device implements FleetDevice {
     this.faults = new DeviceFaults(init.seed, init.tenantId, init.deviceId, sensorType, init.faultRates, init.start);
   }
 
-  /** A message id per device-minute, as a gateway batching a minute of readings would give. */
+  /** A message id per 60 readings of a device, as a gateway batching them into one message would give. */
   messageId(seq: number): string {
     const minute = Math.floor(seq / 60);
     if (minute !== this.msgMinute) (this.msgMinute = minute), (this.msgId = `${this.deviceId}-${minute}`);
