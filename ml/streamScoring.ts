@@ -65,8 +65,11 @@ export interface StreamScoreResult {
   readonly devices: number;
 }
 
-/** Score the readings past each device's watermark for one tenant; returns what was written. */
-export async function scoreStream(wh: Warehouse, registry: Registry, tenantId: string, o: { now: Date; maxPerDevice?: number }): Promise<StreamScoreResult> {
+/**
+ * Score the readings past each device's watermark for one tenant; returns what was written.
+ * `until` bounds the readings' time (default: all); `now` is the rows' scored_at.
+ */
+export async function scoreStream(wh: Warehouse, registry: Registry, tenantId: string, o: { now: Date; until?: Date; maxPerDevice?: number }): Promise<StreamScoreResult> {
   const champion = await registry.champion(tenantId, "anomaly");
   const empty = { tenantId, championVersion: champion?.version ?? null, scored: 0, flagged: 0, devices: 0 };
   if (!champion) return empty;
@@ -78,11 +81,11 @@ export async function scoreStream(wh: Warehouse, registry: Registry, tenantId: s
     `WITH w AS (SELECT device_id, MAX(seq) AS seq FROM ML.STREAM_SCORES WHERE tenant_id = ? GROUP BY device_id)
 SELECT r.device_id, ANY_VALUE(r.site_id) AS site_id, r.seq, MIN(r.ts) AS ts, ${pivot}
 FROM CORE.SENSOR_READINGS_NORMALIZED r LEFT JOIN w ON w.device_id = r.device_id
-WHERE r.tenant_id = ? AND r.sensor_type = 'MACHINE' AND r.metric IN (${metricList}) AND (w.seq IS NULL OR r.seq > w.seq) AND r.ts <= ?
+WHERE r.tenant_id = ? AND r.sensor_type = 'MACHINE' AND r.metric IN (${metricList}) AND (w.seq IS NULL OR r.seq > w.seq)${o.until ? " AND r.ts <= ?" : ""}
 GROUP BY r.device_id, r.seq
 QUALIFY ROW_NUMBER() OVER (PARTITION BY r.device_id ORDER BY r.seq DESC) <= ${limit}
 ORDER BY r.device_id, r.seq`,
-    { binds: [tenantId, tenantId, o.now], tag: { tenant: tenantId, job: "ml:stream-score" } },
+    { binds: o.until ? [tenantId, tenantId, o.until] : [tenantId, tenantId], tag: { tenant: tenantId, job: "ml:stream-score" } },
   );
   const detectors = new Map<string, ReturnType<typeof loadStreamingDetector>>();
   const out: Record<string, unknown>[] = [];

@@ -205,10 +205,11 @@ async function drift(o: Opts, hub: Hub): Promise<void> {
 }
 
 async function stream(o: Opts, hub: Hub): Promise<void> {
-  const now = o.now ? new Date(o.now) : new Date(8.64e15);
-  const ts = await tenants(o, hub.wh, await defaultNow(o, hub.wh), int("window-days", o["window-days"], 1));
+  // Every reading in silver (up to --now when given); scored_at is the hub's time, as for retraining.
+  const now = await defaultNow(o, hub.wh);
+  const ts = await tenants(o, hub.wh, now, int("window-days", o["window-days"], 1));
   const results = [];
-  for (const t of ts) results.push(await scoreStream(hub.wh, hub.registry, t, { now }));
+  for (const t of ts) results.push(await scoreStream(hub.wh, hub.registry, t, { now, until: o.now ? now : undefined }));
   print(o, results, textTable(results.map((r) => ({ tenant: r.tenantId, champion: r.championVersion === null ? "-" : `v${r.championVersion}`, devices: r.devices, scored: r.scored, flagged: r.flagged }))));
 }
 
