@@ -204,7 +204,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
     const labels = run.fleet.labels();
 
     let t = performance.now();
-    const ml = await retrainAndScore(hub, o, labels);
+    const ml = await retrainAndScore(hub, o, labels, run.from);
     const modelsSeconds = (performance.now() - t) / 1000;
 
     t = performance.now();

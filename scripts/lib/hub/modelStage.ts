@@ -1,18 +1,94 @@
 /**
- * Step 5 of the main job: retrain each tenant's models on what the run landed, register them
- * through the champion/challenger gate, score anomalies and forecasts into the ML tables (which
- * the alert task reads), and score the anomalies against the injected faults.
+ * Step 5 of the main job: retrain each tenant's models on what the hub holds (ml/retrainFlow.ts:
+ * features from the warehouse, the champion/challenger gate, the local registry under
+ * HUB_HOME/models), which writes the champions' scores to the ML tables the alert task reads; the
+ * approved streaming detector then scores the machines' 1 Hz signals; and the hourly anomaly flags
+ * are scored against the faults the simulator injected, per device, event by event.
  */
+import { execFileSync } from "node:child_process";
 import type { FaultLabel } from "../../../edge/faultInjection.ts";
+import { retrain, type RetrainOutcome } from "../../../ml/retrainFlow.ts";
+import { LocalRegistry } from "../../../ml/registry/index.ts";
+import { scoreStream } from "../../../ml/streamScoring.ts";
+import { scoreEvents, sumEventScores, type EventScore } from "../../../ml/evaluation/eventScore.ts";
+import type { ModelKind } from "../../../ml/contract.ts";
 import type { MainJobOptions, OpenedHub } from "./mainJob.ts";
 import type { AnomalyOutcome, ModelOutcome } from "./runSummary.ts";
 
 export interface ModelStageResult {
   readonly anomalies: ReadonlyMap<string, AnomalyOutcome>;
   readonly models: ReadonlyMap<string, readonly ModelOutcome[]>;
+  readonly outcomes: readonly RetrainOutcome[];
 }
 
-export async function retrainAndScore(_hub: OpenedHub, _o: MainJobOptions, _labels: readonly FaultLabel[]): Promise<ModelStageResult> {
-  // Wired to ml/ once the retraining flow lands (issue 5); until then the summary shows "–".
-  return { anomalies: new Map(), models: new Map() };
+const MODELS: readonly ModelKind[] = ["forecast", "anomaly", "segments"];
+const HOUR_MS = 3_600_000;
+
+/** The code version recorded in each model's lineage: the commit, or the package version outside git. */
+export function codeVersion(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return `package:${process.env.npm_package_version ?? "unknown"}`;
+  }
+}
+
+function outcomeRow(o: RetrainOutcome): ModelOutcome {
+  const m = o.metric;
+  return {
+    model: o.model, metric: m ?? "–",
+    challenger: m && o.challenger ? o.challenger[m] ?? null : null,
+    champion: m && o.champion ? o.champion.metrics[m] ?? null : null,
+    baseline: m && o.baseline ? o.baseline[m] ?? null : null,
+    decision: o.decision, reason: o.reason,
+  };
+}
+
+/** Hourly anomaly flags of a tenant's devices against the injected fault windows of the same device. */
+async function anomalyOutcome(hub: OpenedHub, tenantId: string, labels: readonly FaultLabel[], from: Date): Promise<AnomalyOutcome | null> {
+  const flags = await hub.engine.control<{ series_id: string; ts: Date }>(
+    `SELECT series_id, ts FROM ML.ANOMALIES WHERE tenant_id = '${tenantId.replaceAll("'", "''")}' AND is_anomaly
+     QUALIFY ROW_NUMBER() OVER (PARTITION BY series_id, ts ORDER BY scored_at DESC) = 1`,
+  );
+  const scored = await hub.engine.control<{ t0: Date | null }>(`SELECT MIN(ts) AS t0 FROM ML.ANOMALIES WHERE tenant_id = '${tenantId.replaceAll("'", "''")}'`);
+  const t0 = scored[0]?.t0;
+  if (!t0) return null;
+  // Only the faults inside the scored hours can be found.
+  const mine = labels.filter((l) => l.tenantId === tenantId && l.end.getTime() > Math.max(t0.getTime(), from.getTime()));
+  const byDevice = new Map<string, Date[]>();
+  for (const f of flags) {
+    const device = f.series_id.split(":").slice(1).join(":");
+    byDevice.set(device, [...(byDevice.get(device) ?? []), f.ts]);
+  }
+  const devices = new Set([...byDevice.keys(), ...mine.map((l) => l.deviceId)]);
+  const scores: EventScore[] = [...devices].map((d) => scoreEvents(byDevice.get(d) ?? [], mine.filter((l) => l.deviceId === d), HOUR_MS));
+  const s = sumEventScores(scores);
+  return { injected: s.windows, detected: s.detected, flagged: s.flags, falseFlags: s.falseFlags, precision: s.precision, recall: s.recall, f1: s.f1 };
+}
+
+export async function retrainAndScore(hub: OpenedHub, o: MainJobOptions, labels: readonly FaultLabel[], from: Date): Promise<ModelStageResult> {
+  const tenants = hub.tenants.map((t) => t.tenantId);
+  o.onStage?.(`retraining ${MODELS.join(", ")} for ${tenants.join(", ")}`);
+  const registry = new LocalRegistry(o.home, () => hub.clock.now());
+  const session = await hub.engine.admin();
+  let outcomes: RetrainOutcome[];
+  try {
+    outcomes = await retrain({
+      warehouse: session, registry, tenants, models: MODELS, now: hub.clock.now(), codeVersion: codeVersion(),
+      onProgress: (p) => o.onStage?.(`  ${p.done}/${p.total} ${p.label}`),
+    });
+    for (const t of tenants) await scoreStream(session, registry, t, { now: hub.clock.now() });
+  } finally {
+    await session.close();
+  }
+  // The model scores reach the alerts through the task graph (it wakes on the ML streams).
+  await hub.engine.runUntil(new Date(hub.clock.now().getTime() + 2 * 60_000));
+  const anomalies = new Map<string, AnomalyOutcome>();
+  const models = new Map<string, ModelOutcome[]>();
+  for (const t of tenants) {
+    const a = await anomalyOutcome(hub, t, labels, from);
+    if (a) anomalies.set(t, a);
+    models.set(t, outcomes.filter((x) => x.tenantId === t).map(outcomeRow));
+  }
+  return { anomalies, models, outcomes };
 }

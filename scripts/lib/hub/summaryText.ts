@@ -27,5 +27,9 @@ export function formatRunSummary(r: MainJobReport): string {
       quota: t.cost.quotas.map((q) => `${q.warehouse} ${n(q.used, 3)}/${q.quota ?? "–"}${q.triggers.length ? ` [${q.triggers.join("; ")}]` : ""}`).join(", ") || "–",
     };
   }));
-  return `${head}\n\n${data}\n\n${ml}`;
+  const models = textTable(r.tenants.flatMap((t) => t.models.map((m) => ({
+    tenant: t.tenantId, model: m.model, metric: m.metric, challenger: n(m.challenger, 3), champion: n(m.champion, 3), baseline: n(m.baseline, 3),
+    decision: m.decision, reason: m.reason.length > 90 ? `${m.reason.slice(0, 89)}…` : m.reason,
+  }))));
+  return `${head}\n\n${data}\n\n${ml}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
 }
