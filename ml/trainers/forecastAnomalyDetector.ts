@@ -10,7 +10,10 @@
  *   Croux 2010, "Robust forecasting with exponential and Holt-Winters smoothing");
  * - after `shiftAfter` consecutive flags the level is taken to have moved (a real level shift, a
  *   re-configured machine) and the detector re-anchors on the new level instead of flagging for ever.
- * A slow exponentially weighted level (`levelAlpha`) follows drift that the training window did not see.
+ * While scoring it keeps learning: a slow level (`levelAlpha`), an hour-of-day correction
+ * (`seasonalAlpha`, from Huber-clipped errors) and the spread (`scaleAlpha`), so a pattern the training
+ * window was too short to show stops raising flags. And it raises one flag per episode: within
+ * `cooldownSteps` of a flag, points outside the interval show in `distance` but are not flagged again.
  */
 import type { AnomalyModel, AnomalyRow, Series } from "../contract.ts";
 import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
