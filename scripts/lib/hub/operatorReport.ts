@@ -15,6 +15,8 @@ import type { FaultLabel } from "../../../edge/faultInjection.ts";
 import type { TenantRunSummary } from "./runSummary.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+/** Time axes in UTC, 24-hour clock: the hub's times are UTC wherever the report is opened. */
+const UTC_TIME = { type: "temporal" as const, scale: { type: "utc" as const }, axis: { format: "%d %b %H:%M", labelAngle: -30 } };
 /** At most this many anomaly series are drawn per tenant (those with the most flags). */
 const ANOMALY_SERIES = 3;
 
@@ -88,7 +90,7 @@ async function aqiChart(rows: Rows["aqi"]): Promise<string> {
     $schema: SCHEMA, width: 520, height: 180,
     layer: [
       { data: { values: bands }, mark: { type: "rect", opacity: 0.12 }, encoding: { y: { field: "from", type: "quantitative" }, y2: { field: "to" }, color: { field: "band", type: "nominal", scale: { domain: bands.map((b) => b.band), range: ["#2ca02c", "#dbdb00", "#ff7f0e", "#d62728"] }, title: "AQI band" } } },
-      { data: { values }, mark: { type: "line", point: false }, encoding: { x: { field: "hour", type: "temporal", title: null }, y: { field: "aqi", type: "quantitative", title: "PM2.5 AQI (hourly mean)" }, detail: { field: "site" } } },
+      { data: { values }, mark: { type: "line", point: false }, encoding: { x: { field: "hour", ...UTC_TIME, title: null }, y: { field: "aqi", type: "quantitative", title: "PM2.5 AQI (hourly mean)" }, detail: { field: "site" } } },
     ],
   });
 }
@@ -118,10 +120,10 @@ async function anomalyChart(rows: Rows["anomalies"], labels: readonly FaultLabel
     return `<figure><figcaption>${esc(s)}</figcaption>${await svg({
       $schema: SCHEMA, width: 520, height: 140,
       layer: [
-        ...(windows.length ? [{ data: { values: windows }, mark: { type: "rect" as const, color: "#d62728", opacity: 0.12 }, encoding: { x: { field: "start", type: "temporal" as const }, x2: { field: "end" } } }] : []),
-        { data: { values: mine }, mark: { type: "area", opacity: 0.2 }, encoding: { x: { field: "ts", type: "temporal", title: null }, y: { field: "lower_bound", type: "quantitative", title: null }, y2: { field: "upper_bound" } } },
-        { data: { values: mine }, mark: "line", encoding: { x: { field: "ts", type: "temporal" }, y: { field: "y", type: "quantitative" } } },
-        { data: { values: mine.filter((v) => v.is_anomaly) }, mark: { type: "point", color: "#d62728", filled: true, size: 40 }, encoding: { x: { field: "ts", type: "temporal" }, y: { field: "y", type: "quantitative" } } },
+        ...(windows.length ? [{ data: { values: windows }, mark: { type: "rect" as const, color: "#d62728", opacity: 0.12 }, encoding: { x: { field: "start", ...UTC_TIME }, x2: { field: "end" } } }] : []),
+        { data: { values: mine }, mark: { type: "area", opacity: 0.2 }, encoding: { x: { field: "ts", ...UTC_TIME, title: null }, y: { field: "lower_bound", type: "quantitative", title: null }, y2: { field: "upper_bound" } } },
+        { data: { values: mine }, mark: "line", encoding: { x: { field: "ts", ...UTC_TIME }, y: { field: "y", type: "quantitative" } } },
+        { data: { values: mine.filter((v) => v.is_anomaly) }, mark: { type: "point", color: "#d62728", filled: true, size: 40 }, encoding: { x: { field: "ts", ...UTC_TIME }, y: { field: "y", type: "quantitative" } } },
       ],
     })}</figure>`;
   }));
@@ -146,7 +148,7 @@ async function costChart(cost: CostReport, warehouses: readonly string[]): Promi
   return svg({
     $schema: SCHEMA, width: 520, height: 160,
     layer: [
-      { data: { values: cumulative }, mark: "line", encoding: { x: { field: "hour", type: "temporal", title: null }, y: { field: "credits", type: "quantitative", title: "cumulative credits" }, color: { field: "warehouse", type: "nominal" } } },
+      { data: { values: cumulative }, mark: { type: "line", point: true }, encoding: { x: { field: "hour", ...UTC_TIME, title: null }, y: { field: "credits", type: "quantitative", title: "cumulative credits" }, color: { field: "warehouse", type: "nominal" } } },
       ...(rules.length ? [{ data: { values: rules }, mark: { type: "rule" as const, strokeDash: [4, 3] }, encoding: { y: { field: "value", type: "quantitative" as const }, color: { field: "warehouse", type: "nominal" as const } } }] : []),
     ],
   });
