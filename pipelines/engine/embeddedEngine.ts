@@ -52,6 +52,7 @@ export interface TickReport {
 
 export class EmbeddedEngine {
   readonly clock: Clock;
+  /** The data catalog's name as a quoted SQL identifier. */
   readonly dataCatalog: string;
   private readonly instance: DuckDBInstance;
   private readonly conn: DuckDBConnection;
@@ -95,7 +96,8 @@ export class EmbeddedEngine {
       throw explainOpenError(path, e);
     }
     const conn = await instance.connect();
-    const catalog = String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]);
+    // Quoted: the catalog is named after the file, which may hold a dash or a dot (`my-hub.duckdb`).
+    const catalog = `"${String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]).replaceAll('"', '""')}"`;
     const engine = new EmbeddedEngine(instance, conn, catalog, opts.clock ?? new SimulatedClock(), opts.notifications);
     await engine.deploy();
     return engine;
