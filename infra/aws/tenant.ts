@@ -86,8 +86,11 @@ export class AwsTenant extends pulumi.ComponentResource {
           .all([args.archiveBucketName, args.platformKmsKeyArn, keyArn, pulumi.all(Object.values(groups).map((g) => g.arn)), args.region, args.accountId])
           .apply(([bucket, platformKey, ownKey, groupArns, region, account]) =>
             policyJson([
-              { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+              // Its own prefix (training data, model artifacts), and its partitions of the lake
+              // (`<layer>/<table>/tenant=<t>/...`, pipelines/archive) to read, not to write.
+              { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [`${prefix}*`, `*/*/${prefix}*`] } } },
               { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
+              { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/*/*/${prefix}*` },
               { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set([platformKey, ownKey])] },
               ...(groupArns.length
                 ? [

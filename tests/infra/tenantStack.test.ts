@@ -142,8 +142,13 @@ describe("tenant stack (standard): AWS key inputs", () => {
     assert.deepEqual(ofType(run, "aws:sagemaker/modelPackageGroup:ModelPackageGroup").map((g) => g.props["modelPackageGroupName"]).sort(), ["hub-acme-anomaly", "hub-acme-forecast"]);
     const statements = policyStatements(one("aws:iam/rolePolicy:RolePolicy")["policy"]);
     const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("s3:")));
-    assert.deepEqual(s3.map((s) => s.Resource), ["arn:aws:s3:::hub-archive-offline", "arn:aws:s3:::hub-archive-offline/tenant=acme/*"]);
-    assert.deepEqual(s3[0]!.Condition, { StringLike: { "s3:prefix": ["tenant=acme/*"] } });
+    assert.deepEqual(s3.map((s) => [s.Action, s.Resource]), [
+      [["s3:ListBucket"], "arn:aws:s3:::hub-archive-offline"],
+      [["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::hub-archive-offline/tenant=acme/*"],
+      // The tenant's partitions of the lake, read-only: <layer>/<table>/tenant=acme/...
+      [["s3:GetObject"], "arn:aws:s3:::hub-archive-offline/*/*/tenant=acme/*"],
+    ]);
+    assert.deepEqual(s3[0]!.Condition, { StringLike: { "s3:prefix": ["tenant=acme/*", "*/*/tenant=acme/*"] } });
   });
 
   it("tags every taggable AWS resource with tenant=acme and the cost centre", () => {
