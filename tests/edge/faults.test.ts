@@ -114,10 +114,13 @@ describe("faults", () => {
     let produced = 0;
     let stop = false;
     const producer = (async () => {
-      for (let seq = 0; !stop; seq += 10) {
-        for (const d of DEVICES) gateway.add(d.thingName, readings(seq, 10, t0).map((r) => ({ ...r, metrics: { ...r.metrics, spindle_load_pct: 50 } })));
-        produced += 10 * DEVICES.length;
-        await sleep(5);
+      // 2,000 readings/s per device, as one message per device every 25 ms: each device has one
+      // message in flight, so many tiny messages would make draining the backlog (built while the
+      // worker restarts) take longer than the test allows on a loaded machine.
+      for (let seq = 0; !stop; seq += 50) {
+        for (const d of DEVICES) gateway.add(d.thingName, readings(seq, 50, t0).map((r) => ({ ...r, metrics: { ...r.metrics, spindle_load_pct: 50 } })));
+        produced += 50 * DEVICES.length;
+        await sleep(25);
       }
     })();
     try {
@@ -131,7 +134,7 @@ describe("faults", () => {
       await committedAtLeast(second, 300);
       stop = true;
       await producer;
-      await gateway.drained(20_000);
+      await gateway.drained(60_000);
       const deadline = Date.now() + 20_000;
       while (broker.stats.ingestAcks < broker.stats.telemetryAccepted && Date.now() < deadline) await sleep(20);
       // A redelivered message can be acknowledged twice (once by each worker), so ">=".
