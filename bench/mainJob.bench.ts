@@ -22,7 +22,7 @@ export const mainJobBenchmark: Benchmark = {
       const hours = 24 * scale;
       let last = 0;
       const r = await runMainJob({
-        home, projectDir: PROJECT_DIR, hours, seed: 42, stepMinutes: 15, port: 0, fresh: true,
+        home, projectDir: PROJECT_DIR, hours, seed: 42, stepMinutes: 30, port: 0, fresh: true,
         onStage: progress,
         onProgress: (p) => {
           if (p.done - last >= 0.25) {

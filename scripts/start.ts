@@ -20,7 +20,7 @@ await runCommand({
     hours: { type: "string", description: "simulated hours to run", default: "24" },
     tenants: { type: "string", description: "tenant stacks to run, comma-separated (default: every Pulumi.<tenant>.yaml)" },
     seed: { type: "string", description: "simulation seed; the same seed gives the same data", default: "42" },
-    step: { type: "string", description: "simulated minutes per step: the task DAG runs once per step (the deployed schedule is 1)", default: "15" },
+    step: { type: "string", description: "simulated minutes per step: the task DAG runs once per step (the deployed schedule is 1)", default: "30" },
     port: { type: "string", description: "embedded broker port on 127.0.0.1 (0 picks a free one)", default: "0" },
     fresh: { type: "boolean", description: "delete what earlier runs left in the hub folder and start over" },
     quiet: { type: "boolean", description: "no progress, only the summary" },

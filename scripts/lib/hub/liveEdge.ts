@@ -37,6 +37,8 @@ export interface LiveEdgeOptions {
   readonly devices: readonly FleetDevice[];
   /** Broker port on 127.0.0.1; 0 (default) picks a free one. */
   readonly port?: number;
+  /** The arrival time the ingest stamps rows with (default: the engine's clock). */
+  readonly now?: () => Date;
 }
 
 export interface EdgeCounts {
@@ -75,13 +77,14 @@ export class LiveEdge {
       throw e;
     }
     const clock = opts.engine.clock;
+    const now = opts.now ?? (() => clock.now());
     let ingest: StreamingIngest | undefined;
     try {
       ingest = await StreamingIngest.start({
         url: broker.url, username: INGEST_USERNAME, password: ingestSecret, clientId: "hub-ingest",
         landing: await ChannelLanding.onEngine(opts.engine),
         // Rows are stamped with the simulated time, as Snowflake stamps them with its own.
-        now: () => clock.now(),
+        now,
       });
       const gateway = new Gateway({ url: broker.url, dir: join(opts.home, "gateway"), devices }).start();
       await gateway.connected();
