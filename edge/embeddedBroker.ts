@@ -103,10 +103,16 @@ export class EmbeddedBroker {
       self!.stats.lastClientError = `${client.id}: ${err.message}`;
     });
     const server = createServer(aedes.handle);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(opts.port ?? 0, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(opts.port ?? 0, host, () => resolve());
+      });
+    } catch (e) {
+      // A port in use: close the broker too, or its timers keep the process alive.
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      throw e;
+    }
     self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port);
     return self;
   }
