@@ -40,8 +40,12 @@ await runCommand({
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port ${JSON.stringify(options.port)} must be a port number (0 picks a free one)`);
     const quiet = options.quiet || options.json;
     const home = hubHome(options.home);
+    // The progress line is redrawn in place (\r); a stage message after it starts on a new line.
+    let progressShown = false;
     const log = (msg: string) => {
-      if (!quiet) process.stderr.write(`${msg}\n`);
+      if (quiet) return;
+      process.stderr.write(`${progressShown ? "\n" : ""}${msg}\n`);
+      progressShown = false;
     };
 
     // Ctrl-C once: stop after the current step, then summarise what ran. Twice: stop now (DuckDB's
@@ -63,10 +67,13 @@ await runCommand({
         onStage: log,
         onProgress: quiet
           ? undefined
-          : (p) => process.stderr.write(
-              `\r  ${(p.done * 100).toFixed(0).padStart(3)}%  simulated ${p.simulatedAt.toISOString().slice(0, 16)}Z  ` +
-                `readings ${p.published.toLocaleString("en")}  ${(p.published / Math.max(p.wallSeconds, 1e-3)).toFixed(0)}/s  `,
-            ),
+          : (p) => {
+              progressShown = true;
+              process.stderr.write(
+                `\r  ${(p.done * 100).toFixed(0).padStart(3)}%  simulated ${p.simulatedAt.toISOString().slice(0, 16)}Z  ` +
+                  `readings ${p.published.toLocaleString("en")}  ${(p.published / Math.max(p.wallSeconds, 1e-3)).toFixed(0)}/s  `,
+              );
+            },
       });
     } finally {
       process.off("SIGINT", onSigint);
