@@ -59,7 +59,8 @@ export function tenantWarehouses(config: Extract<StackConfig, { kind: "tenant" }
   }));
 }
 
-function throwawayPublicKey(): string {
+/** A stand-in for a service user's public key where a stack file lacks it and no secret is needed. */
+export function throwawayPublicKey(): string {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return publicKey.export({ type: "spki", format: "pem" }).toString().replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
 }

@@ -3,8 +3,8 @@
  * Scripted ML retraining (issue 5): train, gate and register per tenant and model; roll back;
  * check drift; score new machine readings with the approved streaming detector; list versions.
  */
+import { codeVersion } from "../ml/codeVersion.ts";
 import { existsSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { runCommand, UserError, type Parsed } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { progressBar } from "./lib/progressBar.ts";
@@ -63,16 +63,6 @@ function fraction(name: string, v: string | undefined): number | undefined {
 
 function models(o: Opts): ModelKind[] {
   return o.model === "all" || !o.model ? [...MODEL_KINDS] : [o.model as ModelKind];
-}
-
-function codeVersion(): string {
-  try {
-    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "ml"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    return dirty ? `${sha}-dirty` : sha;
-  } catch {
-    return `package-${process.env["npm_package_version"] ?? "0.1.0"}`;
-  }
 }
 
 interface Hub {

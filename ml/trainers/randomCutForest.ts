@@ -75,15 +75,7 @@ class CutTree {
         for (let p: Node | null = node; p; p = p.parent) p.count++;
         return node;
       }
-      let r = this.rand() * total;
-      let dim = 0, cut = 0;
-      for (let d = 0; d < this.dims; d++) {
-        const a = Math.min(lo[d]!, point[d]!);
-        const span = Math.max(hi[d]!, point[d]!) - a;
-        if (r < span || d === this.dims - 1) { dim = d; cut = a + Math.min(r, span); break; }
-        r -= span;
-      }
-      const separates = (point[dim]! <= cut && cut < lo[dim]!) || (hi[dim]! <= cut && cut < point[dim]!);
+      const { dim, cut, separates } = this.randomCut(lo, hi, point, total);
       if (separates || isLeaf(node)) {
         // isLeaf without separation only happens on a cut exactly at the shared coordinate: treat as separating.
         const leaf: Leaf = { parent: null, point, count: 1 };
@@ -153,15 +145,7 @@ class CutTree {
         // Duplicate of a sampled point: displacement as if it joined that leaf.
         return this.ratiosUp(path, node.count + 1, 0);
       }
-      let r = this.rand() * total;
-      let dim = 0, cut = 0;
-      for (let d = 0; d < this.dims; d++) {
-        const a = Math.min(lo[d]!, point[d]!);
-        const span = Math.max(hi[d]!, point[d]!) - a;
-        if (r < span || d === this.dims - 1) { dim = d; cut = a + Math.min(r, span); break; }
-        r -= span;
-      }
-      const separates = (point[dim]! <= cut && cut < lo[dim]!) || (hi[dim]! <= cut && cut < point[dim]!);
+      const { dim, cut, separates } = this.randomCut(lo, hi, point, total);
       if (separates || leaf) {
         // New leaf (count 1) beside `node`: first ratio node.count / 1, then up the path.
         return this.ratiosUp(path, 1, node.count);
@@ -172,6 +156,24 @@ class CutTree {
   }
 
   /** Max of sibling/own counts walking up `path` (the last entry is where the point ends), own starting at `ownCount`. */
+  /**
+   * A random cut of the box [lo, hi] grown to hold `point` (`total` is the sum of its side lengths):
+   * a dimension with probability proportional to its side, a uniform position on it, and whether
+   * the cut separates the point from the box.
+   */
+  private randomCut(lo: ArrayLike<number>, hi: ArrayLike<number>, point: Float64Array, total: number): { dim: number; cut: number; separates: boolean } {
+    let r = this.rand() * total;
+    let dim = 0, cut = 0;
+    for (let d = 0; d < this.dims; d++) {
+      const a = Math.min(lo[d]!, point[d]!);
+      const span = Math.max(hi[d]!, point[d]!) - a;
+      if (r < span || d === this.dims - 1) { dim = d; cut = a + Math.min(r, span); break; }
+      r -= span;
+    }
+    const separates = (point[dim]! <= cut && cut < lo[dim]!) || (hi[dim]! <= cut && cut < point[dim]!);
+    return { dim, cut, separates };
+  }
+
   private ratiosUp(path: readonly Node[], ownCount: number, firstSibling: number): number {
     let best = firstSibling / ownCount;
     let own = firstSibling + ownCount;

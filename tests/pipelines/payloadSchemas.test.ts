@@ -1,3 +1,4 @@
+import { prng } from "../../edge/fleetRandom.ts";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
@@ -213,17 +214,8 @@ test("validateReadingMetrics keeps unknown metrics but refuses NaN in them", () 
 
 // ---- the compiled check against zod: same results on a seeded corpus --------------------------
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the simulator's), so a failing case can be replayed from its seed. */
+const seeded = prng;
 
 /** The reading's metrics object to spoil (a throwaway one once an earlier spoiler replaced it). */
 const metricsOf = (r: Record<string, unknown>): Record<string, unknown> =>

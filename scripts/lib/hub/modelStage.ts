@@ -5,7 +5,7 @@
  * approved streaming detector then scores the machines' 1 Hz signals; and the hourly anomaly flags
  * are scored against the faults the simulator injected, per device, event by event.
  */
-import { execFileSync } from "node:child_process";
+import { codeVersion } from "../../../ml/codeVersion.ts";
 import type { FaultLabel } from "../../../edge/faultInjection.ts";
 import { retrain, type RetrainOutcome } from "../../../ml/retrainFlow.ts";
 import { LocalRegistry } from "../../../ml/registry/index.ts";
@@ -23,15 +23,6 @@ export interface ModelStageResult {
 
 const MODELS: readonly ModelKind[] = ["forecast", "anomaly", "segments"];
 const HOUR_MS = 3_600_000;
-
-/** The code version recorded in each model's lineage: the commit, or the package version outside git. */
-export function codeVersion(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  } catch {
-    return `package:${process.env.npm_package_version ?? "unknown"}`;
-  }
-}
 
 function outcomeRow(o: RetrainOutcome): ModelOutcome {
   const m = o.metric;

@@ -4,12 +4,12 @@
  * warehouse per workload class (same names, sizes, quotas and triggers), the tenant role, and its
  * TENANT_MAP row. Reading the same stack file as `pulumi up` keeps the two from drifting.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseStackConfig, type StackConfig } from "../../../infra/config.ts";
 import { readStackConfig, stackNames } from "../../../infra/stackFiles.ts";
 import { tenantMonitorName, tenantWarehouseName } from "../../../infra/naming.ts";
+import { throwawayPublicKey } from "../../../infra/costForecast.ts";
 import type { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
 import { UserError } from "../command.ts";
 
@@ -27,15 +27,8 @@ export interface TenantTwin {
 }
 
 let throwaway: string | undefined;
-/** The twin needs no secret; a throwaway key stands in for the service user's public key. */
-function throwawayPublicKey(): string {
-  throwaway ??= generateKeyPairSync("rsa", { modulusLength: 2048 })
-    .publicKey.export({ type: "spki", format: "pem" })
-    .toString()
-    .replace(/-----[^-]+-----/g, "")
-    .replace(/\s+/g, "");
-  return throwaway;
-}
+/** The twin needs no secret; one throwaway key (made once: RSA key generation is slow) stands in. */
+const standInPublicKey = () => (throwaway ??= throwawayPublicKey());
 
 /** Tenant stacks in the project folder (every stack but `platform`). */
 export function tenantStackNames(projectDir: string): string[] {
@@ -48,7 +41,7 @@ export function readTenantStack(projectDir: string, tenant: string): TenantStack
   if (!existsSync(file)) {
     throw new UserError(`no stack file ${file} for tenant ${JSON.stringify(tenant)} (tenant stacks here: ${tenantStackNames(projectDir).join(", ") || "none"})`);
   }
-  const { raw } = readStackConfig(projectDir, tenant, { "hub:servicePublicKey": throwawayPublicKey() });
+  const { raw } = readStackConfig(projectDir, tenant, { "hub:servicePublicKey": standInPublicKey() });
   let config: StackConfig;
   try {
     config = parseStackConfig(tenant, raw);
