@@ -75,15 +75,6 @@ export const SENSOR_READINGS_STREAM: StreamDef = {
   appendOnly: true,
 };
 
-export const SENSOR_READINGS_NORMALIZE_STREAM: StreamDef = {
-  kind: "stream",
-  schema: "RAW",
-  name: "SENSOR_READINGS_NORMALIZE_STREAM",
-  comment: "New readings for the normalise task (its own offset, so validate and normalise each take every reading once).",
-  on: "RAW.SENSOR_READINGS",
-  appendOnly: true,
-};
-
 export const JOB_SCANS_STREAM: StreamDef = {
   kind: "stream",
   schema: "RAW",

@@ -39,7 +39,7 @@ const SENSOR_TYPE_LIST = SENSOR_TYPES.join("|");
  * `from` is the relation holding new readings (the stream), `rules` the metric rules table. Each
  * expression is computed once, in layers, because this runs on every landed metric.
  */
-export function readingUnitsSql(d: Dialect, from: string, rules: string): string {
+export function readingUnitsSql(d: Dialect, from: string, rules: string, carry: readonly string[] = []): string {
   const metricReason =
     `CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' ` +
     `WHEN kind = 'number' AND NOT ${d.isFinite("v_num")} THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' ` +
@@ -52,14 +52,15 @@ export function readingUnitsSql(d: Dialect, from: string, rules: string): string
   const quality =
     `(1.0 - CASE WHEN ${outsideSoft} THEN ${QUALITY_PENALTIES.outsideSoftRange} ELSE 0 END ` +
     `- CASE WHEN ${late} THEN ${QUALITY_PENALTIES.late} ELSE 0 END)`;
-  const ids = "tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source";
+  // `carry`: further columns of `from` each unit keeps (e.g. a reading-level flag).
+  const ids = ["tenant_id", "site_id", "device_id", "sensor_type", "ts", "seq", "message_id", "ingested_at", "source", ...carry].join(", ");
   const metrics = d.jsonGet("r.payload", "metrics");
   const knownByType = SENSOR_TYPES.map(
     (t) => `WHEN ${d.literal(t)} THEN ${d.jsonHasAnyKey(metrics, rulesFor(t).map((m) => m.metric))}`,
   ).join(" ");
   return `WITH r AS (SELECT * FROM ${from}),
 f AS (
-  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,
+  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,${carry.map((c) => ` r.${c},`).join("")}
     m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, ${d.flattenValue("f")} AS v
   FROM r, ${d.flattenObject(metrics, "f")}, ${rules} m
   WHERE m.sensor_type = r.sensor_type AND m.metric = ${d.flattenKey("f")}
@@ -75,7 +76,7 @@ units AS (
   FROM judged
 ),
 bare AS (
-  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,
+  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,${carry.map((c) => ` r.${c},`).join("")}
     CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
     CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|${SENSOR_TYPE_LIST}|') = 0 THEN
       'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of ${SENSOR_TYPE_LIST}'

@@ -34,7 +34,7 @@ describe("scripts/objects.ts", () => {
     // A task graph is resumed leaves first, its root last.
     const resumed = (t: string) => r.stdout.indexOf(`ALTER TASK OPS.${t} RESUME;`);
     assert.ok(resumed("RAISE_ALERTS") >= 0 && resumed("RAISE_ALERTS") < resumed("SCORE_READINGS"));
-    assert.ok(resumed("NORMALIZE_READINGS") < resumed("VALIDATE_READINGS"), "the root after its children");
+    assert.ok(resumed("SCORE_READINGS") < resumed("VALIDATE_READINGS"), "the root after its children");
   });
 
   it("prints one object in the DuckDB dialect", async () => {

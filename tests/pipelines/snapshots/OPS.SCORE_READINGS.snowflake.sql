@@ -2,7 +2,7 @@
 CREATE OR REPLACE TASK OPS.SCORE_READINGS
   WAREHOUSE = HUB_TRANSFORM_WH
   COMMENT = 'Evaluate the threshold rules on new silver metrics, and take flagged ML scores; breaches get a score.'
-  AFTER OPS.NORMALIZE_READINGS
+  AFTER OPS.VALIDATE_READINGS
 AS
 EXECUTE IMMEDIATE $$
 BEGIN
