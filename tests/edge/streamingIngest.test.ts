@@ -134,4 +134,20 @@ describe("latency histogram", () => {
     h.record(42);
     assert.deepEqual(h.percentiles([0.5, 0.99]), [42, 42]);
   });
+
+  it("agrees with a sort when the latencies spread over minutes (the main job's simulated clock)", () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const h = new LatencyHistogram();
+    const samples: number[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      // Clumps on whole seconds and stragglers between them, up to 30 simulated minutes.
+      const ms = rnd() < 0.5 ? Math.floor(rnd() * 1_800) * 1_000 : Math.floor(rnd() * 1_800_000);
+      samples.push(Math.min(ms, h.capMs));
+      h.record(ms);
+    }
+    samples.sort((a, b) => a - b);
+    const ps = [0, 0.01, 0.25, 0.5, 0.75, 0.99, 1];
+    assert.deepEqual(h.percentiles(ps), ps.map((p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]));
+  });
 });
