@@ -1,9 +1,15 @@
 /**
  * The embedded broker's local device registry: who may connect, as which identity. Secrets are
- * stored only as scrypt hashes (salted, compared in constant time) and are never logged; the file
- * is written with mode 0600. `scripts/provision.ts --target local` fills it.
+ * stored only as salted hashes, compared in constant time, and never logged; the file is written
+ * with mode 0600. `scripts/provision.ts --target local` fills it.
+ *
+ * Two hash schemes: a secret someone chose (the ingest identity's, or one passed in) gets scrypt,
+ * whose work factor is what slows the guessing of a human-chosen password; a secret the registry
+ * generated itself (192 random bits) gets a salted HMAC-SHA256 — no work factor makes 2^192 guesses
+ * any less impossible, and scrypt's ~30 ms per hash and per connection was the main job's largest
+ * fixed cost (two per device per run). Both verify.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Identity } from "./topicRules.ts";
@@ -15,7 +21,7 @@ export interface DeviceEntry {
   readonly thingName: string;
   readonly tenantId: string;
   readonly siteId: string;
-  /** `scrypt$<salt b64>$<hash b64>` */
+  /** `scrypt$<salt b64>$<hash b64>`, or `hmac-sha256$<salt b64>$<hash b64>` for a generated secret */
   readonly secretHash: string;
 }
 
@@ -28,19 +34,27 @@ export interface RegistryFile {
 
 const KEY_LEN = 32;
 
-export function hashSecret(secret: string): string {
+/** `generated`: the secret came from `newSecret()` (random, full entropy), not from a person. */
+export function hashSecret(secret: string, opts: { generated?: boolean } = {}): string {
   const salt = randomBytes(16);
+  if (opts.generated) return `${HMAC}$${salt.toString("base64")}$${hmac(secret, salt).toString("base64")}`;
   // N=2^14 (the default): ~20 ms per check, paid once per connection.
   const hash = scryptSync(secret, salt, KEY_LEN);
   return `scrypt$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
 
+const HMAC = "hmac-sha256";
+
+function hmac(secret: string, salt: Buffer): Buffer {
+  return createHmac("sha256", salt).update(secret, "utf8").digest();
+}
+
 export function verifySecret(secret: string, stored: string): boolean {
   const [scheme, salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !salt || !hash) return false;
+  if ((scheme !== "scrypt" && scheme !== HMAC) || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64");
-  const actual = scryptSync(secret, Buffer.from(salt, "base64"), expected.length);
-  return timingSafeEqual(actual, expected);
+  const actual = scheme === HMAC ? hmac(secret, Buffer.from(salt, "base64")) : scryptSync(secret, Buffer.from(salt, "base64"), expected.length);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /** A fresh random secret (what a device is given once, at provisioning). */
@@ -86,7 +100,7 @@ export class DeviceRegistry {
     }
     if (existing && !opts.rotate) return null;
     const secret = opts.secret ?? newSecret();
-    this.data.devices[d.thingName] = { ...d, secretHash: hashSecret(secret) };
+    this.data.devices[d.thingName] = { ...d, secretHash: hashSecret(secret, { generated: opts.secret === undefined }) };
     this.save();
     return secret;
   }

@@ -49,10 +49,15 @@ describe("embedded broker", () => {
     assert.ok(broker.port > 0);
   });
 
-  it("keeps only a hash of each secret", () => {
+  it("keeps only a hash of each secret: salted HMAC for a generated one, scrypt for one a person chose", () => {
     const entry = registry.devices.find((d) => d.thingName === "acme-m-001")!;
-    assert.ok(entry.secretHash.startsWith("scrypt$"));
+    assert.match(entry.secretHash, /^hmac-sha256\$/);
     assert.ok(!entry.secretHash.includes(secretA));
+    const chosen = DeviceRegistry.inMemory();
+    chosen.addDevice({ thingName: "acme-m-009", tenantId: "acme", siteId: "plant1" }, { secret: "correct horse battery staple" });
+    assert.match(chosen.devices[0]!.secretHash, /^scrypt\$/);
+    assert.deepEqual(chosen.authenticate("acme-m-009", "acme-m-009", "correct horse battery staple"), { kind: "device", tenantId: "acme", thingName: "acme-m-009" });
+    assert.equal(chosen.authenticate("acme-m-009", "acme-m-009", "correct horse battery stapler"), null);
   });
 
   it("refuses a wrong password, an unknown device and a client id that is not the thing name", async () => {
