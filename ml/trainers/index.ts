@@ -7,7 +7,7 @@ import { HOLT_WINTERS, loadHoltWintersModel, type HoltWintersJSON } from "./holt
 export { SeasonalProfileForecaster, SeasonalProfileModel, SEASONAL_PROFILE, type SeasonalProfileJSON, type SeasonalProfileOptions, type ProfileConfig } from "./seasonalProfile.ts";
 export { HoltWintersForecaster, HoltWintersModel, HOLT_WINTERS, type HoltWintersJSON } from "./holtWinters.ts";
 export { SeasonalNaiveForecaster, SeasonalNaiveModel, SEASONAL_NAIVE, type NaivePeriod, type SeasonalNaiveJSON } from "./seasonalNaive.ts";
-export { ForecastAnomalyDetector, ForecastAnomalyModel, FORECAST_ANOMALY, DEFAULT_ANOMALY_LEVEL, loadAnomalyModel, type AnomalyDetectorOptions, type ForecastAnomalyJSON } from "./forecastAnomalyDetector.ts";
+export { ForecastAnomalyDetector, ForecastAnomalyModel, FORECAST_ANOMALY, DEFAULT_ANOMALY_LEVEL, DEFAULT_CUSUM_ALLOWANCE, DEFAULT_CUSUM_THRESHOLD, CUSUM_CLIP, loadAnomalyModel, type AnomalyDetectorOptions, type ForecastAnomalyJSON } from "./forecastAnomalyDetector.ts";
 export { RandomCutForest, RANDOM_CUT_FOREST, loadStreamingDetector, type RandomCutForestOptions, type RandomCutForestJSON } from "./randomCutForest.ts";
 export { segmentMachines, loadSegmentation, type SegmentInput, type KMeansOptions, type SegmentationModel, type SegmentationJSON } from "./kmeans.ts";
 export { checkSeries, makeSeries, seasonLengths, type CheckedSeries, type SeriesCheckOptions } from "../series.ts";

@@ -1,0 +1,70 @@
+/** The anomaly detector's CUSUM rule: slow drifts the one-step interval follows, without new false alerts. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AnomalyRow, Series } from "../../ml/contract.ts";
+import { ForecastAnomalyDetector, loadAnomalyModel, makeSeries, type ForecastAnomalyJSON } from "../../ml/trainers/index.ts";
+import { HOUR, MONDAY, gaussian, shiftSeries } from "./fixtures.ts";
+
+describe("anomaly detector: CUSUM for slow drifts", () => {
+  const { series, values } = shiftSeries(42, 9);
+  const trainLen = 28 * 24;
+  const train: Series = { ...series, points: series.points.slice(0, trainLen) };
+  const clean = values.slice(trainLen);
+  const after = (vals: number[]): Series => makeSeries(series.seriesId, new Date(MONDAY.getTime() + trainLen * HOUR), HOUR, vals, "acme");
+  const model = new ForecastAnomalyDetector().fit(train);
+  const intervalOnly = new ForecastAnomalyDetector({ cusumThreshold: 0 }).fit(train);
+  const flagsOf = (rows: AnomalyRow[]) => rows.flatMap((r, i) => (r.is_anomaly ? [i] : []));
+  // A sensor that drifts by 1.5 units an hour for a day from hour 50 (noise σ ≈ 3.75): 36 units at the end.
+  const driftStart = 50;
+  const drifted = clean.map((v, i) => (i >= driftStart && i < driftStart + 24 ? v + 1.5 * (i - driftStart + 1) : v));
+
+  it("flags a slow drift on a seasonal series within 16 hours of its start, once", () => {
+    const flags = flagsOf(model.detect(after(drifted)));
+    const inDrift = flags.filter((i) => i >= driftStart && i < driftStart + 24);
+    assert.equal(inDrift.length, 1, `flags ${flags}`);
+    assert.ok(inDrift[0]! < driftStart + 16, `first flag ${inDrift[0]! - driftStart} h after the drift started`);
+  });
+
+  it("catches the drift earlier than the interval alone", () => {
+    const withCusum = flagsOf(model.detect(after(drifted))).find((i) => i >= driftStart);
+    const without = flagsOf(intervalOnly.detect(after(drifted))).find((i) => i >= driftStart) ?? Infinity;
+    assert.ok(withCusum !== undefined && withCusum < without, `CUSUM ${withCusum}, interval only ${without}`);
+  });
+
+  it("does not flag a one-off point of 2.5 spreads, nor a clean fortnight", () => {
+    assert.deepEqual(flagsOf(model.detect(after(clean))), []);
+    const sigma = model.json.forecaster.sigma[0]!;
+    assert.deepEqual(flagsOf(model.detect(after(clean.map((v, i) => (i === 100 ? v + 2.5 * sigma : v))))), []);
+  });
+
+  it("flags a sensor stuck below its level (a flat line) as one episode", () => {
+    const stuck = clean.map((v, i) => (i >= 80 && i < 92 ? 40 : v));
+    const flags = flagsOf(model.detect(after(stuck)));
+    assert.equal(flags.filter((i) => i >= 80 && i < 92).length, 1, `flags ${flags}`);
+  });
+
+  it("is_anomaly always means outside [lower_bound, upper_bound], for the interval and the CUSUM alike (outside a cooldown)", () => {
+    const g = gaussian(3);
+    const noisy = drifted.map((v, i) => (i === 200 ? v + 60 : v + g()));
+    const rows = model.detect(after(noisy));
+    let lastFlag = -Infinity;
+    for (const [i, r] of rows.entries()) {
+      const outside = r.y > r.upper_bound || r.y < r.lower_bound;
+      if (r.is_anomaly) {
+        assert.ok(outside, `row ${i} flagged inside its bounds`);
+        lastFlag = i;
+      } else if (i - lastFlag >= model.json.cooldownSteps) {
+        assert.ok(!outside, `row ${i} outside its bounds but not flagged`);
+      }
+      assert.ok(r.lower_bound <= r.forecast && r.forecast <= r.upper_bound);
+    }
+  });
+
+  it("a model saved before the CUSUM rule (no version, no CUSUM fields) loads and scores as it did", () => {
+    const { version: _v, cusumAllowance: _k, cusumThreshold: _h, ...old } = model.toJSON();
+    const loaded = loadAnomalyModel(JSON.parse(JSON.stringify(old)) as ForecastAnomalyJSON);
+    assert.deepEqual(loaded.detect(after(drifted)), intervalOnly.detect(after(drifted)));
+    assert.equal(loaded.params.cusumThreshold, 0);
+    assert.equal(model.toJSON().version, 2);
+  });
+});
