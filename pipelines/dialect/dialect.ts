@@ -65,6 +65,21 @@ export interface Dialect {
    * flattenValue); a non-array gives no rows.
    */
   flattenArray(expr: string, alias: string): string;
+  /**
+   * A JSON object parsed once per row, in the form `flattenParsedRows` and `parsedHasAnyKey` read
+   * cheapest (DuckDB: a MAP of JSON values, so the text is parsed once, not by every function that
+   * reads it; Snowflake: the VARIANT itself); NULL when `expr` is not an object.
+   */
+  parseObject(expr: string): string;
+  /** True when the parsed object has one of `keys`; FALSE, never NULL, for a NULL object. */
+  parsedHasAnyKey(parsed: string, keys: readonly string[]): string;
+  /**
+   * `SELECT <columns>, key, value` over `from`: one row per entry of its parsed-object column
+   * `parsed` (see parseObject); a row whose object is NULL gives none. A whole query rather than a
+   * FROM item because DuckDB unnests a column in the select list for a fraction of what a LATERAL
+   * join costs (it decorrelates that by hashing the correlated column).
+   */
+  flattenParsedRows(from: string, columns: readonly string[], parsed: string): string;
   /** Text to a timestamp, NULL when it does not parse. */
   tryToTimestamp(expr: string): string;
   /** The key column of a flattened row. */

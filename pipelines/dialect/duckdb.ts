@@ -46,6 +46,12 @@ export const duckdbDialect: Dialect = {
   flattenObject: (expr, alias) =>
     `LATERAL (SELECT e.key AS key, e.value AS value FROM (SELECT unnest(map_entries(json_transform(` +
     `CASE WHEN json_type(${expr}) = 'OBJECT' THEN ${expr} END, '"MAP(VARCHAR, JSON)"'))) AS e)) AS ${alias}`,
+  parseObject: (expr) => `json_transform(CASE WHEN json_type(${expr}) = 'OBJECT' THEN ${expr} END, '"MAP(VARCHAR, JSON)"')`,
+  // map_contains per key: half the cost of list_has_any(map_keys(...)), which builds a list per row.
+  parsedHasAnyKey: (parsed, keys) =>
+    keys.length === 0 ? "FALSE" : `COALESCE(${keys.map((k) => `map_contains(${parsed}, ${quoteString(k)})`).join(" OR ")}, FALSE)`,
+  flattenParsedRows: (from, columns, parsed) =>
+    `SELECT ${columns.join(", ")}, e.key AS key, e.value AS value FROM (SELECT ${columns.join(", ")}, unnest(map_entries(${parsed})) AS e FROM ${from})`,
   flattenArray: (expr, alias) =>
     `LATERAL (SELECT unnest(CAST(CASE WHEN json_type(${expr}) = 'ARRAY' THEN ${expr} END AS JSON[])) AS value) AS ${alias}`,
   tryToTimestamp: (expr) => `TRY_CAST(${expr} AS TIMESTAMP)`,

@@ -40,6 +40,11 @@ export const snowflakeDialect: Dialect = {
   jsonObjectAgg: (key, value) => `OBJECT_AGG(${key}, ${value}::VARIANT)`,
   // https://docs.snowflake.com/en/sql-reference/functions/flatten
   flattenObject: (expr, alias) => `LATERAL FLATTEN(input => ${expr}) ${alias}`,
+  parseObject: (expr) => `IFF(IS_OBJECT(${expr}), ${expr}, NULL)`,
+  parsedHasAnyKey: (parsed, keys) =>
+    `COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(${parsed}::OBJECT), ARRAY_CONSTRUCT(${keys.map(quoteString).join(", ")})), FALSE)`,
+  flattenParsedRows: (from, columns, parsed) =>
+    `SELECT ${columns.map((c) => `x.${c}`).join(", ")}, f.KEY AS key, f.VALUE AS value FROM ${from} x, LATERAL FLATTEN(input => x.${parsed}) f`,
   flattenArray: (expr, alias) => `LATERAL FLATTEN(input => IFF(IS_ARRAY(${expr}), ${expr}, NULL)) ${alias}`,
   // https://docs.snowflake.com/en/sql-reference/functions/try_to_timestamp
   tryToTimestamp: (expr) => `TRY_TO_TIMESTAMP_NTZ(${expr})`,

@@ -54,16 +54,17 @@ export function readingUnitsSql(d: Dialect, from: string, rules: string, carry: 
     `- CASE WHEN ${late} THEN ${QUALITY_PENALTIES.late} ELSE 0 END)`;
   // `carry`: further columns of `from` each unit keeps (e.g. a reading-level flag).
   const ids = ["tenant_id", "site_id", "device_id", "sensor_type", "ts", "seq", "message_id", "ingested_at", "source", ...carry].join(", ");
-  const metrics = d.jsonGet("r.payload", "metrics");
   const knownByType = SENSOR_TYPES.map(
-    (t) => `WHEN ${d.literal(t)} THEN ${d.jsonHasAnyKey(metrics, rulesFor(t).map((m) => m.metric))}`,
+    (t) => `WHEN ${d.literal(t)} THEN ${d.parsedHasAnyKey("r.metrics_obj", rulesFor(t).map((m) => m.metric))}`,
   ).join(" ");
-  return `WITH r AS (SELECT * FROM ${from}),
+  const idList = ids.split(", ");
+  // The metrics object is parsed once per reading (r), then read by the flatten and by `bare`.
+  return `WITH r AS (SELECT x.*, ${d.parseObject(d.jsonGet("x.payload", "metrics"))} AS metrics_obj FROM ${from} x),
+e AS (${d.flattenParsedRows("r", idList, "metrics_obj")}),
 f AS (
-  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,${carry.map((c) => ` r.${c},`).join("")}
-    m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, ${d.flattenValue("f")} AS v
-  FROM r, ${d.flattenObject(metrics, "f")}, ${rules} m
-  WHERE m.sensor_type = r.sensor_type AND m.metric = ${d.flattenKey("f")}
+  SELECT ${idList.map((c) => `e.${c}`).join(", ")},
+    m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
+  FROM e JOIN ${rules} m ON m.sensor_type = e.sensor_type AND m.metric = e.key
 ),
 t AS (SELECT f.*, ${d.jsonToText("v")} AS v_text, ${d.jsonIsNumber("v")} AS v_is_number, ${d.jsonIsString("v")} AS v_is_string FROM f),
 n AS (SELECT t.*, CASE WHEN v_is_number THEN ${d.tryToDouble("v_text")} END AS v_num FROM t),
@@ -80,7 +81,7 @@ bare AS (
     CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
     CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|${SENSOR_TYPE_LIST}|') = 0 THEN
       'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of ${SENSOR_TYPE_LIST}'
-    WHEN NOT COALESCE(${d.jsonIsObject(metrics)}, FALSE) THEN 'payload.metrics is missing or not an object'
+    WHEN r.metrics_obj IS NULL THEN 'payload.metrics is missing or not an object'
     ELSE 'payload.metrics has no known metric for sensor_type ' || r.sensor_type END AS reason,
     0.0 AS quality_score,
     r.payload AS raw

@@ -67,6 +67,27 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
       duckdb: "COALESCE(list_has_any(json_keys(v), ['a', 'b']), FALSE)",
     },
   ],
+  parseObject: [
+    {
+      args: ["p"],
+      snowflake: "IFF(IS_OBJECT(p), p, NULL)",
+      duckdb: "json_transform(CASE WHEN json_type(p) = 'OBJECT' THEN p END, '\"MAP(VARCHAR, JSON)\"')",
+    },
+  ],
+  parsedHasAnyKey: [
+    {
+      args: ["m", ["a", "b"]],
+      snowflake: "COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(m::OBJECT), ARRAY_CONSTRUCT('a', 'b')), FALSE)",
+      duckdb: "COALESCE(map_contains(m, 'a') OR map_contains(m, 'b'), FALSE)",
+    },
+  ],
+  flattenParsedRows: [
+    {
+      args: ["r", ["id", "ts"], "m"],
+      snowflake: "SELECT x.id, x.ts, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.m) f",
+      duckdb: "SELECT id, ts, e.key AS key, e.value AS value FROM (SELECT id, ts, unnest(map_entries(m)) AS e FROM r)",
+    },
+  ],
   jsonObjectAgg: [{ args: ["station", "station_s"], snowflake: "OBJECT_AGG(station, station_s::VARIANT)", duckdb: "json_group_object(station, station_s)" }],
   flattenObject: [
     {
@@ -126,6 +147,7 @@ const callText = (fn: string, args: readonly unknown[]) => `${fn}(${args.map((a)
 function inQuery(fn: DialectFunction, sql: string): string {
   if (fn === "type") return `SELECT CAST(NULL AS ${sql})`;
   if (fn === "flattenObject" || fn === "flattenArray") return `SELECT 1 FROM r, ${sql}`;
+  if (fn === "flattenParsedRows") return sql;
   return `SELECT ${sql} FROM t`;
 }
 
@@ -225,6 +247,15 @@ test("duckdb: flattenObject/flattenKey/flattenValue expand each row's object int
       `${duck.flattenObject("r.p", "f")} ORDER BY 1, 2`,
   );
   assert.deepEqual(got, [[1, "a", "1"], [1, "b", '"x"'], [2, "c", "true"]]);
+});
+
+test("duckdb: parseObject keeps objects only; parsedHasAnyKey and flattenParsedRows read it", async () => {
+  const src = `(SELECT id, ${duck.parseObject("p")} AS m FROM (VALUES (1, ${json('{"a":1,"b":"x"}')}), (2, ${json('{"c":true}')}), ` +
+    `(3, ${json("[1]")}), (4, ${json('"a"')}), (5, NULL::JSON)) t(id, p))`;
+  assert.deepEqual(await rows(`SELECT id, m IS NULL, ${duck.parsedHasAnyKey("m", ["a", "z"])} FROM ${src} ORDER BY id`), [
+    [1, false, true], [2, false, false], [3, true, false], [4, true, false], [5, true, false],
+  ]);
+  assert.deepEqual(await rows(`SELECT * FROM (${duck.flattenParsedRows(src, ["id"], "m")}) ORDER BY 1, 2`), [[1, "a", "1"], [1, "b", '"x"'], [2, "c", "true"]]);
 });
 
 test("duckdb: listAgg orders by its ORDER BY expression, not by input order", async () => {

@@ -9,7 +9,7 @@ EXECUTE IMMEDIATE $$
 BEGIN
   BEGIN TRANSACTION;
     INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
-    SELECT tenant_id, 'validate', SYSDATE(), reason, raw, device_id, metric FROM (WITH r AS (SELECT * FROM (SELECT s.*,
+    SELECT tenant_id, 'validate', SYSDATE(), reason, raw, device_id, metric FROM (WITH r AS (SELECT x.*, IFF(IS_OBJECT(x.payload:"metrics"), x.payload:"metrics", NULL) AS metrics_obj FROM (SELECT s.*,
         CASE WHEN ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq ORDER BY s.ingested_at, s.ts) = 1
           AND NOT EXISTS (
             -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the
@@ -19,12 +19,12 @@ BEGIN
             WHERE n.ts >= (SELECT MIN(ts) FROM RAW.SENSOR_READINGS_STREAM) AND n.ts <= (SELECT MAX(ts) FROM RAW.SENSOR_READINGS_STREAM)
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
-      FROM RAW.SENSOR_READINGS_STREAM s)),
+      FROM RAW.SENSOR_READINGS_STREAM s) x),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
-        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, f.VALUE AS v
-      FROM r, LATERAL FLATTEN(input => r.payload:"metrics") f, CORE.METRIC_RULES m
-      WHERE m.sensor_type = r.sensor_type AND m.metric = f.KEY
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
+      FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
     t AS (SELECT f.*, v::VARCHAR AS v_text, (IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v)) AS v_is_number, IS_VARCHAR(v) AS v_is_string FROM f),
     n AS (SELECT t.*, CASE WHEN v_is_number THEN TRY_TO_DOUBLE(v_text) END AS v_num FROM t),
@@ -41,17 +41,17 @@ BEGIN
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
-        WHEN NOT COALESCE(IS_OBJECT(r.payload:"metrics"), FALSE) THEN 'payload.metrics is missing or not an object'
+        WHEN r.metrics_obj IS NULL THEN 'payload.metrics is missing or not an object'
         ELSE 'payload.metrics has no known metric for sensor_type ' || r.sensor_type END AS reason,
         0.0 AS quality_score,
         r.payload AS raw
       FROM r
       -- A reading none of whose keys the rules know; decided from the keys alone, without a join.
-      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE), FALSE) WHEN 'ENERGY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE), FALSE) ELSE FALSE END)
+      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE) WHEN 'ENERGY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE) ELSE FALSE END)
     )
     SELECT * FROM units UNION ALL SELECT * FROM bare) READING_UNITS WHERE reason IS NOT NULL;
     INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
-    SELECT SYSDATE(), 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM (WITH r AS (SELECT * FROM (SELECT s.*,
+    SELECT SYSDATE(), 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM (WITH r AS (SELECT x.*, IFF(IS_OBJECT(x.payload:"metrics"), x.payload:"metrics", NULL) AS metrics_obj FROM (SELECT s.*,
         CASE WHEN ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq ORDER BY s.ingested_at, s.ts) = 1
           AND NOT EXISTS (
             -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the
@@ -61,12 +61,12 @@ BEGIN
             WHERE n.ts >= (SELECT MIN(ts) FROM RAW.SENSOR_READINGS_STREAM) AND n.ts <= (SELECT MAX(ts) FROM RAW.SENSOR_READINGS_STREAM)
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
-      FROM RAW.SENSOR_READINGS_STREAM s)),
+      FROM RAW.SENSOR_READINGS_STREAM s) x),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
-        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, f.VALUE AS v
-      FROM r, LATERAL FLATTEN(input => r.payload:"metrics") f, CORE.METRIC_RULES m
-      WHERE m.sensor_type = r.sensor_type AND m.metric = f.KEY
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
+      FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
     t AS (SELECT f.*, v::VARCHAR AS v_text, (IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v)) AS v_is_number, IS_VARCHAR(v) AS v_is_string FROM f),
     n AS (SELECT t.*, CASE WHEN v_is_number THEN TRY_TO_DOUBLE(v_text) END AS v_num FROM t),
@@ -83,17 +83,17 @@ BEGIN
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
-        WHEN NOT COALESCE(IS_OBJECT(r.payload:"metrics"), FALSE) THEN 'payload.metrics is missing or not an object'
+        WHEN r.metrics_obj IS NULL THEN 'payload.metrics is missing or not an object'
         ELSE 'payload.metrics has no known metric for sensor_type ' || r.sensor_type END AS reason,
         0.0 AS quality_score,
         r.payload AS raw
       FROM r
       -- A reading none of whose keys the rules know; decided from the keys alone, without a join.
-      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE), FALSE) WHEN 'ENERGY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE), FALSE) ELSE FALSE END)
+      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE) WHEN 'ENERGY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE) ELSE FALSE END)
     )
     SELECT * FROM units UNION ALL SELECT * FROM bare) READING_UNITS WHERE reason IS NOT NULL GROUP BY tenant_id;
     INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
-    SELECT SYSDATE(), 'normalize', tenant_id, COUNT(*), 0, SUM(is_new), COUNT(*) - SUM(is_new) FROM (WITH r AS (SELECT * FROM (SELECT s.*,
+    SELECT SYSDATE(), 'normalize', tenant_id, COUNT(*), 0, SUM(is_new), COUNT(*) - SUM(is_new) FROM (WITH r AS (SELECT x.*, IFF(IS_OBJECT(x.payload:"metrics"), x.payload:"metrics", NULL) AS metrics_obj FROM (SELECT s.*,
         CASE WHEN ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq ORDER BY s.ingested_at, s.ts) = 1
           AND NOT EXISTS (
             -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the
@@ -103,12 +103,12 @@ BEGIN
             WHERE n.ts >= (SELECT MIN(ts) FROM RAW.SENSOR_READINGS_STREAM) AND n.ts <= (SELECT MAX(ts) FROM RAW.SENSOR_READINGS_STREAM)
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
-      FROM RAW.SENSOR_READINGS_STREAM s)),
+      FROM RAW.SENSOR_READINGS_STREAM s) x),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
-        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, f.VALUE AS v
-      FROM r, LATERAL FLATTEN(input => r.payload:"metrics") f, CORE.METRIC_RULES m
-      WHERE m.sensor_type = r.sensor_type AND m.metric = f.KEY
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
+      FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
     t AS (SELECT f.*, v::VARCHAR AS v_text, (IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v)) AS v_is_number, IS_VARCHAR(v) AS v_is_string FROM f),
     n AS (SELECT t.*, CASE WHEN v_is_number THEN TRY_TO_DOUBLE(v_text) END AS v_num FROM t),
@@ -125,18 +125,18 @@ BEGIN
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
-        WHEN NOT COALESCE(IS_OBJECT(r.payload:"metrics"), FALSE) THEN 'payload.metrics is missing or not an object'
+        WHEN r.metrics_obj IS NULL THEN 'payload.metrics is missing or not an object'
         ELSE 'payload.metrics has no known metric for sensor_type ' || r.sensor_type END AS reason,
         0.0 AS quality_score,
         r.payload AS raw
       FROM r
       -- A reading none of whose keys the rules know; decided from the keys alone, without a join.
-      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE), FALSE) WHEN 'ENERGY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE), FALSE) ELSE FALSE END)
+      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE) WHEN 'ENERGY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE) ELSE FALSE END)
     )
     SELECT * FROM units UNION ALL SELECT * FROM bare) READING_UNITS WHERE reason IS NULL GROUP BY tenant_id;
     INSERT INTO CORE.SENSOR_READINGS_NORMALIZED (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source)
     SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, quality_score, ingested_at, source
-    FROM (WITH r AS (SELECT * FROM (SELECT s.*,
+    FROM (WITH r AS (SELECT x.*, IFF(IS_OBJECT(x.payload:"metrics"), x.payload:"metrics", NULL) AS metrics_obj FROM (SELECT s.*,
         CASE WHEN ROW_NUMBER() OVER (PARTITION BY s.tenant_id, s.device_id, s.seq ORDER BY s.ingested_at, s.ts) = 1
           AND NOT EXISTS (
             -- A redelivery is the same reading, so it has the same ts: matching on ts as well bounds the
@@ -146,12 +146,12 @@ BEGIN
             WHERE n.ts >= (SELECT MIN(ts) FROM RAW.SENSOR_READINGS_STREAM) AND n.ts <= (SELECT MAX(ts) FROM RAW.SENSOR_READINGS_STREAM)
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
-      FROM RAW.SENSOR_READINGS_STREAM s)),
+      FROM RAW.SENSOR_READINGS_STREAM s) x),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
-        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, f.VALUE AS v
-      FROM r, LATERAL FLATTEN(input => r.payload:"metrics") f, CORE.METRIC_RULES m
-      WHERE m.sensor_type = r.sensor_type AND m.metric = f.KEY
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+        m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
+      FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
     t AS (SELECT f.*, v::VARCHAR AS v_text, (IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v)) AS v_is_number, IS_VARCHAR(v) AS v_is_string FROM f),
     n AS (SELECT t.*, CASE WHEN v_is_number THEN TRY_TO_DOUBLE(v_text) END AS v_num FROM t),
@@ -168,13 +168,13 @@ BEGIN
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
-        WHEN NOT COALESCE(IS_OBJECT(r.payload:"metrics"), FALSE) THEN 'payload.metrics is missing or not an object'
+        WHEN r.metrics_obj IS NULL THEN 'payload.metrics is missing or not an object'
         ELSE 'payload.metrics has no known metric for sensor_type ' || r.sensor_type END AS reason,
         0.0 AS quality_score,
         r.payload AS raw
       FROM r
       -- A reading none of whose keys the rules know; decided from the keys alone, without a join.
-      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE), FALSE) WHEN 'ENERGY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(IFF(IS_OBJECT(r.payload:"metrics"), ARRAYS_OVERLAP(OBJECT_KEYS(r.payload:"metrics"::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE), FALSE) ELSE FALSE END)
+      WHERE NOT (CASE r.sensor_type WHEN 'MACHINE' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('state', 'period_s', 'cycles', 'good_parts', 'ideal_cycle_s', 'cycle_count', 'spindle_load_pct', 'spindle_speed_rpm', 'temperature_c')), FALSE) WHEN 'ENERGY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'voltage_v', 'current_a', 'power_factor', 'power_kw', 'kwh', 'energy_kwh_total')), FALSE) WHEN 'AIR_QUALITY' THEN COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(r.metrics_obj::OBJECT), ARRAY_CONSTRUCT('period_s', 'co2_ppm', 'voc_ppb', 'pm1_ugm3', 'pm25_ugm3', 'pm4_ugm3', 'pm10_ugm3', 'temperature_c', 'humidity_pct', 'pressure_hpa')), FALSE) ELSE FALSE END)
     )
     SELECT * FROM units UNION ALL SELECT * FROM bare) READING_UNITS WHERE reason IS NULL AND is_new = 1;
     INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
