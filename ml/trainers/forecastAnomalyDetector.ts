@@ -129,8 +129,9 @@ export class ForecastAnomalyModel implements AnomalyModel {
 
   /**
    * One row per point with a finite value, in order; holes (NaN, missing steps) are skipped and the AR
-   * state decays across them. `is_anomaly` marks the first point outside the interval in `cooldownSteps`;
-   * later ones in that span show in `distance` and `percentile` but are not flagged again.
+   * state decays across them. `is_anomaly` marks the first point outside its bounds (the interval, or
+   * the CUSUM's narrower bound) in `cooldownSteps`; later ones in that span show in `distance` and
+   * `percentile` but are not flagged again.
    */
   detect(series: Series): AnomalyRow[] {
     if (series.stepMs !== this.forecaster.stepMs) throw new Error(`detect: series ${series.seriesId} has step ${series.stepMs} ms, the model was trained on ${this.forecaster.stepMs} ms`);
