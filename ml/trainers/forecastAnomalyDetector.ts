@@ -27,6 +27,10 @@
  *   evidence), so `is_anomaly` is always "outside the bounds", outside a cooldown.
  * When a CUSUM fires, the level is re-anchored by the mean error of its run (its estimate of the
  * change), as `shiftAfter` does for the interval, so a real level shift raises one flag, not one a day.
+ * A series that rests on a bound (a quarter of its training points at its minimum or maximum: the
+ * share of time DOWN at 0) is forecast a little inside it, since the forecast is a mean; points on
+ * the bound add no evidence towards it, or every quiet hour would count as a small "less than
+ * expected" and the lower sum would fire on a healthy machine.
  * Models saved before this rule (JSON without `version`) load and score exactly as they did.
  */
 import type { AnomalyModel, AnomalyRow, Series } from "../contract.ts";
@@ -93,6 +97,12 @@ export interface ForecastAnomalyJSON {
   readonly version?: number;
   readonly cusumAllowance?: number;
   readonly cusumThreshold?: number;
+  /**
+   * The lowest (highest) training value when at least a quarter of the training points sit on it: a
+   * bound the series rests on (the share of time DOWN at 0, a busy machine's utilisation at 1).
+   */
+  readonly floor?: number;
+  readonly ceiling?: number;
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -110,7 +120,7 @@ export class ForecastAnomalyDetector {
       levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
       cooldownSteps: this.options.cooldownSteps ?? (seasonLengths(train.stepMs).day || 24),
       version: ANOMALY_MODEL_VERSION, cusumAllowance: this.options.cusumAllowance ?? DEFAULT_CUSUM_ALLOWANCE, cusumThreshold: this.options.cusumThreshold ?? DEFAULT_CUSUM_THRESHOLD,
-      forecaster: forecaster.toJSON(),
+      ...restingBounds(train), forecaster: forecaster.toJSON(),
     });
   }
 }
@@ -141,6 +151,7 @@ export class ForecastAnomalyModel implements AnomalyModel {
     // Models saved before the CUSUM rule (no threshold in their JSON) score as they did.
     const h = this.json.cusumThreshold ?? 0;
     const k = this.json.cusumAllowance ?? 0;
+    const { floor, ceiling } = this.json;
     const f = this.forecaster;
     const step = series.stepMs;
     const z = f.zAt(level);
@@ -220,8 +231,10 @@ export class ForecastAnomalyModel implements AnomalyModel {
           up.s = up.sum = up.n = down.s = down.sum = down.n = 0;
         } else {
           const g = Math.max(-CUSUM_CLIP, Math.min(CUSUM_CLIP, dz));
-          accumulate(up, g - k, e);
-          accumulate(down, -g - k, e);
+          // At a bound the series rests on, the forecast sits a little inside it (it is a mean), so
+          // every point there looks like a small error towards the bound: not evidence of a change.
+          accumulate(up, (ceiling !== undefined && p.value >= ceiling ? 0 : g) - k, e);
+          accumulate(down, (floor !== undefined && p.value <= floor ? 0 : -g) - k, e);
         }
       }
       prevTs = ts;
@@ -255,3 +268,17 @@ export function loadAnomalyModel(json: ForecastAnomalyJSON): ForecastAnomalyMode
   return new ForecastAnomalyModel(json);
 }
 
+
+/** Share of the training points that must sit on the minimum (maximum) for it to count as a bound. */
+const RESTING_SHARE = 0.25;
+
+function restingBounds(train: Series): { floor?: number; ceiling?: number } {
+  const v = train.points.map((p) => p.value).filter(Number.isFinite);
+  let min = Infinity, max = -Infinity;
+  for (const x of v) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const share = (b: number) => v.filter((x) => x === b).length / v.length;
+  return { ...(share(min) >= RESTING_SHARE ? { floor: min } : {}), ...(share(max) >= RESTING_SHARE ? { ceiling: max } : {}) };
+}
