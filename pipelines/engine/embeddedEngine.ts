@@ -431,6 +431,17 @@ export class EmbeddedEngine {
     }
   }
 
+  /**
+   * Cap DuckDB's worker threads (null: back to one per core). For a phase in which another busy
+   * thread shares the machine — the main job's ingest on the event loop — and the warehouse works
+   * on small batches: such a batch is one row group, which one thread scans anyway, and DuckDB's
+   * parallel insert of a ~200k-row batch cost ~1.6× the CPU of a single-threaded one here (it
+   * builds a partial row group per thread and merges them).
+   */
+  async limitThreads(threads: number | null): Promise<void> {
+    await this.conn.run(threads === null ? "RESET threads" : `SET threads = ${Math.max(1, Math.floor(threads))}`);
+  }
+
   /** Flush, checkpoint and close: the file is consistent afterwards. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -134,6 +134,8 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
   // published, routed and committed (the event loop), so the two cores work at once.
   let ticking: Promise<unknown> = Promise.resolve();
   let stepEnd = from;
+  // One DuckDB thread while the ingest has the event loop: the two cores are one each (see limitThreads).
+  await engine.limitThreads(1);
   try {
     o.onStage?.(`running ${o.hours} simulated hours from ${from.toISOString().slice(0, 16)}Z`);
     while (stepEnd < until) {
@@ -147,7 +149,7 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
       split.simulate += performance.now() - t;
       arrival = next;
       t = performance.now();
-      edge.publish(readings, scans);
+      await edge.publish(readings, scans);
       published += readings.length + scans.length;
       await edge.settled();
       split.edge += performance.now() - t;
@@ -172,6 +174,7 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
     split.pipeline += performance.now() - t;
     counts = edge.counts();
     await edge.close();
+    await engine.limitThreads(null);
   }
   const fleetWallSeconds = (performance.now() - t0) / 1000;
   // Let the last dynamic-table lags run out so the summary sees every landed reading.
