@@ -62,7 +62,12 @@ export async function runPipelineStatement(
 
 /** Pin the pipeline connection's clock variable to the simulated now. */
 export async function setPipelineNow(ctx: PipelineContext): Promise<void> {
-  await ctx.conn.run(`SET VARIABLE ${DUCKDB_VARIABLES.now} = TIMESTAMP '${sqlTimestamp(ctx.clock.now())}'`);
+  await ctx.conn.run(pipelineNowSql(ctx));
+}
+
+/** The statement `setPipelineNow` runs, for callers that send it with others in one round trip. */
+export function pipelineNowSql(ctx: PipelineContext): string {
+  return `SET VARIABLE ${DUCKDB_VARIABLES.now} = TIMESTAMP '${sqlTimestamp(ctx.clock.now())}'`;
 }
 
 export async function scalar(conn: DuckDBConnection, sql: string): Promise<unknown> {

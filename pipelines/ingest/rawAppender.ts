@@ -27,6 +27,13 @@ async function withAppender(c: DuckDBConnection, fill: (c: DuckDBConnection) => 
   }
 }
 
+/** One DuckDB vector: the appender hands a full one to the table anyway. */
+const YIELD_EVERY_ROWS = 2048;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Append readings inside the caller's open transaction (the column order of RAW.SENSOR_READINGS
  * lives here only); `appendReadings` wraps it in its own transaction.
@@ -35,7 +42,11 @@ export async function fillReadings(c: DuckDBConnection, rows: readonly RawReadin
   if (rows.length === 0) return;
   const at = timestampValueFromDate(ingestedAt);
   const a = await c.createAppender("SENSOR_READINGS", "RAW");
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    // Appending is synchronous: let the event loop run between slices, so that a big batch does not
+    // hold up everything else on it (in the main job, the warehouse's statement completions).
+    if (i > 0 && i % YIELD_EVERY_ROWS === 0) await yieldToEventLoop();
+    const r = rows[i]!;
     a.appendVarchar(r.tenantId);
     a.appendVarchar(r.siteId);
     a.appendVarchar(r.deviceId);
