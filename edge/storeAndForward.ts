@@ -9,6 +9,12 @@
  * sequence number removed and the drop counters. Compaction writes the live tail to the next
  * generation's log, then switches `state.json` to it, so a crash at any point leaves one consistent
  * pair. A torn last line (crash mid-append) is cut off on open.
+ *
+ * An acknowledgement moves the head in memory at once and in `state.json` within
+ * `ACK_SAVE_INTERVAL_MS` (and on close): rewriting the state file on every PUBACK was most of the
+ * gateway's file work. After a crash, messages acknowledged in that last interval are sent again;
+ * the ingest drops them as redeliveries (each channel commits its offset with the rows, exactly
+ * once). Changes to the drop counters are saved at once, so no drop is ever forgotten.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -53,6 +59,8 @@ interface Entry {
 }
 
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+/** The longest an acknowledgement waits to reach `state.json` (see the module comment). */
+export const ACK_SAVE_INTERVAL_MS = 200;
 
 export class StoreAndForward {
   private state: State;
@@ -63,6 +71,8 @@ export class StoreAndForward {
   private fd: number;
   private inFlight: number | null = null;
   private droppedInFlight: { seq: number; readings: number } | null = null;
+  /** A pending save of acknowledgements (see the module comment). */
+  private saveTimer: NodeJS.Timeout | null = null;
   readonly maxBytes: number;
   readonly policy: OverflowPolicy;
   private readonly fsync: boolean;
@@ -116,6 +126,8 @@ export class StoreAndForward {
   }
 
   private saveState(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     const path = join(this.dir, "state.json");
     writeFileSync(`${path}.tmp`, JSON.stringify(this.state));
     if (this.fsync) {
@@ -198,15 +210,23 @@ export class StoreAndForward {
     const head = this.peek();
     if (head && head.seq === seq) {
       this.remove();
+      this.droppedInFlight = null;
+      this.saveSoon();
     } else if (this.droppedInFlight?.seq === seq) {
       this.state.droppedMessages--;
       this.state.droppedReadings -= this.droppedInFlight.readings;
+      this.droppedInFlight = null;
+      this.saveState();
     } else {
       return;
     }
-    this.droppedInFlight = null;
-    this.saveState();
     this.maybeCompact();
+  }
+
+  /** Save the moved head within ACK_SAVE_INTERVAL_MS; the timer does not keep the process alive. */
+  private saveSoon(): void {
+    if (this.fsync) return this.saveState();
+    this.saveTimer ??= setTimeout(() => this.saveState(), ACK_SAVE_INTERVAL_MS).unref();
   }
 
   /** The sender is about to publish message `seq` (the head). */
@@ -239,6 +259,7 @@ export class StoreAndForward {
   }
 
   close(): void {
+    if (this.saveTimer) this.saveState();
     closeSync(this.fd);
   }
 }

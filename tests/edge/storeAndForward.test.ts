@@ -2,7 +2,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { StoreAndForward, type QueuedMessage } from "../../edge/storeAndForward.ts";
+import { ACK_SAVE_INTERVAL_MS, StoreAndForward, type QueuedMessage } from "../../edge/storeAndForward.ts";
 import { backoffDelay } from "../../edge/gateway.ts";
 import { removeDir, tempDir } from "./edgeStack.ts";
 
@@ -29,6 +29,21 @@ describe("store-and-forward queue", () => {
     assert.equal(again.peek()!.seq, 2);
     assert.equal(again.nextSeq(), 5);
     again.close();
+  });
+
+  it("after a crash (no close), acknowledgements older than the save interval are not sent again", async () => {
+    const d = dir();
+    const q = StoreAndForward.open(d);
+    for (let i = 0; i < 5; i++) q.enqueue(msg(q.nextSeq()));
+    q.ack(0);
+    q.ack(1);
+    await new Promise((r) => setTimeout(r, ACK_SAVE_INTERVAL_MS + 100));
+    // Reopened without close(), as after a crash: the head was saved by then.
+    const again = StoreAndForward.open(d);
+    assert.equal(again.length, 3);
+    assert.equal(again.peek()!.seq, 2);
+    again.close();
+    q.close();
   });
 
   it("drop-oldest: when full, the oldest go, and every dropped reading is counted, across a restart", () => {
