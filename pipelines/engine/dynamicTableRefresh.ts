@@ -44,9 +44,11 @@ export async function refreshDynamicTable(
   const t0 = performance.now();
   const tag = { job: `refresh:${name}` };
   let result: RefreshResult | undefined;
-  await c.run("BEGIN TRANSACTION");
   try {
-    const state = (await c.runAndReadAll(`SELECT source_rowid, last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${name}'`)).getRowsJS()[0];
+    // Opened and closed in one round trip each (see runTaskBody).
+    const state = (
+      await c.runAndReadAll(`BEGIN TRANSACTION; SELECT source_rowid, last_refresh_at FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES WHERE name = '${name}'`)
+    ).getRowsJS()[0];
     const lo = Number(state?.[0] ?? -1);
     const neverRefreshed = state?.[1] === null || state?.[1] === undefined;
     const inc = t.incremental;
@@ -95,9 +97,8 @@ export async function refreshDynamicTable(
     }
     await c.run(
       `UPDATE ${CONTROL_SCHEMA}.DYNAMIC_TABLES SET source_rowid = ${inc ? hi : -1}, last_refresh_at = TIMESTAMP '${sqlTimestamp(started)}', ` +
-        `data_timestamp = TIMESTAMP '${sqlTimestamp(started)}' WHERE name = '${name}'`,
+        `data_timestamp = TIMESTAMP '${sqlTimestamp(started)}' WHERE name = '${name}'; COMMIT`,
     );
-    await c.run("COMMIT");
   } catch (e) {
     await c.run("ROLLBACK").catch(() => undefined);
     for (const tmp of [KEYS_TABLE, DELTA_TABLE, MERGED_TABLE]) await c.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => undefined);
