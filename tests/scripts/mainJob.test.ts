@@ -15,8 +15,12 @@ import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath } from "../../pipelines/hubHome.ts";
 import { openHub, runMainJob, type MainJobOptions, type MainJobReport } from "../../scripts/lib/hub/mainJob.ts";
 import { UserError } from "../../scripts/lib/command.ts";
+import { formatRunSummary } from "../../scripts/lib/hub/summaryText.ts";
 
-const base = (home: string): MainJobOptions => ({ home, projectDir: PROJECT_DIR, tenants: ["acme"], hours: 1, seed: 7, stepMinutes: 15, port: 0, fresh: true });
+// Seed 25 puts all five fault kinds into acme's first hour at the stack file's rates (a breakdown
+// and a dust event the thresholds can see, a stuck sensor and a surge they cannot), so the
+// alert-against-fault figures are checked on finds and misses, not on an empty plan.
+const base = (home: string): MainJobOptions => ({ home, projectDir: PROJECT_DIR, tenants: ["acme"], hours: 1, seed: 25, stepMinutes: 15, port: 0, fresh: true });
 
 async function warehouse<T = Record<string, unknown>>(home: string, sql: string): Promise<T[]> {
   const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });
@@ -98,6 +102,52 @@ describe("npm start, reduced to one tenant and one simulated hour", () => {
     assert.ok(tables.length > 0);
     for (const t of tables) assert.deepEqual(readdirSync(join(bronze, t)), ["tenant=acme"]);
     assert.ok(existsSync(report.labelsPath));
+  });
+
+  it("scores the run's alerts against the faults in labels.jsonl, as recounted from the warehouse", async () => {
+    const [t] = report.tenants;
+    const x = t!.alertsOnFaults!;
+    assert.ok(x, "every run scores its alerts");
+    const from = report.simulatedFrom.getTime();
+    const HOUR = 3_600_000;
+    // The ground truth as written, and the alerts as the outbox holds them.
+    const faults = readFileSync(report.labelsPath, "utf8").trim().split("\n").filter(Boolean)
+      .map((l) => JSON.parse(l) as { tenant_id: string; device_id: string; fault: string; metric: string; start: string; end: string })
+      .filter((l) => l.tenant_id === "acme" && Date.parse(l.end) > from);
+    const alerts = (await warehouse<{ device_id: string; rule_id: string; first_ts: Date }>(
+      home, "SELECT device_id, rule_id, first_ts FROM OPS.ALERT_NOTIFICATIONS WHERE tenant_id = 'acme'",
+    )).filter((a) => a.first_ts.getTime() >= from);
+    // An alert counts for a fault of its device when its first breach is inside the window or up to an hour before it.
+    const hits = (a: (typeof alerts)[number], f: (typeof faults)[number]) =>
+      a.device_id === f.device_id && a.first_ts.getTime() < Date.parse(f.end) && a.first_ts.getTime() + HOUR > Date.parse(f.start);
+    const found = faults.filter((f) => alerts.some((a) => hits(a, f)));
+    const outside = alerts.filter((a) => !faults.some((f) => hits(a, f)));
+    assert.ok(found.length > 0 && found.length < faults.length, `the seed gives finds and misses to check (${found.length} of ${faults.length})`);
+    assert.equal(x.injected, faults.length);
+    assert.equal(x.found, found.length);
+    assert.equal(x.alerts, alerts.length);
+    assert.equal(x.falseAlerts, outside.length);
+    assert.equal(x.alerts, t!.alerts, "the first run's alerts are all the tenant's alerts");
+    const precision = found.length + outside.length === 0 ? (faults.length ? 0 : 1) : found.length / (found.length + outside.length);
+    assert.ok(Math.abs(x.precision - precision) < 1e-12);
+    assert.ok(Math.abs(x.recall - (faults.length ? found.length / faults.length : 1)) < 1e-12);
+    // Per kind, with the threshold rules the warehouse holds on each kind's metric.
+    const rules = await warehouse<{ rule_id: string; sensor_type: string; metric: string }>(home, "SELECT rule_id, sensor_type, metric FROM OPS.ALERT_RULES");
+    const sensorOf: Record<string, string> = { breakdown: "MACHINE", drift: "AIR_QUALITY", stuck: "AIR_QUALITY", pm25_spike: "AIR_QUALITY", energy_surge: "ENERGY" };
+    for (const k of x.byKind) {
+      assert.equal(k.injected, faults.filter((f) => f.fault === k.kind).length, k.kind);
+      assert.equal(k.found, found.filter((f) => f.fault === k.kind).length, k.kind);
+      assert.deepEqual(k.rules, rules.filter((r) => r.sensor_type === sensorOf[k.kind] && r.metric === k.metric).map((r) => r.rule_id).sort(), k.kind);
+    }
+    assert.deepEqual(x.byKind.find((k) => k.kind === "stuck")!.rules, [], "a stuck air temperature is invisible to the thresholds, and said so");
+    // The summary and the report say it.
+    const text = formatRunSummary(report);
+    assert.ok(text.includes(`faults injected ${faults.length}: alerts found ${found.length} `), text);
+    assert.match(text, /stuck \d+\/\d+ \(no threshold rule\)/);
+    assert.match(text, /anomaly model: not trained \(\d+ hourly points, /, "an hour is too short for the model, and the line says why");
+    const html = readFileSync(report.reportPath, "utf8");
+    assert.ok(html.includes("Injected faults and alerts per device"));
+    assert.ok(html.includes(`${faults.length} faults injected, ${found.length} found by an alert of their device`));
   });
 
   it("continues on the same hub folder in a second run", async () => {

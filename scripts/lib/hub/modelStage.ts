@@ -3,7 +3,8 @@
  * features from the warehouse, the champion/challenger gate, the local registry under
  * HUB_HOME/models), which writes the champions' scores to the ML tables the alert task reads; the
  * approved streaming detector then scores the machines' 1 Hz signals; and the hourly anomaly flags
- * are scored against the faults the simulator injected, per device, event by event.
+ * are scored against the faults the simulator injected, per device, event by event — and so are the
+ * hub's own alerts (alertScoring.ts), which exist from the first hour, when the models do not yet.
  */
 import { codeVersion } from "../../../ml/codeVersion.ts";
 import type { FaultLabel } from "../../../edge/faultInjection.ts";
@@ -14,9 +15,12 @@ import { scoreEvents, sumEventScores, type EventScore } from "../../../ml/evalua
 import type { ModelKind } from "../../../ml/contract.ts";
 import type { MainJobOptions, OpenedHub } from "./mainJob.ts";
 import type { AnomalyOutcome, ModelOutcome } from "./runSummary.ts";
+import { alertOutcome, type AlertOutcome } from "./alertScoring.ts";
 
 export interface ModelStageResult {
   readonly anomalies: ReadonlyMap<string, AnomalyOutcome>;
+  /** The run's alerts (threshold and model) against the injected faults, per tenant. */
+  readonly alertsOnFaults: ReadonlyMap<string, AlertOutcome>;
   readonly models: ReadonlyMap<string, readonly ModelOutcome[]>;
   readonly outcomes: readonly RetrainOutcome[];
 }
@@ -75,11 +79,13 @@ export async function retrainAndScore(hub: OpenedHub, o: MainJobOptions, labels:
   // The model scores reach the alerts through the task graph (it wakes on the ML streams).
   await hub.engine.runUntil(new Date(hub.clock.now().getTime() + 2 * 60_000));
   const anomalies = new Map<string, AnomalyOutcome>();
+  const alertsOnFaults = new Map<string, AlertOutcome>();
   const models = new Map<string, ModelOutcome[]>();
   for (const t of tenants) {
     const a = await anomalyOutcome(hub, t, labels, from);
     if (a) anomalies.set(t, a);
+    alertsOnFaults.set(t, await alertOutcome(hub.engine, t, labels, from));
     models.set(t, outcomes.filter((x) => x.tenantId === t).map(outcomeRow));
   }
-  return { anomalies, models, outcomes };
+  return { anomalies, alertsOnFaults, models, outcomes };
 }

@@ -1,7 +1,8 @@
 /**
  * The operator report (`.hub/report.html`): one self-contained HTML file — inline SVG charts drawn
  * by vega-lite at write time, no script, no network — with, per tenant, utilisation and OEE per
- * machine, AQI over time, flow bottlenecks, anomalies marked on their series next to the injected
+ * machine, AQI over time, flow bottlenecks, the injected fault windows and the alerts on a timeline
+ * per device (with found/injected per fault kind), anomalies marked on their series next to the
  * fault windows, and cost against quota. Data is read from the warehouse by an admin session.
  */
 import { writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { pm25AqiSql } from "../../../pipelines/quality/aqi.ts";
 import type { CostReport } from "../../../pipelines/cost/costReport.ts";
 import type { FaultLabel } from "../../../edge/faultInjection.ts";
 import type { TenantRunSummary } from "./runSummary.ts";
+import { alertInFault, tenantAlerts, type AlertOutcome, type TenantAlert } from "./alertScoring.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 /** Time axes in UTC, 24-hour clock: the hub's times are UTC wherever the report is opened. */
@@ -130,6 +132,43 @@ async function anomalyChart(rows: Rows["anomalies"], labels: readonly FaultLabel
   return panels.join("\n");
 }
 
+/**
+ * One row per device that had a fault or an alert: fault windows as bars (by kind), alerts as ticks
+ * at their first breach, dark when they count for a fault of the device, red when outside all.
+ */
+async function faultTimeline(alerts: readonly TenantAlert[], faults: readonly FaultLabel[], period: ReportInput["period"]): Promise<string> {
+  const windows = faults.map((f) => ({ device: f.deviceId, start: iso(f.start), end: iso(f.end), fault: f.fault }));
+  const ticks = alerts.map((a) => ({ device: a.deviceId, ts: iso(a.firstTs), rule: a.ruleId, alert: alertInFault(a, faults) ? "in a fault window" : "outside any fault" }));
+  const devices = [...new Set([...windows.map((w) => w.device), ...ticks.map((t) => t.device)])].sort();
+  const x = { ...UTC_TIME, title: null, scale: { ...UTC_TIME.scale, domain: [iso(period.from), iso(period.to)] } };
+  const y = { field: "device", type: "nominal" as const, title: null, sort: devices };
+  return svg({
+    $schema: SCHEMA, width: 520, height: Math.max(60, 18 * devices.length),
+    layer: [
+      ...(windows.length ? [{
+        data: { values: windows }, mark: { type: "bar" as const, opacity: 0.45, height: 12 },
+        encoding: { x: { field: "start", ...x }, x2: { field: "end" }, y, color: { field: "fault", type: "nominal" as const, title: "injected fault" } },
+      }] : []),
+      ...(ticks.length ? [{
+        data: { values: ticks }, mark: { type: "tick" as const, thickness: 2, size: 14 },
+        encoding: {
+          x: { field: "ts", ...x }, y,
+          stroke: { field: "alert", type: "nominal" as const, title: "alert", scale: { domain: ["in a fault window", "outside any fault"], range: ["#222", "#d62728"] } },
+        },
+      }] : []),
+    ],
+    resolve: { scale: { color: "independent" } },
+  } as TopLevelSpec);
+}
+
+function faultTable(a: AlertOutcome): string {
+  const rows = a.byKind.map((k) => `<tr><td>${esc(k.kind)}</td><td>${esc(k.metric)}</td><td>${k.injected}</td><td>${k.found}</td><td>${k.rules.length ? esc(k.rules.join(", ")) : "none: thresholds cannot see it"}</td></tr>`);
+  return `<p>${a.injected} faults injected, ${a.found} found by an alert of their device; ${a.alerts} alerts, ${a.falseAlerts} outside any fault
+(precision ${num(a.precision)}, recall ${num(a.recall)}, F1 ${num(a.f1)}).</p>
+<table class="kpi"><tr><th>fault</th><th>metric</th><th>injected</th><th>found</th><th>threshold rules on its metric</th></tr>
+${rows.join("\n")}</table>`;
+}
+
 async function costChart(cost: CostReport, warehouses: readonly string[]): Promise<string> {
   const cumulative: Array<{ warehouse: string; hour: string; credits: number }> = [];
   const rules: Array<{ warehouse: string; value: number; label: string }> = [];
@@ -169,14 +208,20 @@ export async function operatorReportHtml(r: ReportInput): Promise<string> {
   for (const s of r.summaries) {
     const rows = await tenantRows(r.engine, s.tenantId);
     const a = s.anomalies;
+    const f = s.alertsOnFaults;
+    const faults = r.labels.filter((l) => l.tenantId === s.tenantId && l.end > r.period.from);
+    const alerts = await tenantAlerts(r.engine, s.tenantId, r.period.from);
     sections.push(`<section>
 <h2>${esc(s.tenantId)}</h2>
-<table class="kpi"><tr><th>readings</th><th>quarantined</th><th>utilisation</th><th>OEE</th><th>worst AQI</th><th>bottleneck</th><th>anomalies found / injected</th><th>credits</th></tr>
+<table class="kpi"><tr><th>readings</th><th>quarantined</th><th>utilisation</th><th>OEE</th><th>worst AQI</th><th>bottleneck</th><th>faults found by alerts / injected</th><th>found by the anomaly model</th><th>credits</th></tr>
 <tr><td>${s.rawReadings.toLocaleString("en")}</td><td>${s.quarantined.toLocaleString("en")}</td><td>${pct(s.utilization)}</td><td>${pct(s.oee)}</td><td>${esc(s.worstAqiCategory ?? "–")}</td>
-<td>${esc(s.bottleneckStation ?? "–")}</td><td>${a ? `${a.detected} / ${a.injected} (F1 ${num(a.f1)})` : "–"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
+<td>${esc(s.bottleneckStation ?? "–")}</td><td>${f ? `${f.found} / ${f.injected} (F1 ${num(f.f1)})` : "–"}</td>
+<td>${a ? `${a.detected} / ${a.injected} (F1 ${num(a.f1)})` : "not scored"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
 <h3>Utilisation and OEE per machine</h3>${rows.machines.length ? await machineChart(rows.machines) : "<p>No machine hours yet.</p>"}
 <h3>Air quality index over time</h3>${rows.aqi.length ? await aqiChart(rows.aqi) : "<p>No air-quality readings yet.</p>"}
 <h3>Flow bottlenecks</h3>${rows.stations.length ? await flowChart(rows.stations) : "<p>No completed station visits yet.</p>"}
+<h3>Injected faults and alerts per device</h3>${f ? faultTable(f) : ""}
+${faults.length || alerts.length ? await faultTimeline(alerts, faults, r.period) : "<p>No faults injected and no alerts raised in this run.</p>"}
 <h3>Anomalies on their series</h3>${rows.anomalies.length ? await anomalyChart(rows.anomalies, r.labels.filter((l) => l.tenantId === s.tenantId)) : "<p>No anomaly scores yet (they come from the retraining step).</p>"}
 <h3>Cost against quota</h3>${await costChart(r.cost, r.tenantWarehouses.get(s.tenantId) ?? [])}
 ${s.cost.quotas.map((q) => `<p>${esc(q.warehouse)}: ${num(q.used, 3)} of ${q.quota ?? "–"} credits (${q.pctOfQuota === null ? "–" : `${q.pctOfQuota.toFixed(1)} %`}) ${q.triggers.length ? `— ${q.triggers.map(esc).join("; ")}` : ""}</p>`).join("\n")}

@@ -9,6 +9,7 @@ import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
 import { tenantSummary, type TenantSummary } from "../../../pipelines/kpiSummary.ts";
 import { buildCostReport, type CostReport, type FiredTrigger, type WarehouseInfo } from "../../../pipelines/cost/costReport.ts";
 import type { TenantTwin } from "./tenantTwin.ts";
+import type { AlertOutcome } from "./alertScoring.ts";
 
 /** How the run's anomaly scores compare with the faults the simulator injected (event level). */
 export interface AnomalyOutcome {
@@ -49,7 +50,10 @@ export interface TenantCost {
 
 export interface TenantRunSummary extends TenantSummary {
   readonly cost: TenantCost;
+  /** The anomaly model's flags against the injected faults; null while no model has scored. */
   readonly anomalies: AnomalyOutcome | null;
+  /** The hub's alerts against the injected faults (alertScoring.ts); null when the model stage did not run. */
+  readonly alertsOnFaults: AlertOutcome | null;
   readonly models: readonly ModelOutcome[];
 }
 
@@ -88,7 +92,7 @@ export async function runSummaries(
   engine: EmbeddedEngine,
   tenants: readonly TenantTwin[],
   period: { from: Date; to: Date },
-  ml: { anomalies?: ReadonlyMap<string, AnomalyOutcome>; models?: ReadonlyMap<string, readonly ModelOutcome[]> } = {},
+  ml: { anomalies?: ReadonlyMap<string, AnomalyOutcome>; alertsOnFaults?: ReadonlyMap<string, AlertOutcome>; models?: ReadonlyMap<string, readonly ModelOutcome[]> } = {},
 ): Promise<{ tenants: TenantRunSummary[]; cost: CostReport }> {
   // KPIs first, through each tenant's role on its own warehouse (what its dashboards would run,
   // and are billed for); then the bill, which therefore includes them.
@@ -106,7 +110,8 @@ export async function runSummaries(
   await engine.runUntil(billedTo);
   const cost = await twinCostReport(engine, period.from, billedTo, billedTo);
   const out: TenantRunSummary[] = tenants.map((t, i) => ({
-    ...kpis[i]!, cost: tenantCost(cost, t), anomalies: ml.anomalies?.get(t.tenantId) ?? null, models: ml.models?.get(t.tenantId) ?? [],
+    ...kpis[i]!, cost: tenantCost(cost, t), anomalies: ml.anomalies?.get(t.tenantId) ?? null,
+    alertsOnFaults: ml.alertsOnFaults?.get(t.tenantId) ?? null, models: ml.models?.get(t.tenantId) ?? [],
   }));
   return { tenants: out, cost };
 }

@@ -1,6 +1,11 @@
-/** The main job's summary as text: one table of data and KPIs, one of models and cost, per tenant. */
+/**
+ * The main job's summary as text: one table of data and KPIs, one of models and cost, two lines per
+ * tenant of injected faults against what found them (the alerts; the anomaly model once trained),
+ * then the retrained models' decisions.
+ */
 import { textTable } from "../textTable.ts";
 import type { MainJobReport } from "./mainJob.ts";
+import type { TenantRunSummary } from "./runSummary.ts";
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
 const n = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? "–" : v.toFixed(digits));
@@ -17,11 +22,9 @@ export function formatRunSummary(r: MainJobReport): string {
     utilisation: pct(t.utilization), oee: pct(t.oee), "worst aqi": t.worstAqiCategory ?? "–", bottleneck: t.bottleneckStation ?? "–", alerts: String(t.alerts),
   })));
   const ml = textTable(r.tenants.map((t) => {
-    const a = t.anomalies;
     const f = t.models.find((m) => m.model === "forecast");
     return {
       tenant: t.tenantId,
-      "anomalies found/injected": a ? `${a.detected}/${a.injected} (F1 ${n(a.f1)})` : "–",
       "forecast MASE vs baseline": f ? `${n(f.challenger)} vs ${n(f.baseline)} (${f.decision})` : "–",
       credits: n(t.cost.credits, 3),
       quota: t.cost.quotas.map((q) => `${q.warehouse} ${n(q.used, 3)}/${q.quota ?? "–"}${q.triggers.length ? ` [${q.triggers.join("; ")}]` : ""}`).join(", ") || "–",
@@ -31,5 +34,31 @@ export function formatRunSummary(r: MainJobReport): string {
     tenant: t.tenantId, model: m.model, metric: m.metric, challenger: n(m.challenger, 3), champion: n(m.champion, 3), baseline: n(m.baseline, 3),
     decision: m.decision, reason: m.reason.length > 90 ? `${m.reason.slice(0, 89)}…` : m.reason,
   }))));
-  return `${head}\n\n${data}\n\n${ml}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+  const faults = r.tenants.map((t) => faultLines(t, Math.max(...r.tenants.map((x) => x.tenantId.length)))).join("\n");
+  return `${head}\n\n${data}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+}
+
+/** The anomaly model's part of the fault line: its event score once it has scored, else why not. */
+function anomalyModelText(t: TenantRunSummary): string {
+  const a = t.anomalies;
+  if (a) return `anomaly model found ${a.detected}/${a.injected} (${a.flagged} flags, F1 ${n(a.f1)})`;
+  const m = t.models.find((x) => x.model === "anomaly");
+  if (!m) return "anomaly model: none for this tenant";
+  // A series too short to train (ml/series.ts) or to hold a day back from (ml/evaluation/holdout.ts): the usual first-day reason.
+  const short = /has (\d+) points, needs at least (\d+)/.exec(m.reason);
+  if (short) return `anomaly model: not trained (${short[1]} hourly points, needs ${short[2]})`;
+  const holdout = /has (\d+) points, cannot hold back (\d+)/.exec(m.reason);
+  if (holdout) return `anomaly model: not trained (${holdout[1]} hourly points, too few to hold back ${holdout[2]} and train)`;
+  return `anomaly model: ${m.decision}${m.decision === "Approved" ? ", no scores yet" : ` (${m.reason.length > 60 ? `${m.reason.slice(0, 59)}…` : m.reason})`}`;
+}
+
+/** Two lines: faults injected, found by alerts, and the model; then found/injected per fault kind. */
+function faultLines(t: TenantRunSummary, width: number): string {
+  const x = t.alertsOnFaults;
+  const pad = " ".repeat(width + 2);
+  if (!x) return `${t.tenantId.padEnd(width + 2)}–; ${anomalyModelText(t)}`;
+  const first =
+    `faults injected ${x.injected}: alerts found ${x.found} (F1 ${n(x.f1)}; ${x.alerts} alerts, ${x.falseAlerts} outside any fault); ${anomalyModelText(t)}`;
+  const kinds = x.byKind.map((k) => `${k.kind} ${k.found}/${k.injected}${k.rules.length ? "" : " (no threshold rule)"}`).join(", ");
+  return `${t.tenantId.padEnd(width + 2)}${first}\n${pad}by kind, found/injected: ${kinds}`;
 }
