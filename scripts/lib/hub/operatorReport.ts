@@ -136,25 +136,25 @@ async function anomalyChart(rows: Rows["anomalies"], labels: readonly FaultLabel
  * One row per device that had a fault or an alert: fault windows as bars (by kind), alerts as ticks
  * at their first breach, dark when they count for a fault of the device, red when outside all.
  */
-async function faultTimeline(alerts: readonly TenantAlert[], faults: readonly FaultLabel[], period: ReportInput["period"]): Promise<string> {
-  const windows = faults.map((f) => ({ device: f.deviceId, start: iso(f.start), end: iso(f.end), fault: f.fault }));
+async function faultTimeline(alerts: readonly TenantAlert[], faults: readonly FaultLabel[]): Promise<string> {
+  // No explicit time domain: vega-lite warns on one in a layered chart (its layers convert it differently).
+  const windows = faults.map((f) => ({ device: f.deviceId, ts: iso(f.start), end: iso(f.end), fault: f.fault }));
   const ticks = alerts.map((a) => ({ device: a.deviceId, ts: iso(a.firstTs), rule: a.ruleId, alert: alertInFault(a, faults) ? "in a fault window" : "outside any fault" }));
   const devices = [...new Set([...windows.map((w) => w.device), ...ticks.map((t) => t.device)])].sort();
-  const x = { ...UTC_TIME, title: null, scale: { ...UTC_TIME.scale, domain: [iso(period.from), iso(period.to)] } };
-  const y = { field: "device", type: "nominal" as const, title: null, sort: devices };
   return svg({
     $schema: SCHEMA, width: 520, height: Math.max(60, 18 * devices.length),
+    encoding: {
+      x: { field: "ts", ...UTC_TIME, title: null },
+      y: { field: "device", type: "nominal", title: null, sort: devices },
+    },
     layer: [
       ...(windows.length ? [{
         data: { values: windows }, mark: { type: "bar" as const, opacity: 0.45, height: 12 },
-        encoding: { x: { field: "start", ...x }, x2: { field: "end" }, y, color: { field: "fault", type: "nominal" as const, title: "injected fault" } },
+        encoding: { x2: { field: "end" }, color: { field: "fault", type: "nominal" as const, title: "injected fault" } },
       }] : []),
       ...(ticks.length ? [{
         data: { values: ticks }, mark: { type: "tick" as const, thickness: 2, size: 14 },
-        encoding: {
-          x: { field: "ts", ...x }, y,
-          stroke: { field: "alert", type: "nominal" as const, title: "alert", scale: { domain: ["in a fault window", "outside any fault"], range: ["#222", "#d62728"] } },
-        },
+        encoding: { stroke: { field: "alert", type: "nominal" as const, title: "alert", scale: { domain: ["in a fault window", "outside any fault"], range: ["#222", "#d62728"] } } },
       }] : []),
     ],
     resolve: { scale: { color: "independent" } },
@@ -221,7 +221,7 @@ export async function operatorReportHtml(r: ReportInput): Promise<string> {
 <h3>Air quality index over time</h3>${rows.aqi.length ? await aqiChart(rows.aqi) : "<p>No air-quality readings yet.</p>"}
 <h3>Flow bottlenecks</h3>${rows.stations.length ? await flowChart(rows.stations) : "<p>No completed station visits yet.</p>"}
 <h3>Injected faults and alerts per device</h3>${f ? faultTable(f) : ""}
-${faults.length || alerts.length ? await faultTimeline(alerts, faults, r.period) : "<p>No faults injected and no alerts raised in this run.</p>"}
+${faults.length || alerts.length ? await faultTimeline(alerts, faults) : "<p>No faults injected and no alerts raised in this run.</p>"}
 <h3>Anomalies on their series</h3>${rows.anomalies.length ? await anomalyChart(rows.anomalies, r.labels.filter((l) => l.tenantId === s.tenantId)) : "<p>No anomaly scores yet (they come from the retraining step).</p>"}
 <h3>Cost against quota</h3>${await costChart(r.cost, r.tenantWarehouses.get(s.tenantId) ?? [])}
 ${s.cost.quotas.map((q) => `<p>${esc(q.warehouse)}: ${num(q.used, 3)} of ${q.quota ?? "–"} credits (${q.pctOfQuota === null ? "–" : `${q.pctOfQuota.toFixed(1)} %`}) ${q.triggers.length ? `— ${q.triggers.map(esc).join("; ")}` : ""}</p>`).join("\n")}
