@@ -164,7 +164,9 @@ async function faultTimeline(alerts: readonly TenantAlert[], faults: readonly Fa
 function faultTable(a: AlertOutcome): string {
   const rows = a.byKind.map((k) => `<tr><td>${esc(k.kind)}</td><td>${esc(k.metric)}</td><td>${k.injected}</td><td>${k.found}</td><td>${k.rules.length ? esc(k.rules.join(", ")) : "none: thresholds cannot see it"}</td></tr>`);
   return `<p>${a.injected} faults injected, ${a.found} found by an alert of their device; ${a.alerts} alerts, ${a.falseAlerts} outside any fault
-(precision ${num(a.precision)}, recall ${num(a.recall)}, F1 ${num(a.f1)}).</p>
+(precision ${num(a.precision)}, recall ${num(a.recall)}, F1 ${num(a.f1)}). An alert counts for a fault when its device is the fault's
+and its first breach falls in the window (or within the hour before it), whichever rule raised it: a kind no rule watches is found
+only when another rule of the same device breaches meanwhile.</p>
 <table class="kpi"><tr><th>fault</th><th>metric</th><th>injected</th><th>found</th><th>threshold rules on its metric</th></tr>
 ${rows.join("\n")}</table>`;
 }
