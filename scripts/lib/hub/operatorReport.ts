@@ -142,18 +142,19 @@ async function faultTimeline(alerts: readonly TenantAlert[], faults: readonly Fa
   const ticks = alerts.map((a) => ({ device: a.deviceId, ts: iso(a.firstTs), rule: a.ruleId, alert: alertInFault(a, faults) ? "in a fault window" : "outside any fault" }));
   const devices = [...new Set([...windows.map((w) => w.device), ...ticks.map((t) => t.device)])].sort();
   return svg({
-    $schema: SCHEMA, width: 520, height: Math.max(60, 18 * devices.length),
+    $schema: SCHEMA, width: 520, height: Math.max(60, 32 * devices.length),
     encoding: {
       x: { field: "ts", ...UTC_TIME, title: null },
       y: { field: "device", type: "nominal", title: null, sort: devices },
     },
     layer: [
       ...(windows.length ? [{
-        data: { values: windows }, mark: { type: "bar" as const, opacity: 0.45, height: 12 },
-        encoding: { x2: { field: "end" }, color: { field: "fault", type: "nominal" as const, title: "injected fault" } },
+        // Two kinds can overlap on one device (a dust event during a drift): each kind has its lane in the row.
+        data: { values: windows }, mark: { type: "bar" as const, opacity: 0.6 },
+        encoding: { x2: { field: "end" }, yOffset: { field: "fault", type: "nominal" as const }, color: { field: "fault", type: "nominal" as const, title: "injected fault" } },
       }] : []),
       ...(ticks.length ? [{
-        data: { values: ticks }, mark: { type: "tick" as const, thickness: 2, size: 14 },
+        data: { values: ticks }, mark: { type: "tick" as const, thickness: 2, size: 28 },
         encoding: { stroke: { field: "alert", type: "nominal" as const, title: "alert", scale: { domain: ["in a fault window", "outside any fault"], range: ["#222", "#d62728"] } } },
       }] : []),
     ],
