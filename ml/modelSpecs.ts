@@ -14,6 +14,7 @@ import { evaluateForecaster } from "./evaluation/evaluateForecaster.ts";
 import { silhouette } from "./evaluation/silhouette.ts";
 import { timeHoldout } from "./evaluation/holdout.ts";
 import {
+  DEFAULT_ANOMALY_LEVEL,
   ForecastAnomalyDetector,
   RandomCutForest,
   SeasonalProfileForecaster,
@@ -225,7 +226,7 @@ export const ANOMALY_SPEC: ModelSpec = {
     }
     return {
       algorithm: "forecast_interval",
-      parameters: { feature: "utilization", level: 0.99, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming) } },
+      parameters: { feature: "utilization", level: DEFAULT_ANOMALY_LEVEL, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming) } },
       metrics: { ...averaged(evals.map((e) => e.evaluation.model)), anomaly_rate: mean(evals.map((e) => e.rate)) },
       baselineMetrics: averaged(evals.map(({ evaluation: { baseline: { period: _p, ...m } } }) => m)),
       artifact: { kind: "anomaly", models: Object.fromEntries([...results].map(([id, r]) => [id, r.model.toJSON()])), streaming },

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { testEngine, adminQuery } from "../helpers/engine.ts";
 import { LocalRegistry } from "../../ml/registry/index.ts";
 import { retrain } from "../../ml/retrainFlow.ts";
+import { DEFAULT_ANOMALY_LEVEL } from "../../ml/trainers/index.ts";
 import { seedGold } from "./goldFixture.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import type { SimulatedClock } from "../../pipelines/engine/clock.ts";
@@ -72,6 +73,11 @@ describe("retraining flow (local)", () => {
     assert.deepEqual(forecasts.map((r) => [r.tenant_id, Number(r.n), Number(r.v)]), [["acme", 2 * 24, 1], ["globex", 24, 1]]);
     const segs = await adminQuery<{ n: bigint }>(engine, "SELECT COUNT(*) AS n FROM ML.SEGMENTS WHERE tenant_id = 'acme'");
     assert.equal(Number(segs[0]!.n), 6);
+    // The record's parameters say what the detector actually runs with.
+    const anomaly = (await registry.list("acme", "anomaly"))[0]!;
+    const saved = JSON.stringify(await registry.artifact("acme", "anomaly", anomaly.version));
+    assert.equal(anomaly.parameters["level"], DEFAULT_ANOMALY_LEVEL);
+    assert.match(saved, new RegExp(`"level":${DEFAULT_ANOMALY_LEVEL}`));
   });
 
   it("the champion is re-scored on the challenger's held-back data only when it has not seen that data", async () => {
