@@ -5,6 +5,7 @@
  * windows. Flags may have a span (an hourly point covers [ts, ts + 1 h)): a flag falls inside a
  * window when the two intervals overlap.
  */
+import { groupBy } from "../../pipelines/groupBy.ts";
 export interface Window {
   readonly start: Date;
   readonly end: Date;
@@ -40,6 +41,28 @@ export function scoreEvents(flags: readonly Date[], windows: readonly Window[], 
     if (!inside) falseFlags++;
   }
   return fromCounts(windows.length, detected.size, falseFlags, flags.length);
+}
+
+/** A flag raised on one device. */
+export interface DeviceFlag {
+  readonly deviceId: string;
+  readonly at: Date;
+}
+
+/** A labelled window on one device. */
+export interface DeviceWindow extends Window {
+  readonly deviceId: string;
+}
+
+/**
+ * Each device's flags against that device's windows only (a flag of one device never finds
+ * another's fault), summed over every device that has either.
+ */
+export function scoreEventsPerDevice(flags: readonly DeviceFlag[], windows: readonly DeviceWindow[], flagSpanMs = 0): EventScore {
+  const f = groupBy(flags, (x) => x.deviceId);
+  const w = groupBy(windows, (x) => x.deviceId);
+  const devices = new Set([...f.keys(), ...w.keys()]);
+  return sumEventScores([...devices].map((d) => scoreEvents((f.get(d) ?? []).map((x) => x.at), w.get(d) ?? [], flagSpanMs)));
 }
 
 /** Sums several series' scores (micro-average: counts add up, then the ratios are taken). */

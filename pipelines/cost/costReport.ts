@@ -6,6 +6,7 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { dailySql, meteringSql, MONITORS_SQL, usageSql } from "./costQueries.ts";
 import { creditsPerHour } from "../engine/billingTwin.ts";
+import { groupBy } from "../groupBy.ts";
 
 export interface WarehouseInfo {
   readonly name: string;
@@ -69,17 +70,6 @@ export interface CostReportOptions {
   readonly warehouses: readonly WarehouseInfo[];
   /** Exact trigger times, where the target records them (the twin does; Snowflake emails them). */
   readonly firedTriggers?: readonly FiredTrigger[];
-}
-
-function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));

@@ -14,7 +14,8 @@
  * than as a detector that happened to miss.
  */
 import { FAULT_KINDS, FAULT_SHAPES, type FaultKind, type FaultLabel } from "../../../edge/faultInjection.ts";
-import { scoreEvents, sumEventScores, type EventScore } from "../../../ml/evaluation/eventScore.ts";
+import { scoreEventsPerDevice, type EventScore } from "../../../ml/evaluation/eventScore.ts";
+import { groupBy } from "../../../pipelines/groupBy.ts";
 
 /** The span an alert's `first_ts` is given, as the model's hourly flags are (see the module comment). */
 export const ALERT_SPAN_MS = 3_600_000;
@@ -64,23 +65,9 @@ export interface AlertOutcome {
   readonly byRule: readonly AlertRuleOutcome[];
 }
 
-function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
-}
-
 /** Per device: the device's alerts against its faults; `faults` are one tenant's, already cut to the run. */
 function perDevice(alerts: readonly TenantAlert[], faults: readonly FaultLabel[]): EventScore {
-  const a = groupBy(alerts, (x) => x.deviceId);
-  const f = groupBy(faults, (x) => x.deviceId);
-  const devices = new Set([...a.keys(), ...f.keys()]);
-  return sumEventScores([...devices].map((d) => scoreEvents((a.get(d) ?? []).map((x) => x.firstTs), f.get(d) ?? [], ALERT_SPAN_MS)));
+  return scoreEventsPerDevice(alerts.map((a) => ({ deviceId: a.deviceId, at: a.firstTs })), faults, ALERT_SPAN_MS);
 }
 
 /** Score one tenant's alerts against its faults (both already cut to the run). */

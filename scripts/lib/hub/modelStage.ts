@@ -11,7 +11,7 @@ import type { FaultLabel } from "../../../edge/faultInjection.ts";
 import { retrain, type RetrainOutcome } from "../../../ml/retrainFlow.ts";
 import { LocalRegistry } from "../../../ml/registry/index.ts";
 import { scoreStream } from "../../../ml/streamScoring.ts";
-import { scoreEvents, sumEventScores, type EventScore } from "../../../ml/evaluation/eventScore.ts";
+import { scoreEventsPerDevice } from "../../../ml/evaluation/eventScore.ts";
 import type { ModelKind } from "../../../ml/contract.ts";
 import type { MainJobOptions, OpenedHub } from "./mainJob.ts";
 import type { AnomalyOutcome, ModelOutcome } from "./runSummary.ts";
@@ -50,14 +50,9 @@ async function anomalyOutcome(hub: OpenedHub, tenantId: string, labels: readonly
   if (!t0) return null;
   // Only the faults inside the scored hours can be found.
   const mine = labels.filter((l) => l.tenantId === tenantId && l.end.getTime() > Math.max(t0.getTime(), from.getTime()));
-  const byDevice = new Map<string, Date[]>();
-  for (const f of flags) {
-    const device = f.series_id.split(":").slice(1).join(":");
-    byDevice.set(device, [...(byDevice.get(device) ?? []), f.ts]);
-  }
-  const devices = new Set([...byDevice.keys(), ...mine.map((l) => l.deviceId)]);
-  const scores: EventScore[] = [...devices].map((d) => scoreEvents(byDevice.get(d) ?? [], mine.filter((l) => l.deviceId === d), HOUR_MS));
-  const s = sumEventScores(scores);
+  // series_id is "<feature>:<device>".
+  const deviceFlags = flags.map((f) => ({ deviceId: f.series_id.split(":").slice(1).join(":"), at: f.ts }));
+  const s = scoreEventsPerDevice(deviceFlags, mine, HOUR_MS);
   return { injected: s.windows, detected: s.detected, flagged: s.flags, falseFlags: s.falseFlags, precision: s.precision, recall: s.recall, f1: s.f1 };
 }
 
