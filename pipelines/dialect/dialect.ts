@@ -44,22 +44,13 @@ export interface Dialect {
   jsonIsNumber(expr: string): string;
   /** TRUE when a JSON/VARIANT value is a JSON string. */
   jsonIsString(expr: string): string;
-  /** TRUE when a JSON/VARIANT value is an object. */
-  jsonIsObject(expr: string): string;
   /** Text parsed to JSON/VARIANT. */
   parseJson(expr: string): string;
   /** A JSON object built from alternating key/value expressions. */
   jsonObject(pairs: ReadonlyArray<readonly [string, string]>): string;
-  /** TRUE when a JSON value is an object having at least one of `keys`; FALSE otherwise (never NULL). */
-  jsonHasAnyKey(expr: string, keys: readonly string[]): string;
   /** An aggregate that builds a JSON object from key and value columns. */
   jsonObjectAgg(key: string, value: string): string;
 
-  /**
-   * A FROM-clause item that expands the keys of a JSON object into rows with columns `key` and
-   * `value` (Snowflake: LATERAL FLATTEN, DuckDB: json_each).
-   */
-  flattenObject(expr: string, alias: string): string;
   /**
    * A FROM-clause item that expands a JSON array into rows with a `value` column (read it with
    * flattenValue); a non-array gives no rows.
@@ -82,8 +73,6 @@ export interface Dialect {
   flattenParsedRows(from: string, columns: readonly string[], parsed: string): string;
   /** Text to a timestamp, NULL when it does not parse. */
   tryToTimestamp(expr: string): string;
-  /** The key column of a flattened row. */
-  flattenKey(alias: string): string;
   /** The value column of a flattened row (JSON/VARIANT). */
   flattenValue(alias: string): string;
 

@@ -35,17 +35,12 @@ export const duckdbDialect: Dialect = {
   jsonToText: (expr) => `(${expr} ->> '$')`,
   jsonIsNumber: (expr) => `(json_type(${expr}) IN ${NUMERIC_JSON_TYPES})`,
   jsonIsString: (expr) => `(json_type(${expr}) = 'VARCHAR')`,
-  jsonIsObject: (expr) => `(json_type(${expr}) = 'OBJECT')`,
   parseJson: (expr) => `json(${expr})`,
   jsonObject: (pairs) => `json_object(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
-  jsonHasAnyKey: (expr, keys) => `COALESCE(list_has_any(json_keys(${expr}), [${keys.map(quoteString).join(", ")}]), FALSE)`,
   jsonObjectAgg: (key, value) => `json_group_object(${key}, ${value})`,
   // json_each is ~4× slower here than unnesting the object read as a MAP
   // (https://duckdb.org/docs/data/json/json_functions#transforming-json-to-nested-types); a
-  // non-object (array, scalar, NULL) gives no rows, as Snowflake's FLATTEN of a non-object path does.
-  flattenObject: (expr, alias) =>
-    `LATERAL (SELECT e.key AS key, e.value AS value FROM (SELECT unnest(map_entries(json_transform(` +
-    `CASE WHEN json_type(${expr}) = 'OBJECT' THEN ${expr} END, '"MAP(VARCHAR, JSON)"'))) AS e)) AS ${alias}`,
+  // non-object (array, scalar, NULL) is NULL, so it flattens to no rows, as Snowflake's FLATTEN does.
   parseObject: (expr) => `json_transform(CASE WHEN json_type(${expr}) = 'OBJECT' THEN ${expr} END, '"MAP(VARCHAR, JSON)"')`,
   // map_contains per key: half the cost of list_has_any(map_keys(...)), which builds a list per row.
   parsedHasAnyKey: (parsed, keys) =>
@@ -55,7 +50,6 @@ export const duckdbDialect: Dialect = {
   flattenArray: (expr, alias) =>
     `LATERAL (SELECT unnest(CAST(CASE WHEN json_type(${expr}) = 'ARRAY' THEN ${expr} END AS JSON[])) AS value) AS ${alias}`,
   tryToTimestamp: (expr) => `TRY_CAST(${expr} AS TIMESTAMP)`,
-  flattenKey: (alias) => `${alias}.key`,
   flattenValue: (alias) => `${alias}.value`,
   listAgg: (expr, separator, orderBy) => `string_agg(${expr}, ${separator} ORDER BY ${orderBy})`,
   secondsBetween: (a, b) => `((epoch_ms(${b}) - epoch_ms(${a})) / 1000.0)`,

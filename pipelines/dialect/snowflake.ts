@@ -31,24 +31,19 @@ export const snowflakeDialect: Dialect = {
   // https://docs.snowflake.com/en/sql-reference/functions/is_decimal
   jsonIsNumber: (expr) => `(IS_INTEGER(${expr}) OR IS_DECIMAL(${expr}) OR IS_DOUBLE(${expr}))`,
   jsonIsString: (expr) => `IS_VARCHAR(${expr})`,
-  jsonIsObject: (expr) => `IS_OBJECT(${expr})`,
   parseJson: (expr) => `PARSE_JSON(${expr})`,
   jsonObject: (pairs) => `OBJECT_CONSTRUCT(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
-  // https://docs.snowflake.com/en/sql-reference/functions/arrays_overlap
-  jsonHasAnyKey: (expr, keys) =>
-    `COALESCE(IFF(IS_OBJECT(${expr}), ARRAYS_OVERLAP(OBJECT_KEYS(${expr}::OBJECT), ARRAY_CONSTRUCT(${keys.map(quoteString).join(", ")})), FALSE), FALSE)`,
   jsonObjectAgg: (key, value) => `OBJECT_AGG(${key}, ${value}::VARIANT)`,
-  // https://docs.snowflake.com/en/sql-reference/functions/flatten
-  flattenObject: (expr, alias) => `LATERAL FLATTEN(input => ${expr}) ${alias}`,
   parseObject: (expr) => `IFF(IS_OBJECT(${expr}), ${expr}, NULL)`,
+  // https://docs.snowflake.com/en/sql-reference/functions/arrays_overlap
   parsedHasAnyKey: (parsed, keys) =>
     `COALESCE(ARRAYS_OVERLAP(OBJECT_KEYS(${parsed}::OBJECT), ARRAY_CONSTRUCT(${keys.map(quoteString).join(", ")})), FALSE)`,
+  // https://docs.snowflake.com/en/sql-reference/functions/flatten
   flattenParsedRows: (from, columns, parsed) =>
     `SELECT ${columns.map((c) => `x.${c}`).join(", ")}, f.KEY AS key, f.VALUE AS value FROM ${from} x, LATERAL FLATTEN(input => x.${parsed}) f`,
   flattenArray: (expr, alias) => `LATERAL FLATTEN(input => IFF(IS_ARRAY(${expr}), ${expr}, NULL)) ${alias}`,
   // https://docs.snowflake.com/en/sql-reference/functions/try_to_timestamp
   tryToTimestamp: (expr) => `TRY_TO_TIMESTAMP_NTZ(${expr})`,
-  flattenKey: (alias) => `${alias}.KEY`,
   flattenValue: (alias) => `${alias}.VALUE`,
   // https://docs.snowflake.com/en/sql-reference/functions/listagg
   listAgg: (expr, separator, orderBy) => `LISTAGG(${expr}, ${separator}) WITHIN GROUP (ORDER BY ${orderBy})`,

@@ -51,20 +51,12 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
     { args: ["v"], snowflake: "(IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v))", duckdb: `(json_type(v) IN ${JSON_NUMBER_TYPES})` },
   ],
   jsonIsString: [{ args: ["v"], snowflake: "IS_VARCHAR(v)", duckdb: "(json_type(v) = 'VARCHAR')" }],
-  jsonIsObject: [{ args: ["v"], snowflake: "IS_OBJECT(v)", duckdb: "(json_type(v) = 'OBJECT')" }],
   parseJson: [{ args: ["txt"], snowflake: "PARSE_JSON(txt)", duckdb: "json(txt)" }],
   jsonObject: [
     {
       args: [[["metric", "m.metric"], ["value", "f.value"]]],
       snowflake: "OBJECT_CONSTRUCT('metric', m.metric, 'value', f.value)",
       duckdb: "json_object('metric', m.metric, 'value', f.value)",
-    },
-  ],
-  jsonHasAnyKey: [
-    {
-      args: ["v", ["a", "b"]],
-      snowflake: "COALESCE(IFF(IS_OBJECT(v), ARRAYS_OVERLAP(OBJECT_KEYS(v::OBJECT), ARRAY_CONSTRUCT('a', 'b')), FALSE), FALSE)",
-      duckdb: "COALESCE(list_has_any(json_keys(v), ['a', 'b']), FALSE)",
     },
   ],
   parseObject: [
@@ -89,15 +81,6 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
     },
   ],
   jsonObjectAgg: [{ args: ["station", "station_s"], snowflake: "OBJECT_AGG(station, station_s::VARIANT)", duckdb: "json_group_object(station, station_s)" }],
-  flattenObject: [
-    {
-      args: ["r.metrics", "f"],
-      snowflake: "LATERAL FLATTEN(input => r.metrics) f",
-      duckdb:
-        "LATERAL (SELECT e.key AS key, e.value AS value FROM (SELECT unnest(map_entries(json_transform(" +
-        "CASE WHEN json_type(r.metrics) = 'OBJECT' THEN r.metrics END, '\"MAP(VARCHAR, JSON)\"'))) AS e)) AS f",
-    },
-  ],
   flattenArray: [
     {
       args: ["m.readings", "r"],
@@ -106,7 +89,6 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
     },
   ],
   tryToTimestamp: [{ args: ["t.s"], snowflake: "TRY_TO_TIMESTAMP_NTZ(t.s)", duckdb: "TRY_CAST(t.s AS TIMESTAMP)" }],
-  flattenKey: [{ args: ["f"], snowflake: "f.KEY", duckdb: "f.key" }],
   flattenValue: [{ args: ["f"], snowflake: "f.VALUE", duckdb: "f.value" }],
   listAgg: [
     {
@@ -146,7 +128,7 @@ const callText = (fn: string, args: readonly unknown[]) => `${fn}(${args.map((a)
 /** A Snowflake fragment placed where it belongs in a query, so the grammar can judge it. */
 function inQuery(fn: DialectFunction, sql: string): string {
   if (fn === "type") return `SELECT CAST(NULL AS ${sql})`;
-  if (fn === "flattenObject" || fn === "flattenArray") return `SELECT 1 FROM r, ${sql}`;
+  if (fn === "flattenArray") return `SELECT 1 FROM r, ${sql}`;
   if (fn === "flattenParsedRows") return sql;
   return `SELECT ${sql} FROM t`;
 }
@@ -214,9 +196,8 @@ test("duckdb: jsonIsNumber is true for 1.5, 3 and a UBIGINT, false for \"x\", nu
   assert.deepEqual(await rows(`SELECT ${values.map((v) => duck.jsonIsNumber(json(v))).join(", ")}`), [[true, true, true, false, false, false, false]]);
 });
 
-test("duckdb: jsonIsString and jsonIsObject tell strings and objects from other JSON", async () => {
+test("duckdb: jsonIsString tells strings from other JSON", async () => {
   assert.deepEqual(await rows(`SELECT ${duck.jsonIsString(json('"x"'))}, ${duck.jsonIsString(json("1"))}`), [[true, false]]);
-  assert.deepEqual(await rows(`SELECT ${duck.jsonIsObject(json('{"a":1}'))}, ${duck.jsonIsObject(json("[1]"))}`), [[true, false]]);
 });
 
 test("duckdb: parseJson turns text into JSON that jsonGet can read", async () => {
@@ -229,24 +210,9 @@ test("duckdb: jsonObject builds an object from key/value pairs", async () => {
   assert.deepEqual(JSON.parse(String(obj)), { metric: "load", value: 1.5 });
 });
 
-test("duckdb: jsonHasAnyKey is true only for an object with one of the keys; FALSE, never NULL, otherwise", async () => {
-  const values = ['{"a":1}', '{"b":{"x":1}}', '{"c":1}', "{}", "[1]", '"a"', "1"].map(json).concat("NULL::JSON");
-  assert.deepEqual(await rows(`SELECT ${values.map((v) => duck.jsonHasAnyKey(v, ["a", "b"])).join(", ")}`), [
-    [true, true, false, false, false, false, false, false],
-  ]);
-});
-
 test("duckdb: jsonObjectAgg aggregates key and value columns into one object", async () => {
   const obj = await value(`SELECT ${duck.jsonObjectAgg("k", "v")} FROM (VALUES ('a', 1.5), ('b', 2.0)) t(k, v)`);
   assert.deepEqual(JSON.parse(String(obj)), { a: 1.5, b: 2 });
-});
-
-test("duckdb: flattenObject/flattenKey/flattenValue expand each row's object into key and JSON value rows", async () => {
-  const got = await rows(
-    `SELECT r.id, ${duck.flattenKey("f")}, ${duck.flattenValue("f")} FROM (VALUES (1, ${json('{"a":1,"b":"x"}')}), (2, ${json('{"c":true}')})) r(id, p), ` +
-      `${duck.flattenObject("r.p", "f")} ORDER BY 1, 2`,
-  );
-  assert.deepEqual(got, [[1, "a", "1"], [1, "b", '"x"'], [2, "c", "true"]]);
 });
 
 test("duckdb: parseObject keeps objects only; parsedHasAnyKey and flattenParsedRows read it", async () => {
