@@ -37,7 +37,8 @@ import {
   type MachineProfile,
   type Window,
 } from "./features.ts";
-import { machineReadings, STREAM_FEATURES } from "./streamScoring.ts";
+import { fitDwellModels, machineReadings, machineStateRuns, STREAM_FEATURES } from "./streamScoring.ts";
+import { DEFAULT_DWELL_LEVEL, DWELL_TIME, type StateRun } from "./trainers/index.ts";
 
 /** What a spec read from the warehouse. */
 export interface TrainingData {
@@ -45,6 +46,8 @@ export interface TrainingData {
   readonly profiles: readonly MachineProfile[];
   /** Streaming detector training points per machine (anomaly only). */
   readonly streams: ReadonlyMap<string, number[][]>;
+  /** Each machine's state runs over the window, for its dwell-time model (anomaly only). */
+  readonly stateRuns?: ReadonlyMap<string, readonly StateRun[]>;
   readonly rowCount: number;
   readonly dataHash: string;
   /** First and last hour with data (the record's training window). */
@@ -203,7 +206,10 @@ export const ANOMALY_SPEC: ModelSpec = {
   async load(wh, tenantId, window) {
     const base = await seriesData(wh, tenantId, "utilization", window);
     const streams = await machineReadings(wh, tenantId, { since: new Date(window.to.getTime() - 7 * 24 * HOUR_MS), until: window.to, limitPerDevice: 5000 });
-    return { ...base, streams };
+    // The whole window, not the forest's last week: a machine stops only ~1–2 times a day, and
+    // the dwell model wants 15 completed DOWN stays.
+    const stateRuns = await machineStateRuns(wh, tenantId, { since: window.from, until: window.to });
+    return { ...base, streams, stateRuns };
   },
   train(data) {
     const { results, excluded } = perSeries(data.series, (s) => {
@@ -224,12 +230,14 @@ export const ANOMALY_SPEC: ModelSpec = {
       for (const p of points) rcf.update(p);
       streaming[device] = rcf.toJSON();
     }
+    // The dwell-time model per machine (stop lengths, scored by streamScoring.ts alongside the forest).
+    const dwell = fitDwellModels(data.stateRuns ?? new Map());
     return {
       algorithm: "forecast_interval",
-      parameters: { feature: "utilization", level: DEFAULT_ANOMALY_LEVEL, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming) } },
+      parameters: { feature: "utilization", level: DEFAULT_ANOMALY_LEVEL, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming), dwell: { algorithm: DWELL_TIME, level: DEFAULT_DWELL_LEVEL, machines: Object.keys(dwell.models), excluded: dwell.excluded } } },
       metrics: { ...averaged(evals.map((e) => e.evaluation.model)), anomaly_rate: mean(evals.map((e) => e.rate)) },
       baselineMetrics: averaged(evals.map(({ evaluation: { baseline: { period: _p, ...m } } }) => m)),
-      artifact: { kind: "anomaly", models: Object.fromEntries([...results].map(([id, r]) => [id, r.model.toJSON()])), streaming },
+      artifact: { kind: "anomaly", models: Object.fromEntries([...results].map(([id, r]) => [id, r.model.toJSON()])), streaming, dwell: dwell.models },
       excluded,
     };
   },

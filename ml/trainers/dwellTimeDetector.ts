@@ -147,6 +147,18 @@ export interface DwellScore {
   modelled: boolean;
 }
 
+/** Consecutive readings in one state, as a warehouse query returns them (`DwellStays.fromRuns`). */
+export interface StateRun {
+  readonly state: string;
+  /** First and last reading of the run (ms). */
+  readonly startMs: number;
+  readonly lastMs: number;
+  /** Seconds between the run's first and last reading, each gap capped at maxGapMs. */
+  readonly innerSeconds: number;
+  /** Seconds from the previous run's last reading to this run's first, capped (0 for the first run). */
+  readonly leadInSeconds: number;
+}
+
 /** Completed stays per state, from a state sequence in time order (the training side). */
 export class DwellStays {
   private readonly byState = new Map<string, number[]>();
@@ -179,6 +191,31 @@ export class DwellStays {
       this.elapsedMs = 0;
     }
     this.lastTs = ts;
+  }
+
+  /**
+   * The same stays from runs already collapsed elsewhere (the warehouse's state runs, in time
+   * order): run k > 0 that has a successor is complete, its length its own time plus the gap to
+   * the successor's first reading, each gap already capped at `maxGapMs`; the last run is the
+   * ongoing stay.
+   */
+  static fromRuns(deviceId: string, runs: readonly StateRun[], maxGapMs = DEFAULT_MAX_GAP_MS): DwellStays {
+    const s = new DwellStays(deviceId, maxGapMs);
+    for (let k = 1; k < runs.length - 1; k++) {
+      const r = runs[k]!;
+      let list = s.byState.get(r.state);
+      if (!list) s.byState.set(r.state, (list = []));
+      list.push(r.innerSeconds + runs[k + 1]!.leadInSeconds);
+    }
+    const last = runs.at(-1);
+    if (last) {
+      s.state = last.state;
+      s.stayStart = last.startMs;
+      s.elapsedMs = last.innerSeconds * 1000;
+      s.lastTs = last.lastMs;
+      s.complete = runs.length > 1;
+    }
+    return s;
   }
 
   /** Completed stay lengths (s) of a state, in the order they ended. */

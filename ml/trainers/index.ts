@@ -9,7 +9,7 @@ export { HoltWintersForecaster, HoltWintersModel, HOLT_WINTERS, type HoltWinters
 export { SeasonalNaiveForecaster, SeasonalNaiveModel, SEASONAL_NAIVE, type NaivePeriod, type SeasonalNaiveJSON } from "./seasonalNaive.ts";
 export { ForecastAnomalyDetector, ForecastAnomalyModel, FORECAST_ANOMALY, DEFAULT_ANOMALY_LEVEL, DEFAULT_CUSUM_ALLOWANCE, DEFAULT_CUSUM_THRESHOLD, CUSUM_CLIP, loadAnomalyModel, type AnomalyDetectorOptions, type ForecastAnomalyJSON } from "./forecastAnomalyDetector.ts";
 export { RandomCutForest, RANDOM_CUT_FOREST, loadStreamingDetector, type RandomCutForestOptions, type RandomCutForestJSON } from "./randomCutForest.ts";
-export { DwellTimeDetector, DwellTimeModel, DwellStays, DWELL_TIME, DEFAULT_DWELL_LEVEL, DEFAULT_FLAG_STATES, DEFAULT_MIN_STAYS, DEFAULT_MAX_GAP_MS, fitStateTail, survival, tailThreshold, loadDwellTimeModel, type DwellTimeOptions, type DwellTimeJSON, type DwellScore, type StateTailJSON } from "./dwellTimeDetector.ts";
+export { DwellTimeDetector, DwellTimeModel, DwellStays, DWELL_TIME, DEFAULT_DWELL_LEVEL, DEFAULT_FLAG_STATES, DEFAULT_MIN_STAYS, DEFAULT_MAX_GAP_MS, fitStateTail, survival, tailThreshold, loadDwellTimeModel, type DwellTimeOptions, type DwellTimeJSON, type DwellScore, type StateTailJSON, type StateRun } from "./dwellTimeDetector.ts";
 export { segmentMachines, loadSegmentation, type SegmentInput, type KMeansOptions, type SegmentationModel, type SegmentationJSON } from "./kmeans.ts";
 export { checkSeries, makeSeries, seasonLengths, type CheckedSeries, type SeriesCheckOptions } from "../series.ts";
 

@@ -107,10 +107,15 @@ export const ML_STREAM_SCORES_STREAM: StreamDef = {
 };
 
 /** Rule ids model alerts carry in CORE.RULE_BREACHES / ANALYTICS.ALERTS (source MODEL). */
-export const MODEL_RULE_IDS = { anomaly: "MODEL_ANOMALY", stream: "MODEL_STREAM" } as const;
+export const MODEL_RULE_IDS = { anomaly: "MODEL_ANOMALY", stream: "MODEL_STREAM", dwell: "MODEL_DWELL" } as const;
 
-/** Flagged rows of both ML streams, shaped as CORE.RULE_BREACHES rows (device from the series id `<metric>:<device>`). */
-function modelBreachesSql(_d: Dialect): string {
+/**
+ * Flagged rows of both ML streams, shaped as CORE.RULE_BREACHES rows (device from the series id
+ * `<metric>:<device>`). A dwell-time flag (ml/streamScoring.ts) is a stay far longer than the
+ * machine's: metric `state`, value the stay so far (s), threshold the stay length it is flagged at
+ * (s), and value_text the sentence the alert carries ("DOWN for 26 min since …").
+ */
+function modelBreachesSql(d: Dialect): string {
   return `SELECT a.tenant_id, CAST(NULL AS VARCHAR) AS site_id, SPLIT_PART(a.series_id, ':', 2) AS device_id, CAST(NULL AS VARCHAR) AS sensor_type,
   a.ts, CAST(NULL AS BIGINT) AS seq, SPLIT_PART(a.series_id, ':', 1) AS metric, a.y AS value, CAST(NULL AS VARCHAR) AS value_text,
   '${MODEL_RULE_IDS.anomaly}' AS rule_id, 'WARNING' AS severity,
@@ -119,7 +124,11 @@ FROM ML.ANOMALIES_STREAM a WHERE a.is_anomaly
 UNION ALL
 SELECT s.tenant_id, s.site_id, s.device_id, 'MACHINE', s.ts, s.seq, 'stream_score', s.score, CAST(NULL AS VARCHAR),
   '${MODEL_RULE_IDS.stream}', 'WARNING', CAST(NULL AS DOUBLE), s.score
-FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly`;
+FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly AND s.algorithm <> 'dwell_time'
+UNION ALL
+SELECT s.tenant_id, s.site_id, s.device_id, 'MACHINE', s.ts, s.seq, 'state', ${d.jsonGetNumber("s.features", "stay_s")}, ${d.jsonGetText("s.features", "text")},
+  '${MODEL_RULE_IDS.dwell}', 'WARNING', ${d.jsonGetNumber("s.features", "threshold_s")}, s.score
+FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly AND s.algorithm = 'dwell_time'`;
 }
 
 /**

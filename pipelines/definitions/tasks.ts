@@ -10,7 +10,7 @@ import type { Dialect } from "../dialect/index.ts";
 import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
 import type { TaskDef } from "./types.ts";
 import { TRANSFORM_WH } from "./warehouses.ts";
-import { ML_STREAM_NAMES, modelBreachesInsertSql } from "./ml.ts";
+import { ML_STREAM_NAMES, MODEL_RULE_IDS, modelBreachesInsertSql } from "./ml.ts";
 
 /**
  * Device messages (production's Firehose landing) → one RAW row per reading. A reading without a
@@ -148,7 +148,8 @@ export const RAISE_ALERTS: TaskDef = {
   body: (d: Dialect) => [
     `INSERT INTO OPS.ALERT_NOTIFICATIONS (tenant_id, site_id, device_id, rule_id, severity, window_start, first_ts, worst_score, message, raised_at)
 SELECT b.tenant_id, ANY_VALUE(b.site_id), b.device_id, b.rule_id, ANY_VALUE(b.severity), DATE_TRUNC('hour', b.ts), MIN(b.ts), MAX(b.score),
-  b.rule_id || ' on ' || b.device_id || ' at ' || CAST(MIN(b.ts) AS VARCHAR) || ' (' || CAST(COUNT(*) AS VARCHAR) || ' breaching readings)',
+  b.rule_id || ' on ' || b.device_id || ' at ' || CAST(MIN(b.ts) AS VARCHAR) || ' (' || CAST(COUNT(*) AS VARCHAR) || ' breaching readings)'
+    || COALESCE(': ' || MIN(CASE WHEN b.rule_id = '${MODEL_RULE_IDS.dwell}' THEN b.value_text END), ''),
   ${d.now()}
 FROM CORE.RULE_BREACHES_STREAM b
 WHERE NOT EXISTS (SELECT 1 FROM OPS.ALERT_NOTIFICATIONS a WHERE a.tenant_id = b.tenant_id AND a.device_id = b.device_id
