@@ -124,7 +124,7 @@ FROM ML.ANOMALIES_STREAM a WHERE a.is_anomaly
 UNION ALL
 SELECT s.tenant_id, s.site_id, s.device_id, 'MACHINE', s.ts, s.seq, 'stream_score', s.score, CAST(NULL AS VARCHAR),
   '${MODEL_RULE_IDS.stream}', 'WARNING', CAST(NULL AS DOUBLE), s.score
-FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly AND s.algorithm <> 'dwell_time'
+FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly AND COALESCE(s.algorithm, '') <> 'dwell_time'
 UNION ALL
 SELECT s.tenant_id, s.site_id, s.device_id, 'MACHINE', s.ts, s.seq, 'state', ${d.jsonGetNumber("s.features", "stay_s")}, ${d.jsonGetText("s.features", "text")},
   '${MODEL_RULE_IDS.dwell}', 'WARNING', ${d.jsonGetNumber("s.features", "threshold_s")}, s.score

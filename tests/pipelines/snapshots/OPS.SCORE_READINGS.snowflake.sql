@@ -24,7 +24,11 @@ BEGIN
     UNION ALL
     SELECT s.tenant_id, s.site_id, s.device_id, 'MACHINE', s.ts, s.seq, 'stream_score', s.score, CAST(NULL AS VARCHAR),
       'MODEL_STREAM', 'WARNING', CAST(NULL AS DOUBLE), s.score
-    FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly) m;
+    FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly AND COALESCE(s.algorithm, '') <> 'dwell_time'
+    UNION ALL
+    SELECT s.tenant_id, s.site_id, s.device_id, 'MACHINE', s.ts, s.seq, 'state', IFF(IS_INTEGER(s.features:"stay_s") OR IS_DECIMAL(s.features:"stay_s") OR IS_DOUBLE(s.features:"stay_s"), s.features:"stay_s"::FLOAT, NULL), s.features:"text"::VARCHAR,
+      'MODEL_DWELL', 'WARNING', IFF(IS_INTEGER(s.features:"threshold_s") OR IS_DECIMAL(s.features:"threshold_s") OR IS_DOUBLE(s.features:"threshold_s"), s.features:"threshold_s"::FLOAT, NULL), s.score
+    FROM ML.STREAM_SCORES_STREAM s WHERE s.is_anomaly AND s.algorithm = 'dwell_time') m;
   COMMIT;
 END;
 $$;
