@@ -5,10 +5,13 @@
  * - forecast MASE against the better of seasonal-naive daily and weekly, last 7 days held back,
  *   forecast a day at a time (target ratio < 0.8);
  * - anomaly event-level F1 against the injected fault windows (target ≥ 0.8): the detector is fitted on
- *   days 0–16 and scores days 16–30, each fault kind in the series it shows in;
+ *   days 0–16 and scores days 16–30, each fault kind in the series it shows in; breakdowns by the
+ *   dwell-time detector on each machine's 1 Hz state, fed in the same pass (the hourly share of
+ *   time DOWN kept as the reference);
  * - training time per trainer, against the seasonal-naive fit on the same series;
- * - streaming detector (random cut forest) points per second on one machine's 1 Hz signals, against the
- *   whole fleet's 1 Hz arrival rate (≥ 1: one core keeps up);
+ * - streaming detector (random cut forest) points per second on one machine's 1 Hz signals, and the
+ *   dwell-time scorer's on one machine's day of states, against the whole fleet's 1 Hz arrival rate
+ *   (≥ 1: one core keeps up);
  * - segmentation silhouette; the detector's F1 on data/nab-dev when that folder exists.
  */
 import { existsSync } from "node:fs";
