@@ -249,6 +249,7 @@ export function fitStateTail(stays: readonly number[]): StateTailJSON {
   const u = p0 === 0 ? 0 : quantile(sorted, p0);
   const excess = sorted.filter((x) => x > u).map((x) => x - u);
   const k = excess.length;
+  if (k === 0) return { stays: n, p0, u, scale: NaN, knots: [u], mean: sorted.reduce((a, b) => a + b, 0) / n };
   const uncensored = Math.max(1, Math.ceil((1 - TAIL_CENSORED) * k));
   const c = excess[uncensored - 1]!;
   let sum = 0;
@@ -315,7 +316,12 @@ export class DwellTimeDetector {
     for (const state of wanted) {
       const n = counts[state] ?? 0;
       if (n < minStays) throw new SeriesError("TOO_SHORT", id, `state ${state} has ${n} completed stays, fitting its stay length needs at least ${minStays}`);
-      tails[state] = fitStateTail(stays.stays(state));
+      const tail = fitStateTail(stays.stays(state));
+      if (!(tail.scale > 0 && Number.isFinite(tail.scale))) {
+        // Every stay the same length (readings too coarse, or one repeated pattern): no tail to extrapolate.
+        throw new SeriesError("CONSTANT", id, `state ${state}: its ${n} completed stays leave no spread above ${tail.u} s to fit a stay length on`);
+      }
+      tails[state] = tail;
     }
     const unfitted = Object.fromEntries(Object.entries(counts).filter(([s]) => !(s in tails)));
     return new DwellTimeModel({

@@ -115,6 +115,17 @@ describe("dwell-time detector", () => {
     assert.throws(() => new DwellTimeDetector().fit("acme-m-8", [{ ts: T0, state: "RUNNING" }, { ts: T0 + 1000, state: "DOWN" }, { ts: T0 + 2000, state: "RUNNING" }]), /state:acme-m-8: no state has 15 completed stays.*DOWN 1/);
   });
 
+  it("refuses a state whose stays are all the same length: there is no tail to fit", () => {
+    const readings = [];
+    // 60 stays a state, each exactly 60 s: the tail would start at 60 s with nothing above it.
+    for (let i = 0; i < 122; i++) readings.push({ ts: T0 + i * 60_000, state: i % 2 ? "DOWN" : "RUNNING" });
+    assert.throws(() => new DwellTimeDetector().fit("acme-m-9", readings), (e: unknown) => {
+      assert.ok(e instanceof SeriesError && e.code === "CONSTANT", String(e));
+      assert.match(e.message, /state:acme-m-9: state (DOWN|RUNNING): its 60 completed stays leave no spread above 60 s to fit a stay length on/);
+      return true;
+    });
+  });
+
   it("a state never seen in training is followed but never flagged", () => {
     const { model, end } = fitted(6, 14);
     let flags = 0;
