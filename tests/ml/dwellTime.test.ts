@@ -116,7 +116,7 @@ describe("dwell-time detector", () => {
   });
 
   it("refuses a state whose stays are all the same length: there is no tail to fit", () => {
-    const readings = [];
+    const readings: { ts: number; state: string }[] = [];
     // 60 stays a state, each exactly 60 s: the tail would start at 60 s with nothing above it.
     for (let i = 0; i < 122; i++) readings.push({ ts: T0 + i * 60_000, state: i % 2 ? "DOWN" : "RUNNING" });
     assert.throws(() => new DwellTimeDetector().fit("acme-m-9", readings), (e: unknown) => {
