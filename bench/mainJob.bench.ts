@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import { runMainJob } from "../scripts/lib/hub/mainJob.ts";
 import type { Benchmark, Figure } from "./harness.ts";
+import { measureMachineCapacity } from "./machineCapacity.ts";
 
 /** The issue's target: 24 simulated hours in well under a minute. */
 const TARGET_HOURS_PER_S = 24 / 60;
@@ -52,6 +53,20 @@ export const mainJobBenchmark: Benchmark = {
           reference: { name: "whole run", value: r.wallSeconds, unit: "s" }, ratio: seconds / r.wallSeconds, ratioMeaning: "share of the whole run",
         });
       }
+      // After the run, so the probe does not slow it: what overlapping the edge with the tick can buy here.
+      progress("probing the machine: one DuckDB query alone, two at once, one beside JSON work…");
+      const cap = await measureMachineCapacity();
+      figures.push(
+        {
+          name: "main.machine_parallel_capacity", value: cap.capacity, unit: "cores",
+          description: `two single-thread DuckDB queries at once took ${cap.pairMs.toFixed(0)} ms against ${cap.aloneMs.toFixed(0)} ms for one alone (2 = two independent cores)`,
+          reference: { name: "two independent cores", value: 2, unit: "cores" }, ratio: cap.capacity / 2, ratioMeaning: "share of two full cores",
+        },
+        {
+          name: "main.duckdb_slowdown_beside_js", value: cap.slowdownBesideJs, unit: "×",
+          description: `the same query beside a worker thread encoding and parsing JSON (the edge's kind of work): ${cap.besideJsMs.toFixed(0)} ms against ${cap.aloneMs.toFixed(0)} ms alone (1 = the edge costs the tick nothing)`,
+        },
+      );
       return figures;
     } finally {
       rmSync(home, { recursive: true, force: true });
