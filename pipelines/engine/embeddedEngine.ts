@@ -24,6 +24,7 @@ import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
 import { MonitorControl, type NotificationSink } from "./monitorControl.ts";
 import { accountUsageStatements } from "./accountUsage.ts";
+import { DUCKDB_VARIABLES } from "../dialect/index.ts";
 import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppender.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
 
@@ -65,6 +66,7 @@ export class EmbeddedEngine {
   private readonly sessions = new Set<DuckDbWarehouse>();
   private closed = false;
   private ingestConn: Promise<DuckDBConnection> | null = null;
+  private refreshConn: Promise<DuckDBConnection> | null = null;
   /**
    * Mirrors of HUB_LOCAL.TASKS and HUB_LOCAL.DYNAMIC_TABLES: only this object changes them, so a
    * tick decides what is due without a query per object (a DuckDB round trip costs ~1–2 ms, and
@@ -265,52 +267,98 @@ export class EmbeddedEngine {
    * Do what is due at the clock's current time: run each task graph whose schedule slot has come,
    * refresh each dynamic table whose target lag has passed, suspend idle warehouses, and write
    * the history. Returns what ran.
+   *
+   * `refreshBesideTasks`: refresh the dynamic tables on a second connection while the task graphs
+   * run, instead of after them. Each refresh then reads the silver committed when it began (the
+   * rows it takes are bounded by its own look past its last position, as always), so a table may
+   * show this tick's task output only at the next tick: a lag of one tick, never a lost or doubled
+   * row. The main job's fleet phase uses it, where the tick is the critical path and the second
+   * core is otherwise idle once the edge has published; its last ticks are ordinary ones.
+   * `refreshWhen` delays the refreshes until it settles (or the task graphs finish).
    */
-  tick(): Promise<TickReport> {
+  tick(opts: { refreshBesideTasks?: boolean; refreshWhen?: Promise<unknown> } = {}): Promise<TickReport> {
     return this.exclusive(async () => {
       const now = this.clock.now();
-      const tasks: TaskRunResult[] = [];
-      for (const root of TASKS.filter((t) => t.schedule)) {
-        const name = qualifiedName(root);
-        const state = this.taskStates.get(name) ?? { state: "suspended", lastScheduled: null };
-        if (state.state !== "started") continue;
-        const slot = dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now);
-        if (!slot) continue;
-        this.monitors.evaluate();
-        tasks.push(...(await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot)));
-        this.taskStates.set(name, { ...state, lastScheduled: slot });
-        this.pendingControl.push(`UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${name}'`);
-      }
-      const refreshes: RefreshResult[] = [];
-      const due = DYNAMIC_TABLES.filter((t) => this.refreshDue(t, now));
-      // One query finds which due tables have new source rows; the others are NO_DATA refreshes.
-      const ends = await newRowsEnd(this.conn, due.flatMap((t) => {
-        const st = this.dtStates.get(qualifiedName(t));
-        return t.incremental && st?.lastRefreshAt ? [{ table: t, after: st.sourceRowid }] : [];
-      }));
-      for (const t of due) {
-        const name = qualifiedName(t);
-        const st = this.dtStates.get(name);
-        if (ends.has(name) && ends.get(name)! <= st!.sourceRowid) {
-          refreshes.push(recordNoData(this.ctx, t));
-          this.dtStates.set(name, { sourceRowid: st!.sourceRowid, lastRefreshAt: now });
-          this.pendingControl.push(
-            `UPDATE ${CONTROL_SCHEMA}.DYNAMIC_TABLES SET last_refresh_at = TIMESTAMP '${sqlTimestamp(now)}', data_timestamp = TIMESTAMP '${sqlTimestamp(now)}' WHERE name = '${name}'`,
-          );
-          continue;
-        }
-        this.monitors.evaluate();
-        try {
-          refreshes.push(await refreshDynamicTable(this.ctx, t));
-        } catch (e) {
-          // Recorded in DYNAMIC_TABLE_REFRESH_HISTORY; the other tables still refresh, as in Snowflake.
-          refreshes.push({ name, action: "FAILED", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: 0, error: (e as Error).message });
-        }
+      let tasks: TaskRunResult[];
+      let refreshes: RefreshResult[];
+      if (opts.refreshBesideTasks) {
+        const ctx = { ...this.ctx, conn: await this.refreshConnection() };
+        // `refreshWhen`: the caller's other work that the refreshes should not compete with (the
+        // main job's edge publishing the next step); they start when it is done, or when the task
+        // graphs are, whichever comes first.
+        const tasksDone = this.runDueTasks(now);
+        const refreshing = Promise.race([opts.refreshWhen ?? Promise.resolve(), tasksDone.catch(() => undefined)]).then(() => this.refreshDueTables(now, ctx));
+        // Both run to the end before either's error is thrown: nothing is left running behind the tick.
+        const [t, r] = await Promise.allSettled([tasksDone, refreshing]);
+        if (t.status === "rejected") throw t.reason;
+        if (r.status === "rejected") throw r.reason;
+        [tasks, refreshes] = [t.value, r.value];
+      } else {
+        tasks = await this.runDueTasks(now);
+        refreshes = await this.refreshDueTables(now, this.ctx);
       }
       if (refreshes.some((r) => r.action !== "NO_DATA")) await this.reloadDynamicTableStates();
       await this.settle();
       return { at: now, tasks, refreshes };
     });
+  }
+
+  /** The task graphs whose schedule slot has come, run at `now`. */
+  private async runDueTasks(now: Date): Promise<TaskRunResult[]> {
+    const tasks: TaskRunResult[] = [];
+    for (const root of TASKS.filter((t) => t.schedule)) {
+      const name = qualifiedName(root);
+      const state = this.taskStates.get(name) ?? { state: "suspended", lastScheduled: null };
+      if (state.state !== "started") continue;
+      const slot = dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now);
+      if (!slot) continue;
+      this.monitors.evaluate();
+      tasks.push(...(await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot)));
+      this.taskStates.set(name, { ...state, lastScheduled: slot });
+      this.pendingControl.push(`UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${name}'`);
+    }
+    return tasks;
+  }
+
+  /** Refresh each dynamic table whose target lag has passed at `now`, on `ctx`'s connection. */
+  private async refreshDueTables(now: Date, ctx: PipelineContext): Promise<RefreshResult[]> {
+    const refreshes: RefreshResult[] = [];
+    const due = DYNAMIC_TABLES.filter((t) => this.refreshDue(t, now));
+    // One query finds which due tables have new source rows; the others are NO_DATA refreshes.
+    const ends = await newRowsEnd(ctx.conn, due.flatMap((t) => {
+      const st = this.dtStates.get(qualifiedName(t));
+      return t.incremental && st?.lastRefreshAt ? [{ table: t, after: st.sourceRowid }] : [];
+    }));
+    for (const t of due) {
+      const name = qualifiedName(t);
+      const st = this.dtStates.get(name);
+      if (ends.has(name) && ends.get(name)! <= st!.sourceRowid) {
+        refreshes.push(recordNoData(ctx, t));
+        this.dtStates.set(name, { sourceRowid: st!.sourceRowid, lastRefreshAt: now });
+        this.pendingControl.push(
+          `UPDATE ${CONTROL_SCHEMA}.DYNAMIC_TABLES SET last_refresh_at = TIMESTAMP '${sqlTimestamp(now)}', data_timestamp = TIMESTAMP '${sqlTimestamp(now)}' WHERE name = '${name}'`,
+        );
+        continue;
+      }
+      this.monitors.evaluate();
+      try {
+        refreshes.push(await refreshDynamicTable(ctx, t));
+      } catch (e) {
+        // Recorded in DYNAMIC_TABLE_REFRESH_HISTORY; the other tables still refresh, as in Snowflake.
+        refreshes.push({ name, action: "FAILED", sourceRows: 0, rowsDeleted: 0, rowsInserted: 0, elapsedMs: 0, error: (e as Error).message });
+      }
+    }
+    return refreshes;
+  }
+
+  /** A second pipeline connection, for refreshes that run beside the task graphs (see `tick`). */
+  private refreshConnection(): Promise<DuckDBConnection> {
+    this.refreshConn ??= (async () => {
+      const c = await this.instance.connect();
+      await c.run(`SET VARIABLE ${DUCKDB_VARIABLES.role} = '${PIPELINE_ROLE}'`);
+      return c;
+    })();
+    return this.refreshConn;
   }
 
   /** Advance the clock in steps until `until`, ticking at each step. */
@@ -449,6 +497,7 @@ export class EmbeddedEngine {
       await this.settle();
       for (const s of [...this.sessions]) await s.close();
       if (this.ingestConn) (await this.ingestConn).closeSync();
+      if (this.refreshConn) (await this.refreshConn).closeSync();
       await this.conn.run("CHECKPOINT").catch(() => undefined);
       this.conn.closeSync();
       this.instance.closeSync();

@@ -133,6 +133,9 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
   // Two stages in flight: while the engine ticks on step k-1 (DuckDB's threads), step k is
   // published, routed and committed (the event loop), so the two cores work at once.
   let ticking: Promise<unknown> = Promise.resolve();
+  // Releases the tick in flight's refreshes once the edge has published the next step (see tick's
+  // refreshBesideTasks: they run on a second connection, on the core the edge leaves free).
+  let edgeDone: () => void = () => undefined;
   let stepEnd = from;
   // One DuckDB thread while the ingest has the event loop: the two cores are one each (see limitThreads).
   await engine.limitThreads(1);
@@ -152,6 +155,8 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
       await edge.publish(readings, scans);
       published += readings.length + scans.length;
       await edge.settled();
+      // The edge is done with this step: the tick in flight may refresh its tables on the free core.
+      edgeDone();
       split.edge += performance.now() - t;
       t = performance.now();
       await ticking;
@@ -159,7 +164,10 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
       // The clock moves only between ticks; then the engine takes this step while the next is published.
       clock.set(next);
       stepEnd = next;
-      ticking = engine.tick();
+      let release!: () => void;
+      const edgeFree = new Promise<void>((resolve) => (release = resolve));
+      edgeDone = release;
+      ticking = engine.tick({ refreshBesideTasks: true, refreshWhen: edgeFree });
       const c = edge.counts().ingest;
       o.onProgress?.({
         done: (next.getTime() - from.getTime()) / (until.getTime() - from.getTime()), simulatedAt: next, published,
@@ -169,6 +177,7 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
   } finally {
     // Whatever was published is committed before the broker closes (Ctrl-C included).
     await edge.settled().catch(() => undefined);
+    edgeDone();
     const t = performance.now();
     await ticking.catch(() => undefined);
     split.pipeline += performance.now() - t;
