@@ -53,7 +53,9 @@ export function readingUnitsSql(d: Dialect, from: string, rules: string, carry: 
     `(1.0 - CASE WHEN ${outsideSoft} THEN ${QUALITY_PENALTIES.outsideSoftRange} ELSE 0 END ` +
     `- CASE WHEN ${late} THEN ${QUALITY_PENALTIES.late} ELSE 0 END)`;
   // `carry`: further columns of `from` each unit keeps (e.g. a reading-level flag).
-  const ids = ["tenant_id", "site_id", "device_id", "sensor_type", "ts", "seq", "message_id", "ingested_at", "source", ...carry].join(", ");
+  // What silver and the quarantine keep of a reading (message_id is neither's: leaving it out of
+  // each of a step's ~215k units saved ~4 % of the validate query).
+  const ids = ["tenant_id", "site_id", "device_id", "sensor_type", "ts", "seq", "ingested_at", "source", ...carry].join(", ");
   const knownByType = SENSOR_TYPES.map(
     (t) => `WHEN ${d.literal(t)} THEN ${d.parsedHasAnyKey("r.metrics_obj", rulesFor(t).map((m) => m.metric))}`,
   ).join(" ");
@@ -77,7 +79,7 @@ units AS (
   FROM judged
 ),
 bare AS (
-  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source,${carry.map((c) => ` r.${c},`).join("")}
+  SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.ingested_at, r.source,${carry.map((c) => ` r.${c},`).join("")}
     CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
     CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|${SENSOR_TYPE_LIST}|') = 0 THEN
       'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of ${SENSOR_TYPE_LIST}'

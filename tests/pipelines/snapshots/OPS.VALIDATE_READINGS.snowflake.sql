@@ -20,9 +20,9 @@ BEGIN
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
       FROM RAW.SENSOR_READINGS_STREAM s) x),
-    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.ingested_at, e.source, e.is_new,
         m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
       FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
@@ -32,12 +32,12 @@ BEGIN
       SELECT n.*, COALESCE(CASE WHEN (TIMESTAMPDIFF('millisecond', ingested_at, ts) / 1000.0) > 300 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 604800 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(ingested_at AS VARCHAR) END, CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' WHEN kind = 'number' AND NOT (v_num NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT)) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' WHEN kind = 'number' AND (v_num < min_value OR v_num > max_value) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is outside [' || CAST(min_value AS VARCHAR) || ', ' || CAST(max_value AS VARCHAR) || ']' WHEN kind = 'text' AND (NOT v_is_string OR POSITION('|' || v_text || '|' IN '|' || allowed_values || '|') = 0) THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not one of ' || allowed_values END) AS reason, (1.0 - CASE WHEN kind = 'number' AND (v_num < soft_min OR v_num > soft_max) THEN 0.3 ELSE 0 END - CASE WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 300 THEN 0.2 ELSE 0 END) AS quality_score FROM n
     ),
     units AS (
-      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
+      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
         reason, quality_score, CASE WHEN reason IS NOT NULL THEN OBJECT_CONSTRUCT('metric', metric, 'value', v) END AS raw
       FROM judged
     ),
     bare AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
+      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.ingested_at, r.source, r.is_new,
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
@@ -62,9 +62,9 @@ BEGIN
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
       FROM RAW.SENSOR_READINGS_STREAM s) x),
-    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.ingested_at, e.source, e.is_new,
         m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
       FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
@@ -74,12 +74,12 @@ BEGIN
       SELECT n.*, COALESCE(CASE WHEN (TIMESTAMPDIFF('millisecond', ingested_at, ts) / 1000.0) > 300 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 604800 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(ingested_at AS VARCHAR) END, CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' WHEN kind = 'number' AND NOT (v_num NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT)) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' WHEN kind = 'number' AND (v_num < min_value OR v_num > max_value) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is outside [' || CAST(min_value AS VARCHAR) || ', ' || CAST(max_value AS VARCHAR) || ']' WHEN kind = 'text' AND (NOT v_is_string OR POSITION('|' || v_text || '|' IN '|' || allowed_values || '|') = 0) THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not one of ' || allowed_values END) AS reason, (1.0 - CASE WHEN kind = 'number' AND (v_num < soft_min OR v_num > soft_max) THEN 0.3 ELSE 0 END - CASE WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 300 THEN 0.2 ELSE 0 END) AS quality_score FROM n
     ),
     units AS (
-      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
+      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
         reason, quality_score, CASE WHEN reason IS NOT NULL THEN OBJECT_CONSTRUCT('metric', metric, 'value', v) END AS raw
       FROM judged
     ),
     bare AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
+      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.ingested_at, r.source, r.is_new,
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
@@ -104,9 +104,9 @@ BEGIN
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
       FROM RAW.SENSOR_READINGS_STREAM s) x),
-    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.ingested_at, e.source, e.is_new,
         m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
       FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
@@ -116,12 +116,12 @@ BEGIN
       SELECT n.*, COALESCE(CASE WHEN (TIMESTAMPDIFF('millisecond', ingested_at, ts) / 1000.0) > 300 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 604800 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(ingested_at AS VARCHAR) END, CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' WHEN kind = 'number' AND NOT (v_num NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT)) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' WHEN kind = 'number' AND (v_num < min_value OR v_num > max_value) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is outside [' || CAST(min_value AS VARCHAR) || ', ' || CAST(max_value AS VARCHAR) || ']' WHEN kind = 'text' AND (NOT v_is_string OR POSITION('|' || v_text || '|' IN '|' || allowed_values || '|') = 0) THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not one of ' || allowed_values END) AS reason, (1.0 - CASE WHEN kind = 'number' AND (v_num < soft_min OR v_num > soft_max) THEN 0.3 ELSE 0 END - CASE WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 300 THEN 0.2 ELSE 0 END) AS quality_score FROM n
     ),
     units AS (
-      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
+      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
         reason, quality_score, CASE WHEN reason IS NOT NULL THEN OBJECT_CONSTRUCT('metric', metric, 'value', v) END AS raw
       FROM judged
     ),
     bare AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
+      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.ingested_at, r.source, r.is_new,
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
@@ -147,9 +147,9 @@ BEGIN
               AND n.tenant_id = s.tenant_id AND n.device_id = s.device_id AND n.seq = s.seq AND n.ts = s.ts)
         THEN 1 ELSE 0 END AS is_new
       FROM RAW.SENSOR_READINGS_STREAM s) x),
-    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.message_id, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
+    e AS (SELECT x.tenant_id, x.site_id, x.device_id, x.sensor_type, x.ts, x.seq, x.ingested_at, x.source, x.is_new, f.KEY AS key, f.VALUE AS value FROM r x, LATERAL FLATTEN(input => x.metrics_obj) f),
     f AS (
-      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.message_id, e.ingested_at, e.source, e.is_new,
+      SELECT e.tenant_id, e.site_id, e.device_id, e.sensor_type, e.ts, e.seq, e.ingested_at, e.source, e.is_new,
         m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
       FROM e JOIN CORE.METRIC_RULES m ON m.sensor_type = e.sensor_type AND m.metric = e.key
     ),
@@ -159,12 +159,12 @@ BEGIN
       SELECT n.*, COALESCE(CASE WHEN (TIMESTAMPDIFF('millisecond', ingested_at, ts) / 1000.0) > 300 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 300 s ahead of ingested_at ' || CAST(ingested_at AS VARCHAR) WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 604800 THEN 'ts ' || CAST(ts AS VARCHAR) || ' is more than 604800 s older than ingested_at ' || CAST(ingested_at AS VARCHAR) END, CASE WHEN kind = 'number' AND NOT v_is_number THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not a number' WHEN kind = 'number' AND NOT (v_num NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT)) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is not finite' WHEN kind = 'number' AND (v_num < min_value OR v_num > max_value) THEN 'payload.metrics.' || metric || ' = ' || v_text || ' is outside [' || CAST(min_value AS VARCHAR) || ', ' || CAST(max_value AS VARCHAR) || ']' WHEN kind = 'text' AND (NOT v_is_string OR POSITION('|' || v_text || '|' IN '|' || allowed_values || '|') = 0) THEN 'payload.metrics.' || metric || ' = ' || COALESCE(v_text, 'null') || ' is not one of ' || allowed_values END) AS reason, (1.0 - CASE WHEN kind = 'number' AND (v_num < soft_min OR v_num > soft_max) THEN 0.3 ELSE 0 END - CASE WHEN (TIMESTAMPDIFF('millisecond', ts, ingested_at) / 1000.0) > 300 THEN 0.2 ELSE 0 END) AS quality_score FROM n
     ),
     units AS (
-      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, message_id, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
+      SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, ingested_at, source, is_new, metric, CASE WHEN kind = 'number' THEN v_num END AS value, CASE WHEN kind = 'text' THEN v_text END AS value_text,
         reason, quality_score, CASE WHEN reason IS NOT NULL THEN OBJECT_CONSTRUCT('metric', metric, 'value', v) END AS raw
       FROM judged
     ),
     bare AS (
-      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.message_id, r.ingested_at, r.source, r.is_new,
+      SELECT r.tenant_id, r.site_id, r.device_id, r.sensor_type, r.ts, r.seq, r.ingested_at, r.source, r.is_new,
         CAST(NULL AS VARCHAR) AS metric, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS value_text,
         CASE WHEN r.sensor_type IS NULL OR POSITION('|' || r.sensor_type || '|' IN '|MACHINE|ENERGY|AIR_QUALITY|') = 0 THEN
           'sensor_type ' || COALESCE('''' || r.sensor_type || '''', 'null') || ' is not one of MACHINE|ENERGY|AIR_QUALITY'
