@@ -5,6 +5,7 @@
  * with its default, in `Pulumi.yaml`; an error names the key and the bad value.
  */
 import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
+import { MODEL_KINDS } from "../ml/registry/registry.ts";
 import type { MonitorFrequency, WarehouseSize } from "../pipelines/definitions/types.ts";
 
 export class ConfigError extends Error {
@@ -114,7 +115,8 @@ export const DEFAULTS = {
   notifyAt: [75, 90],
   suspendAt: 100,
   suspendImmediateAt: 110,
-  models: ["anomaly", "forecast"],
+  // Every model scripts/retrain.ts trains: `--model all --target sagemaker` finds a group for each.
+  models: ["anomaly", "forecast", "segments"],
   servedModels: [] as string[],
   servingMemoryMb: 2048,
   servingMaxConcurrency: 5,
@@ -268,6 +270,9 @@ function parseTenant(r: Reader, common: CommonConfig, stack: string, platformSta
     throw new ConfigError(key("servicePublicKey"), "(hidden)", "an RSA public key (PEM body, base64)");
   }
   const models = r.list("models", DEFAULTS.models, (x): x is string => isString(x) && MODEL_NAME.test(x), "model names (lower-case, dashes)");
+  // A group no trainer registers into is a typo that only shows when retraining fails later.
+  const untrained = models.filter((m) => !(MODEL_KINDS as readonly string[]).includes(m));
+  if (untrained.length) throw new ConfigError(key("models"), models, `models the hub trains (${MODEL_KINDS.join(", ")}); ${untrained.join(", ")} is not`);
   const served = r.list("servedModels", DEFAULTS.servedModels, (x): x is string => isString(x) && MODEL_NAME.test(x), "model names (lower-case, dashes)");
   const unknown = served.filter((m) => !models.includes(m));
   if (unknown.length) throw new ConfigError(key("servedModels"), served, `models listed in hub:models (${models.join(", ") || "none"}); ${unknown.join(", ")} is not`);

@@ -106,6 +106,7 @@ describe("a bad config gives a clear error", () => {
   it("refuses a NOTIFY at or above SUSPEND", () => throwsConfig(() => stack("acme", { "hub:notifyAt": "[75, 100]" }), "hub:notifyAt"));
   it("refuses SUSPEND_IMMEDIATE at or below SUSPEND", () => throwsConfig(() => stack("acme", { "hub:suspendImmediateAt": "100" }), "hub:suspendImmediateAt", "100"));
   it("refuses an auto-suspend above the bound", () => throwsConfig(() => stack("acme", { "hub:autoSuspendSeconds": "600" }), "hub:autoSuspendSeconds", "600"));
+  it("names a model the hub does not train", () => throwsConfig(() => stack("acme", { "hub:models": '["anomaly", "clustering"]' }), "hub:models", "clustering"));
   it("refuses a list that is not a list", () => throwsConfig(() => stack("acme", { "hub:workloadClasses": "bi,ml" }), "hub:workloadClasses", "bi,ml"));
   it("names a required platform key that is unset", () => throwsConfig(() => stack("platform", { "hub:vpcId": "" }), "hub:vpcId"));
   it("names a malformed VPC CIDR", () => throwsConfig(() => stack("platform", { "hub:vpcCidr": "10.0.0.0" }), "hub:vpcCidr", "10.0.0.0"));

@@ -48,7 +48,7 @@ describe("infra/index.ts", () => {
     assert.equal(await value(entry["archiveBucketName"]), MOCK_PLATFORM_OUTPUTS.archiveBucketName);
     assert.equal(await value(entry["archivePrefix"]), "tenant=acme/");
     assert.equal(await value(entry["privateLinkEndpointId"]), MOCK_PLATFORM_OUTPUTS.privateLinkEndpointId);
-    assert.deepEqual(await value(entry["modelPackageGroups"]), { anomaly: "hub-acme-anomaly", forecast: "hub-acme-forecast" });
+    assert.deepEqual(await value(entry["modelPackageGroups"]), { anomaly: "hub-acme-anomaly", forecast: "hub-acme-forecast", segments: "hub-acme-segments" });
     assert.deepEqual(await value(entry["warehouseNames"]), { bi: "TENANT_ACME_BI_WH" });
   });
 });

@@ -59,7 +59,7 @@ describe("tenant stack with hub:servedModels", () => {
   });
 
   it("a served model must be one of the tenant's models; memory must be whole GB", () => {
-    assert.throws(() => parseStackConfig("acme", acme({ "hub:servedModels": '["segments"]' })), /hub:servedModels.*segments is not/);
+    assert.throws(() => parseStackConfig("acme", acme({ "hub:models": '["forecast"]', "hub:servedModels": '["segments"]' })), /hub:servedModels.*segments is not/);
     assert.throws(() => parseStackConfig("acme", acme({ "hub:servingMemoryMb": "1500" })), /hub:servingMemoryMb.*1500/);
   });
 });

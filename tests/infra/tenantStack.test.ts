@@ -43,7 +43,7 @@ describe("tenant stack (standard): inventory", () => {
       "aws:iot/thingGroup:ThingGroup": 1,
       "aws:iot/policy:Policy": 1,
       "aws:iot/policyAttachment:PolicyAttachment": 1,
-      "aws:sagemaker/modelPackageGroup:ModelPackageGroup": 2,
+      "aws:sagemaker/modelPackageGroup:ModelPackageGroup": 3,
       "aws:iam/role:Role": 1,
       "aws:iam/rolePolicy:RolePolicy": 1,
     });
@@ -139,7 +139,7 @@ describe("tenant stack (standard): AWS key inputs", () => {
   });
 
   it("model package groups per model and a retraining role limited to the tenant's archive prefix", () => {
-    assert.deepEqual(ofType(run, "aws:sagemaker/modelPackageGroup:ModelPackageGroup").map((g) => g.props["modelPackageGroupName"]).sort(), ["hub-acme-anomaly", "hub-acme-forecast"]);
+    assert.deepEqual(ofType(run, "aws:sagemaker/modelPackageGroup:ModelPackageGroup").map((g) => g.props["modelPackageGroupName"]).sort(), ["hub-acme-anomaly", "hub-acme-forecast", "hub-acme-segments"]);
     const statements = policyStatements(one("aws:iam/rolePolicy:RolePolicy")["policy"]);
     const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("s3:")));
     assert.deepEqual(s3.map((s) => [s.Action, s.Resource]), [
@@ -162,7 +162,7 @@ describe("tenant stack (standard): AWS key inputs", () => {
     assert.equal(o["archiveBucketName"], "hub-archive-offline");
     assert.equal(o["archivePrefix"], "tenant=acme/");
     assert.equal(o["privateLinkEndpointId"], "vpce-0offline000000000");
-    assert.deepEqual(o["modelPackageGroups"], { anomaly: "hub-acme-anomaly", forecast: "hub-acme-forecast" });
+    assert.deepEqual(o["modelPackageGroups"], { anomaly: "hub-acme-anomaly", forecast: "hub-acme-forecast", segments: "hub-acme-segments" });
     assert.deepEqual(o["warehouseNames"], { bi: "TENANT_ACME_BI_WH" });
     assert.equal(o["schemaName"], undefined, "a standard tenant has no schema of its own");
   });
