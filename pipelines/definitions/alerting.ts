@@ -14,16 +14,31 @@ export interface AlertRule {
   readonly match_text: string | null;
   readonly severity: "INFO" | "WARNING" | "CRITICAL";
   readonly description: string;
+  /**
+   * The breach must last this long (seconds of consecutive breaching readings of the device's
+   * metric) before it raises an alert; null: at once. At most MAX_RULE_DURATION_S.
+   */
+  readonly min_duration_s: number | null;
 }
 
+/**
+ * The longest `min_duration_s` a rule may have: the alert task looks that far (plus a minute of
+ * reading gaps) back into silver and the breaches, and bounds the look by it.
+ */
+export const MAX_RULE_DURATION_S = 3600;
+/** Reading gaps a lasting breach tolerates at its start (the alert comes at most this much later). */
+export const RULE_DURATION_GRACE_S = 60;
+
 export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
-  { rule_id: "MACHINE_DOWN", sensor_type: "MACHINE", metric: "state", comparison: "=", threshold: null, match_text: "DOWN", severity: "CRITICAL", description: "machine reports DOWN" },
-  { rule_id: "SPINDLE_OVERLOAD", sensor_type: "MACHINE", metric: "spindle_load_pct", comparison: ">", threshold: 110, match_text: null, severity: "WARNING", description: "spindle load above 110 %" },
-  { rule_id: "MACHINE_OVERTEMP", sensor_type: "MACHINE", metric: "temperature_c", comparison: ">", threshold: 90, match_text: null, severity: "WARNING", description: "machine temperature above 90 °C" },
-  { rule_id: "LOW_POWER_FACTOR", sensor_type: "ENERGY", metric: "power_factor", comparison: "<", threshold: 0.8, match_text: null, severity: "WARNING", description: "power factor below 0.8" },
-  { rule_id: "PM25_UNHEALTHY", sensor_type: "AIR_QUALITY", metric: "pm25_ugm3", comparison: ">", threshold: 55.4, match_text: null, severity: "CRITICAL", description: "PM2.5 in the EPA 'unhealthy' band or worse" },
-  { rule_id: "PM25_SENSITIVE", sensor_type: "AIR_QUALITY", metric: "pm25_ugm3", comparison: ">", threshold: 35.4, match_text: null, severity: "WARNING", description: "PM2.5 unhealthy for sensitive groups" },
-  { rule_id: "CO2_HIGH", sensor_type: "AIR_QUALITY", metric: "co2_ppm", comparison: ">", threshold: 1500, match_text: null, severity: "WARNING", description: "CO2 above 1500 ppm: ventilate" },
+  // A machine stops on its own for minutes at a time (setups, short stops); DOWN for 10 minutes
+  // is a breakdown worth waking someone for. Without the duration every short stop was an alert.
+  { rule_id: "MACHINE_DOWN", sensor_type: "MACHINE", metric: "state", comparison: "=", threshold: null, match_text: "DOWN", severity: "CRITICAL", description: "machine reports DOWN for 10 minutes", min_duration_s: 600 },
+  { rule_id: "SPINDLE_OVERLOAD", sensor_type: "MACHINE", metric: "spindle_load_pct", comparison: ">", threshold: 110, match_text: null, severity: "WARNING", description: "spindle load above 110 %", min_duration_s: null },
+  { rule_id: "MACHINE_OVERTEMP", sensor_type: "MACHINE", metric: "temperature_c", comparison: ">", threshold: 90, match_text: null, severity: "WARNING", description: "machine temperature above 90 °C", min_duration_s: null },
+  { rule_id: "LOW_POWER_FACTOR", sensor_type: "ENERGY", metric: "power_factor", comparison: "<", threshold: 0.8, match_text: null, severity: "WARNING", description: "power factor below 0.8", min_duration_s: null },
+  { rule_id: "PM25_UNHEALTHY", sensor_type: "AIR_QUALITY", metric: "pm25_ugm3", comparison: ">", threshold: 55.4, match_text: null, severity: "CRITICAL", description: "PM2.5 in the EPA 'unhealthy' band or worse", min_duration_s: null },
+  { rule_id: "PM25_SENSITIVE", sensor_type: "AIR_QUALITY", metric: "pm25_ugm3", comparison: ">", threshold: 35.4, match_text: null, severity: "WARNING", description: "PM2.5 unhealthy for sensitive groups", min_duration_s: null },
+  { rule_id: "CO2_HIGH", sensor_type: "AIR_QUALITY", metric: "co2_ppm", comparison: ">", threshold: 1500, match_text: null, severity: "WARNING", description: "CO2 above 1500 ppm: ventilate", min_duration_s: null },
 ];
 
 export const ALERT_RULES: TableDef = {
@@ -40,6 +55,7 @@ export const ALERT_RULES: TableDef = {
     col("match_text", "varchar", "text value that breaches (for =)"),
     col("severity", "varchar", "INFO | WARNING | CRITICAL", { nullable: false }),
     col("description", "varchar", "what it means"),
+    col("min_duration_s", "double", "seconds the breach must last before an alert (NULL: at once)"),
   ],
   seed: () => DEFAULT_ALERT_RULES.map((r) => ({ ...r })),
 };

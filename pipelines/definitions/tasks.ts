@@ -11,6 +11,7 @@ import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
 import type { TaskDef } from "./types.ts";
 import { TRANSFORM_WH } from "./warehouses.ts";
 import { ML_STREAM_NAMES, MODEL_RULE_IDS, modelBreachesInsertSql } from "./ml.ts";
+import { MAX_RULE_DURATION_S, RULE_DURATION_GRACE_S } from "./alerting.ts";
 
 /**
  * Device messages (production's Firehose landing) → one RAW row per reading. A reading without a
@@ -137,11 +138,33 @@ WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND 
   ],
 };
 
+/**
+ * A breach in the stream counts toward an alert when its rule has no minimum duration, or when the
+ * device's metric has been breaching for that long at the breach's time: a breach of the same rule
+ * at least `min_duration_s` earlier (within RULE_DURATION_GRACE_S of reading gaps) and no reading
+ * of the metric in between that did not breach (`b` carries the rule's comparison and match_text;
+ * its threshold is the breach's copy of the rule's). The looks into silver and the breaches are bounded
+ * by the stream's time range, so each tick reads only the last hour or so of them.
+ */
+function lastingBreachSql(d: Dialect, b: string): string {
+  const stream = "CORE.RULE_BREACHES_STREAM";
+  const back = (secs: string) => d.addTime("second", `-(${secs})`, `${b}.ts`);
+  const lo = d.addTime("second", `-${MAX_RULE_DURATION_S + RULE_DURATION_GRACE_S}`, `(SELECT MIN(ts) FROM ${stream})`);
+  const breaching = (n: string) =>
+    `COALESCE((${b}.comparison = '>' AND ${n}.value > ${b}.threshold) OR (${b}.comparison = '<' AND ${n}.value < ${b}.threshold) OR (${b}.comparison = '=' AND ${n}.value_text = ${b}.match_text), FALSE)`;
+  return `(${b}.min_duration_s IS NULL OR (
+  EXISTS (SELECT 1 FROM CORE.RULE_BREACHES p WHERE p.tenant_id = ${b}.tenant_id AND p.device_id = ${b}.device_id AND p.rule_id = ${b}.rule_id
+    AND p.ts >= ${lo} AND p.ts <= ${back(`${b}.min_duration_s`)} AND p.ts >= ${back(`${b}.min_duration_s + ${RULE_DURATION_GRACE_S}`)})
+  AND NOT EXISTS (SELECT 1 FROM CORE.SENSOR_READINGS_NORMALIZED n WHERE n.tenant_id = ${b}.tenant_id AND n.device_id = ${b}.device_id AND n.metric = ${b}.metric
+    AND n.ts >= ${lo} AND n.ts <= (SELECT MAX(ts) FROM ${stream})
+    AND n.ts >= ${back(`${b}.min_duration_s + ${RULE_DURATION_GRACE_S}`)} AND n.ts <= ${b}.ts AND NOT ${breaching("n")})))`;
+}
+
 export const RAISE_ALERTS: TaskDef = {
   kind: "task",
   schema: "OPS",
   name: "RAISE_ALERTS",
-  comment: "Notify once per (tenant, device, rule, hour) when new breaches arrive.",
+  comment: "Notify once per (tenant, device, rule, hour) when new breaches arrive (for a rule with a minimum duration, once the breach has lasted that long).",
   warehouse: TRANSFORM_WH.name,
   after: ["OPS.SCORE_READINGS"],
   consumes: ["CORE.RULE_BREACHES_STREAM"],
@@ -149,10 +172,12 @@ export const RAISE_ALERTS: TaskDef = {
     `INSERT INTO OPS.ALERT_NOTIFICATIONS (tenant_id, site_id, device_id, rule_id, severity, window_start, first_ts, worst_score, message, raised_at)
 SELECT b.tenant_id, ANY_VALUE(b.site_id), b.device_id, b.rule_id, ANY_VALUE(b.severity), DATE_TRUNC('hour', b.ts), MIN(b.ts), MAX(b.score),
   b.rule_id || ' on ' || b.device_id || ' at ' || CAST(MIN(b.ts) AS VARCHAR) || ' (' || CAST(COUNT(*) AS VARCHAR) || ' breaching readings)'
-    || COALESCE(': ' || MIN(CASE WHEN b.rule_id = '${MODEL_RULE_IDS.dwell}' THEN b.value_text END), ''),
+    || COALESCE(': ' || MIN(CASE WHEN b.rule_id = '${MODEL_RULE_IDS.dwell}' THEN b.value_text END), '')
+    || COALESCE('; lasting at least ' || CAST(CAST(MAX(b.min_duration_s) AS BIGINT) AS VARCHAR) || ' s', ''),
   ${d.now()}
-FROM CORE.RULE_BREACHES_STREAM b
-WHERE NOT EXISTS (SELECT 1 FROM OPS.ALERT_NOTIFICATIONS a WHERE a.tenant_id = b.tenant_id AND a.device_id = b.device_id
+FROM (SELECT s.*, r.min_duration_s, r.comparison, r.match_text FROM CORE.RULE_BREACHES_STREAM s LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id) b
+WHERE ${lastingBreachSql(d, "b")}
+  AND NOT EXISTS (SELECT 1 FROM OPS.ALERT_NOTIFICATIONS a WHERE a.tenant_id = b.tenant_id AND a.device_id = b.device_id
   AND a.rule_id = b.rule_id AND a.window_start = DATE_TRUNC('hour', b.ts))
 GROUP BY b.tenant_id, b.device_id, b.rule_id, DATE_TRUNC('hour', b.ts)`,
   ],
