@@ -23,14 +23,13 @@ import { LocalArchiveStore } from "../pipelines/archive/archiveStore.ts";
 import { exportTenant, PARQUET_OPTIONS } from "../pipelines/archive/exportArchive.ts";
 import { restoreTenant } from "../pipelines/archive/restoreArchive.ts";
 import { archivedTable } from "../pipelines/archive/archivedTables.ts";
-import { timed, type Benchmark, type Figure } from "./harness.ts";
+import { median, timed, type Benchmark, type Figure } from "./harness.ts";
 
 const MACHINES = 20;
 const DAY_SECONDS = 86_400;
 const DAY = "2026-01-05";
 const ROUNDS = 3;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export const archiveBenchmark: Benchmark = {
   name: "archive",

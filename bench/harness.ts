@@ -39,6 +39,11 @@ export function meetsTarget(f: Figure): boolean | null {
   return op === "<=" ? x <= value : op === ">=" ? x >= value : x < value;
 }
 
+/** The middle value (the upper middle for an even count): what a bench reports of repeated rounds. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
 export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const t0 = performance.now();
   const result = await fn();

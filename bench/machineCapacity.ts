@@ -9,6 +9,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { median } from "./harness.ts";
 
 /** A single-threaded query of ~0.5 s here that parses JSON and hashes, as the judge does. */
 const QUERY = `SELECT COUNT(*), SUM(hash(json_extract_string(j, '$.k'))), SUM(CAST(json_extract(j, '$.v') AS DOUBLE))
@@ -37,7 +38,6 @@ export interface MachineCapacity {
   readonly slowdownBesideJs: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function measureMachineCapacity(rounds = 3): Promise<MachineCapacity> {
   const db = await DuckDBInstance.create(":memory:", { threads: "1" });

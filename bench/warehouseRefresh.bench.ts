@@ -13,7 +13,7 @@ import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { DYNAMIC_TABLES } from "../pipelines/definitions/catalog.ts";
 import { qualifiedName } from "../pipelines/definitions/types.ts";
 import { SyntheticFleet, type TenantFleetSpec } from "../edge/syntheticFleet.ts";
-import { timed, type Benchmark, type Figure } from "./harness.ts";
+import { median, timed, type Benchmark, type Figure } from "./harness.ts";
 
 const TARGET_READINGS = 5_000_000;
 const INCREMENTAL_ROUNDS = 3;
@@ -96,7 +96,6 @@ export const warehouseRefreshBenchmark: Benchmark = {
       const fullTimes = new Map(fullAll.result.map((r) => [r.name, r.elapsedMs] as const));
       progress(`  ${fullAll.result.map((r) => `${r.name.split(".")[1]} ${r.elapsedMs.toFixed(0)} ms`).join(", ")}; all ${fullAll.ms.toFixed(0)} ms`);
       await admin.close();
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const inc = { ms: median(rounds.map((r) => r.get(ALL)!)) };
       const full = { ms: fullAll.ms };
       const MACHINE = "ANALYTICS.MACHINE_UTILIZATION_HOURLY";

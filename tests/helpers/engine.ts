@@ -43,3 +43,18 @@ export async function adminQuery<T extends Record<string, unknown> = Record<stri
     await s.close();
   }
 }
+
+/**
+ * A table's rows as comparable strings, in a fixed order: JSON objects compare by content, not key
+ * order; numbers to 12 significant digits (incremental and full computations sum in other orders).
+ */
+export async function canonicalRows(engine: EmbeddedEngine, name: string): Promise<string[]> {
+  const rows = await adminQuery(engine, `SELECT * FROM ${name} ORDER BY ALL`);
+  const canonical = (_k: string, v: unknown) =>
+    typeof v === "number"
+      ? Number(v.toPrecision(12))
+      : v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+        : v;
+  return rows.map((r) => JSON.stringify(r, canonical));
+}

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { adminQuery, testEngine } from "../helpers/engine.ts";
+import { adminQuery, canonicalRows as snapshot, testEngine } from "../helpers/engine.ts";
 import { DYNAMIC_TABLES } from "../../pipelines/definitions/catalog.ts";
 import { qualifiedName } from "../../pipelines/definitions/types.ts";
 import { SyntheticFleet, type TenantFleetSpec } from "../../edge/syntheticFleet.ts";
@@ -15,18 +15,6 @@ const SPEC: TenantFleetSpec[] = [
   { tenantId: "acme", sites: [{ siteId: "p1", machines: 2, energyMeters: 1, airSensors: 1, stations: ["a", "b", "c"], jobsPerHour: 20, bottleneck: "b" }] },
   { tenantId: "globex", sites: [{ siteId: "g1", machines: 1, energyMeters: 1, airSensors: 1, stations: ["x", "y"], jobsPerHour: 10 }] },
 ];
-
-async function snapshot(engine: EmbeddedEngine, name: string): Promise<string[]> {
-  const rows = await adminQuery(engine, `SELECT * FROM ${name} ORDER BY ALL`);
-  // JSON objects compare by content, not key order; numbers to 12 significant digits.
-  const canonical = (_k: string, v: unknown) =>
-    typeof v === "number"
-      ? Number(v.toPrecision(12))
-      : v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-        : v;
-  return rows.map((r) => JSON.stringify(r, canonical));
-}
 
 describe("incremental refresh", () => {
   let engine: EmbeddedEngine;

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { adminQuery, testEngine } from "../helpers/engine.ts";
+import { adminQuery, canonicalRows as rows, testEngine } from "../helpers/engine.ts";
 import { DYNAMIC_TABLES } from "../../pipelines/definitions/catalog.ts";
 import { qualifiedName } from "../../pipelines/definitions/types.ts";
 import { SyntheticFleet, type TenantFleetSpec } from "../../edge/syntheticFleet.ts";
@@ -16,12 +16,6 @@ const SPEC: TenantFleetSpec[] = [
   { tenantId: "acme", sites: [{ siteId: "p1", machines: 2, energyMeters: 1, airSensors: 1, stations: ["a", "b", "c"], jobsPerHour: 20, bottleneck: "b" }] },
   { tenantId: "globex", sites: [{ siteId: "g1", machines: 1, energyMeters: 1, airSensors: 1, stations: ["x", "y"], jobsPerHour: 10 }] },
 ];
-
-async function rows(engine: EmbeddedEngine, name: string): Promise<string[]> {
-  const r = await adminQuery(engine, `SELECT * FROM ${name} ORDER BY ALL`);
-  const canonical = (_k: string, v: unknown) => (typeof v === "number" ? Number(v.toPrecision(12)) : v);
-  return r.map((x) => JSON.stringify(x, canonical));
-}
 
 describe("tick with refreshes beside the task graphs", () => {
   let ordinary: EmbeddedEngine;
