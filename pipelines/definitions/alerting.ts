@@ -23,10 +23,10 @@ export interface AlertRule {
 
 /**
  * The longest `min_duration_s` a rule may have: the alert task looks that far (plus a minute of
- * reading gaps) back into silver and the breaches, and bounds the look by it.
+ * reading gaps) back into silver, and bounds the look by it.
  */
 export const MAX_RULE_DURATION_S = 3600;
-/** Reading gaps a lasting breach tolerates at its start (the alert comes at most this much later). */
+/** The longest gap between two readings that a run of breaching readings survives; a longer one starts it anew. */
 export const RULE_DURATION_GRACE_S = 60;
 
 export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [

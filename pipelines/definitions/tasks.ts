@@ -139,25 +139,40 @@ WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND 
 };
 
 /**
- * A breach in the stream counts toward an alert when its rule has no minimum duration, or when the
- * device's metric has been breaching for that long at the breach's time: a breach of the same rule
- * at least `min_duration_s` earlier (within RULE_DURATION_GRACE_S of reading gaps) and no reading
- * of the metric in between that did not breach (`b` carries the rule's comparison and match_text;
- * its threshold is the breach's copy of the rule's). The looks into silver and the breaches are bounded
- * by the stream's time range, so each tick reads only the last hour or so of them.
+ * The breaching runs of the metrics that rules with a minimum duration watch, around the breaches in
+ * the stream: one row per silver reading of such a (tenant, device, rule), with `hit` (the reading
+ * breaches the rule) and `run_start` (when the run of consecutive breaching readings it belongs to
+ * began). A reading that does not breach, or a gap of more than RULE_DURATION_GRACE_S between two
+ * readings, ends a run. A breach has lasted `min_duration_s` when its ts is that far past its run's
+ * start; a run that began before the look-back began more than MAX_RULE_DURATION_S earlier, so it
+ * has lasted long enough for any rule.
+ *
+ * One pass over the readings (two window functions), instead of a look back per breach: a machine
+ * DOWN for hours has thousands of breaches a tick, and looking back from each of them was most of
+ * the alert task's time.
  */
-function lastingBreachSql(d: Dialect, b: string): string {
+function breachRunsSql(d: Dialect): string {
   const stream = "CORE.RULE_BREACHES_STREAM";
-  const back = (secs: string) => d.addTime("second", `-(${secs})`, `${b}.ts`);
-  const lo = d.addTime("second", `-${MAX_RULE_DURATION_S + RULE_DURATION_GRACE_S}`, `(SELECT MIN(ts) FROM ${stream})`);
-  const breaching = (n: string) =>
-    `COALESCE((${b}.comparison = '>' AND ${n}.value > ${b}.threshold) OR (${b}.comparison = '<' AND ${n}.value < ${b}.threshold) OR (${b}.comparison = '=' AND ${n}.value_text = ${b}.match_text), FALSE)`;
-  return `(${b}.min_duration_s IS NULL OR (
-  EXISTS (SELECT 1 FROM CORE.RULE_BREACHES p WHERE p.tenant_id = ${b}.tenant_id AND p.device_id = ${b}.device_id AND p.rule_id = ${b}.rule_id
-    AND p.ts >= ${lo} AND p.ts <= ${back(`${b}.min_duration_s`)} AND p.ts >= ${back(`${b}.min_duration_s + ${RULE_DURATION_GRACE_S}`)})
-  AND NOT EXISTS (SELECT 1 FROM CORE.SENSOR_READINGS_NORMALIZED n WHERE n.tenant_id = ${b}.tenant_id AND n.device_id = ${b}.device_id AND n.metric = ${b}.metric
-    AND n.ts >= ${lo} AND n.ts <= (SELECT MAX(ts) FROM ${stream})
-    AND n.ts >= ${back(`${b}.min_duration_s + ${RULE_DURATION_GRACE_S}`)} AND n.ts <= ${b}.ts AND NOT ${breaching("n")})))`;
+  // The stream's breaches of rules with a minimum duration; none: bounds that select nothing.
+  const timed = (agg: string) =>
+    `(SELECT ${agg} FROM ${stream} s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL)`;
+  const from = d.addTime("second", `-${MAX_RULE_DURATION_S + RULE_DURATION_GRACE_S}`, `COALESCE(${timed("MIN(s.ts)")}, ${d.timestampLiteral("9999-01-01T00:00:00Z")})`);
+  const until = `COALESCE(${timed("MAX(s.ts)")}, ${d.timestampLiteral("1970-01-01T00:00:00Z")})`;
+  const breaching = `COALESCE((t.comparison = '>' AND n.value > t.threshold) OR (t.comparison = '<' AND n.value < t.threshold) OR (t.comparison = '=' AND n.value_text = t.match_text), FALSE)`;
+  // The metric IN (...) below is implied by the join; stated, it becomes a filter in the scan of
+  // silver (DuckDB), which otherwise probes the join with every metric's rows of the look-back.
+  const byRun = "PARTITION BY x.tenant_id, x.device_id, x.rule_id ORDER BY x.ts, x.seq";
+  return `SELECT y.tenant_id, y.device_id, y.rule_id, y.seq, y.ts, y.hit,
+  MAX(y.run_from) OVER (PARTITION BY y.tenant_id, y.device_id, y.rule_id ORDER BY y.ts, y.seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_start
+FROM (SELECT x.*, CASE WHEN x.hit AND NOT (COALESCE(LAG(x.hit) OVER (${byRun}), FALSE)
+    AND ${d.secondsBetween(`LAG(x.ts) OVER (${byRun})`, "x.ts")} <= ${RULE_DURATION_GRACE_S}) THEN x.ts END AS run_from
+  FROM (SELECT t.tenant_id, t.device_id, t.rule_id, n.seq, n.ts, ${breaching} AS hit
+    FROM CORE.SENSOR_READINGS_NORMALIZED n
+    JOIN (SELECT DISTINCT s.tenant_id, s.device_id, s.metric, r.rule_id, r.comparison, r.threshold, r.match_text
+      FROM ${stream} s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL) t
+      ON n.tenant_id = t.tenant_id AND n.device_id = t.device_id AND n.metric = t.metric
+    WHERE n.ts >= ${from} AND n.ts <= ${until}
+      AND n.metric IN (SELECT metric FROM OPS.ALERT_RULES WHERE min_duration_s IS NOT NULL)) x) y`;
 }
 
 export const RAISE_ALERTS: TaskDef = {
@@ -175,8 +190,10 @@ SELECT b.tenant_id, ANY_VALUE(b.site_id), b.device_id, b.rule_id, ANY_VALUE(b.se
     || COALESCE(': ' || MIN(CASE WHEN b.rule_id = '${MODEL_RULE_IDS.dwell}' THEN b.value_text END), '')
     || COALESCE('; lasting at least ' || CAST(CAST(MAX(b.min_duration_s) AS BIGINT) AS VARCHAR) || ' s', ''),
   ${d.now()}
-FROM (SELECT s.*, r.min_duration_s, r.comparison, r.match_text FROM CORE.RULE_BREACHES_STREAM s LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id) b
-WHERE ${lastingBreachSql(d, "b")}
+FROM (SELECT s.*, r.min_duration_s FROM CORE.RULE_BREACHES_STREAM s LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id) b
+LEFT JOIN (${breachRunsSql(d)}) l
+  ON l.hit AND l.tenant_id = b.tenant_id AND l.device_id = b.device_id AND l.rule_id = b.rule_id AND l.seq = b.seq AND l.ts = b.ts
+WHERE (b.min_duration_s IS NULL OR ${d.secondsBetween("l.run_start", "b.ts")} >= b.min_duration_s)
   AND NOT EXISTS (SELECT 1 FROM OPS.ALERT_NOTIFICATIONS a WHERE a.tenant_id = b.tenant_id AND a.device_id = b.device_id
   AND a.rule_id = b.rule_id AND a.window_start = DATE_TRUNC('hour', b.ts))
 GROUP BY b.tenant_id, b.device_id, b.rule_id, DATE_TRUNC('hour', b.ts)`,

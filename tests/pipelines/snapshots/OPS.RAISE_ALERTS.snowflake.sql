@@ -10,13 +10,20 @@ SELECT b.tenant_id, ANY_VALUE(b.site_id), b.device_id, b.rule_id, ANY_VALUE(b.se
     || COALESCE(': ' || MIN(CASE WHEN b.rule_id = 'MODEL_DWELL' THEN b.value_text END), '')
     || COALESCE('; lasting at least ' || CAST(CAST(MAX(b.min_duration_s) AS BIGINT) AS VARCHAR) || ' s', ''),
   SYSDATE()
-FROM (SELECT s.*, r.min_duration_s, r.comparison, r.match_text FROM CORE.RULE_BREACHES_STREAM s LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id) b
-WHERE (b.min_duration_s IS NULL OR (
-  EXISTS (SELECT 1 FROM CORE.RULE_BREACHES p WHERE p.tenant_id = b.tenant_id AND p.device_id = b.device_id AND p.rule_id = b.rule_id
-    AND p.ts >= DATEADD('second', -3660, (SELECT MIN(ts) FROM CORE.RULE_BREACHES_STREAM)) AND p.ts <= DATEADD('second', -(b.min_duration_s), b.ts) AND p.ts >= DATEADD('second', -(b.min_duration_s + 60), b.ts))
-  AND NOT EXISTS (SELECT 1 FROM CORE.SENSOR_READINGS_NORMALIZED n WHERE n.tenant_id = b.tenant_id AND n.device_id = b.device_id AND n.metric = b.metric
-    AND n.ts >= DATEADD('second', -3660, (SELECT MIN(ts) FROM CORE.RULE_BREACHES_STREAM)) AND n.ts <= (SELECT MAX(ts) FROM CORE.RULE_BREACHES_STREAM)
-    AND n.ts >= DATEADD('second', -(b.min_duration_s + 60), b.ts) AND n.ts <= b.ts AND NOT COALESCE((b.comparison = '>' AND n.value > b.threshold) OR (b.comparison = '<' AND n.value < b.threshold) OR (b.comparison = '=' AND n.value_text = b.match_text), FALSE))))
+FROM (SELECT s.*, r.min_duration_s FROM CORE.RULE_BREACHES_STREAM s LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id) b
+LEFT JOIN (SELECT y.tenant_id, y.device_id, y.rule_id, y.seq, y.ts, y.hit,
+  MAX(y.run_from) OVER (PARTITION BY y.tenant_id, y.device_id, y.rule_id ORDER BY y.ts, y.seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_start
+FROM (SELECT x.*, CASE WHEN x.hit AND NOT (COALESCE(LAG(x.hit) OVER (PARTITION BY x.tenant_id, x.device_id, x.rule_id ORDER BY x.ts, x.seq), FALSE)
+    AND (TIMESTAMPDIFF('millisecond', LAG(x.ts) OVER (PARTITION BY x.tenant_id, x.device_id, x.rule_id ORDER BY x.ts, x.seq), x.ts) / 1000.0) <= 60) THEN x.ts END AS run_from
+  FROM (SELECT t.tenant_id, t.device_id, t.rule_id, n.seq, n.ts, COALESCE((t.comparison = '>' AND n.value > t.threshold) OR (t.comparison = '<' AND n.value < t.threshold) OR (t.comparison = '=' AND n.value_text = t.match_text), FALSE) AS hit
+    FROM CORE.SENSOR_READINGS_NORMALIZED n
+    JOIN (SELECT DISTINCT s.tenant_id, s.device_id, s.metric, r.rule_id, r.comparison, r.threshold, r.match_text
+      FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL) t
+      ON n.tenant_id = t.tenant_id AND n.device_id = t.device_id AND n.metric = t.metric
+    WHERE n.ts >= DATEADD('second', -3660, COALESCE((SELECT MIN(s.ts) FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL), '9999-01-01 00:00:00'::TIMESTAMP_NTZ)) AND n.ts <= COALESCE((SELECT MAX(s.ts) FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL), '1970-01-01 00:00:00'::TIMESTAMP_NTZ)
+      AND n.metric IN (SELECT metric FROM OPS.ALERT_RULES WHERE min_duration_s IS NOT NULL)) x) y) l
+  ON l.hit AND l.tenant_id = b.tenant_id AND l.device_id = b.device_id AND l.rule_id = b.rule_id AND l.seq = b.seq AND l.ts = b.ts
+WHERE (b.min_duration_s IS NULL OR (TIMESTAMPDIFF('millisecond', l.run_start, b.ts) / 1000.0) >= b.min_duration_s)
   AND NOT EXISTS (SELECT 1 FROM OPS.ALERT_NOTIFICATIONS a WHERE a.tenant_id = b.tenant_id AND a.device_id = b.device_id
   AND a.rule_id = b.rule_id AND a.window_start = DATE_TRUNC('hour', b.ts))
 GROUP BY b.tenant_id, b.device_id, b.rule_id, DATE_TRUNC('hour', b.ts);
