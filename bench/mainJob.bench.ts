@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
-import { runMainJob } from "../scripts/lib/hub/mainJob.ts";
+import { DEFAULT_STEP_MINUTES, runMainJob } from "../scripts/lib/hub/mainJob.ts";
 import type { Benchmark, Figure } from "./harness.ts";
 import { measureMachineCapacity } from "./machineCapacity.ts";
 
@@ -23,7 +23,7 @@ export const mainJobBenchmark: Benchmark = {
       const hours = 24 * scale;
       let last = 0;
       const r = await runMainJob({
-        home, projectDir: PROJECT_DIR, hours, seed: 42, stepMinutes: 30, port: 0, fresh: true,
+        home, projectDir: PROJECT_DIR, hours, seed: 42, stepMinutes: DEFAULT_STEP_MINUTES, port: 0, fresh: true,
         onStage: progress,
         onProgress: (p) => {
           if (p.done - last >= 0.25) {

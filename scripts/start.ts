@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { runCommand, UserError } from "./lib/command.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
-import { runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
+import { DEFAULT_STEP_MINUTES, runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
 
 await runCommand({
@@ -20,7 +20,7 @@ await runCommand({
     hours: { type: "string", description: "simulated hours to run", default: "24" },
     tenants: { type: "string", description: "tenant stacks to run, comma-separated (default: every Pulumi.<tenant>.yaml)" },
     seed: { type: "string", description: "simulation seed; the same seed gives the same data", default: "42" },
-    step: { type: "string", description: "simulated minutes per step: the task DAG runs once per step (the deployed schedule is 1)", default: "30" },
+    step: { type: "string", description: "simulated minutes per step: the task DAG runs once per step (the deployed schedule is 1)", default: String(DEFAULT_STEP_MINUTES) },
     port: { type: "string", description: "embedded broker port on 127.0.0.1 (0 picks a free one)", default: "0" },
     fresh: { type: "boolean", description: "delete what earlier runs left in the hub folder and start over" },
     quiet: { type: "boolean", description: "no progress, only the summary" },
