@@ -55,7 +55,7 @@ export const ALERT_RULES: TableDef = {
     col("match_text", "varchar", "text value that breaches (for =)"),
     col("severity", "varchar", "INFO | WARNING | CRITICAL", { nullable: false }),
     col("description", "varchar", "what it means"),
-    col("min_duration_s", "double", "seconds the breach must last before an alert (NULL: at once)"),
+    col("min_duration_s", "double", `seconds of consecutive breaching readings before an alert (NULL: at once); at most ${MAX_RULE_DURATION_S}, the alert task's look-back`),
   ],
   seed: () => DEFAULT_ALERT_RULES.map((r) => ({ ...r })),
 };

@@ -8,7 +8,7 @@ CREATE OR REPLACE TABLE OPS.ALERT_RULES (
   match_text VARCHAR COMMENT 'text value that breaches (for =)',
   severity VARCHAR NOT NULL COMMENT 'INFO | WARNING | CRITICAL',
   description VARCHAR COMMENT 'what it means',
-  min_duration_s FLOAT COMMENT 'seconds the breach must last before an alert (NULL: at once)'
+  min_duration_s FLOAT COMMENT 'seconds of consecutive breaching readings before an alert (NULL: at once); at most 3600, the alert task''s look-back'
 )
 COMMENT = 'Threshold rules the score task evaluates on every new metric.';
 
