@@ -118,6 +118,11 @@ FROM RAW.JOB_SCANS_STREAM s GROUP BY s.tenant_id`,
   },
 };
 
+/** A reading `n` breaches rule `r` (`>` / `<` against its threshold, `=` against its match_text); NULL when it cannot tell. */
+function ruleBreachedSql(n: string, r: string): string {
+  return `((${r}.comparison = '>' AND ${n}.value > ${r}.threshold) OR (${r}.comparison = '<' AND ${n}.value < ${r}.threshold) OR (${r}.comparison = '=' AND ${n}.value_text = ${r}.match_text))`;
+}
+
 export const SCORE_READINGS: TaskDef = {
   kind: "task",
   schema: "OPS",
@@ -132,8 +137,7 @@ SELECT n.tenant_id, n.site_id, n.device_id, n.sensor_type, n.ts, n.seq, n.metric
   CASE r.comparison WHEN '>' THEN n.value / NULLIF(r.threshold, 0) WHEN '<' THEN r.threshold / NULLIF(n.value, 0) ELSE 1.0 END,
   ${d.now()}
 FROM CORE.SENSOR_READINGS_NORMALIZED_STREAM n JOIN OPS.ALERT_RULES r ON r.sensor_type = n.sensor_type AND r.metric = n.metric
-WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND n.value < r.threshold)
-   OR (r.comparison = '=' AND n.value_text = r.match_text)`,
+WHERE ${ruleBreachedSql("n", "r")}`,
     modelBreachesInsertSql(d),
   ],
 };
@@ -154,11 +158,9 @@ WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND 
 function breachRunsSql(d: Dialect): string {
   const stream = "CORE.RULE_BREACHES_STREAM";
   // The stream's breaches of rules with a minimum duration; none: bounds that select nothing.
-  const timed = (agg: string) =>
-    `(SELECT ${agg} FROM ${stream} s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL)`;
-  const from = d.addTime("second", `-${MAX_RULE_DURATION_S + RULE_DURATION_GRACE_S}`, `COALESCE(${timed("MIN(s.ts)")}, ${d.timestampLiteral("9999-01-01T00:00:00Z")})`);
-  const until = `COALESCE(${timed("MAX(s.ts)")}, ${d.timestampLiteral("1970-01-01T00:00:00Z")})`;
-  const breaching = `COALESCE((t.comparison = '>' AND n.value > t.threshold) OR (t.comparison = '<' AND n.value < t.threshold) OR (t.comparison = '=' AND n.value_text = t.match_text), FALSE)`;
+  const timed = `${stream} s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL`;
+  const from = d.addTime("second", `-${MAX_RULE_DURATION_S + RULE_DURATION_GRACE_S}`, `COALESCE((SELECT MIN(s.ts) FROM ${timed}), ${d.timestampLiteral("9999-01-01T00:00:00Z")})`);
+  const until = `COALESCE((SELECT MAX(s.ts) FROM ${timed}), ${d.timestampLiteral("1970-01-01T00:00:00Z")})`;
   // The metric IN (...) below is implied by the join; stated, it becomes a filter in the scan of
   // silver (DuckDB), which otherwise probes the join with every metric's rows of the look-back.
   const byRun = "PARTITION BY x.tenant_id, x.device_id, x.rule_id ORDER BY x.ts, x.seq";
@@ -166,10 +168,9 @@ function breachRunsSql(d: Dialect): string {
   MAX(y.run_from) OVER (PARTITION BY y.tenant_id, y.device_id, y.rule_id ORDER BY y.ts, y.seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_start
 FROM (SELECT x.*, CASE WHEN x.hit AND NOT (COALESCE(LAG(x.hit) OVER (${byRun}), FALSE)
     AND ${d.secondsBetween(`LAG(x.ts) OVER (${byRun})`, "x.ts")} <= ${RULE_DURATION_GRACE_S}) THEN x.ts END AS run_from
-  FROM (SELECT t.tenant_id, t.device_id, t.rule_id, n.seq, n.ts, ${breaching} AS hit
+  FROM (SELECT t.tenant_id, t.device_id, t.rule_id, n.seq, n.ts, COALESCE(${ruleBreachedSql("n", "t")}, FALSE) AS hit
     FROM CORE.SENSOR_READINGS_NORMALIZED n
-    JOIN (SELECT DISTINCT s.tenant_id, s.device_id, s.metric, r.rule_id, r.comparison, r.threshold, r.match_text
-      FROM ${stream} s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL) t
+    JOIN (SELECT DISTINCT s.tenant_id, s.device_id, s.metric, r.rule_id, r.comparison, r.threshold, r.match_text FROM ${timed}) t
       ON n.tenant_id = t.tenant_id AND n.device_id = t.device_id AND n.metric = t.metric
     WHERE n.ts >= ${from} AND n.ts <= ${until}
       AND n.metric IN (SELECT metric FROM OPS.ALERT_RULES WHERE min_duration_s IS NOT NULL)) x) y`;

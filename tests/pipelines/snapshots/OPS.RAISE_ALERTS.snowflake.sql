@@ -15,10 +15,9 @@ LEFT JOIN (SELECT y.tenant_id, y.device_id, y.rule_id, y.seq, y.ts, y.hit,
   MAX(y.run_from) OVER (PARTITION BY y.tenant_id, y.device_id, y.rule_id ORDER BY y.ts, y.seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_start
 FROM (SELECT x.*, CASE WHEN x.hit AND NOT (COALESCE(LAG(x.hit) OVER (PARTITION BY x.tenant_id, x.device_id, x.rule_id ORDER BY x.ts, x.seq), FALSE)
     AND (TIMESTAMPDIFF('millisecond', LAG(x.ts) OVER (PARTITION BY x.tenant_id, x.device_id, x.rule_id ORDER BY x.ts, x.seq), x.ts) / 1000.0) <= 60) THEN x.ts END AS run_from
-  FROM (SELECT t.tenant_id, t.device_id, t.rule_id, n.seq, n.ts, COALESCE((t.comparison = '>' AND n.value > t.threshold) OR (t.comparison = '<' AND n.value < t.threshold) OR (t.comparison = '=' AND n.value_text = t.match_text), FALSE) AS hit
+  FROM (SELECT t.tenant_id, t.device_id, t.rule_id, n.seq, n.ts, COALESCE(((t.comparison = '>' AND n.value > t.threshold) OR (t.comparison = '<' AND n.value < t.threshold) OR (t.comparison = '=' AND n.value_text = t.match_text)), FALSE) AS hit
     FROM CORE.SENSOR_READINGS_NORMALIZED n
-    JOIN (SELECT DISTINCT s.tenant_id, s.device_id, s.metric, r.rule_id, r.comparison, r.threshold, r.match_text
-      FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL) t
+    JOIN (SELECT DISTINCT s.tenant_id, s.device_id, s.metric, r.rule_id, r.comparison, r.threshold, r.match_text FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL) t
       ON n.tenant_id = t.tenant_id AND n.device_id = t.device_id AND n.metric = t.metric
     WHERE n.ts >= DATEADD('second', -3660, COALESCE((SELECT MIN(s.ts) FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL), '9999-01-01 00:00:00'::TIMESTAMP_NTZ)) AND n.ts <= COALESCE((SELECT MAX(s.ts) FROM CORE.RULE_BREACHES_STREAM s JOIN OPS.ALERT_RULES r ON r.rule_id = s.rule_id WHERE r.min_duration_s IS NOT NULL), '1970-01-01 00:00:00'::TIMESTAMP_NTZ)
       AND n.metric IN (SELECT metric FROM OPS.ALERT_RULES WHERE min_duration_s IS NOT NULL)) x) y) l

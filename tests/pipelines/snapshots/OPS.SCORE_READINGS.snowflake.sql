@@ -12,8 +12,7 @@ BEGIN
       CASE r.comparison WHEN '>' THEN n.value / NULLIF(r.threshold, 0) WHEN '<' THEN r.threshold / NULLIF(n.value, 0) ELSE 1.0 END,
       SYSDATE()
     FROM CORE.SENSOR_READINGS_NORMALIZED_STREAM n JOIN OPS.ALERT_RULES r ON r.sensor_type = n.sensor_type AND r.metric = n.metric
-    WHERE (r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND n.value < r.threshold)
-       OR (r.comparison = '=' AND n.value_text = r.match_text);
+    WHERE ((r.comparison = '>' AND n.value > r.threshold) OR (r.comparison = '<' AND n.value < r.threshold) OR (r.comparison = '=' AND n.value_text = r.match_text));
     INSERT INTO CORE.RULE_BREACHES (tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, rule_id, severity, threshold, score, scored_at)
     SELECT tenant_id, site_id, device_id, sensor_type, ts, seq, metric, value, value_text, rule_id, severity, threshold, score, SYSDATE()
     FROM (SELECT a.tenant_id, CAST(NULL AS VARCHAR) AS site_id, SPLIT_PART(a.series_id, ':', 2) AS device_id, CAST(NULL AS VARCHAR) AS sensor_type,
