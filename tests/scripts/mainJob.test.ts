@@ -101,6 +101,13 @@ describe("npm start, reduced to one tenant and one simulated hour", () => {
     const tables = readdirSync(bronze);
     assert.ok(tables.length > 0);
     for (const t of tables) assert.deepEqual(readdirSync(join(bronze, t)), ["tenant=acme"]);
+    // Bronze and silver are exported beside retraining, gold after the scores' alerts: all three land.
+    for (const layer of ["silver", "gold"]) {
+      const under = readdirSync(join(home, "archive", layer));
+      assert.ok(under.length > 0, `${layer} is archived`);
+      for (const t of under) assert.deepEqual(readdirSync(join(home, "archive", layer, t)), ["tenant=acme"], `${layer}/${t}`);
+    }
+    assert.ok(readdirSync(join(home, "archive", "gold")).includes("analytics.alerts"));
     assert.ok(existsSync(report.labelsPath));
   });
 

@@ -26,7 +26,7 @@ import { writeOperatorReport } from "./operatorReport.ts";
 import { retrainAndScore } from "./modelStage.ts";
 import { LocalArchiveStore } from "../../../pipelines/archive/archiveStore.ts";
 import { exportTenant, quiescentAsOf } from "../../../pipelines/archive/exportArchive.ts";
-import { LAYERS } from "../../../pipelines/archive/archivedTables.ts";
+import type { Layer } from "../../../pipelines/archive/archivedTables.ts";
 
 export const DEFAULT_START = "2026-01-05T00:00:00Z";
 
@@ -210,6 +210,10 @@ export interface MainJobReport {
   readonly wallSeconds: number;
   /** Simulated hours per wall-clock second, for the fleet phase and for the whole run. */
   readonly speed: { readonly fleet: number; readonly whole: number };
+  /**
+   * Where the wall time went. `models`: retraining and scoring, with the bronze and silver export
+   * running beside them (until both are done); `archive`: the gold export after them.
+   */
   readonly wallSplitSeconds: RunTotals["wallSplitSeconds"] & { readonly models: number; readonly archive: number; readonly report: number };
   readonly stopped: boolean;
   /** The count invariant at the edge: published = committed + quarantined at ingest + dropped by the gateway. */
@@ -237,13 +241,25 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
     const labelsFile = run.fleet.writeLabels();
     const labels = run.fleet.labels();
 
+    // Bronze and silver are final once the fleet has stopped (retraining reads gold and writes ML),
+    // so they go to the archive while the models train: the export is DuckDB's threads, training
+    // the event loop. Gold waits for the alerts the scores raise.
     let t = performance.now();
-    const ml = await retrainAndScore(hub, o, labels, run.from);
+    o.onStage?.("exporting bronze and silver to the local archive, beside retraining");
+    const rawLayers = archiveRun(hub, o.home, ["bronze", "silver"]);
+    rawLayers.catch(() => undefined);
+    let ml: Awaited<ReturnType<typeof retrainAndScore>>;
+    try {
+      ml = await retrainAndScore(hub, o, labels, run.from);
+    } finally {
+      // Never leave the export running into the engine's close.
+      await rawLayers.catch(() => undefined);
+    }
     const modelsSeconds = (performance.now() - t) / 1000;
 
     t = performance.now();
-    o.onStage?.("exporting the run to the local archive");
-    const archive = await archiveRun(hub, o.home);
+    o.onStage?.("exporting gold to the local archive");
+    const archive = mergeArchiveCounts(await rawLayers, await archiveRun(hub, o.home, ["gold"]));
     const archiveSeconds = (performance.now() - t) / 1000;
 
     t = performance.now();
@@ -272,21 +288,29 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
   }
 }
 
-/** Step 7: every layer of every tenant to HUB_HOME/archive, incrementally (a second run adds only what is new). */
-async function archiveRun(hub: OpenedHub, home: string): Promise<MainJobReport["archive"]> {
+/** Step 7: the given layers of every tenant to HUB_HOME/archive, incrementally (a second run adds only what is new). */
+async function archiveRun(hub: OpenedHub, home: string, layers: readonly Layer[]): Promise<MainJobReport["archive"]> {
   const session = await hub.engine.admin();
   try {
     const store = new LocalArchiveStore(join(home, "archive"));
     const asOf = await quiescentAsOf(session);
     const out: Array<MainJobReport["archive"][number]> = [];
     for (const t of hub.tenants) {
-      const runs = await exportTenant({ session, store, tenant: t.tenantId, layers: LAYERS, asOf });
+      const runs = await exportTenant({ session, store, tenant: t.tenantId, layers, asOf });
       out.push({ tenant: t.tenantId, files: sum(runs, "files"), rows: sum(runs, "rows"), bytes: sum(runs, "bytes") });
     }
     return out;
   } finally {
     await session.close();
   }
+}
+
+/** Per tenant, the files, rows and bytes of two exports added up. */
+function mergeArchiveCounts(a: MainJobReport["archive"], b: MainJobReport["archive"]): MainJobReport["archive"] {
+  return a.map((x) => {
+    const y = b.find((z) => z.tenant === x.tenant);
+    return y ? { tenant: x.tenant, files: x.files + y.files, rows: x.rows + y.rows, bytes: x.bytes + y.bytes } : x;
+  });
 }
 
 function sum<T, K extends keyof T>(xs: readonly T[], k: K): number {
