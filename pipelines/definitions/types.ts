@@ -18,6 +18,11 @@ export interface ColumnDef {
   readonly comment: string;
   /** Column carries personal data and gets the masking policy. */
   readonly pii?: boolean;
+  /**
+   * Few distinct values (tenants, devices, metric names): the embedded engine stores the column
+   * dictionary-encoded without trying other encodings first. Snowflake chooses its own encodings.
+   */
+  readonly lowCardinality?: boolean;
 }
 
 interface ObjectBase {
@@ -217,9 +222,9 @@ export function col(
   name: string,
   type: ColumnType,
   comment: string,
-  opts: { nullable?: boolean; pii?: boolean } = {},
+  opts: { nullable?: boolean; pii?: boolean; lowCardinality?: boolean } = {},
 ): ColumnDef {
-  return { name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false };
+  return { name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false, ...(opts.lowCardinality ? { lowCardinality: true } : {}) };
 }
 
 /** Tables (and dynamic tables) that carry a tenant column get the row access policy. */

@@ -30,8 +30,18 @@ function commentsOn(kind: "TABLE" | "VIEW", name: string, o: { comment: string; 
   return out;
 }
 
+/**
+ * DuckDB picks each column's encoding when a row group is written (at commit, for a big insert) by
+ * trying every encoding on the data. For silver's ~430k rows a step that trial was a fifth of the
+ * commit, and for a low-cardinality column dictionary encoding always wins it.
+ */
+function columnSql(c: TableDef["columns"][number]): string {
+  const storage = c.lowCardinality && c.type === "varchar" ? " USING COMPRESSION dictionary" : "";
+  return `  "${c.name}" ${d.type(c.type)}${c.nullable === false ? " NOT NULL" : ""}${storage}`;
+}
+
 function createTable(name: string, cols: TableDef["columns"], replace: boolean): string {
-  const body = cols.map((c) => `  "${c.name}" ${d.type(c.type)}${c.nullable === false ? " NOT NULL" : ""}`).join(",\n");
+  const body = cols.map(columnSql).join(",\n");
   return `${replace ? "CREATE OR REPLACE TABLE" : "CREATE TABLE IF NOT EXISTS"} ${name} (\n${body}\n)`;
 }
 
