@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { TABLES } from "../../pipelines/definitions/catalog.ts";
 import { SENSOR_READINGS_NORMALIZED } from "../../pipelines/definitions/silver.ts";
+import { SENSOR_READINGS } from "../../pipelines/definitions/raw.ts";
 import { duckdbStatements } from "../../pipelines/render/duckdbDdl.ts";
 import { snowflakeStatements } from "../../pipelines/render/snowflakeDdl.ts";
 import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
@@ -24,6 +25,7 @@ test("only varchar columns are marked low-cardinality, and the DDL asks DuckDB, 
     assert.doesNotMatch(snowflakeStatements(t).map((s) => s.sql).join("\n"), /USING COMPRESSION/, t.name);
   }
   assert.deepEqual(lowCardinality(SENSOR_READINGS_NORMALIZED.columns), ["tenant_id", "site_id", "device_id", "sensor_type", "metric", "value_text", "source"]);
+  assert.deepEqual(lowCardinality(SENSOR_READINGS.columns), ["tenant_id", "site_id", "device_id", "sensor_type", "channel", "source"]);
 });
 
 test("silver written by the validate task keeps its low-cardinality columns dictionary-encoded on disk, and reads back whole", async () => {
