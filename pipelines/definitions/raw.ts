@@ -19,7 +19,7 @@ export const SENSOR_READINGS: TableDef = {
     col("ts", "timestamp", "reading time at the device, UTC", { nullable: false }),
     col("seq", "bigint", "device reading sequence number; duplicates share it", { nullable: false }),
     col("message_id", "varchar", "id of the message (batch) that carried the reading"),
-    col("payload", "json", "the reading: {schema, metrics:{...}} plus any unknown fields", { nullable: false }),
+    col("payload", "json", "the reading: {schema, metrics:{...}} plus any unknown fields", { nullable: false, mostlyDistinct: true }),
     col("channel", "varchar", "ingest channel (e.g. broker partition) the reading came through", { lowCardinality: true }),
     col("channel_offset", "bigint", "offset within the channel, committed with the row"),
     col("ingested_at", "timestamp", "time the row was committed", { nullable: false }),

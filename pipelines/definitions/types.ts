@@ -23,6 +23,11 @@ export interface ColumnDef {
    * dictionary-encoded without trying other encodings first. Snowflake chooses its own encodings.
    */
   readonly lowCardinality?: boolean;
+  /**
+   * Text that differs in every row but shares its substrings (JSON payloads): the embedded engine
+   * stores it FSST-compressed without trying a dictionary first. Snowflake chooses its own.
+   */
+  readonly mostlyDistinct?: boolean;
 }
 
 interface ObjectBase {
@@ -222,9 +227,12 @@ export function col(
   name: string,
   type: ColumnType,
   comment: string,
-  opts: { nullable?: boolean; pii?: boolean; lowCardinality?: boolean } = {},
+  opts: { nullable?: boolean; pii?: boolean; lowCardinality?: boolean; mostlyDistinct?: boolean } = {},
 ): ColumnDef {
-  return { name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false, ...(opts.lowCardinality ? { lowCardinality: true } : {}) };
+  return {
+    name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false,
+    ...(opts.lowCardinality ? { lowCardinality: true } : {}), ...(opts.mostlyDistinct ? { mostlyDistinct: true } : {}),
+  };
 }
 
 /** Tables (and dynamic tables) that carry a tenant column get the row access policy. */

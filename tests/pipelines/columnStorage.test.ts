@@ -16,16 +16,22 @@ import { EXAMPLE_FLEET, SyntheticFleet } from "../../edge/syntheticFleet.ts";
 
 const lowCardinality = (cols: typeof SENSOR_READINGS_NORMALIZED.columns) => cols.filter((c) => c.lowCardinality).map((c) => c.name);
 
-test("only varchar columns are marked low-cardinality, and the DDL asks DuckDB, not Snowflake, for a dictionary", () => {
+test("only text columns carry storage hints, and the DDL asks DuckDB, not Snowflake, for a dictionary or FSST", () => {
   for (const t of TABLES) {
-    for (const c of t.columns) if (c.lowCardinality) assert.equal(c.type, "varchar", `${t.name}.${c.name}`);
+    for (const c of t.columns) {
+      if (c.lowCardinality || c.mostlyDistinct) assert.ok(c.type === "varchar" || c.type === "json", `${t.name}.${c.name}`);
+      assert.ok(!(c.lowCardinality && c.mostlyDistinct), `${t.name}.${c.name}: one or the other`);
+    }
     const duck = duckdbStatements(t).map((s) => s.sql).join("\n");
     const marked = (duck.match(/USING COMPRESSION dictionary/g) ?? []).length;
     assert.equal(marked, lowCardinality(t.columns).length, `${t.name}: one dictionary hint per marked column`);
+    const fsst = (duck.match(/USING COMPRESSION fsst/g) ?? []).length;
+    assert.equal(fsst, t.columns.filter((c) => c.mostlyDistinct).length, `${t.name}: one FSST hint per mostly-distinct column`);
     assert.doesNotMatch(snowflakeStatements(t).map((s) => s.sql).join("\n"), /USING COMPRESSION/, t.name);
   }
   assert.deepEqual(lowCardinality(SENSOR_READINGS_NORMALIZED.columns), ["tenant_id", "site_id", "device_id", "sensor_type", "metric", "value_text", "source"]);
   assert.deepEqual(lowCardinality(SENSOR_READINGS.columns), ["tenant_id", "site_id", "device_id", "sensor_type", "channel", "source"]);
+  assert.deepEqual(SENSOR_READINGS.columns.filter((c) => c.mostlyDistinct).map((c) => c.name), ["payload"]);
 });
 
 test("silver written by the validate task keeps its low-cardinality columns dictionary-encoded on disk, and reads back whole", async () => {
@@ -61,6 +67,10 @@ test("silver written by the validate task keeps its low-cardinality columns dict
       // A segment of NULLs only (value_text of numeric metrics) may be stored as a constant.
       assert.ok(kinds.includes("Dictionary") && kinds.every((k) => k === "Dictionary" || k === "Constant"), `${name}: ${kinds.join(", ")}`);
     }
+    const payload = (await c.runAndReadAll(
+      "SELECT DISTINCT compression FROM pragma_storage_info('RAW.SENSOR_READINGS') WHERE column_name = 'payload' AND segment_type <> 'VALIDITY'",
+    )).getRowsJS().map((r) => String(r[0]));
+    assert.deepEqual(payload, ["FSST"], "bronze's payloads, checkpointed on close");
     const [back] = (await c.runAndReadAll(
       "SELECT COUNT(DISTINCT tenant_id) AS tenants, COUNT(DISTINCT device_id) AS devices, COUNT(DISTINCT metric) AS metrics FROM CORE.SENSOR_READINGS_NORMALIZED",
     )).getRowObjectsJS() as Array<{ tenants: bigint; devices: bigint; metrics: bigint }>;
