@@ -191,8 +191,10 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
     await ticking.catch(() => undefined);
     split.pipeline += performance.now() - t;
     counts = edge.counts();
-    await edge.close();
+    // Every core again before the edge closes: closing checkpoints the day's bronze, which DuckDB
+    // spreads over its threads, and nothing else runs now.
     await engine.limitThreads(null);
+    await edge.close();
   }
   const fleetWallSeconds = (performance.now() - t0) / 1000;
   // Let the last dynamic-table lags run out so the summary sees every landed reading.
