@@ -142,7 +142,7 @@ interface PlannedWatermark {
  * strings back. A column with no values in the file stays as it is.
  */
 async function selectList(o: ExportOptions, t: ArchivedTable, where: string): Promise<string> {
-  const few = t.columns.filter((c) => c.lowCardinality && c.type === "varchar");
+  const few = t.columns.filter((c) => c.cardinality === "low" && c.type === "varchar");
   if (few.length === 0) return columnList(t);
   const [values] = await o.session.query<Record<string, unknown>>(
     `SELECT ${few.map((c) => `list(DISTINCT ${c.name} ORDER BY ${c.name}) FILTER (WHERE ${c.name} IS NOT NULL) AS ${c.name}`).join(", ")} FROM ${t.table} WHERE ${where}`,

@@ -42,10 +42,10 @@ export const METRIC_RULES_TABLE: TableDef = {
 };
 
 const readingIdColumns = [
-  col("tenant_id", "varchar", "tenant", { nullable: false, lowCardinality: true }),
-  col("site_id", "varchar", "site", { nullable: false, lowCardinality: true }),
-  col("device_id", "varchar", "device", { nullable: false, lowCardinality: true }),
-  col("sensor_type", "varchar", "MACHINE | ENERGY | AIR_QUALITY", { lowCardinality: true }),
+  col("tenant_id", "varchar", "tenant", { nullable: false, cardinality: "low" }),
+  col("site_id", "varchar", "site", { nullable: false, cardinality: "low" }),
+  col("device_id", "varchar", "device", { nullable: false, cardinality: "low" }),
+  col("sensor_type", "varchar", "MACHINE | ENERGY | AIR_QUALITY", { cardinality: "low" }),
   col("ts", "timestamp", "reading time, UTC", { nullable: false }),
   col("seq", "bigint", "device reading sequence number", { nullable: false }),
 ];
@@ -59,12 +59,12 @@ export const SENSOR_READINGS_NORMALIZED: TableDef = {
   clusterBy: ["tenant_id", "sensor_type", "DATE_TRUNC('hour', ts)"],
   columns: [
     ...readingIdColumns,
-    col("metric", "varchar", "metric key", { nullable: false, lowCardinality: true }),
+    col("metric", "varchar", "metric key", { nullable: false, cardinality: "low" }),
     col("value", "double", "numeric value"),
-    col("value_text", "varchar", "text value (machine state)", { lowCardinality: true }),
+    col("value_text", "varchar", "text value (machine state)", { cardinality: "low" }),
     col("quality_score", "double", "0..1"),
     col("ingested_at", "timestamp", "landing time"),
-    col("source", "varchar", "ingest path", { lowCardinality: true }),
+    col("source", "varchar", "ingest path", { cardinality: "low" }),
   ],
 };
 

@@ -19,15 +19,12 @@ export interface ColumnDef {
   /** Column carries personal data and gets the masking policy. */
   readonly pii?: boolean;
   /**
-   * Few distinct values (tenants, devices, metric names): the embedded engine stores the column
-   * dictionary-encoded without trying other encodings first. Snowflake chooses its own encodings.
+   * How many distinct values a text column holds, for the embedded engine's storage (Snowflake
+   * chooses its own encodings). `low` (tenants, devices, metric names): stored dictionary-encoded;
+   * `high` (text that differs in every row but shares its substrings, such as JSON payloads):
+   * FSST-compressed. Either way DuckDB skips trying every other encoding first.
    */
-  readonly lowCardinality?: boolean;
-  /**
-   * Text that differs in every row but shares its substrings (JSON payloads): the embedded engine
-   * stores it FSST-compressed without trying a dictionary first. Snowflake chooses its own.
-   */
-  readonly mostlyDistinct?: boolean;
+  readonly cardinality?: "low" | "high";
 }
 
 interface ObjectBase {
@@ -227,12 +224,9 @@ export function col(
   name: string,
   type: ColumnType,
   comment: string,
-  opts: { nullable?: boolean; pii?: boolean; lowCardinality?: boolean; mostlyDistinct?: boolean } = {},
+  opts: { nullable?: boolean; pii?: boolean; cardinality?: ColumnDef["cardinality"] } = {},
 ): ColumnDef {
-  return {
-    name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false,
-    ...(opts.lowCardinality ? { lowCardinality: true } : {}), ...(opts.mostlyDistinct ? { mostlyDistinct: true } : {}),
-  };
+  return { name, type, comment, nullable: opts.nullable ?? true, pii: opts.pii ?? false, ...(opts.cardinality ? { cardinality: opts.cardinality } : {}) };
 }
 
 /** Tables (and dynamic tables) that carry a tenant column get the row access policy. */

@@ -39,7 +39,7 @@ function commentsOn(kind: "TABLE" | "VIEW", name: string, o: { comment: string; 
  */
 function columnSql(c: TableDef["columns"][number]): string {
   const text = c.type === "varchar" || c.type === "json";
-  const storage = !text ? "" : c.lowCardinality ? " USING COMPRESSION dictionary" : c.mostlyDistinct ? " USING COMPRESSION fsst" : "";
+  const storage = text && c.cardinality ? ` USING COMPRESSION ${c.cardinality === "low" ? "dictionary" : "fsst"}` : "";
   return `  "${c.name}" ${d.type(c.type)}${c.nullable === false ? " NOT NULL" : ""}${storage}`;
 }
 

@@ -1,4 +1,4 @@
-/** Low-cardinality columns: dictionary-encoded on the embedded engine, left to Snowflake there. */
+/** Columns marked low or high cardinality: dictionary- or FSST-encoded on the embedded engine, left to Snowflake there. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,24 +14,23 @@ import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../../pipelines/engine/clock.ts";
 import { EXAMPLE_FLEET, SyntheticFleet } from "../../edge/syntheticFleet.ts";
 
-const lowCardinality = (cols: typeof SENSOR_READINGS_NORMALIZED.columns) => cols.filter((c) => c.lowCardinality).map((c) => c.name);
+const lowCardinality = (cols: typeof SENSOR_READINGS_NORMALIZED.columns) => cols.filter((c) => c.cardinality === "low").map((c) => c.name);
 
 test("only text columns carry storage hints, and the DDL asks DuckDB, not Snowflake, for a dictionary or FSST", () => {
   for (const t of TABLES) {
     for (const c of t.columns) {
-      if (c.lowCardinality || c.mostlyDistinct) assert.ok(c.type === "varchar" || c.type === "json", `${t.name}.${c.name}`);
-      assert.ok(!(c.lowCardinality && c.mostlyDistinct), `${t.name}.${c.name}: one or the other`);
+      if (c.cardinality) assert.ok(c.type === "varchar" || c.type === "json", `${t.name}.${c.name}`);
     }
     const duck = duckdbStatements(t).map((s) => s.sql).join("\n");
     const marked = (duck.match(/USING COMPRESSION dictionary/g) ?? []).length;
     assert.equal(marked, lowCardinality(t.columns).length, `${t.name}: one dictionary hint per marked column`);
     const fsst = (duck.match(/USING COMPRESSION fsst/g) ?? []).length;
-    assert.equal(fsst, t.columns.filter((c) => c.mostlyDistinct).length, `${t.name}: one FSST hint per mostly-distinct column`);
+    assert.equal(fsst, t.columns.filter((c) => c.cardinality === "high").length, `${t.name}: one FSST hint per mostly-distinct column`);
     assert.doesNotMatch(snowflakeStatements(t).map((s) => s.sql).join("\n"), /USING COMPRESSION/, t.name);
   }
   assert.deepEqual(lowCardinality(SENSOR_READINGS_NORMALIZED.columns), ["tenant_id", "site_id", "device_id", "sensor_type", "metric", "value_text", "source"]);
   assert.deepEqual(lowCardinality(SENSOR_READINGS.columns), ["tenant_id", "site_id", "device_id", "sensor_type", "channel", "source"]);
-  assert.deepEqual(SENSOR_READINGS.columns.filter((c) => c.mostlyDistinct).map((c) => c.name), ["payload"]);
+  assert.deepEqual(SENSOR_READINGS.columns.filter((c) => c.cardinality === "high").map((c) => c.name), ["payload"]);
 });
 
 test("silver written by the validate task keeps its low-cardinality columns dictionary-encoded on disk, and reads back whole", async () => {
@@ -75,7 +74,7 @@ test("silver written by the validate task keeps its low-cardinality columns dict
       "SELECT COUNT(DISTINCT tenant_id) AS tenants, COUNT(DISTINCT device_id) AS devices, COUNT(DISTINCT metric) AS metrics FROM CORE.SENSOR_READINGS_NORMALIZED",
     )).getRowObjectsJS() as Array<{ tenants: bigint; devices: bigint; metrics: bigint }>;
     assert.equal(Number(back!.tenants), new Set(readings.map((r) => r.tenantId)).size);
-    assert.equal(Number(back!.devices), new Set(readings.map((r) => `${r.deviceId}`)).size);
+    assert.equal(Number(back!.devices), new Set(readings.map((r) => r.deviceId)).size);
     assert.ok(Number(back!.metrics) >= 20, `metrics of every sensor type (${back!.metrics})`);
     c.closeSync();
     db.closeSync();
