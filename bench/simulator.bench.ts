@@ -30,6 +30,18 @@ function fleetSpec(machines: number): TenantFleetSpec[] {
  * The floor: the window's RawReading objects built again, each a copy of a real one (new Date,
  * payload and metrics objects), with no simulation logic.
  */
+function machineMetrics(m: Record<string, number | string>): Record<string, number | string> {
+  const out: Record<string, number | string> = { state: m.state!, period_s: m.period_s!, spindle_load_pct: m.spindle_load_pct!, spindle_speed_rpm: m.spindle_speed_rpm!, temperature_c: m.temperature_c! };
+  // The cycle counts only in a reading that completes a cycle, as the simulator writes them.
+  if (m.cycles !== undefined) {
+    out.cycles = m.cycles;
+    out.good_parts = m.good_parts!;
+    out.ideal_cycle_s = m.ideal_cycle_s!;
+    out.cycle_count = m.cycle_count!;
+  }
+  return out;
+}
+
 function rebuild(batch: readonly RawReading[]): RawReading[] {
   const keep: RawReading[] = [];
   for (const r of batch) {
@@ -37,7 +49,7 @@ function rebuild(batch: readonly RawReading[]): RawReading[] {
     const m = p.metrics;
     // Object literals of the simulator's own shapes: the cheapest way to build the same objects.
     const metrics = r.sensorType === "MACHINE"
-      ? { state: m.state, period_s: m.period_s, cycles: m.cycles, good_parts: m.good_parts, ideal_cycle_s: m.ideal_cycle_s, cycle_count: m.cycle_count, spindle_load_pct: m.spindle_load_pct, spindle_speed_rpm: m.spindle_speed_rpm, temperature_c: m.temperature_c }
+      ? machineMetrics(m)
       : r.sensorType === "ENERGY"
         ? { period_s: m.period_s, voltage_v: m.voltage_v, current_a: m.current_a, power_factor: m.power_factor, power_kw: m.power_kw, kwh: m.kwh, energy_kwh_total: m.energy_kwh_total }
         : { period_s: m.period_s, co2_ppm: m.co2_ppm, voc_ppb: m.voc_ppb, pm1_ugm3: m.pm1_ugm3, pm25_ugm3: m.pm25_ugm3, pm4_ugm3: m.pm4_ugm3, pm10_ugm3: m.pm10_ugm3, temperature_c: m.temperature_c, humidity_pct: m.humidity_pct, pressure_hpa: m.pressure_hpa };

@@ -327,10 +327,17 @@ export class SyntheticFleet {
       m.temperature += (target - m.temperature) * K_MACHINE_TEMP;
       if (ring) ring[Math.floor(ts / 1000) % RING]! += running ? MACHINE_KW.RUNNING + 0.16 * spindle : MACHINE_KW[m.state];
       const seq = ts / 1000;
-      out(m.reading(ts, Math.floor(seq), "machine/1", {
-        state: m.state, period_s: 1, cycles, good_parts: good, ideal_cycle_s: m.idealCycle, cycle_count: m.cycleCount,
+      const metrics: Record<string, number | string> = {
+        state: m.state, period_s: 1,
         spindle_load_pct: spindle, spindle_speed_rpm: speed, temperature_c: round1(m.temperature + (rand() - 0.5) * 0.4),
-      }));
+      };
+      if (cycles > 0) {
+        metrics.cycles = cycles;
+        metrics.good_parts = good;
+        metrics.ideal_cycle_s = m.idealCycle;
+        metrics.cycle_count = m.cycleCount;
+      }
+      out(m.reading(ts, Math.floor(seq), "machine/1", metrics));
       m.nextTs = ts + 1000;
     }
   }

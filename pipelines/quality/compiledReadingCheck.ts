@@ -12,7 +12,7 @@
  * which must imply what zod decides: tests/pipelines/payloadSchemas.test.ts checks the two agree on
  * a seeded corpus of good and spoiled readings.
  */
-import { TIMESTAMP_LIMITS, rulesFor, type MetricRule, type SensorType } from "./metricRules.ts";
+import { TIMESTAMP_LIMITS, groupsFor, rulesFor, type MetricRule, type SensorType } from "./metricRules.ts";
 import { timestampSchema } from "./payloadSchemas.ts";
 
 /**
@@ -60,7 +60,7 @@ function ruleSource(rule: MetricRule): string {
 
 /**
  * The metrics check of one sensor type, compiled from its rules: the metrics object is a plain
- * object, every rule holds, and no value anywhere in it (unknown metrics included) is NaN / ±Infinity.
+ * object, every rule holds, each metric group is whole or absent, and no value anywhere in it (unknown metrics included) is NaN / ±Infinity.
  */
 function compileMetricsCheck(sensorType: SensorType): MetricsCheck {
   const rules = rulesFor(sensorType);
@@ -73,6 +73,11 @@ function compileMetricsCheck(sensorType: SensorType): MetricsCheck {
     `if (typeof m !== "object" || m === null || Array.isArray(m)) return false;`,
     "let v;",
     ...rules.map(ruleSource),
+    // Each group all present or all absent (METRIC_GROUPS).
+    ...groupsFor(sensorType).map((g) => {
+      const present = g.metrics.map((k) => `(m[${JSON.stringify(k)}] !== undefined)`);
+      return `if (${present.slice(1).map((p) => `${p} !== ${present[0]}`).join(" || ")}) return false;`;
+    }),
     `for (const k in m) { v = m[k]; if (typeof v === "number" ? v - v !== 0 : typeof v === "object" && v !== null && !allFinite(v)) return false; }`,
     "return true;",
   ].join("\n");

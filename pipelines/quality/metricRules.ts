@@ -57,10 +57,14 @@ export const METRIC_RULES: readonly MetricRule[] = [
     description: "operating state during the sample period",
   },
   num("MACHINE", "period_s", "s", [0.001, 3600], [0.5, 60], "seconds this reading covers", true),
-  num("MACHINE", "cycles", "count", [0, 10_000], [0, 10], "cycles completed during the period", true),
-  num("MACHINE", "good_parts", "count", [0, 10_000], [0, 10], "good parts among those cycles", true),
-  num("MACHINE", "ideal_cycle_s", "s", [0.01, 86_400], [1, 3_600], "nominal cycle time of the current job", true),
-  num("MACHINE", "cycle_count", "count", [0, 1e15], [0, 1e12], "cumulative cycle counter"),
+  // The counters come with the reading whose period completes a cycle, and are absent from the
+  // others (absent cycles = none completed; see METRIC_GROUPS). A 1 Hz machine finishes a cycle
+  // every few tens of seconds, so four zero or unchanged counters in every reading were four of its
+  // nine silver rows, carrying nothing. Report-on-change, as MTConnect agents report part counts.
+  num("MACHINE", "cycles", "count", [0, 10_000], [0, 10], "cycles completed during the period; absent when none"),
+  num("MACHINE", "good_parts", "count", [0, 10_000], [0, 10], "good parts among those cycles"),
+  num("MACHINE", "ideal_cycle_s", "s", [0.01, 86_400], [1, 3_600], "nominal cycle time of the job those cycles belong to"),
+  num("MACHINE", "cycle_count", "count", [0, 1e15], [0, 1e12], "cumulative cycle counter after the period's cycles"),
   num("MACHINE", "spindle_load_pct", "%", [0, 200], [0, 110], "spindle load"),
   num("MACHINE", "spindle_speed_rpm", "rpm", [0, 60_000], [0, 30_000], "spindle speed"),
   num("MACHINE", "temperature_c", "°C", [-40, 250], [0, 120], "machine temperature"),
@@ -84,6 +88,22 @@ export const METRIC_RULES: readonly MetricRule[] = [
   num("AIR_QUALITY", "humidity_pct", "%", [0, 100], [10, 90], "relative humidity"),
   num("AIR_QUALITY", "pressure_hpa", "hPa", [300, 1_100], [900, 1_080], "barometric pressure"),
 ];
+
+/**
+ * Metrics a reading carries all together or not at all: the counts of a completed cycle are only
+ * meaningful with each other (OEE's performance needs each cycle's ideal time, its quality the good
+ * parts among the cycles). The ingest refuses a reading that has some of a group but not all.
+ */
+export interface MetricGroup {
+  readonly sensorType: SensorType;
+  readonly metrics: readonly string[];
+}
+
+export const METRIC_GROUPS: readonly MetricGroup[] = [{ sensorType: "MACHINE", metrics: ["cycles", "good_parts", "ideal_cycle_s"] }];
+
+export function groupsFor(sensorType: SensorType): readonly MetricGroup[] {
+  return METRIC_GROUPS.filter((g) => g.sensorType === sensorType);
+}
 
 export function rulesFor(sensorType: SensorType): readonly MetricRule[] {
   return METRIC_RULES.filter((r) => r.sensorType === sensorType);

@@ -8,7 +8,7 @@
  * and payloads"); what cannot be landed at all (NaN, Infinity) is refused wherever it sits.
  */
 import { z } from "zod";
-import { SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor, type MetricRule, type SensorType } from "./metricRules.ts";
+import { SENSOR_TYPES, TIMESTAMP_LIMITS, groupsFor, rulesFor, type MetricRule, type SensorType } from "./metricRules.ts";
 
 /** Schema versions a message may declare in `v`; the newest last. */
 export const SCHEMA_VERSIONS = [1] as const;
@@ -127,7 +127,8 @@ export type MetricsCheck =
 
 /**
  * Judges one reading's metrics by the hard ranges of METRIC_RULES: required metrics present,
- * numbers finite and within [min, max], text metrics one of the allowed values. Unknown metrics are
+ * numbers finite and within [min, max], text metrics one of the allowed values, each of
+ * METRIC_GROUPS all present or all absent. Unknown metrics are
  * kept, unless they hold NaN / Infinity, which cannot be landed. `base` names the object in reasons;
  * the default matches the warehouse half (`payload.metrics.<metric>`).
  */
@@ -140,6 +141,13 @@ export function validateReadingMetrics(sensorType: SensorType, metrics: unknown,
   if (isPlainObject(metrics)) {
     for (const [metric, value] of Object.entries(metrics)) {
       issues.push(...nonFiniteIssues(value, fieldPath(base, [metric]), issues).map((issue) => ({ ...issue, metric })));
+    }
+    for (const group of groupsFor(sensorType)) {
+      const missing = group.metrics.filter((m) => metrics[m] === undefined);
+      if (missing.length === 0 || missing.length === group.metrics.length) continue;
+      for (const metric of missing) {
+        issues.push({ path: fieldPath(base, [metric]), value: undefined, problem: `is missing: ${group.metrics.slice(0, -1).join(", ")} and ${group.metrics.at(-1)} are reported together`, metric });
+      }
     }
   }
   return issues.length === 0 && isPlainObject(metrics) ? { ok: true, metrics } : { ok: false, issues };

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { EXAMPLE_FLEET, SyntheticFleet, type TenantFleetSpec } from "../../edge/syntheticFleet.ts";
 import { labelsText } from "../../edge/faultInjection.ts";
-import { rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
+import { groupsFor, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
 import type { RawReading } from "../../pipelines/ingest/rawRecords.ts";
 import { adminQuery, testEngine } from "../helpers/engine.ts";
 
@@ -82,6 +82,31 @@ describe("fleet simulator", () => {
     assert.equal(seen.size, rulesFor("MACHINE").length + rulesFor("ENERGY").length + rulesFor("AIR_QUALITY").length, "every metric is reported");
   });
 
+  it("puts a machine's cycle counts only in the reading that completes a cycle, and the counter adds up", () => {
+    const { readings } = run(FAULTY, 9, 6);
+    const counter = new Map<string, number>();
+    let withCounts = 0;
+    let machineReadings = 0;
+    for (const r of readings.filter((x) => x.sensorType === "MACHINE")) {
+      machineReadings++;
+      const m = metrics(r);
+      const group = groupsFor("MACHINE")[0]!.metrics;
+      assert.ok(group.every((k) => m[k] === undefined) || group.every((k) => m[k] !== undefined), `${r.deviceId} ${r.seq}: the cycle counts come together`);
+      if (m.cycles === undefined) {
+        assert.equal(m.cycle_count, undefined, `${r.deviceId} ${r.seq}: the counter comes with the cycle that moves it`);
+        continue;
+      }
+      withCounts++;
+      assert.ok(Number(m.cycles) > 0 && m.state === "RUNNING", `${r.deviceId} ${r.seq}: a cycle completes while RUNNING`);
+      // Readings come in time order per device: each counter moves on by the cycles of its reading.
+      const before = counter.get(r.deviceId);
+      if (before !== undefined) assert.equal(m.cycle_count, before + Number(m.cycles), `${r.deviceId} ${r.seq}: counter`);
+      counter.set(r.deviceId, Number(m.cycle_count));
+    }
+    // Cycles take 21–74 s on these machines: a few per cent of the 1 Hz readings complete one.
+    assert.ok(withCounts > 0 && withCounts < machineReadings * 0.1, `${withCounts} of ${machineReadings} machine readings carry counts`);
+  });
+
   it("has a daily and a weekly season: busier on the early shift than at night, on weekdays than on Sunday", () => {
     const spec: TenantFleetSpec[] = [{ tenantId: "acme", sites: [{ siteId: "p1", machines: 2, energyMeters: 1, airSensors: 1, stations: [], jobsPerHour: 0 }] }];
     const { readings } = run(spec, 3, 7 * 24, 6 * H, { faults: false });
@@ -128,7 +153,7 @@ describe("fleet simulator", () => {
       const changed = (r: RawReading) => metrics(r)[l.metric] !== metrics(before.get(key(r))!)[l.metric];
       assert.ok(of.some(inside), `${l.fault} on ${l.deviceId} has readings in its window`);
       if (l.fault === "breakdown") {
-        assert.ok(of.filter(inside).every((r) => metrics(r).state === "DOWN" && metrics(r).cycles === 0), "DOWN throughout the window");
+        assert.ok(of.filter(inside).every((r) => metrics(r).state === "DOWN" && metrics(r).cycles === undefined), "DOWN throughout the window, completing no cycle");
         // Before its first breakdown, the machine ran as it would have without faults.
         const first = faulty.labels.filter((x) => x.deviceId === l.deviceId)[0]!;
         assert.ok(of.filter((r) => r.ts < first.start).every((r) => !changed(r)));

@@ -41,7 +41,7 @@ test("silver written by the validate task keeps its low-cardinality columns dict
     const engine = await EmbeddedEngine.open({ path, clock });
     const fleet = new SyntheticFleet(EXAMPLE_FLEET, 42, clock.now());
     // Enough for the task's insert to write full row groups (122,880 rows) straight to the file.
-    const next = new Date(clock.now().getTime() + 20 * 60_000);
+    const next = new Date(clock.now().getTime() + 35 * 60_000);
     const readings = fleet.readingsUntil(next);
     clock.set(next);
     await engine.land({ readings });

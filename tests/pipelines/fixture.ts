@@ -6,8 +6,9 @@
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { reading, scan } from "../helpers/engine.ts";
 
+// A reading that completes no cycle carries none of the cycle counts (METRIC_GROUPS).
 const machine = (seq: number, ts: string, state: string, cycles: number, good: number, extra: Record<string, unknown> = {}) =>
-  reading("acme", "m1", "MACHINE", seq, ts, { state, period_s: 600, cycles, good_parts: good, ideal_cycle_s: 45, ...extra });
+  reading("acme", "m1", "MACHINE", seq, ts, { state, period_s: 600, ...(cycles > 0 ? { cycles, good_parts: good, ideal_cycle_s: 45 } : {}), ...extra });
 
 export const FIXTURE_READINGS = [
   machine(1, "2026-01-05T08:00:00", "RUNNING", 10, 9, { spindle_load_pct: 60 }),

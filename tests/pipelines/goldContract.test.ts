@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { adminQuery, testEngine } from "../helpers/engine.ts";
+import { adminQuery, reading, testEngine } from "../helpers/engine.ts";
 import { loadFixture } from "./fixture.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 
@@ -94,5 +94,34 @@ describe("gold results on the hand-computed fixture (DuckDB)", () => {
     ]);
     const breaches = await adminQuery(engine, "SELECT rule_id, COUNT(*) AS n FROM CORE.RULE_BREACHES WHERE device_id = 'm1' GROUP BY rule_id");
     assert.deepEqual(breaches, [{ rule_id: "MACHINE_DOWN", n: 1 }]); // the duplicate DOWN is not counted twice
+  });
+});
+
+describe("a machine hour in which no cycle completes", () => {
+  it("has 0 cycles, good parts and ideal run time, not NULL, and no quality or OEE to divide by", async () => {
+    const { engine, clock } = await testEngine();
+    try {
+      clock.set(new Date("2026-01-05T09:30:00Z"));
+      // Readings that complete no cycle carry no cycle counts at all (METRIC_GROUPS).
+      await engine.land({
+        readings: [
+          reading("acme", "m9", "MACHINE", 1, "2026-01-05T08:00:00", { state: "RUNNING", period_s: 1200, spindle_load_pct: 50 }),
+          reading("acme", "m9", "MACHINE", 2, "2026-01-05T08:20:00", { state: "DOWN", period_s: 2400 }),
+        ],
+      });
+      await engine.tick();
+      const [m] = await adminQuery(engine, "SELECT * FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE machine_id = 'm9'");
+      assert.equal(m!.run_s, 1200);
+      assert.equal(m!.down_s, 2400);
+      assert.equal(m!.cycles, 0);
+      assert.equal(m!.good_parts, 0);
+      assert.equal(m!.ideal_run_s, 0);
+      assert.equal(m!.performance, 0); // ran 20 minutes and finished nothing
+      assert.equal(m!.quality, null);
+      assert.equal(m!.oee, null);
+      assert.equal(m!.readings, 2);
+    } finally {
+      await engine.close();
+    }
   });
 });

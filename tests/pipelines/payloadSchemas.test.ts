@@ -1,7 +1,7 @@
 import { prng } from "../../edge/fleetRandom.ts";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
+import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, groupsFor, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
 import { MAX_MESSAGE_BYTES, validateReadingMetrics } from "../../pipelines/quality/payloadSchemas.ts";
 import { parseMessage, type ParseResult } from "../../pipelines/quality/messageParser.ts";
 import { acceptReading } from "../../pipelines/quality/compiledReadingCheck.ts";
@@ -64,6 +64,8 @@ const readingCases: Array<[string, SensorType, (r: Record<string, unknown>) => v
     `readings[3].metrics.state = 'FLYING' is not one of ${MACHINE_STATES.join("|")}`],
   ["a required metric missing", "ENERGY", (r) => delete (r.metrics as Record<string, unknown>)[requiredEnergy!], null,
     `readings[3].metrics.${requiredEnergy} is missing`],
+  ["one of a completed cycle's counts without the others", "MACHINE", (r) => delete (r.metrics as Record<string, unknown>).ideal_cycle_s, null,
+    "readings[3].metrics.ideal_cycle_s is missing: cycles, good_parts and ideal_cycle_s are reported together"],
   ["a bare NaN token", "AIR_QUALITY", (r) => ((r.metrics as Record<string, unknown>).pm25_ugm3 = "@TOKEN@"), "NaN",
     "readings[3].metrics.pm25_ugm3 = NaN is not finite"],
   ["a bare Infinity token", "ENERGY", (r) => ((r.metrics as Record<string, unknown>).kwh = "@TOKEN@"), "Infinity",
@@ -96,6 +98,20 @@ for (const [name, t, spoil, token, reason] of readingCases) {
     assertReconciles(result, 5);
   });
 }
+
+test("a machine reading that completes no cycle carries none of the cycle counts, and is accepted on both paths", () => {
+  const readings = [0, 1, 2].map((i) => reading("MACHINE", i));
+  for (const r of readings.slice(1)) for (const k of ["cycles", "good_parts", "ideal_cycle_s", "cycle_count"]) delete (r.metrics as Record<string, unknown>)[k];
+  const result = parse(message("MACHINE", readings));
+  assert.deepEqual(result.rejected, []);
+  assert.equal(result.accepted.length, 3);
+  assert.deepEqual(validateReadingMetrics("MACHINE", readings[1]!.metrics), { ok: true, metrics: readings[1]!.metrics });
+  assert.ok(acceptReading(readings[1], "MACHINE", receivedAt.getTime()), "the compiled check vouches for it");
+  // With some counts but not all, neither path accepts it.
+  const partial = { ...readings[2]!, metrics: { ...(readings[2]!.metrics as object), cycles: 1 } };
+  assert.equal(acceptReading(partial, "MACHINE", receivedAt.getTime()), null);
+  assert.equal(validateReadingMetrics("MACHINE", partial.metrics).ok, false);
+});
 
 test("a timestamp exactly at the future and age limits is accepted (late readings are kept)", () => {
   const readings = [reading("MACHINE", 0), reading("MACHINE", 1)];
@@ -241,6 +257,10 @@ const spoilers: Array<(r: Record<string, unknown>, t: SensorType, rnd: () => num
   (r, t, rnd) => {
     const rule = rulesFor(t)[Math.floor(rnd() * rulesFor(t).length)]!;
     delete metricsOf(r)[rule.metric];
+  },
+  // A reading that completes no cycle: the whole group absent (accepted), unless another spoiler returns one.
+  (r, t) => {
+    for (const g of groupsFor(t)) for (const m of g.metrics) delete metricsOf(r)[m];
   },
   (r, _t, rnd) => {
     const extras: unknown[] = [1.5, "x", null, { deep: [1, { deeper: "@NaN@" }] }, "@Infinity@", [1, 2, 3], { a: { b: { c: 1 } } }];

@@ -20,7 +20,8 @@ WITH r AS (
     SUM(CASE WHEN state = 'SETUP' THEN period_s ELSE 0 END) AS setup_s,
     SUM(CASE WHEN state = 'DOWN' THEN period_s ELSE 0 END) AS down_s,
     SUM(CASE WHEN state IS NOT NULL THEN period_s ELSE 0 END) AS observed_s,
-    SUM(cycles) AS cycles, SUM(good_parts) AS good_parts, SUM(ideal_cycle_s * cycles) AS ideal_run_s,
+    -- Only a reading that completes a cycle carries the counts: an hour without one has 0.
+    COALESCE(SUM(cycles), 0) AS cycles, COALESCE(SUM(good_parts), 0) AS good_parts, COALESCE(SUM(ideal_cycle_s * cycles), 0) AS ideal_run_s,
     SUM(spindle_load_pct) AS spindle_load_sum, COUNT(spindle_load_pct) AS spindle_load_n, COUNT(*) AS readings
   FROM r GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)
 )

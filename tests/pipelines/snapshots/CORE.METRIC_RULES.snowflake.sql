@@ -17,9 +17,9 @@ COMMENT = 'The metric catalogue per sensor type, with hard and soft ranges (from
 INSERT INTO CORE.METRIC_RULES (sensor_type, metric, kind, unit, min_value, max_value, soft_min, soft_max, allowed_values, required) VALUES
   ('MACHINE', 'state', 'text', NULL, NULL, NULL, NULL, NULL, 'RUNNING|IDLE|SETUP|DOWN', TRUE),
   ('MACHINE', 'period_s', 'number', 's', 0.001, 3600, 0.5, 60, NULL, TRUE),
-  ('MACHINE', 'cycles', 'number', 'count', 0, 10000, 0, 10, NULL, TRUE),
-  ('MACHINE', 'good_parts', 'number', 'count', 0, 10000, 0, 10, NULL, TRUE),
-  ('MACHINE', 'ideal_cycle_s', 'number', 's', 0.01, 86400, 1, 3600, NULL, TRUE),
+  ('MACHINE', 'cycles', 'number', 'count', 0, 10000, 0, 10, NULL, FALSE),
+  ('MACHINE', 'good_parts', 'number', 'count', 0, 10000, 0, 10, NULL, FALSE),
+  ('MACHINE', 'ideal_cycle_s', 'number', 's', 0.01, 86400, 1, 3600, NULL, FALSE),
   ('MACHINE', 'cycle_count', 'number', 'count', 0, 1000000000000000, 0, 1000000000000, NULL, FALSE),
   ('MACHINE', 'spindle_load_pct', 'number', '%', 0, 200, 0, 110, NULL, FALSE),
   ('MACHINE', 'spindle_speed_rpm', 'number', 'rpm', 0, 60000, 0, 30000, NULL, FALSE),
