@@ -44,6 +44,14 @@ export interface Dialect {
   jsonIsNumber(expr: string): string;
   /** TRUE when a JSON/VARIANT value is a JSON string. */
   jsonIsString(expr: string): string;
+  /**
+   * The same three questions of a value read out of a `parseObject` object (flattenParsedRows'
+   * `value`), which may use how that form writes its values: the value as text (strings
+   * unquoted), whether it is a JSON number, whether it is a JSON string.
+   */
+  parsedValueText(expr: string): string;
+  parsedValueIsNumber(expr: string): string;
+  parsedValueIsString(expr: string): string;
   /** Text parsed to JSON/VARIANT. */
   parseJson(expr: string): string;
   /** A JSON object built from alternating key/value expressions. */

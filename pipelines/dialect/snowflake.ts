@@ -31,6 +31,10 @@ export const snowflakeDialect: Dialect = {
   // https://docs.snowflake.com/en/sql-reference/functions/is_decimal
   jsonIsNumber: (expr) => `(IS_INTEGER(${expr}) OR IS_DECIMAL(${expr}) OR IS_DOUBLE(${expr}))`,
   jsonIsString: (expr) => `IS_VARCHAR(${expr})`,
+  // A flattened value is a VARIANT like any other: the same tests.
+  parsedValueText: (expr) => snowflakeDialect.jsonToText(expr),
+  parsedValueIsNumber: (expr) => snowflakeDialect.jsonIsNumber(expr),
+  parsedValueIsString: (expr) => snowflakeDialect.jsonIsString(expr),
   parseJson: (expr) => `PARSE_JSON(${expr})`,
   jsonObject: (pairs) => `OBJECT_CONSTRUCT(${pairs.map(([k, v]) => `${quoteString(k)}, ${v}`).join(", ")})`,
   jsonObjectAgg: (key, value) => `OBJECT_AGG(${key}, ${value}::VARIANT)`,

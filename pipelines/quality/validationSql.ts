@@ -68,7 +68,7 @@ f AS (
     m.metric, m.kind, m.min_value, m.max_value, m.soft_min, m.soft_max, m.allowed_values, e.value AS v
   FROM e JOIN ${rules} m ON m.sensor_type = e.sensor_type AND m.metric = e.key
 ),
-t AS (SELECT f.*, ${d.jsonToText("v")} AS v_text, ${d.jsonIsNumber("v")} AS v_is_number, ${d.jsonIsString("v")} AS v_is_string FROM f),
+t AS (SELECT f.*, ${d.parsedValueText("v")} AS v_text, ${d.parsedValueIsNumber("v")} AS v_is_number, ${d.parsedValueIsString("v")} AS v_is_string FROM f),
 n AS (SELECT t.*, CASE WHEN v_is_number THEN ${d.tryToDouble("v_text")} END AS v_num FROM t),
 judged AS (
   SELECT n.*, COALESCE(${timestampReasonSql(d, "ts", "ingested_at")}, ${metricReason}) AS reason, ${quality} AS quality_score FROM n

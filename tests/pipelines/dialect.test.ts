@@ -51,6 +51,13 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
     { args: ["v"], snowflake: "(IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v))", duckdb: `(json_type(v) IN ${JSON_NUMBER_TYPES})` },
   ],
   jsonIsString: [{ args: ["v"], snowflake: "IS_VARCHAR(v)", duckdb: "(json_type(v) = 'VARCHAR')" }],
+  parsedValueText: [
+    { args: ["v"], snowflake: "v::VARCHAR", duckdb: "(CASE WHEN ascii(CAST(v AS VARCHAR)) = 34 THEN v ->> '$' ELSE CAST(v AS VARCHAR) END)" },
+  ],
+  parsedValueIsNumber: [
+    { args: ["v"], snowflake: "(IS_INTEGER(v) OR IS_DECIMAL(v) OR IS_DOUBLE(v))", duckdb: "(ascii(CAST(v AS VARCHAR)) NOT IN (34, 91, 123, 116, 102))" },
+  ],
+  parsedValueIsString: [{ args: ["v"], snowflake: "IS_VARCHAR(v)", duckdb: "(ascii(CAST(v AS VARCHAR)) = 34)" }],
   parseJson: [{ args: ["txt"], snowflake: "PARSE_JSON(txt)", duckdb: "json(txt)" }],
   jsonObject: [
     {
@@ -194,6 +201,27 @@ test("duckdb: jsonToText unquotes a JSON string and prints a number", async () =
 test("duckdb: jsonIsNumber is true for 1.5, 3 and a UBIGINT, false for \"x\", null, true and an object", async () => {
   const values = ["1.5", "3", "18446744073709551615", '"x"', "null", "true", '{"a":1}'];
   assert.deepEqual(await rows(`SELECT ${values.map((v) => duck.jsonIsNumber(json(v))).join(", ")}`), [[true, true, true, false, false, false, false]]);
+});
+
+test("duckdb: the parsedValue tests of a parseObject value agree with jsonToText / jsonIsNumber / jsonIsString on every kind of JSON value", async () => {
+  // Written with spaces, escapes and forms yyjson rewrites, as a device may send them.
+  const doc = json('{"s":"x","e":"","q":"a\\u00e9\\"b","i": 7 ,"n":-1.5e3,"f":1.0,"u":18446744073709551616,"z":null,"t":true,"a":[1, 2],"o":{"k" : 1},' +
+    '"x1":NaN,"x2":Infinity,"x3":-Infinity,"x4":nan,"x5":inf,"x6":1e999,"b":false}');
+  const src = `(SELECT e.key AS k, e.value AS v FROM (SELECT unnest(map_entries(${duck.parseObject(doc)})) AS e))`;
+  const both = await rows(
+    `SELECT k, ${duck.parsedValueText("v")}, ${duck.jsonToText("v")}, ${duck.parsedValueIsNumber("v")}, ${duck.jsonIsNumber("v")}, ` +
+      `${duck.parsedValueIsString("v")}, ${duck.jsonIsString("v")} FROM ${src} ORDER BY k`,
+  );
+  assert.equal(both.length, 18);
+  for (const [k, text, jsonText, isNumber, jsonNumber, isString, jsonString] of both) {
+    assert.deepEqual([text, isNumber, isString], [jsonText, jsonNumber, jsonString], `value ${String(k)}`);
+  }
+  assert.deepEqual(both.map((r) => [r[0], r[1], r[3], r[5]]), [
+    ["a", "[1,2]", false, false], ["b", "false", false, false], ["e", "", false, true], ["f", "1.0", true, false], ["i", "7", true, false], ["n", "-1500.0", true, false],
+    ["o", '{"k":1}', false, false], ["q", 'aé"b', false, true], ["s", "x", false, true], ["t", "true", false, false],
+    ["u", "18446744073709551616", true, false], ["x1", "NaN", true, false], ["x2", "Infinity", true, false], ["x3", "-Infinity", true, false],
+    ["x4", "nan", true, false], ["x5", "inf", true, false], ["x6", "1e999", true, false], ["z", null, null, null],
+  ]);
 });
 
 test("duckdb: jsonIsString tells strings from other JSON", async () => {
