@@ -16,7 +16,7 @@ import { SimulatedClock, sqlTimestamp, type Clock } from "./clock.ts";
 import { HistoryBuffer, runInOneTransaction } from "./history.ts";
 import { WarehouseControl } from "./warehouseControl.ts";
 import { newRowsEnd, recordNoData, refreshDynamicTable, type RefreshResult } from "./dynamicTableRefresh.ts";
-import { dueSlot, runTaskGraph, scheduleIntervalMs, type TaskRunResult } from "./taskRunner.ts";
+import { dueSlot, runTaskGraph, scheduleIntervalMs, whenConditions, type TaskRunResult } from "./taskRunner.ts";
 import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
@@ -306,14 +306,22 @@ export class EmbeddedEngine {
   /** The task graphs whose schedule slot has come, run at `now`. */
   private async runDueTasks(now: Date): Promise<TaskRunResult[]> {
     const tasks: TaskRunResult[] = [];
-    for (const root of TASKS.filter((t) => t.schedule)) {
+    const due = TASKS.filter((t) => t.schedule).flatMap((root) => {
+      const state = this.taskStates.get(qualifiedName(root)) ?? { state: "suspended", lastScheduled: null };
+      const slot = state.state === "started" ? dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now) : null;
+      return slot ? [{ root, state, slot }] : [];
+    });
+    // Every due root's WHEN in one round trip (in the main job each one waits for a busy event
+    // loop). A graph that runs may fill a stream a later root reads (EXPAND_DEVICE_MESSAGES feeds
+    // RAW.SENSOR_READINGS), so once one has run, the later roots look again.
+    const when = due.length > 1 ? await whenConditions(this.ctx, due.map((d) => d.root)) : new Map<string, boolean>();
+    let ran = false;
+    for (const { root, state, slot } of due) {
       const name = qualifiedName(root);
-      const state = this.taskStates.get(name) ?? { state: "suspended", lastScheduled: null };
-      if (state.state !== "started") continue;
-      const slot = dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now);
-      if (!slot) continue;
       this.monitors.evaluate();
-      tasks.push(...(await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot)));
+      const results = await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot, ran ? undefined : when.get(name));
+      ran ||= results.some((r) => r.state !== "SKIPPED");
+      tasks.push(...results);
       this.taskStates.set(name, { ...state, lastScheduled: slot });
       this.pendingControl.push(`UPDATE ${CONTROL_SCHEMA}.TASKS SET last_scheduled_at = TIMESTAMP '${sqlTimestamp(slot)}' WHERE name = '${name}'`);
     }

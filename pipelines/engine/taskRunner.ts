@@ -44,6 +44,20 @@ export async function anyStreamHasData(ctx: PipelineContext, streams: readonly s
   return Boolean(await scalar(ctx.conn, `SELECT ${streams.map((s) => `EXISTS (SELECT 1 FROM ${s})`).join(" OR ")}`));
 }
 
+/**
+ * The WHEN of several roots due at the same slot, in one round trip: root name → its streams have
+ * data. Only roots with a WHEN are in the map.
+ */
+export async function whenConditions(ctx: PipelineContext, roots: readonly TaskDef[]): Promise<Map<string, boolean>> {
+  const withWhen = roots.filter((r) => r.whenStreamHasData?.length);
+  if (withWhen.length === 0) return new Map();
+  const r = await ctx.conn.runAndReadAll(
+    `SELECT ${withWhen.map((t) => `(${t.whenStreamHasData!.map((s) => `EXISTS (SELECT 1 FROM ${s})`).join(" OR ")})`).join(", ")}`,
+  );
+  const row = r.getRowsJS()[0] ?? [];
+  return new Map(withWhen.map((t, i) => [qualifiedName(t), Boolean(row[i])]));
+}
+
 export async function streamHasData(ctx: PipelineContext, stream: string): Promise<boolean> {
   return Boolean(await scalar(ctx.conn, `SELECT EXISTS (SELECT 1 FROM ${stream})`));
 }
@@ -88,13 +102,16 @@ export async function runTaskBody(ctx: PipelineContext, t: TaskDef, runId: numbe
 
 /**
  * Run a task graph from its root at the current time: check WHEN, run the root, then every child
- * whose predecessors all succeeded, in definition order (which is topological).
+ * whose predecessors all succeeded, in definition order (which is topological). `when`: the WHEN
+ * already evaluated at this moment (whenConditions), instead of a query of its own.
  */
-export async function runTaskGraph(ctx: PipelineContext, tasks: readonly TaskDef[], root: TaskDef, runId: number, scheduled: Date): Promise<TaskRunResult[]> {
+export async function runTaskGraph(
+  ctx: PipelineContext, tasks: readonly TaskDef[], root: TaskDef, runId: number, scheduled: Date, when?: boolean,
+): Promise<TaskRunResult[]> {
   const rootName = qualifiedName(root);
   const results: TaskRunResult[] = [];
   if (root.whenStreamHasData?.length) {
-    if (!(await anyStreamHasData(ctx, root.whenStreamHasData))) {
+    if (!(when ?? (await anyStreamHasData(ctx, root.whenStreamHasData)))) {
       const now = ctx.clock.now();
       ctx.history.add("TASK_HISTORY", [runId, rootName, scheduled, null, now, "SKIPPED", null, "WHEN condition was false", root.warehouse]);
       return [{ name: rootName, state: "SKIPPED", elapsedMs: 0 }];

@@ -53,3 +53,31 @@ describe("device messages landed by Firehose", () => {
     ]);
   });
 });
+
+describe("device messages and the task graphs' WHEN", () => {
+  it("reach silver in the tick that expands them: the validate graph looks at its stream again after the expand graph ran", async () => {
+    const { engine, clock } = await testEngine("2026-01-05T08:01:00Z");
+    try {
+      const admin = await engine.admin();
+      await admin.execute("INSERT INTO RAW.DEVICE_MESSAGES VALUES (?::JSON, NULL)", {
+        binds: [JSON.stringify(message({}, [reading(1, "2026-01-05T08:00:00.000Z"), reading(2, "2026-01-05T08:00:01.000Z")]))],
+      });
+      await admin.close();
+      clock.advance(60_000);
+      // At the start of this tick RAW.SENSOR_READINGS_STREAM is empty: only the expand graph's WHEN holds.
+      const { tasks } = await engine.tick();
+      assert.deepEqual(
+        tasks.filter((t) => t.name === "OPS.EXPAND_DEVICE_MESSAGES" || t.name === "OPS.VALIDATE_READINGS").map((t) => [t.name, t.state]),
+        [["OPS.EXPAND_DEVICE_MESSAGES", "SUCCEEDED"], ["OPS.VALIDATE_READINGS", "SUCCEEDED"]],
+      );
+      const [silver] = await adminQuery<{ n: number }>(engine, "SELECT COUNT(DISTINCT seq) AS n FROM CORE.SENSOR_READINGS_NORMALIZED");
+      assert.equal(silver!.n, 2);
+      // Nothing new at the next slot: both graphs are skipped on their WHEN.
+      clock.advance(60_000);
+      const next = await engine.tick();
+      assert.deepEqual(next.tasks.map((t) => t.state), ["SKIPPED", "SKIPPED"]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
