@@ -26,10 +26,6 @@ function fleetSpec(machines: number): TenantFleetSpec[] {
   }));
 }
 
-/**
- * The floor: the window's RawReading objects built again, each a copy of a real one (new Date,
- * payload and metrics objects), with no simulation logic.
- */
 function machineMetrics(m: Record<string, number | string>): Record<string, number | string> {
   const out: Record<string, number | string> = { state: m.state!, period_s: m.period_s!, spindle_load_pct: m.spindle_load_pct!, spindle_speed_rpm: m.spindle_speed_rpm!, temperature_c: m.temperature_c! };
   // The cycle counts only in a reading that completes a cycle, as the simulator writes them.
@@ -42,6 +38,10 @@ function machineMetrics(m: Record<string, number | string>): Record<string, numb
   return out;
 }
 
+/**
+ * The floor: the window's RawReading objects built again, each a copy of a real one (new Date,
+ * payload and metrics objects), with no simulation logic.
+ */
 function rebuild(batch: readonly RawReading[]): RawReading[] {
   const keep: RawReading[] = [];
   for (const r of batch) {

@@ -60,7 +60,8 @@ function ruleSource(rule: MetricRule): string {
 
 /**
  * The metrics check of one sensor type, compiled from its rules: the metrics object is a plain
- * object, every rule holds, each metric group is whole or absent, and no value anywhere in it (unknown metrics included) is NaN / ±Infinity.
+ * object, every rule holds, each metric group is whole or absent, and no value anywhere in it
+ * (unknown metrics included) is NaN / ±Infinity.
  */
 function compileMetricsCheck(sensorType: SensorType): MetricsCheck {
   const rules = rulesFor(sensorType);
@@ -68,6 +69,10 @@ function compileMetricsCheck(sensorType: SensorType): MetricsCheck {
     // A rule named like an Object.prototype member would read the prototype where zod reads the key.
     if (r.metric in Object.prototype) throw new Error(`metric name ${r.metric} cannot be compiled`);
     if (r.kind === "number" && !(Number.isFinite(r.min) && Number.isFinite(r.max))) throw new Error(`metric ${r.metric} needs finite bounds`);
+  }
+  for (const g of groupsFor(sensorType)) {
+    if (g.metrics.length < 2) throw new Error(`metric group ${g.metrics.join(", ")} of ${sensorType} needs two metrics or more`);
+    for (const m of g.metrics) if (m in Object.prototype) throw new Error(`metric name ${m} cannot be compiled`);
   }
   const body = [
     `if (typeof m !== "object" || m === null || Array.isArray(m)) return false;`,
