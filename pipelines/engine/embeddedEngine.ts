@@ -275,8 +275,10 @@ export class EmbeddedEngine {
    * row. The main job's fleet phase uses it, where the tick is the critical path and the second
    * core is otherwise idle once the edge has published; its last ticks are ordinary ones.
    * `refreshWhen` delays the refreshes until it settles (or the task graphs finish).
+   * `onTaskUnderway` is called once the tick's first task has opened its transaction, i.e. when
+   * its body's statements (the long ones) start; not at all when every graph is skipped.
    */
-  tick(opts: { refreshBesideTasks?: boolean; refreshWhen?: Promise<unknown> } = {}): Promise<TickReport> {
+  tick(opts: { refreshBesideTasks?: boolean; refreshWhen?: Promise<unknown>; onTaskUnderway?: () => void } = {}): Promise<TickReport> {
     return this.exclusive(async () => {
       const now = this.clock.now();
       let tasks: TaskRunResult[];
@@ -286,7 +288,7 @@ export class EmbeddedEngine {
         // `refreshWhen`: the caller's other work that the refreshes should not compete with (the
         // main job's edge publishing the next step); they start when it is done, or when the task
         // graphs are, whichever comes first.
-        const tasksDone = this.runDueTasks(now);
+        const tasksDone = this.runDueTasks(now, opts.onTaskUnderway);
         const refreshing = Promise.race([opts.refreshWhen ?? Promise.resolve(), tasksDone.catch(() => undefined)]).then(() => this.refreshDueTables(now, ctx));
         // Both run to the end before either's error is thrown: nothing is left running behind the tick.
         const [t, r] = await Promise.allSettled([tasksDone, refreshing]);
@@ -294,7 +296,7 @@ export class EmbeddedEngine {
         if (r.status === "rejected") throw r.reason;
         [tasks, refreshes] = [t.value, r.value];
       } else {
-        tasks = await this.runDueTasks(now);
+        tasks = await this.runDueTasks(now, opts.onTaskUnderway);
         refreshes = await this.refreshDueTables(now, this.ctx);
       }
       if (refreshes.some((r) => r.action !== "NO_DATA")) await this.reloadDynamicTableStates();
@@ -304,8 +306,19 @@ export class EmbeddedEngine {
   }
 
   /** The task graphs whose schedule slot has come, run at `now`. */
-  private async runDueTasks(now: Date): Promise<TaskRunResult[]> {
+  private async runDueTasks(now: Date, onTaskUnderway?: () => void): Promise<TaskRunResult[]> {
     const tasks: TaskRunResult[] = [];
+    let underway = false;
+    const ctx: PipelineContext = onTaskUnderway
+      ? {
+          ...this.ctx,
+          onTaskOpened: () => {
+            if (underway) return;
+            underway = true;
+            onTaskUnderway();
+          },
+        }
+      : this.ctx;
     const due = TASKS.filter((t) => t.schedule).flatMap((root) => {
       const state = this.taskStates.get(qualifiedName(root)) ?? { state: "suspended", lastScheduled: null };
       const slot = state.state === "started" ? dueSlot(state.lastScheduled, scheduleIntervalMs(root.schedule!), now) : null;
@@ -314,12 +327,12 @@ export class EmbeddedEngine {
     // Every due root's WHEN in one round trip (in the main job each one waits for a busy event
     // loop). A graph that runs may fill a stream a later root reads (EXPAND_DEVICE_MESSAGES feeds
     // RAW.SENSOR_READINGS), so once one has run, the later roots look again.
-    const when = due.length > 1 ? await whenConditions(this.ctx, due.map((d) => d.root)) : new Map<string, boolean>();
+    const when = due.length > 1 ? await whenConditions(ctx, due.map((d) => d.root)) : new Map<string, boolean>();
     let ran = false;
     for (const { root, state, slot } of due) {
       const name = qualifiedName(root);
       this.monitors.evaluate();
-      const results = await runTaskGraph(this.ctx, TASKS, root, ++this.runSeq, slot, ran ? undefined : when.get(name));
+      const results = await runTaskGraph(ctx, TASKS, root, ++this.runSeq, slot, ran ? undefined : when.get(name));
       ran ||= results.some((r) => r.state !== "SKIPPED");
       tasks.push(...results);
       this.taskStates.set(name, { ...state, lastScheduled: slot });

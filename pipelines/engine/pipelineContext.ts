@@ -18,6 +18,8 @@ export interface PipelineContext {
   readonly clock: Clock;
   readonly warehouses: WarehouseControl;
   readonly history: HistoryBuffer;
+  /** Called when a task has opened its transaction, before its body runs (see EmbeddedEngine.tick's onTaskUnderway). */
+  readonly onTaskOpened?: () => void;
 }
 
 /** Longest query text kept in QUERY_HISTORY. */

@@ -81,6 +81,7 @@ export async function runTaskBody(ctx: PipelineContext, t: TaskDef, runId: numbe
       `(SELECT offset_rowid FROM ${CONTROL_SCHEMA}.STREAM_OFFSETS WHERE stream_name = '${s}')) AS e${i}`).join(", ")}`;
     const opened = await c.runAndReadAll(`BEGIN TRANSACTION; ${pipelineNowSql(ctx)}; ${endsSql}`);
     const endRow = opened.getRowsJS()[0] ?? [];
+    ctx.onTaskOpened?.();
     for (const sql of t.body(d)) await runPipelineStatement(ctx, sql, t.warehouse, { job: `task:${name}` });
     const advance = streams.map((s, i) => {
       const end = Number(endRow[i] ?? -1);

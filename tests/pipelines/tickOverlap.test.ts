@@ -67,3 +67,28 @@ describe("tick with refreshes beside the task graphs", () => {
     assert.deepEqual(failed, []);
   });
 });
+
+describe("tick's onTaskUnderway", () => {
+  it("is called once, while the tick still runs, when its first task has opened; not at all when every graph is skipped", async () => {
+    const { engine, clock } = await testEngine("2026-01-05T07:40:00Z");
+    try {
+      const fleet = new SyntheticFleet(SPEC, 5, clock.now());
+      const to = new Date(clock.now().getTime() + 10 * 60_000);
+      await engine.land({ readings: fleet.readingsUntil(to), scans: fleet.scansUntil(to) });
+      clock.set(to);
+      const events: string[] = [];
+      const tick = engine.tick({ refreshBesideTasks: true, onTaskUnderway: () => events.push("underway") });
+      const report = await tick.then((r) => (events.push("tick done"), r));
+      assert.deepEqual(events, ["underway", "tick done"]);
+      assert.ok(report.tasks.some((t) => t.name === "OPS.VALIDATE_READINGS" && t.state === "SUCCEEDED"));
+      // Nothing new at the next slot: every graph is skipped on its WHEN, and no task opens.
+      clock.advance(60_000);
+      let called = 0;
+      const idle = await engine.tick({ refreshBesideTasks: true, onTaskUnderway: () => called++ });
+      assert.ok(idle.tasks.every((t) => t.state === "SKIPPED"), JSON.stringify(idle.tasks));
+      assert.equal(called, 0);
+    } finally {
+      await engine.close();
+    }
+  });
+});
