@@ -39,9 +39,14 @@ function streamTable(stream: string): string {
   return s.on;
 }
 
-/** SYSTEM$STREAM_HAS_DATA(a) OR SYSTEM$STREAM_HAS_DATA(b) ...: one round trip for the whole WHEN. */
+/** SYSTEM$STREAM_HAS_DATA(a) OR SYSTEM$STREAM_HAS_DATA(b) ...: a WHEN as one boolean expression. */
+function hasDataSql(streams: readonly string[]): string {
+  return streams.map((s) => `EXISTS (SELECT 1 FROM ${s})`).join(" OR ");
+}
+
+/** One round trip for the whole WHEN. */
 export async function anyStreamHasData(ctx: PipelineContext, streams: readonly string[]): Promise<boolean> {
-  return Boolean(await scalar(ctx.conn, `SELECT ${streams.map((s) => `EXISTS (SELECT 1 FROM ${s})`).join(" OR ")}`));
+  return Boolean(await scalar(ctx.conn, `SELECT ${hasDataSql(streams)}`));
 }
 
 /**
@@ -52,7 +57,7 @@ export async function whenConditions(ctx: PipelineContext, roots: readonly TaskD
   const withWhen = roots.filter((r) => r.whenStreamHasData?.length);
   if (withWhen.length === 0) return new Map();
   const r = await ctx.conn.runAndReadAll(
-    `SELECT ${withWhen.map((t) => `(${t.whenStreamHasData!.map((s) => `EXISTS (SELECT 1 FROM ${s})`).join(" OR ")})`).join(", ")}`,
+    `SELECT ${withWhen.map((t) => `(${hasDataSql(t.whenStreamHasData!)})`).join(", ")}`,
   );
   const row = r.getRowsJS()[0] ?? [];
   return new Map(withWhen.map((t, i) => [qualifiedName(t), Boolean(row[i])]));
