@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { runCommand, UserError } from "./lib/command.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
-import { DEFAULT_STEP_MINUTES, runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
+import { DEFAULT_STEP_MINUTES, MAX_STEP_MINUTES, runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
 
 await runCommand({
@@ -35,7 +35,9 @@ await runCommand({
     const seed = Number(options.seed);
     if (!Number.isInteger(seed)) throw new UserError(`--seed ${JSON.stringify(options.seed)} must be an integer`);
     const stepMinutes = Number(options.step);
-    if (!Number.isInteger(stepMinutes) || stepMinutes < 1 || stepMinutes > 60) throw new UserError(`--step ${JSON.stringify(options.step)} must be whole minutes in [1, 60]`);
+    if (!Number.isInteger(stepMinutes) || stepMinutes < 1 || stepMinutes > MAX_STEP_MINUTES) {
+      throw new UserError(`--step ${JSON.stringify(options.step)} must be whole minutes in [1, ${MAX_STEP_MINUTES}]`);
+    }
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port ${JSON.stringify(options.port)} must be a port number (0 picks a free one)`);
     const quiet = options.quiet || options.json;

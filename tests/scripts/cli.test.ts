@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { mkdtempSync, rmSync, chmodSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -106,6 +106,15 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     const bad = await cli("cost-report.ts", ["--what-if", "--stack", "nope"], { HUB_HOME: home });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);
+  });
+
+  it("refuses a step outside [1, 240] minutes, naming the flag and the value, before touching the hub", async () => {
+    for (const step of ["0", "241", "1.5"]) {
+      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(home, "never-made") });
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, new RegExp(`--step "${step.replace(".", "\\.")}" must be whole minutes in \\[1, 240\\]`));
+      assert.equal(existsSync(join(home, "never-made")), false);
+    }
   });
 
   it("says clearly when HUB_HOME cannot be written", async () => {

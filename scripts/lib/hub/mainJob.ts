@@ -31,13 +31,20 @@ import type { Layer } from "../../../pipelines/archive/archivedTables.ts";
 export const DEFAULT_START = "2026-01-05T00:00:00Z";
 
 /**
- * npm start's step. Each tick has a fixed cost (~0.4 s here: the task runs' and refreshes' own
- * statements and round trips) beside its work, so fewer, larger steps run the day faster: back to
- * back on 2026-11-22, 30 → 60 minutes took the default day from 83.8 / 107.8 s to 76.5 / 98.9 s.
- * 120 minutes was not clearly faster again (72.3 / 73.1 s against 60 minutes' 83.2 / 72.7 s): the
- * first publish and the last tick, which nothing overlaps, grow with the step.
+ * npm start's step. Each tick has a fixed cost beside its work (its task runs' and refreshes'
+ * own statements, ~1 s of CPU a tick here), so fewer, larger steps run the day faster, until the
+ * first publish and the last tick, which nothing overlaps, grow more than the ticks save. Back to
+ * back on 2026-11-22 (same day, same summary, bills included): 60 → 120 minutes took the default
+ * day from 50.9 / 56.3 / 68.5 s to 44.3 / 49.0 / 60.6 s and its CPU from 83.2 / 90.0 / 98.2 s to
+ * 70.6 / 78.8 / 87.8 s; 180 and 240 minutes were no faster again (49.6 and 48.1 s).
  */
-export const DEFAULT_STEP_MINUTES = 60;
+export const DEFAULT_STEP_MINUTES = 120;
+
+/**
+ * The largest step: a step's output is held in memory and in the gateway's queues at once
+ * (~0.5 MB per device and simulated hour), and a larger one buys no more speed (above).
+ */
+export const MAX_STEP_MINUTES = 240;
 
 export interface MainJobOptions {
   readonly home: string;
