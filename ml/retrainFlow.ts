@@ -154,7 +154,7 @@ async function writeScores(o: RetrainOptions, spec: ModelSpec, tenantId: string,
 
 async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string, window: Window, c: SageMakerTrainingConfig): Promise<RetrainOutcome> {
   const dryRun = o.dryRun ?? false;
-  const data = await spec.load(o.warehouse, tenantId, window);
+  const data = await spec.load(o.warehouse, tenantId, window, "sagemaker");
   let input;
   try {
     input = sageMakerInput(spec.kind, data);

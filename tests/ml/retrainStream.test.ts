@@ -13,6 +13,7 @@ import { LocalRegistry } from "../../ml/registry/index.ts";
 import { DwellStays, RandomCutForest, tailThreshold } from "../../ml/trainers/index.ts";
 import { seededRandom } from "../../ml/trainers/random.ts";
 import { fitDwellModels, machineStateRuns, scoreStream } from "../../ml/streamScoring.ts";
+import { ANOMALY_SPEC } from "../../ml/modelSpecs.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import type { SimulatedClock } from "../../pipelines/engine/clock.ts";
 
@@ -74,6 +75,24 @@ describe("stream scoring", () => {
     await engine.tick();
     const alerts = await adminQuery<{ tenant_id: string; rule_id: string; source: string }>(engine, "SELECT tenant_id, rule_id, source FROM ANALYTICS.ALERTS WHERE rule_id = 'MODEL_STREAM'");
     assert.deepEqual([...new Set(alerts.map((a) => `${a.tenant_id}:${a.source}`))], ["acme:MODEL"]);
+  });
+
+  it("reads the machines' readings for the local anomaly trainer only when an hourly series can be trained; SageMaker's RCF always gets them", async () => {
+    const wh = await engine.admin();
+    try {
+      const window = { from: new Date("2026-01-01T00:00:00Z"), to: clock.now() };
+      // A few hours of data: too few hourly points to hold back a day and train.
+      const local = await ANOMALY_SPEC.load(wh, "acme", window, "local");
+      assert.throws(() => ANOMALY_SPEC.train(local), /hold back|no series/);
+      assert.equal(local.streams.size, 0);
+      assert.equal(local.stateRuns?.size ?? 0, 0);
+      const forSageMaker = await ANOMALY_SPEC.load(wh, "acme", window, "sagemaker");
+      assert.ok((forSageMaker.streams.get("acme-m-1")?.length ?? 0) >= 40, "the RCF channel has the machine's readings");
+      assert.ok((forSageMaker.stateRuns?.get("acme-m-1")?.length ?? 0) > 0);
+      assert.deepEqual(forSageMaker.series, local.series);
+    } finally {
+      await wh.close();
+    }
   });
 });
 
