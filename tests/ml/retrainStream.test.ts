@@ -81,7 +81,7 @@ describe("stream scoring", () => {
     const wh = await engine.admin();
     try {
       const window = { from: new Date("2026-01-01T00:00:00Z"), to: clock.now() };
-      // A few hours of data: too few hourly points to hold back a day and train.
+      // Minutes of readings: one hourly point, too few to hold back a day and train.
       const local = await ANOMALY_SPEC.load(wh, "acme", window, "local");
       assert.throws(() => ANOMALY_SPEC.train(local), /hold back|no series/);
       assert.equal(local.streams.size, 0);
