@@ -159,13 +159,18 @@ export class StreamingIngest {
     };
     client.on("connect", () => worker.counters.connects++);
     client.connect();
-    await new Promise<void>((resolve, reject) => {
-      client.once("connect", () => resolve());
-      client.once("error", reject);
-    });
-    // After the first connection, refused reconnects (broker restarting) are retried by mqtt.js.
-    client.on("error", () => undefined);
-    await client.subscribeAsync(`${TELEMETRY_PREFIX}/#`, { qos: 1 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once("connect", () => resolve());
+        client.once("error", reject);
+      });
+      // After the first connection, refused reconnects (broker restarting) are retried by mqtt.js.
+      client.on("error", () => undefined);
+      await subscribeTelemetry(client);
+    } catch (e) {
+      client.end(true);
+      throw e;
+    }
     return worker;
   }
 
@@ -338,4 +343,26 @@ function messageSeq(result: ReturnType<typeof parseMessage>, payload: Buffer): n
   if (!json.ok || typeof json.value !== "object" || json.value === null) return null;
   const seq = (json.value as { seq?: unknown }).seq;
   return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0 ? seq : null;
+}
+
+/**
+ * Subscribe to every telemetry topic. The connection can close before the SUBACK (seen once in CI:
+ * an ingest worker restarted after a SIGKILL exited on the rejected subscribe). That is not a
+ * failure to start: mqtt.js reconnects, and then either the broker reports a session present,
+ * which holds the subscription (aedes reports one only when the session has subscriptions), or
+ * mqtt.js subscribes again by itself. So wait for that reconnect, for up to `withinMs`.
+ */
+async function subscribeTelemetry(client: MqttClient, withinMs = 10_000): Promise<void> {
+  try {
+    await client.subscribeAsync(`${TELEMETRY_PREFIX}/#`, { qos: 1 });
+  } catch (e) {
+    // Still connected: the broker answered, and asking again would get the same answer.
+    if (client.disconnecting || client.connected) throw e;
+    const reconnected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => (client.off("connect", onConnect), resolve(false)), withinMs);
+      const onConnect = () => (clearTimeout(timer), resolve(true));
+      client.once("connect", onConnect);
+    });
+    if (!reconnected) throw new Error(`ingest: the connection closed while subscribing to ${TELEMETRY_PREFIX}/# and did not come back in ${withinMs} ms: ${(e as Error).message}`);
+  }
 }

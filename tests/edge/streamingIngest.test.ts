@@ -151,3 +151,40 @@ describe("latency histogram", () => {
     assert.deepEqual(h.percentiles(ps), ps.map((p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]));
   });
 });
+
+describe("streaming ingest: the connection lost before the SUBACK", () => {
+  const dir = tempDir();
+  const registry = DeviceRegistry.inMemory();
+  const [dev] = registerDevices(registry, [{ thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" }]);
+  let broker: EmbeddedBroker;
+  let ingest: StreamingIngest | undefined;
+  before(async () => {
+    broker = await startBroker(registry);
+  });
+  after(async () => {
+    await ingest?.close().catch(() => undefined);
+    await broker.close();
+    removeDir(dir);
+  });
+
+  it("starts once reconnected, subscribed again, and lands what is then published", async () => {
+    // The broker drops the ingest's connection on its first SUBSCRIBE, before answering: the first
+    // connection opened a persistent session, so the reconnect reports a session present.
+    const authorize = broker.aedes.authorizeSubscribe;
+    let dropped = 0;
+    broker.aedes.authorizeSubscribe = (client, sub, callback) => {
+      if (client.id === "hub-ingest" && dropped++ === 0) return void client.conn.destroy();
+      authorize.call(broker.aedes, client, sub, callback);
+    };
+    ingest = await startIngest(broker.url, join(dir, "hub.duckdb"));
+    const device = await mqtt.connectAsync(broker.url, { clientId: dev!.thingName, username: dev!.thingName, password: dev!.password!, reconnectPeriod: 0 });
+    try {
+      const msg = { v: 1, tenant_id: "acme", site_id: "plant1", device_id: "acme-m-001", sensor_type: "MACHINE", seq: 1, readings: machineReadings(3, 0, new Date(Date.now() - 60_000)) };
+      await device.publishAsync(telemetryTopic("acme", "plant1", "machine", "acme-m-001"), JSON.stringify(msg), { qos: 1 });
+      assert.equal((await ingest.until((s) => s.readings >= 3, 10_000)).readings, 3);
+      assert.equal(dropped, 2, "the first SUBSCRIBE was dropped, the one after the reconnect granted");
+    } finally {
+      await device.endAsync(true);
+    }
+  });
+});
