@@ -356,7 +356,7 @@ async function subscribeTelemetry(client: MqttClient, withinMs = 10_000): Promis
   try {
     await client.subscribeAsync(`${TELEMETRY_PREFIX}/#`, { qos: 1 });
   } catch (e) {
-    // Still connected: the broker answered, and asking again would get the same answer.
+    // Still connected: the broker itself refused, and a reconnect would not change that.
     if (client.disconnecting || client.connected) throw e;
     const reconnected = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => (client.off("connect", onConnect), resolve(false)), withinMs);
