@@ -327,7 +327,7 @@ export class EmbeddedEngine {
     // Every due root's WHEN in one round trip (in the main job each one waits for a busy event
     // loop). A graph that runs may fill a stream a later root reads (EXPAND_DEVICE_MESSAGES feeds
     // RAW.SENSOR_READINGS), so once one has run, the later roots look again.
-    const when = due.length > 1 ? await whenConditions(ctx, due.map((d) => d.root)) : new Map<string, boolean>();
+    const when = await whenConditions(ctx, due.map((d) => d.root));
     let ran = false;
     for (const { root, state, slot } of due) {
       const name = qualifiedName(root);
