@@ -162,7 +162,7 @@ await runCommand({
         const tenants = o.tenant ? [o.tenant] : valid;
         const runs: RunExport[] = [];
         const t0 = performance.now();
-        for (const tenant of tenants) runs.push(...(await exportTenant({ session: s, store, tenant, layers, asOf, progress })));
+        for (const tenant of tenants) runs.push(...(await exportTenant({ session: s, files: await engine.files(), store, tenant, layers, asOf, progress })));
         const seconds = (performance.now() - t0) / 1000;
         await s.close();
         const rows = runs.reduce((a, r) => a + r.rows, 0);
@@ -207,7 +207,7 @@ await runCommand({
         const s = await engine.admin();
         let report;
         try {
-          report = await restoreTenant({ session: s, store, tenant: o.tenant, from: o.from, to: o.to, progress });
+          report = await restoreTenant({ session: s, files: await engine.files(), store, tenant: o.tenant, from: o.from, to: o.to, progress });
         } catch (e) {
           if (e instanceof CorruptArchiveError || /^unknown tenant|^manifest /.test((e as Error).message)) throw new UserError((e as Error).message);
           throw e;

@@ -11,7 +11,9 @@
  * A run interrupted before step 3 left the watermarks where they were, so the re-run has the same
  * run number, covers the same rows (plus any that arrived since), writes the same keys and
  * overwrites what the interrupted run left: nothing is archived twice or skipped. The files are
- * written by DuckDB's own Parquet writer (`COPY ... TO ... (FORMAT parquet)`).
+ * written by DuckDB's own Parquet writer (`COPY ... TO ... (FORMAT parquet)`), on the hub's file
+ * instance (`fileIo.ts`): the warehouse's own instance has no file access, so each file's rows are
+ * streamed across to it first.
  */
 import { quoteString } from "../dialect/index.ts";
 import { sqlTimestamp } from "../engine/clock.ts";
@@ -21,6 +23,8 @@ import { ARCHIVE_RUNS, ARCHIVE_WATERMARKS } from "../definitions/archive.ts";
 import { TENANT_MAP } from "../definitions/governance.ts";
 import { STREAMS } from "../definitions/catalog.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
+import type { FileIo, StagedRows } from "../engine/fileIo.ts";
 import { ARCHIVED_TABLES, tablesOf, type ArchivedTable, type IncrementalTable, type Layer, type SnapshotTable } from "./archivedTables.ts";
 import { assertTenantKey, checkTenantId, dataKey, manifestKey, runSeqText } from "./archiveKeys.ts";
 import { sha256File, type ArchiveStore } from "./archiveStore.ts";
@@ -35,7 +39,9 @@ export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd";
 
 export interface ExportOptions {
   /** An admin (or pipeline) session on the hub. */
-  readonly session: Warehouse;
+  readonly session: DuckDbWarehouse;
+  /** The hub's file instance (`engine.files()`), which writes the Parquet files. */
+  readonly files: FileIo;
   readonly store: ArchiveStore;
   readonly tenant: string;
   readonly layers: readonly Layer[];
@@ -136,16 +142,16 @@ interface PlannedWatermark {
 }
 
 /**
- * The select list of one archive file. A low-cardinality text column goes out as an ENUM of the
- * file's own values: Parquet's writer then takes each row's dictionary index instead of hashing its
- * text (the text columns were two thirds of a day of silver's export), and a reader gets the same
- * strings back. A column with no values in the file stays as it is.
+ * The select list of one archive file, over its staged rows. A low-cardinality text column goes out
+ * as an ENUM of the file's own values: Parquet's writer then takes each row's dictionary index
+ * instead of hashing its text (the text columns were two thirds of a day of silver's export), and
+ * a reader gets the same strings back. A column with no values in the file stays as it is.
  */
-async function selectList(o: ExportOptions, t: ArchivedTable, where: string): Promise<string> {
+async function selectList(staged: StagedRows, t: ArchivedTable): Promise<string> {
   const few = t.columns.filter((c) => c.cardinality === "low" && c.type === "varchar");
   if (few.length === 0) return columnList(t);
-  const [values] = await o.session.query<Record<string, unknown>>(
-    `SELECT ${few.map((c) => `list(DISTINCT ${c.name} ORDER BY ${c.name}) FILTER (WHERE ${c.name} IS NOT NULL) AS ${c.name}`).join(", ")} FROM ${t.table} WHERE ${where}`,
+  const [values] = await staged.query(
+    `SELECT ${few.map((c) => `list(DISTINCT ${c.name} ORDER BY ${c.name}) FILTER (WHERE ${c.name} IS NOT NULL) AS ${c.name}`).join(", ")} FROM ${staged.table}`,
   );
   return t.columns.map((c) => {
     const v = few.includes(c) ? values?.[c.name] : undefined;
@@ -157,11 +163,18 @@ async function selectList(o: ExportOptions, t: ArchivedTable, where: string): Pr
 /** Write one day's rows of `t` (selected by `where`) as a Parquet file under `key`. */
 async function writePartition(o: ExportOptions, t: ArchivedTable, key: string, where: string): Promise<{ sha256: string; bytes: number }> {
   assertTenantKey(o.tenant, key);
-  const staged = await o.store.stagingPath(key);
-  await o.session.execute(`COPY (SELECT ${await selectList(o, t, where)} FROM ${t.table} WHERE ${where}) TO ${quoteString(staged)} (${PARQUET_OPTIONS})`);
-  const sha256 = await sha256File(staged);
-  const bytes = statSync(staged).size;
-  await o.store.commitFile(key, staged, sha256);
+  const path = await o.store.stagingPath(key);
+  await o.session.withStream(`SELECT ${columnList(t)} FROM ${t.table} WHERE ${where}`, async (result) => {
+    const rows = await o.files.stage(result);
+    try {
+      await rows.copyTo(await selectList(rows, t), path, PARQUET_OPTIONS);
+    } finally {
+      await rows.drop();
+    }
+  });
+  const sha256 = await sha256File(path);
+  const bytes = statSync(path).size;
+  await o.store.commitFile(key, path, sha256);
   await o.checkpoint?.({ kind: "file", key });
   return { sha256, bytes };
 }

@@ -22,6 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { quoteString } from "../dialect/index.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
+import type { FileIo } from "../engine/fileIo.ts";
 import { archivedTable, tableFolder, tablesOf, type IncrementalTable, type Layer } from "./archivedTables.ts";
 import { checkTenantId, dayParts } from "./archiveKeys.ts";
 import type { ArchiveStore } from "./archiveStore.ts";
@@ -32,7 +34,10 @@ import type { CurrentFile } from "./manifest.ts";
 export const RESTORABLE_LAYERS: readonly Layer[] = ["bronze"];
 
 export interface RestoreOptions {
-  readonly session: Warehouse;
+  /** An admin session on the hub. */
+  readonly session: DuckDbWarehouse;
+  /** The hub's file instance (`engine.files()`), which reads the Parquet files. */
+  readonly files: FileIo;
   readonly store: ArchiveStore;
   readonly tenant: string;
   /** First and last day restored (`YYYY-MM-DD`, inclusive), by the partition's event day. */
@@ -109,9 +114,24 @@ export async function restoreTenant(o: RestoreOptions): Promise<RestoreReport> {
   }
 }
 
-async function restoreTable(s: Warehouse, t: IncrementalTable, o: RestoreOptions, paths: string[]): Promise<TableRestore> {
+/** The temporary table a restore stages one table's archived rows in, on the session. */
+const STAGED = "restore_staged";
+
+async function restoreTable(s: DuckDbWarehouse, t: IncrementalTable, o: RestoreOptions, paths: string[]): Promise<TableRestore> {
   const cols = t.columns.map((c) => c.name).join(", ");
-  const files = `read_parquet([${paths.map(quoteString).join(", ")}])`;
+  // The warehouse's instance reads no files: the file instance reads them and streams the rows
+  // across into a temporary table of this session (fileIo.ts).
+  await s.execute(`DROP TABLE IF EXISTS temp.main.${STAGED}`);
+  await o.files.read(`SELECT ${cols} FROM read_parquet([${paths.map(quoteString).join(", ")}])`, (result) => s.appendToTemporary(STAGED, result));
+  try {
+    return await restoreStaged(s, t, o, paths.length, cols);
+  } finally {
+    await s.execute(`DROP TABLE IF EXISTS temp.main.${STAGED}`);
+  }
+}
+
+async function restoreStaged(s: DuckDbWarehouse, t: IncrementalTable, o: RestoreOptions, fileCount: number, cols: string): Promise<TableRestore> {
+  const files = `temp.main.${STAGED}`;
   const keep = t.where ? ` AND ${t.where}` : "";
   const [stats] = await s.query<{ n: number; other_tenant: number }>(
     `SELECT COUNT(*) FILTER (WHERE TRUE${keep}) AS n, COUNT(*) FILTER (WHERE tenant_id IS DISTINCT FROM ${quoteString(o.tenant)}) AS other_tenant FROM ${files}`,
@@ -124,7 +144,7 @@ async function restoreTable(s: Warehouse, t: IncrementalTable, o: RestoreOptions
   const [held] = await s.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (${present}) x`);
   const source = Number(held!.n) === 0 ? `SELECT ${cols} FROM ${files} WHERE TRUE${keep}` : `SELECT ${cols} FROM ${files} WHERE TRUE${keep} EXCEPT ALL ${present}`;
   const restored = await s.execute(`INSERT INTO ${t.table} (${cols}) SELECT ${cols} FROM (${source}) x`);
-  return { table: t.table, files: paths.length, archivedRows: Number(stats!.n), restoredRows: restored };
+  return { table: t.table, files: fileCount, archivedRows: Number(stats!.n), restoredRows: restored };
 }
 
 /** Runs, watermarks and day fingerprints the archive records and the hub does not know yet. */

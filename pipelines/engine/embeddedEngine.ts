@@ -19,6 +19,7 @@ import { newRowsEnd, recordNoData, refreshDynamicTable, type RefreshResult } fro
 import { dueSlot, runTaskGraph, scheduleIntervalMs, whenConditions, type TaskRunResult } from "./taskRunner.ts";
 import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
+import { FileIo } from "./fileIo.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
 import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
@@ -29,6 +30,18 @@ import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppe
 import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
 
 export const SECURE_CATALOG = "hub_secure";
+
+/**
+ * A DuckDB instance on the hub's database, without access to any other file: no file readers or
+ * writers, no COPY, no ATTACH of a file, no extensions loaded from disk. DuckDB applies the setting
+ * to the whole instance and refuses to turn it back on while it runs, so a tenant statement that
+ * got past the tenant guard (tenantGuard.ts) still cannot read the archive, the device registry or
+ * any other file the process can. Its own database file, write-ahead log and spill directory stay
+ * usable. The hub's own file work runs on a separate instance (fileIo.ts).
+ */
+export async function openWarehouseInstance(path: string): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(path, { enable_external_access: "false" });
+}
 
 export interface EngineOptions {
   /** DuckDB file, or `:memory:` (the default) for tests. */
@@ -66,6 +79,8 @@ export class EmbeddedEngine {
   private readonly sessions = new Set<DuckDbWarehouse>();
   private closed = false;
   private ingestConn: Promise<DuckDBConnection> | null = null;
+  private fileIo: Promise<FileIo> | null = null;
+  private readonly path: string;
   private refreshConn: Promise<DuckDBConnection> | null = null;
   /**
    * Mirrors of HUB_LOCAL.TASKS and HUB_LOCAL.DYNAMIC_TABLES: only this object changes them, so a
@@ -77,7 +92,8 @@ export class EmbeddedEngine {
   /** Control-plane writes that wait for the next settle, to commit with the history. */
   private pendingControl: string[] = [];
 
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock, sink?: NotificationSink) {
+  private constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock, sink?: NotificationSink) {
+    this.path = path;
     this.instance = instance;
     this.conn = conn;
     this.dataCatalog = dataCatalog;
@@ -93,14 +109,14 @@ export class EmbeddedEngine {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path);
+      instance = await openWarehouseInstance(path);
     } catch (e) {
       throw explainOpenError(path, e);
     }
     const conn = await instance.connect();
     // Quoted: the catalog is named after the file, which may hold a dash or a dot (`my-hub.duckdb`).
     const catalog = `"${String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]).replaceAll('"', '""')}"`;
-    const engine = new EmbeddedEngine(instance, conn, catalog, opts.clock ?? new SimulatedClock(), opts.notifications);
+    const engine = new EmbeddedEngine(path, instance, conn, catalog, opts.clock ?? new SimulatedClock(), opts.notifications);
     // DuckDB checkpoints whenever its write-ahead log passes 16 MB, and each checkpoint re-compresses
     // the tables' newest row groups: with a task run appending ~100k silver rows at a time that
     // was a quarter of the pipeline's time. Checkpoints now come every 512 MB and on close; the
@@ -174,7 +190,7 @@ export class EmbeddedEngine {
   }
 
   /** A session for a role. Tenant roles see only their tenants' rows, with personal data masked. */
-  async session(opts: SessionOptions): Promise<Warehouse> {
+  async session(opts: SessionOptions): Promise<DuckDbWarehouse> {
     if (this.closed) throw new Error("the engine is closed");
     const role = opts.role.toUpperCase();
     const connection = await this.instance.connect();
@@ -241,8 +257,18 @@ export class EmbeddedEngine {
     return this.instance.connect();
   }
 
+  /**
+   * The file reader and writer for this hub's archive and loads (opened on first use, closed
+   * with the engine); it spills beside the database file.
+   */
+  files(): Promise<FileIo> {
+    if (this.closed) throw new Error("the engine is closed");
+    this.fileIo ??= FileIo.open({ tempDirectory: this.path === ":memory:" ? undefined : `${this.path}.files.tmp` });
+    return this.fileIo;
+  }
+
   /** An admin session (all tenants, unmasked). */
-  admin(warehouse?: string): Promise<Warehouse> {
+  admin(warehouse?: string): Promise<DuckDbWarehouse> {
     return this.session({ role: ADMIN_ROLE, warehouse });
   }
 
@@ -519,6 +545,7 @@ export class EmbeddedEngine {
       for (const s of [...this.sessions]) await s.close();
       if (this.ingestConn) (await this.ingestConn).closeSync();
       if (this.refreshConn) (await this.refreshConn).closeSync();
+      if (this.fileIo) (await this.fileIo).close();
       await this.conn.run("CHECKPOINT").catch(() => undefined);
       this.conn.closeSync();
       this.instance.closeSync();

@@ -3,11 +3,12 @@
  * work on the data catalog; a tenant role is switched to the secure catalog (views with the row
  * access and masking policies applied) and may only run SELECTs there.
  */
-import { timestampValueFromDate, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { timestampValueFromDate, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from "@duckdb/node-api";
 import { duckdbDialect, DUCKDB_VARIABLES, quoteString } from "../dialect/index.ts";
 import type { QueryOptions, Row, SqlValue, Warehouse } from "./warehouse.ts";
 import { fromDuckDbError } from "./duckdbErrors.ts";
 import { checkTenantStatement, type GuardContext } from "./tenantGuard.ts";
+import { appendChunks, tableLike } from "../engine/fileIo.ts";
 
 /** What the control plane learns about each statement: it resumes warehouses and keeps history. */
 export interface StatementHooks {
@@ -86,6 +87,28 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async run(sql: string, options: QueryOptions, read: boolean): Promise<{ rows: Row[]; changed: number }> {
+    return this.statement(sql, options, async (values) => {
+      if (!read) {
+        const result = await this.opts.connection.run(sql, values);
+        const changed = Number(result.rowsChanged);
+        return { value: { rows: [], changed }, rows: changed };
+      }
+      const reader = await this.opts.connection.runAndReadAll(sql, values);
+      const names = reader.columnNames().map((n) => n.toLowerCase());
+      const json = reader.columnTypes().map((t) => t.alias === "JSON");
+      const rows = reader.getRowsJS().map((r) => {
+        const o: Row = {};
+        r.forEach((v, i) => {
+          o[names[i]!] = fromDuckValue(v, json[i]!);
+        });
+        return o;
+      });
+      return { value: { rows, changed: rows.length }, rows: rows.length };
+    });
+  }
+
+  /** One statement through the guard and the control plane's hooks (warehouse resume, history). */
+  private async statement<T>(sql: string, options: QueryOptions, exec: (values: DuckDBValue[] | undefined) => Promise<{ value: T; rows: number }>): Promise<T> {
     await this.setup();
     const tag = options.tag ?? this.opts.defaultTag;
     const info = { sql, role: this.role, warehouse: this.opts.warehouse, tag };
@@ -96,31 +119,47 @@ export class DuckDbWarehouse implements Warehouse {
     const startedAt = Date.now();
     const t0 = performance.now();
     try {
-      const values = options.binds?.map(toDuckValue);
-      let rows: Row[] = [];
-      let changed = 0;
-      if (read) {
-        const reader = await this.opts.connection.runAndReadAll(sql, values);
-        const names = reader.columnNames().map((n) => n.toLowerCase());
-        const json = reader.columnTypes().map((t) => t.alias === "JSON");
-        rows = reader.getRowsJS().map((r) => {
-          const o: Row = {};
-          r.forEach((v, i) => {
-            o[names[i]!] = fromDuckValue(v, json[i]!);
-          });
-          return o;
-        });
-        changed = rows.length;
-      } else {
-        const result = await this.opts.connection.run(sql, values);
-        changed = Number(result.rowsChanged);
-      }
-      await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows: changed });
-      return { rows, changed };
+      const { value, rows } = await exec(options.binds?.map(toDuckValue));
+      await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows });
+      return value;
     } catch (e) {
       const err = fromDuckDbError(e, sql);
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows: 0, error: err });
       throw err;
+    }
+  }
+
+  /** The hub's own bulk paths (archive, loads) only: a tenant session never moves rows in bulk. */
+  private bulkOnly(what: string): void {
+    if (!this.opts.seesAllTenants) throw new Error(`${what} is for the hub's own roles, not ${this.role}`);
+  }
+
+  /**
+   * Run a query and hand its streamed result to `consume`, which reads it to the end (into the
+   * file instance, `fileIo.ts`): how rows leave this instance for a file. Recorded like any
+   * statement; `consume`'s result is returned.
+   */
+  async withStream<T>(sql: string, consume: (result: DuckDBResult) => Promise<T>, options: QueryOptions = {}): Promise<T> {
+    this.bulkOnly("streaming a result out");
+    return this.statement(sql, options, async (values) => {
+      const value = await consume(await this.opts.connection.stream(sql, values));
+      return { value, rows: 0 };
+    });
+  }
+
+  /**
+   * A temporary table on this session shaped like a streamed result (from the file instance),
+   * holding all of it: how rows from a file enter this instance. Returns the rows appended.
+   */
+  async appendToTemporary(table: string, source: DuckDBResult): Promise<number> {
+    this.bulkOnly("loading rows in bulk");
+    await this.setup();
+    if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`temporary table name ${JSON.stringify(table)} is not a plain lower-case identifier`);
+    try {
+      await this.opts.connection.run(tableLike(table, source, { temporary: true }));
+      return await appendChunks(this.opts.connection, source, table, "main", "temp");
+    } catch (e) {
+      throw fromDuckDbError(e);
     }
   }
 

@@ -12,8 +12,9 @@ import { join } from "node:path";
 import S3rver from "s3rver";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import { FileIo } from "../../pipelines/engine/fileIo.ts";
 import { SimulatedClock } from "../../pipelines/engine/clock.ts";
-import type { Warehouse } from "../../pipelines/warehouse/warehouse.ts";
+import type { DuckDbWarehouse } from "../../pipelines/warehouse/duckdbWarehouse.ts";
 import { MULTIPART_PART_SIZE, S3ArchiveStore } from "../../pipelines/archive/s3ArchiveStore.ts";
 import { exportTenant } from "../../pipelines/archive/exportArchive.ts";
 import { restoreTenant } from "../../pipelines/archive/restoreArchive.ts";
@@ -39,7 +40,8 @@ describe("archive in S3 (s3rver on loopback)", () => {
   let dir: string;
   let hub: EmbeddedEngine;
   let clock: SimulatedClock;
-  let session: Warehouse;
+  let session: DuckDbWarehouse;
+  let files: FileIo;
   const sent: SentRequest[] = [];
   const others: EmbeddedEngine[] = [];
 
@@ -69,8 +71,10 @@ describe("archive in S3 (s3rver on loopback)", () => {
     await openStore().client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     ({ engine: hub, clock } = await fixtureHub(90, { batch: 30 }));
     session = await hub.admin();
+    files = await FileIo.open();
   });
   after(async () => {
+    files.close();
     await session.close();
     for (const e of [hub, ...others]) await e.close();
     await server.close();
@@ -80,7 +84,7 @@ describe("archive in S3 (s3rver on loopback)", () => {
   it("exports one tenant with SSE-KMS on every object and writes nothing outside its prefixes", async () => {
     const store = openStore();
     sent.length = 0;
-    const runs = await exportTenant({ session, store, tenant: "acme", layers: [...LAYERS], asOf: clock.now() });
+    const runs = await exportTenant({ files, session, store, tenant: "acme", layers: [...LAYERS], asOf: clock.now() });
     assert.ok(runs.every((r) => r.files > 0));
     const writes = sent.filter((r) => r.command === "PutObjectCommand" || r.command === "CreateMultipartUploadCommand");
     assert.ok(writes.length >= runs.reduce((a, r) => a + r.files + 1, 0), "every file and manifest was written");
@@ -122,7 +126,7 @@ describe("archive in S3 (s3rver on loopback)", () => {
     const dr = await EmbeddedEngine.open({ clock: new SimulatedClock(clock.now()) });
     others.push(dr);
     const s = await dr.admin();
-    await restoreTenant({ session: s, store, tenant: "acme", from: "2026-01-05", to: "2026-01-06" });
+    await restoreTenant({ files, session: s, store, tenant: "acme", from: "2026-01-05", to: "2026-01-06" });
     await dr.tick();
     assert.equal(await count(dr, "RAW.SENSOR_READINGS", "acme"), await count(hub, "RAW.SENSOR_READINGS", "acme"));
     for (const t of DERIVED_TABLES) assertSameRows(await tenantRows(dr, t, "acme"), await tenantRows(hub, t, "acme"), t);
@@ -139,7 +143,7 @@ describe("archive in S3 (s3rver on loopback)", () => {
     const empty = await EmbeddedEngine.open({ clock: new SimulatedClock(clock.now()) });
     others.push(empty);
     const es = await empty.admin();
-    await assert.rejects(restoreTenant({ session: es, store, tenant: "acme", from: "2026-01-05", to: "2026-01-06" }), (e: unknown) => e instanceof CorruptArchiveError && e.message.includes(victim));
+    await assert.rejects(restoreTenant({ files, session: es, store, tenant: "acme", from: "2026-01-05", to: "2026-01-06" }), (e: unknown) => e instanceof CorruptArchiveError && e.message.includes(victim));
     assert.equal(await count(empty, "RAW.SENSOR_READINGS", "acme"), 0);
     await es.close();
     store.close();

@@ -314,7 +314,7 @@ async function archiveRun(hub: OpenedHub, home: string, layers: readonly Layer[]
     const asOf = await quiescentAsOf(session);
     const out: Array<MainJobReport["archive"][number]> = [];
     for (const t of hub.tenants) {
-      const runs = await exportTenant({ session, store, tenant: t.tenantId, layers, asOf });
+      const runs = await exportTenant({ session, files: await hub.engine.files(), store, tenant: t.tenantId, layers, asOf });
       out.push({ tenant: t.tenantId, files: sum(runs, "files"), rows: sum(runs, "rows"), bytes: sum(runs, "bytes") });
     }
     return out;
