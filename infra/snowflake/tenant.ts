@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { DYNAMIC_TABLES, TABLES } from "../../pipelines/definitions/catalog.ts";
+import { TENANT_GRANTS, TENANT_SCHEMAS } from "../../pipelines/definitions/grants.ts";
 import { COST_CENTER_TAG, TENANT_MAP, TENANT_TAG, tenantRoleName } from "../../pipelines/definitions/governance.ts";
 import { qualifiedName } from "../../pipelines/definitions/types.ts";
 import { seedValue } from "../../pipelines/render/snowflakeDdl.ts";
@@ -14,16 +14,8 @@ import type { TenantWarehouseConfig, Tier } from "../config.ts";
 import { MonitoredWarehouse } from "./monitoredWarehouse.ts";
 import { fqn, tenantMonitorName, tenantSchemaName, tenantServiceUserName, tenantWarehouseName } from "../naming.ts";
 
-/** Schema whose objects a tenant role may read (rows filtered by the row access policy). */
-export const TENANT_READABLE_SCHEMA = "ANALYTICS";
-
-/** The analytics objects a tenant may read, from the definitions. */
-export function tenantReadableObjects(): { qualified: string; objectType: "TABLE" | "DYNAMIC TABLE" }[] {
-  return [
-    ...TABLES.filter((t) => t.schema === TENANT_READABLE_SCHEMA).map((t) => ({ qualified: qualifiedName(t), objectType: "TABLE" as const })),
-    ...DYNAMIC_TABLES.filter((t) => t.schema === TENANT_READABLE_SCHEMA).map((t) => ({ qualified: qualifiedName(t), objectType: "DYNAMIC TABLE" as const })),
-  ];
-}
+/** The tenant service user's default schema (its gold: the KPIs its dashboards read). */
+export const TENANT_DEFAULT_SCHEMA = "ANALYTICS";
 
 /** The tenant's TENANT_MAP row, and the statement that removes it. */
 export function tenantMapRowSql(tenantId: string, piiAccess: boolean): { sql: string; revert: string } {
@@ -112,20 +104,21 @@ export class SnowflakeTenant extends pulumi.ComponentResource {
         rsaPublicKey: args.servicePublicKey,
         defaultRole: role.name,
         defaultWarehouse: whs[firstClass]!.warehouseName,
-        defaultNamespace: `${db}.${TENANT_READABLE_SCHEMA}`,
+        defaultNamespace: `${db}.${TENANT_DEFAULT_SCHEMA}`,
       },
       child,
     );
     new snowflake.GrantAccountRole(`${name}-role-to-user`, { roleName: role.name, userName: user.name }, child);
 
-    // Least privilege: usage on the database, the analytics schema and its own warehouses; SELECT on
-    // the analytics objects (the row access policy filters their rows).
+    // Least privilege: usage on the database, the schemas and its own warehouses; SELECT on exactly
+    // the objects the grant definition names (pipelines/definitions/grants.ts), whose rows the row
+    // access policy filters. The embedded engine's secure catalog is built from the same list.
     const grant = (suffix: string, a: Omit<snowflake.GrantPrivilegesToAccountRoleArgs, "accountRoleName">, dependsOn: pulumi.Resource[] = []) =>
       new snowflake.GrantPrivilegesToAccountRole(`${name}-grant-${suffix}`, { accountRoleName: role.name, ...a }, { parent: this, dependsOn: [role, ...dependsOn] });
     grant("database", { privileges: ["USAGE"], onAccountObject: { objectType: "DATABASE", objectName: args.database } });
-    grant("analytics-schema", { privileges: ["USAGE"], onSchema: { schemaName: fqn(db, TENANT_READABLE_SCHEMA) } });
-    for (const o of tenantReadableObjects()) {
-      grant(`select-${o.qualified.toLowerCase().replaceAll(".", "-").replaceAll("_", "-")}`, { privileges: ["SELECT"], onSchemaObject: { objectType: o.objectType, objectName: fqn(db, ...o.qualified.split(".")) } });
+    for (const schema of TENANT_SCHEMAS) grant(`${schema.toLowerCase()}-schema`, { privileges: ["USAGE"], onSchema: { schemaName: fqn(db, schema) } });
+    for (const g of TENANT_GRANTS) {
+      grant(`select-${g.name.toLowerCase().replaceAll(".", "-").replaceAll("_", "-")}`, { privileges: ["SELECT"], onSchemaObject: { objectType: g.objectType, objectName: fqn(db, ...g.name.split(".")) } });
     }
     for (const [cls, wh] of Object.entries(whs)) {
       grant(`warehouse-${cls}`, { privileges: ["USAGE"], onAccountObject: { objectType: "WAREHOUSE", objectName: wh.warehouseName } }, [wh]);

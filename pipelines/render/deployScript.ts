@@ -3,7 +3,8 @@
  * what a reviewer reads before `pulumi up`.
  */
 import type { DialectName } from "../dialect/index.ts";
-import { ALL_OBJECTS, DYNAMIC_TABLES, TABLES, TASKS, objectName } from "../definitions/catalog.ts";
+import { ALL_OBJECTS, TASKS, objectName } from "../definitions/catalog.ts";
+import { TENANT_GRANTS } from "../definitions/grants.ts";
 import { SCHEMAS, type ObjectDef } from "../definitions/types.ts";
 import { resumeTasksSql, snowflakeStatements } from "./snowflakeDdl.ts";
 import { duckdbStatements, secureCatalogStatements } from "./duckdbDdl.ts";
@@ -24,7 +25,7 @@ export function deployScript(dialect: DialectName, only?: readonly ObjectDef[]):
   }
   for (const o of objects) out.push(...statementsFor(dialect, o));
   if (!only && dialect === "snowflake") out.push(...resumeTasksSql(TASKS));
-  if (!only && dialect === "duckdb") out.push(...secureCatalogStatements("hub_secure", "hub", [...TABLES, ...DYNAMIC_TABLES]));
+  if (!only && dialect === "duckdb") out.push(...secureCatalogStatements("hub_secure", "hub", TENANT_GRANTS));
   return out;
 }
 

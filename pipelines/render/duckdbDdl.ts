@@ -7,7 +7,6 @@
 import { duckdbDialect as d, quoteString } from "../dialect/index.ts";
 import {
   TENANT_COLUMN,
-  hasTenantColumn,
   qualifiedName,
   type DynamicTableDef,
   type MaskingPolicyDef,
@@ -20,6 +19,7 @@ import {
   type WarehouseDef,
 } from "../definitions/types.ts";
 import { PII_MASK, TENANT_ISOLATION, TENANT_MAP } from "../definitions/governance.ts";
+import type { TenantGrant } from "../definitions/grants.ts";
 import { seedInsert } from "./snowflakeDdl.ts";
 import type { Statement } from "./statement.ts";
 import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
@@ -196,17 +196,15 @@ export function duckdbStatements(o: ObjectDef): Statement[] {
 }
 
 /**
- * The secure catalog tenant sessions read: the same schema and object names as the data catalog,
- * each a view that applies the row access policy and the masking policy, exactly where Snowflake
- * would apply them. The map itself shows a session only its own role's rows.
+ * The secure catalog tenant sessions read: one view per object granted to tenants
+ * (definitions/grants.ts), with the same schema and name as in the data catalog, applying the row
+ * access policy and the masking policy exactly where Snowflake would apply them. Nothing else a
+ * tenant could name is in it: the governance map and the policy macros the views call sit in its
+ * GOVERNANCE schema, which no tenant is granted, and the tenant guard refuses every other name.
  */
-export function secureCatalogStatements(
-  secure: string,
-  data: string,
-  objects: ReadonlyArray<TableDef | DynamicTableDef>,
-): Statement[] {
+export function secureCatalogStatements(secure: string, data: string, grants: readonly TenantGrant[]): Statement[] {
   const out: Statement[] = [];
-  const schemas = new Set(objects.map((o) => o.schema));
+  const schemas = new Set<string>(grants.map((g) => g.object.schema));
   schemas.add("GOVERNANCE");
   for (const s of schemas) out.push({ object: `${secure}.${s}`, kind: "schema", sql: `CREATE SCHEMA IF NOT EXISTS ${secure}.${s}` });
   const role = d.currentRole();
@@ -222,18 +220,17 @@ export function secureCatalogStatements(
       sql: `CREATE OR REPLACE MACRO ${secure}.${qualifiedName(p)}(${p.argument.name}) AS (${p.body(d, p.argument.name)})`,
     });
   }
-  for (const o of objects) {
-    if (o === TENANT_MAP) continue;
+  for (const g of grants) {
+    const o = g.object;
     const cols = o.columns
       .map((c) => (c.pii ? `GOVERNANCE.${PII_MASK.name}(t."${c.name}") AS "${c.name}"` : `t."${c.name}"`))
       .join(", ");
-    const where = hasTenantColumn(o) ? ` WHERE GOVERNANCE.${TENANT_ISOLATION.name}(t.${TENANT_COLUMN})` : "";
+    const where = g.scope === "tenant rows" ? ` WHERE GOVERNANCE.${TENANT_ISOLATION.name}(t.${TENANT_COLUMN})` : "";
     out.push({
-      object: `${secure}.${qualifiedName(o)}`,
+      object: `${secure}.${g.name}`,
       kind: "create",
-      sql: `CREATE OR REPLACE VIEW ${secure}.${qualifiedName(o)} AS SELECT ${cols} FROM ${data}.${qualifiedName(o)} t${where}`,
+      sql: `CREATE OR REPLACE VIEW ${secure}.${g.name} AS SELECT ${cols} FROM ${data}.${g.name} t${where}`,
     });
   }
   return out;
 }
-

@@ -1,7 +1,7 @@
 /** A standard tenant stack (acme) under mocks: inventory, key inputs, the device policy against sample topics. */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DYNAMIC_TABLES, TABLES } from "../../pipelines/definitions/catalog.ts";
+import { TENANT_GRANTS, TENANT_SCHEMAS } from "../../pipelines/definitions/grants.ts";
 import { iotPolicyAllows, tenantDevicePolicy, type IotPolicyDocument } from "../../edge/topicRules.ts";
 import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
 import { MOCK_ACCOUNT, MOCK_REGION, type OfflineRun } from "../../infra/offline.ts";
@@ -28,14 +28,14 @@ describe("tenant stack (standard): inventory", () => {
   });
 
   it("declares exactly the tenant's resources, none of the platform's", () => {
-    const analytics = [...TABLES, ...DYNAMIC_TABLES].filter((t) => t.schema === "ANALYTICS").length;
+    const granted = TENANT_GRANTS.length + TENANT_SCHEMAS.length;
     const counts = Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("snowflake:") || t.startsWith("aws:")));
     assert.deepEqual(counts, {
       "snowflake:index/accountRole:AccountRole": 1,
       "snowflake:index/serviceUser:ServiceUser": 1,
       "snowflake:index/grantAccountRole:GrantAccountRole": 1,
-      // database, analytics schema, each analytics object, the warehouse
-      "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole": 2 + analytics + 1,
+      // the database, each granted schema and object, the warehouse
+      "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole": 1 + granted + 1,
       "snowflake:index/resourceMonitor:ResourceMonitor": 1,
       "snowflake:index/warehouse:Warehouse": 1,
       "snowflake:index/execute:Execute": 1,
@@ -71,17 +71,24 @@ describe("tenant stack (standard): Snowflake key inputs", () => {
     assert.ok(m["startTimestamp"]);
   });
 
-  it("least-privilege grants: USAGE on the database, ANALYTICS and its own warehouse; SELECT on analytics objects only", () => {
+  it("least-privilege grants: USAGE on the database, the granted schemas and its own warehouse; SELECT on exactly the granted objects", () => {
     const grants = ofType(run, "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole").map((g) => g.props);
     for (const g of grants) {
       assert.equal(g["accountRoleName"], "TENANT_ACME_ROLE");
       assert.ok(!g["allPrivileges"] && !g["onAccount"] && !g["withGrantOption"]);
     }
     const usage = grants.filter((g) => g["privileges"].join() === "USAGE");
-    assert.deepEqual(usage.map((g) => g["onAccountObject"]?.objectName ?? g["onSchema"]?.schemaName).sort(), ['"HUB"."ANALYTICS"', "HUB", "TENANT_ACME_BI_WH"]);
-    const selects = grants.filter((g) => g["privileges"].join() === "SELECT").map((g) => g["onSchemaObject"].objectName as string);
-    assert.ok(selects.length > 0);
-    for (const s of selects) assert.match(s, /^"HUB"\."ANALYTICS"\./);
+    assert.deepEqual(
+      usage.map((g) => g["onAccountObject"]?.objectName ?? g["onSchema"]?.schemaName).sort(),
+      ['"HUB"."ANALYTICS"', '"HUB"."CORE"', '"HUB"."ML"', '"HUB"."OPS"', '"HUB"."RAW"', "HUB", "TENANT_ACME_BI_WH"],
+    );
+    const selects = grants.filter((g) => g["privileges"].join() === "SELECT").map((g) => `${g["onSchemaObject"].objectType} ${g["onSchemaObject"].objectName}`);
+    // The same list the embedded engine's secure catalog is built from (tests/security checks that side).
+    assert.deepEqual(selects.sort(), TENANT_GRANTS.map((g) => `${g.objectType} "HUB"."${g.name.split(".").join('"."')}"`).sort());
+    // Written out, not derived: what a tenant must never be granted.
+    for (const never of ["GOVERNANCE", "RAW.DEVICE_MESSAGES", "_STREAM", "OPS.ARCHIVE_"]) {
+      assert.ok(!selects.some((x) => x.replaceAll('"', "").includes(never)), `no grant on ${never}`);
+    }
   });
 
   it("its TENANT_MAP row, removed again on destroy", () => {

@@ -1,0 +1,85 @@
+/**
+ * What a tenant role may read, defined once. The Pulumi program renders it as Snowflake grants
+ * (USAGE on each schema named here, SELECT on each object: infra/snowflake/tenant.ts); the
+ * embedded engine renders it as the secure catalog a tenant session sees, and the tenant guard
+ * allows exactly these names (pipelines/warehouse/tenantGuard.ts). So a query that works locally
+ * works on Snowflake, and one refused there is refused here.
+ *
+ * A tenant reads its own data through the medallion (what its devices sent, what was refused and
+ * why, the validated readings, the KPIs, its model outputs, its alerts) plus the hub's published
+ * reference data (the metric and alert rules its data is judged by). Rows are filtered by the row
+ * access policy and operator ids masked by the masking policy, on both targets. Not granted: the
+ * firehose landing table RAW.DEVICE_MESSAGES (every tenant's messages in one table, no tenant
+ * column to filter on), the governance map, the archive's bookkeeping, streams and tasks.
+ */
+import { TABLES, DYNAMIC_TABLES } from "./catalog.ts";
+import { hasTenantColumn, qualifiedName, type DynamicTableDef, type TableDef } from "./types.ts";
+
+export type ReadableObject = TableDef | DynamicTableDef;
+
+/**
+ * The objects a tenant role may read, by name. An allowlist: a table added to the catalog is
+ * granted to no tenant until it is named here (a test holds every table to a decision, here or in
+ * NOT_GRANTED_TO_TENANTS).
+ */
+const GRANTED_TO_TENANTS: readonly string[] = [
+  // bronze: what its devices and scanners sent, and what was refused and why
+  "RAW.SENSOR_READINGS", "RAW.JOB_SCANS", "RAW.QUARANTINE",
+  // silver and the rules its data is judged by
+  "CORE.METRIC_RULES", "CORE.SENSOR_READINGS_NORMALIZED", "CORE.RULE_BREACHES", "CORE.JOB_STATION_VISITS",
+  // gold
+  "ANALYTICS.MACHINE_UTILIZATION_HOURLY", "ANALYTICS.ENERGY_HOURLY", "ANALYTICS.AIR_QUALITY_CURRENT", "ANALYTICS.PRODUCTION_FLOW", "ANALYTICS.ALERTS",
+  // its model outputs
+  "ML.FORECASTS", "ML.ANOMALIES", "ML.SEGMENTS", "ML.STREAM_SCORES",
+  // its data quality, its alerts, and the rules that raise them
+  "OPS.DATA_QUALITY_LOG", "OPS.ALERT_NOTIFICATIONS", "OPS.ALERT_RULES",
+];
+
+/** Objects granted to no tenant, each with the reason. */
+export const NOT_GRANTED_TO_TENANTS: Readonly<Record<string, string>> = {
+  "GOVERNANCE.TENANT_MAP": "which role sees which tenant: the platform's governance data",
+  "RAW.DEVICE_MESSAGES": "every tenant's raw device messages in one table without a tenant column; expanded into RAW.SENSOR_READINGS, which is granted",
+  "OPS.ARCHIVE_WATERMARKS": "the archive's bookkeeping, platform operations",
+  "OPS.ARCHIVE_RUNS": "the archive's bookkeeping, platform operations",
+};
+
+/**
+ * How a granted object keeps tenants apart: `tenant rows` (a tenant_id column under the row access
+ * policy) or `reference` (rules the hub publishes to every tenant, reloaded from the definitions on
+ * each deploy; they hold no tenant's data).
+ */
+export type GrantScope = "tenant rows" | "reference";
+
+export interface TenantGrant {
+  readonly object: ReadableObject;
+  /** `SCHEMA.NAME`, upper case. */
+  readonly name: string;
+  readonly objectType: "TABLE" | "DYNAMIC TABLE";
+  readonly scope: GrantScope;
+}
+
+function scopeOf(o: ReadableObject): GrantScope {
+  if (hasTenantColumn(o)) return "tenant rows";
+  if (o.kind === "table" && o.seed) return "reference";
+  throw new Error(
+    `${qualifiedName(o)} has no tenant_id column and is not reference data from the definitions: ` +
+      `name it in NOT_GRANTED_TO_TENANTS, or give it a tenant_id column, before a tenant may read it`,
+  );
+}
+
+function granted(name: string): ReadableObject {
+  const o = [...TABLES, ...DYNAMIC_TABLES].find((x) => qualifiedName(x) === name);
+  if (!o) throw new Error(`GRANTED_TO_TENANTS names ${name}, which is not a table or dynamic table of the catalog`);
+  if (name in NOT_GRANTED_TO_TENANTS) throw new Error(`${name} is both granted to tenants and not`);
+  return o;
+}
+
+/** Every table and dynamic table a tenant role may read, in the order above. */
+export const TENANT_GRANTS: readonly TenantGrant[] = GRANTED_TO_TENANTS.map(granted)
+  .map((o) => ({ object: o, name: qualifiedName(o), objectType: o.kind === "table" ? ("TABLE" as const) : ("DYNAMIC TABLE" as const), scope: scopeOf(o) }));
+
+/** The schemas a tenant role needs USAGE on. */
+export const TENANT_SCHEMAS: readonly string[] = [...new Set(TENANT_GRANTS.map((g) => g.object.schema))];
+
+/** Names (`SCHEMA.NAME`) a tenant role may read. */
+export const TENANT_READABLE: ReadonlySet<string> = new Set(TENANT_GRANTS.map((g) => g.name));
