@@ -27,7 +27,12 @@ await runCommand({
     if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
     const engine = await EmbeddedEngine.open({ path });
     try {
-      const session = await engine.session({ role: options.role ?? ADMIN_ROLE });
+      const role = options.role ?? ADMIN_ROLE;
+      const roles = await engine.roles();
+      // The engine answers as Snowflake does, naming no other role; this is the hub's own operator,
+      // who may see them all.
+      if (!roles.includes(role.toUpperCase())) throw new UserError(`--role ${JSON.stringify(role)} is not a role of this hub (roles: ${roles.join(", ")})`);
+      const session = await engine.session({ role });
       const rows = await session.query(sql);
       if (options.json) console.log(JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
       else console.log(textTable(rows));

@@ -7,7 +7,8 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { ALL_OBJECTS, DYNAMIC_TABLES, TABLES, TASKS, objectName } from "../definitions/catalog.ts";
+import { ALL_OBJECTS, DYNAMIC_TABLES, TASKS, objectName } from "../definitions/catalog.ts";
+import { TENANT_GRANTS, TENANT_READABLE } from "../definitions/grants.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
@@ -21,6 +22,7 @@ import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { FileIo } from "./fileIo.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
+import { ROLE_ERRORS } from "../warehouse/errors.ts";
 import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
 import { MonitorControl, type NotificationSink } from "./monitorControl.ts";
@@ -137,8 +139,9 @@ export class EmbeddedEngine {
         for (const st of duckdbStatements(o)) if (st.kind !== "preview") await c.run(st.sql);
       }
       await c.run("COMMIT");
+      // In memory: rebuilt from the grants on every open.
       await c.run(`ATTACH IF NOT EXISTS ':memory:' AS ${SECURE_CATALOG}`);
-      for (const st of secureCatalogStatements(SECURE_CATALOG, this.dataCatalog, [...TABLES, ...DYNAMIC_TABLES])) await c.run(st.sql);
+      for (const st of secureCatalogStatements(SECURE_CATALOG, this.dataCatalog, TENANT_GRANTS)) await c.run(st.sql);
       for (const sql of accountUsageStatements(this.dataCatalog)) await c.run(sql);
       await c.run(`SET VARIABLE hub_role = '${PIPELINE_ROLE}'`);
     } catch (e) {
@@ -194,13 +197,22 @@ export class EmbeddedEngine {
     if (this.closed) throw new Error("the engine is closed");
     const role = opts.role.toUpperCase();
     const connection = await this.instance.connect();
+    if (!(ALL_TENANT_ROLES as readonly string[]).includes(role)) {
+      // As on Snowflake, a session cannot use a role that was never created or granted: here a
+      // tenant role exists once the tenant map gives it a tenant (grantTenantRole, a tenant stack).
+      const known = await connection.runAndReadAll(`SELECT 1 FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = ? LIMIT 1`, [role]);
+      if (known.currentRowCount === 0) {
+        connection.closeSync();
+        throw ROLE_ERRORS.doesNotExist(role);
+      }
+    }
     const warehouse = opts.warehouse?.toUpperCase() ?? null;
     if (warehouse) this.warehouses.get(warehouse);
     const session = new DuckDbWarehouse({
       connection,
       role,
       seesAllTenants: (ALL_TENANT_ROLES as readonly string[]).includes(role),
-      guard: { secureCatalog: SECURE_CATALOG, allowedSchemas: new Set(SCHEMAS) },
+      guard: { secureCatalog: SECURE_CATALOG, granted: TENANT_READABLE },
       warehouse,
       defaultTag: opts.tag,
       hooks: warehouse
@@ -265,6 +277,12 @@ export class EmbeddedEngine {
     if (this.closed) throw new Error("the engine is closed");
     this.fileIo ??= FileIo.open({ tempDirectory: this.path === ":memory:" ? undefined : `${this.path}.files.tmp` });
     return this.fileIo;
+  }
+
+  /** Every role a session may use: the hub's own, then each role the tenant map names. */
+  async roles(): Promise<string[]> {
+    const rows = await this.control<{ role_name: string }>(`SELECT DISTINCT role_name FROM ${qualifiedName(TENANT_MAP)} ORDER BY 1`);
+    return [...ALL_TENANT_ROLES, ...rows.map((r) => r.role_name)];
   }
 
   /** An admin session (all tenants, unmasked). */

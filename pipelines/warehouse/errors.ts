@@ -46,3 +46,11 @@ export const SQL_ERRORS = {
     new HubSqlError("000630", "57014", `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.`, sql),
   internal: (detail: string, sql?: string, cause?: unknown) => new HubSqlError("000603", "XX000", `SQL execution internal error:\n${detail}`, sql, { cause }),
 } as const;
+
+export const ROLE_ERRORS = {
+  /**
+   * Snowflake's answer to `USE ROLE` (or a connection's role) that does not exist or is not granted
+   * to the user. It names no other role: a tenant must not learn which other tenants exist.
+   */
+  doesNotExist: (role: string) => new HubSqlError("002003", "02000", `SQL compilation error:\nRole '${role}' does not exist or not authorized.`),
+} as const;

@@ -81,6 +81,13 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     assert.deepEqual(JSON.parse(r.stdout), [{ tenant_id: "acme" }]);
   });
 
+  it("refuses a role the hub does not know, naming it and the roles it has, and exits 1", async () => {
+    const r = await cli("sql.ts", ["--role", "TENANT_ACMEE_ROLE", "SELECT 1"], { HUB_HOME: home });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.trim(), 'sql: --role "TENANT_ACMEE_ROLE" is not a role of this hub (roles: HUB_ADMIN, HUB_PIPELINE, TENANT_ACME_ROLE, TENANT_GLOBEX_ROLE)');
+  });
+
   it("reports a SQL error with its Snowflake code and exits 1", async () => {
     const r = await cli("sql.ts", ["SELECT * FROM NOPE.NOPE"], { HUB_HOME: home });
     assert.equal(r.code, 1);
