@@ -28,6 +28,7 @@ import type { FileIo, StagedRows } from "../engine/fileIo.ts";
 import { ARCHIVED_TABLES, tablesOf, type ArchivedTable, type IncrementalTable, type Layer, type SnapshotTable } from "./archivedTables.ts";
 import { assertTenantKey, checkTenantId, dataKey, manifestKey, runSeqText } from "./archiveKeys.ts";
 import { sha256File, type ArchiveStore } from "./archiveStore.ts";
+import { ensureArchiveId } from "./archiveIdentity.ts";
 import { MANIFEST_FORMAT, manifestText, type Manifest, type ManifestFile, type ManifestTable } from "./manifest.ts";
 import { statSync } from "node:fs";
 
@@ -161,7 +162,7 @@ async function selectList(staged: StagedRows, t: ArchivedTable): Promise<string>
 }
 
 /** Write one day's rows of `t` (selected by `where`) as a Parquet file under `key`. */
-async function writePartition(o: ExportOptions, t: ArchivedTable, key: string, where: string): Promise<{ sha256: string; bytes: number }> {
+async function writePartition(o: Run, t: ArchivedTable, key: string, where: string): Promise<{ sha256: string; bytes: number }> {
   assertTenantKey(o.tenant, key);
   const path = await o.store.stagingPath(key);
   await o.session.withStream(`SELECT ${columnList(t)} FROM ${t.table} WHERE ${where}`, async (result) => {
@@ -182,11 +183,11 @@ async function writePartition(o: ExportOptions, t: ArchivedTable, key: string, w
 const dayRange = (t: ArchivedTable, day: string) =>
   `${t.dayColumn} >= DATE '${day}' AND ${t.dayColumn} < DATE '${day}' + INTERVAL 1 DAY`;
 
-async function exportIncremental(o: ExportOptions, t: IncrementalTable, seq: number, planned: PlannedWatermark[]): Promise<ManifestTable | null> {
+async function exportIncremental(o: Run, t: IncrementalTable, seq: number, planned: PlannedWatermark[]): Promise<ManifestTable | null> {
   const tenant = quoteString(o.tenant);
   const wm = await o.session.query<{ watermark: Date }>(
     `SELECT watermark FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = ? AND table_name = ? AND partition_day IS NULL`,
-    { binds: [o.store.location, o.tenant, t.table] },
+    { binds: [o.archive, o.tenant, t.table] },
   );
   const lo = wm[0]?.watermark ?? null;
   let hi = o.asOf;
@@ -212,7 +213,7 @@ async function exportIncremental(o: ExportOptions, t: IncrementalTable, seq: num
   return { table: t.table, mode: "incremental", dayColumn: t.dayColumn, watermarkColumn: t.watermarkColumn, watermark: { from: iso(lo), to: hi.toISOString() }, files };
 }
 
-async function exportSnapshot(o: ExportOptions, t: SnapshotTable, planned: PlannedWatermark[]): Promise<{ table: ManifestTable | null; kept: number }> {
+async function exportSnapshot(o: Run, t: SnapshotTable, planned: PlannedWatermark[]): Promise<{ table: ManifestTable | null; kept: number }> {
   const tenant = quoteString(o.tenant);
   // A day's fingerprint: the sum of its rows' hashes (order-free, and duplicates count). Doubles
   // are hashed at single precision: a refresh that merged sums batch by batch and one that summed
@@ -224,7 +225,7 @@ async function exportSnapshot(o: ExportOptions, t: SnapshotTable, planned: Plann
   );
   const archived = await o.session.query<{ partition_day: Date; fingerprint: string }>(
     `SELECT partition_day, fingerprint FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = ? AND table_name = ? AND partition_day IS NOT NULL`,
-    { binds: [o.store.location, o.tenant, t.table] },
+    { binds: [o.archive, o.tenant, t.table] },
   );
   const had = new Map(archived.map((a) => [dayOf(a.partition_day), a.fingerprint]));
   const files: ManifestFile[] = [];
@@ -245,9 +246,9 @@ async function exportSnapshot(o: ExportOptions, t: SnapshotTable, planned: Plann
   return { table: { table: t.table, mode: "snapshot", dayColumn: t.dayColumn, watermarkColumn: null, watermark: { from: null, to: o.asOf.toISOString() }, files }, kept };
 }
 
-async function exportLayer(o: ExportOptions, layer: Layer): Promise<RunExport> {
+async function exportLayer(o: Run, layer: Layer): Promise<RunExport> {
   const s = o.session;
-  const seq = await nextRunSeq(s, o.store.location, o.tenant, layer);
+  const seq = await nextRunSeq(s, o.archive, o.tenant, layer);
   const runId = `${layer}-${runSeqText(seq)}`;
   const planned: PlannedWatermark[] = [];
   const tables: ManifestTable[] = [];
@@ -276,12 +277,12 @@ async function exportLayer(o: ExportOptions, layer: Layer): Promise<RunExport> {
 
   const mKey = manifestKey(o.tenant, layer, seq);
   const manifest: Manifest = {
-    format: MANIFEST_FORMAT, archive: o.store.location, tenant: o.tenant, layer, runSeq: seq, runId, createdAt: o.asOf.toISOString(), tables,
+    format: MANIFEST_FORMAT, archive: o.archive, tenant: o.tenant, layer, runSeq: seq, runId, createdAt: o.asOf.toISOString(), tables,
   };
   assertTenantKey(o.tenant, mKey);
   await o.store.putText(mKey, manifestText(manifest));
   await o.checkpoint?.({ kind: "manifest", key: mKey });
-  await commitWatermarks(s, o.store.location, o.tenant, layer, seq, runId, mKey, planned, { files, rows, bytes }, o.asOf);
+  await commitWatermarks(s, o.archive, o.tenant, layer, seq, runId, mKey, planned, { files, rows, bytes }, o.asOf);
   return { tenant: o.tenant, layer, runId, manifestKey: mKey, files, rows, bytes, tables: summary };
 }
 
@@ -315,10 +316,33 @@ async function commitWatermarks(
   }
 }
 
+/** An export with the archive's name resolved (archiveIdentity.ts). */
+interface Run extends ExportOptions {
+  readonly archive: string;
+}
+
+/**
+ * The archive's id (written by the first export), with the hub's bookkeeping for it moved from
+ * the archive's location where an older hub kept it under that.
+ */
+async function resolveArchive(o: ExportOptions): Promise<string> {
+  const id = await ensureArchiveId(o.store, o.asOf);
+  await o.session.execute("BEGIN TRANSACTION");
+  try {
+    for (const table of [WATERMARKS, RUNS]) await o.session.execute(`UPDATE ${table} SET archive = ? WHERE archive = ?`, { binds: [id, o.store.location] });
+    await o.session.execute("COMMIT");
+  } catch (e) {
+    await o.session.execute("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+  return id;
+}
+
 /** Export each requested layer of one tenant; a layer with nothing new writes nothing. */
 export async function exportTenant(o: ExportOptions): Promise<RunExport[]> {
   checkTenantId(o.tenant);
+  const run: Run = { ...o, archive: await resolveArchive(o) };
   const out: RunExport[] = [];
-  for (const layer of o.layers) out.push(await exportLayer(o, layer));
+  for (const layer of o.layers) out.push(await exportLayer(run, layer));
   return out;
 }

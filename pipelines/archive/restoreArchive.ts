@@ -30,6 +30,7 @@ import type { ArchiveStore } from "./archiveStore.ts";
 import { CorruptArchiveError, fetchVerified, readTenantArchive, type TenantArchive } from "./archiveReader.ts";
 import { RUNS, WATERMARKS } from "./exportArchive.ts";
 import type { CurrentFile } from "./manifest.ts";
+import { archiveName } from "./archiveIdentity.ts";
 
 export const RESTORABLE_LAYERS: readonly Layer[] = ["bronze"];
 
@@ -102,7 +103,7 @@ export async function restoreTenant(o: RestoreOptions): Promise<RestoreReport> {
         tables.push(await restoreTable(s, t as IncrementalTable, o, files.map((f) => paths.get(f)!)));
         o.progress?.(`${t.table}: ${tables.at(-1)!.restoredRows.toLocaleString("en")} rows restored`);
       }
-      const learnedRuns = await learnBookkeeping(s, o.store.location, archive);
+      const learnedRuns = await learnBookkeeping(s, await archiveName(o.store), archive);
       await s.execute("COMMIT");
       return { tenant: o.tenant, from: o.from, to: o.to, tables, learnedRuns };
     } catch (e) {

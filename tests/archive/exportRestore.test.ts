@@ -22,6 +22,7 @@ import { CorruptArchiveError } from "../../pipelines/archive/archiveReader.ts";
 import { parseManifest } from "../../pipelines/archive/manifest.ts";
 import { parseDataKey, tenantPrefixes } from "../../pipelines/archive/archiveKeys.ts";
 import { LAYERS } from "../../pipelines/archive/archivedTables.ts";
+import { ARCHIVE_ID_KEY, readArchiveId } from "../../pipelines/archive/archiveIdentity.ts";
 import { adminQuery } from "../helpers/engine.ts";
 import { fixtureBatch, fixtureHub } from "./archiveFixture.ts";
 import { DERIVED_TABLES, assertSameRows, count, localArchive, tenantRows } from "./archiveHelpers.ts";
@@ -117,14 +118,14 @@ describe("archive on local disk", () => {
     assert.equal(q.files.reduce((a, f) => a + f.rows, 0), Number(ingestRefusals!.n));
     const [wm] = await session.query<{ watermark: Date; run_id: string }>(
       `SELECT watermark, run_id FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = 'acme' AND table_name = 'RAW.SENSOR_READINGS'`,
-      { binds: [`file://${fullDir}`] },
+      { binds: [await readArchiveId(new LocalArchiveStore(fullDir))] },
     );
     assert.deepEqual(wm, { watermark: clock.now(), run_id: "bronze-000001" });
   });
 
   it("an export for one tenant writes nothing outside that tenant's prefixes", () => {
     const prefixes = tenantPrefixes("acme");
-    const keys = [...localArchive(fullDir).keys()];
+    const keys = [...localArchive(fullDir).keys()].filter((k) => k !== ARCHIVE_ID_KEY);
     assert.ok(keys.length > 10);
     for (const k of keys) {
       assert.ok(prefixes.some((p) => k.startsWith(p)), `${k} is under acme's prefixes`);
@@ -145,13 +146,13 @@ describe("archive on local disk", () => {
     };
     await assert.rejects(exportTenant({ files, session, store, tenant: "acme", layers: ALL, asOf: clock.now(), checkpoint: stopAtManifest }), /power cut/);
     // The first layer's manifest is written but its watermarks did not advance.
-    assert.equal((await session.query(`SELECT * FROM ${RUNS} WHERE archive = ?`, { binds: [store.location] })).length, 0);
+    assert.equal((await session.query(`SELECT * FROM ${RUNS} WHERE archive IN (?, ?)`, { binds: [await readArchiveId(store), store.location] })).length, 0);
     const rerun = await exportTenant({ files, session, store, tenant: "acme", layers: ALL, asOf: clock.now() });
     assert.deepEqual(rerun.map((r) => r.runId), ["bronze-000001", "silver-000001", "gold-000001"]);
 
     const uninterrupted = localArchive(fullDir);
     const resumed = localArchive(dir);
-    const data = (m: Map<string, string>) => [...m].filter(([k]) => !k.startsWith("manifests/")).sort();
+    const data = (m: Map<string, string>) => [...m].filter(([k]) => !k.startsWith("manifests/") && k !== ARCHIVE_ID_KEY).sort();
     assert.deepEqual(data(resumed), data(uninterrupted), "same data files, byte for byte");
     for (const k of [...uninterrupted.keys()].filter((k) => k.startsWith("manifests/"))) {
       const strip = (dirName: string) => ({ ...JSON.parse(readFileSync(join(dirName, k), "utf8")), archive: null });
@@ -270,7 +271,7 @@ describe("archive on local disk", () => {
     assert.ok(early[0]!.tables.find((t) => t.table === "CORE.SENSOR_READINGS_NORMALIZED")!.rows > 0, "batch A's silver rows");
     const [bound] = await session.query<{ watermark: Date }>(
       `SELECT watermark FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = 'acme' AND table_name = 'CORE.SENSOR_READINGS_NORMALIZED'`,
-      { binds: [store.location] },
+      { binds: [await readArchiveId(store)] },
     );
     assert.deepEqual(bound!.watermark, landedB);
     await hub.setTaskState("OPS.VALIDATE_READINGS", "started");

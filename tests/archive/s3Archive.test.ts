@@ -21,6 +21,7 @@ import { restoreTenant } from "../../pipelines/archive/restoreArchive.ts";
 import { verifyArchive } from "../../pipelines/archive/verifyArchive.ts";
 import { CorruptArchiveError } from "../../pipelines/archive/archiveReader.ts";
 import { tenantPrefixes } from "../../pipelines/archive/archiveKeys.ts";
+import { ARCHIVE_ID_KEY } from "../../pipelines/archive/archiveIdentity.ts";
 import { LAYERS } from "../../pipelines/archive/archivedTables.ts";
 import { fixtureHub } from "./archiveFixture.ts";
 import { DERIVED_TABLES, assertSameRows, count, tenantRows } from "./archiveHelpers.ts";
@@ -95,7 +96,9 @@ describe("archive in S3 (s3rver on loopback)", () => {
     const keys = (await store.list("")).map((o) => o.key);
     assert.equal(keys.length, writes.length);
     const prefixes = tenantPrefixes("acme");
-    for (const k of keys) assert.ok(prefixes.some((p) => k.startsWith(p)) && !k.includes("globex"), `${k} is under acme's prefixes`);
+    // The archive's id file at the root is the one object outside the tenant's prefixes; it holds no tenant data.
+    assert.match((await store.getText(ARCHIVE_ID_KEY))!, /"id": "archive-/);
+    for (const k of keys.filter((x) => x !== ARCHIVE_ID_KEY)) assert.ok(prefixes.some((p) => k.startsWith(p)) && !k.includes("globex"), `${k} is under acme's prefixes`);
     store.close();
   });
 
