@@ -1,0 +1,104 @@
+/**
+ * A mistake is an error, not a quiet success (issue 18 part 5): each script, run as a user runs it,
+ * refuses an unknown tenant or stack, a malformed period, day or time and an out-of-range count
+ * with exit 1, one line on stderr naming the flag, the value and the valid choices, nothing on
+ * stdout, and no side effect (the hub folder, the device registry and the output folder are as they
+ * were). The values themselves (zero and negative hours, empty numbers, platform as a tenant...)
+ * are checked in-process in optionValues.test.ts; one process per case here proves a flag's
+ * wiring, two at a time.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import { SimulatedClock } from "../../pipelines/engine/clock.ts";
+import { hubDatabasePath } from "../../pipelines/hubHome.ts";
+import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import { provisionLocal } from "../../edge/provisioning.ts";
+import { PROJECT_DIR, readStackFleet } from "../../edge/fleetStackFile.ts";
+
+const run = promisify(execFile);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  try {
+    const r = await run(process.execPath, ["--import", "tsx", join("scripts", script), ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+/** Every file under `dir` with the sha256 of its bytes: equal before and after means untouched. */
+function filesUnder(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+type Case = readonly [args: readonly string[], stderr: RegExp];
+
+/** Runs the cases two at a time; each must be refused in one line, with nothing on stdout. */
+async function refuses(script: string, cases: readonly Case[], env: Record<string, string> = {}): Promise<void> {
+  const results: Run[] = [];
+  for (let i = 0; i < cases.length; i += 2) results.push(...(await Promise.all(cases.slice(i, i + 2).map(([args]) => cli(script, [...args], env)))));
+  results.forEach((r, i) => {
+    const [args, pattern] = cases[i]!;
+    const label = `${script} ${args.map((a) => JSON.stringify(a)).join(" ")}`;
+    assert.equal(r.code, 1, `${label} exits 1, not ${r.code}: ${r.stderr}${r.stdout.slice(0, 300)}`);
+    assert.equal(r.stdout, "", `${label}: nothing on stdout`);
+    assert.match(r.stderr, /^[^\n]+\n$/, `${label}: one line on stderr, not ${JSON.stringify(r.stderr)}`);
+    assert.match(r.stderr.trimEnd(), pattern, label);
+  });
+}
+
+const TENANT_ACMEE = /--tenant "acmee" is not a tenant with a stack file \(tenants: acme, globex\); did you mean "acme"\?$/;
+
+describe("scripts refuse what they cannot do, in one line, before any side effect", { concurrency: 1 }, () => {
+  let root: string;
+  let home: string;
+  let registryFile: string;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "hub-refusals-"));
+    home = join(root, "hub");
+    // An (empty) hub, so that the old scripts got past "there is no hub" and did something.
+    const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home), clock: new SimulatedClock("2026-01-29T00:00:00Z") });
+    await engine.close();
+    registryFile = join(home, "edge", "devices.json");
+    provisionLocal(DeviceRegistry.open(registryFile), { tenantId: "acme", siteId: "site1", devices: 1, credentialsDir: join(home, "edge", "credentials", "acme") });
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("cost-report: a month that is not one (or empty), an unknown tenant, a day not in the calendar", async () => {
+    const was = filesUnder(home);
+    await refuses(
+      "cost-report.ts",
+      [
+        [["--period", "2026-13"], /^cost-report: --period "2026-13" is not a month YYYY-MM \(e\.g\. 2026-01\)$/],
+        [["--period", ""], /^cost-report: --period "" is not a month YYYY-MM/],
+        [["--tenant", "acmee"], new RegExp(`^cost-report: ${TENANT_ACMEE.source}`)],
+        [["--from", "2026-02-30", "--to", "2026-03-01"], /^cost-report: --from "2026-02-30" is not a date YYYY-MM-DD \(e\.g\. 2026-01-31\)$/],
+      ],
+      { HUB_HOME: home },
+    );
+    assert.deepEqual(filesUnder(home), was, "the hub is untouched");
+  });
+});
