@@ -101,4 +101,17 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
     );
     assert.deepEqual(filesUnder(home), was, "the hub is untouched");
   });
+
+  it("retrain: an unknown tenant, a day not in the calendar; the hub and the registry stay as they were", async () => {
+    const was = filesUnder(home);
+    await refuses(
+      "retrain.ts",
+      [
+        [["--tenant", "acmee"], new RegExp(`^retrain: ${TENANT_ACMEE.source}`)],
+        [["--tenant", "acme", "--now", "2026-02-30T00:00:00Z"], /^retrain: --now "2026-02-30T00:00:00Z" is not an ISO 8601 time: YYYY-MM-DD or YYYY-MM-DDTHH:MM\[:SS\]\[Z\|±HH:MM\]/],
+      ],
+      { HUB_HOME: home },
+    );
+    assert.deepEqual(filesUnder(home), was);
+  });
 });
