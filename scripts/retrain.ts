@@ -2,6 +2,12 @@
 /**
  * Scripted ML retraining (issue 5): train, gate and register per tenant and model; roll back;
  * check drift; score new machine readings with the approved streaming detector; list versions.
+ *
+ * Exit codes: 0 every requested model was trained (registered Approved, Rejected by the gate or
+ * pending approval, or judged in a dry run: a rejection is a result, not a failure); 1 a mistake
+ * in the request (unknown tenant, bad flag, no hub), nothing done; 2 a bug; 3 at least one
+ * requested model could not be trained (bad training data, a non-finite metric, a failed SageMaker
+ * job): the others were, and stderr has one line per model that was not.
  */
 import { codeVersion } from "../ml/codeVersion.ts";
 import { existsSync } from "node:fs";
@@ -15,7 +21,7 @@ import { numberOption, PROJECT_DIR, tenantOption, timeOption } from "./lib/optio
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import type { ModelKind } from "../ml/contract.ts";
 import { LocalRegistry, MODEL_KINDS, RegistryError, SageMakerRegistry, type Registry } from "../ml/registry/index.ts";
-import { retrain } from "../ml/retrainFlow.ts";
+import { retrain, type RetrainOutcome } from "../ml/retrainFlow.ts";
 import { outcomeRows, driftRows } from "../ml/retrainReport.ts";
 import { DEFAULT_PSI_THRESHOLD, driftReport, type DriftReport } from "../ml/drift.ts";
 import { HOUR_MS, tenantsWithData, windowEndingAt } from "../ml/features.ts";
@@ -23,6 +29,8 @@ import { scoreStream } from "../ml/streamScoring.ts";
 import type { SageMakerTrainingConfig } from "../ml/sagemaker/trainingJob.ts";
 
 const COMMANDS = ["train", "rollback", "drift", "stream", "list"] as const;
+/** At least one requested model could not be trained (see the header). */
+const EXIT_NOT_TRAINED = 3;
 
 const options = {
   tenant: { type: "string", description: "one tenant (id as in the stack, e.g. acme)" },
@@ -165,6 +173,14 @@ async function train(o: Opts, hub: Hub, list?: { tenants: string[]; models: Mode
   bar.finish();
   const reasons = outcomes.map((x) => `${x.tenantId}/${x.model}: ${x.reason}${x.excluded.length ? ` [left out: ${x.excluded.join("; ")}]` : ""}`);
   print(o, outcomes, `${textTable(outcomeRows(outcomes))}\n\n${reasons.join("\n")}`);
+  reportNotTrained(outcomes);
+}
+
+/** One line per requested model that could not be trained, and exit code 3 (see the header). */
+function reportNotTrained(outcomes: readonly RetrainOutcome[]): void {
+  const failed = outcomes.filter((x) => x.failure !== null);
+  for (const x of failed) console.error(`retrain: ${x.tenantId}/${x.model} was not trained: ${x.reason.replace(/\s*\n\s*/g, " ")}`);
+  if (failed.length) process.exitCode = EXIT_NOT_TRAINED;
 }
 
 async function rollback(o: Opts, hub: Pick<Hub, "registry">): Promise<void> {
