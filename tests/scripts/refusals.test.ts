@@ -114,4 +114,31 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
     );
     assert.deepEqual(filesUnder(home), was);
   });
+
+  it("provision: an unknown tenant creates no device (the registry file is byte for byte the same), nor does a device count of 0", async () => {
+    const registry = readFileSync(registryFile);
+    const was = filesUnder(home);
+    await refuses(
+      "provision.ts",
+      [
+        [["--tenant", "acmee", "--devices", "2"], new RegExp(`^provision: ${TENANT_ACMEE.source}`)],
+        [["--tenant", "acme", "--devices", "0"], /^provision: --devices "0" must be a number of devices in \[1, 10000\]$/],
+      ],
+      { HUB_HOME: home },
+    );
+    assert.deepEqual(readFileSync(registryFile), registry);
+    assert.deepEqual(filesUnder(home), was, "no credentials written either");
+  });
+
+  it("score: an unknown tenant, before the hub is opened or AWS called", async () => {
+    const was = filesUnder(home);
+    await refuses(
+      "score.ts",
+      [
+        [["--tenant", "acmee", "--model", "forecast"], new RegExp(`^score: ${TENANT_ACMEE.source}`)],
+      ],
+      { HUB_HOME: home, AWS_REGION: "eu-west-1" },
+    );
+    assert.deepEqual(filesUnder(home), was);
+  });
 });
