@@ -141,4 +141,29 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
     );
     assert.deepEqual(filesUnder(home), was);
   });
+
+  it("simulate: a start not in the calendar, an unknown tenant (of the stack files or of a spec); no output folder", async () => {
+    const out = join(root, "sim");
+    const spec = join(root, "acme-fleet.json");
+    writeFileSync(spec, JSON.stringify(readStackFleet(PROJECT_DIR, "acme")));
+    await refuses("simulate.ts", [
+      [["--tenant", "acme", "--start", "2026-02-30T00:00:00Z", "--hours", "0.1", "--out", out], /^simulate: --start "2026-02-30T00:00:00Z" is not an ISO 8601 time/],
+      [["--tenant", "acmee", "--out", out], /^simulate: --tenant "acmee" is not a tenant stack with a fleet \(fleet:sites\) \(tenant stacks with a fleet: acme, globex\); did you mean "acme"\?$/],
+      [["--spec", spec, "--tenant", "acme,acmee", "--hours", "0.1", "--out", out], /^simulate: --tenant "acmee" is not a tenant of \S+acme-fleet\.json \(tenants: acme\); did you mean "acme"\?$/],
+    ]);
+    assert.equal(existsSync(out), false, "nothing simulated");
+  });
+
+  it("start: an unknown or empty --tenants, before the hub folder is made", async () => {
+    const fresh = join(root, "never-made");
+    await refuses(
+      "start.ts",
+      [
+        [["--tenants", "acmee"], /^start: --tenants "acmee" is not a tenant stack: no Pulumi\.acmee\.yaml \(tenant stacks: acme, globex\); did you mean "acme"\?$/],
+        [["--tenants", ""], /^start: --tenants "" is not a comma-separated list of names$/],
+      ],
+      { HUB_HOME: fresh },
+    );
+    assert.equal(existsSync(fresh), false);
+  });
 });
