@@ -166,4 +166,11 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
     );
     assert.equal(existsSync(fresh), false);
   });
+
+  it("plan: an unknown stack, a project folder that is not one", async () => {
+    await refuses("plan.ts", [
+      [["--stack", "acmee"], /^plan: --stack "acmee" is not a stack: no Pulumi\.acmee\.yaml \(stacks: acme, globex, platform\); did you mean "acme"\?$/],
+      [["--stack", "acme", "--project", join(root, "nope")], /^plan: --project "\S+nope" is not a Pulumi project folder: it has no Pulumi\.yaml$/],
+    ]);
+  });
 });
