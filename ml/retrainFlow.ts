@@ -13,7 +13,7 @@ import { windowEndingAt, type Window } from "./features.ts";
 import { MODEL_SPECS, type ModelSpec, type TrainingData } from "./modelSpecs.ts";
 import type { Registry } from "./registry/registry.ts";
 import { deleteSeries, insertRows } from "./mlTables.ts";
-import { runTrainingJob, type SageMakerTrainingConfig } from "./sagemaker/trainingJob.ts";
+import { runTrainingJob, TrainingJobError, type SageMakerTrainingConfig } from "./sagemaker/trainingJob.ts";
 import { sageMakerInput } from "./sagemaker/channels.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 
@@ -38,6 +38,13 @@ export interface RetrainOptions {
 
 export type Decision = "Approved" | "Rejected" | "PendingManualApproval" | "not registered";
 
+/**
+ * Why a requested model could not be trained: no usable model came out of this run, whatever the
+ * gate would have said. A gate rejection is not one (a model was trained and judged), nor is a
+ * SageMaker dry run. `scripts/retrain.ts` exits 3 when any outcome has one.
+ */
+export type TrainingFailure = "bad training data" | "bad model" | "training job failed";
+
 export interface RetrainOutcome {
   readonly tenantId: string;
   readonly model: ModelKind;
@@ -53,6 +60,8 @@ export interface RetrainOutcome {
   readonly rowsWritten: number;
   readonly excluded: readonly string[];
   readonly trainingJob?: string;
+  /** Set when no usable model came out of this run (the reason says why); null otherwise. */
+  readonly failure: TrainingFailure | null;
 }
 
 function withMargin(rule: GateRule, margin: number | undefined): GateRule {
@@ -76,8 +85,8 @@ export async function retrain(o: RetrainOptions): Promise<RetrainOutcome[]> {
   return out;
 }
 
-function notRegistered(tenantId: string, model: ModelKind, reason: string, dryRun: boolean, extra: Partial<RetrainOutcome> = {}): RetrainOutcome {
-  return { tenantId, model, decision: "not registered", reason, metric: null, challenger: null, baseline: null, champion: null, version: null, dryRun, rowsWritten: 0, excluded: [], ...extra };
+function notRegistered(tenantId: string, model: ModelKind, reason: string, dryRun: boolean, failure: TrainingFailure | null, extra: Partial<RetrainOutcome> = {}): RetrainOutcome {
+  return { tenantId, model, decision: "not registered", reason, metric: null, challenger: null, baseline: null, champion: null, version: null, dryRun, rowsWritten: 0, excluded: [], failure, ...extra };
 }
 
 async function locally(o: RetrainOptions, spec: ModelSpec, tenantId: string, window: Window): Promise<RetrainOutcome> {
@@ -88,11 +97,11 @@ async function locally(o: RetrainOptions, spec: ModelSpec, tenantId: string, win
   try {
     challenger = spec.train(data);
   } catch (e) {
-    if (e instanceof SeriesError || e instanceof Error) return notRegistered(tenantId, spec.kind, `bad training data: ${e.message}`, dryRun);
+    if (e instanceof SeriesError || e instanceof Error) return notRegistered(tenantId, spec.kind, `bad training data: ${e.message}`, dryRun, "bad training data");
     throw e;
   }
   const bad = unusableMetrics(challenger.metrics, rule);
-  if (bad) return notRegistered(tenantId, spec.kind, `bad model: ${bad}`, dryRun, { challenger: challenger.metrics, baseline: challenger.baselineMetrics, metric: rule.metric, excluded: challenger.excluded });
+  if (bad) return notRegistered(tenantId, spec.kind, `bad model: ${bad}`, dryRun, "bad model", { challenger: challenger.metrics, baseline: challenger.baselineMetrics, metric: rule.metric, excluded: challenger.excluded });
 
   const championRecord = await o.registry.champion(tenantId, spec.kind);
   const champion = championRecord ? await championFigures(o.registry, spec, championRecord, data) : null;
@@ -100,7 +109,7 @@ async function locally(o: RetrainOptions, spec: ModelSpec, tenantId: string, win
   const base = {
     tenantId, model: spec.kind, decision: decision.status, reason: decision.reason, metric: rule.metric, challenger: challenger.metrics,
     baseline: challenger.baselineMetrics, champion: champion ? { version: champion.record.version, metrics: champion.metrics, rescored: champion.rescored } : null,
-    dryRun, excluded: challenger.excluded,
+    dryRun, excluded: challenger.excluded, failure: null,
   };
   if (dryRun) return { ...base, version: null, rowsWritten: 0 };
   const record = await o.registry.register(
@@ -159,12 +168,20 @@ async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string,
   try {
     input = sageMakerInput(spec.kind, data);
   } catch (e) {
-    return notRegistered(tenantId, spec.kind, `bad training data: ${(e as Error).message}`, dryRun);
+    return notRegistered(tenantId, spec.kind, `bad training data: ${(e as Error).message}`, dryRun, "bad training data");
   }
   if (dryRun) {
-    return { ...notRegistered(tenantId, spec.kind, `dry run: would start a ${Object.keys(input.channels).join("+")} training job`, true), decision: "not registered" };
+    return { ...notRegistered(tenantId, spec.kind, `dry run: would start a ${Object.keys(input.channels).join("+")} training job`, true, null), decision: "not registered" };
   }
-  const job = await runTrainingJob(c, { tenantId, model: spec.kind, channels: input.channels, hyperParameters: input.hyperParameters });
+  let job;
+  try {
+    job = await runTrainingJob(c, { tenantId, model: spec.kind, channels: input.channels, hyperParameters: input.hyperParameters });
+  } catch (e) {
+    // A job that failed in SageMaker is this model's outcome; an SDK or credentials error is not
+    // (it would fail every model alike) and still ends the run.
+    if (e instanceof TrainingJobError) return notRegistered(tenantId, spec.kind, e.message, dryRun, "training job failed");
+    throw e;
+  }
   const championRecord = await o.registry.champion(tenantId, spec.kind);
   let status: "Approved" | "Rejected" | "PendingManualApproval";
   let reason: string;
@@ -174,7 +191,7 @@ async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string,
     reason = `training job ${job.job} reports no test metric (no labelled data): a person approves it`;
   } else {
     const bad = unusableMetrics(job.metrics, rule);
-    if (bad) return notRegistered(tenantId, spec.kind, `bad model: training job ${job.job}: ${bad}`, dryRun, { challenger: job.metrics, metric: rule.metric, trainingJob: job.job });
+    if (bad) return notRegistered(tenantId, spec.kind, `bad model: training job ${job.job}: ${bad}`, dryRun, "bad model", { challenger: job.metrics, metric: rule.metric, trainingJob: job.job });
     const d = decide({ challenger: job.metrics, baseline: input.baselineMetrics, champion: championRecord ? { record: championRecord, metrics: championRecord.metrics, rescored: false } : null, rule });
     status = d.status;
     reason = d.reason;
@@ -190,6 +207,6 @@ async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string,
   return {
     tenantId, model: spec.kind, decision: status, reason, metric: rule?.metric ?? null, challenger: job.metrics, baseline: input.baselineMetrics,
     champion: championRecord ? { version: championRecord.version, metrics: championRecord.metrics, rescored: false } : null,
-    version: record.version, dryRun, rowsWritten: 0, excluded: [], trainingJob: job.job,
+    version: record.version, dryRun, rowsWritten: 0, excluded: [], trainingJob: job.job, failure: null,
   };
 }

@@ -17,11 +17,12 @@ import { S3ArchiveStore } from "../pipelines/archive/s3ArchiveStore.ts";
 import { exportTenant, knownTenants, quiescentAsOf, type RunExport } from "../pipelines/archive/exportArchive.ts";
 import { RESTORABLE_LAYERS, restoreTenant, snowflakeRestoreSql } from "../pipelines/archive/restoreArchive.ts";
 import { verifyArchive } from "../pipelines/archive/verifyArchive.ts";
-import { CorruptArchiveError } from "../pipelines/archive/archiveReader.ts";
-import { checkTenantId, dayParts } from "../pipelines/archive/archiveKeys.ts";
+import { archivedTenants, CorruptArchiveError } from "../pipelines/archive/archiveReader.ts";
+import { checkTenantId } from "../pipelines/archive/archiveKeys.ts";
 import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
+import { dayOption, notOneOf, PROJECT_DIR, stackOption } from "./lib/optionValues.ts";
+import { PULUMI_INSTALL, pulumiErrorLine, pulumiOnPath } from "./lib/pulumiCli.ts";
 
-const REPO = new URL("..", import.meta.url).pathname;
 const COMMANDS = ["export", "restore", "verify"] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -40,13 +41,14 @@ interface TargetFlags {
 async function s3Settings(f: TargetFlags): Promise<{ bucket: string; kmsKeyId: string }> {
   if (f.bucket && f["kms-key"]) return { bucket: f.bucket, kmsKeyId: f["kms-key"] };
   const stack = f.stack ?? "platform";
+  const cannot = `cannot read the archive bucket and KMS key from stack ${stack}'s outputs`;
+  if (!pulumiOnPath()) throw new UserError(`${cannot}: no \`pulumi\` on PATH (${PULUMI_INSTALL}); or pass --bucket and --kms-key`);
   let outputs: Record<string, { value: unknown }>;
   try {
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
-    outputs = await (await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO })).outputs();
+    outputs = await (await LocalWorkspace.selectStack({ stackName: stack, workDir: PROJECT_DIR })).outputs();
   } catch (e) {
-    const why = ((e as Error).message ?? String(e)).split("\n").find((l) => /error|ENOENT/i.test(l))?.trim() ?? "the Pulumi CLI failed";
-    throw new UserError(`cannot read the archive bucket and KMS key from stack ${stack}'s outputs (${why}); pass --bucket and --kms-key`);
+    throw new UserError(`${cannot} (${pulumiErrorLine(e)}); pass --bucket and --kms-key`);
   }
   const bucket = f.bucket ?? String(outputs["archiveBucketName"]?.value ?? "");
   const kmsKeyId = f["kms-key"] ?? String(outputs["kmsKeyArn"]?.value ?? "");
@@ -56,7 +58,7 @@ async function s3Settings(f: TargetFlags): Promise<{ bucket: string; kmsKeyId: s
 
 async function openStore(f: TargetFlags): Promise<ArchiveStore> {
   if ((f.target ?? "local") === "local") {
-    for (const k of ["bucket", "kms-key", "endpoint"] as const) if (f[k]) throw new UserError(`--${k} applies to --target s3 only`);
+    for (const k of ["bucket", "kms-key", "endpoint", "stack"] as const) if (f[k] !== undefined) throw new UserError(`--${k} applies to --target s3 only`);
     return new LocalArchiveStore(f["archive-dir"] ?? join(hubHome(f.home), "archive"));
   }
   if (f["archive-dir"]) throw new UserError("--archive-dir applies to --target local only");
@@ -65,6 +67,15 @@ async function openStore(f: TargetFlags): Promise<ArchiveStore> {
     return new S3ArchiveStore({ bucket, kmsKeyId, region: f.region, endpoint: f.endpoint });
   } catch (e) {
     throw new UserError((e as Error).message);
+  }
+}
+
+/** Restore and verify know the tenants the archive holds (whatever the hub or the stacks say). */
+async function archivedTenantOption(store: ArchiveStore, tenant: string): Promise<void> {
+  const archived = await archivedTenants(store);
+  if (!archived.includes(tenant)) {
+    store.close?.();
+    throw notOneOf("--tenant", tenant, `is not a tenant in the archive at ${store.location}`, "archived tenants", archived);
   }
 }
 
@@ -79,7 +90,7 @@ function userErrors<T>(fn: () => T): T {
 function layersOf(v: string | undefined, fallback: string): Layer[] {
   const l = v ?? fallback;
   if (l === "all") return [...LAYERS];
-  if (!(LAYERS as readonly string[]).includes(l)) throw new UserError(`--layer ${JSON.stringify(l)} is not one of ${LAYERS.join(", ")}, all`);
+  if (!(LAYERS as readonly string[]).includes(l)) throw notOneOf("--layer", l, "is not a layer", "layers", [...LAYERS, "all"]);
   return [l as Layer];
 }
 
@@ -124,7 +135,7 @@ await runCommand({
     "kms-key": { type: "string", description: "KMS key id/ARN for SSE-KMS (default: the platform stack's kmsKeyArn output)" },
     endpoint: { type: "string", description: "S3-compatible endpoint URL, e.g. MinIO (path-style addressing)" },
     region: { type: "string", description: "AWS region (default: $AWS_REGION)" },
-    stack: { type: "string", description: "Pulumi stack whose outputs name the bucket and key", default: "platform" },
+    stack: { type: "string", description: "s3: the Pulumi stack whose outputs name the bucket and key (default: platform)" },
     "snowflake-stage": { type: "string", description: "restore: print the Snowflake COPY INTO statements for this external stage instead of restoring locally" },
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
     json: { type: "boolean", description: "print the result as JSON" },
@@ -141,7 +152,9 @@ await runCommand({
     if (!command || !COMMANDS.includes(command) || positionals.length > 1) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
     const quiet = o.quiet || o.json;
     const progress = quiet ? undefined : (m: string) => process.stderr.write(`${m}\n`);
-    if (o.tenant) userErrors(() => checkTenantId(o.tenant!));
+    if (o.tenant !== undefined) userErrors(() => checkTenantId(o.tenant!));
+    // The stack is one with a stack file; only the S3 target reads it (refused with local, below).
+    if (o.stack !== undefined) stackOption("--stack", o.stack, PROJECT_DIR);
     const home = hubHome(o.home);
 
     if (command === "export") {
@@ -154,7 +167,8 @@ await runCommand({
         const asOf = await catchUpClock(engine);
         const s = await engine.admin();
         const known = await knownTenants(s);
-        if (o.tenant && !known.includes(o.tenant)) throw new UserError(`unknown tenant ${o.tenant}; tenants in this hub: ${known.join(", ") || "none"}`);
+        // The tenants an export knows are the hub's (rows or a role), stack file or not.
+        if (o.tenant !== undefined && !known.includes(o.tenant)) throw notOneOf("--tenant", o.tenant, "is not a tenant in this hub", "tenants in this hub", known);
         // A tenant id that cannot name an archive prefix (data loaded under a malformed id) is
         // skipped with a warning rather than stopping every other tenant's export.
         const valid = known.filter((t) => TENANT_ID_PATTERN.test(t));
@@ -183,16 +197,9 @@ await runCommand({
       if (o.all) throw new UserError("restore takes one --tenant, not --all");
       if (!o.tenant) throw new UserError("restore needs --tenant T");
       if (!o.from || !o.to) throw new UserError("restore needs --from YYYY-MM-DD and --to YYYY-MM-DD");
-      userErrors(() => {
-        for (const [flag, v] of [["--from", o.from!], ["--to", o.to!]] as const) {
-          try {
-            dayParts(v);
-          } catch {
-            throw new Error(`${flag} ${JSON.stringify(v)} is not a date YYYY-MM-DD`);
-          }
-        }
-        if (o.from! > o.to!) throw new Error(`--from ${o.from} is after --to ${o.to}`);
-      });
+      dayOption("--from", o.from);
+      dayOption("--to", o.to);
+      if (o.from > o.to) throw new UserError(`--from ${o.from} is after --to ${o.to}`);
       const layers = layersOf(o.layer, "bronze");
       if (layers.some((l) => !RESTORABLE_LAYERS.includes(l))) {
         throw new UserError(`--layer ${o.layer}: only bronze is restored; silver and gold are rebuilt from it by the task graph and the dynamic tables`);
@@ -202,6 +209,8 @@ await runCommand({
         return;
       }
       const store = await openStore(o);
+      // Before the hub is created: a restore of a tenant the archive does not hold makes nothing.
+      await archivedTenantOption(store, o.tenant);
       const engine = await openHub(home, true);
       try {
         const s = await engine.admin();
@@ -232,6 +241,7 @@ await runCommand({
 
     if (o.all || o.from || o.to || o["snowflake-stage"]) throw new UserError("verify takes only --tenant and the target flags");
     const store = await openStore(o);
+    if (o.tenant !== undefined) await archivedTenantOption(store, o.tenant);
     const path = hubDatabasePath(home);
     const engine = existsSync(path) ? await openHub(home, false) : null;
     try {

@@ -9,12 +9,7 @@ import { formatCostReport, type CostFormat } from "../pipelines/cost/costFormats
 import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
-
-function day(v: string, flag: string): Date {
-  const d = new Date(`${v}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(d.getTime())) throw new UserError(`${flag} ${JSON.stringify(v)} is not a date YYYY-MM-DD`);
-  return d;
-}
+import { dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, tenantOption } from "./lib/optionValues.ts";
 
 await runCommand({
   name: "cost-report",
@@ -35,26 +30,31 @@ await runCommand({
   },
   examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --what-if --stack acme", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
   run: async ({ options }) => {
-    const price = Number(options["price-per-credit"]);
-    if (!(price >= 0)) throw new UserError(`--price-per-credit ${JSON.stringify(options["price-per-credit"])} must be a number ≥ 0`);
+    // Every flag is checked before the hub is opened. A flag given empty (`--period ""`) is a
+    // mistake, not the default: hence `!== undefined` rather than truthiness throughout.
+    const price = numberOption("--price-per-credit", options["price-per-credit"], { min: 0 });
     if (options["what-if"]) {
-      if (!options.stack) throw new UserError("--what-if needs --stack (platform or a tenant stack)");
+      if (options.stack === undefined) throw new UserError("--what-if needs --stack (platform or a tenant stack)");
+      // Any stack: the platform's shared warehouses or a tenant's own.
+      const stack = stackOption("--stack", options.stack, PROJECT_DIR);
       const { printWhatIf } = await import("./lib/whatIfReport.ts");
-      await printWhatIf(options.stack, price, (options.format as CostFormat) === "json", options.home);
+      await printWhatIf(PROJECT_DIR, stack, price, (options.format as CostFormat) === "json", options.home);
       return;
     }
-    if (options.period && (options.from || options.to)) throw new UserError("give --period or --from/--to, not both");
+    if (options.stack !== undefined) throw new UserError("--stack applies to --what-if only");
+    const given = (v: string | undefined): v is string => v !== undefined;
+    if (given(options.period) && (given(options.from) || given(options.to))) throw new UserError("give --period or --from/--to, not both");
+    // A tenant's share is charged to what its stack provisions (its warehouses and monitors), so
+    // the tenants are those with a stack file, on either target.
+    if (given(options.tenant)) tenantOption("--tenant", options.tenant, PROJECT_DIR);
     let from: Date;
     let to: Date;
-    if (options.period) {
-      if (!/^\d{4}-\d{2}$/.test(options.period)) throw new UserError(`--period ${JSON.stringify(options.period)} is not YYYY-MM`);
-      from = new Date(`${options.period}-01T00:00:00Z`);
-      to = new Date(from);
-      to.setUTCMonth(to.getUTCMonth() + 1);
-    } else if (options.from || options.to) {
-      if (!options.from || !options.to) throw new UserError("--from and --to go together");
-      from = day(options.from, "--from");
-      to = new Date(day(options.to, "--to").getTime() + 86_400_000);
+    if (given(options.period)) {
+      ({ from, to } = monthOption("--period", options.period));
+    } else if (given(options.from) || given(options.to)) {
+      if (!given(options.from) || !given(options.to)) throw new UserError("--from and --to go together");
+      from = dayOption("--from", options.from);
+      to = new Date(dayOption("--to", options.to).getTime() + 86_400_000);
       if (to <= from) throw new UserError(`--to ${options.to} is before --from ${options.from}`);
     } else {
       // Default: the month to date, set once "now" is known (the twin's clock is simulated).

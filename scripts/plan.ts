@@ -9,6 +9,7 @@ import { textTable } from "./lib/textTable.ts";
 import { ConfigError, parseStackConfig } from "../infra/config.ts";
 import type { DeclaredResource } from "../infra/offline.ts";
 import { readStackConfig, stackNames } from "../infra/stackFiles.ts";
+import { projectOption, stackOption } from "./lib/optionValues.ts";
 import { evaluatePolicies, T } from "../infra/policy/rules.ts";
 import { ALL_OBJECTS, TASKS } from "../pipelines/definitions/catalog.ts";
 import { resourceMonitorSql, resumeTasksSql, snowflakeStatements } from "../pipelines/render/snowflakeDdl.ts";
@@ -95,11 +96,9 @@ await runCommand({
   },
   examples: ["scripts/plan.ts --stack platform", "scripts/plan.ts --stack acme --json | jq .policy"],
   run: async ({ options }) => {
-    const stack = options.stack;
-    const ROOT = options.project ?? REPO;
-    const known = stackNames(ROOT);
-    if (!stack) throw new UserError(`--stack is required (one of ${known.join(", ")})`);
-    if (!known.includes(stack)) throw new UserError(`there is no Pulumi.${stack}.yaml; stacks: ${known.join(", ")}`);
+    const ROOT = options.project === undefined ? REPO : projectOption("--project", options.project);
+    if (options.stack === undefined) throw new UserError(`--stack is required (one of ${stackNames(ROOT).join(", ")})`);
+    const stack = stackOption("--stack", options.stack, ROOT);
     let cfg;
     try {
       const { raw } = readStackConfig(ROOT, stack, { "hub:servicePublicKey": OFFLINE_PUBLIC_KEY });

@@ -7,13 +7,14 @@ import { textTable } from "./lib/textTable.ts";
 import { DeviceRegistry } from "../edge/deviceRegistry.ts";
 import { provisionAws, provisionLocal } from "../edge/provisioning.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
+import { numberOption, PROJECT_DIR, tenantOption } from "./lib/optionValues.ts";
 
 await runCommand({
   name: "provision",
   description: "create device identities for a tenant (idempotent: a second run changes nothing); secrets and keys go to files, mode 0600, never to the terminal",
   usage: "scripts/provision.ts --tenant T --devices N [--site S] [--target local|aws]",
   options: {
-    tenant: { type: "string", description: "tenant id (lower case)" },
+    tenant: { type: "string", description: "tenant id: a tenant with a stack file (Pulumi.<stack>.yaml)" },
     devices: { type: "string", description: "number of devices" },
     site: { type: "string", description: "site id", default: "site1" },
     target: { type: "string", description: "where the identities live", choices: ["local", "aws"], default: "local" },
@@ -24,10 +25,12 @@ await runCommand({
   },
   examples: ["scripts/provision.ts --tenant acme --devices 20", "scripts/provision.ts --tenant acme --devices 20 --target aws --region eu-west-1 --account 123456789012"],
   run: async ({ options }) => {
-    const tenantId = options.tenant;
-    const n = Number(options.devices);
-    if (!tenantId || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(tenantId)) throw new UserError("--tenant is required: lower-case letters, digits, '-' or '_'");
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UserError("--devices must be an integer from 1 to 10000");
+    // Checked before anything is created: a device of a tenant with no stack has no thing group
+    // or IoT policy to join, and a typo used to leave a device of tenant "acmee" in the registry.
+    if (options.tenant === undefined) throw new UserError("--tenant is required");
+    const tenantId = tenantOption("--tenant", options.tenant, PROJECT_DIR);
+    if (options.devices === undefined) throw new UserError("--devices N is required");
+    const n = numberOption("--devices", options.devices, { integer: true, min: 1, max: 10_000, what: "a number of devices" });
     const home = hubHome();
     const req = { tenantId, siteId: options.site ?? "site1", devices: n, credentialsDir: options.credentials ?? join(home, "edge", "credentials", tenantId) };
     let rows;

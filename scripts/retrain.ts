@@ -2,6 +2,12 @@
 /**
  * Scripted ML retraining (issue 5): train, gate and register per tenant and model; roll back;
  * check drift; score new machine readings with the approved streaming detector; list versions.
+ *
+ * Exit codes: 0 every requested model was trained (registered Approved, Rejected by the gate or
+ * pending approval, or judged in a dry run: a rejection is a result, not a failure); 1 a mistake
+ * in the request (unknown tenant, bad flag, no hub), nothing done; 2 a bug; 3 at least one
+ * requested model could not be trained (bad training data, a non-finite metric, a failed SageMaker
+ * job): the others were, and stderr has one line per model that was not.
  */
 import { codeVersion } from "../ml/codeVersion.ts";
 import { existsSync } from "node:fs";
@@ -10,11 +16,12 @@ import { textTable } from "./lib/textTable.ts";
 import { progressBar } from "./lib/progressBar.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
-import { PIPELINE_ROLE, TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
+import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
+import { numberOption, PROJECT_DIR, tenantOption, timeOption } from "./lib/optionValues.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import type { ModelKind } from "../ml/contract.ts";
 import { LocalRegistry, MODEL_KINDS, RegistryError, SageMakerRegistry, type Registry } from "../ml/registry/index.ts";
-import { retrain } from "../ml/retrainFlow.ts";
+import { retrain, type RetrainOutcome } from "../ml/retrainFlow.ts";
 import { outcomeRows, driftRows } from "../ml/retrainReport.ts";
 import { DEFAULT_PSI_THRESHOLD, driftReport, type DriftReport } from "../ml/drift.ts";
 import { HOUR_MS, tenantsWithData, windowEndingAt } from "../ml/features.ts";
@@ -22,6 +29,8 @@ import { scoreStream } from "../ml/streamScoring.ts";
 import type { SageMakerTrainingConfig } from "../ml/sagemaker/trainingJob.ts";
 
 const COMMANDS = ["train", "rollback", "drift", "stream", "list"] as const;
+/** At least one requested model could not be trained (see the header). */
+const EXIT_NOT_TRAINED = 3;
 
 const options = {
   tenant: { type: "string", description: "one tenant (id as in the stack, e.g. acme)" },
@@ -34,7 +43,7 @@ const options = {
   quiet: { type: "boolean", description: "no progress bar" },
   margin: { type: "string", description: "relative margin a challenger must beat the champion by (default per model: 0.02 forecast/anomaly, 0.05 segments)" },
   "window-days": { type: "string", description: "days of history to train on", default: "28" },
-  now: { type: "string", description: "end of the training window, ISO time (default: local hub: the hour after its last gold row; Snowflake: now)" },
+  now: { type: "string", description: "end of the training window, ISO 8601, UTC unless an offset is given (default: local hub: the hour after its last gold row; Snowflake: now)" },
   to: { type: "string", description: "rollback: the version to make champion (default: the Approved one before the champion)" },
   reason: { type: "string", description: "rollback: why (recorded on the versions it changes)", default: "manual rollback" },
   threshold: { type: "string", description: `drift: PSI above which a feature has drifted (default ${DEFAULT_PSI_THRESHOLD})` },
@@ -49,16 +58,29 @@ const options = {
 type Opts = Parsed<typeof options>;
 
 function int(name: string, v: string | undefined, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} ${JSON.stringify(v)} must be an integer ≥ ${min}`);
-  return n;
+  return numberOption(`--${name}`, v, { integer: true, min });
 }
 
 function fraction(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n >= 0 && n < 1)) throw new UserError(`--${name} ${JSON.stringify(v)} must be a number in [0, 1)`);
-  return n;
+  return v === undefined ? undefined : numberOption(`--${name}`, v, { min: 0, below: 1 });
+}
+
+function threshold(o: Opts): number {
+  return o.threshold === undefined ? DEFAULT_PSI_THRESHOLD : numberOption("--threshold", o.threshold, { above: 0 });
+}
+
+/**
+ * Every flag that names a value, checked before the registry or the hub is opened. The tenant is
+ * one with a stack file: its stack declares the tenant's model package groups and retraining role.
+ */
+function checkFlags(o: Opts): void {
+  if (o.tenant !== undefined) tenantOption("--tenant", o.tenant, PROJECT_DIR);
+  if (o.now !== undefined) timeOption("--now", o.now);
+  int("window-days", o["window-days"], 1);
+  int("recent-days", o["recent-days"], 1);
+  fraction("margin", o.margin);
+  threshold(o);
+  if (o.to !== undefined) int("to", o.to, 1);
 }
 
 function models(o: Opts): ModelKind[] {
@@ -116,11 +138,7 @@ async function openHub(o: Opts): Promise<Hub> {
 
 /** The hour after the last gold row (the local hub runs on simulated time), or now. */
 async function defaultNow(o: Opts, wh: Warehouse): Promise<Date> {
-  if (o.now) {
-    const t = new Date(o.now);
-    if (Number.isNaN(t.getTime())) throw new UserError(`--now ${JSON.stringify(o.now)} is not an ISO time`);
-    return t;
-  }
+  if (o.now !== undefined) return timeOption("--now", o.now);
   if (o.warehouse === "snowflake") return new Date();
   const [r] = await wh.query<{ h: Date | null }>(
     "SELECT MAX(h) AS h FROM (SELECT MAX(hour) AS h FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY UNION ALL SELECT MAX(hour) FROM ANALYTICS.ENERGY_HOURLY) x",
@@ -129,11 +147,8 @@ async function defaultNow(o: Opts, wh: Warehouse): Promise<Date> {
 }
 
 async function tenants(o: Opts, wh: Warehouse, now: Date, days: number): Promise<string[]> {
-  if (o.tenant && o.all) throw new UserError("give --tenant T or --all, not both");
-  if (o.tenant) {
-    if (!TENANT_ID_PATTERN.test(o.tenant)) throw new UserError(`--tenant ${JSON.stringify(o.tenant)} is not a tenant id (${TENANT_ID_PATTERN})`);
-    return [o.tenant];
-  }
+  if (o.tenant !== undefined && o.all) throw new UserError("give --tenant T or --all, not both");
+  if (o.tenant !== undefined) return [tenantOption("--tenant", o.tenant, PROJECT_DIR)];
   if (!o.all) throw new UserError("say which tenants: --tenant T or --all");
   const list = await tenantsWithData(wh, windowEndingAt(now, days));
   if (list.length === 0) throw new UserError(`no tenant has gold data in the ${days} days before ${now.toISOString()}`);
@@ -158,10 +173,18 @@ async function train(o: Opts, hub: Hub, list?: { tenants: string[]; models: Mode
   bar.finish();
   const reasons = outcomes.map((x) => `${x.tenantId}/${x.model}: ${x.reason}${x.excluded.length ? ` [left out: ${x.excluded.join("; ")}]` : ""}`);
   print(o, outcomes, `${textTable(outcomeRows(outcomes))}\n\n${reasons.join("\n")}`);
+  reportNotTrained(outcomes);
+}
+
+/** One line per requested model that could not be trained, and exit code 3 (see the header). */
+function reportNotTrained(outcomes: readonly RetrainOutcome[]): void {
+  const failed = outcomes.filter((x) => x.failure !== null);
+  for (const x of failed) console.error(`retrain: ${x.tenantId}/${x.model} was not trained: ${x.reason.replace(/\s*\n\s*/g, " ")}`);
+  if (failed.length) process.exitCode = EXIT_NOT_TRAINED;
 }
 
 async function rollback(o: Opts, hub: Pick<Hub, "registry">): Promise<void> {
-  if (!o.tenant || o.all) throw new UserError("rollback needs --tenant T");
+  if (o.tenant === undefined || o.all) throw new UserError("rollback needs --tenant T");
   if (!o.model || o.model === "all") throw new UserError("rollback needs --model forecast|anomaly|segments");
   const to = o.to === undefined ? undefined : int("to", o.to, 1);
   try {
@@ -176,12 +199,11 @@ async function rollback(o: Opts, hub: Pick<Hub, "registry">): Promise<void> {
 async function drift(o: Opts, hub: Hub): Promise<void> {
   const now = await defaultNow(o, hub.wh);
   const recentDays = int("recent-days", o["recent-days"], 1);
-  const threshold = o.threshold === undefined ? DEFAULT_PSI_THRESHOLD : Number(o.threshold);
-  if (!(threshold > 0)) throw new UserError(`--threshold ${JSON.stringify(o.threshold)} must be a positive number`);
+  const psi = threshold(o);
   const ts = await tenants(o, hub.wh, now, int("window-days", o["window-days"], 1));
   const reports: DriftReport[] = [];
   for (const t of ts) {
-    for (const m of models(o)) reports.push(await driftReport(hub.wh, await hub.registry.champion(t, m), { tenantId: t, model: m, recent: windowEndingAt(now, recentDays), threshold }));
+    for (const m of models(o)) reports.push(await driftReport(hub.wh, await hub.registry.champion(t, m), { tenantId: t, model: m, recent: windowEndingAt(now, recentDays), threshold: psi }));
   }
   print(o, reports, textTable(driftRows(reports)));
   const due = reports.filter((r) => r.recommendation === "retrain");
@@ -190,7 +212,7 @@ async function drift(o: Opts, hub: Hub): Promise<void> {
       await train({ ...o, now: now.toISOString() }, hub, { tenants: [t], models: due.filter((r) => r.tenantId === t).map((r) => r.model) });
     }
   } else if (due.length && !o.json) {
-    console.log(`\n${due.length} model(s) drifted past PSI ${threshold}: run again with --trigger to retrain them.`);
+    console.log(`\n${due.length} model(s) drifted past PSI ${psi}: run again with --trigger to retrain them.`);
   }
 }
 
@@ -204,7 +226,7 @@ async function stream(o: Opts, hub: Hub): Promise<void> {
 }
 
 async function list(o: Opts, hub: Pick<Hub, "registry">): Promise<void> {
-  if (!o.tenant) throw new UserError("list needs --tenant T");
+  if (o.tenant === undefined) throw new UserError("list needs --tenant T");
   const records = [];
   for (const m of models(o)) records.push(...(await hub.registry.list(o.tenant, m)));
   print(o, records, textTable(records.map((r) => ({ model: r.model, version: r.version, status: r.approvalStatus, algorithm: r.algorithm, from: r.trainingWindow.from, to: r.trainingWindow.to, rows: r.rowCount, created: r.createdAt, reason: r.reason }))));
@@ -226,7 +248,8 @@ await runCommand({
   run: async ({ options: o, positionals }) => {
     const cmd = (positionals[0] ?? "train") as (typeof COMMANDS)[number];
     if (!COMMANDS.includes(cmd) || positionals.length > 1) throw new UserError(`unknown command ${JSON.stringify(positionals.join(" "))}; commands: ${COMMANDS.join(", ")}`);
-    if (o.tenant && o.all) throw new UserError("give --tenant T or --all, not both");
+    if (o.tenant !== undefined && o.all) throw new UserError("give --tenant T or --all, not both");
+    checkFlags(o);
     // Rollback and list touch only the registry: no warehouse is opened.
     if (cmd === "rollback" || cmd === "list") return (cmd === "rollback" ? rollback : list)(o, await openRegistry(o));
     const hub = await openHub(o);

@@ -9,7 +9,8 @@ import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
-import { PIPELINE_ROLE, TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
+import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
+import { numberOption, PROJECT_DIR, tenantOption } from "./lib/optionValues.ts";
 import { servingEndpointName } from "../infra/naming.ts";
 import type { ModelKind } from "../ml/contract.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
@@ -36,7 +37,7 @@ await runCommand({
   description: "score a tenant's recent data with its served model (SageMaker serverless endpoint)",
   usage: "scripts/score.ts --tenant T --model forecast|anomaly|segments [--endpoint NAME] [--region R] [--hours N] [--json] [--home DIR]",
   options: {
-    tenant: { type: "string", description: "tenant id" },
+    tenant: { type: "string", description: "tenant id: a tenant with a stack file (its stack deploys the endpoint)" },
     model: { type: "string", description: "which model", choices: ["forecast", "anomaly", "segments"] },
     endpoint: { type: "string", description: "endpoint name (default hub-<tenant>-<model>, as the tenant stack names it)" },
     region: { type: "string", description: "AWS region (default $AWS_REGION)" },
@@ -46,10 +47,11 @@ await runCommand({
   },
   examples: ["scripts/score.ts --tenant acme --model forecast --region eu-west-1", "scripts/score.ts --tenant acme --model anomaly --hours 1 --json"],
   run: async ({ options: o }) => {
-    if (!o.tenant || !TENANT_ID_PATTERN.test(o.tenant)) throw new UserError(`--tenant ${JSON.stringify(o.tenant ?? "")} is not a tenant id (${TENANT_ID_PATTERN})`);
+    if (o.tenant === undefined) throw new UserError("--tenant T is required");
+    // The served endpoint is the tenant stack's (hub:servedModels), so the tenant is one with a stack.
+    tenantOption("--tenant", o.tenant, PROJECT_DIR);
     if (!o.model) throw new UserError("--model forecast|anomaly|segments is required");
-    const hours = Number(o.hours);
-    if (!Number.isInteger(hours) || hours < 1) throw new UserError(`--hours ${JSON.stringify(o.hours)} must be a positive integer`);
+    const hours = numberOption("--hours", o.hours, { integer: true, min: 1, what: "a whole number of hours" });
     const region = o.region ?? process.env["AWS_REGION"];
     if (!region) throw new UserError("--region (or AWS_REGION) is required");
     const path = hubDatabasePath(hubHome(o.home));

@@ -12,6 +12,7 @@ import { FleetSpecError, parseTenantFleet, type TenantFleetSpec } from "../edge/
 import { PROJECT_DIR, fleetStacks, readStackFleet } from "../edge/fleetStackFile.ts";
 import { FleetFiles, type OutputFormat } from "../edge/fleetOutput.ts";
 import { FAULT_KINDS } from "../edge/faultInjection.ts";
+import { listOption, notOneOf, numberOption, timeOption } from "./lib/optionValues.ts";
 
 const WINDOW_MS = 10 * 60_000;
 
@@ -27,16 +28,21 @@ function specsFrom(options: { tenant?: string; spec?: string }): TenantFleetSpec
       }
       const list = Array.isArray(json) ? json : [json];
       const specs = list.map((s, i) => parseTenantFleet(s, `${options.spec}${list.length > 1 ? `[${i}]` : ""}`));
-      const wanted = options.tenant?.split(",");
-      return wanted ? specs.filter((s) => wanted.includes(s.tenantId)) : specs;
+      if (options.tenant === undefined) return specs;
+      // A tenant the spec does not hold is a mistake, not one fewer fleet in the output.
+      const inSpec = specs.map((s) => s.tenantId);
+      const wanted = listOption("--tenant", options.tenant);
+      for (const t of wanted) if (!inSpec.includes(t)) throw notOneOf("--tenant", t, `is not a tenant of ${options.spec}`, "tenants", inSpec);
+      return specs.filter((s) => wanted.includes(s.tenantId));
     }
+    // Without --spec the fleets are the stack files' `fleet:sites`: a tenant needs a stack with one.
     const known = fleetStacks(PROJECT_DIR);
-    const wanted = options.tenant ? options.tenant.split(",").map((t) => t.trim()).filter(Boolean) : known;
-    const unknown = wanted.filter((t) => !known.includes(t));
-    if (unknown.length) throw new UserError(`--tenant ${JSON.stringify(unknown.join(","))}: no stack file with a fleet (known: ${known.join(", ")})`);
+    const wanted = options.tenant === undefined ? known : listOption("--tenant", options.tenant);
+    for (const t of wanted) if (!known.includes(t)) throw notOneOf("--tenant", t, "is not a tenant stack with a fleet (fleet:sites)", "tenant stacks with a fleet", known);
     return wanted.map((t) => readStackFleet(PROJECT_DIR, t)!);
   } catch (e) {
-    if (e instanceof FleetSpecError) throw new UserError(e.message);
+    // One problem per line in the spec's error; the refusal is one line.
+    if (e instanceof FleetSpecError) throw new UserError(e.message.split("\n").join("; "));
     throw e;
   }
 }
@@ -50,7 +56,7 @@ await runCommand({
     tenant: { type: "string", description: "tenants to simulate, comma-separated (default: every stack file with a fleet:sites key)" },
     hours: { type: "string", description: "simulated hours", default: "24" },
     seed: { type: "string", description: "seed; the same seed gives the same data", default: "42" },
-    start: { type: "string", description: "simulated start (ISO 8601, UTC)", default: "2026-01-05T00:00:00Z" },
+    start: { type: "string", description: "simulated start (ISO 8601, UTC unless an offset is given)", default: "2026-01-05T00:00:00Z" },
     format: { type: "string", description: "readings file format", choices: ["jsonl", "csv"], default: "jsonl" },
     "no-faults": { type: "boolean", description: "inject no faults (labels.jsonl stays empty)" },
     spec: { type: "string", description: "a JSON fleet spec (one tenant or a list) instead of the stack files" },
@@ -63,14 +69,12 @@ await runCommand({
   ],
   run: ({ options }) => {
     if (!options.out) throw new UserError("--out DIR is required");
-    const hours = Number(options.hours);
-    if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 366) throw new UserError(`--hours ${JSON.stringify(options.hours)} must be a number of hours in (0, 8784]`);
-    const seed = Number(options.seed);
-    if (!Number.isInteger(seed)) throw new UserError(`--seed ${JSON.stringify(options.seed)} must be an integer`);
-    const start = new Date(options.start ?? "");
-    if (Number.isNaN(start.getTime())) throw new UserError(`--start ${JSON.stringify(options.start)} is not an ISO 8601 time`);
+    const hours = numberOption("--hours", options.hours, { above: 0, max: 24 * 366, what: "a number of hours" });
+    const seed = numberOption("--seed", options.seed, { integer: true });
+    // Strict ISO 8601: `new Date` took "2026" and rolled 2026-02-30 over to March 2.
+    const start = timeOption("--start", options.start ?? "");
     const specs = specsFrom(options);
-    if (specs.length === 0) throw new UserError(`--tenant ${JSON.stringify(options.tenant)}: no such tenant in ${options.spec}`);
+    if (specs.length === 0) throw new UserError(`--spec ${options.spec} holds no fleet`);
 
     const fleet = new SyntheticFleet(specs, seed, start, { faults: !options["no-faults"] });
     const files = new FleetFiles(options.out, options.format as OutputFormat);

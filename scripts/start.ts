@@ -4,11 +4,12 @@
  * steps), then a per-tenant summary and the HTML operator report.
  */
 import { join } from "node:path";
-import { runCommand, UserError } from "./lib/command.ts";
+import { runCommand } from "./lib/command.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import { DEFAULT_STEP_MINUTES, MAX_STEP_MINUTES, runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
+import { listOption, numberOption, stackOption } from "./lib/optionValues.ts";
 
 await runCommand({
   name: "start",
@@ -30,16 +31,13 @@ await runCommand({
   },
   examples: ["npm start", "npm start -- --hours 2 --tenants acme --fresh", "npm start -- --json", "HUB_HOME=/tmp/hub npm start -- --step 1 --hours 1"],
   run: async ({ options }) => {
-    const hours = Number(options.hours);
-    if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 31) throw new UserError(`--hours ${JSON.stringify(options.hours)} must be a number of hours in (0, 744]`);
-    const seed = Number(options.seed);
-    if (!Number.isInteger(seed)) throw new UserError(`--seed ${JSON.stringify(options.seed)} must be an integer`);
-    const stepMinutes = Number(options.step);
-    if (!Number.isInteger(stepMinutes) || stepMinutes < 1 || stepMinutes > MAX_STEP_MINUTES) {
-      throw new UserError(`--step ${JSON.stringify(options.step)} must be whole minutes in [1, ${MAX_STEP_MINUTES}]`);
-    }
-    const port = Number(options.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port ${JSON.stringify(options.port)} must be a port number (0 picks a free one)`);
+    // Every flag is checked before the hub folder is created or wiped (--fresh).
+    const hours = numberOption("--hours", options.hours, { above: 0, max: 24 * 31, what: "a number of hours" });
+    const seed = numberOption("--seed", options.seed, { integer: true });
+    const stepMinutes = numberOption("--step", options.step, { integer: true, min: 1, max: MAX_STEP_MINUTES, what: "whole minutes" });
+    const port = numberOption("--port", options.port, { integer: true, min: 0, max: 65_535, what: "a port number" });
+    // Stack names, as the twin reads Pulumi.<tenant>.yaml for each; "" is a mistake, not "none".
+    const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
     const quiet = options.quiet || options.json;
     const home = hubHome(options.home);
     // The progress line is redrawn in place (\r); a stage message after it starts on a new line.
@@ -63,7 +61,7 @@ await runCommand({
     let report: MainJobReport;
     try {
       report = await runMainJob({
-        home, projectDir: PROJECT_DIR, tenants: options.tenants?.split(",").map((t) => t.trim()).filter(Boolean), hours, seed, stepMinutes, port,
+        home, projectDir: PROJECT_DIR, tenants, hours, seed, stepMinutes, port,
         fresh: Boolean(options.fresh), signal: abort.signal,
         notifications: options.notify === undefined ? "none" : options.notify === "stdout" ? "stdout" : { jsonl: options.notify },
         onStage: log,

@@ -2,14 +2,18 @@
 /**
  * Tenant fleet operations on the Pulumi Automation API: list, preview, up, destroy or read the
  * outputs of one stack or every tenant stack, a few at a time. Shows progress as it goes, ends with
- * a summary table, carries on past a failed stack and exits 1 if any failed. Needs the Pulumi CLI
- * (the Automation API drives it) and credentials; `scripts/plan.ts` is the offline counterpart.
+ * a summary table, carries on past a failed stack and exits 1 if any failed. preview, up, destroy
+ * and outputs need the Pulumi CLI (the Automation API drives it) and credentials, and refuse in
+ * one line without it; `list` reads the stack files and adds the deployment state when the CLI can
+ * give it. `scripts/plan.ts` is the offline counterpart.
  */
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { readStackConfig, stackNames } from "../infra/stackFiles.ts";
 import { stackKind } from "../infra/config.ts";
+import { numberOption, projectOption, stackOption } from "./lib/optionValues.ts";
+import { PULUMI_INSTALL, pulumiErrorLine, pulumiOnPath, requirePulumi } from "./lib/pulumiCli.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const COMMANDS = ["list", "preview", "up", "destroy", "outputs"] as const;
@@ -62,36 +66,49 @@ await runCommand({
   run: async ({ options, positionals }) => {
     const command = positionals[0] as FleetCommand | undefined;
     if (!command || !COMMANDS.includes(command) || positionals.length > 1) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
-    const root = options.project ?? REPO;
+    const root = options.project === undefined ? REPO : projectOption("--project", options.project);
     const known = stackNames(root);
-    const concurrency = Number(options.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UserError(`--concurrency ${JSON.stringify(options.concurrency)} is not an integer from 1 to 16`);
+    const concurrency = numberOption("--concurrency", options.concurrency, { integer: true, min: 1, max: 16 });
     const picked = options.stack ?? [];
     if (picked.length && options.all) throw new UserError("give --stack or --all, not both");
     const tenants = known.filter((s) => stackKind(s) === "tenant");
     const stacks = options.all || (command === "list" && picked.length === 0) ? tenants : picked;
     if (stacks.length === 0) throw new UserError(`give --stack S or --all (stacks: ${known.join(", ")})`);
-    const unknown = stacks.filter((s) => !known.includes(s));
-    if (unknown.length) throw new UserError(`no Pulumi.<stack>.yaml for ${unknown.join(", ")}; stacks: ${known.join(", ")}`);
-    const policyPacks = options["policy-pack"] ? [options["policy-pack"]] : [];
+    for (const s of stacks) stackOption("--stack", s, root);
+    const policyPacks = options["policy-pack"] !== undefined ? [options["policy-pack"]] : [];
     if (policyPacks.length && command !== "preview" && command !== "up") throw new UserError("--policy-pack applies to preview and up only");
-    // Loaded once the request is known to be sound: the Pulumi SDK takes a while to import.
-    const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
 
     if (command === "list") {
-      const ws = await LocalWorkspace.create({ workDir: root });
-      const remote = new Map((await ws.listStacks()).map((s) => [s.name.split("/").pop()!, s]));
+      // The stack files say which stacks there are; only the deployment state needs the CLI (and
+      // its backend), so without it the list still prints and says what is missing.
+      let remote: Map<string, { lastUpdate?: string; resourceCount?: number }> | null = null;
+      let unknownWhy = pulumiOnPath() ? "" : `no \`pulumi\` on PATH; ${PULUMI_INSTALL}`;
+      if (!unknownWhy) {
+        try {
+          const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
+          const ws = await LocalWorkspace.create({ workDir: root });
+          remote = new Map((await ws.listStacks()).map((s) => [s.name.split("/").pop()!, s]));
+        } catch (e) {
+          unknownWhy = `the Pulumi CLI failed: ${pulumiErrorLine(e)}`;
+        }
+      }
       console.log(
         textTable(
           stacks.map((s) => {
             const { raw } = readStackConfig(root, s);
-            const r = remote.get(s);
-            return { stack: s, tenant: raw["hub:tenantId"] || s, tier: raw["hub:tier"] || "standard", deployed: r ? (r.lastUpdate ?? "never") : "no stack", resources: r?.resourceCount ?? null };
+            const r = remote?.get(s);
+            const deployed = remote ? (r ? (r.lastUpdate ?? "never") : "no stack") : "unknown";
+            return { stack: s, tenant: raw["hub:tenantId"] || s, tier: raw["hub:tier"] || "standard", deployed, resources: r?.resourceCount ?? null };
           }),
         ),
       );
+      if (unknownWhy) console.error(`tenants: deployment state unknown: ${unknownWhy}`);
       return;
     }
+
+    requirePulumi(command, "scripts/plan.ts runs the program offline without it");
+    // Loaded once the request is known to be sound: the Pulumi SDK takes a while to import.
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
 
     const started = Date.now();
     console.log(`${command} ${stacks.length} stack(s), ${concurrency} at a time${policyPacks.length ? `, policy pack ${policyPacks[0]}` : ""}`);
@@ -118,9 +135,8 @@ await runCommand({
         }
         result = { stack: name, result: "ok", changes, seconds: (Date.now() - t0) / 1000, detail: "" };
       } catch (e) {
-        const message = ((e as Error).message ?? String(e)).split("\n").map((l) => l.trim()).filter(Boolean);
         // The CLI's own error line is the useful one; the Automation API wraps it in a command dump.
-        const detail = message.find((l) => /^error:/i.test(l)) ?? message.at(-1) ?? "failed";
+        const detail = pulumiErrorLine(e);
         result = { stack: name, result: "failed", changes: "-", seconds: (Date.now() - t0) / 1000, detail };
       }
       done++;

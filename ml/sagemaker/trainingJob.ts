@@ -87,6 +87,14 @@ export function trainingJobRequest(c: SageMakerTrainingConfig, spec: TrainingJob
   };
 }
 
+/**
+ * A training job that ran and gave no model (failed, stopped, still running at the limit, no
+ * artifacts): that model's outcome, not the whole run's, so the flow carries on with the others.
+ */
+export class TrainingJobError extends Error {
+  override readonly name = "TrainingJobError";
+}
+
 /** Poll until the job ends: waits grow ×2 from `pollBaseMs` up to `pollMaxMs`, each with up to 50 % jitter. */
 export async function waitForTrainingJob(c: SageMakerTrainingConfig, job: string): Promise<DescribeTrainingJobCommandOutput> {
   const sleep = c.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -99,10 +107,10 @@ export async function waitForTrainingJob(c: SageMakerTrainingConfig, job: string
     const d = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: job }));
     if (d.TrainingJobStatus === "Completed") return d;
     if (d.TrainingJobStatus === "Failed" || d.TrainingJobStatus === "Stopped") {
-      throw new Error(`training job ${job} ${d.TrainingJobStatus.toLowerCase()}: ${d.FailureReason ?? "no reason given"}`);
+      throw new TrainingJobError(`training job ${job} ${d.TrainingJobStatus.toLowerCase()}: ${d.FailureReason ?? "no reason given"}`);
     }
     const delay = Math.round(Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2));
-    if (waited + delay > limit) throw new Error(`training job ${job} still ${d.TrainingJobStatus} (${d.SecondaryStatus ?? ""}) after ${Math.round(waited / 1000)} s; it keeps running in SageMaker`);
+    if (waited + delay > limit) throw new TrainingJobError(`training job ${job} still ${d.TrainingJobStatus} (${d.SecondaryStatus ?? ""}) after ${Math.round(waited / 1000)} s; it keeps running in SageMaker`);
     await sleep(delay);
     waited += delay;
   }
@@ -129,6 +137,6 @@ export async function runTrainingJob(c: SageMakerTrainingConfig, spec: TrainingJ
   await c.sagemaker.send(new CreateTrainingJobCommand(request));
   const done = await waitForTrainingJob(c, job);
   const modelDataUrl = done.ModelArtifacts?.S3ModelArtifacts;
-  if (!modelDataUrl) throw new Error(`training job ${job} completed without model artifacts`);
+  if (!modelDataUrl) throw new TrainingJobError(`training job ${job} completed without model artifacts`);
   return { job, metrics: finalMetrics(done), modelDataUrl, image: request.AlgorithmSpecification!.TrainingImage!, channels };
 }

@@ -1,10 +1,12 @@
 /**
  * A tiny declarative CLI runner (in the manner of citty): a command is a name, a description,
  * typed options with defaults and a `run`. The runner prints usage for `--help`, the message (no
- * stack) for user errors with exit code 1, and the stack for bugs with exit code 2.
+ * stack, one line) for user errors with exit code 1, and the stack for bugs with exit code 2. A
+ * command may set another code itself (`retrain` exits 3 when a model could not be trained).
  */
 import { parseArgs } from "node:util";
 import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
+import { didYouMean } from "./didYouMean.ts";
 
 export interface OptionSpec {
   readonly type: "string" | "boolean";
@@ -45,6 +47,19 @@ export function usage<O extends Record<string, OptionSpec>>(cmd: CommandSpec<O>)
   return lines.join("\n");
 }
 
+/**
+ * parseArgs' message in one line (it spans three for a value that starts with a dash), with a
+ * did-you-mean for an unknown option; the usage is one `--help` away rather than 30 lines of
+ * stderr after every typo.
+ */
+function parseError(e: Error & { code?: string }, known: readonly string[]): string {
+  const unknown = e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /Unknown option '(-{1,2})([^']*)'/.exec(e.message) : null;
+  const text = unknown
+    ? `unknown option ${unknown[1]}${unknown[2]}${didYouMean(unknown[2]!, known, (c) => `--${c}`)}`
+    : e.message.replace(/\s*\n\s*/g, " ");
+  return `${text} (see --help)`;
+}
+
 export async function runCommand<O extends Record<string, OptionSpec>>(cmd: CommandSpec<O>, argv = process.argv.slice(2)): Promise<void> {
   try {
     const options: Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean; multiple?: boolean }> = {
@@ -57,7 +72,7 @@ export async function runCommand<O extends Record<string, OptionSpec>>(cmd: Comm
     try {
       parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UserError(`${(e as Error).message}\n\n${usage(cmd)}`);
+      throw new UserError(parseError(e as Error & { code?: string }, Object.keys(options)));
     }
     if (parsed.values.help) {
       console.log(usage(cmd));
@@ -66,7 +81,7 @@ export async function runCommand<O extends Record<string, OptionSpec>>(cmd: Comm
     for (const [name, o] of Object.entries(cmd.options)) {
       const v = parsed.values[name];
       if (o.choices && typeof v === "string" && !o.choices.includes(v)) {
-        throw new UserError(`--${name} ${JSON.stringify(v)} is not one of ${o.choices.join(", ")}`);
+        throw new UserError(`--${name} ${JSON.stringify(v)} is not one of ${o.choices.join(", ")}${didYouMean(v, o.choices)}`);
       }
     }
     await cmd.run({ options: parsed.values as Parsed<O>, positionals: parsed.positionals });

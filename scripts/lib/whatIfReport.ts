@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { stackWhatIfInputs, type RunSeconds } from "../../infra/costForecast.ts";
 import { whatIf } from "../../pipelines/cost/whatIf.ts";
-import { stackNames } from "../../infra/stackFiles.ts";
 import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../../pipelines/hubHome.ts";
 import { CONTROL_SCHEMA } from "../../pipelines/engine/controlTables.ts";
@@ -26,9 +25,8 @@ async function measuredRunSeconds(home?: string): Promise<RunSeconds> {
   }
 }
 
-export async function printWhatIf(stack: string, pricePerCredit: number, json: boolean, home?: string): Promise<void> {
-  const dir = process.cwd();
-  if (!existsSync(`${dir}/Pulumi.${stack}.yaml`)) throw new UserError(`--stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${stackNames(dir).join(", ")})`);
+/** The forecast for `stack`, one of the project's stacks (`dir`: the folder of its stack files; checked by the caller). */
+export async function printWhatIf(dir: string, stack: string, pricePerCredit: number, json: boolean, home?: string): Promise<void> {
   const t0 = performance.now();
   let inputs;
   try {

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -68,19 +68,25 @@ describe("scripts/archive.ts", () => {
 
   it("names the problem for an unknown tenant, a bad date, a layer it does not restore and a missing bucket", async () => {
     // Independent runs; in parallel to keep the suite short.
-    const [unknown, date, layer, s3] = await Promise.all([
+    const dr3 = join(root, "dr3");
+    const [unknown, date, layer, s3, notArchived] = await Promise.all([
       archive(["export", "--tenant", "initech"], home),
       archive(["restore", "--tenant", "acme", "--from", "2026-02-30", "--to", "2026-03-01"], home),
       archive(["restore", "--tenant", "acme", "--from", "2026-01-05", "--to", "2026-01-05", "--layer", "gold"], home),
       archive(["export", "--all", "--target", "s3", "--stack", "no-such-stack"], home),
+      archive(["restore", "--tenant", "acmee", "--from", "2026-01-05", "--to", "2026-01-05", "--archive-dir", join(home, "archive")], dr3),
     ]);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /unknown tenant initech; tenants in this hub: acme, globex/);
+    assert.match(unknown.stderr, /--tenant "initech" is not a tenant in this hub \(tenants in this hub: acme, globex\)/);
     assert.equal(date.code, 1);
     assert.match(date.stderr, /--from "2026-02-30" is not a date YYYY-MM-DD/);
     assert.equal(layer.code, 1);
     assert.match(layer.stderr, /only bronze is restored/);
     assert.equal(s3.code, 1);
-    assert.match(s3.stderr, /pass --bucket and --kms-key/);
+    assert.match(s3.stderr, /^archive: --stack "no-such-stack" is not a stack: no Pulumi\.no-such-stack\.yaml \(stacks: acme, globex, platform\)$/m);
+    // The archive's tenants are the choices, and the hub is not created for a restore that cannot run.
+    assert.equal(notArchived.code, 1);
+    assert.match(notArchived.stderr, /^archive: --tenant "acmee" is not a tenant in the archive at file:\/\/\S+ \(archived tenants: acme, globex\); did you mean "acme"\?\n$/);
+    assert.equal(existsSync(dr3), false, "no hub made for a refused restore");
   });
 });

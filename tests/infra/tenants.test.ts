@@ -1,4 +1,7 @@
-/** scripts/tenants.ts against a stub `pulumi` on PATH that records its arguments and replays canned output. */
+/**
+ * scripts/tenants.ts against a stub `pulumi` on PATH that records its arguments and replays canned
+ * output, and with no `pulumi` on PATH at all.
+ */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -14,10 +17,14 @@ const STUB_BIN = join(process.cwd(), "tests", "infra", "fixtures", "bin");
 const scratch = mkdtempSync(join(tmpdir(), "hub-tenants-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+// A PATH with nothing on it: the script runs on process.execPath and needs no other program.
+const NO_CLI = mkdtempSync(join(tmpdir(), "hub-no-pulumi-"));
+after(() => rmSync(NO_CLI, { recursive: true, force: true }));
+
 let calls = 0;
-async function tenants(args: string[], fail: string[] = []): Promise<{ code: number; stdout: string; stderr: string; cli: string[][] }> {
+async function tenants(args: string[], fail: string[] = [], path = `${STUB_BIN}${delimiter}${process.env["PATH"]}`): Promise<{ code: number; stdout: string; stderr: string; cli: string[][] }> {
   const log = join(scratch, `calls-${++calls}.jsonl`);
-  const env = { ...process.env, PATH: `${STUB_BIN}${delimiter}${process.env["PATH"]}`, PULUMI_STUB_LOG: log, PULUMI_STUB_FAIL: fail.join(","), PULUMI_HOME: join(scratch, "home") };
+  const env = { ...process.env, PATH: path, PULUMI_STUB_LOG: log, PULUMI_STUB_FAIL: fail.join(","), PULUMI_HOME: join(scratch, "home") };
   let r: { code: number; stdout: string; stderr: string };
   try {
     const x = await run(TSX, ["--import", "tsx", join("scripts", "tenants.ts"), ...args], { env, timeout: 60_000 });
@@ -87,5 +94,33 @@ describe("scripts/tenants.ts", { concurrency: 2 }, () => {
       assert.match(r.stderr, /^tenants: /);
       assert.deepEqual(r.cli, [], `${args} calls no CLI`);
     });
+  });
+});
+
+describe("scripts/tenants.ts without the Pulumi CLI", { concurrency: 2 }, () => {
+  const INSTALL = "install it from https://www.pulumi.com/docs/install/ and put it on PATH";
+
+  it("lists the tenant stacks from their files, the deployment state unknown, and says in one line what is missing", async () => {
+    const r = await tenants(["list"], [], NO_CLI);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^acme\s+acme\s+standard\s+unknown\s*$/m);
+    assert.match(r.stdout, /^globex\s+globex\s+premium\s+unknown\s*$/m);
+    assert.equal(r.stderr, `tenants: deployment state unknown: no \`pulumi\` on PATH; ${INSTALL}\n`);
+  });
+
+  it("refuses what needs the CLI in one line naming what is missing and how to get it, with nothing on stdout", async () => {
+    const cases = [["preview", "--all"], ["outputs", "--stack", "acme"]];
+    const results = await Promise.all(cases.map((args) => tenants(args, [], NO_CLI)));
+    results.forEach((r, i) => {
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr, `tenants: ${cases[i]![0]} needs the Pulumi CLI and there is no \`pulumi\` on PATH: ${INSTALL}; scripts/plan.ts runs the program offline without it\n`);
+    });
+  });
+
+  it("names an unknown stack and the stacks there are, CLI or not", async () => {
+    const r = await tenants(["up", "--stack", "acmee"], [], NO_CLI);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'tenants: --stack "acmee" is not a stack: no Pulumi.acmee.yaml (stacks: acme, globex, platform); did you mean "acme"?\n');
   });
 });

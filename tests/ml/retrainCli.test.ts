@@ -75,6 +75,22 @@ describe("scripts/retrain.ts", () => {
     assert.match(bad.stderr, /acme\/forecast: version 7 does not exist; versions: 1/);
   });
 
+  it("exits 3 when a requested model could not be trained, one stderr line per model; a gate rejection is a result (exit 0)", async () => {
+    // One day of history: the series models cannot hold a day back and still train; the segments can, and lose to the baseline.
+    const args = ["--tenant", "acme", "--window-days", "1", "--dry-run", "--now", "2026-01-22T00:00:00Z"];
+    // One after the other: a hub file has one writer at a time.
+    const all = await retrain(home, ...args);
+    const segments = await retrain(home, ...args, "--model", "segments");
+    assert.equal(all.code, 3, all.stderr);
+    assert.match(all.stdout, /acme\s+forecast\s+-\s+-\s+-\s+-\s+not registered/);
+    const lines = all.stderr.trimEnd().split("\n");
+    assert.deepEqual(lines.map((l) => l.replace(/: bad training data: .*/, "")), ["retrain: acme/forecast was not trained", "retrain: acme/anomaly was not trained"]);
+    assert.match(lines[0]!, /series kwh:acme-em-1: has 24 points, cannot hold back 24 and still train$/);
+    assert.equal(segments.code, 0, segments.stderr);
+    assert.match(segments.stdout, /acme\s+segments\s+silhouette\s+\S+\s+-\s+\S+\s+Rejected \(dry run\)/);
+    assert.equal(segments.stderr, "");
+  });
+
   it("refuses a SageMaker run without its settings, in one line, before opening anything", async () => {
     const sm = await retrain(home, "--tenant", "acme", "--target", "sagemaker");
     assert.equal(sm.code, 1);

@@ -140,8 +140,28 @@ describe("retraining on SageMaker through the same gate", () => {
       const o = await flow(f, Number.NaN);
       assert.equal(o.decision, "not registered");
       assert.match(o.reason, /bad model: training job hub-acme-forecast-\d+: metric test:RMSE is NaN/);
+      assert.equal(o.failure, "bad model", "a model that could not be trained: scripts/retrain.ts exits 3");
       assert.equal(f.sm.commandCalls(CreateModelPackageCommand).length, 0);
     } finally {
+      f.sm.restore();
+      f.s3m.restore();
+    }
+  });
+
+  it("a job that fails in SageMaker is that model's outcome, with SageMaker's reason; the run goes on to the next model", async () => {
+    const f = fakeSageMaker();
+    f.sm.on(CreateTrainingJobCommand).resolves({});
+    f.sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: "Failed", FailureReason: "ClientError: No training data in channel train" });
+    const wh = await engine.admin();
+    try {
+      const registry = new SageMakerRegistry({ sagemaker: f.sagemaker, s3: f.s3, bucket: "hub-archive" });
+      const out = await retrain({ warehouse: wh, registry, tenants: ["acme"], models: ["forecast", "segments"], now: new Date("2026-01-29T00:00:00Z"), codeVersion: "t", sagemaker: config(f, []) });
+      assert.deepEqual(out.map((o) => [o.model, o.decision, o.failure]), [["forecast", "not registered", "training job failed"], ["segments", "not registered", "training job failed"]]);
+      assert.match(out[0]!.reason, /^training job hub-acme-forecast-\d+ failed: ClientError: No training data in channel train$/);
+      assert.equal(f.sm.commandCalls(CreateTrainingJobCommand).length, 2, "the second model's job started after the first failed");
+      assert.equal(f.sm.commandCalls(CreateModelPackageCommand).length, 0);
+    } finally {
+      await wh.close();
       f.sm.restore();
       f.s3m.restore();
     }
