@@ -8,6 +8,7 @@ import { DeviceRegistry } from "../edge/deviceRegistry.ts";
 import { provisionAws, provisionLocal } from "../edge/provisioning.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { numberOption, PROJECT_DIR, tenantOption } from "./lib/optionValues.ts";
+import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 await runCommand({
   name: "provision",
@@ -38,6 +39,7 @@ await runCommand({
       const region = options.region ?? process.env.AWS_REGION;
       const accountId = options.account ?? process.env.AWS_ACCOUNT_ID;
       if (!region || !accountId) throw new UserError("--target aws needs --region and --account (or AWS_REGION and AWS_ACCOUNT_ID)");
+      quietNodeVersionNotice();
       rows = await provisionAws(new IoTClient({ region }), req, { region, accountId });
     } else {
       rows = provisionLocal(DeviceRegistry.open(options.registry ?? join(home, "edge", "devices.json")), req);
