@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * The archive and lake: export the hub's tables to Parquet (local disk or the S3 archive bucket),
  * restore a tenant's archived days into a hub, and verify the archive against its manifests and

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Cost report with chargeback per tenant, from the billing twin (local) or Snowflake's ACCOUNT_USAGE. */
 import { existsSync, writeFileSync } from "node:fs";
 import { runCommand, UserError } from "./lib/command.ts";

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Load legacy upload files (CSV, XLSX, JSON) into RAW for a tenant; bad rows go to RAW.QUARANTINE. */
 import { extname } from "node:path";
 import { existsSync } from "node:fs";

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Provision devices for a tenant: in the local broker's registry, or in AWS IoT Core. */
 import { join } from "node:path";
 import { IoTClient } from "@aws-sdk/client-iot";

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Scripted ML retraining (issue 5): train, gate and register per tenant and model; roll back;
  * check drift; score new machine readings with the approved streaming detector; list versions.

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Score with a served model: read the tenant's recent features from the hub, call its SageMaker
  * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, print the rows

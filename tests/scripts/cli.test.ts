@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, chmodSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, chmodSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +20,40 @@ async function cli(script: string, args: string[], env: Record<string, string> =
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
 }
+
+describe("commands run from anywhere", () => {
+  const elsewhere = tmpdir();
+  const direct = async (file: string, args: string[], cwd = elsewhere) => {
+    try {
+      const r = await run(file, args, { cwd, timeout: 120_000 });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const x = e as { code: number; stdout: string; stderr: string };
+      return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+    }
+  };
+
+  it("a script runs by its own shebang from another directory", async () => {
+    const r = await direct(join(process.cwd(), "scripts", "sql.ts"), ["--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^sql: run a query against the local hub/);
+  });
+
+  it("`hub` lists every script with a line each, runs one by name from another directory, and names an unknown one", async () => {
+    const hub = join(process.cwd(), "scripts", "hub.ts");
+    const list = await direct(hub, ["--help"]);
+    assert.equal(list.code, 0, list.stderr);
+    const scripts = readdirSync(join(process.cwd(), "scripts")).filter((f) => f.endsWith(".ts") && f !== "hub.ts").map((f) => f.slice(0, -3));
+    for (const s of scripts) assert.match(list.stdout, new RegExp(`^  ${s} +\\S`, "m"), `${s} is listed with its description`);
+    const sql = await direct(hub, ["sql", "--help"]);
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.match(sql.stdout, /^sql: run a query against the local hub/);
+    const typo = await direct(hub, ["sqll"]);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stdout, "");
+    assert.match(typo.stderr.trim(), /^hub: unknown command "sqll" \(commands: .*\); did you mean "sql"\?$/);
+  });
+});
 
 describe("scripts/objects.ts", () => {
   it("prints every object's Snowflake DDL in dependency order", async () => {
@@ -73,6 +107,11 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     const summary = JSON.parse(r.stdout) as { tenants: Array<{ tenantId: string; rawReadings: number; normalizedMetrics: number }> };
     assert.deepEqual(summary.tenants.map((t) => t.tenantId), ["acme", "globex"]);
     for (const t of summary.tenants) assert.ok(t.rawReadings > 0 && t.normalizedMetrics > t.rawReadings, JSON.stringify(t));
+  });
+
+  it("`npm start --silent -- --json`, the documented JSON invocation, prints JSON alone", async () => {
+    const r = await run("npm", ["start", "--silent", "--", "--json", "--hours", "0.05"], { env: { ...process.env, HUB_HOME: home }, timeout: 120_000, maxBuffer: 20 * 1024 * 1024 });
+    assert.doesNotThrow(() => JSON.parse(r.stdout), r.stdout.slice(0, 200));
   });
 
   it("answers queries as a tenant role with that tenant's rows only", async () => {
