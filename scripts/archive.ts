@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { didYouMean } from "./lib/didYouMean.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
@@ -149,7 +150,9 @@ await runCommand({
   ],
   run: async ({ options: o, positionals }) => {
     const command = positionals[0] as Command | undefined;
-    if (!command || !COMMANDS.includes(command) || positionals.length > 1) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
+    if (!command) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
+    if (!COMMANDS.includes(command)) throw new UserError(`unknown command ${JSON.stringify(positionals[0])} (commands: ${COMMANDS.join(", ")})${didYouMean(positionals[0]!, COMMANDS)}`);
+    if (positionals.length > 1) throw new UserError(`give one command, not ${positionals.length} (${positionals.map((p) => JSON.stringify(p)).join(" ")}): ${COMMANDS.join(", ")}`);
     const quiet = o.quiet || o.json;
     const progress = quiet ? undefined : (m: string) => process.stderr.write(`${m}\n`);
     if (o.tenant !== undefined) userErrors(() => checkTenantId(o.tenant!));
