@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { didYouMean } from "./lib/didYouMean.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
+import { heartbeat } from "./lib/progressBar.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { ensureWritableHome, hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
@@ -219,7 +220,7 @@ await runCommand({
         const s = await engine.admin();
         let report;
         try {
-          report = await restoreTenant({ session: s, files: await engine.files(), store, tenant: o.tenant, from: o.from, to: o.to, progress });
+          report = await heartbeat(`restoring ${o.tenant}`, restoreTenant({ session: s, files: await engine.files(), store, tenant: o.tenant, from: o.from, to: o.to, progress }), { enabled: !quiet });
         } catch (e) {
           if (e instanceof CorruptArchiveError || /^unknown tenant|^manifest /.test((e as Error).message)) throw new UserError((e as Error).message);
           throw e;
@@ -228,7 +229,7 @@ await runCommand({
         // Rebuild silver and gold from the restored rows, as the hub would on its next minute.
         await catchUpClock(engine);
         progress?.("running the task graph and refreshing the dynamic tables…");
-        const tick = await engine.tick();
+        const tick = await heartbeat("rebuilding silver and gold", engine.tick(), { enabled: !quiet });
         if (o.json) console.log(json({ archive: store.location, hub: hubDatabasePath(home), ...report, pipeline: { tasks: tick.tasks.length, refreshes: tick.refreshes.length } }));
         else {
           console.log(`restored tenant ${report.tenant}, ${report.from} to ${report.to}, from ${store.location} into ${hubDatabasePath(home)}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Cost report with chargeback per tenant, from the billing twin (local) or Snowflake's ACCOUNT_USAGE. */
 import { existsSync, writeFileSync } from "node:fs";
+import { heartbeat } from "./lib/progressBar.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
@@ -97,8 +98,8 @@ await runCommand({
         from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
         to = new Date(now.getTime() + 1);
       }
-      const report = await buildCostReport(session, { from, to, now, pricePerCredit: price, tenant: options.tenant, warehouses, firedTriggers: fired });
-      const text = await formatCostReport(report, format);
+      const report = await heartbeat("reading metering and query history", buildCostReport(session, { from, to, now, pricePerCredit: price, tenant: options.tenant, warehouses, firedTriggers: fired }), { enabled: true });
+      const text = await heartbeat(`rendering the ${format} report`, formatCostReport(report, format), { enabled: true });
       const out = options.out ?? (format === "html" ? "cost-report.html" : undefined);
       if (out) {
         writeFileSync(out, text);
