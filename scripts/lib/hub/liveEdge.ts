@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { DeviceRegistry, INGEST_USERNAME } from "../../../edge/deviceRegistry.ts";
+import { DeviceRegistry, INGEST_USERNAME, deviceRegistryPath } from "../../../edge/deviceRegistry.ts";
 import { EmbeddedBroker } from "../../../edge/embeddedBroker.ts";
 import { Gateway, type DeviceReading, type GatewayDevice, type GatewayStats } from "../../../edge/gateway.ts";
 import type { TopicSensorType } from "../../../edge/topicRules.ts";
@@ -57,7 +57,7 @@ export class LiveEdge {
   ) {}
 
   static async start(opts: LiveEdgeOptions): Promise<LiveEdge> {
-    const registry = DeviceRegistry.open(join(opts.home, "devices.json"));
+    const registry = DeviceRegistry.open(deviceRegistryPath(opts.home));
     // Local credentials are re-issued on every run: the registry keeps only their hashes.
     const ingestSecret = randomBytes(24).toString("base64url");
     registry.setIngestSecret(ingestSecret);
