@@ -148,7 +148,10 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     const r = await cli("cost-report.ts", ["--what-if", "--stack", "platform"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /HUB_TRANSFORM_WH\s+XSMALL\s+720/);
-    assert.match(r.stdout, /never sleeps/);
+    assert.match(r.stdout, /HUB_TRANSFORM_WH never sleeps/);
+    assert.match(r.stdout, /Why the shipped pipeline never sleeps/, "the shipped defaults fail the check with their reason");
+    const acme = await cli("cost-report.ts", ["--what-if", "--stack", "acme"], { HUB_HOME: home });
+    assert.match(acme.stdout, /TENANT_ACME_BI_WH is suspended by TENANT_ACME_BI_MONITOR \(SUSPEND at 100%\) on day \d+\.\d of the 30-day month/);
     const bad = await cli("cost-report.ts", ["--what-if", "--stack", "nope"], { HUB_HOME: home });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);
