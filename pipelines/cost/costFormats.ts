@@ -14,7 +14,7 @@ const n = (v: number | null, digits = 4) => (v === null ? "" : Number(v.toFixed(
 const pct = (v: number | null) => (v === null ? "" : v !== 0 && Math.abs(v) < 1 ? `${Number(v.toPrecision(2))}%` : `${v.toFixed(1)}%`);
 
 /** Money as people read it, in the report's currency: `$0.68`, `€1,204.50`. */
-function moneyText(r: CostReport, v: number): string {
+export function moneyText(r: Pick<CostReport, "currency">, v: number): string {
   return new Intl.NumberFormat("en", { style: "currency", currency: r.currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
 }
 
@@ -110,27 +110,23 @@ async function svg(spec: TopLevelSpec): Promise<string> {
 /** At most this many warehouses are drawn (the costliest); the tables list them all. */
 const CHART_WAREHOUSES = 8;
 
-async function html(r: CostReport): Promise<string> {
-  // Long periods are charted by day, so a year stays a readable, small SVG.
-  const daily = r.to.getTime() - r.from.getTime() > 7 * 86_400_000;
-  const bucket = (d: Date) => (daily ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) : d).toISOString();
-  const drawn = new Set([...r.warehouses].sort((a, b) => b.credits - a.credits).slice(0, CHART_WAREHOUSES).map((w) => w.warehouse));
-  const buckets = new Map<string, { warehouse: string; hour: string; credits: number }>();
-  for (const h of r.hourly) {
-    if (!drawn.has(h.warehouse)) continue;
-    const k = `${h.warehouse}|${bucket(h.hour)}`;
-    const b = buckets.get(k) ?? { warehouse: h.warehouse, hour: bucket(h.hour), credits: 0 };
-    b.credits += h.credits;
-    buckets.set(k, b);
-  }
-  const series = [...buckets.values()];
-  // One small chart per warehouse, each on its own scale: on one shared scale, a quota of 1,000
-  // credits flattened every warehouse's use of a few credits into a line at zero. Quota and
-  // trigger lines are drawn where they fall within a warehouse's scale (its use so far, plus a
-  // quarter); the title says how much of the quota is used.
-  const panels = r.warehouses.filter((x) => drawn.has(x.warehouse)).map((w) => {
+/**
+ * One small chart per warehouse, each on its own scale: credits used so far, with the quota and
+ * trigger lines where they fall within that scale (its use so far, plus a quarter), titled with
+ * the credits used of the quota. On one shared scale, a quota of 1,000 credits flattened every
+ * warehouse's use of a few credits into a line at zero. `series`: the metered credits per
+ * warehouse and bucket (default: the report's hours). The cost report and the operator report
+ * both draw it. Empty when there is nothing to draw.
+ */
+export async function creditsPerWarehouseChart(
+  r: CostReport,
+  warehouses: readonly string[],
+  series: ReadonlyArray<{ warehouse: string; hour: string; credits: number }> = r.hourly.map((h) => ({ warehouse: h.warehouse, hour: h.hour.toISOString(), credits: h.credits })),
+  columns = 2,
+): Promise<string> {
+  const panels = r.warehouses.filter((x) => warehouses.includes(x.warehouse)).map((w) => {
     let c = 0;
-    const line = series.filter((x) => x.warehouse === w.warehouse).map((h) => ({ hour: h.hour, cumulative: (c += h.credits) }));
+    const line = series.filter((x) => x.warehouse === w.warehouse).sort((a, b) => (a.hour < b.hour ? -1 : 1)).map((h) => ({ hour: h.hour, cumulative: (c += h.credits) }));
     const top = Math.max(c * 1.25, 1e-6);
     const rules = w.quota
       ? [{ value: w.quota, label: "quota" }, ...w.triggers.map((t) => ({ value: (w.quota! * t.percent) / 100, label: `${t.action} ${t.percent}%` }))].filter((x) => x.value <= top)
@@ -158,9 +154,25 @@ async function html(r: CostReport): Promise<string> {
       ],
     };
   });
-  const overTime = panels.length
-    ? await svg({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", title: "Credits used so far, per warehouse, on its own scale", columns: 2, concat: panels } as unknown as TopLevelSpec)
-    : "";
+  if (!panels.length) return "";
+  return svg({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", title: "Credits used so far, per warehouse, on its own scale", columns, concat: panels } as unknown as TopLevelSpec);
+}
+
+async function html(r: CostReport): Promise<string> {
+  // Long periods are charted by day, so a year stays a readable, small SVG.
+  const daily = r.to.getTime() - r.from.getTime() > 7 * 86_400_000;
+  const bucket = (d: Date) => (daily ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) : d).toISOString();
+  const drawn = new Set([...r.warehouses].sort((a, b) => b.credits - a.credits).slice(0, CHART_WAREHOUSES).map((w) => w.warehouse));
+  const buckets = new Map<string, { warehouse: string; hour: string; credits: number }>();
+  for (const h of r.hourly) {
+    if (!drawn.has(h.warehouse)) continue;
+    const k = `${h.warehouse}|${bucket(h.hour)}`;
+    const b = buckets.get(k) ?? { warehouse: h.warehouse, hour: bucket(h.hour), credits: 0 };
+    b.credits += h.credits;
+    buckets.set(k, b);
+  }
+  const series = [...buckets.values()];
+  const overTime = await creditsPerWarehouseChart(r, r.warehouses.filter((x) => drawn.has(x.warehouse)).map((x) => x.warehouse), series);
   const byTenant = await svg({
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: "Credits per tenant (the 20 largest)",
