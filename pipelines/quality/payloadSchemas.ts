@@ -183,7 +183,25 @@ export function checkTimestamp(value: unknown, path: string, receivedAt: Date): 
 
 const id = z.string({ error: problem("is not a string") }).refine((s) => s.trim() !== "", { error: "is empty" });
 const optionalText = z.string({ error: problem("is not a string") }).nullable().optional();
-const sequence = z.number({ error: problem("is not a number") }).int({ error: problem("is not an integer") }).min(0, { error: "is negative" });
+/**
+ * A JSON number beyond 2^53 - 1 is not exact in JavaScript (nor in a DOUBLE): 2^53 + 1 reads as
+ * 2^53, so two different sequence numbers would compare equal. zod's int() refuses them; the text
+ * says why.
+ */
+const integerProblem = (iss: { input?: unknown }): string =>
+  typeof iss.input === "number" && Number.isInteger(iss.input)
+    ? `is beyond ${Number.MAX_SAFE_INTEGER} (2^53 - 1), above which JSON numbers are not exact`
+    : problem("is not an integer")(iss);
+const sequence = z.number({ error: problem("is not a number") }).int({ error: integerProblem }).min(0, { error: "is negative" });
+
+/**
+ * The gateway's numbering epoch: a non-negative safe integer, new each time its store-and-forward
+ * queue is created (or wiped), sent with every message of that queue. Message `seq` starts again
+ * at 0 in a new epoch, and the ingest keeps one offset per (device, epoch), so a device whose
+ * numbering restarted lands its new messages instead of having them taken for old ones. Optional:
+ * a message without it belongs to the device's epoch-less channel (firmware before epochs).
+ */
+export const epochSchema = z.number({ error: problem("is not a number") }).int({ error: integerProblem }).min(0, { error: "is negative" });
 
 /** A device message: one device, a batch of readings (each judged on its own, so `unknown` here). */
 export const deviceMessageV1 = z.looseObject({
@@ -194,6 +212,7 @@ export const deviceMessageV1 = z.looseObject({
   sensor_type: z.enum(SENSOR_TYPES, { error: problem(`is not one of ${SENSOR_TYPES.join("|")}`) }),
   message_id: optionalText,
   seq: sequence,
+  epoch: epochSchema.optional(),
   readings: z.array(z.unknown(), { error: problem("is not an array") }),
 });
 
@@ -204,11 +223,16 @@ export const readingV1 = z.looseObject(
   { error: problem("is not an object") },
 );
 
-/** A scanner message: RFID / barcode scans of jobs at stations. */
+/**
+ * A scanner message: RFID / barcode scans of jobs at stations. `seq` and `epoch` are optional (the
+ * gateway sends them, an HTTP POST does not); when present they are checked as a device message's.
+ */
 export const scanMessageV1 = z.looseObject({
   v: z.literal(1),
   tenant_id: id,
   site_id: id,
+  seq: sequence.optional(),
+  epoch: epochSchema.optional(),
   scans: z.array(z.unknown(), { error: problem("is not an array") }),
 });
 

@@ -395,3 +395,56 @@ test("reading spans skip strings holding quotes, braces and colons, and give up 
   assert.equal(readingSpans('{"readi\\u006egs":[{"a":1}]}'), null);
   assert.equal(readingSpans('{"readings":[1],"readings":[2]}'), null);
 });
+
+test("the envelope's epoch is optional; when sent it must be a non-negative safe integer, and the refusal names it", () => {
+  const ok = parse(message("MACHINE", [reading("MACHINE", 0)], { epoch: 1767225600000123 }));
+  assert.deepEqual(ok.rejected, []);
+  assert.deepEqual([ok.seq, ok.epoch], [42, 1767225600000123]);
+  assert.deepEqual(ok.kind === "readings" && ok.accepted[0]!.payload.message, { seq: 42, epoch: 1767225600000123 }, "a reading keeps the epoch it came with");
+  const none = parse(message("MACHINE", [reading("MACHINE", 0)]));
+  assert.deepEqual([none.seq, none.epoch], [42, null]);
+  const cases: Array<[string, string]> = [
+    ["-1", "epoch = -1 is negative"],
+    ["1.5", "epoch = 1.5 is not an integer"],
+    ['"7"', "epoch = '7' is not a number"],
+    ["9007199254740993", "epoch = 9007199254740992 is beyond 9007199254740991 (2^53 - 1), above which JSON numbers are not exact"],
+    ["null", "epoch = null is not a number"],
+  ];
+  for (const [text, reason] of cases) {
+    const r = parse(JSON.stringify(message("MACHINE", [reading("MACHINE", 0)], { epoch: "@E@" })).replace('"@E@"', text));
+    assert.deepEqual(r.rejected.map((x) => x.reason), [reason], text);
+    assert.equal(r.accepted.length, 0);
+    assert.deepEqual([r.seq, r.epoch], [null, null], `${text}: no channel can be told, so no offset is taken`);
+    assertReconciles(r, 1);
+  }
+});
+
+test("a seq that is not a non-negative safe integer is refused naming the field and the value, and gives no offset", () => {
+  const cases: Array<[string, string]> = [
+    ["-3", "seq = -3 is negative"],
+    ["2.5", "seq = 2.5 is not an integer"],
+    ['"300"', "seq = '300' is not a number"],
+    ["9007199254740993", "seq = 9007199254740992 is beyond 9007199254740991 (2^53 - 1), above which JSON numbers are not exact"],
+    ["1e300", "seq = 1e+300 is beyond 9007199254740991 (2^53 - 1), above which JSON numbers are not exact"],
+  ];
+  for (const [text, reason] of cases) {
+    const r = parse(JSON.stringify(message("MACHINE", [reading("MACHINE", 0)], { seq: "@S@" })).replace('"@S@"', text));
+    assert.deepEqual(r.rejected.map((x) => x.reason), [reason], text);
+    assert.equal(r.seq, null, text);
+  }
+  // A message refused for another reason still carries its (valid) seq: its redelivery must be known.
+  const wrongTenant = parse(message("MACHINE", [reading("MACHINE", 0)], { tenant_id: "globex", epoch: 3 }));
+  assert.equal(wrongTenant.accepted.length, 0);
+  assert.deepEqual([wrongTenant.seq, wrongTenant.epoch], [42, 3]);
+});
+
+test("a scanner message's seq and epoch are checked when sent and kept with the scan", () => {
+  const scan = { job_id: "J-1", station: "weld-2", scan_ts: at(-10) };
+  const r = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", seq: 9, epoch: 4, scans: [scan] });
+  assert.deepEqual([r.seq, r.epoch], [9, 4]);
+  assert.deepEqual(r.kind === "scans" && r.accepted[0]!.metadata, { unknown_fields: { message: { seq: 9, epoch: 4 } } });
+  const bad = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", seq: 9, epoch: -4, scans: [scan] });
+  assert.deepEqual(bad.rejected.map((x) => x.reason), ["epoch = -4 is negative"]);
+  const http = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", scans: [scan] });
+  assert.deepEqual([http.seq, http.epoch, http.rejected.length], [null, null, 0], "an HTTP POST has neither");
+});
