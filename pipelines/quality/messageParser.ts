@@ -13,6 +13,7 @@ import {
   MAX_MESSAGE_BYTES, MESSAGE_SCHEMAS, SCHEMA_VERSIONS, checkTimestamp, formatValue, isPlainObject, isSchemaVersion,
   issueText, nonFiniteIssues, storable, unknownFields, validateReadingMetrics, zodIssues, type FieldIssue,
 } from "./payloadSchemas.ts";
+import { cutNote, cutPayload } from "./quarantinePayload.ts";
 
 export interface ParseContext {
   /** When the message was received; reading timestamps are judged against it. */
@@ -103,6 +104,13 @@ function envelopeOffsets(msg: Record<string, unknown>): { seq: number | null; ep
 
 export function parseMessage(input: string | Buffer, ctx: ParseContext): ParseResult {
   const limit = ctx.maxBytes ?? MAX_MESSAGE_BYTES;
+  // The size first: an oversized payload is neither decoded nor kept whole (quarantinePayload.ts).
+  const bytes = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
+  if (bytes > limit) {
+    const cut = cutPayload(typeof input === "string" ? Buffer.from(input, "utf8") : input);
+    const reason = `message is ${bytes} bytes; the limit is ${limit} (${cutNote(cut)})`;
+    return { kind: "unknown", accepted: [], rejected: [{ reason, raw: cut, tenantId: ctx.expectedTenant, count: 1 }], total: 1, seq: null, epoch: null };
+  }
   const raw = rawOf(input);
   const refuse = (kind: ParseResult["kind"], reason: string, total = 1, msg: Record<string, unknown> = {}): ParseResult => {
     const claimed = typeof msg.tenant_id === "string" ? msg.tenant_id : undefined;
@@ -111,8 +119,6 @@ export function parseMessage(input: string | Buffer, ctx: ParseContext): ParseRe
     return { kind, accepted: [], rejected: [rejection], total, ...envelopeOffsets(msg) } as ParseResult;
   };
 
-  const bytes = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
-  if (bytes > limit) return refuse("unknown", `message is ${bytes} bytes; the limit is ${limit}`);
   if (typeof raw !== "string") return refuse("unknown", "message is not valid UTF-8");
   const json = parseJsonTolerant(raw);
   if (!json.ok) return refuse("unknown", `message is not valid JSON: ${json.error}`);

@@ -1,5 +1,6 @@
 import { prng } from "../../edge/fleetRandom.ts";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, groupsFor, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
 import { MAX_MESSAGE_BYTES, validateReadingMetrics } from "../../pipelines/quality/payloadSchemas.ts";
@@ -133,9 +134,8 @@ test("a reading with several problems is one rejection that names each of them",
 /** Whole-message cases over a 3-reading message: [name, text, expected reason, readings counted]. */
 const good = (extra: Record<string, unknown> = {}) => message("MACHINE", [0, 1, 2].map((i) => reading("MACHINE", i)), extra);
 const noColon = JSON.stringify(good()).replace('"tenant_id":', '"tenant_id" ');
-const oversized = JSON.stringify(good({ note: "x".repeat(140_000 - JSON.stringify(good({ note: "" })).length) }));
+// A message over 128 KB is refused whole too, but quarantine keeps a prefix of it (the test after these).
 const wholeCases: Array<[string, string, string, number]> = [
-  ["a message over 128 KB", oversized, `message is 140000 bytes; the limit is ${MAX_MESSAGE_BYTES}`, 1],
   ["malformed JSON", noColon, `message is not valid JSON: expected ':' after the property name at position ${noColon.indexOf(' "acme"') + 1} (line 1, column ${noColon.indexOf(' "acme"') + 2})`, 1],
   ["JSON that is not an object", "[1,2,3]", "message = [1,2,3] is not a JSON object", 1],
   ["an unknown sensor_type", JSON.stringify(good({ sensor_type: "LASER" })), "sensor_type 'LASER' is not one of MACHINE|ENERGY|AIR_QUALITY", 3],
@@ -164,8 +164,14 @@ test("a message of exactly 128 KB passes and one byte more is refused", () => {
   for (const input of [exact, Buffer.from(exact)]) assert.equal(parseMessage(input, { receivedAt }).accepted.length, 3);
   const over = exact.replace('"note":"', '"note":"x');
   const result = parseMessage(Buffer.from(over), { receivedAt });
-  assert.deepEqual(result.rejected.map((r) => r.reason), [`message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES}`]);
-  assert.equal(result.rejected[0]!.raw, over);
+  const sha256 = createHash("sha256").update(over).digest("hex");
+  // The prefix ends on a character boundary: 4096 bytes, or 4095 when a 2-byte 'é' straddles it.
+  const kept = Buffer.from(over).subarray(4095, 4097).toString() === "é" ? 4095 : 4096;
+  assert.deepEqual(result.rejected.map((r) => r.reason), [
+    `message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES} (quarantine keeps its first ${kept} bytes, its size and its SHA-256 ${sha256})`,
+  ]);
+  const prefix = Buffer.from(over).subarray(0, kept).toString();
+  assert.deepEqual(result.rejected[0]!.raw, { bytes: MAX_MESSAGE_BYTES + 1, sha256, prefix_bytes: kept, prefix }, "a bounded prefix, not the whole");
 });
 
 test('"NaN" inside a string is a string, not the NaN token', () => {
