@@ -14,7 +14,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { IPublishPacket } from "mqtt-packet";
-import { parseMessage, parseJsonTolerant, type Rejection } from "../quality/messageParser.ts";
+import { parseMessage, type Rejection } from "../quality/messageParser.ts";
 import { parseTelemetryTopic, TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import type { ChannelLanding } from "./channelLanding.ts";
 import { LatencyHistogram } from "./latencyHistogram.ts";
@@ -42,7 +42,7 @@ export interface StreamingIngestOptions {
 
 export interface IngestStats {
   messages: number;
-  /** Redeliveries dropped because their offset was already committed. */
+  /** Redeliveries dropped because their offset was already committed (counted when acknowledged). */
   duplicates: number;
   readings: number;
   scans: number;
@@ -74,13 +74,17 @@ interface Batch {
   readonly keys: Set<string>;
   /** PUBACKs to send once the batch is committed. */
   readonly acks: Array<() => void>;
+  /** When its first message was received; null while it holds none. */
   firstAt: number | null;
   quarantined: number;
+  /** Redeliveries of messages already committed or in a batch: acknowledged with this one, nothing landed. */
+  duplicates: number;
+  /** Messages received into this batch (each is acknowledged when it commits). */
   count: number;
 }
 
 function emptyBatch(): Batch {
-  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, count: 0 };
+  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, duplicates: 0, count: 0 };
 }
 
 /** The private mqtt.js 5 method that writes a packet; its PUBACKs are deferred until the commit. */
@@ -180,69 +184,76 @@ export class StreamingIngest {
   private async handle(packet: IPublishPacket, done: () => void): Promise<void> {
     const receivedAt = this.now();
     const b = this.batch;
+    // Every message received joins the open batch, whatever becomes of it (landed, quarantined or a
+    // redelivery): it is pending, and counts in the lag, until that batch commits and acknowledges
+    // it. A redelivery once acknowledged on its own left the batch's firstAt set with nothing to
+    // commit, and the lag grew until the next message came (issue 18).
     b.firstAt ??= receivedAt.getTime();
+    b.count++;
     this.counters.messages++;
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-    const addr = parseTelemetryTopic(packet.topic);
+    try {
+      this.admit(packet.topic, payload, receivedAt, b);
+    } catch (e) {
+      // Nothing received is lost: what the ingest cannot handle is quarantined with the reason.
+      b.quarantine.push({ tenantId: null, source: INGEST_SOURCE, reason: `ingest could not handle the message: ${(e as Error).message}`, raw: payload.toString("utf8"), deviceId: null, metric: null });
+      b.quarantined++;
+    }
+    // Its PUBACK is written now and held until the batch commits (see start).
+    this.deferTo = b;
+    try {
+      done();
+    } finally {
+      this.deferTo = null;
+    }
+    if (b.readings.length + b.scans.length + b.quarantine.length >= this.maxBatchReadings) {
+      // A full batch: commit it now (or as soon as the running commit ends).
+      await this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
+  }
+
+  /** Put one message's rows (readings, scans, quarantine) and offset into batch `b`, or count it as a redelivery. */
+  private admit(topic: string, payload: Buffer, receivedAt: Date, b: Batch): void {
+    const addr = parseTelemetryTopic(topic);
     const refuse = (r: Rejection) => {
       b.quarantine.push({ tenantId: r.tenantId ?? null, source: INGEST_SOURCE, reason: r.reason, raw: r.raw, deviceId: r.deviceId ?? null, metric: r.metric ?? null });
       b.quarantined += r.count;
     };
-    const ack = () => {
-      this.deferTo = b;
-      try {
-        done();
-      } finally {
-        this.deferTo = null;
-      }
-    };
-
     if (!addr) {
-      refuse({ reason: `topic ${JSON.stringify(packet.topic)} is not a telemetry topic`, raw: payload.toString("utf8"), count: 1 });
-    } else {
-      const channel = channelOf(addr.tenantId, addr.deviceId);
-      const result = parseMessage(payload, { receivedAt, expectedTenant: addr.tenantId });
-      const seq = messageSeq(result, payload);
-      const key = `${channel}#${seq}`;
-      if (seq !== null && (this.landing.isCommitted(channel, seq) || this.uncommitted.has(key))) {
-        // Already committed: acknowledge now. In a batch not yet committed: acknowledge with it.
-        this.counters.duplicates++;
-        if (this.landing.isCommitted(channel, seq)) return done();
-        ack();
-        this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
-        return;
-      }
-      if (seq !== null) {
-        b.messages.push({ channel, seq });
-        b.keys.add(key);
-        this.uncommitted.add(key);
-      }
-      result.rejected.forEach(refuse);
-      if (result.kind === "readings") {
-        for (const r of result.accepted) {
-          // The topic is what the broker authorised; a message claiming another device is refused.
-          if (r.deviceId !== addr.deviceId) {
-            refuse({ reason: `device_id '${r.deviceId}' does not match the topic's device '${addr.deviceId}'`, raw: r.payload, tenantId: r.tenantId, deviceId: r.deviceId, count: 1 });
-            continue;
-          }
-          b.readings.push({
-            tenantId: r.tenantId, siteId: r.siteId, deviceId: r.deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq,
-            messageId: r.messageId, payload: r.payloadJson, channel, channelOffset: seq, source: INGEST_SOURCE,
-          });
-        }
-      } else if (result.kind === "scans") {
-        for (const s of result.accepted) b.scans.push({ ...s, source: INGEST_SOURCE });
-      }
-    }
-    b.count++;
-    if (b.readings.length + b.scans.length + b.quarantine.length >= this.maxBatchReadings) {
-      // A full batch: commit it now (or as soon as the running commit ends).
-      ack();
-      await this.flush();
+      refuse({ reason: `topic ${JSON.stringify(topic)} is not a telemetry topic`, raw: payload.toString("utf8"), count: 1 });
       return;
     }
-    ack();
-    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
+    const channel = channelOf(addr.tenantId, addr.deviceId);
+    const result = parseMessage(payload, { receivedAt, expectedTenant: addr.tenantId });
+    const seq = result.seq;
+    const key = `${channel}#${seq}`;
+    if (seq !== null && (this.landing.isCommitted(channel, seq) || this.uncommitted.has(key))) {
+      b.duplicates++;
+      return;
+    }
+    if (seq !== null) {
+      b.messages.push({ channel, seq });
+      b.keys.add(key);
+      this.uncommitted.add(key);
+    }
+    result.rejected.forEach(refuse);
+    if (result.kind === "readings") {
+      for (const r of result.accepted) {
+        // The topic is what the broker authorised; a message claiming another device is refused.
+        if (r.deviceId !== addr.deviceId) {
+          refuse({ reason: `device_id '${r.deviceId}' does not match the topic's device '${addr.deviceId}'`, raw: r.payload, tenantId: r.tenantId, deviceId: r.deviceId, count: 1 });
+          continue;
+        }
+        b.readings.push({
+          tenantId: r.tenantId, siteId: r.siteId, deviceId: r.deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq,
+          messageId: r.messageId, payload: r.payloadJson, channel, channelOffset: seq, source: INGEST_SOURCE,
+        });
+      }
+    } else if (result.kind === "scans") {
+      for (const s of result.accepted) b.scans.push({ ...s, source: INGEST_SOURCE });
+    }
   }
 
   /**
@@ -257,12 +268,11 @@ export class StreamingIngest {
     this.timer = null;
     if (this.inFlight) return this.inFlight.then(() => this.flush());
     const b = this.batch;
-    if (b.count === 0 && b.acks.length === 0) return Promise.resolve();
+    if (b.count === 0) return Promise.resolve();
     this.batch = emptyBatch();
     const run = this.commit(b).finally(() => {
       this.inFlight = null;
-      const next = this.batch;
-      if (next.count > 0 || next.acks.length > 0) void this.flush();
+      if (this.batch.count > 0) void this.flush();
     });
     this.inFlight = run;
     return run;
@@ -285,6 +295,7 @@ export class StreamingIngest {
     const committedAt = this.now().getTime();
     for (const send of b.acks) send();
     this.counters.commits++;
+    this.counters.duplicates += b.duplicates;
     this.counters.readings += b.readings.length;
     this.counters.scans += b.scans.length;
     this.counters.quarantined += b.quarantined;
@@ -329,20 +340,6 @@ export class StreamingIngest {
     await this.client.endAsync();
     await this.landing.close();
   }
-}
-
-/** The message's sequence number (its offset in the device's channel), or null when it cannot be read. */
-function messageSeq(result: ReturnType<typeof parseMessage>, payload: Buffer): number | null {
-  if (result.kind === "readings") {
-    const first = result.accepted[0];
-    if (first) return (first.payload.message as { seq: number }).seq;
-  }
-  // Scanner messages (their seq is an extra field, from the gateway), or every reading refused:
-  // read the envelope's seq for the offset.
-  const json = parseJsonTolerant(payload.toString("utf8"));
-  if (!json.ok || typeof json.value !== "object" || json.value === null) return null;
-  const seq = (json.value as { seq?: unknown }).seq;
-  return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0 ? seq : null;
 }
 
 /**
