@@ -7,7 +7,9 @@
  * Messages of a channel can arrive out of order (the broker replays a persistent session's backlog
  * while live messages flow), so a high watermark alone would take a late message for a duplicate.
  * The committed sequence numbers within DEDUP_WINDOW below each channel's watermark are kept too
- * (INGEST_CHANNEL_MESSAGES, same transaction); anything older than the window is a duplicate.
+ * (INGEST_CHANNEL_MESSAGES, same transaction), each with its message's content hash, so that a
+ * redelivery (same hash) is told from a different message under the same seq (channelSequence.ts
+ * judges; the offset only ever moves to a seq that landed). Rows from before the hashes have none.
  *
  * The rows are appended with rawAppender.ts's fill functions inside this transaction, so the
  * RAW column order lives in one place.
@@ -17,29 +19,39 @@ import { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
 import { fillQuarantine, fillReadings, fillScans } from "./rawAppender.ts";
+import { DEDUP_WINDOW } from "./channelSequence.ts";
 
 export const OFFSETS_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_OFFSETS`;
 export const MESSAGES_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_MESSAGES`;
-/** Sequence numbers remembered below a channel's watermark. */
-export const DEDUP_WINDOW = 100_000;
+export { DEDUP_WINDOW };
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS ${OFFSETS_TABLE} (
   channel VARCHAR PRIMARY KEY, committed_offset BIGINT NOT NULL, committed_at TIMESTAMP NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS ${MESSAGES_TABLE} (channel VARCHAR NOT NULL, seq BIGINT NOT NULL)`,
+  // Added in issue 18; a hub file from before keeps its rows, with no hash (judged as redeliveries).
+  `ALTER TABLE ${MESSAGES_TABLE} ADD COLUMN IF NOT EXISTS content_hash BIGINT`,
 ];
+
+/** A message landed by a batch: its channel, sequence number and content hash (none for a file load). */
+export interface LandedMessage {
+  readonly channel: string;
+  readonly seq: number;
+  readonly hash?: number | null;
+}
 
 export interface ChannelBatch {
   readonly readings: readonly RawReading[];
   readonly scans: readonly RawScan[];
   readonly quarantine: readonly QuarantineRecord[];
-  /** The messages (channel, sequence number) these rows came from. */
-  readonly messages: ReadonlyArray<{ readonly channel: string; readonly seq: number }>;
+  /** The messages these rows came from: their channels' offsets move to them. */
+  readonly messages: readonly LandedMessage[];
 }
 
 export class ChannelLanding {
   private readonly offsets = new Map<string, number>();
-  private readonly seen = new Map<string, Set<number>>();
+  /** Per channel, the sequence numbers within DEDUP_WINDOW of its offset, with their content hashes. */
+  private readonly seen = new Map<string, Map<number, number | null>>();
   private closed = false;
 
   private constructor(
@@ -72,22 +84,40 @@ export class ChannelLanding {
     await conn.run(
       `DELETE FROM ${MESSAGES_TABLE} m USING ${OFFSETS_TABLE} o WHERE m.channel = o.channel AND m.seq <= o.committed_offset - ${DEDUP_WINDOW}`,
     );
-    for (const [channel, seq] of (await conn.runAndReadAll(`SELECT channel, seq FROM ${MESSAGES_TABLE}`)).getRowsJS()) {
-      landing.remember(String(channel), Number(seq));
+    for (const [channel, seq, hash] of (await conn.runAndReadAll(`SELECT channel, seq, content_hash FROM ${MESSAGES_TABLE}`)).getRowsJS()) {
+      landing.remember(String(channel), Number(seq), hash === null ? null : Number(hash));
     }
     return landing;
   }
 
-  private remember(channel: string, seq: number): void {
-    let set = this.seen.get(channel);
-    if (!set) this.seen.set(channel, (set = new Set()));
-    set.add(seq);
+  private remember(channel: string, seq: number, hash: number | null): void {
+    let seen = this.seen.get(channel);
+    if (!seen) this.seen.set(channel, (seen = new Map()));
+    seen.set(seq, hash);
   }
 
-  /** Is message `seq` of `channel` already in RAW? */
+  /** Forget what fell out of a channel's window, once there is twice a window of it (amortised). */
+  private prune(channel: string): void {
+    const seen = this.seen.get(channel);
+    if (!seen || seen.size <= 2 * DEDUP_WINDOW) return;
+    const floor = this.committed(channel) - DEDUP_WINDOW;
+    for (const seq of seen.keys()) if (seq <= floor) seen.delete(seq);
+  }
+
+  /** Is message `seq` of `channel` already in RAW? (A seq below the window counts as in.) */
   isCommitted(channel: string, seq: number): boolean {
     const high = this.committed(channel);
     return seq <= high - DEDUP_WINDOW || (this.seen.get(channel)?.has(seq) ?? false);
+  }
+
+  /**
+   * The content hash message `seq` of `channel` was committed with: null when it has none (landed
+   * before hashes were kept, or by a file load), undefined when the seq is not committed or lies
+   * below the window (no longer known either way).
+   */
+  knownHash(channel: string, seq: number): number | null | undefined {
+    if (seq <= this.committed(channel) - DEDUP_WINDOW) return undefined;
+    return this.seen.get(channel)?.get(seq);
   }
 
   /** The last committed offset of a channel, or -1 when nothing was committed. */
@@ -112,9 +142,11 @@ export class ChannelLanding {
       for (const { channel, seq } of batch.messages) offsets.set(channel, Math.max(seq, offsets.get(channel) ?? this.committed(channel)));
       if (batch.messages.length > 0) {
         const a = await c.createAppender("INGEST_CHANNEL_MESSAGES", CONTROL_SCHEMA);
-        for (const { channel, seq } of batch.messages) {
+        for (const { channel, seq, hash } of batch.messages) {
           a.appendVarchar(channel);
           a.appendBigInt(BigInt(seq));
+          if (hash === undefined || hash === null) a.appendNull();
+          else a.appendBigInt(BigInt(hash));
           a.endRow();
         }
         a.closeSync();
@@ -132,7 +164,8 @@ export class ChannelLanding {
       await c.run("ROLLBACK").catch(() => undefined);
       throw e;
     }
-    for (const { channel, seq } of batch.messages) this.remember(channel, seq);
+    for (const { channel, seq, hash } of batch.messages) this.remember(channel, seq, hash ?? null);
+    for (const channel of new Set(batch.messages.map((m) => m.channel))) this.prune(channel);
   }
 
   async close(): Promise<void> {

@@ -9,14 +9,17 @@
  * payload is landed as the JSON text parseMessage built for it, not serialised again here.
  *
  * Each PUBACK goes out only after its batch is committed, so a crash before the commit makes the
- * broker deliver the message again; the committed offsets then tell a redelivery from a new
- * message, and it is dropped: exactly once per channel.
+ * broker deliver the message again; the committed offsets and content hashes then tell a
+ * redelivery (dropped, counted) from a new message: exactly once per channel. A message whose seq
+ * cannot be trusted (too far ahead, a committed seq with other content, older than the remembered
+ * window) is quarantined whole with the reason and moves no offset (channelSequence.ts).
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { IPublishPacket } from "mqtt-packet";
 import { parseMessage, type Rejection } from "../quality/messageParser.ts";
 import { parseTelemetryTopic, TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import type { ChannelLanding } from "./channelLanding.ts";
+import { contentHash, judgeSeq } from "./channelSequence.ts";
 import { LatencyHistogram } from "./latencyHistogram.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
 
@@ -42,8 +45,14 @@ export interface StreamingIngestOptions {
 
 export interface IngestStats {
   messages: number;
-  /** Redeliveries dropped because their offset was already committed (counted when acknowledged). */
+  /** Redeliveries dropped: their seq was committed with the same content (counted when acknowledged). */
   duplicates: number;
+  /**
+   * Messages quarantined whole for their seq (channelSequence.ts): too far ahead of the channel's
+   * offset, under a committed seq with other content, or below the remembered window. Their
+   * readings count in `quarantined`.
+   */
+  seqQuarantined: number;
   readings: number;
   scans: number;
   /** Readings (or scans, or messages) refused, as counted by parseMessage. */
@@ -60,16 +69,19 @@ export interface IngestStats {
   latencyP99Ms: number | null;
 }
 
-/** The channel of a device's message stream. */
-export function channelOf(tenantId: string, deviceId: string): string {
-  return `${INGEST_SOURCE}:${tenantId}/${deviceId}`;
+/**
+ * The channel of a device's message stream: `mqtt:<tenant>/<device>`, and `...@<epoch>` for the
+ * messages of one gateway epoch (payloadSchemas.epochSchema), each with its own offset.
+ */
+export function channelOf(tenantId: string, deviceId: string, epoch: number | null = null): string {
+  return epoch === null ? `${INGEST_SOURCE}:${tenantId}/${deviceId}` : `${INGEST_SOURCE}:${tenantId}/${deviceId}@${epoch}`;
 }
 
 interface Batch {
   readonly readings: RawReading[];
   readonly scans: RawScan[];
   readonly quarantine: QuarantineRecord[];
-  readonly messages: Array<{ channel: string; seq: number }>;
+  readonly messages: Array<{ channel: string; seq: number; hash: number }>;
   /** `channel#seq` of the messages in this batch, to tell a redelivery within it. */
   readonly keys: Set<string>;
   /** PUBACKs to send once the batch is committed. */
@@ -79,26 +91,28 @@ interface Batch {
   quarantined: number;
   /** Redeliveries of messages already committed or in a batch: acknowledged with this one, nothing landed. */
   duplicates: number;
+  /** Messages quarantined whole for their seq (implausible, conflicting, too old). */
+  seqQuarantined: number;
   /** Messages received into this batch (each is acknowledged when it commits). */
   count: number;
 }
 
 function emptyBatch(): Batch {
-  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, duplicates: 0, count: 0 };
+  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, duplicates: 0, seqQuarantined: 0, count: 0 };
 }
 
 /** The private mqtt.js 5 method that writes a packet; its PUBACKs are deferred until the commit. */
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
 export class StreamingIngest {
-  private readonly counters = { messages: 0, duplicates: 0, readings: 0, scans: 0, quarantined: 0, quarantineRows: 0, commits: 0, connects: 0 };
+  private readonly counters = { messages: 0, duplicates: 0, seqQuarantined: 0, readings: 0, scans: 0, quarantined: 0, quarantineRows: 0, commits: 0, connects: 0 };
   private readonly latency = new LatencyHistogram();
   private readonly now: () => Date;
   private committedListeners: Array<() => void> = [];
   private batch = emptyBatch();
   private committing: Batch | null = null;
-  /** `channel#seq` of every message received and not yet committed (in any batch). */
-  private readonly uncommitted = new Set<string>();
+  /** `channel#seq` of every message received and not yet committed (in any batch), with its content hash. */
+  private readonly uncommitted = new Map<string, number>();
   /** The commit running, if any. */
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -225,18 +239,30 @@ export class StreamingIngest {
       refuse({ reason: `topic ${JSON.stringify(topic)} is not a telemetry topic`, raw: payload.toString("utf8"), count: 1 });
       return;
     }
-    const channel = channelOf(addr.tenantId, addr.deviceId);
     const result = parseMessage(payload, { receivedAt, expectedTenant: addr.tenantId });
-    const seq = result.seq;
-    const key = `${channel}#${seq}`;
-    if (seq !== null && (this.landing.isCommitted(channel, seq) || this.uncommitted.has(key))) {
-      b.duplicates++;
-      return;
-    }
+    const { seq } = result;
+    const channel = channelOf(addr.tenantId, addr.deviceId, result.epoch);
     if (seq !== null) {
-      b.messages.push({ channel, seq });
+      const hash = contentHash(payload);
+      const key = `${channel}#${seq}`;
+      const pending = this.uncommitted.get(key);
+      const verdict = judgeSeq({
+        channel, seq, hash, committed: this.landing.committed(channel), pending: pending !== undefined,
+        known: pending !== undefined ? pending : this.landing.knownHash(channel, seq),
+      });
+      if (verdict.kind === "redelivery") {
+        b.duplicates++;
+        return;
+      }
+      if (verdict.kind === "quarantine") {
+        // The whole message, under its seq's reason; not adopted, so the offset does not move.
+        refuse({ reason: verdict.reason, raw: payload.toString("utf8"), tenantId: addr.tenantId, deviceId: addr.deviceId, count: result.total });
+        b.seqQuarantined++;
+        return;
+      }
+      b.messages.push({ channel, seq, hash });
       b.keys.add(key);
-      this.uncommitted.add(key);
+      this.uncommitted.set(key, hash);
     }
     result.rejected.forEach(refuse);
     if (result.kind === "readings") {
@@ -296,6 +322,7 @@ export class StreamingIngest {
     for (const send of b.acks) send();
     this.counters.commits++;
     this.counters.duplicates += b.duplicates;
+    this.counters.seqQuarantined += b.seqQuarantined;
     this.counters.readings += b.readings.length;
     this.counters.scans += b.scans.length;
     this.counters.quarantined += b.quarantined;

@@ -17,6 +17,19 @@ export type SchemaVersion = (typeof SCHEMA_VERSIONS)[number];
 /** Largest message accepted, in bytes (ARCHITECTURE.md: at most 128 KB per message). */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 
+/**
+ * How far a message's `seq` may run ahead of the last one landed on its channel (the device's
+ * messages in one epoch). The ingest adopts a seq only up to committed + MAX_SEQ_ADVANCE (a new
+ * channel's committed offset is -1); beyond, the message is quarantined and the offset does not
+ * move, so one corrupt seq (issue 18: 9007199254740000) cannot turn every later message into a
+ * "duplicate". A sender numbers its messages 0, 1, 2, ... within an epoch, so its seq runs ahead of
+ * what landed only by the messages it never delivered: those in flight and those its overflow
+ * policy dropped. The gateway starts a new epoch before that count reaches half this bound
+ * (edge/storeAndForward.ts); its default queue (64 MiB) holds at most ~270,000 of the smallest
+ * messages (~250 bytes), so even a full queue's drops stay well within it.
+ */
+export const MAX_SEQ_ADVANCE = 1_000_000;
+
 /** One problem with one field: where it is, what was there, what is wrong with it. */
 export interface FieldIssue {
   /** Path of the field in the item judged, e.g. `readings[3].metrics.pm25_ugm3`. */
