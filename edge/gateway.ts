@@ -1,6 +1,7 @@
 /**
  * The site gateway: batches each device's readings into messages of at most 128 KB carrying the
- * device's message sequence number, keeps them in a durable store-and-forward queue per device
+ * device's message sequence number and its queue's epoch (storeAndForward.ts: a wiped queue
+ * numbers from 0 in a new epoch), keeps them in a durable store-and-forward queue per device
  * (edge/storeAndForward.ts), and sends them in order with MQTT QoS 1, one in flight per device,
  * removing each only after its PUBACK. The connection is the device's own (client id = thing
  * name, local credentials against the embedded broker; TLS with the device certificate against
@@ -74,25 +75,27 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = {}, random:
 const SENSOR_TYPE = { machine: "MACHINE", energy: "ENERGY", air_quality: "AIR_QUALITY" } as const;
 
 /**
- * A device's readings as schema-1 messages of at most `limit` bytes, numbered from `firstSeq`
- * (the envelope and each reading's frame are written by hand: one JSON.stringify per reading's
- * metrics, no re-serialising to measure).
+ * A device's readings as schema-1 messages of at most `limit` bytes, numbered from `firstSeq` in
+ * `epoch` (none when null) (the envelope and each reading's frame are written by hand: one
+ * JSON.stringify per reading's metrics, no re-serialising to measure).
  */
 export function encodeMessages(
   d: Pick<GatewayDevice, "thingName" | "tenantId" | "siteId"> & { readonly sensorType: Exclude<TopicSensorType, "rfid"> },
   readings: readonly DeviceReading[],
   firstSeq: number,
   limit = MAX_MESSAGE_BYTES,
-): Array<{ payload: string; seq: number; readings: number }> {
+  epoch: number | null = null,
+): Array<{ payload: string; seq: number; epoch: number | null; readings: number }> {
+  const epochField = epoch === null ? "" : `,"epoch":${epoch}`;
   const head = (seq: number) =>
-    `{"v":1,"tenant_id":${JSON.stringify(d.tenantId)},"site_id":${JSON.stringify(d.siteId)},"device_id":${JSON.stringify(d.thingName)},"sensor_type":"${SENSOR_TYPE[d.sensorType]}","seq":${seq},"message_id":${JSON.stringify(`${d.thingName}-${seq}`)},"readings":[`;
-  const out: Array<{ payload: string; seq: number; readings: number }> = [];
+    `{"v":1,"tenant_id":${JSON.stringify(d.tenantId)},"site_id":${JSON.stringify(d.siteId)},"device_id":${JSON.stringify(d.thingName)},"sensor_type":"${SENSOR_TYPE[d.sensorType]}","seq":${seq}${epochField},"message_id":${JSON.stringify(`${d.thingName}-${seq}`)},"readings":[`;
+  const out: Array<{ payload: string; seq: number; epoch: number | null; readings: number }> = [];
   let parts: string[] = [];
   let size = 0;
   let seq = firstSeq;
   const emit = () => {
     if (parts.length === 0) return;
-    out.push({ payload: `${head(seq)}${parts.join(",")}]}`, seq, readings: parts.length });
+    out.push({ payload: `${head(seq)}${parts.join(",")}]}`, seq, epoch, readings: parts.length });
     seq++;
     parts = [];
     size = 0;
@@ -137,12 +140,12 @@ class DeviceLink {
   /** Queue a scanner's scans as one message (false when it exceeds the size limit or the queue refused it). */
   addScans(scans: readonly unknown[]): { queued: boolean; seq: number; bytes: number } {
     const d = this.device;
-    const seq = this.queue.nextSeq();
-    const payload = JSON.stringify({ v: 1, tenant_id: d.tenantId, site_id: d.siteId, device_id: d.thingName, seq, scans });
+    const { epoch, seq } = this.queue.nextNumber();
+    const payload = JSON.stringify({ v: 1, tenant_id: d.tenantId, site_id: d.siteId, device_id: d.thingName, seq, ...(epoch === null ? {} : { epoch }), scans });
     const bytes = Buffer.byteLength(payload);
     if (bytes > (this.opts.maxMessageBytes ?? MAX_MESSAGE_BYTES)) return { queued: false, seq, bytes };
     this.produced += scans.length;
-    const queued = this.queue.enqueue({ topic: this.topic, payload, seq, readings: scans.length });
+    const queued = this.queue.enqueue({ topic: this.topic, payload, seq, epoch, readings: scans.length });
     this.wake?.();
     return { queued, seq, bytes };
   }
@@ -153,7 +156,8 @@ class DeviceLink {
     const d = this.device;
     if (d.sensorType === "rfid") throw new Error(`${d.thingName} is a scanner: its scans go through addScans`);
     this.produced += readings.length;
-    for (const m of encodeMessages({ ...d, sensorType: d.sensorType }, readings, this.queue.nextSeq(), this.opts.maxMessageBytes)) {
+    const { epoch, seq } = this.queue.nextNumber();
+    for (const m of encodeMessages({ ...d, sensorType: d.sensorType }, readings, seq, this.opts.maxMessageBytes, epoch)) {
       this.queue.enqueue({ topic: this.topic, ...m });
     }
     this.wake?.();

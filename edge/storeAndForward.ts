@@ -15,9 +15,19 @@
  * gateway's file work. After a crash, messages acknowledged in that last interval are sent again;
  * the ingest drops them as redeliveries (each channel commits its offset with the rows, exactly
  * once). Changes to the drop counters are saved at once, so no drop is ever forgotten.
+ *
+ * Messages are numbered 0, 1, 2, ... within an epoch (payloadSchemas.epochSchema): a queue created
+ * fresh (its directory new or wiped) starts a new epoch, kept in `state.json`, so its numbering
+ * starting again at 0 is not taken for old messages by the ingest, which keeps one offset per
+ * (device, epoch). The ingest adopts a seq at most MAX_SEQ_ADVANCE ahead of the last one landed;
+ * drop-oldest skips numbers (the dropped messages'), without limit over a long outage, so the queue
+ * also starts a new epoch before numbering a message more than `maxSeqAhead` past the last one
+ * delivered in the epoch. A state file from before epochs keeps its numbering, without an epoch.
  */
+import { randomInt } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { MAX_SEQ_ADVANCE } from "../pipelines/quality/payloadSchemas.ts";
 
 export type OverflowPolicy = "reject-new" | "drop-oldest";
 
@@ -26,6 +36,8 @@ export interface QueuedMessage {
   readonly payload: string;
   /** Device message sequence number. */
   readonly seq: number;
+  /** The epoch `seq` counts in (the payload carries it too); the queue's current one when not given. */
+  readonly epoch?: number | null;
   /** Readings (or scans) the message carries: what a drop costs. */
   readonly readings: number;
 }
@@ -37,6 +49,8 @@ export interface QueueOptions {
   readonly policy?: OverflowPolicy;
   /** fsync each append and state change (slower, survives power loss, not only a crash). Default false. */
   readonly fsync?: boolean;
+  /** How far past the last delivered message of its epoch a message may be numbered before a new epoch starts. Default MAX_SEQ_ADVANCE / 2. */
+  readonly maxSeqAhead?: number;
 }
 
 export interface QueueCounters {
@@ -49,8 +63,21 @@ export interface QueueCounters {
 interface State extends QueueCounters {
   generation: number;
   headOffset: number;
-  /** Highest sequence number acknowledged or dropped: the next message gets a higher one. */
+  /** The numbering epoch; null in a state file from before epochs (its messages carry none). */
+  epoch: number | null;
+  /** Highest sequence number of the epoch acknowledged or dropped: the next message gets a higher one. */
   lastSeq: number;
+  /** Highest sequence number of the epoch acknowledged (delivered); -1 for none. */
+  lastDeliveredSeq: number;
+}
+
+/**
+ * A new epoch: the creation time in ms times 1000, plus 3 random digits so that two queues made in
+ * the same millisecond differ (a safe integer until the year 2255). A wiped queue cannot remember
+ * its old epochs, so the value must not repeat; the time also tells an operator when it began.
+ */
+export function newEpoch(now = Date.now()): number {
+  return now * 1000 + randomInt(1000);
 }
 
 interface Entry {
@@ -70,24 +97,36 @@ export class StoreAndForward {
   private logBytes = 0;
   private fd: number;
   private inFlight: number | null = null;
-  private droppedInFlight: { seq: number; readings: number } | null = null;
+  private droppedInFlight: { seq: number; readings: number; msg: QueuedMessage } | null = null;
   /** A pending save of acknowledgements (see the module comment). */
   private saveTimer: NodeJS.Timeout | null = null;
   readonly maxBytes: number;
   readonly policy: OverflowPolicy;
   private readonly fsync: boolean;
+  private readonly maxSeqAhead: number;
 
   private constructor(private readonly dir: string, opts: QueueOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     this.policy = opts.policy ?? "drop-oldest";
     this.fsync = opts.fsync ?? false;
+    this.maxSeqAhead = opts.maxSeqAhead ?? MAX_SEQ_ADVANCE / 2;
     mkdirSync(dir, { recursive: true });
     const statePath = join(dir, "state.json");
-    this.state = existsSync(statePath)
-      ? (JSON.parse(readFileSync(statePath, "utf8")) as State)
-      : { generation: 0, headOffset: 0, lastSeq: -1, droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0 };
+    const fresh = !existsSync(statePath);
+    if (fresh) {
+      this.state = {
+        generation: 0, headOffset: 0, epoch: newEpoch(), lastSeq: -1, lastDeliveredSeq: -1,
+        droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0,
+      };
+    } else {
+      const saved = JSON.parse(readFileSync(statePath, "utf8")) as Partial<State> & Omit<State, "epoch" | "lastDeliveredSeq">;
+      // Before epochs: no epoch, and the last seq removed stands for the last delivered.
+      this.state = { ...saved, epoch: saved.epoch ?? null, lastDeliveredSeq: saved.lastDeliveredSeq ?? saved.lastSeq };
+    }
     this.load();
     this.fd = openSync(this.logPath(this.state.generation), "a");
+    // The epoch is on disk before any message numbered in it.
+    if (fresh) this.saveState();
   }
 
   static open(dir: string, opts: QueueOptions = {}): StoreAndForward {
@@ -157,14 +196,30 @@ export class StoreAndForward {
     return { droppedMessages, droppedReadings, rejectedMessages, rejectedReadings };
   }
 
-  /** The sequence number the next message should carry. */
-  nextSeq(): number {
+  /** The current numbering epoch (null: a queue from before epochs, whose messages carry none). */
+  get epoch(): number | null {
+    return this.state.epoch;
+  }
+
+  /** The epoch and sequence number the next message should carry (a new epoch may start here, see the module comment). */
+  nextNumber(): { epoch: number | null; seq: number } {
     const last = this.entries.at(-1);
-    return Math.max(this.state.lastSeq, this.length > 0 && last ? last.msg.seq : -1) + 1;
+    const queued = this.length > 0 && last && (last.msg.epoch ?? null) === this.state.epoch ? last.msg.seq : -1;
+    const seq = Math.max(this.state.lastSeq, queued) + 1;
+    if (seq - this.state.lastDeliveredSeq <= this.maxSeqAhead) return { epoch: this.state.epoch, seq };
+    this.state = { ...this.state, epoch: newEpoch(), lastSeq: -1, lastDeliveredSeq: -1 };
+    this.saveState();
+    return { epoch: this.state.epoch, seq: 0 };
+  }
+
+  /** The sequence number the next message should carry (in `epoch`, as nextNumber). */
+  nextSeq(): number {
+    return this.nextNumber().seq;
   }
 
   /** Queue a message; false when the policy refused it (counted). */
-  enqueue(msg: QueuedMessage): boolean {
+  enqueue(message: QueuedMessage): boolean {
+    const msg = message.epoch === undefined ? { ...message, epoch: this.state.epoch } : message;
     const line = `${JSON.stringify(msg)}\n`;
     const bytes = Buffer.byteLength(line);
     if (bytes > this.maxBytes) return this.refuse(msg);
@@ -180,7 +235,7 @@ export class StoreAndForward {
     if (full) {
       while (this.liveBytes > this.maxBytes && this.length > 1) {
         const e = this.entries[this.head]!;
-        if (e.msg.seq === this.inFlight) this.droppedInFlight = { seq: e.msg.seq, readings: e.msg.readings };
+        if (e.msg.seq === this.inFlight) this.droppedInFlight = { seq: e.msg.seq, readings: e.msg.readings, msg: e.msg };
         this.state.droppedMessages++;
         this.state.droppedReadings += e.msg.readings;
         this.remove();
@@ -209,18 +264,24 @@ export class StoreAndForward {
   ack(seq: number): void {
     const head = this.peek();
     if (head && head.seq === seq) {
+      this.delivered(head);
       this.remove();
       this.droppedInFlight = null;
       this.saveSoon();
     } else if (this.droppedInFlight?.seq === seq) {
       this.state.droppedMessages--;
       this.state.droppedReadings -= this.droppedInFlight.readings;
+      this.delivered(this.droppedInFlight.msg);
       this.droppedInFlight = null;
       this.saveState();
     } else {
       return;
     }
     this.maybeCompact();
+  }
+
+  private delivered(msg: QueuedMessage): void {
+    if ((msg.epoch ?? null) === this.state.epoch) this.state.lastDeliveredSeq = Math.max(this.state.lastDeliveredSeq, msg.seq);
   }
 
   /** Save the moved head within ACK_SAVE_INTERVAL_MS; the timer does not keep the process alive. */
@@ -239,7 +300,7 @@ export class StoreAndForward {
     this.head++;
     this.liveBytes -= e.bytes;
     this.state.headOffset += e.bytes;
-    this.state.lastSeq = Math.max(this.state.lastSeq, e.msg.seq);
+    if ((e.msg.epoch ?? null) === this.state.epoch) this.state.lastSeq = Math.max(this.state.lastSeq, e.msg.seq);
   }
 
   private maybeCompact(): void {

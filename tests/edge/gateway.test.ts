@@ -37,6 +37,46 @@ describe("gateway", () => {
     }
   });
 
+  it("writes its queue's epoch into every message, and the ingest parser reads it", () => {
+    const device = { thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" as const };
+    const messages = encodeMessages(device, machineReadings(2000, 0, new Date(Date.now() - 3_000_000)), 0, MAX_MESSAGE_BYTES, 1767225600000123);
+    assert.ok(messages.length >= 2);
+    for (const m of messages) {
+      assert.ok(Buffer.byteLength(m.payload) <= MAX_MESSAGE_BYTES);
+      const parsed = parseMessage(m.payload, { receivedAt: new Date(), expectedTenant: "acme" });
+      assert.deepEqual([parsed.seq, parsed.epoch, parsed.accepted.length], [m.seq, 1767225600000123, m.readings]);
+    }
+  });
+
+  it("a device whose gateway queue was wiped numbers from 0 again in a new epoch, and the ingest lands those messages", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const registry = DeviceRegistry.inMemory();
+    const devices = registerDevices(registry, [{ thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" }]);
+    registry.setIngestSecret(INGEST_SECRET);
+    const broker = await EmbeddedBroker.start({ registry });
+    const ingest = await startIngest(broker.url, join(dir, "hub.duckdb"));
+    const opts = { url: broker.url, dir: join(dir, "gw"), devices, backoff: { baseMs: 20, capMs: 100 } };
+    const start = new Date(Date.now() - 3_000_000);
+    try {
+      const first = new Gateway(opts).start();
+      for (let i = 0; i < 5; i++) first.add("acme-m-001", machineReadings(10, i * 10, start));
+      await first.drained(10_000);
+      await ingest.until((x) => x.readings >= 50, 10_000);
+      await first.stop();
+      removeDir(join(dir, "gw"));
+      const second = new Gateway(opts).start();
+      for (let i = 5; i < 10; i++) second.add("acme-m-001", machineReadings(10, i * 10, start));
+      await second.drained(10_000);
+      const s = await ingest.until((x) => x.readings + x.duplicates + x.quarantined >= 100, 10_000);
+      await second.stop();
+      assert.deepEqual([s.readings, s.duplicates, s.quarantined], [100, 0, 0], "seq 0-4 of the wiped queue were not taken for the first queue's");
+    } finally {
+      await ingest.close();
+      await broker.close();
+    }
+  });
+
   it("keeps messages on disk while the broker is unreachable, across a gateway restart, and delivers them when it comes", async () => {
     const dir = tempDir();
     dirs.push(dir);

@@ -1,6 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, readdirSync } from "node:fs";
+import { appendFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ACK_SAVE_INTERVAL_MS, StoreAndForward, type QueuedMessage } from "../../edge/storeAndForward.ts";
 import { backoffDelay } from "../../edge/gateway.ts";
@@ -99,6 +99,62 @@ describe("store-and-forward queue", () => {
     again.enqueue(msg(2));
     again.close();
     assert.equal(StoreAndForward.open(d).length, 3);
+  });
+
+  it("a queue created fresh starts a new epoch, kept across a reopen; wiped, it numbers from 0 in another", () => {
+    const d = dir();
+    const q = StoreAndForward.open(d);
+    const epoch = q.epoch;
+    assert.ok(epoch !== null && Number.isSafeInteger(epoch) && epoch >= 0);
+    for (let i = 0; i < 3; i++) q.enqueue(msg(q.nextSeq()));
+    q.ack(0);
+    q.close();
+    const again = StoreAndForward.open(d);
+    assert.deepEqual(again.nextNumber(), { epoch, seq: 3 }, "the same epoch after a restart, numbering on");
+    assert.equal(again.peek()!.epoch, epoch, "each queued message keeps its epoch");
+    again.close();
+    removeDir(d);
+    const wiped = StoreAndForward.open(d);
+    assert.notEqual(wiped.epoch, epoch);
+    assert.deepEqual(wiped.nextNumber(), { epoch: wiped.epoch, seq: 0 });
+    wiped.close();
+  });
+
+  it("a state file from before epochs keeps its numbering, without an epoch", () => {
+    const d = dir();
+    writeFileSync(join(d, "state.json"), JSON.stringify({ generation: 0, headOffset: 0, lastSeq: 41, droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0 }));
+    const q = StoreAndForward.open(d);
+    assert.deepEqual(q.nextNumber(), { epoch: null, seq: 42 });
+    q.enqueue(msg(42));
+    assert.equal(q.peek()!.epoch, null);
+    q.close();
+  });
+
+  it("drop-oldest never numbers a message more than maxSeqAhead past the last one delivered in its epoch: a new epoch starts", () => {
+    const d = dir();
+    const q = StoreAndForward.open(d, { maxBytes: 1_000, policy: "drop-oldest", maxSeqAhead: 10 });
+    const first = q.epoch;
+    q.enqueue(msg(q.nextSeq()));
+    q.markInFlight(0);
+    q.ack(0);
+    // The broker is gone: messages pile up and the oldest are dropped, their numbers skipped.
+    const numbers: Array<{ epoch: number | null; seq: number }> = [];
+    for (let i = 0; i < 25; i++) {
+      const n = q.nextNumber();
+      numbers.push(n);
+      q.enqueue({ ...msg(n.seq), epoch: n.epoch });
+    }
+    assert.ok(q.counters.droppedMessages > 0);
+    const inFirst = numbers.filter((n) => n.epoch === first);
+    assert.deepEqual(inFirst.map((n) => n.seq), Array.from({ length: 10 }, (_, i) => i + 1), "seq 1-10: at most 10 past the delivered 0");
+    const second = numbers[10]!.epoch;
+    assert.ok(second !== null && second !== first);
+    assert.deepEqual(numbers.slice(10, 20).map((n) => [n.epoch, n.seq]), Array.from({ length: 10 }, (_, i) => [second, i]), "then 0-9 in a new epoch (none delivered in it: -1 + 10)");
+    assert.notEqual(numbers[20]!.epoch, second);
+    q.close();
+    const again = StoreAndForward.open(d, { maxBytes: 1_000, policy: "drop-oldest", maxSeqAhead: 10 });
+    assert.equal(again.epoch, numbers[24]!.epoch, "the epoch switch is on disk");
+    again.close();
   });
 
   it("compacts its log once most of it was acknowledged, and still reopens", () => {
