@@ -12,7 +12,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
 import { telemetryTopic, type TopicSensorType } from "./topicRules.ts";
-import { StoreAndForward, type OverflowPolicy, type QueueCounters } from "./storeAndForward.ts";
+import { StoreAndForward, type OverflowPolicy, type QueueCounters, type QueueLifetime } from "./storeAndForward.ts";
 
 /** One reading as the device produced it. */
 export interface DeviceReading {
@@ -54,14 +54,23 @@ export interface GatewayOptions {
   readonly backoff?: BackoffOptions;
   /** Random source for jitter (tests). Default Math.random. */
   readonly random?: () => number;
+  /**
+   * Keep each sent message queued until `confirm` says the ingest has made it durable, not just
+   * until the broker's PUBACK (storeAndForward.ts): for a broker that keeps nothing durable in the
+   * gateway's own process (the main job). Default false.
+   */
+  readonly confirmations?: boolean;
 }
 
 export interface GatewayStats extends QueueCounters {
   producedReadings: number;
   sentMessages: number;
   sentReadings: number;
+  /** Held in the queues: not sent yet, or (with confirmations) sent and not yet confirmed. */
   queuedMessages: number;
   queuedReadings: number;
+  /** Sent and awaiting the ingest's confirmation (with confirmations). */
+  unconfirmedMessages: number;
   connects: number;
   connectFailures: number;
 }
@@ -133,7 +142,7 @@ class DeviceLink {
   connectFailures = 0;
 
   constructor(readonly device: GatewayDevice, private readonly opts: GatewayOptions) {
-    this.queue = StoreAndForward.open(join(opts.dir, device.thingName), { maxBytes: opts.queueBytes, policy: opts.policy });
+    this.queue = StoreAndForward.open(join(opts.dir, device.thingName), { maxBytes: opts.queueBytes, policy: opts.policy, confirmations: opts.confirmations });
     this.topic = telemetryTopic(device.tenantId, device.siteId, device.sensorType, device.thingName);
   }
 
@@ -267,6 +276,12 @@ class DeviceLink {
   }
 }
 
+/** Add `b`'s counts to `a`. */
+export function addLifetime(a: QueueLifetime, b: QueueLifetime): QueueLifetime {
+  for (const k of Object.keys(a) as Array<keyof QueueLifetime>) a[k] += b[k];
+  return a;
+}
+
 export class Gateway {
   private readonly links = new Map<string, DeviceLink>();
 
@@ -287,6 +302,21 @@ export class Gateway {
     link.add(readings);
   }
 
+  /**
+   * With `confirmations`: the ingest has made message (`epoch`, `seq`) of `thingName` durable, so
+   * the gateway may forget it. Unknown devices and messages are ignored.
+   */
+  confirm(thingName: string, epoch: number | null, seq: number): void {
+    this.links.get(thingName)?.queue.confirm(epoch, seq);
+  }
+
+  /** Every attached device's queue counts over its whole life (see StoreAndForward.lifetime). */
+  lifetime(): QueueLifetime {
+    const total: QueueLifetime = { deliveredMessages: 0, deliveredReadings: 0, droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0, heldMessages: 0, heldReadings: 0 };
+    for (const l of this.links.values()) addLifetime(total, l.queue.lifetime);
+    return total;
+  }
+
   /** Queue scans of a scanner (sensor type "rfid") as one message. */
   addScans(thingName: string, scans: readonly unknown[]): { queued: boolean; seq: number; bytes: number } {
     const link = this.links.get(thingName);
@@ -302,7 +332,7 @@ export class Gateway {
 
   stats(): GatewayStats {
     const s: GatewayStats = {
-      producedReadings: 0, sentMessages: 0, sentReadings: 0, queuedMessages: 0, queuedReadings: 0, connects: 0, connectFailures: 0,
+      producedReadings: 0, sentMessages: 0, sentReadings: 0, queuedMessages: 0, queuedReadings: 0, unconfirmedMessages: 0, connects: 0, connectFailures: 0,
       droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0,
     };
     for (const l of this.links.values()) {
@@ -311,6 +341,7 @@ export class Gateway {
       s.sentReadings += l.sentReadings;
       s.queuedMessages += l.queue.length;
       s.queuedReadings += l.queue.queuedReadings;
+      s.unconfirmedMessages += l.queue.unconfirmed;
       s.connects += l.connects;
       s.connectFailures += l.connectFailures;
       const c = l.queue.counters;

@@ -23,6 +23,17 @@
  * drop-oldest skips numbers (the dropped messages'), without limit over a long outage, so the queue
  * also starts a new epoch before numbering a message more than `maxSeqAhead` past the last one
  * delivered in the epoch. A state file from before epochs keeps its numbering, without an epoch.
+ *
+ * A PUBACK says the broker has a message, not that it is safe: the embedded broker keeps its
+ * sessions in memory, and acknowledges a QoS 1 publish before forwarding it (aedes 1.x), so a
+ * crash of the process that holds both loses what the ingest had not committed yet. With
+ * `confirmations`, a sent message stays in the queue (sent, not sent again) until `confirm` says
+ * the ingest has made it durable (committed, quarantined or found a redelivery); only then does
+ * it leave the queue, and a crash sends it again (the ingest drops the copy as a redelivery).
+ *
+ * The state file also keeps lifetime counters: messages and readings delivered (acknowledged, or
+ * confirmed with `confirmations`), dropped and rejected. With those held in the queue, they add up
+ * to everything ever handed to it, at any crash point (`inspect` reads them from disk).
  */
 import { randomInt } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
@@ -51,6 +62,8 @@ export interface QueueOptions {
   readonly fsync?: boolean;
   /** How far past the last delivered message of its epoch a message may be numbered before a new epoch starts. Default MAX_SEQ_ADVANCE / 2. */
   readonly maxSeqAhead?: number;
+  /** Keep a sent message until `confirm` (see the module comment). Default false: a PUBACK removes it. */
+  readonly confirmations?: boolean;
 }
 
 export interface QueueCounters {
@@ -60,6 +73,15 @@ export interface QueueCounters {
   rejectedReadings: number;
 }
 
+/** A queue's counts over its whole life (every run): delivered + dropped + rejected + held = handed to it. */
+export interface QueueLifetime extends QueueCounters {
+  deliveredMessages: number;
+  deliveredReadings: number;
+  /** Still in the queue: not sent, or (with confirmations) sent and not yet confirmed. */
+  heldMessages: number;
+  heldReadings: number;
+}
+
 interface State extends QueueCounters {
   generation: number;
   headOffset: number;
@@ -67,8 +89,11 @@ interface State extends QueueCounters {
   epoch: number | null;
   /** Highest sequence number of the epoch acknowledged or dropped: the next message gets a higher one. */
   lastSeq: number;
-  /** Highest sequence number of the epoch acknowledged (delivered); -1 for none. */
+  /** Highest sequence number of the epoch delivered; -1 for none. */
   lastDeliveredSeq: number;
+  /** Lifetime: messages and readings delivered (saved with the head they moved). */
+  deliveredMessages: number;
+  deliveredReadings: number;
 }
 
 /**
@@ -83,6 +108,24 @@ export function newEpoch(now = Date.now()): number {
 interface Entry {
   readonly msg: QueuedMessage;
   readonly bytes: number;
+  /** With confirmations: the ingest has it; it leaves the queue once every entry before it has. */
+  confirmed?: boolean;
+}
+
+const key = (epoch: number | null | undefined, seq: number) => `${epoch ?? ""}#${seq}`;
+
+/** A state file as saved, with the fields that files from before them lack filled in. */
+function readState(dir: string): State {
+  const saved = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as Omit<State, "epoch" | "lastDeliveredSeq" | "deliveredMessages" | "deliveredReadings"> & Partial<State>;
+  return {
+    ...saved,
+    // Before epochs: no epoch, and the last seq removed stands for the last delivered.
+    epoch: saved.epoch ?? null,
+    lastDeliveredSeq: saved.lastDeliveredSeq ?? saved.lastSeq,
+    // Before lifetime counters: counted from here on.
+    deliveredMessages: saved.deliveredMessages ?? 0,
+    deliveredReadings: saved.deliveredReadings ?? 0,
+  };
 }
 
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
@@ -92,7 +135,12 @@ export const ACK_SAVE_INTERVAL_MS = 200;
 export class StoreAndForward {
   private state: State;
   private entries: Entry[] = [];
+  /** The first entry still held (unsent, or sent and not confirmed): what `state.headOffset` points at. */
   private head = 0;
+  /** The next entry to send (head <= sendHead; equal without confirmations). */
+  private sendHead = 0;
+  /** With confirmations: messages drop-oldest dropped after sending them; a confirm takes them off the drops. */
+  private readonly droppedSent = new Map<string, QueuedMessage>();
   private liveBytes = 0;
   private logBytes = 0;
   private fd: number;
@@ -104,25 +152,22 @@ export class StoreAndForward {
   readonly policy: OverflowPolicy;
   private readonly fsync: boolean;
   private readonly maxSeqAhead: number;
+  readonly confirmations: boolean;
 
   private constructor(private readonly dir: string, opts: QueueOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     this.policy = opts.policy ?? "drop-oldest";
     this.fsync = opts.fsync ?? false;
     this.maxSeqAhead = opts.maxSeqAhead ?? MAX_SEQ_ADVANCE / 2;
+    this.confirmations = opts.confirmations ?? false;
     mkdirSync(dir, { recursive: true });
-    const statePath = join(dir, "state.json");
-    const fresh = !existsSync(statePath);
-    if (fresh) {
-      this.state = {
-        generation: 0, headOffset: 0, epoch: newEpoch(), lastSeq: -1, lastDeliveredSeq: -1,
-        droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0,
-      };
-    } else {
-      const saved = JSON.parse(readFileSync(statePath, "utf8")) as Partial<State> & Omit<State, "epoch" | "lastDeliveredSeq">;
-      // Before epochs: no epoch, and the last seq removed stands for the last delivered.
-      this.state = { ...saved, epoch: saved.epoch ?? null, lastDeliveredSeq: saved.lastDeliveredSeq ?? saved.lastSeq };
-    }
+    const fresh = !existsSync(join(dir, "state.json"));
+    this.state = fresh
+      ? {
+          generation: 0, headOffset: 0, epoch: newEpoch(), lastSeq: -1, lastDeliveredSeq: -1, deliveredMessages: 0, deliveredReadings: 0,
+          droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0,
+        }
+      : readState(dir);
     this.load();
     this.fd = openSync(this.logPath(this.state.generation), "a");
     // The epoch is on disk before any message numbered in it.
@@ -131,6 +176,26 @@ export class StoreAndForward {
 
   static open(dir: string, opts: QueueOptions = {}): StoreAndForward {
     return new StoreAndForward(dir, opts);
+  }
+
+  /** The lifetime counts of the queue in `dir`, read from disk (the queue closed, or its process gone). */
+  static inspect(dir: string): QueueLifetime {
+    const state = readState(dir);
+    let heldMessages = 0;
+    let heldReadings = 0;
+    const path = join(dir, `queue-${state.generation}.log`);
+    const buf = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+    for (const line of buf.subarray(state.headOffset).toString("utf8").split("\n")) {
+      try {
+        const msg = JSON.parse(line) as QueuedMessage;
+        heldMessages++;
+        heldReadings += msg.readings;
+      } catch {
+        break; // the empty text after the last newline, or a torn line (never handed over)
+      }
+    }
+    const { deliveredMessages, deliveredReadings, droppedMessages, droppedReadings, rejectedMessages, rejectedReadings } = state;
+    return { deliveredMessages, deliveredReadings, droppedMessages, droppedReadings, rejectedMessages, rejectedReadings, heldMessages, heldReadings };
   }
 
   private logPath(generation: number): string {
@@ -177,8 +242,14 @@ export class StoreAndForward {
     renameSync(`${path}.tmp`, path);
   }
 
+  /** Messages held: not sent yet, or (with confirmations) sent and not yet confirmed. */
   get length(): number {
     return this.entries.length - this.head;
+  }
+
+  /** Messages sent and awaiting confirmation (0 without confirmations). */
+  get unconfirmed(): number {
+    return this.sendHead - this.head;
   }
 
   get bytes(): number {
@@ -194,6 +265,12 @@ export class StoreAndForward {
   get counters(): QueueCounters {
     const { droppedMessages, droppedReadings, rejectedMessages, rejectedReadings } = this.state;
     return { droppedMessages, droppedReadings, rejectedMessages, rejectedReadings };
+  }
+
+  /** The lifetime counts as they stand in memory (`inspect` reads what is on disk). */
+  get lifetime(): QueueLifetime {
+    const { deliveredMessages, deliveredReadings } = this.state;
+    return { ...this.counters, deliveredMessages, deliveredReadings, heldMessages: this.length, heldReadings: this.queuedReadings };
   }
 
   /** The current numbering epoch (null: a queue from before epochs, whose messages carry none). */
@@ -235,7 +312,8 @@ export class StoreAndForward {
     if (full) {
       while (this.liveBytes > this.maxBytes && this.length > 1) {
         const e = this.entries[this.head]!;
-        if (e.msg.seq === this.inFlight) this.droppedInFlight = { seq: e.msg.seq, readings: e.msg.readings, msg: e.msg };
+        if (this.head < this.sendHead) this.droppedSent.set(key(e.msg.epoch, e.msg.seq), e.msg);
+        else if (e.msg.seq === this.inFlight) this.droppedInFlight = { seq: e.msg.seq, readings: e.msg.readings, msg: e.msg };
         this.state.droppedMessages++;
         this.state.droppedReadings += e.msg.readings;
         this.remove();
@@ -252,35 +330,80 @@ export class StoreAndForward {
     return false;
   }
 
-  /** The oldest message: the one to send next. */
+  /** The oldest message not sent yet: the one to send next. */
   peek(): QueuedMessage | undefined {
-    return this.entries[this.head]?.msg;
+    // A message confirmed before it was sent again (a redelivery from before a restart) is not sent.
+    while (this.entries[this.sendHead]?.confirmed) this.sendHead++;
+    return this.entries[this.sendHead]?.msg;
   }
 
   /**
-   * Message `seq` was delivered (PUBACK): remove it for good. If drop-oldest dropped it while it
-   * was in flight, it was delivered after all, so it is taken off the drop counters.
+   * Message `seq` was delivered (PUBACK): remove it for good, or, with confirmations, keep it as
+   * sent until it is confirmed. If drop-oldest dropped it while it was in flight, it was delivered
+   * after all, so it is taken off the drop counters (with confirmations, once confirmed).
    */
   ack(seq: number): void {
     const head = this.peek();
     if (head && head.seq === seq) {
-      this.delivered(head);
-      this.remove();
       this.droppedInFlight = null;
+      if (this.confirmations) {
+        this.sendHead++;
+        return;
+      }
+      this.countDelivered(head);
+      this.remove();
       this.saveSoon();
     } else if (this.droppedInFlight?.seq === seq) {
-      this.state.droppedMessages--;
-      this.state.droppedReadings -= this.droppedInFlight.readings;
-      this.delivered(this.droppedInFlight.msg);
+      const { msg } = this.droppedInFlight;
       this.droppedInFlight = null;
-      this.saveState();
+      if (this.confirmations) {
+        this.droppedSent.set(key(msg.epoch, msg.seq), msg);
+        return;
+      }
+      this.undrop(msg);
     } else {
       return;
     }
     this.maybeCompact();
   }
 
-  private delivered(msg: QueuedMessage): void {
+  /**
+   * With confirmations: the ingest has made message (`epoch`, `seq`) durable. It leaves the queue
+   * with every confirmed message before it (not an older unconfirmed one's successors: the head
+   * saved on disk must stay a prefix of the log). A confirm of a message not held does nothing.
+   */
+  confirm(epoch: number | null, seq: number): void {
+    const dropped = this.droppedSent.get(key(epoch, seq));
+    if (dropped) {
+      this.droppedSent.delete(key(epoch, seq));
+      this.undrop(dropped);
+      return;
+    }
+    let i = this.head;
+    while (i < this.entries.length && !((this.entries[i]!.msg.epoch ?? null) === epoch && this.entries[i]!.msg.seq === seq)) i++;
+    const e = this.entries[i];
+    if (!e || e.confirmed) return;
+    e.confirmed = true;
+    if (i !== this.head) return;
+    while (this.entries[this.head]?.confirmed) {
+      this.countDelivered(this.entries[this.head]!.msg);
+      this.remove();
+    }
+    this.saveSoon();
+    this.maybeCompact();
+  }
+
+  /** A message counted as dropped was delivered after all. */
+  private undrop(msg: QueuedMessage): void {
+    this.state.droppedMessages--;
+    this.state.droppedReadings -= msg.readings;
+    this.countDelivered(msg);
+    this.saveState();
+  }
+
+  private countDelivered(msg: QueuedMessage): void {
+    this.state.deliveredMessages++;
+    this.state.deliveredReadings += msg.readings;
     if ((msg.epoch ?? null) === this.state.epoch) this.state.lastDeliveredSeq = Math.max(this.state.lastDeliveredSeq, msg.seq);
   }
 
@@ -295,9 +418,11 @@ export class StoreAndForward {
     this.inFlight = seq;
   }
 
+  /** The head leaves the queue (delivered or dropped: the caller counts which). */
   private remove(): void {
     const e = this.entries[this.head]!;
     this.head++;
+    if (this.sendHead < this.head) this.sendHead = this.head;
     this.liveBytes -= e.bytes;
     this.state.headOffset += e.bytes;
     if ((e.msg.epoch ?? null) === this.state.epoch) this.state.lastSeq = Math.max(this.state.lastSeq, e.msg.seq);
@@ -315,6 +440,7 @@ export class StoreAndForward {
     rmSync(this.logPath(old), { force: true });
     this.fd = openSync(this.logPath(next), "a");
     this.entries = live;
+    this.sendHead -= this.head;
     this.head = 0;
     this.logBytes = statSync(this.logPath(next)).size;
   }

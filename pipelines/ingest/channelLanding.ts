@@ -23,6 +23,12 @@ import { DEDUP_WINDOW } from "./channelSequence.ts";
 
 export const OFFSETS_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_OFFSETS`;
 export const MESSAGES_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_MESSAGES`;
+/**
+ * What an ingest path has landed over the hub's whole life, per source, added to in the same
+ * transaction as the rows: after any crash it says exactly what RAW holds from that path, so a
+ * count invariant can be checked across runs (the main job's lifetime line).
+ */
+export const LEDGER_TABLE = `${CONTROL_SCHEMA}.INGEST_LEDGER`;
 export { DEDUP_WINDOW };
 
 const DDL = [
@@ -31,7 +37,26 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS ${MESSAGES_TABLE} (channel VARCHAR NOT NULL, seq BIGINT NOT NULL)`,
   // Added in issue 18; a hub file from before keeps its rows, with no hash (judged as redeliveries).
   `ALTER TABLE ${MESSAGES_TABLE} ADD COLUMN IF NOT EXISTS content_hash BIGINT`,
+  `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
+  source VARCHAR PRIMARY KEY, messages BIGINT NOT NULL, readings BIGINT NOT NULL, scans BIGINT NOT NULL,
+  quarantined BIGINT NOT NULL, quarantine_rows BIGINT NOT NULL, duplicates BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)`,
 ];
+
+/** One source's ledger: counts of what it landed. */
+export interface LedgerCounts {
+  /** Messages received (each landed, quarantined or a redelivery). */
+  readonly messages: number;
+  /** Readings and scans committed to RAW. */
+  readonly readings: number;
+  readonly scans: number;
+  /** Units (readings, scans or whole messages) quarantined, and the RAW.QUARANTINE rows for them. */
+  readonly quarantined: number;
+  readonly quarantineRows: number;
+  /** Redeliveries dropped. */
+  readonly duplicates: number;
+}
+
+const LEDGER_COLUMNS = ["messages", "readings", "scans", "quarantined", "quarantine_rows", "duplicates"] as const;
 
 /** A message landed by a batch: its channel, sequence number and content hash (none for a file load). */
 export interface LandedMessage {
@@ -46,6 +71,8 @@ export interface ChannelBatch {
   readonly quarantine: readonly QuarantineRecord[];
   /** The messages these rows came from: their channels' offsets move to them. */
   readonly messages: readonly LandedMessage[];
+  /** Counts to add to the ledger of `source`, in the same transaction. */
+  readonly ledger?: LedgerCounts & { readonly source: string };
 }
 
 export class ChannelLanding {
@@ -152,6 +179,14 @@ export class ChannelLanding {
         a.closeSync();
       }
       const stamp = at.toISOString().replace("T", " ").replace("Z", "");
+      if (batch.ledger) {
+        const l = batch.ledger;
+        await c.run(
+          `INSERT INTO ${LEDGER_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8::TIMESTAMP) ON CONFLICT (source) DO UPDATE SET ` +
+            `${LEDGER_COLUMNS.map((k) => `${k} = ${k} + EXCLUDED.${k}`).join(", ")}, updated_at = EXCLUDED.updated_at`,
+          [l.source, l.messages, l.readings, l.scans, l.quarantined, l.quarantineRows, l.duplicates, stamp],
+        );
+      }
       if (offsets.size > 0) {
         // One statement for every channel of the batch (a statement per channel costs ms each).
         const values = [...offsets].flatMap(([channel, offset]) => [channel, offset, stamp]);
@@ -166,6 +201,14 @@ export class ChannelLanding {
     }
     for (const { channel, seq, hash } of batch.messages) this.remember(channel, seq, hash ?? null);
     for (const channel of new Set(batch.messages.map((m) => m.channel))) this.prune(channel);
+  }
+
+  /** The ledger of `source` (zeros when it never landed anything). */
+  async ledger(source: string): Promise<LedgerCounts> {
+    const reader = await this.conn.runAndReadAll(`SELECT ${LEDGER_COLUMNS.join(", ")} FROM ${LEDGER_TABLE} WHERE source = $1`, [source]);
+    const [row] = reader.getRowsJS();
+    const n = (i: number) => Number(row?.[i] ?? 0);
+    return { messages: n(0), readings: n(1), scans: n(2), quarantined: n(3), quarantineRows: n(4), duplicates: n(5) };
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,20 @@ export interface StreamingIngestOptions {
   readonly maxBatchReadings?: number;
   /** ...or this long after its first message. Default 25 ms. */
   readonly maxBatchMs?: number;
+  /**
+   * Called after each commit with the messages it made durable (landed, quarantined, or found to be
+   * redeliveries), those with a sequence number: what a gateway in this process may now forget
+   * (Gateway.confirm). Default: none.
+   */
+  readonly onDurable?: (messages: readonly DurableMessage[]) => void;
+}
+
+/** A message the ingest has made durable, by the device's numbering. */
+export interface DurableMessage {
+  readonly tenantId: string;
+  readonly deviceId: string;
+  readonly epoch: number | null;
+  readonly seq: number;
 }
 
 export interface IngestStats {
@@ -86,6 +100,8 @@ interface Batch {
   readonly keys: Set<string>;
   /** PUBACKs to send once the batch is committed. */
   readonly acks: Array<() => void>;
+  /** Every message with a seq this batch holds, whatever became of it (for onDurable). */
+  readonly durable: DurableMessage[];
   /** When its first message was received; null while it holds none. */
   firstAt: number | null;
   quarantined: number;
@@ -98,7 +114,7 @@ interface Batch {
 }
 
 function emptyBatch(): Batch {
-  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, duplicates: 0, seqQuarantined: 0, count: 0 };
+  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], durable: [], firstAt: null, quarantined: 0, duplicates: 0, seqQuarantined: 0, count: 0 };
 }
 
 /** The private mqtt.js 5 method that writes a packet; its PUBACKs are deferred until the commit. */
@@ -118,6 +134,7 @@ export class StreamingIngest {
   private timer: NodeJS.Timeout | null = null;
   private readonly maxBatchReadings: number;
   private readonly maxBatchMs: number;
+  private readonly onDurable: StreamingIngestOptions["onDurable"];
 
   private constructor(
     private readonly client: MqttClient,
@@ -127,6 +144,7 @@ export class StreamingIngest {
     this.now = opts.now ?? (() => new Date());
     this.maxBatchReadings = opts.maxBatchReadings ?? 50_000;
     this.maxBatchMs = opts.maxBatchMs ?? 25;
+    this.onDurable = opts.onDurable;
   }
 
   static async start(opts: StreamingIngestOptions): Promise<StreamingIngest> {
@@ -243,6 +261,7 @@ export class StreamingIngest {
     const { seq } = result;
     const channel = channelOf(addr.tenantId, addr.deviceId, result.epoch);
     if (seq !== null) {
+      b.durable.push({ tenantId: addr.tenantId, deviceId: addr.deviceId, epoch: result.epoch, seq });
       const hash = contentHash(payload);
       const key = `${channel}#${seq}`;
       const pending = this.uncommitted.get(key);
@@ -308,7 +327,11 @@ export class StreamingIngest {
   private async commit(b: Batch): Promise<void> {
     this.committing = b;
     try {
-      await this.landing.commit(b, new Date(b.firstAt ?? Date.now()));
+      const ledger = {
+        source: INGEST_SOURCE, messages: b.count, readings: b.readings.length, scans: b.scans.length,
+        quarantined: b.quarantined, quarantineRows: b.quarantine.length, duplicates: b.duplicates,
+      };
+      await this.landing.commit({ ...b, ledger }, new Date(b.firstAt ?? Date.now()));
     } catch (e) {
       // Not acknowledged: drop the connection so that the broker delivers these messages again.
       console.error(`ingest: commit failed, ${b.count} messages will be redelivered: ${(e as Error).message}`);
@@ -328,6 +351,7 @@ export class StreamingIngest {
     this.counters.quarantined += b.quarantined;
     this.counters.quarantineRows += b.quarantine.length;
     for (const r of b.readings) this.latency.record(committedAt - r.ts.getTime());
+    if (this.onDurable && b.durable.length > 0) this.onDurable(b.durable);
     for (const l of this.committedListeners.splice(0)) l();
   }
 

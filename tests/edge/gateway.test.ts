@@ -2,7 +2,9 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import { DeviceRegistry, INGEST_USERNAME } from "../../edge/deviceRegistry.ts";
+import { ChannelLanding } from "../../pipelines/ingest/channelLanding.ts";
+import { StreamingIngest } from "../../pipelines/ingest/streamingIngest.ts";
 import { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
 import { Gateway, encodeMessages } from "../../edge/gateway.ts";
 import { MAX_MESSAGE_BYTES } from "../../pipelines/quality/payloadSchemas.ts";
@@ -72,6 +74,39 @@ describe("gateway", () => {
       await second.stop();
       assert.deepEqual([s.readings, s.duplicates, s.quarantined], [100, 0, 0], "seq 0-4 of the wiped queue were not taken for the first queue's");
     } finally {
+      await ingest.close();
+      await broker.close();
+    }
+  });
+
+  it("with confirmations, a message leaves the gateway's queue only once the ingest has committed it", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const registry = DeviceRegistry.inMemory();
+    const devices = registerDevices(registry, [
+      { thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" },
+      { thingName: "acme-m-002", tenantId: "acme", siteId: "plant1", sensorType: "machine" },
+    ]);
+    registry.setIngestSecret(INGEST_SECRET);
+    const broker = await EmbeddedBroker.start({ registry });
+    let gateway: Gateway | undefined;
+    const ingest = await StreamingIngest.start({
+      url: broker.url, username: INGEST_USERNAME, password: INGEST_SECRET, landing: await ChannelLanding.open(join(dir, "hub.duckdb")),
+      onDurable: (messages) => messages.forEach((m) => gateway!.confirm(m.deviceId, m.epoch, m.seq)),
+      // Slow commits: the broker acknowledges long before the ingest has committed.
+      maxBatchMs: 200,
+    });
+    gateway = new Gateway({ url: broker.url, dir: join(dir, "gw"), devices, confirmations: true, backoff: { baseMs: 20, capMs: 100 } }).start();
+    const start = new Date(Date.now() - 3_000_000);
+    try {
+      for (let i = 0; i < 10; i++) for (const d of devices) gateway.add(d.thingName, machineReadings(30, i * 30, start));
+      await gateway.drained(20_000);
+      // Nothing waits here: drained means the ingest has it.
+      assert.equal(ingest.stats().readings, 600);
+      const l = gateway.lifetime();
+      assert.deepEqual([l.deliveredReadings, l.heldReadings, gateway.stats().unconfirmedMessages], [600, 0, 0]);
+    } finally {
+      await gateway.stop();
       await ingest.close();
       await broker.close();
     }

@@ -1,6 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ACK_SAVE_INTERVAL_MS, StoreAndForward, type QueuedMessage } from "../../edge/storeAndForward.ts";
 import { backoffDelay } from "../../edge/gateway.ts";
@@ -155,6 +155,83 @@ describe("store-and-forward queue", () => {
     const again = StoreAndForward.open(d, { maxBytes: 1_000, policy: "drop-oldest", maxSeqAhead: 10 });
     assert.equal(again.epoch, numbers[24]!.epoch, "the epoch switch is on disk");
     again.close();
+  });
+
+  it("with confirmations, a sent message stays queued until the ingest confirms it, and is sent again after a crash", () => {
+    const d = dir();
+    const q = StoreAndForward.open(d, { confirmations: true });
+    const epoch = q.epoch;
+    for (let i = 0; i < 4; i++) q.enqueue(msg(q.nextSeq()));
+    for (const seq of [0, 1, 2]) {
+      assert.equal(q.peek()!.seq, seq);
+      q.markInFlight(seq);
+      q.ack(seq);
+    }
+    assert.deepEqual([q.length, q.unconfirmed, q.peek()!.seq], [4, 3, 3], "acknowledged by the broker, still held, not sent again");
+    q.confirm(epoch, 1);
+    assert.equal(q.length, 4, "1 waits for 0: the head on disk stays a prefix of the log");
+    q.confirm(epoch, 0);
+    assert.deepEqual([q.length, q.unconfirmed], [2, 1]);
+    assert.equal(q.lifetime.deliveredReadings, 20);
+    q.close();
+    // Reopened as after a crash: 2 was sent but not confirmed, so it is sent again.
+    const again = StoreAndForward.open(d, { confirmations: true });
+    assert.deepEqual([again.length, again.peek()!.seq], [2, 2]);
+    // A confirm for a message not sent yet (the broker redelivered an older copy) skips sending it.
+    again.confirm(epoch, 2);
+    assert.deepEqual([again.length, again.peek()!.seq], [1, 3]);
+    again.close();
+  });
+
+  it("its lifetime counts, read from disk at any point (crash or not), add up to everything handed to it", () => {
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const policy of ["drop-oldest", "reject-new"] as const) {
+      for (const confirmations of [false, true]) {
+        let d = dir();
+        let q = StoreAndForward.open(d, { maxBytes: 2_000, policy, confirmations });
+        const crashed: StoreAndForward[] = [];
+        let handed = 0;
+        const sent: Array<{ epoch: number | null; seq: number }> = [];
+        for (let step = 0; step < 400; step++) {
+          const r = rnd();
+          if (r < 0.45) {
+            const readings = 1 + Math.floor(rnd() * 9);
+            const n = q.nextNumber();
+            q.enqueue({ ...msg(n.seq, readings, 50 + Math.floor(rnd() * 400)), epoch: n.epoch });
+            handed += readings;
+          } else if (r < 0.75) {
+            const m = q.peek();
+            if (m) {
+              q.markInFlight(m.seq);
+              q.ack(m.seq);
+              sent.push({ epoch: m.epoch ?? null, seq: m.seq });
+            }
+          } else if (r < 0.9) {
+            const m = sent.shift();
+            if (m) q.confirm(m.epoch, m.seq);
+          } else if (r < 0.95) {
+            // A crash: the files as they are now, opened by a new process (a copy, so the old
+            // instance's pending save cannot write into it); the old one is never used again.
+            const copy = dir();
+            cpSync(d, copy, { recursive: true });
+            crashed.push(q);
+            d = copy;
+            q = StoreAndForward.open(d, { maxBytes: 2_000, policy, confirmations });
+            sent.length = 0;
+          } else {
+            q.close();
+            q = StoreAndForward.open(d, { maxBytes: 2_000, policy, confirmations });
+            sent.length = 0;
+          }
+          const l = StoreAndForward.inspect(d);
+          const total = l.deliveredReadings + l.droppedReadings + l.rejectedReadings + l.heldReadings;
+          assert.equal(total, handed, `${policy}${confirmations ? ", confirmations" : ""}, step ${step}: ${JSON.stringify(l)}`);
+        }
+        q.close();
+        for (const c of crashed) c.close();
+      }
+    }
   });
 
   it("compacts its log once most of it was acknowledged, and still reopens", () => {

@@ -117,6 +117,13 @@ describe("streaming ingest", () => {
     const [row] = await queryWarehouse<{ n: bigint; d: bigint }>(db, "SELECT COUNT(*) AS n, COUNT(DISTINCT (tenant_id, device_id, seq)) AS d FROM RAW.SENSOR_READINGS");
     assert.equal(Number(row!.n), 2513);
     assert.equal(Number(row!.d), 2513);
+    // The ledger, committed with the rows, says what RAW holds from this path.
+    const [ledger] = await queryWarehouse<Record<string, bigint>>(db, "SELECT * EXCLUDE (source, updated_at) FROM HUB_LOCAL.INGEST_LEDGER WHERE source = 'mqtt'");
+    const [q] = await queryWarehouse<{ n: bigint }>(db, "SELECT COUNT(*) AS n FROM RAW.QUARANTINE WHERE source = 'mqtt'");
+    const s = ingest.stats();
+    assert.deepEqual(Object.fromEntries(Object.entries(ledger!).map(([k, v]) => [k, Number(v)])), {
+      messages: s.messages, readings: 2513, scans: 0, quarantined: s.quarantined, quarantine_rows: Number(q!.n), duplicates: s.duplicates,
+    });
     const offsets = await queryWarehouse<{ channel: string; committed_offset: bigint }>(db, "SELECT channel, committed_offset FROM HUB_LOCAL.INGEST_CHANNEL_OFFSETS ORDER BY channel");
     // The gateway's devices send their queue's epoch; the raw client (acme-m-009) sends none.
     assert.deepEqual(offsets.map((o) => o.channel.replace(/@\d+$/, "@<epoch>")), ["mqtt:acme/acme-m-001@<epoch>", "mqtt:acme/acme-m-002@<epoch>", "mqtt:acme/acme-m-009"]);
