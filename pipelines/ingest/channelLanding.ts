@@ -14,7 +14,7 @@
  * The rows are appended with rawAppender.ts's fill functions inside this transaction, so the
  * RAW column order lives in one place.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, timestampValueFromDate, type DuckDBConnection } from "@duckdb/node-api";
 import { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
@@ -24,9 +24,11 @@ import { DEDUP_WINDOW } from "./channelSequence.ts";
 export const OFFSETS_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_OFFSETS`;
 export const MESSAGES_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_MESSAGES`;
 /**
- * What an ingest path has landed over the hub's whole life, per source, added to in the same
- * transaction as the rows: after any crash it says exactly what RAW holds from that path, so a
- * count invariant can be checked across runs (the main job's lifetime line).
+ * What an ingest path has landed over the hub's whole life, per source: one row per commit,
+ * appended in the same transaction as the rows, so after any crash it says exactly what RAW holds
+ * from that path and a count invariant can be checked across runs (the main job's lifetime line).
+ * Appended, not updated in place: an upsert on a keyed row added 6-17 ms to each commit here, an
+ * appended row next to nothing. `ledger()` sums; opening the landing folds the rows per source.
  */
 export const LEDGER_TABLE = `${CONTROL_SCHEMA}.INGEST_LEDGER`;
 export { DEDUP_WINDOW };
@@ -38,8 +40,8 @@ const DDL = [
   // Added in issue 18; a hub file from before keeps its rows, with no hash (judged as redeliveries).
   `ALTER TABLE ${MESSAGES_TABLE} ADD COLUMN IF NOT EXISTS content_hash BIGINT`,
   `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
-  source VARCHAR PRIMARY KEY, messages BIGINT NOT NULL, readings BIGINT NOT NULL, scans BIGINT NOT NULL,
-  quarantined BIGINT NOT NULL, quarantine_rows BIGINT NOT NULL, duplicates BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+  source VARCHAR NOT NULL, messages BIGINT NOT NULL, readings BIGINT NOT NULL, scans BIGINT NOT NULL,
+  quarantined BIGINT NOT NULL, quarantine_rows BIGINT NOT NULL, duplicates BIGINT NOT NULL, committed_at TIMESTAMP NOT NULL)`,
 ];
 
 /** One source's ledger: counts of what it landed. */
@@ -73,6 +75,22 @@ export interface ChannelBatch {
   readonly messages: readonly LandedMessage[];
   /** Counts to add to the ledger of `source`, in the same transaction. */
   readonly ledger?: LedgerCounts & { readonly source: string };
+}
+
+/** The ledger's rows summed into one per source (in one transaction: the totals never change). */
+async function foldLedger(c: DuckDBConnection): Promise<void> {
+  const sums = LEDGER_COLUMNS.map((k) => `SUM(${k})`).join(", ");
+  await c.run("BEGIN TRANSACTION");
+  try {
+    await c.run(`CREATE OR REPLACE TEMP TABLE ledger_folded AS SELECT source, ${sums}, MAX(committed_at) FROM ${LEDGER_TABLE} GROUP BY source`);
+    await c.run(`DELETE FROM ${LEDGER_TABLE}`);
+    await c.run(`INSERT INTO ${LEDGER_TABLE} SELECT * FROM ledger_folded`);
+    await c.run("DROP TABLE ledger_folded");
+    await c.run("COMMIT");
+  } catch (e) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
 }
 
 export class ChannelLanding {
@@ -111,6 +129,7 @@ export class ChannelLanding {
     await conn.run(
       `DELETE FROM ${MESSAGES_TABLE} m USING ${OFFSETS_TABLE} o WHERE m.channel = o.channel AND m.seq <= o.committed_offset - ${DEDUP_WINDOW}`,
     );
+    await foldLedger(conn);
     for (const [channel, seq, hash] of (await conn.runAndReadAll(`SELECT channel, seq, content_hash FROM ${MESSAGES_TABLE}`)).getRowsJS()) {
       landing.remember(String(channel), Number(seq), hash === null ? null : Number(hash));
     }
@@ -181,11 +200,12 @@ export class ChannelLanding {
       const stamp = at.toISOString().replace("T", " ").replace("Z", "");
       if (batch.ledger) {
         const l = batch.ledger;
-        await c.run(
-          `INSERT INTO ${LEDGER_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8::TIMESTAMP) ON CONFLICT (source) DO UPDATE SET ` +
-            `${LEDGER_COLUMNS.map((k) => `${k} = ${k} + EXCLUDED.${k}`).join(", ")}, updated_at = EXCLUDED.updated_at`,
-          [l.source, l.messages, l.readings, l.scans, l.quarantined, l.quarantineRows, l.duplicates, stamp],
-        );
+        const a = await c.createAppender("INGEST_LEDGER", CONTROL_SCHEMA);
+        a.appendVarchar(l.source);
+        for (const n of [l.messages, l.readings, l.scans, l.quarantined, l.quarantineRows, l.duplicates]) a.appendBigInt(BigInt(n));
+        a.appendTimestamp(timestampValueFromDate(at));
+        a.endRow();
+        a.closeSync();
       }
       if (offsets.size > 0) {
         // One statement for every channel of the batch (a statement per channel costs ms each).
@@ -205,7 +225,7 @@ export class ChannelLanding {
 
   /** The ledger of `source` (zeros when it never landed anything). */
   async ledger(source: string): Promise<LedgerCounts> {
-    const reader = await this.conn.runAndReadAll(`SELECT ${LEDGER_COLUMNS.join(", ")} FROM ${LEDGER_TABLE} WHERE source = $1`, [source]);
+    const reader = await this.conn.runAndReadAll(`SELECT ${LEDGER_COLUMNS.map((k) => `SUM(${k})`).join(", ")} FROM ${LEDGER_TABLE} WHERE source = $1`, [source]);
     const [row] = reader.getRowsJS();
     const n = (i: number) => Number(row?.[i] ?? 0);
     return { messages: n(0), readings: n(1), scans: n(2), quarantined: n(3), quarantineRows: n(4), duplicates: n(5) };

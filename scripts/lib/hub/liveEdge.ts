@@ -235,7 +235,7 @@ export async function edgeLifetime(home: string, engine: EmbeddedEngine): Promis
     }
   }
   const [l] = await engine.control<{ readings: bigint; scans: bigint; quarantined: bigint; duplicates: bigint }>(
-    `SELECT readings, scans, quarantined, duplicates FROM ${LEDGER_TABLE} WHERE source = '${INGEST_SOURCE}'`,
+    `SELECT SUM(readings) AS readings, SUM(scans) AS scans, SUM(quarantined) AS quarantined, SUM(duplicates) AS duplicates FROM ${LEDGER_TABLE} WHERE source = '${INGEST_SOURCE}'`,
   );
   const published = q.deliveredReadings + q.droppedReadings + q.rejectedReadings + q.heldReadings;
   const life = {
