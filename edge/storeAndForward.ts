@@ -22,7 +22,9 @@
  * (device, epoch). The ingest adopts a seq at most MAX_SEQ_ADVANCE ahead of the last one landed;
  * drop-oldest skips numbers (the dropped messages'), without limit over a long outage, so the queue
  * also starts a new epoch before numbering a message more than `maxSeqAhead` past the last one
- * delivered in the epoch. A state file from before epochs keeps its numbering, without an epoch.
+ * delivered in the epoch. A queue from before epochs starts one when it is opened: the messages it
+ * still holds keep going to the device's epoch-less channel, the new ones to a channel of their own
+ * (so an offset the old numbering ever got wrong cannot hold them back).
  *
  * A PUBACK says the broker has a message, not that it is safe: the embedded broker keeps its
  * sessions in memory, and acknowledges a QoS 1 publish before forwarding it (aedes 1.x), so a
@@ -85,7 +87,7 @@ export interface QueueLifetime extends QueueCounters {
 interface State extends QueueCounters {
   generation: number;
   headOffset: number;
-  /** The numbering epoch; null in a state file from before epochs (its messages carry none). */
+  /** The numbering epoch; null only in a state file from before epochs (given one when opened). */
   epoch: number | null;
   /** Highest sequence number of the epoch acknowledged or dropped: the next message gets a higher one. */
   lastSeq: number;
@@ -168,10 +170,12 @@ export class StoreAndForward {
           droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0,
         }
       : readState(dir);
+    const fromBeforeEpochs = this.state.epoch === null;
+    if (fromBeforeEpochs) this.state = { ...this.state, epoch: newEpoch(), lastSeq: -1, lastDeliveredSeq: -1 };
     this.load();
     this.fd = openSync(this.logPath(this.state.generation), "a");
     // The epoch is on disk before any message numbered in it.
-    if (fresh) this.saveState();
+    if (fresh || fromBeforeEpochs) this.saveState();
   }
 
   static open(dir: string, opts: QueueOptions = {}): StoreAndForward {
@@ -273,7 +277,7 @@ export class StoreAndForward {
     return { ...this.counters, deliveredMessages, deliveredReadings, heldMessages: this.length, heldReadings: this.queuedReadings };
   }
 
-  /** The current numbering epoch (null: a queue from before epochs, whose messages carry none). */
+  /** The current numbering epoch. */
   get epoch(): number | null {
     return this.state.epoch;
   }

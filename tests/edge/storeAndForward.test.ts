@@ -120,14 +120,23 @@ describe("store-and-forward queue", () => {
     wiped.close();
   });
 
-  it("a state file from before epochs keeps its numbering, without an epoch", () => {
+  it("a queue from before epochs starts one when opened; what it still holds keeps no epoch and is sent first", () => {
     const d = dir();
     writeFileSync(join(d, "state.json"), JSON.stringify({ generation: 0, headOffset: 0, lastSeq: 41, droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0 }));
+    writeFileSync(join(d, "queue-0.log"), `${JSON.stringify({ topic: "dt/hub/acme/s1/machine/m1", payload: "old", seq: 42, readings: 3 })}\n`);
     const q = StoreAndForward.open(d);
-    assert.deepEqual(q.nextNumber(), { epoch: null, seq: 42 });
-    q.enqueue(msg(42));
-    assert.equal(q.peek()!.epoch, null);
+    const epoch = q.epoch;
+    assert.ok(epoch !== null);
+    assert.deepEqual(q.nextNumber(), { epoch, seq: 0 }, "numbering starts again, in the new epoch");
+    q.enqueue(msg(0));
+    assert.deepEqual([q.peek()!.seq, q.peek()!.epoch ?? null], [42, null], "the old message first, on the epoch-less channel");
+    q.markInFlight(42);
+    q.ack(42);
+    assert.deepEqual(q.nextNumber(), { epoch, seq: 1 }, "delivering the old one does not disturb the new numbering");
     q.close();
+    const again = StoreAndForward.open(d);
+    assert.equal(again.epoch, epoch, "the epoch was saved");
+    again.close();
   });
 
   it("drop-oldest never numbers a message more than maxSeqAhead past the last one delivered in its epoch: a new epoch starts", () => {
