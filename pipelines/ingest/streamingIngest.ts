@@ -261,7 +261,6 @@ export class StreamingIngest {
     const { seq } = result;
     const channel = channelOf(addr.tenantId, addr.deviceId, result.epoch);
     if (seq !== null) {
-      b.durable.push({ tenantId: addr.tenantId, deviceId: addr.deviceId, epoch: result.epoch, seq });
       const hash = contentHash(payload);
       const key = `${channel}#${seq}`;
       const pending = this.uncommitted.get(key);
@@ -269,6 +268,9 @@ export class StreamingIngest {
         channel, seq, hash, committed: this.landing.committed(channel), pending: pending !== undefined,
         known: pending !== undefined ? pending : this.landing.knownHash(channel, seq),
       });
+      // A redelivery of a message still in an earlier batch is made durable by that batch, if its
+      // commit succeeds (else the broker delivers it again): only that batch may say so.
+      if (!(verdict.kind === "redelivery" && pending !== undefined)) b.durable.push({ tenantId: addr.tenantId, deviceId: addr.deviceId, epoch: result.epoch, seq });
       if (verdict.kind === "redelivery") {
         b.duplicates++;
         return;
@@ -353,6 +355,11 @@ export class StreamingIngest {
     for (const r of b.readings) this.latency.record(committedAt - r.ts.getTime());
     if (this.onDurable && b.durable.length > 0) this.onDurable(b.durable);
     for (const l of this.committedListeners.splice(0)) l();
+  }
+
+  /** Whether a received message awaits its commit (stats().lagMs > 0, without the percentiles). */
+  get pending(): boolean {
+    return this.committing !== null || this.batch.count > 0;
   }
 
   stats(): IngestStats {
