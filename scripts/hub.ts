@@ -11,7 +11,7 @@ import { didYouMean } from "./lib/didYouMean.ts";
 /** One line each, in the order a newcomer meets them (`hub <command> --help` has the rest). */
 const COMMANDS: Readonly<Record<string, string>> = {
   start: "run the hub on the embedded default: a simulated day of the tenants' fleets, end to end",
-  sql: "query the local hub as a role (tenant roles see only their rows)",
+  sql: "run Snowflake SQL against the local hub as a role (tenant roles see only their rows)",
   objects: "print the warehouse objects' SQL, for Snowflake or the local engine",
   "cost-report": "credits, money and chargeback per tenant, from the monitors and metering",
   retrain: "train, gate and register the ML models per tenant",

@@ -36,6 +36,17 @@ export interface DuckDbSessionOptions {
   readonly defaultTag?: QueryOptions["tag"];
   /** Close the connection when the session closes (false when the engine owns it). */
   readonly ownsConnection?: boolean;
+  /**
+   * The catalog and schema unqualified names resolve in (`USE`), e.g. `hub_secure.ANALYTICS`;
+   * default: the secure catalog for a tenant role, the data catalog for the others.
+   */
+  readonly use?: string;
+}
+
+/** A result as a table: column names and types as DuckDB gives them, rows by position. */
+export interface TableResult {
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+  readonly rows: unknown[][];
 }
 
 function toDuckValue(v: SqlValue): DuckDBValue {
@@ -65,7 +76,8 @@ export class DuckDbWarehouse implements Warehouse {
     this.prepared ??= (async () => {
       const c = this.opts.connection;
       await c.run(`SET VARIABLE ${DUCKDB_VARIABLES.role} = ${quoteString(this.role)}`);
-      if (!this.opts.seesAllTenants) await c.run(`USE ${this.opts.guard.secureCatalog}`);
+      if (this.opts.use) await c.run(`USE ${this.opts.use}`);
+      else if (!this.opts.seesAllTenants) await c.run(`USE ${this.opts.guard.secureCatalog}`);
     })();
     return this.prepared;
   }
@@ -104,6 +116,18 @@ export class DuckDbWarehouse implements Warehouse {
         return o;
       });
       return { value: { rows, changed: rows.length }, rows: rows.length };
+    });
+  }
+
+  /** Rows by position with their columns' names and types (what a SQL client shows). */
+  async queryTable(sql: string, options: QueryOptions = {}): Promise<TableResult> {
+    return this.statement(sql, options, async (values) => {
+      const reader = await this.opts.connection.runAndReadAll(sql, values);
+      const types = reader.columnTypes();
+      const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]!.alias ?? types[i]!.toString() }));
+      const json = types.map((t) => t.alias === "JSON");
+      const rows = reader.getRowsJS().map((r) => r.map((v, i) => fromDuckValue(v, json[i]!)));
+      return { value: { columns, rows }, rows: rows.length };
     });
   }
 

@@ -36,7 +36,7 @@ describe("commands run from anywhere", () => {
   it("a script runs by its own shebang from another directory", async () => {
     const r = await direct(join(process.cwd(), "scripts", "sql.ts"), ["--help"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^sql: run a query against the local hub/);
+    assert.match(r.stdout, /^sql: run Snowflake SQL against the local hub/);
   });
 
   it("`hub` lists every script with a line each, runs one by name from another directory, and names an unknown one", async () => {
@@ -47,7 +47,7 @@ describe("commands run from anywhere", () => {
     for (const s of scripts) assert.match(list.stdout, new RegExp(`^  ${s} +\\S`, "m"), `${s} is listed with its description`);
     const sql = await direct(hub, ["sql", "--help"]);
     assert.equal(sql.code, 0, sql.stderr);
-    assert.match(sql.stdout, /^sql: run a query against the local hub/);
+    assert.match(sql.stdout, /^sql: run Snowflake SQL against the local hub/);
     const typo = await direct(hub, ["sqll"]);
     assert.equal(typo.code, 1);
     assert.equal(typo.stdout, "");
@@ -117,7 +117,13 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
   it("answers queries as a tenant role with that tenant's rows only", async () => {
     const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "--json", "SELECT DISTINCT tenant_id FROM CORE.SENSOR_READINGS_NORMALIZED"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [{ tenant_id: "acme" }]);
+    assert.deepEqual(JSON.parse(r.stdout), [{ sql: "SELECT DISTINCT tenant_id FROM CORE.SENSOR_READINGS_NORMALIZED", columns: ["TENANT_ID"], rows: [["acme"]] }]);
+  });
+
+  it("runs several Snowflake statements in order, printing each result as SnowSQL does", async () => {
+    const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "SELECT CURRENT_ROLE(); USE SCHEMA ANALYTICS; SELECT COUNT(*) AS n FROM MACHINE_UTILIZATION_HOURLY WHERE hour <= CURRENT_TIMESTAMP()"], { HUB_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^CURRENT_ROLE\(\)\n-+\nTENANT_ACME_ROLE\n1 Row\(s\) produced\.\n\nStatement executed successfully\.\n\nN\n-+\n[1-9]\d*\n1 Row\(s\) produced\./);
   });
 
   it("refuses a role the hub does not know, naming it and the roles it has, and exits 1", async () => {
