@@ -11,6 +11,8 @@
  * - TO_NUMBER / TRY_TO_NUMBER become a cast to NUMBER(p, s), default (38, 0), as Snowflake's;
  * - a VARIANT path cast to a scalar type reads the value as text first (`->>`): a JSON string cast
  *   to VARCHAR would otherwise keep its quotes;
+ * - TIME_SLICE aligns its slices to 1970-01-01 (DuckDB's time_bucket aligns to 2000-01-03);
+ * - STARTSWITH / ENDSWITH, ARRAY_SIZE: DuckDB's names, and NULL for a non-array VARIANT;
  * - FLATTEN (LATERAL FLATTEN(input => ...) and TABLE(FLATTEN(...))) becomes json_each with
  *   Snowflake's output columns SEQ, KEY, PATH, INDEX, VALUE, THIS (the transpiler writes an invalid
  *   UNNEST(input => ...));
@@ -159,6 +161,12 @@ class QueryTranslation {
 
   run(statement: Node): Translated {
     const names = outputNames(statement, selectListTexts(this.sql));
+    // FLATTEN aliases first: the select list (where `f.value::STRING` is) is rewritten before FROM.
+    rewrite(statement, (_n, kind, f) => {
+      const alias = kind === "lateral" || kind === "alias" ? flattenAlias(kind, f) : null;
+      if (alias) this.flattens.add(alias);
+      return undefined;
+    });
     const rewritten = rewrite(statement, (n, kind, f) => this.visit(n, kind, f)) as Node;
     let duckdb = toDuckdbText(snowflakeText(rewritten));
     // Placeholders may hold placeholders (a rewrite inside another's argument): until none is left.
@@ -182,6 +190,15 @@ class QueryTranslation {
         return this.cast(f);
       case "lateral":
         return this.lateral(f);
+      case "starts_with":
+      case "ends_with":
+        // The transpiler writes Snowflake's name back (STARTSWITH), which DuckDB does not know.
+        return this.placeholder(`${kind}(${this.duck(f.this)}, ${this.duck(f.expression)})`);
+      case "array_size": {
+        // NULL for a VARIANT that is not an array, as Snowflake documents; DuckDB's array_length takes lists only.
+        const x = `CAST(${this.duck(f.this)} AS JSON)`;
+        return this.placeholder(`(CASE WHEN json_type(${x}) = 'ARRAY' THEN json_array_length(${x}) END)`);
+      }
       case "alias":
         return this.tableFunctionAlias(f);
       default:
@@ -218,6 +235,7 @@ class QueryTranslation {
         return this.placeholder(`DATE '${this.facts.now.toISOString().slice(0, 10)}'`);
     }
     if (["DATEADD", "TIMESTAMPADD", "TIMEADD"].includes(upper)) return this.dateAdd(f.args as unknown[]);
+    if (upper === "TIME_SLICE") return this.timeSlice(f.args as unknown[]);
     if (TIMESTAMP_FUNCTIONS.has(upper)) return this.placeholder(`TIMESTAMP '${this.facts.now.toISOString().replace("T", " ").replace("Z", "")}'`);
     if (TIME_FUNCTIONS.has(upper)) return this.placeholder(`TIME '${this.facts.now.toISOString().slice(11, 23)}'`);
     if (!functionSupport(upper)) throw UNKNOWN_FUNCTION(name, this.sql);
@@ -246,6 +264,25 @@ class QueryTranslation {
     if (!part) throw UNSUPPORTED(`DATEADD by ${raw || "this part"}`, this.sql);
     const interval = part === "quarter" ? "INTERVAL 3 MONTH" : part === "week" ? "INTERVAL 7 DAY" : `INTERVAL 1 ${part.toUpperCase()}`;
     return this.placeholder(`(${this.duck(args[2])} + (${this.duck(args[1])}) * ${interval})`);
+  }
+
+  /**
+   * TIME_SLICE(x, n, part[, 'START' | 'END']): slices aligned to 1970-01-01 00:00:00, as Snowflake
+   * documents ("All slices are aligned relative to midnight January 1, 1970"). DuckDB's
+   * time_bucket aligns to 2000-01-03 by default, which moves every slice of 5 days or of weeks.
+   * https://docs.snowflake.com/en/sql-reference/functions/time_slice
+   */
+  private timeSlice(args: unknown[]): Node {
+    if (args.length < 3 || args.length > 4) throw new HubSqlError("000938", "42601", `SQL compilation error:\ninvalid number of arguments for TIME_SLICE: ${args.length}`, this.sql);
+    const raw = String(kindOf(args[2])?.fields.value ?? "").toLowerCase();
+    const part = DATE_PARTS[DATE_PART_SYNONYMS[raw] ?? raw];
+    if (!part || ["millisecond", "microsecond", "nanosecond"].includes(part)) throw UNSUPPORTED(`TIME_SLICE by ${raw || "this part"}`, this.sql);
+    const n = this.duck(args[1]);
+    const interval = part === "quarter" ? `to_months(3 * (${n}))` : part === "week" ? `to_days(7 * (${n}))` : `to_${part}s(${n})`;
+    const edge = String(kindOf(args[3])?.fields.value ?? "START").toUpperCase();
+    if (!["START", "END"].includes(edge)) throw new HubSqlError("002069", "22023", `SQL compilation error:\nTIME_SLICE's fourth argument must be 'START' or 'END', not '${edge}'`, this.sql);
+    const start = `time_bucket(${interval}, ${this.duck(args[0])}, TIMESTAMP '1970-01-01 00:00:00')`;
+    return this.placeholder(edge === "END" ? `(${start} + ${interval})` : start);
   }
 
   private toNumber(f: Node): Node {
@@ -278,7 +315,6 @@ class QueryTranslation {
     const fn = kindOf(f.this);
     if (fn?.kind !== "function" || String(fn.fields.name).toUpperCase() !== "FLATTEN") return undefined;
     const alias = typeof f.alias === "string" ? f.alias : identifierName(f.alias);
-    this.flattens.add(alias.toUpperCase());
     return { alias: { this: this.placeholder(`LATERAL ${this.flatten(fn.fields)}`), alias: { name: alias, quoted: false }, column_aliases: [], alias_explicit_as: true, pre_alias_comments: [] } };
   }
 
@@ -290,7 +326,6 @@ class QueryTranslation {
     if (inner?.kind !== "function" || String(inner.fields.name).toUpperCase() !== "FLATTEN") {
       throw UNSUPPORTED(`TABLE(${inner ? String(inner.fields.name ?? inner.kind).toUpperCase() : ""}(...))`, this.sql);
     }
-    this.flattens.add(identifierName(f.alias).toUpperCase());
     return { alias: { ...f, this: this.placeholder(this.flatten(inner.fields)) } };
   }
 
@@ -327,6 +362,19 @@ class QueryTranslation {
   private duck(node: unknown): string {
     return expressionToDuckdb(node as Node);
   }
+}
+
+/** The alias a LATERAL FLATTEN or TABLE(FLATTEN(...)) is given, upper-cased as it resolves; null for other nodes. */
+function flattenAlias(kind: string, f: Node): string | null {
+  const fn = kindOf(f.this);
+  if (fn?.kind !== "function") return null;
+  const name = String(fn.fields.name).toUpperCase();
+  if (kind === "lateral" && name === "FLATTEN") return (typeof f.alias === "string" ? f.alias : identifierName(f.alias)).toUpperCase();
+  if (kind === "alias" && name === "TABLE") {
+    const inner = kindOf((fn.fields.args as unknown[])[0]);
+    if (inner?.kind === "function" && String(inner.fields.name).toUpperCase() === "FLATTEN") return identifierName(f.alias).toUpperCase();
+  }
+  return null;
 }
 
 function literalNumber(node: unknown): number | null {
