@@ -23,6 +23,11 @@
  */
 import { HubSqlError } from "../warehouse/errors.ts";
 import { functionSupport } from "./snowflakeFunctions.ts";
+import { UNKNOWN_FUNCTION, UNSUPPORTED, WRONG_ARGUMENT_COUNT } from "./refusals.ts";
+import { EMULATIONS, emulate } from "./snowflakeEmulations.ts";
+import { STREAMS } from "../definitions/catalog.ts";
+import { qualifiedName as objectName } from "../definitions/types.ts";
+import { SQL_ERRORS } from "../warehouse/errors.ts";
 import { call, expressionToDuckdb, identifierName, kindOf, parseSnowflake, rewrite, selectOf, snowflakeText, stringLiteral, toDuckdbText, type Node } from "./snowflakeAst.ts";
 import { expressionColumnName, selectListTexts, splitStatements } from "./sqlText.ts";
 
@@ -47,8 +52,7 @@ export type Translated =
   | { readonly kind: "describe"; readonly sql: string; readonly object: string; readonly name: readonly string[] }
   | { readonly kind: "set"; readonly sql: string; readonly parameter: string; readonly value: string | null };
 
-export const UNSUPPORTED = (what: string, sql: string) => new HubSqlError("000002", "0A000", `Unsupported feature '${what}'.`, sql);
-export const UNKNOWN_FUNCTION = (name: string, sql: string) => new HubSqlError("002140", "42601", `SQL compilation error:\nUnknown function ${name.toUpperCase()}`, sql);
+export { UNSUPPORTED, UNKNOWN_FUNCTION };
 
 const QUERY_KINDS = new Set(["select", "union", "intersect", "except", "with", "values", "subquery"]);
 
@@ -147,6 +151,8 @@ class QueryTranslation {
   private readonly parts: string[] = [];
   /** Aliases of FLATTEN results in this statement: their VALUE and THIS columns are JSON. */
   private readonly flattens = new Set<string>();
+  /** Placeholders whose value is a VARIANT (DuckDB JSON): a cast of one to a scalar type reads its value. */
+  private readonly variants = new Set<string>();
 
   constructor(
     private readonly facts: SessionFacts,
@@ -154,9 +160,11 @@ class QueryTranslation {
   ) {}
 
   /** A placeholder call whose DuckDB text is `duckdb`. */
-  private placeholder(duckdb: string): Node {
+  private placeholder(duckdb: string, variant = false): Node {
     this.parts.push(duckdb);
-    return call(`__HUB_${this.parts.length - 1}`);
+    const name = `__HUB_${this.parts.length - 1}`;
+    if (variant) this.variants.add(name);
+    return call(name);
   }
 
   run(statement: Node): Translated {
@@ -194,22 +202,30 @@ class QueryTranslation {
       case "ends_with":
         // The transpiler writes Snowflake's name back (STARTSWITH), which DuckDB does not know.
         return this.placeholder(`${kind}(${this.duck(f.this)}, ${this.duck(f.expression)})`);
+      case "subscript":
+        return this.subscript(f);
+      case "window_function":
+        return this.windowFunction(f);
       case "array_size": {
         // NULL for a VARIANT that is not an array, as Snowflake documents; DuckDB's array_length takes lists only.
         const x = `CAST(${this.duck(f.this)} AS JSON)`;
         return this.placeholder(`(CASE WHEN json_type(${x}) = 'ARRAY' THEN json_array_length(${x}) END)`);
       }
-      case "alias":
-        return this.tableFunctionAlias(f);
-      default:
-        return undefined;
+      default: {
+        // Functions the parser types as their own node (TYPEOF, INITCAP): their operands are the node's children.
+        const name = kind.toUpperCase();
+        if (!EMULATIONS[name]) return undefined;
+        const args = Object.values(f).filter((v) => kindOf(v) !== null);
+        const emulated = emulate(name, args, { sql: this.sql, duck: (x) => this.duck(x) });
+        return emulated ? this.placeholder(emulated.duckdb, emulated.variant) : undefined;
+      }
     }
   }
 
   private fn(name: string, f: Node, n: Node): Node | undefined {
     const upper = name.toUpperCase();
     if (/^__HUB_\d+$/.test(upper)) return undefined;
-    if (upper === "TABLE") return undefined; // TABLE(...) in FROM: see tableFunctionAlias
+    if (upper === "TABLE") return this.tableFunction(f);
     if (upper === "FLATTEN") return undefined; // inside TABLE(...) or LATERAL: rewritten by them
     const literal = (v: string | null) => (v === null ? this.placeholder("NULL") : stringLiteral(v));
     switch (upper) {
@@ -236,11 +252,59 @@ class QueryTranslation {
     }
     if (["DATEADD", "TIMESTAMPADD", "TIMEADD"].includes(upper)) return this.dateAdd(f.args as unknown[]);
     if (upper === "TIME_SLICE") return this.timeSlice(f.args as unknown[]);
+    if (upper === "SYSTEM$STREAM_HAS_DATA") return this.streamHasData(f.args as unknown[]);
+    const emulated = emulate(upper, (f.args as unknown[]) ?? [], { sql: this.sql, duck: (x) => this.duck(x) });
+    if (emulated) return this.placeholder(emulated.duckdb, emulated.variant);
     if (TIMESTAMP_FUNCTIONS.has(upper)) return this.placeholder(`TIMESTAMP '${this.facts.now.toISOString().replace("T", " ").replace("Z", "")}'`);
     if (TIME_FUNCTIONS.has(upper)) return this.placeholder(`TIME '${this.facts.now.toISOString().slice(11, 23)}'`);
     if (!functionSupport(upper)) throw UNKNOWN_FUNCTION(name, this.sql);
     void n;
     return undefined;
+  }
+
+  /**
+   * x[i] on a Snowflake ARRAY counts from 0 and x['k'] reads an OBJECT's field; DuckDB's lists count
+   * from 1. Both become a JSON path on the value as JSON, a VARIANT as Snowflake's is.
+   * https://docs.snowflake.com/en/user-guide/querying-semistructured#traversing-semi-structured-data
+   */
+  private subscript(f: Node): Node {
+    const index = kindOf(f.index);
+    const x = `CAST(${this.duck(f.this)} AS JSON)`;
+    if (index?.kind === "literal" && index.fields.literal_type === "string") {
+      return this.placeholder(`json_extract(${x}, '$."${String(index.fields.value).replaceAll("'", "''").replaceAll('"', '\\"')}"')`, true);
+    }
+    return this.placeholder(`json_extract(${x}, '$[' || CAST(${this.duck(f.index)} AS VARCHAR) || ']')`, true);
+  }
+
+  /**
+   * RATIO_TO_REPORT(x) OVER (w): x over the sum of x in its window, NULL where that sum is 0.
+   * https://docs.snowflake.com/en/sql-reference/functions/ratio_to_report
+   */
+  private windowFunction(f: Node): Node | undefined {
+    const fn = kindOf(f.this);
+    if (fn?.kind !== "function" || String(fn.fields.name).toUpperCase() !== "RATIO_TO_REPORT") return undefined;
+    const args = (fn.fields.args as unknown[]) ?? [];
+    if (args.length !== 1) throw WRONG_ARGUMENT_COUNT("RATIO_TO_REPORT", args.length, "1", this.sql);
+    const over = kindOf(f.over)?.fields ?? (f.over as Node);
+    if (over && Array.isArray(over.order_by) && over.order_by.length) throw UNSUPPORTED("RATIO_TO_REPORT with ORDER BY in its window", this.sql);
+    const sum = this.duck({ window_function: { ...f, this: { function: { ...fn.fields, name: "SUM" } } } });
+    return this.placeholder(`(${this.duck(args[0])} / NULLIF(${sum}, 0))`);
+  }
+
+  /**
+   * SYSTEM$STREAM_HAS_DATA('name'): whether the stream has rows to consume, as the task runner reads
+   * it; a stream the role may not read fails as a table it may not read does (002003).
+   * https://docs.snowflake.com/en/sql-reference/functions/system_stream_has_data
+   */
+  private streamHasData(args: unknown[]): Node {
+    if (args.length !== 1) throw WRONG_ARGUMENT_COUNT("SYSTEM$STREAM_HAS_DATA", args.length, "1", this.sql);
+    const name = kindOf(args[0])?.kind === "literal" ? String(kindOf(args[0])!.fields.value) : null;
+    if (name === null) throw UNSUPPORTED("SYSTEM$STREAM_HAS_DATA of a name that is not a string literal", this.sql);
+    const parts = name.toUpperCase().split(".");
+    const [schema, stream] = parts.length === 3 && parts[0] === this.facts.database ? parts.slice(1) : parts.length === 2 ? parts : [this.facts.schema, parts[0]];
+    const s = parts.length <= 3 ? STREAMS.find((x) => x.schema === schema && x.name === stream) : undefined;
+    if (!s) throw SQL_ERRORS.objectDoesNotExist(parts.length === 1 && schema ? `${this.facts.database}.${schema}.${stream}` : name.toUpperCase(), this.sql);
+    return this.placeholder(`EXISTS (SELECT 1 FROM ${objectName(s)})`);
   }
 
   private dateDiff(f: Node): Node {
@@ -257,7 +321,7 @@ class QueryTranslation {
    * https://docs.snowflake.com/en/sql-reference/functions/dateadd
    */
   private dateAdd(args: unknown[]): Node {
-    if (args.length !== 3) throw new HubSqlError("000938", "42601", `SQL compilation error:\ninvalid number of arguments for DATEADD: ${args.length} (it takes 3)`, this.sql);
+    if (args.length !== 3) throw WRONG_ARGUMENT_COUNT("DATEADD", args.length, "3", this.sql);
     const unit = kindOf(args[0]);
     const raw = String(unit?.kind === "var" ? unit.fields.this : unit?.kind === "column" ? identifierName(unit.fields.name) : unit?.fields.value ?? "").toLowerCase();
     const part = DATE_PARTS[DATE_PART_SYNONYMS[raw] ?? raw];
@@ -273,7 +337,7 @@ class QueryTranslation {
    * https://docs.snowflake.com/en/sql-reference/functions/time_slice
    */
   private timeSlice(args: unknown[]): Node {
-    if (args.length < 3 || args.length > 4) throw new HubSqlError("000938", "42601", `SQL compilation error:\ninvalid number of arguments for TIME_SLICE: ${args.length}`, this.sql);
+    if (args.length < 3 || args.length > 4) throw WRONG_ARGUMENT_COUNT("TIME_SLICE", args.length, "3 or 4", this.sql);
     const raw = String(kindOf(args[2])?.fields.value ?? "").toLowerCase();
     const part = DATE_PARTS[DATE_PART_SYNONYMS[raw] ?? raw];
     if (!part || ["millisecond", "microsecond", "nanosecond"].includes(part)) throw UNSUPPORTED(`TIME_SLICE by ${raw || "this part"}`, this.sql);
@@ -303,6 +367,8 @@ class QueryTranslation {
     if (inner?.kind === "j_s_o_n_extract") {
       const path = String(kindOf(inner.fields.expression)?.fields.value ?? "");
       text = `(${this.duck(inner.fields.this)} ->> '${jsonPath(path)}')`;
+    } else if (inner?.kind === "function" && this.variants.has(String(inner.fields.name))) {
+      text = `(${this.duck(f.this)} ->> '$')`;
     } else if (inner?.kind === "column" && this.flattens.has(identifierName(inner.fields.table)) && ["VALUE", "THIS"].includes(identifierName(inner.fields.name))) {
       text = `(${this.duck(f.this)} ->> '$')`;
     }
@@ -318,15 +384,14 @@ class QueryTranslation {
     return { alias: { this: this.placeholder(`LATERAL ${this.flatten(fn.fields)}`), alias: { name: alias, quoted: false }, column_aliases: [], alias_explicit_as: true, pre_alias_comments: [] } };
   }
 
-  /** TABLE(FLATTEN(...)) [AS] alias in FROM. */
-  private tableFunctionAlias(f: Node): Node | undefined {
-    const t = kindOf(f.this);
-    if (t?.kind !== "function" || String(t.fields.name).toUpperCase() !== "TABLE") return undefined;
-    const inner = kindOf((t.fields.args as unknown[])[0]);
+  /** TABLE(FLATTEN(...)) in FROM, its alias (if any) kept: without one its columns are read unqualified (VALUE, KEY). */
+  private tableFunction(f: Node): Node | undefined {
+    const inner = kindOf((f.args as unknown[])[0]);
     if (inner?.kind !== "function" || String(inner.fields.name).toUpperCase() !== "FLATTEN") {
       throw UNSUPPORTED(`TABLE(${inner ? String(inner.fields.name ?? inner.kind).toUpperCase() : ""}(...))`, this.sql);
     }
-    return { alias: { ...f, this: this.placeholder(this.flatten(inner.fields)) } };
+    this.flattens.add("");
+    return this.placeholder(this.flatten(inner.fields));
   }
 
   /**
