@@ -112,7 +112,7 @@ export class SnowflakeSession {
 
   private async query(t: Extract<Translated, { kind: "query" }>): Promise<StatementResult> {
     const c = await this.connect();
-    const r = await c.queryTable(t.duckdb);
+    const r = await c.queryTable(t.duckdb, { typed: t.sql });
     return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows };
   }
 

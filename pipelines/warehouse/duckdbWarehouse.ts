@@ -135,9 +135,10 @@ export class DuckDbWarehouse implements Warehouse {
   private async statement<T>(sql: string, options: QueryOptions, exec: (values: DuckDBValue[] | undefined) => Promise<{ value: T; rows: number }>): Promise<T> {
     await this.setup();
     const tag = options.tag ?? this.opts.defaultTag;
-    const info = { sql, role: this.role, warehouse: this.opts.warehouse, tag };
+    const shown = options.typed ?? sql;
+    const info = { sql: shown, role: this.role, warehouse: this.opts.warehouse, tag };
     await this.guard(sql).catch((e: unknown) => {
-      throw fromDuckDbError(e, sql);
+      throw fromDuckDbError(e, shown);
     });
     await this.opts.hooks?.before?.(info);
     const startedAt = Date.now();
@@ -147,7 +148,7 @@ export class DuckDbWarehouse implements Warehouse {
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows });
       return value;
     } catch (e) {
-      const err = fromDuckDbError(e, sql);
+      const err = fromDuckDbError(e, shown);
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows: 0, error: err });
       throw err;
     }
