@@ -1,0 +1,173 @@
+/**
+ * Where each record of a CSV file starts, by byte offset and line. DuckDB's read_csv reads the
+ * values (fileSources.ts), but it tells a row's place only for a row it rejects (its rejects table
+ * has the record's byte position); a good row comes without one. So this scanner walks the bytes
+ * once with the reader's quoting rules (RFC 4180 as DuckDB's strict state machine applies them: a
+ * quote opens a field only at the field's start, spaces before it allowed; inside quotes `""` is a
+ * quote and line breaks are data) and yields each record's first byte and its line, in file order:
+ * the k-th record that the reader did not reject is the k-th good row. It parses no values, except
+ * the header's cells (`csvHeader`), which the reader is told to skip.
+ *
+ * A line is counted at every LF and at every CR not followed by LF, inside quotes too, so a
+ * record's line is the line an editor shows it on. Empty lines are not records (the reader skips
+ * them too); a line of spaces is one.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+
+export interface CsvRecord {
+  /** Byte offset of the record's first byte (as DuckDB's rejects table's `line_byte_position`). */
+  readonly start: number;
+  /** Byte offset just past its last byte, before the line break. */
+  readonly end: number;
+  /** 1-based line it starts on. */
+  readonly line: number;
+}
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+
+const enum State {
+  /** At a field's start (or after spaces that may precede a quote). */
+  FieldStart,
+  Unquoted,
+  Quoted,
+  /** A quote seen inside a quoted field: `""` (a quote) or the field's end. */
+  QuoteInQuoted,
+}
+
+/**
+ * Every record of the file in order, in arrays of up to a chunk's worth, reading `chunkBytes` at a
+ * time: memory is one chunk and one array, whatever the file's size.
+ */
+export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGenerator<CsvRecord[]> {
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(chunkBytes);
+  let state = State.FieldStart;
+  let pos = 0;
+  let line = 1;
+  let start = 0;
+  let startLine = 1;
+  let content = false;
+  /** A CR ended the last chunk: a LF first in the next belongs to it. */
+  let pendingCr = false;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null);
+      if (n === 0) break;
+      const out: CsvRecord[] = [];
+      for (let i = 0; i < n; i++, pos++) {
+        const b = buf[i]!;
+        if (pendingCr) {
+          pendingCr = false;
+          if (b === LF) {
+            // The LF of a CRLF: the record (or the quoted line break) was counted at the CR.
+            if (!content) start = pos + 1;
+            continue;
+          }
+        }
+        if (b === LF || b === CR) {
+          line++;
+          if (b === CR) pendingCr = true;
+          if (state === State.Quoted) continue;
+          if (content) out.push({ start, end: pos, line: startLine });
+          state = State.FieldStart;
+          content = false;
+          start = pos + 1;
+          startLine = line;
+          continue;
+        }
+        content = true;
+        switch (state) {
+          case State.FieldStart:
+            if (b === QUOTE) state = State.Quoted;
+            else if (b !== SPACE && b !== COMMA) state = State.Unquoted;
+            break;
+          case State.Unquoted:
+            if (b === COMMA) state = State.FieldStart;
+            break;
+          case State.Quoted:
+            if (b === QUOTE) state = State.QuoteInQuoted;
+            break;
+          case State.QuoteInQuoted:
+            if (b === QUOTE) state = State.Quoted;
+            else if (b === COMMA) state = State.FieldStart;
+            else if (b !== SPACE) state = State.Unquoted; // text after a closing quote: the reader rejects the record
+            break;
+        }
+      }
+      if (out.length > 0) yield out;
+    }
+    // The last record has no line break (or its quote never closed: the reader rejects it).
+    if (content) yield [{ start, end: pos, line: startLine }];
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The bytes of one record (for quarantine: the text of a row the reader rejected), at most `limit`. */
+export function recordBytes(path: string, r: CsvRecord, limit: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const len = Math.min(r.end - r.start, limit);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, r.start);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The header's cells: the first record, unquoted, without a UTF-8 byte order mark; null when the
+ * file has no record. Reads at most `limit` bytes: a header is small, a "header" that is not is
+ * refused by the caller.
+ */
+export function csvHeader(path: string, limit = 1 << 20): { cells: string[]; complete: boolean } | null {
+  const fd = openSync(path, "r");
+  let bytes: Buffer;
+  try {
+    const buf = Buffer.alloc(limit);
+    bytes = buf.subarray(0, readSync(fd, buf, 0, limit, 0));
+  } finally {
+    closeSync(fd);
+  }
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === LF || bytes[i] === CR)) i++;
+  if (i >= bytes.length) return null;
+  const cells: string[] = [];
+  let cell: number[] = [];
+  let state = State.FieldStart;
+  for (; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (state === State.Quoted) {
+      if (b === QUOTE) state = State.QuoteInQuoted;
+      else cell.push(b);
+      continue;
+    }
+    if (b === LF || b === CR) {
+      cells.push(Buffer.from(cell).toString("utf8"));
+      return { cells, complete: true };
+    }
+    if (state === State.QuoteInQuoted && b === QUOTE) {
+      cell.push(QUOTE);
+      state = State.Quoted;
+    } else if (b === COMMA) {
+      cells.push(Buffer.from(cell).toString("utf8"));
+      cell = [];
+      state = State.FieldStart;
+    } else if (state === State.FieldStart && b === QUOTE) {
+      cell = [];
+      state = State.Quoted;
+    } else if (state === State.FieldStart && b === SPACE) {
+      cell.push(b);
+    } else if (state !== State.QuoteInQuoted || b !== SPACE) {
+      state = State.Unquoted;
+      cell.push(b);
+    }
+  }
+  cells.push(Buffer.from(cell).toString("utf8"));
+  return { cells, complete: bytes.length < limit };
+}
