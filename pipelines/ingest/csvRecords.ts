@@ -1,16 +1,18 @@
 /**
  * Where each record of a CSV file starts, by byte offset and line. DuckDB's read_csv reads the
  * values (fileSources.ts), but it tells a row's place only for a row it rejects (its rejects table
- * has the record's byte position); a good row comes without one. So this scanner walks the bytes
- * once with the reader's quoting rules (RFC 4180 as DuckDB's strict state machine applies them: a
- * quote opens a field only at the field's start, spaces before it allowed; inside quotes `""` is a
- * quote and line breaks are data) and yields each record's first byte and its line, in file order:
- * the k-th record that the reader did not reject is the k-th good row. It parses no values, except
- * the header's cells (`csvHeader`), which the reader is told to skip.
+ * has the record's `line`); a good row comes without one. So this scanner walks the bytes once
+ * with the reader's quoting rules (RFC 4180 as DuckDB's strict state machine applies them: a quote
+ * opens a field only at the field's start, spaces before it allowed; inside quotes `""` is a quote
+ * and line breaks are data) and yields each record in file order: the k-th record that the reader
+ * did not reject is the k-th good row. It parses no values, except the header's cells
+ * (`csvHeader`), which the reader is told to skip.
  *
- * A line is counted at every LF and at every CR not followed by LF, inside quotes too, so a
- * record's line is the line an editor shows it on. Empty lines are not records (the reader skips
- * them too); a line of spaces is one.
+ * Two line numbers per record. `line` is the line an editor shows it on: counted at every LF and
+ * every CR not followed by LF, inside quotes too. `readerLine` is DuckDB's: line breaks outside
+ * quotes only, and empty lines too; the rejects table names records by it (its
+ * `line_byte_position` was found one byte off after some rejected records, its `line` never, on a
+ * million-row file). Empty lines are not records (the reader skips them too); a line of spaces is.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 
@@ -19,8 +21,10 @@ export interface CsvRecord {
   readonly start: number;
   /** Byte offset just past its last byte, before the line break. */
   readonly end: number;
-  /** 1-based line it starts on. */
+  /** 1-based line it starts on, as an editor counts. */
   readonly line: number;
+  /** Its line as DuckDB's CSV reader counts (line breaks in quotes not counted): its rejects table's `line`. */
+  readonly readerLine: number;
 }
 
 const COMMA = 0x2c;
@@ -48,8 +52,10 @@ export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGene
   let state = State.FieldStart;
   let pos = 0;
   let line = 1;
+  let readerLine = 1;
   let start = 0;
   let startLine = 1;
+  let startReaderLine = 1;
   let content = false;
   /** A CR ended the last chunk: a LF first in the next belongs to it. */
   let pendingCr = false;
@@ -72,11 +78,13 @@ export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGene
           line++;
           if (b === CR) pendingCr = true;
           if (state === State.Quoted) continue;
-          if (content) out.push({ start, end: pos, line: startLine });
+          if (content) out.push({ start, end: pos, line: startLine, readerLine: startReaderLine });
+          readerLine++;
           state = State.FieldStart;
           content = false;
           start = pos + 1;
           startLine = line;
+          startReaderLine = readerLine;
           continue;
         }
         content = true;
@@ -101,7 +109,7 @@ export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGene
       if (out.length > 0) yield out;
     }
     // The last record has no line break (or its quote never closed: the reader rejects it).
-    if (content) yield [{ start, end: pos, line: startLine }];
+    if (content) yield [{ start, end: pos, line: startLine, readerLine: startReaderLine }];
   } finally {
     closeSync(fd);
   }

@@ -102,7 +102,9 @@ export class FileRowCheck {
     const { ctx } = this;
     const quarantine = (reasons: readonly string[], raw: unknown, deviceId: unknown = null, metric: string | null = null): void =>
       this.quarantine(out, row, plan, reasons, raw, deviceId, metric);
-    if (row.values === null) return quarantine(row.problems, row.raw ?? null);
+    // RAW.QUARANTINE.raw is JSON, and the appender takes a string for JSON text: a row's own text
+    // (a line that is not JSON, a record the CSV reader refused) is kept as a JSON string.
+    if (row.values === null) return quarantine(row.problems, typeof row.raw === "string" ? JSON.stringify(row.raw) : (row.raw ?? null));
 
     const problems = row.problems.length ? [...row.problems] : [];
     const values: Record<string, unknown> = {};

@@ -38,6 +38,16 @@ async function drain(r: DuckDBResult): Promise<void> {
   }
 }
 
+/**
+ * A DuckDB reader's error about the file's content refuses the file; any other (out of memory, a
+ * bug) is not the file's fault and is thrown on as it is.
+ */
+function refusalOf(file: string, what: string, e: unknown): FileRefusal {
+  const message = (e as Error).message ?? String(e);
+  if (/^(Invalid Input|IO|Conversion|Invalid) Error/.test(message)) return new FileRefusal(`${file}: ${what}: ${message.split("\n")[0]}`);
+  throw e;
+}
+
 /** The rows of an XLSX, CSV, JSON array or JSON-lines file: surveyed, not yet read. */
 export async function openFileSource(path: string, format: FileFormat, files: FileIo): Promise<FileSource> {
   const file = basename(path);
@@ -107,24 +117,24 @@ async function csvSource(path: string, files: FileIo): Promise<FileSource> {
     // skips the columns, and with them the encoding check of their values.
     [good, rejected] = await files.read(
       `CREATE TEMP TABLE load_count AS SELECT count(*) AS n, ${ids.map((c) => `count(${c})`).join(" + ")} AS cells FROM ${reader};
-       CREATE TABLE ${rejects} AS SELECT line_byte_position AS pos, string_agg(DISTINCT error_type, '|' ORDER BY error_type) AS types,
-         min(error_message) AS message FROM reject_errors GROUP BY line_byte_position;
+       CREATE TABLE ${rejects} AS SELECT line, string_agg(DISTINCT error_type, '|' ORDER BY error_type) AS types,
+         min(error_message) AS message FROM reject_errors GROUP BY line;
        SELECT n, (SELECT count(*) FROM ${rejects}) FROM load_count`,
       async (r) => (await r.getRowsJS()).map(([n, k]) => [Number(n), Number(k)] as const)[0]!,
     );
   } catch (e) {
     await dropTable(files, rejects);
-    throw new FileRefusal(`${file}: not a CSV file DuckDB's reader can read: ${(e as Error).message.split("\n")[0]}`);
+    throw refusalOf(file, "not a CSV file DuckDB's reader can read", e);
   }
   try {
     // The scanner must see the records the reader saw, and each rejected record where the reader
     // put it; otherwise lines would be misnamed, so the file is refused before anything is written.
-    const rejectedAt = await files.read(`SELECT pos FROM ${rejects} ORDER BY pos`, async (r) => Float64Array.from((await r.getRowsJS()).map(([p]) => Number(p))));
+    const rejectedAt = await files.read(`SELECT line FROM ${rejects} ORDER BY line`, async (r) => Float64Array.from((await r.getRowsJS()).map(([p]) => Number(p))));
     let records = -1; // the header is a record
     let k = 0;
     for await (const batch of csvRecords(path)) {
       for (const rec of batch) {
-        if (records >= 0 && k < rejectedAt.length && rejectedAt[k] === rec.start) k++;
+        if (records >= 0 && k < rejectedAt.length && rejectedAt[k] === rec.readerLine) k++;
         records++;
       }
     }
@@ -145,7 +155,7 @@ async function csvSource(path: string, files: FileIo): Promise<FileSource> {
       // Each row as one JSON array of its cells (null: empty): one value per row to fetch and
       // parse, where fetching the columns one by one took longer than everything else.
       files.read(`SELECT to_json(list_value(${ids.join(", ")})) FROM ${reader}`, (rows) =>
-        files.read(`SELECT pos, types, message FROM ${rejects} ORDER BY pos`, async (refusals) => {
+        files.read(`SELECT line, types, message FROM ${rejects} ORDER BY line`, async (refusals) => {
           let chunk: string[] = [];
           let at = 0;
           const nextGood = async (): Promise<unknown[] | null> => {
@@ -177,7 +187,7 @@ async function csvSource(path: string, files: FileIo): Promise<FileSource> {
                 first = false; // the header
                 continue;
               }
-              if (refusal && Number(refusal[0]) === rec.start) {
+              if (refusal && Number(refusal[0]) === rec.readerLine) {
                 const bytes = recordBytes(path, rec, RAW_LIMIT);
                 const why = refusal[1].split("|").map((t) => readerError(t, columns.length)).join("; ");
                 out.push({ part: 0, n: rec.line, names: columns, values: null, problems: [`the CSV reader refused the row: ${why} (${refusal[2]})`], raw: rawText(bytes, rec.end - rec.start > RAW_LIMIT) });
@@ -253,7 +263,7 @@ async function jsonArraySource(path: string, files: FileIo): Promise<FileSource>
     );
   } catch (e) {
     if (e instanceof FileRefusal) throw e;
-    throw new FileRefusal(`${file}: not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+    throw refusalOf(file, "not valid JSON", e);
   }
   if (rows === 0) throw new FileRefusal(`${file}: the JSON array is empty; nothing was loaded`);
   return {
