@@ -63,14 +63,36 @@ export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGene
     for (;;) {
       const n = readSync(fd, buf, 0, chunkBytes, null);
       if (n === 0) break;
+      const view = buf.subarray(0, n);
       const out: CsvRecord[] = [];
-      for (let i = 0; i < n; i++, pos++) {
-        const b = buf[i]!;
+      // Where the next LF, CR and quote are in this chunk (n: none): outside quotes, a stretch
+      // with no quote before the line's end is skipped in one step (native search, not a byte loop).
+      let nextLf = -1;
+      let nextCr = -1;
+      let nextQuote = -1;
+      const after = (b: number, from: number, at: number) => (at >= from ? at : (at = view.indexOf(b, from)) < 0 ? n : at);
+      for (let i = 0; i < n; ) {
+        if (!pendingCr && (state === State.FieldStart || state === State.Unquoted)) {
+          nextLf = after(LF, i, nextLf);
+          nextCr = after(CR, i, nextCr);
+          nextQuote = after(QUOTE, i, nextQuote);
+          // Only up to a line break in this chunk: there the state starts afresh, whatever it was
+          // (at a chunk's end it must be exact: spaces and commas before a quote in the next one).
+          const end = Math.min(nextLf, nextCr);
+          if (nextQuote >= end && end > i && end < n) {
+            content = true;
+            pos += end - i;
+            i = end;
+          }
+        }
+        const b = view[i]!;
+        i++;
+        pos++;
         if (pendingCr) {
           pendingCr = false;
           if (b === LF) {
             // The LF of a CRLF: the record (or the quoted line break) was counted at the CR.
-            if (!content) start = pos + 1;
+            if (!content) start = pos;
             continue;
           }
         }
@@ -78,11 +100,11 @@ export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGene
           line++;
           if (b === CR) pendingCr = true;
           if (state === State.Quoted) continue;
-          if (content) out.push({ start, end: pos, line: startLine, readerLine: startReaderLine });
+          if (content) out.push({ start, end: pos - 1, line: startLine, readerLine: startReaderLine });
           readerLine++;
           state = State.FieldStart;
           content = false;
-          start = pos + 1;
+          start = pos;
           startLine = line;
           startReaderLine = readerLine;
           continue;

@@ -5,6 +5,9 @@ import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { detectContract } from "../../pipelines/ingest/fileLoad.ts";
 import { csvHeader, csvRecords } from "../../pipelines/ingest/csvRecords.ts";
+import { openFileSource } from "../../pipelines/ingest/fileSources.ts";
+import { FileRefusal } from "../../pipelines/ingest/fileRows.ts";
+import { FileIo } from "../../pipelines/engine/fileIo.ts";
 import { removeDir, tempDir } from "./edgeStack.ts";
 import { loadCli, openLoadHub, registered, type LoadHub } from "./fileLoadHub.ts";
 
@@ -29,6 +32,56 @@ describe("CSV records and header", () => {
     assert.deepEqual(csvHeader(path), { cells: ["a", "b"], complete: true });
     writeFileSync(path, ' "Device ID", "a ""b""" ,c\n');
     assert.deepEqual(csvHeader(path)?.cells, ["Device ID", 'a "b"', "c"]);
+  });
+});
+
+/** Seeded random CSV-ish text: quotes, doubled quotes, commas, spaces, line breaks. */
+function randomCsv(seed: number, eol: string): string[] {
+  const parts = ["a", "b", ",", '"', eol, " ", "xyz", ",", eol, '""'];
+  let x = seed;
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return Array.from({ length: 200 }, () => `h1,h2,h3${eol}${Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => parts[Math.floor(rnd() * parts.length)]).join("")}`);
+}
+
+describe("CSV records against DuckDB's reader", () => {
+  const dir = tempDir("load-records-prop-");
+  after(() => removeDir(dir));
+
+  it("splits a file the same whatever the read size (the skip over quote-free stretches stops at a chunk's end)", async () => {
+    const path = join(dir, "p.csv");
+    for (const text of [...randomCsv(1, "\n"), ...randomCsv(2, "\r\n")]) {
+      writeFileSync(path, text);
+      const whole: unknown[] = [];
+      for await (const b of csvRecords(path)) whole.push(...b);
+      for (const size of [1, 2, 3, 7]) {
+        const cut: unknown[] = [];
+        for await (const b of csvRecords(path, size)) cut.push(...b);
+        assert.deepEqual(cut, whole, JSON.stringify(text));
+      }
+    }
+  });
+
+  it("places every row of 200 random LF files where DuckDB's reader puts it (none refused for a mismatch), and hands over each row once", async () => {
+    const files = await FileIo.open();
+    try {
+      const path = join(dir, "q.csv");
+      for (const text of randomCsv(11, "\n")) {
+        writeFileSync(path, text);
+        let source;
+        try {
+          source = await openFileSource(path, "csv", files);
+        } catch (e) {
+          assert.ok(e instanceof FileRefusal && !/could not be matched/.test(e.message), `${JSON.stringify(text)}: ${(e as Error).message}`);
+          continue;
+        }
+        let n = 0;
+        await source.read(async (rows) => void (n += rows.length));
+        await source.close();
+        assert.equal(n, source.rows);
+      }
+    } finally {
+      files.close();
+    }
   });
 });
 
