@@ -16,7 +16,7 @@
 import { SENSOR_TYPES, type SensorType } from "../quality/metricRules.ts";
 import { parseMessage } from "../quality/messageParser.ts";
 import { acceptReading } from "../quality/compiledReadingCheck.ts";
-import { ID_COLUMN_KINDS, idProblem, showValue } from "./idGrammar.ts";
+import { ID_COLUMN_KINDS, idProblem, showValue, type IdKind } from "./idGrammar.ts";
 import { readingMembershipProblem, scanMembershipProblem, type TenantMembership } from "./tenantMembership.ts";
 import { keyOf, placeOf, type FilePart, type FileRow } from "./fileRows.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
@@ -69,6 +69,8 @@ function messageText(message: unknown): string {
   return JSON.stringify(message, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? `\u0000${v}\u0000` : v)).replace(/"\\u0000(-?\w+)\\u0000"/g, "$1");
 }
 
+const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
+
 /** Every non-empty cell of a row, for quarantine: a nameless, bad or repeated name as `<name>#<position>`. */
 function everyCell(row: FileRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -77,18 +79,78 @@ function everyCell(row: FileRow): Record<string, unknown> {
   for (const n of row.names) count.set(n, (count.get(n) ?? 0) + 1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v === null || v === undefined || v === "") continue;
+    if (isEmpty(v)) continue;
     const name = row.names[i] ?? "";
     out[COLUMN_PATTERN.test(name) && count.get(name) === 1 ? name : `${name || "column"}#${i + 1}`] = v;
   }
   return out;
 }
 
+/**
+ * What a row's names say, worked out once per header (a CSV's or a worksheet's rows share one
+ * names array): whether every name is a usable column name, used once, and where the id columns
+ * and the metrics are. A row whose names are all usable is then checked without building an object
+ * of its values first, which a million-row load felt.
+ */
+interface ColumnPlan {
+  /** Every name is a column name and no name repeats. */
+  readonly clean: boolean;
+  /** Position of each column by name. */
+  readonly at: ReadonlyMap<string, number>;
+  /** The id columns: position, name, grammar. */
+  readonly ids: ReadonlyArray<readonly [number, string, IdKind]>;
+  /** The metric columns of a reading (every column that is not one of READING_ID_COLUMNS). */
+  readonly metrics: ReadonlyArray<readonly [number, string]>;
+}
+
+function columnPlan(names: readonly string[]): ColumnPlan {
+  const at = new Map<string, number>();
+  let clean = true;
+  names.forEach((n, i) => {
+    if (!COLUMN_PATTERN.test(n) || at.has(n)) clean = false;
+    else at.set(n, i);
+  });
+  const ids: Array<readonly [number, string, IdKind]> = [];
+  const metrics: Array<readonly [number, string]> = [];
+  for (const [n, i] of at) {
+    const kind = ID_COLUMN_KINDS[n];
+    if (kind) ids.push([i, n, kind]);
+    if (!READING_ID_COLUMNS.has(n)) metrics.push([i, n]);
+  }
+  return { clean, at, ids, metrics };
+}
+
+/** The value of a column (with a repeated name: its one non-empty cell). */
+function cellOf(row: FileRow, cols: ColumnPlan, name: string): unknown {
+  const values = row.values!;
+  if (cols.clean) {
+    const i = cols.at.get(name);
+    return i === undefined ? undefined : values[i];
+  }
+  for (let i = 0; i < values.length; i++) if (row.names[i] === name && !isEmpty(values[i])) return values[i];
+  return undefined;
+}
+
+/** A row's non-empty cells by column name (its names all usable, or the unusable ones empty). */
+function valuesOf(row: FileRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const values = row.values!;
+  for (let i = 0; i < values.length; i++) if (!isEmpty(values[i])) out[row.names[i]!] = values[i];
+  return out;
+}
+
 export class FileRowCheck {
   private readonly source: string;
+  private readonly plans = new WeakMap<readonly string[], ColumnPlan>();
 
   constructor(private readonly ctx: RowCheckContext) {
     this.source = `file:${ctx.file}`;
+  }
+
+  private planOf(names: readonly string[]): ColumnPlan {
+    let plan = this.plans.get(names);
+    if (!plan) this.plans.set(names, (plan = columnPlan(names)));
+    return plan;
   }
 
   /** Put `row` in quarantine: the reason names the file, the row's place and every problem. */
@@ -97,77 +159,75 @@ export class FileRowCheck {
     out.quarantine.push({ tenantId: this.ctx.tenantId, source: this.source, reason, raw, deviceId: typeof deviceId === "string" ? deviceId : null, metric });
   }
 
-  /** Judge `row` (of a part planned as `plan`) into `out`; `offset` is the channel offset of its batch. */
+  /** Judge `row` (of a part planned as `plan`) into `out`; `offset` is its number in the file (RAW's channel_offset). */
   check(row: FileRow, plan: PartPlan, offset: number, out: RowOutcome): void {
     const { ctx } = this;
-    const quarantine = (reasons: readonly string[], raw: unknown, deviceId: unknown = null, metric: string | null = null): void =>
-      this.quarantine(out, row, plan, reasons, raw, deviceId, metric);
     // RAW.QUARANTINE.raw is JSON, and the appender takes a string for JSON text: a row's own text
     // (a line that is not JSON, a record the CSV reader refused) is kept as a JSON string.
-    if (row.values === null) return quarantine(row.problems, typeof row.raw === "string" ? JSON.stringify(row.raw) : (row.raw ?? null));
-
-    const problems = row.problems.length ? [...row.problems] : [];
-    const values: Record<string, unknown> = {};
+    if (row.values === null) return this.quarantine(out, row, plan, row.problems, typeof row.raw === "string" ? JSON.stringify(row.raw) : (row.raw ?? null));
+    const cols = this.planOf(row.names);
+    const values = row.values;
+    let problems: string[] | null = row.problems.length ? [...row.problems] : null;
     let cells = 0;
-    let repeated: Set<string> | null = null;
-    for (let i = 0; i < row.values.length; i++) {
-      const value = row.values[i];
-      if (value === null || value === undefined || value === "") continue;
-      cells++;
-      const name = row.names[i] ?? "";
-      if (name === "") problems.push(`the value ${showValue(value)} is in a column the header gives no name`);
-      else if (!this.isColumnName(name)) problems.push(`column ${showValue(name)} (value ${showValue(value)}) is not a column name: lower-case letters, digits or '_', at most 64`);
-      else if (Object.hasOwn(values, name)) (repeated ??= new Set()).add(name);
-      else values[name] = value;
+    for (let i = 0; i < values.length; i++) if (!isEmpty(values[i])) cells++;
+    if (cells === 0) return this.quarantine(out, row, plan, ["the row has no values"], {});
+    if (!cols.clean) {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        if (isEmpty(value)) continue;
+        const name = row.names[i] ?? "";
+        if (name === "") (problems ??= []).push(`the value ${showValue(value)} is in a column the header gives no name`);
+        else if (!COLUMN_PATTERN.test(name)) (problems ??= []).push(`column ${showValue(name)} (value ${showValue(value)}) is not a column name: lower-case letters, digits or '_', at most 64`);
+        else seen.set(name, (seen.get(name) ?? 0) + 1);
+      }
+      for (const [name, n] of seen) if (n > 1) (problems ??= []).push(`column ${name} is named twice in the header, and the row has a value in both`);
     }
-    for (const name of repeated ?? []) problems.push(`column ${name} is named twice in the header, and the row has a value in both`);
-    if (cells === 0) return quarantine(["the row has no values"], {});
-    const raw = problems.length === 0 ? values : everyCell(row);
-    for (const column in values) {
-      const kind = ID_COLUMN_KINDS[column];
-      if (!kind) continue;
-      const v = values[column];
+    for (const [i, column, kind] of cols.ids) {
+      const v = cols.clean ? values[i] : cellOf(row, cols, column);
+      if (isEmpty(v)) continue;
       const bad = idProblem(kind, v);
-      if (bad) problems.push(`${column} ${showValue(v)} ${bad}`);
-      else if (kind === "tenant" && v !== ctx.tenantId) problems.push(`tenant_id ${showValue(v)} names another tenant than the one loading the file (${ctx.tenantId})`);
+      if (bad) (problems ??= []).push(`${column} ${showValue(v)} ${bad}`);
+      else if (kind === "tenant" && v !== ctx.tenantId) (problems ??= []).push(`tenant_id ${showValue(v)} names another tenant than the one loading the file (${ctx.tenantId})`);
     }
-    if (problems.length === 0 && typeof values.site_id === "string") {
-      const member = plan.kind === "scans"
-        ? typeof values.station === "string" ? scanMembershipProblem(ctx.membership, values.site_id, values.station) : null
-        : typeof values.device_id === "string" ? readingMembershipProblem(ctx.membership, values.site_id, values.device_id) : null;
-      if (member) problems.push(member);
+    const siteId = cellOf(row, cols, "site_id");
+    if (problems === null && typeof siteId === "string") {
+      const other = cellOf(row, cols, plan.kind === "scans" ? "station" : "device_id");
+      const member = typeof other !== "string" ? null : plan.kind === "scans" ? scanMembershipProblem(ctx.membership, siteId, other) : readingMembershipProblem(ctx.membership, siteId, other);
+      if (member) problems = [member];
     }
-    if (problems.length > 0) return quarantine(problems, raw, plan.kind === "scans" ? values.job_id : values.device_id);
+    if (problems !== null) return this.quarantine(out, row, plan, problems, cols.clean ? valuesOf(row) : everyCell(row), cellOf(row, cols, plan.kind === "scans" ? "job_id" : "device_id"));
 
-    if (plan.kind === "scans") this.scan(values, out, quarantine);
-    else this.reading(values, plan, keyOf(plan.part, row.n), offset, out, quarantine);
+    if (plan.kind === "scans") this.scan(row, plan, valuesOf(row), out);
+    else this.reading(row, plan, cols, offset, out);
   }
 
-  private readonly columnNames = new Map<string, boolean>();
-
-  private isColumnName(name: string): boolean {
-    let ok = this.columnNames.get(name);
-    if (ok === undefined) this.columnNames.set(name, (ok = COLUMN_PATTERN.test(name)));
-    return ok;
-  }
-
-  private reading(values: Record<string, unknown>, plan: PartPlan, key: string, offset: number, out: RowOutcome, quarantine: (reasons: readonly string[], raw: unknown, deviceId?: unknown, metric?: string | null) => void): void {
+  private reading(row: FileRow, plan: PartPlan, cols: ColumnPlan, offset: number, out: RowOutcome): void {
     const { ctx } = this;
-    const sensorType = plan.contract === "per row" ? String(values.sensor_type ?? "").toUpperCase() : plan.contract;
+    const values = row.values!;
+    const sensorCell = cellOf(row, cols, "sensor_type");
+    const sensorType = plan.contract === "per row" ? String(sensorCell ?? "").toUpperCase() : plan.contract;
     if (!sensorType) {
-      return quarantine([`the file's columns (${plan.part.columns.join(", ")}) match no sensor contract (${SENSOR_TYPES.join(", ")})`], values, values.device_id);
+      return this.quarantine(out, row, plan, [`the file's columns (${plan.part.columns.join(", ")}) match no sensor contract (${SENSOR_TYPES.join(", ")})`], valuesOf(row), cellOf(row, cols, "device_id"));
     }
     const metrics: Record<string, unknown> = {};
-    for (const k in values) if (!READING_ID_COLUMNS.has(k)) metrics[k] = cellValue(values[k]);
-    const tsMs = typeof values.ts === "string" ? Date.parse(values.ts) : NaN;
-    const seq = values.seq !== undefined ? cellValue(values.seq) : tsMs === tsMs ? tsMs : 0;
-    const reading: Record<string, unknown> = { ts: values.ts, seq, metrics };
-    if (values.message_id !== undefined) reading.message_id = values.message_id;
+    if (cols.clean) {
+      for (const [i, name] of cols.metrics) if (!isEmpty(values[i])) metrics[name] = cellValue(values[i]);
+    } else {
+      for (let i = 0; i < values.length; i++) if (!isEmpty(values[i]) && !READING_ID_COLUMNS.has(row.names[i]!)) metrics[row.names[i]!] = cellValue(values[i]);
+    }
+    const tsCell = cellOf(row, cols, "ts");
+    const seqCell = cellOf(row, cols, "seq");
+    const tsMs = typeof tsCell === "string" ? Date.parse(tsCell) : NaN;
+    const seq = !isEmpty(seqCell) ? cellValue(seqCell) : tsMs === tsMs ? tsMs : 0;
+    const reading: Record<string, unknown> = { ts: tsCell, seq, metrics };
+    const messageIdCell = cellOf(row, cols, "message_id");
+    if (!isEmpty(messageIdCell)) reading.message_id = messageIdCell;
     // History of any age is accepted: a row is judged as if received at min(now, its own time).
     const receivedMs = tsMs === tsMs && tsMs < ctx.now.getTime() ? tsMs : ctx.now.getTime();
-    const messageId = `${ctx.file}:${key}`;
-    const siteId = values.site_id;
-    const deviceId = values.device_id;
+    const messageId = `${ctx.file}:${keyOf(plan.part, row.n)}`;
+    const siteId = cellOf(row, cols, "site_id");
+    const deviceId = cellOf(row, cols, "device_id");
     if (typeof siteId === "string" && typeof deviceId === "string" && (SENSOR_TYPES as readonly string[]).includes(sensorType)) {
       const accepted = acceptReading(reading, sensorType as SensorType, receivedMs);
       if (accepted) {
@@ -183,19 +243,19 @@ export class FileRowCheck {
     }
     const message = { v: 1, tenant_id: ctx.tenantId, site_id: siteId, device_id: deviceId, sensor_type: sensorType, seq: 0, readings: [reading] };
     const parsed = parseMessage(messageText(message), { receivedAt: new Date(receivedMs), expectedTenant: ctx.tenantId });
-    for (const r of parsed.rejected) quarantine([r.reason.replace(/readings\[0\]\./g, "")], values, r.deviceId ?? deviceId, r.metric ?? null);
+    for (const r of parsed.rejected) this.quarantine(out, row, plan, [r.reason.replace(/readings\[0\]\./g, "")], valuesOf(row), r.deviceId ?? deviceId, r.metric ?? null);
     if (parsed.kind === "readings") {
       for (const r of parsed.accepted) out.readings.push({ ...r, channel: ctx.channel, channelOffset: offset, source: this.source, messageId });
     }
   }
 
-  private scan(values: Record<string, unknown>, out: RowOutcome, quarantine: (reasons: readonly string[], raw: unknown, deviceId?: unknown) => void): void {
+  private scan(row: FileRow, plan: PartPlan, values: Record<string, unknown>, out: RowOutcome): void {
     const { ctx } = this;
     const { site_id: siteId, tenant_id: _tenant, ...scan } = values;
-    const ts = typeof scan.scan_ts === "string" ? new Date(scan.scan_ts).getTime() : NaN;
+    const ts = typeof scan.scan_ts === "string" ? Date.parse(scan.scan_ts) : NaN;
     const receivedAt = ts === ts && ts < ctx.now.getTime() ? new Date(ts) : ctx.now;
     const parsed = parseMessage(messageText({ v: 1, tenant_id: ctx.tenantId, site_id: siteId, scans: [scan] }), { receivedAt, expectedTenant: ctx.tenantId });
-    for (const r of parsed.rejected) quarantine([r.reason.replace(/scans\[0\]\./g, "")], values, r.deviceId ?? scan.job_id);
+    for (const r of parsed.rejected) this.quarantine(out, row, plan, [r.reason.replace(/scans\[0\]\./g, "")], values, r.deviceId ?? scan.job_id);
     if (parsed.kind === "scans") for (const s of parsed.accepted) out.scans.push({ ...s, source: this.source });
   }
 }

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import type { DuckDBResult } from "@duckdb/node-api";
+import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
 import type { FileIo } from "../engine/fileIo.ts";
 import { parseJsonTolerant } from "../quality/messageParser.ts";
 import { csvHeader, csvRecords, recordBytes, type CsvRecord } from "./csvRecords.ts";
@@ -139,7 +139,10 @@ async function csvSource(path: string, files: FileIo): Promise<FileSource> {
       }
     }
     if (records !== good + rejected || k !== rejected) {
-      throw new FileRefusal(`${file}: its records could not be matched to lines (${records} records by line, ${good + rejected} by DuckDB's reader, ${k} of ${rejected} refused rows placed): are its line breaks mixed?`);
+      throw new FileRefusal(
+        `${file}: its rows could not be matched to lines (${records} records by line breaks, ${good + rejected} by DuckDB's reader, ${k} of ${rejected} refused rows placed), ` +
+          "so no row could be named by its line: it mixes line break styles, or the reader recovered from a malformed quoted field its own way; save it again as CSV",
+      );
     }
     if (records === 0) throw new FileRefusal(`${file}: the file has a header but no rows; nothing was loaded`);
   } catch (e) {
@@ -158,12 +161,17 @@ async function csvSource(path: string, files: FileIo): Promise<FileSource> {
         files.read(`SELECT line, types, message FROM ${rejects} ORDER BY line`, async (refusals) => {
           let chunk: string[] = [];
           let at = 0;
+          // The next chunk is fetched while this one is checked: DuckDB reads on its own threads.
+          let pending: Promise<DuckDBDataChunk | null> | null = rows.fetchChunk();
+          pending.catch(() => undefined); // awaited below
           const nextGood = async (): Promise<unknown[] | null> => {
             if (at >= chunk.length) {
-              const c = await rows.fetchChunk();
-              if (!c || c.rowCount === 0) return null;
+              const c = pending && (await pending);
+              if (!c || c.rowCount === 0) return (pending = null);
               chunk = c.getColumnValues(0) as string[];
               at = 0;
+              pending = rows.fetchChunk();
+              pending.catch(() => undefined);
             }
             return JSON.parse(chunk[at++]!) as unknown[];
           };
