@@ -34,8 +34,8 @@ export interface PartPlan {
 /** Columns of a reading row that are not metrics. */
 export const READING_ID_COLUMNS: ReadonlySet<string> = new Set(["tenant_id", "site_id", "device_id", "sensor_type", "ts", "seq", "message_id"]);
 
-/** How parseMessage's payload of a reading starts: the schema version and the message's own fields (seq 0). */
-const PAYLOAD_HEAD = `{"schema":1,"message":{"seq":0},`;
+/** The message fields in a loaded reading's payload: its envelope's seq, 0 (parseMessage's `message`). */
+const MESSAGE_OF_A_ROW = Object.freeze({ seq: 0 });
 
 /** A column name: lower case, digits and `_`, as the metric catalogue names metrics. */
 const COLUMN_PATTERN = /^[a-z_][a-z0-9_]{0,63}$/;
@@ -220,27 +220,29 @@ export class FileRowCheck {
     const seqCell = cellOf(row, cols, "seq");
     const tsMs = typeof tsCell === "string" ? Date.parse(tsCell) : NaN;
     const seq = !isEmpty(seqCell) ? cellValue(seqCell) : tsMs === tsMs ? tsMs : 0;
-    const reading: Record<string, unknown> = { ts: tsCell, seq, metrics };
     const messageIdCell = cellOf(row, cols, "message_id");
-    if (!isEmpty(messageIdCell)) reading.message_id = messageIdCell;
     // History of any age is accepted: a row is judged as if received at min(now, its own time).
     const receivedMs = tsMs === tsMs && tsMs < ctx.now.getTime() ? tsMs : ctx.now.getTime();
-    const messageId = `${ctx.file}:${keyOf(plan.part, row.n)}`;
+    const messageId = plan.part.sheet === null ? `${ctx.file}:${row.n}` : `${ctx.file}:${keyOf(plan.part, row.n)}`;
     const siteId = cellOf(row, cols, "site_id");
     const deviceId = cellOf(row, cols, "device_id");
     if (typeof siteId === "string" && typeof deviceId === "string" && (SENSOR_TYPES as readonly string[]).includes(sensorType)) {
-      const accepted = acceptReading(reading, sensorType as SensorType, receivedMs);
+      // parseMessage's payload for the message this row stands for (schema 1, the envelope's seq
+      // 0, then the reading), built as one object: the compiled check reads only ts, seq and
+      // metrics and finds the other two keys finite, and its JSON text is what RAW stores.
+      const payload: Record<string, unknown> = { schema: 1, message: MESSAGE_OF_A_ROW, ts: tsCell, seq, metrics };
+      if (!isEmpty(messageIdCell)) payload.message_id = messageIdCell;
+      const accepted = acceptReading(payload, sensorType as SensorType, receivedMs);
       if (accepted) {
         out.readings.push({
           tenantId: ctx.tenantId, siteId, deviceId, sensorType, ts: accepted, seq: seq as number, messageId,
-          // parseMessage's payload for the message this row stands for (its envelope's seq is 0), as
-          // the JSON text RAW stores: written here once instead of as an object serialised later.
-          payload: PAYLOAD_HEAD + JSON.stringify(reading).slice(1),
-          channel: ctx.channel, channelOffset: offset, source: this.source,
+          payload: JSON.stringify(payload), channel: ctx.channel, channelOffset: offset, source: this.source,
         });
         return;
       }
     }
+    const reading: Record<string, unknown> = { ts: tsCell, seq, metrics };
+    if (!isEmpty(messageIdCell)) reading.message_id = messageIdCell;
     const message = { v: 1, tenant_id: ctx.tenantId, site_id: siteId, device_id: deviceId, sensor_type: sensorType, seq: 0, readings: [reading] };
     const parsed = parseMessage(messageText(message), { receivedAt: new Date(receivedMs), expectedTenant: ctx.tenantId });
     for (const r of parsed.rejected) this.quarantine(out, row, plan, [r.reason.replace(/readings\[0\]\./g, "")], valuesOf(row), r.deviceId ?? deviceId, r.metric ?? null);
