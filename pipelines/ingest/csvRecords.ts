@@ -46,7 +46,7 @@ const enum State {
  * Every record of the file in order, in arrays of up to a chunk's worth, reading `chunkBytes` at a
  * time: memory is one chunk and one array, whatever the file's size.
  */
-export async function* csvRecords(path: string, chunkBytes = 1 << 20): AsyncGenerator<CsvRecord[]> {
+export async function* csvRecords(path: string, chunkBytes = 256 << 10): AsyncGenerator<CsvRecord[]> {
   const fd = openSync(path, "r");
   const buf = Buffer.allocUnsafe(chunkBytes);
   let state = State.FieldStart;
