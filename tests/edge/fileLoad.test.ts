@@ -132,6 +132,34 @@ describe("batch file loads", () => {
   });
 });
 
+describe("JSON shapes", () => {
+  const dir = tempDir("load-json-");
+  let hub: LoadHub;
+  before(async () => (hub = await openLoadHub(join(dir, "hub.duckdb"))));
+  after(async () => {
+    await hub.close();
+    removeDir(dir);
+  });
+
+  it("loads {\"readings\": [...]} item by item, in order, and .ndjson as JSON lines", async () => {
+    const item = (i: number, over: Record<string, unknown> = {}) => ({ ts: `2025-11-03T08:0${i}:00Z`, site_id: SITE, device_id: AIR, period_s: 60, co2_ppm: 600 + i, pm25_ugm3: 8, ...over });
+    const wrapped = join(dir, "wrapped.json");
+    writeFileSync(wrapped, JSON.stringify({ readings: [item(1), item(2, { co2_ppm: "lots" }), item(3), "not an object"] }));
+    const w = await hub.load("acme", wrapped);
+    assert.deepEqual([w.format, w.contract, w.rows, w.loaded, w.quarantined], ["json", "AIR_QUALITY", 4, 2, 2]);
+    const q = await hub.query<{ reason: string }>("SELECT reason FROM RAW.QUARANTINE ORDER BY reason");
+    assert.match(q[0]!.reason, /^wrapped\.json item 2: .*co2_ppm/);
+    assert.equal(q[1]!.reason, "wrapped.json item 4: it is a JSON string, not an object of columns");
+    const nd = join(dir, "more.ndjson");
+    writeFileSync(nd, `${JSON.stringify(item(4))}\n${JSON.stringify(item(5))}\n`);
+    const n = await hub.load("acme", nd);
+    assert.deepEqual([n.format, n.rows, n.loaded], ["jsonl", 2, 2]);
+    const other = join(dir, "other.json");
+    writeFileSync(other, JSON.stringify({ rows: [item(6)] }));
+    await assert.rejects(hub.load("acme", other), /other\.json: expected a JSON array of readings or \{"readings": \[\.\.\.\]\}; this object has no "readings" array/);
+  });
+});
+
 describe("XLSX loads", () => {
   const dir = tempDir("load-xlsx-");
   let hub: LoadHub;

@@ -5,7 +5,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { FileRefusal, type FileLoadResult } from "../../pipelines/ingest/fileLoad.ts";
@@ -74,24 +75,42 @@ describe("hostile file loads", () => {
     });
   }
 
-  it("quarantines formula starts, control characters, look-alikes and a 10,000-character value in every id column of a CSV of readings, naming column and value", async () => {
-    const columns = ["tenant_id", "site_id", "device_id"];
-    const rows = columns.flatMap((c, k) => HOSTILE.map((v, i) => reading(k * 100 + i, { [c]: v })));
-    const { r, reasons } = await load("acme", write("inject-readings.csv", csvText(READING_HEADER, [reading(999), ...rows])));
-    assert.deepEqual([r.rows, r.loaded, r.quarantined], [rows.length + 1, 1, rows.length]);
-    for (const c of columns) for (const v of HOSTILE) assert.ok(reasons.some((x) => x.includes(`${c} ${showValue(v)} is not a`)), `${c} = ${showValue(v)}: ${reasons.join("\n")}`);
-    assert.ok(reasons.some((x) => /^inject-readings\.csv line \d+: device_id "=HYPERLINK\(\\"http:\/\/x\\",\\"y\\"\)" is not a device id .*which a spreadsheet runs as a formula/.test(x)), reasons.join("\n"));
-  });
+  /** A file of `rows` (all of one header) in `format`. */
+  async function fileOf(name: string, format: "csv" | "jsonl" | "xlsx", header: readonly string[], rows: ReadonlyArray<Record<string, string>>): Promise<string> {
+    if (format === "csv") return write(`${name}.csv`, csvText(header, rows));
+    if (format === "jsonl") return write(`${name}.jsonl`, rows.map((x) => JSON.stringify(x)).join("\n"));
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("data");
+    ws.addRow([...header]);
+    for (const r of rows) ws.addRow(header.map((h) => r[h]));
+    await wb.xlsx.writeFile(join(dir, `${name}.xlsx`));
+    return join(dir, `${name}.xlsx`);
+  }
 
-  it("quarantines them in every id column of a JSON-lines file of scans", async () => {
-    const columns = ["site_id", "job_id", "product_id", "product_variant", "station", "operator_id"];
-    const rows = columns.flatMap((c, k) => HOSTILE.map((v, i) => scan(k * 100 + i, { [c]: v })));
-    const { r, reasons } = await load("acme", write("inject-scans.jsonl", [scan(999), ...rows].map((x) => JSON.stringify(x)).join("\n")));
-    assert.deepEqual([r.contract, r.rows, r.loaded, r.quarantined], ["scans", rows.length + 1, 1, rows.length]);
-    for (const c of columns) for (const v of HOSTILE) assert.ok(reasons.some((x) => x.includes(`${c} ${showValue(v)} is not a`)), `${c} = ${showValue(v)}`);
-  });
+  for (const format of ["csv", "jsonl", "xlsx"] as const) {
+    it(`quarantines formula starts, control characters, a look-alike and a 10,000-character value in every id column of a ${format} file, naming column and value`, async () => {
+      // XML has no NUL or U+0085 (exceljs drops them on writing; Excel writes _x0000_), and reads a
+      // CR in a cell as a line feed (XML 1.0, section 2.11): in a workbook those arrive so.
+      const hostile = format === "xlsx" ? HOSTILE.filter((v) => !/[\u0000\u0085]/.test(v)) : HOSTILE;
+      const arrived = (v: string) => (format === "xlsx" ? v.replace("\r", "\n") : v);
+      for (const [kind, header, make, columns] of [
+        ["readings", READING_HEADER, reading, ["tenant_id", "site_id", "device_id"]],
+        ["scans", SCAN_HEADER, scan, ["site_id", "job_id", "product_id", "product_variant", "station", "operator_id"]],
+      ] as const) {
+        const rows = columns.flatMap((c, k) => hostile.map((v, i) => make(k * 100 + i, { [c]: v })));
+        const path = await fileOf(`inject-${kind}-${format}`, format, header, [make(999), ...rows]);
+        const { r, reasons } = await load("acme", path);
+        assert.deepEqual([r.rows, r.loaded, r.quarantined], [rows.length + 1, 1, rows.length], `${kind} in ${format}`);
+        for (const c of columns) {
+          for (const v of hostile) assert.ok(reasons.some((x) => x.includes(`${c} ${showValue(arrived(v))} is not a`)), `${kind} in ${format}: ${c} = ${showValue(v)}`);
+        }
+      }
+      const [one] = (await hub.query<{ reason: string }>(`SELECT reason FROM RAW.QUARANTINE WHERE reason LIKE 'inject-readings-${format}.%' AND reason LIKE '%HYPERLINK%' AND reason LIKE '%device_id%'`));
+      assert.match(one!.reason, new RegExp(`^inject-readings-${format}\\.${format} (line|sheet "data" row) \\d+: device_id "=HYPERLINK\\(\\\\"http://x\\\\",\\\\"y\\\\"\\)" is not a device id .*which a spreadsheet runs as a formula`));
+    });
+  }
 
-  it("quarantines them in an XLSX, formula cells in id columns too, and a formula with no cached result or an error", async () => {
+  it("quarantines XLSX formula cells in id columns, a formula with no cached result, and error cells, naming the cell", async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet("machines");
     ws.addRow(READING_HEADER);
@@ -244,5 +263,17 @@ describe("hostile file loads", () => {
     assert.match(mixed.stdout, /cli-good\.csv\s+MACHINE\s+1\s+1\s+0\s+loaded/);
     assert.match(mixed.stdout, /cli-empty\.csv\s+-\s+-\s+-\s+-\s+refused/);
     assert.match(mixed.stdout, /2 file\(s\), 1 rows: 1 loaded into RAW, 0 to RAW\.QUARANTINE, 0 file\(s\) already loaded before, 1 refused/);
+  });
+
+  it("scripts/load.ts takes a provisioned device from the hub's device registry as the tenant's, and another tenant's registered device as not", async () => {
+    const home = join(dir, "home-registry");
+    mkdirSync(home, { recursive: true });
+    const registry = DeviceRegistry.open(join(home, "devices.json"));
+    registry.addDevice({ thingName: "acme-lab-m-001", tenantId: "acme", siteId: "acme-lab" });
+    registry.addDevice({ thingName: "globex-lab-m-001", tenantId: "globex", siteId: "globex-lab" });
+    const rows = [reading(0, { site_id: "acme-lab", device_id: "acme-lab-m-001" }), reading(1, { site_id: "acme-lab", device_id: "globex-lab-m-001" })];
+    const r = await loadCli(home, ["--tenant", "acme", "--quiet", write("registered.csv", csvText(READING_HEADER, rows))]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /registered\.csv\s+MACHINE\s+2\s+1\s+1\s+loaded/);
   });
 });
