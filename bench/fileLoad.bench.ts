@@ -10,7 +10,9 @@
  *   `--help` (node, tsx and the modules it loads: the floor any load pays), same run (target
  *   < 500 MB; the issue measured 3.1 GB before);
  * - rows per CPU second of the process, which on a machine shared with other work says what a
- *   free core would do.
+ *   free core would do;
+ * - the machine's parallel capacity right after the load (bench/machineCapacity.ts): on the shared
+ *   2-core machine other work often leaves one core or less, and the wall-clock figures with it.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
@@ -23,6 +25,7 @@ import { SyntheticFleet } from "../edge/syntheticFleet.ts";
 import { EXAMPLE_FLEET } from "../edge/fleetStackFile.ts";
 import { FleetFiles } from "../edge/fleetOutput.ts";
 import { timed, type Benchmark, type Figure } from "./harness.ts";
+import { measureMachineCapacity } from "./machineCapacity.ts";
 
 const TENANT = "acme";
 const START = new Date("2026-01-05T00:00:00Z");
@@ -167,6 +170,17 @@ export const fileLoadBenchmark: Benchmark = {
           ratioMeaning: "share of the bare reader's rate",
         });
       }
+      const cap = await measureMachineCapacity();
+      progress(`machine: ${cap.capacity.toFixed(2)} cores free for two single-thread queries`);
+      figures.push({
+        name: "fileload.machine_parallel_capacity",
+        value: cap.capacity,
+        unit: "cores",
+        description: `right after the load: two single-thread DuckDB queries at once took ${cap.pairMs.toFixed(0)} ms against ${cap.aloneMs.toFixed(0)} ms for one alone (2 = two independent cores)`,
+        reference: { name: "two independent cores", value: 2, unit: "cores" },
+        ratio: cap.capacity / 2,
+        ratioMeaning: "share of two full cores",
+      });
       return figures;
     } finally {
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
