@@ -170,7 +170,8 @@ export class FileRowCheck {
     let problems: string[] | null = row.problems.length ? [...row.problems] : null;
     let cells = 0;
     for (let i = 0; i < values.length; i++) if (!isEmpty(values[i])) cells++;
-    if (cells === 0) return this.quarantine(out, row, plan, ["the row has no values"], {});
+    // A row whose only cells are problems (a formula without a result) is quarantined for those.
+    if (cells === 0) return this.quarantine(out, row, plan, row.problems.length ? row.problems : ["the row has no values"], {});
     if (!cols.clean) {
       const seen = new Map<string, number>();
       for (let i = 0; i < values.length; i++) {

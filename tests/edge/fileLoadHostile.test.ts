@@ -120,16 +120,18 @@ describe("hostile file loads", () => {
     ws.addRow(cells({ ...reading(20), device_id: { formula: 'HYPERLINK("http://x","y")', result: "y" } })); // 15: displays y
     ws.addRow(cells({ ...reading(21), cycles: { formula: "SUM(A1:A3)" } })); // 16: never computed
     ws.addRow(cells({ ...reading(22), tenant_id: { error: "#N/A" }, spindle_load_pct: { error: "#DIV/0!" } })); // 17: error cells
+    ws.getCell("G18").value = { formula: "G17*2" } as ExcelJS.CellFormulaValue; // 18: nothing but an uncomputed formula
     const path = join(dir, "inject.xlsx");
     await wb.xlsx.writeFile(path);
     const { r, reasons } = await load("acme", path);
-    assert.deepEqual([r.rows, r.loaded, r.quarantined], [HOSTILE.length + 4, 1, HOSTILE.length + 3]);
+    assert.deepEqual([r.rows, r.loaded, r.quarantined], [HOSTILE.length + 5, 1, HOSTILE.length + 4]);
     // XML reads a CR in a cell's text as a line feed (XML 1.0, section 2.11): the id still fails.
     // NUL and U+0085 cannot be in XML at all: exceljs drops them on writing (Excel writes _x0000_).
     for (const v of HOSTILE.filter((x) => !/[\u0000\u0085]/.test(x))) assert.ok(reasons.some((x) => x.includes(`device_id ${showValue(v.replace("\r", "\n"))} is not a device id`)), showValue(v));
     assert.ok(reasons.includes('inject.xlsx sheet "machines" row 15: cell D15 (device_id) is a formula (=HYPERLINK("http://x","y")), not a value: an id is typed in, not computed'), reasons.join("\n"));
     assert.ok(reasons.some((x) => x.startsWith('inject.xlsx sheet "machines" row 16: cell G16 (cycles) is a formula (=SUM(A1:A3)) with no cached result')), reasons.join("\n"));
     assert.ok(reasons.some((x) => x.startsWith('inject.xlsx sheet "machines" row 17: tenant_id "#N/A" is not a tenant id')), reasons.join("\n"));
+    assert.ok(reasons.includes('inject.xlsx sheet "machines" row 18: cell G18 (cycles) is a formula (=G17*2) with no cached result: open and save the workbook in Excel, which computes it'), reasons.join("\n"));
   });
 
   it("quarantines a row naming another tenant, another tenant's device, an unknown device and an unknown site, each reason naming both sides", async () => {
