@@ -20,10 +20,10 @@ import { xlsxSource } from "./xlsxRows.ts";
 import { FileRefusal, NO_PROBLEMS, type FileFormat, type FileRow, type FileSource } from "./fileRows.ts";
 
 /**
- * The CSV reader's buffer per thread: 4 × its longest line (max_line_size, 2 MB). DuckDB's default
- * is 16 × that, 32 MB a thread, most of the load's native memory for no speed a load can notice.
+ * The CSV reader's buffer per thread: twice its longest line (max_line_size, 2 MB). DuckDB's default
+ * is 16 × that, 32 MB a thread, most of a load's native memory for no speed a load can notice.
  */
-const CSV_BUFFER_BYTES = 8 << 20;
+const CSV_BUFFER_BYTES = 4 << 20;
 
 /**
  * Rows handed to the loader at a time: few, so that what is in flight besides the batches is small
@@ -282,6 +282,9 @@ async function jsonArraySource(path: string, files: FileIo): Promise<FileSource>
     );
   } catch (e) {
     if (e instanceof FileRefusal) throw e;
+    if (first === "{" && /^Out of Memory Error/.test((e as Error).message)) {
+      throw new FileRefusal(`${file}: a {"readings": [...]} file is one JSON value, read whole, and this one (${(statSync(path).size / 2 ** 20).toFixed(0)} MB) does not fit the file reader's memory; write it as a JSON array or JSON lines, which are read item by item`);
+    }
     throw refusalOf(file, "not valid JSON", e);
   }
   if (rows === 0) throw new FileRefusal(`${file}: the JSON array is empty; nothing was loaded`);
