@@ -67,8 +67,8 @@ await runCommand({
     }
     const home = hubHome();
     ensureWritableHome(home);
-    // Both places a device registry is kept: the live hub's, and provision.ts's default.
-    const membership = tenantMembership(PROJECT_DIR, tenant, registeredDevices([join(home, "devices.json"), join(home, "edge", "devices.json")]));
+    // The hub's device registry (provision.ts writes it, the broker reads it).
+    const membership = tenantMembership(PROJECT_DIR, tenant, registeredDevices([join(home, "devices.json")]));
     const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });
     const settings = await engine.rawConnection();
     await settings.run(`SET memory_limit = '${WAREHOUSE_MEMORY}'`);
