@@ -60,15 +60,18 @@ describe("scripts/objects.ts", () => {
   });
 });
 
-describe("scripts/start.ts and scripts/sql.ts", () => {
+describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () => {
   let home: string;
-  before(() => {
+  /** The run every test here reads: made once, here, so that any one of them runs alone. */
+  let started: { code: number; stdout: string; stderr: string };
+  before(async () => {
     home = mkdtempSync(join(tmpdir(), "hub-cli-"));
+    started = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
-  it("runs a short slice of the hub and prints a summary per tenant as JSON", async () => {
-    const r = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
+  it("runs a short slice of the hub and prints a summary per tenant as JSON", () => {
+    const r = started;
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { tenants: Array<{ tenantId: string; rawReadings: number; normalizedMetrics: number }> };
     assert.deepEqual(summary.tenants.map((t) => t.tenantId), ["acme", "globex"]);
@@ -114,18 +117,26 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);
   });
+});
+
+describe("scripts/start.ts before it touches the hub", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "hub-cli-refusals-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("refuses a step outside [1, 240] minutes, naming the flag and the value, before touching the hub", async () => {
     for (const step of ["0", "241", "1.5"]) {
-      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(home, "never-made") });
+      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(dir, "never-made") });
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stderr, new RegExp(`--step "${step.replace(".", "\\.")}" must be whole minutes in \\[1, 240\\]`));
-      assert.equal(existsSync(join(home, "never-made")), false);
+      assert.equal(existsSync(join(dir, "never-made")), false);
     }
   });
 
   it("says clearly when HUB_HOME cannot be written", async () => {
-    const ro = join(home, "readonly");
+    const ro = join(dir, "readonly");
     rmSync(ro, { recursive: true, force: true });
     await run("mkdir", ["-p", ro]);
     chmodSync(ro, 0o500);
