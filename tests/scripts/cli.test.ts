@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, chmodSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, chmodSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -135,19 +135,29 @@ describe("scripts/start.ts before it touches the hub", () => {
     }
   });
 
-  it("says clearly when HUB_HOME cannot be written", async () => {
+  // Cases that fail for every user, root included (CI runs as root, and root ignores permission bits).
+  it("says clearly when HUB_HOME is under a regular file, or is one", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "not a folder");
+    const under = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(file, "hub") });
+    assert.equal(under.code, 1, under.stdout);
+    assert.equal(under.stderr.trim(), `start: HUB_HOME ${join(file, "hub")} is not writable (ENOTDIR); set HUB_HOME to a writable folder`);
+    const itself = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: file });
+    assert.equal(itself.code, 1, itself.stdout);
+    assert.equal(itself.stderr.trim(), `start: HUB_HOME ${file} is not writable (ENOTDIR: it is a file, not a folder); set HUB_HOME to a writable folder`);
+    assert.equal(readFileSync(file, "utf8"), "not a folder", "the file is left as it was");
+  });
+
+  it("says clearly when HUB_HOME's folder denies writing", { skip: process.getuid?.() === 0 ? "root ignores permission bits (the regular-file cases above cover root)" : false }, async () => {
     const ro = join(dir, "readonly");
-    rmSync(ro, { recursive: true, force: true });
-    await run("mkdir", ["-p", ro]);
+    mkdirSync(ro);
     chmodSync(ro, 0o500);
-    const r = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(ro, "hub") });
-    chmodSync(ro, 0o700);
-    // root ignores permission bits; then the run simply succeeds, which is also fine for a user.
-    if (process.getuid?.() !== 0) {
+    try {
+      const r = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(ro, "hub") });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /is not writable/);
-    } else {
-      assert.ok(r.code === 0 || /is not writable/.test(r.stderr), r.stderr);
+      assert.match(r.stderr, /is not writable \(EACCES\)/);
+    } finally {
+      chmodSync(ro, 0o700);
     }
   });
 });
