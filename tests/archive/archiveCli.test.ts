@@ -26,6 +26,8 @@ describe("scripts/archive.ts", () => {
   let root: string;
   let home: string;
   let readings: number;
+  /** `export --all`, run here: the archive the restore tests read, whichever of them runs. */
+  let exported: { code: number; stdout: string; stderr: string };
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), "hub-archive-cli-"));
@@ -35,11 +37,12 @@ describe("scripts/archive.ts", () => {
     readings = Number((await s.query<{ n: number }>("SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS WHERE tenant_id = 'acme'"))[0]!.n);
     await s.close();
     await engine.close();
+    exported = await archive(["export", "--all", "--json"], home);
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it("exports every tenant to HUB_HOME/archive, restores one into a fresh HUB_HOME, and refuses a corrupt file with exit code 1", async () => {
-    const exp = await archive(["export", "--all", "--json"], home);
+    const exp = exported;
     assert.equal(exp.code, 0, exp.stderr);
     const runs = JSON.parse(exp.stdout).runs as Array<{ tenant: string; layer: string; files: number }>;
     assert.deepEqual([...new Set(runs.map((r) => r.tenant))], ["acme", "globex"]);

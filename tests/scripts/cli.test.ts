@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, chmodSync, existsSync, readdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -94,15 +94,18 @@ describe("scripts/objects.ts", () => {
   });
 });
 
-describe("scripts/start.ts and scripts/sql.ts", () => {
+describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () => {
   let home: string;
-  before(() => {
+  /** The run every test here reads: made once, here, so that any one of them runs alone. */
+  let started: { code: number; stdout: string; stderr: string };
+  before(async () => {
     home = mkdtempSync(join(tmpdir(), "hub-cli-"));
+    started = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
-  it("runs a short slice of the hub and prints a summary per tenant as JSON", async () => {
-    const r = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
+  it("runs a short slice of the hub and prints a summary per tenant as JSON", () => {
+    const r = started;
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { tenants: Array<{ tenantId: string; rawReadings: number; normalizedMetrics: number }> };
     assert.deepEqual(summary.tenants.map((t) => t.tenantId), ["acme", "globex"]);
@@ -162,29 +165,47 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);
   });
+});
+
+describe("scripts/start.ts before it touches the hub", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "hub-cli-refusals-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("refuses a step outside [1, 240] minutes, naming the flag and the value, before touching the hub", async () => {
     for (const step of ["0", "241", "1.5"]) {
-      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(home, "never-made") });
+      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(dir, "never-made") });
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stderr, new RegExp(`--step "${step.replace(".", "\\.")}" must be whole minutes in \\[1, 240\\]`));
-      assert.equal(existsSync(join(home, "never-made")), false);
+      assert.equal(existsSync(join(dir, "never-made")), false);
     }
   });
 
-  it("says clearly when HUB_HOME cannot be written", async () => {
-    const ro = join(home, "readonly");
-    rmSync(ro, { recursive: true, force: true });
-    await run("mkdir", ["-p", ro]);
+  // Cases that fail for every user, root included (CI runs as root, and root ignores permission bits).
+  it("says clearly when HUB_HOME is under a regular file, or is one", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "not a folder");
+    const under = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(file, "hub") });
+    assert.equal(under.code, 1, under.stdout);
+    assert.equal(under.stderr.trim(), `start: HUB_HOME ${join(file, "hub")} is not writable (ENOTDIR); set HUB_HOME to a writable folder`);
+    const itself = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: file });
+    assert.equal(itself.code, 1, itself.stdout);
+    assert.equal(itself.stderr.trim(), `start: HUB_HOME ${file} is not writable (ENOTDIR: it is a file, not a folder); set HUB_HOME to a writable folder`);
+    assert.equal(readFileSync(file, "utf8"), "not a folder", "the file is left as it was");
+  });
+
+  it("says clearly when HUB_HOME's folder denies writing", { skip: process.getuid?.() === 0 ? "root ignores permission bits (the regular-file cases above cover root)" : false }, async () => {
+    const ro = join(dir, "readonly");
+    mkdirSync(ro);
     chmodSync(ro, 0o500);
-    const r = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(ro, "hub") });
-    chmodSync(ro, 0o700);
-    // root ignores permission bits; then the run simply succeeds, which is also fine for a user.
-    if (process.getuid?.() !== 0) {
+    try {
+      const r = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(ro, "hub") });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /is not writable/);
-    } else {
-      assert.ok(r.code === 0 || /is not writable/.test(r.stderr), r.stderr);
+      assert.match(r.stderr, /is not writable \(EACCES\)/);
+    } finally {
+      chmodSync(ro, 0o700);
     }
   });
 });
