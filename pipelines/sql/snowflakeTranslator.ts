@@ -146,6 +146,8 @@ const DATE_PART_SYNONYMS: Readonly<Record<string, string>> = Object.fromEntries(
 );
 /** Cast targets that keep a VARIANT a VARIANT (its JSON), rather than reading its value. */
 const VARIANT_TYPES = /^(variant|object|array|json|struct|map)/i;
+/** The parser's names for Snowflake's integer types (BYTEINT comes as a custom type). */
+const INTEGER_TYPES = new Set(["int", "small_int", "tiny_int", "big_int", "byteint"]);
 
 class QueryTranslation {
   private readonly parts: string[] = [];
@@ -204,6 +206,8 @@ class QueryTranslation {
         return this.placeholder(`${kind}(${this.duck(f.this)}, ${this.duck(f.expression)})`);
       case "subscript":
         return this.subscript(f);
+      case "div":
+        return this.division(f);
       case "window_function":
         return this.windowFunction(f);
       case "array_size": {
@@ -360,8 +364,15 @@ class QueryTranslation {
 
   /** A VARIANT (a path into one, or a FLATTEN's VALUE/THIS) cast to a scalar type: its value as text, then cast. */
   private cast(f: Node): Node | undefined {
-    const to = kindOf(f.to)?.fields.data_type ?? Object.keys(f.to as Node)[0];
-    if (VARIANT_TYPES.test(String(to))) return undefined;
+    const type = f.to as Node;
+    const to = String(type.data_type === "custom" ? type.name : type.data_type).toLowerCase();
+    if (VARIANT_TYPES.test(to)) return undefined;
+    // INT, INTEGER, BIGINT, SMALLINT, TINYINT and BYTEINT are synonyms of NUMBER(38, 0) in Snowflake
+    // (https://docs.snowflake.com/en/sql-reference/data-types-numeric): DuckDB's INT is 32 bits and
+    // would overflow at 2^31 where Snowflake does not.
+    if (INTEGER_TYPES.has(to)) {
+      return this.cast({ ...f, to: { data_type: "decimal", precision: 38, scale: 0 } }) ?? { cast: { ...f, to: { data_type: "decimal", precision: 38, scale: 0 } } };
+    }
     const inner = kindOf(f.this);
     let text: string | null = null;
     if (inner?.kind === "j_s_o_n_extract") {
@@ -374,6 +385,17 @@ class QueryTranslation {
     }
     if (text === null) return undefined;
     return { cast: { ...f, this: this.placeholder(text) } };
+  }
+
+  /**
+   * x / y: Snowflake raises "Division by zero" (100051) where DuckDB returns NULL. A divisor that is a
+   * non-zero number literal cannot be zero and is left as it is.
+   */
+  private division(f: Node): Node | undefined {
+    const literal = kindOf(f.right)?.kind === "literal" ? Number(kindOf(f.right)?.fields.value) : NaN;
+    if (Number.isFinite(literal) && literal !== 0) return undefined;
+    const y = this.duck(f.right);
+    return this.placeholder(`(${this.duck(f.left)} / (CASE WHEN (${y}) = 0 THEN error('Division by zero') ELSE (${y}) END))`);
   }
 
   /** LATERAL FLATTEN(input => ...) [AS] alias. */

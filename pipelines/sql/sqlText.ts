@@ -105,13 +105,19 @@ export function selectListTexts(sql: string): string[] | null {
     else if (depth === 0 && t.kind === "symbol" && t.value === ",") {
       items.push(sql.slice(itemStart, t.start));
       itemStart = t.end;
-    } else if (depth === 0 && ((t.kind === "word" && LIST_END.has(t.value)) || (t.kind === "symbol" && t.value === ";"))) {
+    } else if (depth === 0 && ((t.kind === "word" && LIST_END.has(t.value) && !withinGroup(list, i)) || (t.kind === "symbol" && t.value === ";"))) {
       end = t.start;
       break;
     }
   }
   items.push(sql.slice(itemStart, end));
   return items.map((s) => s.trim());
+}
+
+/** `WITHIN GROUP (ORDER BY ...)` of an ordered aggregate: part of the item, not the list's GROUP BY. */
+function withinGroup(list: readonly Token[], i: number): boolean {
+  const previous = list[i - 1];
+  return list[i]!.value === "GROUP" && previous?.kind === "word" && previous.value === "WITHIN";
 }
 
 /** An unaliased expression's column name, as Snowflake gives it: its text, upper-cased, spaces collapsed. */

@@ -22,11 +22,50 @@ export class HubSqlError extends Error {
   }
 }
 
+/**
+ * Snowflake's "error line L at position P" for the first place `name` appears in the statement as
+ * typed (line from 1, position from 0, as Snowflake counts them); line 1 position 0 when it is not there.
+ */
+export function where(name: string, sql?: string): string {
+  const bare = name.replace(/^.*\./, "");
+  const escaped = bare.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const at = sql ? new RegExp(`(?<![\\w$])${escaped}(?![\\w$])`, "i").exec(sql)?.index : undefined;
+  if (at === undefined || !sql) return "error line 1 at position 0";
+  const before = sql.slice(0, at).split("\n");
+  return `error line ${before.length} at position ${before[before.length - 1]!.length}`;
+}
+
 export const SQL_ERRORS = {
   objectDoesNotExist: (name: string, sql?: string) =>
     new HubSqlError("002003", "42S02", `SQL compilation error:\nObject '${name}' does not exist or not authorized.`, sql),
   invalidIdentifier: (name: string, sql?: string) =>
-    new HubSqlError("000904", "42000", `SQL compilation error: error line 0 at position 0\ninvalid identifier '${name}'`, sql),
+    new HubSqlError("000904", "42000", `SQL compilation error: ${where(name, sql)}\ninvalid identifier '${name}'`, sql),
+  invalidArgumentTypes: (fn: string, types: string, sql?: string) =>
+    new HubSqlError("001044", "42P13", `SQL compilation error: ${where(fn, sql)}\nInvalid argument types for function '${fn}': (${types})`, sql),
+  /** A column neither grouped nor aggregated: Snowflake words it by where the query groups. */
+  notGrouped: (name: string, sql?: string) =>
+    new HubSqlError(
+      "000979",
+      "42601",
+      sql && /\bGROUP\s+BY\b/i.test(sql)
+        ? `SQL compilation error: ${where(name, sql)}\n'${name}' in select clause is neither an aggregate nor in the group by clause.`
+        : `SQL compilation error:\n[${name}] is not a valid group by expression`,
+      sql,
+    ),
+  booleanNotRecognized: (value: string, sql?: string) => new HubSqlError("100037", "22018", `Boolean value '${value}' is not recognized`, sql),
+  dateNotRecognized: (value: string, sql?: string) => new HubSqlError("100040", "22007", `Date '${value}' is not recognized`, sql),
+  timestampNotRecognized: (value: string, sql?: string) => new HubSqlError("100035", "22007", `Timestamp '${value}' is not recognized`, sql),
+  jsonNotParsed: (detail: string, sql?: string) => new HubSqlError("100069", "22P02", `Error parsing JSON: ${detail}`, sql),
+  outOfRange: (detail: string, sql?: string) => new HubSqlError("100046", "22003", `Number out of representable range: ${detail}`, sql),
+  divisionByZero: (sql?: string) => new HubSqlError("100051", "22012", "Division by zero", sql),
+  unknownTimezone: (zone: string, sql?: string) => new HubSqlError("100094", "22023", `Unknown timezone: '${zone}'`, sql),
+  /**
+   * The twin's catch-alls, for a DuckDB error no pattern above names: compilation (the statement
+   * could not be bound) and execution (it failed on the data). Snowflake has no single code for
+   * either; these say which it was, in DuckDB's own words without its class name.
+   */
+  compilation: (detail: string, sql?: string) => new HubSqlError("002000", "42000", `SQL compilation error:\n${detail}`, sql),
+  execution: (detail: string, sql?: string) => new HubSqlError("100000", "22000", `SQL execution error:\n${detail}`, sql),
   syntaxError: (detail: string, sql?: string) =>
     new HubSqlError("001003", "42000", `SQL compilation error:\nsyntax error ${detail}`, sql),
   notAuthorized: (detail: string, sql?: string) =>
