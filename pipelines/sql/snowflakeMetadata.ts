@@ -47,7 +47,8 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
   if (t.scope?.kind === "SCHEMA" && !(seesAll ? SCHEMAS : TENANT_SCHEMAS).includes(t.scope.name.split(".").at(-1)!)) {
     throw SQL_ERRORS.objectDoesNotExist(`${DATABASE}.${t.scope.name.split(".").at(-1)}`, t.sql);
   }
-  const created = new Date(0).toISOString();
+  // The twin does not record when an object was created: null, rather than a made-up date.
+  const created = null;
   switch (t.object) {
     // https://docs.snowflake.com/en/sql-reference/sql/show-tables
     case "TABLES":

@@ -23,6 +23,7 @@
  */
 import { HubSqlError } from "../warehouse/errors.ts";
 import { functionSupport } from "./snowflakeFunctions.ts";
+import { informationSchemaFunction, informationSchemaView } from "./informationSchema.ts";
 import { UNKNOWN_FUNCTION, UNSUPPORTED, WRONG_ARGUMENT_COUNT } from "./refusals.ts";
 import { EMULATIONS, emulate } from "./snowflakeEmulations.ts";
 import { STREAMS } from "../definitions/catalog.ts";
@@ -208,6 +209,8 @@ class QueryTranslation {
         return this.subscript(f);
       case "div":
         return this.division(f);
+      case "table":
+        return this.informationSchemaTable(f);
       case "window_function":
         return this.windowFunction(f);
       case "array_size": {
@@ -398,6 +401,29 @@ class QueryTranslation {
     return this.placeholder(`(${this.duck(f.left)} / (CASE WHEN (${y}) = 0 THEN error('Division by zero') ELSE (${y}) END))`);
   }
 
+  /** `[HUB.]INFORMATION_SCHEMA.<view>` in FROM: the view as the session's role sees it, under the name the user gave it. */
+  private informationSchemaTable(f: Node): Node | undefined {
+    if (identifierName(f.schema).toUpperCase() !== "INFORMATION_SCHEMA") return undefined;
+    const catalog = f.catalog ? identifierName(f.catalog).toUpperCase() : null;
+    if (catalog !== null && catalog !== this.facts.database) return undefined;
+    const view = identifierName(f.name);
+    const alias = f.alias ? identifierName(f.alias) : view;
+    const subquery = this.placeholder(informationSchemaView(view, this.facts.role, this.sql));
+    return { alias: { this: subquery, alias: { name: alias, quoted: false }, column_aliases: [], alias_explicit_as: true, pre_alias_comments: [] } };
+  }
+
+  /** TABLE(INFORMATION_SCHEMA.TASK_HISTORY(name => value, ...)): only named arguments, as Snowflake's examples pass them. */
+  private informationSchemaCall(call: Node): Node {
+    const fn = identifierName(call.method);
+    const args = new Map<string, string>();
+    for (const a of (call.args as unknown[]) ?? []) {
+      const named = kindOf(a);
+      if (named?.kind !== "named_argument") throw UNSUPPORTED(`INFORMATION_SCHEMA.${fn.toUpperCase()} with positional arguments (name them: RESULT_LIMIT => 10)`, this.sql);
+      args.set(identifierName(named.fields.name).toUpperCase(), this.duck(named.fields.value));
+    }
+    return this.placeholder(informationSchemaFunction(fn, args, this.facts.role, this.sql));
+  }
+
   /** LATERAL FLATTEN(input => ...) [AS] alias. */
   private lateral(f: Node): Node | undefined {
     const fn = kindOf(f.this);
@@ -409,6 +435,9 @@ class QueryTranslation {
   /** TABLE(FLATTEN(...)) in FROM, its alias (if any) kept: without one its columns are read unqualified (VALUE, KEY). */
   private tableFunction(f: Node): Node | undefined {
     const inner = kindOf((f.args as unknown[])[0]);
+    if (inner?.kind === "method_call" && identifierName(kindOf(inner.fields.this)?.fields.name).toUpperCase() === "INFORMATION_SCHEMA") {
+      return this.informationSchemaCall(inner.fields);
+    }
     if (inner?.kind !== "function" || String(inner.fields.name).toUpperCase() !== "FLATTEN") {
       throw UNSUPPORTED(`TABLE(${inner ? String(inner.fields.name ?? inner.kind).toUpperCase() : ""}(...))`, this.sql);
     }

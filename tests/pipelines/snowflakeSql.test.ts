@@ -125,4 +125,35 @@ describe("Snowflake SQL on the twin", () => {
     await assert.rejects(s.execute("DESCRIBE TABLE RAW.DEVICE_MESSAGES"), (e: unknown) => e instanceof HubSqlError && e.code === "002003");
     await s.close();
   });
+
+  it("lists in INFORMATION_SCHEMA exactly what the role can read, with DESCRIBE's columns, and only the admin's task and refresh history", async () => {
+    const admin = await SnowflakeSession.open(engine, { user: "TESTER", role: "HUB_ADMIN" });
+    const tenant = await SnowflakeSession.open(engine, { user: "TESTER", role: "TENANT_ACME_ROLE" });
+    const listed = async (s: SnowflakeSession) =>
+      (await s.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables ORDER BY 1"))[0]!.rows.map((r) => String(r[0]));
+    const all = await listed(admin);
+    const mine = await listed(tenant);
+    assert.ok(mine.length > 0 && mine.length < all.length, `a tenant lists part of the database: ${mine.length} of ${all.length}`);
+    // The oracle is the session itself: what the tenant lists it can read, what it does not list it cannot.
+    for (const name of all) {
+      const readable = await tenant.execute(`SELECT * FROM ${name} LIMIT 0`).then(() => true, (e: unknown) => (e instanceof HubSqlError && e.code === "002003" ? false : Promise.reject(e)));
+      assert.equal(readable, mine.includes(name), `${name}: listed ${mine.includes(name)}, readable ${readable}`);
+    }
+    // COLUMNS agrees with DESCRIBE TABLE, column by column.
+    const [cols, desc] = await tenant.execute(
+      "SELECT column_name, is_nullable FROM HUB.INFORMATION_SCHEMA.COLUMNS WHERE table_schema = 'ANALYTICS' AND table_name = 'ALERTS' ORDER BY ordinal_position; DESCRIBE TABLE ANALYTICS.ALERTS",
+    );
+    assert.deepEqual(cols!.rows.map((r) => [r[0], r[1] === "YES" ? "Y" : "N"]), desc!.rows.map((r) => [r[0], r[3]]));
+    // Task and refresh history: the admin sees the runs the fixture made; a tenant (SELECT only, no MONITOR) sees none.
+    const history = "SELECT COUNT(*) FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 10000)); SELECT COUNT(*) FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(NAME_PREFIX => 'HUB.ANALYTICS.'))";
+    const [tasks, refreshes] = await admin.execute(history);
+    const [engineTasks] = await engine.control<{ n: bigint }>("SELECT COUNT(*) AS n FROM HUB_LOCAL.TASK_HISTORY");
+    assert.equal(Number(tasks!.rows[0]![0]), Math.min(10000, Number(engineTasks!.n)));
+    assert.ok(Number(refreshes!.rows[0]![0]) > 0);
+    assert.deepEqual((await tenant.execute(history)).map((r) => Number(r.rows[0]![0])), [0, 0]);
+    await assert.rejects(admin.execute("SELECT * FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 0))"), /RESULT_LIMIT/);
+    await assert.rejects(admin.execute("SELECT * FROM INFORMATION_SCHEMA.NO_SUCH_VIEW"), (e: unknown) => e instanceof HubSqlError && e.code === "002003");
+    await admin.close();
+    await tenant.close();
+  });
 });
