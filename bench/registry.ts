@@ -8,5 +8,6 @@ import { archiveBenchmark } from "./archive.bench.ts";
 import { mlBenchmark } from "./ml.bench.ts";
 import { mainJobBenchmark } from "./mainJob.bench.ts";
 import { fileLoadBenchmark } from "./fileLoad.bench.ts";
+import { snowflakeSqlBenchmark } from "./snowflakeSql.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark];

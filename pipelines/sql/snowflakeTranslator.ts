@@ -332,7 +332,8 @@ class QueryTranslation {
     const unit = kindOf(args[0]);
     const raw = String(unit?.kind === "var" ? unit.fields.this : unit?.kind === "column" ? identifierName(unit.fields.name) : unit?.fields.value ?? "").toLowerCase();
     const part = DATE_PARTS[DATE_PART_SYNONYMS[raw] ?? raw];
-    if (!part) throw UNSUPPORTED(`DATEADD by ${raw || "this part"}`, this.sql);
+    // DuckDB's timestamps count microseconds: a nanosecond step cannot be represented.
+    if (!part || part === "nanosecond") throw UNSUPPORTED(`DATEADD by ${raw || "this part"}`, this.sql);
     const interval = part === "quarter" ? "INTERVAL 3 MONTH" : part === "week" ? "INTERVAL 7 DAY" : `INTERVAL 1 ${part.toUpperCase()}`;
     return this.placeholder(`(${this.duck(args[2])} + (${this.duck(args[1])}) * ${interval})`);
   }

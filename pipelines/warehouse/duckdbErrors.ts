@@ -53,7 +53,7 @@ const PATTERNS: ReadonlyArray<[RegExp, Make]> = [
     SQL_ERRORS.invalidArgumentTypes(m[1]!.toUpperCase(), snowflakeTypes(m[2]!), sql)],
   [/Binder Error: No function matches the given name and argument types '([^'(]+)\((.*)\)'/, (m, sql) =>
     SQL_ERRORS.invalidArgumentTypes(m[1]!.toUpperCase(), snowflakeTypes(m[2]!), sql)],
-  [/Parser Error: (syntax error at or near .*)/, (m, sql) => SQL_ERRORS.syntaxError(m[1]!, sql)],
+  [/Parser Error: syntax error (at or near .*)/, (m, sql) => SQL_ERRORS.syntaxError(m[1]!, sql)],
   [/Conversion Error: Could not convert string ['"](.*)['"] to BOOL/, (m, sql) => SQL_ERRORS.booleanNotRecognized(m[1]!, sql)],
   [/Conversion Error: Could not convert string ['"](.*)['"] to (?:DOUBLE|FLOAT|U?(?:TINY|SMALL|BIG|HUGE)?INT(?:EGER)?\d*|DECIMAL)/, (m, sql) =>
     SQL_ERRORS.numericValueNotRecognized(m[1]!, sql)],
