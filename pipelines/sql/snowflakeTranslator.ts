@@ -289,6 +289,8 @@ class QueryTranslation {
    */
   private windowFunction(f: Node): Node | undefined {
     const fn = kindOf(f.this);
+    // ROW_NUMBER() is a node without fields: {"row_number": null}.
+    if (f.this && typeof f.this === "object" && Object.keys(f.this)[0] === "row_number") return this.rowNumber(f);
     if (fn?.kind !== "function" || String(fn.fields.name).toUpperCase() !== "RATIO_TO_REPORT") return undefined;
     const args = (fn.fields.args as unknown[]) ?? [];
     if (args.length !== 1) throw WRONG_ARGUMENT_COUNT("RATIO_TO_REPORT", args.length, "1", this.sql);
@@ -296,6 +298,26 @@ class QueryTranslation {
     if (over && Array.isArray(over.order_by) && over.order_by.length) throw UNSUPPORTED("RATIO_TO_REPORT with ORDER BY in its window", this.sql);
     const sum = this.duck({ window_function: { ...f, this: { function: { ...fn.fields, name: "SUM" } } } });
     return this.placeholder(`(${this.duck(args[0])} / NULLIF(${sum}, 0))`);
+  }
+
+  /**
+   * ROW_NUMBER() over one ordering key with NULLs first (Snowflake's default for DESC): the key
+   * becomes {'n': x IS NULL, 'v': x} with NULLs last, which orders every row the same way. DuckDB
+   * turns `QUALIFY ROW_NUMBER() OVER (PARTITION BY ... ORDER BY x) = 1` into an arg_max aggregate
+   * only when the key sorts NULLs last (src/optimizer/topn_window_elimination.cpp, CanOptimize); with
+   * NULLS FIRST it sorts every partition, ten times slower on "the latest row per device".
+   */
+  private rowNumber(f: Node): Node | undefined {
+    const over = f.over as Node | null;
+    const order = over && Array.isArray(over.order_by) ? (over.order_by as Node[]) : [];
+    if (order.length !== 1) return undefined;
+    const key = order[0]!;
+    const desc = key.desc === true;
+    const nullsFirst = key.nulls_first === null || key.nulls_first === undefined ? desc : key.nulls_first === true;
+    if (!nullsFirst) return undefined;
+    const x = this.duck(key.this);
+    const struct = this.placeholder(`{'n': (${x}) IS ${desc ? "" : "NOT "}NULL, 'v': (${x})}`);
+    return { window_function: { ...f, over: { ...over, order_by: [{ ...key, this: struct, nulls_first: false }] } } };
   }
 
   /**

@@ -51,6 +51,9 @@ const CASES: Array<[string, unknown[], string]> = [
   ["SELECT MAX_BY(k, v), MIN_BY(k, v), MEDIAN(v) FROM (VALUES ('a', 1), ('b', 3), ('c', 2)) t(k, v)", ["b", "a", 2], `${D}max_by`],
   // strings and regex
   ["SELECT SPLIT_PART('a-b-c', '-', 2), REGEXP_SUBSTR('machine-042', '[0-9]+'), STARTSWITH('acme', 'ac'), ENDSWITH('acme', 'ac'), 'Paint' ILIKE 'p%'", ["b", "042", true, false, true], `${D}split_part`],
+  // NULLs sort as the highest values: first under DESC, in a window as in ORDER BY
+  ["SELECT k, v FROM (VALUES ('a', 1), ('a', NULL), ('b', 2)) t(k, v) QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) = 1 ORDER BY k", ["a", null], "https://docs.snowflake.com/en/sql-reference/constructs/order-by"],
+  ["SELECT k, v FROM (VALUES ('a', 1), ('a', NULL), ('b', 2)) t(k, v) QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY v ASC NULLS FIRST) = 2 ORDER BY k", ["a", 1], "https://docs.snowflake.com/en/sql-reference/constructs/order-by"],
   // session and clock
   ["SELECT CURRENT_DATABASE(), CURRENT_TIMESTAMP() = SYSDATE()", ["HUB", true], `${D}current_database`],
 ];
