@@ -45,13 +45,13 @@ export const costReportBenchmark: Benchmark = {
         FROM range(${queries}) r(i)`);
       const from = start;
       const to = new Date(start.getTime() + hours * 3_600_000);
-      const warehouses = Array.from({ length: whs }, (_, w) => ({ name: `T${Math.floor(w / WAREHOUSES_PER_TENANT)}_WH${w % WAREHOUSES_PER_TENANT}`, size: "XSMALL", resourceMonitor: null }));
+      const warehouses = Array.from({ length: whs }, (_, w) => ({ name: `T${Math.floor(w / WAREHOUSES_PER_TENANT)}_WH${w % WAREHOUSES_PER_TENANT}`, size: "XSMALL" as const, sizeShown: "X-Small", resourceMonitor: null }));
       progress("reference: bare DuckDB aggregation of the query rows by warehouse, hour and tag…");
       const bare = await timed(() =>
         admin.query(`SELECT warehouse_name, DATE_TRUNC('hour', start_time) AS h, query_tag, SUM(total_elapsed_time) FROM ${CONTROL_SCHEMA}.QUERY_HISTORY GROUP BY ALL`),
       );
       progress("the cost report…");
-      const report = await timed(() => buildCostReport(admin, { from, to, now: to, pricePerCredit: 3, warehouses }));
+      const report = await timed(() => buildCostReport(admin, { from, to, now: to, pricePerCredit: 3, warehouses, monitors: [] }));
       progress(`report ${(report.ms / 1000).toFixed(2)} s, ${report.result.tenants.length} tenants, ${report.result.allocations.length.toLocaleString("en")} allocation rows`);
       await admin.close();
       progress("what-if for the acme stack, against reading its stack files alone…");

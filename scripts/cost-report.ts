@@ -6,7 +6,14 @@ import { heartbeat } from "./lib/progressBar.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
-import { buildCostReport, type FiredTrigger, type WarehouseInfo } from "../pipelines/cost/costReport.ts";
+import { buildCostReport, type FiredTrigger } from "../pipelines/cost/costReport.ts";
+import { snowflakeAccountObjects, twinAccountObjects, type AccountObjects } from "../pipelines/cost/readAccountObjects.ts";
+
+/**
+ * How far Snowflake's usage views lag: WAREHOUSE_METERING_HISTORY up to 180 minutes, QUERY_HISTORY
+ * up to 45 (their pages' usage notes). The report's period ends this long before now.
+ */
+const ACCOUNT_USAGE_LATENCY_MS = 3 * 3_600_000;
 import { formatCostReport, type CostFormat } from "../pipelines/cost/costFormats.ts";
 import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
@@ -67,7 +74,9 @@ await runCommand({
     }
     const format = options.format as CostFormat;
     let session: Warehouse;
-    let warehouses: WarehouseInfo[];
+    let account: AccountObjects;
+    // The twin's views are complete at once; Snowflake's lag (set below).
+    let completeUntil: Date | undefined;
     let fired: FiredTrigger[] = [];
     let now: Date;
     let close: () => Promise<void>;
@@ -75,9 +84,9 @@ await runCommand({
       const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
       const { snowflakeConfigFromEnv } = await import("../pipelines/warehouse/snowflakeEnv.ts");
       session = await connectSnowflake(snowflakeConfigFromEnv());
-      const shown = await session.query("SHOW WAREHOUSES");
-      warehouses = shown.map((w) => ({ name: String(w.name), size: String(w.size).toUpperCase().replace("-", ""), resourceMonitor: w.resource_monitor && w.resource_monitor !== "null" ? String(w.resource_monitor) : null }));
+      account = await snowflakeAccountObjects(session);
       now = new Date();
+      completeUntil = new Date(now.getTime() - ACCOUNT_USAGE_LATENCY_MS);
       close = () => session.close();
     } else {
       const path = hubDatabasePath(hubHome(options.home));
@@ -87,7 +96,7 @@ await runCommand({
       const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX("timestamp") AS t FROM ${CONTROL_SCHEMA}.WAREHOUSE_EVENTS_HISTORY`);
       now = last?.t ?? new Date();
       session = await engine.admin();
-      warehouses = engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor }));
+      account = await twinAccountObjects(engine);
       fired = (await engine.control<{ monitor_name: string; threshold_pct: number; action: string; fired_at: Date }>(
         `SELECT monitor_name, threshold_pct, action, fired_at FROM ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS`,
       )).map((e) => ({ monitor: e.monitor_name, percent: e.threshold_pct, action: e.action, at: e.fired_at }));
@@ -101,7 +110,7 @@ await runCommand({
         from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
         to = new Date(now.getTime() + 1);
       }
-      const report = await heartbeat("reading metering and query history", buildCostReport(session, { from, to, now, pricePerCredit: price, currency, tenant: options.tenant, warehouses, firedTriggers: fired }), { enabled: true });
+      const report = await heartbeat("reading metering and query history", buildCostReport(session, { from, to, now, pricePerCredit: price, currency, tenant: options.tenant, ...account, completeUntil, firedTriggers: fired }), { enabled: true });
       const text = await heartbeat(`rendering the ${format} report`, formatCostReport(report, format), { enabled: true });
       // An HTML report is a file, not terminal output: beside the hub it describes, not wherever
       // the command happened to run (on Snowflake, there is no hub folder: the current one).

@@ -67,13 +67,25 @@ function textTable(data: Array<Record<string, string>>, sep = "  "): string {
   return [line(cols), line(width.map((w) => "-".repeat(w))), ...data.map((r) => line(cols.map((c) => r[c]!)))].join("\n");
 }
 
+/** What a reader must know to read the figures right: incomplete data, other services, what was left out. */
+function notes(r: CostReport): string[] {
+  const out: string[] = [];
+  if (r.requestedTo > r.to) out.push(`Usage data is complete until ${iso(r.to)}; the hours after it are not in ACCOUNT_USAGE yet (up to 3 hours behind).`);
+  const others = r.services.filter((x) => x.serviceType !== "WAREHOUSE_METERING" && x.billed !== 0);
+  if (others.length) out.push(`Other services billed: ${others.map((x) => `${x.serviceType} ${n(x.billed)} credits`).join(", ")}.`);
+  if (r.cloudServicesOnly > 0) out.push(`Cloud services outside any warehouse (CLOUD_SERVICES_ONLY): ${n(r.cloudServicesOnly, 6)} credits.`);
+  if (r.otherWarehouses.length) out.push(`Not the hub's, left out: ${r.otherWarehouses.join(", ")}.`);
+  return out;
+}
+
 function header(r: CostReport): string {
   const who = r.tenantFilter ? ` for tenant ${r.tenantFilter}` : "";
-  return (
-    `Cost report${who}, ${iso(r.from)} to ${iso(r.to)}, at ${moneyText(r, r.pricePerCredit)} per credit\n` +
+  return [
+    `Cost report${who}, ${iso(r.from)} to ${iso(r.to)}, at ${moneyText(r, r.pricePerCredit)} per credit`,
     `Compute ${n(r.totals.credits)} credits (${moneyText(r, r.totals.money)}); cloud services ${n(r.totals.cloudServices, 6)}, ` +
-    `adjustment ${n(r.totals.cloudAdjustment, 6)}; billed ${n(r.totals.billed)} credits`
-  );
+      `adjustment ${n(r.totals.cloudAdjustment, 6)}; billed ${n(r.totals.billed)} credits`,
+    ...notes(r),
+  ].join("\n");
 }
 
 function markdown(r: CostReport): string {
@@ -85,7 +97,7 @@ function markdown(r: CostReport): string {
   return [
     `# ${header(r).split("\n")[0]}`,
     "",
-    header(r).split("\n")[1],
+    header(r).split("\n").slice(1).join("\n\n"),
     "",
     "## Per tenant",
     table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: moneyText(r, t.money), share: pct(t.share * 100) }))),
@@ -200,7 +212,7 @@ async function html(r: CostReport): Promise<string> {
           .join("")}</table>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>Cost report</title><style>
 body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}
-</style></head><body><h1>${esc(header(r).split("\n")[0]!)}</h1><p>${esc(header(r).split("\n")[1]!)}</p>
+</style></head><body><h1>${esc(header(r).split("\n")[0]!)}</h1>${header(r).split("\n").slice(1).map((l) => `<p>${esc(l)}</p>`).join("")}
 ${overTime}${byTenant}${hourlyChart}
 <h2>Per tenant</h2>${table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: moneyText(r, t.money), share: pct(t.share * 100) })))}
 <h2>Per tenant and warehouse</h2>${table(rows(r))}

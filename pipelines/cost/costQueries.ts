@@ -68,14 +68,11 @@ export function meteringSql(from: Date, to: Date, bucket: "hour" | "day"): strin
 FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE ${period(from, to, "START_TIME")} GROUP BY 1, 2 ORDER BY 1, 2`;
 }
 
+/** Credits per day and SERVICE_TYPE (warehouse metering, serverless tasks, clustering, ...). */
 export function dailySql(from: Date, to: Date): string {
-  return `SELECT USAGE_DATE AS usage_date, CREDITS_USED_COMPUTE AS compute, CREDITS_USED_CLOUD_SERVICES AS cloud,
+  return `SELECT SERVICE_TYPE AS service_type, USAGE_DATE AS usage_date, CREDITS_USED_COMPUTE AS compute, CREDITS_USED_CLOUD_SERVICES AS cloud,
   CREDITS_ADJUSTMENT_CLOUD_SERVICES AS adjustment, CREDITS_BILLED AS billed
 FROM SNOWFLAKE.ACCOUNT_USAGE.METERING_DAILY_HISTORY
 WHERE USAGE_DATE >= CAST('${from.toISOString().slice(0, 10)}' AS DATE) AND USAGE_DATE < CAST('${to.toISOString().slice(0, 10)}' AS DATE) + 1
-ORDER BY 1`;
+ORDER BY 2, 1`;
 }
-
-export const MONITORS_SQL = `SELECT NAME AS name, CREDIT_QUOTA AS credit_quota, USED_CREDITS AS used_credits, FREQUENCY AS frequency,
-  START_TIME AS start_time, END_TIME AS end_time, NOTIFY_AT AS notify_at, SUSPEND_AT AS suspend_at, SUSPEND_IMMEDIATE_AT AS suspend_immediate_at
-FROM SNOWFLAKE.ACCOUNT_USAGE.RESOURCE_MONITORS`;

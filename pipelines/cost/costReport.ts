@@ -4,15 +4,15 @@
  * costQueries.ts through any `Warehouse` (the embedded twin or Snowflake).
  */
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { dailySql, meteringSql, MONITORS_SQL, usageSql } from "./costQueries.ts";
+import { dailySql, meteringSql, usageSql } from "./costQueries.ts";
 import { creditsPerHour } from "../engine/billingTwin.ts";
 import { groupBy } from "../groupBy.ts";
+import { currentInterval, type MonitorInfo, type WarehouseInfo } from "./accountObjects.ts";
 
-export interface WarehouseInfo {
-  readonly name: string;
-  readonly size: string;
-  readonly resourceMonitor: string | null;
-}
+export type { MonitorInfo, WarehouseInfo };
+
+/** The pseudo-warehouse WAREHOUSE_METERING_HISTORY bills cloud services outside any warehouse to. */
+export const CLOUD_SERVICES_ONLY = "CLOUD_SERVICES_ONLY";
 
 export interface FiredTrigger {
   readonly monitor: string;
@@ -32,6 +32,7 @@ export interface TriggerStatus {
 
 export interface WarehouseCost {
   readonly warehouse: string;
+  /** As SHOW WAREHOUSES printed it when the report does not know the size (then no idle share). */
   readonly size: string;
   readonly monitor: string | null;
   readonly quota: number | null;
@@ -53,6 +54,19 @@ export interface CostReport {
   /** ISO 4217 code of every money figure (price per credit included). */
   readonly currency: string;
   readonly tenantFilter: string | null;
+  /**
+   * Where the measured period really ends: ACCOUNT_USAGE lags (metering up to 3 hours, query
+   * history up to 45 minutes), so on Snowflake the hours after this are not complete yet.
+   */
+  readonly completeUntil: Date;
+  /** The period's end as asked for (later than `to` when the data was not complete there). */
+  readonly requestedTo: Date;
+  /** Credits per SERVICE_TYPE (warehouses, serverless tasks, clustering, ...), each for what it is. */
+  readonly services: ReadonlyArray<{ serviceType: string; compute: number; cloud: number; adjustment: number; billed: number }>;
+  /** Cloud services billed outside any warehouse (the CLOUD_SERVICES_ONLY line of the meter). */
+  readonly cloudServicesOnly: number;
+  /** Warehouses in the account that are not the hub's: left out of the report, named here. */
+  readonly otherWarehouses: readonly string[];
   readonly totals: { credits: number; money: number; cloudServices: number; cloudAdjustment: number; billed: number };
   readonly tenants: ReadonlyArray<{ tenant: string; credits: number; money: number; share: number }>;
   readonly warehouses: readonly WarehouseCost[];
@@ -72,23 +86,35 @@ export interface CostReportOptions {
   readonly currency?: string;
   readonly tenant?: string;
   readonly warehouses: readonly WarehouseInfo[];
+  /** The resource monitors, as SHOW RESOURCE MONITORS gives them (accountObjects.ts). */
+  readonly monitors: readonly MonitorInfo[];
+  /** Warehouses of the account that are not the hub's (Snowflake's SHOW lists them all): left out and named. */
+  readonly otherWarehouses?: readonly string[];
+  /**
+   * The end of the data the usage views hold complete (now minus their latency on Snowflake; now on
+   * the twin). The measured period ends there when it would end later.
+   */
+  readonly completeUntil?: Date;
   /** Exact trigger times, where the target records them (the twin does; Snowflake emails them). */
   readonly firedTriggers?: readonly FiredTrigger[];
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
-/** Snowflake's NOTIFY_AT is a list like "75%,90%"; the twin stores "75,90". */
-const percents = (v: unknown) => String(v ?? "").split(",").map((x) => parseFloat(x)).filter((x) => Number.isFinite(x));
 
-export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promise<CostReport> {
+export async function buildCostReport(w: Warehouse, input: CostReportOptions): Promise<CostReport> {
   const tag = { job: "cost-report" };
+  const completeUntil = input.completeUntil && input.completeUntil < input.to ? input.completeUntil : input.to;
+  // The period ends where the data is complete: later hours would read as idle and slow the burn rate.
+  const o = { ...input, to: completeUntil > input.from ? completeUntil : input.to };
   // One connection runs one statement at a time: these go in sequence.
   const usage = await w.query(usageSql(o.from, o.to), { tag });
   const bucket = o.to.getTime() - o.from.getTime() > 7 * 86_400_000 ? "day" : "hour";
-  const metering = await w.query(meteringSql(o.from, o.to, bucket), { tag });
+  const metered = await w.query(meteringSql(o.from, o.to, bucket), { tag });
   const daily = await w.query(dailySql(o.from, o.to), { tag });
-  const monitors = await w.query(MONITORS_SQL, { tag });
+  const cloudServicesOnly = metered.filter((r) => String(r.warehouse) === CLOUD_SERVICES_ONLY).reduce((s, r) => s + num(r.cloud), 0);
+  const otherWarehouses = [...(o.otherWarehouses ?? [])].sort();
+  const metering = metered.filter((r) => String(r.warehouse) !== CLOUD_SERVICES_ONLY && !otherWarehouses.includes(String(r.warehouse)));
   const alloc = usage.filter((r) => r.kind === "alloc");
   const busy = usage.filter((r) => r.kind === "busy").map((r) => ({ warehouse: r.warehouse, busy_s: r.credits }));
   const drivers = usage.filter((r) => r.kind === "driver").sort((a, b) => num(b.credits) - num(a.credits));
@@ -103,10 +129,10 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
   const allocOf = groupBy(allocations, (a) => a.warehouse);
 
   const warehouses: WarehouseCost[] = [];
-  const names = new Set([...hourly.map((h) => h.warehouse), ...o.warehouses.map((x) => x.name)]);
+  const names = new Set([...hourly.map((h) => h.warehouse), ...o.warehouses.map((x) => x.name).filter((x) => !otherWarehouses.includes(x))]);
   for (const name of [...names].sort()) {
     const info = o.warehouses.find((x) => x.name === name);
-    const size = info?.size ?? "XSMALL";
+    const size = info ? info.size : "XSMALL";
     const own = hoursOf.get(name) ?? [];
     const metered = own.reduce((s, h) => s + h.credits, 0);
     const mine = allocOf.get(name) ?? [];
@@ -117,29 +143,29 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
         return { tenant: t, credits: c, money: money(c) };
       })
       .sort((a, b) => b.credits - a.credits);
-    const billedS = (metered / creditsPerHour(size)) * 3600;
+    // A size the report does not know (a new one) has no rate: no idle share, the rest stands.
+    const billedS = size ? (metered / creditsPerHour(size)) * 3600 : 0;
     const b = busy.find((r) => String(r.warehouse) === name);
     const idleShare = billedS > 0 ? Math.max(0, 1 - num(b?.busy_s) / billedS) : null;
     // Burn rate: the last 24 metered hours of the period (fewer when the period is shorter).
     const recent = own.filter((h) => h.hour.getTime() >= o.to.getTime() - 24 * 3_600_000);
     const spanH = Math.max(1, Math.min(24, (o.to.getTime() - o.from.getTime()) / 3_600_000));
     const burnPerHour = recent.reduce((s, h) => s + h.credits, 0) / spanH;
-    const m = monitors.find((x) => String(x.name) === info?.resourceMonitor);
-    const quota = m ? num(m.credit_quota) : null;
+    const m = o.monitors.find((x) => x.name === info?.resourceMonitor);
+    const quota = m ? m.creditQuota : null;
     let used: number | null = null;
     const triggers: TriggerStatus[] = [];
     if (m && quota) {
-      const start = asDate(m.start_time);
-      const end = asDate(m.end_time);
+      const { start, end } = currentInterval(m, o.now);
       // The monitor's own figure includes the running period the meter has not closed yet; the
       // meter's hours are what the report can see on either target. The larger is the truth.
       const monitored = o.warehouses.filter((x) => x.resourceMonitor === m.name).map((x) => x.name);
-      const metered = monitored.flatMap((x) => hoursOf.get(x) ?? []).filter((h) => h.hour >= start && h.hour < end).reduce((s, h) => s + h.credits, 0);
-      used = Math.max(num(m.used_credits), metered);
+      const metered = monitored.flatMap((x) => hoursOf.get(x) ?? []).filter((h) => h.hour >= start && (end === null || h.hour < end)).reduce((s, h) => s + h.credits, 0);
+      used = Math.max(m.usedCredits, metered);
       const specs = [
-        ...percents(m.notify_at).map((p) => ({ percent: p, action: "NOTIFY" })),
-        ...percents(m.suspend_at).map((p) => ({ percent: p, action: "SUSPEND" })),
-        ...percents(m.suspend_immediate_at).map((p) => ({ percent: p, action: "SUSPEND_IMMEDIATE" })),
+        ...m.notifyAt.map((p) => ({ percent: p, action: "NOTIFY" })),
+        ...m.suspendAt.map((p) => ({ percent: p, action: "SUSPEND" })),
+        ...m.suspendImmediateAt.map((p) => ({ percent: p, action: "SUSPEND_IMMEDIATE" })),
       ].sort((a, b) => a.percent - b.percent);
       // The monitor's own warehouses, hour by hour since its interval began: when each threshold was crossed.
       const watched = o.warehouses.filter((x) => x.resourceMonitor === m.name).map((x) => x.name);
@@ -162,13 +188,13 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
         let projectedAt: Date | null = null;
         if (!firedAt && monitorBurn > 0) {
           const at = new Date(o.now.getTime() + ((threshold - (used ?? 0)) / monitorBurn) * 3_600_000);
-          projectedAt = at < end ? at : null;
+          projectedAt = end === null || at < end ? at : null;
         }
         triggers.push({ percent: t.percent, action: t.action, firedAt, projectedAt });
       }
     }
     warehouses.push({
-      warehouse: name, size, monitor: info?.resourceMonitor ?? null, quota, monitorUsed: used, credits, money: money(credits),
+      warehouse: name, size: size ?? info?.sizeShown ?? "unknown", monitor: info?.resourceMonitor ?? null, quota, monitorUsed: used, credits, money: money(credits),
       pctOfQuota: quota ? ((used ?? 0) / quota) * 100 : null, idleShare, burnPerHour, triggers, tenants,
     });
   }
@@ -183,11 +209,21 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
     .sort((a, b) => b.credits - a.credits);
   const cloud = daily.reduce((s, d) => s + num(d.cloud), 0);
   const adjustment = daily.reduce((s, d) => s + num(d.adjustment), 0);
-  const metered = hourly.reduce((s, h) => s + h.credits, 0);
-  const credits = o.tenant ? total : metered;
+  const meteredTotal = hourly.reduce((s, h) => s + h.credits, 0);
+  const credits = o.tenant ? total : meteredTotal;
+  const services = [...groupBy(daily, (d) => String(d.service_type ?? "WAREHOUSE_METERING")).entries()]
+    .map(([serviceType, rows]) => ({
+      serviceType,
+      compute: rows.reduce((s, d) => s + num(d.compute), 0),
+      cloud: rows.reduce((s, d) => s + num(d.cloud), 0),
+      adjustment: rows.reduce((s, d) => s + num(d.adjustment), 0),
+      billed: rows.reduce((s, d) => s + num(d.billed), 0),
+    }))
+    .sort((a, b) => b.billed - a.billed);
   return {
     from: o.from, to: o.to, generatedAt: o.now, pricePerCredit: o.pricePerCredit, currency: o.currency ?? "USD", tenantFilter: o.tenant ?? null,
-    totals: { credits, money: money(credits), cloudServices: cloud, cloudAdjustment: adjustment, billed: o.tenant ? credits : metered + cloud + adjustment },
+    completeUntil: o.to, requestedTo: input.to, services, cloudServicesOnly, otherWarehouses,
+    totals: { credits, money: money(credits), cloudServices: cloud, cloudAdjustment: adjustment, billed: o.tenant ? credits : meteredTotal + cloud + adjustment },
     tenants,
     warehouses,
     drivers: drivers

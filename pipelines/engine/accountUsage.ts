@@ -6,9 +6,14 @@
  * reach another catalog.
  */
 import { CONTROL_SCHEMA } from "./controlTables.ts";
-import { CLOUD_SERVICES_CREDITS_PER_QUERY, CLOUD_SERVICES_FREE_SHARE } from "./billingTwin.ts";
+import { CLOUD_SERVICES_CREDITS_PER_QUERY, CLOUD_SERVICES_FREE_SHARE, CREDITS_PER_HOUR } from "./billingTwin.ts";
 
 export const ACCOUNT_USAGE_CATALOG = "snowflake";
+
+/** Credits per hour of a warehouse size column, in SQL: the billing twin's rates. */
+function sizeRate(column: string): string {
+  return `CASE ${column} ${Object.entries(CREDITS_PER_HOUR).map(([size, rate]) => `WHEN '${size}' THEN ${rate}`).join(" ")} END`;
+}
 
 export function accountUsageStatements(data: string): string[] {
   const h = `${data}.${CONTROL_SCHEMA}`;
@@ -16,15 +21,25 @@ export function accountUsageStatements(data: string): string[] {
   return [
     `ATTACH IF NOT EXISTS ':memory:' AS ${ACCOUNT_USAGE_CATALOG}`,
     `CREATE SCHEMA IF NOT EXISTS ${au}`,
+    // https://docs.snowflake.com/en/sql-reference/account-usage/warehouse_metering_history. Credits
+    // attributed to queries: each query's elapsed time at its warehouse's rate, capped by the hour's
+    // compute (the idle rest is what the column leaves out).
     `CREATE OR REPLACE VIEW ${au}.WAREHOUSE_METERING_HISTORY AS SELECT
-       start_time AS START_TIME, start_time + INTERVAL 1 HOUR AS END_TIME, hash(warehouse_name) AS WAREHOUSE_ID,
-       warehouse_name AS WAREHOUSE_NAME, credits_used_compute + credits_used_cloud_services AS CREDITS_USED,
-       credits_used_compute AS CREDITS_USED_COMPUTE, credits_used_cloud_services AS CREDITS_USED_CLOUD_SERVICES
-     FROM ${h}.WAREHOUSE_METERING`,
+       m.start_time AS START_TIME, m.start_time + INTERVAL 1 HOUR AS END_TIME, hash(m.warehouse_name) AS WAREHOUSE_ID,
+       m.warehouse_name AS WAREHOUSE_NAME, m.credits_used_compute + m.credits_used_cloud_services AS CREDITS_USED,
+       m.credits_used_compute AS CREDITS_USED_COMPUTE, m.credits_used_cloud_services AS CREDITS_USED_CLOUD_SERVICES,
+       LEAST(m.credits_used_compute, COALESCE((
+         SELECT SUM(q.total_elapsed_time / 3600000.0 * ${sizeRate("w.size")})
+         FROM ${h}.QUERY_HISTORY q JOIN ${h}.WAREHOUSES w ON w.name = q.warehouse_name
+         WHERE q.warehouse_name = m.warehouse_name AND date_trunc('hour', q.start_time) = m.start_time), 0)) AS CREDITS_ATTRIBUTED_COMPUTE_QUERIES
+     FROM ${h}.WAREHOUSE_METERING m`,
     `CREATE OR REPLACE VIEW ${au}.WAREHOUSE_EVENTS_HISTORY AS SELECT
        "timestamp" AS "TIMESTAMP", hash(warehouse_name) AS WAREHOUSE_ID, warehouse_name AS WAREHOUSE_NAME, 1 AS CLUSTER_NUMBER,
        event_name AS EVENT_NAME, event_reason AS EVENT_REASON, event_state AS EVENT_STATE,
-       CAST(NULL AS VARCHAR) AS USER_NAME, CAST(NULL AS VARCHAR) AS ROLE_NAME, CAST(NULL AS VARCHAR) AS QUERY_ID
+       CAST(NULL AS VARCHAR) AS USER_NAME, CAST(NULL AS VARCHAR) AS ROLE_NAME, CAST(NULL AS VARCHAR) AS QUERY_ID,
+       -- Filled only for WAREHOUSE_CONSISTENT events, which the twin does not emit.
+       CAST(NULL AS VARCHAR) AS SIZE, CAST(NULL AS BIGINT) AS CLUSTER_COUNT, CAST(NULL AS VARCHAR) AS WAREHOUSE_TYPE,
+       CAST(NULL AS VARCHAR) AS RESOURCE_CONSTRAINT
      FROM ${h}.WAREHOUSE_EVENTS_HISTORY`,
     // Cloud services are billed only above 10 % of the day's compute
     // (https://docs.snowflake.com/en/user-guide/cost-understanding-compute#understanding-billing-for-cloud-services-usage).
@@ -36,12 +51,16 @@ export function accountUsageStatements(data: string): string[] {
        SUM(credits_used_compute) + SUM(credits_used_cloud_services)
          - LEAST(SUM(credits_used_cloud_services), ${CLOUD_SERVICES_FREE_SHARE} * SUM(credits_used_compute)) AS CREDITS_BILLED
      FROM ${h}.WAREHOUSE_METERING GROUP BY CAST(start_time AS DATE)`,
+    // https://docs.snowflake.com/en/sql-reference/account-usage/resource_monitors: one percentage per
+    // trigger kind (the lowest, where a monitor has several NOTIFY triggers), no frequency or
+    // interval (SHOW RESOURCE MONITORS prints those), quota and use as VARIANT.
     `CREATE OR REPLACE VIEW ${au}.RESOURCE_MONITORS AS SELECT
-       name AS NAME, credit_quota AS CREDIT_QUOTA, used_credits AS USED_CREDITS, credit_quota - COALESCE(used_credits, 0) AS REMAINING_CREDITS,
-       'WAREHOUSE' AS LEVEL, frequency AS FREQUENCY, interval_start AS START_TIME, interval_end AS END_TIME,
-       notify_at AS NOTIFY_AT, suspend_at AS SUSPEND_AT, suspend_immediate_at AS SUSPEND_IMMEDIATE_AT,
-       started_at AS CREATED, 'HUB_ADMIN' AS OWNER, CAST(NULL AS VARCHAR) AS COMMENT
-     FROM ${h}.RESOURCE_MONITORS`,
+       r.name AS NAME, r.started_at AS CREATED, to_json(r.credit_quota) AS CREDIT_QUOTA, to_json(COALESCE(r.used_credits, 0)) AS USED_CREDITS,
+       CAST(r.credit_quota - COALESCE(r.used_credits, 0) AS DOUBLE) AS REMAINING_CREDITS, 'HUB_ADMIN' AS OWNER,
+       (SELECT string_agg(w.name, ',' ORDER BY w.name) FROM ${h}.WAREHOUSES w WHERE w.resource_monitor = r.name) AS WAREHOUSES,
+       (SELECT MIN(CAST(p AS DOUBLE)) FROM unnest(string_split(COALESCE(r.notify_at, ''), ',')) t(p) WHERE p <> '') AS NOTIFY,
+       r.suspend_at AS SUSPEND, r.suspend_immediate_at AS SUSPEND_IMMEDIATE, 'WAREHOUSE' AS LEVEL
+     FROM ${h}.RESOURCE_MONITORS r`,
     `CREATE OR REPLACE VIEW ${au}.QUERY_HISTORY AS SELECT
        query_id AS QUERY_ID, query_text AS QUERY_TEXT, warehouse_name AS WAREHOUSE_NAME, role_name AS ROLE_NAME,
        query_tag AS QUERY_TAG, start_time AS START_TIME, end_time AS END_TIME, total_elapsed_time AS TOTAL_ELAPSED_TIME,

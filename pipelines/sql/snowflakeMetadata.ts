@@ -106,15 +106,18 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
     }
     // https://docs.snowflake.com/en/sql-reference/sql/show-resource-monitors
     case "RESOURCE MONITORS": {
-      const monitors = await engine.control<{ name: string; credit_quota: number; used_credits: number | null; frequency: string; interval_start: Date | null; interval_end: Date | null; notify_at: string | null; suspend_at: number | null; suspend_immediate_at: number | null }>(
-        `SELECT name, credit_quota, used_credits, frequency, interval_start, interval_end, notify_at, suspend_at, suspend_immediate_at FROM ${CONTROL_SCHEMA}.RESOURCE_MONITORS ORDER BY name`,
+      // start_time is the monitor's START_TIMESTAMP and end_time its END_TIMESTAMP (none on the twin),
+      // not the current interval: Snowflake prints those, and a reader derives the interval from them.
+      const monitors = await engine.control<{ name: string; credit_quota: number; used_credits: number | null; frequency: string; started_at: Date | null; notify_at: string | null; suspend_at: number | null; suspend_immediate_at: number | null }>(
+        `SELECT name, credit_quota, used_credits, frequency, started_at, notify_at, suspend_at, suspend_immediate_at FROM ${CONTROL_SCHEMA}.RESOURCE_MONITORS ORDER BY name`,
       );
       const mine = monitors.filter((m) => ownedByRole(m.name) && like(m.name));
       return {
-        columns: ["name", "credit_quota", "used_credits", "remaining_credits", "level", "frequency", "start_time", "end_time", "notify_at", "suspend_at", "suspend_immediately_at", "owner"],
-        rows: mine.map((m) => [m.name, m.credit_quota, m.used_credits ?? 0, m.credit_quota - (m.used_credits ?? 0), "WAREHOUSE", m.frequency, m.interval_start, m.interval_end,
+        // The columns the Terraform provider reads (pkg/sdk/resource_monitors.go, resourceMonitorRow).
+        columns: ["name", "credit_quota", "used_credits", "remaining_credits", "level", "frequency", "start_time", "end_time", "notify_at", "suspend_at", "suspend_immediately_at", "created_on", "owner", "comment", "notify_users"],
+        rows: mine.map((m) => [m.name, m.credit_quota, m.used_credits ?? 0, m.credit_quota - (m.used_credits ?? 0), "WAREHOUSE", m.frequency, m.started_at, null,
           (m.notify_at ?? "").split(",").filter(Boolean).map((p) => `${p}%`).join(",") || null, m.suspend_at === null ? null : `${m.suspend_at}%`,
-          m.suspend_immediate_at === null ? null : `${m.suspend_immediate_at}%`, "HUB_ADMIN"]),
+          m.suspend_immediate_at === null ? null : `${m.suspend_immediate_at}%`, m.started_at, "HUB_ADMIN", null, null]),
       };
     }
     // https://docs.snowflake.com/en/sql-reference/sql/show-roles

@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { testEngine } from "../helpers/engine.ts";
 import { buildCostReport, type CostReport } from "../../pipelines/cost/costReport.ts";
+import { twinAccountObjects } from "../../pipelines/cost/readAccountObjects.ts";
 import { formatCostReport, NO_TENANT } from "../../pipelines/cost/costFormats.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,7 +41,7 @@ describe("cost report", () => {
     await engine.tick(); // the monitor sees 1.5 of 4 credits: nothing fired yet
     report = await buildCostReport(admin, {
       from, to, now: engine.clock.now(), pricePerCredit: 3,
-      warehouses: engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor })),
+      ...(await twinAccountObjects(engine)),
     });
   });
   after(async () => {
@@ -83,10 +84,26 @@ describe("cost report", () => {
   it("restricts to one tenant's share with a tenant filter", async () => {
     const r = await buildCostReport(admin, {
       from, to, now: engine.clock.now(), pricePerCredit: 3, tenant: "globex",
-      warehouses: engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor })),
+      ...(await twinAccountObjects(engine)),
     });
     assert.deepEqual(r.tenants.map((t) => t.tenant), ["globex"]);
     close(r.totals.credits, 0.375);
+  });
+
+  it("ends the period where the usage data is complete, leaves out and names what is not the hub's, and says so", async () => {
+    // 09:00 is where Snowflake's metering would be complete three hours before a 12:00 "now".
+    const r = await buildCostReport(admin, {
+      from, to, now: engine.clock.now(), pricePerCredit: 3, ...(await twinAccountObjects(engine)),
+      completeUntil: new Date("2026-01-05T09:00:00Z"), otherWarehouses: ["SHARED_WH"],
+    });
+    assert.equal(r.to.toISOString(), "2026-01-05T09:00:00.000Z");
+    assert.equal(r.requestedTo.toISOString(), to.toISOString());
+    assert.deepEqual(r.warehouses.map((w) => w.warehouse).filter((w) => w === "SHARED_WH"), [], "the other warehouse is not reported");
+    assert.deepEqual(r.otherWarehouses, ["SHARED_WH"]);
+    const table = await formatCostReport(r, "table");
+    assert.match(table, /Usage data is complete until 2026-01-05T09:00:00Z/);
+    assert.match(table, /Not the hub's, left out: SHARED_WH\./);
+    assert.deepEqual(report.services.map((x) => x.serviceType), ["WAREHOUSE_METERING"], "credits per service type, from METERING_DAILY_HISTORY");
   });
 
   it("renders every format", async () => {
@@ -134,7 +151,7 @@ describe("cost report", () => {
   it("prints money in the report's currency", async () => {
     const eur = await buildCostReport(admin, {
       from, to, now: engine.clock.now(), pricePerCredit: 2.5, currency: "EUR",
-      warehouses: engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor })),
+      ...(await twinAccountObjects(engine)),
     });
     const table = await formatCostReport(eur, "table");
     assert.match(table, /at €2\.50 per credit/);

@@ -9,6 +9,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { createHash, createPublicKey, verify } from "node:crypto";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -21,7 +22,7 @@ export interface RecordedRequest {
 
 export interface FakeColumn {
   readonly name: string;
-  /** Snowflake's rowtype names: fixed, real, text, boolean, date, timestamp_ntz, variant, object, array. */
+  /** Snowflake's rowtype names: fixed, real, text, boolean, date, timestamp_ntz, timestamp_ltz, variant, object, array. */
   readonly type: string;
   readonly scale?: number;
 }
@@ -57,6 +58,17 @@ export class FakeSnowflakeServer {
   loginFailure: FakeError | undefined;
   /** Set to leave login requests unanswered (a host that accepts connections and then says nothing). */
   hangLogins = false;
+  /**
+   * Public keys set on users (`ALTER USER ... SET RSA_PUBLIC_KEY`), by `ACCOUNT.USER` upper-cased.
+   * When any is set, a login must carry a JWT Snowflake would accept for that user, or it is refused
+   * as Snowflake refuses it (390144 JWT token is invalid): RS256, signed by the user's key, `sub`
+   * ACCOUNT.USER, `iss` ACCOUNT.USER.SHA256:<fingerprint of that key>, not expired, at most an hour
+   * long (https://docs.snowflake.com/en/developer-guide/sql-api/authenticating, "Using key-pair
+   * authentication"; the Node driver's own JWT: lib/authentication/auth_keypair.js).
+   */
+  readonly userKeys = new Map<string, string>();
+  /** Why the last refused JWT was refused (for a test's message; Snowflake says only "invalid"). */
+  lastJwtRefusal: string | null = null;
   private sessions = 0;
   private readonly tokens = new Set<string>();
 
@@ -107,6 +119,36 @@ export class FakeSnowflakeServer {
     });
   }
 
+  /** Why Snowflake would refuse the login's JWT, or null when it would accept it. */
+  private jwtRefusal(data: Record<string, unknown> | undefined): string | null {
+    if (data?.AUTHENTICATOR !== "SNOWFLAKE_JWT") return `authenticator ${String(data?.AUTHENTICATOR)}, not SNOWFLAKE_JWT`;
+    const parts = String(data.TOKEN ?? "").split(".");
+    if (parts.length !== 3) return "the token is not a JWT";
+    const [h, p, sig] = parts as [string, string, string];
+    let header: { alg?: string };
+    let payload: { iss?: string; sub?: string; iat?: number; exp?: number };
+    try {
+      header = JSON.parse(Buffer.from(h, "base64url").toString("utf8"));
+      payload = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+    } catch {
+      return "the token's header or payload is not JSON";
+    }
+    if (header.alg !== "RS256") return `alg ${header.alg}, not RS256`;
+    const sub = String(payload.sub ?? "");
+    const key = this.userKeys.get(sub);
+    if (!key) return `no public key is set for ${sub}`;
+    if (!verify("RSA-SHA256", Buffer.from(`${h}.${p}`), key, Buffer.from(sig, "base64url"))) return "the signature does not verify with the user's key";
+    const fingerprint = "SHA256:" + createHash("sha256").update(createPublicKey(key).export({ type: "spki", format: "der" })).digest("base64");
+    if (payload.iss !== `${sub}.${fingerprint}`) return `iss ${payload.iss}, not ${sub}.${fingerprint}`;
+    // snowflake-sdk 3.x writes iat and exp in milliseconds (dist/lib/authentication/auth_keypair.js:
+    // Date.now(), a 120 s lifetime) and Snowflake accepts it; the documented form is seconds. Both read.
+    const seconds = (t: unknown) => (typeof t === "number" ? (t > 1e11 ? t / 1000 : t) : NaN);
+    const [iat, exp] = [seconds(payload.iat), seconds(payload.exp)];
+    if (!(exp > Date.now() / 1000)) return "expired";
+    if (!(exp - iat <= 3600)) return "lives longer than an hour";
+    return null;
+  }
+
   private route(rec: RecordedRequest, res: http.ServerResponse): void {
     const send = (payload: unknown) => {
       res.setHeader("content-type", "application/json");
@@ -115,6 +157,10 @@ export class FakeSnowflakeServer {
     if (rec.method === "POST" && rec.path === "/session/v1/login-request") {
       if (this.hangLogins) return; // never answered; closed by close()
       if (this.loginFailure) return send(failure(this.loginFailure));
+      if (this.userKeys.size > 0) {
+        this.lastJwtRefusal = this.jwtRefusal(rec.body?.data);
+        if (this.lastJwtRefusal) return send(failure({ code: "390144", sqlState: "08004", message: "JWT token is invalid." }));
+      }
       const token = `session-token-${++this.sessions}`;
       this.tokens.add(token);
       return send({
@@ -173,7 +219,7 @@ function resultSet(r: FakeResult): unknown {
       rowtype: r.columns.map((c) => ({
         name: c.name,
         type: c.type,
-        scale: c.scale ?? (c.type === "fixed" ? 0 : c.type === "timestamp_ntz" ? 9 : null),
+        scale: c.scale ?? (c.type === "fixed" ? 0 : c.type.startsWith("timestamp_") ? 9 : null),
         precision: c.type === "fixed" ? 38 : null,
         nullable: true,
         length: c.type === "text" ? 16777216 : null,

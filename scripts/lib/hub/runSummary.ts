@@ -7,7 +7,8 @@
 import type { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
 import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
 import { tenantSummary, type TenantSummary } from "../../../pipelines/kpiSummary.ts";
-import { buildCostReport, type CostReport, type FiredTrigger, type WarehouseInfo } from "../../../pipelines/cost/costReport.ts";
+import { buildCostReport, type CostReport, type FiredTrigger } from "../../../pipelines/cost/costReport.ts";
+import { twinAccountObjects } from "../../../pipelines/cost/readAccountObjects.ts";
 import type { TenantTwin } from "./tenantTwin.ts";
 import type { AlertOutcome } from "./alertScoring.ts";
 
@@ -59,7 +60,7 @@ export interface TenantRunSummary extends TenantSummary {
 
 /** The cost report over [from, to) from the twin's ACCOUNT_USAGE views, with exact trigger times. */
 export async function twinCostReport(engine: EmbeddedEngine, from: Date, to: Date, now: Date): Promise<CostReport> {
-  const warehouses: WarehouseInfo[] = engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor }));
+  const account = await twinAccountObjects(engine);
   const fired: FiredTrigger[] = (
     await engine.control<{ monitor_name: string; threshold_pct: number; action: string; fired_at: Date }>(
       `SELECT monitor_name, threshold_pct, action, fired_at FROM ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS`,
@@ -67,7 +68,7 @@ export async function twinCostReport(engine: EmbeddedEngine, from: Date, to: Dat
   ).map((e) => ({ monitor: e.monitor_name, percent: e.threshold_pct, action: e.action, at: e.fired_at }));
   const session = await engine.admin();
   try {
-    return await buildCostReport(session, { from, to, now, pricePerCredit: 3, warehouses, firedTriggers: fired });
+    return await buildCostReport(session, { from, to, now, pricePerCredit: 3, ...account, firedTriggers: fired });
   } finally {
     await session.close();
   }

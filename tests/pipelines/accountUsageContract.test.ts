@@ -1,0 +1,85 @@
+/**
+ * The twin's SNOWFLAKE.ACCOUNT_USAGE views against Snowflake's documentation, column by column, so
+ * the cost report's SQL cannot lean on a column Snowflake does not have (as it once read FREQUENCY
+ * and NOTIFY_AT from RESOURCE_MONITORS). The documented columns are typed here from each page (read
+ * 2026-12-05), not taken from the product. Types: the twin's session is UTC, so TIMESTAMP_LTZ is a
+ * TIMESTAMP; NUMBER is any DuckDB number; VARIANT is JSON.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { testEngine } from "../helpers/engine.ts";
+import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+
+const DOC = "https://docs.snowflake.com/en/sql-reference/account-usage/";
+
+/** View → [its page, its columns in the documented order with their documented types]. */
+const DOCUMENTED: Record<string, [string, Array<[string, string]>]> = {
+  WAREHOUSE_METERING_HISTORY: [`${DOC}warehouse_metering_history`, [
+    ["START_TIME", "TIMESTAMP_LTZ"], ["END_TIME", "TIMESTAMP_LTZ"], ["WAREHOUSE_ID", "NUMBER"], ["WAREHOUSE_NAME", "VARCHAR"], ["CREDITS_USED", "NUMBER"],
+    ["CREDITS_USED_COMPUTE", "NUMBER"], ["CREDITS_USED_CLOUD_SERVICES", "NUMBER"], ["CREDITS_ATTRIBUTED_COMPUTE_QUERIES", "NUMBER"],
+  ]],
+  METERING_DAILY_HISTORY: [`${DOC}metering_daily_history`, [
+    ["SERVICE_TYPE", "VARCHAR"], ["USAGE_DATE", "DATE"], ["CREDITS_USED_COMPUTE", "NUMBER"], ["CREDITS_USED_CLOUD_SERVICES", "NUMBER"], ["CREDITS_USED", "NUMBER"],
+    ["CREDITS_ADJUSTMENT_CLOUD_SERVICES", "NUMBER"], ["CREDITS_BILLED", "NUMBER"],
+  ]],
+  RESOURCE_MONITORS: [`${DOC}resource_monitors`, [
+    ["NAME", "VARCHAR"], ["CREATED", "TIMESTAMP_LTZ"], ["CREDIT_QUOTA", "VARIANT"], ["USED_CREDITS", "VARIANT"], ["REMAINING_CREDITS", "FLOAT"], ["OWNER", "VARCHAR"],
+    ["WAREHOUSES", "VARCHAR"], ["NOTIFY", "NUMBER"], ["SUSPEND", "NUMBER"], ["SUSPEND_IMMEDIATE", "NUMBER"], ["LEVEL", "VARCHAR"],
+  ]],
+  WAREHOUSE_EVENTS_HISTORY: [`${DOC}warehouse_events_history`, [
+    ["TIMESTAMP", "TIMESTAMP_LTZ"], ["WAREHOUSE_ID", "NUMBER"], ["WAREHOUSE_NAME", "VARCHAR"], ["CLUSTER_NUMBER", "NUMBER"], ["EVENT_NAME", "VARCHAR"],
+    ["EVENT_REASON", "VARCHAR"], ["EVENT_STATE", "VARCHAR"], ["USER_NAME", "VARCHAR"], ["ROLE_NAME", "VARCHAR"], ["QUERY_ID", "VARCHAR"], ["SIZE", "VARCHAR"],
+    ["CLUSTER_COUNT", "NUMBER"], ["WAREHOUSE_TYPE", "VARCHAR"], ["RESOURCE_CONSTRAINT", "VARCHAR"],
+  ]],
+};
+
+/**
+ * QUERY_HISTORY documents some eighty columns; the twin has the ones a cost or audit query reads,
+ * each under its documented name and type (https://docs.snowflake.com/en/sql-reference/account-usage/query_history).
+ */
+const QUERY_HISTORY_SUBSET: Array<[string, string]> = [
+  ["QUERY_ID", "VARCHAR"], ["QUERY_TEXT", "VARCHAR"], ["WAREHOUSE_NAME", "VARCHAR"], ["ROLE_NAME", "VARCHAR"], ["QUERY_TAG", "VARCHAR"],
+  ["START_TIME", "TIMESTAMP_LTZ"], ["END_TIME", "TIMESTAMP_LTZ"], ["TOTAL_ELAPSED_TIME", "NUMBER"], ["EXECUTION_TIME", "NUMBER"], ["EXECUTION_STATUS", "VARCHAR"],
+  ["ERROR_CODE", "VARCHAR"], ["ERROR_MESSAGE", "VARCHAR"], ["ROWS_PRODUCED", "NUMBER"], ["CREDITS_USED_CLOUD_SERVICES", "NUMBER"],
+];
+
+function matches(snowflake: string, duckdb: string): boolean {
+  switch (snowflake) {
+    case "TIMESTAMP_LTZ":
+      return duckdb === "TIMESTAMP";
+    case "NUMBER":
+      return /^(DECIMAL\(\d+,\d+\)|BIGINT|INTEGER|HUGEINT|UBIGINT|DOUBLE)$/.test(duckdb);
+    case "FLOAT":
+      return duckdb === "DOUBLE";
+    case "VARIANT":
+      return duckdb === "JSON";
+    default:
+      return duckdb === snowflake;
+  }
+}
+
+describe("the twin's ACCOUNT_USAGE views follow Snowflake's documented columns", () => {
+  let engine: EmbeddedEngine;
+  before(async () => {
+    ({ engine } = await testEngine());
+  });
+  after(() => engine.close());
+
+  const columns = async (view: string) =>
+    (await engine.control<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM SNOWFLAKE.ACCOUNT_USAGE.${view}`)).map((c) => [c.column_name, c.column_type] as const);
+
+  for (const [view, [page, documented]] of Object.entries(DOCUMENTED)) {
+    it(`${view} has exactly the documented columns, in order, with their types (${page})`, async () => {
+      const twin = await columns(view);
+      assert.deepEqual(twin.map(([n]) => n), documented.map(([n]) => n));
+      const wrong = twin.filter(([n, t], i) => !matches(documented[i]![1], t)).map(([n, t]) => `${n}: ${t}`);
+      assert.deepEqual(wrong, []);
+    });
+  }
+
+  it("QUERY_HISTORY has only documented columns, each with its documented type", async () => {
+    const twin = await columns("QUERY_HISTORY");
+    const doc = new Map(QUERY_HISTORY_SUBSET);
+    assert.deepEqual(twin.filter(([n, t]) => !doc.has(n) || !matches(doc.get(n)!, t)).map(([n, t]) => `${n}: ${t}`), []);
+  });
+});
