@@ -15,9 +15,11 @@ export type BuiltInAlgorithm = keyof typeof IMAGE_CONFIG;
 export const BUILT_IN_ALGORITHMS = Object.keys(IMAGE_CONFIG) as BuiltInAlgorithm[];
 
 /** Region → registry account, per algorithm, exactly as the SDK lists them. */
-export const IMAGE_REGISTRIES: Readonly<Record<BuiltInAlgorithm, Readonly<Record<string, string>>>> = Object.fromEntries(
-  BUILT_IN_ALGORITHMS.map((a) => [a, IMAGE_CONFIG[a].registries]),
-) as Record<BuiltInAlgorithm, Record<string, string>>;
+export const IMAGE_REGISTRIES: Readonly<Record<BuiltInAlgorithm, Readonly<Record<string, string>>>> = {
+  randomcutforest: IMAGE_CONFIG.randomcutforest.registries,
+  kmeans: IMAGE_CONFIG.kmeans.registries,
+  "forecasting-deepar": IMAGE_CONFIG["forecasting-deepar"].registries,
+};
 
 export class UnknownRegionError extends Error {
   override readonly name = "UnknownRegionError";
