@@ -172,9 +172,6 @@ async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string,
   } catch (e) {
     return notRegistered(tenantId, spec.kind, `bad training data: ${(e as Error).message}`, dryRun, "bad training data");
   }
-  if (dryRun) {
-    return { ...notRegistered(tenantId, spec.kind, `dry run: would start a ${Object.keys(input.channels).join("+")} training job`, true, null), decision: "not registered" };
-  }
   // What CreateModelPackage would refuse is refused before the training job is paid for.
   try {
     checkRegistrationMetadata(
@@ -185,6 +182,9 @@ async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string,
   } catch (e) {
     if (e instanceof RegistryError) return notRegistered(tenantId, spec.kind, `bad model: no training job started, its model package would be refused: ${e.message}`, dryRun, "bad model");
     throw e;
+  }
+  if (dryRun) {
+    return { ...notRegistered(tenantId, spec.kind, `dry run: would start a ${Object.keys(input.channels).join("+")} training job`, true, null), decision: "not registered" };
   }
   let job;
   try {

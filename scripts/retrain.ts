@@ -27,6 +27,7 @@ import { DEFAULT_PSI_THRESHOLD, driftReport, type DriftReport } from "../ml/drif
 import { HOUR_MS, tenantsWithData, windowEndingAt } from "../ml/features.ts";
 import { scoreStream } from "../ml/streamScoring.ts";
 import type { SageMakerTrainingConfig } from "../ml/sagemaker/trainingJob.ts";
+import { BUILT_IN_ALGORITHMS, builtInImage, UnknownRegionError } from "../ml/sagemaker/images.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 const COMMANDS = ["train", "rollback", "drift", "stream", "list"] as const;
@@ -101,6 +102,15 @@ function sageMakerSettings(o: Opts): { region: string; bucket: string; roleArn: 
   const roleArn = o["role-arn"] ?? process.env["HUB_RETRAINING_ROLE_ARN"];
   const missing = [!region && "--region / AWS_REGION", !bucket && "--bucket / HUB_ARCHIVE_BUCKET", !roleArn && "--role-arn / HUB_RETRAINING_ROLE_ARN"].filter(Boolean);
   if (missing.length) throw new UserError(`--target sagemaker needs ${missing.join(", ")}`);
+  // A region with no built-in images is a mistake in the request, said before anything is opened.
+  for (const a of BUILT_IN_ALGORITHMS) {
+    try {
+      builtInImage(a, region!);
+    } catch (e) {
+      if (e instanceof UnknownRegionError) throw new UserError(`--region: ${e.message}`);
+      throw e;
+    }
+  }
   return { region: region!, bucket: bucket!, roleArn: roleArn! };
 }
 

@@ -58,8 +58,8 @@ export function encodeMetadata(r: Omit<ModelRecord, "version" | "approvalStatus"
     codeVersion: r.codeVersion,
     createdAt: r.createdAt,
   };
-  for (const [k, v] of Object.entries(r.metrics)) out[`metric.${k}`] = String(v);
-  for (const [k, v] of Object.entries(r.baselineMetrics)) out[`baseline.${k}`] = String(v);
+  for (const [k, v] of Object.entries(r.metrics)) out[metricKey("metric", k)] = String(v);
+  for (const [k, v] of Object.entries(r.baselineMetrics)) out[metricKey("baseline", k)] = String(v);
   // Parameters are free-form JSON; base64 uses only allowed characters. Split at 256.
   const params = Buffer.from(JSON.stringify(r.parameters)).toString("base64");
   for (let i = 0, n = 0; i < params.length; i += 256, n++) out[`parameters.${n}`] = params.slice(i, i + 256);
@@ -117,8 +117,26 @@ export interface ServingChange {
   readonly endpointConfig?: string;
 }
 
-function numbers(meta: Record<string, string>, prefix: string): Metrics {
-  return Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Number(v)]));
+/**
+ * `metric.<name>`; a name with characters a key may not hold (DeepAR's per-quantile losses would
+ * read `test:wQuantileLoss[0.5]`) is stored as `metric64.<base64 of the name>`: base64 uses only
+ * letters, digits and `+/=`, which keys allow, so a job's metrics always fit.
+ */
+function metricKey(prefix: "metric" | "baseline", name: string): string {
+  const plain = `${prefix}.${name}`;
+  if (KEY.test(plain)) return plain;
+  const encoded = `${prefix}64.${Buffer.from(name).toString("base64")}`;
+  if (!KEY.test(encoded)) throw new RegistryError(`${prefix} name ${JSON.stringify(name)} is too long for a SageMaker CustomerMetadataProperties key (1..128 characters; ${encoded.length} as ${prefix}64.<base64>)`);
+  return encoded;
+}
+
+function numbers(meta: Record<string, string>, prefix: "metric" | "baseline"): Metrics {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (k.startsWith(`${prefix}.`)) out[k.slice(prefix.length + 1)] = Number(v);
+    else if (k.startsWith(`${prefix}64.`)) out[Buffer.from(k.slice(prefix.length + 3), "base64").toString("utf8")] = Number(v);
+  }
+  return out;
 }
 
 /** A described package back to a `ModelRecord`. */
@@ -136,8 +154,8 @@ export function decodePackage(p: Pick<DescribeModelPackageCommandOutput, "ModelP
     rowCount: Number(m["rowCount"]),
     dataHash: m["dataHash"] ?? "",
     codeVersion: m["codeVersion"] ?? "",
-    metrics: numbers(m, "metric."),
-    baselineMetrics: numbers(m, "baseline."),
+    metrics: numbers(m, "metric"),
+    baselineMetrics: numbers(m, "baseline"),
     approvalStatus: (p.ModelApprovalStatus ?? "PendingManualApproval") as ApprovalStatus,
     reason: p.ApprovalDescription ?? "",
     createdAt: m["createdAt"] ?? "",

@@ -99,8 +99,42 @@ export function channelRule(algorithm: BuiltInAlgorithm, channel: string): Chann
   return rule;
 }
 
-/** Refuses hyperparameters that lack one the algorithm requires, naming it (before anything is uploaded or paid for). */
+/** A documented "Valid values" rule: a test and the page's wording. */
+interface ValidValues {
+  readonly test: (v: string) => boolean;
+  readonly doc: string;
+}
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): ValidValues => ({
+  test: (v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max,
+  doc: max === Number.MAX_SAFE_INTEGER ? (min === 1 ? "a positive integer" : `an integer >= ${min}`) : `an integer in ${min}..${max}`,
+});
+const oneOf = (...values: string[]): ValidValues => ({ test: (v) => values.includes(v), doc: `one of ${values.join(", ")}` });
+
+/**
+ * "Valid values" of the hyperparameters this hub sends, from the hyperparameter pages cited in the
+ * header. DeepAR's time_freq reads "An integer followed by M, W, D, H, or min"; AWS's own DeepAR
+ * examples send "H", so the integer is taken as optional.
+ */
+export const HYPERPARAMETER_VALUES: Readonly<Record<BuiltInAlgorithm, Readonly<Record<string, ValidValues>>>> = {
+  randomcutforest: { feature_dim: int(1, 10_000), num_samples_per_tree: int(1, 2048), num_trees: int(50, 1000) },
+  kmeans: { feature_dim: int(1), k: int(1), mini_batch_size: int(1), epochs: int(1), init_method: oneOf("random", "kmeans++") },
+  "forecasting-deepar": {
+    time_freq: { test: (v) => /^\d*(M|W|D|H|min)$/.test(v), doc: "an integer followed by M, W, D, H or min (e.g. 5min)" },
+    prediction_length: int(1), context_length: int(1), epochs: int(1), early_stopping_patience: int(0),
+    likelihood: oneOf("gaussian", "beta", "negative-binomial", "student-T", "deterministic-L1"),
+  },
+};
+
+/**
+ * Refuses hyperparameters that lack one the algorithm requires, or have a value outside what its
+ * page documents, naming it (before anything is uploaded or paid for).
+ */
 export function checkHyperParameters(algorithm: BuiltInAlgorithm, hp: Readonly<Record<string, string>>): void {
   const missing = ALGORITHM_RULES[algorithm].requiredHyperParameters.filter((k) => !hp[k]);
   if (missing.length) throw new Error(`${algorithm} requires the hyperparameter(s) ${missing.join(", ")}; given: ${Object.keys(hp).sort().join(", ") || "none"}`);
+  const rules = HYPERPARAMETER_VALUES[algorithm];
+  for (const [k, v] of Object.entries(hp)) {
+    const rule = Object.hasOwn(rules, k) ? rules[k] : undefined;
+    if (rule && !rule.test(v)) throw new Error(`${algorithm} hyperparameter ${k} = ${JSON.stringify(v)} is not ${rule.doc}`);
+  }
 }

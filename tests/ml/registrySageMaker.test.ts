@@ -23,7 +23,7 @@ function draft(over: Partial<RecordDraft> = {}): RecordDraft {
 const artifact = { kind: "sagemaker" as const, image: "224300973850.dkr.ecr.eu-west-1.amazonaws.com/forecasting-deepar:1", modelDataUrl: "s3://hub-archive/m.tar.gz" };
 
 describe("CreateModelPackage metadata limits (CustomerMetadataKey 1..128, CustomerMetadataValue 1..256, [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@], at most 50 entries)", () => {
-  it("the fake refuses a key outside the characters with a ValidationException; the registry refuses it first, naming the key", async () => {
+  it("the fake refuses a key outside the characters with a ValidationException; the registry stores such a metric name base64-encoded and reads it back", async () => {
     const f = fakeSageMaker();
     try {
       await assert.rejects(
@@ -31,9 +31,13 @@ describe("CreateModelPackage metadata limits (CustomerMetadataKey 1..128, Custom
         (e: Error) => e.name === "ValidationException" && /^1 validation error detected: Value 'metric\.test:wQuantileLoss\[0\.5\]' at 'customerMetadataProperties' failed to satisfy constraint: Map keys must satisfy constraint/.test(e.message),
       );
       const r = new SageMakerRegistry({ sagemaker: f.sagemaker, s3: f.s3, bucket: "hub-archive" });
-      await assert.rejects(r.register(draft({ metrics: { "test:wQuantileLoss[0.5]": 0.1 } }), artifact), (e: Error) => e instanceof RegistryError && /metadata key "metric\.test:wQuantileLoss\[0\.5\]" cannot be a SageMaker CustomerMetadataProperties key/.test(e.message));
-      assert.throws(() => encodeMetadata({ ...draft(), metrics: { ["m".repeat(130)]: 1 }, createdAt: "2026-02-01T00:00:00.000Z" }), /cannot be a SageMaker CustomerMetadataProperties key \(.*1\.\.128 characters\)/);
-      assert.equal(f.sm.commandCalls(CreateModelPackageCommand).length, 1, "only the direct call reached the service");
+      const v = await r.register(draft({ metrics: { "test:RMSE": 1, "test:wQuantileLoss[0.5]": 0.1 } }), artifact);
+      assert.deepEqual(v.metrics, { "test:RMSE": 1, "test:wQuantileLoss[0.5]": 0.1 });
+      const sent = f.sm.commandCalls(CreateModelPackageCommand).at(-1)!.args[0].input.CustomerMetadataProperties!;
+      assert.equal(sent[`metric64.${Buffer.from("test:wQuantileLoss[0.5]").toString("base64")}`], "0.1");
+      assert.throws(() => encodeMetadata({ ...draft(), metrics: { ["m".repeat(130)]: 1 }, createdAt: "2026-02-01T00:00:00.000Z" }), /metric name "m{130}" is too long for a SageMaker CustomerMetadataProperties key/);
+      await assert.rejects(r.register(draft({ codeVersion: "35aff07 (dirty)" }), artifact), (e: Error) => e instanceof RegistryError && /codeVersion = "35aff07 \(dirty\)" cannot be a SageMaker metadata value/.test(e.message));
+      assert.equal(f.sm.commandCalls(CreateModelPackageCommand).length, 2, "the refused record never reached the service");
     } finally {
       f.restore();
     }

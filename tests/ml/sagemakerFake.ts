@@ -82,10 +82,14 @@ interface ChannelDoc {
 interface AlgorithmDoc {
   readonly channels: Readonly<Record<string, ChannelDoc>>;
   readonly required: readonly string[];
+  /** "Valid values" of some hyperparameters, as a pattern or an integer range. */
+  readonly values: Readonly<Record<string, RegExp | readonly [number, number]>>;
   /** Object extensions a channel without ContentType must use (DeepAR reads the format from them). */
   readonly extensions?: readonly string[];
   readonly inference: readonly string[];
 }
+
+const POSITIVE = [1, Number.MAX_SAFE_INTEGER] as const;
 
 const ALGORITHMS: Record<string, AlgorithmDoc> = {
   // https://docs.aws.amazon.com/sagemaker/latest/dg/randomcutforest.html#rcf-input_output: "The train
@@ -99,6 +103,7 @@ const ALGORITHMS: Record<string, AlgorithmDoc> = {
       test: { distribution: ["FullyReplicated"], contentTypes: ["text/csv;label_size=1", "application/x-recordio-protobuf"] },
     },
     required: ["feature_dim"],
+    values: { feature_dim: [1, 10000], num_samples_per_tree: [1, 2048], num_trees: [50, 1000] },
     inference: ["text/csv", "application/json", "application/x-recordio-protobuf"],
   },
   // https://docs.aws.amazon.com/sagemaker/latest/dg/k-means.html#km-inputoutput: train "recommended
@@ -110,6 +115,7 @@ const ALGORITHMS: Record<string, AlgorithmDoc> = {
       test: { distribution: ["FullyReplicated"], contentTypes: ["text/csv;label_size=0", "application/x-recordio-protobuf"] },
     },
     required: ["feature_dim", "k"],
+    values: { feature_dim: POSITIVE, k: POSITIVE, mini_batch_size: POSITIVE, init_method: /^(random|kmeans\+\+)$/ },
     inference: ["text/csv", "application/json", "application/x-recordio-protobuf"],
   },
   // https://docs.aws.amazon.com/sagemaker/latest/dg/deepar.html#deepar-inputoutput: train and test,
@@ -122,6 +128,8 @@ const ALGORITHMS: Record<string, AlgorithmDoc> = {
       test: { distribution: ["FullyReplicated", "ShardedByS3Key"], contentTypes: [undefined] },
     },
     required: ["context_length", "epochs", "prediction_length", "time_freq"],
+    // time_freq: "An integer followed by M, W, D, H, or min"; the SDK's DeepAR examples send "H".
+    values: { time_freq: /^\d*(M|W|D|H|min)$/, prediction_length: POSITIVE, context_length: POSITIVE, epochs: POSITIVE, likelihood: /^(gaussian|beta|negative-binomial|student-T|deterministic-L1)$/ },
     extensions: [".json", ".json.gz", ".parquet"],
     inference: ["application/json", "application/jsonlines"],
   },
@@ -224,6 +232,12 @@ export function fakeSageMaker(o: FakeOptions = {}) {
     }
     const missing = doc.required.filter((k) => !hp[k]);
     if (missing.length) throw validationException(`${algorithm} requires the hyperparameter(s) ${missing.join(", ")}`);
+    for (const [k, rule] of Object.entries(doc.values)) {
+      const v = hp[k];
+      if (v === undefined) continue;
+      const ok = rule instanceof RegExp ? rule.test(v) : /^\d+$/.test(v) && Number(v) >= rule[0] && Number(v) <= rule[1];
+      if (!ok) throw validationException(`${algorithm}: hyperparameter ${k} = ${v} is not a valid value (${rule instanceof RegExp ? rule.source : `integer ${rule[0]}..${rule[1]}`})`);
+    }
     jobs.set(i.TrainingJobName!, { input: i, status: "InProgress" });
     return { TrainingJobArn: `arn:aws:sagemaker:${FAKE_REGION}:${FAKE_ACCOUNT}:training-job/${i.TrainingJobName}` };
   });

@@ -216,6 +216,8 @@ describe("channels per built-in algorithm", () => {
       await assert.rejects(old("kmeans", "text/csv", "ShardedByS3Key", { k: "2", feature_dim: "2" }), isValidation(/does not support ContentType text\/csv; supported: text\/csv;label_size=0/));
       await assert.rejects(old("forecasting-deepar", undefined, "FullyReplicated", DEEPAR_HP), isValidation(/reads the format from the file extension \(\.json, \.json\.gz, \.parquet\)/));
       await assert.rejects(old("forecasting-deepar", "application/jsonlines", "FullyReplicated", DEEPAR_HP), isValidation(/does not support ContentType application\/jsonlines/));
+      await assert.rejects(old("randomcutforest", "text/csv;label_size=0", "ShardedByS3Key", { feature_dim: "2", num_trees: "10" }), isValidation(/hyperparameter num_trees = 10 is not a valid value \(integer 50\.\.1000\)/));
+      await assert.rejects(old("kmeans", "text/csv;label_size=0", "ShardedByS3Key", { k: "2" }), isValidation(/kmeans requires the hyperparameter\(s\) feature_dim/));
     } finally {
       f.restore();
     }
@@ -227,6 +229,8 @@ describe("channels per built-in algorithm", () => {
       await assert.rejects(runTrainingJob(config(f, []), { tenantId: "acme", model: "segments", channels: { train: { body: "1" } }, hyperParameters: { k: "2" } }), /kmeans requires the hyperparameter\(s\) feature_dim/);
       await assert.rejects(runTrainingJob(config(f, []), { tenantId: "acme", model: "forecast", channels: { train: { body: "{}" } }, hyperParameters: { time_freq: "H", prediction_length: "24" } }), /forecasting-deepar requires the hyperparameter\(s\) context_length, epochs/);
       await assert.rejects(runTrainingJob(config(f, []), { tenantId: "acme", model: "anomaly", channels: { test: { body: "1" } }, hyperParameters: { feature_dim: "1" } }), /randomcutforest takes no "test" channel here/);
+      await assert.rejects(runTrainingJob(config(f, []), { tenantId: "acme", model: "anomaly", channels: { train: { body: "1" } }, hyperParameters: { feature_dim: "2", num_trees: "10" } }), /randomcutforest hyperparameter num_trees = "10" is not an integer in 50\.\.1000/);
+      await assert.rejects(runTrainingJob(config(f, []), { tenantId: "acme", model: "forecast", channels: { train: { body: "{}" } }, hyperParameters: { ...DEEPAR_HP, time_freq: "hourly" } }), /time_freq = "hourly" is not an integer followed by M, W, D, H or min/);
       await assert.rejects(runTrainingJob({ ...config(f, []), region: "mars-1" }, { tenantId: "acme", model: "anomaly", channels: { train: { body: "1" } }, hyperParameters: { feature_dim: "1" } }), /no randomcutforest image is known for region "mars-1"/);
       assert.equal(f.s3m.commandCalls(PutObjectCommand).length, 0, "nothing uploaded");
       assert.equal(f.sm.commandCalls(CreateTrainingJobCommand).length, 0, "nothing paid for");
