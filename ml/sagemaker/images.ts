@@ -5,7 +5,8 @@
  * commit into ml/sagemaker/imageConfig/). The URI is built as the SDK's image_uris.retrieve builds
  * it: `{account}.dkr.ecr.{region}.{domain}/{repository}:{version}`, the domain being
  * amazonaws.com except where src/sagemaker/utils.py ALTERNATE_DOMAINS says otherwise (China, ISO).
- * Docs: https://docs.aws.amazon.com/sagemaker/latest/dg-ecr-paths/sagemaker-algo-docker-registry-paths.html
+ * The per-region documentation pages (https://docs.aws.amazon.com/sagemaker/latest/dg-ecr-paths/sagemaker-algo-docker-registry-paths.html)
+ * are retired; their last copies agree with the SDK for the regions the tests sample.
  * The same image trains and serves (both files' "scope" is ["inference", "training"]).
  */
 import { ALTERNATE_DOMAINS, DEFAULT_DOMAIN, IMAGE_CONFIG } from "./imageRegistries.generated.ts";

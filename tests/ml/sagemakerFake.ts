@@ -15,9 +15,11 @@
  *   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
  * - Channels, content types, hyperparameters per algorithm: the algorithm pages (cited per rule in
  *   ALGORITHMS below).
- * - Images per region: the region → account lists on
- *   https://docs.aws.amazon.com/sagemaker/latest/dg-ecr-paths/sagemaker-algo-docker-registry-paths.html
- *   for the regions the tests use (a hand-kept sample, not the generated table).
+ * - Images per region: the per-region "Docker Registry Paths" pages for the regions the tests use
+ *   (a hand-kept sample, not the generated table). Those pages are retired now
+ *   (https://docs.aws.amazon.com/sagemaker/latest/dg-ecr-paths/sagemaker-algo-docker-registry-paths.html);
+ *   the sample was read from their last published copies, doc_source/ecr-{eu-west-1,us-east-1,ap-northeast-3}.md
+ *   in https://github.com/awsdocs/amazon-sagemaker-developer-guide at a869fa5c9bd1074a85bd23748d0463e322ad8939.
  */
 import { mockClient } from "aws-sdk-client-mock";
 import {
@@ -65,10 +67,7 @@ function checkName(errors: string[], field: string, name: string | undefined, pa
   if (name.length > 63) errors.push(value(field, name, "Member must have length less than or equal to 63"));
 }
 
-/**
- * Sample of the registry accounts per region (sagemaker-algo-docker-registry-paths, the
- * "Random Cut Forest", "K-Means" and "DeepAR" rows of each region's page).
- */
+/** Registry accounts per region: the "K-Means", "Random Cut Forest" and "DeepAR Forecasting" rows of each region's page (see the header). */
 const IMAGE_ACCOUNTS: Record<string, Record<string, string>> = {
   "eu-west-1": { randomcutforest: "438346466558", kmeans: "438346466558", "forecasting-deepar": "224300973850" },
   "us-east-1": { randomcutforest: "382416733822", kmeans: "382416733822", "forecasting-deepar": "522234722520" },
