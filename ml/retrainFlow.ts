@@ -13,7 +13,9 @@ import { windowEndingAt, type Window } from "./features.ts";
 import { MODEL_SPECS, type ModelSpec, type TrainingData } from "./modelSpecs.ts";
 import type { Registry } from "./registry/registry.ts";
 import { deleteSeries, insertRows } from "./mlTables.ts";
-import { runTrainingJob, TrainingJobError, type SageMakerTrainingConfig } from "./sagemaker/trainingJob.ts";
+import { ALGORITHM_FOR, runTrainingJob, TrainingJobError, type SageMakerTrainingConfig } from "./sagemaker/trainingJob.ts";
+import { checkRegistrationMetadata } from "./registry/sagemakerRegistry.ts";
+import { RegistryError } from "./registry/registry.ts";
 import { sageMakerInput } from "./sagemaker/channels.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 
@@ -169,6 +171,17 @@ async function onSageMaker(o: RetrainOptions, spec: ModelSpec, tenantId: string,
     input = sageMakerInput(spec.kind, data);
   } catch (e) {
     return notRegistered(tenantId, spec.kind, `bad training data: ${(e as Error).message}`, dryRun, "bad training data");
+  }
+  // What CreateModelPackage would refuse is refused before the training job is paid for.
+  try {
+    checkRegistrationMetadata(
+      { tenantId, model: spec.kind, algorithm: `sagemaker:${ALGORITHM_FOR[spec.kind]}`, parameters: { ...input.hyperParameters }, trainingWindow: data.window, rowCount: data.rowCount, dataHash: data.dataHash, codeVersion: o.codeVersion, baselineMetrics: input.baselineMetrics },
+      ALGORITHM_FOR[spec.kind],
+      input.rule ? [input.rule.metric] : [],
+    );
+  } catch (e) {
+    if (e instanceof RegistryError) return notRegistered(tenantId, spec.kind, `bad model: no training job started, its model package would be refused: ${e.message}`, dryRun, "bad model");
+    throw e;
   }
   if (dryRun) {
     return { ...notRegistered(tenantId, spec.kind, `dry run: would start a ${Object.keys(input.channels).join("+")} training job`, true, null), decision: "not registered" };

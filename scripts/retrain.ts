@@ -19,14 +19,15 @@ import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
 import { numberOption, PROJECT_DIR, tenantOption, timeOption } from "./lib/optionValues.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
-import type { ModelKind } from "../ml/contract.ts";
-import { LocalRegistry, MODEL_KINDS, RegistryError, SageMakerRegistry, type Registry } from "../ml/registry/index.ts";
+import type { ModelKind, ModelRecord } from "../ml/contract.ts";
+import { LocalRegistry, MODEL_KINDS, RegistryError, SageMakerRegistry, type Registry, type ServingChange } from "../ml/registry/index.ts";
 import { retrain, type RetrainOutcome } from "../ml/retrainFlow.ts";
 import { outcomeRows, driftRows } from "../ml/retrainReport.ts";
 import { DEFAULT_PSI_THRESHOLD, driftReport, type DriftReport } from "../ml/drift.ts";
 import { HOUR_MS, tenantsWithData, windowEndingAt } from "../ml/features.ts";
 import { scoreStream } from "../ml/streamScoring.ts";
 import type { SageMakerTrainingConfig } from "../ml/sagemaker/trainingJob.ts";
+import { BUILT_IN_ALGORITHMS, builtInImage, UnknownRegionError } from "../ml/sagemaker/images.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 const COMMANDS = ["train", "rollback", "drift", "stream", "list"] as const;
@@ -101,6 +102,15 @@ function sageMakerSettings(o: Opts): { region: string; bucket: string; roleArn: 
   const roleArn = o["role-arn"] ?? process.env["HUB_RETRAINING_ROLE_ARN"];
   const missing = [!region && "--region / AWS_REGION", !bucket && "--bucket / HUB_ARCHIVE_BUCKET", !roleArn && "--role-arn / HUB_RETRAINING_ROLE_ARN"].filter(Boolean);
   if (missing.length) throw new UserError(`--target sagemaker needs ${missing.join(", ")}`);
+  // A region with no built-in images is a mistake in the request, said before anything is opened.
+  for (const a of BUILT_IN_ALGORITHMS) {
+    try {
+      builtInImage(a, region!);
+    } catch (e) {
+      if (e instanceof UnknownRegionError) throw new UserError(`--region: ${e.message}`);
+      throw e;
+    }
+  }
   return { region: region!, bucket: bucket!, roleArn: roleArn! };
 }
 
@@ -190,8 +200,9 @@ async function rollback(o: Opts, hub: Pick<Hub, "registry">): Promise<void> {
   if (!o.model || o.model === "all") throw new UserError("rollback needs --model forecast|anomaly|segments");
   const to = o.to === undefined ? undefined : int("to", o.to, 1);
   try {
-    const r = await hub.registry.rollback(o.tenant, o.model as ModelKind, { to, why: o.reason ?? "manual rollback" });
-    print(o, r, `${o.tenant}/${o.model}: champion is now v${r.version} (${r.approvalStatus}): ${r.reason}`);
+    const r: ModelRecord & { serving?: ServingChange } = await hub.registry.rollback(o.tenant, o.model as ModelKind, { to, why: o.reason ?? "manual rollback" });
+    // On SageMaker the endpoint follows (or the line says a deploy is needed); locally, `stream` reads the champion.
+    print(o, r, `${o.tenant}/${o.model}: champion is now v${r.version} (${r.approvalStatus}): ${r.reason}${r.serving ? `\n${r.serving.message}` : ""}`);
   } catch (e) {
     if (e instanceof RegistryError) throw new UserError(`${o.tenant}/${o.model}: ${e.message}`);
     throw e;
@@ -216,6 +227,20 @@ async function drift(o: Opts, hub: Hub): Promise<void> {
   } else if (due.length && !o.json) {
     console.log(`\n${due.length} model(s) drifted past PSI ${psi}: run again with --trigger to retrain them.`);
   }
+}
+
+/**
+ * `stream` scores with the champion's streaming detector stored in the registry (a local model).
+ * A SageMaker champion is a Random Cut Forest model.tar.gz served by its endpoint: refused, with
+ * where its scores come from, rather than scoring nothing and printing zeros.
+ */
+function refuseStreamOnSageMaker(o: Opts): void {
+  if (o.target !== "sagemaker") return;
+  throw new UserError(
+    "stream --target sagemaker: the anomaly model trained on SageMaker (Random Cut Forest) has no streaming detector to run here; " +
+      "its scores come from its endpoint: scripts/score.ts --tenant T --model anomaly (deployed by hub:servedModels). " +
+      "stream scores with the local champion: run it without --target sagemaker",
+  );
 }
 
 async function stream(o: Opts, hub: Hub): Promise<void> {
@@ -252,6 +277,7 @@ await runCommand({
     if (!COMMANDS.includes(cmd) || positionals.length > 1) throw new UserError(`unknown command ${JSON.stringify(positionals.join(" "))}; commands: ${COMMANDS.join(", ")}`);
     if (o.tenant !== undefined && o.all) throw new UserError("give --tenant T or --all, not both");
     checkFlags(o);
+    if (cmd === "stream") refuseStreamOnSageMaker(o);
     // Rollback and list touch only the registry: no warehouse is opened.
     if (cmd === "rollback" || cmd === "list") return (cmd === "rollback" ? rollback : list)(o, await openRegistry(o));
     const hub = await openHub(o);

@@ -3,16 +3,29 @@
  * `infra/naming.ts`, the function the tenant stack creates the groups with), one model package per
  * version. The record's fields travel in the package itself, so the console and the API show them:
  * - `ModelApprovalStatus` is the approval status, `ApprovalDescription` the gate's reason;
- * - `CustomerMetadataProperties` hold the lineage, metrics and parameters (flattened: values may
- *   only use letters, digits, spaces and `_.:/=+-@`, at most 256 characters, 50 entries);
+ * - `CustomerMetadataProperties` hold the lineage, metrics and parameters (flattened: keys and
+ *   values may only use letters, digits, spaces and `_.:/=+-@`; keys 1..128 characters, values
+ *   1..256, 1..50 entries: CustomerMetadataKey / CustomerMetadataValue / CustomerMetadataMap in the
+ *   API reference and the service model, botocore data/sagemaker/2017-07-24/service-2.json);
  * - `ModelMetrics.ModelQuality.Statistics` points at the whole record as JSON in the archive bucket,
  *   under the tenant's prefix;
- * - `InferenceSpecification` names the algorithm image and `model.tar.gz` of a SageMaker-trained model.
+ * - `InferenceSpecification` names the algorithm image and `model.tar.gz` of a SageMaker-trained
+ *   model, with the content types that algorithm's inference takes (DeepAR: JSON, no CSV).
  * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html
+ *
+ * Rollback also changes what the tenant's endpoint serves (UpdateEndpoint with a new
+ * EndpointConfig whose model is the rolled-back package), or says plainly that there is no
+ * endpoint and a deploy is needed.
  */
 import {
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   CreateModelPackageCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   DescribeModelPackageCommand,
+  UpdateEndpointCommand,
   ListModelPackagesCommand,
   UpdateModelPackageCommand,
   type DescribeModelPackageCommandOutput,
@@ -20,10 +33,16 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ApprovalStatus, Metrics, ModelKind, ModelRecord } from "../contract.ts";
-import { archivePrefix, modelPackageGroupName, MODEL_ARTIFACT_PREFIX } from "../../infra/naming.ts";
-import { rollbackPlan, RegistryError, validateDraft, type ModelArtifact, type RecordDraft, type Registry } from "./registry.ts";
+import { archivePrefix, modelPackageGroupName, MODEL_ARTIFACT_PREFIX, servingEndpointName } from "../../infra/naming.ts";
+import { DESCRIBE_CONCURRENCY, mapLimit, rollbackPlan, RegistryError, validateDraft, type ModelArtifact, type RecordDraft, type Registry } from "./registry.ts";
+import { ALGORITHM_RULES } from "../sagemaker/algorithms.ts";
+import { BUILT_IN_ALGORITHMS, type BuiltInAlgorithm } from "../sagemaker/images.ts";
 
+/** CustomerMetadataKey: 1..128 of letters, digits, spaces and `_.:/=+-@` (API_CreateModelPackage). */
+const KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+/** CustomerMetadataValue: 1..256 of the same characters. */
 const VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+/** CustomerMetadataMap: at most 50 entries. */
 const MAX_ENTRIES = 50;
 
 /** The record's fields as CustomerMetadataProperties; throws naming the field that does not fit. */
@@ -39,21 +58,85 @@ export function encodeMetadata(r: Omit<ModelRecord, "version" | "approvalStatus"
     codeVersion: r.codeVersion,
     createdAt: r.createdAt,
   };
-  for (const [k, v] of Object.entries(r.metrics)) out[`metric.${k}`] = String(v);
-  for (const [k, v] of Object.entries(r.baselineMetrics)) out[`baseline.${k}`] = String(v);
+  for (const [k, v] of Object.entries(r.metrics)) out[metricKey("metric", k)] = String(v);
+  for (const [k, v] of Object.entries(r.baselineMetrics)) out[metricKey("baseline", k)] = String(v);
   // Parameters are free-form JSON; base64 uses only allowed characters. Split at 256.
   const params = Buffer.from(JSON.stringify(r.parameters)).toString("base64");
   for (let i = 0, n = 0; i < params.length; i += 256, n++) out[`parameters.${n}`] = params.slice(i, i + 256);
   if (modelUri) out["modelUri"] = modelUri;
   for (const [k, v] of Object.entries(out)) {
+    if (!KEY.test(k)) throw new RegistryError(`metadata key ${JSON.stringify(k)} cannot be a SageMaker CustomerMetadataProperties key (letters, digits, spaces and _.:/=+-@, 1..128 characters)`);
     if (!VALUE.test(v)) throw new RegistryError(`${k} = ${JSON.stringify(v)} cannot be a SageMaker metadata value (letters, digits, spaces and _.:/=+-@, 1..256 characters)`);
   }
   if (Object.keys(out).length > MAX_ENTRIES) throw new RegistryError(`the record needs ${Object.keys(out).length} metadata entries; SageMaker allows ${MAX_ENTRIES} (fewer metrics or parameters)`);
   return out;
 }
 
-function numbers(meta: Record<string, string>, prefix: string): Metrics {
-  return Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Number(v)]));
+/** The longest name CreateTrainingJob takes: stands for the job name while it is not known yet. */
+const LONGEST_JOB_NAME = "j".repeat(63);
+
+/**
+ * Before a training job is paid for: would the package this job registers fit CreateModelPackage's
+ * metadata limits? Encodes the draft as it will be (the job's name in `parameters.trainingJob`, one
+ * entry per metric the algorithm documents plus any the gate needs) and throws the RegistryError
+ * that registering would throw, naming the field and value.
+ */
+export function checkRegistrationMetadata(
+  draft: Omit<ModelRecord, "version" | "approvalStatus" | "reason" | "metrics" | "createdAt">,
+  algorithm: BuiltInAlgorithm,
+  extraMetrics: readonly string[] = [],
+): void {
+  const metrics = Object.fromEntries([...new Set([...ALGORITHM_RULES[algorithm].metrics, ...extraMetrics])].map((m) => [m, 0]));
+  encodeMetadata({ ...draft, parameters: { ...draft.parameters, trainingJob: LONGEST_JOB_NAME }, metrics, createdAt: new Date(0).toISOString() });
+}
+
+/** The built-in algorithm an image URI names (its repository), or null. */
+export function algorithmOfImageUri(image: string): BuiltInAlgorithm | null {
+  const repo = /\/([a-z-]+):[^/]+$/.exec(image)?.[1];
+  return BUILT_IN_ALGORITHMS.find((a) => a === repo) ?? null;
+}
+
+/** InferenceSpecification for a SageMaker-trained model: the content types its algorithm's inference takes. */
+export function inferenceSpecification(artifact: { readonly image: string; readonly modelDataUrl: string }) {
+  const algorithm = algorithmOfImageUri(artifact.image);
+  if (!algorithm) throw new RegistryError(`image ${artifact.image} is not one of the built-in algorithms ${BUILT_IN_ALGORITHMS.join(", ")}; its content types are not known`);
+  const rules = ALGORITHM_RULES[algorithm];
+  return {
+    Containers: [{ Image: artifact.image, ModelDataUrl: artifact.modelDataUrl }],
+    SupportedContentTypes: [...rules.inferenceContentTypes],
+    SupportedResponseMIMETypes: [...rules.responseMimeTypes],
+  };
+}
+
+/** What a rollback did to the endpoint serving the model. */
+export interface ServingChange {
+  readonly endpoint: string;
+  /** updated: the endpoint now serves the package; unchanged: it already did; not deployed: there is no endpoint. */
+  readonly action: "updated" | "unchanged" | "not deployed";
+  readonly message: string;
+  readonly endpointConfig?: string;
+}
+
+/**
+ * `metric.<name>`; a name with characters a key may not hold (DeepAR's per-quantile losses would
+ * read `test:wQuantileLoss[0.5]`) is stored as `metric64.<base64 of the name>`: base64 uses only
+ * letters, digits and `+/=`, which keys allow, so a job's metrics always fit.
+ */
+function metricKey(prefix: "metric" | "baseline", name: string): string {
+  const plain = `${prefix}.${name}`;
+  if (KEY.test(plain)) return plain;
+  const encoded = `${prefix}64.${Buffer.from(name).toString("base64")}`;
+  if (!KEY.test(encoded)) throw new RegistryError(`${prefix} name ${JSON.stringify(name)} is too long for a SageMaker CustomerMetadataProperties key (1..128 characters; ${encoded.length} as ${prefix}64.<base64>)`);
+  return encoded;
+}
+
+function numbers(meta: Record<string, string>, prefix: "metric" | "baseline"): Metrics {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (k.startsWith(`${prefix}.`)) out[k.slice(prefix.length + 1)] = Number(v);
+    else if (k.startsWith(`${prefix}64.`)) out[Buffer.from(k.slice(prefix.length + 3), "base64").toString("utf8")] = Number(v);
+  }
+  return out;
 }
 
 /** A described package back to a `ModelRecord`. */
@@ -71,8 +154,8 @@ export function decodePackage(p: Pick<DescribeModelPackageCommandOutput, "ModelP
     rowCount: Number(m["rowCount"]),
     dataHash: m["dataHash"] ?? "",
     codeVersion: m["codeVersion"] ?? "",
-    metrics: numbers(m, "metric."),
-    baselineMetrics: numbers(m, "baseline."),
+    metrics: numbers(m, "metric"),
+    baselineMetrics: numbers(m, "baseline"),
     approvalStatus: (p.ModelApprovalStatus ?? "PendingManualApproval") as ApprovalStatus,
     reason: p.ApprovalDescription ?? "",
     createdAt: m["createdAt"] ?? "",
@@ -103,6 +186,9 @@ export class SageMakerRegistry implements Registry {
   async register(draft: RecordDraft, artifact: ModelArtifact): Promise<ModelRecord> {
     validateDraft(draft);
     const createdAt = this.now().toISOString();
+    // Everything CreateModelPackage would refuse, before anything is written.
+    encodeMetadata({ ...draft, createdAt }, artifact.kind === "json" ? `s3://${this.o.bucket}/${this.key(draft.tenantId, draft.model, createdAt, draft.dataHash, "model.json")}` : undefined);
+    if (artifact.kind === "sagemaker") inferenceSpecification(artifact);
     const group = modelPackageGroupName(draft.tenantId, draft.model);
     let modelUri: string | undefined;
     if (artifact.kind === "json") {
@@ -124,15 +210,7 @@ export class SageMakerRegistry implements Registry {
           ModelApprovalStatus: draft.approvalStatus,
           CustomerMetadataProperties: metadata,
           ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: `s3://${this.o.bucket}/${recordKey}` } } },
-          ...(artifact.kind === "sagemaker"
-            ? {
-                InferenceSpecification: {
-                  Containers: [{ Image: artifact.image, ModelDataUrl: artifact.modelDataUrl }],
-                  SupportedContentTypes: ["text/csv", "application/json"],
-                  SupportedResponseMIMETypes: ["application/json"],
-                },
-              }
-            : {}),
+          ...(artifact.kind === "sagemaker" ? { InferenceSpecification: inferenceSpecification(artifact) } : {}),
         }),
       );
     } catch (e) {
@@ -172,9 +250,7 @@ export class SageMakerRegistry implements Registry {
   }
 
   async list(tenantId: string, model: ModelKind): Promise<ModelRecord[]> {
-    const out: ModelRecord[] = [];
-    for (const s of await this.summaries(tenantId, model)) out.push(decodePackage(await this.describe(s.arn)));
-    return out;
+    return mapLimit(await this.summaries(tenantId, model), DESCRIBE_CONCURRENCY, async (s) => decodePackage(await this.describe(s.arn)));
   }
 
   async champion(tenantId: string, model: ModelKind): Promise<ModelRecord | null> {
@@ -195,9 +271,9 @@ export class SageMakerRegistry implements Registry {
     return { kind: "json", body: JSON.parse(await obj.Body!.transformToString()) };
   }
 
-  async rollback(tenantId: string, model: ModelKind, opts: { to?: number; why: string }): Promise<ModelRecord> {
+  async rollback(tenantId: string, model: ModelKind, opts: { to?: number; why: string }): Promise<ModelRecord & { readonly serving: ServingChange }> {
     const summaries = await this.summaries(tenantId, model);
-    const records = await Promise.all(summaries.map(async (s) => decodePackage(await this.describe(s.arn))));
+    const records = await mapLimit(summaries, DESCRIBE_CONCURRENCY, async (s) => decodePackage(await this.describe(s.arn)));
     const { target, demote } = rollbackPlan(records, opts.to);
     const arn = (v: number) => summaries.find((s) => s.version === v)!.arn;
     for (const r of demote) {
@@ -218,6 +294,39 @@ export class SageMakerRegistry implements Registry {
         }),
       );
     }
-    return decodePackage(await this.describe(arn(target.version)));
+    const record = decodePackage(await this.describe(arn(target.version)));
+    return { ...record, serving: await this.serve(tenantId, model, target.version, arn(target.version)) };
+  }
+
+  /**
+   * Make the tenant's endpoint serve a package version: a Model from the package (the execution
+   * role of the model it serves now), an EndpointConfig copying the current variant with that model,
+   * and UpdateEndpoint (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html:
+   * the endpoint switches configs without downtime). No endpoint: says a deploy is needed.
+   */
+  async serve(tenantId: string, model: ModelKind, version: number, packageArn: string): Promise<ServingChange> {
+    const endpoint = servingEndpointName(tenantId, model);
+    let current;
+    try {
+      current = await this.o.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    } catch (e) {
+      if ((e as Error).name === "ValidationException" && /could not find endpoint/i.test((e as Error).message)) {
+        return { endpoint, action: "not deployed", message: `no endpoint ${endpoint} serves ${tenantId}/${model}: a deploy is needed to serve v${version} (list "${model}" in hub:servedModels of the tenant stack and run pulumi up; it deploys the latest Approved package, now v${version})` };
+      }
+      throw e;
+    }
+    const config = await this.o.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: current.EndpointConfigName }));
+    const variant = config.ProductionVariants?.[0];
+    if (!variant?.ModelName) throw new RegistryError(`endpoint ${endpoint} (config ${current.EndpointConfigName}) has no model variant to replace; redeploy it with pulumi up`);
+    const served = await this.o.sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
+    if (served.PrimaryContainer?.ModelPackageName === packageArn) {
+      return { endpoint, action: "unchanged", message: `endpoint ${endpoint} already serves v${version}`, endpointConfig: current.EndpointConfigName };
+    }
+    const stamp = this.now().toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
+    const name = `${endpoint.slice(0, 40).replace(/-+$/, "")}-v${version}-${stamp}`;
+    await this.o.sagemaker.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: served.ExecutionRoleArn, PrimaryContainer: { ModelPackageName: packageArn }, Tags: [{ Key: "tenant", Value: tenantId }, { Key: "model-package-group", Value: modelPackageGroupName(tenantId, model) }] }));
+    await this.o.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ ...variant, ModelName: name }], Tags: [{ Key: "tenant", Value: tenantId }] }));
+    await this.o.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: name }));
+    return { endpoint, action: "updated", message: `endpoint ${endpoint} is switching to v${version} (EndpointConfig ${name}; was ${current.EndpointConfigName})`, endpointConfig: name };
   }
 }

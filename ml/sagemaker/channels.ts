@@ -1,13 +1,14 @@
 /**
  * Training data in each built-in algorithm's input format, its hyperparameters, the gate rule on
  * the metric the job reports, and the naive baseline's figure for that metric, computed here on
- * the same held-back points the job scores:
- * - DeepAR (forecast): JSON Lines `{"start", "target"}`; `train` ends `prediction_length` hours
+ * the same held-back points the job scores. Each channel's distribution, ContentType and object
+ * name are the algorithm's documented ones (./algorithms.ts):
+ * - DeepAR (forecast): JSON Lines `{"start", "target"}` in `data.json`; `train` ends `prediction_length` hours
  *   before `test`, and the job reports `test:RMSE` on those last hours
  *   (https://docs.aws.amazon.com/sagemaker/latest/dg/deepar.html). Baseline: seasonal naive.
  * - Random Cut Forest (anomaly): CSV `text/csv;label_size=0` of the machine feature vectors. With
  *   no labelled test channel it reports no test metric, so its package waits for manual approval.
- * - K-Means (segments): CSV of the machine profiles; `test:msd` on the same rows. Baseline: one
+ * - K-Means (segments): CSV `text/csv;label_size=0` of the machine profiles; `test:msd` on the same rows. Baseline: one
  *   cluster (the mean squared distance to the overall mean).
  */
 import type { Metrics, ModelKind } from "../contract.ts";
@@ -49,7 +50,7 @@ function deepar(data: TrainingData): SageMakerInput {
   };
   const baseline = Math.min(rmse(24), rmse(168));
   return {
-    channels: { train: { body: train, contentType: "application/jsonlines" }, test: { body: test, contentType: "application/jsonlines" } },
+    channels: { train: { body: train }, test: { body: test } },
     hyperParameters: { time_freq: "H", prediction_length: String(h), context_length: "72", epochs: "50", early_stopping_patience: "10", likelihood: "gaussian" },
     rule: { metric: "test:RMSE", higherIsBetter: false, margin: 0.02 },
     baselineMetrics: Number.isFinite(baseline) ? { "test:RMSE": baseline } : {},
@@ -60,7 +61,7 @@ function rcf(data: TrainingData): SageMakerInput {
   const rows = [...data.streams.values()].flat();
   if (rows.length < 256) throw new Error(`Random Cut Forest needs at least 256 machine readings with ${STREAM_FEATURES.join(" and ")}, got ${rows.length}`);
   return {
-    channels: { train: { body: rows.map((r) => r.join(",")).join("\n"), contentType: "text/csv;label_size=0" } },
+    channels: { train: { body: rows.map((r) => r.join(",")).join("\n") } },
     hyperParameters: { feature_dim: String(STREAM_FEATURES.length), num_samples_per_tree: "256", num_trees: "100" },
     rule: null,
     baselineMetrics: {},
@@ -75,7 +76,7 @@ function kmeans(data: TrainingData): SageMakerInput {
   const msd = rows.reduce((a, r) => a + r.reduce((s, v, d) => s + (v - mean[d]!) ** 2, 0), 0) / rows.length;
   const csv = rows.map((r) => r.join(",")).join("\n");
   return {
-    channels: { train: { body: csv, contentType: "text/csv" }, test: { body: csv, contentType: "text/csv" } },
+    channels: { train: { body: csv }, test: { body: csv } },
     hyperParameters: { k: String(Math.min(3, rows.length - 1)), feature_dim: String(dims), mini_batch_size: String(rows.length), init_method: "kmeans++" },
     rule: { metric: "test:msd", higherIsBetter: false, margin: 0.05 },
     baselineMetrics: { "test:msd": msd },

@@ -100,6 +100,19 @@ describe("scripts/retrain.ts", () => {
     assert.match(sm.stderr, /--target sagemaker needs --region \/ AWS_REGION|--target sagemaker needs .*--bucket/);
   });
 
+  it("stream --target sagemaker refuses, saying where a SageMaker anomaly model's scores come from (issue 25 §2); it used to print zeros", async () => {
+    const r = await retrain(home, "stream", "--tenant", "acme", "--target", "sagemaker", "--region", "eu-west-1", "--bucket", "b", "--role-arn", "arn:aws:iam::123456789012:role/r");
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /stream --target sagemaker: the anomaly model trained on SageMaker \(Random Cut Forest\) has no streaming detector to run here; its scores come from its endpoint: scripts\/score\.ts --tenant T --model anomaly/);
+    assert.equal(r.stdout, "");
+  });
+
+  it("a region with no built-in images is refused in one line naming it and the regions known (issue 25 §2)", async () => {
+    const r = await retrain(home, "--tenant", "acme", "--target", "sagemaker", "--region", "mars-1", "--bucket", "b", "--role-arn", "arn:aws:iam::123456789012:role/r");
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /--region: no randomcutforest image is known for region "mars-1" \(SageMaker Python SDK image_uri_config\); known: af-south-1, .*ap-northeast-3, .*us-west-2/);
+  });
+
   it("the progress bar shows done of total and the current tenant/model", () => {
     assert.equal(renderBar(0, 4, "acme/forecast", 8), "[--------] 0/4 acme/forecast");
     assert.equal(renderBar(3, 4, "globex/segments", 8), "[######--] 3/4 globex/segments");
