@@ -35,6 +35,8 @@ export interface StatementResult {
   readonly sql: string;
   readonly columns: readonly string[];
   readonly rows: unknown[][];
+  /** DuckDB's type of each column, for a client that types its result (the SQL endpoint). */
+  readonly types?: readonly string[];
   /** A status line for statements without rows (`Statement executed successfully.`). */
   readonly status?: string;
 }
@@ -69,6 +71,11 @@ export class SnowflakeSession {
     return s;
   }
 
+  /** The session's role, warehouse and schema now (a client's login answer names them). */
+  state(): { role: string; warehouse: string | null; schema: string | null } {
+    return { role: this.role, warehouse: this.warehouse, schema: this.schema };
+  }
+
   /** The session as CURRENT_ROLE() and friends see it, and the hub's clock now. */
   facts(): SessionFacts {
     return { role: this.role, user: this.user, database: HUB_DATABASE, schema: this.schema, warehouse: this.warehouse, now: this.engine.clock.now() };
@@ -98,9 +105,7 @@ export class SnowflakeSession {
       case "use":
         return this.use(t);
       case "set":
-        if (t.parameter !== "QUERY_TAG") throw UNSUPPORTED(`ALTER SESSION SET ${t.parameter}`, t.sql);
-        this.queryTag = t.value;
-        await this.reconnect();
+        await this.set(t);
         return { sql: t.sql, columns: ["status"], rows: [["Statement executed successfully."]], status: "Statement executed successfully." };
       case "show":
       case "describe":
@@ -113,7 +118,30 @@ export class SnowflakeSession {
   private async query(t: Extract<Translated, { kind: "query" }>): Promise<StatementResult> {
     const c = await this.connect();
     const r = await c.queryTable(t.duckdb, { typed: t.sql });
-    return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows };
+    return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows, types: r.columns.map((x) => x.type) };
+  }
+
+  /**
+   * ALTER SESSION: QUERY_TAG tags what follows; the parameters drivers set when they connect are
+   * taken for what the twin already does (TIMEZONE UTC: its sessions are UTC; STRICT_JSON_OUTPUT:
+   * its JSON is strict; STATEMENT_TIMEOUT_IN_SECONDS: accepted as a whole number of seconds but not
+   * enforced: the twin runs a statement to its end, as a warehouse under its default limit does).
+   * Every parameter is checked before any is applied; another parameter or value is refused by name.
+   */
+  private async set(t: Extract<Translated, { kind: "set" }>): Promise<void> {
+    for (const { parameter, value } of t.parameters) {
+      const ok =
+        parameter === "QUERY_TAG" ||
+        (parameter === "TIMEZONE" && (value === null || /^(UTC|Etc\/UTC|GMT)$/i.test(value))) ||
+        (parameter === "STRICT_JSON_OUTPUT" && (value === null || /^(TRUE|FALSE)$/i.test(value))) ||
+        (parameter === "STATEMENT_TIMEOUT_IN_SECONDS" && (value === null || /^\d{1,9}$/.test(value)));
+      if (!ok) throw UNSUPPORTED(value === null ? `ALTER SESSION UNSET ${parameter}` : `ALTER SESSION SET ${parameter} = ${value}`, t.sql);
+    }
+    const tag = t.parameters.find((p) => p.parameter === "QUERY_TAG");
+    if (tag) {
+      this.queryTag = tag.value;
+      await this.reconnect();
+    }
   }
 
   private async use(t: Extract<Translated, { kind: "use" }>): Promise<StatementResult> {

@@ -51,7 +51,7 @@ export type Translated =
   | { readonly kind: "use"; readonly sql: string; readonly object: "ROLE" | "WAREHOUSE" | "SCHEMA" | "DATABASE"; readonly name: string }
   | { readonly kind: "show"; readonly sql: string; readonly object: string; readonly like: string | null; readonly scope: { readonly kind: string; readonly name: string } | null }
   | { readonly kind: "describe"; readonly sql: string; readonly object: string; readonly name: readonly string[] }
-  | { readonly kind: "set"; readonly sql: string; readonly parameter: string; readonly value: string | null };
+  | { readonly kind: "set"; readonly sql: string; readonly parameters: ReadonlyArray<{ readonly parameter: string; readonly value: string | null }> };
 
 export { UNSUPPORTED, UNKNOWN_FUNCTION };
 
@@ -119,14 +119,22 @@ function describeStatement(f: Node, sql: string): Translated {
   return { kind: "describe", sql, object: String(f.kind ?? "TABLE").toUpperCase(), name };
 }
 
+/** ALTER SESSION SET p = v [, ...] or UNSET p [, ...]: each parameter with its value (null when unset). */
 function setStatement(f: Node, sql: string): Translated {
-  const items = (f.expressions as unknown[] | undefined) ?? [];
   const unset = f.unset != null;
-  if (items.length !== 1 && !unset) throw UNSUPPORTED("ALTER SESSION with more than one parameter", sql);
-  const item = kindOf(items[0])?.fields;
-  const parameter = qualifiedName(kindOf(item?.name)?.fields.name ?? item?.name).toUpperCase();
-  const value = kindOf(item?.value)?.fields.value;
-  return { kind: "set", sql, parameter, value: unset ? null : typeof value === "string" ? value : value == null ? null : String(value) };
+  const items = (f.expressions as unknown[] | undefined) ?? [];
+  if (items.length === 0) throw UNSUPPORTED("ALTER SESSION without a parameter", sql);
+  const parameters = items.map((raw) => {
+    const k = kindOf(raw);
+    // SET gives set_item nodes (a name and a value); UNSET gives the parameters' identifiers.
+    if (k?.kind === "identifier") return { parameter: identifierName(k.fields).toUpperCase(), value: null };
+    const item = k?.fields;
+    const parameter = qualifiedName(kindOf(item?.name)?.fields.name ?? item?.name).toUpperCase();
+    const v = kindOf(item?.value);
+    const value = v?.kind === "boolean" ? String(v.fields.value).toUpperCase() : v?.fields.value;
+    return { parameter, value: unset ? null : typeof value === "string" ? value : value == null ? null : String(value) };
+  });
+  return { kind: "set", sql, parameters };
 }
 
 const TIMESTAMP_FUNCTIONS = new Set(["CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "SYSDATE", "GETDATE", "SYSTIMESTAMP"]);

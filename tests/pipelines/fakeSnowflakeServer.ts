@@ -9,7 +9,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { createHash, createPublicKey, verify } from "node:crypto";
+import { jwtRefusal } from "../../pipelines/serve/snowflakeJwt.ts";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -122,31 +122,11 @@ export class FakeSnowflakeServer {
   /** Why Snowflake would refuse the login's JWT, or null when it would accept it. */
   private jwtRefusal(data: Record<string, unknown> | undefined): string | null {
     if (data?.AUTHENTICATOR !== "SNOWFLAKE_JWT") return `authenticator ${String(data?.AUTHENTICATOR)}, not SNOWFLAKE_JWT`;
-    const parts = String(data.TOKEN ?? "").split(".");
-    if (parts.length !== 3) return "the token is not a JWT";
-    const [h, p, sig] = parts as [string, string, string];
-    let header: { alg?: string };
-    let payload: { iss?: string; sub?: string; iat?: number; exp?: number };
-    try {
-      header = JSON.parse(Buffer.from(h, "base64url").toString("utf8"));
-      payload = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
-    } catch {
-      return "the token's header or payload is not JSON";
-    }
-    if (header.alg !== "RS256") return `alg ${header.alg}, not RS256`;
-    const sub = String(payload.sub ?? "");
-    const key = this.userKeys.get(sub);
-    if (!key) return `no public key is set for ${sub}`;
-    if (!verify("RSA-SHA256", Buffer.from(`${h}.${p}`), key, Buffer.from(sig, "base64url"))) return "the signature does not verify with the user's key";
-    const fingerprint = "SHA256:" + createHash("sha256").update(createPublicKey(key).export({ type: "spki", format: "der" })).digest("base64");
-    if (payload.iss !== `${sub}.${fingerprint}`) return `iss ${payload.iss}, not ${sub}.${fingerprint}`;
-    // snowflake-sdk 3.x writes iat and exp in milliseconds (dist/lib/authentication/auth_keypair.js:
-    // Date.now(), a 120 s lifetime) and Snowflake accepts it; the documented form is seconds. Both read.
-    const seconds = (t: unknown) => (typeof t === "number" ? (t > 1e11 ? t / 1000 : t) : NaN);
-    const [iat, exp] = [seconds(payload.iat), seconds(payload.exp)];
-    if (!(exp > Date.now() / 1000)) return "expired";
-    if (!(exp - iat <= 3600)) return "lives longer than an hour";
-    return null;
+    const account = String(data.ACCOUNT_NAME ?? "").toUpperCase();
+    const user = String(data.LOGIN_NAME ?? "").toUpperCase();
+    const key = this.userKeys.get(`${account}.${user}`);
+    if (!key) return `no public key is set for ${account}.${user}`;
+    return jwtRefusal(String(data.TOKEN ?? ""), { account, user }, [key]);
   }
 
   private route(rec: RecordedRequest, res: http.ServerResponse): void {

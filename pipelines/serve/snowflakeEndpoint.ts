@@ -1,0 +1,258 @@
+/**
+ * The hub's SQL endpoint speaking Snowflake's REST protocol, the one snowflake-sdk (and the tools
+ * built on it) speak, so a tool connects to the local hub as a tenant's service user connects to
+ * Snowflake: login (key-pair JWT, or a password), one statement per request through the same
+ * SnowflakeSession as `scripts/sql.ts` (Snowflake SQL translated, the role's grants, the tenant
+ * guard), results in Snowflake's JSON format, heartbeat and logout. The protocol as the driver
+ * uses it: tests/pipelines/fakeSnowflakeServer.ts and snowflake-sdk's dist/lib/services/sf.js.
+ *
+ * Everything a client sends is bounded and checked before it reaches the engine: bodies up to
+ * 1 MB (gzip included, never inflated past that), JSON only, a session token on every call after
+ * login, a role the user holds, the hub's database.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
+import { HubSqlError } from "../warehouse/errors.ts";
+import { HUB_DATABASE, SnowflakeSession } from "../sql/snowflakeSession.ts";
+import { jwtRefusal } from "./snowflakeJwt.ts";
+import { snowflakeResultData } from "./snowflakeResults.ts";
+
+/** Who may log in: a service user (key pairs) or a person (a password), and the roles granted to them. */
+export interface EndpointUser {
+  readonly name: string;
+  /** PEM public keys set on the user (RSA_PUBLIC_KEY and RSA_PUBLIC_KEY_2). */
+  readonly publicKeys?: readonly string[];
+  /** scrypt hash of the password: `scrypt$<salt hex>$<hash hex>` (see hashPassword). */
+  readonly passwordHash?: string;
+  readonly roles: readonly string[];
+  readonly defaultRole: string;
+  readonly defaultWarehouse?: string | null;
+}
+
+export interface EndpointOptions {
+  readonly engine: EmbeddedEngine;
+  readonly users: readonly EndpointUser[];
+  /** The account name clients connect to (`account` in the driver's options); default HUB. */
+  readonly account?: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Where refusals are told (why a JWT was refused); never tokens, keys or passwords. */
+  readonly log?: (line: string) => void;
+}
+
+const MAX_BODY = 1_048_576;
+const MAX_SESSIONS = 256;
+const SESSION_VALIDITY_S = 3600;
+
+export function hashPassword(password: string, salt = randomBytes(16)): string {
+  return `scrypt$${salt.toString("hex")}$${scryptSync(password, salt, 32).toString("hex")}`;
+}
+
+function passwordMatches(password: string, stored: string): boolean {
+  const [kind, salt, hash] = stored.split("$");
+  if (kind !== "scrypt" || !salt || !hash) return false;
+  const expected = Buffer.from(hash, "hex");
+  const got = scryptSync(password, Buffer.from(salt, "hex"), expected.length);
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+/** Snowflake's login refusals (codes as Snowflake returns them). */
+const LOGIN = {
+  badCredentials: { code: "390100", sqlState: "08004", message: "Incorrect username or password was specified." },
+  badJwt: { code: "390144", sqlState: "08004", message: "JWT token is invalid." },
+  roleNotGranted: (role: string) => ({ code: "390189", sqlState: "08004", message: `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.` }),
+  database: (db: string) => ({ code: "390201", sqlState: "08004", message: `The requested database '${db}' does not exist or not authorized.` }),
+  tooMany: { code: "390102", sqlState: "08004", message: "Too many sessions: log out of one first." },
+};
+
+interface Session {
+  readonly sql: SnowflakeSession;
+  readonly user: string;
+  /** Statements of one session run one at a time, in the order they came. */
+  queue: Promise<unknown>;
+}
+
+export class SnowflakeEndpoint {
+  private readonly sessions = new Map<string, Session>();
+  private queryIds = 0;
+  private sessionIds = 0;
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly o: EndpointOptions,
+  ) {}
+
+  static async start(o: EndpointOptions): Promise<SnowflakeEndpoint> {
+    const server = http.createServer();
+    const endpoint = new SnowflakeEndpoint(server, o);
+    server.on("request", (req, res) => void endpoint.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o.port ?? 0, o.host ?? "127.0.0.1", () => resolve());
+    });
+    return endpoint;
+  }
+
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.address}:${a.port}`;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sessions.values()) await s.sql.close().catch(() => undefined);
+    this.sessions.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const send = (status: number, payload: unknown) => {
+      if (res.headersSent) return;
+      res.statusCode = status;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(payload));
+    };
+    const url = new URL(req.url ?? "/", "http://endpoint");
+    let body: Record<string, unknown>;
+    try {
+      body = await readJson(req);
+    } catch (e) {
+      return send((e as { status?: number }).status ?? 400, { success: false, code: "000400", message: (e as Error).message, data: null });
+    }
+    try {
+      if (req.method !== "POST") return send(405, { success: false, code: "000405", message: `${req.method} is not a method of this endpoint`, data: null });
+      if (url.pathname === "/session/v1/login-request") return send(200, await this.login(url.searchParams, (body.data ?? {}) as Record<string, unknown>));
+      if (url.pathname === "/telemetry/send") return send(200, ok(null));
+      const token = /^Snowflake Token="([^"]+)"$/.exec(String(req.headers.authorization ?? ""))?.[1];
+      const session = token ? this.sessions.get(token) : undefined;
+      if (!session) return send(401, { success: false, code: "390104", message: "User must login again to access the service.", data: null });
+      if (url.pathname === "/queries/v1/query-request") return send(200, await this.query(session, body));
+      if (url.pathname === "/session" && url.searchParams.get("delete") === "true") {
+        this.sessions.delete(token!);
+        await session.sql.close();
+        return send(200, ok(null));
+      }
+      if (url.pathname === "/session/heartbeat") return send(200, ok(null));
+      if (url.pathname === "/session/token-request") return send(200, ok({ sessionToken: token, validityInSecondsST: SESSION_VALIDITY_S, masterToken: token, validityInSecondsMT: SESSION_VALIDITY_S }));
+      return send(404, { success: false, code: "000404", message: `${url.pathname} is not a path of this endpoint`, data: null });
+    } catch (e) {
+      // A fault of ours: the client hears that it happened, never its stack.
+      this.o.log?.(`endpoint: ${req.method} ${url.pathname} failed: ${(e as Error).message}`);
+      return send(500, { success: false, code: "000603", message: "SQL execution internal error.", data: null });
+    }
+  }
+
+  private async login(params: URLSearchParams, data: Record<string, unknown>): Promise<unknown> {
+    const account = (this.o.account ?? HUB_DATABASE).toUpperCase();
+    const name = String(data.LOGIN_NAME ?? "").toUpperCase();
+    const user = this.o.users.find((u) => u.name.toUpperCase() === name);
+    // One answer for an unknown user, another account and a wrong secret: the client learns nothing more.
+    if (!user || String(data.ACCOUNT_NAME ?? "").toUpperCase() !== account) return failure(LOGIN.badCredentials);
+    if (data.AUTHENTICATOR === "SNOWFLAKE_JWT") {
+      const why = jwtRefusal(String(data.TOKEN ?? ""), { account, user: name }, user.publicKeys ?? []);
+      if (why) {
+        this.o.log?.(`endpoint: login of ${name} refused: ${why}`);
+        return failure(LOGIN.badJwt);
+      }
+    } else if (!user.passwordHash || typeof data.PASSWORD !== "string" || !passwordMatches(data.PASSWORD, user.passwordHash)) {
+      return failure(LOGIN.badCredentials);
+    }
+    const role = (params.get("roleName") || user.defaultRole).toUpperCase();
+    if (!user.roles.map((r) => r.toUpperCase()).includes(role)) return failure(LOGIN.roleNotGranted(role));
+    const database = params.get("databaseName");
+    if (database && database.toUpperCase() !== HUB_DATABASE) return failure(LOGIN.database(database.toUpperCase()));
+    if (this.sessions.size >= MAX_SESSIONS) return failure(LOGIN.tooMany);
+    let sql: SnowflakeSession;
+    try {
+      sql = await SnowflakeSession.open(this.o.engine, {
+        user: name,
+        role,
+        warehouse: params.get("warehouse") || user.defaultWarehouse,
+        schema: params.get("schemaName") || null,
+      });
+    } catch (e) {
+      if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message });
+      throw e;
+    }
+    const token = randomBytes(32).toString("hex");
+    this.sessions.set(token, { sql, user: name, queue: Promise.resolve() });
+    const state = sql.state();
+    return ok({
+      token,
+      masterToken: token,
+      validityInSeconds: SESSION_VALIDITY_S,
+      masterValidityInSeconds: SESSION_VALIDITY_S,
+      sessionId: ++this.sessionIds,
+      parameters: [],
+      sessionInfo: { databaseName: HUB_DATABASE, schemaName: state.schema, warehouseName: state.warehouse, roleName: state.role },
+    });
+  }
+
+  private async query(session: Session, body: Record<string, unknown>): Promise<unknown> {
+    const queryId = `01hub-${process.pid}-${++this.queryIds}`;
+    const sqlText = body.sqlText;
+    if (typeof sqlText !== "string" || sqlText.trim() === "") return failure({ code: "000900", sqlState: "42601", message: "SQL compilation error:\nEmpty SQL statement." }, queryId);
+    if (body.bindings && typeof body.bindings === "object" && Object.keys(body.bindings).length > 0) {
+      return failure({ code: "000002", sqlState: "0A000", message: "Unsupported feature 'binds': write the values into the statement." }, queryId);
+    }
+    const run = session.queue.then(async () => {
+      try {
+        const results = await session.sql.execute(sqlText);
+        // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more.
+        if (results.length !== 1) {
+          return failure({ code: "000008", sqlState: "0A000", message: `Actual statement count ${results.length} did not match the desired statement count 1.` }, queryId);
+        }
+        return ok(snowflakeResultData(results[0]!, queryId));
+      } catch (e) {
+        if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message }, queryId);
+        throw e;
+      }
+    });
+    session.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function ok(data: unknown): unknown {
+  return { success: true, code: null, message: null, data };
+}
+
+function failure(e: { code: string; sqlState: string; message: string }, queryId?: string): unknown {
+  return { success: false, code: e.code, message: e.message, data: { sqlState: e.sqlState, errorCode: e.code, queryId: queryId ?? null, internalError: false } };
+}
+
+/** The request body as JSON, at most MAX_BODY bytes before and after gzip. */
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw Object.assign(new Error(`the request body is over ${MAX_BODY} bytes`), { status: 413 });
+    chunks.push(chunk);
+  }
+  let raw = Buffer.concat(chunks);
+  if (req.headers["content-encoding"] === "gzip") {
+    try {
+      raw = gunzipSync(raw, { maxOutputLength: MAX_BODY });
+    } catch {
+      throw Object.assign(new Error(`the request body is not gzip of at most ${MAX_BODY} bytes`), { status: 413 });
+    }
+  }
+  if (raw.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new Error("the request body is not JSON");
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("the request body is not a JSON object");
+  return parsed as Record<string, unknown>;
+}
