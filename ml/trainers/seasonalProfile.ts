@@ -45,6 +45,11 @@ export interface SeasonalProfileOptions {
   readonly calibrationHorizon?: number;
   /** Longest hole interpolated (see ml/series.ts). Default 3. */
   readonly maxGapSteps?: number;
+  /**
+   * Longer runs of missing steps: "refuse" (default: `GAPS`) or "keep": the fit skips them (no
+   * made-up points; an AR pair or an error across the hole is simply not counted).
+   */
+  readonly longGaps?: "refuse" | "keep";
 }
 
 export interface SeasonalProfileJSON {
@@ -81,7 +86,7 @@ export class SeasonalProfileForecaster implements Forecaster {
 
   fit(train: Series): SeasonalProfileModel {
     const { stepMs } = train;
-    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.MIN_POINTS, maxGapSteps: this.options.maxGapSteps });
+    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.MIN_POINTS, maxGapSteps: this.options.maxGapSteps, longGaps: this.options.longGaps });
     const y = checked.values;
     const n = y.length;
     const t0 = checked.series.points[0]!.ts.getTime();
@@ -112,7 +117,7 @@ export class SeasonalProfileForecaster implements Forecaster {
       const robust = e.length ? robustSigma(e) : 0;
       sigma.push(Math.max(robust, h > 0 ? sigma[h - 1]! : 0));
     }
-    const floor = 1e-9 * (Math.abs(mean(y)) + 1);
+    const floor = 1e-9 * (Math.abs(mean(y.filter(Number.isFinite))) + 1);
     for (let h = 0; h < H; h++) sigma[h] = Math.max(sigma[h]!, floor);
     const z: number[] = [];
     for (let h = 0; h < H; h++) for (const v of errors[h]!) if (Math.abs(v / sigma[h]!) <= MAX_Z) z.push(v / sigma[h]!);
@@ -225,10 +230,13 @@ function candidateConfigs(seasons: { day: number; week: number }, fitLen: number
   for (const halfLifeDays of halfLives) {
     out.push({ ...base, halfLifeDays });
     if (seasons.day && fitLen >= seasons.day) out.push({ ...base, daily: true, halfLifeDays });
-    // One week is enough for day-of-week levels (24 points each); the hour-of-week part is shrunk when data is thin.
-    if (seasons.week && fitLen >= seasons.week) {
+    // Weekly parts need two weeks: from one, each weekday's level is one day's mean, and the step
+    // between two such levels lands at midnight as a jump in the forecast on a series that does
+    // not change (issue 24). They are also shrunk by one week's worth of pseudo-points
+    // (estimateProfile; the hour-of-week part by at least one point per slot).
+    if (seasons.week && fitLen >= 2 * seasons.week) {
       out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
-      for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
+      for (const weeklyShrink of [1, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
     }
   }
   return out;
@@ -251,7 +259,8 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
   const n = to - from;
   const w = new Float64Array(n);
   const dayMs = 86_400_000;
-  for (let i = 0; i < n; i++) w[i] = cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
+  // A hole (a long gap kept by checkSeries) weighs nothing.
+  for (let i = 0; i < n; i++) w[i] = Number.isNaN(y[from + i]!) ? 0 : cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
   const first = estimateProfile(y, w, from, n, t0, stepMs, seasons, cfg);
   // With few weeks an hour-of-week slot has few points, and a fault drags its mean so far that the
   // normal points look odd too. A point is an outlier only if it is one under the full profile AND
@@ -261,8 +270,9 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
   for (const state of cfg.weekly ? [first, simple] : [first]) {
     const resid = new Float64Array(n);
     for (let i = 0; i < n; i++) resid[i] = y[from + i]! - profileAt(state, t0 + (from + i) * stepMs, stepMs, seasons);
-    const med = median(resid);
-    const sigma = robustSigma(resid.map((r) => r - med));
+    const present = resid.filter(Number.isFinite);
+    const med = median(present);
+    const sigma = robustSigma(present.map((r) => r - med));
     for (let i = 0; i < n; i++) if (sigma > 0 && Math.abs(resid[i]! - med) > OUTLIER_SIGMAS * sigma) outlier[i]!++;
   }
   const need = cfg.weekly ? 2 : 1;
@@ -290,17 +300,21 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
 }
 
 function estimateProfile(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, seasons: { day: number; week: number }, cfg: ProfileConfig): ProfileState {
-  let sw = 0, swy = 0;
-  for (let i = 0; i < n; i++) { sw += w[i]!; swy += w[i]! * y[from + i]!; }
+  let sw = 0, swy = 0, used = 0;
+  for (let i = 0; i < n; i++) if (w[i]! > 0) { sw += w[i]!; swy += w[i]! * y[from + i]!; used++; }
   const mu = swy / sw;
+  const meanW = sw / used;
+  // The hour-of-day profile is not shrunk: days are many, and its worth is checked against the
+  // level alone on held-back days (shrinking it by one day cost nab-dev 3 windows, README).
   const daily = slotMeans(y, w, from, n, t0, stepMs, cfg.daily ? seasons.day : 0, () => mu, 0);
   const dailyAt = (i: number) => (daily.length ? daily[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)]! : 0);
-  const meanW = sw / n;
-  // Day-of-week levels: slots of a 7-day season in whole days.
+  // Day-of-week levels: slots of a 7-day season in whole days, shrunk towards 0 by one day's worth
+  // of pseudo-points per weekday (a prior worth one week): from two weeks a weekday's level is
+  // two thirds of its mean, so two noisy days do not make a step at midnight.
   const days = seasons.day ? 7 : 0;
   const dayStep = seasons.day * stepMs;
   const dowAt = (i: number, dow: readonly number[]) => (dow.length ? dow[seasonSlot(t0 + (from + i) * stepMs, dayStep, days)]! : 0);
-  const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), 0) : [];
+  const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), meanW * seasons.day) : [];
   const weekly = slotMeans(y, w, from, n, t0, stepMs, cfg.weekly ? seasons.week : 0, (i) => mu + dailyAt(i) + dowAt(i, dayOfWeek), cfg.weeklyShrink * meanW);
   return { mu, daily, dayOfWeek, weekly, phi: 0 };
 }
@@ -332,6 +346,7 @@ function slotMeansBy(y: Float64Array, w: Float64Array, from: number, n: number, 
   const sum = new Float64Array(slots);
   const sw = new Float64Array(slots);
   for (let i = 0; i < n; i++) {
+    if (!(w[i]! > 0)) continue;
     const s = slotOf(i);
     sum[s]! += w[i]! * (y[from + i]! - base(i));
     sw[s]! += w[i]!;
@@ -357,13 +372,15 @@ function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: numb
   const out: Float64Array[] = [];
   for (let h = 1; h <= H; h++) {
     const count = Math.max(0, n - (fitLen - 1 + h));
-    const e = new Float64Array(count);
+    const e: number[] = [];
     const decay = state.phi ** h;
     for (let k = 0; k < count; k++) {
       const t = fitLen - 1 + h + k;
-      e[k] = resid[t]! - decay * resid[t - h]!;
+      const v = resid[t]! - decay * resid[t - h]!;
+      // An error whose point or origin falls in a hole is not an error of the model.
+      if (Number.isFinite(v)) e.push(v);
     }
-    out.push(e);
+    out.push(Float64Array.from(e));
   }
   return out;
 }
