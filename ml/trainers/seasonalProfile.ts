@@ -50,6 +50,13 @@ export interface SeasonalProfileOptions {
    * made-up points; an AR pair or an error across the hole is simply not counted).
    */
   readonly longGaps?: "refuse" | "keep";
+  /**
+   * Also try the profile on log1p(y) (a multiplicative pattern: a weekday's peak a share of the
+   * level, not a fixed amount) when every training value is ≥ 0, and keep it when its day-ahead
+   * error on the held-back part, back on the original scale, is lower. Default true; the anomaly
+   * detector, whose distances and running level are additive, turns it off.
+   */
+  readonly allowLog?: boolean;
 }
 
 export interface SeasonalProfileJSON {
@@ -71,6 +78,17 @@ export interface SeasonalProfileJSON {
   readonly quantiles: ErrorQuantilesJSON;
   readonly selection: Readonly<Record<string, number>>;
   readonly interpolated: number;
+  /**
+   * "log1p": the profile, AR term, spreads and quantiles are on log1p(y) and forecasts are
+   * expm1 of them (a median on the original scale); absent: additive on y.
+   */
+  readonly transform?: "log1p";
+  /**
+   * Steps whose mean residual at the forecast origin is kept, undecayed, over the horizon (a level
+   * shift carried forward); absent or 0: none. `lastLevel` is that mean at the end of training.
+   */
+  readonly levelSteps?: number;
+  readonly lastLevel?: number;
 }
 
 export class SeasonalProfileForecaster implements Forecaster {
@@ -97,18 +115,27 @@ export class SeasonalProfileForecaster implements Forecaster {
     const valLen = Math.max(Math.min(Math.round(n * 0.2), seasons.week || 168), Math.min(seasons.day || 24, Math.floor(n / 2)));
     const fitLen = n - valLen;
 
-    let best: { cfg: ProfileConfig; mae: number; errors: Float64Array[] } | null = null;
+    let best: { cfg: ProfileConfig; mae: number; errors: Float64Array[]; log: boolean; levelSteps: number } | null = null;
     const selection: Record<string, number> = {};
-    for (const cfg of candidateConfigs(seasons, fitLen, stepMs)) {
-      const state = fitState(y, 0, fitLen, t0, stepMs, seasons, cfg);
-      const errors = horizonErrors(y, fitLen, t0, stepMs, seasons, state, H);
-      let s = 0, c = 0;
-      for (const e of errors) for (const v of e) { s += Math.abs(v); c++; }
-      const mae = s / c;
-      selection[configName(cfg)] = mae;
-      if (!best || mae < best.mae - 1e-12) best = { cfg, mae, errors };
+    let nonNegative = true;
+    for (const v of y) if (v < 0) nonNegative = false;
+    const logY = this.options.allowLog !== false && nonNegative ? y.map(Math.log1p) : null;
+    for (const log of logY ? [false, true] : [false]) {
+      const yy = log ? logY! : y;
+      for (const cfg of candidateConfigs(seasons, fitLen, stepMs)) {
+        const state = fitState(yy, 0, fitLen, t0, stepMs, seasons, cfg);
+        // With and without the origin's level (the last day's mean residual, kept over the horizon).
+        for (const levelSteps of this.options.allowLog === false ? [0] : [0, seasons.day || 24]) {
+          const errors = horizonErrors(yy, fitLen, t0, stepMs, seasons, state, H, levelSteps);
+          // Compared on the original scale, whatever scale the profile is fitted on.
+          const mae = log ? originalScaleMae(yy, fitLen, t0, stepMs, seasons, state, H, levelSteps) : meanAbs(errors);
+          selection[`${log ? "log1p " : ""}${configName(cfg)}${levelSteps ? ", origin level" : ""}`] = mae;
+          if (!best || mae < best.mae - 1e-12) best = { cfg, mae, errors, log, levelSteps };
+        }
+      }
     }
-    const { cfg, errors } = best!;
+    const { cfg, errors, log, levelSteps } = best!;
+    const yFit = log ? logY! : y;
     // Spread per horizon from the median absolute error (a fault in the held-back part must not widen
     // every interval); the tails come from the |z| table, without errors beyond MAX_Z (anomalies).
     const sigma: number[] = [];
@@ -117,16 +144,17 @@ export class SeasonalProfileForecaster implements Forecaster {
       const robust = e.length ? robustSigma(e) : 0;
       sigma.push(Math.max(robust, h > 0 ? sigma[h - 1]! : 0));
     }
-    const floor = 1e-9 * (Math.abs(mean(y.filter(Number.isFinite))) + 1);
+    const floor = 1e-9 * (Math.abs(mean(yFit.filter(Number.isFinite))) + 1);
     for (let h = 0; h < H; h++) sigma[h] = Math.max(sigma[h]!, floor);
     const z: number[] = [];
     for (let h = 0; h < H; h++) for (const v of errors[h]!) if (Math.abs(v / sigma[h]!) <= MAX_Z) z.push(v / sigma[h]!);
-    const state = fitState(y, 0, n, t0, stepMs, seasons, cfg);
+    const state = fitState(yFit, 0, n, t0, stepMs, seasons, cfg);
     const lastTs = t0 + (n - 1) * stepMs;
     return new SeasonalProfileModel({
       algorithm: SEASONAL_PROFILE, seriesId: train.seriesId, stepMs, trainedUntil: new Date(lastTs).toISOString(), config: cfg,
       mu: state.mu, daily: state.daily, dayOfWeek: state.dayOfWeek, weekly: state.weekly, phi: state.phi,
-      lastResidual: y[n - 1]! - profileAt(state, lastTs, stepMs, seasons),
+      lastResidual: yFit[n - 1]! - profileAt(state, lastTs, stepMs, seasons), ...(log ? { transform: "log1p" as const } : {}),
+      ...(levelSteps ? { levelSteps, lastLevel: originLevel(residuals(yFit, n - levelSteps, t0, stepMs, seasons, state), n - 1, levelSteps) } : {}),
       sigma, mae1: errors[0]!.length ? mean(errors[0]!.map(Math.abs)) : sigma[0]!, quantiles: ErrorQuantiles.fromErrors(z).toJSON(), selection, interpolated: checked.interpolated,
     });
   }
@@ -147,14 +175,14 @@ export class SeasonalProfileModel implements ForecastModel {
   }
 
   get params(): Readonly<Record<string, unknown>> {
-    return { ...this.json.config, phi: this.json.phi, stepMs: this.json.stepMs };
+    return { ...this.json.config, phi: this.json.phi, stepMs: this.json.stepMs, transform: this.json.transform ?? "none" };
   }
 
   get stepMs(): number {
     return this.json.stepMs;
   }
 
-  /** The profile (no AR term) at a timestamp. */
+  /** The profile (no AR term) at a timestamp, on the model's scale (log1p(y) when `transform` is set). */
   profile(tsMs: number): number {
     return profileAt(this.state, tsMs, this.json.stepMs, this.seasons);
   }
@@ -188,11 +216,25 @@ export class SeasonalProfileModel implements ForecastModel {
     const z = this.zAt(level);
     let originTs = this.trainedUntil.getTime();
     let residual = this.json.lastResidual;
+    const log = this.json.transform === "log1p";
+    const toModel = (v: number) => (log ? Math.log1p(Math.max(0, v)) : v);
+    let originLevelValue = this.json.lastLevel ?? 0;
     if (options.history) {
       const last = lastFinite(options.history);
       if (last) {
         originTs = last.ts.getTime();
-        residual = last.value - this.profile(originTs);
+        residual = toModel(last.value) - this.profile(originTs);
+        const k = this.json.levelSteps ?? 0;
+        if (k > 0) {
+          // The origin's level from the history's last k steps (by time: holes are skipped).
+          let s = 0, c = 0;
+          for (let i = options.history.points.length - 1; i >= 0; i--) {
+            const p = options.history.points[i]!;
+            if (p.ts.getTime() <= originTs - k * this.json.stepMs) break;
+            if (Number.isFinite(p.value)) { s += toModel(p.value) - this.profile(p.ts.getTime()); c++; }
+          }
+          originLevelValue = c ? s / c : 0;
+        }
       }
     }
     const rows: ForecastRow[] = [];
@@ -200,9 +242,11 @@ export class SeasonalProfileModel implements ForecastModel {
     for (let h = 1; h <= horizon; h++) {
       decay *= this.json.phi;
       const ts = originTs + h * this.json.stepMs;
-      const f = this.profile(ts) + decay * residual;
+      const f = this.profile(ts) + originLevelValue + decay * (residual - originLevelValue);
       const half = z * this.sigma(h);
-      rows.push({ ts: new Date(ts), forecast: f, lower_bound: f - half, upper_bound: f + half });
+      // On the log scale the interval is symmetric; back on y it is skewed (wider above), as demand is.
+      if (log) rows.push({ ts: new Date(ts), forecast: Math.expm1(f), lower_bound: Math.expm1(f - half), upper_bound: Math.expm1(f + half) });
+      else rows.push({ ts: new Date(ts), forecast: f, lower_bound: f - half, upper_bound: f + half });
     }
     return rows;
   }
@@ -364,11 +408,31 @@ function profileAt(state: ProfileState, tsMs: number, stepMs: number, seasons: {
   return v;
 }
 
+/**
+ * The level the series stands at at origin `o`, relative to the profile: the mean residual of the
+ * `levelSteps` points up to it (finite ones); 0 when off. A level shift (a new customer, a line
+ * added) moves it at once, where the profile's mean over weeks follows it only slowly and the AR
+ * term forgets it within hours (φ^24 is small): the day-ahead forecast keeps it undecayed.
+ */
+function originLevel(resid: Float64Array, o: number, levelSteps: number): number {
+  if (levelSteps <= 0) return 0;
+  let s = 0, c = 0;
+  for (let t = Math.max(0, o - levelSteps + 1); t <= o; t++) if (Number.isFinite(resid[t]!)) { s += resid[t]!; c++; }
+  return c ? s / c : 0;
+}
+
+function residuals(y: Float64Array, from: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState): Float64Array {
+  const resid = new Float64Array(y.length).fill(NaN);
+  for (let t = Math.max(0, from); t < y.length; t++) resid[t] = y[t]! - profileAt(state, t0 + t * stepMs, stepMs, seasons);
+  return resid;
+}
+
 /** errors[h-1]: y[t] − forecast from origin t−h, for every t in [fitLen, n) whose origin is at or after fitLen−1. */
-function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number): Float64Array[] {
+function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0): Float64Array[] {
   const n = y.length;
-  const resid = new Float64Array(n);
-  for (let t = fitLen - 1; t < n; t++) resid[t] = y[t]! - profileAt(state, t0 + t * stepMs, stepMs, seasons);
+  const resid = residuals(y, fitLen - 1 - levelSteps, t0, stepMs, seasons, state);
+  const level = new Float64Array(n);
+  for (let o = fitLen - 1; o < n; o++) level[o] = originLevel(resid, o, levelSteps);
   const out: Float64Array[] = [];
   for (let h = 1; h <= H; h++) {
     const count = Math.max(0, n - (fitLen - 1 + h));
@@ -376,13 +440,37 @@ function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: numb
     const decay = state.phi ** h;
     for (let k = 0; k < count; k++) {
       const t = fitLen - 1 + h + k;
-      const v = resid[t]! - decay * resid[t - h]!;
+      const L = level[t - h]!;
+      const v = resid[t]! - L - decay * (resid[t - h]! - L);
       // An error whose point or origin falls in a hole is not an error of the model.
       if (Number.isFinite(v)) e.push(v);
     }
     out.push(Float64Array.from(e));
   }
   return out;
+}
+
+function meanAbs(errors: readonly Float64Array[]): number {
+  let s = 0, c = 0;
+  for (const e of errors) for (const v of e) { s += Math.abs(v); c++; }
+  return s / c;
+}
+
+/** Day-ahead MAE on the original scale of a profile fitted on log1p(y) (`ly`): |expm1(ly) − expm1(forecast)|. */
+function originalScaleMae(ly: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0): number {
+  const n = ly.length;
+  const resid = residuals(ly, fitLen - 1 - levelSteps, t0, stepMs, seasons, state);
+  let s = 0, c = 0;
+  for (let h = 1; h <= H; h++) {
+    const decay = state.phi ** h;
+    for (let t = fitLen - 1 + h; t < n; t++) {
+      const L = originLevel(resid, t - h, levelSteps);
+      const f = ly[t]! - resid[t]! + L + decay * (resid[t - h]! - L);
+      const v = Math.expm1(ly[t]!) - Math.expm1(f);
+      if (Number.isFinite(v)) { s += Math.abs(v); c++; }
+    }
+  }
+  return s / c;
 }
 
 function mean(y: ArrayLike<number>): number {
