@@ -274,13 +274,13 @@ function candidateConfigs(seasons: { day: number; week: number }, fitLen: number
   for (const halfLifeDays of halfLives) {
     out.push({ ...base, halfLifeDays });
     if (seasons.day && fitLen >= seasons.day) out.push({ ...base, daily: true, halfLifeDays });
-    // Weekly parts need two weeks: from one, each weekday's level is one day's mean, and the step
-    // between two such levels lands at midnight as a jump in the forecast on a series that does
-    // not change (issue 24). They are also shrunk by one week's worth of pseudo-points
-    // (estimateProfile; the hour-of-week part by at least one point per slot).
-    if (seasons.week && fitLen >= 2 * seasons.week) {
+    // Day-of-week levels from one week: each is shrunk by what the days show (dayOfWeekLevels), so
+    // with one day per weekday (nothing to tell noise from level) they are 0, and two noisy weeks
+    // of a flat series do not make a step at midnight (issue 24). The hour-of-week part is shrunk
+    // by 0, 2 or 6 points per slot, chosen on the held-back days like everything else.
+    if (seasons.week && fitLen >= seasons.week) {
       out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
-      for (const weeklyShrink of [1, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
+      for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
     }
   }
   return out;
@@ -352,13 +352,13 @@ function estimateProfile(y: Float64Array, w: Float64Array, from: number, n: numb
   // level alone on held-back days (shrinking it by one day cost nab-dev 3 windows, README).
   const daily = slotMeans(y, w, from, n, t0, stepMs, cfg.daily ? seasons.day : 0, () => mu, 0);
   const dailyAt = (i: number) => (daily.length ? daily[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)]! : 0);
-  // Day-of-week levels: slots of a 7-day season in whole days, shrunk towards 0 by one day's worth
-  // of pseudo-points per weekday (a prior worth one week): from two weeks a weekday's level is
-  // two thirds of its mean, so two noisy days do not make a step at midnight.
+  // Day-of-week levels: slots of a 7-day season in whole days, each shrunk towards 0 by how much of
+  // it the data can tell from noise (dayOfWeekLevels): two noisy days per weekday do not make a step
+  // at midnight, a real weekend does.
   const days = seasons.day ? 7 : 0;
   const dayStep = seasons.day * stepMs;
   const dowAt = (i: number, dow: readonly number[]) => (dow.length ? dow[seasonSlot(t0 + (from + i) * stepMs, dayStep, days)]! : 0);
-  const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), meanW * seasons.day) : [];
+  const dayOfWeek = cfg.dayOfWeek ? dayOfWeekLevels(y, w, from, n, t0, stepMs, seasons.day, (i) => mu + dailyAt(i)) : [];
   const weekly = slotMeans(y, w, from, n, t0, stepMs, cfg.weekly ? seasons.week : 0, (i) => mu + dailyAt(i) + dowAt(i, dayOfWeek), cfg.weeklyShrink * meanW);
   return { mu, daily, dayOfWeek, weekly, phi: 0 };
 }
@@ -398,6 +398,41 @@ function slotMeansBy(y: Float64Array, w: Float64Array, from: number, n: number, 
   const out: number[] = [];
   for (let s = 0; s < slots; s++) out.push(sw[s]! + shrink > 0 ? sum[s]! / (sw[s]! + shrink) : 0);
   return out;
+}
+
+/**
+ * Day-of-week levels with empirical-Bayes shrinkage (James and Stein 1961; Efron and Morris 1975):
+ * each calendar day's mean deviation from the hour-of-day profile is a noisy sample of its weekday's
+ * level; the spread of days within a weekday gives the noise of a weekday's mean (σ²/n_d), the
+ * spread between weekdays beyond that noise gives the levels' own variance τ², and each level keeps
+ * the share τ² / (τ² + σ²/n_d) of its mean. A flat series (τ² ≈ 0) gets no weekday steps from two
+ * weeks of noise; a real weekend (τ² ≫ σ²/n_d) keeps almost all of its level.
+ */
+function dayOfWeekLevels(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, daySteps: number, base: (i: number) => number): number[] {
+  const dayMs = daySteps * stepMs;
+  const byDay = new Map<number, { s: number; sw: number }>();
+  for (let i = 0; i < n; i++) {
+    if (!(w[i]! > 0)) continue;
+    const d = Math.floor((t0 + (from + i) * stepMs) / dayMs);
+    const e = byDay.get(d) ?? { s: 0, sw: 0 };
+    e.s += w[i]! * (y[from + i]! - base(i));
+    e.sw += w[i]!;
+    byDay.set(d, e);
+  }
+  const perWeekday: number[][] = Array.from({ length: 7 }, () => []);
+  for (const [d, e] of byDay) perWeekday[seasonSlot(d * dayMs, dayMs, 7)]!.push(e.s / e.sw);
+  const means = perWeekday.map((xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0));
+  // Pooled within-weekday variance of a day's mean (needs two days of some weekday).
+  let ss = 0, dof = 0;
+  perWeekday.forEach((xs, k) => { for (const x of xs) ss += (x - means[k]!) ** 2; dof += Math.max(0, xs.length - 1); });
+  if (dof === 0) return means.map(() => 0);
+  const sigma2 = ss / dof;
+  const present = perWeekday.map((xs, k) => [xs.length, means[k]!] as const).filter(([c]) => c > 0);
+  const grand = present.reduce((a, [, m]) => a + m, 0) / present.length;
+  const between = present.reduce((a, [, m]) => a + (m - grand) ** 2, 0) / Math.max(1, present.length - 1);
+  const noise = present.reduce((a, [c]) => a + sigma2 / c, 0) / present.length;
+  const tau2 = Math.max(0, between - noise);
+  return perWeekday.map((xs, k) => (xs.length && tau2 > 0 ? (means[k]! * tau2) / (tau2 + sigma2 / xs.length) : 0));
 }
 
 function profileAt(state: ProfileState, tsMs: number, stepMs: number, seasons: { day: number; week: number }): number {
