@@ -156,7 +156,7 @@ export class ForecastAnomalyDetector {
   }
 
   fit(train: Series): ForecastAnomalyModel {
-    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false }).fit(train);
+    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false, calibration: "heldBack" }).fit(train);
     const daySteps = seasonLengths(train.stepMs).day || 24;
     const recordFactor = this.options.recordFactor ?? DEFAULT_RECORD_FACTOR;
     const json: ForecastAnomalyJSON = {

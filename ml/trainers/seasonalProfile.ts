@@ -57,6 +57,13 @@ export interface SeasonalProfileOptions {
    * detector, whose distances and running level are additive, turns it off.
    */
   readonly allowLog?: boolean;
+  /**
+   * Which errors calibrate the intervals: "half" (default) a model of the chosen form fitted on the
+   * first half of the window, scored over the second half; "heldBack" the selection's held-back
+   * part only (as before issue 24; the anomaly detector, whose level and record rule were chosen
+   * with it, keeps it).
+   */
+  readonly calibration?: "half" | "heldBack";
 }
 
 export interface SeasonalProfileJSON {
@@ -134,8 +141,17 @@ export class SeasonalProfileForecaster implements Forecaster {
         }
       }
     }
-    const { cfg, errors, log, levelSteps } = best!;
+    const { cfg, log, levelSteps } = best!;
     const yFit = log ? logY! : y;
+    // The intervals' errors: from a model of the chosen form fitted on the first half of the window,
+    // over the second half (when that is longer than the held-back part). One held-back week rarely
+    // holds a level shift or a holiday, so intervals calibrated on it alone were too narrow for
+    // the weeks that do (80 % intervals covered 0.72–0.78 of the generated demand panel).
+    let errors = best!.errors;
+    if (this.options.calibration !== "heldBack" && Math.floor(n / 2) < fitLen && n >= 4 * (seasons.day || 24)) {
+      const calFrom = Math.floor(n / 2);
+      errors = horizonErrors(yFit, calFrom, t0, stepMs, seasons, fitState(yFit, 0, calFrom, t0, stepMs, seasons, cfg), H, levelSteps);
+    }
     // Spread per horizon from the median absolute error (a fault in the held-back part must not widen
     // every interval); the tails come from the |z| table, without errors beyond MAX_Z (anomalies).
     const sigma: number[] = [];
@@ -374,10 +390,40 @@ function robustSigma(dev: ArrayLike<number>): number {
 }
 
 export function median(xs: ArrayLike<number>): number {
-  const a = Float64Array.from(xs).sort();
+  const a = Float64Array.from(xs);
   if (a.length === 0) return NaN;
   const m = a.length >> 1;
-  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+  // Selection (Hoare's quickselect) instead of a full sort: the fit takes many medians.
+  const hi = select(a, m);
+  return a.length % 2 ? hi : (maxBelow(a, m) + hi) / 2;
+}
+
+/** Puts the k-th smallest of `a` at index k (everything before it ≤, after it ≥) and returns it. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!; a[i] = a[j]!; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
+}
+
+/** The largest of a[0..k) after `select(a, k)` (the (k−1)-th smallest). */
+function maxBelow(a: Float64Array, k: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < k; i++) if (a[i]! > m) m = a[i]!;
+  return m;
 }
 
 function slotMeans(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, season: number, base: (i: number) => number, shrink: number): number[] {
@@ -495,13 +541,16 @@ function meanAbs(errors: readonly Float64Array[]): number {
 function originalScaleMae(ly: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0): number {
   const n = ly.length;
   const resid = residuals(ly, fitLen - 1 - levelSteps, t0, stepMs, seasons, state);
+  const level = new Float64Array(n);
+  for (let o = fitLen - 1; o < n; o++) level[o] = originLevel(resid, o, levelSteps);
+  const actual = ly.map(Math.expm1);
   let s = 0, c = 0;
   for (let h = 1; h <= H; h++) {
     const decay = state.phi ** h;
     for (let t = fitLen - 1 + h; t < n; t++) {
-      const L = originLevel(resid, t - h, levelSteps);
+      const L = level[t - h]!;
       const f = ly[t]! - resid[t]! + L + decay * (resid[t - h]! - L);
-      const v = Math.expm1(ly[t]!) - Math.expm1(f);
+      const v = actual[t]! - Math.expm1(f);
       if (Number.isFinite(v)) { s += Math.abs(v); c++; }
     }
   }
