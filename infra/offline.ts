@@ -60,14 +60,34 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
   return out;
 }
 
-async function settle(count: () => number): Promise<void> {
-  let last = -1;
-  let stable = 0;
-  while (stable < 3) {
-    await new Promise((r) => setTimeout(r, 15));
-    const n = count();
-    stable = n === last ? stable + 1 : 0;
-    last = n;
+/**
+ * Pulumi's own signal that a program's RPCs are done: every resource registration (and invoke)
+ * takes an rpcKeepAlive token in its constructor and gives it back once its RPC has returned and its
+ * outputs are resolved; waitForRPCs resolves when that chain of tokens stops growing. It is what
+ * runtime.disconnect() waits on, and what the automation API's inline programs await after the
+ * program (@pulumi/pulumi runtime/settings.js, automation/server.js). Marked internal in the type
+ * declarations, hence the lookup.
+ */
+const waitForRPCs: () => Promise<void> = (() => {
+  const fn = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+  if (typeof fn !== "function") throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs: infra/offline.ts needs another settle signal");
+  return fn;
+})();
+
+/**
+ * Resolves once the program has declared everything. waitForRPCs covers every resource already
+ * constructed, whatever its inputs wait on. A resource constructed inside an apply() is constructed
+ * only when the outputs it reads resolve, which may be just after the chain settled; under mocks
+ * that happens in microtasks, all of which have run by the next setImmediate. So: wait for the
+ * RPCs, let the queued microtasks run, and stop at the first round in which the mocks saw no new
+ * RPC at all. No timing is involved: the rounds end on what the runtime and the mocks report.
+ */
+async function declarationsSettled(rpcs: () => number): Promise<void> {
+  for (;;) {
+    const before = rpcs();
+    await waitForRPCs();
+    await new Promise<void>((r) => setImmediate(r));
+    if (rpcs() === before) return;
   }
 }
 
@@ -75,12 +95,22 @@ async function settle(count: () => number): Promise<void> {
  * Declare the stack's resources under mocks. Call once per process: Pulumi's runtime settings are
  * global, so a second stack in the same process would mix with the first.
  */
-export async function runOffline(cfg: StackConfig): Promise<OfflineRun> {
+export function runOffline(cfg: StackConfig): Promise<OfflineRun> {
+  return declareUnderMocks(cfg.stack, () => stackProgram(cfg));
+}
+
+/**
+ * Run `program` under the mocks as stack `stack` and record every resource it declares, however
+ * late (see declarationsSettled). The same once-per-process rule as runOffline.
+ */
+export async function declareUnderMocks(stack: string, program: () => unknown): Promise<OfflineRun> {
   const resources: DeclaredResource[] = [];
+  let rpcs = 0;
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const urn = `urn:pulumi:${cfg.stack}::${PROJECT}::${args.type}::${args.name}`;
+        rpcs++;
+        const urn = `urn:pulumi:${stack}::${PROJECT}::${args.type}::${args.name}`;
         if (args.type === "pulumi:pulumi:StackReference") {
           resources.push({ type: args.type, name: args.name, urn, id: args.name, props: args.inputs, custom: false });
           return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name, outputs: MOCK_PLATFORM_OUTPUTS, secretOutputNames: [] } };
@@ -91,17 +121,18 @@ export async function runOffline(cfg: StackConfig): Promise<OfflineRun> {
         return { id, state };
       },
       call: (args) => {
+        rpcs++;
         if (args.token === "aws:index/getRegion:getRegion") return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION, description: "offline", endpoint: "offline" };
         if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/offline`, userId: "offline", id: MOCK_ACCOUNT };
         return args.inputs;
       },
     },
     PROJECT,
-    cfg.stack,
+    stack,
     false,
   );
-  const declared = stackProgram(cfg);
+  const declared = program() as pulumi.Input<Record<string, unknown>>;
   const outputs = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(declared).apply((v) => resolve(v as Record<string, unknown>)));
-  await settle(() => resources.length);
+  await declarationsSettled(() => rpcs);
   return { resources, outputs };
 }

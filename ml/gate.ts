@@ -3,6 +3,16 @@
  * naive baseline AND beats the champion by a configured margin, on the same held-back data. The
  * reason is recorded either way. A challenger whose metric is missing or not finite is not a
  * decision at all: it is never registered (section 7).
+ *
+ * At the edges (issue 26), "beats" means beats (ARCHITECTURE.md, "ML contract"):
+ * - a tie is not a win: two figures within TIE_TOLERANCE of each other are equal, so a challenger
+ *   that only matches the baseline or the champion (the baseline's own forecast scored along
+ *   another path, sums in another order) is Rejected, while the margin's bound itself ("at most
+ *   98 %") is met by a figure equal to it;
+ * - a champion without the gate's metric (recorded under another rule, or approved by a person
+ *   with no test metric) cannot be shown to be beaten, and replacing it unproven would break the
+ *   contract, while rejecting every challenger would keep it forever: a challenger that beats the
+ *   baseline waits for a person (PendingManualApproval), with the reason.
  */
 import type { ApprovalStatus, Metrics, ModelRecord } from "./contract.ts";
 
@@ -42,6 +52,18 @@ export function unusableMetrics(m: Metrics, rule: GateRule): string | null {
   return null;
 }
 
+/**
+ * Relative distance under which two figures are a tie (with an absolute floor of the same size for
+ * figures near zero): far below any difference a held-back set can show, far above the last-bit
+ * differences of one figure computed twice.
+ */
+export const TIE_TOLERANCE = 1e-9;
+
+/** True when `a` and `b` are the same figure up to TIE_TOLERANCE. */
+export function ties(a: number, b: number): boolean {
+  return Math.abs(a - b) <= TIE_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : Number(v.toPrecision(4)).toString());
 
 export function decide(input: GateInput): GateDecision {
@@ -50,19 +72,21 @@ export function decide(input: GateInput): GateDecision {
   const bad = unusableMetrics(challenger, rule);
   if (bad) throw new Error(`the challenger cannot be judged: ${bad}`);
   const c = challenger[rule.metric]!;
-  const better = (a: number, b: number) => (rule.higherIsBetter ? a > b : a < b);
+  // Strictly better, a tie not counting: the contract's "beats".
+  const beats = (a: number, b: number) => !ties(a, b) && (rule.higherIsBetter ? a > b : a < b);
   const parts: string[] = [];
   let ok = true;
+  let pending = false;
 
   const b = baseline[rule.metric];
   if (b === undefined || !Number.isFinite(b)) {
     ok = false;
     parts.push(`no baseline ${rule.metric} to compare with`);
-  } else if (better(c, b)) {
+  } else if (beats(c, b)) {
     parts.push(`${rule.metric} ${fmt(c)} beats the baseline's ${fmt(b)}`);
   } else {
     ok = false;
-    parts.push(`${rule.metric} ${fmt(c)} does not beat the baseline's ${fmt(b)}`);
+    parts.push(`${rule.metric} ${fmt(c)} ${ties(c, b) ? "ties" : "does not beat"} the baseline's ${fmt(b)}`);
   }
 
   if (!champion) {
@@ -71,16 +95,21 @@ export function decide(input: GateInput): GateDecision {
     const h = champion.metrics[rule.metric];
     const where = champion.rescored ? "on the same held-back data" : "as recorded (not re-scored)";
     if (h === undefined || !Number.isFinite(h)) {
-      parts.push(`champion v${champion.record.version} has no ${rule.metric}`);
+      pending = true;
+      parts.push(
+        `champion v${champion.record.version} has no ${rule.metric} ${where}${h === undefined ? "" : ` (${h})`}: ` +
+          "the gate cannot tell whether the challenger beats it, so a person decides",
+      );
     } else {
       const needed = rule.higherIsBetter ? h * (1 + rule.margin) : h * (1 - rule.margin);
-      const wins = rule.higherIsBetter ? c >= needed && c > h : c <= needed && c < h;
-      if (wins) parts.push(`beats champion v${champion.record.version}'s ${fmt(h)} ${where} by the ${rule.margin * 100} % margin`);
+      // The margin's bound is inclusive ("at most 98 %"), up to a tie; the champion itself must be beaten.
+      const pastMargin = ties(c, needed) || (rule.higherIsBetter ? c > needed : c < needed);
+      if (pastMargin && beats(c, h)) parts.push(`beats champion v${champion.record.version}'s ${fmt(h)} ${where} by the ${rule.margin * 100} % margin`);
       else {
         ok = false;
         parts.push(`does not beat champion v${champion.record.version}'s ${fmt(h)} ${where} by the ${rule.margin * 100} % margin (needs ${rule.higherIsBetter ? "≥" : "≤"} ${fmt(needed)})`);
       }
     }
   }
-  return { status: ok ? "Approved" : "Rejected", reason: parts.join("; ") };
+  return { status: !ok ? "Rejected" : pending ? "PendingManualApproval" : "Approved", reason: parts.join("; ") };
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Score with a served model: read the tenant's recent features from the hub, call its SageMaker
  * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, or with
@@ -21,6 +21,7 @@ import { machineReadings } from "../ml/streamScoring.ts";
 import { invokeModel, type EndpointInput } from "../ml/sagemaker/endpointScoring.ts";
 import { invokeLocalModel, LocalEndpoint, LocalEndpointError } from "../ml/serving/localEndpoint.ts";
 import { LocalRegistry } from "../ml/registry/index.ts";
+import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Date, hours: number): Promise<EndpointInput> {
   const w = { from: new Date(now.getTime() - hours * HOUR_MS), to: now };
@@ -79,6 +80,7 @@ await runCommand({
         });
       } else {
         const { SageMakerRuntimeClient } = await import("@aws-sdk/client-sagemaker-runtime");
+        quietNodeVersionNotice();
         rows = await invokeModel(new SageMakerRuntimeClient({ region }), o.endpoint ?? servingEndpointName(o.tenant, o.model), o.model as ModelKind, data).catch((e: Error) => {
           throw new UserError(`${o.endpoint ?? servingEndpointName(o.tenant!, o.model!)}: ${e.message}`);
         });

@@ -44,6 +44,8 @@ describe("archive in S3 (s3rver on loopback)", () => {
   let session: DuckDbWarehouse;
   let files: FileIo;
   const sent: SentRequest[] = [];
+  let exported: Awaited<ReturnType<typeof exportTenant>>;
+  let exportRequests: SentRequest[];
   const others: EmbeddedEngine[] = [];
 
   /** A store whose real SDK client records each request it sends (command, key, headers). */
@@ -73,6 +75,12 @@ describe("archive in S3 (s3rver on loopback)", () => {
     ({ engine: hub, clock } = await fixtureHub(90, { batch: 30 }));
     session = await hub.admin();
     files = await FileIo.open();
+    // The export every test starts from, with the requests it sent (the first test's subject).
+    const store = openStore();
+    sent.length = 0;
+    exported = await exportTenant({ files, session, store, tenant: "acme", layers: [...LAYERS], asOf: clock.now() });
+    exportRequests = [...sent];
+    store.close();
   });
   after(async () => {
     files.close();
@@ -84,10 +92,9 @@ describe("archive in S3 (s3rver on loopback)", () => {
 
   it("exports one tenant with SSE-KMS on every object and writes nothing outside its prefixes", async () => {
     const store = openStore();
-    sent.length = 0;
-    const runs = await exportTenant({ files, session, store, tenant: "acme", layers: [...LAYERS], asOf: clock.now() });
+    const runs = exported;
     assert.ok(runs.every((r) => r.files > 0));
-    const writes = sent.filter((r) => r.command === "PutObjectCommand" || r.command === "CreateMultipartUploadCommand");
+    const writes = exportRequests.filter((r) => r.command === "PutObjectCommand" || r.command === "CreateMultipartUploadCommand");
     assert.ok(writes.length >= runs.reduce((a, r) => a + r.files + 1, 0), "every file and manifest was written");
     for (const w of writes) {
       assert.equal(w.headers["x-amz-server-side-encryption"], "aws:kms", w.key);

@@ -3,7 +3,7 @@
  * package groups (aws-sdk-client-mock around the real SDK, state kept by tests/ml/sagemakerFake.ts).
  * Then what is particular to each: the local layout, and the SageMaker request shapes.
  */
-import { after, before, describe, it } from "node:test";
+import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,12 +27,21 @@ const clock = () => {
   return () => new Date((t += 1000));
 };
 
+/** v1 Approved, v2 Rejected, v3 Approved (the champion), v4 pending: the history several tests start from. */
+async function history(r: Registry): Promise<void> {
+  await r.register(draft(), { kind: "json", body: 1 });
+  await r.register(draft({ approvalStatus: "Rejected", reason: "does not beat the baseline" }), { kind: "json", body: 2 });
+  await r.register(draft({ approvalStatus: "Approved", metrics: { mase: 0.7, smape: 0.1 } }), { kind: "json", body: 3 });
+  await r.register(draft({ approvalStatus: "PendingManualApproval", reason: "waits for a person" }), { kind: "json", body: 4 });
+}
+
 function contract(name: string, make: () => { registry: Registry; done: () => void }) {
+  // Each test gets an empty registry and builds the history it needs, so any one runs alone.
   describe(`registry contract: ${name}`, () => {
     let r: Registry;
     let done: () => void;
-    before(() => ({ registry: r, done } = make()));
-    after(() => done());
+    beforeEach(() => ({ registry: r, done } = make()));
+    afterEach(() => done());
 
     it("numbers versions from 1 and returns the same record fields it was given", async () => {
       const v1 = await r.register(draft(), { kind: "json", body: { w: [1, 2, 3] } });
@@ -46,9 +55,7 @@ function contract(name: string, make: () => { registry: Registry; done: () => vo
     });
 
     it("the champion is the latest Approved version; Rejected and pending ones never are", async () => {
-      await r.register(draft({ approvalStatus: "Rejected", reason: "does not beat the baseline" }), { kind: "json", body: 2 });
-      await r.register(draft({ approvalStatus: "Approved", metrics: { mase: 0.7, smape: 0.1 } }), { kind: "json", body: 3 });
-      await r.register(draft({ approvalStatus: "PendingManualApproval", reason: "waits for a person" }), { kind: "json", body: 4 });
+      await history(r);
       assert.equal((await r.champion("acme", "forecast"))?.version, 3);
       assert.deepEqual((await r.list("acme", "forecast")).map((x) => [x.version, x.approvalStatus]), [
         [1, "Approved"], [2, "Rejected"], [3, "Approved"], [4, "PendingManualApproval"],
@@ -58,6 +65,7 @@ function contract(name: string, make: () => { registry: Registry; done: () => vo
     });
 
     it("rollback without --to goes to the Approved version before the champion and records why", async () => {
+      await history(r);
       const back = await r.rollback("acme", "forecast", { why: "v3 over-forecasts nights" });
       assert.equal(back.version, 1);
       assert.equal(back.approvalStatus, "Approved");
@@ -69,6 +77,7 @@ function contract(name: string, make: () => { registry: Registry; done: () => vo
     });
 
     it("rollback --to a Rejected version approves it; an unknown version is refused by number", async () => {
+      await history(r);
       const two = await r.rollback("acme", "forecast", { to: 2, why: "re-evaluated" });
       assert.equal(two.approvalStatus, "Approved");
       assert.equal((await r.champion("acme", "forecast"))?.version, 2);

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, chmodSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +20,40 @@ async function cli(script: string, args: string[], env: Record<string, string> =
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
 }
+
+describe("commands run from anywhere", () => {
+  const elsewhere = tmpdir();
+  const direct = async (file: string, args: string[], cwd = elsewhere) => {
+    try {
+      const r = await run(file, args, { cwd, timeout: 120_000 });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const x = e as { code: number; stdout: string; stderr: string };
+      return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+    }
+  };
+
+  it("a script runs by its own shebang from another directory", async () => {
+    const r = await direct(join(process.cwd(), "scripts", "sql.ts"), ["--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^sql: run Snowflake SQL against the local hub/);
+  });
+
+  it("`hub` lists every script with a line each, runs one by name from another directory, and names an unknown one", async () => {
+    const hub = join(process.cwd(), "scripts", "hub.ts");
+    const list = await direct(hub, ["--help"]);
+    assert.equal(list.code, 0, list.stderr);
+    const scripts = readdirSync(join(process.cwd(), "scripts")).filter((f) => f.endsWith(".ts") && f !== "hub.ts").map((f) => f.slice(0, -3));
+    for (const s of scripts) assert.match(list.stdout, new RegExp(`^  ${s} +\\S`, "m"), `${s} is listed with its description`);
+    const sql = await direct(hub, ["sql", "--help"]);
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.match(sql.stdout, /^sql: run Snowflake SQL against the local hub/);
+    const typo = await direct(hub, ["sqll"]);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stdout, "");
+    assert.match(typo.stderr.trim(), /^hub: unknown command "sqll" \(commands: .*\); did you mean "sql"\?$/);
+  });
+});
 
 describe("scripts/objects.ts", () => {
   it("prints every object's Snowflake DDL in dependency order", async () => {
@@ -60,25 +94,39 @@ describe("scripts/objects.ts", () => {
   });
 });
 
-describe("scripts/start.ts and scripts/sql.ts", () => {
+describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () => {
   let home: string;
-  before(() => {
+  /** The run every test here reads: made once, here, so that any one of them runs alone. */
+  let started: { code: number; stdout: string; stderr: string };
+  before(async () => {
     home = mkdtempSync(join(tmpdir(), "hub-cli-"));
+    started = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
-  it("runs a short slice of the hub and prints a summary per tenant as JSON", async () => {
-    const r = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
+  it("runs a short slice of the hub and prints a summary per tenant as JSON", () => {
+    const r = started;
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { tenants: Array<{ tenantId: string; rawReadings: number; normalizedMetrics: number }> };
     assert.deepEqual(summary.tenants.map((t) => t.tenantId), ["acme", "globex"]);
     for (const t of summary.tenants) assert.ok(t.rawReadings > 0 && t.normalizedMetrics > t.rawReadings, JSON.stringify(t));
   });
 
+  it("`npm start --silent -- --json`, the documented JSON invocation, prints JSON alone", async () => {
+    const r = await run("npm", ["start", "--silent", "--", "--json", "--hours", "0.05"], { env: { ...process.env, HUB_HOME: home }, timeout: 120_000, maxBuffer: 20 * 1024 * 1024 });
+    assert.doesNotThrow(() => JSON.parse(r.stdout), r.stdout.slice(0, 200));
+  });
+
   it("answers queries as a tenant role with that tenant's rows only", async () => {
     const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "--json", "SELECT DISTINCT tenant_id FROM CORE.SENSOR_READINGS_NORMALIZED"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [{ tenant_id: "acme" }]);
+    assert.deepEqual(JSON.parse(r.stdout), [{ sql: "SELECT DISTINCT tenant_id FROM CORE.SENSOR_READINGS_NORMALIZED", columns: ["TENANT_ID"], rows: [["acme"]] }]);
+  });
+
+  it("runs several Snowflake statements in order, printing each result as SnowSQL does", async () => {
+    const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "SELECT CURRENT_ROLE(); USE SCHEMA ANALYTICS; SELECT COUNT(*) AS n FROM MACHINE_UTILIZATION_HOURLY WHERE hour <= CURRENT_TIMESTAMP()"], { HUB_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^CURRENT_ROLE\(\)\n-+\nTENANT_ACME_ROLE\n1 Row\(s\) produced\.\n\nStatement executed successfully\.\n\nN\n-+\n[1-9]\d*\n1 Row\(s\) produced\./);
   });
 
   it("refuses a role the hub does not know, naming it and the roles it has, and exits 1", async () => {
@@ -109,34 +157,55 @@ describe("scripts/start.ts and scripts/sql.ts", () => {
     const r = await cli("cost-report.ts", ["--what-if", "--stack", "platform"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /HUB_TRANSFORM_WH\s+XSMALL\s+720/);
-    assert.match(r.stdout, /never sleeps/);
+    assert.match(r.stdout, /HUB_TRANSFORM_WH never sleeps/);
+    assert.match(r.stdout, /Why the shipped pipeline never sleeps/, "the shipped defaults fail the check with their reason");
+    const acme = await cli("cost-report.ts", ["--what-if", "--stack", "acme"], { HUB_HOME: home });
+    assert.match(acme.stdout, /TENANT_ACME_BI_WH is suspended by TENANT_ACME_BI_MONITOR \(SUSPEND at 100%\) on day \d+\.\d of the 30-day month/);
     const bad = await cli("cost-report.ts", ["--what-if", "--stack", "nope"], { HUB_HOME: home });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);
   });
+});
+
+describe("scripts/start.ts before it touches the hub", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "hub-cli-refusals-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("refuses a step outside [1, 240] minutes, naming the flag and the value, before touching the hub", async () => {
     for (const step of ["0", "241", "1.5"]) {
-      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(home, "never-made") });
+      const r = await cli("start.ts", ["--step", step, "--quiet"], { HUB_HOME: join(dir, "never-made") });
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stderr, new RegExp(`--step "${step.replace(".", "\\.")}" must be whole minutes in \\[1, 240\\]`));
-      assert.equal(existsSync(join(home, "never-made")), false);
+      assert.equal(existsSync(join(dir, "never-made")), false);
     }
   });
 
-  it("says clearly when HUB_HOME cannot be written", async () => {
-    const ro = join(home, "readonly");
-    rmSync(ro, { recursive: true, force: true });
-    await run("mkdir", ["-p", ro]);
+  // Cases that fail for every user, root included (CI runs as root, and root ignores permission bits).
+  it("says clearly when HUB_HOME is under a regular file, or is one", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "not a folder");
+    const under = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(file, "hub") });
+    assert.equal(under.code, 1, under.stdout);
+    assert.equal(under.stderr.trim(), `start: HUB_HOME ${join(file, "hub")} is not writable (ENOTDIR); set HUB_HOME to a writable folder`);
+    const itself = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: file });
+    assert.equal(itself.code, 1, itself.stdout);
+    assert.equal(itself.stderr.trim(), `start: HUB_HOME ${file} is not writable (ENOTDIR: it is a file, not a folder); set HUB_HOME to a writable folder`);
+    assert.equal(readFileSync(file, "utf8"), "not a folder", "the file is left as it was");
+  });
+
+  it("says clearly when HUB_HOME's folder denies writing", { skip: process.getuid?.() === 0 ? "root ignores permission bits (the regular-file cases above cover root)" : false }, async () => {
+    const ro = join(dir, "readonly");
+    mkdirSync(ro);
     chmodSync(ro, 0o500);
-    const r = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(ro, "hub") });
-    chmodSync(ro, 0o700);
-    // root ignores permission bits; then the run simply succeeds, which is also fine for a user.
-    if (process.getuid?.() !== 0) {
+    try {
+      const r = await cli("start.ts", ["--hours", "0.01", "--quiet"], { HUB_HOME: join(ro, "hub") });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /is not writable/);
-    } else {
-      assert.ok(r.code === 0 || /is not writable/.test(r.stderr), r.stderr);
+      assert.match(r.stderr, /is not writable \(EACCES\)/);
+    } finally {
+      chmodSync(ro, 0o700);
     }
   });
 });
