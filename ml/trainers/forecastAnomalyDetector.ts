@@ -45,6 +45,12 @@
  * without tuning a level per series. The memory starts from the training window replayed through
  * the detector, so a spike that recurs every day is known before scoring starts; it holds each
  * day's largest distance (30 numbers in the JSON). Models without `recordFactor` score as before.
+ * What the memory holds is the series' norm, not its anomalies: scoring keeps flagged points out of
+ * it, and the rest of a flagged anomaly too (the points after the flag until one is back inside the
+ * interval: a dust event's second hour); training flags nothing, so after the replay a training day
+ * that stands out among the training days (`outlierDays`, on the log of the daily largest) is left
+ * out. Without these, one fault in the training window, or the tail of a flagged one, hid every
+ * smaller fault of the next month (the simulator's dust events: F1 0.90 → 0.66).
  * A hole longer than `restartAfterSteps` (one day) restarts the carried state (AR term, CUSUMs, the
  * run of outside points) instead of decaying across it; training skips long gaps of missing time
  * (`longGaps: "keep"`, ml/series.ts) instead of refusing the series or interpolating days.
@@ -70,6 +76,9 @@ export const ANOMALY_MODEL_VERSION = 3;
 /** See `AnomalyDetectorOptions.recordFactor` and `memoryDays`. */
 export const DEFAULT_RECORD_FACTOR = 1.2;
 export const DEFAULT_MEMORY_DAYS = 30;
+export const DEFAULT_OUTLIER_DAYS = 4;
+/** Fewer training days with points than this, and none is judged to stand out (too few to say what is usual). */
+export const MIN_DAYS_FOR_OUTLIERS = 5;
 
 export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   /**
@@ -115,6 +124,14 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   readonly memoryDays?: number;
   /** A hole longer than this many steps restarts the detector's running state. Default: one day of steps, or 24. */
   readonly restartAfterSteps?: number;
+  /**
+   * Training days that stand out are left out of the record rule's memory: a training day whose
+   * largest distance (or CUSUM sum) is above exp(median + c × 1.4826 × MAD) of the logs of the
+   * training days' largest (c = this option) held an anomaly, not the series' tail. Default
+   * `DEFAULT_OUTLIER_DAYS` (4); 0 keeps every training day. Needs `MIN_DAYS_FOR_OUTLIERS` training
+   * days with points; with fewer, every day is kept.
+   */
+  readonly outlierDays?: number;
 }
 
 export interface ForecastAnomalyJSON {
@@ -145,6 +162,10 @@ export interface ForecastAnomalyJSON {
   /** The same for the larger of the two CUSUMs (in spreads). */
   readonly cusumMemory?: readonly number[];
   readonly restartAfterSteps?: number;
+  /** The c the training memory was cleaned with (`AnomalyDetectorOptions.outlierDays`); a record of the fit, not used to score. */
+  readonly outlierDays?: number;
+  /** Training days left out of the memory because they stood out (interval, CUSUM). */
+  readonly outlierDaysLeftOut?: readonly [number, number];
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -172,7 +193,14 @@ export class ForecastAnomalyDetector {
     // The memory starts from the training window's own one-step distances (replayed from its start),
     // so a spike that recurs every day in training is not a record the first time it recurs.
     const warm = new ForecastAnomalyModel(json).scan(train, true);
-    return new ForecastAnomalyModel({ ...json, memory: warm.memory, cusumMemory: warm.cusumMemory, memoryDay: warm.memoryDay });
+    // Nothing was flagged in training, so its anomalies are in the replayed memory; scoring keeps
+    // flagged points out of it. A training day that stands out among the training days is taken for
+    // what scoring would have flagged and left out (0: a day that raises no bar).
+    const c = this.options.outlierDays ?? DEFAULT_OUTLIER_DAYS;
+    const memory = withoutOutlierDays(warm.memory, c);
+    const cusumMemory = withoutOutlierDays(warm.cusumMemory, c);
+    const leftOut: [number, number] = [countChanged(warm.memory, memory), countChanged(warm.cusumMemory, cusumMemory)];
+    return new ForecastAnomalyModel({ ...json, outlierDays: c, outlierDaysLeftOut: leftOut, memory, cusumMemory, memoryDay: warm.memoryDay });
   }
 }
 
@@ -230,6 +258,8 @@ export class ForecastAnomalyModel implements AnomalyModel {
     let shift = 0; // level offset learned while detecting
     let run: number[] = []; // errors of the current run of points outside the interval
     let lastFlag = -Infinity;
+    // Inside the flagged anomaly: from a flag until the first point back inside the interval.
+    let episode = false;
     // The two one-sided CUSUMs (in spreads) and the errors of the run each has accumulated since it
     // last stood at 0: their mean is the size of the change when the sum crosses h.
     const up = { s: 0, sum: 0, n: 0 };
@@ -281,11 +311,17 @@ export class ForecastAnomalyModel implements AnomalyModel {
       const outside = dz > upperZ || -dz > lowerZ;
       const quiet = (ts - lastFlag) / step >= cooldownSteps;
       const flagged = !warmup && outside && quiet;
-      if (flagged) lastFlag = ts;
-      else if (record > 0) {
-        // Every unflagged point is remembered, those in a cooldown too: a pattern that started with a
-        // flag (a nightly job, a new workload) is then no record the next time, instead of being
-        // flagged again each time the one-day cooldown ends at the same minute (issue 24).
+      if (flagged) {
+        lastFlag = ts;
+        episode = true;
+      } else if (episode && outsideInterval) {
+        // The rest of the flagged anomaly (a dust event's second hour, a surge's tail) is the
+        // anomaly, not the series' norm: it raises no bar for the next one.
+      } else if (record > 0) {
+        episode = false;
+        // Every other unflagged point is remembered, those later in a cooldown too: a pattern that
+        // started with a flag (a nightly job, a new workload) is then no record the next time,
+        // instead of being flagged again each time the one-day cooldown ends at the same minute.
         memory[memory.length - 1] = Math.max(memory[memory.length - 1]!, Math.abs(dz));
         cusumMemory[cusumMemory.length - 1] = Math.max(cusumMemory[cusumMemory.length - 1]!, up.s, down.s);
       }
@@ -340,6 +376,30 @@ export class ForecastAnomalyModel implements AnomalyModel {
   toJSON(): ForecastAnomalyJSON {
     return this.json;
   }
+}
+
+/**
+ * The memory with the days that stand out set to 0: a day whose value is above exp(median + c ×
+ * 1.4826 × MAD) of the logs of the days with a value. Log scale, because daily maxima are skewed and
+ * their spread grows with their size. Unchanged when c is not positive or fewer than
+ * MIN_DAYS_FOR_OUTLIERS days have a value.
+ */
+export function withoutOutlierDays(memory: readonly number[], c: number): number[] {
+  const logs = memory.filter((v) => v > 0).map(Math.log).sort((a, b) => a - b);
+  if (!(c > 0) || logs.length < MIN_DAYS_FOR_OUTLIERS) return [...memory];
+  const med = median(logs);
+  const mad = median(logs.map((v) => Math.abs(v - med)).sort((a, b) => a - b));
+  const cut = Math.exp(med + c * 1.4826 * mad);
+  return memory.map((v) => (v > cut ? 0 : v));
+}
+
+function median(sorted: readonly number[]): number {
+  const n = sorted.length;
+  return n % 2 ? sorted[n >> 1]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+function countChanged(a: readonly number[], b: readonly number[]): number {
+  return a.filter((v, i) => v !== b[i]).length;
 }
 
 /** One side of a CUSUM: S = max(0, S + step); the run's errors are kept while S > 0. */

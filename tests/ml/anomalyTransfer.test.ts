@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SeriesError, type AnomalyRow, type Series } from "../../ml/contract.ts";
-import { ForecastAnomalyDetector, ForecastAnomalyModel, SeasonalProfileForecaster, checkSeries, makeSeries, type ForecastAnomalyJSON } from "../../ml/trainers/index.ts";
+import { ForecastAnomalyDetector, ForecastAnomalyModel, SeasonalProfileForecaster, checkSeries, makeSeries, withoutOutlierDays, type ForecastAnomalyJSON } from "../../ml/trainers/index.ts";
 import { leaveOneCategoryOut, parseNabCsv, type NabResult } from "../../ml/evaluation/nab.ts";
 import { scoreEvents, sumEventScores } from "../../ml/evaluation/eventScore.ts";
 import { MONDAY, gaussian } from "./fixtures.ts";
@@ -56,6 +56,32 @@ describe("anomaly detector on series it was not tuned to", () => {
   it("the bounds say where a point would be flagged: a flag is outside them, a quiet point inside", () => {
     const rows = model.detect(test(clean.map((v, i) => (i === 2000 ? v + 60 : v))));
     for (const r of rows) assert.equal(r.is_anomaly, r.y > r.upper_bound || r.y < r.lower_bound, `row at ${r.ts.toISOString()}`);
+  });
+
+  it("a fault in the training window does not hide a smaller one later: a training day that stands out is left out of the memory", () => {
+    // One training day holds a dust-event-like spike of 30 spreads; a later one of 20 spreads is
+    // still 4–5 times anything the other days show.
+    const spikedTrain = makeSeries("cpu:i-1", MONDAY, FIVE_MIN, values.slice(0, trainDays * DAY_STEPS).map((v, i) => (i === 4 * DAY_STEPS + 100 ? v + 60 : v)), "acme");
+    const later = clean.map((v, i) => (i === 2000 ? v + 40 : v));
+    const m = new ForecastAnomalyDetector().fit(spikedTrain);
+    assert.deepEqual(m.json.outlierDaysLeftOut, [1, 0]);
+    assert.deepEqual(flagsOf(m.detect(test(later))), [2000]);
+    // Keeping every training day (outlierDays 0, the rule as first written) lets the training spike set the bar.
+    assert.deepEqual(flagsOf(new ForecastAnomalyDetector({ outlierDays: 0 }).fit(spikedTrain).detect(test(later))), []);
+  });
+
+  it("the rest of a flagged anomaly does not raise the bar for the next one", () => {
+    // A two-hour event: flagged on its first step, larger on the next (in the cooldown); a smaller
+    // one three days later is flagged again.
+    const twice = clean.map((v, i) => (i === 1000 ? v + 25 : i === 1001 ? v + 60 : i === 2000 ? v + 40 : v));
+    assert.deepEqual(flagsOf(model.detect(test(twice))), [1000, 2000]);
+  });
+
+  it("a series whose days all reach far keeps every training day: standing out is relative to the other days", () => {
+    assert.deepEqual(withoutOutlierDays([12, 30, 9, 18, 25, 14, 40, 11], 4), [12, 30, 9, 18, 25, 14, 40, 11]);
+    assert.deepEqual(withoutOutlierDays([3, 4, 2, 50, 3, 5, 4, 3], 4), [3, 4, 2, 0, 3, 5, 4, 3]);
+    // Too few days to say what is usual: nothing is left out.
+    assert.deepEqual(withoutOutlierDays([3, 4, 50, 3], 4), [3, 4, 50, 3]);
   });
 
   it("the memory is saved with the model, so a reloaded model scores the same", () => {
