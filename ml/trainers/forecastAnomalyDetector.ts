@@ -212,8 +212,11 @@ export class ForecastAnomalyModel implements AnomalyModel {
   }
 
   get params(): Readonly<Record<string, unknown>> {
-    const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold } = this.json;
-    return { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0, ...this.forecaster.params };
+    const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold, recordFactor, memoryDays, outlierDays } = this.json;
+    return {
+      level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0,
+      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0 } : {}), ...this.forecaster.params,
+    };
   }
 
   /**

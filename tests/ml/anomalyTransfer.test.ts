@@ -87,6 +87,8 @@ describe("anomaly detector on series it was not tuned to", () => {
   it("the memory is saved with the model, so a reloaded model scores the same", () => {
     const json = JSON.parse(JSON.stringify(model.toJSON())) as ForecastAnomalyJSON;
     assert.equal(json.memory!.length, trainDays);
+    // The rule's settings are in the parameters the registry records.
+    assert.deepEqual([model.params.recordFactor, model.params.memoryDays, model.params.outlierDays], [1.2, 30, 4]);
     assert.deepEqual(new ForecastAnomalyModel(json).detect(test(clean)), model.detect(test(clean)));
   });
 });
