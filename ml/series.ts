@@ -7,13 +7,20 @@
  * | ts not strictly increasing (or dupes)   | `UNSORTED`, naming the first offending position       |
  * | ts off the `stepMs` grid                | `GAPS`, naming the timestamp                          |
  * | missing steps or NaN values, ≤ maxGap   | filled by linear interpolation and counted            |
- * | missing steps or NaN values, > maxGap   | `GAPS` (missing steps) / `NON_FINITE` (NaN runs)       |
+ * | missing steps, > maxGap                 | `GAPS`; with `longGaps: "keep"` left as NaN holes     |
+ * | NaN values, > maxGap                    | `NON_FINITE`                                          |
  * | ±Infinity                               | `NON_FINITE`: a sensor never measures infinity        |
  * | fewer than `minPoints` points           | `TOO_SHORT`, with the count and the minimum           |
  * | every value equal                       | `CONSTANT`: there is no spread to learn intervals from |
  *
  * Interpolating short holes keeps a seasonal model's slots aligned; refusing long ones avoids
  * training on made-up data (a 6-hour hole in an hourly series is a quarter of a day).
+ *
+ * Missing time and missing values are different things (issue 24): a timestamp that never arrived
+ * is a gap (the source, a sensor or a gateway was off), a NaN that did arrive is a value the
+ * source could not measure. A trainer that can restart after a gap (`longGaps: "keep"`: the
+ * forecaster skips the hole, the detector restarts its state after it) takes long gaps as holes
+ * instead of refusing the series; a long run of NaN values is still refused.
  */
 import { SeriesError, type Series, type SeriesPoint } from "./contract.ts";
 
@@ -24,6 +31,11 @@ export interface SeriesCheckOptions {
   readonly maxGapSteps?: number;
   /** Accept a constant series (default false: CONSTANT error). */
   readonly allowConstant?: boolean;
+  /**
+   * Runs of missing steps longer than `maxGapSteps`: "refuse" (default, `GAPS`) or "keep" (left as
+   * NaN holes in `values` and `series`, counted in `holes`; nothing is made up for them).
+   */
+  readonly longGaps?: "refuse" | "keep";
 }
 
 export interface CheckedSeries {
@@ -32,6 +44,8 @@ export interface CheckedSeries {
   readonly values: Float64Array;
   /** How many points were filled by interpolation (missing steps and NaN values). */
   readonly interpolated: number;
+  /** Steps left as NaN holes (long gaps with `longGaps: "keep"`). */
+  readonly holes: number;
 }
 
 /** Checks and regularises a series; throws SeriesError for what cannot be trained on. */
@@ -64,6 +78,7 @@ export function checkSeries(series: Series, opts: SeriesCheckOptions): CheckedSe
   }
   // Fill holes: runs of NaN (missing step or NaN value), interpolated when short.
   let interpolated = 0;
+  let holes = 0;
   for (let i = 0; i < n; ) {
     if (!Number.isNaN(values[i]!)) {
       i++;
@@ -78,8 +93,15 @@ export function checkSeries(series: Series, opts: SeriesCheckOptions): CheckedSe
     const run = j - i;
     if (run > maxGap) {
       const from = new Date(t0 + i * stepMs).toISOString();
-      if (missingSteps > 0) throw new SeriesError("GAPS", seriesId, `${run} consecutive steps missing from ${from} (at most ${maxGap} are interpolated)`);
-      throw new SeriesError("NON_FINITE", seriesId, `${run} consecutive NaN values from ${from} (at most ${maxGap} are interpolated)`);
+      const nanValues = run - missingSteps;
+      if (missingSteps > 0 && nanValues === 0 && opts.longGaps === "keep") {
+        holes += run;
+        i = j;
+        continue;
+      }
+      if (missingSteps > 0 && nanValues === 0) throw new SeriesError("GAPS", seriesId, `${run} consecutive steps missing from ${from} (a gap: no reading arrived; at most ${maxGap} are interpolated)`);
+      if (missingSteps > 0) throw new SeriesError("GAPS", seriesId, `${run} consecutive steps without a value from ${from} (${missingSteps} missing, ${nanValues} NaN; at most ${maxGap} are interpolated)`);
+      throw new SeriesError("NON_FINITE", seriesId, `${run} consecutive NaN values from ${from} (readings that arrived without a value; at most ${maxGap} are interpolated)`);
     }
     const left = i > 0 ? values[i - 1]! : NaN;
     const right = j < n ? values[j]! : NaN;
@@ -94,12 +116,12 @@ export function checkSeries(series: Series, opts: SeriesCheckOptions): CheckedSe
   if (n < opts.minPoints) throw new SeriesError("TOO_SHORT", seriesId, `has ${n} points, needs at least ${opts.minPoints}`);
   if (!opts.allowConstant) {
     let constant = true;
-    for (let i = 1; i < n && constant; i++) constant = values[i] === values[0];
+    for (let i = 1; i < n && constant; i++) constant = Number.isNaN(values[i]!) || values[i] === values[0];
     if (constant) throw new SeriesError("CONSTANT", seriesId, `every one of its ${n} values is ${values[0]}: there is no variation to model`);
   }
   const out: SeriesPoint[] = new Array(n);
   for (let k = 0; k < n; k++) out[k] = { ts: new Date(t0 + k * stepMs), value: values[k]! };
-  return { series: { ...series, points: out }, values, interpolated };
+  return { series: { ...series, points: out }, values, interpolated, holes };
 }
 
 function fmtTs(t: number): string {

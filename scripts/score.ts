@@ -1,8 +1,10 @@
 #!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Score with a served model: read the tenant's recent features from the hub, call its SageMaker
- * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, print the rows
- * in the ML tables' shape (printed; the retraining flow is what writes the tables).
+ * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, or with
+ * `--target local` the local registry's champion through the same request and answer
+ * (ml/serving/localEndpoint.ts), and print the rows in the ML tables' shape (printed; the
+ * retraining flow is what writes the tables).
  */
 import { existsSync } from "node:fs";
 import { runCommand, UserError } from "./lib/command.ts";
@@ -17,6 +19,8 @@ import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import { HOUR_MS, hourlySeries, machineProfiles, trimmed, windowEndingAt } from "../ml/features.ts";
 import { machineReadings } from "../ml/streamScoring.ts";
 import { invokeModel, type EndpointInput } from "../ml/sagemaker/endpointScoring.ts";
+import { invokeLocalModel, LocalEndpoint, LocalEndpointError } from "../ml/serving/localEndpoint.ts";
+import { LocalRegistry } from "../ml/registry/index.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Date, hours: number): Promise<EndpointInput> {
@@ -35,27 +39,30 @@ async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Dat
 
 await runCommand({
   name: "score",
-  description: "score a tenant's recent data with its served model (SageMaker serverless endpoint)",
-  usage: "scripts/score.ts --tenant T --model forecast|anomaly|segments [--endpoint NAME] [--region R] [--hours N] [--json] [--home DIR]",
+  description: "score a tenant's recent data with its served model (SageMaker serverless endpoint, or the local registry's champion)",
+  usage: "scripts/score.ts --tenant T --model forecast|anomaly|segments [--target sagemaker|local] [--endpoint NAME] [--region R] [--hours N] [--json] [--home DIR]",
   options: {
     tenant: { type: "string", description: "tenant id: a tenant with a stack file (its stack deploys the endpoint)" },
     model: { type: "string", description: "which model", choices: ["forecast", "anomaly", "segments"] },
+    target: { type: "string", description: "sagemaker: the tenant's endpoint; local: the champion in the hub's registry, same request and answer", choices: ["sagemaker", "local"], default: "sagemaker" },
     endpoint: { type: "string", description: "endpoint name (default hub-<tenant>-<model>, as the tenant stack names it)" },
     region: { type: "string", description: "AWS region (default $AWS_REGION)" },
     hours: { type: "string", description: "hours of recent data sent", default: "168" },
     json: { type: "boolean", description: "rows as JSON" },
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
   },
-  examples: ["scripts/score.ts --tenant acme --model forecast --region eu-west-1", "scripts/score.ts --tenant acme --model anomaly --hours 1 --json"],
+  examples: ["scripts/score.ts --tenant acme --model forecast --region eu-west-1", "scripts/score.ts --tenant acme --model anomaly --hours 1 --json", "scripts/score.ts --tenant acme --model forecast --target local"],
   run: async ({ options: o }) => {
     if (o.tenant === undefined) throw new UserError("--tenant T is required");
     // The served endpoint is the tenant stack's (hub:servedModels), so the tenant is one with a stack.
     tenantOption("--tenant", o.tenant, PROJECT_DIR);
     if (!o.model) throw new UserError("--model forecast|anomaly|segments is required");
     const hours = numberOption("--hours", o.hours, { integer: true, min: 1, what: "a whole number of hours" });
+    const local = o.target === "local";
     const region = o.region ?? process.env["AWS_REGION"];
-    if (!region) throw new UserError("--region (or AWS_REGION) is required");
-    const path = hubDatabasePath(hubHome(o.home));
+    if (!local && !region) throw new UserError("--region (or AWS_REGION) is required");
+    const home = hubHome(o.home);
+    const path = hubDatabasePath(home);
     if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
     const engine = await EmbeddedEngine.open({ path });
     try {
@@ -64,11 +71,20 @@ await runCommand({
       const now = r?.h ? new Date(new Date(r.h).getTime() + HOUR_MS) : engine.clock.now();
       const data = await input(wh, o.tenant, o.model as ModelKind, now, hours);
       await wh.close();
-      const { SageMakerRuntimeClient } = await import("@aws-sdk/client-sagemaker-runtime");
-      quietNodeVersionNotice();
-      const rows = await invokeModel(new SageMakerRuntimeClient({ region }), o.endpoint ?? servingEndpointName(o.tenant, o.model), o.model as ModelKind, data).catch((e: Error) => {
-        throw new UserError(`${o.endpoint ?? servingEndpointName(o.tenant!, o.model!)}: ${e.message}`);
-      });
+      let rows;
+      if (local) {
+        rows = await invokeLocalModel(new LocalEndpoint(new LocalRegistry(home)), o.tenant, o.model as ModelKind, data).catch((e: Error) => {
+          // A refused request (no champion, a series it has no model for) is the user's to fix; anything else is a bug.
+          if (e instanceof LocalEndpointError || /nothing to score/.test(e.message)) throw new UserError(`local ${o.tenant}/${o.model}: ${e.message}`);
+          throw e;
+        });
+      } else {
+        const { SageMakerRuntimeClient } = await import("@aws-sdk/client-sagemaker-runtime");
+        quietNodeVersionNotice();
+        rows = await invokeModel(new SageMakerRuntimeClient({ region }), o.endpoint ?? servingEndpointName(o.tenant, o.model), o.model as ModelKind, data).catch((e: Error) => {
+          throw new UserError(`${o.endpoint ?? servingEndpointName(o.tenant!, o.model!)}: ${e.message}`);
+        });
+      }
       if (o.json) console.log(JSON.stringify(rows, null, 2));
       else console.log(textTable(rows as Record<string, unknown>[]));
     } finally {

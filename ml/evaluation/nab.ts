@@ -5,12 +5,16 @@
  * window of the file, including any inside the probationary part (which therefore cannot be detected).
  *
  * NAB timestamps are snapped to the file's step (the median spacing) from its first timestamp;
- * points that land on the same step are averaged and missing steps become holes (NaN), which the
- * detector interpolates when short (ml/series.ts) and skips when scoring.
+ * points that land on the same step are averaged. A step with no row stays absent: it is missing
+ * time (a gap), not a missing value, so it is not written as a NaN point (ml/series.ts tells the two
+ * apart: the detector interpolates short gaps and restarts after long ones).
+ *
+ * A file whose training part cannot be trained on (`SeriesError`: a constant flat line) gets no
+ * model and so no flag; the result names it.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AnomalyModel, Series, SeriesPoint } from "../contract.ts";
+import { SeriesError, type AnomalyModel, type Series, type SeriesPoint } from "../contract.ts";
 import { scoreEvents, sumEventScores, type EventScore, type Window } from "./eventScore.ts";
 import { timeHoldout } from "./holdout.ts";
 
@@ -20,9 +24,16 @@ export interface NabFile {
   readonly windows: readonly Window[];
 }
 
+export interface NabFileResult {
+  readonly name: string;
+  readonly score: EventScore;
+  /** Why no model was fitted (then no flag was raised), when one was not. */
+  readonly refused?: string;
+}
+
 export interface NabResult {
   readonly total: EventScore;
-  readonly files: ReadonlyArray<{ readonly name: string; readonly score: EventScore }>;
+  readonly files: readonly NabFileResult[];
 }
 
 /** NAB writes "2014-02-14 14:30:00" (UTC, no zone). */
@@ -53,12 +64,7 @@ export function parseNabCsv(name: string, text: string): Series {
     e.n += 1;
     sums.set(k, e);
   }
-  const last = Math.max(...sums.keys());
-  const points: SeriesPoint[] = [];
-  for (let k = 0; k <= last; k++) {
-    const e = sums.get(k);
-    points.push({ ts: new Date(t0 + k * step), value: e ? e.s / e.n : NaN });
-  }
+  const points: SeriesPoint[] = [...sums.keys()].sort((a, b) => a - b).map((k) => ({ ts: new Date(t0 + k * step), value: sums.get(k)!.s / sums.get(k)!.n }));
   return { tenantId: "nab", seriesId: name, stepMs: step, points };
 }
 
@@ -77,11 +83,60 @@ export function loadNab(dir: string): NabFile[] {
 
 /** Trains on each file's probationary part, detects on the rest, and scores the flags per file and in total. */
 export function scoreOnNab(files: readonly NabFile[], fit: (train: Series) => AnomalyModel, probation = 0.15): NabResult {
-  const results = files.map((f) => {
-    const n = f.series.points.length;
-    const { train, test } = timeHoldout(f.series, n - Math.ceil(n * probation));
-    const flags = fit(train).detect(test).filter((r) => r.is_anomaly).map((r) => r.ts);
+  const results = files.map((f): NabFileResult => {
+    // The probation is a share of the file's time, not of its rows (a file with gaps has fewer rows).
+    const pts = f.series.points;
+    const t0 = pts[0]!.ts.getTime();
+    const cut = t0 + Math.ceil(((pts.at(-1)!.ts.getTime() - t0) / f.series.stepMs + 1) * probation) * f.series.stepMs;
+    const k = pts.findIndex((p) => p.ts.getTime() >= cut);
+    const { train, test } = timeHoldout(f.series, pts.length - k);
+    let model: AnomalyModel;
+    try {
+      model = fit(train);
+    } catch (e) {
+      if (!(e instanceof SeriesError)) throw e;
+      return { name: f.name, score: scoreEvents([], f.windows), refused: e.message };
+    }
+    const flags = model.detect(test).filter((r) => r.is_anomaly).map((r) => r.ts);
     return { name: f.name, score: scoreEvents(flags, f.windows) };
   });
   return { total: sumEventScores(results.map((r) => r.score)), files: results };
+}
+
+/** A NAB file's category: the folder it sits in (`realTweets/Twitter_volume_AAPL.csv` → `realTweets`). */
+export function nabCategory(name: string): string {
+  return name.split("/")[0]!;
+}
+
+export interface LocoFold {
+  /** The held-out category. */
+  readonly category: string;
+  /** The setting chosen on the other categories (the one with the best F1 there). */
+  readonly chosen: string;
+  /** F1 of that setting on the other categories. */
+  readonly trainF1: number;
+  /** Its score on the held-out category: the honest figure. */
+  readonly score: EventScore;
+}
+
+/**
+ * Leave-one-category-out choice among settings already scored on every file: for each category,
+ * the setting with the best micro-averaged F1 on the other categories (ties: the earlier setting),
+ * scored on the held-out one. `bySetting` maps a setting's name to a result on the same files.
+ */
+export function leaveOneCategoryOut(bySetting: ReadonlyMap<string, NabResult>): { folds: LocoFold[]; total: EventScore } {
+  const names = [...bySetting.keys()];
+  if (names.length === 0) throw new Error("leaveOneCategoryOut: no setting");
+  const files = bySetting.get(names[0]!)!.files.map((f) => f.name);
+  const categories = [...new Set(files.map(nabCategory))];
+  const folds = categories.map((category): LocoFold => {
+    let best: { name: string; f1: number } | null = null;
+    for (const name of names) {
+      const rest = sumEventScores(bySetting.get(name)!.files.filter((f) => nabCategory(f.name) !== category).map((f) => f.score));
+      if (!best || rest.f1 > best.f1 + 1e-12) best = { name, f1: rest.f1 };
+    }
+    const held = sumEventScores(bySetting.get(best!.name)!.files.filter((f) => nabCategory(f.name) === category).map((f) => f.score));
+    return { category, chosen: best!.name, trainF1: best!.f1, score: held };
+  });
+  return { folds, total: sumEventScores(folds.map((f) => f.score)) };
 }

@@ -64,13 +64,22 @@ export function parseKmeans(ids: readonly string[], body: string): ScoredRow[] {
 /** What to send for a model: series (forecast) or labelled feature rows (anomaly, segments). */
 export type EndpointInput = { readonly kind: "series"; readonly series: readonly Series[] } | { readonly kind: "rows"; readonly ids: readonly string[]; readonly rows: readonly (readonly number[])[] };
 
-export async function invokeModel(client: SageMakerRuntimeClient, endpoint: string, model: ModelKind, input: EndpointInput): Promise<ScoredRow[]> {
+/** The request a model's endpoint takes for `input` (checked: the right kind, not empty). */
+export function endpointRequest(model: ModelKind, input: EndpointInput): EndpointRequest {
   if (model === "forecast" && input.kind !== "series") throw new Error("a forecast endpoint takes series");
   if (model !== "forecast" && input.kind !== "rows") throw new Error(`a ${model} endpoint takes feature rows`);
   if ((input.kind === "series" ? input.series.length : input.rows.length) === 0) throw new Error(`nothing to score for ${model}`);
-  const req = input.kind === "series" ? deeparRequest(input.series) : csvRequest(input.rows);
-  const res = await client.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: req.contentType, Accept: "application/json", Body: new TextEncoder().encode(req.body) }));
-  const text = new TextDecoder().decode(res.Body);
+  return input.kind === "series" ? deeparRequest(input.series) : csvRequest(input.rows);
+}
+
+/** The endpoint's answer to `endpointRequest(model, input)`, in the ML tables' shape. */
+export function parseEndpointResponse(model: ModelKind, input: EndpointInput, text: string): ScoredRow[] {
   if (input.kind === "series") return parseDeepar(input.series, text);
   return model === "anomaly" ? parseRcf(input.ids, text) : parseKmeans(input.ids, text);
+}
+
+export async function invokeModel(client: SageMakerRuntimeClient, endpoint: string, model: ModelKind, input: EndpointInput): Promise<ScoredRow[]> {
+  const req = endpointRequest(model, input);
+  const res = await client.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: req.contentType, Accept: "application/json", Body: new TextEncoder().encode(req.body) }));
+  return parseEndpointResponse(model, input, new TextDecoder().decode(res.Body));
 }

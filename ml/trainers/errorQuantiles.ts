@@ -19,7 +19,8 @@ export class ErrorQuantiles {
 
   /** From standardised errors (any sign); falls back to the Gaussian table when there are none. */
   static fromErrors(z: readonly number[]): ErrorQuantiles {
-    const abs = z.map(Math.abs).filter(Number.isFinite).sort((a, b) => a - b);
+    // A typed array sorts numerically without a comparator call per pair (the fit pools ~10⁴ errors).
+    const abs = Float64Array.from(z.filter(Number.isFinite), Math.abs).sort();
     if (abs.length < 10) return new ErrorQuantiles([...LEVEL_GRID], LEVEL_GRID.map((l) => normalQuantile((1 + l) / 2)));
     const levels: number[] = [];
     const q: number[] = [];
@@ -68,7 +69,7 @@ export class ErrorQuantiles {
   }
 }
 
-function empiricalQuantile(sorted: readonly number[], p: number): number {
+function empiricalQuantile(sorted: ArrayLike<number>, p: number): number {
   const pos = p * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(sorted.length - 1, lo + 1);

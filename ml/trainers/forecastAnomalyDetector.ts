@@ -32,6 +32,28 @@
  * the bound add no evidence towards it, or every quiet hour would count as a small "less than
  * expected" and the lower sum would fire on a healthy machine.
  * Models saved before this rule (JSON without `version`) load and score exactly as they did.
+ *
+ * The record rule (version 3, issue 24): a point outside its interval is flagged only if its
+ * |distance| also exceeds `recordFactor` (1.2) times the largest |distance| of the unflagged points
+ * of the last `memoryDays` (30) days, training included (and the CUSUM alike against its own
+ * largest sum). The interval's level is a per-point rate; on a real series with heavy tails (tweet
+ * bursts, a nightly backup) every day holds a few points beyond any fixed level, and each became a
+ * false flag, or the same flag every day once the cooldown ended. A record is rare by construction
+ * whatever the tails: if the distances have an exponential tail, the month's largest of n points is
+ * about ln n spreads of the tail, and P(a point beyond 1.2 × that) ≈ n^−1.2, so a month of n points
+ * holds about n^−0.2 false records (0.16 at 5 minutes, 0.27 hourly): fewer than one a month,
+ * without tuning a level per series. The memory starts from the training window replayed through
+ * the detector, so a spike that recurs every day is known before scoring starts; it holds each
+ * day's largest distance (30 numbers in the JSON). Models without `recordFactor` score as before.
+ * What the memory holds is the series' norm, not its anomalies: scoring keeps flagged points out of
+ * it, and the rest of a flagged anomaly too (the points after the flag until one is back inside the
+ * interval: a dust event's second hour); training flags nothing, so after the replay a training day
+ * that stands out among the training days (`outlierDays`, on the log of the daily largest) is left
+ * out. Without these, one fault in the training window, or the tail of a flagged one, hid every
+ * smaller fault of the next month (the simulator's dust events: F1 0.90 → 0.66).
+ * A hole longer than `restartAfterSteps` (one day) restarts the carried state (AR term, CUSUMs, the
+ * run of outside points) instead of decaying across it; training skips long gaps of missing time
+ * (`longGaps: "keep"`, ml/series.ts) instead of refusing the series or interpolating days.
  */
 import type { AnomalyModel, AnomalyRow, Series } from "../contract.ts";
 import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
@@ -49,8 +71,14 @@ export const DEFAULT_CUSUM_ALLOWANCE = 1;
  * off must not fill the sum at once.
  */
 export const CUSUM_CLIP = 2;
-/** The JSON layout's version: 2 added the CUSUM rule. */
-export const ANOMALY_MODEL_VERSION = 2;
+/** The JSON layout's version: 2 added the CUSUM rule, 3 the record rule and restarts after long holes. */
+export const ANOMALY_MODEL_VERSION = 3;
+/** See `AnomalyDetectorOptions.recordFactor` and `memoryDays`. */
+export const DEFAULT_RECORD_FACTOR = 1.2;
+export const DEFAULT_MEMORY_DAYS = 30;
+export const DEFAULT_OUTLIER_DAYS = 4;
+/** Fewer training days with points than this, and none is judged to stand out (too few to say what is usual). */
+export const MIN_DAYS_FOR_OUTLIERS = 5;
 
 export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   /**
@@ -83,6 +111,27 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
    * bench's fleet (seed 20260105) and checked on two other fleets and on nab-dev (README).
    */
   readonly cusumThreshold?: number;
+  /**
+   * Record rule: a point is flagged only when its |distance| also exceeds `recordFactor` times the
+   * largest |distance| of the unflagged points of the last `memoryDays` days (training included);
+   * the CUSUM likewise against its largest sum. Default 1.2 (why: the file's header); 0 turns it off.
+   */
+  readonly recordFactor?: number;
+  /**
+   * Days the record rule remembers. Default 30: the retraining window (28 days) rounded to a month,
+   * so a real anomaly masks smaller ones for at most a month and a monthly pattern is seen once.
+   */
+  readonly memoryDays?: number;
+  /** A hole longer than this many steps restarts the detector's running state. Default: one day of steps, or 24. */
+  readonly restartAfterSteps?: number;
+  /**
+   * Training days that stand out are left out of the record rule's memory: a training day whose
+   * largest distance (or CUSUM sum) is above exp(median + c × 1.4826 × MAD) of the logs of the
+   * training days' largest (c = this option) held an anomaly, not the series' tail. Default
+   * `DEFAULT_OUTLIER_DAYS` (4); 0 keeps every training day. Needs `MIN_DAYS_FOR_OUTLIERS` training
+   * days with points; with fewer, every day is kept.
+   */
+  readonly outlierDays?: number;
 }
 
 export interface ForecastAnomalyJSON {
@@ -103,6 +152,20 @@ export interface ForecastAnomalyJSON {
    */
   readonly floor?: number;
   readonly ceiling?: number;
+  /** Version 3: the record rule and restarts after long holes (absent before: off). */
+  readonly recordFactor?: number;
+  readonly memoryDays?: number;
+  /** Largest |distance| of unflagged points per UTC day, oldest first, the last for `memoryDay`. */
+  readonly memory?: readonly number[];
+  /** The UTC day number (ms / 86 400 000) of the last entry of `memory`. */
+  readonly memoryDay?: number;
+  /** The same for the larger of the two CUSUMs (in spreads). */
+  readonly cusumMemory?: readonly number[];
+  readonly restartAfterSteps?: number;
+  /** The c the training memory was cleaned with (`AnomalyDetectorOptions.outlierDays`); a record of the fit, not used to score. */
+  readonly outlierDays?: number;
+  /** Training days left out of the memory because they stood out (interval, CUSUM). */
+  readonly outlierDaysLeftOut?: readonly [number, number];
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -114,14 +177,30 @@ export class ForecastAnomalyDetector {
   }
 
   fit(train: Series): ForecastAnomalyModel {
-    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps }).fit(train);
-    return new ForecastAnomalyModel({
+    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false, calibration: "heldBack" }).fit(train);
+    const daySteps = seasonLengths(train.stepMs).day || 24;
+    const recordFactor = this.options.recordFactor ?? DEFAULT_RECORD_FACTOR;
+    const json: ForecastAnomalyJSON = {
       algorithm: FORECAST_ANOMALY, level: this.options.level ?? DEFAULT_ANOMALY_LEVEL, shiftAfter: this.options.shiftAfter ?? 3,
       levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
-      cooldownSteps: this.options.cooldownSteps ?? (seasonLengths(train.stepMs).day || 24),
+      cooldownSteps: this.options.cooldownSteps ?? daySteps,
       version: ANOMALY_MODEL_VERSION, cusumAllowance: this.options.cusumAllowance ?? DEFAULT_CUSUM_ALLOWANCE, cusumThreshold: this.options.cusumThreshold ?? DEFAULT_CUSUM_THRESHOLD,
       ...restingBounds(train), forecaster: forecaster.toJSON(),
-    });
+      ...(recordFactor > 0 ? { recordFactor, memoryDays: this.options.memoryDays ?? DEFAULT_MEMORY_DAYS } : {}),
+      restartAfterSteps: this.options.restartAfterSteps ?? daySteps,
+    };
+    if (recordFactor <= 0) return new ForecastAnomalyModel(json);
+    // The memory starts from the training window's own one-step distances (replayed from its start),
+    // so a spike that recurs every day in training is not a record the first time it recurs.
+    const warm = new ForecastAnomalyModel(json).scan(train, true);
+    // Nothing was flagged in training, so its anomalies are in the replayed memory; scoring keeps
+    // flagged points out of it. A training day that stands out among the training days is taken for
+    // what scoring would have flagged and left out (0: a day that raises no bar).
+    const c = this.options.outlierDays ?? DEFAULT_OUTLIER_DAYS;
+    const memory = withoutOutlierDays(warm.memory, c);
+    const cusumMemory = withoutOutlierDays(warm.cusumMemory, c);
+    const leftOut: [number, number] = [countChanged(warm.memory, memory), countChanged(warm.cusumMemory, cusumMemory)];
+    return new ForecastAnomalyModel({ ...json, outlierDays: c, outlierDaysLeftOut: leftOut, memory, cusumMemory, memoryDay: warm.memoryDay });
   }
 }
 
@@ -133,8 +212,11 @@ export class ForecastAnomalyModel implements AnomalyModel {
   }
 
   get params(): Readonly<Record<string, unknown>> {
-    const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold } = this.json;
-    return { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0, ...this.forecaster.params };
+    const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold, recordFactor, memoryDays, outlierDays } = this.json;
+    return {
+      level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0,
+      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0 } : {}), ...this.forecaster.params,
+    };
   }
 
   /**
@@ -144,14 +226,25 @@ export class ForecastAnomalyModel implements AnomalyModel {
    * `percentile` but are not flagged again.
    */
   detect(series: Series): AnomalyRow[] {
+    return this.scan(series, false).rows;
+  }
+
+  /**
+   * The scoring loop. `warmup`: replay a series from its own start with no carried state and no
+   * flag (fit uses it on the training window to fill the record rule's memory).
+   */
+  scan(series: Series, warmup: boolean): { rows: AnomalyRow[]; memory: number[]; cusumMemory: number[]; memoryDay: number } {
     if (series.stepMs !== this.forecaster.stepMs) throw new Error(`detect: series ${series.seriesId} has step ${series.stepMs} ms, the model was trained on ${this.forecaster.stepMs} ms`);
     // Order and infinities are checked the same way as for training; holes are allowed here.
     checkSeries(series, { minPoints: 1, maxGapSteps: Number.MAX_SAFE_INTEGER, allowConstant: true });
     const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps } = this.json;
     // Models saved before the CUSUM rule (no threshold in their JSON) score as they did.
-    const h = this.json.cusumThreshold ?? 0;
+    const h0 = this.json.cusumThreshold ?? 0;
     const k = this.json.cusumAllowance ?? 0;
     const { floor, ceiling } = this.json;
+    const record = this.json.recordFactor ?? 0;
+    const memoryDays = this.json.memoryDays ?? 0;
+    const restartAfter = this.json.restartAfterSteps ?? Infinity;
     const f = this.forecaster;
     const step = series.stepMs;
     const z = f.zAt(level);
@@ -162,11 +255,14 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const trainedMae = f.json.mae1 > 0 ? f.json.mae1 : trainedSigma;
     let meanAbs = trainedMae;
     const phi = f.phi;
-    let prevTs = f.trainedUntil.getTime();
-    let x = f.lastResidual; // deviation from profile + shift at prevTs
+    const first = series.points.find((p) => Number.isFinite(p.value));
+    let prevTs = warmup && first ? first.ts.getTime() - step : f.trainedUntil.getTime();
+    let x = warmup ? 0 : f.lastResidual; // deviation from profile + shift at prevTs
     let shift = 0; // level offset learned while detecting
     let run: number[] = []; // errors of the current run of points outside the interval
     let lastFlag = -Infinity;
+    // Inside the flagged anomaly: from a flag until the first point back inside the interval.
+    let episode = false;
     // The two one-sided CUSUMs (in spreads) and the errors of the run each has accumulated since it
     // last stood at 0: their mean is the size of the change when the sum crosses h.
     const up = { s: 0, sum: 0, n: 0 };
@@ -175,12 +271,29 @@ export class ForecastAnomalyModel implements AnomalyModel {
     // training window was too short to learn, or that changed since, stops raising flags.
     const daySteps = seasonLengths(step).day;
     const seasonal = new Float64Array(daySteps);
+    // The record rule's memory: the largest |distance| per UTC day, the last entry for `memoryDay`.
+    const memory = warmup ? [] : [...(this.json.memory ?? [])];
+    const cusumMemory = warmup ? [] : [...(this.json.cusumMemory ?? this.json.memory?.map(() => 0) ?? [])];
+    let memoryDay = warmup ? NaN : this.json.memoryDay ?? NaN;
     const rows: AnomalyRow[] = [];
     for (const p of series.points) {
       if (!Number.isFinite(p.value)) continue;
       const ts = p.ts.getTime();
       const gap = Math.max(1, Math.round((ts - prevTs) / step));
       if (ts <= prevTs) x = 0; // scoring data before or inside the training window: no carried state
+      if (gap > restartAfter) {
+        // A long hole (a sensor or gateway offline): what the state carried says nothing about now.
+        x = 0;
+        run = [];
+        up.s = up.sum = up.n = down.s = down.sum = down.n = 0;
+      }
+      if (record > 0) {
+        const day = Math.floor(ts / 86_400_000);
+        if (Number.isNaN(memoryDay)) memoryDay = day;
+        for (; memoryDay < day; memoryDay++) (memory.push(0), cusumMemory.push(0));
+        if (memory.length === 0) (memory.push(0), cusumMemory.push(0));
+        while (memory.length > memoryDays) (memory.shift(), cusumMemory.shift());
+      }
       const slot = daySteps ? seasonSlot(ts, step, daySteps) : 0;
       const base = f.profile(ts) + shift + (daySteps ? seasonal[slot]! : 0);
       const forecast = base + phi ** gap * x;
@@ -188,16 +301,33 @@ export class ForecastAnomalyModel implements AnomalyModel {
       // The spread follows the data, but never below half of what training saw: a quiet spell must not make every wiggle an anomaly.
       const sigma = Math.max((trainedSigma * meanAbs) / trainedMae, trainedSigma / 2);
       const dz = e / sigma;
+      // Where a flag starts: the interval, raised by the record rule to beyond what the last days held.
+      const flagZ = record > 0 ? Math.max(z, record * Math.max(0, ...memory)) : z;
+      const h = record > 0 && h0 > 0 ? Math.max(h0, record * Math.max(0, ...cusumMemory)) : h0;
       // The bounds are where this point would be flagged: the interval, narrowed on a side once that
       // side's CUSUM holds evidence (S⁺ + min(dz, clip) − k > h is the same as dz > h + k − S⁺ when
       // h + k − S⁺ < clip; otherwise the sum cannot cross on this point). So is_anomaly is always
       // "outside [lower_bound, upper_bound]", whichever rule drew the bound.
-      const upperZ = h > 0 && h + k - up.s < CUSUM_CLIP ? Math.min(z, h + k - up.s) : z;
-      const lowerZ = h > 0 && h + k - down.s < CUSUM_CLIP ? Math.min(z, h + k - down.s) : z;
+      const upperZ = h > 0 && h + k - up.s < CUSUM_CLIP ? Math.min(flagZ, h + k - up.s) : flagZ;
+      const lowerZ = h > 0 && h + k - down.s < CUSUM_CLIP ? Math.min(flagZ, h + k - down.s) : flagZ;
       const outsideInterval = Math.abs(dz) > z;
       const outside = dz > upperZ || -dz > lowerZ;
-      const flagged = outside && (ts - lastFlag) / step >= cooldownSteps;
-      if (flagged) lastFlag = ts;
+      const quiet = (ts - lastFlag) / step >= cooldownSteps;
+      const flagged = !warmup && outside && quiet;
+      if (flagged) {
+        lastFlag = ts;
+        episode = true;
+      } else if (episode && outsideInterval) {
+        // The rest of the flagged anomaly (a dust event's second hour, a surge's tail) is the
+        // anomaly, not the series' norm: it raises no bar for the next one.
+      } else if (record > 0) {
+        episode = false;
+        // Every other unflagged point is remembered, those later in a cooldown too: a pattern that
+        // started with a flag (a nightly job, a new workload) is then no record the next time,
+        // instead of being flagged again each time the one-day cooldown ends at the same minute.
+        memory[memory.length - 1] = Math.max(memory[memory.length - 1]!, Math.abs(dz));
+        cusumMemory[cusumMemory.length - 1] = Math.max(cusumMemory[cusumMemory.length - 1]!, up.s, down.s);
+      }
       if (outsideInterval) {
         run.push(e);
         if (run.length >= shiftAfter) {
@@ -243,12 +373,36 @@ export class ForecastAnomalyModel implements AnomalyModel {
         percentile: 0.5 + Math.sign(dz) * f.coverageOf(Math.abs(dz)) / 2, distance: dz,
       });
     }
-    return rows;
+    return { rows, memory, cusumMemory, memoryDay };
   }
 
   toJSON(): ForecastAnomalyJSON {
     return this.json;
   }
+}
+
+/**
+ * The memory with the days that stand out set to 0: a day whose value is above exp(median + c ×
+ * 1.4826 × MAD) of the logs of the days with a value. Log scale, because daily maxima are skewed and
+ * their spread grows with their size. Unchanged when c is not positive or fewer than
+ * MIN_DAYS_FOR_OUTLIERS days have a value.
+ */
+export function withoutOutlierDays(memory: readonly number[], c: number): number[] {
+  const logs = memory.filter((v) => v > 0).map(Math.log).sort((a, b) => a - b);
+  if (!(c > 0) || logs.length < MIN_DAYS_FOR_OUTLIERS) return [...memory];
+  const med = median(logs);
+  const mad = median(logs.map((v) => Math.abs(v - med)).sort((a, b) => a - b));
+  const cut = Math.exp(med + c * 1.4826 * mad);
+  return memory.map((v) => (v > cut ? 0 : v));
+}
+
+function median(sorted: readonly number[]): number {
+  const n = sorted.length;
+  return n % 2 ? sorted[n >> 1]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+function countChanged(a: readonly number[], b: readonly number[]): number {
+  return a.filter((v, i) => v !== b[i]).length;
 }
 
 /** One side of a CUSUM: S = max(0, S + step); the run's errors are kept while S > 0. */

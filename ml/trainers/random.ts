@@ -1,5 +1,5 @@
 /** Seeded randomness for the trainers: the same seed gives the same model (mulberry32, 32-bit state). */
-export function seededRandom(seed: number): { next: () => number; state: () => number } {
+export function seededRandom(seed: number): { next: () => number; state: () => number; restore: (state: number) => void } {
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   let a = seed >>> 0;
   return {
@@ -11,5 +11,8 @@ export function seededRandom(seed: number): { next: () => number; state: () => n
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     },
     state: () => a,
+    restore: (state: number) => {
+      a = state >>> 0;
+    },
   };
 }

@@ -253,7 +253,7 @@ export class RandomCutForest implements StreamingDetector {
   private readonly trees: CutTree[] = [];
   /** Per tree: the leaves of its sampled points (a leaf appears once per sampled arrival). */
   private readonly reservoirs: Leaf[][] = [];
-  private rng: { next: () => number; state: () => number };
+  private rng: { next: () => number; state: () => number; restore: (state: number) => void };
   private seen = 0;
   private center: Float64Array | null = null;
   private scale: Float64Array | null = null;
@@ -322,6 +322,25 @@ export class RandomCutForest implements StreamingDetector {
       this.scoreVar = (1 - a) * (this.scoreVar + a * diff * diff);
     }
     return { score, isAnomaly };
+  }
+
+  /**
+   * Mean CoDisp of a point without inserting it or moving the running score statistics: what
+   * SageMaker's RCF inference answers (its endpoint never learns from what it scores). 0 while the
+   * forest is still in its warm-up (no trees yet).
+   */
+  score(raw: readonly number[]): number {
+    if (raw.length !== this.options.dimensions) throw new Error(`random cut forest: point has ${raw.length} values, expected ${this.options.dimensions}`);
+    for (let d = 0; d < raw.length; d++) if (!Number.isFinite(raw[d]!)) throw new Error(`random cut forest: value ${d} of the point is ${raw[d]}, not a finite number`);
+    if (!this.center) return 0;
+    const point = this.normalise(raw);
+    // The walk draws random cuts; starting each score from the same random state makes a point's
+    // score depend on the forest and the point only (the same request, the same answer).
+    const state = this.rng.state();
+    let total = 0;
+    for (const tree of this.trees) total += tree.scoreWithoutInsert(point);
+    this.rng.restore(state);
+    return total / this.trees.length;
   }
 
   private fitScales(): void {

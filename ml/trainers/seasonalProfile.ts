@@ -45,6 +45,25 @@ export interface SeasonalProfileOptions {
   readonly calibrationHorizon?: number;
   /** Longest hole interpolated (see ml/series.ts). Default 3. */
   readonly maxGapSteps?: number;
+  /**
+   * Longer runs of missing steps: "refuse" (default: `GAPS`) or "keep": the fit skips them (no
+   * made-up points; an AR pair or an error across the hole is simply not counted).
+   */
+  readonly longGaps?: "refuse" | "keep";
+  /**
+   * Also try the profile on log1p(y) (a multiplicative pattern: a weekday's peak a share of the
+   * level, not a fixed amount) when every training value is ≥ 0, and keep it when its day-ahead
+   * error on the held-back part, back on the original scale, is lower. Default true; the anomaly
+   * detector, whose distances and running level are additive, turns it off.
+   */
+  readonly allowLog?: boolean;
+  /**
+   * Which errors calibrate the intervals: "half" (default) a model of the chosen form fitted on the
+   * first half of the window, scored over the second half; "heldBack" the selection's held-back
+   * part only (as before issue 24; the anomaly detector, whose level and record rule were chosen
+   * with it, keeps it).
+   */
+  readonly calibration?: "half" | "heldBack";
 }
 
 export interface SeasonalProfileJSON {
@@ -66,6 +85,17 @@ export interface SeasonalProfileJSON {
   readonly quantiles: ErrorQuantilesJSON;
   readonly selection: Readonly<Record<string, number>>;
   readonly interpolated: number;
+  /**
+   * "log1p": the profile, AR term, spreads and quantiles are on log1p(y) and forecasts are
+   * expm1 of them (a median on the original scale); absent: additive on y.
+   */
+  readonly transform?: "log1p";
+  /**
+   * Steps whose mean residual at the forecast origin is kept, undecayed, over the horizon (a level
+   * shift carried forward); absent or 0: none. `lastLevel` is that mean at the end of training.
+   */
+  readonly levelSteps?: number;
+  readonly lastLevel?: number;
 }
 
 export class SeasonalProfileForecaster implements Forecaster {
@@ -81,7 +111,7 @@ export class SeasonalProfileForecaster implements Forecaster {
 
   fit(train: Series): SeasonalProfileModel {
     const { stepMs } = train;
-    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.MIN_POINTS, maxGapSteps: this.options.maxGapSteps });
+    const checked = checkSeries(train, { minPoints: SeasonalProfileForecaster.MIN_POINTS, maxGapSteps: this.options.maxGapSteps, longGaps: this.options.longGaps });
     const y = checked.values;
     const n = y.length;
     const t0 = checked.series.points[0]!.ts.getTime();
@@ -92,18 +122,36 @@ export class SeasonalProfileForecaster implements Forecaster {
     const valLen = Math.max(Math.min(Math.round(n * 0.2), seasons.week || 168), Math.min(seasons.day || 24, Math.floor(n / 2)));
     const fitLen = n - valLen;
 
-    let best: { cfg: ProfileConfig; mae: number; errors: Float64Array[] } | null = null;
+    let best: { cfg: ProfileConfig; mae: number; errors: Float64Array[]; log: boolean; levelSteps: number } | null = null;
     const selection: Record<string, number> = {};
-    for (const cfg of candidateConfigs(seasons, fitLen, stepMs)) {
-      const state = fitState(y, 0, fitLen, t0, stepMs, seasons, cfg);
-      const errors = horizonErrors(y, fitLen, t0, stepMs, seasons, state, H);
-      let s = 0, c = 0;
-      for (const e of errors) for (const v of e) { s += Math.abs(v); c++; }
-      const mae = s / c;
-      selection[configName(cfg)] = mae;
-      if (!best || mae < best.mae - 1e-12) best = { cfg, mae, errors };
+    let nonNegative = true;
+    for (const v of y) if (v < 0) nonNegative = false;
+    const logY = this.options.allowLog !== false && nonNegative ? y.map(Math.log1p) : null;
+    for (const log of logY ? [false, true] : [false]) {
+      const yy = log ? logY! : y;
+      for (const cfg of candidateConfigs(seasons, fitLen, stepMs)) {
+        const state = fitState(yy, 0, fitLen, t0, stepMs, seasons, cfg);
+        // With and without the origin's level (the last day's mean residual, kept over the horizon).
+        for (const levelSteps of this.options.allowLog === false ? [0] : [0, seasons.day || 24]) {
+          const errors = horizonErrors(yy, fitLen, t0, stepMs, seasons, state, H, levelSteps);
+          // Compared on the original scale, whatever scale the profile is fitted on.
+          const mae = log ? originalScaleMae(yy, fitLen, t0, stepMs, seasons, state, H, levelSteps) : meanAbs(errors);
+          selection[`${log ? "log1p " : ""}${configName(cfg)}${levelSteps ? ", origin level" : ""}`] = mae;
+          if (!best || mae < best.mae - 1e-12) best = { cfg, mae, errors, log, levelSteps };
+        }
+      }
     }
-    const { cfg, errors } = best!;
+    const { cfg, log, levelSteps } = best!;
+    const yFit = log ? logY! : y;
+    // The intervals' errors: from a model of the chosen form fitted on the first half of the window,
+    // over the second half (when that is longer than the held-back part). One held-back week rarely
+    // holds a level shift or a holiday, so intervals calibrated on it alone were too narrow for
+    // the weeks that do (80 % intervals covered 0.72–0.78 of the generated demand panel).
+    let errors = best!.errors;
+    if (this.options.calibration !== "heldBack" && Math.floor(n / 2) < fitLen && n >= 4 * (seasons.day || 24)) {
+      const calFrom = Math.floor(n / 2);
+      errors = horizonErrors(yFit, calFrom, t0, stepMs, seasons, fitState(yFit, 0, calFrom, t0, stepMs, seasons, cfg), H, levelSteps);
+    }
     // Spread per horizon from the median absolute error (a fault in the held-back part must not widen
     // every interval); the tails come from the |z| table, without errors beyond MAX_Z (anomalies).
     const sigma: number[] = [];
@@ -112,16 +160,17 @@ export class SeasonalProfileForecaster implements Forecaster {
       const robust = e.length ? robustSigma(e) : 0;
       sigma.push(Math.max(robust, h > 0 ? sigma[h - 1]! : 0));
     }
-    const floor = 1e-9 * (Math.abs(mean(y)) + 1);
+    const floor = 1e-9 * (Math.abs(mean(yFit.filter(Number.isFinite))) + 1);
     for (let h = 0; h < H; h++) sigma[h] = Math.max(sigma[h]!, floor);
     const z: number[] = [];
     for (let h = 0; h < H; h++) for (const v of errors[h]!) if (Math.abs(v / sigma[h]!) <= MAX_Z) z.push(v / sigma[h]!);
-    const state = fitState(y, 0, n, t0, stepMs, seasons, cfg);
+    const state = fitState(yFit, 0, n, t0, stepMs, seasons, cfg);
     const lastTs = t0 + (n - 1) * stepMs;
     return new SeasonalProfileModel({
       algorithm: SEASONAL_PROFILE, seriesId: train.seriesId, stepMs, trainedUntil: new Date(lastTs).toISOString(), config: cfg,
       mu: state.mu, daily: state.daily, dayOfWeek: state.dayOfWeek, weekly: state.weekly, phi: state.phi,
-      lastResidual: y[n - 1]! - profileAt(state, lastTs, stepMs, seasons),
+      lastResidual: yFit[n - 1]! - profileAt(state, lastTs, stepMs, seasons), ...(log ? { transform: "log1p" as const } : {}),
+      ...(levelSteps ? { levelSteps, lastLevel: originLevel(residuals(yFit, n - levelSteps, t0, stepMs, seasons, state), n - 1, levelSteps) } : {}),
       sigma, mae1: errors[0]!.length ? mean(errors[0]!.map(Math.abs)) : sigma[0]!, quantiles: ErrorQuantiles.fromErrors(z).toJSON(), selection, interpolated: checked.interpolated,
     });
   }
@@ -142,14 +191,14 @@ export class SeasonalProfileModel implements ForecastModel {
   }
 
   get params(): Readonly<Record<string, unknown>> {
-    return { ...this.json.config, phi: this.json.phi, stepMs: this.json.stepMs };
+    return { ...this.json.config, phi: this.json.phi, stepMs: this.json.stepMs, transform: this.json.transform ?? "none" };
   }
 
   get stepMs(): number {
     return this.json.stepMs;
   }
 
-  /** The profile (no AR term) at a timestamp. */
+  /** The profile (no AR term) at a timestamp, on the model's scale (log1p(y) when `transform` is set). */
   profile(tsMs: number): number {
     return profileAt(this.state, tsMs, this.json.stepMs, this.seasons);
   }
@@ -183,11 +232,25 @@ export class SeasonalProfileModel implements ForecastModel {
     const z = this.zAt(level);
     let originTs = this.trainedUntil.getTime();
     let residual = this.json.lastResidual;
+    const log = this.json.transform === "log1p";
+    const toModel = (v: number) => (log ? Math.log1p(Math.max(0, v)) : v);
+    let originLevelValue = this.json.lastLevel ?? 0;
     if (options.history) {
       const last = lastFinite(options.history);
       if (last) {
         originTs = last.ts.getTime();
-        residual = last.value - this.profile(originTs);
+        residual = toModel(last.value) - this.profile(originTs);
+        const k = this.json.levelSteps ?? 0;
+        if (k > 0) {
+          // The origin's level from the history's last k steps (by time: holes are skipped).
+          let s = 0, c = 0;
+          for (let i = options.history.points.length - 1; i >= 0; i--) {
+            const p = options.history.points[i]!;
+            if (p.ts.getTime() <= originTs - k * this.json.stepMs) break;
+            if (Number.isFinite(p.value)) { s += toModel(p.value) - this.profile(p.ts.getTime()); c++; }
+          }
+          originLevelValue = c ? s / c : 0;
+        }
       }
     }
     const rows: ForecastRow[] = [];
@@ -195,9 +258,11 @@ export class SeasonalProfileModel implements ForecastModel {
     for (let h = 1; h <= horizon; h++) {
       decay *= this.json.phi;
       const ts = originTs + h * this.json.stepMs;
-      const f = this.profile(ts) + decay * residual;
+      const f = this.profile(ts) + originLevelValue + decay * (residual - originLevelValue);
       const half = z * this.sigma(h);
-      rows.push({ ts: new Date(ts), forecast: f, lower_bound: f - half, upper_bound: f + half });
+      // On the log scale the interval is symmetric; back on y it is skewed (wider above), as demand is.
+      if (log) rows.push({ ts: new Date(ts), forecast: Math.expm1(f), lower_bound: Math.expm1(f - half), upper_bound: Math.expm1(f + half) });
+      else rows.push({ ts: new Date(ts), forecast: f, lower_bound: f - half, upper_bound: f + half });
     }
     return rows;
   }
@@ -225,7 +290,10 @@ function candidateConfigs(seasons: { day: number; week: number }, fitLen: number
   for (const halfLifeDays of halfLives) {
     out.push({ ...base, halfLifeDays });
     if (seasons.day && fitLen >= seasons.day) out.push({ ...base, daily: true, halfLifeDays });
-    // One week is enough for day-of-week levels (24 points each); the hour-of-week part is shrunk when data is thin.
+    // Day-of-week levels from one week: each is shrunk by what the days show (dayOfWeekLevels), so
+    // with one day per weekday (nothing to tell noise from level) they are 0, and two noisy weeks
+    // of a flat series do not make a step at midnight (issue 24). The hour-of-week part is shrunk
+    // by 0, 2 or 6 points per slot, chosen on the held-back days like everything else.
     if (seasons.week && fitLen >= seasons.week) {
       out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
       for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
@@ -251,7 +319,8 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
   const n = to - from;
   const w = new Float64Array(n);
   const dayMs = 86_400_000;
-  for (let i = 0; i < n; i++) w[i] = cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
+  // A hole (a long gap kept by checkSeries) weighs nothing.
+  for (let i = 0; i < n; i++) w[i] = Number.isNaN(y[from + i]!) ? 0 : cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
   const first = estimateProfile(y, w, from, n, t0, stepMs, seasons, cfg);
   // With few weeks an hour-of-week slot has few points, and a fault drags its mean so far that the
   // normal points look odd too. A point is an outlier only if it is one under the full profile AND
@@ -261,8 +330,9 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
   for (const state of cfg.weekly ? [first, simple] : [first]) {
     const resid = new Float64Array(n);
     for (let i = 0; i < n; i++) resid[i] = y[from + i]! - profileAt(state, t0 + (from + i) * stepMs, stepMs, seasons);
-    const med = median(resid);
-    const sigma = robustSigma(resid.map((r) => r - med));
+    const present = resid.filter(Number.isFinite);
+    const med = median(present);
+    const sigma = robustSigma(present.map((r) => r - med));
     for (let i = 0; i < n; i++) if (sigma > 0 && Math.abs(resid[i]! - med) > OUTLIER_SIGMAS * sigma) outlier[i]!++;
   }
   const need = cfg.weekly ? 2 : 1;
@@ -290,17 +360,21 @@ function fitState(y: Float64Array, from: number, to: number, t0: number, stepMs:
 }
 
 function estimateProfile(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, seasons: { day: number; week: number }, cfg: ProfileConfig): ProfileState {
-  let sw = 0, swy = 0;
-  for (let i = 0; i < n; i++) { sw += w[i]!; swy += w[i]! * y[from + i]!; }
+  let sw = 0, swy = 0, used = 0;
+  for (let i = 0; i < n; i++) if (w[i]! > 0) { sw += w[i]!; swy += w[i]! * y[from + i]!; used++; }
   const mu = swy / sw;
+  const meanW = sw / used;
+  // The hour-of-day profile is not shrunk: days are many, and its worth is checked against the
+  // level alone on held-back days (shrinking it by one day cost nab-dev 3 windows, README).
   const daily = slotMeans(y, w, from, n, t0, stepMs, cfg.daily ? seasons.day : 0, () => mu, 0);
   const dailyAt = (i: number) => (daily.length ? daily[seasonSlot(t0 + (from + i) * stepMs, stepMs, seasons.day)]! : 0);
-  const meanW = sw / n;
-  // Day-of-week levels: slots of a 7-day season in whole days.
+  // Day-of-week levels: slots of a 7-day season in whole days, each shrunk towards 0 by how much of
+  // it the data can tell from noise (dayOfWeekLevels): two noisy days per weekday do not make a step
+  // at midnight, a real weekend does.
   const days = seasons.day ? 7 : 0;
   const dayStep = seasons.day * stepMs;
   const dowAt = (i: number, dow: readonly number[]) => (dow.length ? dow[seasonSlot(t0 + (from + i) * stepMs, dayStep, days)]! : 0);
-  const dayOfWeek = cfg.dayOfWeek ? slotMeansBy(y, w, from, n, days, (i) => seasonSlot(t0 + (from + i) * stepMs, dayStep, days), (i) => mu + dailyAt(i), 0) : [];
+  const dayOfWeek = cfg.dayOfWeek ? dayOfWeekLevels(y, w, from, n, t0, stepMs, seasons.day, (i) => mu + dailyAt(i)) : [];
   const weekly = slotMeans(y, w, from, n, t0, stepMs, cfg.weekly ? seasons.week : 0, (i) => mu + dailyAt(i) + dowAt(i, dayOfWeek), cfg.weeklyShrink * meanW);
   return { mu, daily, dayOfWeek, weekly, phi: 0 };
 }
@@ -316,10 +390,40 @@ function robustSigma(dev: ArrayLike<number>): number {
 }
 
 export function median(xs: ArrayLike<number>): number {
-  const a = Float64Array.from(xs).sort();
+  const a = Float64Array.from(xs);
   if (a.length === 0) return NaN;
   const m = a.length >> 1;
-  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+  // Selection (Hoare's quickselect) instead of a full sort: the fit takes many medians.
+  const hi = select(a, m);
+  return a.length % 2 ? hi : (maxBelow(a, m) + hi) / 2;
+}
+
+/** Puts the k-th smallest of `a` at index k (everything before it ≤, after it ≥) and returns it. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!; a[i] = a[j]!; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
+}
+
+/** The largest of a[0..k) after `select(a, k)` (the (k−1)-th smallest). */
+function maxBelow(a: Float64Array, k: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < k; i++) if (a[i]! > m) m = a[i]!;
+  return m;
 }
 
 function slotMeans(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, season: number, base: (i: number) => number, shrink: number): number[] {
@@ -332,6 +436,7 @@ function slotMeansBy(y: Float64Array, w: Float64Array, from: number, n: number, 
   const sum = new Float64Array(slots);
   const sw = new Float64Array(slots);
   for (let i = 0; i < n; i++) {
+    if (!(w[i]! > 0)) continue;
     const s = slotOf(i);
     sum[s]! += w[i]! * (y[from + i]! - base(i));
     sw[s]! += w[i]!;
@@ -339,6 +444,41 @@ function slotMeansBy(y: Float64Array, w: Float64Array, from: number, n: number, 
   const out: number[] = [];
   for (let s = 0; s < slots; s++) out.push(sw[s]! + shrink > 0 ? sum[s]! / (sw[s]! + shrink) : 0);
   return out;
+}
+
+/**
+ * Day-of-week levels with empirical-Bayes shrinkage (James and Stein 1961; Efron and Morris 1975):
+ * each calendar day's mean deviation from the hour-of-day profile is a noisy sample of its weekday's
+ * level; the spread of days within a weekday gives the noise of a weekday's mean (σ²/n_d), the
+ * spread between weekdays beyond that noise gives the levels' own variance τ², and each level keeps
+ * the share τ² / (τ² + σ²/n_d) of its mean. A flat series (τ² ≈ 0) gets no weekday steps from two
+ * weeks of noise; a real weekend (τ² ≫ σ²/n_d) keeps almost all of its level.
+ */
+function dayOfWeekLevels(y: Float64Array, w: Float64Array, from: number, n: number, t0: number, stepMs: number, daySteps: number, base: (i: number) => number): number[] {
+  const dayMs = daySteps * stepMs;
+  const byDay = new Map<number, { s: number; sw: number }>();
+  for (let i = 0; i < n; i++) {
+    if (!(w[i]! > 0)) continue;
+    const d = Math.floor((t0 + (from + i) * stepMs) / dayMs);
+    const e = byDay.get(d) ?? { s: 0, sw: 0 };
+    e.s += w[i]! * (y[from + i]! - base(i));
+    e.sw += w[i]!;
+    byDay.set(d, e);
+  }
+  const perWeekday: number[][] = Array.from({ length: 7 }, () => []);
+  for (const [d, e] of byDay) perWeekday[seasonSlot(d * dayMs, dayMs, 7)]!.push(e.s / e.sw);
+  const means = perWeekday.map((xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0));
+  // Pooled within-weekday variance of a day's mean (needs two days of some weekday).
+  let ss = 0, dof = 0;
+  perWeekday.forEach((xs, k) => { for (const x of xs) ss += (x - means[k]!) ** 2; dof += Math.max(0, xs.length - 1); });
+  if (dof === 0) return means.map(() => 0);
+  const sigma2 = ss / dof;
+  const present = perWeekday.map((xs, k) => [xs.length, means[k]!] as const).filter(([c]) => c > 0);
+  const grand = present.reduce((a, [, m]) => a + m, 0) / present.length;
+  const between = present.reduce((a, [, m]) => a + (m - grand) ** 2, 0) / Math.max(1, present.length - 1);
+  const noise = present.reduce((a, [c]) => a + sigma2 / c, 0) / present.length;
+  const tau2 = Math.max(0, between - noise);
+  return perWeekday.map((xs, k) => (xs.length && tau2 > 0 ? (means[k]! * tau2) / (tau2 + sigma2 / xs.length) : 0));
 }
 
 function profileAt(state: ProfileState, tsMs: number, stepMs: number, seasons: { day: number; week: number }): number {
@@ -349,23 +489,72 @@ function profileAt(state: ProfileState, tsMs: number, stepMs: number, seasons: {
   return v;
 }
 
+/**
+ * The level the series stands at at origin `o`, relative to the profile: the mean residual of the
+ * `levelSteps` points up to it (finite ones); 0 when off. A level shift (a new customer, a line
+ * added) moves it at once, where the profile's mean over weeks follows it only slowly and the AR
+ * term forgets it within hours (φ^24 is small): the day-ahead forecast keeps it undecayed.
+ */
+function originLevel(resid: Float64Array, o: number, levelSteps: number): number {
+  if (levelSteps <= 0) return 0;
+  let s = 0, c = 0;
+  for (let t = Math.max(0, o - levelSteps + 1); t <= o; t++) if (Number.isFinite(resid[t]!)) { s += resid[t]!; c++; }
+  return c ? s / c : 0;
+}
+
+function residuals(y: Float64Array, from: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState): Float64Array {
+  const resid = new Float64Array(y.length).fill(NaN);
+  for (let t = Math.max(0, from); t < y.length; t++) resid[t] = y[t]! - profileAt(state, t0 + t * stepMs, stepMs, seasons);
+  return resid;
+}
+
 /** errors[h-1]: y[t] − forecast from origin t−h, for every t in [fitLen, n) whose origin is at or after fitLen−1. */
-function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number): Float64Array[] {
+function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0): Float64Array[] {
   const n = y.length;
-  const resid = new Float64Array(n);
-  for (let t = fitLen - 1; t < n; t++) resid[t] = y[t]! - profileAt(state, t0 + t * stepMs, stepMs, seasons);
+  const resid = residuals(y, fitLen - 1 - levelSteps, t0, stepMs, seasons, state);
+  const level = new Float64Array(n);
+  for (let o = fitLen - 1; o < n; o++) level[o] = originLevel(resid, o, levelSteps);
   const out: Float64Array[] = [];
   for (let h = 1; h <= H; h++) {
     const count = Math.max(0, n - (fitLen - 1 + h));
-    const e = new Float64Array(count);
+    const e: number[] = [];
     const decay = state.phi ** h;
     for (let k = 0; k < count; k++) {
       const t = fitLen - 1 + h + k;
-      e[k] = resid[t]! - decay * resid[t - h]!;
+      const L = level[t - h]!;
+      const v = resid[t]! - L - decay * (resid[t - h]! - L);
+      // An error whose point or origin falls in a hole is not an error of the model.
+      if (Number.isFinite(v)) e.push(v);
     }
-    out.push(e);
+    out.push(Float64Array.from(e));
   }
   return out;
+}
+
+function meanAbs(errors: readonly Float64Array[]): number {
+  let s = 0, c = 0;
+  for (const e of errors) for (const v of e) { s += Math.abs(v); c++; }
+  return s / c;
+}
+
+/** Day-ahead MAE on the original scale of a profile fitted on log1p(y) (`ly`): |expm1(ly) − expm1(forecast)|. */
+function originalScaleMae(ly: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0): number {
+  const n = ly.length;
+  const resid = residuals(ly, fitLen - 1 - levelSteps, t0, stepMs, seasons, state);
+  const level = new Float64Array(n);
+  for (let o = fitLen - 1; o < n; o++) level[o] = originLevel(resid, o, levelSteps);
+  const actual = ly.map(Math.expm1);
+  let s = 0, c = 0;
+  for (let h = 1; h <= H; h++) {
+    const decay = state.phi ** h;
+    for (let t = fitLen - 1 + h; t < n; t++) {
+      const L = level[t - h]!;
+      const f = ly[t]! - resid[t]! + L + decay * (resid[t - h]! - L);
+      const v = actual[t]! - Math.expm1(f);
+      if (Number.isFinite(v)) { s += Math.abs(v); c++; }
+    }
+  }
+  return s / c;
 }
 
 function mean(y: ArrayLike<number>): number {

@@ -69,4 +69,15 @@ describe("scripts/score.ts", () => {
       return true;
     });
   });
+
+  it("--target local needs no region: it reads the hub's registry (here: no hub, said in one line)", async () => {
+    const script = join(import.meta.dirname, "../../scripts/score.ts");
+    const env = { ...process.env, AWS_REGION: "" };
+    const home = join(import.meta.dirname, "no-such-hub");
+    await assert.rejects(promisify(execFile)(process.execPath, ["--import", "tsx", script, "--tenant", "acme", "--model", "forecast", "--target", "local", "--home", home], { env, timeout: 60_000 }), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /score: there is no hub at .*no-such-hub/);
+      return true;
+    });
+  });
 });

@@ -58,6 +58,18 @@ describe("forecaster", () => {
     assert.deepEqual(model.forecast(3).map((r) => r.forecast), values.slice(values.length - 168, values.length - 165));
     assert.deepEqual(loadForecastModel(JSON.parse(JSON.stringify(model))).forecast(3), model.forecast(3));
   });
+
+  it("best chooses on four weeks of held-back days, not on one odd last week", () => {
+    // Weekends 20 lower, except in the last week (a plant that worked through one weekend): over
+    // that week alone the daily rule wins, over the four weeks the weekly rule does.
+    const { series } = shiftSeries(35, 4);
+    const last = series.points.length - 168;
+    const odd = { ...series, points: series.points.map((p, i) => (i >= last && Math.floor(i / 24) % 7 >= 5 ? { ...p, value: p.value + 20 } : p)) };
+    const model = new SeasonalNaiveForecaster("best").fit(odd);
+    assert.equal(model.params.period, "weekly");
+    const lastWeek = (m: number) => odd.points.slice(last).reduce((a, p, k) => a + Math.abs(p.value - odd.points[last + k - m]!.value), 0);
+    assert.ok(lastWeek(24) < lastWeek(168), "the last week alone favours the daily rule");
+  });
 });
 
 describe("bad input", () => {
