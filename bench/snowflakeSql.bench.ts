@@ -14,6 +14,9 @@ import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { SnowflakeSession } from "../pipelines/sql/snowflakeSession.ts";
 import { translate, type SessionFacts } from "../pipelines/sql/snowflakeTranslator.ts";
+import { generateKeyPairSync } from "node:crypto";
+import { SnowflakeEndpoint } from "../pipelines/serve/snowflakeEndpoint.ts";
+import { connectSnowflake } from "../pipelines/warehouse/snowflakeWarehouse.ts";
 import { SAMPLES } from "../tests/pipelines/snowflakeFunctionSamples.ts";
 import { median, type Benchmark, type Figure } from "./harness.ts";
 
@@ -126,6 +129,29 @@ export const snowflakeSqlBenchmark: Benchmark = {
         handMs.push(median(h));
         ratios.push(median(t) / median(h));
       }
+      // 3. The same queries through the SQL endpoint: snowflake-sdk over HTTP on loopback, JSON results.
+      progress("the same queries through the Snowflake-protocol endpoint (snowflake-sdk over loopback)…");
+      const key = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+      const endpoint = await SnowflakeEndpoint.start({ engine, users: [{ name: "bench", publicKeys: [key.publicKey], roles: ["HUB_ADMIN"], defaultRole: "HUB_ADMIN" }] });
+      const remote = await connectSnowflake({ account: "hub", username: "bench", role: "HUB_ADMIN", warehouse: "HUB_ANALYTICS_WH", database: "HUB", privateKey: key.privateKey, accessUrl: endpoint.url });
+      const viaEndpoint: number[] = [];
+      const viaSession: number[] = [];
+      for (const pair of PAIRS) {
+        const e: number[] = [];
+        const d: number[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          let t0 = performance.now();
+          await remote.query(pair.snowflake);
+          e.push(performance.now() - t0);
+          t0 = performance.now();
+          await session.execute(pair.snowflake);
+          d.push(performance.now() - t0);
+        }
+        viaEndpoint.push(median(e));
+        viaSession.push(median(d));
+      }
+      await remote.close();
+      await endpoint.close();
       await session.close();
       await admin.close();
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -156,6 +182,15 @@ export const snowflakeSqlBenchmark: Benchmark = {
           reference: { name: "the same queries written in DuckDB SQL", value: sum(handMs), unit: "ms" },
           ratio: sum(translatedMs) / sum(handMs),
           ratioMeaning: `translated / hand-written (1 = no cost); per query ${ratios.map((r) => r.toFixed(2)).join(", ")}`,
+        },
+        {
+          name: "sql.endpoint_overhead",
+          value: sum(viaEndpoint),
+          unit: "ms",
+          description: `the ${PAIRS.length} queries through the Snowflake-protocol endpoint with snowflake-sdk (login once; medians of ${ROUNDS})`,
+          reference: { name: "the same queries through a SnowflakeSession in the process", value: sum(viaSession), unit: "ms" },
+          ratio: sum(viaEndpoint) / sum(viaSession),
+          ratioMeaning: "endpoint / in-process session (1 = no cost)",
         },
       ];
     } finally {
