@@ -27,9 +27,13 @@ function anchors(file: string): Set<string> {
   return out;
 }
 
-/** Markdown outside fenced code blocks (examples of output are not links). */
+/** Markdown outside fenced code blocks and inline code spans (examples and patterns are not links). */
 function prose(text: string): string {
-  return text.split(/^```.*$/m).filter((_, i) => i % 2 === 0).join("\n");
+  return text
+    .split(/^```.*$/m)
+    .filter((_, i) => i % 2 === 0)
+    .join("\n")
+    .replace(/`[^`\n]*`/g, "``");
 }
 
 it("every relative link and image in the docs resolves, to a heading where it names one", () => {
