@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   provision: "provision device identities, locally or in AWS IoT Core",
   plan: "show what `pulumi up` would create for a stack, offline",
   tenants: "list the tenant stacks, or preview / deploy them with the Pulumi CLI",
+  "sagemaker-images": "regenerate the SageMaker built-in images' account per region from the SDK's configuration",
 };
 
 const here = fileURLToPath(new URL(".", import.meta.url));

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Generate ml/sagemaker/imageRegistries.generated.ts (the built-in algorithm images' ECR account per
  * region) from the SageMaker Python SDK's own image configuration, copied into
