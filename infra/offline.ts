@@ -8,6 +8,8 @@ import type { StackConfig } from "./config.ts";
 import { PROJECT } from "./config.ts";
 import { PLATFORM_OUTPUTS, stackProgram } from "./program.ts";
 import type { PolicyResourceLike } from "./policy/rules.ts";
+import { DYNAMIC_TABLES } from "../pipelines/definitions/catalog.ts";
+import { qualifiedName } from "../pipelines/definitions/types.ts";
 
 export const MOCK_REGION = "eu-west-1";
 export const MOCK_ACCOUNT = "123456789012";
@@ -25,11 +27,14 @@ export const MOCK_PLATFORM_OUTPUTS: Record<(typeof PLATFORM_OUTPUTS)[number], un
   sagemakerRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/hub-sagemaker`,
   firehoseName: "hub-telemetry",
   topicRuleName: "hub_telemetry_to_firehose",
+  dynamicTableVersions: Object.fromEntries(DYNAMIC_TABLES.map((t) => [qualifiedName(t), "2026-12-01T00:00:00.000Z"])),
 };
 
 export interface DeclaredResource extends PolicyResourceLike {
   /** False for component resources (hub:*) and the stack reference read. */
   readonly custom: boolean;
+  /** The provider reference (`urn::id`) the resource is managed by, when it names one. */
+  readonly provider?: string;
 }
 
 export interface OfflineRun {
@@ -117,7 +122,7 @@ export async function declareUnderMocks(stack: string, program: () => unknown): 
         }
         const id = args.id || `${args.name}-id`; // the mock monitor passes "" for a new resource
         const state = { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
-        resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false });
+        resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false, ...(args.provider ? { provider: args.provider } : {}) });
         return { id, state };
       },
       call: (args) => {

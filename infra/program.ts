@@ -39,21 +39,37 @@ export const PLATFORM_OUTPUTS = [
   "sagemakerRoleArn",
   "firehoseName",
   "topicRuleName",
+  "dynamicTableVersions",
 ] as const;
 
-function snowflakeProvider(database: string, conn: SnowflakeConnection): snowflake.Provider {
+/**
+ * The stack's Snowflake provider. No session database: the 1.x provider would send `params` as
+ * session parameters only (terraform-provider-snowflake pkg/provider/provider.go), and the Go
+ * driver takes the session's database from its own `database` field, which the provider does not
+ * set; every name the deploy sends is fully qualified instead (pipelines/render/qualify.ts).
+ */
+function snowflakeProvider(conn: SnowflakeConnection): snowflake.Provider {
   return new snowflake.Provider("snowflake", {
     ...conn,
     // Table and DynamicTable are preview features of the 1.x provider.
     previewFeaturesEnabled: [...SNOWFLAKE_PREVIEW_FEATURES],
-    // Execute runs rendered SQL that names objects SCHEMA.NAME: the session's database resolves them.
-    params: { database },
   });
 }
 
 export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
-  const provider = snowflakeProvider(cfg.database, conn);
-  const sf = new SnowflakePlatform("hub", { database: cfg.database, costCenter: cfg.costCenter, monitorStartTimestamp: cfg.monitorStartTimestamp }, { providers: [provider] });
+  const provider = snowflakeProvider(conn);
+  const sf = new SnowflakePlatform(
+    "hub",
+    {
+      database: cfg.database,
+      costCenter: cfg.costCenter,
+      monitorStartTimestamp: cfg.monitorStartTimestamp,
+      firehoseUser: cfg.firehoseUser,
+      firehosePublicKey: cfg.firehosePublicKey,
+      connection: { ...conn },
+    },
+    { providers: [provider] },
+  );
   const a = new AwsPlatform("hub", {
     tags: awsTags(SHARED_TENANT, cfg.costCenter),
     snowflakeAccountUrl: cfg.snowflakeAccountUrl,
@@ -82,13 +98,14 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     sagemakerRoleArn: a.sagemakerRoleArn,
     firehoseName: a.firehoseName,
     topicRuleName: a.topicRuleName,
+    dynamicTableVersions: sf.dynamicTableVersions,
   };
 }
 
 export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
   const platform = new pulumi.StackReference("platform", { name: cfg.platformStack });
   const out = (k: (typeof PLATFORM_OUTPUTS)[number]) => platform.requireOutput(k) as pulumi.Output<string>;
-  const provider = snowflakeProvider(cfg.database, conn);
+  const provider = snowflakeProvider(conn);
   const sf = new SnowflakeTenant(
     cfg.tenantId,
     {
@@ -96,6 +113,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
       tier: cfg.tier,
       database: out("database"),
       databaseName: cfg.database,
+      dynamicTableVersions: platform.requireOutput("dynamicTableVersions") as pulumi.Output<Record<string, string>>,
       servicePublicKey: pulumi.secret(cfg.servicePublicKey),
       piiAccess: cfg.piiAccess,
       warehouses: cfg.warehouses,

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { DEVICE_MESSAGES } from "../../pipelines/definitions/raw.ts";
+import { INGEST_ROLE } from "../../pipelines/definitions/grants.ts";
 import { TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import { FIREHOSE_BACKUP_PREFIX, MODEL_ARTIFACT_PREFIX } from "../naming.ts";
 
@@ -19,6 +20,9 @@ export function telemetryRuleSql(): string {
     `topic() AS topic, timestamp() AS ingested_at, 'mqtt' AS source FROM '${TELEMETRY_FILTER}'`
   );
 }
+
+/** The log stream Firehose reports Snowflake delivery errors to (created here: its role cannot). */
+export const FIREHOSE_LOG_STREAM = "snowflake-delivery";
 
 export function policyJson(statements: object[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
@@ -128,6 +132,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
 
     // --- Logs ---
     const firehoseLogs = new aws.cloudwatch.LogGroup(`${name}-firehose-logs`, { name: "/hub/firehose/telemetry", retentionInDays: args.logRetentionDays, tags }, child);
+    const firehoseLogStream = new aws.cloudwatch.LogStream(`${name}-firehose-log-stream`, { name: FIREHOSE_LOG_STREAM, logGroupName: firehoseLogs.name }, child);
     const ruleErrorLogs = new aws.cloudwatch.LogGroup(`${name}-iot-rule-errors`, { name: "/hub/iot/telemetry-rule-errors", retentionInDays: args.logRetentionDays, tags }, child);
     const trainingLogs = new aws.cloudwatch.LogGroup(`${name}-training-logs`, { name: "/hub/sagemaker/training", retentionInDays: args.logRetentionDays, tags }, child);
 
@@ -187,8 +192,10 @@ export class AwsPlatform extends pulumi.ComponentResource {
           // turns it into one RAW.SENSOR_READINGS row per reading.
           schema: DEVICE_MESSAGES.schema,
           table: DEVICE_MESSAGES.name,
-          user: args.firehoseUser,
+          // The user and its private key come from the secret (Firehose's Snowflake secret format);
+          // the role is the one the platform stack grants INSERT on the table.
           roleArn: firehoseRole.arn,
+          snowflakeRoleConfiguration: { enabled: true, snowflakeRole: INGEST_ROLE },
           dataLoadingOption: "VARIANT_CONTENT_AND_METADATA_MAPPING",
           contentColumnName: "MESSAGE",
           metadataColumnName: "METADATA",
@@ -196,7 +203,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
           ...(args.firehoseVpceId ? { snowflakeVpcConfiguration: { privateLinkVpceId: args.firehoseVpceId } } : {}),
           s3BackupMode: "FailedDataOnly",
           s3Configuration: { bucketArn: bucket.arn, roleArn: firehoseRole.arn, prefix: FIREHOSE_BACKUP_PREFIX, errorOutputPrefix: `${FIREHOSE_BACKUP_PREFIX}errors/`, kmsKeyArn: key.arn, compressionFormat: "GZIP" },
-          cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: "snowflake-delivery" },
+          // The stream exists before Firehose writes to it: its role may put events, not create streams.
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: firehoseLogStream.name },
         },
         tags,
       },

@@ -186,7 +186,7 @@ function tablesWithTenantColumn(rs: readonly PolicyResourceLike[]): { urn: strin
       out.push({ urn: r.urn, name: `${schema}.${String(r.props["name"]).toUpperCase()}`, keyword: "DYNAMIC TABLE" });
     }
     // Tables the provider cannot express (TRANSIENT) are created by Execute.
-    const create = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Z0-9_]+)\.([A-Z0-9_]+)\s*\(([\s\S]*)\)/i.exec(r.type === T.execute ? String(r.props["execute"] ?? "") : "");
+    const create = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:[A-Z0-9_]+\.)?([A-Z0-9_]+)\.([A-Z0-9_]+)\s*\(([\s\S]*)\)/i.exec(r.type === T.execute ? String(r.props["execute"] ?? "") : "");
     if (create && create[1]!.toUpperCase() !== EXEMPT_SCHEMA && new RegExp(`(^|\\n|,)\\s*${TENANT_COLUMN}\\s`, "i").test(create[3]!)) {
       out.push({ urn: r.urn, name: `${create[1]!.toUpperCase()}.${create[2]!.toUpperCase()}`, keyword: "TABLE" });
     }
@@ -201,7 +201,8 @@ export const tenantTablesHaveRowAccessPolicy: StackRule = {
   enforcementLevel: "mandatory",
   check: (rs) => {
     const attached = new Set<string>();
-    const re = new RegExp(`ALTER\\s+(?:DYNAMIC\\s+)?TABLE\\s+([A-Z0-9_]+\\.[A-Z0-9_]+)\\s+ADD\\s+ROW\\s+ACCESS\\s+POLICY\\s+${RAP.replace(".", "\\.")}\\s+ON\\s*\\(\\s*${TENANT_COLUMN}\\s*\\)`, "i");
+    // The deploy sends fully qualified names (DATABASE.SCHEMA.NAME); the database part is optional here.
+    const re = new RegExp(`ALTER\\s+(?:DYNAMIC\\s+)?TABLE\\s+(?:[A-Z0-9_]+\\.)?([A-Z0-9_]+\\.[A-Z0-9_]+)\\s+ADD\\s+ROW\\s+ACCESS\\s+POLICY\\s+(?:[A-Z0-9_]+\\.)?${RAP.replace(".", "\\.")}\\s+ON\\s*\\(\\s*${TENANT_COLUMN}\\s*\\)`, "i");
     for (const r of rs.filter((r) => r.type === T.execute)) {
       const m = re.exec(String(r.props["execute"] ?? ""));
       if (m) attached.add(m[1]!.toUpperCase());

@@ -5,7 +5,9 @@ import { ALL_OBJECTS, DYNAMIC_TABLES, POLICIES, STREAMS, TABLES, TAGS, TASKS } f
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
-import { snowflakeStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
+import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
+import { qualifyNames } from "../../pipelines/render/qualify.ts";
+import { PLATFORM_GRANTS } from "../../pipelines/definitions/grants.ts";
 import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
 import type { OfflineRun } from "../../infra/offline.ts";
 import { inventory, offlineStack, ofType, policyStatements } from "./offlineStack.ts";
@@ -29,7 +31,9 @@ describe("platform stack: inventory", () => {
 
   it("declares the expected number of each resource type", () => {
     const transient = TABLES.filter((t) => t.transient).length;
-    const executes = ALL_OBJECTS.flatMap(snowflakeStatements).filter((s) => s.kind === "attach" || s.kind === "seed").length + transient;
+    // A table column's mask is the Table's own maskingPolicy; a dynamic table's is an Execute.
+    const executes =
+      ALL_OBJECTS.flatMap((o) => qualifiedStatements(o, "HUB").filter((s) => s.kind === "seed" || (s.kind === "attach" && !(o.kind === "table" && !o.transient && s.sql.includes("MASKING POLICY"))))).length + transient;
     assert.deepEqual(
       Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("snowflake:"))),
       {
@@ -40,7 +44,12 @@ describe("platform stack: inventory", () => {
         [sf("MaskingPolicy")]: 1,
         [sf("ResourceMonitor")]: SHARED_MONITORS.length,
         [sf("Warehouse")]: SHARED_WAREHOUSES.length,
-        [sf("TagAssociation")]: 2 * SHARED_WAREHOUSES.length,
+        // shared warehouses, the three platform roles and the Firehose user: tenant and cost centre each
+        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 3 + 1),
+        [sf("AccountRole")]: 3,
+        [sf("GrantAccountRole")]: 3,
+        [sf("ServiceUser")]: 1,
+        [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length,
         [sf("Table")]: TABLES.length - transient,
         [sf("Execute")]: executes,
         [sf("StreamOnTable")]: STREAMS.length,
@@ -59,6 +68,7 @@ describe("platform stack: inventory", () => {
       "aws:s3/bucketPolicy:BucketPolicy": 1,
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
       "aws:cloudwatch/logGroup:LogGroup": 3,
+      "aws:cloudwatch/logStream:LogStream": 1,
       "aws:ec2/securityGroup:SecurityGroup": 1,
       "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
       "aws:route53/zone:Zone": 1,
@@ -78,12 +88,13 @@ describe("platform stack: inventory", () => {
 describe("platform stack: every pipelines/ definition is provisioned exactly once", () => {
   it("tables: a Table with the definition's columns, or the rendered CREATE for a TRANSIENT one", () => {
     for (const t of TABLES) {
-      const create = snowflakeStatements(t).find((s) => s.kind === "create")!;
+      const create = qualifiedStatements(t, "HUB").find((s) => s.kind === "create")!;
       const tables = bySchemaName(T.table, t.schema, t.name);
       const executed = ofType(run, T.execute).filter((r) => r.props["execute"] === create.sql);
       assert.equal(tables.length + executed.length, 1, `${qualifiedName(t)} once`);
       if (t.transient) assert.equal(executed[0]!.props["revert"], create.revert);
-      else assert.deepEqual(tables[0]!.props["columns"].map((c: { name: string; type: string }) => `${c.name} ${c.type}`), t.columns.map((c) => `${c.name} ${snowflakeDialect.type(c.type)}`));
+      // Upper case: the provider quotes column names as given (pkg/resources/table.go).
+      else assert.deepEqual(tables[0]!.props["columns"].map((c: { name: string; type: string }) => `${c.name} ${c.type}`), t.columns.map((c) => `${c.name.toUpperCase()} ${snowflakeDialect.type(c.type)}`));
     }
   });
 
@@ -100,7 +111,7 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
     for (const t of DYNAMIC_TABLES) {
       const found = bySchemaName(T.dynamicTable, t.schema, t.name);
       assert.equal(found.length, 1, qualifiedName(t));
-      assert.equal(found[0]!.props["query"], t.query(snowflakeDialect, FULL_SCOPE));
+      assert.equal(found[0]!.props["query"], qualifyNames(t.query(snowflakeDialect, FULL_SCOPE), "HUB"));
       assert.equal(found[0]!.props["warehouse"], t.warehouse);
       assert.deepEqual(found[0]!.props["targetLag"], { maximumDuration: t.targetLag });
     }
@@ -111,12 +122,12 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
       const found = bySchemaName(sf("Task"), t.schema, t.name);
       assert.equal(found.length, 1, qualifiedName(t));
       const p = found[0]!.props;
-      assert.equal(p["sqlStatement"], taskBody(t));
+      assert.equal(p["sqlStatement"], taskBody(t, "HUB"));
       assert.equal(p["started"], true);
       assert.equal(p["warehouse"], t.warehouse);
       if (t.schedule) assert.deepEqual(p["schedule"], { minutes: Number.parseInt(t.schedule, 10) });
       assert.deepEqual(p["afters"] ?? [], (t.after ?? []).map((a) => `"HUB".${a.split(".").map((x) => `"${x}"`).join(".")}`));
-      if (t.whenStreamHasData?.length) for (const s of t.whenStreamHasData) assert.ok(String(p["when"]).includes(`SYSTEM$STREAM_HAS_DATA('${s}')`));
+      if (t.whenStreamHasData?.length) for (const s of t.whenStreamHasData) assert.ok(String(p["when"]).includes(`SYSTEM$STREAM_HAS_DATA('HUB.${s}')`));
     }
   });
 
@@ -125,20 +136,32 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
       const type = p.kind === "row_access_policy" ? sf("RowAccessPolicy") : sf("MaskingPolicy");
       const found = bySchemaName(type, p.schema, p.name);
       assert.equal(found.length, 1, qualifiedName(p));
-      assert.equal(found[0]!.props["body"], p.body(snowflakeDialect, p.argument.name));
+      // The provider quotes argument names: declared and referred to in upper case.
+      assert.deepEqual(found[0]!.props["arguments"].map((a: { name: string }) => a.name), [p.argument.name.toUpperCase()]);
+      assert.equal(found[0]!.props["body"], qualifyNames(p.body(snowflakeDialect, p.argument.name.toUpperCase()), "HUB"));
     }
     for (const t of TAGS) assert.equal(bySchemaName(sf("Tag"), t.schema, t.name).length, 1, qualifiedName(t));
   });
 
-  it("every rendered attachment and seed runs once through Execute, with its revert", () => {
+  it("every rendered attachment and seed runs once through Execute, fully qualified, with its revert", () => {
     const executes = ofType(run, T.execute);
-    const wanted = ALL_OBJECTS.flatMap(snowflakeStatements).filter((s) => s.kind === "attach" || s.kind === "seed");
+    const wanted = ALL_OBJECTS.flatMap((o) => qualifiedStatements(o, "HUB").filter((s) => s.kind === "seed" || (s.kind === "attach" && !(o.kind === "table" && !o.transient && s.sql.includes("MASKING POLICY")))));
     assert.ok(wanted.some((s) => /ADD ROW ACCESS POLICY/.test(s.sql)));
     for (const s of wanted) {
       const found = executes.filter((e) => e.props["execute"] === s.sql);
       assert.equal(found.length, 1, `${s.kind} ${s.object}`);
       if (s.revert) assert.equal(found[0]!.props["revert"], s.revert);
-      else assert.match(found[0]!.props["revert"], new RegExp(`^DELETE FROM ${s.object.replace(".", "\\.")}$`));
+      else assert.match(found[0]!.props["revert"], new RegExp(`^DELETE FROM HUB\\.${s.object.replace(".", "\\.")}$`));
+    }
+  });
+
+  it("a table column's PII mask is the Table's own maskingPolicy, so a refresh reads it back and the next update keeps it", () => {
+    for (const t of TABLES.filter((t) => !t.transient && t.columns.some((c) => c.pii))) {
+      const [table] = bySchemaName(T.table, t.schema, t.name);
+      for (const c of t.columns) {
+        const col = table!.props["columns"].find((x: { name: string }) => x.name === c.name.toUpperCase());
+        assert.equal(col.maskingPolicy, c.pii ? '"HUB"."GOVERNANCE"."PII_MASK"' : undefined, `${qualifiedName(t)}.${c.name}`);
+      }
     }
   });
 
@@ -155,11 +178,16 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
     }
   });
 
-  it("the provider enables the preview features Table and DynamicTable need, in the hub database", () => {
-    const [p] = ofType(run, "pulumi:providers:snowflake");
-    const features = p!.props["previewFeaturesEnabled"];
-    const list = typeof features === "string" ? JSON.parse(features) : features;
-    assert.deepEqual([...list].sort(), ["snowflake_dynamic_table_resource", "snowflake_table_resource"]);
+  it("both providers enable the preview features Table and DynamicTable need, and set no session database", () => {
+    const providers = ofType(run, "pulumi:providers:snowflake");
+    assert.equal(providers.length, 2, "the stack's and the pipeline's (role HUB_PIPELINE)");
+    for (const p of providers) {
+      const features = p.props["previewFeaturesEnabled"];
+      const list = typeof features === "string" ? JSON.parse(features) : features;
+      assert.deepEqual([...list].sort(), ["snowflake_dynamic_table_resource", "snowflake_table_resource"]);
+      assert.equal(p.props["params"], undefined, "params are session parameters, not the session's database");
+    }
+    assert.deepEqual(providers.map((p) => p.props["role"] ?? null), [null, "HUB_PIPELINE"]);
   });
 });
 

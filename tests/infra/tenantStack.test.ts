@@ -93,8 +93,9 @@ describe("tenant stack (standard): Snowflake key inputs", () => {
 
   it("its TENANT_MAP row, removed again on destroy", () => {
     const row = one(T.execute);
-    assert.match(row["execute"], /^INSERT INTO GOVERNANCE\.TENANT_MAP \(role_name, tenant_id, pii_access, granted_at\) SELECT 'TENANT_ACME_ROLE', 'acme', FALSE, CURRENT_TIMESTAMP\(\)$/);
-    assert.equal(row["revert"], "DELETE FROM GOVERNANCE.TENANT_MAP WHERE role_name = 'TENANT_ACME_ROLE' AND tenant_id = 'acme'");
+    // Fully qualified: the deploy's session has no current database.
+    assert.match(row["execute"], /^INSERT INTO HUB\.GOVERNANCE\.TENANT_MAP \(role_name, tenant_id, pii_access, granted_at\) SELECT 'TENANT_ACME_ROLE', 'acme', FALSE, CURRENT_TIMESTAMP\(\)$/);
+    assert.equal(row["revert"], "DELETE FROM HUB.GOVERNANCE.TENANT_MAP WHERE role_name = 'TENANT_ACME_ROLE' AND tenant_id = 'acme'");
   });
 
   it("tags the warehouse, role and user with TENANT=acme and COST_CENTER", () => {
