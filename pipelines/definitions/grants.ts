@@ -129,7 +129,7 @@ function objectGrants(role: string, privileges: readonly string[], objects: read
 export const PIPELINE_GRANTS: readonly PlatformGrant[] = [
   { role: PIPELINE_ROLE, privileges: ["EXECUTE TASK"], on: { kind: "account" } },
   { role: PIPELINE_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
-  ...SCHEMAS.filter((s) => s !== "GOVERNANCE").map((schema): PlatformGrant => {
+  ...SCHEMAS.map((schema): PlatformGrant => {
     const creates = [
       ...(STREAMS.some((o) => o.schema === schema) ? ["CREATE STREAM"] : []),
       ...(DYNAMIC_TABLES.some((o) => o.schema === schema) ? ["CREATE DYNAMIC TABLE"] : []),
@@ -137,7 +137,8 @@ export const PIPELINE_GRANTS: readonly PlatformGrant[] = [
     ];
     return { role: PIPELINE_ROLE, privileges: ["USAGE", ...creates], on: { kind: "schema", schema } };
   }),
-  ...objectGrants(PIPELINE_ROLE, ["SELECT"], TABLES.filter((t) => t.schema !== "GOVERNANCE" && !PIPELINE_WRITABLE.includes(t))),
+  // Reads every table, as the twin's pipeline session does (it sees the whole catalog).
+  ...objectGrants(PIPELINE_ROLE, ["SELECT"], TABLES.filter((t) => !PIPELINE_WRITABLE.includes(t))),
   ...objectGrants(PIPELINE_ROLE, ["SELECT", "INSERT", "UPDATE", "DELETE"], PIPELINE_WRITABLE),
   ...SHARED_WAREHOUSES.map((w): PlatformGrant => ({ role: PIPELINE_ROLE, privileges: ["USAGE"], on: { kind: "warehouse", name: w.name } })),
 ];

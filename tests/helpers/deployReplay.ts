@@ -92,6 +92,14 @@ export class Account {
     return [...roles].some((r) => this.privileges.get(r)?.has(`${privilege} ON ${type} ${name}`));
   }
 
+  /** May `role` SELECT from `name` (`DB.SCHEMA.NAME`): USAGE on its database and schema, and SELECT or ownership? */
+  canRead(role: string, name: string): boolean {
+    const o = this.objects.get(name);
+    if (!o) return false;
+    const [db, schema] = name.split(".");
+    return this.has(role, "USAGE", "DATABASE", db!) && this.has(role, "USAGE", "SCHEMA", `${db}.${schema}`) && this.has(role, "SELECT", o.type, name);
+  }
+
   private need(role: string, privilege: string, type: string, name: string, why: string): void {
     if (!this.has(role, privilege, type, name)) this.fail(`${role} lacks ${privilege} on ${type} ${name} (${why})`);
   }
