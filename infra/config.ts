@@ -102,7 +102,8 @@ export const DEFAULTS = {
   database: "HUB",
   costCenter: "data-hub",
   maxAutoSuspendSeconds: 300,
-  monitorStartTimestamp: "2026-12-01 00:00",
+  // Empty: the monitors start counting when they are created (infra/snowflake/monitoredWarehouse.ts).
+  monitorStartTimestamp: "",
   firehoseUser: "HUB_FIREHOSE",
   archiveIaDays: 30,
   archiveGlacierDays: 90,
@@ -226,7 +227,7 @@ export function parseStackConfig(stack: string, raw: RawConfig, where: StackLoca
     database: r.match("database", IDENT, "an upper-case Snowflake identifier", DEFAULTS.database),
     costCenter: r.match("costCenter", /^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and dashes", DEFAULTS.costCenter),
     maxAutoSuspendSeconds: r.int("maxAutoSuspendSeconds", DEFAULTS.maxAutoSuspendSeconds, 60, 86_400),
-    monitorStartTimestamp: r.match("monitorStartTimestamp", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "YYYY-MM-DD HH:MI", DEFAULTS.monitorStartTimestamp),
+    monitorStartTimestamp: r.match("monitorStartTimestamp", /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})?$/, "YYYY-MM-DD HH:MI, or empty for when the monitor is created", DEFAULTS.monitorStartTimestamp),
   };
   if (stackKind(stack) === "platform") return parsePlatform(r, common);
   return parseTenant(r, common, stack, `${where.organization}/${where.project}/platform`);
@@ -334,7 +335,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "database", stacks: "all", type: "string", default: DEFAULTS.database, description: "Snowflake database of the hub (upper-case identifier)." },
   { key: "costCenter", stacks: "all", type: "string", default: DEFAULTS.costCenter, description: "Value of the cost-centre tag (AWS `cost-center`, Snowflake GOVERNANCE.COST_CENTER) on everything the stack creates." },
   { key: "maxAutoSuspendSeconds", stacks: "all", type: "integer", default: DEFAULTS.maxAutoSuspendSeconds, description: "Longest warehouse auto-suspend allowed, in seconds (60..86400); the policy pack enforces the same bound." },
-  { key: "monitorStartTimestamp", stacks: "all", type: "string", default: DEFAULTS.monitorStartTimestamp, description: "When resource monitors start counting credits (YYYY-MM-DD HH:MI)." },
+  { key: "monitorStartTimestamp", stacks: "all", type: "string", default: DEFAULTS.monitorStartTimestamp, description: "When resource monitors start counting credits (YYYY-MM-DD HH:MI, UTC); empty: when each monitor is created." },
   { key: "snowflakeAccountUrl", stacks: "platform", type: "string", default: "", description: "Required. Snowflake account URL Firehose delivers to, https://<account>[.<region>][.privatelink].snowflakecomputing.com." },
   { key: "firehoseUser", stacks: "platform", type: "string", default: DEFAULTS.firehoseUser, description: "Snowflake user Firehose connects as." },
   { key: "firehoseSecretArn", stacks: "platform", type: "string", default: "", description: "Required. Secrets Manager secret ARN holding the Firehose user's private key as Firehose reads it: {\"user\": \"<firehoseUser>\", \"private_key\": \"<PEM body, one line>\"} (docs/deploy.md, first deploy)." },
