@@ -100,15 +100,24 @@ async function declarationsSettled(rpcs: () => number): Promise<void> {
  * Declare the stack's resources under mocks. Call once per process: Pulumi's runtime settings are
  * global, so a second stack in the same process would mix with the first.
  */
-export function runOffline(cfg: StackConfig): Promise<OfflineRun> {
-  return declareUnderMocks(cfg.stack, () => stackProgram(cfg));
+export function runOffline(cfg: StackConfig, opts: OfflineOptions = {}): Promise<OfflineRun> {
+  return declareUnderMocks(cfg.stack, () => stackProgram(cfg), opts);
+}
+
+export interface OfflineOptions {
+  /**
+   * Run as `pulumi preview` of a first deploy: providers compute nothing yet, so every output a
+   * provider fills in (ARNs, ids, names it generates) is unknown, and so is every input built from
+   * one (IAM documents that name an ARN). Default false: made-up but well-formed values.
+   */
+  readonly preview?: boolean;
 }
 
 /**
  * Run `program` under the mocks as stack `stack` and record every resource it declares, however
  * late (see declarationsSettled). The same once-per-process rule as runOffline.
  */
-export async function declareUnderMocks(stack: string, program: () => unknown): Promise<OfflineRun> {
+export async function declareUnderMocks(stack: string, program: () => unknown, opts: OfflineOptions = {}): Promise<OfflineRun> {
   const resources: DeclaredResource[] = [];
   let rpcs = 0;
   await pulumi.runtime.setMocks(
@@ -121,7 +130,8 @@ export async function declareUnderMocks(stack: string, program: () => unknown): 
           return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name, outputs: MOCK_PLATFORM_OUTPUTS, secretOutputNames: [] } };
         }
         const id = args.id || `${args.name}-id`; // the mock monitor passes "" for a new resource
-        const state = { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
+        // In a preview the engine returns only the inputs: what the provider computes stays unknown.
+        const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
         resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false, ...(args.provider ? { provider: args.provider } : {}) });
         return { id, state };
       },
@@ -134,10 +144,12 @@ export async function declareUnderMocks(stack: string, program: () => unknown): 
     },
     PROJECT,
     stack,
-    false,
+    opts.preview ?? false,
   );
   const declared = program() as pulumi.Input<Record<string, unknown>>;
-  const outputs = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(declared).apply((v) => resolve(v as Record<string, unknown>)));
+  // Output.promise(withUnknowns): resolves in a preview too, where apply() never runs on an unknown.
+  const all = pulumi.output(declared) as unknown as { promise(withUnknowns?: boolean): Promise<Record<string, unknown>> };
+  const outputs = await all.promise(true);
   await declarationsSettled(() => rpcs);
   return { resources, outputs };
 }

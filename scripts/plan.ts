@@ -10,7 +10,7 @@ import { ConfigError, parseStackConfig } from "../infra/config.ts";
 import type { DeclaredResource } from "../infra/offline.ts";
 import { readStackConfig, stackNames } from "../infra/stackFiles.ts";
 import { projectOption, stackOption } from "./lib/optionValues.ts";
-import { evaluatePolicies, T } from "../infra/policy/rules.ts";
+import { evaluatePolicies, unreadableIamDocuments } from "../infra/policy/rules.ts";
 import { deploySteps, providerRoles } from "../infra/snowflake/providerSql.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
@@ -48,6 +48,7 @@ await runCommand({
     stack: { type: "string", description: `stack to plan (${stackNames(REPO).join(", ")})` },
     project: { type: "string", description: "folder with Pulumi.yaml and the stack files (default: this repository)" },
     json: { type: "boolean", description: "print one JSON document instead of tables" },
+    preview: { type: "boolean", description: "plan as a first `pulumi preview` sees it: provider-computed outputs (ARNs, ids) unknown; what a rule cannot check then is listed, not passed" },
   },
   examples: ["scripts/plan.ts --stack platform", "scripts/plan.ts --stack acme --json | jq .policy"],
   run: async ({ options }) => {
@@ -64,9 +65,10 @@ await runCommand({
     }
     // Loaded only now: the providers' SDKs take seconds to import, a config error should not wait.
     const { runOffline } = await import("../infra/offline.ts");
-    const run = await runOffline(cfg);
+    const run = await runOffline(cfg, { preview: options.preview === true });
     const resources = run.resources.filter((r) => r.custom);
     const violations = evaluatePolicies(run.resources);
+    const unverified = run.resources.flatMap((r) => unreadableIamDocuments(r).map((message) => ({ urn: r.urn, message })));
     const steps = deploySteps(run.resources, providerRoles(run.resources));
     const sql = steps.flatMap((st) => st.sql.map((text) => ({ resource: st.urn.split("::").pop(), type: st.type.split(":").pop(), role: st.role, sql: text })));
     if (options.json) {
@@ -79,7 +81,7 @@ await runCommand({
             sql,
             steps,
             outputs: redact(run.outputs),
-            policy: { passed: violations.length === 0, violations },
+            policy: { passed: violations.length === 0, violations, unverified },
           },
           null,
           2,
@@ -94,6 +96,10 @@ await runCommand({
       console.log(textTable(Object.entries(redact(run.outputs) as Record<string, unknown>).map(([k, v]) => ({ output: k, value: v }))));
       console.log("\n# Policy pack (hub-guardrails)\n");
       console.log(violations.length === 0 ? "PASS: no mandatory violations" : textTable(violations.map((v) => ({ policy: v.policy, resource: v.urn.split("::").pop(), message: v.message }))));
+      if (unverified.length) {
+        console.log(`\nUNVERIFIED: ${unverified.length} IAM document(s) unknown in this preview, checked only at \`pulumi up\`:`);
+        console.log(textTable(unverified.map((u) => ({ resource: u.urn.split("::").pop(), message: u.message }))));
+      }
     }
     if (violations.length) {
       if (!options.json) console.error(`plan: ${violations.length} mandatory policy violation(s)`);

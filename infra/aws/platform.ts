@@ -24,9 +24,30 @@ export function telemetryRuleSql(): string {
 /** The log stream Firehose reports Snowflake delivery errors to (created here: its role cannot). */
 export const FIREHOSE_LOG_STREAM = "snowflake-delivery";
 
+/** Where the archive's server access logs land in the access-log bucket. */
+export const ACCESS_LOG_PREFIX = "archive/";
+
 export function policyJson(statements: object[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
+
+/** A key policy: the account's IAM administers the key; CloudWatch Logs may use it for log groups of this account and region. */
+export function logsKeyPolicy(region: string, account: string): string {
+  return policyJson([
+    { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+    {
+      Sid: "CloudWatchLogsEncryptsLogGroups",
+      Effect: "Allow",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${account}:log-group:*` } },
+    },
+  ]);
+}
+
+/** Where SageMaker training jobs write their logs (a fixed name; the job's role needs to write there). */
+export const SAGEMAKER_TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 
 export function assumeRole(service: string): string {
   return policyJson([{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }]);
@@ -83,7 +104,21 @@ export class AwsPlatform extends pulumi.ComponentResource {
     const tags = args.tags;
     const child = { parent: this };
 
-    const key = new aws.kms.Key(`${name}-key`, { description: "Manufacturing data hub: archive, ingest backup, models.", enableKeyRotation: true, deletionWindowInDays: 30, tags }, child);
+    // The key policy: the account administers it through IAM, and CloudWatch Logs may use it for the
+    // hub's log groups (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: "Manufacturing data hub: archive, ingest backup, models, log groups.",
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.all([region, account]).apply(([r, a]) => logsKeyPolicy(r, a)),
+        tags,
+      },
+      child,
+    );
     new aws.kms.Alias(`${name}-key-alias`, { name: "alias/hub-platform", targetKeyId: key.keyId }, child);
 
     // --- The archive ---
@@ -109,6 +144,42 @@ export class AwsPlatform extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [publicAccess] },
     );
+    // Server access logs of the archive, to a bucket of their own. Log delivery supports SSE-S3 on
+    // the target, not SSE-KMS (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    const logBucket = new aws.s3.Bucket(`${name}-access-logs`, { bucketPrefix: "hub-access-logs-", tags }, child);
+    new aws.s3.BucketVersioning(`${name}-access-logs-versioning`, { bucket: logBucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-access-logs-encryption`, { bucket: logBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child);
+    const logsPublicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-access-logs-public-access`,
+      { bucket: logBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-access-logs-delivery`,
+      {
+        bucket: logBucket.id,
+        policy: pulumi.all([logBucket.arn, bucket.arn, account]).apply(([logs, source, a]) =>
+          policyJson([
+            {
+              Sid: "S3ServerAccessLogs",
+              Effect: "Allow",
+              Principal: { Service: "logging.s3.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: `${logs}/${ACCESS_LOG_PREFIX}*`,
+              Condition: { ArnLike: { "aws:SourceArn": source }, StringEquals: { "aws:SourceAccount": a } },
+            },
+            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [logs, `${logs}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+          ]),
+        ),
+      },
+      { parent: this, dependsOn: [logsPublicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-access-logs-lifecycle`,
+      { bucket: logBucket.id, rules: [{ id: "expire-access-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.logRetentionDays }, noncurrentVersionExpiration: { noncurrentDays: 30 } }] },
+      child,
+    );
+    new aws.s3.BucketLogging(`${name}-archive-access-logging`, { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: ACCESS_LOG_PREFIX }, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-archive-lifecycle`,
       {
@@ -131,10 +202,13 @@ export class AwsPlatform extends pulumi.ComponentResource {
     );
 
     // --- Logs ---
-    const firehoseLogs = new aws.cloudwatch.LogGroup(`${name}-firehose-logs`, { name: "/hub/firehose/telemetry", retentionInDays: args.logRetentionDays, tags }, child);
+    // Every log group is encrypted with the platform key (its policy admits CloudWatch Logs).
+    const logGroup = (id: string, logName: string) => new aws.cloudwatch.LogGroup(`${name}-${id}`, { name: logName, retentionInDays: args.logRetentionDays, kmsKeyId: key.arn, tags }, child);
+    const firehoseLogs = logGroup("firehose-logs", "/hub/firehose/telemetry");
     const firehoseLogStream = new aws.cloudwatch.LogStream(`${name}-firehose-log-stream`, { name: FIREHOSE_LOG_STREAM, logGroupName: firehoseLogs.name }, child);
-    const ruleErrorLogs = new aws.cloudwatch.LogGroup(`${name}-iot-rule-errors`, { name: "/hub/iot/telemetry-rule-errors", retentionInDays: args.logRetentionDays, tags }, child);
-    const trainingLogs = new aws.cloudwatch.LogGroup(`${name}-training-logs`, { name: "/hub/sagemaker/training", retentionInDays: args.logRetentionDays, tags }, child);
+    const ruleErrorLogs = logGroup("iot-rule-errors", "/hub/iot/telemetry-rule-errors");
+    // SageMaker writes training logs to this fixed group; declared here for its retention and key.
+    const trainingLogs = logGroup("training-logs", SAGEMAKER_TRAINING_LOG_GROUP);
 
     // --- PrivateLink to Snowflake: 443 from the VPC only, private DNS for the account host ---
     const sg = new aws.ec2.SecurityGroup(

@@ -10,7 +10,7 @@ import { tenantDevicePolicy } from "../../edge/topicRules.ts";
 import { tenantRoleName } from "../../pipelines/definitions/governance.ts";
 import type { Tier } from "../config.ts";
 import { archivePrefix, modelPackageGroupName, thingGroupName } from "../naming.ts";
-import { assumeRole, policyJson } from "./platform.ts";
+import { SAGEMAKER_TRAINING_LOG_GROUP, assumeRole, policyJson } from "./platform.ts";
 
 export interface AwsTenantArgs {
   /** Tenant id (TENANT_ID_PATTERN); required. */
@@ -92,6 +92,17 @@ export class AwsTenant extends pulumi.ComponentResource {
               { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
               { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/*/*/${prefix}*` },
               { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set([platformKey, ownKey])] },
+              // What a training job's role needs besides its data (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html,
+              // CreateTrainingJob): logs in SageMaker's fixed group, the built-in algorithm's image
+              // from ECR, and its metrics in SageMaker's namespace.
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: `arn:aws:logs:${region}:${account}:log-group:${SAGEMAKER_TRAINING_LOG_GROUP}:*`,
+              },
+              { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+              { Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: `arn:aws:ecr:${region}:*:repository/*` },
+              { Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": SAGEMAKER_TRAINING_LOG_GROUP } } },
               ...(groupArns.length
                 ? [
                     {

@@ -54,6 +54,15 @@ describe("scripts/plan.ts", { concurrency: 2 }, () => {
     assert.match(r.stdout, /PASS: no mandatory violations/);
   });
 
+  it("--preview: ARNs unknown as in a first `pulumi preview`; the IAM documents built from them are listed as unverified, not passed", async () => {
+    const r = await plan(["--stack", "platform", "--preview", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { outputs: Record<string, unknown>; policy: { unverified: { urn: string; message: string }[] } };
+    assert.deepEqual(doc.outputs["kmsKeyArn"], { __pulumiUnknown: true });
+    const names = doc.policy.unverified.map((u) => u.urn.split("::").pop()).sort();
+    assert.ok(names.includes("hub-firehose-policy") && names.includes("hub-iot-rule-policy"), names.join(", "));
+  });
+
   it("exits 1 on a mandatory violation", async () => {
     copyFileSync("Pulumi.yaml", join(scratch, "Pulumi.yaml"));
     // The stack loosens its own bound; the pack keeps its 300 s.

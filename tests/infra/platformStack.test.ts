@@ -61,12 +61,13 @@ describe("platform stack: inventory", () => {
     assert.deepEqual(aws, {
       "aws:kms/key:Key": 1,
       "aws:kms/alias:Alias": 1,
-      "aws:s3/bucket:Bucket": 1,
-      "aws:s3/bucketVersioning:BucketVersioning": 1,
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
-      "aws:s3/bucketPolicy:BucketPolicy": 1,
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+      "aws:s3/bucket:Bucket": 2,
+      "aws:s3/bucketVersioning:BucketVersioning": 2,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
+      "aws:s3/bucketPolicy:BucketPolicy": 2,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,
+      "aws:s3/bucketLogging:BucketLogging": 1,
       "aws:cloudwatch/logGroup:LogGroup": 3,
       "aws:cloudwatch/logStream:LogStream": 1,
       "aws:ec2/securityGroup:SecurityGroup": 1,
@@ -192,8 +193,10 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
 });
 
 describe("platform stack: AWS key inputs", () => {
+  // The archive's, where the access-log bucket has one of the same type.
   const one = (type: string) => {
-    const rs = ofType(run, type);
+    const all = ofType(run, type);
+    const rs = all.length > 1 ? all.filter((r) => r.name.startsWith("hub-archive")) : all;
     assert.equal(rs.length, 1, type);
     return rs[0]!.props;
   };
@@ -203,6 +206,30 @@ describe("platform stack: AWS key inputs", () => {
     const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
     assert.equal(sse["rules"][0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
     assert.match(sse["rules"][0].applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+  });
+
+  it("the archive's access is logged to a bucket of its own (SSE-S3, as log delivery requires), and every log group is encrypted with the platform key", () => {
+    const logging = one("aws:s3/bucketLogging:BucketLogging");
+    assert.equal(logging["targetPrefix"], "archive/");
+    assert.match(String(logging["targetBucket"]), /access-logs/);
+    const [sse] = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").filter((r) => r.name.includes("access-logs"));
+    assert.equal(sse!.props["rules"][0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
+    const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
+    for (const g of groups) assert.match(String(g.props["kmsKeyId"]), /^arn:aws:kms:/, g.name);
+    const [key] = ofType(run, "aws:kms/key:Key");
+    const logsUse = policyStatements(key!.props["policy"]).find((st) => JSON.stringify(st).includes("logs.eu-west-1.amazonaws.com"));
+    assert.ok(logsUse, "the key policy lets CloudWatch Logs use the key");
+  });
+
+  it("SageMaker's training logs go to its fixed group /aws/sagemaker/TrainingJobs, which the stack declares (retention, key)", () => {
+    assert.ok(ofType(run, "aws:cloudwatch/logGroup:LogGroup").some((g) => g.props["name"] === "/aws/sagemaker/TrainingJobs"));
+  });
+
+  it("Firehose's log stream exists before Firehose writes to it (its role may put events, not create streams)", () => {
+    const stream = one("aws:cloudwatch/logStream:LogStream");
+    const fh = one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
+    assert.equal(fh["snowflakeConfiguration"].cloudwatchLoggingOptions.logStreamName, stream["name"]);
+    assert.equal(fh["snowflakeConfiguration"].snowflakeRoleConfiguration.snowflakeRole, "HUB_INGEST");
   });
 
   it("the archive is versioned, private, TLS-only, IA at 30 d → Glacier at 90 d → expiry", () => {

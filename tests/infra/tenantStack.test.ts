@@ -159,6 +159,15 @@ describe("tenant stack (standard): AWS key inputs", () => {
     assert.deepEqual(s3[0]!.Condition, { StringLike: { "s3:prefix": ["tenant=acme/*", "*/*/tenant=acme/*"] } });
   });
 
+  it("the retraining role (CreateTrainingJob's RoleArn) may write SageMaker's training logs, pull the algorithm image and put its metrics", () => {
+    const statements = policyStatements(one("aws:iam/rolePolicy:RolePolicy")["policy"]);
+    const allows = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+    assert.deepEqual(allows("logs:PutLogEvents").map((s) => s.Resource), ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/TrainingJobs:*"]);
+    assert.equal(allows("ecr:GetAuthorizationToken").length, 1);
+    assert.deepEqual(allows("ecr:BatchGetImage").map((s) => s.Resource), ["arn:aws:ecr:eu-west-1:*:repository/*"]);
+    assert.deepEqual(allows("cloudwatch:PutMetricData").map((s) => s.Condition), [{ StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/TrainingJobs" } }]);
+  });
+
   it("tags every taggable AWS resource with tenant=acme and the cost centre", () => {
     for (const type of ["aws:iot/thingGroup:ThingGroup", "aws:iot/policy:Policy", "aws:iam/role:Role"]) {
       assert.deepEqual([one(type)["tags"].tenant, one(type)["tags"]["cost-center"]], ["acme", "acme-manufacturing"], type);
