@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config.ts";
 import { PROJECT } from "./config.ts";
-import { PLATFORM_OUTPUTS, stackProgram } from "./program.ts";
+import { PLATFORM_OUTPUTS, stackProgram, type PackageLookup } from "./program.ts";
 import type { PolicyResourceLike } from "./policy/rules.ts";
 import { DYNAMIC_TABLES } from "../pipelines/definitions/catalog.ts";
 import { qualifiedName } from "../pipelines/definitions/types.ts";
@@ -62,6 +62,8 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
   if (pkg === "snowflake" && inputs["database"] && inputs["schema"] && inputs["name"]) {
     out["fullyQualifiedName"] = `"${inputs["database"]}"."${inputs["schema"]}"."${inputs["name"]}"`;
   }
+  // The provider reads created_on back (pkg/resources/dynamic_table.go); the platform exports it.
+  if (type === "snowflake:index/dynamicTable:DynamicTable") out["createdOn"] = "2026-12-01T00:00:00.000Z";
   return out;
 }
 
@@ -101,7 +103,7 @@ async function declarationsSettled(rpcs: () => number): Promise<void> {
  * global, so a second stack in the same process would mix with the first.
  */
 export function runOffline(cfg: StackConfig, opts: OfflineOptions = {}): Promise<OfflineRun> {
-  return declareUnderMocks(cfg.stack, () => stackProgram(cfg), opts);
+  return declareUnderMocks(cfg.stack, () => stackProgram(cfg, {}, opts.packageLookup), opts);
 }
 
 export interface OfflineOptions {
@@ -111,7 +113,15 @@ export interface OfflineOptions {
    * one (IAM documents that name an ARN). Default false: made-up but well-formed values.
    */
   readonly preview?: boolean;
+  /**
+   * How served models' packages are found. Default: SageMaker, as `pulumi up` does (tests put
+   * aws-sdk-client-mock in front of it); OFFLINE_PACKAGE_LOOKUP answers without AWS.
+   */
+  readonly packageLookup?: PackageLookup;
 }
+
+/** A stand-in for the newest Approved package of a group: version 1, in the mock account. */
+export const OFFLINE_PACKAGE_LOOKUP: PackageLookup = async (group, region) => `arn:aws:sagemaker:${region}:${MOCK_ACCOUNT}:model-package/${group}/1`;
 
 /**
  * Run `program` under the mocks as stack `stack` and record every resource it declares, however

@@ -102,9 +102,15 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
   };
 }
 
-export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
+/** How a served model's package is found: the newest Approved one in its group (SageMaker), by default. */
+export type PackageLookup = (group: string, region: string) => Promise<string>;
+
+const sagemakerLookup: PackageLookup = (group, region) => (quietNodeVersionNotice(), latestApprovedPackageArn(new SageMakerClient({ region }), group));
+
+export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {}, lookup: PackageLookup = sagemakerLookup): Record<string, pulumi.Input<unknown>> {
   const platform = new pulumi.StackReference("platform", { name: cfg.platformStack });
-  const out = (k: (typeof PLATFORM_OUTPUTS)[number]) => platform.requireOutput(k) as pulumi.Output<string>;
+  // Only names the platform exports (PLATFORM_OUTPUTS; tests/infra/platformExports.test.ts).
+  const out = <T = string>(k: (typeof PLATFORM_OUTPUTS)[number]) => platform.requireOutput(k) as pulumi.Output<T>;
   const provider = snowflakeProvider(conn);
   const sf = new SnowflakeTenant(
     cfg.tenantId,
@@ -113,7 +119,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
       tier: cfg.tier,
       database: out("database"),
       databaseName: cfg.database,
-      dynamicTableVersions: platform.requireOutput("dynamicTableVersions") as pulumi.Output<Record<string, string>>,
+      dynamicTableVersions: out<Record<string, string>>("dynamicTableVersions"),
       servicePublicKey: pulumi.secret(cfg.servicePublicKey),
       piiAccess: cfg.piiAccess,
       warehouses: cfg.warehouses,
@@ -142,7 +148,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
         {
           tenantId: cfg.tenantId,
           model,
-          modelPackageArn: region.apply((r) => (quietNodeVersionNotice(), latestApprovedPackageArn(new SageMakerClient({ region: r }), modelPackageGroupName(cfg.tenantId, model)))),
+          modelPackageArn: region.apply((r) => lookup(modelPackageGroupName(cfg.tenantId, model), r)),
           archiveBucketName: out("archiveBucketName"),
           kmsKeyArns: [out("kmsKeyArn"), a.kmsKeyArn],
           memorySizeInMb: cfg.serving.memorySizeInMb,
@@ -172,6 +178,6 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
   };
 }
 
-export function stackProgram(cfg: StackConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
-  return cfg.kind === "platform" ? platformProgram(cfg, conn) : tenantProgram(cfg, conn);
+export function stackProgram(cfg: StackConfig, conn: SnowflakeConnection = {}, lookup?: PackageLookup): Record<string, pulumi.Input<unknown>> {
+  return cfg.kind === "platform" ? platformProgram(cfg, conn) : tenantProgram(cfg, conn, lookup);
 }

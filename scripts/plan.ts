@@ -64,8 +64,9 @@ await runCommand({
       throw e;
     }
     // Loaded only now: the providers' SDKs take seconds to import, a config error should not wait.
-    const { runOffline } = await import("../infra/offline.ts");
-    const run = await runOffline(cfg, { preview: options.preview === true });
+    const { OFFLINE_PACKAGE_LOOKUP, runOffline } = await import("../infra/offline.ts");
+    // Served models' packages: a stand-in ARN (version 1), no AWS call.
+    const run = await runOffline(cfg, { preview: options.preview === true, packageLookup: OFFLINE_PACKAGE_LOOKUP });
     const resources = run.resources.filter((r) => r.custom);
     const violations = evaluatePolicies(run.resources);
     const unverified = run.resources.flatMap((r) => unreadableIamDocuments(r).map((message) => ({ urn: r.urn, message })));

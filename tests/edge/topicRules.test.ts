@@ -71,10 +71,10 @@ describe("topic rules", () => {
     const policy = tenantDevicePolicy("acme", "eu-west-1", "123456789012");
     const topic = (t: string) => `arn:aws:iot:eu-west-1:123456789012:topic/${t}`;
     // IoT Core's `*` crosses levels: a bare allow on dt/hub/acme/* admits a deep topic.
-    const bare = { Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Action: "iot:Publish", Resource: topic("dt/hub/acme/*") }] };
+    const bare = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "iot:Publish", Resource: topic("dt/hub/acme/*") }] };
     assert.equal(iotPolicyAllows(bare, "iot:Publish", topic("dt/hub/acme/a/b/c/d"), "m-001"), true);
     // `?` is one character.
-    const one = { Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Action: "iot:Publish", Resource: topic("dt/hub/acme/p?") }] };
+    const one = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "iot:Publish", Resource: topic("dt/hub/acme/p?") }] };
     assert.deepEqual([iotPolicyAllows(one, "iot:Publish", topic("dt/hub/acme/p1"), "x"), iotPolicyAllows(one, "iot:Publish", topic("dt/hub/acme/p12"), "x")], [true, false]);
     // The tenant policy: the valid six-level topic is allowed; an extra level (which the ingest rule
     // dt/hub/+/+/+/+ would never read) is denied, by the same document the broker evaluates.
