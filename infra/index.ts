@@ -61,3 +61,5 @@ export const thingGroupName = outputs["thingGroupName"];
 export const iotPolicyName = outputs["iotPolicyName"];
 export const retrainingRoleArn = outputs["retrainingRoleArn"];
 export const servingEndpoints = outputs["servingEndpoints"];
+export const athenaWorkgroup = outputs["athenaWorkgroup"];
+export const lakeQueryPolicyArn = outputs["lakeQueryPolicyArn"];

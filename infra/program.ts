@@ -175,6 +175,8 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {},
     iotPolicyName: a.iotPolicyName,
     retrainingRoleArn: a.retrainingRoleArn,
     kmsKeyArn: a.kmsKeyArn,
+    athenaWorkgroup: a.athenaWorkgroupName,
+    lakeQueryPolicyArn: a.lakeQueryPolicyArn,
   };
 }
 

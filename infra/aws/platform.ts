@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { DEVICE_MESSAGES } from "../../pipelines/definitions/raw.ts";
 import { INGEST_ROLE } from "../../pipelines/definitions/grants.ts";
+import { LAKE_DATABASE, LAKE_TABLES } from "../../pipelines/archive/lakeCatalog.ts";
 import { TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import { FIREHOSE_BACKUP_PREFIX, MODEL_ARTIFACT_PREFIX } from "../naming.ts";
 
@@ -91,6 +92,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
   readonly sagemakerRoleArn: pulumi.Output<string>;
   readonly firehoseName: pulumi.Output<string>;
   readonly topicRuleName: pulumi.Output<string>;
+  readonly lakeDatabaseName: pulumi.Output<string>;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hub:aws:Platform", name, {}, opts);
@@ -200,6 +202,30 @@ export class AwsPlatform extends pulumi.ComponentResource {
       },
       child,
     );
+
+    // --- The lake's catalogue: a Glue table per archived table, partitions by projection ---
+    const lake = new aws.glue.CatalogDatabase(`${name}-lake`, { name: LAKE_DATABASE, description: "The archive's Parquet (bronze, silver, gold) by tenant and day.", tags }, child);
+    for (const t of LAKE_TABLES) {
+      new aws.glue.CatalogTable(
+        `${name}-lake-${t.name.replaceAll("_", "-")}`,
+        {
+          databaseName: lake.name,
+          name: t.name,
+          description: `${t.archived.table} (${t.archived.layer}), as the archive export writes it.`,
+          tableType: "EXTERNAL_TABLE",
+          parameters: bucket.bucket.apply((b) => t.parameters(b)),
+          partitionKeys: t.partitionKeys.map((k) => ({ ...k })),
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${bucket.bucket}/${t.prefix}`,
+            inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            serDeInfo: { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: { "serialization.format": "1" } },
+            columns: t.columns.map((c) => ({ ...c })),
+          },
+        },
+        { parent: this, dependsOn: [lake] },
+      );
+    }
 
     // --- Logs ---
     // Every log group is encrypted with the platform key (its policy admits CloudWatch Logs).
@@ -340,6 +366,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
     this.sagemakerRoleArn = sagemakerRole.arn;
     this.firehoseName = firehose.name;
     this.topicRuleName = rule.name;
+    this.lakeDatabaseName = lake.name;
     this.registerOutputs({
       kmsKeyArn: this.kmsKeyArn,
       archiveBucketName: this.archiveBucketName,

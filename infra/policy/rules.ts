@@ -266,6 +266,9 @@ export const TAGGABLE_AWS_TYPES = new Set([
   "aws:iot/thingGroup:ThingGroup",
   "aws:iot/policy:Policy",
   "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+  "aws:glue/catalogDatabase:CatalogDatabase",
+  "aws:athena/workgroup:Workgroup",
+  "aws:iam/policy:Policy",
 ]);
 
 /** Snowflake objects that take tags through TagAssociation. */

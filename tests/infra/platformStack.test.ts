@@ -8,6 +8,7 @@ import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
 import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
 import { qualifyNames } from "../../pipelines/render/qualify.ts";
 import { PLATFORM_GRANTS } from "../../pipelines/definitions/grants.ts";
+import { LAKE_TABLES } from "../../pipelines/archive/lakeCatalog.ts";
 import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
 import type { OfflineRun } from "../../infra/offline.ts";
 import { inventory, offlineStack, ofType, policyStatements } from "./offlineStack.ts";
@@ -78,6 +79,8 @@ describe("platform stack: inventory", () => {
       "aws:iam/rolePolicy:RolePolicy": 3,
       "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
       "aws:iot/topicRule:TopicRule": 1,
+      "aws:glue/catalogDatabase:CatalogDatabase": 1,
+      "aws:glue/catalogTable:CatalogTable": LAKE_TABLES.length,
     });
   });
 
@@ -219,6 +222,16 @@ describe("platform stack: AWS key inputs", () => {
     const [key] = ofType(run, "aws:kms/key:Key");
     const logsUse = policyStatements(key!.props["policy"]).find((st) => JSON.stringify(st).includes("logs.eu-west-1.amazonaws.com"));
     assert.ok(logsUse, "the key policy lets CloudWatch Logs use the key");
+  });
+
+  it("the lake is catalogued: a Glue table per archived table over its prefix, Parquet, partitions by projection with the tenant injected", () => {
+    const tables = ofType(run, "aws:glue/catalogTable:CatalogTable");
+    assert.deepEqual(tables.map((t) => t.props["name"]).sort(), LAKE_TABLES.map((t) => t.name).sort());
+    const readings = tables.find((t) => t.props["name"] === "bronze_raw_sensor_readings")!.props;
+    assert.equal(readings["storageDescriptor"].location, "s3://hub-archive-hub-archive/bronze/raw.sensor_readings/");
+    assert.deepEqual(readings["partitionKeys"].map((k: { name: string }) => k.name), ["tenant", "year", "month", "day"]);
+    assert.equal(readings["parameters"]["projection.tenant.type"], "injected");
+    assert.equal(readings["parameters"]["storage.location.template"], "s3://hub-archive-hub-archive/bronze/raw.sensor_readings/tenant=${tenant}/year=${year}/month=${month}/day=${day}/");
   });
 
   it("SageMaker's training logs go to its fixed group /aws/sagemaker/TrainingJobs, which the stack declares (retention, key)", () => {

@@ -44,6 +44,8 @@ describe("tenant stack (standard): inventory", () => {
       "aws:iot/policy:Policy": 1,
       "aws:iot/policyAttachment:PolicyAttachment": 1,
       "aws:sagemaker/modelPackageGroup:ModelPackageGroup": 3,
+      "aws:athena/workgroup:Workgroup": 1,
+      "aws:iam/policy:Policy": 1,
       "aws:iam/role:Role": 1,
       "aws:iam/rolePolicy:RolePolicy": 1,
     });
@@ -166,6 +168,16 @@ describe("tenant stack (standard): AWS key inputs", () => {
     assert.equal(allows("ecr:GetAuthorizationToken").length, 1);
     assert.deepEqual(allows("ecr:BatchGetImage").map((s) => s.Resource), ["arn:aws:ecr:eu-west-1:*:repository/*"]);
     assert.deepEqual(allows("cloudwatch:PutMetricData").map((s) => s.Condition), [{ StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/TrainingJobs" } }]);
+  });
+
+  it("an Athena workgroup whose results stay under the tenant's prefix, and a query policy reading only the tenant's lake partitions", () => {
+    const wg = one("aws:athena/workgroup:Workgroup");
+    assert.equal(wg["name"], "hub-acme");
+    assert.equal(wg["configuration"].enforceWorkgroupConfiguration, true);
+    assert.equal(wg["configuration"].resultConfiguration.outputLocation, "s3://hub-archive-offline/tenant=acme/athena-results/");
+    const statements = policyStatements(one("aws:iam/policy:Policy")["policy"]);
+    const reads = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());
+    for (const r of reads) assert.match(r, /\/tenant=acme\//, r);
   });
 
   it("tags every taggable AWS resource with tenant=acme and the cost centre", () => {
