@@ -35,6 +35,11 @@ export interface DeclaredResource extends PolicyResourceLike {
   readonly custom: boolean;
   /** The provider reference (`urn::id`) the resource is managed by, when it names one. */
   readonly provider?: string;
+  /**
+   * Names of the resources it depends on, as the engine orders them: its explicit dependsOn and
+   * every resource whose outputs its inputs read (the registration's dependency list).
+   */
+  readonly dependsOn?: readonly string[];
 }
 
 export interface OfflineRun {
@@ -156,10 +161,21 @@ export async function declareUnderMocks(stack: string, program: () => unknown, o
     stack,
     opts.preview ?? false,
   );
+  // The registrations' dependency lists (what the engine orders the deploy by); the mocks' own
+  // newResource does not see them, so the monitor's registerResource is wrapped to record them.
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: { getType(): string; getName(): string; getDependenciesList(): string[] }, cb: unknown) => unknown } | undefined;
+  const dependencies = new Map<string, string[]>();
+  if (monitor) {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((u) => u.split("::").pop()!));
+      return register(req, cb);
+    };
+  }
   const declared = program() as pulumi.Input<Record<string, unknown>>;
   // Output.promise(withUnknowns): resolves in a preview too, where apply() never runs on an unknown.
   const all = pulumi.output(declared) as unknown as { promise(withUnknowns?: boolean): Promise<Record<string, unknown>> };
   const outputs = await all.promise(true);
   await declarationsSettled(() => rpcs);
-  return { resources, outputs };
+  return { resources: resources.map((r) => ({ ...r, dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] })), outputs };
 }

@@ -28,7 +28,7 @@ import { DYNAMIC_TABLES, POLICIES, STREAMS, TABLES, TAGS, TASKS } from "../../pi
 import { PII_MASK, TENANT_ISOLATION } from "../../pipelines/definitions/governance.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef, type TaskDef } from "../../pipelines/definitions/types.ts";
-import { ADMIN_ROLE, COST_CENTER_TAG, PIPELINE_ROLE, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
+import { ADMIN_ROLE, COST_CENTER_TAG, PIPELINE_ROLE, TENANT_MAP, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
 import { INGEST_ROLE, PLATFORM_GRANTS, type PlatformGrant } from "../../pipelines/definitions/grants.ts";
 import { quoteString, snowflakeDialect } from "../../pipelines/dialect/index.ts";
 import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
@@ -166,45 +166,13 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       }
     }
 
-    const rap = TENANT_ISOLATION;
-    const mask = PII_MASK;
-    for (const p of POLICIES) {
-      // The provider quotes argument names: upper case, and the body refers to them so.
-      const arg = p.argument.name.toUpperCase();
-      const common = { database: db, schema: p.schema, name: p.name, comment: p.comment, arguments: [{ name: arg, type: d.type(p.argument.type) }], body: q(p.body(d, arg)) };
-      objects.set(
-        qualifiedName(p),
-        p.kind === "row_access_policy"
-          ? new snowflake.RowAccessPolicy(`${name}-policy-${slug(qualifiedName(p))}`, common, inSchema(p.schema))
-          : new snowflake.MaskingPolicy(`${name}-policy-${slug(qualifiedName(p))}`, { ...common, returnDataType: d.type(p.argument.type) }, inSchema(p.schema)),
-      );
-    }
-
-    // Shared warehouses, each with its monitor; tagged as shared.
-    const warehouses: MonitoredWarehouse[] = [];
-    for (const w of SHARED_WAREHOUSES) {
-      const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor);
-      if (!m) throw new pulumi.ResourceError(`warehouse ${w.name}: monitor ${w.resourceMonitor} is not among SHARED_MONITORS`, this);
-      const mw = new MonitoredWarehouse(
-        `${name}-${w.name.toLowerCase().replaceAll("_", "-")}`,
-        { warehouse: w, monitor: m, startTimestamp: args.monitorStartTimestamp, database: db, tenantTag: SHARED_TENANT, costCenter: args.costCenter, tagDependsOn: tagDeps },
-        child,
-      );
-      warehouses.push(mw);
-      objects.set(w.name, mw);
-    }
-    const warehouseDep = (wh: string) => {
-      const i = SHARED_WAREHOUSES.findIndex((w) => w.name === wh);
-      if (i < 0) throw new pulumi.ResourceError(`definition uses warehouse ${wh}, which is not in SHARED_WAREHOUSES`, this);
-      return warehouses[i]!;
-    };
-
     // Tables. Execute runs statements as they are rendered (fully qualified), so attachments and
     // seeds stay the renderer's; each names its table in replaceWith, so replacing the table
     // re-applies them.
-    const attachDeps = [dep(qualifiedName(rap)), dep(qualifiedName(mask))];
-    const maskFqn = fqn(db, mask.schema, mask.name);
-    const runStatements = (owner: string, o: TableDef | DynamicTableDef, kinds: readonly string[], after: pulumi.Resource[], replaceWith: pulumi.Resource) => {
+    // The policies, looked up when an attachment needs them (TENANT_MAP, which they read, comes first).
+    const attachDeps = () => [dep(qualifiedName(TENANT_ISOLATION)), dep(qualifiedName(PII_MASK))];
+    const maskFqn = fqn(db, PII_MASK.schema, PII_MASK.name);
+    const runStatements = (owner: string, o: TableDef | DynamicTableDef, kinds: readonly string[], after: () => pulumi.Resource[], replaceWith: pulumi.Resource) => {
       qualifiedStatements(o, db)
         .filter((s) => kinds.includes(s.kind))
         // A table column's mask is the Table resource's own (see the file comment).
@@ -214,12 +182,12 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
             `${name}-${s.kind}-${slug(owner)}-${i}`,
             // A seed has no revert of its own: the table is the definition's, emptied on delete.
             { execute: s.sql, revert: s.revert ?? `DELETE FROM ${db}.${qualifiedName(o)}` },
-            { parent: this, dependsOn: after, replaceWith: [replaceWith], deleteBeforeReplace: true },
+            { parent: this, dependsOn: after(), replaceWith: [replaceWith], deleteBeforeReplace: true },
           );
         });
     };
     const readers = { streams: STREAMS, dynamicTables: DYNAMIC_TABLES };
-    for (const t of TABLES) {
+    const declareTable = (t: TableDef) => {
       const qn = qualifiedName(t);
       let table: pulumi.Resource;
       if (t.transient) {
@@ -244,13 +212,50 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
             ...(t.clusterBy ? { clusterBies: [...t.clusterBy] } : {}),
             ...(changeTracked(t, readers) ? { changeTracking: true } : {}),
           },
-          { parent: this, dependsOn: [schemas.get(t.schema)!, ...(t.columns.some((c) => c.pii) ? [dep(qualifiedName(mask))] : [])], deleteBeforeReplace: true },
+          { parent: this, dependsOn: [schemas.get(t.schema)!, ...(t.columns.some((c) => c.pii) ? [dep(qualifiedName(PII_MASK))] : [])], deleteBeforeReplace: true },
         );
       }
       objects.set(qn, table);
-      runStatements(qn, t, ["seed"], [table], table);
-      runStatements(qn, t, ["attach"], [table, ...attachDeps], table);
+      runStatements(qn, t, ["seed"], () => [table], table);
+      runStatements(qn, t, ["attach"], () => [table, ...attachDeps()], table);
+    };
+
+    // The policies read GOVERNANCE.TENANT_MAP, which Snowflake resolves when it creates them.
+    declareTable(TENANT_MAP);
+    const tenantMap = dep(qualifiedName(TENANT_MAP));
+
+    for (const p of POLICIES) {
+      // The provider quotes argument names: upper case, and the body refers to them so.
+      const arg = p.argument.name.toUpperCase();
+      const common = { database: db, schema: p.schema, name: p.name, comment: p.comment, arguments: [{ name: arg, type: d.type(p.argument.type) }], body: q(p.body(d, arg)) };
+      objects.set(
+        qualifiedName(p),
+        p.kind === "row_access_policy"
+          ? new snowflake.RowAccessPolicy(`${name}-policy-${slug(qualifiedName(p))}`, common, { parent: this, dependsOn: [schemas.get(p.schema)!, tenantMap] })
+          : new snowflake.MaskingPolicy(`${name}-policy-${slug(qualifiedName(p))}`, { ...common, returnDataType: d.type(p.argument.type) }, { parent: this, dependsOn: [schemas.get(p.schema)!, tenantMap] }),
+      );
     }
+
+    // Shared warehouses, each with its monitor; tagged as shared.
+    const warehouses: MonitoredWarehouse[] = [];
+    for (const w of SHARED_WAREHOUSES) {
+      const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor);
+      if (!m) throw new pulumi.ResourceError(`warehouse ${w.name}: monitor ${w.resourceMonitor} is not among SHARED_MONITORS`, this);
+      const mw = new MonitoredWarehouse(
+        `${name}-${w.name.toLowerCase().replaceAll("_", "-")}`,
+        { warehouse: w, monitor: m, startTimestamp: args.monitorStartTimestamp, database: db, tenantTag: SHARED_TENANT, costCenter: args.costCenter, tagDependsOn: tagDeps },
+        child,
+      );
+      warehouses.push(mw);
+      objects.set(w.name, mw);
+    }
+    const warehouseDep = (wh: string) => {
+      const i = SHARED_WAREHOUSES.findIndex((w) => w.name === wh);
+      if (i < 0) throw new pulumi.ResourceError(`definition uses warehouse ${wh}, which is not in SHARED_WAREHOUSES`, this);
+      return warehouses[i]!;
+    };
+
+    for (const t of TABLES) if (t !== TENANT_MAP) declareTable(t);
 
     // The platform roles' grants (pipelines/definitions/grants.ts), each after what it names.
     const grantsByRole = new Map<string, snowflake.GrantPrivilegesToAccountRole[]>();
@@ -325,7 +330,7 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       );
       objects.set(qn, dt);
       versions[qn] = dt.createdOn;
-      runStatements(qn, t, ["attach"], [dt, ...attachDeps], dt);
+      runStatements(qn, t, ["attach"], () => [dt, ...attachDeps()], dt);
     }
 
     // Tasks are created started: the provider resumes a DAG's children before its root.

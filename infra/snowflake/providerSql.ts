@@ -51,6 +51,8 @@ export interface Body {
 
 export interface DeployStep {
   readonly urn: string;
+  /** Names of the resources the engine runs before this one (its dependencies). */
+  readonly dependsOn: readonly string[];
   readonly type: string;
   /** The role that sends the statements. */
   readonly role: string;
@@ -80,11 +82,15 @@ const SF = (name: string) => `snowflake:index/${name.charAt(0).toLowerCase()}${n
  */
 export function deploySteps(resources: readonly DeclaredResource[], roleOfProvider: (provider: string | undefined) => string): DeployStep[] {
   const out: DeployStep[] = [];
+  // A resource also waits for its provider, and so for what the provider's inputs depend on.
+  const providers = new Map(resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.name, r.dependsOn ?? []]));
   for (const r of resources) {
     if (!r.type.startsWith("snowflake:index/")) continue;
+    const providerName = r.provider?.split("::").slice(-2, -1)[0];
+    const dependsOn = [...(r.dependsOn ?? []), ...(providerName ? [providerName, ...(providers.get(providerName) ?? [])] : [])];
     const p = r.props as Record<string, any>;
     const role = roleOfProvider(r.provider);
-    const step = (sql: string[], effect: Effect, bodies: Body[] = []) => out.push({ urn: r.urn, type: r.type, role, sql, effect, bodies });
+    const step = (sql: string[], effect: Effect, bodies: Body[] = []) => out.push({ urn: r.urn, dependsOn, type: r.type, role, sql, effect, bodies });
     switch (r.type) {
       case SF("Database"):
         step([`CREATE DATABASE ${q(p.name)}${comment(p.comment)}`, ...(p.dropPublicSchemaOnCreation ? [`DROP SCHEMA ${fq(p.name, "PUBLIC")}`] : [])], { kind: "database", name: p.name });

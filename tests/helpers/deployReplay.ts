@@ -62,6 +62,35 @@ export class Account {
   /** Policy bodies by name, to ask whether they admit a role. */
   private readonly policyBodies = new Map<string, Node>();
   private where = "";
+  /** Which resource created each thing (`kind:name`), and each resource's transitive dependencies. */
+  private readonly creator = new Map<string, string>();
+  private readonly deps = new Map<string, Set<string>>();
+  private current = "";
+
+  /**
+   * A new stack's deploy begins: what earlier stacks created is already there (a tenant stack runs
+   * after the platform's `pulumi up` has finished), so it needs no dependency.
+   */
+  nextStack(): void {
+    this.creator.clear();
+  }
+
+  /** Record that the current resource created `kind:name`. */
+  private created(kind: string, name: string): void {
+    this.creator.set(`${kind}:${name}`, this.current);
+  }
+
+  /**
+   * The current resource uses `kind:name`: it must exist, and its creator must be among the current
+   * resource's dependencies, or the engine may run the two in either order.
+   */
+  private uses(kind: string, name: string, exists: boolean, what: string): void {
+    if (!exists) return this.fail(`${what} ${name} does not exist (not created earlier in the deploy)`);
+    const by = this.creator.get(`${kind}:${name}`);
+    if (by && by !== this.current && !this.deps.get(this.current)?.has(by)) {
+      this.fail(`uses ${what} ${name}, created by ${by}, without depending on it: the engine may run them in either order`);
+    }
+  }
 
   private fail(message: string): void {
     this.errors.push(`${this.where}: ${message}`);
@@ -106,57 +135,74 @@ export class Account {
 
   private needObject(name: string, what: string): CatalogObject | undefined {
     const o = this.objects.get(name);
-    if (!o) this.fail(`${what} ${name} does not exist (not created earlier in the deploy)`);
+    this.uses("object", name, !!o, what);
     return o;
   }
 
   apply(step: DeployStep, index: number): void {
     this.where = `step ${index} (${step.urn.split("::").pop()}, as ${step.role}): ${step.sql[0]?.slice(0, 120)}`;
+    this.current = step.urn.split("::").pop()!;
+    if (!this.deps.has(this.current)) {
+      // Dependencies of dependencies: a resource waits for everything its dependencies wait for.
+      const all = new Set<string>();
+      for (const d of step.dependsOn) {
+        all.add(d);
+        for (const x of this.deps.get(d) ?? []) all.add(x);
+      }
+      this.deps.set(this.current, all);
+    }
     const e = step.effect;
     const role = step.role;
-    if (role !== DEPLOYER && !this.roles.has(role)) this.fail(`the provider's role ${role} does not exist yet`);
+    if (role !== DEPLOYER) this.uses("role", role, this.roles.has(role), "provider's role");
     switch (e.kind) {
       case "database":
         this.databases.add(e.name);
+        this.created("database", e.name);
         break;
       case "schema":
-        if (!this.databases.has(e.database)) this.fail(`database ${e.database} does not exist`);
+        this.uses("database", e.database, this.databases.has(e.database), "database");
         this.schemas.add(`${e.database}.${e.name}`);
+        this.created("schema", `${e.database}.${e.name}`);
         break;
       case "role":
         this.roles.add(e.name);
+        this.created("role", e.name);
         break;
       case "user":
-        if (e.defaultRole && !this.roles.has(e.defaultRole)) this.fail(`default role ${e.defaultRole} does not exist`);
+        if (e.defaultRole) this.uses("role", e.defaultRole, this.roles.has(e.defaultRole), "default role");
         this.users.add(e.name);
+        this.created("user", e.name);
         break;
       case "grantRole":
-        if (!this.roles.has(e.role)) this.fail(`role ${e.role} does not exist`);
+        this.uses("role", e.role, this.roles.has(e.role), "role");
         if (e.toRole) {
-          if (!this.roles.has(e.toRole)) this.fail(`role ${e.toRole} does not exist`);
-          else this.grantedTo.set(e.role, new Set([...(this.grantedTo.get(e.role) ?? []), e.toRole]));
+          this.uses("role", e.toRole, this.roles.has(e.toRole), "role");
+          if (this.roles.has(e.toRole)) this.grantedTo.set(e.role, new Set([...(this.grantedTo.get(e.role) ?? []), e.toRole]));
         }
-        if (e.toUser && !this.users.has(e.toUser)) this.fail(`user ${e.toUser} does not exist`);
+        if (e.toUser) this.uses("user", e.toUser, this.users.has(e.toUser), "user");
+        this.created("grant", `${e.role}>${e.toRole ?? e.toUser}`);
         break;
       case "monitor":
         this.monitors.add(e.name);
+        this.created("monitor", e.name);
         break;
       case "warehouse":
-        if (e.monitor && !this.monitors.has(e.monitor)) this.fail(`resource monitor ${e.monitor} does not exist`);
+        if (e.monitor) this.uses("monitor", e.monitor, this.monitors.has(e.monitor), "resource monitor");
         this.warehouses.add(e.name);
+        this.created("warehouse", e.name);
         break;
       case "object": {
         const [db, schema] = e.fqn;
         const name = e.fqn.join(".");
-        if (!this.schemas.has(`${db}.${schema}`)) this.fail(`schema ${db}.${schema} does not exist`);
+        this.uses("schema", `${db}.${schema}`, this.schemas.has(`${db}.${schema}`), "schema");
         if (role !== DEPLOYER) {
           this.need(role, "USAGE", "DATABASE", db, "to create in it");
           this.need(role, "USAGE", "SCHEMA", `${db}.${schema}`, "to create in it");
           this.need(role, `CREATE ${e.objectType}`, "SCHEMA", `${db}.${schema}`, "to create in it");
         }
         if (e.uses?.warehouse) {
-          if (!this.warehouses.has(e.uses.warehouse)) this.fail(`warehouse ${e.uses.warehouse} does not exist`);
-          else this.need(role, "USAGE", "WAREHOUSE", e.uses.warehouse, `${e.objectType} runs on it`);
+          this.uses("warehouse", e.uses.warehouse, this.warehouses.has(e.uses.warehouse), "warehouse");
+          if (this.warehouses.has(e.uses.warehouse)) this.need(role, "USAGE", "WAREHOUSE", e.uses.warehouse, `${e.objectType} runs on it`);
         }
         for (const a of e.uses?.after ?? []) this.needObject(a, "predecessor task");
         for (const p of e.uses?.policies ?? []) this.needObject(p, "masking policy");
@@ -168,17 +214,18 @@ export class Account {
           e.objectType === "STREAM" ? (this.objects.get(e.uses?.table ?? "")?.columns ? [...this.objects.get(e.uses!.table!)!.columns!, ...STREAM_COLUMNS] : undefined) : e.columns ? [...e.columns] : undefined;
         if (this.objects.has(name)) this.fail(`${name} already exists`);
         this.objects.set(name, { type: e.objectType, columns, owner: role, policies: [], ...(e.uses?.table ? { on: e.uses.table } : {}) });
+        this.created("object", name);
         if (e.objectType === "TASK" && step.sql.some((s) => /^ALTER TASK .* RESUME$/.test(s)) && role !== DEPLOYER) {
           this.need(role, "EXECUTE TASK", "ACCOUNT", "", "a started task runs as its owner");
         }
         break;
       }
       case "grant": {
-        if (!this.roles.has(e.role)) this.fail(`role ${e.role} does not exist`);
+        this.uses("role", e.role, this.roles.has(e.role), "role");
         const { type, name } = e.on;
-        if (type === "DATABASE" && !this.databases.has(name)) this.fail(`database ${name} does not exist`);
-        else if (type === "SCHEMA" && !this.schemas.has(name)) this.fail(`schema ${name} does not exist`);
-        else if (type === "WAREHOUSE" && !this.warehouses.has(name)) this.fail(`warehouse ${name} does not exist`);
+        if (type === "DATABASE") this.uses("database", name, this.databases.has(name), "database");
+        else if (type === "SCHEMA") this.uses("schema", name, this.schemas.has(name), "schema");
+        else if (type === "WAREHOUSE") this.uses("warehouse", name, this.warehouses.has(name), "warehouse");
         else if (!["ACCOUNT", "DATABASE", "SCHEMA", "WAREHOUSE"].includes(type)) {
           const o = this.needObject(name, type.toLowerCase());
           if (o && o.type !== type) this.fail(`${name} is a ${o.type}, granted as a ${type}`);
@@ -191,7 +238,8 @@ export class Account {
       case "tag": {
         this.needObject(e.tag, "tag");
         const known = e.objectType === "ROLE" ? this.roles : e.objectType === "USER" ? this.users : e.objectType === "WAREHOUSE" ? this.warehouses : new Set(this.objects.keys());
-        if (!known.has(e.object)) this.fail(`${e.objectType.toLowerCase()} ${e.object} does not exist`);
+        const kind = e.objectType === "ROLE" ? "role" : e.objectType === "USER" ? "user" : e.objectType === "WAREHOUSE" ? "warehouse" : "object";
+        this.uses(kind, e.object, known.has(e.object), e.objectType.toLowerCase());
         break;
       }
       case "execute":
@@ -439,6 +487,7 @@ function outputColumns(ast: Node | undefined): string[] | undefined {
 
 /** Replay `steps` on `account` (platform first, then a tenant on the same account). */
 export function replay(account: Account, steps: readonly DeployStep[]): Account {
+  account.nextStack();
   steps.forEach((s, i) => account.apply(s, i));
   return account;
 }
