@@ -45,7 +45,6 @@ export const archivePrefixes = outputs["archivePrefixes"];
 export const kmsKeyArn = outputs["kmsKeyArn"];
 export const privateLinkEndpointId = outputs["privateLinkEndpointId"];
 export const snowflakePrivateHost = outputs["snowflakePrivateHost"];
-export const sagemakerRoleArn = outputs["sagemakerRoleArn"];
 export const firehoseName = outputs["firehoseName"];
 export const topicRuleName = outputs["topicRuleName"];
 export const dynamicTableVersions = outputs["dynamicTableVersions"];

@@ -24,7 +24,6 @@ export const MOCK_PLATFORM_OUTPUTS: Record<(typeof PLATFORM_OUTPUTS)[number], un
   kmsKeyArn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
   privateLinkEndpointId: "vpce-0offline000000000",
   snowflakePrivateHost: "xy12345.eu-west-1.privatelink.snowflakecomputing.com",
-  sagemakerRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/hub-sagemaker`,
   firehoseName: "hub-telemetry",
   topicRuleName: "hub_telemetry_to_firehose",
   dynamicTableVersions: Object.fromEntries(DYNAMIC_TABLES.map((t) => [qualifiedName(t), "2026-12-01T00:00:00.000Z"])),

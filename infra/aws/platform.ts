@@ -1,7 +1,7 @@
 /**
  * The AWS side of the platform stack: the KMS key, the S3 archive, the IoT rule → Firehose →
- * Snowflake ingest path, the PrivateLink endpoint to Snowflake with its private DNS, the SageMaker
- * execution role and the log groups.
+ * Snowflake ingest path, the PrivateLink endpoint to Snowflake with its private DNS, the lake's
+ * catalogue and the log groups (SageMaker's training group among them).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -89,7 +89,6 @@ export class AwsPlatform extends pulumi.ComponentResource {
   readonly snowflakePrivateHost: string;
   /** Key prefixes in the archive: Firehose's failed records and model artifacts. */
   readonly prefixes = { firehoseBackup: FIREHOSE_BACKUP_PREFIX, modelArtifacts: MODEL_ARTIFACT_PREFIX };
-  readonly sagemakerRoleArn: pulumi.Output<string>;
   readonly firehoseName: pulumi.Output<string>;
   readonly topicRuleName: pulumi.Output<string>;
   readonly lakeDatabaseName: pulumi.Output<string>;
@@ -234,7 +233,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
     const firehoseLogStream = new aws.cloudwatch.LogStream(`${name}-firehose-log-stream`, { name: FIREHOSE_LOG_STREAM, logGroupName: firehoseLogs.name }, child);
     const ruleErrorLogs = logGroup("iot-rule-errors", "/hub/iot/telemetry-rule-errors");
     // SageMaker writes training logs to this fixed group; declared here for its retention and key.
-    const trainingLogs = logGroup("training-logs", SAGEMAKER_TRAINING_LOG_GROUP);
+    logGroup("training-logs", SAGEMAKER_TRAINING_LOG_GROUP);
 
     // --- PrivateLink to Snowflake: 443 from the VPC only, private DNS for the account host ---
     const sg = new aws.ec2.SecurityGroup(
@@ -339,31 +338,15 @@ export class AwsPlatform extends pulumi.ComponentResource {
       child,
     );
 
-    // --- SageMaker: the execution role reads and writes the archive with the key, nothing else ---
-    const sagemakerRole = new aws.iam.Role(`${name}-sagemaker-role`, { assumeRolePolicy: assumeRole("sagemaker.amazonaws.com"), tags }, child);
-    new aws.iam.RolePolicy(
-      `${name}-sagemaker-policy`,
-      {
-        role: sagemakerRole.id,
-        policy: pulumi.all([bucket.arn, key.arn, trainingLogs.arn]).apply(([b, k, l]) =>
-          policyJson([
-            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: b },
-            { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${b}/*` },
-            { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${b}/${MODEL_ARTIFACT_PREFIX}*` },
-            { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: k },
-            { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${l}:*` },
-          ]),
-        ),
-      },
-      child,
-    );
+    // No platform SageMaker role: training runs as each tenant's retraining role (aws/tenant.ts,
+    // the RoleArn of CreateTrainingJob), confined to its tenant; a platform role reading the whole
+    // archive was used by nothing.
 
     this.kmsKeyArn = key.arn;
     this.archiveBucketName = bucket.bucket;
     this.archiveBucketArn = bucket.arn;
     this.privateLinkEndpointId = endpoint.id;
     this.snowflakePrivateHost = host;
-    this.sagemakerRoleArn = sagemakerRole.arn;
     this.firehoseName = firehose.name;
     this.topicRuleName = rule.name;
     this.lakeDatabaseName = lake.name;
@@ -371,7 +354,6 @@ export class AwsPlatform extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
       archiveBucketName: this.archiveBucketName,
       privateLinkEndpointId: this.privateLinkEndpointId,
-      sagemakerRoleArn: this.sagemakerRoleArn,
       firehoseName: this.firehoseName,
       topicRuleName: this.topicRuleName,
     });

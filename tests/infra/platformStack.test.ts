@@ -75,8 +75,9 @@ describe("platform stack: inventory", () => {
       "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
       "aws:route53/zone:Zone": 1,
       "aws:route53/record:Record": 2,
-      "aws:iam/role:Role": 3,
-      "aws:iam/rolePolicy:RolePolicy": 3,
+      // Firehose's and the IoT rule's: no platform SageMaker role (training runs as each tenant's).
+      "aws:iam/role:Role": 2,
+      "aws:iam/rolePolicy:RolePolicy": 2,
       "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
       "aws:iot/topicRule:TopicRule": 1,
       "aws:glue/catalogDatabase:CatalogDatabase": 1,
@@ -286,10 +287,11 @@ describe("platform stack: AWS key inputs", () => {
     assert.deepEqual(names, ["ocsp.xy12345.eu-west-1.privatelink.snowflakecomputing.com", "xy12345.eu-west-1.privatelink.snowflakecomputing.com"]);
   });
 
-  it("the SageMaker role reaches only the archive and the key", () => {
-    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.includes("sagemaker"));
-    const resources = policyStatements(policies[0]!.props["policy"]).flatMap((s) => [s.Resource].flat());
-    for (const r of resources) assert.match(r, /^arn:aws:(s3:::hub-archive-|kms:|logs:)/);
+  it("no role of the platform reads the whole archive: no SageMaker role here, training runs as each tenant's retraining role", () => {
+    assert.deepEqual(ofType(run, "aws:iam/role:Role").filter((r) => String(r.props["assumeRolePolicy"]).includes("sagemaker.amazonaws.com")), []);
+    for (const p of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
+      for (const st of policyStatements(p.props["policy"])) assert.ok(!([st.Action].flat().includes("s3:GetObject") && [st.Resource].flat().some((r) => /hub-archive-[^/]*\/\*$/.test(r))), `${p.name} reads every object`);
+    }
   });
 
   it("log groups keep logs for the configured days", () => {
@@ -297,7 +299,7 @@ describe("platform stack: AWS key inputs", () => {
   });
 
   it("exports what the tenant stacks and scripts need", () => {
-    for (const k of ["database", "archiveBucketName", "kmsKeyArn", "privateLinkEndpointId", "sharedWarehouses", "sagemakerRoleArn"]) assert.ok(run.outputs[k], k);
+    for (const k of ["database", "archiveBucketName", "kmsKeyArn", "privateLinkEndpointId", "sharedWarehouses"]) assert.ok(run.outputs[k], k);
     assert.deepEqual(run.outputs["archivePrefixes"], { firehoseBackup: "firehose-backup/", modelArtifacts: "models/" });
   });
 });
