@@ -94,17 +94,27 @@ export function tenantDevicePolicy(tenantId: string, region: string, accountId: 
         Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } },
       },
       { Effect: "Allow", Action: "iot:Publish", Resource: TOPIC_SENSOR_TYPES.map((t) => arn("topic", `${TELEMETRY_PREFIX}/${tenantId}/*/${t}/${THING}`)) },
+      // `*` matches across `/` in IoT policies, so the allow above also admits extra levels
+      // (dt/hub/acme/a/b/machine/<thing>), which the ingest rule's dt/hub/+/+/+/+ never reads: a
+      // message lost in silence. Deny every topic with more than one level between tenant and
+      // sensor type (`*/*/*` needs two slashes there; a valid topic has one).
+      { Effect: "Deny", Action: "iot:Publish", Resource: arn("topic", `${TELEMETRY_PREFIX}/${tenantId}/*/*/*/${THING}`) },
       { Effect: "Allow", Action: "iot:Subscribe", Resource: arn("topicfilter", `${COMMAND_PREFIX}/${tenantId}/*/${THING}`) },
       { Effect: "Allow", Action: "iot:Receive", Resource: arn("topic", `${COMMAND_PREFIX}/${tenantId}/*/${THING}`) },
     ],
   };
 }
 
-/** `*` matches any run of characters within one topic level here (a site id has no `/`). */
+/**
+ * A policy resource as IoT Core matches it: `*` any run of characters, `/` included, and `?` any one
+ * character (https://docs.aws.amazon.com/iot/latest/developerguide/pub-sub-policy.html: the MQTT
+ * wildcards `+` and `#` are literal in policy resources, `*` and `?` are the policy's wildcards).
+ */
 function resourcePattern(resource: string, thingName: string): RegExp {
   const substituted = resource.split(THING).join(thingName);
-  const escaped = substituted.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${escaped.join("[^/]*")}$`);
+  let re = "";
+  for (const c of substituted) re += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${re}$`, "s");
 }
 
 /**

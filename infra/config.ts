@@ -4,6 +4,7 @@
  * `scripts/plan.ts` hand it the values of a `Pulumi.<stack>.yaml`. Every key here is documented,
  * with its default, in `Pulumi.yaml`; an error names the key and the bad value.
  */
+import { createPublicKey } from "node:crypto";
 import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
 import { MODEL_KINDS } from "../ml/registry/registry.ts";
 import type { MonitorFrequency, WarehouseSize } from "../pipelines/definitions/types.ts";
@@ -45,8 +46,10 @@ export interface PlatformConfig extends CommonConfig {
   readonly snowflakeAccountUrl: string;
   /** Snowflake user Firehose connects as (its key pair is in `firehoseSecretArn`). */
   readonly firehoseUser: string;
-  /** Secrets Manager secret holding the Firehose user's private key. */
+  /** Secrets Manager secret holding the Firehose user's private key (`{"user", "private_key"}`, made by the operator). */
   readonly firehoseSecretArn: string;
+  /** The public half of that key pair (PEM body): the program sets it on the Firehose user. */
+  readonly firehosePublicKey: string;
   /** Snowflake's VPCE id for Firehose in the region (privatelink-vpce-id); "" sends over the public endpoint. */
   readonly firehoseVpceId: string;
   /** VPC endpoint service name of the Snowflake account (SYSTEM$GET_PRIVATELINK_CONFIG). */
@@ -99,7 +102,8 @@ export const DEFAULTS = {
   database: "HUB",
   costCenter: "data-hub",
   maxAutoSuspendSeconds: 300,
-  monitorStartTimestamp: "2026-12-01 00:00",
+  // Empty: the monitors start counting when they are created (infra/snowflake/monitoredWarehouse.ts).
+  monitorStartTimestamp: "",
   firehoseUser: "HUB_FIREHOSE",
   archiveIaDays: 30,
   archiveGlacierDays: 90,
@@ -198,6 +202,23 @@ export function stackKind(stack: string): StackConfig["kind"] {
   return stack === "platform" ? "platform" : "tenant";
 }
 
+/**
+ * An RSA public key as Snowflake's RSA_PUBLIC_KEY takes it: the PEM body (base64 of the DER
+ * SubjectPublicKeyInfo), with or without the BEGIN/END lines. Parsed with node:crypto, so a key that
+ * Snowflake would refuse (truncated, not RSA) is a config error before anything is created.
+ */
+export function rsaPublicKey(value: string, name: string): string {
+  const body = value.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, "").replace(/\s+/g, "");
+  try {
+    if (!body) throw new Error("empty");
+    const k = createPublicKey({ key: Buffer.from(body, "base64"), format: "der", type: "spki" });
+    if (k.asymmetricKeyType !== "rsa") throw new Error("not RSA");
+  } catch {
+    throw new ConfigError(key(name), value ? `${value.slice(0, 12)}...` : value, "an RSA public key (PEM body, base64 of the SubjectPublicKeyInfo)");
+  }
+  return body;
+}
+
 /** Parse and check a stack's configuration; throws ConfigError naming the first bad key. */
 export function parseStackConfig(stack: string, raw: RawConfig, where: StackLocation = { organization: "organization", project: PROJECT }): StackConfig {
   const r = new Reader(raw);
@@ -206,7 +227,7 @@ export function parseStackConfig(stack: string, raw: RawConfig, where: StackLoca
     database: r.match("database", IDENT, "an upper-case Snowflake identifier", DEFAULTS.database),
     costCenter: r.match("costCenter", /^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and dashes", DEFAULTS.costCenter),
     maxAutoSuspendSeconds: r.int("maxAutoSuspendSeconds", DEFAULTS.maxAutoSuspendSeconds, 60, 86_400),
-    monitorStartTimestamp: r.match("monitorStartTimestamp", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, "YYYY-MM-DD HH:MI", DEFAULTS.monitorStartTimestamp),
+    monitorStartTimestamp: r.match("monitorStartTimestamp", /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})?$/, "YYYY-MM-DD HH:MI, or empty for when the monitor is created", DEFAULTS.monitorStartTimestamp),
   };
   if (stackKind(stack) === "platform") return parsePlatform(r, common);
   return parseTenant(r, common, stack, `${where.organization}/${where.project}/platform`);
@@ -227,6 +248,7 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
     snowflakeAccountUrl: r.match("snowflakeAccountUrl", /^https:\/\/[a-z0-9.-]+\.snowflakecomputing\.com$/, "https://<account>[.<region>][.privatelink].snowflakecomputing.com"),
     firehoseUser: r.match("firehoseUser", IDENT, "an upper-case Snowflake user name", DEFAULTS.firehoseUser),
     firehoseSecretArn: r.match("firehoseSecretArn", /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "a Secrets Manager secret ARN"),
+    firehosePublicKey: rsaPublicKey(r.str("firehosePublicKey"), "firehosePublicKey"),
     firehoseVpceId: r.match("firehoseVpceId", /^(vpce-[a-z0-9]+)?$/, "vpce-<id>, or empty", ""),
     privateLinkServiceName: r.match("privateLinkServiceName", /^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[a-z0-9]+$/, "com.amazonaws.vpce.<region>.vpce-svc-<id>"),
     vpcId: r.match("vpcId", /^vpc-[a-f0-9]{8,17}$/, "vpc-<hex>"),
@@ -313,10 +335,11 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "database", stacks: "all", type: "string", default: DEFAULTS.database, description: "Snowflake database of the hub (upper-case identifier)." },
   { key: "costCenter", stacks: "all", type: "string", default: DEFAULTS.costCenter, description: "Value of the cost-centre tag (AWS `cost-center`, Snowflake GOVERNANCE.COST_CENTER) on everything the stack creates." },
   { key: "maxAutoSuspendSeconds", stacks: "all", type: "integer", default: DEFAULTS.maxAutoSuspendSeconds, description: "Longest warehouse auto-suspend allowed, in seconds (60..86400); the policy pack enforces the same bound." },
-  { key: "monitorStartTimestamp", stacks: "all", type: "string", default: DEFAULTS.monitorStartTimestamp, description: "When resource monitors start counting credits (YYYY-MM-DD HH:MI)." },
+  { key: "monitorStartTimestamp", stacks: "all", type: "string", default: DEFAULTS.monitorStartTimestamp, description: "When resource monitors start counting credits (YYYY-MM-DD HH:MI, UTC); empty: when each monitor is created." },
   { key: "snowflakeAccountUrl", stacks: "platform", type: "string", default: "", description: "Required. Snowflake account URL Firehose delivers to, https://<account>[.<region>][.privatelink].snowflakecomputing.com." },
   { key: "firehoseUser", stacks: "platform", type: "string", default: DEFAULTS.firehoseUser, description: "Snowflake user Firehose connects as." },
-  { key: "firehoseSecretArn", stacks: "platform", type: "string", default: "", description: "Required. Secrets Manager secret ARN holding the Firehose user's key pair." },
+  { key: "firehoseSecretArn", stacks: "platform", type: "string", default: "", description: "Required. Secrets Manager secret ARN holding the Firehose user's private key as Firehose reads it: {\"user\": \"<firehoseUser>\", \"private_key\": \"<PEM body, one line>\"} (docs/deploy.md, first deploy)." },
+  { key: "firehosePublicKey", stacks: "platform", type: "string", default: "", description: "Required. The public half of that key pair (PEM body): set on the Firehose user the program creates." },
   { key: "firehoseVpceId", stacks: "platform", type: "string", default: "", description: "Snowflake's VPCE id for Amazon Data Firehose in the region (privatelink-vpce-id of SYSTEM$GET_PRIVATELINK_CONFIG); empty delivers over the public endpoint." },
   { key: "privateLinkServiceName", stacks: "platform", type: "string", default: "", description: "Required. Snowflake's VPC endpoint service name (SYSTEM$GET_PRIVATELINK_CONFIG), com.amazonaws.vpce.<region>.vpce-svc-<id>." },
   { key: "vpcId", stacks: "platform", type: "string", default: "", description: "Required. VPC of the PrivateLink endpoint and the private hosted zone." },

@@ -6,8 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config.ts";
 import { PROJECT } from "./config.ts";
-import { PLATFORM_OUTPUTS, stackProgram } from "./program.ts";
+import { PLATFORM_OUTPUTS, stackProgram, type PackageLookup } from "./program.ts";
 import type { PolicyResourceLike } from "./policy/rules.ts";
+import { DYNAMIC_TABLES } from "../pipelines/definitions/catalog.ts";
+import { qualifiedName } from "../pipelines/definitions/types.ts";
 
 export const MOCK_REGION = "eu-west-1";
 export const MOCK_ACCOUNT = "123456789012";
@@ -22,14 +24,21 @@ export const MOCK_PLATFORM_OUTPUTS: Record<(typeof PLATFORM_OUTPUTS)[number], un
   kmsKeyArn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
   privateLinkEndpointId: "vpce-0offline000000000",
   snowflakePrivateHost: "xy12345.eu-west-1.privatelink.snowflakecomputing.com",
-  sagemakerRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/hub-sagemaker`,
   firehoseName: "hub-telemetry",
   topicRuleName: "hub_telemetry_to_firehose",
+  dynamicTableVersions: Object.fromEntries(DYNAMIC_TABLES.map((t) => [qualifiedName(t), "2026-12-01T00:00:00.000Z"])),
 };
 
 export interface DeclaredResource extends PolicyResourceLike {
   /** False for component resources (hub:*) and the stack reference read. */
   readonly custom: boolean;
+  /** The provider reference (`urn::id`) the resource is managed by, when it names one. */
+  readonly provider?: string;
+  /**
+   * Names of the resources it depends on, as the engine orders them: its explicit dependsOn and
+   * every resource whose outputs its inputs read (the registration's dependency list).
+   */
+  readonly dependsOn?: readonly string[];
 }
 
 export interface OfflineRun {
@@ -57,6 +66,8 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
   if (pkg === "snowflake" && inputs["database"] && inputs["schema"] && inputs["name"]) {
     out["fullyQualifiedName"] = `"${inputs["database"]}"."${inputs["schema"]}"."${inputs["name"]}"`;
   }
+  // The provider reads created_on back (pkg/resources/dynamic_table.go); the platform exports it.
+  if (type === "snowflake:index/dynamicTable:DynamicTable") out["createdOn"] = "2026-12-01T00:00:00.000Z";
   return out;
 }
 
@@ -95,15 +106,32 @@ async function declarationsSettled(rpcs: () => number): Promise<void> {
  * Declare the stack's resources under mocks. Call once per process: Pulumi's runtime settings are
  * global, so a second stack in the same process would mix with the first.
  */
-export function runOffline(cfg: StackConfig): Promise<OfflineRun> {
-  return declareUnderMocks(cfg.stack, () => stackProgram(cfg));
+export function runOffline(cfg: StackConfig, opts: OfflineOptions = {}): Promise<OfflineRun> {
+  return declareUnderMocks(cfg.stack, () => stackProgram(cfg, {}, opts.packageLookup), opts);
 }
+
+export interface OfflineOptions {
+  /**
+   * Run as `pulumi preview` of a first deploy: providers compute nothing yet, so every output a
+   * provider fills in (ARNs, ids, names it generates) is unknown, and so is every input built from
+   * one (IAM documents that name an ARN). Default false: made-up but well-formed values.
+   */
+  readonly preview?: boolean;
+  /**
+   * How served models' packages are found. Default: SageMaker, as `pulumi up` does (tests put
+   * aws-sdk-client-mock in front of it); OFFLINE_PACKAGE_LOOKUP answers without AWS.
+   */
+  readonly packageLookup?: PackageLookup;
+}
+
+/** A stand-in for the newest Approved package of a group: version 1, in the mock account. */
+export const OFFLINE_PACKAGE_LOOKUP: PackageLookup = async (group, region) => `arn:aws:sagemaker:${region}:${MOCK_ACCOUNT}:model-package/${group}/1`;
 
 /**
  * Run `program` under the mocks as stack `stack` and record every resource it declares, however
  * late (see declarationsSettled). The same once-per-process rule as runOffline.
  */
-export async function declareUnderMocks(stack: string, program: () => unknown): Promise<OfflineRun> {
+export async function declareUnderMocks(stack: string, program: () => unknown, opts: OfflineOptions = {}): Promise<OfflineRun> {
   const resources: DeclaredResource[] = [];
   let rpcs = 0;
   await pulumi.runtime.setMocks(
@@ -116,8 +144,9 @@ export async function declareUnderMocks(stack: string, program: () => unknown): 
           return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name, outputs: MOCK_PLATFORM_OUTPUTS, secretOutputNames: [] } };
         }
         const id = args.id || `${args.name}-id`; // the mock monitor passes "" for a new resource
-        const state = { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
-        resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false });
+        // In a preview the engine returns only the inputs: what the provider computes stays unknown.
+        const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
+        resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false, ...(args.provider ? { provider: args.provider } : {}) });
         return { id, state };
       },
       call: (args) => {
@@ -129,10 +158,23 @@ export async function declareUnderMocks(stack: string, program: () => unknown): 
     },
     PROJECT,
     stack,
-    false,
+    opts.preview ?? false,
   );
+  // The registrations' dependency lists (what the engine orders the deploy by); the mocks' own
+  // newResource does not see them, so the monitor's registerResource is wrapped to record them.
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: { getType(): string; getName(): string; getDependenciesList(): string[] }, cb: unknown) => unknown } | undefined;
+  const dependencies = new Map<string, string[]>();
+  if (monitor) {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((u) => u.split("::").pop()!));
+      return register(req, cb);
+    };
+  }
   const declared = program() as pulumi.Input<Record<string, unknown>>;
-  const outputs = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(declared).apply((v) => resolve(v as Record<string, unknown>)));
+  // Output.promise(withUnknowns): resolves in a preview too, where apply() never runs on an unknown.
+  const all = pulumi.output(declared) as unknown as { promise(withUnknowns?: boolean): Promise<Record<string, unknown>> };
+  const outputs = await all.promise(true);
   await declarationsSettled(() => rpcs);
-  return { resources, outputs };
+  return { resources: resources.map((r) => ({ ...r, dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] })), outputs };
 }

@@ -36,24 +36,39 @@ export const PLATFORM_OUTPUTS = [
   "kmsKeyArn",
   "privateLinkEndpointId",
   "snowflakePrivateHost",
-  "sagemakerRoleArn",
   "firehoseName",
   "topicRuleName",
+  "dynamicTableVersions",
 ] as const;
 
-function snowflakeProvider(database: string, conn: SnowflakeConnection): snowflake.Provider {
+/**
+ * The stack's Snowflake provider. No session database: the 1.x provider would send `params` as
+ * session parameters only (terraform-provider-snowflake pkg/provider/provider.go), and the Go
+ * driver takes the session's database from its own `database` field, which the provider does not
+ * set; every name the deploy sends is fully qualified instead (pipelines/render/qualify.ts).
+ */
+function snowflakeProvider(conn: SnowflakeConnection): snowflake.Provider {
   return new snowflake.Provider("snowflake", {
     ...conn,
     // Table and DynamicTable are preview features of the 1.x provider.
     previewFeaturesEnabled: [...SNOWFLAKE_PREVIEW_FEATURES],
-    // Execute runs rendered SQL that names objects SCHEMA.NAME: the session's database resolves them.
-    params: { database },
   });
 }
 
 export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
-  const provider = snowflakeProvider(cfg.database, conn);
-  const sf = new SnowflakePlatform("hub", { database: cfg.database, costCenter: cfg.costCenter, monitorStartTimestamp: cfg.monitorStartTimestamp }, { providers: [provider] });
+  const provider = snowflakeProvider(conn);
+  const sf = new SnowflakePlatform(
+    "hub",
+    {
+      database: cfg.database,
+      costCenter: cfg.costCenter,
+      monitorStartTimestamp: cfg.monitorStartTimestamp,
+      firehoseUser: cfg.firehoseUser,
+      firehosePublicKey: cfg.firehosePublicKey,
+      connection: { ...conn },
+    },
+    { providers: [provider] },
+  );
   const a = new AwsPlatform("hub", {
     tags: awsTags(SHARED_TENANT, cfg.costCenter),
     snowflakeAccountUrl: cfg.snowflakeAccountUrl,
@@ -79,16 +94,22 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     kmsKeyArn: a.kmsKeyArn,
     privateLinkEndpointId: a.privateLinkEndpointId,
     snowflakePrivateHost: a.snowflakePrivateHost,
-    sagemakerRoleArn: a.sagemakerRoleArn,
     firehoseName: a.firehoseName,
     topicRuleName: a.topicRuleName,
+    dynamicTableVersions: sf.dynamicTableVersions,
   };
 }
 
-export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
+/** How a served model's package is found: the newest Approved one in its group (SageMaker), by default. */
+export type PackageLookup = (group: string, region: string) => Promise<string>;
+
+const sagemakerLookup: PackageLookup = (group, region) => (quietNodeVersionNotice(), latestApprovedPackageArn(new SageMakerClient({ region }), group));
+
+export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {}, lookup: PackageLookup = sagemakerLookup): Record<string, pulumi.Input<unknown>> {
   const platform = new pulumi.StackReference("platform", { name: cfg.platformStack });
-  const out = (k: (typeof PLATFORM_OUTPUTS)[number]) => platform.requireOutput(k) as pulumi.Output<string>;
-  const provider = snowflakeProvider(cfg.database, conn);
+  // Only names the platform exports (PLATFORM_OUTPUTS; tests/infra/platformExports.test.ts).
+  const out = <T = string>(k: (typeof PLATFORM_OUTPUTS)[number]) => platform.requireOutput(k) as pulumi.Output<T>;
+  const provider = snowflakeProvider(conn);
   const sf = new SnowflakeTenant(
     cfg.tenantId,
     {
@@ -96,6 +117,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
       tier: cfg.tier,
       database: out("database"),
       databaseName: cfg.database,
+      dynamicTableVersions: out<Record<string, string>>("dynamicTableVersions"),
       servicePublicKey: pulumi.secret(cfg.servicePublicKey),
       piiAccess: cfg.piiAccess,
       warehouses: cfg.warehouses,
@@ -124,7 +146,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
         {
           tenantId: cfg.tenantId,
           model,
-          modelPackageArn: region.apply((r) => (quietNodeVersionNotice(), latestApprovedPackageArn(new SageMakerClient({ region: r }), modelPackageGroupName(cfg.tenantId, model)))),
+          modelPackageArn: region.apply((r) => lookup(modelPackageGroupName(cfg.tenantId, model), r)),
           archiveBucketName: out("archiveBucketName"),
           kmsKeyArns: [out("kmsKeyArn"), a.kmsKeyArn],
           memorySizeInMb: cfg.serving.memorySizeInMb,
@@ -151,9 +173,11 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
     iotPolicyName: a.iotPolicyName,
     retrainingRoleArn: a.retrainingRoleArn,
     kmsKeyArn: a.kmsKeyArn,
+    athenaWorkgroup: a.athenaWorkgroupName,
+    lakeQueryPolicyArn: a.lakeQueryPolicyArn,
   };
 }
 
-export function stackProgram(cfg: StackConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
-  return cfg.kind === "platform" ? platformProgram(cfg, conn) : tenantProgram(cfg, conn);
+export function stackProgram(cfg: StackConfig, conn: SnowflakeConnection = {}, lookup?: PackageLookup): Record<string, pulumi.Input<unknown>> {
+  return cfg.kind === "platform" ? platformProgram(cfg, conn) : tenantProgram(cfg, conn, lookup);
 }

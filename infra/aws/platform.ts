@@ -1,11 +1,13 @@
 /**
  * The AWS side of the platform stack: the KMS key, the S3 archive, the IoT rule → Firehose →
- * Snowflake ingest path, the PrivateLink endpoint to Snowflake with its private DNS, the SageMaker
- * execution role and the log groups.
+ * Snowflake ingest path, the PrivateLink endpoint to Snowflake with its private DNS, the lake's
+ * catalogue and the log groups (SageMaker's training group among them).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { DEVICE_MESSAGES } from "../../pipelines/definitions/raw.ts";
+import { INGEST_ROLE } from "../../pipelines/definitions/grants.ts";
+import { LAKE_DATABASE, LAKE_TABLES } from "../../pipelines/archive/lakeCatalog.ts";
 import { TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import { FIREHOSE_BACKUP_PREFIX, MODEL_ARTIFACT_PREFIX } from "../naming.ts";
 
@@ -20,9 +22,33 @@ export function telemetryRuleSql(): string {
   );
 }
 
+/** The log stream Firehose reports Snowflake delivery errors to (created here: its role cannot). */
+export const FIREHOSE_LOG_STREAM = "snowflake-delivery";
+
+/** Where the archive's server access logs land in the access-log bucket. */
+export const ACCESS_LOG_PREFIX = "archive/";
+
 export function policyJson(statements: object[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
+
+/** A key policy: the account's IAM administers the key; CloudWatch Logs may use it for log groups of this account and region. */
+export function logsKeyPolicy(region: string, account: string): string {
+  return policyJson([
+    { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+    {
+      Sid: "CloudWatchLogsEncryptsLogGroups",
+      Effect: "Allow",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${account}:log-group:*` } },
+    },
+  ]);
+}
+
+/** Where SageMaker training jobs write their logs (a fixed name; the job's role needs to write there). */
+export const SAGEMAKER_TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 
 export function assumeRole(service: string): string {
   return policyJson([{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }]);
@@ -63,9 +89,9 @@ export class AwsPlatform extends pulumi.ComponentResource {
   readonly snowflakePrivateHost: string;
   /** Key prefixes in the archive: Firehose's failed records and model artifacts. */
   readonly prefixes = { firehoseBackup: FIREHOSE_BACKUP_PREFIX, modelArtifacts: MODEL_ARTIFACT_PREFIX };
-  readonly sagemakerRoleArn: pulumi.Output<string>;
   readonly firehoseName: pulumi.Output<string>;
   readonly topicRuleName: pulumi.Output<string>;
+  readonly lakeDatabaseName: pulumi.Output<string>;
 
   constructor(name: string, args: AwsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hub:aws:Platform", name, {}, opts);
@@ -79,7 +105,21 @@ export class AwsPlatform extends pulumi.ComponentResource {
     const tags = args.tags;
     const child = { parent: this };
 
-    const key = new aws.kms.Key(`${name}-key`, { description: "Manufacturing data hub: archive, ingest backup, models.", enableKeyRotation: true, deletionWindowInDays: 30, tags }, child);
+    // The key policy: the account administers it through IAM, and CloudWatch Logs may use it for the
+    // hub's log groups (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: "Manufacturing data hub: archive, ingest backup, models, log groups.",
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.all([region, account]).apply(([r, a]) => logsKeyPolicy(r, a)),
+        tags,
+      },
+      child,
+    );
     new aws.kms.Alias(`${name}-key-alias`, { name: "alias/hub-platform", targetKeyId: key.keyId }, child);
 
     // --- The archive ---
@@ -105,6 +145,42 @@ export class AwsPlatform extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [publicAccess] },
     );
+    // Server access logs of the archive, to a bucket of their own. Log delivery supports SSE-S3 on
+    // the target, not SSE-KMS (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    const logBucket = new aws.s3.Bucket(`${name}-access-logs`, { bucketPrefix: "hub-access-logs-", tags }, child);
+    new aws.s3.BucketVersioning(`${name}-access-logs-versioning`, { bucket: logBucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-access-logs-encryption`, { bucket: logBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child);
+    const logsPublicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-access-logs-public-access`,
+      { bucket: logBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-access-logs-delivery`,
+      {
+        bucket: logBucket.id,
+        policy: pulumi.all([logBucket.arn, bucket.arn, account]).apply(([logs, source, a]) =>
+          policyJson([
+            {
+              Sid: "S3ServerAccessLogs",
+              Effect: "Allow",
+              Principal: { Service: "logging.s3.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: `${logs}/${ACCESS_LOG_PREFIX}*`,
+              Condition: { ArnLike: { "aws:SourceArn": source }, StringEquals: { "aws:SourceAccount": a } },
+            },
+            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [logs, `${logs}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+          ]),
+        ),
+      },
+      { parent: this, dependsOn: [logsPublicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-access-logs-lifecycle`,
+      { bucket: logBucket.id, rules: [{ id: "expire-access-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.logRetentionDays }, noncurrentVersionExpiration: { noncurrentDays: 30 } }] },
+      child,
+    );
+    new aws.s3.BucketLogging(`${name}-archive-access-logging`, { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: ACCESS_LOG_PREFIX }, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-archive-lifecycle`,
       {
@@ -126,10 +202,38 @@ export class AwsPlatform extends pulumi.ComponentResource {
       child,
     );
 
+    // --- The lake's catalogue: a Glue table per archived table, partitions by projection ---
+    const lake = new aws.glue.CatalogDatabase(`${name}-lake`, { name: LAKE_DATABASE, description: "The archive's Parquet (bronze, silver, gold) by tenant and day.", tags }, child);
+    for (const t of LAKE_TABLES) {
+      new aws.glue.CatalogTable(
+        `${name}-lake-${t.name.replaceAll("_", "-")}`,
+        {
+          databaseName: lake.name,
+          name: t.name,
+          description: `${t.archived.table} (${t.archived.layer}), as the archive export writes it.`,
+          tableType: "EXTERNAL_TABLE",
+          parameters: bucket.bucket.apply((b) => t.parameters(b)),
+          partitionKeys: t.partitionKeys.map((k) => ({ ...k })),
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${bucket.bucket}/${t.prefix}`,
+            inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            serDeInfo: { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: { "serialization.format": "1" } },
+            columns: t.columns.map((c) => ({ ...c })),
+          },
+        },
+        { parent: this, dependsOn: [lake] },
+      );
+    }
+
     // --- Logs ---
-    const firehoseLogs = new aws.cloudwatch.LogGroup(`${name}-firehose-logs`, { name: "/hub/firehose/telemetry", retentionInDays: args.logRetentionDays, tags }, child);
-    const ruleErrorLogs = new aws.cloudwatch.LogGroup(`${name}-iot-rule-errors`, { name: "/hub/iot/telemetry-rule-errors", retentionInDays: args.logRetentionDays, tags }, child);
-    const trainingLogs = new aws.cloudwatch.LogGroup(`${name}-training-logs`, { name: "/hub/sagemaker/training", retentionInDays: args.logRetentionDays, tags }, child);
+    // Every log group is encrypted with the platform key (its policy admits CloudWatch Logs).
+    const logGroup = (id: string, logName: string) => new aws.cloudwatch.LogGroup(`${name}-${id}`, { name: logName, retentionInDays: args.logRetentionDays, kmsKeyId: key.arn, tags }, child);
+    const firehoseLogs = logGroup("firehose-logs", "/hub/firehose/telemetry");
+    const firehoseLogStream = new aws.cloudwatch.LogStream(`${name}-firehose-log-stream`, { name: FIREHOSE_LOG_STREAM, logGroupName: firehoseLogs.name }, child);
+    const ruleErrorLogs = logGroup("iot-rule-errors", "/hub/iot/telemetry-rule-errors");
+    // SageMaker writes training logs to this fixed group; declared here for its retention and key.
+    logGroup("training-logs", SAGEMAKER_TRAINING_LOG_GROUP);
 
     // --- PrivateLink to Snowflake: 443 from the VPC only, private DNS for the account host ---
     const sg = new aws.ec2.SecurityGroup(
@@ -187,8 +291,10 @@ export class AwsPlatform extends pulumi.ComponentResource {
           // turns it into one RAW.SENSOR_READINGS row per reading.
           schema: DEVICE_MESSAGES.schema,
           table: DEVICE_MESSAGES.name,
-          user: args.firehoseUser,
+          // The user and its private key come from the secret (Firehose's Snowflake secret format);
+          // the role is the one the platform stack grants INSERT on the table.
           roleArn: firehoseRole.arn,
+          snowflakeRoleConfiguration: { enabled: true, snowflakeRole: INGEST_ROLE },
           dataLoadingOption: "VARIANT_CONTENT_AND_METADATA_MAPPING",
           contentColumnName: "MESSAGE",
           metadataColumnName: "METADATA",
@@ -196,7 +302,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
           ...(args.firehoseVpceId ? { snowflakeVpcConfiguration: { privateLinkVpceId: args.firehoseVpceId } } : {}),
           s3BackupMode: "FailedDataOnly",
           s3Configuration: { bucketArn: bucket.arn, roleArn: firehoseRole.arn, prefix: FIREHOSE_BACKUP_PREFIX, errorOutputPrefix: `${FIREHOSE_BACKUP_PREFIX}errors/`, kmsKeyArn: key.arn, compressionFormat: "GZIP" },
-          cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: "snowflake-delivery" },
+          // The stream exists before Firehose writes to it: its role may put events, not create streams.
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: firehoseLogStream.name },
         },
         tags,
       },
@@ -231,38 +338,22 @@ export class AwsPlatform extends pulumi.ComponentResource {
       child,
     );
 
-    // --- SageMaker: the execution role reads and writes the archive with the key, nothing else ---
-    const sagemakerRole = new aws.iam.Role(`${name}-sagemaker-role`, { assumeRolePolicy: assumeRole("sagemaker.amazonaws.com"), tags }, child);
-    new aws.iam.RolePolicy(
-      `${name}-sagemaker-policy`,
-      {
-        role: sagemakerRole.id,
-        policy: pulumi.all([bucket.arn, key.arn, trainingLogs.arn]).apply(([b, k, l]) =>
-          policyJson([
-            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: b },
-            { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${b}/*` },
-            { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${b}/${MODEL_ARTIFACT_PREFIX}*` },
-            { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: k },
-            { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${l}:*` },
-          ]),
-        ),
-      },
-      child,
-    );
+    // No platform SageMaker role: training runs as each tenant's retraining role (aws/tenant.ts,
+    // the RoleArn of CreateTrainingJob), confined to its tenant; a platform role reading the whole
+    // archive was used by nothing.
 
     this.kmsKeyArn = key.arn;
     this.archiveBucketName = bucket.bucket;
     this.archiveBucketArn = bucket.arn;
     this.privateLinkEndpointId = endpoint.id;
     this.snowflakePrivateHost = host;
-    this.sagemakerRoleArn = sagemakerRole.arn;
     this.firehoseName = firehose.name;
     this.topicRuleName = rule.name;
+    this.lakeDatabaseName = lake.name;
     this.registerOutputs({
       kmsKeyArn: this.kmsKeyArn,
       archiveBucketName: this.archiveBucketName,
       privateLinkEndpointId: this.privateLinkEndpointId,
-      sagemakerRoleArn: this.sagemakerRoleArn,
       firehoseName: this.firehoseName,
       topicRuleName: this.topicRuleName,
     });

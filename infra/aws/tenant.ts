@@ -10,7 +10,8 @@ import { tenantDevicePolicy } from "../../edge/topicRules.ts";
 import { tenantRoleName } from "../../pipelines/definitions/governance.ts";
 import type { Tier } from "../config.ts";
 import { archivePrefix, modelPackageGroupName, thingGroupName } from "../naming.ts";
-import { assumeRole, policyJson } from "./platform.ts";
+import { SAGEMAKER_TRAINING_LOG_GROUP, assumeRole, policyJson } from "./platform.ts";
+import { LAKE_DATABASE, LAKE_TABLES, athenaResultsPrefix } from "../../pipelines/archive/lakeCatalog.ts";
 
 export interface AwsTenantArgs {
   /** Tenant id (TENANT_ID_PATTERN); required. */
@@ -38,6 +39,9 @@ export class AwsTenant extends pulumi.ComponentResource {
   readonly retrainingRoleArn: pulumi.Output<string>;
   readonly archivePrefix: string;
   readonly kmsKeyArn: pulumi.Output<string>;
+  /** The tenant's Athena workgroup, and a policy that lets its holder query its own lake partitions. */
+  readonly athenaWorkgroupName: pulumi.Output<string>;
+  readonly lakeQueryPolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: AwsTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hub:aws:Tenant", name, {}, opts);
@@ -92,6 +96,17 @@ export class AwsTenant extends pulumi.ComponentResource {
               { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
               { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/*/*/${prefix}*` },
               { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set([platformKey, ownKey])] },
+              // What a training job's role needs besides its data (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html,
+              // CreateTrainingJob): logs in SageMaker's fixed group, the built-in algorithm's image
+              // from ECR, and its metrics in SageMaker's namespace.
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: `arn:aws:logs:${region}:${account}:log-group:${SAGEMAKER_TRAINING_LOG_GROUP}:*`,
+              },
+              { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+              { Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: `arn:aws:ecr:${region}:*:repository/*` },
+              { Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": SAGEMAKER_TRAINING_LOG_GROUP } } },
               ...(groupArns.length
                 ? [
                     {
@@ -110,7 +125,57 @@ export class AwsTenant extends pulumi.ComponentResource {
       child,
     );
 
+    // --- The lake: an Athena workgroup whose results stay under the tenant's prefix, and a policy
+    // to attach to whoever queries for the tenant: its own partitions, read-only, nothing else. The
+    // tables' tenant partition is injected (pipelines/archive/lakeCatalog.ts), so every query names
+    // its tenant, and S3 refuses any other tenant's objects.
+    const results = athenaResultsPrefix(prefix);
+    const workgroup = new aws.athena.Workgroup(
+      `${name}-athena`,
+      {
+        name: `hub-${args.tenantId}`,
+        description: `Tenant ${args.tenantId}: queries over its lake partitions.`,
+        forceDestroy: true,
+        configuration: {
+          enforceWorkgroupConfiguration: true,
+          publishCloudwatchMetricsEnabled: true,
+          bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+          resultConfiguration: {
+            outputLocation: pulumi.interpolate`s3://${args.archiveBucketName}/${results}`,
+            encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: keyArn },
+          },
+        },
+        tags,
+      },
+      child,
+    );
+    const lakePolicy = new aws.iam.Policy(
+      `${name}-lake-query-policy`,
+      {
+        description: `Query tenant ${args.tenantId}'s lake partitions through its Athena workgroup.`,
+        policy: pulumi.all([args.archiveBucketName, args.platformKmsKeyArn, keyArn, workgroup.arn, args.region, args.accountId]).apply(([bucket, platformKey, ownKey, wg, region, account]) =>
+          policyJson([
+            { Effect: "Allow", Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"], Resource: wg },
+            {
+              Effect: "Allow",
+              Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions"],
+              Resource: [`arn:aws:glue:${region}:${account}:catalog`, `arn:aws:glue:${region}:${account}:database/${LAKE_DATABASE}`, ...LAKE_TABLES.map((t) => `arn:aws:glue:${region}:${account}:table/${LAKE_DATABASE}/${t.name}`)],
+            },
+            { Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: `arn:aws:s3:::${bucket}` },
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [...LAKE_TABLES.map((t) => `${t.prefix}${prefix}*`), `${results}*`] } } },
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: LAKE_TABLES.map((t) => `arn:aws:s3:::${bucket}/${t.prefix}${prefix}*`) },
+            { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucket}/${results}*` },
+            { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set([platformKey, ownKey])] },
+          ]),
+        ),
+        tags,
+      },
+      child,
+    );
+
     this.thingGroupName = group.name;
+    this.athenaWorkgroupName = workgroup.name;
+    this.lakeQueryPolicyArn = lakePolicy.arn;
     this.iotPolicyName = policy.name;
     this.iotPolicyDocument = document;
     this.modelPackageGroups = pulumi.all(Object.fromEntries(Object.entries(groups).map(([m, g]) => [m, g.modelPackageGroupName]))) as pulumi.Output<Record<string, string>>;

@@ -14,7 +14,7 @@ export interface MonitoredWarehouseArgs {
   readonly warehouse: WarehouseDef;
   /** The monitor definition: quota, frequency, NOTIFY / SUSPEND / SUSPEND_IMMEDIATE percentages. */
   readonly monitor: ResourceMonitorDef;
-  /** When the monitor starts counting (`YYYY-MM-DD HH:MI`). */
+  /** When the monitor starts counting (`YYYY-MM-DD HH:MI`); empty: when it is created. */
   readonly startTimestamp: string;
   /** Users notified by the monitor; default none (account admins get notices anyway). */
   readonly notifyUsers?: readonly string[];
@@ -26,6 +26,17 @@ export interface MonitoredWarehouseArgs {
   readonly costCenter: string;
   /** Resources the tag associations wait for (the tags themselves; in a tenant stack, none). */
   readonly tagDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A monitor with a frequency needs a start (pkg/resources/resource_monitor.go: RequiredWith), and
+ * the provider sends START_TIMESTAMP single-quoted (pkg/sdk/resource_monitors.go), so the keyword
+ * IMMEDIATELY cannot be passed. A date without a time starts the monitor at the current time
+ * (https://docs.snowflake.com/en/sql-reference/sql/create-resource-monitor, START_TIMESTAMP): the
+ * creating deploy's UTC date, kept by later deploys (ignoreChanges), starts it when it is created.
+ */
+export function startsWhenCreated(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
 }
 
 export class MonitoredWarehouse extends pulumi.ComponentResource {
@@ -48,13 +59,13 @@ export class MonitoredWarehouse extends pulumi.ComponentResource {
         name: m.name,
         creditQuota: m.creditQuota,
         frequency: m.frequency,
-        startTimestamp: args.startTimestamp,
+        startTimestamp: args.startTimestamp || startsWhenCreated(),
         notifyTriggers: [...m.notifyAt],
         suspendTrigger: m.suspendAt,
         suspendImmediateTrigger: m.suspendImmediateAt,
         ...(args.notifyUsers?.length ? { notifyUsers: [...args.notifyUsers] } : {}),
       },
-      { parent: this },
+      { parent: this, ...(args.startTimestamp ? {} : { ignoreChanges: ["startTimestamp"] }) },
     );
     const warehouse = new snowflake.Warehouse(
       `${name}-warehouse`,

@@ -18,13 +18,14 @@ import { fqn, tenantMonitorName, tenantSchemaName, tenantServiceUserName, tenant
 export const TENANT_DEFAULT_SCHEMA = "ANALYTICS";
 
 /** The tenant's TENANT_MAP row, and the statement that removes it. */
-export function tenantMapRowSql(tenantId: string, piiAccess: boolean): { sql: string; revert: string } {
+export function tenantMapRowSql(tenantId: string, piiAccess: boolean, database: string): { sql: string; revert: string } {
   const role = tenantRoleName(tenantId);
   const values: Record<string, string> = { role_name: seedValue(role), tenant_id: seedValue(tenantId), pii_access: seedValue(piiAccess), granted_at: "CURRENT_TIMESTAMP()" };
   const cols = TENANT_MAP.columns.map((c) => c.name);
   const missing = cols.filter((c) => !(c in values));
   if (missing.length) throw new Error(`TENANT_MAP has columns this stack does not fill: ${missing.join(", ")}`);
-  const table = qualifiedName(TENANT_MAP);
+  // Fully qualified: a deploy session has no current database (pipelines/render/qualify.ts).
+  const table = `${database}.${qualifiedName(TENANT_MAP)}`;
   return {
     sql: `INSERT INTO ${table} (${cols.join(", ")}) SELECT ${cols.map((c) => values[c]).join(", ")}`,
     revert: `DELETE FROM ${table} WHERE role_name = ${seedValue(role)} AND tenant_id = ${seedValue(tenantId)}`,
@@ -40,6 +41,12 @@ export interface SnowflakeTenantArgs {
   readonly database: pulumi.Input<string>;
   /** Database name as plain text, for identifiers; required. */
   readonly databaseName: string;
+  /**
+   * Each platform dynamic table's creation time (the platform stack's `dynamicTableVersions`): a
+   * replaced dynamic table (a changed query) has lost its grants, and a changed time replaces this
+   * stack's grant on it at its next update. Default none.
+   */
+  readonly dynamicTableVersions?: pulumi.Input<Record<string, string>>;
   /** Service user's RSA public key (secret); required. */
   readonly servicePublicKey: pulumi.Input<string>;
   /** TENANT_MAP.pii_access for the tenant role; default false. */
@@ -113,12 +120,18 @@ export class SnowflakeTenant extends pulumi.ComponentResource {
     // Least privilege: usage on the database, the schemas and its own warehouses; SELECT on exactly
     // the objects the grant definition names (pipelines/definitions/grants.ts), whose rows the row
     // access policy filters. The embedded engine's secure catalog is built from the same list.
-    const grant = (suffix: string, a: Omit<snowflake.GrantPrivilegesToAccountRoleArgs, "accountRoleName">, dependsOn: pulumi.Resource[] = []) =>
-      new snowflake.GrantPrivilegesToAccountRole(`${name}-grant-${suffix}`, { accountRoleName: role.name, ...a }, { parent: this, dependsOn: [role, ...dependsOn] });
+    const grant = (suffix: string, a: Omit<snowflake.GrantPrivilegesToAccountRoleArgs, "accountRoleName">, dependsOn: pulumi.Resource[] = [], trigger?: pulumi.Input<unknown>) =>
+      new snowflake.GrantPrivilegesToAccountRole(`${name}-grant-${suffix}`, { accountRoleName: role.name, ...a }, { parent: this, dependsOn: [role, ...dependsOn], ...(trigger !== undefined ? { replacementTrigger: trigger } : {}) });
     grant("database", { privileges: ["USAGE"], onAccountObject: { objectType: "DATABASE", objectName: args.database } });
     for (const schema of TENANT_SCHEMAS) grant(`${schema.toLowerCase()}-schema`, { privileges: ["USAGE"], onSchema: { schemaName: fqn(db, schema) } });
+    const versions = pulumi.output(args.dynamicTableVersions ?? {});
     for (const g of TENANT_GRANTS) {
-      grant(`select-${g.name.toLowerCase().replaceAll(".", "-").replaceAll("_", "-")}`, { privileges: ["SELECT"], onSchemaObject: { objectType: g.objectType, objectName: fqn(db, ...g.name.split(".")) } });
+      grant(
+        `select-${g.name.toLowerCase().replaceAll(".", "-").replaceAll("_", "-")}`,
+        { privileges: ["SELECT"], onSchemaObject: { objectType: g.objectType, objectName: fqn(db, ...g.name.split(".")) } },
+        [],
+        g.objectType === "DYNAMIC TABLE" ? versions.apply((v) => v[g.name] ?? "") : undefined,
+      );
     }
     for (const [cls, wh] of Object.entries(whs)) {
       grant(`warehouse-${cls}`, { privileges: ["USAGE"], onAccountObject: { objectType: "WAREHOUSE", objectName: wh.warehouseName } }, [wh]);
@@ -131,7 +144,7 @@ export class SnowflakeTenant extends pulumi.ComponentResource {
       schemaName = schema.name;
     }
 
-    const row = tenantMapRowSql(args.tenantId, args.piiAccess ?? false);
+    const row = tenantMapRowSql(args.tenantId, args.piiAccess ?? false, db);
     new snowflake.Execute(`${name}-tenant-map-row`, { execute: row.sql, revert: row.revert }, { parent: this, dependsOn: [role] });
 
     for (const [suffix, objectType, ident, dep] of [

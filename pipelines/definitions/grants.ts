@@ -12,8 +12,10 @@
  * firehose landing table RAW.DEVICE_MESSAGES (every tenant's messages in one table, no tenant
  * column to filter on), the governance map, the archive's bookkeeping, streams and tasks.
  */
-import { TABLES, DYNAMIC_TABLES } from "./catalog.ts";
-import { hasTenantColumn, qualifiedName, type DynamicTableDef, type TableDef } from "./types.ts";
+import { TABLES, DYNAMIC_TABLES, STREAMS, TASKS } from "./catalog.ts";
+import { ADMIN_ROLE, PIPELINE_ROLE } from "./governance.ts";
+import { SHARED_WAREHOUSES } from "./warehouses.ts";
+import { SCHEMAS, hasTenantColumn, qualifiedName, type DynamicTableDef, type SchemaName, type StreamDef, type TableDef } from "./types.ts";
 
 export type ReadableObject = TableDef | DynamicTableDef;
 
@@ -83,3 +85,81 @@ export const TENANT_SCHEMAS: readonly string[] = [...new Set(TENANT_GRANTS.map((
 
 /** Names (`SCHEMA.NAME`) a tenant role may read. */
 export const TENANT_READABLE: ReadonlySet<string> = new Set(TENANT_GRANTS.map((g) => g.name));
+
+// ---------------------------------------------------------------------------------------------
+// The platform's own roles: what HUB_ADMIN and HUB_PIPELINE may do, and the Firehose ingest role.
+// The twin's sessions for these roles see the whole catalog (they are ALL_TENANT_ROLES, which the
+// row access policy admits); Snowflake gets exactly the grants below, created by the platform stack
+// (infra/snowflake/roles.ts). tests/infra/grants.test.ts holds the two to each other.
+// ---------------------------------------------------------------------------------------------
+
+/** One grant of privileges on one schema object (`SCHEMA.NAME`), a schema, or an account object. */
+export interface PlatformGrant {
+  readonly role: string;
+  readonly privileges: readonly string[];
+  readonly on:
+    | { readonly kind: "account" }
+    | { readonly kind: "database" }
+    | { readonly kind: "schema"; readonly schema: SchemaName }
+    | { readonly kind: "object"; readonly objectType: "TABLE" | "DYNAMIC TABLE" | "STREAM"; readonly name: string }
+    | { readonly kind: "warehouse"; readonly name: string };
+}
+
+/** The role Firehose's Snowflake user writes RAW.DEVICE_MESSAGES with (Snowpipe Streaming: INSERT). */
+export const INGEST_ROLE = "HUB_INGEST";
+
+/** Tables the pipeline writes: every table its tasks and jobs land rows in (not GOVERNANCE, not reference data). */
+export const PIPELINE_WRITABLE: readonly TableDef[] = TABLES.filter((t) => t.schema !== "GOVERNANCE" && !t.seed);
+
+function objectGrants(role: string, privileges: readonly string[], objects: readonly (TableDef | DynamicTableDef | StreamDef)[]): PlatformGrant[] {
+  return objects.map((o) => ({
+    role,
+    privileges,
+    on: { kind: "object", objectType: o.kind === "table" ? "TABLE" : o.kind === "dynamic_table" ? "DYNAMIC TABLE" : "STREAM", name: qualifiedName(o) },
+  }));
+}
+
+/**
+ * HUB_PIPELINE owns the streams, dynamic tables and tasks (the platform stack creates them through
+ * a provider that runs as HUB_PIPELINE), so tasks run as it and dynamic tables refresh as it: the
+ * row access policy admits it. It needs to read every table those objects read, write the tables
+ * its tasks land rows in, create its objects in their schemas, use the shared warehouses, and run
+ * tasks (EXECUTE TASK, an account privilege: https://docs.snowflake.com/en/user-guide/tasks-intro#task-security).
+ */
+export const PIPELINE_GRANTS: readonly PlatformGrant[] = [
+  { role: PIPELINE_ROLE, privileges: ["EXECUTE TASK"], on: { kind: "account" } },
+  { role: PIPELINE_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
+  ...SCHEMAS.map((schema): PlatformGrant => {
+    const creates = [
+      ...(STREAMS.some((o) => o.schema === schema) ? ["CREATE STREAM"] : []),
+      ...(DYNAMIC_TABLES.some((o) => o.schema === schema) ? ["CREATE DYNAMIC TABLE"] : []),
+      ...(TASKS.some((o) => o.schema === schema) ? ["CREATE TASK"] : []),
+    ];
+    return { role: PIPELINE_ROLE, privileges: ["USAGE", ...creates], on: { kind: "schema", schema } };
+  }),
+  // Reads every table, as the twin's pipeline session does (it sees the whole catalog).
+  ...objectGrants(PIPELINE_ROLE, ["SELECT"], TABLES.filter((t) => !PIPELINE_WRITABLE.includes(t))),
+  ...objectGrants(PIPELINE_ROLE, ["SELECT", "INSERT", "UPDATE", "DELETE"], PIPELINE_WRITABLE),
+  ...SHARED_WAREHOUSES.map((w): PlatformGrant => ({ role: PIPELINE_ROLE, privileges: ["USAGE"], on: { kind: "warehouse", name: w.name } })),
+];
+
+/**
+ * HUB_ADMIN, the operators' role: reads everything in the hub (the twin's admin session sees the
+ * whole catalog) and inherits HUB_PIPELINE (granted to it), so operators can run and resume tasks.
+ * Objects HUB_PIPELINE owns are readable through that inheritance; the rest is granted here.
+ */
+export const ADMIN_GRANTS: readonly PlatformGrant[] = [
+  { role: ADMIN_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
+  ...SCHEMAS.map((schema): PlatformGrant => ({ role: ADMIN_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema } })),
+  ...objectGrants(ADMIN_ROLE, ["SELECT"], TABLES),
+  ...SHARED_WAREHOUSES.map((w): PlatformGrant => ({ role: ADMIN_ROLE, privileges: ["USAGE"], on: { kind: "warehouse", name: w.name } })),
+];
+
+/** Firehose's role: it lands rows in RAW.DEVICE_MESSAGES and reads nothing. */
+export const INGEST_GRANTS: readonly PlatformGrant[] = [
+  { role: INGEST_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
+  { role: INGEST_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema: "RAW" } },
+  { role: INGEST_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: "RAW.DEVICE_MESSAGES" } },
+];
+
+export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS];

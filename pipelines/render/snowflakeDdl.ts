@@ -22,6 +22,7 @@ import {
 } from "../definitions/types.ts";
 import { PII_MASK, TENANT_ISOLATION } from "../definitions/governance.ts";
 import type { Statement } from "./statement.ts";
+import { qualifyNames } from "./qualify.ts";
 
 function comment(text: string): string {
   return `COMMENT = ${quoteString(text)}`;
@@ -122,9 +123,12 @@ function dynamicTable(t: DynamicTableDef): Statement[] {
   ];
 }
 
-/** Task body: one statement as is; several in a Snowflake Scripting block inside one transaction. */
-export function taskBody(t: TaskDef): string {
-  const stmts = t.body(d);
+/**
+ * Task body: one statement as is; several in a Snowflake Scripting block inside one transaction.
+ * With `database`, every `SCHEMA.NAME` is written `DATABASE.SCHEMA.NAME` (see qualify.ts).
+ */
+export function taskBody(t: TaskDef, database?: string): string {
+  const stmts = t.body(d).map((s) => (typeof database === "string" ? qualifyNames(s, database) : s));
   if (stmts.length === 1) return stmts[0]!;
   const inner = stmts.map((s) => `    ${s.replaceAll("\n", "\n    ")};`).join("\n");
   return `EXECUTE IMMEDIATE $$\nBEGIN\n  BEGIN TRANSACTION;\n${inner}\n  COMMIT;\nEND;\n$$`;
@@ -213,8 +217,20 @@ function resourceMonitor(m: ResourceMonitorDef): Statement[] {
   return [{ object: m.name, kind: "create", sql: resourceMonitorSql(m), revert: `DROP RESOURCE MONITOR IF EXISTS ${m.name}` }];
 }
 
-/** The Snowflake statements for one object, in order. */
+/**
+ * The statements for one object as a deploy sends them: every name fully qualified
+ * (`DATABASE.SCHEMA.NAME`), since a deploy session has no current database (see qualify.ts).
+ */
+export function qualifiedStatements(o: ObjectDef, database: string): Statement[] {
+  return statementsOf(o).map((s) => ({ ...s, sql: qualifyNames(s.sql, database), ...(s.revert ? { revert: qualifyNames(s.revert, database) } : {}) }));
+}
+
+/** The Snowflake statements for one object, in order (`SCHEMA.NAME`, as the twin and the docs show them). */
 export function snowflakeStatements(o: ObjectDef): Statement[] {
+  return statementsOf(o);
+}
+
+function statementsOf(o: ObjectDef): Statement[] {
   switch (o.kind) {
     case "table":
       return [...table(o), ...attachments(o, "TABLE")];

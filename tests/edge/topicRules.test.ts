@@ -66,4 +66,20 @@ describe("topic rules", () => {
     assert.ok(!iotPolicyAllows(doc, "iot:Publish", topic("dt/hub/globex/s/machine/m-001"), "m-001"));
     assert.match(JSON.stringify(doc), /\$\{iot:Connection\.Thing\.ThingName\}/);
   });
+
+  it("matches a policy's `*` as IoT Core does, across `/`, and denies the extra levels it would admit, locally and in the deployed policy alike", () => {
+    const policy = tenantDevicePolicy("acme", "eu-west-1", "123456789012");
+    const topic = (t: string) => `arn:aws:iot:eu-west-1:123456789012:topic/${t}`;
+    // IoT Core's `*` crosses levels: a bare allow on dt/hub/acme/* admits a deep topic.
+    const bare = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "iot:Publish", Resource: topic("dt/hub/acme/*") }] };
+    assert.equal(iotPolicyAllows(bare, "iot:Publish", topic("dt/hub/acme/a/b/c/d"), "m-001"), true);
+    // `?` is one character.
+    const one = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "iot:Publish", Resource: topic("dt/hub/acme/p?") }] };
+    assert.deepEqual([iotPolicyAllows(one, "iot:Publish", topic("dt/hub/acme/p1"), "x"), iotPolicyAllows(one, "iot:Publish", topic("dt/hub/acme/p12"), "x")], [true, false]);
+    // The tenant policy: the valid six-level topic is allowed; an extra level (which the ingest rule
+    // dt/hub/+/+/+/+ would never read) is denied, by the same document the broker evaluates.
+    assert.equal(iotPolicyAllows(policy, "iot:Publish", topic("dt/hub/acme/plant-1/machine/m-001"), "m-001"), true);
+    assert.equal(iotPolicyAllows(policy, "iot:Publish", topic("dt/hub/acme/plant-1/extra/machine/m-001"), "m-001"), false);
+    assert.equal(canPublish(device, "dt/hub/acme/plant-1/extra/machine/m-001"), false);
+  });
 });

@@ -1,6 +1,6 @@
 /** Runs one example stack under Pulumi's mocks (one stack per test process: the runtime is global). */
 import { parseStackConfig, type StackConfig } from "../../infra/config.ts";
-import { runOffline, type DeclaredResource, type OfflineRun } from "../../infra/offline.ts";
+import { OFFLINE_PACKAGE_LOOKUP, runOffline, type DeclaredResource, type OfflineRun } from "../../infra/offline.ts";
 import { readStackConfig } from "../../infra/stackFiles.ts";
 
 /** A well-formed stand-in for the secret public key the stack files do not hold. */
@@ -9,7 +9,7 @@ export const TEST_PUBLIC_KEY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU
 export async function offlineStack(stack: string): Promise<{ cfg: StackConfig; run: OfflineRun }> {
   const { raw } = readStackConfig(process.cwd(), stack, { "hub:servicePublicKey": TEST_PUBLIC_KEY });
   const cfg = parseStackConfig(stack, raw);
-  return { cfg, run: await runOffline(cfg) };
+  return { cfg, run: await runOffline(cfg, { packageLookup: OFFLINE_PACKAGE_LOOKUP }) };
 }
 
 export function ofType(run: OfflineRun, type: string): DeclaredResource[] {

@@ -5,7 +5,10 @@ import { ALL_OBJECTS, DYNAMIC_TABLES, POLICIES, STREAMS, TABLES, TAGS, TASKS } f
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
-import { snowflakeStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
+import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
+import { qualifyNames } from "../../pipelines/render/qualify.ts";
+import { PLATFORM_GRANTS } from "../../pipelines/definitions/grants.ts";
+import { LAKE_TABLES } from "../../pipelines/archive/lakeCatalog.ts";
 import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
 import type { OfflineRun } from "../../infra/offline.ts";
 import { inventory, offlineStack, ofType, policyStatements } from "./offlineStack.ts";
@@ -29,7 +32,9 @@ describe("platform stack: inventory", () => {
 
   it("declares the expected number of each resource type", () => {
     const transient = TABLES.filter((t) => t.transient).length;
-    const executes = ALL_OBJECTS.flatMap(snowflakeStatements).filter((s) => s.kind === "attach" || s.kind === "seed").length + transient;
+    // A table column's mask is the Table's own maskingPolicy; a dynamic table's is an Execute.
+    const executes =
+      ALL_OBJECTS.flatMap((o) => qualifiedStatements(o, "HUB").filter((s) => s.kind === "seed" || (s.kind === "attach" && !(o.kind === "table" && !o.transient && s.sql.includes("MASKING POLICY"))))).length + transient;
     assert.deepEqual(
       Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("snowflake:"))),
       {
@@ -40,7 +45,12 @@ describe("platform stack: inventory", () => {
         [sf("MaskingPolicy")]: 1,
         [sf("ResourceMonitor")]: SHARED_MONITORS.length,
         [sf("Warehouse")]: SHARED_WAREHOUSES.length,
-        [sf("TagAssociation")]: 2 * SHARED_WAREHOUSES.length,
+        // shared warehouses, the three platform roles and the Firehose user: tenant and cost centre each
+        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 3 + 1),
+        [sf("AccountRole")]: 3,
+        [sf("GrantAccountRole")]: 3,
+        [sf("ServiceUser")]: 1,
+        [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length,
         [sf("Table")]: TABLES.length - transient,
         [sf("Execute")]: executes,
         [sf("StreamOnTable")]: STREAMS.length,
@@ -52,21 +62,26 @@ describe("platform stack: inventory", () => {
     assert.deepEqual(aws, {
       "aws:kms/key:Key": 1,
       "aws:kms/alias:Alias": 1,
-      "aws:s3/bucket:Bucket": 1,
-      "aws:s3/bucketVersioning:BucketVersioning": 1,
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
-      "aws:s3/bucketPolicy:BucketPolicy": 1,
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+      "aws:s3/bucket:Bucket": 2,
+      "aws:s3/bucketVersioning:BucketVersioning": 2,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
+      "aws:s3/bucketPolicy:BucketPolicy": 2,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,
+      "aws:s3/bucketLogging:BucketLogging": 1,
       "aws:cloudwatch/logGroup:LogGroup": 3,
+      "aws:cloudwatch/logStream:LogStream": 1,
       "aws:ec2/securityGroup:SecurityGroup": 1,
       "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
       "aws:route53/zone:Zone": 1,
       "aws:route53/record:Record": 2,
-      "aws:iam/role:Role": 3,
-      "aws:iam/rolePolicy:RolePolicy": 3,
+      // Firehose's and the IoT rule's: no platform SageMaker role (training runs as each tenant's).
+      "aws:iam/role:Role": 2,
+      "aws:iam/rolePolicy:RolePolicy": 2,
       "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
       "aws:iot/topicRule:TopicRule": 1,
+      "aws:glue/catalogDatabase:CatalogDatabase": 1,
+      "aws:glue/catalogTable:CatalogTable": LAKE_TABLES.length,
     });
   });
 
@@ -78,12 +93,13 @@ describe("platform stack: inventory", () => {
 describe("platform stack: every pipelines/ definition is provisioned exactly once", () => {
   it("tables: a Table with the definition's columns, or the rendered CREATE for a TRANSIENT one", () => {
     for (const t of TABLES) {
-      const create = snowflakeStatements(t).find((s) => s.kind === "create")!;
+      const create = qualifiedStatements(t, "HUB").find((s) => s.kind === "create")!;
       const tables = bySchemaName(T.table, t.schema, t.name);
       const executed = ofType(run, T.execute).filter((r) => r.props["execute"] === create.sql);
       assert.equal(tables.length + executed.length, 1, `${qualifiedName(t)} once`);
       if (t.transient) assert.equal(executed[0]!.props["revert"], create.revert);
-      else assert.deepEqual(tables[0]!.props["columns"].map((c: { name: string; type: string }) => `${c.name} ${c.type}`), t.columns.map((c) => `${c.name} ${snowflakeDialect.type(c.type)}`));
+      // Upper case: the provider quotes column names as given (pkg/resources/table.go).
+      else assert.deepEqual(tables[0]!.props["columns"].map((c: { name: string; type: string }) => `${c.name} ${c.type}`), t.columns.map((c) => `${c.name.toUpperCase()} ${snowflakeDialect.type(c.type)}`));
     }
   });
 
@@ -100,7 +116,7 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
     for (const t of DYNAMIC_TABLES) {
       const found = bySchemaName(T.dynamicTable, t.schema, t.name);
       assert.equal(found.length, 1, qualifiedName(t));
-      assert.equal(found[0]!.props["query"], t.query(snowflakeDialect, FULL_SCOPE));
+      assert.equal(found[0]!.props["query"], qualifyNames(t.query(snowflakeDialect, FULL_SCOPE), "HUB"));
       assert.equal(found[0]!.props["warehouse"], t.warehouse);
       assert.deepEqual(found[0]!.props["targetLag"], { maximumDuration: t.targetLag });
     }
@@ -111,12 +127,12 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
       const found = bySchemaName(sf("Task"), t.schema, t.name);
       assert.equal(found.length, 1, qualifiedName(t));
       const p = found[0]!.props;
-      assert.equal(p["sqlStatement"], taskBody(t));
+      assert.equal(p["sqlStatement"], taskBody(t, "HUB"));
       assert.equal(p["started"], true);
       assert.equal(p["warehouse"], t.warehouse);
       if (t.schedule) assert.deepEqual(p["schedule"], { minutes: Number.parseInt(t.schedule, 10) });
       assert.deepEqual(p["afters"] ?? [], (t.after ?? []).map((a) => `"HUB".${a.split(".").map((x) => `"${x}"`).join(".")}`));
-      if (t.whenStreamHasData?.length) for (const s of t.whenStreamHasData) assert.ok(String(p["when"]).includes(`SYSTEM$STREAM_HAS_DATA('${s}')`));
+      if (t.whenStreamHasData?.length) for (const s of t.whenStreamHasData) assert.ok(String(p["when"]).includes(`SYSTEM$STREAM_HAS_DATA('HUB.${s}')`));
     }
   });
 
@@ -125,20 +141,32 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
       const type = p.kind === "row_access_policy" ? sf("RowAccessPolicy") : sf("MaskingPolicy");
       const found = bySchemaName(type, p.schema, p.name);
       assert.equal(found.length, 1, qualifiedName(p));
-      assert.equal(found[0]!.props["body"], p.body(snowflakeDialect, p.argument.name));
+      // The provider quotes argument names: declared and referred to in upper case.
+      assert.deepEqual(found[0]!.props["arguments"].map((a: { name: string }) => a.name), [p.argument.name.toUpperCase()]);
+      assert.equal(found[0]!.props["body"], qualifyNames(p.body(snowflakeDialect, p.argument.name.toUpperCase()), "HUB"));
     }
     for (const t of TAGS) assert.equal(bySchemaName(sf("Tag"), t.schema, t.name).length, 1, qualifiedName(t));
   });
 
-  it("every rendered attachment and seed runs once through Execute, with its revert", () => {
+  it("every rendered attachment and seed runs once through Execute, fully qualified, with its revert", () => {
     const executes = ofType(run, T.execute);
-    const wanted = ALL_OBJECTS.flatMap(snowflakeStatements).filter((s) => s.kind === "attach" || s.kind === "seed");
+    const wanted = ALL_OBJECTS.flatMap((o) => qualifiedStatements(o, "HUB").filter((s) => s.kind === "seed" || (s.kind === "attach" && !(o.kind === "table" && !o.transient && s.sql.includes("MASKING POLICY")))));
     assert.ok(wanted.some((s) => /ADD ROW ACCESS POLICY/.test(s.sql)));
     for (const s of wanted) {
       const found = executes.filter((e) => e.props["execute"] === s.sql);
       assert.equal(found.length, 1, `${s.kind} ${s.object}`);
       if (s.revert) assert.equal(found[0]!.props["revert"], s.revert);
-      else assert.match(found[0]!.props["revert"], new RegExp(`^DELETE FROM ${s.object.replace(".", "\\.")}$`));
+      else assert.match(found[0]!.props["revert"], new RegExp(`^DELETE FROM HUB\\.${s.object.replace(".", "\\.")}$`));
+    }
+  });
+
+  it("a table column's PII mask is the Table's own maskingPolicy, so a refresh reads it back and the next update keeps it", () => {
+    for (const t of TABLES.filter((t) => !t.transient && t.columns.some((c) => c.pii))) {
+      const [table] = bySchemaName(T.table, t.schema, t.name);
+      for (const c of t.columns) {
+        const col = table!.props["columns"].find((x: { name: string }) => x.name === c.name.toUpperCase());
+        assert.equal(col.maskingPolicy, c.pii ? '"HUB"."GOVERNANCE"."PII_MASK"' : undefined, `${qualifiedName(t)}.${c.name}`);
+      }
     }
   });
 
@@ -155,17 +183,24 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
     }
   });
 
-  it("the provider enables the preview features Table and DynamicTable need, in the hub database", () => {
-    const [p] = ofType(run, "pulumi:providers:snowflake");
-    const features = p!.props["previewFeaturesEnabled"];
-    const list = typeof features === "string" ? JSON.parse(features) : features;
-    assert.deepEqual([...list].sort(), ["snowflake_dynamic_table_resource", "snowflake_table_resource"]);
+  it("both providers enable the preview features Table and DynamicTable need, and set no session database", () => {
+    const providers = ofType(run, "pulumi:providers:snowflake");
+    assert.equal(providers.length, 2, "the stack's and the pipeline's (role HUB_PIPELINE)");
+    for (const p of providers) {
+      const features = p.props["previewFeaturesEnabled"];
+      const list = typeof features === "string" ? JSON.parse(features) : features;
+      assert.deepEqual([...list].sort(), ["snowflake_dynamic_table_resource", "snowflake_table_resource"]);
+      assert.equal(p.props["params"], undefined, "params are session parameters, not the session's database");
+    }
+    assert.deepEqual(providers.map((p) => p.props["role"] ?? null), [null, "HUB_PIPELINE"]);
   });
 });
 
 describe("platform stack: AWS key inputs", () => {
+  // The archive's, where the access-log bucket has one of the same type.
   const one = (type: string) => {
-    const rs = ofType(run, type);
+    const all = ofType(run, type);
+    const rs = all.length > 1 ? all.filter((r) => r.name.startsWith("hub-archive")) : all;
     assert.equal(rs.length, 1, type);
     return rs[0]!.props;
   };
@@ -175,6 +210,40 @@ describe("platform stack: AWS key inputs", () => {
     const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
     assert.equal(sse["rules"][0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
     assert.match(sse["rules"][0].applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+  });
+
+  it("the archive's access is logged to a bucket of its own (SSE-S3, as log delivery requires), and every log group is encrypted with the platform key", () => {
+    const logging = one("aws:s3/bucketLogging:BucketLogging");
+    assert.equal(logging["targetPrefix"], "archive/");
+    assert.match(String(logging["targetBucket"]), /access-logs/);
+    const [sse] = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").filter((r) => r.name.includes("access-logs"));
+    assert.equal(sse!.props["rules"][0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
+    const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
+    for (const g of groups) assert.match(String(g.props["kmsKeyId"]), /^arn:aws:kms:/, g.name);
+    const [key] = ofType(run, "aws:kms/key:Key");
+    const logsUse = policyStatements(key!.props["policy"]).find((st) => JSON.stringify(st).includes("logs.eu-west-1.amazonaws.com"));
+    assert.ok(logsUse, "the key policy lets CloudWatch Logs use the key");
+  });
+
+  it("the lake is catalogued: a Glue table per archived table over its prefix, Parquet, partitions by projection with the tenant injected", () => {
+    const tables = ofType(run, "aws:glue/catalogTable:CatalogTable");
+    assert.deepEqual(tables.map((t) => t.props["name"]).sort(), LAKE_TABLES.map((t) => t.name).sort());
+    const readings = tables.find((t) => t.props["name"] === "bronze_raw_sensor_readings")!.props;
+    assert.equal(readings["storageDescriptor"].location, "s3://hub-archive-hub-archive/bronze/raw.sensor_readings/");
+    assert.deepEqual(readings["partitionKeys"].map((k: { name: string }) => k.name), ["tenant", "year", "month", "day"]);
+    assert.equal(readings["parameters"]["projection.tenant.type"], "injected");
+    assert.equal(readings["parameters"]["storage.location.template"], "s3://hub-archive-hub-archive/bronze/raw.sensor_readings/tenant=${tenant}/year=${year}/month=${month}/day=${day}/");
+  });
+
+  it("SageMaker's training logs go to its fixed group /aws/sagemaker/TrainingJobs, which the stack declares (retention, key)", () => {
+    assert.ok(ofType(run, "aws:cloudwatch/logGroup:LogGroup").some((g) => g.props["name"] === "/aws/sagemaker/TrainingJobs"));
+  });
+
+  it("Firehose's log stream exists before Firehose writes to it (its role may put events, not create streams)", () => {
+    const stream = one("aws:cloudwatch/logStream:LogStream");
+    const fh = one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
+    assert.equal(fh["snowflakeConfiguration"].cloudwatchLoggingOptions.logStreamName, stream["name"]);
+    assert.equal(fh["snowflakeConfiguration"].snowflakeRoleConfiguration.snowflakeRole, "HUB_INGEST");
   });
 
   it("the archive is versioned, private, TLS-only, IA at 30 d → Glacier at 90 d → expiry", () => {
@@ -218,10 +287,11 @@ describe("platform stack: AWS key inputs", () => {
     assert.deepEqual(names, ["ocsp.xy12345.eu-west-1.privatelink.snowflakecomputing.com", "xy12345.eu-west-1.privatelink.snowflakecomputing.com"]);
   });
 
-  it("the SageMaker role reaches only the archive and the key", () => {
-    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.includes("sagemaker"));
-    const resources = policyStatements(policies[0]!.props["policy"]).flatMap((s) => [s.Resource].flat());
-    for (const r of resources) assert.match(r, /^arn:aws:(s3:::hub-archive-|kms:|logs:)/);
+  it("no role of the platform reads the whole archive: no SageMaker role here, training runs as each tenant's retraining role", () => {
+    assert.deepEqual(ofType(run, "aws:iam/role:Role").filter((r) => String(r.props["assumeRolePolicy"]).includes("sagemaker.amazonaws.com")), []);
+    for (const p of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
+      for (const st of policyStatements(p.props["policy"])) assert.ok(!([st.Action].flat().includes("s3:GetObject") && [st.Resource].flat().some((r) => /hub-archive-[^/]*\/\*$/.test(r))), `${p.name} reads every object`);
+    }
   });
 
   it("log groups keep logs for the configured days", () => {
@@ -229,7 +299,7 @@ describe("platform stack: AWS key inputs", () => {
   });
 
   it("exports what the tenant stacks and scripts need", () => {
-    for (const k of ["database", "archiveBucketName", "kmsKeyArn", "privateLinkEndpointId", "sharedWarehouses", "sagemakerRoleArn"]) assert.ok(run.outputs[k], k);
+    for (const k of ["database", "archiveBucketName", "kmsKeyArn", "privateLinkEndpointId", "sharedWarehouses"]) assert.ok(run.outputs[k], k);
     assert.deepEqual(run.outputs["archivePrefixes"], { firehoseBackup: "firehose-backup/", modelArtifacts: "models/" });
   });
 });

@@ -7,7 +7,10 @@ import {
   T,
   evaluatePolicies,
   kmsRotation,
+  logGroupsEncrypted,
   noWildcardIam,
+  s3AccessLogged,
+  unreadableIamDocuments,
   s3BucketsProtected,
   taggedForCost,
   tenantTablesHaveRowAccessPolicy,
@@ -24,10 +27,35 @@ const O = DEFAULT_POLICY_OPTIONS;
 const TAGS = { tenant: "acme", "cost-center": "acme-mfg" };
 
 describe("the policy pack", () => {
-  it("has the six mandatory rules", () => {
-    assert.equal(HUB_RULES.length, 6);
+  it("has the eight mandatory rules", () => {
+    assert.equal(HUB_RULES.length, 8);
     assert.ok(HUB_RULES.every((r) => r.enforcementLevel === "mandatory"));
-    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 6);
+    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 8);
+  });
+});
+
+describe("S3 access is logged; log groups are KMS-encrypted", () => {
+  it("a bucket without BucketLogging is refused; the bucket the logs go to is exempt", () => {
+    const source = res(T.bucket, { bucketPrefix: "hub-archive-" });
+    const target = res(T.bucket, { bucketPrefix: "hub-access-logs-" });
+    assert.deepEqual(s3AccessLogged.check([source, target], O).map((v) => v.urn), [source.urn, target.urn]);
+    const logging = res("aws:s3/bucketLogging:BucketLogging", { bucket: source.id, targetBucket: target.id, targetPrefix: "archive/" });
+    assert.deepEqual(s3AccessLogged.check([source, target, logging], O), []);
+  });
+
+  it("a log group without kmsKeyId is refused", () => {
+    assert.equal(logGroupsEncrypted.check(res("aws:cloudwatch/logGroup:LogGroup", { name: "/hub/x" }), O).length, 1);
+    assert.deepEqual(logGroupsEncrypted.check(res("aws:cloudwatch/logGroup:LogGroup", { name: "/hub/x", kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k" }), O), []);
+  });
+});
+
+describe("an IAM document unknown in a preview is reported as unverified, not passed", () => {
+  it("the IAM rule cannot read it, and says so", () => {
+    const unknownDoc = res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: { __pulumiUnknown: true } });
+    assert.deepEqual(noWildcardIam.check(unknownDoc, O), [], "the rule itself cannot fail what it cannot read");
+    assert.equal(unreadableIamDocuments(unknownDoc).length, 1);
+    assert.equal(unreadableIamDocuments(res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).length, 1);
+    assert.deepEqual(unreadableIamDocuments(res("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: '{"Statement":[]}' })), []);
   });
 });
 

@@ -11,6 +11,13 @@ before(async () => {
 });
 
 describe("tenant stack (premium)", () => {
+  it("the example stack serves a model (hub:servedModels), so the serving path runs offline: the newest Approved package behind a serverless endpoint", () => {
+    assert.deepEqual(run.outputs["servingEndpoints"], { forecast: "hub-globex-forecast" });
+    const [model] = ofType(run, "aws:sagemaker/model:Model");
+    assert.match(String(model!.props["primaryContainer"].modelPackageName), /:model-package\/hub-globex-forecast\/1$/);
+    assert.equal(ofType(run, "aws:sagemaker/endpoint:Endpoint").length, 1);
+  });
+
   it("a MEDIUM warehouse and a monitor per workload class", () => {
     const whs = ofType(run, T.warehouse).map((w) => `${w.props["name"]}:${w.props["warehouseSize"]}:${w.props["resourceMonitor"]}`).sort();
     assert.deepEqual(whs, ["TENANT_GLOBEX_BI_WH:MEDIUM:TENANT_GLOBEX_BI_MONITOR", "TENANT_GLOBEX_ML_WH:MEDIUM:TENANT_GLOBEX_ML_MONITOR"]);

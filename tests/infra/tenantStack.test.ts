@@ -44,6 +44,8 @@ describe("tenant stack (standard): inventory", () => {
       "aws:iot/policy:Policy": 1,
       "aws:iot/policyAttachment:PolicyAttachment": 1,
       "aws:sagemaker/modelPackageGroup:ModelPackageGroup": 3,
+      "aws:athena/workgroup:Workgroup": 1,
+      "aws:iam/policy:Policy": 1,
       "aws:iam/role:Role": 1,
       "aws:iam/rolePolicy:RolePolicy": 1,
     });
@@ -93,8 +95,9 @@ describe("tenant stack (standard): Snowflake key inputs", () => {
 
   it("its TENANT_MAP row, removed again on destroy", () => {
     const row = one(T.execute);
-    assert.match(row["execute"], /^INSERT INTO GOVERNANCE\.TENANT_MAP \(role_name, tenant_id, pii_access, granted_at\) SELECT 'TENANT_ACME_ROLE', 'acme', FALSE, CURRENT_TIMESTAMP\(\)$/);
-    assert.equal(row["revert"], "DELETE FROM GOVERNANCE.TENANT_MAP WHERE role_name = 'TENANT_ACME_ROLE' AND tenant_id = 'acme'");
+    // Fully qualified: the deploy's session has no current database.
+    assert.match(row["execute"], /^INSERT INTO HUB\.GOVERNANCE\.TENANT_MAP \(role_name, tenant_id, pii_access, granted_at\) SELECT 'TENANT_ACME_ROLE', 'acme', FALSE, CURRENT_TIMESTAMP\(\)$/);
+    assert.equal(row["revert"], "DELETE FROM HUB.GOVERNANCE.TENANT_MAP WHERE role_name = 'TENANT_ACME_ROLE' AND tenant_id = 'acme'");
   });
 
   it("tags the warehouse, role and user with TENANT=acme and COST_CENTER", () => {
@@ -156,6 +159,25 @@ describe("tenant stack (standard): AWS key inputs", () => {
       [["s3:GetObject"], "arn:aws:s3:::hub-archive-offline/*/*/tenant=acme/*"],
     ]);
     assert.deepEqual(s3[0]!.Condition, { StringLike: { "s3:prefix": ["tenant=acme/*", "*/*/tenant=acme/*"] } });
+  });
+
+  it("the retraining role (CreateTrainingJob's RoleArn) may write SageMaker's training logs, pull the algorithm image and put its metrics", () => {
+    const statements = policyStatements(one("aws:iam/rolePolicy:RolePolicy")["policy"]);
+    const allows = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+    assert.deepEqual(allows("logs:PutLogEvents").map((s) => s.Resource), ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/TrainingJobs:*"]);
+    assert.equal(allows("ecr:GetAuthorizationToken").length, 1);
+    assert.deepEqual(allows("ecr:BatchGetImage").map((s) => s.Resource), ["arn:aws:ecr:eu-west-1:*:repository/*"]);
+    assert.deepEqual(allows("cloudwatch:PutMetricData").map((s) => s.Condition), [{ StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/TrainingJobs" } }]);
+  });
+
+  it("an Athena workgroup whose results stay under the tenant's prefix, and a query policy reading only the tenant's lake partitions", () => {
+    const wg = one("aws:athena/workgroup:Workgroup");
+    assert.equal(wg["name"], "hub-acme");
+    assert.equal(wg["configuration"].enforceWorkgroupConfiguration, true);
+    assert.equal(wg["configuration"].resultConfiguration.outputLocation, "s3://hub-archive-offline/tenant=acme/athena-results/");
+    const statements = policyStatements(one("aws:iam/policy:Policy")["policy"]);
+    const reads = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());
+    for (const r of reads) assert.match(r, /\/tenant=acme\//, r);
   });
 
   it("tags every taggable AWS resource with tenant=acme and the cost centre", () => {
