@@ -98,7 +98,7 @@ export interface RunTotals {
 }
 
 /** What `--fresh` removes: everything the main job keeps under HUB_HOME, and nothing else. */
-const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl", "history"];
+const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl", "history", "hub.duckdb.files.tmp"];
 
 export function wipeHome(home: string): void {
   for (const f of OWNED) rmSync(join(home, f), { recursive: true, force: true });
