@@ -60,20 +60,22 @@ interface PlantRow {
  * the period is the highest hourly mean of any location (what the AQI chart draws). An alert is
  * open when its device breached its rule in the last hour of the period.
  */
-async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], until: Date): Promise<PlantRow[]> {
+async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], from: Date, until: Date): Promise<PlantRow[]> {
   if (!tenants.length) return [];
   const list = tenants.map((t) => `'${t.replaceAll("'", "''")}'`).join(", ");
   const end = `TIMESTAMP '${until.toISOString().replace("T", " ").replace("Z", "")}'`;
+  // Over the period: a hub with history (npm start's, history.ts) holds weeks before it.
+  const start = `TIMESTAMP '${from.toISOString().replace("T", " ").replace("Z", "")}'`;
   return engine.control<PlantRow>(
     `WITH sites AS (
        SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id IN (${list})
        UNION SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id IN (${list})
        UNION SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.AIR_QUALITY_CURRENT WHERE tenant_id IN (${list})),
-     m AS (SELECT tenant_id, site_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY GROUP BY ALL),
-     e AS (SELECT tenant_id, site_id, SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY GROUP BY ALL),
+     m AS (SELECT tenant_id, site_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE hour >= ${start} GROUP BY ALL),
+     e AS (SELECT tenant_id, site_id, SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY WHERE hour >= ${start} GROUP BY ALL),
      now AS (SELECT tenant_id, site_id, MAX(aqi_pm25) AS aqi_now FROM ANALYTICS.AIR_QUALITY_CURRENT GROUP BY ALL),
      hourly AS (SELECT tenant_id, site_id, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi FROM CORE.SENSOR_READINGS_NORMALIZED
-                WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
+                WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) AND ts >= ${start} GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
      worst AS (SELECT tenant_id, site_id, MAX(aqi) AS aqi_worst FROM hourly GROUP BY ALL),
      a AS (SELECT tenant_id, site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts FROM ANALYTICS.ALERTS GROUP BY ALL),
      last AS (SELECT tenant_id, site_id, MAX(ts) AS last_data FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id IN (${list}) GROUP BY ALL)
@@ -373,7 +375,7 @@ figure{margin:.5rem 0}figcaption{font-size:.85rem;color:#555}
 <h1>Manufacturing Data Hub — operator report</h1>
 <p>Simulated ${esc(r.period.from.toISOString().slice(0, 16))}Z → ${esc(r.period.to.toISOString().slice(0, 16))}Z on the embedded default.
 ${esc(chargeback(r.cost))}</p>
-${fleetOverview(await plantRows(r.engine, r.summaries.map((x) => x.tenantId), r.period.to), r.cost, r.period.to)}
+${fleetOverview(await plantRows(r.engine, r.summaries.map((x) => x.tenantId), r.period.from, r.period.to), r.cost, r.period.to)}
 ${sections.join("\n")}
 </body></html>
 `;
