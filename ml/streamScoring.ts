@@ -31,6 +31,13 @@ export const STREAM_FEATURES = ["spindle_load_pct", "temperature_c"] as const;
 
 const pivot = STREAM_FEATURES.map((f) => `MAX(CASE WHEN r.metric = '${f}' THEN r.value END) AS ${f}`).join(", ");
 const metricList = STREAM_FEATURES.map((f) => `'${f}'`).join(", ");
+/**
+ * The streaming models learn from streamed readings only: a file upload may be hourly aggregates
+ * (npm start's history, scripts/lib/hub/history.ts: one row per state a machine was in during an
+ * hour) whose timing shows neither the readings' spread nor the stays' lengths.
+ */
+const STREAMED = "source NOT LIKE 'file:%'";
+
 /** The machine state reading (silver keeps it as `metric = 'state'`, the state in `value_text`). */
 const STATE_METRIC = "state";
 
@@ -54,7 +61,7 @@ export async function machineReadings(wh: Warehouse, tenantId: string, o: { sinc
     `SELECT device_id, site_id, seq, ts, ${STREAM_FEATURES.join(", ")} FROM (
   SELECT r.device_id, ANY_VALUE(r.site_id) AS site_id, r.seq, MIN(r.ts) AS ts, ${pivot}
   FROM CORE.SENSOR_READINGS_NORMALIZED r
-  WHERE r.tenant_id = ? AND r.sensor_type = 'MACHINE' AND r.metric IN (${metricList}) AND r.ts >= ? AND r.ts < ?
+  WHERE r.tenant_id = ? AND r.sensor_type = 'MACHINE' AND r.metric IN (${metricList}) AND r.ts >= ? AND r.ts < ? AND r.${STREAMED}
   GROUP BY r.device_id, r.seq
   QUALIFY ROW_NUMBER() OVER (PARTITION BY r.device_id ORDER BY r.seq DESC) <= ${Math.floor(o.limitPerDevice)}
 ) x ORDER BY device_id, seq`,
@@ -94,7 +101,7 @@ export async function machineStateRuns(wh: Warehouse, tenantId: string, o: { sin
     LAG(ts) OVER (PARTITION BY device_id ORDER BY ts, seq) AS prev_ts,
     LAG(value_text) OVER (PARTITION BY device_id ORDER BY ts, seq) AS prev_state
   FROM CORE.SENSOR_READINGS_NORMALIZED
-  WHERE tenant_id = ? AND sensor_type = 'MACHINE' AND metric = '${STATE_METRIC}' AND value_text IS NOT NULL AND ts >= ? AND ts < ?
+  WHERE tenant_id = ? AND sensor_type = 'MACHINE' AND metric = '${STATE_METRIC}' AND value_text IS NOT NULL AND ts >= ? AND ts < ? AND ${STREAMED}
 ), g AS (
   SELECT device_id, seq, ts, state, LEAST(COALESCE(${d.secondsBetween("prev_ts", "ts")}, 0), ${cap}) AS dt,
     CASE WHEN prev_state IS NULL OR prev_state <> state THEN 1 ELSE 0 END AS starts

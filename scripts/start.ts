@@ -10,6 +10,7 @@ import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import { DEFAULT_STEP_MINUTES, MAX_STEP_MINUTES, runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
 import { listOption, numberOption, stackOption } from "./lib/optionValues.ts";
+import { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS } from "./lib/hub/history.ts";
 
 await runCommand({
   name: "start",
@@ -19,6 +20,11 @@ await runCommand({
   usage: "npm start -- [--hours N] [--tenants a,b] [--seed N] [--step MIN] [--port N] [--fresh] [--quiet] [--json] [--home DIR] [--notify stdout|FILE]",
   options: {
     hours: { type: "string", description: "simulated hours to run", default: "24" },
+    "history-days": {
+      type: "string",
+      description: "days of simulated history (hourly aggregates, HUB_HOME/history) loaded through the batch file load before the live hours, once per hub, so the first run trains every model; 0: none",
+      default: String(DEFAULT_HISTORY_DAYS),
+    },
     tenants: { type: "string", description: "tenant stacks to run, comma-separated (default: every Pulumi.<tenant>.yaml)" },
     seed: { type: "string", description: "simulation seed; the same seed gives the same data", default: "42" },
     step: { type: "string", description: "simulated minutes per step: the task DAG runs once per step (the deployed schedule is 1)", default: String(DEFAULT_STEP_MINUTES) },
@@ -29,11 +35,12 @@ await runCommand({
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
     notify: { type: "string", description: "resource monitor notifications: stdout, or a JSON-lines file path (always kept in HUB_LOCAL)" },
   },
-  examples: ["npm start", "npm start -- --hours 2 --tenants acme --fresh", "npm start -- --json", "HUB_HOME=/tmp/hub npm start -- --step 1 --hours 1"],
+  examples: ["npm start", "npm start -- --hours 2 --tenants acme --fresh", "npm start -- --fresh --history-days 0", "npm start -- --json", "HUB_HOME=/tmp/hub npm start -- --step 1 --hours 1"],
   run: async ({ options }) => {
     // Every flag is checked before the hub folder is created or wiped (--fresh).
     const hours = numberOption("--hours", options.hours, { above: 0, max: 24 * 31, what: "a number of hours" });
     const seed = numberOption("--seed", options.seed, { integer: true });
+    const historyDays = numberOption("--history-days", options["history-days"], { integer: true, min: 0, max: MAX_HISTORY_DAYS, what: "a whole number of days" });
     const stepMinutes = numberOption("--step", options.step, { integer: true, min: 1, max: MAX_STEP_MINUTES, what: "whole minutes" });
     const port = numberOption("--port", options.port, { integer: true, min: 0, max: 65_535, what: "a port number" });
     // Stack names, as the twin reads Pulumi.<tenant>.yaml for each; "" is a mistake, not "none".
@@ -61,7 +68,7 @@ await runCommand({
     let report: MainJobReport;
     try {
       report = await runMainJob({
-        home, projectDir: PROJECT_DIR, tenants, hours, seed, stepMinutes, port,
+        home, projectDir: PROJECT_DIR, tenants, hours, seed, stepMinutes, port, historyDays,
         fresh: Boolean(options.fresh), signal: abort.signal,
         notifications: options.notify === undefined ? "none" : options.notify === "stdout" ? "stdout" : { jsonl: options.notify },
         onStage: log,

@@ -17,7 +17,8 @@ import type { MainJobReport } from "../../scripts/lib/hub/mainJob.ts";
 import { formatRunSummary } from "../../scripts/lib/hub/summaryText.ts";
 
 const START = join(process.cwd(), "scripts", "start.ts");
-const args = (home: string, hours: string) => ["--import", "tsx", START, "--hours", hours, "--step", "15", "--tenants", "acme", "--home", home];
+// No history (--history-days 0): the count below is the edge's, and RAW holds only what it committed.
+const args = (home: string, hours: string) => ["--import", "tsx", START, "--hours", hours, "--step", "15", "--tenants", "acme", "--history-days", "0", "--home", home];
 
 /** Bytes in the gateway's queue logs: they grow when a step's readings are handed to it. */
 function queueBytes(home: string): number {

@@ -24,6 +24,7 @@ import { buildFleet, type HubFleet } from "./hubFleet.ts";
 import { runSummaries, type TenantRunSummary } from "./runSummary.ts";
 import { writeOperatorReport } from "./operatorReport.ts";
 import { retrainAndScore } from "./modelStage.ts";
+import { loadHistory, type HistoryLoad } from "./history.ts";
 import { LocalArchiveStore } from "../../../pipelines/archive/archiveStore.ts";
 import { exportTenant, quiescentAsOf } from "../../../pipelines/archive/exportArchive.ts";
 import type { Layer } from "../../../pipelines/archive/archivedTables.ts";
@@ -60,6 +61,11 @@ export interface MainJobOptions {
   /** Broker port; 0 picks a free one. */
   readonly port: number;
   readonly fresh: boolean;
+  /**
+   * Days of history to simulate and load through the batch file load before the live hours
+   * (history.ts); 0 or absent: none. npm start's default is DEFAULT_HISTORY_DAYS.
+   */
+  readonly historyDays?: number;
   readonly notifications?: NotificationSink;
   /** Progress while the fleet runs. */
   readonly onProgress?: (p: RunProgress) => void;
@@ -92,7 +98,7 @@ export interface RunTotals {
 }
 
 /** What `--fresh` removes: everything the main job keeps under HUB_HOME, and nothing else. */
-const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl"];
+const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl", "history", "hub.duckdb.files.tmp"];
 
 export function wipeHome(home: string): void {
   for (const f of OWNED) rmSync(join(home, f), { recursive: true, force: true });
@@ -236,7 +242,7 @@ export interface MainJobReport {
    * Where the wall time went. `models`: retraining and scoring, with the bronze and silver export
    * running beside them (until both are done); `archive`: the gold export after them.
    */
-  readonly wallSplitSeconds: RunTotals["wallSplitSeconds"] & { readonly models: number; readonly archive: number; readonly report: number };
+  readonly wallSplitSeconds: RunTotals["wallSplitSeconds"] & { readonly history: number; readonly models: number; readonly archive: number; readonly report: number };
   readonly stopped: boolean;
   /**
    * This run's count at the edge: published = committed + quarantined at ingest + dropped by the
@@ -256,6 +262,8 @@ export interface MainJobReport {
    * committed + quarantined at ingest + dropped by the gateway + still queued at the gateway.
    */
   readonly lifetime: EdgeLifetime;
+  /** The history loaded before the live hours, per tenant (empty with --history-days 0). */
+  readonly history: readonly HistoryLoad[];
   readonly tenants: readonly TenantRunSummary[];
   readonly archive: ReadonlyArray<{ readonly tenant: string; readonly files: number; readonly rows: number; readonly bytes: number }>;
   readonly reportPath: string;
@@ -268,6 +276,9 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
   const hub = await openHub(o);
   const { engine } = hub;
   try {
+    let t = performance.now();
+    const history = o.historyDays ? await loadHistoryStage(hub, o) : [];
+    const historySeconds = (performance.now() - t) / 1000;
     const run = await runFleet(hub, o);
     const labelsFile = run.fleet.writeLabels();
     const labels = run.fleet.labels();
@@ -275,7 +286,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
     // Bronze and silver are final once the fleet has stopped (retraining reads gold and writes ML),
     // so they go to the archive while the models train: the export is DuckDB's threads, training
     // the event loop. Gold waits for the alerts the scores raise.
-    let t = performance.now();
+    t = performance.now();
     o.onStage?.("exporting bronze and silver to the local archive, beside retraining");
     const rawLayers = archiveRun(hub, o.home, ["bronze", "silver"]);
     rawLayers.catch(() => undefined);
@@ -306,18 +317,31 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
     return {
       simulatedFrom: run.from, simulatedUntil: run.until, simulatedHours: run.simulatedHours, wallSeconds,
       speed: { fleet: run.simulatedHours / run.fleetWallSeconds, whole: run.simulatedHours / wallSeconds },
-      wallSplitSeconds: { ...run.wallSplitSeconds, models: modelsSeconds, archive: archiveSeconds, report: reportSeconds },
+      wallSplitSeconds: { history: historySeconds, ...run.wallSplitSeconds, models: modelsSeconds, archive: archiveSeconds, report: reportSeconds },
       stopped: run.stopped,
       edge: {
         published: run.published, committedReadings: e.ingest.readings, committedScans: e.ingest.scans, quarantinedAtIngest: e.ingest.quarantined,
         redeliveriesDropped: e.ingest.duplicates, droppedByGateway: e.gateway.droppedReadings + e.gateway.rejectedReadings, carriedOver: e.carriedOver,
       },
       lifetime: run.lifetime,
-      tenants, archive, reportPath, labelsPath: labelsFile,
+      history, tenants, archive, reportPath, labelsPath: labelsFile,
     };
   } finally {
     await engine.close();
   }
+}
+
+/** Step 1b: the tenants' history through the batch file load (history.ts). */
+async function loadHistoryStage(hub: OpenedHub, o: MainJobOptions): Promise<HistoryLoad[]> {
+  o.onStage?.(`loading ${o.historyDays} days of history through the batch file load (HUB_HOME/history)`);
+  const loads = await loadHistory(hub, { home: o.home, seed: o.seed, days: o.historyDays!, onStage: o.onStage });
+  for (const h of loads) {
+    o.onStage?.(
+      `  ${h.tenantId}: ${h.files} files, ${h.loadedFiles} loaded now (${h.rows.toLocaleString("en")} rows: ${h.loaded.toLocaleString("en")} to RAW, ` +
+        `${h.quarantined.toLocaleString("en")} quarantined), ${h.alreadyLoaded} already loaded${h.refused.length ? `, ${h.refused.length} refused` : ""}`,
+    );
+  }
+  return loads;
 }
 
 /** Step 7: the given layers of every tenant to HUB_HOME/archive, incrementally (a second run adds only what is new). */

@@ -2,8 +2,9 @@
  * The operator report (`.hub/report.html`): one self-contained HTML file — inline SVG charts drawn
  * by vega-lite at write time, no script, no network — with, per tenant, utilisation and OEE per
  * machine, AQI over time, flow bottlenecks, the injected fault windows and the alerts on a timeline
- * per device (with found/injected per fault kind), anomalies marked on their series next to the
- * fault windows, and cost against quota. Data is read from the warehouse by an admin session.
+ * per device (with found/injected per fault kind), the champion's energy forecast with its interval
+ * after the meter's last observed hours, anomalies marked on their series next to the fault
+ * windows, and cost against quota. Time charts show the run's period (not the hub's history). Data is read from the warehouse by an admin session.
  */
 import { writeFileSync } from "node:fs";
 import * as vega from "vega";
@@ -59,20 +60,22 @@ interface PlantRow {
  * the period is the highest hourly mean of any location (what the AQI chart draws). An alert is
  * open when its device breached its rule in the last hour of the period.
  */
-async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], until: Date): Promise<PlantRow[]> {
+async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], from: Date, until: Date): Promise<PlantRow[]> {
   if (!tenants.length) return [];
   const list = tenants.map((t) => `'${t.replaceAll("'", "''")}'`).join(", ");
   const end = `TIMESTAMP '${until.toISOString().replace("T", " ").replace("Z", "")}'`;
+  // Over the period: a hub with history (npm start's, history.ts) holds weeks before it.
+  const start = `TIMESTAMP '${from.toISOString().replace("T", " ").replace("Z", "")}'`;
   return engine.control<PlantRow>(
     `WITH sites AS (
        SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id IN (${list})
        UNION SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id IN (${list})
        UNION SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.AIR_QUALITY_CURRENT WHERE tenant_id IN (${list})),
-     m AS (SELECT tenant_id, site_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY GROUP BY ALL),
-     e AS (SELECT tenant_id, site_id, SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY GROUP BY ALL),
+     m AS (SELECT tenant_id, site_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE hour >= ${start} GROUP BY ALL),
+     e AS (SELECT tenant_id, site_id, SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY WHERE hour >= ${start} GROUP BY ALL),
      now AS (SELECT tenant_id, site_id, MAX(aqi_pm25) AS aqi_now FROM ANALYTICS.AIR_QUALITY_CURRENT GROUP BY ALL),
      hourly AS (SELECT tenant_id, site_id, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi FROM CORE.SENSOR_READINGS_NORMALIZED
-                WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
+                WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) AND ts >= ${start} GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
      worst AS (SELECT tenant_id, site_id, MAX(aqi) AS aqi_worst FROM hourly GROUP BY ALL),
      a AS (SELECT tenant_id, site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts FROM ANALYTICS.ALERTS GROUP BY ALL),
      last AS (SELECT tenant_id, site_id, MAX(ts) AS last_data FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id IN (${list}) GROUP BY ALL)
@@ -118,20 +121,28 @@ interface Rows {
   aqi: Array<{ location: string; hour: Date; aqi: number | null }>;
   stations: Array<{ station: string; mean_s: number | null; jobs: number; bottleneck_jobs: number }>;
   anomalies: Array<{ series_id: string; ts: Date; y: number | null; forecast: number | null; lower_bound: number | null; upper_bound: number | null; is_anomaly: boolean }>;
+  /** The champion forecast's next hours per meter, and the meter's observed hours before them. */
+  forecasts: Array<{ series_id: string; ts: Date; forecast: number | null; lower_bound: number | null; upper_bound: number | null }>;
+  observed: Array<{ series_id: string; ts: Date; y: number | null }>;
 }
 
-async function tenantRows(engine: EmbeddedEngine, tenant: string): Promise<Rows> {
+/** Hours of a meter's observed energy drawn before its forecast. */
+const FORECAST_CONTEXT_HOURS = 48;
+
+async function tenantRows(engine: EmbeddedEngine, tenant: string, from: Date): Promise<Rows> {
   const t = tenant.replaceAll("'", "''");
+  // The period's hours only: a hub with weeks of history (npm start's, history.ts) charts the run.
+  const since = `TIMESTAMP '${from.toISOString().replace("T", " ").replace("Z", "")}'`;
   const machines = await engine.control<Rows["machines"][number]>(
     `SELECT machine_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee
      FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id = '${t}' GROUP BY machine_id ORDER BY machine_id`,
   );
   const energy = await engine.control<Rows["energy"][number]>(
-    `SELECT meter_id, hour, kwh FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id = '${t}' ORDER BY hour, meter_id`,
+    `SELECT meter_id, hour, kwh FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id = '${t}' AND hour >= ${since} ORDER BY hour, meter_id`,
   );
   const aqi = await engine.control<Rows["aqi"][number]>(
     `SELECT device_id AS location, DATE_TRUNC('hour', ts) AS hour, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi
-     FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id = '${t}' AND metric = 'pm25_ugm3' GROUP BY ALL ORDER BY hour`,
+     FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id = '${t}' AND metric = 'pm25_ugm3' AND ts >= ${since} GROUP BY ALL ORDER BY hour`,
   );
   const stations = await engine.control<Rows["stations"][number]>(
     `WITH v AS (SELECT station, AVG(duration_s) AS mean_s, COUNT(DISTINCT job_id) AS jobs FROM CORE.JOB_STATION_VISITS WHERE tenant_id = '${t}' GROUP BY station),
@@ -144,7 +155,19 @@ async function tenantRows(engine: EmbeddedEngine, tenant: string): Promise<Rows>
      SELECT a.series_id, a.ts, a.y, a.forecast, a.lower_bound, a.upper_bound, a.is_anomaly FROM ML.ANOMALIES a JOIN top USING (series_id)
      WHERE a.tenant_id = '${t}' QUALIFY ROW_NUMBER() OVER (PARTITION BY a.series_id, a.ts ORDER BY a.scored_at DESC) = 1 ORDER BY a.series_id, a.ts`,
   );
-  return { machines, energy, aqi, stations, anomalies };
+  const forecasts = await engine.control<Rows["forecasts"][number]>(
+    `SELECT series_id, ts, forecast, lower_bound, upper_bound FROM ML.FORECASTS WHERE tenant_id = '${t}'
+     QUALIFY ROW_NUMBER() OVER (PARTITION BY series_id, ts ORDER BY scored_at DESC) = 1 ORDER BY series_id, ts`,
+  );
+  // series_id is "kwh:<meter>": the meter's last observed hours before the forecast starts.
+  const observed = forecasts.length
+    ? await engine.control<Rows["observed"][number]>(
+        `WITH f AS (SELECT series_id, MIN(ts) AS t0 FROM ML.FORECASTS WHERE tenant_id = '${t}' GROUP BY series_id)
+         SELECT f.series_id, e.hour AS ts, e.kwh AS y FROM f JOIN ANALYTICS.ENERGY_HOURLY e ON e.tenant_id = '${t}' AND 'kwh:' || e.meter_id = f.series_id
+         WHERE e.hour < f.t0 AND e.hour >= f.t0 - INTERVAL ${FORECAST_CONTEXT_HOURS} HOUR ORDER BY f.series_id, e.hour`,
+      )
+    : [];
+  return { machines, energy, aqi, stations, anomalies, forecasts, observed };
 }
 
 async function machineChart(rows: Rows["machines"]): Promise<string> {
@@ -227,6 +250,24 @@ async function anomalyChart(rows: Rows["anomalies"], labels: readonly FaultLabel
   return panels.join("\n");
 }
 
+/** Per meter: its last observed hours, then the champion's forecast with its interval band. */
+async function forecastChart(rows: Rows["forecasts"], observed: Rows["observed"]): Promise<string> {
+  const series = [...new Set(rows.map((r) => r.series_id))];
+  const panels = await Promise.all(series.map(async (s) => {
+    const f = rows.filter((r) => r.series_id === s).map((r) => ({ ...r, ts: iso(r.ts) }));
+    const o = observed.filter((r) => r.series_id === s).map((r) => ({ ...r, ts: iso(r.ts) }));
+    return `<figure><figcaption>${esc(s)}: observed, then forecast with its interval</figcaption>${await svg({
+      $schema: SCHEMA, width: 520, height: 140,
+      layer: [
+        { data: { values: f }, mark: { type: "area", opacity: 0.2 }, encoding: { x: { field: "ts", ...UTC_TIME, title: null }, y: { field: "lower_bound", type: "quantitative", title: "kWh per hour" }, y2: { field: "upper_bound" } } },
+        { data: { values: f }, mark: { type: "line", strokeDash: [4, 3] }, encoding: { x: { field: "ts", ...UTC_TIME }, y: { field: "forecast", type: "quantitative" } } },
+        ...(o.length ? [{ data: { values: o }, mark: "line" as const, encoding: { x: { field: "ts", ...UTC_TIME }, y: { field: "y", type: "quantitative" as const } } }] : []),
+      ],
+    })}</figure>`;
+  }));
+  return panels.join("\n");
+}
+
 /**
  * One row per device that had a fault or an alert: fault windows as bars (by kind), alerts as ticks
  * at their first breach, dark when they count for a fault of the device, red when outside all.
@@ -298,7 +339,7 @@ function chargeback(cost: CostReport): string {
 export async function operatorReportHtml(r: ReportInput): Promise<string> {
   const sections: string[] = [];
   for (const s of r.summaries) {
-    const rows = await tenantRows(r.engine, s.tenantId);
+    const rows = await tenantRows(r.engine, s.tenantId, r.period.from);
     const a = s.anomalies;
     const f = s.alertsOnFaults;
     const faults = r.labels.filter((l) => l.tenantId === s.tenantId && l.end > r.period.from);
@@ -315,6 +356,7 @@ export async function operatorReportHtml(r: ReportInput): Promise<string> {
 <h3>Flow bottlenecks</h3>${rows.stations.length ? await flowChart(rows.stations) : "<p>No completed station visits yet.</p>"}
 <h3>Injected faults and alerts per device</h3>${f ? faultTable(f) : ""}
 ${faults.length || alerts.length ? await faultTimeline(alerts, faults) : "<p>No faults injected and no alerts raised in this run.</p>"}
+<h3>Energy forecast with its interval</h3>${rows.forecasts.length ? await forecastChart(rows.forecasts, rows.observed) : "<p>No forecast yet (a forecast model needs weeks of hourly energy: see --history-days).</p>"}
 <h3>Anomalies on their series</h3>${rows.anomalies.length ? await anomalyChart(rows.anomalies, r.labels.filter((l) => l.tenantId === s.tenantId)) : "<p>No anomaly scores yet (they come from the retraining step).</p>"}
 <h3>Cost against quota</h3>${await costChart(r.cost, r.tenantWarehouses.get(s.tenantId) ?? [])}
 ${s.cost.quotas.map((q) => `<p>${esc(q.warehouse)}: ${num(q.used, 3)} of ${q.quota ?? "–"} credits (${q.pctOfQuota === null ? "–" : `${q.pctOfQuota.toFixed(1)} %`}) ${q.triggers.length ? `— ${q.triggers.map(esc).join("; ")}` : ""}</p>`).join("\n")}
@@ -333,7 +375,7 @@ figure{margin:.5rem 0}figcaption{font-size:.85rem;color:#555}
 <h1>Manufacturing Data Hub — operator report</h1>
 <p>Simulated ${esc(r.period.from.toISOString().slice(0, 16))}Z → ${esc(r.period.to.toISOString().slice(0, 16))}Z on the embedded default.
 ${esc(chargeback(r.cost))}</p>
-${fleetOverview(await plantRows(r.engine, r.summaries.map((x) => x.tenantId), r.period.to), r.cost, r.period.to)}
+${fleetOverview(await plantRows(r.engine, r.summaries.map((x) => x.tenantId), r.period.from, r.period.to), r.cost, r.period.to)}
 ${sections.join("\n")}
 </body></html>
 `;

@@ -18,7 +18,8 @@ export function formatRunSummary(r: MainJobReport): string {
     `${r.edge.quarantinedAtIngest.toLocaleString("en")} quarantined at ingest + ${r.edge.droppedByGateway.toLocaleString("en")} dropped by the gateway` +
     ` (${r.edge.redeliveriesDropped.toLocaleString("en")} redeliveries dropped)` +
     `${r.edge.carriedOver > 0 ? `; ${r.edge.carriedOver.toLocaleString("en")} readings an earlier run left queued were sent too` : ""}.\n` +
-    lifetimeLine(r.lifetime);
+    lifetimeLine(r.lifetime) +
+    historyLine(r.history);
   const data = textTable(r.tenants.map((t) => ({
     tenant: t.tenantId, readings: t.rawReadings.toLocaleString("en"), quarantined: t.quarantined.toLocaleString("en"), machines: String(t.machines),
     utilisation: pct(t.utilization), oee: pct(t.oee), "worst aqi": t.worstAqiCategory ?? "–", bottleneck: t.bottleneckStation ?? "–", alerts: String(t.alerts),
@@ -38,6 +39,19 @@ export function formatRunSummary(r: MainJobReport): string {
   }))));
   const faults = r.tenants.map((t) => faultLines(t, Math.max(...r.tenants.map((x) => x.tenantId.length)))).join("\n");
   return `${head}\n\n${data}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+}
+
+/** The history loaded through the batch file load before the live hours (none: nothing said). */
+function historyLine(h: MainJobReport["history"]): string {
+  if (!h?.length) return "";
+  const f = (v: number) => v.toLocaleString("en");
+  const parts = h.map((x) =>
+    x.loadedFiles > 0
+      ? `${x.tenantId} ${x.loadedFiles} files, ${f(x.rows)} rows = ${f(x.loaded)} to RAW + ${f(x.quarantined)} quarantined${x.alreadyLoaded ? ` (${x.alreadyLoaded} already loaded)` : ""}`
+      : `${x.tenantId} ${x.alreadyLoaded} files already loaded`,
+  );
+  const refused = h.flatMap((x) => x.refused);
+  return `\nHistory before ${new Date(h[0]!.until).toISOString().slice(0, 16)}Z (hourly aggregates, batch file load): ${parts.join("; ")}${refused.length ? `; ${refused.length} refused: ${refused.join("; ")}` : ""}.`;
 }
 
 /** The edge's count over every run of the hub, and whether it holds. */
