@@ -126,7 +126,7 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
   it("runs several Snowflake statements in order, printing each result as SnowSQL does", async () => {
     const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "SELECT CURRENT_ROLE(); USE SCHEMA ANALYTICS; SELECT COUNT(*) AS n FROM MACHINE_UTILIZATION_HOURLY WHERE hour <= CURRENT_TIMESTAMP()"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^CURRENT_ROLE\(\)\n-+\nTENANT_ACME_ROLE\n1 Row\(s\) produced\.\n\nStatement executed successfully\.\n\nN\n-+\n[1-9]\d*\n1 Row\(s\) produced\./);
+    assert.match(r.stdout, /^CURRENT_ROLE\(\)\n-+\nTENANT_ACME_ROLE\n1 Row\(s\) produced\.\n\nStatement executed successfully\.\n\n *N\n-+\n[1-9]\d*\n1 Row\(s\) produced\./);
   });
 
   it("refuses a role the hub does not know, naming it and the roles it has, and exits 1", async () => {
