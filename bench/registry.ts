@@ -7,5 +7,6 @@ import { simulatorBenchmark } from "./simulator.bench.ts";
 import { archiveBenchmark } from "./archive.bench.ts";
 import { mlBenchmark } from "./ml.bench.ts";
 import { mainJobBenchmark } from "./mainJob.bench.ts";
+import { fileLoadBenchmark } from "./fileLoad.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark];

@@ -11,7 +11,7 @@
  */
 import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { Identity } from "./topicRules.ts";
 
 /** The username the ingest worker connects with; the only identity that may read telemetry. */
@@ -60,6 +60,14 @@ export function verifySecret(secret: string, stored: string): boolean {
 /** A fresh random secret (what a device is given once, at provisioning). */
 export function newSecret(): string {
   return randomBytes(24).toString("base64url");
+}
+
+/**
+ * The hub's one device registry: the file the local broker authenticates against, which
+ * `scripts/provision.ts --target local` writes to and the main job adds its fleet to.
+ */
+export function deviceRegistryPath(home: string): string {
+  return join(home, "devices.json");
 }
 
 export class DeviceRegistry {

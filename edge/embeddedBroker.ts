@@ -8,10 +8,16 @@
  * Until the ingest identity has subscribed, device connections wait (CONNACK is delayed): the
  * broker keeps nothing durable, so a telemetry message accepted with no subscriber would be lost.
  * `close({ drain })` refuses new work and waits until the ingest has acknowledged what it was sent.
+ *
+ * A PUBLISH whose payload is over MAX_MESSAGE_BYTES (128 KB, IoT Core's limit), or any other
+ * packet over that size, closes the client's connection as soon as its header is read, before
+ * its payload is (edge/packetSizeGate.ts): what IoT Core does, without buffering it first.
  */
 import { Aedes, type Client, type Subscription } from "aedes";
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
+import { PacketSizeGate, type OversizedPacket } from "./packetSizeGate.ts";
 import { TELEMETRY_PREFIX, canPublish, canSubscribe, type Identity } from "./topicRules.ts";
 import type { DeviceRegistry } from "./deviceRegistry.ts";
 
@@ -23,6 +29,8 @@ export interface EmbeddedBrokerOptions {
   readonly port?: number;
   /** Hold device connections until the ingest identity subscribes. Default true. */
   readonly awaitIngest?: boolean;
+  /** Largest PUBLISH payload, and Remaining Length of any other packet, in bytes. Default MAX_MESSAGE_BYTES. */
+  readonly maxPayloadBytes?: number;
 }
 
 export interface BrokerStats {
@@ -34,6 +42,10 @@ export interface BrokerStats {
   /** Connections the broker dropped on a client error (protocol, queue limit, reset). */
   clientErrors: number;
   lastClientError: string | null;
+  /** Connections closed on a packet over the size limit (the packet was not read, nor delivered). */
+  packetsTooLarge: number;
+  /** The last such refusal: whose, what, and how many bytes of the connection had been read by then. */
+  lastPacketTooLarge: (OversizedPacket & { readonly clientId: string | null; readonly bytesRead: number }) | null;
 }
 
 /** Thrown in authenticate: aedes answers CONNACK with this return code. */
@@ -42,7 +54,10 @@ function authError(code: 4 | 5, message: string): Error & { returnCode: number }
 }
 
 export class EmbeddedBroker {
-  readonly stats: BrokerStats = { authFailures: 0, publishRefused: 0, subscribeRefused: 0, telemetryAccepted: 0, ingestAcks: 0, clientErrors: 0, lastClientError: null };
+  readonly stats: BrokerStats = {
+    authFailures: 0, publishRefused: 0, subscribeRefused: 0, telemetryAccepted: 0, ingestAcks: 0, clientErrors: 0, lastClientError: null,
+    packetsTooLarge: 0, lastPacketTooLarge: null,
+  };
   private readonly identities = new WeakMap<Client, Identity>();
   private ingestReady = false;
   private readonly waiting: Array<(ok: boolean) => void> = [];
@@ -102,7 +117,24 @@ export class EmbeddedBroker {
       self!.stats.clientErrors++;
       self!.stats.lastClientError = `${client.id}: ${err.message}`;
     });
-    const server = createServer(aedes.handle);
+    const limit = opts.maxPayloadBytes ?? MAX_MESSAGE_BYTES;
+    const server = createServer((socket: Socket) => {
+      const client = aedes.handle(socket);
+      // aedes reads with 'readable' and read(); a 'data' listener then sees each chunk as read()
+      // returns it, without switching the socket to flowing mode (Node's stream docs: "'readable'
+      // takes precedence"), so the gate follows every byte aedes parses, in order, and copies none.
+      const gate = new PacketSizeGate(limit, limit);
+      const onData = (chunk: Buffer) => {
+        const refused = gate.feed(chunk);
+        if (!refused) return;
+        socket.off("data", onData);
+        const b = self!;
+        b.stats.packetsTooLarge++;
+        b.stats.lastPacketTooLarge = { ...refused, clientId: client.id ?? null, bytesRead: socket.bytesRead };
+        socket.destroy();
+      };
+      socket.on("data", onData);
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);

@@ -9,9 +9,12 @@
 import { z } from "zod";
 import { FAULT_KINDS, DEFAULT_FAULT_RATES, type FaultKind } from "./faultInjection.ts";
 import { weeklyLoadTable, WEEKDAYS } from "./fleetCalendar.ts";
+import { ID_PATTERN, PRODUCT_PATTERN } from "../pipelines/ingest/idGrammar.ts";
 
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const id = (what: string) => z.string().regex(ID, `${what}: lower-case letters, digits, '-' or '_' (at most 64)`);
+// The ids the simulator writes are the ids `scripts/load.ts` accepts: one grammar (idGrammar.ts).
+const id = (what: string) => z.string().regex(ID_PATTERN, `${what}: lower-case letters, digits, '-' or '_' (at most 64)`);
+const productName = (what: string, max: number) =>
+  z.string().max(max).regex(PRODUCT_PATTERN, `${what}: letters, digits, '-', '_' or '.', starting with a letter or digit`);
 const weight = z.number().positive().finite();
 const fraction = z.number().min(0).max(1);
 
@@ -34,11 +37,11 @@ const calendarSchema = z.strictObject({
 });
 
 const productSchema = z.strictObject({
-  product: z.string().min(1).max(64),
+  product: productName("product", 64),
   /** Relative share of jobs. */
   weight,
   /** Variants and their relative shares (default: one variant, STD). */
-  variants: z.record(z.string().min(1).max(32), weight).optional(),
+  variants: z.record(productName("variant", 32), weight).optional(),
   /** Mean seconds a job of this product spends being worked at each station (default: derived). */
   stationMeanS: z.record(z.string(), z.number().min(1).max(86_400)).optional(),
 });

@@ -1,6 +1,7 @@
 /**
  * The site gateway: batches each device's readings into messages of at most 128 KB carrying the
- * device's message sequence number, keeps them in a durable store-and-forward queue per device
+ * device's message sequence number and its queue's epoch (storeAndForward.ts: a wiped queue
+ * numbers from 0 in a new epoch), keeps them in a durable store-and-forward queue per device
  * (edge/storeAndForward.ts), and sends them in order with MQTT QoS 1, one in flight per device,
  * removing each only after its PUBACK. The connection is the device's own (client id = thing
  * name, local credentials against the embedded broker; TLS with the device certificate against
@@ -11,7 +12,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
 import { telemetryTopic, type TopicSensorType } from "./topicRules.ts";
-import { StoreAndForward, type OverflowPolicy, type QueueCounters } from "./storeAndForward.ts";
+import { StoreAndForward, type OverflowPolicy, type QueueCounters, type QueueLifetime } from "./storeAndForward.ts";
 
 /** One reading as the device produced it. */
 export interface DeviceReading {
@@ -53,14 +54,23 @@ export interface GatewayOptions {
   readonly backoff?: BackoffOptions;
   /** Random source for jitter (tests). Default Math.random. */
   readonly random?: () => number;
+  /**
+   * Keep each sent message queued until `confirm` says the ingest has made it durable, not just
+   * until the broker's PUBACK (storeAndForward.ts): for a broker that keeps nothing durable in the
+   * gateway's own process (the main job). Default false.
+   */
+  readonly confirmations?: boolean;
 }
 
 export interface GatewayStats extends QueueCounters {
   producedReadings: number;
   sentMessages: number;
   sentReadings: number;
+  /** Held in the queues: not sent yet, or (with confirmations) sent and not yet confirmed. */
   queuedMessages: number;
   queuedReadings: number;
+  /** Sent and awaiting the ingest's confirmation (with confirmations). */
+  unconfirmedMessages: number;
   connects: number;
   connectFailures: number;
 }
@@ -74,25 +84,27 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = {}, random:
 const SENSOR_TYPE = { machine: "MACHINE", energy: "ENERGY", air_quality: "AIR_QUALITY" } as const;
 
 /**
- * A device's readings as schema-1 messages of at most `limit` bytes, numbered from `firstSeq`
- * (the envelope and each reading's frame are written by hand: one JSON.stringify per reading's
- * metrics, no re-serialising to measure).
+ * A device's readings as schema-1 messages of at most `limit` bytes, numbered from `firstSeq` in
+ * `epoch` (none when null) (the envelope and each reading's frame are written by hand: one
+ * JSON.stringify per reading's metrics, no re-serialising to measure).
  */
 export function encodeMessages(
   d: Pick<GatewayDevice, "thingName" | "tenantId" | "siteId"> & { readonly sensorType: Exclude<TopicSensorType, "rfid"> },
   readings: readonly DeviceReading[],
   firstSeq: number,
   limit = MAX_MESSAGE_BYTES,
-): Array<{ payload: string; seq: number; readings: number }> {
+  epoch: number | null = null,
+): Array<{ payload: string; seq: number; epoch: number | null; readings: number }> {
+  const epochField = epoch === null ? "" : `,"epoch":${epoch}`;
   const head = (seq: number) =>
-    `{"v":1,"tenant_id":${JSON.stringify(d.tenantId)},"site_id":${JSON.stringify(d.siteId)},"device_id":${JSON.stringify(d.thingName)},"sensor_type":"${SENSOR_TYPE[d.sensorType]}","seq":${seq},"message_id":${JSON.stringify(`${d.thingName}-${seq}`)},"readings":[`;
-  const out: Array<{ payload: string; seq: number; readings: number }> = [];
+    `{"v":1,"tenant_id":${JSON.stringify(d.tenantId)},"site_id":${JSON.stringify(d.siteId)},"device_id":${JSON.stringify(d.thingName)},"sensor_type":"${SENSOR_TYPE[d.sensorType]}","seq":${seq}${epochField},"message_id":${JSON.stringify(`${d.thingName}-${seq}`)},"readings":[`;
+  const out: Array<{ payload: string; seq: number; epoch: number | null; readings: number }> = [];
   let parts: string[] = [];
   let size = 0;
   let seq = firstSeq;
   const emit = () => {
     if (parts.length === 0) return;
-    out.push({ payload: `${head(seq)}${parts.join(",")}]}`, seq, readings: parts.length });
+    out.push({ payload: `${head(seq)}${parts.join(",")}]}`, seq, epoch, readings: parts.length });
     seq++;
     parts = [];
     size = 0;
@@ -130,19 +142,19 @@ class DeviceLink {
   connectFailures = 0;
 
   constructor(readonly device: GatewayDevice, private readonly opts: GatewayOptions) {
-    this.queue = StoreAndForward.open(join(opts.dir, device.thingName), { maxBytes: opts.queueBytes, policy: opts.policy });
+    this.queue = StoreAndForward.open(join(opts.dir, device.thingName), { maxBytes: opts.queueBytes, policy: opts.policy, confirmations: opts.confirmations });
     this.topic = telemetryTopic(device.tenantId, device.siteId, device.sensorType, device.thingName);
   }
 
   /** Queue a scanner's scans as one message (false when it exceeds the size limit or the queue refused it). */
   addScans(scans: readonly unknown[]): { queued: boolean; seq: number; bytes: number } {
     const d = this.device;
-    const seq = this.queue.nextSeq();
-    const payload = JSON.stringify({ v: 1, tenant_id: d.tenantId, site_id: d.siteId, device_id: d.thingName, seq, scans });
+    const { epoch, seq } = this.queue.nextNumber();
+    const payload = JSON.stringify({ v: 1, tenant_id: d.tenantId, site_id: d.siteId, device_id: d.thingName, seq, ...(epoch === null ? {} : { epoch }), scans });
     const bytes = Buffer.byteLength(payload);
     if (bytes > (this.opts.maxMessageBytes ?? MAX_MESSAGE_BYTES)) return { queued: false, seq, bytes };
     this.produced += scans.length;
-    const queued = this.queue.enqueue({ topic: this.topic, payload, seq, readings: scans.length });
+    const queued = this.queue.enqueue({ topic: this.topic, payload, seq, epoch, readings: scans.length });
     this.wake?.();
     return { queued, seq, bytes };
   }
@@ -153,7 +165,8 @@ class DeviceLink {
     const d = this.device;
     if (d.sensorType === "rfid") throw new Error(`${d.thingName} is a scanner: its scans go through addScans`);
     this.produced += readings.length;
-    for (const m of encodeMessages({ ...d, sensorType: d.sensorType }, readings, this.queue.nextSeq(), this.opts.maxMessageBytes)) {
+    const { epoch, seq } = this.queue.nextNumber();
+    for (const m of encodeMessages({ ...d, sensorType: d.sensorType }, readings, seq, this.opts.maxMessageBytes, epoch)) {
       this.queue.enqueue({ topic: this.topic, ...m });
     }
     this.wake?.();
@@ -263,6 +276,12 @@ class DeviceLink {
   }
 }
 
+/** Add `b`'s counts to `a`. */
+export function addLifetime(a: QueueLifetime, b: QueueLifetime): QueueLifetime {
+  for (const k of Object.keys(a) as Array<keyof QueueLifetime>) a[k] += b[k];
+  return a;
+}
+
 export class Gateway {
   private readonly links = new Map<string, DeviceLink>();
 
@@ -283,6 +302,28 @@ export class Gateway {
     link.add(readings);
   }
 
+  /**
+   * With `confirmations`: the ingest has made message (`epoch`, `seq`) of `thingName` durable, so
+   * the gateway may forget it. Unknown devices and messages are ignored.
+   */
+  confirm(thingName: string, epoch: number | null, seq: number): void {
+    this.links.get(thingName)?.queue.confirm(epoch, seq);
+  }
+
+  /** Messages held in the queues (stats().queuedMessages, without the rest of stats()' work). */
+  heldMessages(): number {
+    let n = 0;
+    for (const l of this.links.values()) n += l.queue.length;
+    return n;
+  }
+
+  /** Every attached device's queue counts over its whole life (see StoreAndForward.lifetime). */
+  lifetime(): QueueLifetime {
+    const total: QueueLifetime = { deliveredMessages: 0, deliveredReadings: 0, droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0, heldMessages: 0, heldReadings: 0 };
+    for (const l of this.links.values()) addLifetime(total, l.queue.lifetime);
+    return total;
+  }
+
   /** Queue scans of a scanner (sensor type "rfid") as one message. */
   addScans(thingName: string, scans: readonly unknown[]): { queued: boolean; seq: number; bytes: number } {
     const link = this.links.get(thingName);
@@ -298,7 +339,7 @@ export class Gateway {
 
   stats(): GatewayStats {
     const s: GatewayStats = {
-      producedReadings: 0, sentMessages: 0, sentReadings: 0, queuedMessages: 0, queuedReadings: 0, connects: 0, connectFailures: 0,
+      producedReadings: 0, sentMessages: 0, sentReadings: 0, queuedMessages: 0, queuedReadings: 0, unconfirmedMessages: 0, connects: 0, connectFailures: 0,
       droppedMessages: 0, droppedReadings: 0, rejectedMessages: 0, rejectedReadings: 0,
     };
     for (const l of this.links.values()) {
@@ -307,6 +348,7 @@ export class Gateway {
       s.sentReadings += l.sentReadings;
       s.queuedMessages += l.queue.length;
       s.queuedReadings += l.queue.queuedReadings;
+      s.unconfirmedMessages += l.queue.unconfirmed;
       s.connects += l.connects;
       s.connectFailures += l.connectFailures;
       const c = l.queue.counters;

@@ -2,7 +2,7 @@
  * Names and tags the stacks agree on (pure: the components, the policy pack and the scripts use the
  * same functions, so a name is computed in one place).
  */
-import { tenantRoleName } from "../pipelines/definitions/governance.ts";
+import { tenantObjectPrefix, tenantRoleName } from "../pipelines/definitions/governance.ts";
 
 /** Tag keys on every taggable AWS resource; the policy pack requires both. */
 export const TENANT_TAG_KEY = "tenant";
@@ -14,28 +14,22 @@ export function awsTags(tenant: string, costCenter: string): Record<string, stri
   return { [TENANT_TAG_KEY]: tenant, [COST_CENTER_TAG_KEY]: costCenter, "managed-by": "pulumi" };
 }
 
-function upper(tenantId: string): string {
-  // Validates the id as a side effect (tenantRoleName throws on a bad one).
-  tenantRoleName(tenantId);
-  return tenantId.toUpperCase().replaceAll("-", "_");
-}
-
 /** One warehouse per tenant and workload class: a monitor attaches to warehouses, not to tags. */
 export function tenantWarehouseName(tenantId: string, workloadClass: string): string {
-  return `TENANT_${upper(tenantId)}_${workloadClass.toUpperCase()}_WH`;
+  return `${tenantObjectPrefix(tenantId)}${workloadClass.toUpperCase()}_WH`;
 }
 
 export function tenantMonitorName(tenantId: string, workloadClass: string): string {
-  return `TENANT_${upper(tenantId)}_${workloadClass.toUpperCase()}_MONITOR`;
+  return `${tenantObjectPrefix(tenantId)}${workloadClass.toUpperCase()}_MONITOR`;
 }
 
 export function tenantServiceUserName(tenantId: string): string {
-  return `TENANT_${upper(tenantId)}_SVC`;
+  return `${tenantObjectPrefix(tenantId)}SVC`;
 }
 
 /** Premium tenants get a schema of their own for their own objects. */
 export function tenantSchemaName(tenantId: string): string {
-  return `TENANT_${upper(tenantId)}`;
+  return tenantObjectPrefix(tenantId).slice(0, -1);
 }
 
 /** The archive's key layout is `tenant=<id>/year=/month=/day=` (ARCHITECTURE.md). */

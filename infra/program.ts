@@ -14,6 +14,7 @@ import { ModelServing, latestApprovedPackageArn } from "./aws/modelServing.ts";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
 import { SHARED_TENANT, awsTags } from "./naming.ts";
+import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 /** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
 export interface SnowflakeConnection {
@@ -123,7 +124,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {})
         {
           tenantId: cfg.tenantId,
           model,
-          modelPackageArn: region.apply((r) => latestApprovedPackageArn(new SageMakerClient({ region: r }), modelPackageGroupName(cfg.tenantId, model))),
+          modelPackageArn: region.apply((r) => (quietNodeVersionNotice(), latestApprovedPackageArn(new SageMakerClient({ region: r }), modelPackageGroupName(cfg.tenantId, model)))),
           archiveBucketName: out("archiveBucketName"),
           kmsKeyArns: [out("kmsKeyArn"), a.kmsKeyArn],
           memorySizeInMb: cfg.serving.memorySizeInMb,

@@ -3,6 +3,7 @@
  * read from the gold tables through the tenant's own role (so the summary is what the tenant sees).
  */
 import type { Warehouse } from "./warehouse/warehouse.ts";
+import { co2BandSql, pm25CategorySql } from "./quality/aqi.ts";
 
 export interface TenantSummary {
   tenantId: string;
@@ -14,14 +15,20 @@ export interface TenantSummary {
   utilization: number | null;
   oee: number | null;
   kwh: number | null;
+  /** The worst AQI category over the period: the highest hourly-mean PM2.5 of any location. */
   worstAqiCategory: string | null;
+  /** The worst category now: each location's latest reading (ANALYTICS.AIR_QUALITY_CURRENT). */
+  aqiNowCategory: string | null;
+  /** The worst CO2 band over the period (hourly means), and now. */
   worstCo2Band: string | null;
+  co2NowBand: string | null;
   jobs: number;
   bottleneckStation: string | null;
   alerts: number;
 }
 
 const AQI_ORDER = ["GOOD", "MODERATE", "UNHEALTHY_FOR_SENSITIVE_GROUPS", "UNHEALTHY", "VERY_UNHEALTHY", "HAZARDOUS"];
+const CO2_ORDER = ["GOOD", "MODERATE", "POOR", "VERY_POOR"];
 
 async function one<T extends Record<string, unknown>>(w: Warehouse, sql: string): Promise<T> {
   return ((await w.query<T>(sql))[0] ?? {}) as T;
@@ -40,6 +47,15 @@ export async function tenantSummary(w: Warehouse, tenantId: string): Promise<Ten
   );
   const energy = await one<{ kwh: number | null }>(w, "SELECT SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY");
   const aq = await w.query<{ aqi_category: string; co2_band: string }>("SELECT aqi_category, co2_band FROM ANALYTICS.AIR_QUALITY_CURRENT");
+  // The period's worst, on the hourly means the operator report charts (the latest reading alone
+  // said GOOD beside a chart that sat in MODERATE most of the day).
+  const d = w.dialect;
+  const hourly = await w.query<{ aqi_category: string | null; co2_band: string | null }>(
+    `SELECT ${pm25CategorySql(d, "AVG(value) FILTER (WHERE metric = 'pm25_ugm3')")} AS aqi_category,
+       ${co2BandSql(d, "AVG(value) FILTER (WHERE metric = 'co2_ppm')")} AS co2_band
+     FROM CORE.SENSOR_READINGS_NORMALIZED WHERE sensor_type = 'AIR_QUALITY' AND metric IN ('pm25_ugm3', 'co2_ppm')
+     GROUP BY device_id, DATE_TRUNC('hour', ts)`,
+  );
   const flow = await one<{ jobs: number }>(w, "SELECT COUNT(*) AS jobs FROM ANALYTICS.PRODUCTION_FLOW");
   const bottleneck = await one<{ station: string | null }>(
     w,
@@ -59,8 +75,10 @@ export async function tenantSummary(w: Warehouse, tenantId: string): Promise<Ten
     utilization: util.utilization ?? null,
     oee: util.oee ?? null,
     kwh: energy.kwh ?? null,
-    worstAqiCategory: worst(aq.map((r) => r.aqi_category), AQI_ORDER),
-    worstCo2Band: worst(aq.map((r) => r.co2_band), ["GOOD", "MODERATE", "POOR", "VERY_POOR"]),
+    worstAqiCategory: worst(hourly.flatMap((r) => (r.aqi_category ? [r.aqi_category] : [])), AQI_ORDER),
+    aqiNowCategory: worst(aq.map((r) => r.aqi_category), AQI_ORDER),
+    worstCo2Band: worst(hourly.flatMap((r) => (r.co2_band ? [r.co2_band] : [])), CO2_ORDER),
+    co2NowBand: worst(aq.map((r) => r.co2_band), CO2_ORDER),
     jobs: flow.jobs ?? 0,
     bottleneckStation: bottleneck.station ?? null,
     alerts: alerts.n ?? 0,

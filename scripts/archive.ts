@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * The archive and lake: export the hub's tables to Parquet (local disk or the S3 archive bucket),
  * restore a tenant's archived days into a hub, and verify the archive against its manifests and
@@ -6,8 +6,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { didYouMean } from "./lib/didYouMean.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
+import { heartbeat } from "./lib/progressBar.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { ensureWritableHome, hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
@@ -149,7 +151,9 @@ await runCommand({
   ],
   run: async ({ options: o, positionals }) => {
     const command = positionals[0] as Command | undefined;
-    if (!command || !COMMANDS.includes(command) || positionals.length > 1) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
+    if (!command) throw new UserError(`give one command: ${COMMANDS.join(", ")}`);
+    if (!COMMANDS.includes(command)) throw new UserError(`unknown command ${JSON.stringify(positionals[0])} (commands: ${COMMANDS.join(", ")})${didYouMean(positionals[0]!, COMMANDS)}`);
+    if (positionals.length > 1) throw new UserError(`give one command, not ${positionals.length} (${positionals.map((p) => JSON.stringify(p)).join(" ")}): ${COMMANDS.join(", ")}`);
     const quiet = o.quiet || o.json;
     const progress = quiet ? undefined : (m: string) => process.stderr.write(`${m}\n`);
     if (o.tenant !== undefined) userErrors(() => checkTenantId(o.tenant!));
@@ -216,7 +220,7 @@ await runCommand({
         const s = await engine.admin();
         let report;
         try {
-          report = await restoreTenant({ session: s, files: await engine.files(), store, tenant: o.tenant, from: o.from, to: o.to, progress });
+          report = await heartbeat(`restoring ${o.tenant}`, restoreTenant({ session: s, files: await engine.files(), store, tenant: o.tenant, from: o.from, to: o.to, progress }), { enabled: !quiet });
         } catch (e) {
           if (e instanceof CorruptArchiveError || /^unknown tenant|^manifest /.test((e as Error).message)) throw new UserError((e as Error).message);
           throw e;
@@ -225,7 +229,7 @@ await runCommand({
         // Rebuild silver and gold from the restored rows, as the hub would on its next minute.
         await catchUpClock(engine);
         progress?.("running the task graph and refreshing the dynamic tables…");
-        const tick = await engine.tick();
+        const tick = await heartbeat("rebuilding silver and gold", engine.tick(), { enabled: !quiet });
         if (o.json) console.log(json({ archive: store.location, hub: hubDatabasePath(home), ...report, pipeline: { tasks: tick.tasks.length, refreshes: tick.refreshes.length } }));
         else {
           console.log(`restored tenant ${report.tenant}, ${report.from} to ${report.to}, from ${store.location} into ${hubDatabasePath(home)}`);

@@ -1,6 +1,8 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Cost report with chargeback per tenant, from the billing twin (local) or Snowflake's ACCOUNT_USAGE. */
 import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { heartbeat } from "./lib/progressBar.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
@@ -9,7 +11,7 @@ import { formatCostReport, type CostFormat } from "../pipelines/cost/costFormats
 import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
-import { dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, tenantOption } from "./lib/optionValues.ts";
+import { currencyOption, dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, tenantOption } from "./lib/optionValues.ts";
 
 await runCommand({
   name: "cost-report",
@@ -21,9 +23,10 @@ await runCommand({
     to: { type: "string", description: "last day included, YYYY-MM-DD" },
     tenant: { type: "string", description: "only this tenant's share" },
     format: { type: "string", description: "output format", choices: ["table", "md", "csv", "json", "html"], default: "table" },
-    "price-per-credit": { type: "string", description: "money per credit", default: "3" },
+    "price-per-credit": { type: "string", description: "money per credit, in --currency", default: "3" },
+    currency: { type: "string", description: "ISO 4217 code of the price and every money figure", default: "USD" },
     target: { type: "string", description: "where to read usage", choices: ["local", "snowflake"], default: "local" },
-    out: { type: "string", description: "write to this file instead of stdout (html: default cost-report.html)" },
+    out: { type: "string", description: "write to this file instead of stdout (html: default cost-report.html in the hub folder)" },
     home: { type: "string", description: "hub folder for --target local (default: $HUB_HOME or .hub)" },
     "what-if": { type: "boolean", description: "predict a stack's monthly credits and trigger days before deploying it (with --stack)" },
     stack: { type: "string", description: "stack for --what-if: platform or a tenant (reads Pulumi.<stack>.yaml)" },
@@ -33,6 +36,7 @@ await runCommand({
     // Every flag is checked before the hub is opened. A flag given empty (`--period ""`) is a
     // mistake, not the default: hence `!== undefined` rather than truthiness throughout.
     const price = numberOption("--price-per-credit", options["price-per-credit"], { min: 0 });
+    const currency = currencyOption("--currency", options.currency ?? "USD");
     if (options["what-if"]) {
       if (options.stack === undefined) throw new UserError("--what-if needs --stack (platform or a tenant stack)");
       // Any stack: the platform's shared warehouses or a tenant's own.
@@ -97,9 +101,11 @@ await runCommand({
         from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
         to = new Date(now.getTime() + 1);
       }
-      const report = await buildCostReport(session, { from, to, now, pricePerCredit: price, tenant: options.tenant, warehouses, firedTriggers: fired });
-      const text = await formatCostReport(report, format);
-      const out = options.out ?? (format === "html" ? "cost-report.html" : undefined);
+      const report = await heartbeat("reading metering and query history", buildCostReport(session, { from, to, now, pricePerCredit: price, currency, tenant: options.tenant, warehouses, firedTriggers: fired }), { enabled: true });
+      const text = await heartbeat(`rendering the ${format} report`, formatCostReport(report, format), { enabled: true });
+      // An HTML report is a file, not terminal output: beside the hub it describes, not wherever
+      // the command happened to run (on Snowflake, there is no hub folder: the current one).
+      const out = options.out ?? (format === "html" ? join(options.target === "snowflake" ? "." : hubHome(options.home), "cost-report.html") : undefined);
       if (out) {
         writeFileSync(out, text);
         console.error(`wrote ${out}`);

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Print the DDL of every warehouse object in dependency order: the SQL preview before a deploy. */
 import { runCommand, UserError } from "./lib/command.ts";
 import { ALL_OBJECTS, findObject, objectName } from "../pipelines/definitions/catalog.ts";

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Offline plan: runs the Pulumi program for one stack under mocks (no CLI, no credentials) and prints
  * every resource it declares with its key inputs, the Snowflake SQL it amounts to, and the policy

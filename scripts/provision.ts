@@ -1,13 +1,14 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Provision devices for a tenant: in the local broker's registry, or in AWS IoT Core. */
 import { join } from "node:path";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
-import { DeviceRegistry } from "../edge/deviceRegistry.ts";
+import { DeviceRegistry, deviceRegistryPath } from "../edge/deviceRegistry.ts";
 import { provisionAws, provisionLocal } from "../edge/provisioning.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { numberOption, PROJECT_DIR, tenantOption } from "./lib/optionValues.ts";
+import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 await runCommand({
   name: "provision",
@@ -18,7 +19,7 @@ await runCommand({
     devices: { type: "string", description: "number of devices" },
     site: { type: "string", description: "site id", default: "site1" },
     target: { type: "string", description: "where the identities live", choices: ["local", "aws"], default: "local" },
-    registry: { type: "string", description: "local registry file (default: <hub home>/edge/devices.json)" },
+    registry: { type: "string", description: "local registry file (default: <hub home>/devices.json, the one the local broker reads)" },
     credentials: { type: "string", description: "directory for secrets and keys (default: <hub home>/edge/credentials/<tenant>)" },
     region: { type: "string", description: "AWS region (aws target; default AWS_REGION)" },
     account: { type: "string", description: "AWS account id for the policy ARNs (aws target; default AWS_ACCOUNT_ID)" },
@@ -38,9 +39,10 @@ await runCommand({
       const region = options.region ?? process.env.AWS_REGION;
       const accountId = options.account ?? process.env.AWS_ACCOUNT_ID;
       if (!region || !accountId) throw new UserError("--target aws needs --region and --account (or AWS_REGION and AWS_ACCOUNT_ID)");
+      quietNodeVersionNotice();
       rows = await provisionAws(new IoTClient({ region }), req, { region, accountId });
     } else {
-      rows = provisionLocal(DeviceRegistry.open(options.registry ?? join(home, "edge", "devices.json")), req);
+      rows = provisionLocal(DeviceRegistry.open(options.registry ?? deviceRegistryPath(home)), req);
     }
     console.log(textTable(rows.map((r) => ({ thing: r.thingName, status: r.status, credentials: r.credentialFile ?? "" }))));
     const created = rows.filter((r) => r.status === "created").length;

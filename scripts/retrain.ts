@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Scripted ML retraining (issue 5): train, gate and register per tenant and model; roll back;
  * check drift; score new machine readings with the approved streaming detector; list versions.
@@ -27,6 +27,7 @@ import { DEFAULT_PSI_THRESHOLD, driftReport, type DriftReport } from "../ml/drif
 import { HOUR_MS, tenantsWithData, windowEndingAt } from "../ml/features.ts";
 import { scoreStream } from "../ml/streamScoring.ts";
 import type { SageMakerTrainingConfig } from "../ml/sagemaker/trainingJob.ts";
+import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 const COMMANDS = ["train", "rollback", "drift", "stream", "list"] as const;
 /** At least one requested model could not be trained (see the header). */
@@ -109,6 +110,7 @@ async function openRegistry(o: Opts): Promise<{ registry: Registry; sagemaker?: 
   const { region, bucket, roleArn } = sageMakerSettings(o);
   const { SageMakerClient } = await import("@aws-sdk/client-sagemaker");
   const { S3Client } = await import("@aws-sdk/client-s3");
+  quietNodeVersionNotice();
   const sagemaker = new SageMakerClient({ region });
   const s3 = new S3Client({ region });
   return { registry: new SageMakerRegistry({ sagemaker, s3, bucket }), sagemaker: { sagemaker, s3, bucket, region, roleArn } };

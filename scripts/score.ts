@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Score with a served model: read the tenant's recent features from the hub, call its SageMaker
  * serverless endpoint (`hub:servedModels` in the tenant stack) with InvokeEndpoint, print the rows
@@ -17,6 +17,7 @@ import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import { HOUR_MS, hourlySeries, machineProfiles, trimmed, windowEndingAt } from "../ml/features.ts";
 import { machineReadings } from "../ml/streamScoring.ts";
 import { invokeModel, type EndpointInput } from "../ml/sagemaker/endpointScoring.ts";
+import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Date, hours: number): Promise<EndpointInput> {
   const w = { from: new Date(now.getTime() - hours * HOUR_MS), to: now };
@@ -64,6 +65,7 @@ await runCommand({
       const data = await input(wh, o.tenant, o.model as ModelKind, now, hours);
       await wh.close();
       const { SageMakerRuntimeClient } = await import("@aws-sdk/client-sagemaker-runtime");
+      quietNodeVersionNotice();
       const rows = await invokeModel(new SageMakerRuntimeClient({ region }), o.endpoint ?? servingEndpointName(o.tenant, o.model), o.model as ModelKind, data).catch((e: Error) => {
         throw new UserError(`${o.endpoint ?? servingEndpointName(o.tenant!, o.model!)}: ${e.message}`);
       });

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Run the fleet simulator to files: the tenants' fleets from their stack files (or a JSON spec),
  * as fast as the CPU allows, with injected faults and their labels. The same tenants, start, hours

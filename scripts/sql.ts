@@ -1,42 +1,75 @@
-#!/usr/bin/env -S npx tsx
-/** Run SQL against the local hub as a role: a tenant role sees only its rows, masked. */
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
+/**
+ * Run Snowflake SQL against the local hub as a role, as SnowSQL would against Snowflake: several
+ * statements run in order and each prints its result; USE ROLE / WAREHOUSE / SCHEMA change the
+ * session; a tenant role sees only its rows, masked. The clock functions answer with the hub's own
+ * clock: where its last run left it.
+ */
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
+import { SimulatedClock } from "../pipelines/engine/clock.ts";
+import { hubClockTime } from "../pipelines/engine/hubClock.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { ADMIN_ROLE } from "../pipelines/definitions/governance.ts";
+import { SnowflakeSession, StatementsError, type StatementResult } from "../pipelines/sql/snowflakeSession.ts";
 import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+
+function printResult(r: StatementResult): void {
+  if (r.status) {
+    console.log(`${r.status}\n`);
+    return;
+  }
+  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
+  console.log(rows.length ? textTable(rows) : r.columns.join("  "));
+  console.log(`${rows.length} Row(s) produced.\n`);
+}
+
+const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2);
 
 await runCommand({
   name: "sql",
-  description: "run a query against the local hub (HUB_HOME) as a role",
-  usage: 'scripts/sql.ts [--role ROLE] [--json] [--home DIR] "SELECT ..."',
+  description: "run Snowflake SQL against the local hub (HUB_HOME) as a role: one statement or several, each result printed",
+  usage: 'scripts/sql.ts [--role ROLE] [--warehouse WH] [--schema S] [--json] [--home DIR] "SELECT ...; SELECT ..."',
   options: {
     role: { type: "string", description: "session role; tenant roles see only their tenants' rows", default: ADMIN_ROLE },
-    json: { type: "boolean", description: "print rows as JSON" },
+    warehouse: { type: "string", description: "session warehouse (queries are billed on it); default: none for the hub's roles, a tenant role's first warehouse" },
+    schema: { type: "string", description: "the schema unqualified names resolve in (USE SCHEMA)" },
+    json: { type: "boolean", description: "print each statement's result as JSON: one object per statement, with its columns and rows" },
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub)" },
   },
   examples: [
     `scripts/sql.ts "SELECT * FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY LIMIT 5"`,
-    `scripts/sql.ts --role TENANT_ACME_ROLE --json "SELECT tenant_id, COUNT(*) FROM CORE.SENSOR_READINGS_NORMALIZED GROUP BY 1"`,
+    `scripts/sql.ts --role TENANT_ACME_ROLE "SELECT machine_id, IFF(oee > 0.6, 'ok', 'low') AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE hour >= DATEADD(hour, -3, CURRENT_TIMESTAMP())"`,
+    `scripts/sql.ts "USE SCHEMA ANALYTICS; SHOW TABLES; SELECT COUNT(*) FROM ALERTS"`,
   ],
   run: async ({ options, positionals }) => {
     const sql = positionals.join(" ").trim();
-    if (!sql) throw new UserError("no SQL given; pass the query as an argument");
+    if (!sql) throw new UserError("no SQL given; pass the statements as an argument");
     const path = hubDatabasePath(hubHome(options.home));
     if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
-    const engine = await EmbeddedEngine.open({ path });
+    const clock = new SimulatedClock(new Date(0));
+    const engine = await EmbeddedEngine.open({ path, clock });
     try {
+      clock.set(await hubClockTime(engine));
       const role = options.role ?? ADMIN_ROLE;
       const roles = await engine.roles();
       // The engine answers as Snowflake does, naming no other role; this is the hub's own operator,
       // who may see them all.
       if (!roles.includes(role.toUpperCase())) throw new UserError(`--role ${JSON.stringify(role)} is not a role of this hub (roles: ${roles.join(", ")})`);
-      const session = await engine.session({ role });
-      const rows = await session.query(sql);
-      if (options.json) console.log(JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
-      else console.log(textTable(rows));
-      await session.close();
+      const session = await SnowflakeSession.open(engine, { user: userInfo().username, role, warehouse: options.warehouse, schema: options.schema });
+      try {
+        const results = await session.execute(sql);
+        if (options.json) console.log(json(results.map((r) => ({ sql: r.sql, columns: r.columns, rows: r.rows }))));
+        else results.forEach(printResult);
+      } catch (e) {
+        // Like SnowSQL: what ran before the failing statement is shown, then the error.
+        if (e instanceof StatementsError && !options.json) e.results.forEach(printResult);
+        throw e;
+      } finally {
+        await session.close();
+      }
     } finally {
       await engine.close();
     }

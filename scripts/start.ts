@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * The main job: the whole hub on the embedded default (see scripts/lib/hub/mainJob.ts for the
  * steps), then a per-tenant summary and the HTML operator report.

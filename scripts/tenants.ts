@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * Tenant fleet operations on the Pulumi Automation API: list, preview, up, destroy or read the
  * outputs of one stack or every tenant stack, a few at a time. Shows progress as it goes, ends with

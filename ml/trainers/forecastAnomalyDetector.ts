@@ -56,7 +56,7 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   /**
    * Prediction-interval coverage; points outside are anomalies. Default 0.99999, not Cortex's 0.99:
    * at 0.99 a month of hourly points (720) holds ~7 points outside the interval by construction,
-   * each a false alert; the README ("ML: trainers and evaluation") has the event-level F1 by level on
+   * each a false alert; docs/ml.md ("ML: trainers and evaluation") has the event-level F1 by level on
    * the simulator's faults and on nab-dev.
    */
   readonly level?: number;

@@ -1,7 +1,7 @@
 /**
  * Holt-Winters (additive trend and season), kept as the evaluated alternative to the seasonal
  * profile: `npm run bench -- --only ml` scores both against the naive baseline on the same series,
- * which is how the README justifies the forecaster's choice. Smoothing weights are picked by grid
+ * which is how docs/ml.md justifies the forecaster's choice. Smoothing weights are picked by grid
  * search on the in-sample one-step squared error; the season is a week when the window holds three,
  * else a day. `damped` multiplies the trend by φ = 0.98 per step (Gardner & McKenzie 1985); undamped,
  * a trend fitted on a ramp keeps growing over the horizon, which is the failure ARCHITECTURE.md warns of.

@@ -7,6 +7,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { quietNodeVersionNotice } from "../awsSdkNotice.ts";
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -45,6 +46,7 @@ export class S3ArchiveStore implements ArchiveStore {
       region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
       ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
     };
+    quietNodeVersionNotice();
     this.client = opts.client ?? new S3Client(config);
   }
 

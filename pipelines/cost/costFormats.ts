@@ -10,7 +10,16 @@ export type CostFormat = "table" | "md" | "csv" | "json" | "html";
 
 const iso = (d: Date | null) => (d ? d.toISOString().replace(".000Z", "Z") : "");
 const n = (v: number | null, digits = 4) => (v === null ? "" : Number(v.toFixed(digits)).toString());
-const pct = (v: number | null) => (v === null ? "" : `${v.toFixed(1)}%`);
+/** A percentage to one decimal, or to two significant digits below 1 % (0.0068 %, not 0.0 %). */
+const pct = (v: number | null) => (v === null ? "" : v !== 0 && Math.abs(v) < 1 ? `${Number(v.toPrecision(2))}%` : `${v.toFixed(1)}%`);
+
+/** Money as people read it, in the report's currency: `$0.68`, `€1,204.50`. */
+export function moneyText(r: Pick<CostReport, "currency">, v: number): string {
+  return new Intl.NumberFormat("en", { style: "currency", currency: r.currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
+}
+
+/** A warehouse no tenant used in the period: its row names that, rather than leaving the cell empty. */
+export const NO_TENANT = "(none)";
 
 function triggerText(w: WarehouseCost): string {
   return w.triggers
@@ -18,17 +27,36 @@ function triggerText(w: WarehouseCost): string {
     .join("; ");
 }
 
-function rows(r: CostReport): Array<Record<string, string>> {
-  const out: Array<Record<string, string>> = [];
+/** One row per tenant and warehouse, values as numbers (null where there is none: no monitor, no use). */
+interface Row {
+  tenant: string;
+  warehouse: string;
+  size: string;
+  monitor: string | null;
+  quota: number | null;
+  quota_used_pct: number | null;
+  idle_share: number | null;
+  triggers: string;
+  credits: number;
+  money: number;
+}
+
+function rowsOf(r: CostReport): Row[] {
+  const out: Row[] = [];
   for (const w of r.warehouses) {
-    const base = {
-      warehouse: w.warehouse, size: w.size, monitor: w.monitor ?? "", quota: n(w.quota, 2), pct_of_quota: pct(w.pctOfQuota),
-      idle_share: w.idleShare === null ? "" : pct(w.idleShare * 100), triggers: triggerText(w),
-    };
-    if (w.tenants.length === 0) out.push({ tenant: "", ...base, credits: n(w.credits), money: n(w.money, 2) });
-    for (const t of w.tenants) out.push({ tenant: t.tenant, ...base, credits: n(t.credits), money: n(t.money, 2) });
+    const base = { warehouse: w.warehouse, size: w.size, monitor: w.monitor, quota: w.quota, quota_used_pct: w.pctOfQuota, idle_share: w.idleShare, triggers: triggerText(w) };
+    if (w.tenants.length === 0) out.push({ tenant: NO_TENANT, ...base, credits: w.credits, money: w.money });
+    for (const t of w.tenants) out.push({ tenant: t.tenant, ...base, credits: t.credits, money: t.money });
   }
   return out;
+}
+
+/** The rows as text for people (tables, Markdown, HTML): rounded, percentages and money formatted. */
+function rows(r: CostReport): Array<Record<string, string>> {
+  return rowsOf(r).map((x) => ({
+    tenant: x.tenant, warehouse: x.warehouse, size: x.size, monitor: x.monitor ?? "", quota: n(x.quota, 2), pct_of_quota: pct(x.quota_used_pct),
+    idle_share: x.idle_share === null ? "" : pct(x.idle_share * 100), triggers: x.triggers, credits: n(x.credits), money: moneyText(r, x.money),
+  }));
 }
 
 function textTable(data: Array<Record<string, string>>, sep = "  "): string {
@@ -42,8 +70,8 @@ function textTable(data: Array<Record<string, string>>, sep = "  "): string {
 function header(r: CostReport): string {
   const who = r.tenantFilter ? ` for tenant ${r.tenantFilter}` : "";
   return (
-    `Cost report${who}, ${iso(r.from)} to ${iso(r.to)}, at ${r.pricePerCredit} per credit\n` +
-    `Compute ${n(r.totals.credits)} credits (${n(r.totals.money, 2)}); cloud services ${n(r.totals.cloudServices, 6)}, ` +
+    `Cost report${who}, ${iso(r.from)} to ${iso(r.to)}, at ${moneyText(r, r.pricePerCredit)} per credit\n` +
+    `Compute ${n(r.totals.credits)} credits (${moneyText(r, r.totals.money)}); cloud services ${n(r.totals.cloudServices, 6)}, ` +
     `adjustment ${n(r.totals.cloudAdjustment, 6)}; billed ${n(r.totals.billed)} credits`
   );
 }
@@ -60,13 +88,13 @@ function markdown(r: CostReport): string {
     header(r).split("\n")[1],
     "",
     "## Per tenant",
-    table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: n(t.money, 2), share: pct(t.share * 100) }))),
+    table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: moneyText(r, t.money), share: pct(t.share * 100) }))),
     "",
     "## Per tenant and warehouse",
     table(rows(r)),
     "",
     "## Top cost drivers",
-    table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits), money: n(d.money, 2) }))),
+    table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits), money: moneyText(r, d.money) }))),
   ].join("\n");
 }
 
@@ -82,6 +110,54 @@ async function svg(spec: TopLevelSpec): Promise<string> {
 /** At most this many warehouses are drawn (the costliest); the tables list them all. */
 const CHART_WAREHOUSES = 8;
 
+/**
+ * One small chart per warehouse, each on its own scale: credits used so far, with the quota and
+ * trigger lines where they fall within that scale (its use so far, plus a quarter), titled with
+ * the credits used of the quota. On one shared scale, a quota of 1,000 credits flattened every
+ * warehouse's use of a few credits into a line at zero. `series`: the metered credits per
+ * warehouse and bucket (default: the report's hours). The cost report and the operator report
+ * both draw it. Empty when there is nothing to draw.
+ */
+export async function creditsPerWarehouseChart(
+  r: CostReport,
+  warehouses: readonly string[],
+  series: ReadonlyArray<{ warehouse: string; hour: string; credits: number }> = r.hourly.map((h) => ({ warehouse: h.warehouse, hour: h.hour.toISOString(), credits: h.credits })),
+  columns = 2,
+): Promise<string> {
+  const panels = r.warehouses.filter((x) => warehouses.includes(x.warehouse)).map((w) => {
+    let c = 0;
+    const line = series.filter((x) => x.warehouse === w.warehouse).sort((a, b) => (a.hour < b.hour ? -1 : 1)).map((h) => ({ hour: h.hour, cumulative: (c += h.credits) }));
+    const top = Math.max(c * 1.25, 1e-6);
+    const rules = w.quota
+      ? [{ value: w.quota, label: "quota" }, ...w.triggers.map((t) => ({ value: (w.quota! * t.percent) / 100, label: `${t.action} ${t.percent}%` }))].filter((x) => x.value <= top)
+      : [];
+    const used = w.quota ? `${n(w.monitorUsed ?? c)} of ${n(w.quota, 2)} credits (${pct(w.pctOfQuota)} of quota)` : `${n(c)} credits, no monitor`;
+    return {
+      title: { text: w.warehouse, subtitle: used },
+      width: 330,
+      height: 150,
+      layer: [
+        {
+          data: { values: line },
+          mark: { type: "line", point: line.length < 3 },
+          encoding: { x: { field: "hour", type: "temporal", title: null }, y: { field: "cumulative", type: "quantitative", title: "credits so far", scale: { domain: [0, top] } } },
+        },
+        ...(rules.length
+          ? [{
+              data: { values: rules },
+              layer: [
+                { mark: { type: "rule", strokeDash: [4, 4], color: "#c0392b" }, encoding: { y: { field: "value", type: "quantitative" } } },
+                { mark: { type: "text", align: "left", dx: 4, dy: -4, color: "#c0392b" }, encoding: { y: { field: "value", type: "quantitative" }, text: { field: "label" }, x: { value: 0 } } },
+              ],
+            }]
+          : []),
+      ],
+    };
+  });
+  if (!panels.length) return "";
+  return svg({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", title: "Credits used so far, per warehouse, on its own scale", columns, concat: panels } as unknown as TopLevelSpec);
+}
+
 async function html(r: CostReport): Promise<string> {
   // Long periods are charted by day, so a year stays a readable, small SVG.
   const daily = r.to.getTime() - r.from.getTime() > 7 * 86_400_000;
@@ -96,27 +172,7 @@ async function html(r: CostReport): Promise<string> {
     buckets.set(k, b);
   }
   const series = [...buckets.values()];
-  // Cumulative credits per monitored warehouse against its quota and trigger lines.
-  const cumulative: Array<{ warehouse: string; hour: string; cumulative: number }> = [];
-  const rules: Array<{ warehouse: string; value: number; label: string }> = [];
-  for (const w of r.warehouses.filter((x) => drawn.has(x.warehouse))) {
-    let c = 0;
-    for (const h of series.filter((x) => x.warehouse === w.warehouse)) cumulative.push({ warehouse: w.warehouse, hour: h.hour, cumulative: (c += h.credits) });
-    if (w.quota) {
-      rules.push({ warehouse: w.warehouse, value: w.quota, label: "quota" });
-      for (const t of w.triggers) rules.push({ warehouse: w.warehouse, value: (w.quota * t.percent) / 100, label: `${t.action} ${t.percent}%` });
-    }
-  }
-  const overTime = await svg({
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: "Credits over time against quota and triggers",
-    width: 720,
-    height: 280,
-    layer: [
-      { data: { values: cumulative }, mark: "line", encoding: { x: { field: "hour", type: "temporal" }, y: { field: "cumulative", type: "quantitative", title: "credits (cumulative)" }, color: { field: "warehouse" } } },
-      { data: { values: rules }, mark: { type: "rule", strokeDash: [4, 4] }, encoding: { y: { field: "value", type: "quantitative" }, color: { field: "warehouse" } } },
-    ],
-  } as TopLevelSpec);
+  const overTime = await creditsPerWarehouseChart(r, r.warehouses.filter((x) => drawn.has(x.warehouse)).map((x) => x.warehouse), series);
   const byTenant = await svg({
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: "Credits per tenant (the 20 largest)",
@@ -146,7 +202,7 @@ async function html(r: CostReport): Promise<string> {
 body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}
 </style></head><body><h1>${esc(header(r).split("\n")[0]!)}</h1><p>${esc(header(r).split("\n")[1]!)}</p>
 ${overTime}${byTenant}${hourlyChart}
-<h2>Per tenant</h2>${table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: n(t.money, 2), share: pct(t.share * 100) })))}
+<h2>Per tenant</h2>${table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: moneyText(r, t.money), share: pct(t.share * 100) })))}
 <h2>Per tenant and warehouse</h2>${table(rows(r))}
 <h2>Top cost drivers</h2>${table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits) })))}
 </body></html>`;
@@ -156,15 +212,17 @@ export async function formatCostReport(r: CostReport, format: CostFormat): Promi
   switch (format) {
     case "table":
       return `${header(r)}\n\n${textTable(rows(r))}\n\nTop cost drivers\n${textTable(
-        r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits), money: n(d.money, 2) })),
+        r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits), money: moneyText(r, d.money) })),
       )}`;
     case "md":
       return markdown(r);
     case "csv": {
-      const data = rows(r);
-      if (data.length === 0) return "";
-      const cols = Object.keys(data[0]!);
-      return [cols.join(","), ...data.map((d) => cols.map((c) => csvCell(d[c]!)).join(","))].join("\n");
+      // For spreadsheets and scripts: numbers as numbers (a percentage is the number of percent,
+      // a share a fraction), money in the currency column, an empty cell only where there is no
+      // value (a warehouse without a monitor has no quota).
+      const cols = ["tenant", "warehouse", "size", "monitor", "quota", "quota_used_pct", "idle_share", "triggers", "credits", "money", "currency"] as const;
+      const cell = (v: string | number | null) => (v === null ? "" : typeof v === "number" ? String(Number(v.toPrecision(12))) : csvCell(v));
+      return [cols.join(","), ...rowsOf(r).map((x) => cols.map((c) => cell(c === "currency" ? r.currency : x[c])).join(","))].join("\n");
     }
     case "json":
       return JSON.stringify(r, null, 2);

@@ -11,7 +11,9 @@ function period(from: Date, to: Date, column: string): string {
   return `${column} >= CAST(${lit(from)} AS TIMESTAMP) AND ${column} < CAST(${lit(to)} AS TIMESTAMP)`;
 }
 
-const TENANT = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"tenant":"', 2), '"', 1), ''), '(platform)')`;
+/** Who is charged for a query whose tag names no tenant: the platform itself (shared pipeline work). */
+export const PLATFORM_TENANT = "(platform)";
+const TENANT = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"tenant":"', 2), '"', 1), ''), '${PLATFORM_TENANT}')`;
 const JOB = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"job":"', 2), '"', 1), ''), '(ad hoc)')`;
 
 /**

@@ -50,6 +50,8 @@ export interface CostReport {
   readonly to: Date;
   readonly generatedAt: Date;
   readonly pricePerCredit: number;
+  /** ISO 4217 code of every money figure (price per credit included). */
+  readonly currency: string;
   readonly tenantFilter: string | null;
   readonly totals: { credits: number; money: number; cloudServices: number; cloudAdjustment: number; billed: number };
   readonly tenants: ReadonlyArray<{ tenant: string; credits: number; money: number; share: number }>;
@@ -66,6 +68,8 @@ export interface CostReportOptions {
   readonly to: Date;
   readonly now: Date;
   readonly pricePerCredit: number;
+  /** ISO 4217 code of the price per credit; default USD (Snowflake bills credits in the contract's currency). */
+  readonly currency?: string;
   readonly tenant?: string;
   readonly warehouses: readonly WarehouseInfo[];
   /** Exact trigger times, where the target records them (the twin does; Snowflake emails them). */
@@ -182,7 +186,7 @@ export async function buildCostReport(w: Warehouse, o: CostReportOptions): Promi
   const metered = hourly.reduce((s, h) => s + h.credits, 0);
   const credits = o.tenant ? total : metered;
   return {
-    from: o.from, to: o.to, generatedAt: o.now, pricePerCredit: o.pricePerCredit, tenantFilter: o.tenant ?? null,
+    from: o.from, to: o.to, generatedAt: o.now, pricePerCredit: o.pricePerCredit, currency: o.currency ?? "USD", tenantFilter: o.tenant ?? null,
     totals: { credits, money: money(credits), cloudServices: cloud, cloudAdjustment: adjustment, billed: o.tenant ? credits : metered + cloud + adjustment },
     tenants,
     warehouses,

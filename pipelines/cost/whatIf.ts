@@ -71,21 +71,37 @@ export function whatIf(w: WhatIfWarehouse): WhatIfResult {
   const billedPerDay = periods.reduce((s, [a, b]) => s + Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(Math.min(b, DAY_S) - a)), 0);
   const dailyCredits = (billedPerDay * rate) / 3600;
   const warnings: string[] = [];
-  for (const l of w.workloads) {
-    const gap = l.everySeconds - l.runSeconds;
-    if (gap <= w.autoSuspendSeconds) {
-      warnings.push(
-        `${l.name} runs every ${l.everySeconds} s and ${w.name} suspends only after ${w.autoSuspendSeconds} s idle: ` +
-          `it never sleeps (${(rate * 24).toFixed(0)} credits a day). Run it less often than every ${Math.ceil(w.autoSuspendSeconds + l.runSeconds)} s ` +
-          `or lower AUTO_SUSPEND below ${Math.max(0, Math.floor(gap))} s.`,
-      );
-    }
+  // One warning per warehouse that never sleeps, naming every workload that keeps it awake.
+  const keepAwake = w.workloads.filter((l) => l.everySeconds - l.runSeconds <= w.autoSuspendSeconds);
+  if (keepAwake.length) {
+    const every = [...new Set(keepAwake.map((l) => l.everySeconds))].sort((a, b) => a - b);
+    const slowest = Math.max(...keepAwake.map((l) => l.runSeconds));
+    const gap = Math.min(...keepAwake.map((l) => l.everySeconds - l.runSeconds));
+    warnings.push(
+      `${w.name} never sleeps (${(rate * 24).toFixed(0)} credits a day): ${keepAwake.map((l) => l.name).join(", ")} ` +
+        `${keepAwake.length > 1 ? "run" : "runs"} every ${every.join(" or ")} s and it suspends only after ${w.autoSuspendSeconds} s idle. ` +
+        `Run ${keepAwake.length > 1 ? "them" : "it"} less often than every ${Math.ceil(w.autoSuspendSeconds + slowest)} s, or lower AUTO_SUSPEND below ${Math.max(0, Math.floor(gap))} s ` +
+        `(each resume still bills at least ${MINIMUM_BILLED_SECONDS} s).`,
+    );
   }
+  const days = intervalDays(w.monitor?.frequency ?? "NEVER");
   const triggers = (w.monitor?.triggers ?? []).map((t) => {
     const threshold = ((w.monitor!.creditQuota * t.percent) / 100);
-    const days = dailyCredits > 0 ? threshold / dailyCredits : Infinity;
-    return { percent: t.percent, action: t.action, firesAfterDays: days <= intervalDays(w.monitor!.frequency) ? days : null };
+    const after = dailyCredits > 0 ? threshold / dailyCredits : Infinity;
+    return { percent: t.percent, action: t.action, firesAfterDays: after <= days ? after : null };
   });
+  // A monitor that suspends the warehouse before its interval ends stops its work for the rest of
+  // it: say so, with what the quota would need to be.
+  const suspends = triggers.filter((t) => t.action.startsWith("SUSPEND") && t.firesAfterDays !== null).sort((a, b) => a.firesAfterDays! - b.firesAfterDays!)[0];
+  if (suspends && w.monitor) {
+    const perInterval = dailyCredits * Math.min(days, MONTH_DAYS);
+    const span = w.monitor.frequency === "MONTHLY" ? `the ${MONTH_DAYS}-day month` : `its ${w.monitor.frequency.toLowerCase()} interval`;
+    warnings.push(
+      `${w.name} is suspended by ${w.monitor.name} (${suspends.action} at ${suspends.percent}%) on day ${suspends.firesAfterDays!.toFixed(1)} of ${span}: ` +
+        `it needs ${perInterval.toFixed(perInterval < 10 ? 2 : 0)} credits there against a quota of ${w.monitor.creditQuota}. ` +
+        `Raise the quota above ${Math.ceil((perInterval * 100) / suspends.percent)} credits, or cut its load (${periods.length} resumes a day, awake ${(Math.min(1, billedPerDay / DAY_S) * 100).toFixed(0)}%).`,
+    );
+  }
   return {
     warehouse: w.name,
     size: w.size,

@@ -13,6 +13,17 @@ export const PIPELINE_ROLE = "HUB_PIPELINE";
 /** Tenant ids: lower-case letters, digits and dashes; they appear in topics, roles and paths. */
 export const TENANT_ID_PATTERN = /^[a-z][a-z0-9-]{1,30}$/;
 
+/**
+ * The prefix of every account-level object a tenant stack creates for its tenant (its warehouses,
+ * monitors, service user, premium schema): `TENANT_<ID>_`, the id upper-cased, dashes as
+ * underscores. infra/naming.ts builds the names; the embedded engine tells a tenant's warehouses
+ * by it.
+ */
+export function tenantObjectPrefix(tenantId: string): string {
+  tenantRoleName(tenantId); // validates the id
+  return `TENANT_${tenantId.toUpperCase().replaceAll("-", "_")}_`;
+}
+
 /** The account role through which a tenant reads its analytics (created per tenant stack). */
 export function tenantRoleName(tenantId: string): string {
   if (!TENANT_ID_PATTERN.test(tenantId)) {

@@ -8,7 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ALL_OBJECTS, DYNAMIC_TABLES, TASKS, objectName } from "../definitions/catalog.ts";
-import { TENANT_GRANTS, TENANT_READABLE } from "../definitions/grants.ts";
+import { TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS } from "../definitions/grants.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
@@ -22,7 +22,7 @@ import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { FileIo } from "./fileIo.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
-import { ROLE_ERRORS } from "../warehouse/errors.ts";
+import { ROLE_ERRORS, SQL_ERRORS } from "../warehouse/errors.ts";
 import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
 import { MonitorControl, type NotificationSink } from "./monitorControl.ts";
@@ -55,6 +55,8 @@ export interface EngineOptions {
 
 export interface SessionOptions {
   readonly role: string;
+  /** The schema unqualified names resolve in (`USE SCHEMA`); default none. */
+  readonly schema?: string;
   /** Warehouse the session's queries run on; resumed on use and billed. */
   readonly warehouse?: string;
   readonly tag?: QueryTag;
@@ -208,11 +210,18 @@ export class EmbeddedEngine {
     }
     const warehouse = opts.warehouse?.toUpperCase() ?? null;
     if (warehouse) this.warehouses.get(warehouse);
+    const seesAll = (ALL_TENANT_ROLES as readonly string[]).includes(role);
+    const schema = opts.schema?.toUpperCase() ?? null;
+    if (schema !== null && !(seesAll ? (SCHEMAS as readonly string[]) : TENANT_SCHEMAS).includes(schema)) {
+      connection.closeSync();
+      throw SQL_ERRORS.objectDoesNotExist(schema);
+    }
     const session = new DuckDbWarehouse({
       connection,
       role,
-      seesAllTenants: (ALL_TENANT_ROLES as readonly string[]).includes(role),
-      guard: { secureCatalog: SECURE_CATALOG, granted: TENANT_READABLE },
+      seesAllTenants: seesAll,
+      guard: { secureCatalog: SECURE_CATALOG, granted: TENANT_READABLE, currentSchema: schema },
+      use: schema === null ? undefined : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
       warehouse,
       defaultTag: opts.tag,
       hooks: warehouse

@@ -1,11 +1,19 @@
 /**
- * Batch file loads (legacy uploads, seed 004): CSV, XLSX and JSON files of readings. The file's
- * sensor contract is detected from its columns (for a workbook, each worksheet's on its own: see
- * `xlsxRows.ts`) (the sensor type whose required metrics it has and whose
- * metrics cover most of its columns, or a `sensor_type` column), every row is validated by
- * parseMessage, good rows land in RAW and bad rows in RAW.QUARANTINE with the file, line and
- * reason. A load is exactly once by content: the file's SHA-256 is a channel whose one offset
- * commits with the rows, so the same content loaded twice lands once.
+ * Batch file loads (legacy uploads, seed 004): CSV, JSON, JSON lines and XLSX files of readings,
+ * or of job scans. Each file (each worksheet) gets its contract from its columns (the sensor type
+ * whose required metrics it has and whose metrics cover most of its columns, a `sensor_type`
+ * column for a per-row type, or `job_id` and `station` for scans); every row is judged by
+ * fileRowCheck.ts; good rows land in RAW and bad ones in RAW.QUARANTINE with the file, place and
+ * reason. Every row of the file ends in one of the two, or the file is refused whole
+ * (FileRefusal) before anything is written: rows = loaded + quarantined.
+ *
+ * Exactly once, per tenant and content, in bounded memory. A file is the channel
+ * `file:<tenant>:<sha256 of its bytes>` (the same bytes for two tenants are two loads, each judged
+ * against its own tenant). Rows are read in file order and committed in batches of `batchRows`;
+ * each batch commits with the channel offset "rows of this file landed so far" (ChannelLanding:
+ * rows and offset in one transaction), and the last batch also commits FILE_DONE. A run killed
+ * mid-file leaves whole batches and the offset that counts them; the next run reads past that
+ * many rows and lands the rest. A file whose channel is at FILE_DONE is already loaded.
  *
  * Rows without a `seq` column get the reading time in epoch milliseconds as their sequence number
  * (unique per device per time, and stable across uploads, so silver's dedup works across files).
@@ -13,69 +21,67 @@
  * timestamp ahead of the load is refused as from a device (TIMESTAMP_LIMITS).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
 import { SENSOR_TYPES, rulesFor, type SensorType } from "../quality/metricRules.ts";
-import { parseMessage } from "../quality/messageParser.ts";
+import type { FileIo } from "../engine/fileIo.ts";
 import type { ChannelLanding } from "./channelLanding.ts";
-import type { QuarantineRecord, RawReading } from "./rawRecords.ts";
-import { xlsxSheets, type FileRow } from "./xlsxRows.ts";
+import { FORMAT_BY_EXTENSION, FileRefusal, type FileFormat, type FilePart, type FileSource } from "./fileRows.ts";
+import { openFileSource } from "./fileSources.ts";
+import { FileRowCheck, READING_ID_COLUMNS, type Contract, type PartPlan, type RowOutcome } from "./fileRowCheck.ts";
+import type { TenantMembership } from "./tenantMembership.ts";
 
-export type Contract = SensorType | "per row" | null;
+export type { Contract } from "./fileRowCheck.ts";
+export { FileRefusal } from "./fileRows.ts";
+
+/** The channel offset that says a file is loaded whole (any row count is below it). */
+export const FILE_DONE = Number.MAX_SAFE_INTEGER;
+/**
+ * Rows per committed batch. A load holds about two batches (one committing while the next is
+ * checked) and a crash costs at most the batch in flight; 10,000 kept a million-row load under
+ * 500 MB where 25,000 took ~600 MB (the JS heap grows with what each batch keeps alive), at about
+ * the same speed.
+ */
+export const DEFAULT_BATCH_ROWS = 10_000;
+
+/** The loadable formats, by file extension. */
+export const LOADABLE_EXTENSIONS = Object.keys(FORMAT_BY_EXTENSION);
+
+export interface FileLoadOptions {
+  /** The hub's file instance: DuckDB's readers run there, never on the warehouse's. */
+  readonly files: FileIo;
+  /** What the tenant owns: rows of other sites and devices are quarantined. */
+  readonly membership: TenantMembership;
+  /** Timestamps are judged against it. Default: now. */
+  readonly now?: Date;
+  /** Rows per committed batch. Default DEFAULT_BATCH_ROWS. */
+  readonly batchRows?: number;
+  /** Told after each committed batch. */
+  readonly progress?: (p: { file: string; landed: number; rows: number }) => void;
+}
 
 export interface FileLoadResult {
   readonly file: string;
   readonly sha256: string;
-  /** Detected contract, "per row" when the file has a sensor_type column, "per sheet" when a workbook's sheets differ. */
-  readonly contract: Contract | "per sheet";
+  readonly format: FileFormat;
+  /** Detected contract ("scans" for a scan file), "per row" with a sensor_type column, "per sheet" when a workbook's sheets differ; null when already loaded (not read). */
+  readonly contract: Contract | "scans" | "per sheet";
   /** A workbook's worksheets, each with its own contract (absent for CSV and JSON). */
-  readonly sheets?: ReadonlyArray<{ readonly name: string; readonly contract: Contract; readonly rows: number }>;
+  readonly sheets?: ReadonlyArray<{ readonly name: string; readonly contract: Contract | "scans"; readonly rows: number }>;
+  /** Rows in the file (0 when already loaded: it is not read again). */
   readonly rows: number;
   readonly loaded: number;
   readonly quarantined: number;
-  /** True when this content was loaded before (nothing was written). */
+  /** Rows an earlier, interrupted run of this file had landed (their batches are not landed again). */
+  readonly earlier: number;
+  /** True when this content was loaded for this tenant before (nothing was read or written). */
   readonly alreadyLoaded: boolean;
-}
-
-const ID_COLUMNS = new Set(["tenant_id", "site_id", "device_id", "sensor_type", "ts", "seq", "message_id"]);
-
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. Returns rows with their 1-based line. */
-export function parseCsv(text: string): Array<{ line: number; cells: string[] }> {
-  const out: Array<{ line: number; cells: string[] }> = [];
-  let cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else {
-        if (c === "\n") line++;
-        cell += c;
-      }
-    } else if (c === '"') quoted = true;
-    else if (c === ",") cells.push(cell), (cell = "");
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      cells.push(cell);
-      if (cells.some((x) => x !== "")) out.push({ line: rowLine, cells });
-      cells = [];
-      cell = "";
-      rowLine = ++line;
-    } else cell += c;
-  }
-  cells.push(cell);
-  if (cells.some((x) => x !== "")) out.push({ line: rowLine, cells });
-  return out;
 }
 
 /** The sensor contract a set of columns matches, or null. */
 export function detectContract(columns: readonly string[]): SensorType | "per row" | null {
   if (columns.includes("sensor_type")) return "per row";
-  const metricCols = columns.filter((c) => !ID_COLUMNS.has(c));
+  const metricCols = columns.filter((c) => !READING_ID_COLUMNS.has(c));
   let best: { type: SensorType; covered: number } | null = null;
   for (const type of SENSOR_TYPES) {
     const rules = rulesFor(type);
@@ -86,91 +92,86 @@ export function detectContract(columns: readonly string[]): SensorType | "per ro
   return best?.type ?? null;
 }
 
-type Row = FileRow;
-
-/** The loadable formats, by file extension. */
-export const LOADABLE_EXTENSIONS = [".csv", ".json", ".xlsx"] as const;
-
-/** The file's parts: one for CSV and JSON, one per non-empty worksheet for XLSX. */
-async function partsOf(path: string, bytes: Buffer): Promise<Array<{ sheet: string | null; rows: Row[] }>> {
-  if (extname(path).toLowerCase() === ".xlsx") {
-    try {
-      return (await xlsxSheets(bytes)).map((s) => ({ sheet: s.name, rows: s.rows }));
-    } catch (e) {
-      throw new Error(`${path}: not a readable XLSX workbook: ${(e as Error).message}`);
-    }
+/** What a part holds; a fault-label file is refused (it is the simulator's answer key, not data). */
+function planPart(file: string, part: FilePart): PartPlan {
+  const has = (...c: string[]) => c.every((x) => part.columns.includes(x));
+  if (has("fault", "start", "end")) {
+    throw new FileRefusal(`${file}: a fault-label file (tenant_id, device_id, fault, metric, start, end: the faults scripts/simulate.ts injected, its labels.jsonl), not readings or scans; it is not loaded`);
   }
-  return [{ sheet: null, rows: rowsOf(path, bytes.toString("utf8")) }];
+  if (has("job_id", "station")) return { part, kind: "scans", contract: null };
+  return { part, kind: "readings", contract: detectContract(part.columns) };
 }
 
-function rowsOf(path: string, text: string): Row[] {
-  if (extname(path).toLowerCase() === ".json") {
-    const json = JSON.parse(text) as unknown;
-    const list = Array.isArray(json) ? json : (json as { readings?: unknown }).readings;
-    if (!Array.isArray(list)) throw new Error(`${path}: expected a JSON array of readings or {"readings": [...]}`);
-    return list.map((values, i) => ({ line: i + 1, values: values as Record<string, unknown> }));
-  }
-  const [header, ...body] = parseCsv(text);
-  if (!header) return [];
-  const cols = header.cells.map((c) => c.trim().toLowerCase());
-  return body.map(({ line, cells }) => ({
-    line,
-    values: Object.fromEntries(cols.map((c, i) => [c, cells[i] ?? ""]).filter(([, v]) => v !== "")),
-  }));
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
-/** A CSV cell as the metric it stands for: numbers as numbers (NaN / Infinity too), text as text. */
-function cellValue(v: unknown): unknown {
-  if (typeof v !== "string") return v;
-  const t = v.trim();
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || /^[+-]?(NaN|Infinity)$/.test(t)) return Number(t);
-  return t;
+/** The channel of a file's content loaded for a tenant. */
+export function fileChannel(tenantId: string, sha256: string): string {
+  return `file:${tenantId}:${sha256}`;
 }
 
-export async function loadFile(landing: ChannelLanding, tenantId: string, path: string, now = new Date()): Promise<FileLoadResult> {
-  const bytes = readFileSync(path);
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
+export async function loadFile(landing: ChannelLanding, tenantId: string, path: string, opts: FileLoadOptions): Promise<FileLoadResult> {
   const file = basename(path);
-  const channel = `file:${sha256}`;
-  const parts = (await partsOf(path, bytes)).map((p) => {
-    const columns = [...new Set(p.rows.flatMap((r) => Object.keys(r.values)))];
-    return { ...p, columns, contract: detectContract(columns) };
-  });
-  const contracts = [...new Set(parts.map((p) => p.contract))];
-  const result = {
-    file, sha256, contract: contracts.length > 1 ? ("per sheet" as const) : (contracts[0] ?? null), rows: parts.reduce((n, p) => n + p.rows.length, 0),
-    ...(parts.some((p) => p.sheet !== null) ? { sheets: parts.map((p) => ({ name: p.sheet!, contract: p.contract, rows: p.rows.length })) } : {}),
-  };
-  if (landing.isCommitted(channel, 0)) return { ...result, loaded: 0, quarantined: 0, alreadyLoaded: true };
+  const format = FORMAT_BY_EXTENSION[extname(path).toLowerCase()];
+  if (!format) throw new FileRefusal(`${file}: only ${LOADABLE_EXTENSIONS.join(", ")} files are loaded`);
+  if (opts.membership.tenantId !== tenantId) throw new Error(`membership of ${opts.membership.tenantId} given for a load of ${tenantId}`);
+  const now = opts.now ?? new Date();
+  const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  const sha256 = await sha256Of(path);
+  const channel = fileChannel(tenantId, sha256);
+  const landed = landing.committed(channel);
+  if (landed === FILE_DONE) return { file, sha256, format, contract: null, rows: 0, loaded: 0, quarantined: 0, earlier: 0, alreadyLoaded: true };
 
-  const source = `file:${file}`;
-  const readings: RawReading[] = [];
-  const quarantine: QuarantineRecord[] = [];
-  for (const { sheet, rows, columns, contract } of parts) for (const { line, values } of rows) {
-    const where = sheet === null ? `${file} line ${line}` : `${file} sheet ${JSON.stringify(sheet)} line ${line}`;
-    const refuse = (reason: string, deviceId: unknown = values.device_id, metric: string | null = null) =>
-      quarantine.push({ tenantId, source, reason: `${where}: ${reason}`, raw: values, deviceId: typeof deviceId === "string" ? deviceId : null, metric });
-    const sensorType = contract === "per row" ? String(values.sensor_type ?? "").toUpperCase() : contract;
-    if (!sensorType) {
-      refuse(`the file's columns (${columns.join(", ")}) match no sensor contract (${SENSOR_TYPES.join(", ")})`);
-      continue;
-    }
-    const metrics = Object.fromEntries(Object.entries(values).filter(([k]) => !ID_COLUMNS.has(k)).map(([k, v]) => [k, cellValue(v)]));
-    const ts = typeof values.ts === "string" ? new Date(values.ts) : null;
-    const seq = values.seq !== undefined ? cellValue(values.seq) : ts && !Number.isNaN(ts.getTime()) ? ts.getTime() : 0;
-    const message = {
-      v: 1, tenant_id: values.tenant_id ?? tenantId, site_id: values.site_id, device_id: values.device_id, sensor_type: sensorType, seq: 0,
-      readings: [{ ts: values.ts, seq, metrics }],
+  const source: FileSource = await openFileSource(path, format, opts.files);
+  try {
+    const plans = source.parts.map((p) => planPart(file, p));
+    const contracts = [...new Set(plans.map((p): Contract | "scans" => (p.kind === "scans" ? "scans" : p.contract)))];
+    const summary = {
+      file, sha256, format, rows: source.rows, contract: contracts.length > 1 ? ("per sheet" as const) : contracts[0]!,
+      ...(format === "xlsx" ? { sheets: source.parts.map((p, i) => ({ name: p.sheet!, contract: plans[i]!.kind === "scans" ? ("scans" as const) : plans[i]!.contract, rows: p.rows })) } : {}),
     };
-    const receivedAt = ts && !Number.isNaN(ts.getTime()) && ts < now ? ts : now;
-    // JSON text keeps NaN / Infinity as the bare tokens firmware sends, so the parser names them.
-    const text = JSON.stringify(message, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? `\u0000${v}\u0000` : v)).replace(/"\\u0000(-?\w+)\\u0000"/g, "$1");
-    const parsed = parseMessage(text, { receivedAt, expectedTenant: tenantId });
-    for (const r of parsed.rejected) refuse(r.reason.replace(/readings\[0\]\./g, ""), r.deviceId, r.metric ?? null);
-    if (parsed.kind === "readings") {
-      for (const r of parsed.accepted) readings.push({ ...r, channel, channelOffset: 0, source, messageId: sheet === null ? `${file}:${line}` : `${file}:${sheet}:${line}` });
+    // An interrupted run landed the first `earlier` rows: read past them, land the rest.
+    const earlier = Math.max(0, landed);
+    const check = new FileRowCheck({ tenantId, membership: opts.membership, file, channel, now });
+    let batch: RowOutcome = { readings: [], scans: [], quarantine: [] };
+    let seen = 0;
+    let loaded = 0;
+    let quarantined = 0;
+    // A batch commits while the next one is read and checked: DuckDB appends and commits on its own
+    // threads, so the two overlap. One commit at a time, in order (the offset counts rows in order).
+    let inflight: Promise<void> = Promise.resolve();
+    const commit = async () => {
+      const through = seen;
+      const done = { ...batch, messages: [{ channel, seq: through }, ...(through === source.rows ? [{ channel, seq: FILE_DONE }] : [])] };
+      batch = { readings: [], scans: [], quarantine: [] };
+      await inflight;
+      inflight = landing.commit(done, now).then(() => {
+        loaded += done.readings.length + done.scans.length;
+        quarantined += done.quarantine.length;
+        opts.progress?.({ file, landed: through, rows: source.rows });
+      });
+      // Awaited before the next commit and at the end; this keeps a failure in between from
+      // counting as unhandled (which ends the process before the loader can report it).
+      inflight.catch(() => undefined);
+    };
+    try {
+      await source.read(async (rows) => {
+        for (const row of rows) {
+          seen++;
+          if (seen <= earlier) continue;
+          check.check(row, plans[row.part]!, seen, batch);
+          if (seen % batchRows === 0 || seen === source.rows) await commit();
+        }
+      });
+    } finally {
+      await inflight;
     }
+    if (seen !== source.rows) throw new Error(`${file}: ${seen} rows read, the survey counted ${source.rows}`);
+    return { ...summary, loaded, quarantined, earlier, alreadyLoaded: false };
+  } finally {
+    await source.close();
   }
-  await landing.commit({ readings, scans: [], quarantine, messages: [{ channel, seq: 0 }] }, now);
-  return { ...result, loaded: readings.length, quarantined: quarantine.length, alreadyLoaded: false };
 }

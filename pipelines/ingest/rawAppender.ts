@@ -5,6 +5,7 @@
  */
 import { timestampValueFromDate, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
+import { boundedRaw, cutNote } from "../quality/quarantinePayload.ts";
 
 function appendNullable(a: DuckDBAppender, v: string | null): void {
   if (v === null) a.appendNull();
@@ -87,17 +88,21 @@ export async function fillScans(c: DuckDBConnection, rows: readonly RawScan[], i
   a.closeSync();
 }
 
-/** Append quarantine rows inside the caller's open transaction. */
+/**
+ * Append quarantine rows inside the caller's open transaction. A raw value over the message limit
+ * is cut to a prefix with its size and SHA-256 (quarantinePayload.ts), whichever path refused it.
+ */
 export async function fillQuarantine(c: DuckDBConnection, rows: readonly QuarantineRecord[], receivedAt: Date): Promise<void> {
   if (rows.length === 0) return;
   const at = timestampValueFromDate(receivedAt);
   const a = await c.createAppender("QUARANTINE", "RAW");
   for (const r of rows) {
+    const { raw, cut } = boundedRaw(r.raw);
     appendNullable(a, r.tenantId);
     a.appendVarchar(r.source);
     a.appendTimestamp(at);
-    a.appendVarchar(r.reason);
-    appendJson(a, r.raw);
+    a.appendVarchar(cut ? `${r.reason} (${cutNote(cut)})` : r.reason);
+    appendJson(a, raw);
     appendNullable(a, r.deviceId);
     appendNullable(a, r.metric);
     a.endRow();

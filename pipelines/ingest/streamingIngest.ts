@@ -9,14 +9,17 @@
  * payload is landed as the JSON text parseMessage built for it, not serialised again here.
  *
  * Each PUBACK goes out only after its batch is committed, so a crash before the commit makes the
- * broker deliver the message again; the committed offsets then tell a redelivery from a new
- * message, and it is dropped: exactly once per channel.
+ * broker deliver the message again; the committed offsets and content hashes then tell a
+ * redelivery (dropped, counted) from a new message: exactly once per channel. A message whose seq
+ * cannot be trusted (too far ahead, a committed seq with other content, older than the remembered
+ * window) is quarantined whole with the reason and moves no offset (channelSequence.ts).
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { IPublishPacket } from "mqtt-packet";
-import { parseMessage, parseJsonTolerant, type Rejection } from "../quality/messageParser.ts";
+import { parseMessage, type Rejection } from "../quality/messageParser.ts";
 import { parseTelemetryTopic, TELEMETRY_PREFIX } from "../../edge/topicRules.ts";
 import type { ChannelLanding } from "./channelLanding.ts";
+import { contentHash, judgeSeq } from "./channelSequence.ts";
 import { LatencyHistogram } from "./latencyHistogram.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
 
@@ -38,12 +41,32 @@ export interface StreamingIngestOptions {
   readonly maxBatchReadings?: number;
   /** ...or this long after its first message. Default 25 ms. */
   readonly maxBatchMs?: number;
+  /**
+   * Called after each commit with the messages it made durable (landed, quarantined, or found to be
+   * redeliveries), those with a sequence number: what a gateway in this process may now forget
+   * (Gateway.confirm). Default: none.
+   */
+  readonly onDurable?: (messages: readonly DurableMessage[]) => void;
+}
+
+/** A message the ingest has made durable, by the device's numbering. */
+export interface DurableMessage {
+  readonly tenantId: string;
+  readonly deviceId: string;
+  readonly epoch: number | null;
+  readonly seq: number;
 }
 
 export interface IngestStats {
   messages: number;
-  /** Redeliveries dropped because their offset was already committed. */
+  /** Redeliveries dropped: their seq was committed with the same content (counted when acknowledged). */
   duplicates: number;
+  /**
+   * Messages quarantined whole for their seq (channelSequence.ts): too far ahead of the channel's
+   * offset, under a committed seq with other content, or below the remembered window. Their
+   * readings count in `quarantined`.
+   */
+  seqQuarantined: number;
   readings: number;
   scans: number;
   /** Readings (or scans, or messages) refused, as counted by parseMessage. */
@@ -60,46 +83,58 @@ export interface IngestStats {
   latencyP99Ms: number | null;
 }
 
-/** The channel of a device's message stream. */
-export function channelOf(tenantId: string, deviceId: string): string {
-  return `${INGEST_SOURCE}:${tenantId}/${deviceId}`;
+/**
+ * The channel of a device's message stream: `mqtt:<tenant>/<device>`, and `...@<epoch>` for the
+ * messages of one gateway epoch (payloadSchemas.epochSchema), each with its own offset.
+ */
+export function channelOf(tenantId: string, deviceId: string, epoch: number | null = null): string {
+  return epoch === null ? `${INGEST_SOURCE}:${tenantId}/${deviceId}` : `${INGEST_SOURCE}:${tenantId}/${deviceId}@${epoch}`;
 }
 
 interface Batch {
   readonly readings: RawReading[];
   readonly scans: RawScan[];
   readonly quarantine: QuarantineRecord[];
-  readonly messages: Array<{ channel: string; seq: number }>;
+  readonly messages: Array<{ channel: string; seq: number; hash: number }>;
   /** `channel#seq` of the messages in this batch, to tell a redelivery within it. */
   readonly keys: Set<string>;
   /** PUBACKs to send once the batch is committed. */
   readonly acks: Array<() => void>;
+  /** Every message with a seq this batch holds, whatever became of it (for onDurable). */
+  readonly durable: DurableMessage[];
+  /** When its first message was received; null while it holds none. */
   firstAt: number | null;
   quarantined: number;
+  /** Redeliveries of messages already committed or in a batch: acknowledged with this one, nothing landed. */
+  duplicates: number;
+  /** Messages quarantined whole for their seq (implausible, conflicting, too old). */
+  seqQuarantined: number;
+  /** Messages received into this batch (each is acknowledged when it commits). */
   count: number;
 }
 
 function emptyBatch(): Batch {
-  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], firstAt: null, quarantined: 0, count: 0 };
+  return { readings: [], scans: [], quarantine: [], messages: [], keys: new Set(), acks: [], durable: [], firstAt: null, quarantined: 0, duplicates: 0, seqQuarantined: 0, count: 0 };
 }
 
 /** The private mqtt.js 5 method that writes a packet; its PUBACKs are deferred until the commit. */
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
 export class StreamingIngest {
-  private readonly counters = { messages: 0, duplicates: 0, readings: 0, scans: 0, quarantined: 0, quarantineRows: 0, commits: 0, connects: 0 };
+  private readonly counters = { messages: 0, duplicates: 0, seqQuarantined: 0, readings: 0, scans: 0, quarantined: 0, quarantineRows: 0, commits: 0, connects: 0 };
   private readonly latency = new LatencyHistogram();
   private readonly now: () => Date;
   private committedListeners: Array<() => void> = [];
   private batch = emptyBatch();
   private committing: Batch | null = null;
-  /** `channel#seq` of every message received and not yet committed (in any batch). */
-  private readonly uncommitted = new Set<string>();
+  /** `channel#seq` of every message received and not yet committed (in any batch), with its content hash. */
+  private readonly uncommitted = new Map<string, number>();
   /** The commit running, if any. */
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly maxBatchReadings: number;
   private readonly maxBatchMs: number;
+  private readonly onDurable: StreamingIngestOptions["onDurable"];
 
   private constructor(
     private readonly client: MqttClient,
@@ -109,6 +144,7 @@ export class StreamingIngest {
     this.now = opts.now ?? (() => new Date());
     this.maxBatchReadings = opts.maxBatchReadings ?? 50_000;
     this.maxBatchMs = opts.maxBatchMs ?? 25;
+    this.onDurable = opts.onDurable;
   }
 
   static async start(opts: StreamingIngestOptions): Promise<StreamingIngest> {
@@ -180,69 +216,91 @@ export class StreamingIngest {
   private async handle(packet: IPublishPacket, done: () => void): Promise<void> {
     const receivedAt = this.now();
     const b = this.batch;
+    // Every message received joins the open batch, whatever becomes of it (landed, quarantined or a
+    // redelivery): it is pending, and counts in the lag, until that batch commits and acknowledges
+    // it. A redelivery once acknowledged on its own left the batch's firstAt set with nothing to
+    // commit, and the lag grew until the next message came (issue 18).
     b.firstAt ??= receivedAt.getTime();
+    b.count++;
     this.counters.messages++;
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-    const addr = parseTelemetryTopic(packet.topic);
+    try {
+      this.admit(packet.topic, payload, receivedAt, b);
+    } catch (e) {
+      // Nothing received is lost: what the ingest cannot handle is quarantined with the reason.
+      b.quarantine.push({ tenantId: null, source: INGEST_SOURCE, reason: `ingest could not handle the message: ${(e as Error).message}`, raw: payload.toString("utf8"), deviceId: null, metric: null });
+      b.quarantined++;
+    }
+    // Its PUBACK is written now and held until the batch commits (see start).
+    this.deferTo = b;
+    try {
+      done();
+    } finally {
+      this.deferTo = null;
+    }
+    if (b.readings.length + b.scans.length + b.quarantine.length >= this.maxBatchReadings) {
+      // A full batch: commit it now (or as soon as the running commit ends).
+      await this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
+  }
+
+  /** Put one message's rows (readings, scans, quarantine) and offset into batch `b`, or count it as a redelivery. */
+  private admit(topic: string, payload: Buffer, receivedAt: Date, b: Batch): void {
+    const addr = parseTelemetryTopic(topic);
     const refuse = (r: Rejection) => {
       b.quarantine.push({ tenantId: r.tenantId ?? null, source: INGEST_SOURCE, reason: r.reason, raw: r.raw, deviceId: r.deviceId ?? null, metric: r.metric ?? null });
       b.quarantined += r.count;
     };
-    const ack = () => {
-      this.deferTo = b;
-      try {
-        done();
-      } finally {
-        this.deferTo = null;
-      }
-    };
-
     if (!addr) {
-      refuse({ reason: `topic ${JSON.stringify(packet.topic)} is not a telemetry topic`, raw: payload.toString("utf8"), count: 1 });
-    } else {
-      const channel = channelOf(addr.tenantId, addr.deviceId);
-      const result = parseMessage(payload, { receivedAt, expectedTenant: addr.tenantId });
-      const seq = messageSeq(result, payload);
-      const key = `${channel}#${seq}`;
-      if (seq !== null && (this.landing.isCommitted(channel, seq) || this.uncommitted.has(key))) {
-        // Already committed: acknowledge now. In a batch not yet committed: acknowledge with it.
-        this.counters.duplicates++;
-        if (this.landing.isCommitted(channel, seq)) return done();
-        ack();
-        this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
-        return;
-      }
-      if (seq !== null) {
-        b.messages.push({ channel, seq });
-        b.keys.add(key);
-        this.uncommitted.add(key);
-      }
-      result.rejected.forEach(refuse);
-      if (result.kind === "readings") {
-        for (const r of result.accepted) {
-          // The topic is what the broker authorised; a message claiming another device is refused.
-          if (r.deviceId !== addr.deviceId) {
-            refuse({ reason: `device_id '${r.deviceId}' does not match the topic's device '${addr.deviceId}'`, raw: r.payload, tenantId: r.tenantId, deviceId: r.deviceId, count: 1 });
-            continue;
-          }
-          b.readings.push({
-            tenantId: r.tenantId, siteId: r.siteId, deviceId: r.deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq,
-            messageId: r.messageId, payload: r.payloadJson, channel, channelOffset: seq, source: INGEST_SOURCE,
-          });
-        }
-      } else if (result.kind === "scans") {
-        for (const s of result.accepted) b.scans.push({ ...s, source: INGEST_SOURCE });
-      }
-    }
-    b.count++;
-    if (b.readings.length + b.scans.length + b.quarantine.length >= this.maxBatchReadings) {
-      // A full batch: commit it now (or as soon as the running commit ends).
-      ack();
-      await this.flush();
+      refuse({ reason: `topic ${JSON.stringify(topic)} is not a telemetry topic`, raw: payload.toString("utf8"), count: 1 });
       return;
     }
-    ack();
-    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxBatchMs);
+    const result = parseMessage(payload, { receivedAt, expectedTenant: addr.tenantId });
+    const { seq } = result;
+    const channel = channelOf(addr.tenantId, addr.deviceId, result.epoch);
+    if (seq !== null) {
+      const hash = contentHash(payload);
+      const key = `${channel}#${seq}`;
+      const pending = this.uncommitted.get(key);
+      const verdict = judgeSeq({
+        channel, seq, hash, committed: this.landing.committed(channel), pending: pending !== undefined,
+        known: pending !== undefined ? pending : this.landing.knownHash(channel, seq),
+      });
+      // A redelivery of a message still in an earlier batch is made durable by that batch, if its
+      // commit succeeds (else the broker delivers it again): only that batch may say so.
+      if (!(verdict.kind === "redelivery" && pending !== undefined)) b.durable.push({ tenantId: addr.tenantId, deviceId: addr.deviceId, epoch: result.epoch, seq });
+      if (verdict.kind === "redelivery") {
+        b.duplicates++;
+        return;
+      }
+      if (verdict.kind === "quarantine") {
+        // The whole message, under its seq's reason; not adopted, so the offset does not move.
+        refuse({ reason: verdict.reason, raw: payload.toString("utf8"), tenantId: addr.tenantId, deviceId: addr.deviceId, count: result.total });
+        b.seqQuarantined++;
+        return;
+      }
+      b.messages.push({ channel, seq, hash });
+      b.keys.add(key);
+      this.uncommitted.set(key, hash);
+    }
+    result.rejected.forEach(refuse);
+    if (result.kind === "readings") {
+      for (const r of result.accepted) {
+        // The topic is what the broker authorised; a message claiming another device is refused.
+        if (r.deviceId !== addr.deviceId) {
+          refuse({ reason: `device_id '${r.deviceId}' does not match the topic's device '${addr.deviceId}'`, raw: r.payload, tenantId: r.tenantId, deviceId: r.deviceId, count: 1 });
+          continue;
+        }
+        b.readings.push({
+          tenantId: r.tenantId, siteId: r.siteId, deviceId: r.deviceId, sensorType: r.sensorType, ts: r.ts, seq: r.seq,
+          messageId: r.messageId, payload: r.payloadJson, channel, channelOffset: seq, source: INGEST_SOURCE,
+        });
+      }
+    } else if (result.kind === "scans") {
+      for (const s of result.accepted) b.scans.push({ ...s, source: INGEST_SOURCE });
+    }
   }
 
   /**
@@ -257,12 +315,11 @@ export class StreamingIngest {
     this.timer = null;
     if (this.inFlight) return this.inFlight.then(() => this.flush());
     const b = this.batch;
-    if (b.count === 0 && b.acks.length === 0) return Promise.resolve();
+    if (b.count === 0) return Promise.resolve();
     this.batch = emptyBatch();
     const run = this.commit(b).finally(() => {
       this.inFlight = null;
-      const next = this.batch;
-      if (next.count > 0 || next.acks.length > 0) void this.flush();
+      if (this.batch.count > 0) void this.flush();
     });
     this.inFlight = run;
     return run;
@@ -272,7 +329,11 @@ export class StreamingIngest {
   private async commit(b: Batch): Promise<void> {
     this.committing = b;
     try {
-      await this.landing.commit(b, new Date(b.firstAt ?? Date.now()));
+      const ledger = {
+        source: INGEST_SOURCE, messages: b.count, readings: b.readings.length, scans: b.scans.length,
+        quarantined: b.quarantined, quarantineRows: b.quarantine.length, duplicates: b.duplicates,
+      };
+      await this.landing.commit({ ...b, ledger }, new Date(b.firstAt ?? Date.now()));
     } catch (e) {
       // Not acknowledged: drop the connection so that the broker delivers these messages again.
       console.error(`ingest: commit failed, ${b.count} messages will be redelivered: ${(e as Error).message}`);
@@ -285,12 +346,20 @@ export class StreamingIngest {
     const committedAt = this.now().getTime();
     for (const send of b.acks) send();
     this.counters.commits++;
+    this.counters.duplicates += b.duplicates;
+    this.counters.seqQuarantined += b.seqQuarantined;
     this.counters.readings += b.readings.length;
     this.counters.scans += b.scans.length;
     this.counters.quarantined += b.quarantined;
     this.counters.quarantineRows += b.quarantine.length;
     for (const r of b.readings) this.latency.record(committedAt - r.ts.getTime());
+    if (this.onDurable && b.durable.length > 0) this.onDurable(b.durable);
     for (const l of this.committedListeners.splice(0)) l();
+  }
+
+  /** Whether a received message awaits its commit (stats().lagMs > 0, without the percentiles). */
+  get pending(): boolean {
+    return this.committing !== null || this.batch.count > 0;
   }
 
   stats(): IngestStats {
@@ -329,20 +398,6 @@ export class StreamingIngest {
     await this.client.endAsync();
     await this.landing.close();
   }
-}
-
-/** The message's sequence number (its offset in the device's channel), or null when it cannot be read. */
-function messageSeq(result: ReturnType<typeof parseMessage>, payload: Buffer): number | null {
-  if (result.kind === "readings") {
-    const first = result.accepted[0];
-    if (first) return (first.payload.message as { seq: number }).seq;
-  }
-  // Scanner messages (their seq is an extra field, from the gateway), or every reading refused:
-  // read the envelope's seq for the offset.
-  const json = parseJsonTolerant(payload.toString("utf8"));
-  if (!json.ok || typeof json.value !== "object" || json.value === null) return null;
-  const seq = (json.value as { seq?: unknown }).seq;
-  return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0 ? seq : null;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   MAX_MESSAGE_BYTES, MESSAGE_SCHEMAS, SCHEMA_VERSIONS, checkTimestamp, formatValue, isPlainObject, isSchemaVersion,
   issueText, nonFiniteIssues, storable, unknownFields, validateReadingMetrics, zodIssues, type FieldIssue,
 } from "./payloadSchemas.ts";
+import { cutNote, cutPayload } from "./quarantinePayload.ts";
 
 export interface ParseContext {
   /** When the message was received; reading timestamps are judged against it. */
@@ -67,6 +68,14 @@ interface Counted {
   readonly rejected: Rejection[];
   /** Readings (or scans) in the message, or 1 when they cannot be counted. */
   readonly total: number;
+  /**
+   * The message's sequence number (envelope `seq`), when it is a non-negative safe integer and the
+   * message's `epoch` is absent or valid too, whether or not the message was accepted: a refused
+   * message is landed in quarantine under its offset, so that its redelivery is known. Else null.
+   */
+  readonly seq: number | null;
+  /** The envelope's `epoch` (see payloadSchemas.epochSchema), or null when it has none. */
+  readonly epoch: number | null;
 }
 export type ParseResult =
   | (Counted & { readonly kind: "readings"; readonly accepted: AcceptedReading[] })
@@ -85,18 +94,31 @@ function rawOf(input: string | Buffer): unknown {
   }
 }
 
+const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/** The envelope's seq and epoch as the ingest's offsets use them (see Counted.seq). */
+function envelopeOffsets(msg: Record<string, unknown>): { seq: number | null; epoch: number | null } {
+  if (msg.epoch !== undefined && !isSeq(msg.epoch)) return { seq: null, epoch: null };
+  return { seq: isSeq(msg.seq) ? msg.seq : null, epoch: isSeq(msg.epoch) ? msg.epoch : null };
+}
+
 export function parseMessage(input: string | Buffer, ctx: ParseContext): ParseResult {
   const limit = ctx.maxBytes ?? MAX_MESSAGE_BYTES;
+  // The size first: an oversized payload is neither decoded nor kept whole (quarantinePayload.ts).
+  const bytes = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
+  if (bytes > limit) {
+    const cut = cutPayload(typeof input === "string" ? Buffer.from(input, "utf8") : input);
+    const reason = `message is ${bytes} bytes; the limit is ${limit} (${cutNote(cut)})`;
+    return { kind: "unknown", accepted: [], rejected: [{ reason, raw: cut, tenantId: ctx.expectedTenant, count: 1 }], total: 1, seq: null, epoch: null };
+  }
   const raw = rawOf(input);
   const refuse = (kind: ParseResult["kind"], reason: string, total = 1, msg: Record<string, unknown> = {}): ParseResult => {
     const claimed = typeof msg.tenant_id === "string" ? msg.tenant_id : undefined;
     const device = typeof msg.device_id === "string" ? msg.device_id : undefined;
     const rejection: Rejection = { reason, raw, tenantId: ctx.expectedTenant ?? claimed, deviceId: device, count: total };
-    return { kind, accepted: [], rejected: [rejection], total } as ParseResult;
+    return { kind, accepted: [], rejected: [rejection], total, ...envelopeOffsets(msg) } as ParseResult;
   };
 
-  const bytes = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
-  if (bytes > limit) return refuse("unknown", `message is ${bytes} bytes; the limit is ${limit}`);
   if (typeof raw !== "string") return refuse("unknown", "message is not valid UTF-8");
   const json = parseJsonTolerant(raw);
   if (!json.ok) return refuse("unknown", `message is not valid JSON: ${json.error}`);
@@ -162,6 +184,9 @@ function payloadText(head: string, payload: Record<string, unknown>, reading: un
 function readingsOf(msg: Record<string, unknown>, text: string, receivedAt: Date, compiled: boolean): ParseResult {
   const schemas = MESSAGE_SCHEMAS[1];
   const env = schemas.device.parse(msg);
+  // The envelope's fields a reading's payload keeps: seq and unknown fields. The epoch is in the
+  // reading's channel (RAW.SENSOR_READINGS.channel, `...@<epoch>`): in every payload it would add
+  // ~25 bytes to each of a day's million readings, for the validate task to parse again.
   const message = { seq: env.seq, ...unknownFields(msg, schemas.device) };
   // Every payload starts with these two keys: written once, each reading's own text follows.
   const payloadHead = `{"schema":${JSON.stringify(msg.v)},"message":${JSON.stringify(message)},`;
@@ -212,13 +237,16 @@ function readingsOf(msg: Record<string, unknown>, text: string, receivedAt: Date
       payloadJson: payloadText(payloadHead, payload, reading, text, spans, i),
     });
   });
-  return { kind: "readings", accepted, rejected, total: env.readings.length };
+  return { kind: "readings", accepted, rejected, total: env.readings.length, seq: env.seq, epoch: env.epoch ?? null };
 }
 
 function scansOf(msg: Record<string, unknown>, receivedAt: Date): ParseResult {
   const schemas = MESSAGE_SCHEMAS[1];
   const env = schemas.scans.parse(msg);
-  const messageExtras = unknownFields(msg, schemas.scans);
+  // seq and epoch are checked by the schema but, as the gateway's envelope, kept with the rest.
+  const messageExtras = {
+    ...(env.seq === undefined ? {} : { seq: env.seq }), ...(env.epoch === undefined ? {} : { epoch: env.epoch }), ...unknownFields(msg, schemas.scans),
+  };
   const accepted: AcceptedScan[] = [];
   const rejected: Rejection[] = [];
   const scannerId = typeof msg.device_id === "string" ? msg.device_id : undefined;
@@ -251,7 +279,7 @@ function scansOf(msg: Record<string, unknown>, receivedAt: Date): ParseResult {
       metadata,
     });
   });
-  return { kind: "scans", accepted, rejected, total: env.scans.length };
+  return { kind: "scans", accepted, rejected, total: env.scans.length, seq: env.seq ?? null, epoch: env.epoch ?? null };
 }
 
 // ---- JSON as firmware writes it -----------------------------------------------------------------

@@ -17,6 +17,19 @@ export type SchemaVersion = (typeof SCHEMA_VERSIONS)[number];
 /** Largest message accepted, in bytes (ARCHITECTURE.md: at most 128 KB per message). */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 
+/**
+ * How far a message's `seq` may run ahead of the last one landed on its channel (the device's
+ * messages in one epoch). The ingest adopts a seq only up to committed + MAX_SEQ_ADVANCE (a new
+ * channel's committed offset is -1); beyond, the message is quarantined and the offset does not
+ * move, so one corrupt seq (issue 18: 9007199254740000) cannot turn every later message into a
+ * "duplicate". A sender numbers its messages 0, 1, 2, ... within an epoch, so its seq runs ahead of
+ * what landed only by the messages it never delivered: those in flight and those its overflow
+ * policy dropped. The gateway starts a new epoch before that count reaches half this bound
+ * (edge/storeAndForward.ts); its default queue (64 MiB) holds at most ~270,000 of the smallest
+ * messages (~250 bytes), so even a full queue's drops stay well within it.
+ */
+export const MAX_SEQ_ADVANCE = 1_000_000;
+
 /** One problem with one field: where it is, what was there, what is wrong with it. */
 export interface FieldIssue {
   /** Path of the field in the item judged, e.g. `readings[3].metrics.pm25_ugm3`. */
@@ -183,7 +196,25 @@ export function checkTimestamp(value: unknown, path: string, receivedAt: Date): 
 
 const id = z.string({ error: problem("is not a string") }).refine((s) => s.trim() !== "", { error: "is empty" });
 const optionalText = z.string({ error: problem("is not a string") }).nullable().optional();
-const sequence = z.number({ error: problem("is not a number") }).int({ error: problem("is not an integer") }).min(0, { error: "is negative" });
+/**
+ * A JSON number beyond 2^53 - 1 is not exact in JavaScript (nor in a DOUBLE): 2^53 + 1 reads as
+ * 2^53, so two different sequence numbers would compare equal. zod's int() refuses them; the text
+ * says why.
+ */
+const integerProblem = (iss: { input?: unknown }): string =>
+  typeof iss.input === "number" && Number.isInteger(iss.input)
+    ? `is beyond ${Number.MAX_SAFE_INTEGER} (2^53 - 1), above which JSON numbers are not exact`
+    : problem("is not an integer")(iss);
+const sequence = z.number({ error: problem("is not a number") }).int({ error: integerProblem }).min(0, { error: "is negative" });
+
+/**
+ * The gateway's numbering epoch: a non-negative safe integer, new each time its store-and-forward
+ * queue is created (or wiped), sent with every message of that queue. Message `seq` starts again
+ * at 0 in a new epoch, and the ingest keeps one offset per (device, epoch), so a device whose
+ * numbering restarted lands its new messages instead of having them taken for old ones. Optional:
+ * a message without it belongs to the device's epoch-less channel (firmware before epochs).
+ */
+export const epochSchema = z.number({ error: problem("is not a number") }).int({ error: integerProblem }).min(0, { error: "is negative" });
 
 /** A device message: one device, a batch of readings (each judged on its own, so `unknown` here). */
 export const deviceMessageV1 = z.looseObject({
@@ -194,6 +225,7 @@ export const deviceMessageV1 = z.looseObject({
   sensor_type: z.enum(SENSOR_TYPES, { error: problem(`is not one of ${SENSOR_TYPES.join("|")}`) }),
   message_id: optionalText,
   seq: sequence,
+  epoch: epochSchema.optional(),
   readings: z.array(z.unknown(), { error: problem("is not an array") }),
 });
 
@@ -204,11 +236,16 @@ export const readingV1 = z.looseObject(
   { error: problem("is not an object") },
 );
 
-/** A scanner message: RFID / barcode scans of jobs at stations. */
+/**
+ * A scanner message: RFID / barcode scans of jobs at stations. `seq` and `epoch` are optional (the
+ * gateway sends them, an HTTP POST does not); when present they are checked as a device message's.
+ */
 export const scanMessageV1 = z.looseObject({
   v: z.literal(1),
   tenant_id: id,
   site_id: id,
+  seq: sequence.optional(),
+  epoch: epochSchema.optional(),
   scans: z.array(z.unknown(), { error: problem("is not an array") }),
 });
 

@@ -36,6 +36,17 @@ export interface DuckDbSessionOptions {
   readonly defaultTag?: QueryOptions["tag"];
   /** Close the connection when the session closes (false when the engine owns it). */
   readonly ownsConnection?: boolean;
+  /**
+   * The catalog and schema unqualified names resolve in (`USE`), e.g. `hub_secure.ANALYTICS`;
+   * default: the secure catalog for a tenant role, the data catalog for the others.
+   */
+  readonly use?: string;
+}
+
+/** A result as a table: column names and types as DuckDB gives them, rows by position. */
+export interface TableResult {
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+  readonly rows: unknown[][];
 }
 
 function toDuckValue(v: SqlValue): DuckDBValue {
@@ -65,7 +76,8 @@ export class DuckDbWarehouse implements Warehouse {
     this.prepared ??= (async () => {
       const c = this.opts.connection;
       await c.run(`SET VARIABLE ${DUCKDB_VARIABLES.role} = ${quoteString(this.role)}`);
-      if (!this.opts.seesAllTenants) await c.run(`USE ${this.opts.guard.secureCatalog}`);
+      if (this.opts.use) await c.run(`USE ${this.opts.use}`);
+      else if (!this.opts.seesAllTenants) await c.run(`USE ${this.opts.guard.secureCatalog}`);
     })();
     return this.prepared;
   }
@@ -107,13 +119,26 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  /** Rows by position with their columns' names and types (what a SQL client shows). */
+  async queryTable(sql: string, options: QueryOptions = {}): Promise<TableResult> {
+    return this.statement(sql, options, async (values) => {
+      const reader = await this.opts.connection.runAndReadAll(sql, values);
+      const types = reader.columnTypes();
+      const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]!.alias ?? types[i]!.toString() }));
+      const json = types.map((t) => t.alias === "JSON");
+      const rows = reader.getRowsJS().map((r) => r.map((v, i) => fromDuckValue(v, json[i]!)));
+      return { value: { columns, rows }, rows: rows.length };
+    });
+  }
+
   /** One statement through the guard and the control plane's hooks (warehouse resume, history). */
   private async statement<T>(sql: string, options: QueryOptions, exec: (values: DuckDBValue[] | undefined) => Promise<{ value: T; rows: number }>): Promise<T> {
     await this.setup();
     const tag = options.tag ?? this.opts.defaultTag;
-    const info = { sql, role: this.role, warehouse: this.opts.warehouse, tag };
+    const shown = options.typed ?? sql;
+    const info = { sql: shown, role: this.role, warehouse: this.opts.warehouse, tag };
     await this.guard(sql).catch((e: unknown) => {
-      throw fromDuckDbError(e, sql);
+      throw fromDuckDbError(e, shown);
     });
     await this.opts.hooks?.before?.(info);
     const startedAt = Date.now();
@@ -123,7 +148,7 @@ export class DuckDbWarehouse implements Warehouse {
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows });
       return value;
     } catch (e) {
-      const err = fromDuckDbError(e, sql);
+      const err = fromDuckDbError(e, shown);
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows: 0, error: err });
       throw err;
     }

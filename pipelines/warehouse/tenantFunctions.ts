@@ -27,7 +27,7 @@ const TEXT = [
   "char_length", "character_length", "strlen", "lower", "upper", "lcase", "ucase", "lpad", "rpad", "ltrim", "rtrim", "trim",
   "replace", "repeat", "reverse", "split_part", "string_split", "str_split", "string_to_array", "strpos", "instr", "position",
   "substring", "substr", "overlay", "translate", "ascii", "chr", "unicode", "ord", "format", "printf", "bit_length",
-  "octet_length", "to_base64", "from_base64", "base64", "like_escape", "ilike_escape", "nfc_normalize", "strip_accents",
+  "octet_length", "to_base64", "from_base64", "base64", "decode", "encode", "like_escape", "ilike_escape", "nfc_normalize", "strip_accents",
   "levenshtein", "damerau_levenshtein", "hamming", "jaccard", "jaro_similarity", "jaro_winkler_similarity", "editdist3",
   "mismatches", "md5", "sha1", "sha256", "hash", "array_to_string", "list_to_string",
   "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract", "regexp_extract_all", "regexp_split_to_array",
@@ -46,7 +46,8 @@ const DATE_TIME = [
   "to_quarters", "to_years", "to_millennia", "week", "weekday", "weekofyear", "year", "yearweek", "normalized_interval",
 ];
 
-const CONDITIONAL = ["nullif", "ifnull", "coalesce", "typeof"];
+// error(): raises the given message, as a translated TO_BOOLEAN or division by zero does.
+const CONDITIONAL = ["nullif", "ifnull", "coalesce", "typeof", "error"];
 
 const AGGREGATE = [
   "any_value", "approx_count_distinct", "approx_quantile", "approx_top_k", "arbitrary", "arg_max", "arg_min", "argmax",

@@ -19,6 +19,8 @@ export interface GuardContext {
   readonly secureCatalog: string;
   /** `SCHEMA.NAME` (upper case) of every view the role may read. */
   readonly granted: ReadonlySet<string>;
+  /** The schema an unqualified name resolves in (`USE SCHEMA`), if any. */
+  readonly currentSchema?: string | null;
 }
 
 type Node = Record<string, unknown>;
@@ -157,6 +159,8 @@ class Walk {
   private relation(catalog: string, schema: string, table: string, ctes: ReadonlySet<string>): void {
     const shown = [catalog, schema, table].filter((p) => p !== "").join(".").toUpperCase();
     if (catalog === "" && schema === "" && ctes.has(table.toUpperCase())) return;
+    // An unqualified name resolves in the session's schema (and the session's connection uses it).
+    if (catalog === "" && schema === "" && this.ctx.currentSchema && this.ctx.granted.has(`${this.ctx.currentSchema}.${table}`.toUpperCase())) return;
     if (catalog !== "" && catalog.toLowerCase() !== this.ctx.secureCatalog.toLowerCase()) throw SQL_ERRORS.objectDoesNotExist(shown, this.sql);
     if (schema === "" || !this.ctx.granted.has(`${schema}.${table}`.toUpperCase())) throw SQL_ERRORS.objectDoesNotExist(shown, this.sql);
   }

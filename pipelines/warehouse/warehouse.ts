@@ -22,6 +22,11 @@ export interface QueryOptions {
   /** Positional bind values for `?` placeholders. */
   readonly binds?: readonly SqlValue[];
   readonly tag?: QueryTag;
+  /**
+   * The statement as the user typed it, when `sql` is its translation: what QUERY_HISTORY records
+   * and what an error's line and position refer to, as on Snowflake.
+   */
+  readonly typed?: string;
 }
 
 export interface Warehouse {

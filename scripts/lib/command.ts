@@ -60,6 +60,26 @@ function parseError(e: Error & { code?: string }, known: readonly string[]): str
   return `${text} (see --help)`;
 }
 
+/**
+ * `--hours -3` as `--hours=-3`: parseArgs takes a value that starts with a dash for an option
+ * forgotten ("argument is ambiguous"), but a negative number after an option that takes a value
+ * is that value, and its range check then says what is wrong with it.
+ */
+function negativeValues(argv: readonly string[], options: Record<string, { type: "string" | "boolean"; short?: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const long = /^--([^=]+)$/.exec(a)?.[1];
+    const name = long ?? Object.entries(options).find(([, o]) => o.short !== undefined && a === `-${o.short}`)?.[0];
+    if (name && options[name]?.type === "string" && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export async function runCommand<O extends Record<string, OptionSpec>>(cmd: CommandSpec<O>, argv = process.argv.slice(2)): Promise<void> {
   try {
     const options: Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean; multiple?: boolean }> = {
@@ -70,7 +90,7 @@ export async function runCommand<O extends Record<string, OptionSpec>>(cmd: Comm
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: negativeValues(argv, options), allowPositionals: true, strict: true, options });
     } catch (e) {
       throw new UserError(parseError(e as Error & { code?: string }, Object.keys(options)));
     }

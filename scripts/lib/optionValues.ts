@@ -146,3 +146,21 @@ export function numberOption(flag: string, value: string | undefined, r: NumberR
   if (!ok) throw new UserError(`${flag} ${JSON.stringify(value ?? "")} must be ${r.what ?? (r.integer ? "an integer" : "a number")}${rangeText(r)}`);
   return n;
 }
+
+/**
+ * An ISO 4217 currency code that this Node knows how to print (`Intl.NumberFormat` refuses one it
+ * does not: a typo such as "UDS" is caught here, not in the middle of a report).
+ */
+export function currencyOption(flag: string, value: string): string {
+  const code = value.toUpperCase();
+  let known = /^[A-Z]{3}$/.test(code);
+  if (known) {
+    try {
+      known = (Intl.supportedValuesOf("currency") as string[]).includes(code);
+    } catch {
+      known = false;
+    }
+  }
+  if (!known) throw new UserError(`${flag} ${JSON.stringify(value)} is not an ISO 4217 currency code (e.g. USD, EUR, GBP, JPY)`);
+  return code;
+}

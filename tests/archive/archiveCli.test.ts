@@ -72,13 +72,16 @@ describe("scripts/archive.ts", () => {
   it("names the problem for an unknown tenant, a bad date, a layer it does not restore and a missing bucket", async () => {
     // Independent runs; in parallel to keep the suite short.
     const dr3 = join(root, "dr3");
-    const [unknown, date, layer, s3, notArchived] = await Promise.all([
+    const [unknown, date, layer, s3, notArchived, typo] = await Promise.all([
       archive(["export", "--tenant", "initech"], home),
       archive(["restore", "--tenant", "acme", "--from", "2026-02-30", "--to", "2026-03-01"], home),
       archive(["restore", "--tenant", "acme", "--from", "2026-01-05", "--to", "2026-01-05", "--layer", "gold"], home),
       archive(["export", "--all", "--target", "s3", "--stack", "no-such-stack"], home),
       archive(["restore", "--tenant", "acmee", "--from", "2026-01-05", "--to", "2026-01-05", "--archive-dir", join(home, "archive")], dr3),
+      archive(["exprot", "--all"], home),
     ]);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stderr, 'archive: unknown command "exprot" (commands: export, restore, verify); did you mean "export"?\n');
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /--tenant "initech" is not a tenant in this hub \(tenants in this hub: acme, globex\)/);
     assert.equal(date.code, 1);

@@ -13,7 +13,7 @@ import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { FileIo } from "../../pipelines/engine/fileIo.ts";
 import { SimulatedClock } from "../../pipelines/engine/clock.ts";
 import type { DuckDbWarehouse } from "../../pipelines/warehouse/duckdbWarehouse.ts";
-import { readFiles } from "../helpers/parquet.ts";
+import { readFiles } from "../helpers/readFiles.ts";
 import { LocalArchiveStore } from "../../pipelines/archive/archiveStore.ts";
 import { exportTenant, WATERMARKS, RUNS } from "../../pipelines/archive/exportArchive.ts";
 import { restoreTenant } from "../../pipelines/archive/restoreArchive.ts";

@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ChannelLanding } from "../../pipelines/ingest/channelLanding.ts";
-import { loadFile } from "../../pipelines/ingest/fileLoad.ts";
+import { openLoadHub } from "./fileLoadHub.ts";
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), "node_modules", ".bin", "tsx");
@@ -64,16 +63,16 @@ describe("scripts/simulate.ts", () => {
   });
 
   it("its CSV files are legacy uploads scripts/load.ts loads without a refusal", async () => {
-    const landing = await ChannelLanding.open(join(dir, "hub.duckdb"));
+    const hub = await openLoadHub(join(dir, "hub.duckdb"));
     try {
       for (const kind of ["machine", "energy", "air_quality"]) {
-        const r = await loadFile(landing, "globex", join(dir, "a", "globex", `${kind}.csv`));
+        const r = await hub.load("globex", join(dir, "a", "globex", `${kind}.csv`));
         assert.equal(r.contract, kind.toUpperCase());
         assert.equal(r.quarantined, 0, `${kind}: nothing refused`);
         assert.equal(r.loaded, r.rows);
       }
     } finally {
-      await landing.close();
+      await hub.close();
     }
   });
 });

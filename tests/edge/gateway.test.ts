@@ -2,7 +2,9 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import { DeviceRegistry, INGEST_USERNAME } from "../../edge/deviceRegistry.ts";
+import { ChannelLanding } from "../../pipelines/ingest/channelLanding.ts";
+import { StreamingIngest } from "../../pipelines/ingest/streamingIngest.ts";
 import { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
 import { Gateway, encodeMessages } from "../../edge/gateway.ts";
 import { MAX_MESSAGE_BYTES } from "../../pipelines/quality/payloadSchemas.ts";
@@ -34,6 +36,79 @@ describe("gateway", () => {
       const parsed = parseMessage(m.payload, { receivedAt: new Date(), expectedTenant: "acme" });
       assert.equal(parsed.rejected.length, 0);
       assert.equal(parsed.accepted.length, m.readings);
+    }
+  });
+
+  it("writes its queue's epoch into every message, and the ingest parser reads it", () => {
+    const device = { thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" as const };
+    const messages = encodeMessages(device, machineReadings(2000, 0, new Date(Date.now() - 3_000_000)), 0, MAX_MESSAGE_BYTES, 1767225600000123);
+    assert.ok(messages.length >= 2);
+    for (const m of messages) {
+      assert.ok(Buffer.byteLength(m.payload) <= MAX_MESSAGE_BYTES);
+      const parsed = parseMessage(m.payload, { receivedAt: new Date(), expectedTenant: "acme" });
+      assert.deepEqual([parsed.seq, parsed.epoch, parsed.accepted.length], [m.seq, 1767225600000123, m.readings]);
+    }
+  });
+
+  it("a device whose gateway queue was wiped numbers from 0 again in a new epoch, and the ingest lands those messages", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const registry = DeviceRegistry.inMemory();
+    const devices = registerDevices(registry, [{ thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" }]);
+    registry.setIngestSecret(INGEST_SECRET);
+    const broker = await EmbeddedBroker.start({ registry });
+    const ingest = await startIngest(broker.url, join(dir, "hub.duckdb"));
+    const opts = { url: broker.url, dir: join(dir, "gw"), devices, backoff: { baseMs: 20, capMs: 100 } };
+    const start = new Date(Date.now() - 3_000_000);
+    try {
+      const first = new Gateway(opts).start();
+      for (let i = 0; i < 5; i++) first.add("acme-m-001", machineReadings(10, i * 10, start));
+      await first.drained(10_000);
+      await ingest.until((x) => x.readings >= 50, 10_000);
+      await first.stop();
+      removeDir(join(dir, "gw"));
+      const second = new Gateway(opts).start();
+      for (let i = 5; i < 10; i++) second.add("acme-m-001", machineReadings(10, i * 10, start));
+      await second.drained(10_000);
+      const s = await ingest.until((x) => x.readings + x.duplicates + x.quarantined >= 100, 10_000);
+      await second.stop();
+      assert.deepEqual([s.readings, s.duplicates, s.quarantined], [100, 0, 0], "seq 0-4 of the wiped queue were not taken for the first queue's");
+    } finally {
+      await ingest.close();
+      await broker.close();
+    }
+  });
+
+  it("with confirmations, a message leaves the gateway's queue only once the ingest has committed it", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const registry = DeviceRegistry.inMemory();
+    const devices = registerDevices(registry, [
+      { thingName: "acme-m-001", tenantId: "acme", siteId: "plant1", sensorType: "machine" },
+      { thingName: "acme-m-002", tenantId: "acme", siteId: "plant1", sensorType: "machine" },
+    ]);
+    registry.setIngestSecret(INGEST_SECRET);
+    const broker = await EmbeddedBroker.start({ registry });
+    let gateway: Gateway | undefined;
+    const ingest = await StreamingIngest.start({
+      url: broker.url, username: INGEST_USERNAME, password: INGEST_SECRET, landing: await ChannelLanding.open(join(dir, "hub.duckdb")),
+      onDurable: (messages) => messages.forEach((m) => gateway!.confirm(m.deviceId, m.epoch, m.seq)),
+      // Slow commits: the broker acknowledges long before the ingest has committed.
+      maxBatchMs: 200,
+    });
+    gateway = new Gateway({ url: broker.url, dir: join(dir, "gw"), devices, confirmations: true, backoff: { baseMs: 20, capMs: 100 } }).start();
+    const start = new Date(Date.now() - 3_000_000);
+    try {
+      for (let i = 0; i < 10; i++) for (const d of devices) gateway.add(d.thingName, machineReadings(30, i * 30, start));
+      await gateway.drained(20_000);
+      // Nothing waits here: drained means the ingest has it.
+      assert.equal(ingest.stats().readings, 600);
+      const l = gateway.lifetime();
+      assert.deepEqual([l.deliveredReadings, l.heldReadings, gateway.stats().unconfirmedMessages], [600, 0, 0]);
+    } finally {
+      await gateway.stop();
+      await ingest.close();
+      await broker.close();
     }
   });
 

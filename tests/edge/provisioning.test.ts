@@ -8,7 +8,10 @@ import {
   CreateThingCommand, CreateThingGroupCommand, DescribeThingCommand, DescribeThingGroupCommand, GetPolicyCommand, IoTClient,
   ListThingGroupsForThingCommand, ListThingPrincipalsCommand, ResourceNotFoundException,
 } from "@aws-sdk/client-iot";
-import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import { spawnSync } from "node:child_process";
+import mqtt from "mqtt";
+import { DeviceRegistry, deviceRegistryPath } from "../../edge/deviceRegistry.ts";
+import { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
 import { provisionAws, provisionLocal } from "../../edge/provisioning.ts";
 import { tenantDevicePolicy } from "../../edge/topicRules.ts";
 import { removeDir, tempDir } from "./edgeStack.ts";
@@ -36,6 +39,29 @@ describe("provisioning, local", () => {
     const second = provisionLocal(DeviceRegistry.open(path), req);
     assert.deepEqual(second.map((d) => d.status), ["exists", "exists", "exists"]);
     assert.equal(readFileSync(path, "utf8"), before);
+  });
+});
+
+describe("provisioning, local, through the script", () => {
+  const home = tempDir("prov-home-");
+  after(() => removeDir(home));
+
+  it("a device provisioned by scripts/provision.ts connects to the broker the main job starts on the same hub folder, and publishes", async () => {
+    const r = spawnSync(join(process.cwd(), "scripts", "provision.ts"), ["--tenant", "acme", "--devices", "1", "--site", "plant9"], {
+      encoding: "utf8", env: { ...process.env, HUB_HOME: home }, timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const secret = readFileSync(join(home, "edge", "credentials", "acme", "acme-plant9-d001.secret"), "utf8").trim();
+    // The registry the main job's broker opens (scripts/lib/hub/liveEdge.ts), found by its path.
+    const broker = await EmbeddedBroker.start({ registry: DeviceRegistry.open(deviceRegistryPath(home)), port: 0, awaitIngest: false });
+    try {
+      const client = await mqtt.connectAsync(broker.url, { clientId: "acme-plant9-d001", username: "acme-plant9-d001", password: secret, reconnectPeriod: 0 });
+      await client.publishAsync("dt/hub/acme/plant9/machine/acme-plant9-d001", "{}", { qos: 1 });
+      await client.endAsync();
+      await assert.rejects(mqtt.connectAsync(broker.url, { clientId: "acme-plant9-d001", username: "acme-plant9-d001", password: "wrong", reconnectPeriod: 0 }));
+    } finally {
+      await broker.close();
+    }
   });
 });
 

@@ -7,7 +7,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { testEngine } from "../helpers/engine.ts";
 import { buildCostReport, type CostReport } from "../../pipelines/cost/costReport.ts";
-import { formatCostReport } from "../../pipelines/cost/costFormats.ts";
+import { formatCostReport, NO_TENANT } from "../../pipelines/cost/costFormats.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readFiles } from "../helpers/readFiles.ts";
 import { CONTROL_SCHEMA } from "../../pipelines/engine/controlTables.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import type { Warehouse } from "../../pipelines/warehouse/warehouse.ts";
@@ -91,14 +95,49 @@ describe("cost report", () => {
     const md = await formatCostReport(report, "md");
     assert.match(md, /^# Cost report/);
     assert.match(md, /\| acme \|/);
-    const csv = await formatCostReport(report, "csv");
-    assert.match(csv.split("\n")[0]!, /^tenant,warehouse,size,monitor/);
-    assert.equal(csv.split("\n").filter((l) => l.startsWith("acme,SHARED_WH")).length, 1);
     const json = JSON.parse(await formatCostReport(report, "json"));
     assert.equal(json.pricePerCredit, 3);
+    assert.equal(json.currency, "USD");
     const html = await formatCostReport(report, "html");
     assert.match(html, /^<!doctype html>/);
     assert.equal((html.match(/<svg/g) ?? []).length, 3, "three charts, rendered to SVG");
     assert.doesNotMatch(html, /<script/, "self-contained, no scripts");
+    // Each warehouse on its own scale, titled with its share of the quota (1.5 of 4 credits).
+    assert.match(html, /SHARED_WH/);
+    assert.match(html, /1\.5 of 4 credits \(37\.5% of quota\)/);
+  });
+
+  it("writes CSV a spreadsheet reads as numbers: no percent signs, money beside its currency, no empty tenant", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hub-cost-csv-"));
+    try {
+      const file = join(dir, "cost.csv");
+      writeFileSync(file, await formatCostReport(report, "csv"));
+      // Read back by DuckDB's CSV reader, an independent parser that sniffs each column's type.
+      const rows = await readFiles<Record<string, unknown>>(`SELECT * FROM read_csv('${file}')`);
+      const types = await readFiles<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_csv('${file}')`);
+      const type = Object.fromEntries(types.map((t) => [t.column_name, t.column_type]));
+      for (const c of ["quota", "quota_used_pct", "credits", "money"]) assert.match(type[c]!, /^(DOUBLE|BIGINT|DECIMAL.*)$/, `${c} is ${type[c]}`);
+      assert.equal(type.currency, "VARCHAR");
+      const acme = rows.find((r) => r.tenant === "acme" && r.warehouse === "SHARED_WH")!;
+      // Hour 08: 1.0 credit × 30/40; hour 09, idle: 0.5 × the period's share 30/40 → 1.125 credits, at 3 per credit.
+      close(Number(acme.credits), 1.125, 1e-9);
+      close(Number(acme.money), 3.375, 1e-9);
+      assert.equal(acme.currency, "USD");
+      close(Number(acme.quota_used_pct), 37.5, 1e-9);
+      assert.ok(rows.every((r) => typeof r.tenant === "string" && r.tenant !== ""), "every row names its tenant, (none) when no tenant used it");
+      assert.ok(rows.some((r) => r.tenant === NO_TENANT), "the warehouses nobody used");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints money in the report's currency", async () => {
+    const eur = await buildCostReport(admin, {
+      from, to, now: engine.clock.now(), pricePerCredit: 2.5, currency: "EUR",
+      warehouses: engine.warehouses.list().map((w) => ({ name: w.name, size: w.size, resourceMonitor: w.resourceMonitor })),
+    });
+    const table = await formatCostReport(eur, "table");
+    assert.match(table, /at €2\.50 per credit/);
+    assert.match(table, /€3\.75\)/, "1.5 credits at €2.50");
   });
 });

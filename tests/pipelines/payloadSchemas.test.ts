@@ -1,5 +1,6 @@
 import { prng } from "../../edge/fleetRandom.ts";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { MACHINE_STATES, METRIC_RULES, SENSOR_TYPES, TIMESTAMP_LIMITS, groupsFor, rulesFor, type SensorType } from "../../pipelines/quality/metricRules.ts";
 import { MAX_MESSAGE_BYTES, validateReadingMetrics } from "../../pipelines/quality/payloadSchemas.ts";
@@ -133,9 +134,8 @@ test("a reading with several problems is one rejection that names each of them",
 /** Whole-message cases over a 3-reading message: [name, text, expected reason, readings counted]. */
 const good = (extra: Record<string, unknown> = {}) => message("MACHINE", [0, 1, 2].map((i) => reading("MACHINE", i)), extra);
 const noColon = JSON.stringify(good()).replace('"tenant_id":', '"tenant_id" ');
-const oversized = JSON.stringify(good({ note: "x".repeat(140_000 - JSON.stringify(good({ note: "" })).length) }));
+// A message over 128 KB is refused whole too, but quarantine keeps a prefix of it (the test after these).
 const wholeCases: Array<[string, string, string, number]> = [
-  ["a message over 128 KB", oversized, `message is 140000 bytes; the limit is ${MAX_MESSAGE_BYTES}`, 1],
   ["malformed JSON", noColon, `message is not valid JSON: expected ':' after the property name at position ${noColon.indexOf(' "acme"') + 1} (line 1, column ${noColon.indexOf(' "acme"') + 2})`, 1],
   ["JSON that is not an object", "[1,2,3]", "message = [1,2,3] is not a JSON object", 1],
   ["an unknown sensor_type", JSON.stringify(good({ sensor_type: "LASER" })), "sensor_type 'LASER' is not one of MACHINE|ENERGY|AIR_QUALITY", 3],
@@ -164,8 +164,14 @@ test("a message of exactly 128 KB passes and one byte more is refused", () => {
   for (const input of [exact, Buffer.from(exact)]) assert.equal(parseMessage(input, { receivedAt }).accepted.length, 3);
   const over = exact.replace('"note":"', '"note":"x');
   const result = parseMessage(Buffer.from(over), { receivedAt });
-  assert.deepEqual(result.rejected.map((r) => r.reason), [`message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES}`]);
-  assert.equal(result.rejected[0]!.raw, over);
+  const sha256 = createHash("sha256").update(over).digest("hex");
+  // The prefix ends on a character boundary: 4096 bytes, or 4095 when a 2-byte 'é' straddles it.
+  const kept = Buffer.from(over).subarray(4095, 4097).toString() === "é" ? 4095 : 4096;
+  assert.deepEqual(result.rejected.map((r) => r.reason), [
+    `message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES} (quarantine keeps its first ${kept} bytes, its size and its SHA-256 ${sha256})`,
+  ]);
+  const prefix = Buffer.from(over).subarray(0, kept).toString();
+  assert.deepEqual(result.rejected[0]!.raw, { bytes: MAX_MESSAGE_BYTES + 1, sha256, prefix_bytes: kept, prefix }, "a bounded prefix, not the whole");
 });
 
 test('"NaN" inside a string is a string, not the NaN token', () => {
@@ -394,4 +400,57 @@ test("reading spans skip strings holding quotes, braces and colons, and give up 
   assert.deepEqual(spans?.keys, [4, 0, 0]);
   assert.equal(readingSpans('{"readi\\u006egs":[{"a":1}]}'), null);
   assert.equal(readingSpans('{"readings":[1],"readings":[2]}'), null);
+});
+
+test("the envelope's epoch is optional; when sent it must be a non-negative safe integer, and the refusal names it", () => {
+  const ok = parse(message("MACHINE", [reading("MACHINE", 0)], { epoch: 1767225600000123 }));
+  assert.deepEqual(ok.rejected, []);
+  assert.deepEqual([ok.seq, ok.epoch], [42, 1767225600000123]);
+  assert.deepEqual(ok.kind === "readings" && ok.accepted[0]!.payload.message, { seq: 42 }, "the epoch is the channel's (the ingest's), not repeated in each reading");
+  const none = parse(message("MACHINE", [reading("MACHINE", 0)]));
+  assert.deepEqual([none.seq, none.epoch], [42, null]);
+  const cases: Array<[string, string]> = [
+    ["-1", "epoch = -1 is negative"],
+    ["1.5", "epoch = 1.5 is not an integer"],
+    ['"7"', "epoch = '7' is not a number"],
+    ["9007199254740993", "epoch = 9007199254740992 is beyond 9007199254740991 (2^53 - 1), above which JSON numbers are not exact"],
+    ["null", "epoch = null is not a number"],
+  ];
+  for (const [text, reason] of cases) {
+    const r = parse(JSON.stringify(message("MACHINE", [reading("MACHINE", 0)], { epoch: "@E@" })).replace('"@E@"', text));
+    assert.deepEqual(r.rejected.map((x) => x.reason), [reason], text);
+    assert.equal(r.accepted.length, 0);
+    assert.deepEqual([r.seq, r.epoch], [null, null], `${text}: no channel can be told, so no offset is taken`);
+    assertReconciles(r, 1);
+  }
+});
+
+test("a seq that is not a non-negative safe integer is refused naming the field and the value, and gives no offset", () => {
+  const cases: Array<[string, string]> = [
+    ["-3", "seq = -3 is negative"],
+    ["2.5", "seq = 2.5 is not an integer"],
+    ['"300"', "seq = '300' is not a number"],
+    ["9007199254740993", "seq = 9007199254740992 is beyond 9007199254740991 (2^53 - 1), above which JSON numbers are not exact"],
+    ["1e300", "seq = 1e+300 is beyond 9007199254740991 (2^53 - 1), above which JSON numbers are not exact"],
+  ];
+  for (const [text, reason] of cases) {
+    const r = parse(JSON.stringify(message("MACHINE", [reading("MACHINE", 0)], { seq: "@S@" })).replace('"@S@"', text));
+    assert.deepEqual(r.rejected.map((x) => x.reason), [reason], text);
+    assert.equal(r.seq, null, text);
+  }
+  // A message refused for another reason still carries its (valid) seq: its redelivery must be known.
+  const wrongTenant = parse(message("MACHINE", [reading("MACHINE", 0)], { tenant_id: "globex", epoch: 3 }));
+  assert.equal(wrongTenant.accepted.length, 0);
+  assert.deepEqual([wrongTenant.seq, wrongTenant.epoch], [42, 3]);
+});
+
+test("a scanner message's seq and epoch are checked when sent and kept with the scan", () => {
+  const scan = { job_id: "J-1", station: "weld-2", scan_ts: at(-10) };
+  const r = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", seq: 9, epoch: 4, scans: [scan] });
+  assert.deepEqual([r.seq, r.epoch], [9, 4]);
+  assert.deepEqual(r.kind === "scans" && r.accepted[0]!.metadata, { unknown_fields: { message: { seq: 9, epoch: 4 } } });
+  const bad = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", seq: 9, epoch: -4, scans: [scan] });
+  assert.deepEqual(bad.rejected.map((x) => x.reason), ["epoch = -4 is negative"]);
+  const http = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", scans: [scan] });
+  assert.deepEqual([http.seq, http.epoch, http.rejected.length], [null, null, 0], "an HTTP POST has neither");
 });

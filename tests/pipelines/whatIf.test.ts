@@ -38,6 +38,38 @@ describe("what-if", () => {
     close(r.monthlyCredits, ((288 * 160) / 3600) * 30);
   });
 
+  it("warns once per warehouse that never sleeps, naming every workload that keeps it awake", () => {
+    const r = whatIf({
+      name: "HUB_X_WH", size: "XSMALL", autoSuspendSeconds: 60,
+      workloads: [{ name: "task A", everySeconds: 60, runSeconds: 8 }, { name: "refresh B", everySeconds: 60, runSeconds: 2 }, { name: "refresh C", everySeconds: 300, runSeconds: 2 }],
+    });
+    assert.equal(r.warnings.length, 1);
+    // Gaps: A 52 s, B 58 s (both within the 60 s auto-suspend); C's 298 s is not.
+    assert.equal(
+      r.warnings[0],
+      "HUB_X_WH never sleeps (24 credits a day): task A, refresh B run every 60 s and it suspends only after 60 s idle. " +
+        "Run them less often than every 68 s, or lower AUTO_SUSPEND below 52 s (each resume still bills at least 60 s).",
+    );
+  });
+
+  it("warns when a monitor suspends the warehouse before its interval ends, with the quota it would need", () => {
+    // 288 wake-ups a day of 5 s + 60 s idle on X-Small: 288 × 65 / 3600 = 5.2 credits a day, 156 a 30-day month.
+    const r = whatIf({
+      name: "TENANT_ACME_BI_WH", size: "XSMALL", autoSuspendSeconds: 60, workloads: [{ name: "BI queries", everySeconds: 300, runSeconds: 5 }],
+      monitor: { name: "TENANT_ACME_BI_MONITOR", creditQuota: 50, frequency: "MONTHLY", triggers: [{ percent: 75, action: "NOTIFY" }, { percent: 100, action: "SUSPEND" }, { percent: 110, action: "SUSPEND_IMMEDIATE" }] },
+    });
+    close(r.monthlyCredits, 156);
+    close(r.triggers[1]!.firesAfterDays!, 50 / 5.2); // day 9.6
+    assert.deepEqual(r.warnings, [
+      "TENANT_ACME_BI_WH is suspended by TENANT_ACME_BI_MONITOR (SUSPEND at 100%) on day 9.6 of the 30-day month: it needs 156 credits there against a quota of 50. " +
+        "Raise the quota above 156 credits, or cut its load (288 resumes a day, awake 22%).",
+    ]);
+    // With room for the month, no warning; NOTIFY alone never warns.
+    const roomy = whatIf({ ...{ name: "W", size: "XSMALL", autoSuspendSeconds: 60, workloads: [{ name: "BI", everySeconds: 300, runSeconds: 5 }] },
+      monitor: { name: "M", creditQuota: 200, frequency: "MONTHLY", triggers: [{ percent: 75, action: "NOTIFY" }, { percent: 100, action: "SUSPEND" }] } });
+    assert.deepEqual(roomy.warnings, []);
+  });
+
   it("reports a trigger that will not fire within its interval as null", () => {
     const r = whatIf({
       name: "W", size: "XSMALL", autoSuspendSeconds: 60, workloads: [{ name: "a", everySeconds: 86_400, runSeconds: 1 }],

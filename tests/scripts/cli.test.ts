@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, chmodSync, existsSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +20,40 @@ async function cli(script: string, args: string[], env: Record<string, string> =
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
 }
+
+describe("commands run from anywhere", () => {
+  const elsewhere = tmpdir();
+  const direct = async (file: string, args: string[], cwd = elsewhere) => {
+    try {
+      const r = await run(file, args, { cwd, timeout: 120_000 });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const x = e as { code: number; stdout: string; stderr: string };
+      return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+    }
+  };
+
+  it("a script runs by its own shebang from another directory", async () => {
+    const r = await direct(join(process.cwd(), "scripts", "sql.ts"), ["--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^sql: run Snowflake SQL against the local hub/);
+  });
+
+  it("`hub` lists every script with a line each, runs one by name from another directory, and names an unknown one", async () => {
+    const hub = join(process.cwd(), "scripts", "hub.ts");
+    const list = await direct(hub, ["--help"]);
+    assert.equal(list.code, 0, list.stderr);
+    const scripts = readdirSync(join(process.cwd(), "scripts")).filter((f) => f.endsWith(".ts") && f !== "hub.ts").map((f) => f.slice(0, -3));
+    for (const s of scripts) assert.match(list.stdout, new RegExp(`^  ${s} +\\S`, "m"), `${s} is listed with its description`);
+    const sql = await direct(hub, ["sql", "--help"]);
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.match(sql.stdout, /^sql: run Snowflake SQL against the local hub/);
+    const typo = await direct(hub, ["sqll"]);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stdout, "");
+    assert.match(typo.stderr.trim(), /^hub: unknown command "sqll" \(commands: .*\); did you mean "sql"\?$/);
+  });
+});
 
 describe("scripts/objects.ts", () => {
   it("prints every object's Snowflake DDL in dependency order", async () => {
@@ -78,10 +112,21 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
     for (const t of summary.tenants) assert.ok(t.rawReadings > 0 && t.normalizedMetrics > t.rawReadings, JSON.stringify(t));
   });
 
+  it("`npm start --silent -- --json`, the documented JSON invocation, prints JSON alone", async () => {
+    const r = await run("npm", ["start", "--silent", "--", "--json", "--hours", "0.05"], { env: { ...process.env, HUB_HOME: home }, timeout: 120_000, maxBuffer: 20 * 1024 * 1024 });
+    assert.doesNotThrow(() => JSON.parse(r.stdout), r.stdout.slice(0, 200));
+  });
+
   it("answers queries as a tenant role with that tenant's rows only", async () => {
     const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "--json", "SELECT DISTINCT tenant_id FROM CORE.SENSOR_READINGS_NORMALIZED"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [{ tenant_id: "acme" }]);
+    assert.deepEqual(JSON.parse(r.stdout), [{ sql: "SELECT DISTINCT tenant_id FROM CORE.SENSOR_READINGS_NORMALIZED", columns: ["TENANT_ID"], rows: [["acme"]] }]);
+  });
+
+  it("runs several Snowflake statements in order, printing each result as SnowSQL does", async () => {
+    const r = await cli("sql.ts", ["--role", "TENANT_ACME_ROLE", "SELECT CURRENT_ROLE(); USE SCHEMA ANALYTICS; SELECT COUNT(*) AS n FROM MACHINE_UTILIZATION_HOURLY WHERE hour <= CURRENT_TIMESTAMP()"], { HUB_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^CURRENT_ROLE\(\)\n-+\nTENANT_ACME_ROLE\n1 Row\(s\) produced\.\n\nStatement executed successfully\.\n\nN\n-+\n[1-9]\d*\n1 Row\(s\) produced\./);
   });
 
   it("refuses a role the hub does not know, naming it and the roles it has, and exits 1", async () => {
@@ -112,7 +157,10 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
     const r = await cli("cost-report.ts", ["--what-if", "--stack", "platform"], { HUB_HOME: home });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /HUB_TRANSFORM_WH\s+XSMALL\s+720/);
-    assert.match(r.stdout, /never sleeps/);
+    assert.match(r.stdout, /HUB_TRANSFORM_WH never sleeps/);
+    assert.match(r.stdout, /Why the shipped pipeline never sleeps/, "the shipped defaults fail the check with their reason");
+    const acme = await cli("cost-report.ts", ["--what-if", "--stack", "acme"], { HUB_HOME: home });
+    assert.match(acme.stdout, /TENANT_ACME_BI_WH is suspended by TENANT_ACME_BI_MONITOR \(SUSPEND at 100%\) on day \d+\.\d of the 30-day month/);
     const bad = await cli("cost-report.ts", ["--what-if", "--stack", "nope"], { HUB_HOME: home });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no Pulumi\.nope\.yaml/);

@@ -85,12 +85,19 @@ describe("npm start, reduced to one tenant and one simulated hour", () => {
     assert.ok(Math.abs(q!.used - Number(m!.credits)) < 1e-9, `${q!.used} vs metered ${m!.credits}`);
   });
 
-  it("writes a self-contained operator report with a chart per section", () => {
+  it("writes a self-contained operator report: the fleet overview first, then a chart per section", () => {
     const html = readFileSync(report.reportPath, "utf8");
     assert.match(html, /<h2>acme<\/h2>/);
-    for (const h of ["Utilisation and OEE per machine", "Air quality index over time", "Flow bottlenecks", "Anomalies on their series", "Cost against quota"]) {
+    const fleet = html.indexOf("Fleet overview: each plant over the period");
+    assert.ok(fleet > 0 && fleet < html.indexOf("<h2>"), "the overview comes before the tenants' sections");
+    for (const t of report.tenants) assert.match(html.slice(fleet, html.indexOf("<h2>")), new RegExp(`<th scope="rowgroup" rowspan="\\d+">${t.tenantId}</th>`));
+    for (const h of ["Utilisation and OEE per machine", "Energy per hour", "Air quality index over time", "Flow bottlenecks", "Anomalies on their series", "Cost against quota", "worst AQI of the period", "AQI now"]) {
       assert.ok(html.includes(h), h);
     }
+    // The header splits the credits as the cost report does: charged to tenants + the platform's = all.
+    const m = /([\d.]+) credits \([^)]*\) in all: ([\d.]+) charged back to the tenants by query share \([^)]*\), ([\d.]+) kept as the platform(?:'|&#39;)s/.exec(html);
+    assert.ok(m, "the chargeback header");
+    assert.ok(Math.abs(Number(m![2]) + Number(m![3]) - Number(m![1])) <= 0.0015, m![0]);
     assert.ok((html.match(/<svg/g) ?? []).length >= 4, "charts are inline SVG");
     assert.doesNotMatch(html, /<script/, "no script: it opens anywhere, offline");
   });

@@ -135,4 +135,19 @@ describe("the runner's parse errors", () => {
     assert.match(dash.lines[0]!, /^demo: Option '--tenant' argument is ambiguous\. .* use '--tenant=-XYZ'\. \(see --help\)$/);
     assert.deepEqual(await stderrOf(["--model", "forcast"]), { code: 1, lines: ['demo: --model "forcast" is not one of forecast, anomaly; did you mean "forecast"?'] });
   });
+
+  it("take a negative number after an option as its value, so the option's own check names it", async () => {
+    const seen: unknown[] = [];
+    const argvOf = async (argv: string[]) => {
+      await runCommand({ name: "demo", description: "d", usage: "demo", options: { hours: { type: "string", description: "h", short: "H" }, quiet: { type: "boolean", description: "q" } }, run: ({ options, positionals }) => void seen.push([options.hours, positionals]) }, argv);
+      return seen.pop();
+    };
+    assert.deepEqual(await argvOf(["--hours", "-3"]), ["-3", []]);
+    assert.deepEqual(await argvOf(["-H", "-0.5", "x"]), ["-0.5", ["x"]]);
+    assert.deepEqual(await argvOf(["--hours", "-.5"]), ["-.5", []]);
+    assert.deepEqual(await argvOf(["--quiet", "--hours=-3"]), ["-3", []]);
+    // Not a number: still the option forgotten, as before.
+    const dash = await stderrOf(["--tenant", "-x"]);
+    assert.match(dash.lines[0]!, /argument is ambiguous/);
+  });
 });

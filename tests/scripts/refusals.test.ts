@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../../pipelines/engine/clock.ts";
 import { hubDatabasePath } from "../../pipelines/hubHome.ts";
-import { DeviceRegistry } from "../../edge/deviceRegistry.ts";
+import { DeviceRegistry, deviceRegistryPath } from "../../edge/deviceRegistry.ts";
 import { provisionLocal } from "../../edge/provisioning.ts";
 import { PROJECT_DIR, readStackFleet } from "../../edge/fleetStackFile.ts";
 
@@ -82,7 +82,7 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
     // An (empty) hub, so that the old scripts got past "there is no hub" and did something.
     const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home), clock: new SimulatedClock("2026-01-29T00:00:00Z") });
     await engine.close();
-    registryFile = join(home, "edge", "devices.json");
+    registryFile = deviceRegistryPath(home);
     provisionLocal(DeviceRegistry.open(registryFile), { tenantId: "acme", siteId: "site1", devices: 1, credentialsDir: join(home, "edge", "credentials", "acme") });
   });
   after(() => rmSync(root, { recursive: true, force: true }));

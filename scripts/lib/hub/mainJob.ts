@@ -19,7 +19,7 @@ import type { NotificationSink } from "../../../pipelines/engine/monitorControl.
 import { ensureWritableHome, hubDatabasePath } from "../../../pipelines/hubHome.ts";
 import { UserError } from "../command.ts";
 import { setUpTenantTwin, tenantStackNames, type TenantTwin } from "./tenantTwin.ts";
-import { LiveEdge, type EdgeCounts } from "./liveEdge.ts";
+import { LiveEdge, edgeLifetime, type EdgeCounts, type EdgeLifetime } from "./liveEdge.ts";
 import { buildFleet, type HubFleet } from "./hubFleet.ts";
 import { runSummaries, type TenantRunSummary } from "./runSummary.ts";
 import { writeOperatorReport } from "./operatorReport.ts";
@@ -85,6 +85,8 @@ export interface RunTotals {
   readonly stopped: boolean;
   readonly published: number;
   readonly edge: EdgeCounts;
+  /** The edge's count invariant over every run of this hub, after this one. */
+  readonly lifetime: EdgeLifetime;
   /** Where the fleet phase's wall time went: generating, publish→committed, then waiting on the engine's tick (the two overlap). */
   readonly wallSplitSeconds: { readonly simulate: number; readonly edge: number; readonly pipeline: number };
 }
@@ -212,12 +214,14 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
     await engine.limitThreads(null);
     await edge.close();
   }
+  // With the gateway stopped its queues' files are final: the lifetime count reads them.
+  const lifetime = await edgeLifetime(o.home, engine);
   const fleetWallSeconds = (performance.now() - t0) / 1000;
   // Let the last dynamic-table lags run out so the summary sees every landed reading.
   await engine.runUntil(new Date(clock.now().getTime() + 5 * 60_000), o.stepMinutes * 60_000);
   return {
     from, until: clock.now(), simulatedHours: (clock.now().getTime() - from.getTime()) / 3_600_000, fleetWallSeconds, stopped, published,
-    edge: counts, fleet, wallSplitSeconds: { simulate: split.simulate / 1000, edge: split.edge / 1000, pipeline: split.pipeline / 1000 },
+    edge: counts, lifetime, fleet, wallSplitSeconds: { simulate: split.simulate / 1000, edge: split.edge / 1000, pipeline: split.pipeline / 1000 },
   };
 }
 
@@ -234,7 +238,10 @@ export interface MainJobReport {
    */
   readonly wallSplitSeconds: RunTotals["wallSplitSeconds"] & { readonly models: number; readonly archive: number; readonly report: number };
   readonly stopped: boolean;
-  /** The count invariant at the edge: published = committed + quarantined at ingest + dropped by the gateway. */
+  /**
+   * This run's count at the edge: published = committed + quarantined at ingest + dropped by the
+   * gateway, when no earlier run left messages queued (`carriedOver`, sent in this run too).
+   */
   readonly edge: {
     readonly published: number;
     readonly committedReadings: number;
@@ -242,7 +249,13 @@ export interface MainJobReport {
     readonly quarantinedAtIngest: number;
     readonly redeliveriesDropped: number;
     readonly droppedByGateway: number;
+    readonly carriedOver: number;
   };
+  /**
+   * The count invariant over every run of this hub, SIGKILLed ones included: published =
+   * committed + quarantined at ingest + dropped by the gateway + still queued at the gateway.
+   */
+  readonly lifetime: EdgeLifetime;
   readonly tenants: readonly TenantRunSummary[];
   readonly archive: ReadonlyArray<{ readonly tenant: string; readonly files: number; readonly rows: number; readonly bytes: number }>;
   readonly reportPath: string;
@@ -297,8 +310,9 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
       stopped: run.stopped,
       edge: {
         published: run.published, committedReadings: e.ingest.readings, committedScans: e.ingest.scans, quarantinedAtIngest: e.ingest.quarantined,
-        redeliveriesDropped: e.ingest.duplicates, droppedByGateway: e.gateway.droppedReadings + e.gateway.rejectedReadings,
+        redeliveriesDropped: e.ingest.duplicates, droppedByGateway: e.gateway.droppedReadings + e.gateway.rejectedReadings, carriedOver: e.carriedOver,
       },
+      lifetime: run.lifetime,
       tenants, archive, reportPath, labelsPath: labelsFile,
     };
   } finally {

@@ -12,6 +12,9 @@ import type { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts
 import { duckdbDialect } from "../../../pipelines/dialect/index.ts";
 import { pm25AqiSql } from "../../../pipelines/quality/aqi.ts";
 import type { CostReport } from "../../../pipelines/cost/costReport.ts";
+import { creditsPerWarehouseChart, moneyText } from "../../../pipelines/cost/costFormats.ts";
+import { PLATFORM_TENANT } from "../../../pipelines/cost/costQueries.ts";
+import { PM25_BREAKPOINTS } from "../../../pipelines/quality/aqi.ts";
 import type { FaultLabel } from "../../../edge/faultInjection.ts";
 import type { TenantRunSummary } from "./runSummary.ts";
 import { alertInFault, tenantAlerts, type AlertOutcome, type TenantAlert } from "./alertScoring.ts";
@@ -35,9 +38,84 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? "
 const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? "–" : v.toFixed(digits));
 const iso = (d: Date | string) => (typeof d === "string" ? d : d.toISOString());
 
+/** One row of the fleet overview: a plant (site) of a tenant. */
+interface PlantRow {
+  tenant_id: string;
+  site_id: string;
+  utilization: number | null;
+  oee: number | null;
+  kwh: number | null;
+  aqi_now: number | null;
+  aqi_now_category: string | null;
+  aqi_worst: number | null;
+  aqi_worst_category: string | null;
+  alerts: number;
+  open_alerts: number;
+  last_data: Date | null;
+}
+
+/**
+ * Per plant: the KPIs at a glance. AQI now is the worst location's latest reading; the worst of
+ * the period is the highest hourly mean of any location (what the AQI chart draws). An alert is
+ * open when its device breached its rule in the last hour of the period.
+ */
+async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], until: Date): Promise<PlantRow[]> {
+  if (!tenants.length) return [];
+  const list = tenants.map((t) => `'${t.replaceAll("'", "''")}'`).join(", ");
+  const end = `TIMESTAMP '${until.toISOString().replace("T", " ").replace("Z", "")}'`;
+  return engine.control<PlantRow>(
+    `WITH sites AS (
+       SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id IN (${list})
+       UNION SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id IN (${list})
+       UNION SELECT DISTINCT tenant_id, site_id FROM ANALYTICS.AIR_QUALITY_CURRENT WHERE tenant_id IN (${list})),
+     m AS (SELECT tenant_id, site_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY GROUP BY ALL),
+     e AS (SELECT tenant_id, site_id, SUM(kwh) AS kwh FROM ANALYTICS.ENERGY_HOURLY GROUP BY ALL),
+     now AS (SELECT tenant_id, site_id, MAX(aqi_pm25) AS aqi_now FROM ANALYTICS.AIR_QUALITY_CURRENT GROUP BY ALL),
+     hourly AS (SELECT tenant_id, site_id, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi FROM CORE.SENSOR_READINGS_NORMALIZED
+                WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
+     worst AS (SELECT tenant_id, site_id, MAX(aqi) AS aqi_worst FROM hourly GROUP BY ALL),
+     a AS (SELECT tenant_id, site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts FROM ANALYTICS.ALERTS GROUP BY ALL),
+     last AS (SELECT tenant_id, site_id, MAX(ts) AS last_data FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id IN (${list}) GROUP BY ALL)
+     SELECT s.tenant_id, s.site_id, m.utilization, m.oee, e.kwh, now.aqi_now, worst.aqi_worst, COALESCE(a.alerts, 0) AS alerts,
+       COALESCE(a.open_alerts, 0) AS open_alerts, last.last_data
+     FROM sites s LEFT JOIN m USING (tenant_id, site_id) LEFT JOIN e USING (tenant_id, site_id) LEFT JOIN now USING (tenant_id, site_id)
+       LEFT JOIN worst USING (tenant_id, site_id) LEFT JOIN a USING (tenant_id, site_id) LEFT JOIN last USING (tenant_id, site_id)
+     ORDER BY s.tenant_id, s.site_id`,
+  ).then((rows) => rows.map((r) => ({ ...r, aqi_now_category: aqiCategory(r.aqi_now), aqi_worst_category: aqiCategory(r.aqi_worst), alerts: Number(r.alerts), open_alerts: Number(r.open_alerts) })));
+}
+
+/** The EPA category of an AQI number (the PM2.5 breakpoints' index ranges). */
+function aqiCategory(aqi: number | null): string | null {
+  if (aqi === null || aqi === undefined) return null;
+  return (PM25_BREAKPOINTS.find((b) => aqi <= b.iHigh) ?? PM25_BREAKPOINTS.at(-1)!).category;
+}
+
+const CATEGORY_TEXT: Readonly<Record<string, string>> = {
+  GOOD: "good", MODERATE: "moderate", UNHEALTHY_FOR_SENSITIVE_GROUPS: "unhealthy for sensitive groups", UNHEALTHY: "unhealthy", VERY_UNHEALTHY: "very unhealthy", HAZARDOUS: "hazardous",
+};
+const aqiText = (aqi: number | null, category: string | null) => (aqi === null || aqi === undefined ? "–" : `${Math.round(aqi)} ${CATEGORY_TEXT[category ?? ""] ?? ""}`.trim());
+
+function fleetOverview(plants: readonly PlantRow[], cost: CostReport, until: Date): string {
+  if (!plants.length) return "<p>No plant has reported yet.</p>";
+  const money = (tenant: string) => moneyText(cost, cost.tenants.find((t) => t.tenant === tenant)?.money ?? 0);
+  const ago = (d: Date | null) => (d ? `${Math.max(0, Math.round((until.getTime() - d.getTime()) / 60_000))} min` : "–");
+  const rows = plants.map((p, i) => {
+    const first = i === 0 || plants[i - 1]!.tenant_id !== p.tenant_id;
+    const span = plants.filter((x) => x.tenant_id === p.tenant_id).length;
+    return `<tr>${first ? `<th scope="rowgroup" rowspan="${span}">${esc(p.tenant_id)}</th>` : ""}<th scope="row">${esc(p.site_id)}</th><td>${pct(p.utilization)}</td><td>${pct(p.oee)}</td>
+<td>${p.kwh === null ? "–" : `${Math.round(p.kwh).toLocaleString("en")} kWh`}</td><td class="aqi-${esc(p.aqi_now_category ?? "")}">${aqiText(p.aqi_now, p.aqi_now_category)}</td>
+<td class="aqi-${esc(p.aqi_worst_category ?? "")}">${aqiText(p.aqi_worst, p.aqi_worst_category)}</td><td>${p.open_alerts} open / ${p.alerts}</td><td>${ago(p.last_data)}</td>${first ? `<td rowspan="${span}">${money(p.tenant_id)}</td>` : ""}</tr>`;
+  });
+  return `<table class="kpi fleet"><caption>Fleet overview: each plant over the period</caption>
+<tr><th scope="col">tenant</th><th scope="col">plant</th><th scope="col">utilisation</th><th scope="col">OEE</th><th scope="col">energy</th><th scope="col">AQI now</th>
+<th scope="col">worst AQI (hourly mean)</th><th scope="col">alerts (open in the last hour / all)</th><th scope="col">last data before the end</th><th scope="col">cost (tenant)</th></tr>
+${rows.join("\n")}</table>`;
+}
+
 interface Rows {
   machines: Array<{ machine_id: string; utilization: number | null; oee: number | null }>;
-  aqi: Array<{ site_id: string; hour: Date; aqi: number | null }>;
+  energy: Array<{ meter_id: string; hour: Date; kwh: number | null }>;
+  aqi: Array<{ location: string; hour: Date; aqi: number | null }>;
   stations: Array<{ station: string; mean_s: number | null; jobs: number; bottleneck_jobs: number }>;
   anomalies: Array<{ series_id: string; ts: Date; y: number | null; forecast: number | null; lower_bound: number | null; upper_bound: number | null; is_anomaly: boolean }>;
 }
@@ -48,8 +126,11 @@ async function tenantRows(engine: EmbeddedEngine, tenant: string): Promise<Rows>
     `SELECT machine_id, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization, AVG(oee) AS oee
      FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id = '${t}' GROUP BY machine_id ORDER BY machine_id`,
   );
+  const energy = await engine.control<Rows["energy"][number]>(
+    `SELECT meter_id, hour, kwh FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id = '${t}' ORDER BY hour, meter_id`,
+  );
   const aqi = await engine.control<Rows["aqi"][number]>(
-    `SELECT site_id, DATE_TRUNC('hour', ts) AS hour, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi
+    `SELECT device_id AS location, DATE_TRUNC('hour', ts) AS hour, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi
      FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id = '${t}' AND metric = 'pm25_ugm3' GROUP BY ALL ORDER BY hour`,
   );
   const stations = await engine.control<Rows["stations"][number]>(
@@ -63,7 +144,7 @@ async function tenantRows(engine: EmbeddedEngine, tenant: string): Promise<Rows>
      SELECT a.series_id, a.ts, a.y, a.forecast, a.lower_bound, a.upper_bound, a.is_anomaly FROM ML.ANOMALIES a JOIN top USING (series_id)
      WHERE a.tenant_id = '${t}' QUALIFY ROW_NUMBER() OVER (PARTITION BY a.series_id, a.ts ORDER BY a.scored_at DESC) = 1 ORDER BY a.series_id, a.ts`,
   );
-  return { machines, aqi, stations, anomalies };
+  return { machines, energy, aqi, stations, anomalies };
 }
 
 async function machineChart(rows: Rows["machines"]): Promise<string> {
@@ -83,8 +164,22 @@ async function machineChart(rows: Rows["machines"]): Promise<string> {
   });
 }
 
+async function energyChart(rows: Rows["energy"]): Promise<string> {
+  const values = rows.map((r) => ({ meter: r.meter_id, hour: iso(r.hour), kwh: r.kwh }));
+  return svg({
+    $schema: SCHEMA, width: 520, height: 160, data: { values },
+    mark: { type: "area", opacity: 0.85 },
+    encoding: {
+      x: { field: "hour", ...UTC_TIME, title: null },
+      y: { field: "kwh", type: "quantitative", stack: "zero", title: "kWh per hour" },
+      color: { field: "meter", type: "nominal", title: "meter" },
+    },
+  });
+}
+
 async function aqiChart(rows: Rows["aqi"]): Promise<string> {
-  const values = rows.map((r) => ({ site: r.site_id, hour: iso(r.hour), aqi: r.aqi }));
+  // One line per location: the fleet overview's worst AQI is the highest point of these lines.
+  const values = rows.map((r) => ({ location: r.location, hour: iso(r.hour), aqi: r.aqi }));
   const bands = [
     { from: 0, to: 50, band: "good" }, { from: 50, to: 100, band: "moderate" }, { from: 100, to: 150, band: "sensitive groups" }, { from: 150, to: 200, band: "unhealthy" },
   ];
@@ -92,7 +187,7 @@ async function aqiChart(rows: Rows["aqi"]): Promise<string> {
     $schema: SCHEMA, width: 520, height: 180,
     layer: [
       { data: { values: bands }, mark: { type: "rect", opacity: 0.12 }, encoding: { y: { field: "from", type: "quantitative" }, y2: { field: "to" }, color: { field: "band", type: "nominal", scale: { domain: bands.map((b) => b.band), range: ["#2ca02c", "#dbdb00", "#ff7f0e", "#d62728"] }, title: "AQI band" } } },
-      { data: { values }, mark: { type: "line", point: false }, encoding: { x: { field: "hour", ...UTC_TIME, title: null }, y: { field: "aqi", type: "quantitative", title: "PM2.5 AQI (hourly mean)" }, detail: { field: "site" } } },
+      { data: { values }, mark: { type: "line", point: false }, encoding: { x: { field: "hour", ...UTC_TIME, title: null }, y: { field: "aqi", type: "quantitative", title: "PM2.5 AQI (hourly mean)" }, strokeDash: { field: "location", type: "nominal", title: "location" } } },
     ],
   });
 }
@@ -173,27 +268,8 @@ ${rows.join("\n")}</table>`;
 }
 
 async function costChart(cost: CostReport, warehouses: readonly string[]): Promise<string> {
-  const cumulative: Array<{ warehouse: string; hour: string; credits: number }> = [];
-  const rules: Array<{ warehouse: string; value: number; label: string }> = [];
-  for (const name of warehouses) {
-    let c = 0;
-    for (const h of cost.hourly.filter((x) => x.warehouse === name).sort((a, b) => a.hour.getTime() - b.hour.getTime())) {
-      cumulative.push({ warehouse: name, hour: iso(h.hour), credits: (c += h.credits) });
-    }
-    const w = cost.warehouses.find((x) => x.warehouse === name);
-    if (w?.quota) {
-      rules.push({ warehouse: name, value: w.quota, label: "quota" });
-      for (const t of w.triggers) rules.push({ warehouse: name, value: (w.quota * t.percent) / 100, label: `${t.action} ${t.percent} %` });
-    }
-  }
-  if (cumulative.length === 0) return "<p>No credits metered on the tenant's warehouses in this run.</p>";
-  return svg({
-    $schema: SCHEMA, width: 520, height: 160,
-    layer: [
-      { data: { values: cumulative }, mark: { type: "line", point: true }, encoding: { x: { field: "hour", ...UTC_TIME, title: null }, y: { field: "credits", type: "quantitative", title: "cumulative credits" }, color: { field: "warehouse", type: "nominal" } } },
-      ...(rules.length ? [{ data: { values: rules }, mark: { type: "rule" as const, strokeDash: [4, 3] }, encoding: { y: { field: "value", type: "quantitative" as const }, color: { field: "warehouse", type: "nominal" as const } } }] : []),
-    ],
-  });
+  const chart = await creditsPerWarehouseChart(cost, warehouses);
+  return chart || "<p>No credits metered on the tenant's warehouses in this run.</p>";
 }
 
 export interface ReportInput {
@@ -203,6 +279,19 @@ export interface ReportInput {
   readonly labels: readonly FaultLabel[];
   readonly period: { readonly from: Date; readonly to: Date };
   readonly tenantWarehouses: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Where the run's credits went, in the cost report's own terms: what its tenants were charged
+ * (their warehouses, and their queries' share of the shared ones) and what stays the platform's
+ * (the cost report's `(platform)` line: shared pipeline work no tenant's query asked for).
+ */
+function chargeback(cost: CostReport): string {
+  const platform = cost.tenants.find((t) => t.tenant === PLATFORM_TENANT);
+  const tenants = cost.tenants.filter((t) => t.tenant !== PLATFORM_TENANT);
+  const charged = tenants.reduce((a, t) => a + t.credits, 0);
+  return `${num(cost.totals.credits, 3)} credits (${moneyText(cost, cost.totals.money)}) in all: ${num(charged, 3)} charged back to the tenants by query share ` +
+    `(${tenants.map((t) => `${t.tenant} ${num(t.credits, 3)}`).join(", ") || "none"}), ${num(platform?.credits ?? 0, 3)} kept as the platform's: the shared pipeline's own work, as the cost report's ${PLATFORM_TENANT} line.`;
 }
 
 /** Render the report's HTML. */
@@ -216,11 +305,12 @@ export async function operatorReportHtml(r: ReportInput): Promise<string> {
     const alerts = await tenantAlerts(r.engine, s.tenantId, r.period.from);
     sections.push(`<section>
 <h2>${esc(s.tenantId)}</h2>
-<table class="kpi"><tr><th>readings</th><th>quarantined</th><th>utilisation</th><th>OEE</th><th>worst AQI</th><th>bottleneck</th><th>faults found by alerts / injected</th><th>found by the anomaly model</th><th>credits</th></tr>
-<tr><td>${s.rawReadings.toLocaleString("en")}</td><td>${s.quarantined.toLocaleString("en")}</td><td>${pct(s.utilization)}</td><td>${pct(s.oee)}</td><td>${esc(s.worstAqiCategory ?? "–")}</td>
+<table class="kpi"><tr><th>readings</th><th>quarantined</th><th>utilisation</th><th>OEE</th><th>AQI now</th><th>worst AQI of the period</th><th>bottleneck</th><th>faults found by alerts / injected</th><th>found by the anomaly model</th><th>credits</th></tr>
+<tr><td>${s.rawReadings.toLocaleString("en")}</td><td>${s.quarantined.toLocaleString("en")}</td><td>${pct(s.utilization)}</td><td>${pct(s.oee)}</td><td>${esc(CATEGORY_TEXT[s.aqiNowCategory ?? ""] ?? "–")}</td><td>${esc(CATEGORY_TEXT[s.worstAqiCategory ?? ""] ?? "–")}</td>
 <td>${esc(s.bottleneckStation ?? "–")}</td><td>${f ? `${f.found} / ${f.injected} (F1 ${num(f.f1)})` : "–"}</td>
 <td>${a ? `${a.detected} / ${a.injected} (F1 ${num(a.f1)})` : "not scored"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
 <h3>Utilisation and OEE per machine</h3>${rows.machines.length ? await machineChart(rows.machines) : "<p>No machine hours yet.</p>"}
+<h3>Energy per hour</h3>${rows.energy.length ? await energyChart(rows.energy) : "<p>No energy readings yet.</p>"}
 <h3>Air quality index over time</h3>${rows.aqi.length ? await aqiChart(rows.aqi) : "<p>No air-quality readings yet.</p>"}
 <h3>Flow bottlenecks</h3>${rows.stations.length ? await flowChart(rows.stations) : "<p>No completed station visits yet.</p>"}
 <h3>Injected faults and alerts per device</h3>${f ? faultTable(f) : ""}
@@ -236,11 +326,14 @@ ${s.cost.quotas.map((q) => `<p>${esc(q.warehouse)}: ${num(q.used, 3)} of ${q.quo
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222}
 h1{font-size:1.5rem}h2{border-bottom:1px solid #ccc;margin-top:2.5rem}h3{font-size:1rem;margin:1.5rem 0 .3rem}
 table.kpi{border-collapse:collapse}table.kpi td,table.kpi th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+table.fleet caption{text-align:left;font-weight:600;margin:.3rem 0}table.fleet th[scope=row],table.fleet th[scope=rowgroup]{text-align:left}
+td.aqi-MODERATE{background:#fbf7d5}td.aqi-UNHEALTHY_FOR_SENSITIVE_GROUPS{background:#fde3c8}td.aqi-UNHEALTHY,td.aqi-VERY_UNHEALTHY,td.aqi-HAZARDOUS{background:#f8d0d0}
 figure{margin:.5rem 0}figcaption{font-size:.85rem;color:#555}
 </style></head><body>
 <h1>Manufacturing Data Hub — operator report</h1>
 <p>Simulated ${esc(r.period.from.toISOString().slice(0, 16))}Z → ${esc(r.period.to.toISOString().slice(0, 16))}Z on the embedded default.
-Shared pipeline credits: ${num(r.cost.totals.credits, 3)} in total, charged back to tenants by query share.</p>
+${esc(chargeback(r.cost))}</p>
+${fleetOverview(await plantRows(r.engine, r.summaries.map((x) => x.tenantId), r.period.to), r.cost, r.period.to)}
 ${sections.join("\n")}
 </body></html>
 `;

@@ -14,9 +14,11 @@ export function formatRunSummary(r: MainJobReport): string {
   const head =
     `${r.stopped ? "Stopped early: " : ""}${r.simulatedHours.toFixed(1)} simulated hours (${r.simulatedFrom.toISOString().slice(0, 16)}Z → ` +
     `${r.simulatedUntil.toISOString().slice(0, 16)}Z) in ${r.wallSeconds.toFixed(1)} s: ${r.speed.whole.toFixed(2)} simulated h per second.\n` +
-    `Edge: ${r.edge.published.toLocaleString("en")} published = ${(r.edge.committedReadings + r.edge.committedScans).toLocaleString("en")} committed + ` +
+    `Edge, this run: ${r.edge.published.toLocaleString("en")} published = ${(r.edge.committedReadings + r.edge.committedScans).toLocaleString("en")} committed + ` +
     `${r.edge.quarantinedAtIngest.toLocaleString("en")} quarantined at ingest + ${r.edge.droppedByGateway.toLocaleString("en")} dropped by the gateway` +
-    ` (${r.edge.redeliveriesDropped.toLocaleString("en")} redeliveries dropped).`;
+    ` (${r.edge.redeliveriesDropped.toLocaleString("en")} redeliveries dropped)` +
+    `${r.edge.carriedOver > 0 ? `; ${r.edge.carriedOver.toLocaleString("en")} readings an earlier run left queued were sent too` : ""}.\n` +
+    lifetimeLine(r.lifetime);
   const data = textTable(r.tenants.map((t) => ({
     tenant: t.tenantId, readings: t.rawReadings.toLocaleString("en"), quarantined: t.quarantined.toLocaleString("en"), machines: String(t.machines),
     utilisation: pct(t.utilization), oee: pct(t.oee), "worst aqi": t.worstAqiCategory ?? "–", bottleneck: t.bottleneckStation ?? "–", alerts: String(t.alerts),
@@ -36,6 +38,16 @@ export function formatRunSummary(r: MainJobReport): string {
   }))));
   const faults = r.tenants.map((t) => faultLines(t, Math.max(...r.tenants.map((x) => x.tenantId.length)))).join("\n");
   return `${head}\n\n${data}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+}
+
+/** The edge's count over every run of the hub, and whether it holds. */
+function lifetimeLine(l: MainJobReport["lifetime"]): string {
+  const f = (v: number) => v.toLocaleString("en");
+  const verdict = l.unaccounted === 0 ? "nothing lost" : `${f(Math.abs(l.unaccounted))} readings ${l.unaccounted > 0 ? "unaccounted for" : "counted twice"}`;
+  return (
+    `Edge, every run of this hub: ${f(l.published)} published = ${f(l.committedReadings + l.committedScans)} committed + ${f(l.quarantinedAtIngest)} quarantined at ingest + ` +
+    `${f(l.droppedByGateway)} dropped by the gateway + ${f(l.queuedAtGateway)} still queued at the gateway (${f(l.redeliveriesDropped)} redeliveries dropped): ${verdict}.`
+  );
 }
 
 /** The anomaly model's part of the fault line: its event score once it has scored, else why not. */

@@ -1,5 +1,5 @@
 /**
- * Reading Parquet files back in tests, as an outside reader would: a plain DuckDB instance of its
+ * Reading files (Parquet, CSV, JSON) back in tests, as an outside reader would: a plain DuckDB instance of its
  * own (the hub's warehouse instance reads no files, and the hub's file instance is the code under
  * test).
  */

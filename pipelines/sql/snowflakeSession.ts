@@ -1,0 +1,233 @@
+/**
+ * A Snowflake session on the embedded twin: what a user (or a tool) connected to the hub talks to.
+ * It keeps what a Snowflake session keeps — the role, the warehouse, the database and schema, the
+ * query tag — takes Snowflake SQL (one statement or several, run in order), and answers as
+ * Snowflake does: USE ROLE | WAREHOUSE | SCHEMA | DATABASE change the session, ALTER SESSION SET
+ * QUERY_TAG tags what follows, queries run translated (snowflakeTranslator.ts) on a connection of
+ * the session's role, on its warehouse (resumed, billed and recorded in QUERY_HISTORY with role,
+ * warehouse and tag), and the result's columns are named as Snowflake names them.
+ */
+import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
+import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
+import { HubSqlError, ROLE_ERRORS, SQL_ERRORS } from "../warehouse/errors.ts";
+import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
+import { TENANT_SCHEMAS } from "../definitions/grants.ts";
+import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
+import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
+import { showOrDescribe } from "./snowflakeMetadata.ts";
+
+/** The database the hub's objects live in, as Snowflake names it (the platform stack's `hub:database`, default HUB). */
+export const HUB_DATABASE = "HUB";
+
+export interface SnowflakeSessionOptions {
+  /** Who is connected (CURRENT_USER()). */
+  readonly user: string;
+  readonly role: string;
+  /** Default: none for the hub's roles; a tenant role's first warehouse. */
+  readonly warehouse?: string | null;
+  readonly schema?: string | null;
+  readonly queryTag?: string | null;
+}
+
+/** One statement's result, as a SQL client shows it. */
+export interface StatementResult {
+  /** The statement as typed. */
+  readonly sql: string;
+  readonly columns: readonly string[];
+  readonly rows: unknown[][];
+  /** A status line for statements without rows (`Statement executed successfully.`). */
+  readonly status?: string;
+}
+
+export class SnowflakeSession {
+  private role: string;
+  private warehouse: string | null;
+  private schema: string | null;
+  private queryTag: string | null;
+  private connection: DuckDbWarehouse | null = null;
+
+  private constructor(
+    private readonly engine: EmbeddedEngine,
+    private readonly user: string,
+    state: { role: string; warehouse: string | null; schema: string | null; queryTag: string | null },
+  ) {
+    this.role = state.role;
+    this.warehouse = state.warehouse;
+    this.schema = state.schema;
+    this.queryTag = state.queryTag;
+  }
+
+  /** Open a session: the role must exist, the warehouse and schema be usable by it. */
+  static async open(engine: EmbeddedEngine, o: SnowflakeSessionOptions): Promise<SnowflakeSession> {
+    const role = o.role.toUpperCase();
+    const roles = await engine.roles();
+    if (!roles.includes(role)) throw ROLE_ERRORS.doesNotExist(role);
+    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null });
+    const warehouse = o.warehouse === undefined ? await s.defaultWarehouse() : o.warehouse;
+    if (warehouse) await s.useWarehouse(warehouse, "");
+    if (o.schema) s.useSchema(o.schema, "");
+    return s;
+  }
+
+  /** The session as CURRENT_ROLE() and friends see it, and the hub's clock now. */
+  facts(): SessionFacts {
+    return { role: this.role, user: this.user, database: HUB_DATABASE, schema: this.schema, warehouse: this.warehouse, now: this.engine.clock.now() };
+  }
+
+  /** Run every statement of `sql` in order; the first that fails throws, with the results before it. */
+  async execute(sql: string): Promise<StatementResult[]> {
+    const done: StatementResult[] = [];
+    let statements: Translated[];
+    try {
+      statements = translate(sql, this.facts());
+    } catch (e) {
+      throw withResults(e, done);
+    }
+    for (const t of statements) {
+      try {
+        done.push(await this.run(t));
+      } catch (e) {
+        throw withResults(e, done);
+      }
+    }
+    return done;
+  }
+
+  private async run(t: Translated): Promise<StatementResult> {
+    switch (t.kind) {
+      case "use":
+        return this.use(t);
+      case "set":
+        if (t.parameter !== "QUERY_TAG") throw UNSUPPORTED(`ALTER SESSION SET ${t.parameter}`, t.sql);
+        this.queryTag = t.value;
+        await this.reconnect();
+        return { sql: t.sql, columns: ["status"], rows: [["Statement executed successfully."]], status: "Statement executed successfully." };
+      case "show":
+      case "describe":
+        return { sql: t.sql, ...(await showOrDescribe(this.engine, t, { role: this.role, schema: this.schema })) };
+      case "query":
+        return this.query(t);
+    }
+  }
+
+  private async query(t: Extract<Translated, { kind: "query" }>): Promise<StatementResult> {
+    const c = await this.connect();
+    const r = await c.queryTable(t.duckdb, { typed: t.sql });
+    return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows };
+  }
+
+  private async use(t: Extract<Translated, { kind: "use" }>): Promise<StatementResult> {
+    const name = t.name.split(".").at(-1)!;
+    switch (t.object) {
+      case "ROLE": {
+        if (!(await this.engine.roles()).includes(name)) throw ROLE_ERRORS.doesNotExist(name);
+        this.role = name;
+        // A warehouse or schema the new role may not use is dropped from the session, as Snowflake does.
+        if (this.warehouse && !(await this.mayUseWarehouse(this.warehouse))) this.warehouse = null;
+        if (this.schema && !this.schemas().includes(this.schema)) this.schema = null;
+        break;
+      }
+      case "WAREHOUSE":
+        await this.useWarehouse(name, t.sql);
+        break;
+      case "SCHEMA":
+        this.useSchema(t.name, t.sql);
+        break;
+      case "DATABASE":
+        if (name !== HUB_DATABASE) throw SQL_ERRORS.objectDoesNotExist(name, t.sql);
+        break;
+    }
+    await this.reconnect();
+    return { sql: t.sql, columns: ["status"], rows: [["Statement executed successfully."]], status: "Statement executed successfully." };
+  }
+
+  private async useWarehouse(name: string, sql: string): Promise<void> {
+    const upper = name.toUpperCase();
+    if (!this.engine.warehouses.list().some((w) => w.name === upper) || !(await this.mayUseWarehouse(upper))) throw SQL_ERRORS.objectDoesNotExist(upper, sql);
+    this.warehouse = upper;
+  }
+
+  private useSchema(name: string, sql: string): void {
+    const parts = name.toUpperCase().split(".");
+    if (parts.length > 2 || (parts.length === 2 && parts[0] !== HUB_DATABASE)) throw SQL_ERRORS.objectDoesNotExist(name.toUpperCase(), sql);
+    const schema = parts.at(-1)!;
+    if (!this.schemas().includes(schema)) throw SQL_ERRORS.objectDoesNotExist(`${HUB_DATABASE}.${schema}`, sql);
+    this.schema = schema;
+  }
+
+  private seesAll(): boolean {
+    return (ALL_TENANT_ROLES as readonly string[]).includes(this.role);
+  }
+
+  /** The schemas the role has USAGE on. */
+  private schemas(): readonly string[] {
+    return this.seesAll() ? SCHEMAS : TENANT_SCHEMAS;
+  }
+
+  /** The hub's roles use every warehouse; a tenant role those of its tenants (as its stack grants USAGE). */
+  private async mayUseWarehouse(name: string): Promise<boolean> {
+    if (this.seesAll()) return true;
+    const tenants = await this.engine.control<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = '${this.role.replaceAll("'", "''")}'`);
+    return tenants.some((t) => name.startsWith(tenantObjectPrefix(t.tenant_id)));
+  }
+
+  /** A tenant role's first warehouse (as its service user's DEFAULT_WAREHOUSE); none for the hub's roles. */
+  private async defaultWarehouse(): Promise<string | null> {
+    if (this.seesAll()) return null;
+    for (const w of this.engine.warehouses.list().map((x) => x.name).sort()) if (await this.mayUseWarehouse(w)) return w;
+    return null;
+  }
+
+  private async connect(): Promise<DuckDbWarehouse> {
+    this.connection ??= await this.engine.session({
+      role: this.role,
+      warehouse: this.warehouse ?? undefined,
+      schema: this.schema ?? undefined,
+      tag: this.queryTag ? { job: this.queryTag } : undefined,
+    });
+    return this.connection;
+  }
+
+  private async reconnect(): Promise<void> {
+    await this.connection?.close();
+    this.connection = null;
+  }
+
+  async close(): Promise<void> {
+    await this.reconnect();
+  }
+}
+
+/** Result column names: Snowflake's from the statement where it names them, DuckDB's upper-cased under `*`. */
+export function columnNames(names: readonly OutputName[], duckdb: readonly string[]): string[] {
+  const stars = names.filter((n) => "star" in n).length;
+  if (stars === 0 && names.length === duckdb.length) return names.map((n) => (n as { name: string }).name);
+  if (stars === 1) {
+    const at = names.findIndex((n) => "star" in n);
+    const after = names.length - at - 1;
+    const width = duckdb.length - (names.length - 1);
+    if (width >= 0) {
+      return duckdb.map((d, i) => {
+        if (i < at) return (names[i] as { name: string }).name;
+        if (i >= at + width) return (names[i - width + 1] as { name: string }).name;
+        return d.toUpperCase();
+      }).slice(0, at + width + after);
+    }
+  }
+  return duckdb.map((d) => d.toUpperCase());
+}
+
+/** A failure, carrying the results of the statements before it (SnowSQL prints them). */
+export class StatementsError extends HubSqlError {
+  constructor(
+    readonly cause0: HubSqlError,
+    readonly results: readonly StatementResult[],
+  ) {
+    super(cause0.code, cause0.sqlState, cause0.message, cause0.sql, { cause: cause0 });
+  }
+}
+
+function withResults(e: unknown, results: StatementResult[]): unknown {
+  if (e instanceof HubSqlError && results.length) return new StatementsError(e, results);
+  return e;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
+/**
+ * `hub <command> [options]`: every script of scripts/ behind one command, the package's `bin`. It
+ * runs the script of that name with the rest of the arguments, so `hub sql --help` is
+ * `scripts/sql.ts --help`, from any directory.
+ */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { didYouMean } from "./lib/didYouMean.ts";
+
+/** One line each, in the order a newcomer meets them (`hub <command> --help` has the rest). */
+const COMMANDS: Readonly<Record<string, string>> = {
+  start: "run the hub on the embedded default: a simulated day of the tenants' fleets, end to end",
+  sql: "run Snowflake SQL against the local hub as a role (tenant roles see only their rows)",
+  objects: "print the warehouse objects' SQL, for Snowflake or the local engine",
+  "cost-report": "credits, money and chargeback per tenant, from the monitors and metering",
+  retrain: "train, gate and register the ML models per tenant",
+  score: "score recent data with a served model",
+  archive: "export, restore and verify the Parquet archive",
+  load: "load CSV, XLSX, JSON or JSON-lines files for a tenant",
+  simulate: "run the fleet simulator to files",
+  provision: "provision device identities, locally or in AWS IoT Core",
+  plan: "show what `pulumi up` would create for a stack, offline",
+  tenants: "list the tenant stacks, or preview / deploy them with the Pulumi CLI",
+};
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const scripts = readdirSync(here).filter((f) => f.endsWith(".ts") && f !== "hub.ts").map((f) => f.slice(0, -3)).sort();
+
+function help(): string {
+  const width = Math.max(...scripts.map((s) => s.length));
+  return [
+    "hub: the Manufacturing Data Hub's commands",
+    "",
+    "Usage: hub <command> [options]     (hub <command> --help for its options)",
+    "",
+    "Commands:",
+    ...scripts.map((s) => `  ${s.padEnd(width)}  ${COMMANDS[s] ?? ""}`),
+  ].join("\n");
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  console.log(help());
+} else if (!scripts.includes(command)) {
+  console.error(`hub: unknown command ${JSON.stringify(command)} (commands: ${scripts.join(", ")})${didYouMean(command, scripts)}`);
+  process.exitCode = 1;
+} else {
+  // The script reads its arguments from process.argv.slice(2), as when it runs directly.
+  process.argv.splice(2, process.argv.length - 2, ...rest);
+  await import(new URL(`./${command}.ts`, import.meta.url).href);
+}
