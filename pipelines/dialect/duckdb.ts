@@ -68,7 +68,7 @@ export const duckdbDialect: Dialect = {
   currentRole: () => `CAST(getvariable('${DUCKDB_VARIABLES.role}') AS VARCHAR)`,
   isFinite: (expr) => `isfinite(${expr})`,
   isNaN: (expr) => `isnan(${expr})`,
-  // The shortest round-trip digits (checked against JavaScript's on random doubles in dialect.test.ts).
+  // The shortest round-trip digits (checked against JavaScript's on random doubles: tests/pipelines/valueText.test.ts).
   doubleText: (expr) => `CAST(${expr} AS VARCHAR)`,
   // A one-element list mapped through a lambda (https://duckdb.org/docs/stable/sql/functions/lambda):
   // the list's values are computed once, the body reads them as the lambda's parameter.

@@ -56,7 +56,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     parts: [
       {
         mutate: ["pipelines/quality/compiledReadingCheck.ts", "pipelines/quality/validationSql.ts", "pipelines/quality/valueTextSql.ts"],
-        tests: ["tests/pipelines/metricBoundaries.test.ts"],
+        tests: ["tests/pipelines/metricBoundaries.test.ts", "tests/pipelines/valueText.test.ts"],
         budgetMinutes: 45,
       },
     ],
