@@ -122,6 +122,11 @@ describe("topic rules: the policy document, wildcards and the evaluator", () => 
     for (const t of ["dt/hub/Acme/p/machine/d", "dt/hub/acme/P/machine/d", "dt/hub/acme/p/machine/D", "dt/hub/acme/+/machine/d"]) assert.equal(parseTelemetryTopic(t), null, t);
   });
 
+  it("the ingest identity publishes nowhere, not even where a device without a tenant or name would", () => {
+    // Ingest has no tenant or thing name: were it judged by a device policy, "undefined" would stand for both.
+    assert.equal(canPublish(ingest, "dt/hub/undefined/s/machine/undefined"), false);
+  });
+
   it("the ingest identity may subscribe to any telemetry filter, and to nothing outside dt/hub", () => {
     assert.ok(canSubscribe(ingest, "dt/hub/acme/#"));
     assert.ok(canSubscribe(ingest, "dt/hub/+/+/machine/+"));
