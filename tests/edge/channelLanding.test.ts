@@ -211,6 +211,53 @@ describe("channel landing: offsets, late messages and failed commits", () => {
     }
   });
 
+  it("keeps at most two windows of a channel's seqs in memory: past that, what fell below the window is forgotten", async () => {
+    const ch = "mqtt:t6/d1/0";
+    const landing = await landingOn();
+    try {
+      const seqs = Array.from({ length: 2 * DEDUP_WINDOW }, (_, i) => i);
+      await landing.commit({ readings: [], scans: [], quarantine: [], messages: seqs.map((seq) => ({ channel: ch, seq, hash: null })) }, AT);
+      assert.equal(landing.rememberedSeqs(ch), 2 * DEDUP_WINDOW, "two windows: nothing forgotten yet");
+      await landing.commit({ readings: [], scans: [], quarantine: [], messages: [{ channel: ch, seq: 2 * DEDUP_WINDOW, hash: 7 }] }, AT);
+      // Offset 2W: seqs 0..W are at or below the floor (2W - W) and go; W+1..2W stay.
+      assert.equal(landing.rememberedSeqs(ch), DEDUP_WINDOW);
+      assert.equal(landing.isCommitted(ch, DEDUP_WINDOW), true, "at the floor: counted as landed");
+      assert.equal(landing.knownHash(ch, DEDUP_WINDOW + 1), null, "inside the window: known, landed without a hash");
+      assert.equal(landing.knownHash(ch, 2 * DEDUP_WINDOW), 7);
+      assert.equal(landing.rememberedSeqs("mqtt:t6/none/0"), 0);
+    } finally {
+      await landing.close();
+    }
+  });
+
+  it("a batch without messages lands its rows and moves no offset; a message without a hash is remembered without one", async () => {
+    const ch = "mqtt:t8/d1/0";
+    const landing = await landingOn();
+    try {
+      await landing.commit(batch([4], ch), AT);
+      const quarantine = [{ tenantId: "acme", source: "t8", reason: "t8: refused", raw: "{}", deviceId: "d1", metric: null }];
+      await landing.commit({ readings: [reading(9, ch)], scans: [], quarantine, messages: [] }, AT);
+      assert.equal(landing.committed(ch), 4);
+      await landing.commit({ readings: [], scans: [], quarantine: [], messages: [{ channel: ch, seq: 5 }] }, AT);
+      assert.equal(landing.knownHash(ch, 5), null);
+    } finally {
+      await landing.close();
+    }
+    const q = await onEngine<{ n: bigint }>(`SELECT COUNT(*) AS n FROM RAW.QUARANTINE WHERE reason = 't8: refused'`);
+    assert.equal(Number(q[0]!.n), 1);
+    const r = await onEngine<{ seq: bigint }>(`SELECT seq FROM RAW.SENSOR_READINGS WHERE channel = '${ch}' ORDER BY seq`);
+    assert.deepEqual(r.map((x) => Number(x.seq)), [4, 9]);
+    const o = await onEngine<{ committed_offset: bigint; committed_at: Date }>(`SELECT committed_offset, committed_at FROM ${OFFSETS_TABLE} WHERE channel = '${ch}'`);
+    assert.deepEqual(o.map((x) => [Number(x.committed_offset), x.committed_at.toISOString()]), [[5, AT.toISOString()]], "the offset and when it was committed");
+    const again = await landingOn();
+    try {
+      assert.equal(again.knownHash(ch, 5), null, "after a restart too");
+      assert.equal(again.knownHash(ch, 4), 1004);
+    } finally {
+      await again.close();
+    }
+  });
+
   it("a closed landing refuses to commit, and closing twice is harmless", async () => {
     const landing = await landingOn();
     await landing.close();
