@@ -218,6 +218,10 @@ describe("channel landing: offsets, late messages and failed commits", () => {
       const seqs = Array.from({ length: 2 * DEDUP_WINDOW }, (_, i) => i);
       await landing.commit({ readings: [], scans: [], quarantine: [], messages: seqs.map((seq) => ({ channel: ch, seq, hash: null })) }, AT);
       assert.equal(landing.rememberedSeqs(ch), 2 * DEDUP_WINDOW, "two windows: nothing forgotten yet");
+      // Offset 2W - 1, floor W - 1: W - 1 is still in memory, but at the floor it is no longer known.
+      assert.equal(landing.knownHash(ch, DEDUP_WINDOW - 1), undefined);
+      assert.equal(landing.knownHash(ch, DEDUP_WINDOW), null);
+      assert.equal(landing.knownHash("mqtt:t6/never/0", 3), undefined, "a channel never seen");
       await landing.commit({ readings: [], scans: [], quarantine: [], messages: [{ channel: ch, seq: 2 * DEDUP_WINDOW, hash: 7 }] }, AT);
       // Offset 2W: seqs 0..W are at or below the floor (2W - W) and go; W+1..2W stay.
       assert.equal(landing.rememberedSeqs(ch), DEDUP_WINDOW);
