@@ -23,7 +23,17 @@ function runPart(mod: MutationModule, index: number, concurrency: number): Promi
   const out = `${root}reports/mutation/${mod.name}-${index}.summary.json`;
   rmSync(out, { force: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", partScript, mod.name, String(index), String(concurrency), out], { cwd: root, stdio: "inherit", detached: true });
+    const child = spawn(process.execPath, ["--import", "tsx", partScript, mod.name, String(index), String(concurrency), out], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    });
+    // Stryker's progress lines, passed through; the last one is what a stopped part had tested.
+    let progress: { tested: number; total: number; survived: number } | null = null;
+    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      process.stdout.write(text);
+      for (const m of text.matchAll(/(\d+)\/(\d+) tested \((\d+) survived/g)) progress = { tested: Number(m[1]), total: Number(m[2]), survived: Number(m[3]) };
+    });
     let stopped: string | undefined;
     const timer = setTimeout(() => {
       stopped = `stopped after its budget of ${part.budgetMinutes} min`;
@@ -47,7 +57,12 @@ function runPart(mod: MutationModule, index: number, concurrency: number): Promi
     child.on("exit", (code) => {
       clearTimeout(timer);
       process.off("SIGINT", interrupt);
-      if (stopped) return resolve({ mutate: part.mutate, tests: part.tests, counts: {}, detected: 0, valid: 0, survivors: [], stopped });
+      if (stopped) {
+        // Stopped: the mutants tested so far (Stryker's order, file by file) are a partial result.
+        const p = progress as { tested: number; total: number; survived: number } | null;
+        const partial = p ? `; ${p.tested} of ${p.total} mutants tested, ${p.survived} survived` : "";
+        return resolve({ mutate: part.mutate, tests: part.tests, counts: {}, detected: p ? p.tested - p.survived : 0, valid: p ? p.tested : 0, survivors: [], stopped: `${stopped}${partial}` });
+      }
       if (code !== 0) return reject(new Error(`${mod.name} part ${index}: Stryker exited with ${code}`));
       resolve(JSON.parse(readFileSync(out, "utf8")) as PartSummary);
     });
@@ -70,7 +85,8 @@ await runCommand({
     for (const n of options.module ?? []) {
       if (!NAMES.includes(n)) throw new UserError(`--module ${JSON.stringify(n)} is not a module; the modules are ${NAMES.join(", ")}${didYouMean(n, NAMES)}`);
     }
-    const chosen = options.module?.length ? MUTATION_MODULES.filter((m) => options.module!.includes(m.name)) : MUTATION_MODULES;
+    // In the order asked for: a run that may be stopped does the most wanted first.
+    const chosen = options.module?.length ? [...new Set(options.module)].map((n) => MUTATION_MODULES.find((m) => m.name === n)!) : MUTATION_MODULES;
     if (options.list) {
       for (const m of chosen) {
         console.log(`${m.name}: ${m.description}`);

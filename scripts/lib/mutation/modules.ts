@@ -37,7 +37,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: "channel-landing",
     description: "landing a channel's micro-batches exactly once: committed offsets, dedup window, ledger, rollback (channelLanding.ts)",
-    parts: [{ mutate: ["pipelines/ingest/channelLanding.ts"], tests: ["tests/edge/channelLanding.test.ts"], budgetMinutes: 25 }],
+    parts: [{ mutate: ["pipelines/ingest/channelLanding.ts"], tests: ["tests/edge/channelLanding.test.ts"], budgetMinutes: 20 }],
   },
   {
     name: "cost-allocation",
@@ -46,19 +46,17 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       {
         mutate: ["pipelines/cost/costQueries.ts:15-62", "pipelines/cost/costReport.ts:84-118"],
         tests: ["tests/pipelines/costAllocation.test.ts", "tests/pipelines/costReport.test.ts"],
-        budgetMinutes: 25,
+        budgetMinutes: 20,
       },
     ],
   },
   {
     name: "metric-rules",
-    description: "the metric rules, both halves: the ingest's compiled check and the warehouse's validation SQL, judged alike",
+    description: "the metric rules, both halves: the ingest's compiled check and the warehouse's validation SQL and value text",
     parts: [
-      {
-        mutate: ["pipelines/quality/compiledReadingCheck.ts", "pipelines/quality/validationSql.ts", "pipelines/quality/valueTextSql.ts"],
-        tests: ["tests/pipelines/metricBoundaries.test.ts", "tests/pipelines/valueText.test.ts"],
-        budgetMinutes: 45,
-      },
+      { mutate: ["pipelines/quality/compiledReadingCheck.ts"], tests: ["tests/pipelines/payloadSchemas.test.ts"], budgetMinutes: 15 },
+      { mutate: ["pipelines/quality/validationSql.ts"], tests: ["tests/pipelines/metricBoundaries.test.ts"], budgetMinutes: 30 },
+      { mutate: ["pipelines/quality/valueTextSql.ts"], tests: ["tests/pipelines/valueText.test.ts"], budgetMinutes: 15 },
     ],
   },
   {
@@ -68,7 +66,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       {
         mutate: ["pipelines/engine/billingTwin.ts", "pipelines/engine/resourceMonitors.ts"],
         tests: ["tests/pipelines/billingTwin.test.ts"],
-        budgetMinutes: 35,
+        budgetMinutes: 20,
       },
     ],
   },
@@ -76,11 +74,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: "tenant-guard",
     description: "the tenant guard (what a tenant statement may read) and the secure catalog tenant sessions see",
     parts: [
-      { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantSql.test.ts"], budgetMinutes: 30 },
+      { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantSql.test.ts"], budgetMinutes: 20 },
       {
         mutate: ["pipelines/definitions/grants.ts:54-85", "pipelines/render/duckdbDdl.ts:205-240"],
         tests: ["tests/security/tenantReach.test.ts"],
-        budgetMinutes: 20,
+        budgetMinutes: 12,
       },
     ],
   },
@@ -91,7 +89,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       {
         mutate: ["pipelines/archive/exportArchive.ts:186-214", "pipelines/archive/exportArchive.ts:293-326"],
         tests: ["tests/archive/exportRestore.test.ts"],
-        budgetMinutes: 25,
+        budgetMinutes: 15,
       },
     ],
   },
