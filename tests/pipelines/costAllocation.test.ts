@@ -107,8 +107,49 @@ describe("cost allocation against an independent computation of the documented r
       const metered = meters.filter((m) => m.hour >= FROM && m.hour < TO).reduce((s, m) => s + m.credits, 0);
       assert.ok(Math.abs(report.totals.credits - metered) < 1e-9, `${report.totals.credits} vs ${metered}`);
       assert.ok(Math.abs(report.tenants.reduce((s, t) => s + t.money, 0) - 2 * metered) < 1e-9);
+      // Per warehouse, sorted by name: its credits, and its idle share — the part of the billed
+      // time (XSMALL: 1 credit an hour) that no query of the period used.
+      const names = [...new Set(meters.filter((m) => m.hour >= FROM && m.hour < TO).map((m) => m.warehouse))].sort();
+      assert.deepEqual(report.warehouses.map((w) => w.warehouse), names);
+      for (const w of report.warehouses) {
+        const billedS = meters.filter((m) => m.warehouse === w.warehouse && m.hour >= FROM && m.hour < TO).reduce((s, m) => s + m.credits, 0) * 3600;
+        const busyS = queries.filter((q) => q.warehouse === w.warehouse && q.start >= FROM && q.start < TO).reduce((s, q) => s + q.ms, 0) / 1000;
+        assert.ok(Math.abs(w.idleShare! - Math.max(0, 1 - busyS / billedS)) < 1e-9, `${w.warehouse} idle share ${w.idleShare}`);
+      }
+      // One tenant's view: each warehouse's credits are that tenant's part of it.
+      const acme = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, tenant: "acme", warehouses: [] });
+      for (const w of acme.warehouses) {
+        const mine = expected.get(`${w.warehouse}|acme`) ?? 0;
+        assert.ok(Math.abs(w.credits - mine) < 1e-9, `${w.warehouse}: acme's ${mine}, got ${w.credits}`);
+        assert.deepEqual(w.tenants.map((t) => t.tenant), mine > 0 ? ["acme"] : []);
+      }
     });
   }
+
+  it("meters a period longer than a week by day, a shorter one by hour", async () => {
+    await admin.execute(`DELETE FROM ${CONTROL_SCHEMA}.WAREHOUSE_METERING`);
+    await admin.execute(`DELETE FROM ${CONTROL_SCHEMA}.QUERY_HISTORY`);
+    await admin.execute(`INSERT INTO ${CONTROL_SCHEMA}.WAREHOUSE_METERING VALUES ('WH_A', ${ts(FROM + HOUR)}, 1, 0), ('WH_A', ${ts(FROM + 5 * HOUR)}, 2, 0)`);
+    const buckets = async (days: number) =>
+      (await buildCostReport(admin, { from: new Date(FROM), to: new Date(FROM + days * 24 * HOUR), now: new Date(FROM), pricePerCredit: 1, warehouses: [] })).hourly.map((h) => [h.hour.toISOString(), h.credits]);
+    assert.deepEqual(await buckets(7), [["2026-01-05T01:00:00.000Z", 1], ["2026-01-05T05:00:00.000Z", 2]], "a week: hours");
+    assert.deepEqual(await buckets(8), [["2026-01-05T00:00:00.000Z", 3]], "more than a week: days");
+  });
+
+  it("runs its statements under the cost-report query tag, on the warehouse the session uses", async () => {
+    await engine.defineResourceMonitor({ kind: "resource_monitor", name: "REPORT_MON", creditQuota: 100, frequency: "DAILY", notifyAt: [50], suspendAt: 100, suspendImmediateAt: 110 });
+    await engine.defineWarehouse({ kind: "warehouse", name: "REPORT_WH", comment: "", size: "XSMALL", autoSuspendSeconds: 60, autoResume: true, initiallySuspended: true, resourceMonitor: "REPORT_MON" });
+    const s = await engine.session({ role: "HUB_ADMIN", warehouse: "REPORT_WH" });
+    try {
+      await buildCostReport(s, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 1, warehouses: [] });
+    } finally {
+      await s.close();
+    }
+    await engine.tick(); // the query history is written at the next tick
+    const tags = await admin.query<{ tag: string }>(`SELECT query_tag AS tag FROM ${CONTROL_SCHEMA}.QUERY_HISTORY WHERE warehouse_name = 'REPORT_WH'`);
+    assert.equal(tags.length, 4, "usage, metering, daily, monitors");
+    for (const t of tags) assert.match(t.tag, /"job":"cost-report"/);
+  });
 
   it("the fixtures reach every case of the rule: split hours, idle hours split by the period, unallocated, the platform, outside the period", () => {
     const cases = new Set<string>();
