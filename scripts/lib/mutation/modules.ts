@@ -54,9 +54,9 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: "metric-rules",
     description: "the metric rules, both halves: the ingest's compiled check and the warehouse's validation SQL and value text",
     parts: [
-      { mutate: ["pipelines/quality/compiledReadingCheck.ts"], tests: ["tests/pipelines/payloadSchemas.test.ts"], budgetMinutes: 15 },
-      { mutate: ["pipelines/quality/validationSql.ts"], tests: ["tests/pipelines/metricBoundaries.test.ts"], budgetMinutes: 30 },
-      { mutate: ["pipelines/quality/valueTextSql.ts"], tests: ["tests/pipelines/valueText.test.ts"], budgetMinutes: 15 },
+      { mutate: ["pipelines/quality/compiledReadingCheck.ts"], tests: ["tests/pipelines/payloadSchemas.test.ts"], budgetMinutes: 12 },
+      { mutate: ["pipelines/quality/validationSql.ts"], tests: ["tests/pipelines/metricBoundaries.test.ts"], budgetMinutes: 15 },
+      { mutate: ["pipelines/quality/valueTextSql.ts"], tests: ["tests/pipelines/valueText.test.ts"], budgetMinutes: 8 },
     ],
   },
   {
@@ -66,7 +66,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       {
         mutate: ["pipelines/engine/billingTwin.ts", "pipelines/engine/resourceMonitors.ts"],
         tests: ["tests/pipelines/billingTwin.test.ts"],
-        budgetMinutes: 20,
+        budgetMinutes: 12,
       },
     ],
   },
@@ -74,7 +74,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: "tenant-guard",
     description: "the tenant guard (what a tenant statement may read) and the secure catalog tenant sessions see",
     parts: [
-      { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantSql.test.ts"], budgetMinutes: 20 },
+      { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantSql.test.ts"], budgetMinutes: 12 },
       {
         mutate: ["pipelines/definitions/grants.ts:54-85", "pipelines/render/duckdbDdl.ts:205-240"],
         tests: ["tests/security/tenantReach.test.ts"],
