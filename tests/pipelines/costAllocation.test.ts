@@ -98,7 +98,9 @@ describe("cost allocation against an independent computation of the documented r
         const rows = queries.map((q, i) => `('q${i}', 'SELECT 1', '${q.warehouse}', 'R', ${q.tag === null ? "NULL" : `'${q.tag}'`}, ${ts(q.start)}, ${ts(q.start + q.ms)}, ${q.ms}, 'SUCCESS', NULL, NULL, 1)`);
         await admin.execute(`INSERT INTO ${CONTROL_SCHEMA}.QUERY_HISTORY VALUES ${rows.join(", ")}`);
       }
-      const report = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, warehouses: [] });
+      // Two warehouses the hub knows that were never metered: listed too, with nothing.
+      const known = [{ name: "WH_Z", size: "XSMALL", resourceMonitor: null }, { name: "WH_0", size: "SMALL", resourceMonitor: null }];
+      const report = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, warehouses: known });
       const expected = oracle(meters, queries);
       const got = new Map(report.allocations.map((a) => [`${a.warehouse}|${a.tenant}`, a.credits]));
       assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
@@ -109,9 +111,9 @@ describe("cost allocation against an independent computation of the documented r
       assert.ok(Math.abs(report.tenants.reduce((s, t) => s + t.money, 0) - 2 * metered) < 1e-9);
       // Per warehouse, sorted by name: its credits, and its idle share — the part of the billed
       // time (XSMALL: 1 credit an hour) that no query of the period used.
-      const names = [...new Set(meters.filter((m) => m.hour >= FROM && m.hour < TO).map((m) => m.warehouse))].sort();
-      assert.deepEqual(report.warehouses.map((w) => w.warehouse), names);
-      for (const w of report.warehouses) {
+      const names = [...new Set(meters.filter((m) => m.hour >= FROM && m.hour < TO).map((m) => m.warehouse))];
+      assert.deepEqual(report.warehouses.map((w) => w.warehouse), [...names, "WH_0", "WH_Z"].sort());
+      for (const w of report.warehouses.filter((x) => names.includes(x.warehouse))) {
         const billedS = meters.filter((m) => m.warehouse === w.warehouse && m.hour >= FROM && m.hour < TO).reduce((s, m) => s + m.credits, 0) * 3600;
         const busyS = queries.filter((q) => q.warehouse === w.warehouse && q.start >= FROM && q.start < TO).reduce((s, q) => s + q.ms, 0) / 1000;
         assert.ok(Math.abs(w.idleShare! - Math.max(0, 1 - busyS / billedS)) < 1e-9, `${w.warehouse} idle share ${w.idleShare}`);
