@@ -149,7 +149,7 @@ describe("champion/challenger gate: the rule, the tolerance and the reasons", ()
   });
 
   it("rejects when the baseline has no figure for the metric, or a figure that is not finite", () => {
-    for (const baseline of [{}, { mase: Number.NaN }, { mase: Number.POSITIVE_INFINITY }]) {
+    for (const baseline of [{}, { mase: Number.NaN }, { mase: Number.POSITIVE_INFINITY }] as Record<string, number>[]) {
       const d = decide({ challenger: { mase: 0.5 }, baseline, champion: null, rule });
       assert.deepEqual(d, { status: "Rejected", reason: "no baseline mase to compare with; no champion yet" }, JSON.stringify(baseline));
     }
