@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   provision: "provision device identities, locally or in AWS IoT Core",
   plan: "show what `pulumi up` would create for a stack, offline",
   tenants: "list the tenant stacks, or preview / deploy them with the Pulumi CLI",
+  mutate: "mutation testing of the core modules, for developers (npm run mutate; not part of npm test)",
 };
 
 const here = fileURLToPath(new URL(".", import.meta.url));
