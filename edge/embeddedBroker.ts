@@ -153,6 +153,11 @@ export class EmbeddedBroker {
     return `mqtt://${this.host}:${this.port}`;
   }
 
+  /** Device connections authenticated and held until the ingest subscribes (awaitIngest). */
+  get heldConnections(): number {
+    return this.waiting.length;
+  }
+
   private openGate(): void {
     this.ingestReady = true;
     for (const release of this.waiting.splice(0)) release(true);

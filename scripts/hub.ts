@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   plan: "show what `pulumi up` would create for a stack, offline",
   tenants: "list the tenant stacks, or preview / deploy them with the Pulumi CLI",
   "sagemaker-images": "regenerate the SageMaker built-in images' account per region from the SDK's configuration",
+  mutate: "mutation testing of the core modules, for developers (npm run mutate; not part of npm test)",
 };
 
 const here = fileURLToPath(new URL(".", import.meta.url));

@@ -7,7 +7,7 @@
  * most of the warehouse's work per reading; two tasks judged every metric twice).
  */
 import type { Dialect } from "../dialect/index.ts";
-import { readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
+import { quarantineReasonSql, readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
 import type { TaskDef } from "./types.ts";
 import { TRANSFORM_WH } from "./warehouses.ts";
 import { ML_STREAM_NAMES, MODEL_RULE_IDS, modelBreachesInsertSql } from "./ml.ts";
@@ -94,8 +94,9 @@ export const VALIDATE_READINGS: TaskDef = {
     const units = d.materialize("READING_UNITS", judgedBatchSql(d));
     return [
       ...units.create,
+      // The reason gets its value here, for the refused units only (quarantineReasonSql).
       `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
-SELECT tenant_id, 'validate', ${d.now()}, reason, raw, device_id, metric FROM ${units.ref} WHERE reason IS NOT NULL`,
+SELECT tenant_id, 'validate', ${d.now()}, ${quarantineReasonSql(d, "READING_UNITS")}, raw, device_id, metric FROM ${units.ref} WHERE reason IS NOT NULL`,
       `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
 SELECT ${d.now()}, 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM ${units.ref} WHERE reason IS NOT NULL GROUP BY tenant_id`,
       `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)

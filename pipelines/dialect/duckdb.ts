@@ -24,6 +24,9 @@ export const DUCKDB_VARIABLES = { now: "hub_now", role: "hub_role" } as const;
 
 const NUMERIC_JSON_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')";
 
+/** Nesting depth of bindText, so that nested lambdas get distinct, deterministic parameter names. */
+let bindDepth = 0;
+
 /** DuckDB SQL (https://duckdb.org/docs/sql/introduction). */
 export const duckdbDialect: Dialect = {
   name: "duckdb",
@@ -64,6 +67,20 @@ export const duckdbDialect: Dialect = {
   now: () => `CAST(getvariable('${DUCKDB_VARIABLES.now}') AS TIMESTAMP)`,
   currentRole: () => `CAST(getvariable('${DUCKDB_VARIABLES.role}') AS VARCHAR)`,
   isFinite: (expr) => `isfinite(${expr})`,
+  isNaN: (expr) => `isnan(${expr})`,
+  // The shortest round-trip digits (checked against JavaScript's on random doubles: tests/pipelines/valueText.test.ts).
+  doubleText: (expr) => `CAST(${expr} AS VARCHAR)`,
+  // A one-element list mapped through a lambda (https://duckdb.org/docs/stable/sql/functions/lambda):
+  // the list's values are computed once, the body reads them as the lambda's parameter.
+  bindText: (values, body) => {
+    const name = `hub_bound${bindDepth}`;
+    bindDepth++;
+    try {
+      return `list_transform([[${values.map((v) => `CAST(${v} AS VARCHAR)`).join(", ")}]], lambda ${name}: ${body(values.map((_, i) => `${name}[${i + 1}]`))})[1]`;
+    } finally {
+      bindDepth--;
+    }
+  },
   tryToDouble: (expr) => `TRY_CAST(${expr} AS DOUBLE)`,
   literal: quoteString,
   timestampLiteral: (iso) => `TIMESTAMP ${quoteString(iso.replace("T", " ").replace("Z", ""))}`,

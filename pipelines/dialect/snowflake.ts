@@ -57,6 +57,13 @@ export const snowflakeDialect: Dialect = {
   now: () => "SYSDATE()",
   currentRole: () => "CURRENT_ROLE()",
   isFinite: (expr) => `(${expr} NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT))`,
+  // Snowflake's NaN equals itself (https://docs.snowflake.com/en/sql-reference/data-types-numeric#special-values).
+  isNaN: (expr) => `(${expr} = 'NaN'::FLOAT)`,
+  // TO_VARCHAR of a FLOAT (https://docs.snowflake.com/en/sql-reference/functions/to_char); not run
+  // against an account here, so whether its digits are always the shortest round-trip ones is not
+  // checked: the layout on top takes any plain or scientific form.
+  doubleText: (expr) => `TO_VARCHAR(${expr})`,
+  bindText: (values, body) => body(values.map((v) => `(${v})`)),
   tryToDouble: (expr) => `TRY_TO_DOUBLE(${expr})`,
   literal: quoteString,
   timestampLiteral: (iso) => `${quoteString(iso.replace("T", " ").replace("Z", ""))}::TIMESTAMP_NTZ`,

@@ -166,6 +166,14 @@ export class ChannelLanding {
     return this.seen.get(channel)?.get(seq);
   }
 
+  /**
+   * How many of a channel's sequence numbers the landing keeps in memory: those within
+   * DEDUP_WINDOW of its offset, and at most twice a window before it forgets the rest (prune).
+   */
+  rememberedSeqs(channel: string): number {
+    return this.seen.get(channel)?.size ?? 0;
+  }
+
   /** The last committed offset of a channel, or -1 when nothing was committed. */
   committed(channel: string): number {
     return this.offsets.get(channel) ?? -1;

@@ -10,6 +10,7 @@ import { Gateway, encodeMessages } from "../../edge/gateway.ts";
 import { MAX_MESSAGE_BYTES } from "../../pipelines/quality/payloadSchemas.ts";
 import { parseMessage } from "../../pipelines/quality/messageParser.ts";
 import { INGEST_SECRET, machineReadings, registerDevices, removeDir, startIngest, tempDir } from "./edgeStack.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 /** A free loopback port with nothing listening on it. */
 async function freePort(): Promise<number> {
@@ -124,8 +125,8 @@ describe("gateway", () => {
 
     const first = new Gateway(opts).start();
     first.add("acme-m-001", machineReadings(500, 0, start));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok(first.stats().connectFailures >= 2, "it kept trying, with backoff");
+    // It keeps trying, with backoff: wait for the second failed attempt rather than for a time.
+    await waitFor(() => first.stats().connectFailures >= 2, "two failed connection attempts");
     assert.equal(first.stats().queuedReadings, 500);
     await first.stop();
 

@@ -1,10 +1,11 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, cpSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ACK_SAVE_INTERVAL_MS, StoreAndForward, type QueuedMessage } from "../../edge/storeAndForward.ts";
+import { StoreAndForward, type QueuedMessage } from "../../edge/storeAndForward.ts";
 import { backoffDelay } from "../../edge/gateway.ts";
 import { removeDir, tempDir } from "./edgeStack.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 const msg = (seq: number, readings = 10, size = 100): QueuedMessage => ({ topic: "dt/hub/acme/s1/machine/m1", payload: "x".repeat(size), seq, readings });
 
@@ -37,8 +38,10 @@ describe("store-and-forward queue", () => {
     for (let i = 0; i < 5; i++) q.enqueue(msg(q.nextSeq()));
     q.ack(0);
     q.ack(1);
-    await new Promise((r) => setTimeout(r, ACK_SAVE_INTERVAL_MS + 100));
-    // Reopened without close(), as after a crash: the head was saved by then.
+    // The head is saved within ACK_SAVE_INTERVAL_MS of the acknowledgement: wait until state.json
+    // says so (it is replaced atomically, so a read sees the old state or the new one).
+    await waitFor(() => (JSON.parse(readFileSync(join(d, "state.json"), "utf8")) as { deliveredMessages: number }).deliveredMessages === 2, "state.json to record the two acknowledgements");
+    // Reopened without close(), as after a crash.
     const again = StoreAndForward.open(d);
     assert.equal(again.length, 3);
     assert.equal(again.peek()!.seq, 2);

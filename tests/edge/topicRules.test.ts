@@ -83,3 +83,70 @@ describe("topic rules", () => {
     assert.equal(canPublish(device, "dt/hub/acme/plant-1/extra/machine/m-001"), false);
   });
 });
+
+/**
+ * Oracles from outside the module: the policy written out by hand as the AWS IoT documentation's
+ * thing-policy-variable examples shape it, wildcards a device might smuggle into a level, and the
+ * evaluator's deny rule (what mutation testing found untested; docs/mutation.md).
+ */
+describe("topic rules: the policy document, wildcards and the evaluator", () => {
+  it("writes exactly the IoT policy the AWS examples describe, for the tenant, region and account given", () => {
+    const T = "${iot:Connection.Thing.ThingName}";
+    assert.deepEqual(tenantDevicePolicy("acme", "eu-west-2", "123456789012"), {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "iot:Connect", Resource: `arn:aws:iot:eu-west-2:123456789012:client/${T}`, Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } } },
+        {
+          Effect: "Allow",
+          Action: "iot:Publish",
+          Resource: ["machine", "energy", "air_quality", "rfid"].map((t) => `arn:aws:iot:eu-west-2:123456789012:topic/dt/hub/acme/*/${t}/${T}`),
+        },
+        { Effect: "Allow", Action: "iot:Subscribe", Resource: `arn:aws:iot:eu-west-2:123456789012:topicfilter/cmd/hub/acme/*/${T}` },
+        { Effect: "Allow", Action: "iot:Receive", Resource: `arn:aws:iot:eu-west-2:123456789012:topic/cmd/hub/acme/*/${T}` },
+      ],
+    });
+    assert.throws(() => tenantDevicePolicy("Acme Corp", "eu-west-2", "123456789012"), (e: unknown) => e instanceof TopicError && e.name === "TopicError" && /tenant "Acme Corp"/.test(e.message));
+  });
+
+  it("a device cannot publish with an MQTT wildcard in a level the policy leaves open (the site)", () => {
+    for (const site of ["+", "#", "a+b", "x#"]) assert.ok(!canPublish(device, `dt/hub/acme/${site}/machine/m-001`), site);
+    assert.ok(!canPublish(device, "dt/hub/acme/plant-1/machine/m-001/#"));
+  });
+
+  it("the evaluator: an explicit deny wins over an allow; actions and resources may be one or a list; regex characters are literal", () => {
+    const allow = { Effect: "Allow" as const, Action: ["iot:Publish", "iot:Receive"], Resource: "arn:t/a.b/*" };
+    const deny = { Effect: "Deny" as const, Action: "iot:Publish", Resource: ["arn:t/a.b/secret"] };
+    const doc = { Version: "2012-10-17" as const, Statement: [allow, deny] };
+    assert.equal(iotPolicyAllows(doc, "iot:Publish", "arn:t/a.b/open", "m"), true);
+    assert.equal(iotPolicyAllows(doc, "iot:Receive", "arn:t/a.b/secret", "m"), true, "the deny names only Publish");
+    assert.equal(iotPolicyAllows(doc, "iot:Publish", "arn:t/a.b/secret", "m"), false, "explicit deny wins");
+    assert.equal(iotPolicyAllows(doc, "iot:Publish", "arn:t/aXb/open", "m"), false, "a dot in a resource is a dot");
+    assert.equal(iotPolicyAllows(doc, "iot:Subscribe", "arn:t/a.b/open", "m"), false, "an action no statement names");
+    assert.equal(iotPolicyAllows({ Version: "2012-10-17", Statement: [deny] }, "iot:Publish", "arn:t/a.b/open", "m"), false, "no allow, no access");
+  });
+
+  it("refuses a sensor type outside the topic's list, and a command topic's bad level by name", () => {
+    assert.throws(() => telemetryTopic("acme", "p", "laser" as never, "d"), (e: unknown) => e instanceof TopicError && e.message === 'sensor type "laser" is not one of machine, energy, air_quality, rfid');
+    assert.throws(() => commandTopic("Acme", "p", "d"), /^TopicError: tenant "Acme" is not a topic level/);
+    assert.throws(() => commandTopic("acme", "P", "d"), /^TopicError: site "P"/);
+    assert.throws(() => commandTopic("acme", "p", "D"), /^TopicError: device id "D"/);
+  });
+
+  it("parses only dt/hub topics of lower-case levels", () => {
+    assert.equal(parseTelemetryTopic("dt/hux/acme/p/machine/d"), null);
+    assert.equal(parseTelemetryTopic("cmd/hub/acme/p/machine/d"), null);
+    for (const t of ["dt/hub/Acme/p/machine/d", "dt/hub/acme/P/machine/d", "dt/hub/acme/p/machine/D", "dt/hub/acme/+/machine/d"]) assert.equal(parseTelemetryTopic(t), null, t);
+  });
+
+  it("the ingest identity publishes nowhere, not even where a device without a tenant or name would", () => {
+    // Ingest has no tenant or thing name: were it judged by a device policy, "undefined" would stand for both.
+    assert.equal(canPublish(ingest, "dt/hub/undefined/s/machine/undefined"), false);
+  });
+
+  it("the ingest identity may subscribe to any telemetry filter, and to nothing outside dt/hub", () => {
+    assert.ok(canSubscribe(ingest, "dt/hub/acme/#"));
+    assert.ok(canSubscribe(ingest, "dt/hub/+/+/machine/+"));
+    assert.ok(!canSubscribe(ingest, "cmd/hub/#"));
+    assert.ok(!canSubscribe(ingest, "xdt/hub/#"));
+  });
+});

@@ -1,7 +1,7 @@
 /** The champion/challenger gate: approve only past both the baseline and the champion's margin; always say why. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { decide, unusableMetrics, type GateRule } from "../../ml/gate.ts";
+import { checkRule, decide, ties, unusableMetrics, type GateRule } from "../../ml/gate.ts";
 import { prng } from "../../edge/fleetRandom.ts";
 import type { ModelRecord } from "../../ml/contract.ts";
 
@@ -123,5 +123,56 @@ describe("champion/challenger gate at its edges", () => {
       const first = decide({ challenger: { m: a }, baseline: { m: base }, champion: null, rule: r });
       assert.equal(first.status === "Approved", better(a, base), label);
     }
+  });
+});
+
+/**
+ * What mutation testing (docs/mutation.md) found no test for: the rule's own checks, the tie's
+ * exact tolerance, the baseline without the metric, and the words of the reasons.
+ */
+describe("champion/challenger gate: the rule, the tolerance and the reasons", () => {
+  it("refuses a rule without a metric, or with a margin outside [0, 1), naming it", () => {
+    assert.throws(() => checkRule({ metric: "", higherIsBetter: false, margin: 0 }), /^Error: gate rule: metric is empty$/);
+    for (const margin of [-0.01, 1, 1.5, Number.NaN]) {
+      assert.throws(() => checkRule({ metric: "mase", higherIsBetter: false, margin }), new RegExp(`^Error: gate rule: margin ${margin} must be in \\[0, 1\\)$`), String(margin));
+    }
+    for (const margin of [0, 0.5, 0.999]) assert.doesNotThrow(() => checkRule({ metric: "mase", higherIsBetter: false, margin }));
+    assert.throws(() => decide({ challenger: { mase: 0.5 }, baseline: { mase: 1 }, champion: null, rule: { ...rule, margin: 1 } }), /margin 1 must be/);
+  });
+
+  it("ties within 1e-9 of the larger figure (an absolute 1e-9 near zero), inclusive; not beyond", () => {
+    assert.equal(ties(0, 1e-9), true, "the bound itself is a tie");
+    assert.equal(ties(0, 2e-9), false);
+    assert.equal(ties(1e12, 1e12 + 900), true, "relative to the figures' size: 900 in 1e12 is 9e-10");
+    assert.equal(ties(1e12, 1e12 + 1100), false);
+    assert.equal(ties(-5, -5), true);
+  });
+
+  it("rejects when the baseline has no figure for the metric, or a figure that is not finite", () => {
+    for (const baseline of [{}, { mase: Number.NaN }, { mase: Number.POSITIVE_INFINITY }] as Record<string, number>[]) {
+      const d = decide({ challenger: { mase: 0.5 }, baseline, champion: null, rule });
+      assert.deepEqual(d, { status: "Rejected", reason: "no baseline mase to compare with; no champion yet" }, JSON.stringify(baseline));
+    }
+  });
+
+  it("names what a metrics set has when the rule's metric is missing, or that it has none", () => {
+    assert.equal(unusableMetrics({ smape: 0.1, mae: 2 }, rule), "metric mase is missing (has smape, mae)");
+    assert.equal(unusableMetrics({}, rule), "metric mase is missing (has none)");
+  });
+
+  it("writes figures of 100 and more with one decimal, the margin in percent, and which way the bound goes", () => {
+    const d = decide({ challenger: { mae: 100 }, baseline: { mae: 250.25 }, champion: null, rule: { metric: "mae", higherIsBetter: false, margin: 0 } });
+    assert.equal(d.reason, "mae 100.0 beats the baseline's 250.3; no champion yet");
+    const c = champ(0.8);
+    const up: GateRule = { metric: "silhouette", higherIsBetter: true, margin: 0.1 };
+    const s = (v: number) => ({ record: c, metrics: { silhouette: v }, rescored: true });
+    assert.equal(
+      decide({ challenger: { silhouette: 0.6 }, baseline: { silhouette: 0 }, champion: s(0.5), rule: up }).reason,
+      "silhouette 0.6 beats the baseline's 0; beats champion v4's 0.5 on the same held-back data by the 10 % margin",
+    );
+    assert.equal(
+      decide({ challenger: { silhouette: 0.52 }, baseline: { silhouette: 0 }, champion: s(0.5), rule: up }).reason,
+      "silhouette 0.52 beats the baseline's 0; does not beat champion v4's 0.5 on the same held-back data by the 10 % margin (needs ≥ 0.55)",
+    );
   });
 });

@@ -112,6 +112,15 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
   now: [{ args: [], snowflake: "SYSDATE()", duckdb: `CAST(getvariable('${DUCKDB_VARIABLES.now}') AS TIMESTAMP)` }],
   currentRole: [{ args: [], snowflake: "CURRENT_ROLE()", duckdb: `CAST(getvariable('${DUCKDB_VARIABLES.role}') AS VARCHAR)` }],
   isFinite: [{ args: ["x"], snowflake: "(x NOT IN ('NaN'::FLOAT, 'inf'::FLOAT, '-inf'::FLOAT))", duckdb: "isfinite(x)" }],
+  isNaN: [{ args: ["x"], snowflake: "(x = 'NaN'::FLOAT)", duckdb: "isnan(x)" }],
+  doubleText: [{ args: ["x"], snowflake: "TO_VARCHAR(x)", duckdb: "CAST(x AS VARCHAR)" }],
+  bindText: [
+    {
+      args: [["a", "b"], ([x, y]) => `${x} || ${y} || ${x}`],
+      snowflake: "(a) || (b) || (a)",
+      duckdb: "list_transform([[CAST(a AS VARCHAR), CAST(b AS VARCHAR)]], lambda hub_bound0: hub_bound0[1] || hub_bound0[2] || hub_bound0[1])[1]",
+    },
+  ],
   tryToDouble: [{ args: ["t"], snowflake: "TRY_TO_DOUBLE(t)", duckdb: "TRY_CAST(t AS DOUBLE)" }],
   literal: [{ args: ["it's"], snowflake: "'it''s'", duckdb: "'it''s'" }],
   timestampLiteral: [
@@ -294,6 +303,28 @@ test("duckdb: currentRole() is the hub_role variable, NULL when unset (policies 
 test("duckdb: isFinite is false for NaN, inf and -inf, true for 1.5, NULL for NULL", async () => {
   const xs = ["'NaN'::DOUBLE", "'inf'::DOUBLE", "'-inf'::DOUBLE", "1.5::DOUBLE", "NULL::DOUBLE"];
   assert.deepEqual(await rows(`SELECT ${xs.map((x) => duck.isFinite(x)).join(", ")}`), [[false, false, false, true, null]]);
+});
+
+test("duckdb: isNaN is true for NaN only, NULL for NULL", async () => {
+  const xs = ["'NaN'::DOUBLE", "'inf'::DOUBLE", "0::DOUBLE", "NULL::DOUBLE"];
+  assert.deepEqual(await rows(`SELECT ${xs.map((x) => duck.isNaN(x)).join(", ")}`), [[true, false, false, null]]);
+});
+
+test("duckdb: doubleText writes digits that read back as the same double, no more of them than JavaScript needs", async () => {
+  const xs = [0.1, 1 / 3, 3600.0000000000005, 5e-324, 1e21, 123456789012345680000, 1.7976931348623157e308];
+  const texts = (await rows(`SELECT ${xs.map((x) => duck.doubleText(`${JSON.stringify(x)}::DOUBLE`)).join(", ")}`))[0] as string[];
+  texts.forEach((t, i) => {
+    assert.equal(Number(t), xs[i], t);
+    const significant = (v: string) => v.toLowerCase().split("e")[0]!.replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length;
+    assert.equal(significant(t), significant(String(xs[i])), `${t} vs ${String(xs[i])}`);
+  });
+});
+
+test("duckdb: bindText computes each value once, however often the body reads it, nested too", async () => {
+  // Two reads of one random(): equal only if it was computed once.
+  const once = duck.bindText(["CAST(random() AS VARCHAR)"], ([r]) => `${r} = ${r}`);
+  const nested = duck.bindText(["'a'"], ([a]) => duck.bindText([`${a} || 'b'`], ([ab]) => `${ab} || ${a}`));
+  assert.deepEqual(await rows(`SELECT bool_and(${once}), ANY_VALUE(${nested}) FROM range(1000)`), [[true, "aba"]]);
 });
 
 test("duckdb: tryToDouble parses '1.5' and gives NULL for 'x' and ''", async () => {

@@ -454,3 +454,75 @@ test("a scanner message's seq and epoch are checked when sent and kept with the 
   const http = parse({ v: 1, tenant_id: "acme", site_id: "plant-1", scans: [scan] });
   assert.deepEqual([http.seq, http.epoch, http.rejected.length], [null, null, 0], "an HTTP POST has neither");
 });
+
+/**
+ * The compiled check is exact at every rule's boundaries, not only safe: it vouches for each value
+ * zod accepts (else a good reading pays for zod, the cost it exists to avoid) and for none it
+ * refuses. The values are the bounds, the adjacent doubles on both sides, NaN and ±Infinity, the
+ * wrong types, a missing metric, and each partial metric group; what should happen is zod's verdict.
+ */
+test("the compiled check vouches for exactly the readings zod accepts, at every rule's boundaries", () => {
+  const received = Date.parse("2026-01-05T08:00:00.000Z");
+  const step = (x: number, dir: 1 | -1) => {
+    if (x === 0) return dir * Number.MIN_VALUE;
+    const f = new Float64Array([x]);
+    const b = new BigInt64Array(f.buffer);
+    b[0] = b[0]! + ((x > 0) === (dir > 0) ? 1n : -1n);
+    return f[0]!;
+  };
+  const good = (t: SensorType) => Object.fromEntries(rulesFor(t).map((r) => [r.metric, r.kind === "text" ? r.allowed[0] : (r.softMin + r.softMax) / 2]));
+  const cases: Array<[string, SensorType, Record<string, unknown>]> = [];
+  for (const r of METRIC_RULES) {
+    const values: unknown[] = r.kind === "number"
+      ? [r.min, r.max, step(r.min, 1), step(r.max, -1), step(r.min, -1), step(r.max, 1), NaN, Infinity, -Infinity, String(r.max), true, null, [1], { v: 1 }]
+      : [...r.allowed, r.allowed[0]!.toLowerCase(), "", 1, NaN, null, [r.allowed[0]], r.allowed.slice(0, 2).join("|")];
+    for (const v of values) cases.push([`${r.sensorType}.${r.metric} = ${String(v)}`, r.sensorType, { ...good(r.sensorType), [r.metric]: v }]);
+    const { [r.metric]: _gone, ...without } = good(r.sensorType);
+    cases.push([`${r.sensorType}.${r.metric} absent`, r.sensorType, without]);
+  }
+  for (const t of SENSOR_TYPES) {
+    for (const g of groupsFor(t)) {
+      for (const k of g.metrics) {
+        const { [k]: _gone, ...partial } = good(t);
+        cases.push([`${t} group without ${k}`, t, partial]);
+      }
+    }
+    cases.push([`${t} with an unknown metric`, t, { ...good(t), vibration_mm_s: 1.5 }]);
+    cases.push([`${t} with NaN in an unknown metric`, t, { ...good(t), vibration_mm_s: NaN }]);
+    cases.push([`${t} with Infinity deep in an unknown metric`, t, { ...good(t), extra: { a: [1, { b: Infinity }] } }]);
+  }
+  const differ = cases
+    .map(([label, t, metrics]) => [label, acceptReading({ ts: "2026-01-05T08:00:00.000Z", seq: 1, metrics }, t, received) !== null, validateReadingMetrics(t, metrics).ok] as const)
+    .filter(([, fast, zod]) => fast !== zod);
+  assert.deepEqual(differ, []);
+  assert.ok(cases.length > 300, `${cases.length} cases`);
+});
+
+test("the compiled check leaves to zod a reading it cannot vouch for: its own shape, seq, timestamp and limits", () => {
+  const received = Date.parse("2026-01-05T08:00:00.000Z");
+  const metrics = Object.fromEntries(rulesFor("ENERGY").map((r) => [r.metric, r.kind === "text" ? r.allowed[0] : r.softMin]));
+  const ok = { ts: "2026-01-05T08:00:00.000Z", seq: 1, metrics };
+  assert.equal(acceptReading(ok, "ENERGY", received)?.toISOString(), "2026-01-05T08:00:00.000Z");
+  const ahead = new Date(received + TIMESTAMP_LIMITS.maxFutureSeconds * 1000).toISOString();
+  const old = new Date(received - TIMESTAMP_LIMITS.maxAgeSeconds * 1000).toISOString();
+  assert.ok(acceptReading({ ...ok, ts: ahead }, "ENERGY", received), "exactly at the future limit");
+  assert.ok(acceptReading({ ...ok, ts: old }, "ENERGY", received), "exactly at the age limit");
+  for (const [why, r] of [
+    ["an array", [ok]], ["null", null], ["a string", "x"],
+    ["a negative seq", { ...ok, seq: -1 }], ["a fractional seq", { ...ok, seq: 1.5 }], ["a seq past 2^53", { ...ok, seq: 2 ** 53 }], ["a string seq", { ...ok, seq: "1" }],
+    ["a timestamp without a zone", { ...ok, ts: "2026-01-05T08:00:00" }], ["a timestamp that is not one", { ...ok, ts: 5 }], ["the 30th of February", { ...ok, ts: "2026-02-30T08:00:00Z" }],
+    ["1 ms past the future limit", { ...ok, ts: new Date(received + TIMESTAMP_LIMITS.maxFutureSeconds * 1000 + 1).toISOString() }],
+    ["1 ms past the age limit", { ...ok, ts: new Date(received - TIMESTAMP_LIMITS.maxAgeSeconds * 1000 - 1).toISOString() }],
+    ["metrics an array", { ...ok, metrics: [metrics] }], ["metrics null", { ...ok, metrics: null }],
+    ["NaN beside the metrics", { ...ok, extra: NaN }], ["Infinity deep beside the metrics", { ...ok, extra: [[{ x: -Infinity }]] }],
+  ] as const) {
+    assert.equal(acceptReading(r, "ENERGY", received), null, why);
+  }
+  // Nesting deeper than the check looks: it is unsure, whatever is inside.
+  let deep: unknown = 1;
+  for (let i = 0; i < 40; i++) deep = [deep];
+  assert.equal(acceptReading({ ...ok, extra: deep }, "ENERGY", received), null);
+  let shallow: unknown = 1;
+  for (let i = 0; i < 30; i++) shallow = { x: shallow };
+  assert.ok(acceptReading({ ...ok, extra: shallow }, "ENERGY", received), "30 levels: looked through");
+});

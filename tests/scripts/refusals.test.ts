@@ -123,8 +123,10 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
       [
         [["--tenant", "acmee", "--devices", "2"], new RegExp(`^provision: ${TENANT_ACMEE.source}`)],
         [["--tenant", "acme", "--devices", "0"], /^provision: --devices "0" must be a number of devices in \[1, 10000\]$/],
+        // The AWS target's own check, before any AWS client is made (the script's other branch).
+        [["--tenant", "acme", "--devices", "1", "--target", "aws"], /^provision: --target aws needs --region and --account \(or AWS_REGION and AWS_ACCOUNT_ID\)$/],
       ],
-      { HUB_HOME: home },
+      { HUB_HOME: home, AWS_REGION: "", AWS_ACCOUNT_ID: "" },
     );
     assert.deepEqual(readFileSync(registryFile), registry);
     assert.deepEqual(filesUnder(home), was, "no credentials written either");
