@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
  * `npm run mutate [-- --module NAME]`: mutation testing of the core modules with StrykerJS
  * (issue 26, §3; docs/mutation.md has the scores). Each module's parts run one after another, each
