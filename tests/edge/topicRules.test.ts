@@ -101,6 +101,9 @@ describe("topic rules: the policy document, wildcards and the evaluator", () => 
           Action: "iot:Publish",
           Resource: ["machine", "energy", "air_quality", "rfid"].map((t) => `arn:aws:iot:eu-west-2:123456789012:topic/dt/hub/acme/*/${t}/${T}`),
         },
+        // In an IoT policy * matches across "/" (AWS's policy examples), so the allow above would also
+        // admit dt/hub/acme/a/b/machine/<thing>: three or more levels between tenant and thing are denied.
+        { Effect: "Deny", Action: "iot:Publish", Resource: `arn:aws:iot:eu-west-2:123456789012:topic/dt/hub/acme/*/*/*/${T}` },
         { Effect: "Allow", Action: "iot:Subscribe", Resource: `arn:aws:iot:eu-west-2:123456789012:topicfilter/cmd/hub/acme/*/${T}` },
         { Effect: "Allow", Action: "iot:Receive", Resource: `arn:aws:iot:eu-west-2:123456789012:topic/cmd/hub/acme/*/${T}` },
       ],
