@@ -4,7 +4,7 @@
  * so isolation has something to hide.
  */
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
-import { reading, scan } from "../helpers/engine.ts";
+import { reading, scan, testEngine } from "../helpers/engine.ts";
 
 // A reading that completes no cycle carries none of the cycle counts (METRIC_GROUPS).
 const machine = (seq: number, ts: string, state: string, cycles: number, good: number, extra: Record<string, unknown> = {}) =>
@@ -59,4 +59,12 @@ export async function loadFixture(engine: EmbeddedEngine, clock: { set(d: Date):
   clock.set(new Date("2026-01-05T09:30:00Z"));
   await engine.land({ readings: FIXTURE_READINGS, scans: FIXTURE_SCANS });
   await engine.tick();
+}
+
+/** A test engine with the fixture landed (the hub's clock at 2026-01-05 09:30) and acme's role granted: what a SQL session test starts from. */
+export async function fixtureEngineWithAcme(): Promise<EmbeddedEngine> {
+  const { engine, clock } = await testEngine();
+  await loadFixture(engine, clock);
+  await engine.grantTenantRole("acme");
+  return engine;
 }

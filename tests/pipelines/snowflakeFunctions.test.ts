@@ -6,8 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { testEngine } from "../helpers/engine.ts";
-import { loadFixture } from "./fixture.ts";
+import { fixtureEngineWithAcme } from "./fixture.ts";
 import { SAMPLES } from "./snowflakeFunctionSamples.ts";
 import { SnowflakeSession } from "../../pipelines/sql/snowflakeSession.ts";
 import { SNOWFLAKE_FUNCTIONS } from "../../pipelines/sql/snowflakeFunctions.ts";
@@ -49,10 +48,7 @@ const ERRORS: Array<[string, string, RegExp]> = [
 describe("Snowflake functions on the twin", () => {
   let engine: EmbeddedEngine;
   before(async () => {
-    let clock;
-    ({ engine, clock } = await testEngine());
-    await loadFixture(engine, clock);
-    await engine.grantTenantRole("acme");
+    engine = await fixtureEngineWithAcme();
   });
   after(() => engine.close());
 

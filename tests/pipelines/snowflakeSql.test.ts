@@ -6,8 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { testEngine } from "../helpers/engine.ts";
-import { loadFixture } from "./fixture.ts";
+import { fixtureEngineWithAcme } from "./fixture.ts";
 import { SnowflakeSession } from "../../pipelines/sql/snowflakeSession.ts";
 import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
@@ -61,10 +60,7 @@ const CASES: Array<[string, unknown[], string]> = [
 describe("Snowflake SQL on the twin", () => {
   let engine: EmbeddedEngine;
   before(async () => {
-    let clock;
-    ({ engine, clock } = await testEngine());
-    await loadFixture(engine, clock);
-    await engine.grantTenantRole("acme");
+    engine = await fixtureEngineWithAcme();
   });
   after(() => engine.close());
 

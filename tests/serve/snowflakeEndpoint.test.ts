@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import snowflake from "snowflake-sdk";
-import { testEngine } from "../helpers/engine.ts";
-import { loadFixture } from "../pipelines/fixture.ts";
+import { fixtureEngineWithAcme } from "../pipelines/fixture.ts";
 import { SnowflakeEndpoint, hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
 import { connectSnowflake, type SnowflakeConfig } from "../../pipelines/warehouse/snowflakeWarehouse.ts";
 import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
@@ -28,10 +27,7 @@ describe("the Snowflake-protocol SQL endpoint", () => {
     account: "hub", username: "svc_acme", role: "TENANT_ACME_ROLE", warehouse: "TENANT_ACME_BI_WH", database: "HUB", privateKey: ACME_KEY.privateKey, accessUrl: endpoint.url, ...over,
   });
   before(async () => {
-    let clock;
-    ({ engine, clock } = await testEngine());
-    await loadFixture(engine, clock);
-    await engine.grantTenantRole("acme");
+    engine = await fixtureEngineWithAcme();
     await engine.defineResourceMonitor({ kind: "resource_monitor", name: "TENANT_ACME_BI_MONITOR", creditQuota: 50, frequency: "MONTHLY", notifyAt: [75], suspendAt: 100, suspendImmediateAt: 110 });
     await engine.defineWarehouse({ kind: "warehouse", name: "TENANT_ACME_BI_WH", comment: "", size: "XSMALL", autoSuspendSeconds: 60, autoResume: true, initiallySuspended: true, resourceMonitor: "TENANT_ACME_BI_MONITOR" });
     endpoint = await SnowflakeEndpoint.start({
