@@ -10,7 +10,7 @@
  * fixed cost (two per device per run). Both verify.
  */
 import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Identity } from "./topicRules.ts";
 
@@ -72,6 +72,8 @@ export function deviceRegistryPath(home: string): string {
 
 export class DeviceRegistry {
   private data: { devices: Record<string, DeviceEntry>; ingestSecretHash?: string };
+  /** The file as this object last read or wrote it (see reloadIfChanged). */
+  private stamp = "";
 
   private constructor(private readonly path: string | null, data: RegistryFile | null) {
     this.data = { devices: { ...(data?.devices ?? {}) }, ...(data?.ingestSecretHash ? { ingestSecretHash: data.ingestSecretHash } : {}) };
@@ -86,7 +88,9 @@ export class DeviceRegistry {
   static open(path: string): DeviceRegistry {
     const data = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as RegistryFile) : null;
     if (data && data.version !== 1) throw new Error(`${path}: registry version ${String(data.version)} is not supported (1)`);
-    return new DeviceRegistry(path, data);
+    const registry = new DeviceRegistry(path, data);
+    if (data) registry.stamp = fileStamp(path);
+    return registry;
   }
 
   get devices(): readonly DeviceEntry[] {
@@ -119,9 +123,24 @@ export class DeviceRegistry {
     this.save();
   }
 
+  /**
+   * Read the file again if another process changed it since this one last read or wrote it:
+   * `serve` holds the registry while `scripts/provision.ts` adds devices to it.
+   */
+  reloadIfChanged(): void {
+    if (!this.path || !existsSync(this.path)) return;
+    const stamp = fileStamp(this.path);
+    if (stamp === this.stamp) return;
+    const data = JSON.parse(readFileSync(this.path, "utf8")) as RegistryFile;
+    if (data.version !== 1) throw new Error(`${this.path}: registry version ${String(data.version)} is not supported (1)`);
+    this.data = { devices: { ...(data.devices ?? {}) }, ...(data.ingestSecretHash ? { ingestSecretHash: data.ingestSecretHash } : {}) };
+    this.stamp = stamp;
+  }
+
   /** The identity these credentials prove, or null. The client id must equal the thing name. */
   authenticate(clientId: string, username: string | undefined, password: Buffer | string | undefined): Identity | null {
     if (username === undefined || password === undefined) return null;
+    this.reloadIfChanged();
     const secret = typeof password === "string" ? password : password.toString("utf8");
     if (username === INGEST_USERNAME) {
       return this.data.ingestSecretHash && verifySecret(secret, this.data.ingestSecretHash) ? { kind: "ingest" } : null;
@@ -138,5 +157,12 @@ export class DeviceRegistry {
     const file: RegistryFile = { version: 1, ...this.data };
     writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
     renameSync(tmp, this.path);
+    this.stamp = fileStamp(this.path);
   }
+}
+
+/** Modification time and size: changes whenever another process rewrites the file (write + rename). */
+function fileStamp(path: string): string {
+  const st = statSync(path);
+  return `${st.mtimeMs}:${st.size}:${st.ino}`;
 }

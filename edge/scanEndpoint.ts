@@ -24,6 +24,11 @@ export class ScannerTokens {
     return token;
   }
 
+  /** Accept a token issued earlier (kept by its holder and by `serve` across restarts). */
+  accept(token: string, thingName: string): void {
+    this.byHash.set(sha256(token), thingName);
+  }
+
   scannerOf(token: string): string | undefined {
     return this.byHash.get(sha256(token));
   }
@@ -58,7 +63,7 @@ export class ScanEndpoint {
 
   static async start(opts: ScanEndpointOptions): Promise<ScanEndpoint> {
     const server = createServer((req, res) => {
-      handle(opts, req, res).catch(() => reply(res, 500, { error: "internal error" }));
+      handleScanRequest(opts, req, res).catch(() => reply(res, 500, { error: "internal error" }));
     });
     await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve()));
     const { address, port } = server.address() as AddressInfo;
@@ -70,7 +75,8 @@ export class ScanEndpoint {
   }
 }
 
-async function handle(opts: ScanEndpointOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** `POST /v1/scans`; exported so `serve` can answer it on its one HTTP port. */
+export async function handleScanRequest(opts: Pick<ScanEndpointOptions, "gateway" | "tokens">, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.url !== "/v1/scans") return reply(res, 404, { error: "not found" });
   if (req.method !== "POST") return reply(res, 405, { error: "use POST" });
   const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "");

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Cost report with chargeback per tenant, from the billing twin (local) or Snowflake's ACCOUNT_USAGE. */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { heartbeat } from "./lib/progressBar.ts";
 import { runCommand, UserError } from "./lib/command.ts";
@@ -19,6 +19,9 @@ import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import { currencyOption, dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, tenantOption } from "./lib/optionValues.ts";
+import { runningServe } from "../pipelines/serve/serveFile.ts";
+import { ADMIN_ROLE } from "../pipelines/definitions/governance.ts";
+import { ANALYTICS_WH } from "../pipelines/definitions/warehouses.ts";
 
 await runCommand({
   name: "cost-report",
@@ -80,7 +83,20 @@ await runCommand({
     let fired: FiredTrigger[] = [];
     let now: Date;
     let close: () => Promise<void>;
-    if (options.target === "snowflake") {
+    const served = options.target === "local" ? runningServe(hubHome(options.home)) : null;
+    if (served) {
+      // The served hub holds its file: read it as on Snowflake, through its SQL endpoint, with
+      // the production path's own queries (SHOW, ACCOUNT_USAGE) and the operator's key. Its
+      // views are complete at once, so nothing is cut for latency.
+      const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
+      session = await connectSnowflake({
+        account: served.account, username: served.operatorUser, role: ADMIN_ROLE, warehouse: ANALYTICS_WH.name, database: served.account,
+        privateKey: readFileSync(served.operatorKey, "utf8"), accessUrl: served.http,
+      });
+      account = await snowflakeAccountObjects(session);
+      now = new Date();
+      close = () => session.close();
+    } else if (options.target === "snowflake") {
       const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
       const { snowflakeConfigFromEnv } = await import("../pipelines/warehouse/snowflakeEnv.ts");
       session = await connectSnowflake(snowflakeConfigFromEnv());

@@ -3,7 +3,8 @@
  * Run Snowflake SQL against the local hub as a role, as SnowSQL would against Snowflake: several
  * statements run in order and each prints its result; USE ROLE / WAREHOUSE / SCHEMA change the
  * session; a tenant role sees only its rows, masked. The clock functions answer with the hub's own
- * clock: where its last run left it.
+ * clock: where its last run left it. While `serve` runs, the statements go to its SQL endpoint
+ * (the served hub holds the file), logged in with the operator's key, as a tool logs in to Snowflake.
  */
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
@@ -14,6 +15,8 @@ import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { ADMIN_ROLE } from "../pipelines/definitions/governance.ts";
 import { SnowflakeSession, StatementsError, type StatementResult } from "../pipelines/sql/snowflakeSession.ts";
 import { existsSync } from "node:fs";
+import { runningServe } from "../pipelines/serve/serveFile.ts";
+import { ServedSession } from "../pipelines/serve/servedSession.ts";
 import { userInfo } from "node:os";
 
 function printResult(r: StatementResult): void {
@@ -47,18 +50,10 @@ await runCommand({
   run: async ({ options, positionals }) => {
     const sql = positionals.join(" ").trim();
     if (!sql) throw new UserError("no SQL given; pass the statements as an argument");
-    const path = hubDatabasePath(hubHome(options.home));
-    if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
-    const clock = new SimulatedClock(new Date(0));
-    const engine = await EmbeddedEngine.open({ path, clock });
-    try {
-      clock.set(await hubClockTime(engine));
-      const role = options.role ?? ADMIN_ROLE;
-      const roles = await engine.roles();
-      // The engine answers as Snowflake does, naming no other role; this is the hub's own operator,
-      // who may see them all.
-      if (!roles.includes(role.toUpperCase())) throw new UserError(`--role ${JSON.stringify(role)} is not a role of this hub (roles: ${roles.join(", ")})`);
-      const session = await SnowflakeSession.open(engine, { user: userInfo().username, role, warehouse: options.warehouse, schema: options.schema });
+    const home = hubHome(options.home);
+    const role = options.role ?? ADMIN_ROLE;
+    const served = runningServe(home);
+    const show = async (session: { execute(sql: string): Promise<StatementResult[]> }) => {
       try {
         const results = await session.execute(sql);
         if (options.json) console.log(json(results.map((r) => ({ sql: r.sql, columns: r.columns, rows: r.rows }))));
@@ -67,6 +62,30 @@ await runCommand({
         // Like SnowSQL: what ran before the failing statement is shown, then the error.
         if (e instanceof StatementsError && !options.json) e.results.forEach(printResult);
         throw e;
+      }
+    };
+    if (served) {
+      const session = await ServedSession.open(served, { role, warehouse: options.warehouse, schema: options.schema });
+      try {
+        await show(session);
+      } finally {
+        await session.close();
+      }
+      return;
+    }
+    const path = hubDatabasePath(home);
+    if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` (or \`npm run serve\`) first or pass --home`);
+    const clock = new SimulatedClock(new Date(0));
+    const engine = await EmbeddedEngine.open({ path, clock });
+    try {
+      clock.set(await hubClockTime(engine));
+      const roles = await engine.roles();
+      // The engine answers as Snowflake does, naming no other role; this is the hub's own operator,
+      // who may see them all.
+      if (!roles.includes(role.toUpperCase())) throw new UserError(`--role ${JSON.stringify(role)} is not a role of this hub (roles: ${roles.join(", ")})`);
+      const session = await SnowflakeSession.open(engine, { user: userInfo().username, role, warehouse: options.warehouse, schema: options.schema });
+      try {
+        await show(session);
       } finally {
         await session.close();
       }

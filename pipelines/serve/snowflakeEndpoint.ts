@@ -34,7 +34,8 @@ export interface EndpointUser {
 
 export interface EndpointOptions {
   readonly engine: EmbeddedEngine;
-  readonly users: readonly EndpointUser[];
+  /** The users, or where to read them at each login (serve: the users file, changed while it runs). */
+  readonly users: readonly EndpointUser[] | (() => readonly EndpointUser[]);
   /** The account name clients connect to (`account` in the driver's options); default HUB. */
   readonly account?: string;
   readonly host?: string;
@@ -45,6 +46,7 @@ export interface EndpointOptions {
 }
 
 const MAX_BODY = 1_048_576;
+const PROTOCOL_PATHS = new Set(["/session/v1/login-request", "/telemetry/send", "/queries/v1/query-request", "/session", "/session/heartbeat", "/session/token-request"]);
 const DRAIN_LIMIT = 16 * MAX_BODY;
 const MAX_SESSIONS = 256;
 const SESSION_VALIDITY_S = 3600;
@@ -53,7 +55,7 @@ export function hashPassword(password: string, salt = randomBytes(16)): string {
   return `scrypt$${salt.toString("hex")}$${scryptSync(password, salt, 32).toString("hex")}`;
 }
 
-function passwordMatches(password: string, stored: string): boolean {
+export function passwordMatches(password: string, stored: string): boolean {
   const [kind, salt, hash] = stored.split("$");
   if (kind !== "scrypt" || !salt || !hash) return false;
   const expected = Buffer.from(hash, "hex");
@@ -83,9 +85,22 @@ export class SnowflakeEndpoint {
   private sessionIds = 0;
 
   private constructor(
-    private readonly server: http.Server,
+    private readonly server: http.Server | null,
     private readonly o: EndpointOptions,
   ) {}
+
+  /**
+   * The endpoint without a server of its own: `serve` routes the protocol's paths of its one HTTP
+   * port here (`handle`), beside its other APIs.
+   */
+  static attached(o: Omit<EndpointOptions, "host" | "port">): SnowflakeEndpoint {
+    return new SnowflakeEndpoint(null, o);
+  }
+
+  /** The paths of Snowflake's REST protocol that this endpoint answers. */
+  static owns(pathname: string): boolean {
+    return PROTOCOL_PATHS.has(pathname);
+  }
 
   static async start(o: EndpointOptions): Promise<SnowflakeEndpoint> {
     const server = http.createServer();
@@ -99,6 +114,7 @@ export class SnowflakeEndpoint {
   }
 
   get url(): string {
+    if (!this.server) throw new Error("the endpoint is attached to another server");
     const a = this.server.address() as AddressInfo;
     return `http://${a.address}:${a.port}`;
   }
@@ -110,11 +126,13 @@ export class SnowflakeEndpoint {
   async close(): Promise<void> {
     for (const s of this.sessions.values()) await s.sql.close().catch(() => undefined);
     this.sessions.clear();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const send = (status: number, payload: unknown) => {
       if (res.headersSent) return;
       res.statusCode = status;
@@ -154,7 +172,8 @@ export class SnowflakeEndpoint {
   private async login(params: URLSearchParams, data: Record<string, unknown>): Promise<unknown> {
     const account = (this.o.account ?? HUB_DATABASE).toUpperCase();
     const name = String(data.LOGIN_NAME ?? "").toUpperCase();
-    const user = this.o.users.find((u) => u.name.toUpperCase() === name);
+    const users = typeof this.o.users === "function" ? this.o.users() : this.o.users;
+    const user = users.find((u) => u.name.toUpperCase() === name);
     // One answer for an unknown user, another account and a wrong secret: the client learns nothing more.
     if (!user || String(data.ACCOUNT_NAME ?? "").toUpperCase() !== account) return failure(LOGIN.badCredentials);
     if (data.AUTHENTICATOR === "SNOWFLAKE_JWT") {

@@ -7,7 +7,7 @@
  * `iat` and `exp` in milliseconds (dist/lib/authentication/auth_keypair.js) and Snowflake accepts
  * that: both units are read.
  */
-import { createHash, createPublicKey, verify } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 
 /** SHA256:<base64>, as Snowflake shows RSA_PUBLIC_KEY_FP and the driver puts in `iss`. */
 export function publicKeyFingerprint(publicKeyPem: string): string {
@@ -47,4 +47,17 @@ export function jwtRefusal(token: string, expected: JwtClaims, publicKeys: reado
   if (!(exp > now / 1000)) return "expired";
   if (!(exp - iat <= 3600)) return "lives longer than an hour";
   return null;
+}
+
+/**
+ * A token as the driver writes one (iat now, exp in `lifetimeS`), signed with `privateKeyPem`: how
+ * the hub's own tools prove to `serve`'s HTTP APIs who they are, with the key they log in to SQL with.
+ */
+export function signJwt(claims: JwtClaims, privateKeyPem: string, now = Date.now(), lifetimeS = 60): string {
+  const sub = `${claims.account}.${claims.user}`.toUpperCase();
+  const key = createPrivateKey(privateKeyPem);
+  const iss = `${sub}.${publicKeyFingerprint(createPublicKey(key).export({ type: "spki", format: "pem" }).toString())}`;
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const body = `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ iss, sub, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + lifetimeS })}`;
+  return `${body}.${sign("RSA-SHA256", Buffer.from(body), key).toString("base64url")}`;
 }

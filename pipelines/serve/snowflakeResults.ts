@@ -37,6 +37,19 @@ function rowType(name: string, duckdb: string | undefined): RowType {
   return { ...base, type: "text", length: TEXT_LENGTH, byteLength: TEXT_LENGTH };
 }
 
+/**
+ * SHOW and DESCRIBE results come without DuckDB types: each column's type is read from its values,
+ * as Snowflake types them (times TIMESTAMP_LTZ, as SHOW's created_on; whole numbers NUMBER(38,0)).
+ */
+function inferredType(rows: readonly unknown[][], i: number): string | undefined {
+  const v = rows.find((row) => row[i] !== null && row[i] !== undefined)?.[i];
+  if (v instanceof Date) return "TIMESTAMP WITH TIME ZONE";
+  if (typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))) return "BIGINT";
+  if (typeof v === "number") return "DOUBLE";
+  if (typeof v === "boolean") return "BOOLEAN";
+  return undefined;
+}
+
 function text(v: unknown, t: RowType): string | null {
   if (v === null || v === undefined) return null;
   switch (t.type) {
@@ -71,8 +84,11 @@ function text(v: unknown, t: RowType): string | null {
 const SELECT = 0x1000;
 const OTHER = 0x4000;
 
-export function snowflakeResultData(r: StatementResult, queryId: string): Record<string, unknown> {
-  const rowtype = r.columns.map((c, i) => rowType(c, r.types?.[i]));
+export function snowflakeResultData(r0: StatementResult, queryId: string): Record<string, unknown> {
+  // A statement without rows (USE, ALTER SESSION, DDL) answers, in Snowflake, one row of one
+  // column "status": "Statement executed successfully." and the like.
+  const r: StatementResult = r0.status !== undefined && r0.columns.length === 0 ? { ...r0, columns: ["status"], rows: [[r0.status]] } : r0;
+  const rowtype = r.columns.map((c, i) => rowType(c, r.types?.[i] ?? inferredType(r.rows, i)));
   const rowset = r.rows.map((row) => row.map((v, i) => text(v, rowtype[i]!)));
   return {
     queryId,

@@ -4,6 +4,7 @@
  * timeout. Rows come back the way the DuckDB driver returns them: lower-case keys, parsed JSON,
  * plain `Date`s, numbers (bigint only where a NUMBER would lose digits).
  */
+import { quietNodeVersionNotice } from "../awsSdkNotice.ts";
 import { createPrivateKey } from "node:crypto";
 import type { Column, Connection, ConnectionOptions, RowStatement } from "snowflake-sdk";
 import { snowflakeDialect } from "../dialect/index.ts";
@@ -209,6 +210,8 @@ export class SnowflakeWarehouse implements Warehouse {
 
 /** Opens a session: validates the config, logs in within `loginTimeoutSeconds`, sets the session up. */
 export async function connectSnowflake(input: SnowflakeConfig): Promise<SnowflakeWarehouse> {
+  // snowflake-sdk builds AWS SDK clients (for its S3 stages) on connect.
+  quietNodeVersionNotice();
   const config = validateSnowflakeConfig(input);
   const { target } = config;
   let connection: Connection;

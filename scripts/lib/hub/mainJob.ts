@@ -13,7 +13,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
-import { SimulatedClock } from "../../../pipelines/engine/clock.ts";
+import { SimulatedClock, type Clock } from "../../../pipelines/engine/clock.ts";
 import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
 import type { NotificationSink } from "../../../pipelines/engine/monitorControl.ts";
 import { ensureWritableHome, hubDatabasePath } from "../../../pipelines/hubHome.ts";
@@ -104,14 +104,17 @@ export function wipeHome(home: string): void {
   for (const f of OWNED) rmSync(join(home, f), { recursive: true, force: true });
 }
 
-export interface OpenedHub {
+export interface OpenedHub<C extends Clock = SimulatedClock> {
   readonly engine: EmbeddedEngine;
-  readonly clock: SimulatedClock;
+  readonly clock: C;
   readonly tenants: readonly TenantTwin[];
 }
 
 /** Step 1: open (or create) the hub in HUB_HOME and set up each tenant from its stack file. */
-export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "tenants" | "fresh" | "notifications">): Promise<OpenedHub> {
+export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "tenants" | "fresh" | "notifications">): Promise<OpenedHub>;
+/** The same on another clock (`serve`: the wall clock). */
+export async function openHub<C extends Clock>(o: Pick<MainJobOptions, "home" | "projectDir" | "tenants" | "fresh" | "notifications">, clock: C): Promise<OpenedHub<C>>;
+export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "tenants" | "fresh" | "notifications">, wallClock?: Clock): Promise<OpenedHub<Clock>> {
   const known = tenantStackNames(o.projectDir);
   const wanted = o.tenants ?? known;
   const unknown = wanted.filter((t) => !known.includes(t));
@@ -119,7 +122,7 @@ export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "t
   if (wanted.length === 0) throw new UserError(`no tenant stacks (Pulumi.<tenant>.yaml) in ${o.projectDir}`);
   ensureWritableHome(o.home);
   if (o.fresh) wipeHome(o.home);
-  const clock = new SimulatedClock(DEFAULT_START);
+  const clock = wallClock ?? new SimulatedClock(DEFAULT_START);
   let engine: EmbeddedEngine;
   try {
     engine = await EmbeddedEngine.open({ path: hubDatabasePath(o.home), clock, notifications: o.notifications ?? "none" });
@@ -128,8 +131,10 @@ export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "t
   }
   try {
     // A second run continues where the last one ended.
-    const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX(last_scheduled_at) AS t FROM ${CONTROL_SCHEMA}.TASKS`);
-    if (last?.t && last.t > clock.now()) clock.set(last.t);
+    if (clock instanceof SimulatedClock) {
+      const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX(last_scheduled_at) AS t FROM ${CONTROL_SCHEMA}.TASKS`);
+      if (last?.t && last.t > clock.now()) clock.set(last.t);
+    }
     const tenants: TenantTwin[] = [];
     for (const t of wanted) tenants.push(await setUpTenantTwin(engine, o.projectDir, t));
     return { engine, clock, tenants };

@@ -1,0 +1,424 @@
+/**
+ * `serve`: the hub as a running platform on the wall clock. One process holds the hub's database
+ * and brings up, on real ports:
+ * - the engine: tasks on their deployed schedules, dynamic tables by their target lag, warehouses
+ *   suspending and billed, monitors firing, ticked every second;
+ * - the MQTT broker devices publish to (their identities from `scripts/provision.ts`), and the
+ *   streaming ingest committing what they send into RAW, stamped with the wall clock;
+ * - one HTTP port: Snowflake's REST protocol for snowflake-sdk and the tools built on it, the RFID
+ *   scan API, the file-upload API, `/healthz` and `/metrics`.
+ * Tenant queries run on their own connections beside the pipeline's: they never wait for a task.
+ *
+ * The hub's own tools find it through `HOME/serve.json` and log in with the operator's key.
+ * SIGTERM drains: the HTTP port and the broker stop taking work, what the ingest holds is
+ * committed and acknowledged, the tick in flight ends, the engine checkpoints.
+ */
+import http from "node:http";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { SystemClock } from "../../../pipelines/engine/clock.ts";
+import type { EmbeddedEngine, TickReport } from "../../../pipelines/engine/embeddedEngine.ts";
+import type { DuckDbWarehouse } from "../../../pipelines/warehouse/duckdbWarehouse.ts";
+import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
+import { DeviceRegistry, INGEST_USERNAME, deviceRegistryPath } from "../../../edge/deviceRegistry.ts";
+import { EmbeddedBroker } from "../../../edge/embeddedBroker.ts";
+import { Gateway, type GatewayDevice } from "../../../edge/gateway.ts";
+import { ScannerTokens, handleScanRequest } from "../../../edge/scanEndpoint.ts";
+import { readStackFleet } from "../../../edge/fleetStackFile.ts";
+import { registeredDevices, tenantMembership } from "../../../edge/fleetMembership.ts";
+import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
+import { StreamingIngest } from "../../../pipelines/ingest/streamingIngest.ts";
+import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/snowflakeEndpoint.ts";
+import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
+import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
+import { authenticateRequest } from "../../../pipelines/serve/httpAuth.ts";
+import { UploadApi } from "../../../pipelines/serve/uploadApi.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily } from "../../../pipelines/serve/prometheus.ts";
+import { HUB_DATABASE } from "../../../pipelines/sql/snowflakeSession.ts";
+import { ensureWritableHome } from "../../../pipelines/hubHome.ts";
+import { openHub, type OpenedHub } from "../hub/mainJob.ts";
+import { scannerId } from "../hub/liveEdge.ts";
+import { UserError } from "../command.ts";
+import type { Logger } from "./serveLog.ts";
+
+/** The user the hub's own tools log in as, with the key in HOME/serve/operator.pem. */
+export const OPERATOR_USER = "HUB_OPERATOR";
+
+export interface ServeOptions {
+  readonly home: string;
+  readonly projectDir: string;
+  readonly tenants?: readonly string[];
+  /** Address every listener binds; default 127.0.0.1. */
+  readonly bind: string;
+  readonly mqttPort: number;
+  readonly httpPort: number;
+  /** How often the engine looks for due tasks and lags; default 1000 ms. */
+  readonly tickMs?: number;
+  /** Largest file upload, bytes. */
+  readonly maxUploadBytes: number;
+  readonly log: Logger;
+}
+
+interface SchedulerCounts {
+  ticks: number;
+  tickFailures: number;
+  lastTickMs: number;
+  taskRuns: Map<string, Map<string, number>>;
+  refreshes: Map<string, Map<string, number>>;
+}
+
+export class HubService {
+  private ticking: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly counts: SchedulerCounts = { ticks: 0, tickFailures: 0, lastTickMs: 0, taskRuns: new Map(), refreshes: new Map() };
+  private readonly requests = new Map<string, number>();
+  private metricsSession: Promise<DuckDbWarehouse> | null = null;
+  info!: ServeInfo;
+
+  private constructor(
+    private readonly o: ServeOptions,
+    private readonly hub: OpenedHub<SystemClock>,
+    private readonly broker: EmbeddedBroker,
+    private readonly ingest: StreamingIngest,
+    private readonly gateway: Gateway,
+    private readonly endpoint: SnowflakeEndpoint,
+    private readonly uploads: UploadApi,
+    private readonly server: http.Server,
+    private readonly tokens: ScannerTokens,
+  ) {}
+
+  get engine(): EmbeddedEngine {
+    return this.hub.engine;
+  }
+
+  static async start(o: ServeOptions): Promise<HubService> {
+    ensureWritableHome(o.home);
+    const other = runningServe(o.home);
+    if (other) throw new UserError(`the hub in ${o.home} is already served (pid ${other.pid}, ${other.http}); stop it first, or pass another --home`);
+    const log = o.log;
+    log("info", "opening the hub", { home: o.home });
+    let hub: OpenedHub<SystemClock>;
+    try {
+      hub = await openHub({ home: o.home, projectDir: o.projectDir, tenants: o.tenants, fresh: false, notifications: "none" }, new SystemClock());
+    } catch (e) {
+      throw e instanceof UserError ? e : new UserError((e as Error).message);
+    }
+    const { engine } = hub;
+    const closers: Array<() => Promise<unknown>> = [() => engine.close()];
+    const unwind = async () => {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+    };
+    try {
+      // The broker: devices provisioned with scripts/provision.ts; the ingest's secret is new each start.
+      const registry = DeviceRegistry.open(deviceRegistryPath(o.home));
+      const ingestSecret = randomBytes(24).toString("base64url");
+      registry.setIngestSecret(ingestSecret);
+      // The scanners behind the scan API publish through the hub's own gateway, as the main job's do.
+      const scanners: GatewayDevice[] = [];
+      for (const t of hub.tenants) {
+        const spec = readStackFleet(o.projectDir, stackOf(t.stackFile));
+        for (const s of spec?.sites ?? []) {
+          const thingName = scannerId(s.siteId);
+          const password = registry.addDevice({ thingName, tenantId: t.tenantId, siteId: s.siteId }, { rotate: true })!;
+          scanners.push({ thingName, tenantId: t.tenantId, siteId: s.siteId, sensorType: "rfid", password });
+        }
+      }
+      let broker: EmbeddedBroker;
+      try {
+        broker = await EmbeddedBroker.start({ registry, host: o.bind, port: o.mqttPort });
+      } catch (e) {
+        throw portError(e, "--mqtt-port", o.mqttPort, o.bind);
+      }
+      closers.push(() => broker.close());
+      let gateway: Gateway | undefined;
+      const ingest = await StreamingIngest.start({
+        url: broker.url, username: INGEST_USERNAME, password: ingestSecret, clientId: "hub-ingest",
+        landing: await ChannelLanding.onEngine(engine),
+        now: () => new Date(),
+        onDurable: (messages) => {
+          for (const m of messages) gateway?.confirm(m.deviceId, m.epoch, m.seq);
+        },
+      });
+      closers.push(() => ingest.close());
+      gateway = new Gateway({ url: broker.url, dir: join(o.home, "gateway"), devices: scanners, confirmations: true });
+      gateway.start();
+      closers.push(() => gateway!.stop());
+      const tokens = scannerTokens(o.home, scanners, log);
+
+      const operator = operatorKey(o.home);
+      const roles = await engine.roles();
+      const operatorUser: EndpointUser = { name: OPERATOR_USER, publicKeys: [operator.publicKey], roles, defaultRole: "HUB_ADMIN" };
+      const users = usersSource(usersPath(o.home), [operatorUser], (msg) => log("warn", msg));
+      const endpoint = SnowflakeEndpoint.attached({ engine, users, log: (line) => log("info", line) });
+      closers.push(() => endpoint.close());
+      const uploadLanding = ChannelLanding.onEngine(engine);
+      closers.push(async () => (await uploadLanding).close());
+      const uploads = new UploadApi({
+        uploadDir: join(o.home, "uploads"),
+        tenants: hub.tenants.map((t) => t.tenantId),
+        landing: () => uploadLanding,
+        files: () => engine.files(),
+        membership: (tenant) => tenantMembership(o.projectDir, tenant, registeredDevices([deviceRegistryPath(o.home)])),
+        maxBytes: o.maxUploadBytes,
+        log,
+      });
+      const server = http.createServer();
+      // Bounded: a client that sends headers slowly or never finishes a request is cut off.
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 300_000;
+      const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens);
+      server.on("request", (req, res) => void service.handle(req, res, users));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(o.httpPort, o.bind, () => resolve());
+        });
+      } catch (e) {
+        throw portError(e, "--http-port", o.httpPort, o.bind);
+      }
+      closers.push(() => new Promise((r) => server.close(() => r(undefined))));
+      const a = server.address() as AddressInfo;
+      const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
+      service.info = {
+        version: 1, pid: process.pid, startedAt: new Date().toISOString(), http: `http://${host}:${a.port}`, mqtt: broker.url, mqtts: null,
+        account: HUB_DATABASE, operatorUser: OPERATOR_USER, operatorKey: operator.path,
+      };
+      await gateway.connected();
+      service.startScheduler();
+      writeServeInfo(o.home, service.info);
+      log("info", "serving", { http: service.info.http, mqtt: service.info.mqtt, tenants: hub.tenants.map((t) => t.tenantId).join(",") });
+      return service;
+    } catch (e) {
+      await unwind();
+      throw e;
+    }
+  }
+
+  /** The engine ticks every `tickMs`, never two at once; a tick that fails is logged and counted. */
+  private startScheduler(): void {
+    const every = this.o.tickMs ?? 1000;
+    const loop = () => {
+      if (this.stopping) return;
+      const t0 = performance.now();
+      this.ticking = this.hub.engine
+        .tick({ refreshBesideTasks: true })
+        .then((r) => this.recordTick(r, performance.now() - t0))
+        .catch((e: Error) => {
+          this.counts.tickFailures++;
+          this.o.log("error", "engine tick failed", { error: e.message });
+        })
+        .finally(() => {
+          if (!this.stopping) this.timer = setTimeout(loop, Math.max(0, every - (performance.now() - t0)));
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  private recordTick(r: TickReport, ms: number): void {
+    this.counts.ticks++;
+    this.counts.lastTickMs = ms;
+    const bump = (m: Map<string, Map<string, number>>, name: string, state: string) => {
+      let by = m.get(name);
+      if (!by) m.set(name, (by = new Map()));
+      by.set(state, (by.get(state) ?? 0) + 1);
+    };
+    for (const t of r.tasks) {
+      bump(this.counts.taskRuns, t.name, t.state);
+      if (t.state === "FAILED") this.o.log("warn", "task failed", { task: t.name, error: t.error });
+      else if (t.state !== "SKIPPED") this.o.log("debug", "task ran", { task: t.name, state: t.state, ms: Math.round(t.elapsedMs) });
+    }
+    for (const x of r.refreshes) {
+      bump(this.counts.refreshes, x.name, x.action);
+      if (x.action === "FAILED") this.o.log("warn", "dynamic table refresh failed", { table: x.name, error: x.error });
+    }
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, users: () => readonly EndpointUser[]): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://hub");
+    const route = routeOf(url.pathname);
+    res.on("finish", () => {
+      const key = `${route} ${res.statusCode}`;
+      this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    });
+    try {
+      if (this.stopping) {
+        res.writeHead(503, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: "the hub is stopping" }));
+        req.resume();
+        return;
+      }
+      if (route === "snowflake") return await this.endpoint.handle(req, res);
+      if (route === "healthz") return this.health(req, res);
+      if (route === "metrics") {
+        if (req.method !== "GET") return json(res, 405, { error: "use GET" });
+        const text = await this.metrics();
+        res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(text);
+        return;
+      }
+      if (route === "scans") return await handleScanRequest({ gateway: this.gateway, tokens: this.tokens }, req, res);
+      if (route === "files") {
+        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        if ("refused" in caller) {
+          req.resume();
+          return json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' });
+        }
+        return await this.uploads.handle(req, res, caller.user, url.pathname);
+      }
+      req.resume();
+      json(res, 404, { error: `${url.pathname} is not a path of this hub (see docs/serve.md)` });
+    } catch (e) {
+      this.o.log("error", "request failed", { path: url.pathname, error: (e as Error).message });
+      if (!res.headersSent) json(res, 500, { error: "internal error" });
+      else res.destroy();
+    }
+  }
+
+  private health(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.resume();
+    if (req.method !== "GET") return json(res, 405, { error: "use GET" });
+    const i = this.ingest.stats();
+    json(res, 200, {
+      status: "ok", since: this.info.startedAt, tenants: this.hub.tenants.map((t) => t.tenantId),
+      ingest: { connected: this.ingest.stats().connects > 0, lagMs: i.lagMs }, ticks: this.counts.ticks, tickFailures: this.counts.tickFailures,
+    });
+  }
+
+  /** /metrics: the ingest, the scheduler, the dynamic tables' lag and the warehouses' credits. */
+  async metrics(): Promise<string> {
+    const i = this.ingest.stats();
+    const b = this.broker.stats;
+    const now = Date.now();
+    this.metricsSession ??= this.hub.engine.admin();
+    const s = await this.metricsSession;
+    const dts = await s.query<{ name: string; data_timestamp: Date | null; target_lag_s: number | bigint | null }>(
+      `SELECT name, data_timestamp, target_lag_s FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES ORDER BY name`,
+    );
+    const credits = await s.query<{ warehouse_name: string; compute: number; cloud: number }>(
+      `SELECT warehouse_name, SUM(credits_used_compute) AS compute, SUM(credits_used_cloud_services) AS cloud FROM ${CONTROL_SCHEMA}.WAREHOUSE_METERING GROUP BY 1 ORDER BY 1`,
+    );
+    const nested = (m: Map<string, Map<string, number>>, a: string, b2: string) =>
+      [...m].flatMap(([name, by]) => [...by].map(([state, n]) => ({ labels: { [a]: name, [b2]: state }, value: n })));
+    const families: MetricFamily[] = [
+      { name: "hub_up", help: "1 while the hub serves", type: "gauge", samples: [{ value: 1 }] },
+      { name: "hub_ingest_lag_seconds", help: "Age of the oldest message received and not yet committed (0 when caught up)", type: "gauge", samples: [{ value: i.lagMs / 1000 }] },
+      { name: "hub_ingest_latency_p99_seconds", help: "Reading timestamp to commit, 99th percentile since start", type: "gauge", samples: i.latencyP99Ms === null ? [] : [{ value: i.latencyP99Ms / 1000 }] },
+      { name: "hub_readings_committed_total", help: "Readings committed into RAW since start", type: "counter", samples: [{ value: i.readings }] },
+      { name: "hub_scans_committed_total", help: "Job scans committed into RAW since start", type: "counter", samples: [{ value: i.scans }] },
+      { name: "hub_readings_quarantined_total", help: "Readings, scans or messages quarantined at ingest since start", type: "counter", samples: [{ value: i.quarantined }] },
+      { name: "hub_messages_total", help: "MQTT messages the ingest received since start", type: "counter", samples: [{ value: i.messages }] },
+      { name: "hub_mqtt_auth_failures_total", help: "MQTT connections refused for their credentials", type: "counter", samples: [{ value: b.authFailures }] },
+      { name: "hub_mqtt_publish_refused_total", help: "MQTT publishes refused by the topic rules", type: "counter", samples: [{ value: b.publishRefused }] },
+      { name: "hub_engine_ticks_total", help: "Engine ticks (due tasks and refreshes looked for)", type: "counter", samples: [{ value: this.counts.ticks }] },
+      { name: "hub_engine_tick_failures_total", help: "Engine ticks that failed", type: "counter", samples: [{ value: this.counts.tickFailures }] },
+      { name: "hub_task_runs_total", help: "Task runs by task and final state (SUCCEEDED, FAILED, SKIPPED, ...)", type: "counter", samples: nested(this.counts.taskRuns, "task", "state") },
+      {
+        name: "hub_task_failures_total", help: "Task runs that failed, by task", type: "counter",
+        samples: [...this.counts.taskRuns].map(([task, by]) => ({ labels: { task }, value: by.get("FAILED") ?? 0 })),
+      },
+      { name: "hub_dynamic_table_refreshes_total", help: "Dynamic table refreshes by table and action", type: "counter", samples: nested(this.counts.refreshes, "table", "action") },
+      {
+        name: "hub_dynamic_table_lag_seconds", help: "Seconds since the data timestamp of each dynamic table (its freshness)", type: "gauge",
+        samples: dts.map((d) => ({ labels: { table: d.name }, value: d.data_timestamp ? (now - d.data_timestamp.getTime()) / 1000 : NaN })),
+      },
+      {
+        name: "hub_dynamic_table_target_lag_seconds", help: "Each dynamic table's TARGET_LAG", type: "gauge",
+        samples: dts.filter((d) => d.target_lag_s !== null).map((d) => ({ labels: { table: d.name }, value: Number(d.target_lag_s) })),
+      },
+      {
+        name: "hub_warehouse_credits_total", help: "Credits billed per warehouse (compute and cloud services) over the hub's life", type: "counter",
+        samples: credits.flatMap((c) => [
+          { labels: { warehouse: c.warehouse_name, kind: "compute" }, value: Number(c.compute) },
+          { labels: { warehouse: c.warehouse_name, kind: "cloud_services" }, value: Number(c.cloud) },
+        ]),
+      },
+      { name: "hub_sql_sessions", help: "Open sessions on the SQL endpoint", type: "gauge", samples: [{ value: this.endpoint.sessionCount }] },
+      { name: "hub_files_loaded_total", help: "Files loaded through the upload API since start", type: "counter", samples: [{ value: this.uploads.loaded }] },
+      { name: "hub_files_refused_total", help: "Files refused by the upload API since start", type: "counter", samples: [{ value: this.uploads.refused }] },
+      {
+        name: "hub_http_requests_total", help: "HTTP requests by route and status", type: "counter",
+        samples: [...this.requests].map(([k, n]) => {
+          const [route, status] = k.split(" ");
+          return { labels: { route: route!, status: status! }, value: n };
+        }),
+      },
+    ];
+    return renderMetrics(families);
+  }
+
+  /**
+   * Stop within `timeoutMs`: refuse new work, let the tick in flight end, commit and acknowledge
+   * what the ingest holds, close the endpoint's sessions, checkpoint the engine.
+   */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      const log = this.o.log;
+      log("info", "stopping", { reason });
+      if (this.timer) clearTimeout(this.timer);
+      // No new connections; requests in flight finish (idle keep-alive connections are closed).
+      const httpClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      await this.ticking.catch(() => undefined);
+      // The gateway first (its queue stays on disk), then the ingest commits what it holds, then the broker.
+      await this.gateway.stop().catch((e: Error) => log("warn", "gateway stop failed", { error: e.message }));
+      await this.ingest.close().catch((e: Error) => log("warn", "ingest close failed", { error: e.message }));
+      await this.broker.close().catch((e: Error) => log("warn", "broker close failed", { error: e.message }));
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000))]);
+      this.server.closeAllConnections();
+      await this.endpoint.close().catch(() => undefined);
+      if (this.metricsSession) await (await this.metricsSession).close().catch(() => undefined);
+      await this.hub.engine.close();
+      removeServeInfo(this.o.home);
+      const i = this.ingest.stats();
+      log("info", "stopped", { readings: i.readings, scans: i.scans, quarantined: i.quarantined, ticks: this.counts.ticks });
+    })();
+    return this.stopping;
+  }
+}
+
+function json(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  if (!res.headersSent) res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+/** A route name for metrics: never the raw path, which a client chooses. */
+function routeOf(pathname: string): string {
+  if (SnowflakeEndpoint.owns(pathname)) return "snowflake";
+  if (pathname === "/healthz") return "healthz";
+  if (pathname === "/metrics") return "metrics";
+  if (pathname === "/v1/scans") return "scans";
+  if (pathname.startsWith("/v1/files/")) return "files";
+  return "other";
+}
+
+function stackOf(stackFile: string): string {
+  return /Pulumi\.([^/]+)\.yaml$/.exec(stackFile)![1]!;
+}
+
+function portError(e: unknown, flag: string, port: number, bind: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") return new UserError(`${flag} ${port}: the port is in use on ${bind}; stop what holds it, or pick another (0 picks a free one)`);
+  if (code === "EADDRNOTAVAIL") return new UserError(`--bind ${bind}: not an address of this machine`);
+  if (code === "EACCES") return new UserError(`${flag} ${port}: binding it needs privileges; pick a port above 1023 (0 picks a free one)`);
+  return e as Error;
+}
+
+/**
+ * Each scanner's bearer token for the scan API: issued on the first start into the tenant's
+ * credentials folder (0600, like provision.ts's secrets), the same token on every later start.
+ */
+function scannerTokens(home: string, scanners: readonly GatewayDevice[], log: Logger): ScannerTokens {
+  const tokens = new ScannerTokens();
+  for (const s of scanners) {
+    const dir = join(home, "edge", "credentials", s.tenantId);
+    const file = join(dir, `${s.thingName}.scan-token`);
+    if (existsSync(file)) {
+      tokens.accept(readFileSync(file, "utf8").trim(), s.thingName);
+      continue;
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${tokens.issue(s.thingName)}\n`, { mode: 0o600 });
+    log("info", "scan API token issued", { scanner: s.thingName, file });
+  }
+  return tokens;
+}

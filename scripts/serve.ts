@@ -1,0 +1,82 @@
+#!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
+/**
+ * `npm run serve`: the hub as a running platform on this machine (scripts/lib/serve/hubService.ts):
+ * the engine on the wall clock, the MQTT broker devices publish to, a Snowflake-protocol SQL
+ * endpoint, the scan and file-upload APIs, /healthz and /metrics. Runs until SIGTERM or Ctrl-C,
+ * which drain and exit 0; the addresses are in HOME/serve.json once it is ready.
+ */
+import { runCommand, UserError } from "./lib/command.ts";
+import { hubHome } from "../pipelines/hubHome.ts";
+import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
+import { listOption, numberOption, oneOf, stackOption } from "./lib/optionValues.ts";
+import { HubService } from "./lib/serve/hubService.ts";
+import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
+import { isIP } from "node:net";
+
+/** How long a drain may take before the process gives up on it and exits 1. */
+const STOP_TIMEOUT_MS = 30_000;
+
+await runCommand({
+  name: "serve",
+  description:
+    "run the hub as a service on the wall clock: the engine (tasks every minute, dynamic tables by their lag, billing, monitors), the MQTT broker " +
+    "for provisioned devices, a Snowflake-protocol SQL endpoint (snowflake-sdk connects to it), the RFID scan and file-upload APIs, /healthz and " +
+    "/metrics; until SIGTERM or Ctrl-C, which drain and exit 0",
+  usage: "npm run serve -- [--home DIR] [--bind ADDR] [--mqtt-port N] [--http-port N] [--tenants a,b] [--log-level L] [--log-format json|text]",
+  options: {
+    home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub); the same hub `npm start` runs" },
+    bind: { type: "string", description: "address every listener binds (an IP address; 0.0.0.0 exposes the hub to the network)", default: "127.0.0.1" },
+    "mqtt-port": { type: "string", description: "MQTT port for devices (0 picks a free one)", default: "1883" },
+    "http-port": { type: "string", description: "HTTP port: SQL endpoint, scan and upload APIs, /healthz, /metrics (0 picks a free one)", default: "8089" },
+    tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
+    "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
+    "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
+    "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
+  },
+  examples: [
+    "npm run serve",
+    "npm run serve -- --http-port 0 --mqtt-port 0 --home /tmp/hub",
+    "npm run serve -- --tenants acme --log-format json --log-level debug",
+  ],
+  run: async ({ options }) => {
+    const bind = options.bind ?? "127.0.0.1";
+    if (!isIP(bind)) throw new UserError(`--bind ${JSON.stringify(bind)} must be an IP address such as 127.0.0.1`);
+    const mqttPort = numberOption("--mqtt-port", options["mqtt-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
+    const httpPort = numberOption("--http-port", options["http-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
+    const maxUploadMb = numberOption("--max-upload-mb", options["max-upload-mb"], { above: 0, max: 65_536, what: "a size in MB" });
+    const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
+    const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
+    const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
+    const log = createLogger({ level, format });
+    const service = await HubService.start({
+      home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), log,
+    });
+    if (process.stdout.isTTY) {
+      console.log(`The hub is served: SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt}.`);
+      console.log(`Query it: scripts/sql.ts "SELECT COUNT(*) FROM RAW.SENSOR_READINGS"   Stop: Ctrl-C`);
+    }
+    await new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (++signals > 1) {
+          log("warn", "stopping now, without draining", { signal: sig });
+          process.exit(130);
+        }
+        const timer = setTimeout(() => {
+          log("error", "the drain did not finish in time; exiting", { timeoutMs: STOP_TIMEOUT_MS });
+          process.exit(1);
+        }, STOP_TIMEOUT_MS);
+        timer.unref();
+        service.stop(sig).then(
+          () => resolve(),
+          (e: Error) => {
+            log("error", "stop failed", { error: e.message });
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", onSignal);
+      process.on("SIGINT", onSignal);
+    });
+  },
+});
