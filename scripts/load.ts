@@ -7,6 +7,8 @@
  */
 import { basename, extname, join } from "node:path";
 import { existsSync, statSync } from "node:fs";
+import { runningServe, type ServeInfo } from "../pipelines/serve/serveFile.ts";
+import { uploadFile } from "../pipelines/serve/uploadClient.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { tenantStackNames } from "./lib/hub/tenantTwin.ts";
@@ -66,6 +68,8 @@ await runCommand({
       if (!LOADABLE_EXTENSIONS.includes(ext)) throw new UserError(`${f}: only ${LOADABLE_EXTENSIONS.join(", ")} files are loaded`);
     }
     const home = hubHome();
+    const served = runningServe(home);
+    if (served) return loadThroughServe(served, tenant, positionals);
     ensureWritableHome(home);
     // The hub's device registry (provision.ts writes it, the broker reads it).
     const membership = tenantMembership(PROJECT_DIR, tenant, registeredDevices([join(home, "devices.json")]));
@@ -110,3 +114,32 @@ await runCommand({
     if (refused > 0) throw new UserError(`${refused} of ${positionals.length} file(s) refused; nothing of them was loaded (reasons above)`);
   },
 });
+
+/**
+ * While `serve` runs it holds the hub: each file goes to its upload API and lands through the
+ * same batch-load path there. The table is the same; progress is the hub's (one line per file).
+ */
+async function loadThroughServe(served: ServeInfo, tenant: string, paths: readonly string[]): Promise<void> {
+  const rows: Array<Record<string, string | number>> = [];
+  let refused = 0;
+  for (const f of paths) {
+    process.stderr.write(`load: ${basename(f)}: sending to the served hub at ${served.http}\n`);
+    const { status, body: r } = await uploadFile(served, tenant, f);
+    if (status !== 200) {
+      if (status !== 422) throw new UserError(`${basename(f)}: the served hub answered ${status}: ${String(r.error ?? "")}`);
+      refused++;
+      console.error(`load: ${String(r.error)}`);
+      rows.push({ file: basename(f), contract: "-", rows: "-", loaded: "-", quarantined: "-", status: "refused", sha256: "-" });
+      continue;
+    }
+    const status2 = r.alreadyLoaded ? "already loaded" : Number(r.earlier) > 0 ? `resumed: ${String(r.earlier)} rows landed by an earlier run` : "loaded";
+    rows.push({
+      file: String(r.file), contract: r.alreadyLoaded ? "-" : String(r.contract ?? "none"), rows: Number(r.rows), loaded: Number(r.loaded),
+      quarantined: Number(r.quarantined), status: status2, sha256: String(r.sha256).slice(0, 12),
+    });
+  }
+  console.log(textTable(rows));
+  const sum = (k: string) => rows.reduce((n, r) => n + (typeof r[k] === "number" ? (r[k] as number) : 0), 0);
+  console.log(`\n${rows.length} file(s), ${sum("rows")} rows: ${sum("loaded")} loaded into RAW, ${sum("quarantined")} to RAW.QUARANTINE (through the served hub), ${refused} refused`);
+  if (refused > 0) throw new UserError(`${refused} of ${paths.length} file(s) refused; nothing of them was loaded (reasons above)`);
+}
