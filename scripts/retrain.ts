@@ -10,13 +10,15 @@
  * job): the others were, and stderr has one line per model that was not.
  */
 import { codeVersion } from "../ml/codeVersion.ts";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { runCommand, UserError, type Parsed } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { progressBar } from "./lib/progressBar.ts";
 import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
+import { TRANSFORM_WH } from "../pipelines/definitions/warehouses.ts";
+import { runningServe } from "../pipelines/serve/serveFile.ts";
 import { numberOption, PROJECT_DIR, tenantOption, timeOption } from "./lib/optionValues.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import type { ModelKind, ModelRecord } from "../ml/contract.ts";
@@ -132,6 +134,17 @@ async function openHub(o: Opts): Promise<Hub> {
     const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
     const { snowflakeConfigFromEnv } = await import("../pipelines/warehouse/snowflakeEnv.ts");
     const wh = await connectSnowflake(snowflakeConfigFromEnv());
+    return { ...reg, wh, close: () => wh.close() };
+  }
+  const served = runningServe(hubHome(o.home));
+  if (served) {
+    // The served hub holds its file: features are read and scores written through its SQL
+    // endpoint, with the same Snowflake SQL and driver as `--warehouse snowflake`.
+    const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
+    const wh = await connectSnowflake({
+      account: served.account, username: served.operatorUser, role: PIPELINE_ROLE, warehouse: TRANSFORM_WH.name, database: served.account,
+      privateKey: readFileSync(served.operatorKey, "utf8"), accessUrl: served.http, defaultTag: { job: "ml:retrain" },
+    });
     return { ...reg, wh, close: () => wh.close() };
   }
   const path = hubDatabasePath(hubHome(o.home));

@@ -5,14 +5,13 @@
  * order as the endpoint sent them, so the tool prints what it prints on the file.
  */
 import { readFileSync } from "node:fs";
+import "../quietAwsSdk.ts";
 import snowflake, { type Connection } from "snowflake-sdk";
 import { HubSqlError } from "../warehouse/errors.ts";
 import { fromSnowflakeError, loginError } from "../warehouse/snowflakeErrors.ts";
 import { splitStatements } from "../sql/sqlText.ts";
 import { StatementsError, type StatementResult } from "../sql/snowflakeSession.ts";
 import type { ServeInfo } from "./serveFile.ts";
-
-import { quietNodeVersionNotice } from "../awsSdkNotice.ts";
 
 snowflake.configure({ logLevel: "OFF" });
 
@@ -26,14 +25,13 @@ export class ServedSession {
   private constructor(private readonly connection: Connection) {}
 
   static async open(info: ServeInfo, o: ServedSessionOptions): Promise<ServedSession> {
-    // snowflake-sdk builds AWS SDK clients (for its S3 stages) on connect.
-    quietNodeVersionNotice();
     const privateKey = readFileSync(info.operatorKey, "utf8");
     const target = { account: info.account, accessUrl: info.http, username: info.operatorUser, role: o.role, secrets: [privateKey] };
     const connection = snowflake.createConnection({
       account: info.account, accessUrl: info.http, username: info.operatorUser, authenticator: "SNOWFLAKE_JWT", privateKey,
       role: o.role, database: info.account, ...(o.warehouse ? { warehouse: o.warehouse } : {}), ...(o.schema ? { schema: o.schema } : {}),
       sfRetryMaxLoginRetries: 1,
+      representNullAsStringNull: false,
     });
     try {
       await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));

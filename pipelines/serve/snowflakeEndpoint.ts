@@ -17,6 +17,7 @@ import { gunzipSync } from "node:zlib";
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
 import { HUB_DATABASE, SnowflakeSession } from "../sql/snowflakeSession.ts";
+import { bindPlaceholders } from "../sql/sqlText.ts";
 import { jwtRefusal } from "./snowflakeJwt.ts";
 import { snowflakeResultData } from "./snowflakeResults.ts";
 
@@ -220,12 +221,15 @@ export class SnowflakeEndpoint {
     const queryId = `01hub-${process.pid}-${++this.queryIds}`;
     const sqlText = body.sqlText;
     if (typeof sqlText !== "string" || sqlText.trim() === "") return failure({ code: "000900", sqlState: "42601", message: "SQL compilation error:\nEmpty SQL statement." }, queryId);
+    let statement = sqlText;
     if (body.bindings && typeof body.bindings === "object" && Object.keys(body.bindings).length > 0) {
-      return failure({ code: "000002", sqlState: "0A000", message: "Unsupported feature 'binds': write the values into the statement." }, queryId);
+      const bound = bindValues(sqlText, body.bindings as Record<string, unknown>);
+      if ("refused" in bound) return failure({ code: "002049", sqlState: "22000", message: `SQL compilation error: ${bound.refused}` }, queryId);
+      statement = bound.sql;
     }
     const run = session.queue.then(async () => {
       try {
-        const results = await session.sql.execute(sqlText);
+        const results = await session.sql.execute(statement);
         // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more.
         if (results.length !== 1) {
           return failure({ code: "000008", sqlState: "0A000", message: `Actual statement count ${results.length} did not match the desired statement count 1.` }, queryId);
@@ -239,6 +243,54 @@ export class SnowflakeEndpoint {
     session.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * The statement with each bind placeholder (`?` in order, or `:N`) replaced by the bind's value as
+ * a SQL literal of its type, as the driver typed it (statement.js buildBindsMap: TEXT, FIXED, REAL,
+ * BOOLEAN, VARIANT; null for NULL). A value is only ever a literal: text is quoted with its quotes
+ * and backslashes escaped, numbers must be numbers. Array binds (many rows in one request) are not
+ * taken: the driver would have uploaded them to a stage in Snowflake.
+ */
+export function bindValues(sql: string, bindings: Record<string, unknown>): { sql: string } | { refused: string } {
+  const at = bindPlaceholders(sql);
+  const literal = (n: number): string | { refused: string } => {
+    const b = bindings[String(n)] as { type?: unknown; value?: unknown } | undefined;
+    if (!b || typeof b !== "object") return { refused: `Bind variable ${n} not set.` };
+    const v = b.value;
+    if (v === null || v === undefined) return "NULL";
+    if (Array.isArray(v)) return { refused: "array binds (several rows in one request) are not supported: send one row per statement" };
+    if (typeof v !== "string") return { refused: `bind ${n}: the value must be text, as the driver sends it` };
+    switch (b.type) {
+      case "FIXED":
+        return /^-?\d{1,38}$/.test(v) ? v : { refused: `bind ${n}: ${JSON.stringify(v.slice(0, 40))} is not a FIXED number` };
+      case "REAL":
+        return /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) ? v : { refused: `bind ${n}: ${JSON.stringify(v.slice(0, 40))} is not a REAL number` };
+      case "BOOLEAN":
+        return v === "true" ? "TRUE" : v === "false" ? "FALSE" : { refused: `bind ${n}: ${JSON.stringify(v.slice(0, 40))} is not a BOOLEAN` };
+      case "TEXT":
+      case "DATE":
+      case "TIME":
+      case "TIMESTAMP_NTZ":
+      case "TIMESTAMP_LTZ":
+      case "TIMESTAMP_TZ":
+        return `'${v.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+      case "VARIANT":
+        return `PARSE_JSON('${v.replaceAll("\\", "\\\\").replaceAll("'", "''")}')`;
+      default:
+        return { refused: `bind ${n}: type ${JSON.stringify(b.type)} is not a bind type` };
+    }
+  };
+  let out = "";
+  let from = 0;
+  for (const p of at) {
+    const l = literal(p.bind);
+    if (typeof l !== "string") return l;
+    out += sql.slice(from, p.start) + l;
+    from = p.end;
+  }
+  if (at.length === 0) return { refused: `${Object.keys(bindings).length} bind(s) given, but the statement has no placeholder` };
+  return { sql: out + sql.slice(from) };
 }
 
 function ok(data: unknown): unknown {

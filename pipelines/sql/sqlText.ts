@@ -124,3 +124,25 @@ function withinGroup(list: readonly Token[], i: number): boolean {
 export function expressionColumnName(text: string): string {
   return text.replace(/\s+/g, " ").trim().toUpperCase();
 }
+
+/** A bind placeholder: `?` (the next bind) or `:N` (bind N, from 1), outside strings and comments. */
+export interface BindPlaceholder {
+  readonly start: number;
+  readonly end: number;
+  /** 1-based bind number; for `?`, its position among the `?`s. */
+  readonly bind: number;
+}
+
+export function bindPlaceholders(sql: string): BindPlaceholder[] {
+  const out: BindPlaceholder[] = [];
+  let question = 0;
+  for (const t of tokens(sql)) {
+    if (t.kind !== "symbol") continue;
+    if (t.value === "?") out.push({ start: t.start, end: t.end, bind: ++question });
+    else if (t.value === ":" && sql[t.start - 1] !== ":" && sql[t.start + 1] !== ":") {
+      const digits = /^\d+/.exec(sql.slice(t.end))?.[0];
+      if (digits) out.push({ start: t.start, end: t.end + digits.length, bind: Number(digits) });
+    }
+  }
+  return out;
+}

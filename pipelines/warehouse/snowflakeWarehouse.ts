@@ -4,7 +4,7 @@
  * timeout. Rows come back the way the DuckDB driver returns them: lower-case keys, parsed JSON,
  * plain `Date`s, numbers (bigint only where a NUMBER would lose digits).
  */
-import { quietNodeVersionNotice } from "../awsSdkNotice.ts";
+import "../quietAwsSdk.ts";
 import { createPrivateKey } from "node:crypto";
 import type { Column, Connection, ConnectionOptions, RowStatement } from "snowflake-sdk";
 import { snowflakeDialect } from "../dialect/index.ts";
@@ -210,8 +210,6 @@ export class SnowflakeWarehouse implements Warehouse {
 
 /** Opens a session: validates the config, logs in within `loginTimeoutSeconds`, sets the session up. */
 export async function connectSnowflake(input: SnowflakeConfig): Promise<SnowflakeWarehouse> {
-  // snowflake-sdk builds AWS SDK clients (for its S3 stages) on connect.
-  quietNodeVersionNotice();
   const config = validateSnowflakeConfig(input);
   const { target } = config;
   let connection: Connection;
@@ -251,6 +249,9 @@ function connectionOptions(config: ValidConfig): ConnectionOptions {
     ...(config.schema ? { schema: config.schema } : {}),
     ...(config.accessUrl ? { accessUrl: config.accessUrl } : {}),
     authenticator: "SNOWFLAKE_JWT",
+    // Numbers are fetched as strings (exact); with the SDK's default a NULL number's string is
+    // "NULL" (data_types.js getNullValue), which became NaN here. A NULL is null.
+    representNullAsStringNull: false,
     // Already decrypted by the validation, so the passphrase never reaches the SDK.
     privateKey: config.privateKeyPkcs8,
     // The SDK's default is 7 retries with backoff (~137 s against a dead host); the deadline in

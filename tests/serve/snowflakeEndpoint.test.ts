@@ -122,4 +122,56 @@ describe("the Snowflake-protocol SQL endpoint", () => {
     const body = (await r.json()) as Record<string, unknown>;
     assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+/, "no stack");
   });
+
+  it("takes the driver's binds as values, never as SQL: text with quotes, backslashes and SQL in it, numbers, booleans, NULL, :N", async () => {
+    const wh = await connectSnowflake(config({ username: "svc_admin", role: "HUB_ADMIN", privateKey: ADMIN_KEY.privateKey, warehouse: "TENANT_ACME_BI_WH" }));
+    const hostile = "it's \\ a \"test\"'); DROP TABLE RAW.SENSOR_READINGS; --";
+    const [r] = (await wh.query("SELECT ? AS t, ? AS n, ? AS x, ? AS b, ? AS z", { binds: [hostile, 42, 1.5, true, null] })) as Array<Record<string, unknown>>;
+    assert.deepEqual(r, { t: hostile, n: 42, x: 1.5, b: true, z: null });
+    const [c] = (await wh.query("SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS WHERE tenant_id = ?", { binds: ["acme' OR '1'='1"] })) as Array<Record<string, unknown>>;
+    assert.equal(c!.n, 0, "a quote in a bind cannot widen the filter");
+    const [d] = (await wh.query("SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS WHERE tenant_id = ? AND ts >= ?", { binds: ["acme", new Date(0)] })) as Array<Record<string, unknown>>;
+    assert.ok((d!.n as number) > 0, "a Date bind compares as a timestamp");
+    await wh.close();
+  });
+
+  it("refuses binds that are not what the driver sends: a FIXED that is not a number, an unknown type, array binds, a missing or surplus bind", async () => {
+    const login = await fetch(`${endpoint.url}/session/v1/login-request?roleName=HUB_ADMIN`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: { ACCOUNT_NAME: "HUB", LOGIN_NAME: "ana", PASSWORD: "correct horse" } }),
+    });
+    const token = ((await login.json()) as { data: { token: string } | null }).data?.token;
+    // ana holds only the tenant role: log in as it (binds are checked before any grant).
+    const anaLogin = await fetch(`${endpoint.url}/session/v1/login-request`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: { ACCOUNT_NAME: "HUB", LOGIN_NAME: "ana", PASSWORD: "correct horse" } }),
+    });
+    const anaToken = ((await anaLogin.json()) as { data: { token: string } }).data.token;
+    assert.equal(token, undefined, "HUB_ADMIN is not granted to ana");
+    const run = async (sqlText: string, bindings: unknown) => {
+      const r = await fetch(`${endpoint.url}/queries/v1/query-request`, {
+        method: "POST", headers: { "content-type": "application/json", authorization: `Snowflake Token="${anaToken}"` },
+        body: JSON.stringify({ sqlText, bindings }),
+      });
+      return (await r.json()) as { success: boolean; message: string | null; data: { rowset?: unknown[][] } | null };
+    };
+    const refused = [
+      ["SELECT ?", { 1: { type: "FIXED", value: "1; DROP TABLE x" } }, /not a FIXED number/],
+      ["SELECT ?", { 1: { type: "REAL", value: "1e5 OR 1=1" } }, /not a REAL number/],
+      ["SELECT ?", { 1: { type: "BOOLEAN", value: "yes" } }, /not a BOOLEAN/],
+      ["SELECT ?", { 1: { type: "SQL", value: "1" } }, /not a bind type/],
+      ["SELECT ?", { 1: { type: "TEXT", value: ["a", "b"] } }, /array binds/],
+      ["SELECT ?, ?", { 1: { type: "TEXT", value: "a" } }, /Bind variable 2 not set/],
+      ["SELECT 1", { 1: { type: "TEXT", value: "a" } }, /no placeholder/],
+      ["SELECT ?", { 1: { type: "TEXT", value: 5 } }, /must be text/],
+    ] as const;
+    for (const [sqlText, bindings, message] of refused) {
+      const r = await run(sqlText, bindings);
+      assert.equal(r.success, false, `${sqlText} ${JSON.stringify(bindings)} is refused`);
+      assert.match(r.message ?? "", message);
+    }
+    const ok = await run("SELECT :2 AS b, :1 AS a, '?' AS q -- ?\n", { 1: { type: "TEXT", value: "x" }, 2: { type: "FIXED", value: "-7" } });
+    assert.equal(ok.success, true, ok.message ?? "");
+    assert.deepEqual(ok.data!.rowset, [["-7", "x", "?"]], ":N binds by number; a ? in a string or comment is not a placeholder");
+  });
 });
