@@ -113,10 +113,11 @@ function dynamicTable(t: DynamicTableDef): Statement[] {
     {
       object: name,
       kind: "create",
-      // REFRESH_MODE = AUTO: Snowflake picks incremental where the query allows it.
+      // The declared mode, never AUTO: AUTO resolves once, at creation, and falls back to FULL in
+      // silence; a query INCREMENTAL cannot run fails here instead (definitions/types.ts RefreshMode).
       sql:
         `CREATE OR REPLACE DYNAMIC TABLE ${name}\n  TARGET_LAG = ${quoteString(t.targetLag)}\n  WAREHOUSE = ${t.warehouse}\n` +
-        `  REFRESH_MODE = AUTO\n  INITIALIZE = ON_CREATE\n  ${comment(t.comment)}\nAS\n${t.query(d, FULL_SCOPE)}`,
+        `  REFRESH_MODE = ${t.refreshMode.mode}\n  INITIALIZE = ON_CREATE\n  ${comment(t.comment)}\nAS\n${t.query(d, FULL_SCOPE)}`,
       revert: `DROP DYNAMIC TABLE IF EXISTS ${name}`,
     },
     ...attachments(t, "DYNAMIC TABLE"),
