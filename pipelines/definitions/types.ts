@@ -157,6 +157,11 @@ export interface TaskDef extends ObjectBase {
   readonly consumes: readonly string[];
   /** Statements run in one transaction, in order. */
   readonly body: (d: Dialect) => readonly string[];
+  /**
+   * Statements run before that transaction opens: the DDL of scratch tables the body fills
+   * (`Dialect.materialize`), since on Snowflake DDL commits an open transaction. They read no stream.
+   */
+  readonly setup?: (d: Dialect) => readonly string[];
 }
 
 export interface RowAccessPolicyDef extends ObjectBase {
