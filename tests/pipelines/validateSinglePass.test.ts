@@ -11,24 +11,11 @@ import assert from "node:assert/strict";
 import { VALIDATE_READINGS } from "../../pipelines/definitions/tasks.ts";
 import { duckdbDialect, snowflakeDialect } from "../../pipelines/dialect/index.ts";
 import { taskBody } from "../../pipelines/render/snowflakeDdl.ts";
-import { identifierName, kindOf, parseSnowflake } from "../../pipelines/sql/snowflakeAst.ts";
+import { tableReferences } from "../../pipelines/sql/snowflakeAst.ts";
 
 const STREAM = "RAW.SENSOR_READINGS_STREAM";
 
-/** How many times the statement names `SCHEMA.TABLE` as a table, on the parsed statement. */
-function tableReads(sql: string, qualified: string): number {
-  const [schema, name] = qualified.split(".");
-  let n = 0;
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
-    if (!v || typeof v !== "object") return;
-    const k = kindOf(v);
-    if (k?.kind === "table" && identifierName(k.fields.name) === name && identifierName(k.fields.schema) === schema) n++;
-    Object.values(v as object).forEach(walk);
-  };
-  walk(parseSnowflake(sql));
-  return n;
-}
+const tableReads = tableReferences;
 
 test("Snowflake: one statement of the validate run reads the readings stream; the routing statements read the judged table", () => {
   const body = VALIDATE_READINGS.body(snowflakeDialect);
