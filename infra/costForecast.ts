@@ -39,7 +39,14 @@ export function platformWarehouses(measured: RunSeconds = new Map()): WhatIfWare
     }
     for (const t of DYNAMIC_TABLES.filter((x) => x.warehouse === w.name)) {
       const lag = targetLagSeconds(t.targetLag);
-      if (lag) workloads.push({ name: `refresh ${qualifiedName(t)}`, everySeconds: lag, runSeconds: measured.get(`refresh:${qualifiedName(t)}`) ?? DEFAULT_RUN_SECONDS.refresh });
+      // The declared refresh mode is the one Snowflake runs (never AUTO), and the twin runs the same,
+      // so a measured run time is an incremental or a full one as it will be there.
+      if (lag) {
+        workloads.push({
+          name: `refresh ${qualifiedName(t)}`, everySeconds: lag, runSeconds: measured.get(`refresh:${qualifiedName(t)}`) ?? DEFAULT_RUN_SECONDS.refresh,
+          refreshMode: t.refreshMode.mode,
+        });
+      }
     }
     const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor);
     return {

@@ -18,6 +18,8 @@
  * - pkg/resources/table.go `ReadTable` reads each column's masking policy back and `UpdateTable`
  *   unsets one the configuration does not name: the PII mask on a table column is the Table's own
  *   `maskingPolicy`, not an `Execute` a refresh would undo.
+ * - pkg/resources/dynamic_table.go: `refresh_mode` (AUTO, FULL or INCREMENTAL, default AUTO) is sent as
+ *   REFRESH_MODE in the create and is ForceNew, like `query`.
  * - pkg/resources/dynamic_table.go: `query` is ForceNew and the create has no OR REPLACE unless
  *   asked, so a changed query deletes, then creates (deleteBeforeReplace); the attachments and
  *   grants on it name it in `replaceWith`, so a replacement re-applies them.
@@ -323,7 +325,8 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
           query: q(t.query(d, FULL_SCOPE)),
           warehouse: t.warehouse,
           targetLag: targetLag(t.targetLag),
-          refreshMode: "AUTO",
+          // ForceNew in the provider (refresh_mode): a changed mode replaces the table.
+          refreshMode: t.refreshMode.mode,
           initialize: "ON_CREATE",
         },
         { ...asPipeline([schemas.get(t.schema)!, warehouseDep(t.warehouse), ...t.dependsOn.map(dep)]), deleteBeforeReplace: true },

@@ -106,7 +106,7 @@ function markdown(r: CostReport): string {
     table(rows(r)),
     "",
     "## Top cost drivers",
-    table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits), money: moneyText(r, d.money) }))),
+    table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: jobText(d), queries: String(d.queries), credits: n(d.credits), money: moneyText(r, d.money) }))),
   ].join("\n");
 }
 
@@ -216,7 +216,7 @@ body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:
 ${overTime}${byTenant}${hourlyChart}
 <h2>Per tenant</h2>${table(r.tenants.map((t) => ({ tenant: t.tenant, credits: n(t.credits), money: moneyText(r, t.money), share: pct(t.share * 100) })))}
 <h2>Per tenant and warehouse</h2>${table(rows(r))}
-<h2>Top cost drivers</h2>${table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits) })))}
+<h2>Top cost drivers</h2>${table(r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: jobText(d), queries: String(d.queries), credits: n(d.credits) })))}
 </body></html>`;
 }
 
@@ -224,7 +224,7 @@ export async function formatCostReport(r: CostReport, format: CostFormat): Promi
   switch (format) {
     case "table":
       return `${header(r)}\n\n${textTable(rows(r))}\n\nTop cost drivers\n${textTable(
-        r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: d.job, queries: String(d.queries), credits: n(d.credits), money: moneyText(r, d.money) })),
+        r.drivers.map((d) => ({ warehouse: d.warehouse, tenant: d.tenant, job: jobText(d), queries: String(d.queries), credits: n(d.credits), money: moneyText(r, d.money) })),
       )}`;
     case "md":
       return markdown(r);
@@ -241,4 +241,9 @@ export async function formatCostReport(r: CostReport, format: CostFormat): Promi
     case "html":
       return html(r);
   }
+}
+
+/** A driver's job, marked when it is a refresh Snowflake runs in full (its credits grow with the table). */
+function jobText(d: { job: string; refreshMode: "INCREMENTAL" | "FULL" | null }): string {
+  return d.refreshMode === "FULL" ? `${d.job} [FULL refresh]` : d.job;
 }

@@ -8,6 +8,8 @@ import { dailySql, meteringSql, usageSql } from "./costQueries.ts";
 import { creditsPerHour } from "../engine/billingTwin.ts";
 import { groupBy } from "../groupBy.ts";
 import { currentInterval, type MonitorInfo, type WarehouseInfo } from "./accountObjects.ts";
+import { DYNAMIC_TABLES } from "../definitions/catalog.ts";
+import { qualifiedName } from "../definitions/types.ts";
 
 export type { MonitorInfo, WarehouseInfo };
 
@@ -70,7 +72,11 @@ export interface CostReport {
   readonly totals: { credits: number; money: number; cloudServices: number; cloudAdjustment: number; billed: number };
   readonly tenants: ReadonlyArray<{ tenant: string; credits: number; money: number; share: number }>;
   readonly warehouses: readonly WarehouseCost[];
-  readonly drivers: ReadonlyArray<{ warehouse: string; tenant: string; job: string; credits: number; money: number; queries: number }>;
+  /**
+   * `refreshMode`: for a dynamic-table refresh job, its declared REFRESH_MODE (what Snowflake runs;
+   * a FULL one's credits grow with the table, not with the new rows); null for other jobs.
+   */
+  readonly drivers: ReadonlyArray<{ warehouse: string; tenant: string; job: string; credits: number; money: number; queries: number; refreshMode: "INCREMENTAL" | "FULL" | null }>;
   /** Metered credits per warehouse and bucket (`hour` is the bucket's start: hours, or days beyond a week). */
   readonly hourly: ReadonlyArray<{ warehouse: string; hour: Date; credits: number }>;
   /** Allocated credits per warehouse and tenant (the per-hour split summed). */
@@ -97,6 +103,13 @@ export interface CostReportOptions {
   readonly completeUntil?: Date;
   /** Exact trigger times, where the target records them (the twin does; Snowflake emails them). */
   readonly firedTriggers?: readonly FiredTrigger[];
+}
+
+/** A refresh job's (`refresh:SCHEMA.NAME`) declared refresh mode, from the definitions; null for other jobs. */
+export function refreshModeOf(job: string): "INCREMENTAL" | "FULL" | null {
+  const m = /^refresh:(.+)$/.exec(job);
+  const t = m ? DYNAMIC_TABLES.find((x) => qualifiedName(x) === m[1]!.toUpperCase()) : undefined;
+  return t ? t.refreshMode.mode : null;
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
@@ -227,7 +240,7 @@ export async function buildCostReport(w: Warehouse, input: CostReportOptions): P
     tenants,
     warehouses,
     drivers: drivers
-      .map((r) => ({ warehouse: String(r.warehouse), tenant: String(r.tenant), job: String(r.job), credits: num(r.credits), money: money(num(r.credits)), queries: num(r.queries) }))
+      .map((r) => ({ warehouse: String(r.warehouse), tenant: String(r.tenant), job: String(r.job), credits: num(r.credits), money: money(num(r.credits)), queries: num(r.queries), refreshMode: refreshModeOf(String(r.job)) }))
       .filter((d) => keep(d.tenant))
       .slice(0, 15),
     hourly,

@@ -3,7 +3,8 @@
  * its workloads (task schedules, dynamic-table lags, their typical run time) and its auto-suspend:
  * activity keeps it awake, a gap longer than the auto-suspend lets it sleep, every resume bills at
  * least 60 s. The result is monthly credits, when each monitor trigger would fire, and warnings
- * for schedules that keep a warehouse awake all day.
+ * for schedules that keep a warehouse awake all day and for refreshes declared FULL (their run
+ * time grows with the table).
  */
 import { creditsPerHour, MINIMUM_BILLED_SECONDS } from "../engine/billingTwin.ts";
 import type { MonitorFrequency } from "../definitions/types.ts";
@@ -15,6 +16,11 @@ export interface Workload {
   readonly everySeconds: number;
   /** Seconds one run keeps the warehouse busy. */
   readonly runSeconds: number;
+  /**
+   * A dynamic-table refresh's declared REFRESH_MODE. An INCREMENTAL run's work follows the new rows;
+   * a FULL run reprocesses the whole table, so its run time grows with the data.
+   */
+  readonly refreshMode?: "INCREMENTAL" | "FULL";
 }
 
 export interface WhatIfWarehouse {
@@ -38,6 +44,8 @@ export interface WhatIfResult {
   readonly awakeShare: number;
   readonly resumesPerDay: number;
   readonly triggers: ReadonlyArray<{ percent: number; action: string; firesAfterDays: number | null }>;
+  /** The dynamic-table refreshes on the warehouse and how Snowflake will run them. */
+  readonly refreshes: ReadonlyArray<{ name: string; mode: "INCREMENTAL" | "FULL" }>;
   readonly warnings: readonly string[];
 }
 
@@ -84,6 +92,14 @@ export function whatIf(w: WhatIfWarehouse): WhatIfResult {
         `(each resume still bills at least ${MINIMUM_BILLED_SECONDS} s).`,
     );
   }
+  // A full refresh costs what the table holds, not what arrived: the run time given (measured at
+  // today's size) understates every later month.
+  for (const l of w.workloads.filter((x) => x.refreshMode === "FULL")) {
+    warnings.push(
+      `${l.name} is a FULL refresh: every run reprocesses the whole table, so its ${l.runSeconds.toFixed(1)} s a run grows with the data ` +
+        `and this month's figure holds for today's size only. Make its query incremental (docs/warehouse.md) to bound it by the new rows.`,
+    );
+  }
   const days = intervalDays(w.monitor?.frequency ?? "NEVER");
   const triggers = (w.monitor?.triggers ?? []).map((t) => {
     const threshold = ((w.monitor!.creditQuota * t.percent) / 100);
@@ -109,6 +125,7 @@ export function whatIf(w: WhatIfWarehouse): WhatIfResult {
     awakeShare: Math.min(1, billedPerDay / DAY_S),
     resumesPerDay: periods.length,
     triggers,
+    refreshes: w.workloads.filter((l) => l.refreshMode).map((l) => ({ name: l.name, mode: l.refreshMode! })),
     warnings,
   };
 }

@@ -2,7 +2,7 @@
  * Gold: the KPIs, as dynamic tables with a TARGET_LAG each. Locally they refresh incrementally:
  * only groups touched by new source rows are recomputed (see `IncrementalSpec`).
  */
-import { andScope, col, type DynamicTableDef, type MergeRule, type QueryScope } from "./types.ts";
+import { andScope, col, INCREMENTAL, type DynamicTableDef, type MergeRule, type QueryScope } from "./types.ts";
 import type { Dialect } from "../dialect/index.ts";
 import { ANALYTICS_WH } from "./warehouses.ts";
 import { co2BandSql, pm25AqiSql, pm25CategorySql } from "../quality/aqi.ts";
@@ -70,6 +70,7 @@ const MACHINE_COLUMNS = [
 
 export const MACHINE_UTILIZATION_HOURLY: DynamicTableDef = {
   kind: "dynamic_table",
+  refreshMode: INCREMENTAL,
   schema: "ANALYTICS",
   name: "MACHINE_UTILIZATION_HOURLY",
   comment: "Per machine and hour: state seconds, utilisation, cycles and OEE.",
@@ -139,6 +140,7 @@ const ENERGY_COLUMNS = [
 
 export const ENERGY_HOURLY: DynamicTableDef = {
   kind: "dynamic_table",
+  refreshMode: INCREMENTAL,
   schema: "ANALYTICS",
   name: "ENERGY_HOURLY",
   comment: "Per meter and hour: energy, peak demand, mean power factor.",
@@ -183,6 +185,7 @@ FROM h`,
 
 export const AIR_QUALITY_CURRENT: DynamicTableDef = {
   kind: "dynamic_table",
+  refreshMode: INCREMENTAL,
   schema: "ANALYTICS",
   name: "AIR_QUALITY_CURRENT",
   comment: "Latest reading per air-quality location, with the EPA PM2.5 AQI and the CO2 band.",
@@ -237,6 +240,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY tenant_id, device_id ORDER BY ts DESC, s
 /** Per job: the ordered path, cycle time, time per station and the station it waited longest at. */
 export const PRODUCTION_FLOW: DynamicTableDef = {
   kind: "dynamic_table",
+  refreshMode: INCREMENTAL,
   schema: "ANALYTICS",
   name: "PRODUCTION_FLOW",
   comment: "Per job: ordered station path, cycle time, seconds per station, bottleneck station.",
@@ -278,8 +282,10 @@ per_station AS (
     MAX(CASE WHEN station_rank = 1 THEN station END) AS bottleneck_station, MAX(station_s) AS bottleneck_s
   FROM per_station GROUP BY tenant_id, job_id
 ), j AS (
-  SELECT tenant_id, job_id, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,
-    ANY_VALUE(product_variant) AS product_variant, ${d.listAgg("station", "' > '", "visit_no")} AS flow_path,
+  -- MIN, not ANY_VALUE: the scans of a job carry one site and product, so both give the same value, and
+  -- ANY_VALUE (non-deterministic) would keep Snowflake from refreshing the table incrementally.
+  SELECT tenant_id, job_id, MIN(site_id) AS site_id, MIN(product_id) AS product_id,
+    MIN(product_variant) AS product_variant, ${d.listAgg("station", "' > '", "visit_no")} AS flow_path,
     MIN(enter_ts) AS start_ts, MAX(COALESCE(leave_ts, enter_ts)) AS end_ts, COUNT(*) AS visits
   FROM v GROUP BY tenant_id, job_id
 )
@@ -290,6 +296,7 @@ FROM j LEFT JOIN b ON b.tenant_id = j.tenant_id AND b.job_id = j.job_id`,
 
 export const ALERTS: DynamicTableDef = {
   kind: "dynamic_table",
+  refreshMode: INCREMENTAL,
   schema: "ANALYTICS",
   name: "ALERTS",
   comment: "Alert windows: breaches of a rule per device and hour (threshold rules and model scores).",
@@ -307,8 +314,8 @@ export const ALERTS: DynamicTableDef = {
     timeBound: { timeColumn: "ts", bucket: "hour" },
     merge: {
       columns: {
-        site_id: "any",
-        severity: "any",
+        site_id: "min",
+        severity: "min",
         first_ts: "min",
         last_ts: "max",
         breaches: "sum",
@@ -332,8 +339,10 @@ export const ALERTS: DynamicTableDef = {
     col("worst_value", "double", "value at the highest score"),
     col("source", "varchar", "RULE (threshold rule) or MODEL (ML.ANOMALIES / ML.STREAM_SCORES, via OPS.RAISE_MODEL_ALERTS)"),
   ],
-  query: (_d: Dialect, scope: QueryScope) => `SELECT src.tenant_id, ANY_VALUE(src.site_id) AS site_id, src.device_id, src.rule_id,
-  ANY_VALUE(src.severity) AS severity, DATE_TRUNC('hour', src.ts) AS window_start,
+  // MIN, not ANY_VALUE: a device has one site and a rule one severity, so both give the same value,
+  // and ANY_VALUE (non-deterministic) would keep Snowflake from refreshing the table incrementally.
+  query: (_d: Dialect, scope: QueryScope) => `SELECT src.tenant_id, MIN(src.site_id) AS site_id, src.device_id, src.rule_id,
+  MIN(src.severity) AS severity, DATE_TRUNC('hour', src.ts) AS window_start,
   MIN(src.ts) AS first_ts, MAX(src.ts) AS last_ts, COUNT(*) AS breaches, MAX(src.score) AS worst_score,
   MAX_BY(src.value, src.score) AS worst_value, CASE WHEN src.rule_id LIKE 'MODEL%' THEN 'MODEL' ELSE 'RULE' END AS source
 FROM CORE.RULE_BREACHES src

@@ -123,7 +123,7 @@ function objectGrants(role: string, privileges: readonly string[], objects: read
  * HUB_PIPELINE owns the streams, dynamic tables and tasks (the platform stack creates them through
  * a provider that runs as HUB_PIPELINE), so tasks run as it and dynamic tables refresh as it: the
  * row access policy admits it. It needs to read every table those objects read, write the tables
- * its tasks land rows in, create its objects in their schemas, use the shared warehouses, and run
+ * its tasks land rows in, create its objects (and its tasks' temporary tables) in their schemas, use the shared warehouses, and run
  * tasks (EXECUTE TASK, an account privilege: https://docs.snowflake.com/en/user-guide/tasks-intro#task-security).
  */
 export const PIPELINE_GRANTS: readonly PlatformGrant[] = [
@@ -134,6 +134,9 @@ export const PIPELINE_GRANTS: readonly PlatformGrant[] = [
       ...(STREAMS.some((o) => o.schema === schema) ? ["CREATE STREAM"] : []),
       ...(DYNAMIC_TABLES.some((o) => o.schema === schema) ? ["CREATE DYNAMIC TABLE"] : []),
       ...(TASKS.some((o) => o.schema === schema) ? ["CREATE TASK"] : []),
+      // A task with setup makes a temporary scratch table in its schema each run (Dialect.materialize);
+      // a temporary table needs CREATE TABLE there like a permanent one.
+      ...(TASKS.some((o) => o.schema === schema && o.setup) ? ["CREATE TABLE"] : []),
     ];
     return { role: PIPELINE_ROLE, privileges: ["USAGE", ...creates], on: { kind: "schema", schema } };
   }),

@@ -2,7 +2,7 @@
  * Silver: validated, one row per metric, deduplicated. Written by the task DAG (`tasks.ts`), plus
  * the station visits derived from scans.
  */
-import { col, type DynamicTableDef, type StreamDef, type TableDef, andScope } from "./types.ts";
+import { col, INCREMENTAL, type DynamicTableDef, type StreamDef, type TableDef, andScope } from "./types.ts";
 import { METRIC_RULES } from "../quality/metricRules.ts";
 import { scanReasonSql } from "../quality/validationSql.ts";
 import type { Dialect } from "../dialect/index.ts";
@@ -116,8 +116,11 @@ export function stationVisitsSql(d: Dialect, scope: QueryScope): string {
     OVER (PARTITION BY s.tenant_id, s.job_id ORDER BY s.scan_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
   FROM s
 ), v AS (
-  SELECT tenant_id, job_id, visit_no, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,
-    ANY_VALUE(product_variant) AS product_variant, ANY_VALUE(station) AS station,
+  -- MIN, not ANY_VALUE: a visit is one station by construction and the scans of a job carry one site
+  -- and product, so both give the same value; ANY_VALUE (non-deterministic) would keep Snowflake from
+  -- refreshing the tables that read this incrementally.
+  SELECT tenant_id, job_id, visit_no, MIN(site_id) AS site_id, MIN(product_id) AS product_id,
+    MIN(product_variant) AS product_variant, MIN(station) AS station,
     MIN(scan_ts) AS enter_ts, MAX(scan_ts) AS last_scan_ts, COUNT(*) AS scans, MAX_BY(operator_id, scan_ts) AS operator_id
   FROM runs GROUP BY tenant_id, job_id, visit_no
 )
@@ -131,6 +134,7 @@ FROM v`;
 
 export const JOB_STATION_VISITS: DynamicTableDef = {
   kind: "dynamic_table",
+  refreshMode: INCREMENTAL,
   schema: "CORE",
   name: "JOB_STATION_VISITS",
   comment: "One row per job visit to a station: enter, leave, duration.",

@@ -6,7 +6,7 @@
  * refused metrics go to quarantine and good ones to silver from the same judged batch (judging is
  * most of the warehouse's work per reading; two tasks judged every metric twice).
  */
-import type { Dialect } from "../dialect/index.ts";
+import type { ColumnType, Dialect } from "../dialect/index.ts";
 import { quarantineReasonSql, readingUnitsSql, scanReasonSql } from "../quality/validationSql.ts";
 import type { TaskDef } from "./types.ts";
 import { TRANSFORM_WH } from "./warehouses.ts";
@@ -77,6 +77,24 @@ function judgedBatchSql(d: Dialect): string {
   return readingUnitsSql(d, readings, "CORE.METRIC_RULES", ["is_new"]);
 }
 
+/** The judged units' columns, in the order judgedBatchSql gives them (readingUnitsSql's, `is_new` carried). */
+const JUDGED_UNIT_COLUMNS: ReadonlyArray<{ name: string; type: ColumnType }> = [
+  { name: "tenant_id", type: "varchar" }, { name: "site_id", type: "varchar" }, { name: "device_id", type: "varchar" },
+  { name: "sensor_type", type: "varchar" }, { name: "ts", type: "timestamp" }, { name: "seq", type: "bigint" },
+  { name: "ingested_at", type: "timestamp" }, { name: "source", type: "varchar" }, { name: "is_new", type: "bigint" },
+  { name: "metric", type: "varchar" }, { name: "value", type: "double" }, { name: "value_text", type: "varchar" },
+  { name: "reason", type: "varchar" }, { name: "quality_score", type: "double" }, { name: "raw", type: "json" },
+];
+
+/**
+ * The run's judged units, computed once and read by the four statements that route them (quarantine,
+ * two quality-log lines, silver): on both targets a temporary table (Dialect.materialize). Before,
+ * Snowflake inlined the judgement in each of the four, judging every metric four times a run.
+ */
+export function judgedUnits(d: Dialect) {
+  return d.materialize({ schema: "OPS", name: "READING_UNITS" }, JUDGED_UNIT_COLUMNS, judgedBatchSql(d));
+}
+
 export const VALIDATE_READINGS: TaskDef = {
   kind: "task",
   schema: "OPS",
@@ -89,14 +107,14 @@ export const VALIDATE_READINGS: TaskDef = {
   // The ML streams wake the graph too, so model scores reach the alerts without new readings.
   whenStreamHasData: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM", ...ML_STREAM_NAMES],
   consumes: ["RAW.SENSOR_READINGS_STREAM", "RAW.JOB_SCANS_STREAM"],
+  setup: (d: Dialect) => judgedUnits(d).setup,
   body: (d: Dialect) => {
-    // Read by four statements; on DuckDB a temporary table (computed once), on Snowflake inlined.
-    const units = d.materialize("READING_UNITS", judgedBatchSql(d));
+    const units = judgedUnits(d);
     return [
       ...units.create,
       // The reason gets its value here, for the refused units only (quarantineReasonSql).
       `INSERT INTO RAW.QUARANTINE (tenant_id, source, received_at, reason, raw, device_id, metric)
-SELECT tenant_id, 'validate', ${d.now()}, ${quarantineReasonSql(d, "READING_UNITS")}, raw, device_id, metric FROM ${units.ref} WHERE reason IS NOT NULL`,
+SELECT u.tenant_id, 'validate', ${d.now()}, ${quarantineReasonSql(d, "u")}, u.raw, u.device_id, u.metric FROM ${units.ref} u WHERE u.reason IS NOT NULL`,
       `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)
 SELECT ${d.now()}, 'validate', tenant_id, COUNT(*), COUNT(*), 0, 0 FROM ${units.ref} WHERE reason IS NOT NULL GROUP BY tenant_id`,
       `INSERT INTO OPS.DATA_QUALITY_LOG (run_at, step, tenant_id, units_in, quarantined, normalized, duplicates)

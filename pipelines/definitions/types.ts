@@ -115,8 +115,24 @@ export function andScope(scope: QueryScope, alias: string): string {
   return scope.sourcePredicate ? ` AND (${scope.sourcePredicate(alias)})` : "";
 }
 
+/**
+ * How Snowflake refreshes a dynamic table, declared rather than left to AUTO: AUTO resolves once, at
+ * creation, and a query with a construct incremental refresh does not support silently becomes a
+ * full refresh every time. Declared INCREMENTAL, such a query fails the deploy instead
+ * (https://docs.snowflake.com/en/user-guide/dynamic-tables/supported-queries). The twin refreshes
+ * each table the way its mode says, so its billing shows what Snowflake will run.
+ */
+export type RefreshMode =
+  | { readonly mode: "INCREMENTAL" }
+  /** Why the table cannot be incremental on Snowflake (shown in docs and the cost what-if). */
+  | { readonly mode: "FULL"; readonly reason: string };
+
+export const INCREMENTAL: RefreshMode = { mode: "INCREMENTAL" };
+
 export interface DynamicTableDef extends ObjectBase {
   readonly kind: "dynamic_table";
+  /** Snowflake REFRESH_MODE, and how the twin refreshes it. */
+  readonly refreshMode: RefreshMode;
   readonly columns: readonly ColumnDef[];
   /** Snowflake TARGET_LAG, e.g. `1 minute`, or `DOWNSTREAM`. */
   readonly targetLag: string;
@@ -141,6 +157,11 @@ export interface TaskDef extends ObjectBase {
   readonly consumes: readonly string[];
   /** Statements run in one transaction, in order. */
   readonly body: (d: Dialect) => readonly string[];
+  /**
+   * Statements run before that transaction opens: the DDL of scratch tables the body fills
+   * (`Dialect.materialize`), since on Snowflake DDL commits an open transaction. They read no stream.
+   */
+  readonly setup?: (d: Dialect) => readonly string[];
 }
 
 export interface RowAccessPolicyDef extends ObjectBase {

@@ -5,8 +5,13 @@
  * what the embedded engine supports.
  */
 
-/** What `materialize` gives: statements to run first, the relation to read, statements to run last. */
+/**
+ * What `materialize` gives: statements to run before the task's transaction opens (DDL, which on
+ * Snowflake commits an open transaction), statements to run first inside it, the relation to read,
+ * statements to run last.
+ */
 export interface Materialized {
+  readonly setup: readonly string[];
   readonly create: readonly string[];
   readonly ref: string;
   readonly drop: readonly string[];
@@ -121,13 +126,16 @@ export interface Dialect {
   /** Boolean OR that the engine may short-circuit; the same in both, kept for clarity. */
   iff(cond: string, a: string, b: string): string;
   /**
-   * A task run's intermediate result that several of its statements read. DuckDB computes it once
-   * into a temporary table (in memory, and transactional there). Snowflake inlines the query in
-   * each statement instead: any DDL, a temporary table's too, commits the open transaction
-   * (https://docs.snowflake.com/en/sql-reference/transactions#ddl), which would break the task's
-   * all-or-nothing run.
+   * A task run's intermediate result that several of its statements read, computed once. DuckDB:
+   * a temporary table made from the query inside the transaction (DuckDB's DDL is transactional).
+   * Snowflake: any DDL, a temporary table's too, commits the open transaction
+   * (https://docs.snowflake.com/en/sql-reference/transactions#ddl), and a CTAS that reads a stream
+   * advances its offset on its own (https://docs.snowflake.com/en/user-guide/streams-intro): so the
+   * empty temporary table is made (with its columns) before the transaction opens, and filled by
+   * an INSERT inside it, whose commit is the one that consumes the streams. `table.schema` is where
+   * Snowflake keeps it (creating it needs CREATE TABLE there); DuckDB keeps temporary tables apart.
    */
-  materialize(name: string, query: string): Materialized;
+  materialize(table: { readonly schema: string; readonly name: string }, columns: ReadonlyArray<{ readonly name: string; readonly type: ColumnType }>, query: string): Materialized;
 }
 
 /** Escape a string for use inside single quotes (both engines use SQL-standard doubling). */

@@ -85,5 +85,5 @@ export const duckdbDialect: Dialect = {
   literal: quoteString,
   timestampLiteral: (iso) => `TIMESTAMP ${quoteString(iso.replace("T", " ").replace("Z", ""))}`,
   iff: (cond, a, b) => `(CASE WHEN ${cond} THEN ${a} ELSE ${b} END)`,
-  materialize: (name, query) => ({ create: [`CREATE OR REPLACE TEMP TABLE ${name} AS\n${query}`], ref: name, drop: [`DROP TABLE ${name}`] }),
+  materialize: ({ name }, _columns, query) => ({ setup: [], create: [`CREATE OR REPLACE TEMP TABLE ${name} AS\n${query}`], ref: name, drop: [`DROP TABLE ${name}`] }),
 };

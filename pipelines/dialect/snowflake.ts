@@ -68,5 +68,11 @@ export const snowflakeDialect: Dialect = {
   literal: quoteString,
   timestampLiteral: (iso) => `${quoteString(iso.replace("T", " ").replace("Z", ""))}::TIMESTAMP_NTZ`,
   iff: (cond, a, b) => `IFF(${cond}, ${a}, ${b})`,
-  materialize: (name, query) => ({ create: [], ref: `(${query}) ${name}`, drop: [] }),
+  // CREATE OR REPLACE: a task's session may be reused, and the table must start empty each run.
+  materialize: ({ schema, name }, columns, query) => ({
+    setup: [`CREATE OR REPLACE TEMPORARY TABLE ${schema}.${name} (${columns.map((c) => `${c.name} ${snowflakeDialect.type(c.type)}`).join(", ")})`],
+    create: [`INSERT INTO ${schema}.${name} (${columns.map((c) => c.name).join(", ")})\n${query}`],
+    ref: `${schema}.${name}`,
+    drop: [],
+  }),
 };

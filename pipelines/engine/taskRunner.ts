@@ -84,6 +84,8 @@ export async function runTaskBody(ctx: PipelineContext, t: TaskDef, runId: numbe
     const endsSql = streams.length === 0 ? "SELECT 1" : `SELECT ${streams.map((s, i) =>
       `(SELECT COALESCE(MAX(rowid), -1) FROM ${streamTable(s)} WHERE rowid > ` +
       `(SELECT offset_rowid FROM ${CONTROL_SCHEMA}.STREAM_OFFSETS WHERE stream_name = '${s}')) AS e${i}`).join(", ")}`;
+    // Setup first, outside the transaction, as on Snowflake (empty on DuckDB today).
+    for (const sql of t.setup?.(d) ?? []) await runPipelineStatement(ctx, sql, t.warehouse, { job: `task:${name}` });
     const opened = await c.runAndReadAll(`BEGIN TRANSACTION; ${pipelineNowSql(ctx)}; ${endsSql}`);
     const endRow = opened.getRowsJS()[0] ?? [];
     ctx.onTaskOpened?.();

@@ -113,10 +113,11 @@ function dynamicTable(t: DynamicTableDef): Statement[] {
     {
       object: name,
       kind: "create",
-      // REFRESH_MODE = AUTO: Snowflake picks incremental where the query allows it.
+      // The declared mode, never AUTO: AUTO resolves once, at creation, and falls back to FULL in
+      // silence; a query INCREMENTAL cannot run fails here instead (definitions/types.ts RefreshMode).
       sql:
         `CREATE OR REPLACE DYNAMIC TABLE ${name}\n  TARGET_LAG = ${quoteString(t.targetLag)}\n  WAREHOUSE = ${t.warehouse}\n` +
-        `  REFRESH_MODE = AUTO\n  INITIALIZE = ON_CREATE\n  ${comment(t.comment)}\nAS\n${t.query(d, FULL_SCOPE)}`,
+        `  REFRESH_MODE = ${t.refreshMode.mode}\n  INITIALIZE = ON_CREATE\n  ${comment(t.comment)}\nAS\n${t.query(d, FULL_SCOPE)}`,
       revert: `DROP DYNAMIC TABLE IF EXISTS ${name}`,
     },
     ...attachments(t, "DYNAMIC TABLE"),
@@ -128,10 +129,15 @@ function dynamicTable(t: DynamicTableDef): Statement[] {
  * With `database`, every `SCHEMA.NAME` is written `DATABASE.SCHEMA.NAME` (see qualify.ts).
  */
 export function taskBody(t: TaskDef, database?: string): string {
-  const stmts = t.body(d).map((s) => (typeof database === "string" ? qualifyNames(s, database) : s));
-  if (stmts.length === 1) return stmts[0]!;
-  const inner = stmts.map((s) => `    ${s.replaceAll("\n", "\n    ")};`).join("\n");
-  return `EXECUTE IMMEDIATE $$\nBEGIN\n  BEGIN TRANSACTION;\n${inner}\n  COMMIT;\nEND;\n$$`;
+  const q = (s: string) => (typeof database === "string" ? qualifyNames(s, database) : s);
+  const stmts = t.body(d).map(q);
+  const setup = (t.setup?.(d) ?? []).map(q);
+  if (stmts.length === 1 && setup.length === 0) return stmts[0]!;
+  const indent = (s: string, by: string) => `${by}${s.replaceAll("\n", `\n${by}`)};`;
+  // Setup (a scratch table's DDL) runs before BEGIN TRANSACTION: inside, DDL would commit it.
+  const before = setup.map((s) => `${indent(s, "  ")}\n`).join("");
+  const inner = stmts.map((s) => indent(s, "    ")).join("\n");
+  return `EXECUTE IMMEDIATE $$\nBEGIN\n${before}  BEGIN TRANSACTION;\n${inner}\n  COMMIT;\nEND;\n$$`;
 }
 
 function task(t: TaskDef): Statement[] {

@@ -87,3 +87,18 @@ export function identifierName(id: unknown): string {
   if (!k || typeof k.name !== "string") return "";
   return k.quoted ? k.name : k.name.toUpperCase();
 }
+
+/** How many times a parsed statement names the table `SCHEMA.NAME` (any database), e.g. how often it reads a stream. */
+export function tableReferences(sql: string, qualified: string): number {
+  const [schema, name] = qualified.toUpperCase().split(".");
+  let n = 0;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== "object") return;
+    const k = kindOf(v);
+    if (k?.kind === "table" && identifierName(k.fields.name) === name && identifierName(k.fields.schema) === schema) n++;
+    Object.values(v as object).forEach(walk);
+  };
+  walk(parseSnowflake(sql));
+  return n;
+}

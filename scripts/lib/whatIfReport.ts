@@ -51,6 +51,14 @@ export async function printWhatIf(dir: string, stack: string, pricePerCredit: nu
       })),
     ),
   );
+  const refreshes = results.flatMap((r) => r.refreshes);
+  if (refreshes.length) {
+    const full = refreshes.filter((x) => x.mode === "FULL");
+    console.log(
+      `\nDynamic tables: ${refreshes.length - full.length} of ${refreshes.length} refresh incrementally (REFRESH_MODE = INCREMENTAL)` +
+        (full.length ? `; full every run: ${full.map((x) => x.name.replace(/^refresh /, "")).join(", ")}` : ""),
+    );
+  }
   const warnings = results.flatMap((r) => r.warnings);
   if (warnings.length) console.log(`\nWarnings:\n${warnings.map((w) => `- ${w}`).join("\n")}`);
   if (stack === "platform" && results.some((r) => r.warnings.some((w) => w.includes("never sleeps")))) console.log(`\n${SHIPPED_CADENCE_NOTE}`);

@@ -272,7 +272,13 @@ export class Account {
         continue;
       }
       if (ast["create_table"]) {
-        this.createFromAst(ast["create_table"], step.role);
+        // A task's scratch table is created when the task runs, as its owner: a temporary table
+        // needs CREATE TABLE on its schema like any other.
+        if (b.kind === "task") {
+          const name = tableName(ast["create_table"]["name"]);
+          if (name) this.need(b.runsAs, "CREATE TABLE", "SCHEMA", name.split(".").slice(0, 2).join("."), "the task creates a temporary table there");
+        }
+        this.createFromAst(ast["create_table"], b.kind === "task" ? b.runsAs : step.role);
         continue;
       }
       this.resolve(ast, b);
@@ -438,11 +444,11 @@ function parseOne(sql: string): Node | undefined {
   return (r.ast as Node[])[0];
 }
 
-/** A task's statements: one, or those of its `EXECUTE IMMEDIATE $$ BEGIN … END; $$` block. */
+/** A task's statements: one, or those of its `EXECUTE IMMEDIATE $$ BEGIN [setup;] BEGIN TRANSACTION; … COMMIT; END; $$` block. */
 function taskStatements(sql: string): string[] {
-  const block = /^\s*EXECUTE IMMEDIATE \$\$\s*BEGIN\s*BEGIN TRANSACTION;([\s\S]*)COMMIT;\s*END;\s*\$\$\s*$/.exec(sql);
+  const block = /^\s*EXECUTE IMMEDIATE \$\$\s*BEGIN\s*([\s\S]*?)BEGIN TRANSACTION;([\s\S]*)COMMIT;\s*END;\s*\$\$\s*$/.exec(sql);
   if (!block) return [sql];
-  return splitStatements(block[1]!);
+  return [...splitStatements(block[1]!), ...splitStatements(block[2]!)];
 }
 
 /** Split on top-level semicolons (outside quotes and parentheses). */

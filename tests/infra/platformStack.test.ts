@@ -112,13 +112,14 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
     }
   });
 
-  it("dynamic tables with the definition's query, lag and warehouse", () => {
+  it("dynamic tables with the definition's query, lag, warehouse and declared refresh mode (never AUTO)", () => {
     for (const t of DYNAMIC_TABLES) {
       const found = bySchemaName(T.dynamicTable, t.schema, t.name);
       assert.equal(found.length, 1, qualifiedName(t));
       assert.equal(found[0]!.props["query"], qualifyNames(t.query(snowflakeDialect, FULL_SCOPE), "HUB"));
       assert.equal(found[0]!.props["warehouse"], t.warehouse);
       assert.deepEqual(found[0]!.props["targetLag"], { maximumDuration: t.targetLag });
+      assert.equal(found[0]!.props["refreshMode"], t.refreshMode.mode, `${qualifiedName(t)}: AUTO would fall back to FULL in silence`);
     }
   });
 

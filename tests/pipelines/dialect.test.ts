@@ -129,10 +129,17 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
   iff: [{ args: ["c", "a", "b"], snowflake: "IFF(c, a, b)", duckdb: "(CASE WHEN c THEN a ELSE b END)" }],
 };
 
-test("materialize: DuckDB computes the result once into a temporary table; Snowflake inlines it (DDL would commit the task's transaction)", () => {
-  assert.deepEqual(snow.materialize("B", "SELECT 1 AS x"), { create: [], ref: "(SELECT 1 AS x) B", drop: [] });
-  assert.deepEqual(duck.materialize("B", "SELECT 1 AS x"), { create: ["CREATE OR REPLACE TEMP TABLE B AS\nSELECT 1 AS x"], ref: "B", drop: ["DROP TABLE B"] });
-  for (const u of forGrammar("Snowflake materialize", `SELECT x FROM ${snow.materialize("B", "SELECT 1 AS x").ref}`)) assertParses(u.label, u.sql);
+test("materialize: both compute the result once into a temporary table; Snowflake makes it before the transaction and fills it inside (DDL would commit the transaction, a CTAS from a stream would consume it)", () => {
+  const cols = [{ name: "x", type: "bigint" as const }, { name: "j", type: "json" as const }];
+  const m = snow.materialize({ schema: "OPS", name: "B" }, cols, "SELECT 1 AS x, PARSE_JSON('{}') AS j");
+  assert.deepEqual(m, {
+    setup: ["CREATE OR REPLACE TEMPORARY TABLE OPS.B (x NUMBER(38,0), j VARIANT)"],
+    create: ["INSERT INTO OPS.B (x, j)\nSELECT 1 AS x, PARSE_JSON('{}') AS j"],
+    ref: "OPS.B",
+    drop: [],
+  });
+  assert.deepEqual(duck.materialize({ schema: "OPS", name: "B" }, cols, "SELECT 1 AS x"), { setup: [], create: ["CREATE OR REPLACE TEMP TABLE B AS\nSELECT 1 AS x"], ref: "B", drop: ["DROP TABLE B"] });
+  for (const sql of [...m.setup, ...m.create, `SELECT x FROM ${m.ref}`]) for (const u of forGrammar("Snowflake materialize", sql)) assertParses(u.label, u.sql);
 });
 
 function render(d: Dialect, fn: DialectFunction, args: readonly unknown[]): string {
@@ -346,7 +353,7 @@ test("duckdb: iff takes the first branch when true, the second when false or NUL
 });
 
 test("duckdb: materialize's temporary table lives in the task's transaction: read by later statements, gone after a rollback", async () => {
-  const m = duck.materialize("BATCH_T", "SELECT 41 + 1 AS x");
+  const m = duck.materialize({ schema: "OPS", name: "BATCH_T" }, [{ name: "x", type: "bigint" }], "SELECT 41 + 1 AS x");
   await conn.run("BEGIN TRANSACTION");
   for (const sql of m.create) await conn.run(sql);
   assert.equal(await value(`SELECT x FROM ${m.ref}`), 42);

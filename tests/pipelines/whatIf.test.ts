@@ -2,6 +2,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { whatIf } from "../../pipelines/cost/whatIf.ts";
+import { platformWarehouses } from "../../infra/costForecast.ts";
+import { DYNAMIC_TABLES } from "../../pipelines/definitions/catalog.ts";
+import { qualifiedName } from "../../pipelines/definitions/types.ts";
+import { refreshModeOf } from "../../pipelines/cost/costReport.ts";
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `expected ${b}, got ${a}`);
 
@@ -76,5 +80,30 @@ describe("what-if", () => {
       monitor: { name: "M", creditQuota: 100, frequency: "DAILY", triggers: [{ percent: 50, action: "NOTIFY" }] },
     });
     assert.equal(r.triggers[0]!.firesAfterDays, null);
+  });
+
+  it("says which refreshes run in full, whose run time grows with the table, and lists every refresh's mode", () => {
+    const r = whatIf({
+      name: "W", size: "XSMALL", autoSuspendSeconds: 60,
+      workloads: [
+        { name: "refresh A.INC", everySeconds: 3600, runSeconds: 2, refreshMode: "INCREMENTAL" },
+        { name: "refresh A.ALL", everySeconds: 3600, runSeconds: 4, refreshMode: "FULL" },
+        { name: "task B", everySeconds: 3600, runSeconds: 1 },
+      ],
+    });
+    assert.deepEqual(r.refreshes, [{ name: "refresh A.INC", mode: "INCREMENTAL" }, { name: "refresh A.ALL", mode: "FULL" }]);
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0]!, /^refresh A\.ALL is a FULL refresh: every run reprocesses the whole table, so its 4\.0 s a run grows with the data/);
+  });
+
+  it("the platform forecast carries each dynamic table's declared refresh mode, and the cost report's refresh drivers too", () => {
+    const refreshes = platformWarehouses().flatMap((w) => w.workloads.filter((l) => l.name.startsWith("refresh ")));
+    assert.equal(refreshes.length, DYNAMIC_TABLES.length);
+    for (const t of DYNAMIC_TABLES) {
+      assert.equal(refreshes.find((l) => l.name === `refresh ${qualifiedName(t)}`)?.refreshMode, t.refreshMode.mode, qualifiedName(t));
+      assert.equal(refreshModeOf(`refresh:${qualifiedName(t)}`), t.refreshMode.mode);
+    }
+    assert.equal(refreshModeOf("task:OPS.VALIDATE_READINGS"), null);
+    assert.equal(refreshModeOf("refresh:ANALYTICS.NO_SUCH_TABLE"), null);
   });
 });

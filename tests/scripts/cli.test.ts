@@ -159,6 +159,7 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
     assert.match(r.stdout, /HUB_TRANSFORM_WH\s+XSMALL\s+720/);
     assert.match(r.stdout, /HUB_TRANSFORM_WH never sleeps/);
     assert.match(r.stdout, /Why the shipped pipeline never sleeps/, "the shipped defaults fail the check with their reason");
+    assert.match(r.stdout, /Dynamic tables: (\d+) of \1 refresh incrementally \(REFRESH_MODE = INCREMENTAL\)\n/, "every refresh's mode, none full today");
     const acme = await cli("cost-report.ts", ["--what-if", "--stack", "acme"], { HUB_HOME: home });
     assert.match(acme.stdout, /TENANT_ACME_BI_WH is suspended by TENANT_ACME_BI_MONITOR \(SUSPEND at 100%\) on day \d+\.\d of the 30-day month/);
     const bad = await cli("cost-report.ts", ["--what-if", "--stack", "nope"], { HUB_HOME: home });

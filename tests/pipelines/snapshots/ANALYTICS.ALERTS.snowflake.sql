@@ -2,12 +2,12 @@
 CREATE OR REPLACE DYNAMIC TABLE ANALYTICS.ALERTS
   TARGET_LAG = '1 minute'
   WAREHOUSE = HUB_ANALYTICS_WH
-  REFRESH_MODE = AUTO
+  REFRESH_MODE = INCREMENTAL
   INITIALIZE = ON_CREATE
   COMMENT = 'Alert windows: breaches of a rule per device and hour (threshold rules and model scores).'
 AS
-SELECT src.tenant_id, ANY_VALUE(src.site_id) AS site_id, src.device_id, src.rule_id,
-  ANY_VALUE(src.severity) AS severity, DATE_TRUNC('hour', src.ts) AS window_start,
+SELECT src.tenant_id, MIN(src.site_id) AS site_id, src.device_id, src.rule_id,
+  MIN(src.severity) AS severity, DATE_TRUNC('hour', src.ts) AS window_start,
   MIN(src.ts) AS first_ts, MAX(src.ts) AS last_ts, COUNT(*) AS breaches, MAX(src.score) AS worst_score,
   MAX_BY(src.value, src.score) AS worst_value, CASE WHEN src.rule_id LIKE 'MODEL%' THEN 'MODEL' ELSE 'RULE' END AS source
 FROM CORE.RULE_BREACHES src

@@ -2,7 +2,7 @@
 CREATE OR REPLACE DYNAMIC TABLE ANALYTICS.PRODUCTION_FLOW
   TARGET_LAG = '5 minutes'
   WAREHOUSE = HUB_ANALYTICS_WH
-  REFRESH_MODE = AUTO
+  REFRESH_MODE = INCREMENTAL
   INITIALIZE = ON_CREATE
   COMMENT = 'Per job: ordered station path, cycle time, seconds per station, bottleneck station.'
 AS
@@ -16,8 +16,11 @@ WITH v AS (WITH s AS (
     OVER (PARTITION BY s.tenant_id, s.job_id ORDER BY s.scan_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
   FROM s
 ), v AS (
-  SELECT tenant_id, job_id, visit_no, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,
-    ANY_VALUE(product_variant) AS product_variant, ANY_VALUE(station) AS station,
+  -- MIN, not ANY_VALUE: a visit is one station by construction and the scans of a job carry one site
+  -- and product, so both give the same value; ANY_VALUE (non-deterministic) would keep Snowflake from
+  -- refreshing the tables that read this incrementally.
+  SELECT tenant_id, job_id, visit_no, MIN(site_id) AS site_id, MIN(product_id) AS product_id,
+    MIN(product_variant) AS product_variant, MIN(station) AS station,
     MIN(scan_ts) AS enter_ts, MAX(scan_ts) AS last_scan_ts, COUNT(*) AS scans, MAX_BY(operator_id, scan_ts) AS operator_id
   FROM runs GROUP BY tenant_id, job_id, visit_no
 )
@@ -37,8 +40,10 @@ per_station AS (
     MAX(CASE WHEN station_rank = 1 THEN station END) AS bottleneck_station, MAX(station_s) AS bottleneck_s
   FROM per_station GROUP BY tenant_id, job_id
 ), j AS (
-  SELECT tenant_id, job_id, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,
-    ANY_VALUE(product_variant) AS product_variant, LISTAGG(station, ' > ') WITHIN GROUP (ORDER BY visit_no) AS flow_path,
+  -- MIN, not ANY_VALUE: the scans of a job carry one site and product, so both give the same value, and
+  -- ANY_VALUE (non-deterministic) would keep Snowflake from refreshing the table incrementally.
+  SELECT tenant_id, job_id, MIN(site_id) AS site_id, MIN(product_id) AS product_id,
+    MIN(product_variant) AS product_variant, LISTAGG(station, ' > ') WITHIN GROUP (ORDER BY visit_no) AS flow_path,
     MIN(enter_ts) AS start_ts, MAX(COALESCE(leave_ts, enter_ts)) AS end_ts, COUNT(*) AS visits
   FROM v GROUP BY tenant_id, job_id
 )

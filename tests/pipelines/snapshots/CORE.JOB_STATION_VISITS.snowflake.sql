@@ -2,7 +2,7 @@
 CREATE OR REPLACE DYNAMIC TABLE CORE.JOB_STATION_VISITS
   TARGET_LAG = '1 minute'
   WAREHOUSE = HUB_ANALYTICS_WH
-  REFRESH_MODE = AUTO
+  REFRESH_MODE = INCREMENTAL
   INITIALIZE = ON_CREATE
   COMMENT = 'One row per job visit to a station: enter, leave, duration.'
 AS
@@ -16,8 +16,11 @@ WITH s AS (
     OVER (PARTITION BY s.tenant_id, s.job_id ORDER BY s.scan_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
   FROM s
 ), v AS (
-  SELECT tenant_id, job_id, visit_no, ANY_VALUE(site_id) AS site_id, ANY_VALUE(product_id) AS product_id,
-    ANY_VALUE(product_variant) AS product_variant, ANY_VALUE(station) AS station,
+  -- MIN, not ANY_VALUE: a visit is one station by construction and the scans of a job carry one site
+  -- and product, so both give the same value; ANY_VALUE (non-deterministic) would keep Snowflake from
+  -- refreshing the tables that read this incrementally.
+  SELECT tenant_id, job_id, visit_no, MIN(site_id) AS site_id, MIN(product_id) AS product_id,
+    MIN(product_variant) AS product_variant, MIN(station) AS station,
     MIN(scan_ts) AS enter_ts, MAX(scan_ts) AS last_scan_ts, COUNT(*) AS scans, MAX_BY(operator_id, scan_ts) AS operator_id
   FROM runs GROUP BY tenant_id, job_id, visit_no
 )
