@@ -13,7 +13,7 @@
  * column to filter on), the governance map, the archive's bookkeeping, streams and tasks.
  */
 import { TABLES, DYNAMIC_TABLES, STREAMS, TASKS } from "./catalog.ts";
-import { ADMIN_ROLE, PIPELINE_ROLE } from "./governance.ts";
+import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE } from "./governance.ts";
 import { ANALYTICS_WH, SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, type SnowflakeDatabaseRole } from "./accountUsageViews.ts";
 import { SCHEMAS, hasTenantColumn, qualifiedName, type DynamicTableDef, type SchemaName, type StreamDef, type TableDef } from "./types.ts";
@@ -234,6 +234,17 @@ export function accountUsageReadableBy(role: string): ReadonlySet<string> {
   // (infra/snowflake/platform.ts, PLATFORM_PARENT_ROLE).
   if (![REPORTING_ROLE, REPORTING_PARENT_ROLE, "SYSADMIN"].includes(r)) return new Set();
   return new Set(all.filter((v) => ACCOUNT_USAGE_VIEWS[v]!.databaseRoles.some((d) => REPORTING_DATABASE_ROLES.includes(d))));
+}
+
+/**
+ * How much of the hub's database a role reaches: all of it (HUB_ADMIN, HUB_PIPELINE, which the row
+ * access policy admits), the tenant grants (a tenant role), or nothing (HUB_REPORTING, which has no
+ * privilege on the hub's database at all). The twin's sessions, SHOW and INFORMATION_SCHEMA ask this.
+ */
+export function hubReach(role: string): "all" | "tenant grants" | "nothing" {
+  const r = role.toUpperCase();
+  if ((ALL_TENANT_ROLES as readonly string[]).includes(r)) return "all";
+  return r === REPORTING_ROLE ? "nothing" : "tenant grants";
 }
 
 export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS, ...REPORTING_GRANTS];

@@ -6,9 +6,10 @@
  * reach another catalog.
  */
 import { CONTROL_SCHEMA } from "./controlTables.ts";
+import { ACCOUNT_USAGE_CATALOG } from "../warehouse/accountUsageAccess.ts";
 import { CLOUD_SERVICES_CREDITS_PER_QUERY, CLOUD_SERVICES_FREE_SHARE, CREDITS_PER_HOUR } from "./billingTwin.ts";
 
-export const ACCOUNT_USAGE_CATALOG = "snowflake";
+export { ACCOUNT_USAGE_CATALOG };
 
 /** Credits per hour of a warehouse size column, in SQL: the billing twin's rates. */
 function sizeRate(column: string): string {

@@ -8,7 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ALL_OBJECTS, DYNAMIC_TABLES, TASKS, objectName } from "../definitions/catalog.ts";
-import { TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS } from "../definitions/grants.ts";
+import { REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, accountUsageReadableBy, hubReach } from "../definitions/grants.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
@@ -199,7 +199,7 @@ export class EmbeddedEngine {
     if (this.closed) throw new Error("the engine is closed");
     const role = opts.role.toUpperCase();
     const connection = await this.instance.connect();
-    if (!(ALL_TENANT_ROLES as readonly string[]).includes(role)) {
+    if (hubReach(role) === "tenant grants") {
       // As on Snowflake, a session cannot use a role that was never created or granted: here a
       // tenant role exists once the tenant map gives it a tenant (grantTenantRole, a tenant stack).
       const known = await connection.runAndReadAll(`SELECT 1 FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = ? LIMIT 1`, [role]);
@@ -210,9 +210,11 @@ export class EmbeddedEngine {
     }
     const warehouse = opts.warehouse?.toUpperCase() ?? null;
     if (warehouse) this.warehouses.get(warehouse);
-    const seesAll = (ALL_TENANT_ROLES as readonly string[]).includes(role);
+    const reach = hubReach(role);
+    const seesAll = reach === "all";
     const schema = opts.schema?.toUpperCase() ?? null;
-    if (schema !== null && !(seesAll ? (SCHEMAS as readonly string[]) : TENANT_SCHEMAS).includes(schema)) {
+    const schemas: readonly string[] = reach === "all" ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
+    if (schema !== null && !schemas.includes(schema)) {
       connection.closeSync();
       throw SQL_ERRORS.objectDoesNotExist(schema);
     }
@@ -220,7 +222,8 @@ export class EmbeddedEngine {
       connection,
       role,
       seesAllTenants: seesAll,
-      guard: { secureCatalog: SECURE_CATALOG, granted: TENANT_READABLE, currentSchema: schema },
+      // HUB_REPORTING reads nothing of the hub's, only the usage views its database roles open.
+      guard: { secureCatalog: SECURE_CATALOG, granted: reach === "nothing" ? new Set() : TENANT_READABLE, currentSchema: schema, accountUsage: accountUsageReadableBy(role) },
       use: schema === null ? undefined : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
       warehouse,
       defaultTag: opts.tag,
@@ -291,7 +294,7 @@ export class EmbeddedEngine {
   /** Every role a session may use: the hub's own, then each role the tenant map names. */
   async roles(): Promise<string[]> {
     const rows = await this.control<{ role_name: string }>(`SELECT DISTINCT role_name FROM ${qualifiedName(TENANT_MAP)} ORDER BY 1`);
-    return [...ALL_TENANT_ROLES, ...rows.map((r) => r.role_name)];
+    return [...ALL_TENANT_ROLES, REPORTING_ROLE, ...rows.map((r) => r.role_name)];
   }
 
   /** An admin session (all tenants, unmasked). */

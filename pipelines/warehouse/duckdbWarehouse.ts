@@ -8,6 +8,7 @@ import { duckdbDialect, DUCKDB_VARIABLES, quoteString } from "../dialect/index.t
 import type { QueryOptions, Row, SqlValue, Warehouse } from "./warehouse.ts";
 import { fromDuckDbError } from "./duckdbErrors.ts";
 import { checkTenantStatement, type GuardContext } from "./tenantGuard.ts";
+import { checkAccountUsageText } from "./accountUsageAccess.ts";
 import { appendChunks, tableLike } from "../engine/fileIo.ts";
 
 /** What the control plane learns about each statement: it resumes warehouses and keeps history. */
@@ -83,7 +84,8 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async guard(sql: string): Promise<void> {
-    if (this.opts.seesAllTenants) return;
+    // The hub's own roles run any statement, unparsed: only their reach into the usage views is checked.
+    if (this.opts.seesAllTenants) return checkAccountUsageText(sql, this.opts.guard.accountUsage ?? new Set());
     const r = await this.opts.connection.runAndReadAll("SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j", [sql]);
     checkTenantStatement(String(r.getRows()[0]![0]), sql, this.opts.guard);
   }
