@@ -51,6 +51,12 @@ export interface EngineOptions {
   readonly clock?: Clock;
   /** Where resource monitor notifications go (they are always recorded in HUB_LOCAL). */
   readonly notifications?: NotificationSink;
+  /**
+   * Simulate the documented latency of the SNOWFLAKE.ACCOUNT_USAGE views: sessions see a row only
+   * once it is as old as its view's latency (QUERY_HISTORY 45 minutes, the meter 3 hours:
+   * pipelines/definitions/accountUsageViews.ts). Default false: the twin's views are complete at once.
+   */
+  readonly simulateUsageLatency?: boolean;
 }
 
 export interface SessionOptions {
@@ -60,6 +66,8 @@ export interface SessionOptions {
   /** Warehouse the session's queries run on; resumed on use and billed. */
   readonly warehouse?: string;
   readonly tag?: QueryTag;
+  /** Override the engine's `simulateUsageLatency` for this session. */
+  readonly usageLatency?: boolean;
 }
 
 export interface TickReport {
@@ -70,6 +78,8 @@ export interface TickReport {
 
 export class EmbeddedEngine {
   readonly clock: Clock;
+  /** EngineOptions.simulateUsageLatency. */
+  private simulateUsageLatency = false;
   /** The data catalog's name as a quoted SQL identifier. */
   readonly dataCatalog: string;
   private readonly instance: DuckDBInstance;
@@ -121,6 +131,7 @@ export class EmbeddedEngine {
     // Quoted: the catalog is named after the file, which may hold a dash or a dot (`my-hub.duckdb`).
     const catalog = `"${String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]).replaceAll('"', '""')}"`;
     const engine = new EmbeddedEngine(path, instance, conn, catalog, opts.clock ?? new SimulatedClock(), opts.notifications);
+    engine.simulateUsageLatency = opts.simulateUsageLatency ?? false;
     // DuckDB checkpoints whenever its write-ahead log passes 16 MB, and each checkpoint re-compresses
     // the tables' newest row groups: with a task run appending ~100k silver rows at a time that
     // was a quarter of the pipeline's time. Checkpoints now come every 512 MB and on close; the
@@ -227,6 +238,7 @@ export class EmbeddedEngine {
       use: schema === null ? undefined : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
       warehouse,
       defaultTag: opts.tag,
+      ...((opts.usageLatency ?? this.simulateUsageLatency) ? { usageNow: () => this.clock.now() } : {}),
       hooks: warehouse
         ? {
             before: ({ sql }) => {

@@ -38,6 +38,11 @@ export interface DuckDbSessionOptions {
   /** Close the connection when the session closes (false when the engine owns it). */
   readonly ownsConnection?: boolean;
   /**
+   * The twin's now, when the ACCOUNT_USAGE views' latency is simulated: set before each statement
+   * as the variable the views hide newer rows by (pipelines/engine/accountUsage.ts). Default none.
+   */
+  readonly usageNow?: () => Date;
+  /**
    * The catalog and schema unqualified names resolve in (`USE`), e.g. `hub_secure.ANALYTICS`;
    * default: the secure catalog for a tenant role, the data catalog for the others.
    */
@@ -142,6 +147,9 @@ export class DuckDbWarehouse implements Warehouse {
     await this.guard(sql).catch((e: unknown) => {
       throw fromDuckDbError(e, shown);
     });
+    if (this.opts.usageNow) {
+      await this.opts.connection.run(`SET VARIABLE ${DUCKDB_VARIABLES.usageNow} = TIMESTAMP '${this.opts.usageNow().toISOString().replace("T", " ").replace("Z", "")}'`);
+    }
     await this.opts.hooks?.before?.(info);
     const startedAt = Date.now();
     const t0 = performance.now();
