@@ -8,12 +8,10 @@ import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { buildCostReport, type FiredTrigger } from "../pipelines/cost/costReport.ts";
 import { snowflakeAccountObjects, twinAccountObjects, type AccountObjects } from "../pipelines/cost/readAccountObjects.ts";
-
-/**
- * How far Snowflake's usage views lag: WAREHOUSE_METERING_HISTORY up to 180 minutes, QUERY_HISTORY
- * up to 45 (their pages' usage notes). The report's period ends this long before now.
- */
-const ACCOUNT_USAGE_LATENCY_MS = 3 * 3_600_000;
+import { COST_REPORT_VIEWS } from "../pipelines/cost/costQueries.ts";
+// How far each usage view lags (QUERY_HISTORY 45 minutes, the meter 3 hours: their pages): the
+// report's period ends where all the views it reads are complete.
+import { completeUntil as usageCompleteUntil } from "../pipelines/definitions/accountUsageViews.ts";
 import { formatCostReport, type CostFormat } from "../pipelines/cost/costFormats.ts";
 import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
@@ -26,7 +24,7 @@ import { ANALYTICS_WH } from "../pipelines/definitions/warehouses.ts";
 await runCommand({
   name: "cost-report",
   description: "credits and money per tenant and warehouse, quota status and trigger forecasts, chargeback by query-time share",
-  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--out FILE] | --what-if --stack S",
+  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--usage-latency] [--out FILE] | --what-if --stack S",
   options: {
     period: { type: "string", description: "a calendar month, YYYY-MM" },
     from: { type: "string", description: "first day, YYYY-MM-DD (with --to)" },
@@ -36,6 +34,7 @@ await runCommand({
     "price-per-credit": { type: "string", description: "money per credit, in --currency", default: "3" },
     currency: { type: "string", description: "ISO 4217 code of the price and every money figure", default: "USD" },
     target: { type: "string", description: "where to read usage", choices: ["local", "snowflake"], default: "local" },
+    "usage-latency": { type: "boolean", description: "local: the twin's usage views lag as Snowflake's do (QUERY_HISTORY 45 min, metering 3 h); the period ends where they are complete" },
     out: { type: "string", description: "write to this file instead of stdout (html: default cost-report.html in the hub folder)" },
     home: { type: "string", description: "hub folder for --target local (default: $HUB_HOME or .hub)" },
     "what-if": { type: "boolean", description: "predict a stack's monthly credits and trigger days before deploying it (with --stack)" },
@@ -56,6 +55,7 @@ await runCommand({
       return;
     }
     if (options.stack !== undefined) throw new UserError("--stack applies to --what-if only");
+    if (options["usage-latency"] && options.target === "snowflake") throw new UserError("--usage-latency simulates Snowflake's latency on the local twin; --target snowflake has it for real");
     const given = (v: string | undefined): v is string => v !== undefined;
     if (given(options.period) && (given(options.from) || given(options.to))) throw new UserError("give --period or --from/--to, not both");
     // A tenant's share is charged to what its stack provisions (its warehouses and monitors), so
@@ -102,15 +102,20 @@ await runCommand({
       session = await connectSnowflake(snowflakeConfigFromEnv());
       account = await snowflakeAccountObjects(session);
       now = new Date();
-      completeUntil = new Date(now.getTime() - ACCOUNT_USAGE_LATENCY_MS);
+      completeUntil = usageCompleteUntil(now, COST_REPORT_VIEWS);
       close = () => session.close();
     } else {
       const path = hubDatabasePath(hubHome(options.home));
       if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
       // The twin's clock is simulated: "now" is where the last run left it.
-      const engine = await EmbeddedEngine.open({ path, clock: new SimulatedClock(new Date(0)) });
+      const engine = await EmbeddedEngine.open({ path, clock: new SimulatedClock(new Date(0)), simulateUsageLatency: !!options["usage-latency"] });
       const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX("timestamp") AS t FROM ${CONTROL_SCHEMA}.WAREHOUSE_EVENTS_HISTORY`);
       now = last?.t ?? new Date();
+      // The simulated clock stands where the last run left the hub: the views lag behind it.
+      if (options["usage-latency"]) {
+        (engine.clock as SimulatedClock).set(now);
+        completeUntil = usageCompleteUntil(now, COST_REPORT_VIEWS);
+      }
       session = await engine.admin();
       account = await twinAccountObjects(engine);
       fired = (await engine.control<{ monitor_name: string; threshold_pct: number; action: string; fired_at: Date }>(

@@ -1,6 +1,6 @@
 /**
  * The Snowflake side of the platform stack: the database and schemas, the platform's roles
- * (HUB_ADMIN, HUB_PIPELINE, HUB_INGEST) and Firehose's user, and every object of the `pipelines/`
+ * (HUB_ADMIN, HUB_PIPELINE, HUB_INGEST, HUB_REPORTING) and Firehose's user, and every object of the `pipelines/`
  * definitions, in the catalogue's dependency order. Provider resources where the provider has one;
  * `Execute` with the rendered SQL and its revert where it has none (row access policy attachments,
  * the mask on a dynamic table's column, seed rows, the one TRANSIENT table). All SQL text comes from
@@ -31,7 +31,9 @@ import { PII_MASK, TENANT_ISOLATION } from "../../pipelines/definitions/governan
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef, type TaskDef } from "../../pipelines/definitions/types.ts";
 import { ADMIN_ROLE, COST_CENTER_TAG, PIPELINE_ROLE, TENANT_MAP, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
-import { INGEST_ROLE, PLATFORM_GRANTS, type PlatformGrant } from "../../pipelines/definitions/grants.ts";
+import {
+  INGEST_ROLE, PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_PARENT_ROLE, REPORTING_ROLE, snowflakeDatabaseRole, type PlatformGrant,
+} from "../../pipelines/definitions/grants.ts";
 import { quoteString, snowflakeDialect } from "../../pipelines/dialect/index.ts";
 import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
 import { qualifyNames } from "../../pipelines/render/qualify.ts";
@@ -130,6 +132,7 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       [ADMIN_ROLE, "Hub operators: read every tenant's rows; inherit HUB_PIPELINE."],
       [PIPELINE_ROLE, "Owns the hub's streams, dynamic tables and tasks, which run as it."],
       [INGEST_ROLE, "Firehose's Snowpipe Streaming writes into RAW.DEVICE_MESSAGES."],
+      [REPORTING_ROLE, "Cost reports: reads SNOWFLAKE.ACCOUNT_USAGE and lists the hub's warehouses and monitors."],
     ] as const) {
       roles.set(role, new snowflake.AccountRole(`${name}-role-${slug(role)}`, { name: role, comment }, child));
     }
@@ -139,6 +142,21 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       { roleName: roles.get(PIPELINE_ROLE)!.name, parentRoleName: roles.get(ADMIN_ROLE)!.name },
       { parent: this, dependsOn: [adminUnderSysadmin] },
     );
+    // HUB_REPORTING under HUB_ADMIN, and the SNOWFLAKE database roles that open the usage views to it
+    // (pipelines/definitions/grants.ts). The provider sends GRANT DATABASE ROLE "SNOWFLAKE"."<role>"
+    // TO ROLE "HUB_REPORTING" (pkg/resources/grant_database_role.go, pkg/sdk/database_role.go).
+    new snowflake.GrantAccountRole(
+      `${name}-role-hub-reporting-to-hub-admin`,
+      { roleName: roles.get(REPORTING_ROLE)!.name, parentRoleName: roles.get(REPORTING_PARENT_ROLE)!.name },
+      child,
+    );
+    for (const dbRole of REPORTING_DATABASE_ROLES) {
+      new snowflake.GrantDatabaseRole(
+        `${name}-database-role-${slug(dbRole)}-to-hub-reporting`,
+        { databaseRoleName: fqn(...snowflakeDatabaseRole(dbRole).split(".")), parentRoleName: roles.get(REPORTING_ROLE)!.name },
+        child,
+      );
+    }
     const firehoseUser = new snowflake.ServiceUser(
       `${name}-firehose-user`,
       {
@@ -256,6 +274,11 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       if (i < 0) throw new pulumi.ResourceError(`definition uses warehouse ${wh}, which is not in SHARED_WAREHOUSES`, this);
       return warehouses[i]!;
     };
+    const monitorDep = (monitor: string) => {
+      const w = SHARED_WAREHOUSES.find((x) => x.resourceMonitor === monitor);
+      if (!w) throw new pulumi.ResourceError(`a grant names resource monitor ${monitor}, which no shared warehouse uses`, this);
+      return warehouseDep(w.name);
+    };
 
     for (const t of TABLES) if (t !== TENANT_MAP) declareTable(t);
 
@@ -264,7 +287,12 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
     const grantResource = (g: PlatformGrant): snowflake.GrantPrivilegesToAccountRole => {
       const on = g.on;
       const target: pulumi.Resource[] =
-        on.kind === "database" ? [database] : on.kind === "schema" ? [schemas.get(on.schema)!] : on.kind === "object" ? [dep(on.name)] : on.kind === "warehouse" ? [warehouseDep(on.name)] : [];
+        on.kind === "database" ? [database]
+        : on.kind === "schema" ? [schemas.get(on.schema)!]
+        : on.kind === "object" ? [dep(on.name)]
+        : on.kind === "warehouse" ? [warehouseDep(on.name)]
+        : on.kind === "resource monitor" ? [monitorDep(on.name)]
+        : [];
       const what =
         on.kind === "account"
           ? { onAccount: true }
@@ -272,10 +300,12 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
             ? { onAccountObject: { objectType: "DATABASE", objectName: database.name } }
             : on.kind === "warehouse"
               ? { onAccountObject: { objectType: "WAREHOUSE", objectName: on.name } }
+              : on.kind === "resource monitor"
+                ? { onAccountObject: { objectType: "RESOURCE MONITOR", objectName: on.name } }
               : on.kind === "schema"
                 ? { onSchema: { schemaName: fqn(db, on.schema) } }
                 : { onSchemaObject: { objectType: on.objectType, objectName: fqn(db, ...on.name.split(".")) } };
-      const where = on.kind === "schema" ? on.schema : on.kind === "object" ? on.name : on.kind === "warehouse" ? on.name : on.kind;
+      const where = on.kind === "schema" ? on.schema : on.kind === "object" || on.kind === "warehouse" || on.kind === "resource monitor" ? on.name : on.kind;
       const r = new snowflake.GrantPrivilegesToAccountRole(
         `${name}-grant-${slug(g.role)}-${slug(where)}`,
         { accountRoleName: roles.get(g.role)!.name, privileges: [...g.privileges], ...what },

@@ -16,7 +16,10 @@
  * - RowAccessPolicy / MaskingPolicy: pkg/sdk/row_access_policies_gen.go, pkg/sdk/masking_policy.go,
  *   argument names double-quoted;
  * - ResourceMonitor: pkg/sdk/resource_monitors.go, START_TIMESTAMP single-quoted;
- * - Execute: pkg/resources/execute.go runs `execute` with ExecUnsafe, as given.
+ * - Execute: pkg/resources/execute.go runs `execute` with ExecUnsafe, as given;
+ * - GrantDatabaseRole: pkg/resources/grant_database_role.go parses `database_role_name` as a
+ *   database object identifier and pkg/sdk/database_role.go (`grantDatabaseRoleOptions`) sends
+ *   GRANT DATABASE ROLE "DB"."ROLE" TO ROLE "PARENT".
  */
 import type { DeclaredResource } from "../offline.ts";
 
@@ -29,6 +32,8 @@ export type Effect =
   | { readonly kind: "role"; readonly name: string }
   | { readonly kind: "user"; readonly name: string; readonly defaultRole?: string }
   | { readonly kind: "grantRole"; readonly role: string; readonly toRole?: string; readonly toUser?: string }
+  /** A database role (`DATABASE.ROLE`, e.g. SNOWFLAKE.USAGE_VIEWER) granted to an account role. */
+  | { readonly kind: "grantDatabaseRole"; readonly databaseRole: string; readonly toRole: string }
   | { readonly kind: "monitor"; readonly name: string }
   | { readonly kind: "warehouse"; readonly name: string; readonly monitor?: string }
   | { readonly kind: "object"; readonly objectType: ObjectType; readonly fqn: readonly [string, string, string]; readonly columns?: readonly string[]; readonly uses?: { readonly warehouse?: string; readonly after?: readonly string[]; readonly table?: string; readonly policies?: readonly string[] } }
@@ -104,6 +109,15 @@ export function deploySteps(resources: readonly DeclaredResource[], roleOfProvid
       case SF("GrantAccountRole"):
         step([`GRANT ROLE ${q(p.roleName)} TO ${p.userName ? `USER ${q(p.userName)}` : `ROLE ${q(p.parentRoleName)}`}`], { kind: "grantRole", role: p.roleName, ...(p.userName ? { toUser: p.userName } : { toRole: p.parentRoleName }) });
         break;
+      case SF("GrantDatabaseRole"): {
+        if (!p.parentRoleName) {
+          step([`-- ${r.type} to a database role or share: not modelled`], { kind: "none" });
+          break;
+        }
+        const dbRole = nameParts(String(p.databaseRoleName));
+        step([`GRANT DATABASE ROLE ${fq(...dbRole)} TO ROLE ${q(p.parentRoleName)}`], { kind: "grantDatabaseRole", databaseRole: dbRole.join("."), toRole: p.parentRoleName });
+        break;
+      }
       case SF("ServiceUser"):
         step(
           [`CREATE USER ${q(p.name)} RSA_PUBLIC_KEY = '…'${p.defaultRole ? ` DEFAULT_ROLE = ${q(p.defaultRole)}` : ""}${p.defaultWarehouse ? ` DEFAULT_WAREHOUSE = ${q(p.defaultWarehouse)}` : ""}${p.defaultNamespace ? ` DEFAULT_NAMESPACE = ${lit(p.defaultNamespace)}` : ""} TYPE = SERVICE${comment(p.comment)}`],

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { TENANT_GRANTS, TENANT_SCHEMAS } from "../../pipelines/definitions/grants.ts";
+import { REPORTING_ROLE, TENANT_GRANTS, TENANT_SCHEMAS, reportingGrantsOn } from "../../pipelines/definitions/grants.ts";
 import { COST_CENTER_TAG, TENANT_MAP, TENANT_TAG, tenantRoleName } from "../../pipelines/definitions/governance.ts";
 import { qualifiedName } from "../../pipelines/definitions/types.ts";
 import { seedValue } from "../../pipelines/render/snowflakeDdl.ts";
@@ -135,6 +135,22 @@ export class SnowflakeTenant extends pulumi.ComponentResource {
     }
     for (const [cls, wh] of Object.entries(whs)) {
       grant(`warehouse-${cls}`, { privileges: ["USAGE"], onAccountObject: { objectType: "WAREHOUSE", objectName: wh.warehouseName } }, [wh]);
+    }
+
+    // The platform's reporting role (HUB_REPORTING, created by the platform stack, which runs first)
+    // sees this tenant's warehouses and monitors in SHOW WAREHOUSES / SHOW RESOURCE MONITORS, so the
+    // cost report covers them: MONITOR on each (pipelines/definitions/grants.ts, reportingGrantsOn).
+    for (const w of args.warehouses) {
+      const wh = whs[w.workloadClass]!;
+      for (const g of reportingGrantsOn(tenantWarehouseName(args.tenantId, w.workloadClass), tenantMonitorName(args.tenantId, w.workloadClass))) {
+        const objectType = g.on.kind === "warehouse" ? "WAREHOUSE" : "RESOURCE MONITOR";
+        const objectName = g.on.kind === "warehouse" ? wh.warehouseName : wh.monitorName;
+        new snowflake.GrantPrivilegesToAccountRole(
+          `${name}-reporting-${objectType === "WAREHOUSE" ? "warehouse" : "monitor"}-${w.workloadClass}`,
+          { accountRoleName: REPORTING_ROLE, privileges: [...g.privileges], onAccountObject: { objectType, objectName } },
+          { parent: this, dependsOn: [wh] },
+        );
+      }
     }
 
     let schemaName: pulumi.Output<string | undefined> = pulumi.output(undefined);

@@ -5,6 +5,9 @@
  * SPLIT_PART because the engines' JSON functions differ.
  */
 
+/** The ACCOUNT_USAGE views the report's SQL reads: its data is complete where all of theirs is (accountUsageViews.ts). */
+export const COST_REPORT_VIEWS = ["QUERY_HISTORY", "WAREHOUSE_METERING_HISTORY", "METERING_DAILY_HISTORY"] as const;
+
 /** Bind a period: ISO timestamps, inlined as literals both engines read. */
 function period(from: Date, to: Date, column: string): string {
   const lit = (d: Date) => `'${d.toISOString().replace("T", " ").replace("Z", "")}'`;

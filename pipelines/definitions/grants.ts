@@ -13,8 +13,9 @@
  * column to filter on), the governance map, the archive's bookkeeping, streams and tasks.
  */
 import { TABLES, DYNAMIC_TABLES, STREAMS, TASKS } from "./catalog.ts";
-import { ADMIN_ROLE, PIPELINE_ROLE } from "./governance.ts";
-import { SHARED_WAREHOUSES } from "./warehouses.ts";
+import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE } from "./governance.ts";
+import { ANALYTICS_WH, SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
+import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, type SnowflakeDatabaseRole } from "./accountUsageViews.ts";
 import { SCHEMAS, hasTenantColumn, qualifiedName, type DynamicTableDef, type SchemaName, type StreamDef, type TableDef } from "./types.ts";
 
 export type ReadableObject = TableDef | DynamicTableDef;
@@ -102,7 +103,8 @@ export interface PlatformGrant {
     | { readonly kind: "database" }
     | { readonly kind: "schema"; readonly schema: SchemaName }
     | { readonly kind: "object"; readonly objectType: "TABLE" | "DYNAMIC TABLE" | "STREAM"; readonly name: string }
-    | { readonly kind: "warehouse"; readonly name: string };
+    | { readonly kind: "warehouse"; readonly name: string }
+    | { readonly kind: "resource monitor"; readonly name: string };
 }
 
 /** The role Firehose's Snowflake user writes RAW.DEVICE_MESSAGES with (Snowpipe Streaming: INSERT). */
@@ -165,4 +167,87 @@ export const INGEST_GRANTS: readonly PlatformGrant[] = [
   { role: INGEST_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: "RAW.DEVICE_MESSAGES" } },
 ];
 
-export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS];
+// ---------------------------------------------------------------------------------------------
+// HUB_REPORTING: the role `cost-report --target snowflake` connects as. It reads the usage views
+// of the shared SNOWFLAKE database and lists the hub's warehouses and monitors, and nothing in the
+// hub's own database.
+// ---------------------------------------------------------------------------------------------
+
+export const REPORTING_ROLE = "HUB_REPORTING";
+
+/**
+ * The SNOWFLAKE database roles HUB_REPORTING is granted (GRANT DATABASE ROLE SNOWFLAKE.<role> TO
+ * ROLE HUB_REPORTING: https://docs.snowflake.com/en/sql-reference/sql/grant-database-role).
+ * USAGE_VIEWER gives the meter (WAREHOUSE_METERING_HISTORY, METERING_DAILY_HISTORY, ...),
+ * GOVERNANCE_VIEWER gives QUERY_HISTORY, which the chargeback splits credits by. Not
+ * OBJECT_VIEWER: the report lists monitors with SHOW RESOURCE MONITORS, not the RESOURCE_MONITORS
+ * view; nor IMPORTED PRIVILEGES, which would open every SNOWFLAKE schema (organisation data too).
+ */
+export const REPORTING_DATABASE_ROLES: readonly SnowflakeDatabaseRole[] = ["USAGE_VIEWER", "GOVERNANCE_VIEWER"];
+
+/** A database role's name as GRANT DATABASE ROLE takes it: `SNOWFLAKE.USAGE_VIEWER`. */
+export function snowflakeDatabaseRole(role: SnowflakeDatabaseRole): string {
+  return `${SNOWFLAKE_DATABASE}.${role}`;
+}
+
+/**
+ * HUB_REPORTING is granted to HUB_ADMIN, so operators read the usage views as well (Snowflake's
+ * role hierarchy: a role has the privileges of every role granted to it).
+ */
+export const REPORTING_PARENT_ROLE = ADMIN_ROLE;
+
+/** The warehouse the report's queries run on (USAGE, to run them). */
+export const REPORTING_WAREHOUSE = ANALYTICS_WH.name;
+
+/**
+ * What HUB_REPORTING needs on one monitored warehouse, in whichever stack creates it: MONITOR on the
+ * warehouse and on its resource monitor. SHOW WAREHOUSES and SHOW RESOURCE MONITORS return only
+ * "objects for which the current user's current role has been granted at least one access
+ * privilege" (https://docs.snowflake.com/en/sql-reference/sql/show-resource-monitors, Usage notes),
+ * and MONITOR is the read-only one (https://docs.snowflake.com/en/user-guide/security-access-control-privileges).
+ */
+export function reportingGrantsOn(warehouse: string, monitor: string): PlatformGrant[] {
+  return [
+    { role: REPORTING_ROLE, privileges: ["MONITOR"], on: { kind: "warehouse", name: warehouse } },
+    { role: REPORTING_ROLE, privileges: ["MONITOR"], on: { kind: "resource monitor", name: monitor } },
+  ];
+}
+
+/** HUB_REPORTING's grants in the platform stack; each tenant stack adds reportingGrantsOn(its warehouses). */
+export const REPORTING_GRANTS: readonly PlatformGrant[] = [
+  ...SHARED_WAREHOUSES.flatMap((w) => {
+    const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor);
+    if (!m) throw new Error(`warehouse ${w.name}: monitor ${w.resourceMonitor} is not among SHARED_MONITORS`);
+    return reportingGrantsOn(w.name, m.name).map((g) => (w.name === REPORTING_WAREHOUSE && g.on.kind === "warehouse" ? { ...g, privileges: ["MONITOR", "USAGE"] } : g));
+  }),
+];
+
+/**
+ * The ACCOUNT_USAGE views a role may read, as Snowflake decides it: through the SNOWFLAKE database
+ * roles it holds, itself or through a role granted to it. ACCOUNTADMIN holds IMPORTED PRIVILEGES on
+ * SNOWFLAKE by default (https://docs.snowflake.com/en/sql-reference/account-usage, "Enabling other
+ * roles to use schemas in the SNOWFLAKE database"); the twin has no ACCOUNTADMIN or SYSADMIN
+ * session. Every other role (the pipeline's, Firehose's, each tenant's, PUBLIC) reads none.
+ */
+export function accountUsageReadableBy(role: string): ReadonlySet<string> {
+  const r = role.toUpperCase();
+  const all = Object.keys(ACCOUNT_USAGE_VIEWS);
+  if (r === "ACCOUNTADMIN") return new Set(all);
+  // HUB_REPORTING, and the roles above it: HUB_ADMIN, and SYSADMIN, which HUB_ADMIN is granted to
+  // (infra/snowflake/platform.ts, PLATFORM_PARENT_ROLE).
+  if (![REPORTING_ROLE, REPORTING_PARENT_ROLE, "SYSADMIN"].includes(r)) return new Set();
+  return new Set(all.filter((v) => ACCOUNT_USAGE_VIEWS[v]!.databaseRoles.some((d) => REPORTING_DATABASE_ROLES.includes(d))));
+}
+
+/**
+ * How much of the hub's database a role reaches: all of it (HUB_ADMIN, HUB_PIPELINE, which the row
+ * access policy admits), the tenant grants (a tenant role), or nothing (HUB_REPORTING, which has no
+ * privilege on the hub's database at all). The twin's sessions, SHOW and INFORMATION_SCHEMA ask this.
+ */
+export function hubReach(role: string): "all" | "tenant grants" | "nothing" {
+  const r = role.toUpperCase();
+  if ((ALL_TENANT_ROLES as readonly string[]).includes(r)) return "all";
+  return r === REPORTING_ROLE ? "nothing" : "tenant grants";
+}
+
+export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS, ...REPORTING_GRANTS];

@@ -20,7 +20,11 @@ function jsonPath(path: string): string {
  * `hub_now` is the simulated clock, `hub_role` the session's role. A connection where they are
  * unset sees NULL, which the policies treat as "no access".
  */
-export const DUCKDB_VARIABLES = { now: "hub_now", role: "hub_role" } as const;
+/**
+ * Session variables: the pipeline's now, the session's role, and the twin's now for the usage views'
+ * simulated latency (set only when it is simulated: pipelines/engine/accountUsage.ts).
+ */
+export const DUCKDB_VARIABLES = { now: "hub_now", role: "hub_role", usageNow: "hub_usage_now" } as const;
 
 const NUMERIC_JSON_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')";
 

@@ -6,13 +6,27 @@
  * reach another catalog.
  */
 import { CONTROL_SCHEMA } from "./controlTables.ts";
+import { ACCOUNT_USAGE_CATALOG } from "../warehouse/accountUsageAccess.ts";
+import { ACCOUNT_USAGE_VIEWS } from "../definitions/accountUsageViews.ts";
+import { DUCKDB_VARIABLES } from "../dialect/index.ts";
 import { CLOUD_SERVICES_CREDITS_PER_QUERY, CLOUD_SERVICES_FREE_SHARE, CREDITS_PER_HOUR } from "./billingTwin.ts";
 
-export const ACCOUNT_USAGE_CATALOG = "snowflake";
+export { ACCOUNT_USAGE_CATALOG };
 
 /** Credits per hour of a warehouse size column, in SQL: the billing twin's rates. */
 function sizeRate(column: string): string {
   return `CASE ${column} ${Object.entries(CREDITS_PER_HOUR).map(([size, rate]) => `WHEN '${size}' THEN ${rate}`).join(" ")} END`;
+}
+
+/**
+ * The documented latency, simulated: with the session variable hub_usage_now set (a session of an
+ * engine opened with `simulateUsageLatency`), a row is in `view` only once `completedAt` is the
+ * view's latency older than it (accountUsageViews.ts, each view's page); unset, every row is.
+ */
+function arrived(view: string, completedAt: string): string {
+  const v = `getvariable('${DUCKDB_VARIABLES.usageNow}')`;
+  const ms = ACCOUNT_USAGE_VIEWS[view]!.latencyMs;
+  return `(${v} IS NULL OR (${completedAt}) <= CAST(${v} AS TIMESTAMP) - INTERVAL '${ms} milliseconds')`;
 }
 
 export function accountUsageStatements(data: string): string[] {
@@ -32,7 +46,7 @@ export function accountUsageStatements(data: string): string[] {
          SELECT SUM(q.total_elapsed_time / 3600000.0 * ${sizeRate("w.size")})
          FROM ${h}.QUERY_HISTORY q JOIN ${h}.WAREHOUSES w ON w.name = q.warehouse_name
          WHERE q.warehouse_name = m.warehouse_name AND date_trunc('hour', q.start_time) = m.start_time), 0)) AS CREDITS_ATTRIBUTED_COMPUTE_QUERIES
-     FROM ${h}.WAREHOUSE_METERING m`,
+     FROM ${h}.WAREHOUSE_METERING m WHERE ${arrived("WAREHOUSE_METERING_HISTORY", "m.start_time + INTERVAL 1 HOUR")}`,
     `CREATE OR REPLACE VIEW ${au}.WAREHOUSE_EVENTS_HISTORY AS SELECT
        "timestamp" AS "TIMESTAMP", hash(warehouse_name) AS WAREHOUSE_ID, warehouse_name AS WAREHOUSE_NAME, 1 AS CLUSTER_NUMBER,
        event_name AS EVENT_NAME, event_reason AS EVENT_REASON, event_state AS EVENT_STATE,
@@ -40,7 +54,7 @@ export function accountUsageStatements(data: string): string[] {
        -- Filled only for WAREHOUSE_CONSISTENT events, which the twin does not emit.
        CAST(NULL AS VARCHAR) AS SIZE, CAST(NULL AS BIGINT) AS CLUSTER_COUNT, CAST(NULL AS VARCHAR) AS WAREHOUSE_TYPE,
        CAST(NULL AS VARCHAR) AS RESOURCE_CONSTRAINT
-     FROM ${h}.WAREHOUSE_EVENTS_HISTORY`,
+     FROM ${h}.WAREHOUSE_EVENTS_HISTORY WHERE ${arrived("WAREHOUSE_EVENTS_HISTORY", '"timestamp"')}`,
     // Cloud services are billed only above 10 % of the day's compute
     // (https://docs.snowflake.com/en/user-guide/cost-understanding-compute#understanding-billing-for-cloud-services-usage).
     `CREATE OR REPLACE VIEW ${au}.METERING_DAILY_HISTORY AS SELECT
@@ -50,7 +64,7 @@ export function accountUsageStatements(data: string): string[] {
        -LEAST(SUM(credits_used_cloud_services), ${CLOUD_SERVICES_FREE_SHARE} * SUM(credits_used_compute)) AS CREDITS_ADJUSTMENT_CLOUD_SERVICES,
        SUM(credits_used_compute) + SUM(credits_used_cloud_services)
          - LEAST(SUM(credits_used_cloud_services), ${CLOUD_SERVICES_FREE_SHARE} * SUM(credits_used_compute)) AS CREDITS_BILLED
-     FROM ${h}.WAREHOUSE_METERING GROUP BY CAST(start_time AS DATE)`,
+     FROM ${h}.WAREHOUSE_METERING WHERE ${arrived("METERING_DAILY_HISTORY", "start_time + INTERVAL 1 HOUR")} GROUP BY CAST(start_time AS DATE)`,
     // https://docs.snowflake.com/en/sql-reference/account-usage/resource_monitors: one percentage per
     // trigger kind (the lowest, where a monitor has several NOTIFY triggers), no frequency or
     // interval (SHOW RESOURCE MONITORS prints those), quota and use as VARIANT.
@@ -60,13 +74,14 @@ export function accountUsageStatements(data: string): string[] {
        (SELECT string_agg(w.name, ',' ORDER BY w.name) FROM ${h}.WAREHOUSES w WHERE w.resource_monitor = r.name) AS WAREHOUSES,
        (SELECT MIN(CAST(p AS DOUBLE)) FROM unnest(string_split(COALESCE(r.notify_at, ''), ',')) t(p) WHERE p <> '') AS NOTIFY,
        r.suspend_at AS SUSPEND, r.suspend_immediate_at AS SUSPEND_IMMEDIATE, 'WAREHOUSE' AS LEVEL
-     FROM ${h}.RESOURCE_MONITORS r`,
+     FROM ${h}.RESOURCE_MONITORS r WHERE r.started_at IS NULL OR ${arrived("RESOURCE_MONITORS", "r.started_at")}`,
     `CREATE OR REPLACE VIEW ${au}.QUERY_HISTORY AS SELECT
        query_id AS QUERY_ID, query_text AS QUERY_TEXT, warehouse_name AS WAREHOUSE_NAME, role_name AS ROLE_NAME,
        query_tag AS QUERY_TAG, start_time AS START_TIME, end_time AS END_TIME, total_elapsed_time AS TOTAL_ELAPSED_TIME,
        total_elapsed_time AS EXECUTION_TIME, execution_status AS EXECUTION_STATUS, error_code AS ERROR_CODE,
        error_message AS ERROR_MESSAGE, rows_produced AS ROWS_PRODUCED,
        CASE WHEN warehouse_name IS NULL THEN 0 ELSE ${CLOUD_SERVICES_CREDITS_PER_QUERY} END AS CREDITS_USED_CLOUD_SERVICES
-     FROM ${h}.QUERY_HISTORY`,
+     -- A query is in the view once it has finished, and the view's latency after that.
+     FROM ${h}.QUERY_HISTORY WHERE ${arrived("QUERY_HISTORY", "COALESCE(end_time, TIMESTAMP 'infinity')")}`,
   ];
 }

@@ -8,7 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ALL_OBJECTS, DYNAMIC_TABLES, TASKS, objectName } from "../definitions/catalog.ts";
-import { TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS } from "../definitions/grants.ts";
+import { REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, accountUsageReadableBy, hubReach } from "../definitions/grants.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
@@ -51,6 +51,12 @@ export interface EngineOptions {
   readonly clock?: Clock;
   /** Where resource monitor notifications go (they are always recorded in HUB_LOCAL). */
   readonly notifications?: NotificationSink;
+  /**
+   * Simulate the documented latency of the SNOWFLAKE.ACCOUNT_USAGE views: sessions see a row only
+   * once it is as old as its view's latency (QUERY_HISTORY 45 minutes, the meter 3 hours:
+   * pipelines/definitions/accountUsageViews.ts). Default false: the twin's views are complete at once.
+   */
+  readonly simulateUsageLatency?: boolean;
 }
 
 export interface SessionOptions {
@@ -60,6 +66,8 @@ export interface SessionOptions {
   /** Warehouse the session's queries run on; resumed on use and billed. */
   readonly warehouse?: string;
   readonly tag?: QueryTag;
+  /** Override the engine's `simulateUsageLatency` for this session. */
+  readonly usageLatency?: boolean;
 }
 
 export interface TickReport {
@@ -70,6 +78,8 @@ export interface TickReport {
 
 export class EmbeddedEngine {
   readonly clock: Clock;
+  /** EngineOptions.simulateUsageLatency. */
+  private simulateUsageLatency = false;
   /** The data catalog's name as a quoted SQL identifier. */
   readonly dataCatalog: string;
   private readonly instance: DuckDBInstance;
@@ -121,6 +131,7 @@ export class EmbeddedEngine {
     // Quoted: the catalog is named after the file, which may hold a dash or a dot (`my-hub.duckdb`).
     const catalog = `"${String((await conn.runAndReadAll("SELECT current_database()")).getRows()[0]![0]).replaceAll('"', '""')}"`;
     const engine = new EmbeddedEngine(path, instance, conn, catalog, opts.clock ?? new SimulatedClock(), opts.notifications);
+    engine.simulateUsageLatency = opts.simulateUsageLatency ?? false;
     // DuckDB checkpoints whenever its write-ahead log passes 16 MB, and each checkpoint re-compresses
     // the tables' newest row groups: with a task run appending ~100k silver rows at a time that
     // was a quarter of the pipeline's time. Checkpoints now come every 512 MB and on close; the
@@ -199,7 +210,7 @@ export class EmbeddedEngine {
     if (this.closed) throw new Error("the engine is closed");
     const role = opts.role.toUpperCase();
     const connection = await this.instance.connect();
-    if (!(ALL_TENANT_ROLES as readonly string[]).includes(role)) {
+    if (hubReach(role) === "tenant grants") {
       // As on Snowflake, a session cannot use a role that was never created or granted: here a
       // tenant role exists once the tenant map gives it a tenant (grantTenantRole, a tenant stack).
       const known = await connection.runAndReadAll(`SELECT 1 FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = ? LIMIT 1`, [role]);
@@ -210,9 +221,11 @@ export class EmbeddedEngine {
     }
     const warehouse = opts.warehouse?.toUpperCase() ?? null;
     if (warehouse) this.warehouses.get(warehouse);
-    const seesAll = (ALL_TENANT_ROLES as readonly string[]).includes(role);
+    const reach = hubReach(role);
+    const seesAll = reach === "all";
     const schema = opts.schema?.toUpperCase() ?? null;
-    if (schema !== null && !(seesAll ? (SCHEMAS as readonly string[]) : TENANT_SCHEMAS).includes(schema)) {
+    const schemas: readonly string[] = reach === "all" ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
+    if (schema !== null && !schemas.includes(schema)) {
       connection.closeSync();
       throw SQL_ERRORS.objectDoesNotExist(schema);
     }
@@ -220,10 +233,12 @@ export class EmbeddedEngine {
       connection,
       role,
       seesAllTenants: seesAll,
-      guard: { secureCatalog: SECURE_CATALOG, granted: TENANT_READABLE, currentSchema: schema },
+      // HUB_REPORTING reads nothing of the hub's, only the usage views its database roles open.
+      guard: { secureCatalog: SECURE_CATALOG, granted: reach === "nothing" ? new Set() : TENANT_READABLE, currentSchema: schema, accountUsage: accountUsageReadableBy(role) },
       use: schema === null ? undefined : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
       warehouse,
       defaultTag: opts.tag,
+      ...((opts.usageLatency ?? this.simulateUsageLatency) ? { usageNow: () => this.clock.now() } : {}),
       hooks: warehouse
         ? {
             before: ({ sql }) => {
@@ -291,7 +306,7 @@ export class EmbeddedEngine {
   /** Every role a session may use: the hub's own, then each role the tenant map names. */
   async roles(): Promise<string[]> {
     const rows = await this.control<{ role_name: string }>(`SELECT DISTINCT role_name FROM ${qualifiedName(TENANT_MAP)} ORDER BY 1`);
-    return [...ALL_TENANT_ROLES, ...rows.map((r) => r.role_name)];
+    return [...ALL_TENANT_ROLES, REPORTING_ROLE, ...rows.map((r) => r.role_name)];
   }
 
   /** An admin session (all tenants, unmasked). */

@@ -10,7 +10,7 @@
 import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import { DYNAMIC_TABLES, TABLES } from "../definitions/catalog.ts";
 import { ALL_TENANT_ROLES } from "../definitions/governance.ts";
-import { TENANT_READABLE, TENANT_SCHEMAS } from "../definitions/grants.ts";
+import { TENANT_READABLE, TENANT_SCHEMAS, hubReach } from "../definitions/grants.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef } from "../definitions/types.ts";
 import { snowflakeDialect } from "../dialect/index.ts";
 import { SQL_ERRORS } from "../warehouse/errors.ts";
@@ -37,7 +37,7 @@ function valuesTable(columns: readonly Column[], rows: readonly (readonly unknow
 const seesAll = (role: string) => (ALL_TENANT_ROLES as readonly string[]).includes(role);
 
 function visibleObjects(role: string): (TableDef | DynamicTableDef)[] {
-  return [...TABLES, ...DYNAMIC_TABLES].filter((o) => seesAll(role) || TENANT_READABLE.has(qualifiedName(o)));
+  return [...TABLES, ...DYNAMIC_TABLES].filter((o) => seesAll(role) || (hubReach(role) === "tenant grants" && TENANT_READABLE.has(qualifiedName(o))));
 }
 
 /** INFORMATION_SCHEMA.COLUMNS' DATA_TYPE: the type's name without its parameters, VARCHAR as TEXT. */
@@ -77,7 +77,7 @@ export function informationSchemaView(view: string, role: string, sql: string): 
     case "SCHEMATA":
       return valuesTable(
         [["CATALOG_NAME", "VARCHAR"], ["SCHEMA_NAME", "VARCHAR"], ["SCHEMA_OWNER", "VARCHAR"], ["IS_TRANSIENT", "VARCHAR"], ["RETENTION_TIME", "BIGINT"], ["CREATED", "TIMESTAMP"], ["COMMENT", "VARCHAR"]],
-        [...(seesAll(role) ? SCHEMAS : TENANT_SCHEMAS), "INFORMATION_SCHEMA"].map((s) => [DATABASE, s, "HUB_ADMIN", "NO", 1, null, null]),
+        [...(seesAll(role) ? SCHEMAS : hubReach(role) === "tenant grants" ? TENANT_SCHEMAS : []), "INFORMATION_SCHEMA"].map((s) => [DATABASE, s, "HUB_ADMIN", "NO", 1, null, null]),
       );
     default:
       throw SQL_ERRORS.objectDoesNotExist(`${DATABASE}.INFORMATION_SCHEMA.${view.toUpperCase()}`, sql);

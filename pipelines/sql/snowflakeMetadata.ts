@@ -12,7 +12,7 @@ import { SQL_ERRORS } from "../warehouse/errors.ts";
 import { snowflakeDialect } from "../dialect/index.ts";
 import { DYNAMIC_TABLES, STREAMS, TABLES, TASKS } from "../definitions/catalog.ts";
 import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
-import { TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS } from "../definitions/grants.ts";
+import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, hubReach, snowflakeDatabaseRole } from "../definitions/grants.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef } from "../definitions/types.ts";
 import { UNSUPPORTED, type Translated } from "./snowflakeTranslator.ts";
 
@@ -35,8 +35,11 @@ function likeMatcher(pattern: string | null): (name: string) => boolean {
 export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translated, { kind: "show" | "describe" }>, who: Who): Promise<Table> {
   const seesAll = (ALL_TENANT_ROLES as readonly string[]).includes(who.role);
   const tenants = seesAll ? null : (await engine.control<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = '${who.role.replaceAll("'", "''")}'`)).map((r) => r.tenant_id);
-  const visible = (qualified: string) => seesAll || TENANT_READABLE.has(qualified);
-  const ownedByRole = (name: string) => seesAll || (tenants ?? []).some((x) => name.startsWith(tenantObjectPrefix(x)));
+  const reach = hubReach(who.role);
+  const visible = (qualified: string) => seesAll || (reach === "tenant grants" && TENANT_READABLE.has(qualified));
+  const schemas: readonly string[] = seesAll ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
+  // HUB_REPORTING holds MONITOR on every warehouse and monitor of the hub (grants.ts, reportingGrantsOn).
+  const ownedByRole = (name: string) => seesAll || who.role === REPORTING_ROLE || (tenants ?? []).some((x) => name.startsWith(tenantObjectPrefix(x)));
   if (t.kind === "describe") return describe(t, visible, who);
   const like = likeMatcher(t.like);
   const inSchema = (schema: string) => {
@@ -44,7 +47,7 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
     if (t.scope.kind === "DATABASE" || t.scope.kind === "ACCOUNT") return true;
     return t.scope.name.split(".").at(-1) === schema;
   };
-  if (t.scope?.kind === "SCHEMA" && !(seesAll ? SCHEMAS : TENANT_SCHEMAS).includes(t.scope.name.split(".").at(-1)!)) {
+  if (t.scope?.kind === "SCHEMA" && !schemas.includes(t.scope.name.split(".").at(-1)!)) {
     throw SQL_ERRORS.objectDoesNotExist(`${DATABASE}.${t.scope.name.split(".").at(-1)}`, t.sql);
   }
   // The twin does not record when an object was created: null, rather than a made-up date.
@@ -127,8 +130,8 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
     }
     // https://docs.snowflake.com/en/sql-reference/sql/show-schemas
     case "SCHEMAS": {
-      const schemas = (seesAll ? SCHEMAS : TENANT_SCHEMAS).filter((s) => like(s));
-      return { columns: ["created_on", "name", "is_default", "is_current", "database_name", "owner", "comment", "options", "retention_time"], rows: schemas.map((s) => [created, s, "N", s === who.schema ? "Y" : "N", DATABASE, "HUB_ADMIN", "", "", "1"]) };
+      const shown = schemas.filter((s) => like(s));
+      return { columns: ["created_on", "name", "is_default", "is_current", "database_name", "owner", "comment", "options", "retention_time"], rows: shown.map((s) => [created, s, "N", s === who.schema ? "Y" : "N", DATABASE, "HUB_ADMIN", "", "", "1"]) };
     }
     // https://docs.snowflake.com/en/sql-reference/sql/show-grants (the current role's, or `SHOW GRANTS TO ROLE r`)
     default: {
@@ -136,10 +139,15 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
       if (grantsTo) {
         const role = (grantsTo[1] ?? who.role).replaceAll('"', "").toUpperCase();
         if (!seesAll && role !== who.role) throw SQL_ERRORS.notAuthorized(`role ${role}`, t.sql);
-        const tenantRole = !(ALL_TENANT_ROLES as readonly string[]).includes(role);
-        const rows: unknown[][] = tenantRole
-          ? [...TENANT_SCHEMAS.map((s) => ["USAGE", "SCHEMA", `${DATABASE}.${s}`]), ...TENANT_GRANTS.map((g) => ["SELECT", g.objectType === "TABLE" ? "TABLE" : "DYNAMIC_TABLE", `${DATABASE}.${g.name}`])]
-          : [["OWNERSHIP", "DATABASE", DATABASE]];
+        const rows: unknown[][] =
+          role === REPORTING_ROLE
+            ? [
+                ...REPORTING_DATABASE_ROLES.map((d) => ["USAGE", "DATABASE_ROLE", snowflakeDatabaseRole(d)]),
+                ...PLATFORM_GRANTS.filter((g) => g.role === REPORTING_ROLE).flatMap((g) => g.privileges.map((p) => [p, g.on.kind === "warehouse" ? "WAREHOUSE" : "RESOURCE_MONITOR", "name" in g.on ? g.on.name : ""])),
+              ]
+            : hubReach(role) === "tenant grants"
+              ? [...TENANT_SCHEMAS.map((s) => ["USAGE", "SCHEMA", `${DATABASE}.${s}`]), ...TENANT_GRANTS.map((g) => ["SELECT", g.objectType === "TABLE" ? "TABLE" : "DYNAMIC_TABLE", `${DATABASE}.${g.name}`])]
+              : [["OWNERSHIP", "DATABASE", DATABASE]];
         return { columns: ["created_on", "privilege", "granted_on", "name", "granted_to", "grantee_name", "grant_option", "granted_by"], rows: rows.map(([p, on, name]) => [created, p, on, name, "ROLE", role, "false", "HUB_ADMIN"]) };
       }
       throw UNSUPPORTED(`SHOW ${t.object}`, t.sql);

@@ -11,7 +11,7 @@ import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { HubSqlError, ROLE_ERRORS, SQL_ERRORS } from "../warehouse/errors.ts";
 import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
-import { TENANT_SCHEMAS } from "../definitions/grants.ts";
+import { PLATFORM_GRANTS, REPORTING_ROLE, TENANT_SCHEMAS, hubReach } from "../definitions/grants.ts";
 import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
 import { showOrDescribe } from "./snowflakeMetadata.ts";
@@ -187,14 +187,19 @@ export class SnowflakeSession {
     return (ALL_TENANT_ROLES as readonly string[]).includes(this.role);
   }
 
-  /** The schemas the role has USAGE on. */
+  /** The schemas the role has USAGE on (none for HUB_REPORTING: it reads only SNOWFLAKE.ACCOUNT_USAGE). */
   private schemas(): readonly string[] {
-    return this.seesAll() ? SCHEMAS : TENANT_SCHEMAS;
+    const reach = hubReach(this.role);
+    return reach === "all" ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
   }
 
-  /** The hub's roles use every warehouse; a tenant role those of its tenants (as its stack grants USAGE). */
+  /**
+   * The hub's roles use every warehouse; HUB_REPORTING the one it is granted USAGE on; a tenant role
+   * those of its tenants (as its stack grants USAGE).
+   */
   private async mayUseWarehouse(name: string): Promise<boolean> {
     if (this.seesAll()) return true;
+    if (this.role === REPORTING_ROLE) return PLATFORM_GRANTS.some((g) => g.role === REPORTING_ROLE && g.on.kind === "warehouse" && g.on.name === name && g.privileges.includes("USAGE"));
     const tenants = await this.engine.control<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = '${this.role.replaceAll("'", "''")}'`);
     return tenants.some((t) => name.startsWith(tenantObjectPrefix(t.tenant_id)));
   }

@@ -8,6 +8,7 @@ import { duckdbDialect, DUCKDB_VARIABLES, quoteString } from "../dialect/index.t
 import type { QueryOptions, Row, SqlValue, Warehouse } from "./warehouse.ts";
 import { fromDuckDbError } from "./duckdbErrors.ts";
 import { checkTenantStatement, type GuardContext } from "./tenantGuard.ts";
+import { checkAccountUsageText } from "./accountUsageAccess.ts";
 import { appendChunks, tableLike } from "../engine/fileIo.ts";
 
 /** What the control plane learns about each statement: it resumes warehouses and keeps history. */
@@ -36,6 +37,11 @@ export interface DuckDbSessionOptions {
   readonly defaultTag?: QueryOptions["tag"];
   /** Close the connection when the session closes (false when the engine owns it). */
   readonly ownsConnection?: boolean;
+  /**
+   * The twin's now, when the ACCOUNT_USAGE views' latency is simulated: set before each statement
+   * as the variable the views hide newer rows by (pipelines/engine/accountUsage.ts). Default none.
+   */
+  readonly usageNow?: () => Date;
   /**
    * The catalog and schema unqualified names resolve in (`USE`), e.g. `hub_secure.ANALYTICS`;
    * default: the secure catalog for a tenant role, the data catalog for the others.
@@ -83,7 +89,8 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async guard(sql: string): Promise<void> {
-    if (this.opts.seesAllTenants) return;
+    // The hub's own roles run any statement, unparsed: only their reach into the usage views is checked.
+    if (this.opts.seesAllTenants) return checkAccountUsageText(sql, this.opts.guard.accountUsage ?? new Set());
     const r = await this.opts.connection.runAndReadAll("SELECT json_serialize_sql(CAST(? AS VARCHAR)) AS j", [sql]);
     checkTenantStatement(String(r.getRows()[0]![0]), sql, this.opts.guard);
   }
@@ -140,6 +147,9 @@ export class DuckDbWarehouse implements Warehouse {
     await this.guard(sql).catch((e: unknown) => {
       throw fromDuckDbError(e, shown);
     });
+    if (this.opts.usageNow) {
+      await this.opts.connection.run(`SET VARIABLE ${DUCKDB_VARIABLES.usageNow} = TIMESTAMP '${this.opts.usageNow().toISOString().replace("T", " ").replace("Z", "")}'`);
+    }
     await this.opts.hooks?.before?.(info);
     const startedAt = Date.now();
     const t0 = performance.now();

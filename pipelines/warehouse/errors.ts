@@ -36,6 +36,13 @@ export function where(name: string, sql?: string): string {
 }
 
 export const SQL_ERRORS = {
+  /**
+   * A schema the role may not use, as Snowflake words it: SNOWFLAKE.ACCOUNT_USAGE to a role without
+   * a SNOWFLAKE database role (the database itself is visible to every role:
+   * https://docs.snowflake.com/en/sql-reference/account-usage, "Enabling other roles ...").
+   */
+  schemaDoesNotExist: (name: string, sql?: string) =>
+    new HubSqlError("002003", "02000", `SQL compilation error:\nSchema '${name}' does not exist or not authorized.`, sql),
   objectDoesNotExist: (name: string, sql?: string) =>
     new HubSqlError("002003", "42S02", `SQL compilation error:\nObject '${name}' does not exist or not authorized.`, sql),
   invalidIdentifier: (name: string, sql?: string) =>

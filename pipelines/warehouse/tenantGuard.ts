@@ -13,6 +13,7 @@
  */
 import { HubSqlError, SQL_ERRORS } from "./errors.ts";
 import { TENANT_FUNCTIONS, TENANT_TABLE_FUNCTIONS } from "./tenantFunctions.ts";
+import { ACCOUNT_USAGE_CATALOG, checkAccountUsageRelation } from "./accountUsageAccess.ts";
 
 export interface GuardContext {
   /** The catalog holding the secure views; a name may be qualified with it. */
@@ -21,6 +22,8 @@ export interface GuardContext {
   readonly granted: ReadonlySet<string>;
   /** The schema an unqualified name resolves in (`USE SCHEMA`), if any. */
   readonly currentSchema?: string | null;
+  /** The SNOWFLAKE.ACCOUNT_USAGE views the role may read (accountUsageAccess.ts); default none. */
+  readonly accountUsage?: ReadonlySet<string>;
 }
 
 type Node = Record<string, unknown>;
@@ -161,6 +164,8 @@ class Walk {
     if (catalog === "" && schema === "" && ctes.has(table.toUpperCase())) return;
     // An unqualified name resolves in the session's schema (and the session's connection uses it).
     if (catalog === "" && schema === "" && this.ctx.currentSchema && this.ctx.granted.has(`${this.ctx.currentSchema}.${table}`.toUpperCase())) return;
+    // The shared SNOWFLAKE database: its usage views, as the role's SNOWFLAKE database roles allow.
+    if (catalog.toLowerCase() === ACCOUNT_USAGE_CATALOG) return checkAccountUsageRelation(schema || "PUBLIC", table, this.ctx.accountUsage ?? new Set(), this.sql);
     if (catalog !== "" && catalog.toLowerCase() !== this.ctx.secureCatalog.toLowerCase()) throw SQL_ERRORS.objectDoesNotExist(shown, this.sql);
     if (schema === "" || !this.ctx.granted.has(`${schema}.${table}`.toUpperCase())) throw SQL_ERRORS.objectDoesNotExist(shown, this.sql);
   }

@@ -23,6 +23,7 @@
  */
 import { Dialect, parse } from "@polyglot-sql/sdk";
 import { DEPLOYER, type Body, type DeployStep } from "../../infra/snowflake/providerSql.ts";
+import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, SNOWFLAKE_DATABASE_ROLES } from "../../pipelines/definitions/accountUsageViews.ts";
 
 type Node = Record<string, any>;
 
@@ -57,6 +58,8 @@ export class Account {
   readonly objects = new Map<string, CatalogObject>();
   readonly warehouses = new Set<string>();
   readonly monitors = new Set<string>();
+  /** account role → SNOWFLAKE database roles granted to it (`SNOWFLAKE.USAGE_VIEWER`). */
+  private readonly databaseRoles = new Map<string, Set<string>>();
   /** role → "PRIVILEGE ON TYPE NAME". */
   private readonly privileges = new Map<string, Set<string>>();
   /** Policy bodies by name, to ask whether they admit a role. */
@@ -121,12 +124,40 @@ export class Account {
     return [...roles].some((r) => this.privileges.get(r)?.has(`${privilege} ON ${type} ${name}`));
   }
 
+  /** Does `role` hold `privilege` on `type` `name` (itself, through a role granted to it, or by owning it)? */
+  holds(role: string, privilege: string, type: string, name: string): boolean {
+    return this.has(role, privilege, type, name);
+  }
+
   /** May `role` SELECT from `name` (`DB.SCHEMA.NAME`): USAGE on its database and schema, and SELECT or ownership? */
   canRead(role: string, name: string): boolean {
     const o = this.objects.get(name);
     if (!o) return false;
     const [db, schema] = name.split(".");
     return this.has(role, "USAGE", "DATABASE", db!) && this.has(role, "USAGE", "SCHEMA", `${db}.${schema}`) && this.has(role, "SELECT", o.type, name);
+  }
+
+  /**
+   * May `role` SELECT from SNOWFLAKE.ACCOUNT_USAGE.`view`? Through a SNOWFLAKE database role that
+   * has SELECT on it (https://docs.snowflake.com/en/sql-reference/snowflake-db-roles), held by the
+   * role or a role granted to it; ACCOUNTADMIN holds IMPORTED PRIVILEGES on SNOWFLAKE by default.
+   */
+  canReadAccountUsage(role: string, view: string): boolean {
+    const roles = this.closure(role);
+    if (roles.has("ACCOUNTADMIN")) return true;
+    const needed = ACCOUNT_USAGE_VIEWS[view]?.databaseRoles ?? [];
+    return [...roles].some((r) => needed.some((d) => this.databaseRoles.get(r)?.has(`${SNOWFLAKE_DATABASE}.${d}`)));
+  }
+
+  /**
+   * Does SHOW WAREHOUSES / SHOW RESOURCE MONITORS list `name` to `role`? Only objects on which the
+   * role (or a role granted to it) holds some privilege, or every one for MANAGE GRANTS holders
+   * (ACCOUNTADMIN, SECURITYADMIN): https://docs.snowflake.com/en/sql-reference/sql/show-resource-monitors.
+   */
+  shows(role: string, type: "WAREHOUSE" | "RESOURCE MONITOR", name: string): boolean {
+    const roles = this.closure(role);
+    if (roles.has("SECURITYADMIN")) return true;
+    return [...roles].some((r) => [...(this.privileges.get(r) ?? [])].some((p) => p.endsWith(` ON ${type} ${name}`)));
   }
 
   private need(role: string, privilege: string, type: string, name: string, why: string): void {
@@ -182,6 +213,17 @@ export class Account {
         if (e.toUser) this.uses("user", e.toUser, this.users.has(e.toUser), "user");
         this.created("grant", `${e.role}>${e.toRole ?? e.toUser}`);
         break;
+      case "grantDatabaseRole": {
+        this.uses("role", e.toRole, this.roles.has(e.toRole), "role");
+        // The SNOWFLAKE database and its database roles come with every account.
+        const [db, name] = e.databaseRole.split(".");
+        if (db !== SNOWFLAKE_DATABASE || !(SNOWFLAKE_DATABASE_ROLES as readonly string[]).includes(name ?? "")) {
+          this.fail(`database role ${e.databaseRole} does not exist (the replay knows the SNOWFLAKE database roles ${SNOWFLAKE_DATABASE_ROLES.join(", ")})`);
+          break;
+        }
+        this.databaseRoles.set(e.toRole, new Set([...(this.databaseRoles.get(e.toRole) ?? []), e.databaseRole]));
+        break;
+      }
       case "monitor":
         this.monitors.add(e.name);
         this.created("monitor", e.name);
@@ -226,7 +268,8 @@ export class Account {
         if (type === "DATABASE") this.uses("database", name, this.databases.has(name), "database");
         else if (type === "SCHEMA") this.uses("schema", name, this.schemas.has(name), "schema");
         else if (type === "WAREHOUSE") this.uses("warehouse", name, this.warehouses.has(name), "warehouse");
-        else if (!["ACCOUNT", "DATABASE", "SCHEMA", "WAREHOUSE"].includes(type)) {
+        else if (type === "RESOURCE MONITOR") this.uses("monitor", name, this.monitors.has(name), "resource monitor");
+        else if (!["ACCOUNT", "DATABASE", "SCHEMA", "WAREHOUSE", "RESOURCE MONITOR"].includes(type)) {
           const o = this.needObject(name, type.toLowerCase());
           if (o && o.type !== type) this.fail(`${name} is a ${o.type}, granted as a ${type}`);
         }

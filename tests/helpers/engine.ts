@@ -45,6 +45,20 @@ export async function adminQuery<T extends Record<string, unknown> = Record<stri
 }
 
 /**
+ * Query as ACCOUNTADMIN would, which holds IMPORTED PRIVILEGES on SNOWFLAKE and so reads every
+ * ACCOUNT_USAGE view (RESOURCE_MONITORS too, which needs OBJECT_VIEWER and no twin role holds): on a
+ * plain connection of the engine, outside any role's session.
+ */
+export async function accountAdminQuery<T extends Record<string, unknown> = Record<string, unknown>>(engine: EmbeddedEngine, sql: string): Promise<T[]> {
+  const c = await engine.rawConnection();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v]))) as T[];
+  } finally {
+    c.closeSync();
+  }
+}
+
+/**
  * A table's rows as comparable strings, in a fixed order: JSON objects compare by content, not key
  * order; numbers to 12 significant digits (incremental and full computations sum in other orders).
  */

@@ -63,4 +63,25 @@ describe("deploy replay: platform, then tenants, on an empty account", () => {
       assert.deepEqual(account.errors, [], name);
     }
   });
+
+  it("the platform grants HUB_REPORTING two SNOWFLAKE database roles, with the statement the provider sends", () => {
+    const sql = platform.flatMap((s) => s.sql).filter((x) => x.startsWith("GRANT DATABASE ROLE"));
+    assert.deepEqual(sql.sort(), ['GRANT DATABASE ROLE "SNOWFLAKE"."GOVERNANCE_VIEWER" TO ROLE "HUB_REPORTING"', 'GRANT DATABASE ROLE "SNOWFLAKE"."USAGE_VIEWER" TO ROLE "HUB_REPORTING"']);
+  });
+
+  it("refuses a database role Snowflake does not have, a grant to a role not created yet, and MONITOR on a monitor that does not exist", () => {
+    const grantDb = platform.find((s) => s.effect.kind === "grantDatabaseRole")!;
+    const monitorGrant = platform.find((s) => s.effect.kind === "grant" && s.effect.on.type === "RESOURCE MONITOR")!;
+    assert.ok(grantDb && monitorGrant, "the platform has both kinds of step");
+    const cases: Array<[string, DeployStep[], RegExp]> = [
+      ["an unknown database role", [...platform, { ...grantDb, urn: "x::bad-db-role", effect: { kind: "grantDatabaseRole", databaseRole: "SNOWFLAKE.BILLING_VIEWER", toRole: "HUB_REPORTING" } }], /database role SNOWFLAKE\.BILLING_VIEWER does not exist/],
+      ["a database role of another database", [...platform, { ...grantDb, urn: "x::other-db", effect: { kind: "grantDatabaseRole", databaseRole: "HUB.USAGE_VIEWER", toRole: "HUB_REPORTING" } }], /database role HUB\.USAGE_VIEWER does not exist/],
+      ["a role not created yet", [grantDb, ...platform], /role HUB_REPORTING does not exist/],
+      ["a monitor that does not exist", [...platform, { ...monitorGrant, urn: "x::bad-monitor", effect: { ...(monitorGrant.effect as any), on: { type: "RESOURCE MONITOR", name: "NO_SUCH_MONITOR" } } }], /resource monitor NO_SUCH_MONITOR does not exist/],
+    ];
+    for (const [what, steps, error] of cases) {
+      const account = replay(new Account(), steps);
+      assert.ok(account.errors.some((e) => error.test(e)), `${what}: ${account.errors.join("\n")}`);
+    }
+  });
 });

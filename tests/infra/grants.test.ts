@@ -13,7 +13,8 @@ import { execFileSync } from "node:child_process";
 import { Account, replay } from "../helpers/deployReplay.ts";
 import type { DeployStep } from "../../infra/snowflake/providerSql.ts";
 import { ALL_TENANT_ROLES, tenantRoleName } from "../../pipelines/definitions/governance.ts";
-import { TENANT_GRANTS } from "../../pipelines/definitions/grants.ts";
+import { REPORTING_ROLE, REPORTING_WAREHOUSE, TENANT_GRANTS, accountUsageReadableBy } from "../../pipelines/definitions/grants.ts";
+import { ACCOUNT_USAGE_VIEW_NAMES } from "../../pipelines/definitions/accountUsageViews.ts";
 import { DYNAMIC_TABLES, STREAMS, TABLES } from "../../pipelines/definitions/catalog.ts";
 import { qualifiedName } from "../../pipelines/definitions/types.ts";
 
@@ -44,5 +45,29 @@ describe("one grant definition for Snowflake and the twin", () => {
 
   it("the Firehose role reads nothing", () => {
     assert.deepEqual(EVERYTHING.filter((n) => account.canRead("HUB_INGEST", n)), []);
+  });
+
+  it("the reporting role reads nothing in the hub's database", () => {
+    assert.deepEqual(EVERYTHING.filter((n) => account.canRead(REPORTING_ROLE, n)), []);
+  });
+
+  // The twin's side of the same definition: tests/pipelines/accountUsageAccess.test.ts.
+  it("each role reads on Snowflake exactly the ACCOUNT_USAGE views the definition gives its twin session", () => {
+    for (const role of [REPORTING_ROLE, "HUB_ADMIN", "HUB_PIPELINE", "HUB_INGEST", tenantRoleName("acme"), "PUBLIC", "SYSADMIN"]) {
+      const onSnowflake = ACCOUNT_USAGE_VIEW_NAMES.filter((v) => account.canReadAccountUsage(role, v));
+      assert.deepEqual(onSnowflake, [...accountUsageReadableBy(role)], role);
+    }
+    // What the cost report reads (pipelines/cost/costQueries.ts), and no more: RESOURCE_MONITORS
+    // needs OBJECT_VIEWER, and the report lists monitors with SHOW instead.
+    assert.deepEqual([...accountUsageReadableBy(REPORTING_ROLE)].sort(), ["METERING_DAILY_HISTORY", "QUERY_HISTORY", "WAREHOUSE_EVENTS_HISTORY", "WAREHOUSE_METERING_HISTORY"]);
+  });
+
+  it("the reporting role sees every warehouse and monitor of the platform and tenant stacks in SHOW, and runs on one warehouse", () => {
+    assert.ok(account.warehouses.size >= 3 && account.monitors.size >= 3, "the platform's and acme's warehouses and monitors were deployed");
+    assert.deepEqual([...account.warehouses].filter((w) => !account.shows(REPORTING_ROLE, "WAREHOUSE", w)), []);
+    assert.deepEqual([...account.monitors].filter((m) => !account.shows(REPORTING_ROLE, "RESOURCE MONITOR", m)), []);
+    assert.deepEqual([...account.warehouses].filter((w) => account.holds(REPORTING_ROLE, "USAGE", "WAREHOUSE", w)), [REPORTING_WAREHOUSE]);
+    // A tenant role sees its own warehouses only, never the reporting role's view of them all.
+    assert.ok([...account.monitors].some((m) => !account.shows(tenantRoleName("acme"), "RESOURCE MONITOR", m)));
   });
 });

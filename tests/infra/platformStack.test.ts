@@ -7,7 +7,7 @@ import { FULL_SCOPE, SCHEMAS, qualifiedName } from "../../pipelines/definitions/
 import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
 import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
 import { qualifyNames } from "../../pipelines/render/qualify.ts";
-import { PLATFORM_GRANTS } from "../../pipelines/definitions/grants.ts";
+import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES } from "../../pipelines/definitions/grants.ts";
 import { LAKE_TABLES } from "../../pipelines/archive/lakeCatalog.ts";
 import { evaluatePolicies, T } from "../../infra/policy/rules.ts";
 import type { OfflineRun } from "../../infra/offline.ts";
@@ -45,10 +45,13 @@ describe("platform stack: inventory", () => {
         [sf("MaskingPolicy")]: 1,
         [sf("ResourceMonitor")]: SHARED_MONITORS.length,
         [sf("Warehouse")]: SHARED_WAREHOUSES.length,
-        // shared warehouses, the three platform roles and the Firehose user: tenant and cost centre each
-        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 3 + 1),
-        [sf("AccountRole")]: 3,
-        [sf("GrantAccountRole")]: 3,
+        // shared warehouses, the four platform roles and the Firehose user: tenant and cost centre each
+        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 4 + 1),
+        [sf("AccountRole")]: 4,
+        // HUB_ADMIN to SYSADMIN, HUB_PIPELINE and HUB_REPORTING to HUB_ADMIN, HUB_INGEST to Firehose's user
+        [sf("GrantAccountRole")]: 4,
+        // SNOWFLAKE.USAGE_VIEWER and SNOWFLAKE.GOVERNANCE_VIEWER to HUB_REPORTING
+        [sf("GrantDatabaseRole")]: REPORTING_DATABASE_ROLES.length,
         [sf("ServiceUser")]: 1,
         [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length,
         [sf("Table")]: TABLES.length - transient,

@@ -34,8 +34,9 @@ describe("tenant stack (standard): inventory", () => {
       "snowflake:index/accountRole:AccountRole": 1,
       "snowflake:index/serviceUser:ServiceUser": 1,
       "snowflake:index/grantAccountRole:GrantAccountRole": 1,
-      // the database, each granted schema and object, the warehouse
-      "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole": 1 + granted + 1,
+      // the database, each granted schema and object, the warehouse; MONITOR on the warehouse and
+      // its monitor for the platform's reporting role
+      "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole": 1 + granted + 1 + 2,
       "snowflake:index/resourceMonitor:ResourceMonitor": 1,
       "snowflake:index/warehouse:Warehouse": 1,
       "snowflake:index/execute:Execute": 1,
@@ -74,7 +75,14 @@ describe("tenant stack (standard): Snowflake key inputs", () => {
   });
 
   it("least-privilege grants: USAGE on the database, the granted schemas and its own warehouse; SELECT on exactly the granted objects", () => {
-    const grants = ofType(run, "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole").map((g) => g.props);
+    const all = ofType(run, "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole").map((g) => g.props);
+    // The platform's reporting role gets MONITOR on the tenant's warehouse and monitor, and nothing else.
+    const reporting = all.filter((g) => g["accountRoleName"] === "HUB_REPORTING");
+    assert.deepEqual(
+      reporting.map((g) => `${g["privileges"].join()} ON ${g["onAccountObject"].objectType} ${g["onAccountObject"].objectName}`).sort(),
+      ["MONITOR ON RESOURCE MONITOR TENANT_ACME_BI_MONITOR", "MONITOR ON WAREHOUSE TENANT_ACME_BI_WH"],
+    );
+    const grants = all.filter((g) => g["accountRoleName"] !== "HUB_REPORTING");
     for (const g of grants) {
       assert.equal(g["accountRoleName"], "TENANT_ACME_ROLE");
       assert.ok(!g["allPrivileges"] && !g["onAccount"] && !g["withGrantOption"]);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { testEngine, adminQuery } from "../helpers/engine.ts";
+import { testEngine, adminQuery, accountAdminQuery } from "../helpers/engine.ts";
 import { BillingTwin, creditsPerHour, periodCredits } from "../../pipelines/engine/billingTwin.ts";
 import { dueTriggers, monitorInterval, monitorTriggers, type MonitorSpec } from "../../pipelines/engine/resourceMonitors.ts";
 import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
@@ -87,7 +87,7 @@ describe("warehouses and resource monitors on the engine", () => {
     assert.deepEqual(events.map((e) => [e.action, e.at.toISOString()]).slice(1), [["SUSPEND_IMMEDIATE", "2026-01-05T09:00:00.000Z"]]);
     close(await meteredCompute("T_WH"), 1, "billing stopped at the quota");
     await assert.rejects(s.query("SELECT 1"), (e: unknown) => e instanceof HubSqlError && e.code === "000606");
-    const [mon] = await adminQuery<{ used: number; remaining: number }>(
+    const [mon] = await accountAdminQuery<{ used: number; remaining: number }>(
       engine,
       "SELECT USED_CREDITS AS used, REMAINING_CREDITS AS remaining FROM SNOWFLAKE.ACCOUNT_USAGE.RESOURCE_MONITORS WHERE NAME = 'T_MON'",
     );
@@ -242,7 +242,7 @@ describe("billing across engine restarts", () => {
         close(hours[0]!.compute, 3, "1 credit from session 1 + 2 from session 2");
         // One statement ran in each session (the refused one never reached the warehouse).
         close(hours[0]!.cloud, 2 * 0.00001, "cloud services of both sessions");
-        const [mon] = await adminQuery<{ used: number }>(second, "SELECT USED_CREDITS AS used FROM SNOWFLAKE.ACCOUNT_USAGE.RESOURCE_MONITORS WHERE NAME = 'T_MON'");
+        const [mon] = await accountAdminQuery<{ used: number }>(second, "SELECT USED_CREDITS AS used FROM SNOWFLAKE.ACCOUNT_USAGE.RESOURCE_MONITORS WHERE NAME = 'T_MON'");
         close(mon!.used, 3, "the monitor's used credits include both sessions");
       } finally {
         await second.close();
