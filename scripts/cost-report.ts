@@ -18,7 +18,7 @@ import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import { currencyOption, dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, tenantOption } from "./lib/optionValues.ts";
 import { runningServe } from "../pipelines/serve/serveFile.ts";
-import { ADMIN_ROLE } from "../pipelines/definitions/governance.ts";
+import { REPORTING_ROLE } from "../pipelines/definitions/grants.ts";
 import { ANALYTICS_WH } from "../pipelines/definitions/warehouses.ts";
 
 await runCommand({
@@ -85,12 +85,12 @@ await runCommand({
     let close: () => Promise<void>;
     const served = options.target === "local" ? runningServe(hubHome(options.home)) : null;
     if (served) {
-      // The served hub holds its file: read it as on Snowflake, through its SQL endpoint, with
-      // the production path's own queries (SHOW, ACCOUNT_USAGE) and the operator's key. Its
-      // views are complete at once, so nothing is cut for latency.
+      // The served hub holds its file: read it as on Snowflake, through its SQL endpoint as the
+      // reporting role, with the production path's own queries (SHOW, ACCOUNT_USAGE) and the
+      // operator's key. Its views are complete at once, so nothing is cut for latency.
       const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
       session = await connectSnowflake({
-        account: served.account, username: served.operatorUser, role: ADMIN_ROLE, warehouse: ANALYTICS_WH.name, database: served.account,
+        account: served.account, username: served.operatorUser, role: REPORTING_ROLE, warehouse: ANALYTICS_WH.name, database: served.account,
         privateKey: readFileSync(served.operatorKey, "utf8"), accessUrl: served.http,
       });
       account = await snowflakeAccountObjects(session);

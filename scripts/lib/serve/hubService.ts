@@ -22,6 +22,7 @@ import { SystemClock } from "../../../pipelines/engine/clock.ts";
 import type { EmbeddedEngine, TickReport } from "../../../pipelines/engine/embeddedEngine.ts";
 import type { DuckDbWarehouse } from "../../../pipelines/warehouse/duckdbWarehouse.ts";
 import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
+import { creditsPerHour } from "../../../pipelines/engine/billingTwin.ts";
 import { DeviceRegistry, INGEST_USERNAME, deviceRegistryPath } from "../../../edge/deviceRegistry.ts";
 import { EmbeddedBroker } from "../../../edge/embeddedBroker.ts";
 import { Gateway, type GatewayDevice } from "../../../edge/gateway.ts";
@@ -298,6 +299,16 @@ export class HubService {
     const credits = await s.query<{ warehouse_name: string; compute: number; cloud: number }>(
       `SELECT warehouse_name, SUM(credits_used_compute) AS compute, SUM(credits_used_cloud_services) AS cloud FROM ${CONTROL_SCHEMA}.WAREHOUSE_METERING GROUP BY 1 ORDER BY 1`,
     );
+    // The meter holds closed periods; a warehouse running now has used credits too (minimum 60 s).
+    const running = new Map<string, number>();
+    for (const [name, p] of this.hub.engine.warehouses.openPeriods()) {
+      running.set(name, (creditsPerHour(p.size) * Math.max(60_000, now - p.start.getTime())) / 3_600_000);
+    }
+    for (const c of credits) {
+      c.compute = Number(c.compute) + (running.get(c.warehouse_name) ?? 0);
+      running.delete(c.warehouse_name);
+    }
+    for (const [warehouse_name, compute] of running) credits.push({ warehouse_name, compute, cloud: 0 });
     const nested = (m: Map<string, Map<string, number>>, a: string, b2: string) =>
       [...m].flatMap(([name, by]) => [...by].map(([state, n]) => ({ labels: { [a]: name, [b2]: state }, value: n })));
     const families: MetricFamily[] = [
@@ -327,7 +338,7 @@ export class HubService {
         samples: dts.filter((d) => d.target_lag_s !== null).map((d) => ({ labels: { table: d.name }, value: Number(d.target_lag_s) })),
       },
       {
-        name: "hub_warehouse_credits_total", help: "Credits billed per warehouse (compute and cloud services) over the hub's life", type: "counter",
+        name: "hub_warehouse_credits_total", help: "Credits used per warehouse (compute, with the period running now, and cloud services) over the hub's life", type: "counter",
         samples: credits.flatMap((c) => [
           { labels: { warehouse: c.warehouse_name, kind: "compute" }, value: Number(c.compute) },
           { labels: { warehouse: c.warehouse_name, kind: "cloud_services" }, value: Number(c.cloud) },

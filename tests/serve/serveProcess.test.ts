@@ -1,0 +1,185 @@
+/**
+ * `npm run serve` as its users meet it: a real process on real ports. Devices provisioned while it
+ * runs publish over MQTT; a tenant's person logs in with snowflake-sdk and sees its readings and
+ * no other tenant's; files are uploaded over HTTP and land through the batch load; the hub's own
+ * scripts work through the running process; /healthz and /metrics answer (the metrics read back
+ * by an independent parser of Prometheus' text format); SIGTERM drains and exits 0, and a second
+ * serve of the same hub is refused.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import snowflake from "snowflake-sdk";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { DeviceRegistry, deviceRegistryPath } from "../../edge/deviceRegistry.ts";
+import { Gateway } from "../../edge/gateway.ts";
+import { addUser, usersPath } from "../../pipelines/serve/users.ts";
+import { hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
+import { serveFilePath } from "../../pipelines/serve/serveFile.ts";
+import { startServe, type Served } from "../helpers/serveProcess.ts";
+import { waitFor } from "../helpers/waitFor.ts";
+
+snowflake.configure({ logLevel: "OFF" });
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A person's snowflake-sdk session on the served hub (password login, as at Snowflake). */
+function connect(served: Served, user: string, password: string, role: string, warehouse: string): Promise<snowflake.Connection> {
+  return new Promise((resolve, reject) => {
+    const c = snowflake.createConnection({
+      account: "hub", username: user, password, role, warehouse, database: "HUB", accessUrl: served.info.http, representNullAsStringNull: false,
+    });
+    c.connect((err, conn) => (err ? reject(err) : resolve(conn)));
+  });
+}
+
+function query(c: snowflake.Connection, sqlText: string): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    c.execute({ sqlText, complete: (err, _s, rows) => (err ? reject(err) : resolve((rows ?? []) as Array<Record<string, unknown>>)) });
+  });
+}
+
+describe("npm run serve", () => {
+  let home: string;
+  let served: Served;
+  const devices: Gateway[] = [];
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), "hub-serve-"));
+    served = await startServe(home);
+  });
+  after(async () => {
+    for (const g of devices) await g.stop().catch(() => undefined);
+    await served?.stop("SIGKILL").catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("takes devices provisioned while it runs, and a tenant's person sees its own readings through the SQL endpoint, not another tenant's", async () => {
+    // Provisioned after serve started: the broker reads the registry again when it changes.
+    const registry = DeviceRegistry.open(deviceRegistryPath(home));
+    const fleet = [
+      { thingName: "acme-serve-m1", tenantId: "acme", siteId: "acme-plant-1" },
+      { thingName: "globex-serve-m1", tenantId: "globex", siteId: "globex-works" },
+    ];
+    for (const d of fleet) {
+      const password = registry.addDevice(d)!;
+      const g = new Gateway({ url: served.info.mqtt, dir: mkdtempSync(join(home, "device-")), devices: [{ ...d, sensorType: "machine", password }] });
+      g.start();
+      await g.connected();
+      g.add(d.thingName, [{ ts: new Date(), seq: 1, metrics: { state: "RUNNING", period_s: 1, spindle_load_pct: 42, temperature_c: 40 } }]);
+      devices.push(g);
+    }
+    addUser(usersPath(home), { name: "ana", tenant: "acme", passwordHash: hashPassword("ana's secret") });
+    const c = await connect(served, "ana", "ana's secret", "TENANT_ACME_ROLE", "TENANT_ACME_BI_WH");
+    try {
+      await waitFor(async () => (await query(c, "SELECT COUNT(*) AS N FROM RAW.SENSOR_READINGS WHERE device_id = 'acme-serve-m1'"))[0]!.N === 1, "acme's reading to be queryable", 60_000);
+      const tenants = await query(c, "SELECT DISTINCT tenant_id AS T FROM RAW.SENSOR_READINGS");
+      assert.deepEqual(tenants, [{ T: "acme" }], "globex's reading, committed too, is not visible to acme");
+      const [me] = await query(c, "SELECT CURRENT_ROLE() AS R, CURRENT_USER() AS U");
+      assert.deepEqual(me, { R: "TENANT_ACME_ROLE", U: "ANA" });
+    } finally {
+      await new Promise((r) => c.destroy(r));
+    }
+    await assert.rejects(connect(served, "ana", "ana's secret", "HUB_ADMIN", "HUB_ANALYTICS_WH"), /not granted to this user/);
+    await assert.rejects(connect(served, "ana", "wrong", "TENANT_ACME_ROLE", "TENANT_ACME_BI_WH"), /Incorrect username or password/);
+  });
+
+  it("answers /healthz, and /metrics in Prometheus' text format as an independent parser reads it", async () => {
+    const h = await fetch(`${served.info.http}/healthz`);
+    assert.equal(h.status, 200);
+    const health = (await h.json()) as { status: string; tenants: string[] };
+    assert.equal(health.status, "ok");
+    assert.deepEqual(health.tenants, ["acme", "globex"]);
+    const m = await fetch(`${served.info.http}/metrics`);
+    assert.equal(m.status, 200);
+    assert.match(m.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+    const families = parsePrometheusTextFormat(await m.text());
+    const family = (name: string) => families.find((f) => f.name === name);
+    assert.ok(Number(family("hub_readings_committed_total")!.metrics[0]!.value) >= 2, "both devices' readings are counted");
+    assert.equal(family("hub_readings_committed_total")!.type, "COUNTER");
+    assert.equal(family("hub_ingest_lag_seconds")!.type, "GAUGE");
+    const lags = family("hub_dynamic_table_lag_seconds")!.metrics.map((x) => x.labels?.table);
+    assert.ok(lags.includes("ANALYTICS.MACHINE_UTILIZATION_HOURLY"), "a lag per dynamic table");
+    // The dynamic tables' first refresh ran on the analytics warehouse when serve started.
+    const credits = family("hub_warehouse_credits_total")!.metrics.filter((x) => x.labels?.warehouse === "HUB_ANALYTICS_WH" && x.labels?.kind === "compute");
+    assert.ok(credits.length === 1 && Number(credits[0]!.value) > 0, "credits per warehouse, the running period included");
+    for (const name of ["hub_task_runs_total", "hub_task_failures_total", "hub_readings_quarantined_total"]) assert.ok(family(name), `${name} is exported`);
+    const r = await fetch(`${served.info.http}/metrics`, { method: "POST" });
+    assert.equal(r.status, 405);
+  });
+
+  it("loads a file uploaded by a tenant's person, and refuses what it may not load", async () => {
+    addUser(usersPath(home), { name: "gus", tenant: "globex", passwordHash: hashPassword("gus pw") });
+    const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
+    const ts = new Date(Date.now() - 60_000).toISOString();
+    const csv = `ts,site_id,device_id,seq,state,period_s,spindle_load_pct,temperature_c\n${ts},acme-plant-1,acme-plant-1-m-001,1,RUNNING,1,50,41\n${ts},acme-plant-1,acme-plant-1-m-001,2,RUNNING,-5,50,41\n`;
+    const put = (path: string, body: string, auth?: string) =>
+      fetch(`${served.info.http}${path}`, { method: "PUT", body, headers: auth ? { authorization: auth } : {} });
+    let r = await put("/v1/files/acme/week1.csv", csv, basic("ana", "ana's secret"));
+    const loaded = (await r.json()) as Record<string, unknown>;
+    assert.equal(r.status, 200, JSON.stringify(loaded));
+    assert.deepEqual({ rows: loaded.rows, loaded: loaded.loaded, quarantined: loaded.quarantined }, { rows: 2, loaded: 1, quarantined: 1 });
+    r = await put("/v1/files/acme/week1.csv", csv, basic("ana", "ana's secret"));
+    assert.equal(((await r.json()) as Record<string, unknown>).alreadyLoaded, true, "the same content loads once");
+    const refusals: Array<[string, string | undefined, number]> = [
+      ["/v1/files/acme/x.csv", undefined, 401],
+      ["/v1/files/acme/x.csv", basic("ana", "nope"), 401],
+      ["/v1/files/globex/x.csv", basic("ana", "ana's secret"), 403],
+      ["/v1/files/acme/x.csv", basic("gus", "gus pw"), 403],
+      ["/v1/files/nosuch/x.csv", basic("ana", "ana's secret"), 403],
+      ["/v1/files/acme/..%2F..%2Fserve.json", basic("ana", "ana's secret"), 400],
+      ["/v1/files/acme/.hidden.csv", basic("ana", "ana's secret"), 400],
+      ["/v1/files/acme/notes.txt", basic("ana", "ana's secret"), 415],
+      ["/v1/files/acme/old.xls", basic("ana", "ana's secret"), 415],
+      ["/v1/files/acme", basic("ana", "ana's secret"), 404],
+    ];
+    for (const [path, auth, status] of refusals) {
+      const x = await put(path, csv, auth);
+      assert.equal(x.status, status, `${path} with ${auth ? "credentials" : "none"}`);
+      assert.doesNotMatch(await x.text(), /at .*\.ts:\d+/, "no stack");
+    }
+    r = await fetch(`${served.info.http}/v1/files/acme/x.csv`, { method: "POST", body: csv, headers: { authorization: basic("ana", "ana's secret") } });
+    assert.equal(r.status, 405);
+    const c = await connect(served, "ana", "ana's secret", "TENANT_ACME_ROLE", "TENANT_ACME_BI_WH");
+    try {
+      const [q] = await query(c, "SELECT COUNT(*) AS N FROM RAW.QUARANTINE WHERE reason ILIKE '%period_s%'");
+      assert.equal(q!.N, 1, "the refused row is in quarantine with its reason");
+    } finally {
+      await new Promise((r2) => c.destroy(r2));
+    }
+  });
+
+  it("runs the hub's own scripts through the running process: sql.ts, load.ts and cost-report.ts", async () => {
+    const env = { ...process.env, HUB_HOME: home };
+    const sql = await run(process.execPath, ["--import", "tsx", "scripts/sql.ts", "--json", "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS; USE SCHEMA ANALYTICS; SELECT CURRENT_SCHEMA()"], { cwd: ROOT, env });
+    const results = JSON.parse(sql.stdout) as Array<{ rows: unknown[][] }>;
+    assert.ok(Number(results[0]!.rows[0]![0]) >= 3, "the served hub's rows, not a stale file's");
+    assert.deepEqual(results[2]!.rows, [["ANALYTICS"]], "USE changed the session on the endpoint");
+    const file = join(home, "day2.csv");
+    writeFileSync(file, `ts,site_id,device_id,seq,state,period_s\n${new Date(Date.now() - 30_000).toISOString()},acme-plant-1,acme-plant-1-m-002,1,IDLE,1\n`);
+    const load = await run(process.execPath, ["--import", "tsx", "scripts/load.ts", "--tenant", "acme", file], { cwd: ROOT, env });
+    assert.match(load.stdout, /1 loaded into RAW, 0 to RAW\.QUARANTINE \(through the served hub\)/);
+    const cost = await run(process.execPath, ["--import", "tsx", "scripts/cost-report.ts", "--format", "json"], { cwd: ROOT, env });
+    const report = JSON.parse(cost.stdout) as { warehouses: Array<{ warehouse: string }> };
+    assert.ok(report.warehouses.some((w) => w.warehouse === "HUB_TRANSFORM_WH"), "the cost report read the served hub's monitors and meter through SHOW and ACCOUNT_USAGE");
+  });
+
+  it("refuses a second serve of the same hub, then drains on SIGTERM and exits 0", async () => {
+    const second = await run(process.execPath, ["--import", "tsx", "scripts/serve.ts", "--home", home, "--http-port", "0", "--mqtt-port", "0"], { cwd: ROOT }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((second as { code: number }).code, 1);
+    assert.match((second as { stderr: string }).stderr, /already served \(pid \d+/);
+    const { code, ms } = await served.stop("SIGTERM");
+    assert.equal(code, 0);
+    assert.ok(ms < 30_000, `drained within the bound (${ms} ms)`);
+    assert.equal(existsSync(serveFilePath(home)), false, "serve.json is removed: tools open the file again");
+    const stopped = served.logs().find((l) => l.msg === "stopped");
+    assert.ok(stopped, "the drain was logged");
+    assert.ok(Number(stopped.readings) >= 2);
+    assert.doesNotMatch(readFileSync(join(home, "users.json"), "utf8"), /secret/, "passwords are kept hashed");
+  });
+});
