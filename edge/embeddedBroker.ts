@@ -20,6 +20,7 @@ import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
 import { PacketSizeGate, type OversizedPacket } from "./packetSizeGate.ts";
 import { TELEMETRY_PREFIX, canPublish, canSubscribe, type Identity } from "./topicRules.ts";
 import type { DeviceRegistry } from "./deviceRegistry.ts";
+import type { BrokerJournal } from "./brokerJournal.ts";
 
 export interface EmbeddedBrokerOptions {
   readonly registry: DeviceRegistry;
@@ -31,6 +32,13 @@ export interface EmbeddedBrokerOptions {
   readonly awaitIngest?: boolean;
   /** Largest PUBLISH payload, and Remaining Length of any other packet, in bytes. Default MAX_MESSAGE_BYTES. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Devices' telemetry goes to this journal before its PUBACK (brokerJournal.ts), and what an
+   * earlier run left there is replayed to the ingest once it subscribes: a crash loses nothing a
+   * device was told was received. Default none (the main job's gateway keeps messages until the
+   * ingest confirms them instead).
+   */
+  readonly journal?: BrokerJournal;
 }
 
 export interface BrokerStats {
@@ -62,6 +70,10 @@ export class EmbeddedBroker {
   private ingestReady = false;
   private readonly waiting: Array<(ok: boolean) => void> = [];
   private closing = false;
+  private journalTimer: NodeJS.Timeout | null = null;
+  /** Leftover journal records replayed to the ingest at start (their acks are not new records'). */
+  private replayed = 0;
+  private journal: BrokerJournal | null = null;
 
   private constructor(
     readonly aedes: Aedes,
@@ -93,8 +105,19 @@ export class EmbeddedBroker {
           b.stats.publishRefused++;
           return callback(new Error(`publish to ${packet.topic} refused`));
         }
-        if (packet.topic.startsWith(`${TELEMETRY_PREFIX}/`)) b.stats.telemetryAccepted++;
-        callback(null);
+        if (!packet.topic.startsWith(`${TELEMETRY_PREFIX}/`)) return callback(null);
+        if (!opts.journal) {
+          b.stats.telemetryAccepted++;
+          return callback(null);
+        }
+        // On disk before aedes sends the PUBACK (it does once this callback says yes).
+        opts.journal.append(packet.topic, packet.payload as Buffer).then(
+          () => {
+            b.stats.telemetryAccepted++;
+            callback(null);
+          },
+          (e: Error) => callback(new Error(`publish to ${packet.topic} not journaled: ${e.message}`)),
+        );
       },
       authorizeSubscribe: (client, sub: Subscription, callback) => {
         const b = self!;
@@ -146,6 +169,7 @@ export class EmbeddedBroker {
       throw e;
     }
     self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port);
+    self.journal = opts.journal ?? null;
     return self;
   }
 
@@ -160,7 +184,33 @@ export class EmbeddedBroker {
 
   private openGate(): void {
     this.ingestReady = true;
-    for (const release of this.waiting.splice(0)) release(true);
+    if (this.journal) void this.replayJournal(this.journal);
+    else for (const release of this.waiting.splice(0)) release(true);
+  }
+
+  /**
+   * What an earlier run journaled goes to the ingest again (it drops what it had committed), before
+   * any device is let in; then those segments go, and new segments are released every few seconds
+   * as the ingest acknowledges their records.
+   */
+  private async replayJournal(journal: BrokerJournal): Promise<void> {
+    for (const r of journal.leftover) {
+      await new Promise<void>((resolve) => this.aedes.publish({ cmd: "publish", topic: r.topic, payload: r.payload, qos: 1, retain: false, dup: false }, () => resolve()));
+    }
+    this.replayed = journal.leftover.length;
+    // Bounded: an ingest that never acknowledges leaves the old segments for the next start.
+    const until = Date.now() + 120_000;
+    while (this.stats.ingestAcks < this.replayed && !this.closing && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    if (!this.closing && this.stats.ingestAcks >= this.replayed) journal.releaseLeftover();
+    for (const release of this.waiting.splice(0)) release(!this.closing);
+    this.journalTimer = setInterval(() => void this.releaseJournal(), 5_000);
+    this.journalTimer.unref();
+  }
+
+  private async releaseJournal(): Promise<void> {
+    if (!this.journal) return;
+    await this.journal.rotate();
+    this.journal.release(this.stats.ingestAcks - this.replayed);
   }
 
   /**
@@ -177,6 +227,12 @@ export class EmbeddedBroker {
       }
     }
     for (const release of this.waiting.splice(0)) release(false);
+    if (this.journalTimer) clearInterval(this.journalTimer);
+    if (this.journal) {
+      // Drained: what the ingest acknowledged leaves the journal; the rest is replayed next start.
+      await this.releaseJournal().catch(() => undefined);
+      await this.journal.close();
+    }
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     await new Promise<void>((resolve) => {
       if (!this.server.listening) return resolve();

@@ -25,6 +25,7 @@ import { CONTROL_SCHEMA } from "../../../pipelines/engine/controlTables.ts";
 import { creditsPerHour } from "../../../pipelines/engine/billingTwin.ts";
 import { DeviceRegistry, INGEST_USERNAME, deviceRegistryPath } from "../../../edge/deviceRegistry.ts";
 import { EmbeddedBroker } from "../../../edge/embeddedBroker.ts";
+import { BrokerJournal } from "../../../edge/brokerJournal.ts";
 import { Gateway, type GatewayDevice } from "../../../edge/gateway.ts";
 import { ScannerTokens, handleScanRequest } from "../../../edge/scanEndpoint.ts";
 import { readStackFleet } from "../../../edge/fleetStackFile.ts";
@@ -129,7 +130,7 @@ export class HubService {
       }
       let broker: EmbeddedBroker;
       try {
-        broker = await EmbeddedBroker.start({ registry, host: o.bind, port: o.mqttPort });
+        broker = await EmbeddedBroker.start({ registry, host: o.bind, port: o.mqttPort, journal: BrokerJournal.open(join(o.home, "broker-journal")) });
       } catch (e) {
         throw portError(e, "--mqtt-port", o.mqttPort, o.bind);
       }
@@ -371,10 +372,11 @@ export class HubService {
       const httpClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
       await this.ticking.catch(() => undefined);
-      // The gateway first (its queue stays on disk), then the ingest commits what it holds, then the broker.
+      // The scan gateway first (its queue stays on disk); then the broker refuses new publishes
+      // and waits until the ingest has committed and acknowledged what it accepted; then the ingest.
       await this.gateway.stop().catch((e: Error) => log("warn", "gateway stop failed", { error: e.message }));
+      await this.broker.close({ drainMs: 10_000 }).catch((e: Error) => log("warn", "broker close failed", { error: e.message }));
       await this.ingest.close().catch((e: Error) => log("warn", "ingest close failed", { error: e.message }));
-      await this.broker.close().catch((e: Error) => log("warn", "broker close failed", { error: e.message }));
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000))]);
       this.server.closeAllConnections();
       await this.endpoint.close().catch(() => undefined);
