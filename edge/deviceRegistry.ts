@@ -190,6 +190,13 @@ export class DeviceRegistry {
     this.save();
   }
 
+  /** Is `secret` the device's current secret? (A secret file left stale by a rotation is not.) */
+  secretMatches(thingName: string, secret: string): boolean {
+    this.refresh();
+    const d = this.device(thingName);
+    return !!d && verifySecret(secret, d.secretHash);
+  }
+
   /** The device registered as `thingName`, if any. */
   device(thingName: string): DeviceEntry | undefined {
     return Object.hasOwn(this.data.devices, thingName) ? this.data.devices[thingName] : undefined;

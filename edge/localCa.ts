@@ -223,3 +223,8 @@ export class LocalCa {
     return { certPem, keyPem: key.keyPem, fingerprint: certificateFingerprint(certPem), serial: cert.serialNumber, notBefore, notAfter };
   }
 }
+
+/** The hub's CA folder: `<hub home>/ca` (the broker's TLS listener and `provision.ts` share it). */
+export function localCaDir(home: string): string {
+  return join(home, "ca");
+}
