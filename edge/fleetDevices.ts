@@ -7,6 +7,7 @@
  */
 import { SyntheticFleet, type TenantFleetSpec } from "./syntheticFleet.ts";
 import type { TopicSensorType } from "./topicRules.ts";
+import type { RawScan } from "../pipelines/ingest/rawRecords.ts";
 
 export interface FleetThing {
   readonly thingName: string;
@@ -29,4 +30,9 @@ export function fleetThings(specs: readonly TenantFleetSpec[]): FleetThing[] {
   const sensors = sim.devices().map((d) => ({ thingName: d.deviceId, tenantId: d.tenantId, siteId: d.siteId, sensorType: TOPIC_TYPE[d.sensorType] }));
   const scanners = sim.tenants.flatMap((t) => t.sites.map((s) => ({ thingName: scannerId(s.spec.siteId), tenantId: t.tenantId, siteId: s.spec.siteId, sensorType: "rfid" as const })));
   return [...sensors, ...scanners];
+}
+
+/** A simulated scan as a scanner message carries it (payloadSchemas.ts scanV1: RAW.JOB_SCANS' columns). */
+export function scanMessageItem(s: RawScan): Record<string, string | null> {
+  return { job_id: s.jobId, product_id: s.productId, product_variant: s.productVariant, station: s.station, scan_ts: s.scanTs.toISOString(), operator_id: s.operatorId };
 }
