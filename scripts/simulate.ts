@@ -124,7 +124,9 @@ async function runLive(options: { broker?: string; speed?: string; hours?: strin
 
 await runCommand({
   name: "simulate",
-  description: "simulate the tenants' fleets to files: readings per sensor type (JSON lines or CSV), job scans, and the injected faults' labels (labels.jsonl); the same arguments give the same bytes",
+  description:
+    "simulate the tenants' fleets to files: readings per sensor type (JSON lines or CSV), job scans, and the injected faults' labels (labels.jsonl); the same arguments give the same bytes. " +
+    "With --live, run them as their provisioned devices publishing to a running broker, in real time or --speed N times faster",
   usage:
     "scripts/simulate.ts --out DIR [--tenant T[,T...]] [--hours N] [--seed S] [--start ISO] [--format jsonl|csv] [--no-faults] [--spec FILE.json]\n" +
     "       scripts/simulate.ts --live --broker mqtt://HOST:PORT|mqtts://HOST:PORT [--speed N] [--hours H] [--credentials DIR] [--tenant T[,T...]]",
