@@ -246,6 +246,12 @@ export class DeviceRegistry {
     return entry;
   }
 
+  /** Is this certificate (still) ACTIVE? Re-reads the file if another process changed it. */
+  isCertificateActive(fingerprint: string): boolean {
+    this.refresh();
+    return this.certificate(fingerprint)?.status === "ACTIVE";
+  }
+
   /**
    * The identity a TLS client certificate proves (the TLS layer has already checked its chain to
    * the local CA and its validity period): it must be registered, ACTIVE, and attached to the

@@ -90,6 +90,8 @@ export class EmbeddedBroker {
     packetsTooLarge: 0, lastPacketTooLarge: null, lastAuthFailure: null, tlsRefused: 0, lastTlsRefusal: null,
   };
   private readonly identities = new WeakMap<Client, Identity>();
+  /** The certificate a TLS client authenticated with, by fingerprint. */
+  private readonly certificates = new WeakMap<Client, string>();
   private ingestReady = false;
   private readonly waiting: Array<(ok: boolean) => void> = [];
   private closing = false;
@@ -102,6 +104,7 @@ export class EmbeddedBroker {
     private readonly tlsServer: TlsServer | null,
     /** The TLS listener's port, or null without `tls`. */
     readonly tlsPort: number | null,
+    private readonly registry: DeviceRegistry,
   ) {}
 
   static async start(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
@@ -120,9 +123,12 @@ export class EmbeddedBroker {
           // The listener has checked the chain and validity; here: registered, ACTIVE, attached.
           const conn = client.conn as unknown as TLSSocket;
           const raw = conn.authorized ? (conn.getPeerCertificate().raw as Buffer | undefined) : undefined;
-          const outcome = raw ? opts.registry.authenticateCertificate(client.id, createHash("sha256").update(raw).digest("hex")) : { refused: "no client certificate" };
-          if ("identity" in outcome) id = outcome.identity;
-          else b.stats.lastAuthFailure = `${client.id}: ${outcome.refused}`;
+          const fingerprint = raw ? createHash("sha256").update(raw).digest("hex") : null;
+          const outcome = fingerprint ? opts.registry.authenticateCertificate(client.id, fingerprint) : { refused: "no client certificate" };
+          if ("identity" in outcome) {
+            id = outcome.identity;
+            b.certificates.set(client, fingerprint!);
+          } else b.stats.lastAuthFailure = `${client.id}: ${outcome.refused}`;
         } else {
           id = opts.registry.authenticate(client.id, username, password);
           if (!id) b.stats.lastAuthFailure = `${client.id}: bad username or password`;
@@ -139,7 +145,7 @@ export class EmbeddedBroker {
       authorizePublish: (client, packet, callback) => {
         const b = self!;
         const id = client ? b.identities.get(client) : undefined;
-        if (!id || b.closing || !canPublish(id, packet.topic)) {
+        if (!id || b.closing || !canPublish(id, packet.topic) || !b.certificateStillActive(client!)) {
           b.stats.publishRefused++;
           return callback(new Error(`publish to ${packet.topic} refused`));
         }
@@ -149,7 +155,7 @@ export class EmbeddedBroker {
       authorizeSubscribe: (client, sub: Subscription, callback) => {
         const b = self!;
         const id = b.identities.get(client);
-        if (!id || !canSubscribe(id, sub.topic)) {
+        if (!id || !canSubscribe(id, sub.topic) || !b.certificateStillActive(client)) {
           b.stats.subscribeRefused++;
           return callback(null, null); // SUBACK 0x80 for this filter
         }
@@ -229,8 +235,18 @@ export class EmbeddedBroker {
       throw e;
     }
     const tlsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : null;
-    self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port, tlsServer, tlsPort);
+    self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port, tlsServer, tlsPort, opts.registry);
     return self;
+  }
+
+  /**
+   * A TLS client's certificate is checked again at each publish and subscribe: IoT Core disconnects
+   * devices "within a few minutes" of their certificate leaving ACTIVE (UpdateCertificate); here a
+   * deactivated or revoked certificate's next publish is refused, which closes the connection.
+   */
+  private certificateStillActive(client: Client): boolean {
+    const fingerprint = this.certificates.get(client);
+    return fingerprint === undefined || this.registry.isCertificateActive(fingerprint);
   }
 
   get url(): string {

@@ -175,6 +175,17 @@ describe("MQTT over TLS with device certificates (the embedded broker as IoT Cor
     assert.equal((await asDevice(ACME_2, certs[ACME_2]!)).outcome, "connected");
   });
 
+  it("a connected device whose certificate is deactivated has its next publish refused, and its connection closed", async () => {
+    const c = ca.issueDeviceCertificate(ACME_2);
+    registry.registerCertificate({ fingerprint: c.fingerprint, thingName: ACME_2, notAfter: c.notAfter });
+    const { outcome, client } = await asDevice(ACME_2, c);
+    assert.equal(outcome, "connected");
+    const topic = telemetryTopic("acme", "acme-plant-1", "machine", ACME_2);
+    assert.equal(await publishOutcome(client, topic), "accepted");
+    registry.setCertificateStatus(c.fingerprint, "INACTIVE");
+    assert.equal(await publishOutcome(client, topic), "refused");
+  });
+
   it("refuses a valid certificate whose client id names another thing, of its tenant or another", async () => {
     for (const other of [ACME_2, GLOBEX, "hub-ingest"]) {
       const { outcome } = await asDevice(other, certs[ACME]!);
