@@ -9,5 +9,6 @@ import { mlBenchmark } from "./ml.bench.ts";
 import { mainJobBenchmark } from "./mainJob.bench.ts";
 import { fileLoadBenchmark } from "./fileLoad.bench.ts";
 import { snowflakeSqlBenchmark } from "./snowflakeSql.bench.ts";
+import { deviceTlsBenchmark } from "./deviceTls.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, deviceTlsBenchmark];
