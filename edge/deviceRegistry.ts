@@ -13,8 +13,9 @@
  * IoT Core's certificate id, each attached to one thing and in one of IoT Core's certificate states
  * that a user may set: ACTIVE, INACTIVE, REVOKED. Only an ACTIVE certificate authenticates
  * (https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateCertificate.html: "Certificates
- * must be in the ACTIVE state to authenticate devices"), and a revoked one cannot be made active
- * again (IoT Core answers CertificateStateException). A registry backed by a file re-reads it when
+ * must be in the ACTIVE state to authenticate devices"), and a revoked one keeps that state for
+ * good (https://docs.aws.amazon.com/iot/latest/developerguide/revoke-ca-cert.html: "Once a
+ * certificate is revoked, it's status can't be changed"). A registry backed by a file re-reads it when
  * another process (scripts/provision.ts) has changed it, before it authenticates a connection: a
  * device provisioned, or a certificate deactivated, while the broker runs is known at the next
  * connection.
@@ -233,7 +234,7 @@ export class DeviceRegistry {
     return entry;
   }
 
-  /** UpdateCertificate: ACTIVE ⇄ INACTIVE, either to REVOKED; a revoked certificate stays revoked. */
+  /** UpdateCertificate: ACTIVE ⇄ INACTIVE, either to REVOKED; a revoked certificate stays revoked (no other state). */
   setCertificateStatus(fingerprint: string, status: CertificateStatus): CertificateEntry {
     if (!CERTIFICATE_STATUSES.includes(status)) throw new Error(`certificate status ${JSON.stringify(status)}: one of ${CERTIFICATE_STATUSES.join(", ")}`);
     this.refresh();

@@ -14,7 +14,7 @@
  * its payload is (edge/packetSizeGate.ts): what IoT Core does, without buffering it first.
  *
  * With `tls`, a second listener speaks MQTT over TLS as IoT Core does on port 8883: mutual TLS
- * (TLS 1.2 or 1.3, https://docs.aws.amazon.com/iot/latest/developerguide/transport-security.html),
+ * (TLS 1.2 or 1.3, https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html#connection-protocol-tls),
  * the client certificate must chain to the local CA (edge/localCa.ts) and be within its validity
  * (the TLS layer refuses it otherwise, before any MQTT), and then be registered, ACTIVE and attached
  * to the thing named by the client id (DeviceRegistry.authenticateCertificate). The certificate is

@@ -37,10 +37,11 @@ describe("device certificates in the registry", () => {
     assert.deepEqual(r.authenticateCertificate("acme-m-001", FP_A), { refused: "certificate REVOKED" });
   });
 
-  it("a revoked certificate cannot be made active again (IoT Core's CertificateStateException)", () => {
+  it("a revoked certificate keeps that state: neither ACTIVE nor INACTIVE again (as in IoT Core)", () => {
     const r = registryWithTwoThings();
     r.registerCertificate({ fingerprint: FP_A, thingName: "acme-m-001", notAfter }, "REVOKED");
     assert.throws(() => r.setCertificateStatus(FP_A, "ACTIVE"), /is REVOKED: a revoked certificate cannot be made ACTIVE/);
+    assert.throws(() => r.setCertificateStatus(FP_A, "INACTIVE"), /is REVOKED: a revoked certificate cannot be made INACTIVE/);
     assert.throws(() => r.setCertificateStatus(FP_A, "PENDING_TRANSFER" as never), /certificate status "PENDING_TRANSFER": one of ACTIVE, INACTIVE, REVOKED/);
   });
 
