@@ -137,7 +137,10 @@ async function probe(url: string, d: GatewayDevice): Promise<void> {
     if (/ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|connack timeout|EAI_AGAIN/i.test(text)) {
       throw new LiveFleetError(`cannot reach the broker at ${url} (${err.code ?? err.message}): is the hub running (npm run serve)? Its address is in <hub home>/serve.json`);
     }
-    if (/self.signed|unable to verify|UNABLE_TO_GET_ISSUER|DEPTH_ZERO|altnames|CERT_/i.test(text)) {
+    if (/altnames|ERR_TLS_CERT_ALTNAME_INVALID/i.test(text)) {
+      throw new LiveFleetError(`the broker's certificate is not for the host in ${url} (${err.message}): use 127.0.0.1, localhost or a host the hub issued its certificate for`);
+    }
+    if (/self.signed|unable to verify|UNABLE_TO_GET_ISSUER|DEPTH_ZERO|CERT_/i.test(text)) {
       throw new LiveFleetError(`the broker at ${url} presented a certificate the devices' CA does not sign (${err.message}): provision with the same hub home as the broker's`);
     }
     if (/Not authorized|Bad username or password|socket hang up|ECONNRESET/i.test(text)) {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import forge from "node-forge";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
@@ -247,6 +247,22 @@ describe("MQTT over TLS with device certificates (the embedded broker as IoT Cor
     assert.equal(broker.stats.packetsTooLarge, tooLarge + 1);
     assert.equal(broker.stats.lastPacketTooLarge?.bytes, MAX_MESSAGE_BYTES + 1);
     assert.equal(broker.stats.telemetryAccepted, accepted);
+  });
+
+  it("a TLS port in use fails the start with EADDRINUSE and leaves the plain port free", async () => {
+    const free = createNetServer();
+    await new Promise<void>((ok) => free.listen(0, "127.0.0.1", ok));
+    const plainPort = (free.address() as AddressInfo).port;
+    await new Promise<void>((ok) => free.close(() => ok()));
+    const server = ca.issueServerCertificate();
+    await assert.rejects(
+      EmbeddedBroker.start({ registry, awaitIngest: false, port: plainPort, tls: { port: broker.tlsPort!, key: server.keyPem, cert: server.certPem, ca: ca.certPem } }),
+      (e: NodeJS.ErrnoException) => e.code === "EADDRINUSE",
+    );
+    // The plain listener it had opened is closed again: the port can be bound.
+    const again = createNetServer();
+    await new Promise<void>((ok, fail) => again.once("error", fail).listen(plainPort, "127.0.0.1", ok));
+    await new Promise<void>((ok) => again.close(() => ok()));
   });
 
   it("keeps the plain listener's password login working beside TLS", async () => {
