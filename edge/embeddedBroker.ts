@@ -12,10 +12,26 @@
  * A PUBLISH whose payload is over MAX_MESSAGE_BYTES (128 KB, IoT Core's limit), or any other
  * packet over that size, closes the client's connection as soon as its header is read, before
  * its payload is (edge/packetSizeGate.ts): what IoT Core does, without buffering it first.
+ *
+ * With `tls`, a second listener speaks MQTT over TLS as IoT Core does on port 8883: mutual TLS
+ * (TLS 1.2 or 1.3, https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html#connection-protocol-tls),
+ * the client certificate must chain to the local CA (edge/localCa.ts) and be within its validity
+ * (the TLS layer refuses it otherwise, before any MQTT), and then be registered, ACTIVE and attached
+ * to the thing named by the client id (DeviceRegistry.authenticateCertificate). The certificate is
+ * the whole identity there: the CONNECT's username and password are ignored, as IoT Core ignores
+ * them on an X.509 connection (its device SDKs put usage metrics in the username field, e.g.
+ * aws-crt's AWSIoTMetrics), so no password can lend a TLS client another identity; the ingest
+ * identity, which authenticates by password only, cannot connect there. The same topic rules and
+ * packet-size gate apply on both listeners.
+ *
+ * With `journal` (serve), a device's telemetry is on disk before its PUBACK and replayed after a
+ * crash (edge/brokerJournal.ts): aedes acknowledges a QoS 1 PUBLISH before it delivers it.
  */
 import { Aedes, type Client, type Subscription } from "aedes";
+import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
 import { PacketSizeGate, type OversizedPacket } from "./packetSizeGate.ts";
 import { TELEMETRY_PREFIX, canPublish, canSubscribe, type Identity } from "./topicRules.ts";
@@ -39,6 +55,18 @@ export interface EmbeddedBrokerOptions {
    * ingest confirms them instead).
    */
   readonly journal?: BrokerJournal;
+  /** MQTT over TLS with device certificates, on a second port of the same host. Default: none. */
+  readonly tls?: BrokerTlsOptions;
+}
+
+export interface BrokerTlsOptions {
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** The broker's private key and certificate (PEM): LocalCa.issueServerCertificate. */
+  readonly key: string;
+  readonly cert: string;
+  /** The CA (PEM) device certificates must chain to: LocalCa.certPem. */
+  readonly ca: string;
 }
 
 export interface BrokerStats {
@@ -54,6 +82,12 @@ export interface BrokerStats {
   packetsTooLarge: number;
   /** The last such refusal: whose, what, and how many bytes of the connection had been read by then. */
   lastPacketTooLarge: (OversizedPacket & { readonly clientId: string | null; readonly bytesRead: number }) | null;
+  /** The last refused CONNECT: client id and why (never a credential). */
+  lastAuthFailure: string | null;
+  /** TLS connections refused before MQTT: no certificate, another CA, expired, not yet valid, TLS < 1.2... */
+  tlsRefused: number;
+  /** Why the last one was: OpenSSL's verification code (CERT_HAS_EXPIRED, ...) or the handshake error. */
+  lastTlsRefusal: string | null;
 }
 
 /** Thrown in authenticate: aedes answers CONNACK with this return code. */
@@ -64,9 +98,11 @@ function authError(code: 4 | 5, message: string): Error & { returnCode: number }
 export class EmbeddedBroker {
   readonly stats: BrokerStats = {
     authFailures: 0, publishRefused: 0, subscribeRefused: 0, telemetryAccepted: 0, ingestAcks: 0, clientErrors: 0, lastClientError: null,
-    packetsTooLarge: 0, lastPacketTooLarge: null,
+    packetsTooLarge: 0, lastPacketTooLarge: null, lastAuthFailure: null, tlsRefused: 0, lastTlsRefusal: null,
   };
   private readonly identities = new WeakMap<Client, Identity>();
+  /** The certificate a TLS client authenticated with, by fingerprint. */
+  private readonly certificates = new WeakMap<Client, string>();
   private ingestReady = false;
   private readonly waiting: Array<(ok: boolean) => void> = [];
   private closing = false;
@@ -80,19 +116,42 @@ export class EmbeddedBroker {
     private readonly server: Server,
     readonly host: string,
     readonly port: number,
+    private readonly tlsServer: TlsServer | null,
+    /** The TLS listener's port, or null without `tls`. */
+    readonly tlsPort: number | null,
+    private readonly registry: DeviceRegistry,
   ) {}
 
   static async start(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
     const host = opts.host ?? "127.0.0.1";
     const awaitIngest = opts.awaitIngest ?? true;
     let self: EmbeddedBroker | null = null;
+    /** Connections that came in on the TLS listener: their identity is their certificate. */
+    const tlsConnections = new WeakSet<object>();
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         const b = self!;
-        const id = b.closing ? null : opts.registry.authenticate(client.id, username, password);
+        let id: Identity | null = null;
+        if (b.closing) {
+          b.stats.lastAuthFailure = `${client.id}: broker is closing`;
+        } else if (tlsConnections.has(client.conn)) {
+          // The listener has checked the chain and validity; here: registered, ACTIVE, attached.
+          const conn = client.conn as unknown as TLSSocket;
+          const raw = conn.authorized ? (conn.getPeerCertificate().raw as Buffer | undefined) : undefined;
+          const fingerprint = raw ? createHash("sha256").update(raw).digest("hex") : null;
+          const outcome = fingerprint ? opts.registry.authenticateCertificate(client.id, fingerprint) : { refused: "no client certificate" };
+          if ("identity" in outcome) {
+            id = outcome.identity;
+            b.certificates.set(client, fingerprint!);
+          } else b.stats.lastAuthFailure = `${client.id}: ${outcome.refused}`;
+        } else {
+          id = opts.registry.authenticate(client.id, username, password);
+          if (!id) b.stats.lastAuthFailure = `${client.id}: bad username or password`;
+        }
         if (!id) {
           b.stats.authFailures++;
-          return done(authError(4, "bad username or password") as never, null);
+          // [MQTT-3.2.2-3] return codes: 4 bad user name or password; 5 not authorized (a certificate refused).
+          return tlsConnections.has(client.conn) ? done(authError(5, "not authorized") as never, null) : done(authError(4, "bad username or password") as never, null);
         }
         b.identities.set(client, id);
         if (id.kind === "ingest" || !awaitIngest || b.ingestReady) return done(null, true);
@@ -101,7 +160,7 @@ export class EmbeddedBroker {
       authorizePublish: (client, packet, callback) => {
         const b = self!;
         const id = client ? b.identities.get(client) : undefined;
-        if (!id || b.closing || !canPublish(id, packet.topic)) {
+        if (!id || b.closing || !canPublish(id, packet.topic) || !b.certificateStillActive(client!)) {
           b.stats.publishRefused++;
           return callback(new Error(`publish to ${packet.topic} refused`));
         }
@@ -122,7 +181,7 @@ export class EmbeddedBroker {
       authorizeSubscribe: (client, sub: Subscription, callback) => {
         const b = self!;
         const id = b.identities.get(client);
-        if (!id || !canSubscribe(id, sub.topic)) {
+        if (!id || !canSubscribe(id, sub.topic) || !b.certificateStillActive(client)) {
           b.stats.subscribeRefused++;
           return callback(null, null); // SUBACK 0x80 for this filter
         }
@@ -141,7 +200,7 @@ export class EmbeddedBroker {
       self!.stats.lastClientError = `${client.id}: ${err.message}`;
     });
     const limit = opts.maxPayloadBytes ?? MAX_MESSAGE_BYTES;
-    const server = createServer((socket: Socket) => {
+    const connection = (socket: Socket) => {
       const client = aedes.handle(socket);
       // aedes reads with 'readable' and read(); a 'data' listener then sees each chunk as read()
       // returns it, without switching the socket to flowing mode (Node's stream docs: "'readable'
@@ -157,24 +216,73 @@ export class EmbeddedBroker {
         socket.destroy();
       };
       socket.on("data", onData);
+    };
+    const server = createServer(connection);
+    const tlsServer = opts.tls
+      ? createTlsServer(
+          // rejectUnauthorized is false so that the refusal below can say why (Node's own refusal
+          // destroys the socket without a reason: the log would read "socket hang up" for an
+          // expired certificate); the check is made before aedes sees a byte, and again in
+          // authenticate.
+          { key: opts.tls.key, cert: opts.tls.cert, ca: [opts.tls.ca], requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" },
+          (socket: TLSSocket) => {
+            if (!socket.authorized) {
+              self!.stats.tlsRefused++;
+              const cert = socket.getPeerCertificate();
+              self!.stats.lastTlsRefusal = cert?.raw ? String(socket.authorizationError ?? "certificate not verified") : "no client certificate";
+              socket.destroy();
+              return;
+            }
+            tlsConnections.add(socket);
+            connection(socket);
+          },
+        )
+      : null;
+    tlsServer?.on("tlsClientError", (err) => {
+      // Refused in the handshake itself: a protocol version or cipher below the floor, not TLS at all.
+      self!.stats.tlsRefused++;
+      self!.stats.lastTlsRefusal = err.message;
     });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(opts.port ?? 0, host, () => resolve());
+    const listen = (srv: Server | TlsServer, port: number) =>
+      new Promise<void>((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(port, host, () => {
+          srv.off("error", reject);
+          resolve();
+        });
       });
+    try {
+      await listen(server, opts.port ?? 0);
+      if (tlsServer) await listen(tlsServer, opts.tls?.port ?? 0);
     } catch (e) {
-      // A port in use: close the broker too, or its timers keep the process alive.
+      // A port in use: close the broker and what listens already, or they keep the process alive.
+      if (server.listening) server.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       throw e;
     }
-    self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port);
+    const tlsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : null;
+    self = new EmbeddedBroker(aedes, server, host, (server.address() as AddressInfo).port, tlsServer, tlsPort, opts.registry);
     self.journal = opts.journal ?? null;
     return self;
   }
 
+  /**
+   * A TLS client's certificate is checked again at each publish and subscribe: IoT Core disconnects
+   * devices "within a few minutes" of their certificate leaving ACTIVE (UpdateCertificate); here a
+   * deactivated or revoked certificate's next publish is refused, which closes the connection.
+   */
+  private certificateStillActive(client: Client): boolean {
+    const fingerprint = this.certificates.get(client);
+    return fingerprint === undefined || this.registry.isCertificateActive(fingerprint);
+  }
+
   get url(): string {
     return `mqtt://${this.host}:${this.port}`;
+  }
+
+  /** mqtts://host:port of the TLS listener, or null without `tls`. */
+  get tlsUrl(): string | null {
+    return this.tlsPort === null ? null : `mqtts://${this.host}:${this.tlsPort}`;
   }
 
   /** Device connections authenticated and held until the ingest subscribes (awaitIngest). */
@@ -220,6 +328,7 @@ export class EmbeddedBroker {
   async close(opts: { drainMs?: number } = {}): Promise<void> {
     this.closing = true;
     this.server.close();
+    this.tlsServer?.close();
     if (opts.drainMs && this.ingestReady) {
       const until = Date.now() + opts.drainMs;
       while (this.stats.ingestAcks < this.stats.telemetryAccepted && Date.now() < until) {
@@ -234,9 +343,11 @@ export class EmbeddedBroker {
       await this.journal.close();
     }
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-    });
+    for (const srv of [this.server, this.tlsServer]) {
+      await new Promise<void>((resolve) => {
+        if (!srv?.listening) return resolve();
+        srv.close(() => resolve());
+      });
+    }
   }
 }

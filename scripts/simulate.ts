@@ -2,9 +2,11 @@
 /**
  * Run the fleet simulator to files: the tenants' fleets from their stack files (or a JSON spec),
  * as fast as the CPU allows, with injected faults and their labels. The same tenants, start, hours
- * and seed give the same files, byte for byte.
+ * and seed give the same files, byte for byte. With --live, run it instead as the provisioned
+ * devices against a running broker, in real time or faster (edge/liveFleet.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { SyntheticFleet } from "../edge/syntheticFleet.ts";
@@ -13,6 +15,12 @@ import { PROJECT_DIR, fleetStacks, readStackFleet } from "../edge/fleetStackFile
 import { FleetFiles, type OutputFormat } from "../edge/fleetOutput.ts";
 import { FAULT_KINDS } from "../edge/faultInjection.ts";
 import { listOption, notOneOf, numberOption, timeOption } from "./lib/optionValues.ts";
+import { LiveFleet, LiveFleetError, backfillStart, secondsUntilAhead, type LiveFleetCounts } from "../edge/liveFleet.ts";
+import { TIMESTAMP_LIMITS } from "../pipelines/quality/metricRules.ts";
+import { hubHome } from "../pipelines/hubHome.ts";
+
+const FILE_START = "2026-01-05T00:00:00Z";
+const FILE_HOURS = "24";
 
 const WINDOW_MS = 10 * 60_000;
 
@@ -47,16 +55,92 @@ function specsFrom(options: { tenant?: string; spec?: string }): TenantFleetSpec
   }
 }
 
+function liveProgress(c: LiveFleetCounts): string {
+  return `  simulated ${c.simulatedTo.toISOString().slice(0, 19)}Z  published ${c.published.toLocaleString("en")}  acknowledged ${c.acknowledged.toLocaleString("en")}  queued ${c.queued.toLocaleString("en")}  `;
+}
+
+/** --live: the fleets as their provisioned devices against a running broker. */
+async function runLive(options: { broker?: string; speed?: string; hours?: string; start?: string; seed?: string; credentials?: string; queues?: string; quiet: boolean; "no-faults": boolean; tenant?: string; spec?: string }): Promise<void> {
+  if (!options.broker) throw new UserError("--live needs --broker mqtt://HOST:PORT or mqtts://HOST:PORT (the running hub's, in <hub home>/serve.json)");
+  const speed = numberOption("--speed", options.speed ?? "1", { above: 0, max: 100_000, what: "simulated seconds per wall second" });
+  const hours = options.hours === undefined ? undefined : numberOption("--hours", options.hours, { above: 0, max: 24 * 366, what: "a number of hours" });
+  const seed = numberOption("--seed", options.seed, { integer: true });
+  const now = new Date();
+  const start = options.start === undefined ? now : timeOption("--start", options.start);
+  const specs = specsFrom(options);
+  if (specs.length === 0) throw new UserError(`--spec ${options.spec} holds no fleet`);
+  const home = hubHome();
+  const say = (line: string) => options.quiet || process.stderr.write(`${line}\n`);
+  // Simulated time faster than the wall clock runs into the future, and the hub quarantines readings too far ahead.
+  const ahead = secondsUntilAhead(speed, start.getTime() - now.getTime());
+  if (ahead !== null && (hours === undefined || (hours * 3600) / speed > ahead)) {
+    const backfill = hours === undefined ? "" : `; to backfill instead, ending at the wall clock: --start ${backfillStart(now, hours, speed).toISOString()}`;
+    say(`note: at --speed ${speed} simulated time is more than ${TIMESTAMP_LIMITS.maxFutureSeconds} s ahead of the wall clock after ${ahead.toFixed(1)} s; the hub quarantines readings that far in the future${backfill}`);
+  }
+  let live: LiveFleet;
+  try {
+    live = await LiveFleet.open({
+      url: options.broker, specs, speed, start, hours, seed, faults: !options["no-faults"],
+      credentialsDir: options.credentials ?? join(home, "edge", "credentials"),
+      queueDir: options.queues ?? join(home, "edge", "live-queues"),
+    });
+  } catch (e) {
+    if (e instanceof LiveFleetError) throw new UserError(e.message);
+    throw e;
+  }
+  if (live.start.getTime() > start.getTime() + 999) say(`continuing from ${live.start.toISOString()}, where the last live run's simulated time ended (earlier readings would be deduplicated away)`);
+  say(`${live.devices.length} devices connecting to ${options.broker} as their things; ${speed}× real time${hours === undefined ? ", until Ctrl-C" : `, ${hours} simulated h`}`);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130); // a second Ctrl-C does not wait for the flush
+    say(`\n${sig}: publishing up to now, flushing the queues (Ctrl-C again to quit at once)`);
+    live.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let lastProgress = 0;
+  const t0 = performance.now();
+  try {
+    const c = await live.run({
+      onProgress: (p) => {
+        if (options.quiet || performance.now() - lastProgress < 1000) return;
+        lastProgress = performance.now();
+        process.stderr.write(`\r${liveProgress(p)}`);
+      },
+    });
+    if (!options.quiet) process.stderr.write(`\r${liveProgress(c)}\n`);
+    const wallS = (performance.now() - t0) / 1000;
+    console.log(
+      `${c.devices} devices, simulated ${live.start.toISOString()} → ${c.simulatedTo.toISOString()} in ${wallS.toFixed(1)} s wall: ` +
+        `published ${c.published}, acknowledged ${c.acknowledged}, queued ${c.queued}, dropped ${c.dropped}` +
+        `${c.carriedOver ? ` (${c.carriedOver} carried over from an earlier run)` : ""}; connections ${c.connects}, failed ${c.connectFailures}`,
+    );
+    if (c.queued > 0) console.log(`${c.queued} readings and scans stay queued in ${options.queues ?? join(home, "edge", "live-queues")}: the next --live run sends them first`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 await runCommand({
   name: "simulate",
-  description: "simulate the tenants' fleets to files: readings per sensor type (JSON lines or CSV), job scans, and the injected faults' labels (labels.jsonl); the same arguments give the same bytes",
-  usage: "scripts/simulate.ts --out DIR [--tenant T[,T...]] [--hours N] [--seed S] [--start ISO] [--format jsonl|csv] [--no-faults] [--spec FILE.json]",
+  description:
+    "simulate the tenants' fleets to files: readings per sensor type (JSON lines or CSV), job scans, and the injected faults' labels (labels.jsonl); the same arguments give the same bytes. " +
+    "With --live, run them as their provisioned devices publishing to a running broker, in real time or --speed N times faster",
+  usage:
+    "scripts/simulate.ts --out DIR [--tenant T[,T...]] [--hours N] [--seed S] [--start ISO] [--format jsonl|csv] [--no-faults] [--spec FILE.json]\n" +
+    "       scripts/simulate.ts --live --broker mqtt://HOST:PORT|mqtts://HOST:PORT [--speed N] [--hours H] [--credentials DIR] [--tenant T[,T...]]",
   options: {
     out: { type: "string", description: "output folder (one subfolder per tenant)" },
+    live: { type: "boolean", description: "publish as the provisioned devices to a running broker (--broker) instead of writing files" },
+    broker: { type: "string", description: "--live: the broker, mqtt://HOST:PORT (device passwords) or mqtts://HOST:PORT (device certificates)" },
+    speed: { type: "string", description: "--live: simulated seconds per wall second (default 1: real time)" },
+    credentials: { type: "string", description: "--live: folder of one credentials folder per tenant, as provision.ts writes them (default: <hub home>/edge/credentials)" },
+    queues: { type: "string", description: "--live: folder of the devices' store-and-forward queues (default: <hub home>/edge/live-queues)" },
     tenant: { type: "string", description: "tenants to simulate, comma-separated (default: every stack file with a fleet:sites key)" },
-    hours: { type: "string", description: "simulated hours", default: "24" },
+    hours: { type: "string", description: `simulated hours (default ${FILE_HOURS}; with --live: until Ctrl-C)` },
     seed: { type: "string", description: "seed; the same seed gives the same data", default: "42" },
-    start: { type: "string", description: "simulated start (ISO 8601, UTC unless an offset is given)", default: "2026-01-05T00:00:00Z" },
+    start: { type: "string", description: `simulated start (ISO 8601, UTC unless an offset is given; default ${FILE_START}; with --live: now)` },
     format: { type: "string", description: "readings file format", choices: ["jsonl", "csv"], default: "jsonl" },
     "no-faults": { type: "boolean", description: "inject no faults (labels.jsonl stays empty)" },
     spec: { type: "string", description: "a JSON fleet spec (one tenant or a list) instead of the stack files" },
@@ -66,13 +150,21 @@ await runCommand({
     "scripts/simulate.ts --tenant acme --hours 24 --seed 7 --out /tmp/sim",
     "scripts/simulate.ts --hours 168 --format csv --out /tmp/week",
     "scripts/simulate.ts --spec big-fleet.json --hours 720 --out /tmp/month --quiet",
+    "scripts/simulate.ts --live --broker mqtts://127.0.0.1:8883",
+    "scripts/simulate.ts --live --broker mqtt://127.0.0.1:1883 --tenant acme --speed 60 --hours 1",
   ],
-  run: ({ options }) => {
-    if (!options.out) throw new UserError("--out DIR is required");
-    const hours = numberOption("--hours", options.hours, { above: 0, max: 24 * 366, what: "a number of hours" });
+  run: async ({ options }) => {
+    if (options.live) {
+      if (options.out !== undefined) throw new UserError("--out is for files: --live publishes to --broker");
+      if (options.format !== "jsonl") throw new UserError("--format is for files: --live publishes to --broker");
+      return runLive(options);
+    }
+    for (const f of ["broker", "speed", "credentials", "queues"] as const) if (options[f] !== undefined) throw new UserError(`--${f} needs --live`);
+    if (!options.out) throw new UserError("--out DIR is required (or --live --broker URL)");
+    const hours = numberOption("--hours", options.hours ?? FILE_HOURS, { above: 0, max: 24 * 366, what: "a number of hours" });
     const seed = numberOption("--seed", options.seed, { integer: true });
     // Strict ISO 8601: `new Date` took "2026" and rolled 2026-02-30 over to March 2.
-    const start = timeOption("--start", options.start ?? "");
+    const start = timeOption("--start", options.start ?? FILE_START);
     const specs = specsFrom(options);
     if (specs.length === 0) throw new UserError(`--spec ${options.spec} holds no fleet`);
 

@@ -114,6 +114,20 @@ describe("provisioning, AWS IoT Core", () => {
     assert.ok(!logged.join("\n").includes("secret-key-material"), "no key is logged");
   });
 
+  it("creates a fleet's things each with its own site (provision.ts --fleet --target aws)", async () => {
+    iot.on(GetPolicyCommand).resolves({ policyName: "hub-acme-devices" }).on(DescribeThingGroupCommand).resolves({ thingGroupName: "hub-acme" });
+    iot.on(DescribeThingCommand).rejects(notFound()).on(CreateThingCommand).resolves({});
+    iot.on(ListThingPrincipalsCommand).resolves({ principals: ["arn:aws:iot:eu-west-1:123456789012:cert/c1"] });
+    iot.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [{ groupName: "hub-acme" }] });
+    const things = [
+      { thingName: "acme-plant-1-m-001", tenantId: "acme", siteId: "acme-plant-1" },
+      { thingName: "acme-plant-2-rfid", tenantId: "acme", siteId: "acme-plant-2" },
+    ];
+    const result = await provisionAws(iot as unknown as IoTClient, req, { ...opts, things });
+    assert.deepEqual(result.map((r) => r.thingName), ["acme-plant-1-m-001", "acme-plant-2-rfid"]);
+    assert.deepEqual(iot.commandCalls(CreateThingCommand).map((c) => c.args[0].input.attributePayload?.attributes?.site_id), ["acme-plant-1", "acme-plant-2"]);
+  });
+
   it("is idempotent: a second run against complete things creates nothing", async () => {
     iot.on(GetPolicyCommand).resolves({ policyName: "hub-acme-devices" }).on(DescribeThingGroupCommand).resolves({ thingGroupName: "hub-acme" });
     iot.on(DescribeThingCommand).resolves({ thingName: "x" });

@@ -152,6 +152,13 @@ describe("scripts refuse what they cannot do, in one line, before any side effec
       [["--tenant", "acme", "--start", "2026-02-30T00:00:00Z", "--hours", "0.1", "--out", out], /^simulate: --start "2026-02-30T00:00:00Z" is not an ISO 8601 time/],
       [["--tenant", "acmee", "--out", out], /^simulate: --tenant "acmee" is not a tenant stack with a fleet \(fleet:sites\) \(tenant stacks with a fleet: acme, globex\); did you mean "acme"\?$/],
       [["--spec", spec, "--tenant", "acme,acmee", "--hours", "0.1", "--out", out], /^simulate: --tenant "acmee" is not a tenant of \S+acme-fleet\.json \(tenants: acme\); did you mean "acme"\?$/],
+      // --live: the flags of one mode are refused in the other, and the broker's address checked before any connection.
+      [["--broker", "mqtt://127.0.0.1:1883", "--out", out], /^simulate: --broker needs --live$/],
+      [["--live", "--out", out], /^simulate: --out is for files: --live publishes to --broker$/],
+      [["--live"], /^simulate: --live needs --broker mqtt:\/\/HOST:PORT or mqtts:\/\/HOST:PORT/],
+      [["--live", "--broker", "http://127.0.0.1:1883", "--tenant", "acme"], /^simulate: --broker "http:\/\/127\.0\.0\.1:1883": mqtt:\/\/HOST:PORT or mqtts:\/\/HOST:PORT$/],
+      [["--live", "--broker", "mqtt://127.0.0.1:1883", "--speed", "0"], /^simulate: --speed "0" must be/],
+      [["--live", "--broker", "mqtt://127.0.0.1:1883", "--tenant", "acmee"], /^simulate: --tenant "acmee" is not a tenant stack with a fleet/],
     ]);
     assert.equal(existsSync(out), false, "nothing simulated");
   });

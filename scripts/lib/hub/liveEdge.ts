@@ -26,13 +26,12 @@ import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
 import { INGEST_SOURCE, StreamingIngest, type IngestStats } from "../../../pipelines/ingest/streamingIngest.ts";
 import type { RawReading, RawScan } from "../../../pipelines/ingest/rawRecords.ts";
 import { UserError } from "../command.ts";
+import { scanMessageItem, scannerId } from "../../../edge/fleetDevices.ts";
 
 const TOPIC_TYPE: Readonly<Record<string, TopicSensorType>> = { MACHINE: "machine", ENERGY: "energy", AIR_QUALITY: "air_quality" };
 
-/** The scanner that reads a site's RFID tags: one per site. */
-export function scannerId(siteId: string): string {
-  return `${siteId}-rfid`;
-}
+// One definition of a site's scanner, shared with provisioning and the live simulator.
+export { scannerId };
 
 export interface FleetDevice {
   readonly tenantId: string;
@@ -156,10 +155,7 @@ export class LiveEdge {
     for (const s of scans) {
       let list = bySite.get(s.siteId);
       if (!list) bySite.set(s.siteId, (list = []));
-      list.push({
-        job_id: s.jobId, product_id: s.productId, product_variant: s.productVariant, station: s.station,
-        scan_ts: s.scanTs.toISOString(), operator_id: s.operatorId,
-      });
+      list.push(scanMessageItem(s));
     }
     for (const [site, list] of bySite) this.addScans(scannerId(site), list);
     this.publishedScans += scans.length;
