@@ -22,11 +22,12 @@ await runCommand({
     "run the hub as a service on the wall clock: the engine (tasks every minute, dynamic tables by their lag, billing, monitors), the MQTT broker " +
     "for provisioned devices, a Snowflake-protocol SQL endpoint (snowflake-sdk connects to it), the RFID scan and file-upload APIs, /healthz and " +
     "/metrics; until SIGTERM or Ctrl-C, which drain and exit 0",
-  usage: "npm run serve -- [--home DIR] [--bind ADDR] [--mqtt-port N] [--http-port N] [--tenants a,b] [--log-level L] [--log-format json|text]",
+  usage: "npm run serve -- [--home DIR] [--bind ADDR] [--mqtt-port N] [--mqtts-port N] [--http-port N] [--tenants a,b] [--log-level L] [--log-format json|text]",
   options: {
     home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub); the same hub `npm start` runs" },
     bind: { type: "string", description: "address every listener binds (an IP address; 0.0.0.0 exposes the hub to the network)", default: "127.0.0.1" },
-    "mqtt-port": { type: "string", description: "MQTT port for devices (0 picks a free one)", default: "1883" },
+    "mqtt-port": { type: "string", description: "MQTT port for devices with passwords (0 picks a free one)", default: "1883" },
+    "mqtts-port": { type: "string", description: "MQTT over TLS for devices with certificates from the hub's CA (provision.ts issues them; 0 picks a free one)", default: "8883" },
     "http-port": { type: "string", description: "HTTP port: SQL endpoint, scan and upload APIs, /healthz, /metrics (0 picks a free one)", default: "8089" },
     tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
     "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
@@ -42,6 +43,7 @@ await runCommand({
     const bind = options.bind ?? "127.0.0.1";
     if (!isIP(bind)) throw new UserError(`--bind ${JSON.stringify(bind)} must be an IP address such as 127.0.0.1`);
     const mqttPort = numberOption("--mqtt-port", options["mqtt-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
+    const mqttsPort = numberOption("--mqtts-port", options["mqtts-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
     const httpPort = numberOption("--http-port", options["http-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
     const maxUploadMb = numberOption("--max-upload-mb", options["max-upload-mb"], { above: 0, max: 65_536, what: "a size in MB" });
     const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
@@ -49,10 +51,10 @@ await runCommand({
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
     const log = createLogger({ level, format });
     const service = await HubService.start({
-      home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), log,
+      home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), log,
     });
     if (process.stdout.isTTY) {
-      console.log(`The hub is served: SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt}.`);
+      console.log(`The hub is served: SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);
       console.log(`Query it: scripts/sql.ts "SELECT COUNT(*) FROM RAW.SENSOR_READINGS"   Stop: Ctrl-C`);
     }
     await new Promise<void>((resolve) => {

@@ -20,7 +20,7 @@ export interface Served {
 }
 
 export async function startServe(home: string, args: readonly string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "--home", home, "--http-port", "0", "--mqtt-port", "0", "--log-format", "json", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "--home", home, "--http-port", "0", "--mqtt-port", "0", "--mqtts-port", "0", "--log-format", "json", ...args], {
     cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HUB_HOME: home },
   });
   let stderr = "";

@@ -18,6 +18,7 @@ import snowflake from "snowflake-sdk";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { DeviceRegistry, deviceRegistryPath } from "../../edge/deviceRegistry.ts";
 import { Gateway } from "../../edge/gateway.ts";
+import { LocalCa, localCaDir } from "../../edge/localCa.ts";
 import { addUser, usersPath } from "../../pipelines/serve/users.ts";
 import { hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
 import { serveFilePath } from "../../pipelines/serve/serveFile.ts";
@@ -74,10 +75,28 @@ describe("npm run serve", () => {
       g.add(d.thingName, [{ ts: new Date(), seq: 1, metrics: { state: "RUNNING", period_s: 1, spindle_load_pct: 42, temperature_c: 40 } }]);
       devices.push(g);
     }
+    // A device with a certificate from the hub's CA, over MQTT on TLS, as on IoT Core's port 8883.
+    assert.match(served.info.mqtts ?? "", /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const ca = LocalCa.open(localCaDir(home));
+    const tlsThing = { thingName: "acme-serve-tls1", tenantId: "acme", siteId: "acme-plant-1" };
+    const cert = ca.issueDeviceCertificate(tlsThing.thingName);
+    registry.addDevice(tlsThing);
+    registry.registerCertificate({ fingerprint: cert.fingerprint, thingName: tlsThing.thingName, notAfter: cert.notAfter });
+    const tlsDevice = new Gateway({
+      url: served.info.mqtts!, dir: mkdtempSync(join(home, "device-")),
+      devices: [{ ...tlsThing, sensorType: "machine", tls: { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem } }],
+    });
+    tlsDevice.start();
+    devices.push(tlsDevice);
+    await tlsDevice.connected();
+    tlsDevice.add(tlsThing.thingName, [{ ts: new Date(), seq: 1, metrics: { state: "IDLE", period_s: 1 } }]);
     addUser(usersPath(home), { name: "ana", tenant: "acme", passwordHash: hashPassword("ana's secret") });
     const c = await connect(served, "ana", "ana's secret", "TENANT_ACME_ROLE", "TENANT_ACME_BI_WH");
     try {
-      await waitFor(async () => (await query(c, "SELECT COUNT(*) AS N FROM RAW.SENSOR_READINGS WHERE device_id = 'acme-serve-m1'"))[0]!.N === 1, "acme's reading to be queryable", 60_000);
+      await waitFor(
+        async () => (await query(c, "SELECT COUNT(*) AS N FROM RAW.SENSOR_READINGS WHERE device_id IN ('acme-serve-m1', 'acme-serve-tls1')"))[0]!.N === 2,
+        "acme's readings (password and certificate devices) to be queryable", 60_000,
+      );
       const tenants = await query(c, "SELECT DISTINCT tenant_id AS T FROM RAW.SENSOR_READINGS");
       assert.deepEqual(tenants, [{ T: "acme" }], "globex's reading, committed too, is not visible to acme");
       const [me] = await query(c, "SELECT CURRENT_ROLE() AS R, CURRENT_USER() AS U");
@@ -100,7 +119,7 @@ describe("npm run serve", () => {
     assert.match(m.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
     const families = parsePrometheusTextFormat(await m.text());
     const family = (name: string) => families.find((f) => f.name === name);
-    assert.ok(Number(family("hub_readings_committed_total")!.metrics[0]!.value) >= 2, "both devices' readings are counted");
+    assert.ok(Number(family("hub_readings_committed_total")!.metrics[0]!.value) >= 3, "every device's readings are counted");
     assert.equal(family("hub_readings_committed_total")!.type, "COUNTER");
     assert.equal(family("hub_ingest_lag_seconds")!.type, "GAUGE");
     const lags = family("hub_dynamic_table_lag_seconds")!.metrics.map((x) => x.labels?.table);
@@ -158,7 +177,7 @@ describe("npm run serve", () => {
     const env = { ...process.env, HUB_HOME: home };
     const sql = await run(process.execPath, ["--import", "tsx", "scripts/sql.ts", "--json", "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS; USE SCHEMA ANALYTICS; SELECT CURRENT_SCHEMA()"], { cwd: ROOT, env });
     const results = JSON.parse(sql.stdout) as Array<{ rows: unknown[][] }>;
-    assert.ok(Number(results[0]!.rows[0]![0]) >= 3, "the served hub's rows, not a stale file's");
+    assert.ok(Number(results[0]!.rows[0]![0]) >= 4, "the served hub's rows, not a stale file's");
     assert.deepEqual(results[2]!.rows, [["ANALYTICS"]], "USE changed the session on the endpoint");
     const file = join(home, "day2.csv");
     writeFileSync(file, `ts,site_id,device_id,seq,state,period_s\n${new Date(Date.now() - 30_000).toISOString()},acme-plant-1,acme-plant-1-m-002,1,IDLE,1\n`);
@@ -179,7 +198,7 @@ describe("npm run serve", () => {
     assert.equal(existsSync(serveFilePath(home)), false, "serve.json is removed: tools open the file again");
     const stopped = served.logs().find((l) => l.msg === "stopped");
     assert.ok(stopped, "the drain was logged");
-    assert.ok(Number(stopped.readings) >= 2);
+    assert.ok(Number(stopped.readings) >= 3);
     assert.doesNotMatch(readFileSync(join(home, "users.json"), "utf8"), /secret/, "passwords are kept hashed");
   });
 });

@@ -26,6 +26,7 @@ import { creditsPerHour } from "../../../pipelines/engine/billingTwin.ts";
 import { DeviceRegistry, INGEST_USERNAME, deviceRegistryPath } from "../../../edge/deviceRegistry.ts";
 import { EmbeddedBroker } from "../../../edge/embeddedBroker.ts";
 import { BrokerJournal } from "../../../edge/brokerJournal.ts";
+import { LocalCa, localCaDir } from "../../../edge/localCa.ts";
 import { Gateway, type GatewayDevice } from "../../../edge/gateway.ts";
 import { ScannerTokens, handleScanRequest } from "../../../edge/scanEndpoint.ts";
 import { readStackFleet } from "../../../edge/fleetStackFile.ts";
@@ -55,6 +56,8 @@ export interface ServeOptions {
   /** Address every listener binds; default 127.0.0.1. */
   readonly bind: string;
   readonly mqttPort: number;
+  /** MQTT over TLS with device certificates from the hub's CA (provision.ts issues them). */
+  readonly mqttsPort: number;
   readonly httpPort: number;
   /** How often the engine looks for due tasks and lags; default 1000 ms. */
   readonly tickMs?: number;
@@ -130,9 +133,15 @@ export class HubService {
       }
       let broker: EmbeddedBroker;
       try {
-        broker = await EmbeddedBroker.start({ registry, host: o.bind, port: o.mqttPort, journal: BrokerJournal.open(join(o.home, "broker-journal")) });
+        // The hub's CA (made on first use) signs the broker's certificate, for the bound address.
+        const ca = LocalCa.open(localCaDir(o.home));
+        const server = ca.issueServerCertificate(o.bind === "0.0.0.0" || o.bind === "::" ? [] : [o.bind]);
+        broker = await EmbeddedBroker.start({
+          registry, host: o.bind, port: o.mqttPort, journal: BrokerJournal.open(join(o.home, "broker-journal")),
+          tls: { port: o.mqttsPort, key: server.keyPem, cert: server.certPem, ca: ca.certPem },
+        });
       } catch (e) {
-        throw portError(e, "--mqtt-port", o.mqttPort, o.bind);
+        throw portError(e, "--mqtt-port / --mqtts-port", o.mqttPort, o.bind);
       }
       closers.push(() => broker.close());
       let gateway: Gateway | undefined;
@@ -185,13 +194,13 @@ export class HubService {
       const a = server.address() as AddressInfo;
       const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
       service.info = {
-        version: 1, pid: process.pid, startedAt: new Date().toISOString(), http: `http://${host}:${a.port}`, mqtt: broker.url, mqtts: null,
+        version: 1, pid: process.pid, startedAt: new Date().toISOString(), http: `http://${host}:${a.port}`, mqtt: broker.url, mqtts: broker.tlsUrl,
         account: HUB_DATABASE, operatorUser: OPERATOR_USER, operatorKey: operator.path,
       };
       await gateway.connected();
       service.startScheduler();
       writeServeInfo(o.home, service.info);
-      log("info", "serving", { http: service.info.http, mqtt: service.info.mqtt, tenants: hub.tenants.map((t) => t.tenantId).join(",") });
+      log("info", "serving", { http: service.info.http, mqtt: service.info.mqtt, mqtts: service.info.mqtts, tenants: hub.tenants.map((t) => t.tenantId).join(",") });
       return service;
     } catch (e) {
       await unwind();
