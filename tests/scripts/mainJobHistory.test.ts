@@ -122,6 +122,29 @@ describe("npm start's first run with history, one tenant", { timeout: 900_000 },
     assert.match(html, /<figcaption>utilization:acme-plant-1-m-\d+<\/figcaption>/, "and the anomalies on their series");
   });
 
+  it("counts the live hours' alerts in the summary and the report, and the history's apart", async () => {
+    const [t] = first.tenants;
+    const from = first.simulatedFrom.toISOString().slice(0, 19).replace("T", " ");
+    const [n] = await warehouse<{ live: bigint; before: bigint }>(
+      home,
+      `SELECT COUNT(*) FILTER (WHERE first_ts >= TIMESTAMP '${from}') AS live, COUNT(*) FILTER (WHERE first_ts < TIMESTAMP '${from}') AS before
+       FROM OPS.ALERT_NOTIFICATIONS WHERE tenant_id = 'acme'`,
+    );
+    assert.ok(Number(n!.before) > 0, "four weeks of hourly aggregates breach the thresholds too: the case to tell apart");
+    assert.deepEqual([t!.alerts, t!.alertsBefore], [Number(n!.live), Number(n!.before)]);
+    assert.equal(t!.alerts, t!.alertsOnFaults!.alerts, "the table's count is the one the faults are scored with");
+    const text = formatRunSummary(first);
+    assert.match(text, /alerts, this run/);
+    assert.ok(text.includes(`alerts raised on the history before them, not counted: acme ${Number(n!.before).toLocaleString("en")}.`), text);
+    // The report's fleet overview: ANALYTICS.ALERTS windows of the live hours only, the history's said apart.
+    const [w] = await warehouse<{ live: bigint }>(home, `SELECT COUNT(*) AS live FROM ANALYTICS.ALERTS WHERE tenant_id = 'acme' AND first_ts >= TIMESTAMP '${from}'`);
+    const html = readFileSync(first.reportPath, "utf8");
+    const overview = html.slice(html.indexOf("Fleet overview"), html.indexOf("<h2>"));
+    const cells = [...overview.matchAll(/<td>(\d+) open \/ (\d+)<\/td>/g)].map((m) => Number(m[2]));
+    assert.equal(cells.reduce((a, b) => a + b, 0), Number(w!.live), overview);
+    assert.ok(overview.includes(`alerts raised on readings before the period (the hub's history): acme ${Number(n!.before).toLocaleString("en")}.`), overview);
+  });
+
   it("a second run on the same hub loads nothing twice and simulates nothing again", async () => {
     const [before] = await warehouse<{ n: bigint }>(home, "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS WHERE source LIKE 'file:%'");
     const second = await runMainJob({ ...base(home), hours: 0.25, fresh: false });

@@ -101,7 +101,7 @@ export async function runSummaries(
   for (const t of tenants) {
     const session = await engine.session({ role: t.role, warehouse: t.warehouses[0]?.name, tag: { job: "npm-start-summary", tenant: t.tenantId } });
     try {
-      kpis.push(await tenantSummary(session, t.tenantId));
+      kpis.push(await tenantSummary(session, t.tenantId, { from: period.from }));
     } finally {
       await session.close();
     }
