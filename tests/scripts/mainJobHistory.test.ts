@@ -111,7 +111,13 @@ describe("npm start's first run with history, one tenant", { timeout: 900_000 },
       home,
       `SELECT COUNT(DISTINCT series_id) AS series, COUNT(*) FILTER (WHERE ts >= TIMESTAMP '${first.simulatedFrom.toISOString().slice(0, 19).replace("T", " ")}') AS live FROM ML.ANOMALIES WHERE tenant_id = 'acme'`,
     );
-    assert.equal(Number(a!.series), 8);
+    // Per machine utilisation and share of time DOWN, per meter kWh, per air sensor CO2 and PM2.5 (ml/modelSpecs.ts ANOMALY_FEATURES).
+    const [devices] = await warehouse<{ machines: bigint; meters: bigint; air: bigint }>(
+      home,
+      `SELECT COUNT(DISTINCT device_id) FILTER (WHERE sensor_type = 'MACHINE') AS machines, COUNT(DISTINCT device_id) FILTER (WHERE sensor_type = 'ENERGY') AS meters,
+         COUNT(DISTINCT device_id) FILTER (WHERE sensor_type = 'AIR_QUALITY') AS air FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id = 'acme'`,
+    );
+    assert.equal(Number(a!.series), 2 * Number(devices!.machines) + Number(devices!.meters) + 2 * Number(devices!.air));
     assert.ok(Number(a!.live) >= 8, `live hours scored: ${a!.live}`);
     assert.ok(first.tenants[0]!.anomalies, "the anomaly model's flags are scored against the injected faults");
     const text = formatRunSummary(first);
@@ -136,7 +142,7 @@ describe("npm start's first run with history, one tenant", { timeout: 900_000 },
     const text = formatRunSummary(first);
     assert.match(text, /alerts, this run/);
     assert.ok(text.includes(`alerts raised on the history before them, not counted: acme ${Number(n!.before).toLocaleString("en")}.`), text);
-    // The report's fleet overview: ANALYTICS.ALERTS windows of the live hours only, the history's said apart.
+    // The report's fleet overview: ANALYTICS.ALERTS windows of the live hours only (the model's, which carry no site, under their device's plant), the history's said apart.
     const [w] = await warehouse<{ live: bigint }>(home, `SELECT COUNT(*) AS live FROM ANALYTICS.ALERTS WHERE tenant_id = 'acme' AND first_ts >= TIMESTAMP '${from}'`);
     const html = readFileSync(first.reportPath, "utf8");
     const overview = html.slice(html.indexOf("Fleet overview"), html.indexOf("<h2>"));

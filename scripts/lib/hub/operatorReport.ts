@@ -78,8 +78,13 @@ async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], fro
      hourly AS (SELECT tenant_id, site_id, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi FROM CORE.SENSOR_READINGS_NORMALIZED
                 WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) AND ts >= ${start} GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
      worst AS (SELECT tenant_id, site_id, MAX(aqi) AS aqi_worst FROM hourly GROUP BY ALL),
-     a AS (SELECT tenant_id, site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts FROM ANALYTICS.ALERTS
-           WHERE COALESCE(first_ts, window_start) >= ${start} GROUP BY ALL),
+     devices AS (SELECT DISTINCT tenant_id, site_id, machine_id AS device_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id IN (${list})
+       UNION SELECT DISTINCT tenant_id, site_id, meter_id FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id IN (${list})
+       UNION SELECT DISTINCT tenant_id, site_id, location_id FROM ANALYTICS.AIR_QUALITY_CURRENT WHERE tenant_id IN (${list})),
+     -- A model's alert has no site (its scores are per series): it is its device's plant's.
+     a AS (SELECT al.tenant_id, COALESCE(al.site_id, d.site_id) AS site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE al.last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts
+           FROM ANALYTICS.ALERTS al LEFT JOIN devices d ON d.tenant_id = al.tenant_id AND d.device_id = al.device_id
+           WHERE COALESCE(al.first_ts, al.window_start) >= ${start} GROUP BY ALL),
      last AS (SELECT tenant_id, site_id, MAX(ts) AS last_data FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id IN (${list}) GROUP BY ALL)
      SELECT s.tenant_id, s.site_id, m.utilization, m.oee, e.kwh, now.aqi_now, worst.aqi_worst, COALESCE(a.alerts, 0) AS alerts,
        COALESCE(a.open_alerts, 0) AS open_alerts, last.last_data
@@ -361,7 +366,7 @@ export async function operatorReportHtml(r: ReportInput): Promise<string> {
 <table class="kpi"><tr><th>readings</th><th>quarantined</th><th>utilisation</th><th>OEE</th><th>AQI now</th><th>worst AQI of the period</th><th>bottleneck</th><th>faults found by alerts / injected</th><th>found by the anomaly model</th><th>credits</th></tr>
 <tr><td>${s.rawReadings.toLocaleString("en")}</td><td>${s.quarantined.toLocaleString("en")}</td><td>${pct(s.utilization)}</td><td>${pct(s.oee)}</td><td>${esc(CATEGORY_TEXT[s.aqiNowCategory ?? ""] ?? "–")}</td><td>${esc(CATEGORY_TEXT[s.worstAqiCategory ?? ""] ?? "–")}</td>
 <td>${esc(s.bottleneckStation ?? "–")}</td><td>${f ? `${f.found} / ${f.injected} (F1 ${num(f.f1)})` : "–"}</td>
-<td>${a ? `${a.detected} / ${a.injected} (F1 ${num(a.f1)})` : "not scored"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
+<td>${a ? `${a.detected} / ${a.injected} in its series (F1 ${num(a.f1)})${a.unscored ? `; ${a.unscored} in none` : ""}` : "not scored"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
 <h3>Utilisation and OEE per machine</h3>${rows.machines.length ? await machineChart(rows.machines) : "<p>No machine hours yet.</p>"}
 <h3>Energy per hour</h3>${rows.energy.length ? await energyChart(rows.energy) : "<p>No energy readings yet.</p>"}
 <h3>Air quality index over time</h3>${rows.aqi.length ? await aqiChart(rows.aqi) : "<p>No air-quality readings yet.</p>"}

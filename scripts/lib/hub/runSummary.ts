@@ -14,7 +14,10 @@ import type { AlertOutcome } from "./alertScoring.ts";
 
 /** How the run's anomaly scores compare with the faults the simulator injected (event level). */
 export interface AnomalyOutcome {
+  /** Faults in a series the model scored (the kind's hourly series on the fault's device). */
   readonly injected: number;
+  /** Faults of the period in no series the model scores (scripts/lib/hub/modelStage.ts FAULT_SERIES_FEATURE). */
+  readonly unscored: number;
   readonly detected: number;
   readonly flagged: number;
   readonly falseFlags: number;

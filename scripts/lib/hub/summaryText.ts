@@ -77,7 +77,7 @@ function lifetimeLine(l: MainJobReport["lifetime"]): string {
 /** The anomaly model's part of the fault line: its event score once it has scored, else why not. */
 function anomalyModelText(t: TenantRunSummary): string {
   const a = t.anomalies;
-  if (a) return `anomaly model found ${a.detected}/${a.injected} (${a.flagged} flags, F1 ${n(a.f1)})`;
+  if (a) return `anomaly model found ${a.detected}/${a.injected} in the series it scores (${a.flagged} flags, ${a.falseFlags} outside any fault, F1 ${n(a.f1)})${a.unscored ? `; ${a.unscored} in no series it scores` : ""}`;
   const m = t.models.find((x) => x.model === "anomaly");
   if (!m) return "anomaly model: none for this tenant";
   // A series too short to train (ml/series.ts) or to hold a day back from (ml/evaluation/holdout.ts): the usual first-day reason.
