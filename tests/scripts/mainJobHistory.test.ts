@@ -125,7 +125,7 @@ describe("npm start's first run with history, one tenant", { timeout: 900_000 },
     assert.match(text, /History before 2026-01-05T00:00Z \(hourly aggregates, batch file load\): acme 12 files, [\d,]+ rows = [\d,]+ to RAW \+ \d+ quarantined\./);
     const html = readFileSync(first.reportPath, "utf8");
     assert.ok(html.includes("kwh:acme-plant-1-e-001: observed, then forecast with its interval"), "the report draws the forecast");
-    assert.match(html, /<figcaption>utilization:acme-plant-1-m-\d+<\/figcaption>/, "and the anomalies on their series");
+    assert.match(html, /<figcaption>(utilization|down_share|kwh|co2_ppm|pm25_ugm3):acme-plant-1-[a-z]+-\d+<\/figcaption>/, "and the anomalies on their series");
   });
 
   it("counts the live hours' alerts in the summary and the report, and the history's apart", async () => {
