@@ -513,6 +513,14 @@ export const ANOMALY_SETTINGS: ReadonlyArray<readonly [string, AnomalyDetectorOp
   ["record 1.5", { recordFactor: 1.5 }],
   ["memory 7 d", { memoryDays: 7 }],
   ["no CUSUM", { cusumThreshold: 0 }],
+  // One flag per series in a day and a half / two days: the record rule does not remember a flagged
+  // episode, so a spike that recurs each day at the same time is flagged each time a one-day
+  // cooldown ends (issue 24: "flag repetition"); a longer cooldown bounds the alerts per series.
+  ["cooldown 1.5 d", { cooldownDays: 1.5 }],
+  ["cooldown 2 d", { cooldownDays: 2 }],
+  // A flagged episode joins the record memory once its cooldown is over (the same size again is no record).
+  ["flags remembered after the cooldown", { rememberFlags: true }],
+  ["flags remembered, cooldown 1.5 d", { rememberFlags: true, cooldownDays: 1.5 }],
   ["no record rule (before issue 24)", { recordFactor: 0 }],
 ];
 

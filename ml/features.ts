@@ -27,12 +27,25 @@ export function windowEndingAt(now: Date, days: number): Window {
   return { from: new Date(to.getTime() - days * 24 * HOUR_MS), to };
 }
 
-/** The hourly series the models train on; each names its gold table, its device column and value. */
+/**
+ * Hourly means of one metric of the air sensors, from silver (there is no hourly gold table for
+ * air): a live hour's 60 readings and a history file's one hourly row give the same hourly mean, so
+ * a model fitted on loaded history scores live hours on the same footing.
+ */
+const airHourly = (metric: string) =>
+  `(SELECT tenant_id, device_id, DATE_TRUNC('hour', ts) AS hour, AVG(value) AS value FROM CORE.SENSOR_READINGS_NORMALIZED
+  WHERE sensor_type = 'AIR_QUALITY' AND metric = '${metric}' GROUP BY tenant_id, device_id, DATE_TRUNC('hour', ts)) air`;
+
+/** The hourly series the models train on; each names its table (gold, or silver's hourly means), its device column and value. */
 export const HOURLY_FEATURES = {
   kwh: { table: "ANALYTICS.ENERGY_HOURLY", device: "meter_id", value: "kwh" },
   utilization: { table: "ANALYTICS.MACHINE_UTILIZATION_HOURLY", device: "machine_id", value: "utilization" },
   spindle_load: { table: "ANALYTICS.MACHINE_UTILIZATION_HOURLY", device: "machine_id", value: "avg_spindle_load_pct" },
   oee: { table: "ANALYTICS.MACHINE_UTILIZATION_HOURLY", device: "machine_id", value: "oee" },
+  /** Share of the observed time DOWN: a breakdown is an hour near 1 on a series resting at 0. */
+  down_share: { table: "ANALYTICS.MACHINE_UTILIZATION_HOURLY", device: "machine_id", value: "down_s / NULLIF(observed_s, 0)" },
+  co2_ppm: { table: airHourly("co2_ppm"), device: "device_id", value: "value" },
+  pm25_ugm3: { table: airHourly("pm25_ugm3"), device: "device_id", value: "value" },
 } as const;
 export type HourlyFeature = keyof typeof HOURLY_FEATURES;
 

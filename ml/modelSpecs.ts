@@ -34,6 +34,7 @@ import {
   profilesHash,
   seriesHash,
   trimmed,
+  type HourlyFeature,
   type MachineProfile,
   type Window,
 } from "./features.ts";
@@ -103,8 +104,11 @@ function windowOf(series: readonly Series[]): { from: string; to: string } {
   return { from: new Date(Math.min(...ts)).toISOString(), to: new Date(Math.max(...ts)).toISOString() };
 }
 
-async function seriesData(wh: Warehouse, tenantId: string, feature: "kwh" | "utilization", window: Window): Promise<TrainingData> {
-  const series = (await hourlySeries(wh, tenantId, feature, window)).map(trimmed).filter((s) => s.points.length > 0);
+async function seriesData(wh: Warehouse, tenantId: string, features: HourlyFeature | readonly HourlyFeature[], window: Window): Promise<TrainingData> {
+  const series: Series[] = [];
+  for (const feature of typeof features === "string" ? [features] : features) {
+    series.push(...(await hourlySeries(wh, tenantId, feature, window)).map(trimmed).filter((s) => s.points.length > 0));
+  }
   const rowCount = series.reduce((a, s) => a + s.points.filter((p) => Number.isFinite(p.value)).length, 0);
   return { series, profiles: [], streams: new Map(), rowCount, dataHash: seriesHash(series), window: series.length ? windowOf(series) : { from: window.from.toISOString(), to: window.to.toISOString() } };
 }
@@ -194,6 +198,16 @@ export const FORECAST_SPEC: ModelSpec = {
   },
 };
 
+/**
+ * The hourly series the anomaly model watches, one detector per device and feature: utilisation
+ * (what the gate and drift have always judged it on), and each series a fault shows in at the hour's
+ * resolution (the bench scores the same, bench/ml.bench.ts FAULT_SHAPES): the share of time DOWN
+ * (breakdowns: a utilisation that swings with the shift load hides a stopped hour within its
+ * interval), kWh per meter (surges), CO2 (drifts) and PM2.5 (dust) per air sensor. A stuck air
+ * temperature shows only in how often the reading changes, which hourly history cannot give.
+ */
+export const ANOMALY_FEATURES: readonly HourlyFeature[] = ["utilization", "down_share", "kwh", "co2_ppm", "pm25_ugm3"];
+
 /** Hours the anomaly model scores on each run (rows already in ML.ANOMALIES are not written again). */
 export const ANOMALY_SCORE_HOURS = 48;
 
@@ -209,7 +223,7 @@ export const ANOMALY_SPEC: ModelSpec = {
   rule: { metric: "mase", higherIsBetter: false, margin: 0.02 },
   table: "ML.ANOMALIES",
   async load(wh, tenantId, window, target = "local") {
-    const base = await seriesData(wh, tenantId, "utilization", window);
+    const base = await seriesData(wh, tenantId, ANOMALY_FEATURES, window);
     // The local trainer gives up unless some hourly series is longer than its held-back hours
     // (timeHoldout), before it looks at the machines' readings: reading those for nothing cost
     // ~2.3 s of CPU per tenant on npm start's default day, whose 24 hours are too few.
@@ -245,7 +259,7 @@ export const ANOMALY_SPEC: ModelSpec = {
     const dwell = fitDwellModels(data.stateRuns ?? new Map());
     return {
       algorithm: "forecast_interval",
-      parameters: { feature: "utilization", level: DEFAULT_ANOMALY_LEVEL, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming), dwell: { algorithm: DWELL_TIME, level: DEFAULT_DWELL_LEVEL, machines: Object.keys(dwell.models), excluded: dwell.excluded } } },
+      parameters: { features: [...ANOMALY_FEATURES], level: DEFAULT_ANOMALY_LEVEL, holdoutHours: holdoutHours(Math.max(...data.series.map((s) => s.points.length))), scoredHours: ANOMALY_SCORE_HOURS, series: [...results.keys()], excluded, streaming: { algorithm: "random_cut_forest", features: STREAM_FEATURES, machines: Object.keys(streaming), dwell: { algorithm: DWELL_TIME, level: DEFAULT_DWELL_LEVEL, machines: Object.keys(dwell.models), excluded: dwell.excluded } } },
       metrics: { ...averaged(evals.map((e) => e.evaluation.model)), anomaly_rate: mean(evals.map((e) => e.rate)) },
       baselineMetrics: averaged(evals.map(({ evaluation: { baseline: { period: _p, ...m } } }) => m)),
       artifact: { kind: "anomaly", models: Object.fromEntries([...results].map(([id, r]) => [id, r.model.toJSON()])), streaming, dwell: dwell.models },

@@ -99,6 +99,20 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
   /** Steps after a flag in which no new flag is raised (one alert per episode). Default: one day of steps, or 24. */
   readonly cooldownSteps?: number;
   /**
+   * The cooldown in days of the series' steps (`cooldownSteps` wins when both are given), so one
+   * setting means the same on hourly and 5-minute series. Default 1. Candidates are chosen by the
+   * bench's leave-one-category-out (bench/ml.bench.ts ANOMALY_SETTINGS).
+   */
+  readonly cooldownDays?: number;
+  /**
+   * A flagged episode's largest |distance| joins the record rule's memory (at the flag's day) once
+   * its cooldown is over: the same size again is then no record, a larger one still is. Without it
+   * the memory never holds a flagged episode, so a spike that recurs each day is flagged each time
+   * the cooldown ends (issue 24: "repeating flags"); with it a second, smaller anomaly within the
+   * memory's days is not flagged. Default off; a candidate of the bench's leave-one-category-out.
+   */
+  readonly rememberFlags?: boolean;
+  /**
    * CUSUM allowance k, in spreads: errors below this do not accumulate. Default 1: a run of errors of
    * 2 spreads (the clip) fills h = 8 in 8 steps, 1.5 spreads in 16; half-spread noise never does.
    */
@@ -136,6 +150,8 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
 
 export interface ForecastAnomalyJSON {
   readonly algorithm: typeof FORECAST_ANOMALY;
+  /** AnomalyDetectorOptions.rememberFlags; absent: off (models saved before it score as they did). */
+  readonly rememberFlags?: boolean;
   readonly level: number;
   readonly shiftAfter: number;
   readonly levelAlpha: number;
@@ -174,6 +190,8 @@ export class ForecastAnomalyDetector {
   constructor(private readonly options: AnomalyDetectorOptions = {}) {
     const level = options.level ?? DEFAULT_ANOMALY_LEVEL;
     if (!(level > 0 && level < 1)) throw new Error(`anomaly detector: level must be in (0, 1), got ${level}`);
+    const cd = options.cooldownDays;
+    if (cd !== undefined && !(cd >= 0 && Number.isFinite(cd))) throw new Error(`anomaly detector: cooldownDays must be a finite number ≥ 0, got ${cd}`);
   }
 
   fit(train: Series): ForecastAnomalyModel {
@@ -183,11 +201,12 @@ export class ForecastAnomalyDetector {
     const json: ForecastAnomalyJSON = {
       algorithm: FORECAST_ANOMALY, level: this.options.level ?? DEFAULT_ANOMALY_LEVEL, shiftAfter: this.options.shiftAfter ?? 3,
       levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
-      cooldownSteps: this.options.cooldownSteps ?? daySteps,
+      cooldownSteps: this.options.cooldownSteps ?? Math.round((this.options.cooldownDays ?? 1) * daySteps),
       version: ANOMALY_MODEL_VERSION, cusumAllowance: this.options.cusumAllowance ?? DEFAULT_CUSUM_ALLOWANCE, cusumThreshold: this.options.cusumThreshold ?? DEFAULT_CUSUM_THRESHOLD,
       ...restingBounds(train), forecaster: forecaster.toJSON(),
       ...(recordFactor > 0 ? { recordFactor, memoryDays: this.options.memoryDays ?? DEFAULT_MEMORY_DAYS } : {}),
       restartAfterSteps: this.options.restartAfterSteps ?? daySteps,
+      ...(this.options.rememberFlags ? { rememberFlags: true } : {}),
     };
     if (recordFactor <= 0) return new ForecastAnomalyModel(json);
     // The memory starts from the training window's own one-step distances (replayed from its start),
@@ -215,7 +234,7 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold, recordFactor, memoryDays, outlierDays } = this.json;
     return {
       level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0,
-      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0 } : {}), ...this.forecaster.params,
+      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true } : {}), ...this.forecaster.params,
     };
   }
 
@@ -275,6 +294,8 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const memory = warmup ? [] : [...(this.json.memory ?? [])];
     const cusumMemory = warmup ? [] : [...(this.json.cusumMemory ?? this.json.memory?.map(() => 0) ?? [])];
     let memoryDay = warmup ? NaN : this.json.memoryDay ?? NaN;
+    const rememberFlags = this.json.rememberFlags === true;
+    let pending: { day: number; d: number } | null = null;
     const rows: AnomalyRow[] = [];
     for (const p of series.points) {
       if (!Number.isFinite(p.value)) continue;
@@ -301,6 +322,13 @@ export class ForecastAnomalyModel implements AnomalyModel {
       // The spread follows the data, but never below half of what training saw: a quiet spell must not make every wiggle an anomaly.
       const sigma = Math.max((trainedSigma * meanAbs) / trainedMae, trainedSigma / 2);
       const dz = e / sigma;
+      // The flagged episode's size becomes the norm once its cooldown is over (rememberFlags), before
+      // the first point that could be flagged again is judged.
+      if (rememberFlags && pending && record > 0 && (ts - lastFlag) / step >= cooldownSteps) {
+        const idx = memory.length - 1 - (memoryDay - pending.day);
+        if (idx >= 0) memory[idx] = Math.max(memory[idx]!, pending.d);
+        pending = null;
+      }
       // Where a flag starts: the interval, raised by the record rule to beyond what the last days held.
       const flagZ = record > 0 ? Math.max(z, record * Math.max(0, ...memory)) : z;
       const h = record > 0 && h0 > 0 ? Math.max(h0, record * Math.max(0, ...cusumMemory)) : h0;
@@ -317,7 +345,9 @@ export class ForecastAnomalyModel implements AnomalyModel {
       if (flagged) {
         lastFlag = ts;
         episode = true;
+        pending = { day: memoryDay, d: Math.abs(dz) };
       } else if (episode && outsideInterval) {
+        if (pending) pending.d = Math.max(pending.d, Math.abs(dz));
         // The rest of the flagged anomaly (a dust event's second hour, a surge's tail) is the
         // anomaly, not the series' norm: it raises no bar for the next one.
       } else if (record > 0) {

@@ -84,6 +84,36 @@ describe("anomaly detector on series it was not tuned to", () => {
     assert.deepEqual(withoutOutlierDays([3, 4, 50, 3], 4), [3, 4, 50, 3]);
   });
 
+  it("a spike that recurs each day is flagged each time the cooldown ends, once when flags join the memory after their cooldown", () => {
+    // From day 2 on, a 15-minute burst at 03:00 (steps 36–38) of 40: a new nightly job, on a series that otherwise stays put.
+    const nightly = clean.map((v, i) => (i >= 2 * DAY_STEPS && i % DAY_STEPS >= 36 && i % DAY_STEPS < 39 ? v + 40 : v));
+    // The burst's own flags, by day (the drop after each burst feeds the CUSUM, which is not the point here).
+    const burstDays = (flags: number[]) => flags.filter((i) => i % DAY_STEPS >= 36 && i % DAY_STEPS < 39).map((i) => Math.floor(i / DAY_STEPS));
+    const without = burstDays(flagsOf(model.detect(test(nightly))));
+    assert.ok(without.length >= 5, `without: flags on days ${without}`);
+    const m = new ForecastAnomalyDetector({ rememberFlags: true }).fit(train);
+    assert.deepEqual(burstDays(flagsOf(m.detect(test(nightly)))), [2]);
+    // The same size again is no record, a larger one still is.
+    const larger = nightly.map((v, i) => (i === 9 * DAY_STEPS + 150 ? v + 90 : v));
+    assert.ok(flagsOf(m.detect(test(larger))).includes(9 * DAY_STEPS + 150));
+    assert.equal(m.params.rememberFlags, true, "the setting is in the parameters the registry records");
+    assert.deepEqual(new ForecastAnomalyModel(JSON.parse(JSON.stringify(m.toJSON()))).detect(test(larger)), m.detect(test(larger)));
+  });
+
+  it("a cooldown in days means the same on 5-minute and hourly series, and a bad one is refused by name", () => {
+    assert.equal(new ForecastAnomalyDetector({ cooldownDays: 1.5 }).fit(train).json.cooldownSteps, 1.5 * DAY_STEPS);
+    const hourly = makeSeries("kwh:e-1", MONDAY, 3_600_000, values.slice(0, 24 * 12).map((v) => v), "acme");
+    assert.equal(new ForecastAnomalyDetector({ cooldownDays: 2 }).fit(hourly).json.cooldownSteps, 48);
+    assert.equal(new ForecastAnomalyDetector({ cooldownDays: 2, cooldownSteps: 5 }).fit(hourly).json.cooldownSteps, 5, "steps, when given, win");
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => new ForecastAnomalyDetector({ cooldownDays: bad }), new RegExp(`cooldownDays must be a finite number ≥ 0, got ${bad}`));
+    }
+    // Two spikes 30 hours apart: a one-day cooldown flags both, two days the first.
+    const two = clean.map((v, i) => (i === 1000 || i === 1360 ? v + 60 : v));
+    assert.deepEqual(flagsOf(model.detect(test(two))), [1000, 1360]);
+    assert.deepEqual(flagsOf(new ForecastAnomalyDetector({ cooldownDays: 2 }).fit(train).detect(test(two))), [1000]);
+  });
+
   it("the memory is saved with the model, so a reloaded model scores the same", () => {
     const json = JSON.parse(JSON.stringify(model.toJSON())) as ForecastAnomalyJSON;
     assert.equal(json.memory!.length, trainDays);

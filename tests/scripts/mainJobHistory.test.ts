@@ -111,7 +111,13 @@ describe("npm start's first run with history, one tenant", { timeout: 900_000 },
       home,
       `SELECT COUNT(DISTINCT series_id) AS series, COUNT(*) FILTER (WHERE ts >= TIMESTAMP '${first.simulatedFrom.toISOString().slice(0, 19).replace("T", " ")}') AS live FROM ML.ANOMALIES WHERE tenant_id = 'acme'`,
     );
-    assert.equal(Number(a!.series), 8);
+    // Per machine utilisation and share of time DOWN, per meter kWh, per air sensor CO2 and PM2.5 (ml/modelSpecs.ts ANOMALY_FEATURES).
+    const [devices] = await warehouse<{ machines: bigint; meters: bigint; air: bigint }>(
+      home,
+      `SELECT COUNT(DISTINCT device_id) FILTER (WHERE sensor_type = 'MACHINE') AS machines, COUNT(DISTINCT device_id) FILTER (WHERE sensor_type = 'ENERGY') AS meters,
+         COUNT(DISTINCT device_id) FILTER (WHERE sensor_type = 'AIR_QUALITY') AS air FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id = 'acme'`,
+    );
+    assert.equal(Number(a!.series), 2 * Number(devices!.machines) + Number(devices!.meters) + 2 * Number(devices!.air));
     assert.ok(Number(a!.live) >= 8, `live hours scored: ${a!.live}`);
     assert.ok(first.tenants[0]!.anomalies, "the anomaly model's flags are scored against the injected faults");
     const text = formatRunSummary(first);
@@ -119,7 +125,30 @@ describe("npm start's first run with history, one tenant", { timeout: 900_000 },
     assert.match(text, /History before 2026-01-05T00:00Z \(hourly aggregates, batch file load\): acme 12 files, [\d,]+ rows = [\d,]+ to RAW \+ \d+ quarantined\./);
     const html = readFileSync(first.reportPath, "utf8");
     assert.ok(html.includes("kwh:acme-plant-1-e-001: observed, then forecast with its interval"), "the report draws the forecast");
-    assert.match(html, /<figcaption>utilization:acme-plant-1-m-\d+<\/figcaption>/, "and the anomalies on their series");
+    assert.match(html, /<figcaption>(utilization|down_share|kwh|co2_ppm|pm25_ugm3):acme-plant-1-[a-z]+-\d+<\/figcaption>/, "and the anomalies on their series");
+  });
+
+  it("counts the live hours' alerts in the summary and the report, and the history's apart", async () => {
+    const [t] = first.tenants;
+    const from = first.simulatedFrom.toISOString().slice(0, 19).replace("T", " ");
+    const [n] = await warehouse<{ live: bigint; before: bigint }>(
+      home,
+      `SELECT COUNT(*) FILTER (WHERE first_ts >= TIMESTAMP '${from}') AS live, COUNT(*) FILTER (WHERE first_ts < TIMESTAMP '${from}') AS before
+       FROM OPS.ALERT_NOTIFICATIONS WHERE tenant_id = 'acme'`,
+    );
+    assert.ok(Number(n!.before) > 0, "four weeks of hourly aggregates breach the thresholds too: the case to tell apart");
+    assert.deepEqual([t!.alerts, t!.alertsBefore], [Number(n!.live), Number(n!.before)]);
+    assert.equal(t!.alerts, t!.alertsOnFaults!.alerts, "the table's count is the one the faults are scored with");
+    const text = formatRunSummary(first);
+    assert.match(text, /alerts, this run/);
+    assert.ok(text.includes(`alerts raised on the history before them, not counted: acme ${Number(n!.before).toLocaleString("en")}.`), text);
+    // The report's fleet overview: ANALYTICS.ALERTS windows of the live hours only (the model's, which carry no site, under their device's plant), the history's said apart.
+    const [w] = await warehouse<{ live: bigint }>(home, `SELECT COUNT(*) AS live FROM ANALYTICS.ALERTS WHERE tenant_id = 'acme' AND first_ts >= TIMESTAMP '${from}'`);
+    const html = readFileSync(first.reportPath, "utf8");
+    const overview = html.slice(html.indexOf("Fleet overview"), html.indexOf("<h2>"));
+    const cells = [...overview.matchAll(/<td>(\d+) open \/ (\d+)<\/td>/g)].map((m) => Number(m[2]));
+    assert.equal(cells.reduce((a, b) => a + b, 0), Number(w!.live), overview);
+    assert.ok(overview.includes(`alerts raised on readings before the period (the hub's history): acme ${Number(n!.before).toLocaleString("en")}.`), overview);
   });
 
   it("a second run on the same hub loads nothing twice and simulates nothing again", async () => {

@@ -25,6 +25,7 @@ import { dirname } from "node:path";
 import { deviceRegistryPath } from "../../../edge/deviceRegistry.ts";
 import { registeredDevices, tenantMembership } from "../../../edge/fleetMembership.ts";
 import { readStackFleet } from "../../../edge/fleetStackFile.ts";
+import type { TenantFleetSpec } from "../../../edge/fleetSpec.ts";
 import { historyFiles, writeHistory, type HistoryChunk } from "../../../edge/fleetHistory.ts";
 import { FileIo } from "../../../pipelines/engine/fileIo.ts";
 import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
@@ -73,6 +74,21 @@ async function historyEnd(hub: OpenedHub, tenantId: string): Promise<Date> {
 }
 
 /**
+ * The fleet as its history is simulated: the stack file's fleet at the floor's usual fault rates
+ * (edge/faultInjection.ts DEFAULT_FAULT_RATES), not the rates a stack raises for the demo so that
+ * one live day shows faults (Pulumi.acme.yaml's fleet:faults, ~5× the usual). The models learn what
+ * is normal from the history: at the demo's rates four weeks hold ~9 breakdowns per machine and ~14
+ * dust events per air sensor, a fault on a third to half of the days, and a detector that learns its
+ * interval and its record from such weeks takes the faults for the series' norm (on acme's default
+ * day it found 1 of the 9 faults in its series). Faults are rare on a real floor, which is what the
+ * detector assumes and what the bench measures it on.
+ */
+export function historyFleet(spec: TenantFleetSpec): TenantFleetSpec {
+  const { faults: _demoRates, ...usual } = spec;
+  return usual;
+}
+
+/**
  * Write the missing history of each tenant (`days` days before where its live data begins) and load
  * every history file through the batch file load. Returns per tenant what was written and loaded.
  */
@@ -88,7 +104,7 @@ export async function loadHistory(
     if (!spec) throw new UserError(`${t.stackFile} has no fleet:sites: the history is simulated from the tenant's fleet (see edge/fleetSpec.ts)`);
     const until = await historyEnd(hub, t.tenantId);
     const t0 = performance.now();
-    const written = writeHistory(spec, o.seed, until, o.days, historyDir(o.home, t.tenantId));
+    const written = writeHistory(historyFleet(spec), o.seed, until, o.days, historyDir(o.home, t.tenantId));
     if (written.length) {
       o.onStage?.(`  ${t.tenantId}: simulated ${written.length} week(s) of history before ${until.toISOString().slice(0, 16)}Z in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }

@@ -57,8 +57,9 @@ interface PlantRow {
 
 /**
  * Per plant: the KPIs at a glance. AQI now is the worst location's latest reading; the worst of
- * the period is the highest hourly mean of any location (what the AQI chart draws). An alert is
- * open when its device breached its rule in the last hour of the period.
+ * the period is the highest hourly mean of any location (what the AQI chart draws). Alerts are the
+ * period's, by their first breaching reading (alertScoring.ts's instant): the history's are counted
+ * apart (historyAlerts). An alert is open when its device breached its rule in the last hour of the period.
  */
 async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], from: Date, until: Date): Promise<PlantRow[]> {
   if (!tenants.length) return [];
@@ -77,7 +78,13 @@ async function plantRows(engine: EmbeddedEngine, tenants: readonly string[], fro
      hourly AS (SELECT tenant_id, site_id, ${pm25AqiSql(duckdbDialect, "AVG(value)")} AS aqi FROM CORE.SENSOR_READINGS_NORMALIZED
                 WHERE metric = 'pm25_ugm3' AND tenant_id IN (${list}) AND ts >= ${start} GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)),
      worst AS (SELECT tenant_id, site_id, MAX(aqi) AS aqi_worst FROM hourly GROUP BY ALL),
-     a AS (SELECT tenant_id, site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts FROM ANALYTICS.ALERTS GROUP BY ALL),
+     devices AS (SELECT DISTINCT tenant_id, site_id, machine_id AS device_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE tenant_id IN (${list})
+       UNION SELECT DISTINCT tenant_id, site_id, meter_id FROM ANALYTICS.ENERGY_HOURLY WHERE tenant_id IN (${list})
+       UNION SELECT DISTINCT tenant_id, site_id, location_id FROM ANALYTICS.AIR_QUALITY_CURRENT WHERE tenant_id IN (${list})),
+     -- A model's alert has no site (its scores are per series): it is its device's plant's.
+     a AS (SELECT al.tenant_id, COALESCE(al.site_id, d.site_id) AS site_id, COUNT(*) AS alerts, COUNT(*) FILTER (WHERE al.last_ts >= ${end} - INTERVAL 1 HOUR) AS open_alerts
+           FROM ANALYTICS.ALERTS al LEFT JOIN devices d ON d.tenant_id = al.tenant_id AND d.device_id = al.device_id
+           WHERE COALESCE(al.first_ts, al.window_start) >= ${start} GROUP BY ALL),
      last AS (SELECT tenant_id, site_id, MAX(ts) AS last_data FROM CORE.SENSOR_READINGS_NORMALIZED WHERE tenant_id IN (${list}) GROUP BY ALL)
      SELECT s.tenant_id, s.site_id, m.utilization, m.oee, e.kwh, now.aqi_now, worst.aqi_worst, COALESCE(a.alerts, 0) AS alerts,
        COALESCE(a.open_alerts, 0) AS open_alerts, last.last_data
@@ -98,6 +105,16 @@ const CATEGORY_TEXT: Readonly<Record<string, string>> = {
 };
 const aqiText = (aqi: number | null, category: string | null) => (aqi === null || aqi === undefined ? "–" : `${Math.round(aqi)} ${CATEGORY_TEXT[category ?? ""] ?? ""}`.trim());
 
+/**
+ * The alerts raised on the history loaded before the period (npm start's weeks of hourly
+ * aggregates), per tenant: said apart so that the overview's counts are the run's alone.
+ */
+function historyAlerts(summaries: readonly TenantRunSummary[]): string {
+  const before = summaries.filter((s) => s.alertsBefore > 0);
+  if (!before.length) return "";
+  return `<p>Not counted above: alerts raised on readings before the period (the hub's history): ${before.map((s) => `${esc(s.tenantId)} ${s.alertsBefore.toLocaleString("en")}`).join(", ")}.</p>`;
+}
+
 function fleetOverview(plants: readonly PlantRow[], cost: CostReport, until: Date): string {
   if (!plants.length) return "<p>No plant has reported yet.</p>";
   const money = (tenant: string) => moneyText(cost, cost.tenants.find((t) => t.tenant === tenant)?.money ?? 0);
@@ -111,7 +128,7 @@ function fleetOverview(plants: readonly PlantRow[], cost: CostReport, until: Dat
   });
   return `<table class="kpi fleet"><caption>Fleet overview: each plant over the period</caption>
 <tr><th scope="col">tenant</th><th scope="col">plant</th><th scope="col">utilisation</th><th scope="col">OEE</th><th scope="col">energy</th><th scope="col">AQI now</th>
-<th scope="col">worst AQI (hourly mean)</th><th scope="col">alerts (open in the last hour / all)</th><th scope="col">last data before the end</th><th scope="col">cost (tenant)</th></tr>
+<th scope="col">worst AQI (hourly mean)</th><th scope="col">alerts of the period (open in the last hour / all)</th><th scope="col">last data before the end</th><th scope="col">cost (tenant)</th></tr>
 ${rows.join("\n")}</table>`;
 }
 
@@ -349,7 +366,7 @@ export async function operatorReportHtml(r: ReportInput): Promise<string> {
 <table class="kpi"><tr><th>readings</th><th>quarantined</th><th>utilisation</th><th>OEE</th><th>AQI now</th><th>worst AQI of the period</th><th>bottleneck</th><th>faults found by alerts / injected</th><th>found by the anomaly model</th><th>credits</th></tr>
 <tr><td>${s.rawReadings.toLocaleString("en")}</td><td>${s.quarantined.toLocaleString("en")}</td><td>${pct(s.utilization)}</td><td>${pct(s.oee)}</td><td>${esc(CATEGORY_TEXT[s.aqiNowCategory ?? ""] ?? "–")}</td><td>${esc(CATEGORY_TEXT[s.worstAqiCategory ?? ""] ?? "–")}</td>
 <td>${esc(s.bottleneckStation ?? "–")}</td><td>${f ? `${f.found} / ${f.injected} (F1 ${num(f.f1)})` : "–"}</td>
-<td>${a ? `${a.detected} / ${a.injected} (F1 ${num(a.f1)})` : "not scored"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
+<td>${a ? `${a.detected} / ${a.injected} in its series (F1 ${num(a.f1)})${a.unscored ? `; ${a.unscored} in none` : ""}` : "not scored"}</td><td>${num(s.cost.credits, 3)}</td></tr></table>
 <h3>Utilisation and OEE per machine</h3>${rows.machines.length ? await machineChart(rows.machines) : "<p>No machine hours yet.</p>"}
 <h3>Energy per hour</h3>${rows.energy.length ? await energyChart(rows.energy) : "<p>No energy readings yet.</p>"}
 <h3>Air quality index over time</h3>${rows.aqi.length ? await aqiChart(rows.aqi) : "<p>No air-quality readings yet.</p>"}
@@ -376,6 +393,7 @@ figure{margin:.5rem 0}figcaption{font-size:.85rem;color:#555}
 <p>Simulated ${esc(r.period.from.toISOString().slice(0, 16))}Z → ${esc(r.period.to.toISOString().slice(0, 16))}Z on the embedded default.
 ${esc(chargeback(r.cost))}</p>
 ${fleetOverview(await plantRows(r.engine, r.summaries.map((x) => x.tenantId), r.period.from, r.period.to), r.cost, r.period.to)}
+${historyAlerts(r.summaries)}
 ${sections.join("\n")}
 </body></html>
 `;

@@ -14,7 +14,10 @@ import type { AlertOutcome } from "./alertScoring.ts";
 
 /** How the run's anomaly scores compare with the faults the simulator injected (event level). */
 export interface AnomalyOutcome {
+  /** Faults in a series the model scored (the kind's hourly series on the fault's device). */
   readonly injected: number;
+  /** Faults of the period in no series the model scores (scripts/lib/hub/modelStage.ts FAULT_SERIES_FEATURE). */
+  readonly unscored: number;
   readonly detected: number;
   readonly flagged: number;
   readonly falseFlags: number;
@@ -101,7 +104,7 @@ export async function runSummaries(
   for (const t of tenants) {
     const session = await engine.session({ role: t.role, warehouse: t.warehouses[0]?.name, tag: { job: "npm-start-summary", tenant: t.tenantId } });
     try {
-      kpis.push(await tenantSummary(session, t.tenantId));
+      kpis.push(await tenantSummary(session, t.tenantId, { from: period.from }));
     } finally {
       await session.close();
     }

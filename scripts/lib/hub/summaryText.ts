@@ -22,7 +22,7 @@ export function formatRunSummary(r: MainJobReport): string {
     historyLine(r.history);
   const data = textTable(r.tenants.map((t) => ({
     tenant: t.tenantId, readings: t.rawReadings.toLocaleString("en"), quarantined: t.quarantined.toLocaleString("en"), machines: String(t.machines),
-    utilisation: pct(t.utilization), oee: pct(t.oee), "worst aqi": t.worstAqiCategory ?? "–", bottleneck: t.bottleneckStation ?? "–", alerts: String(t.alerts),
+    utilisation: pct(t.utilization), oee: pct(t.oee), "worst aqi": t.worstAqiCategory ?? "–", bottleneck: t.bottleneckStation ?? "–", "alerts, this run": String(t.alerts),
   })));
   const ml = textTable(r.tenants.map((t) => {
     const f = t.models.find((m) => m.model === "forecast");
@@ -38,7 +38,17 @@ export function formatRunSummary(r: MainJobReport): string {
     decision: m.decision, reason: m.reason.length > 90 ? `${m.reason.slice(0, 89)}…` : m.reason,
   }))));
   const faults = r.tenants.map((t) => faultLines(t, Math.max(...r.tenants.map((x) => x.tenantId.length)))).join("\n");
-  return `${head}\n\n${data}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+  return `${head}\n\n${data}${historyAlertsLine(r.tenants)}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+}
+
+/**
+ * The table's KPIs and alerts are the run's period; the alerts raised on the history loaded before
+ * it are said apart (none: nothing said), so that the table's count is not read as the run's with them.
+ */
+function historyAlertsLine(tenants: readonly TenantRunSummary[]): string {
+  const before = tenants.filter((t) => t.alertsBefore > 0);
+  if (!before.length) return "";
+  return `\nUtilisation, OEE, worst AQI, bottleneck and alerts are this run's hours; alerts raised on the history before them, not counted: ${before.map((t) => `${t.tenantId} ${t.alertsBefore.toLocaleString("en")}`).join(", ")}.`;
 }
 
 /** The history loaded through the batch file load before the live hours (none: nothing said). */
@@ -67,7 +77,7 @@ function lifetimeLine(l: MainJobReport["lifetime"]): string {
 /** The anomaly model's part of the fault line: its event score once it has scored, else why not. */
 function anomalyModelText(t: TenantRunSummary): string {
   const a = t.anomalies;
-  if (a) return `anomaly model found ${a.detected}/${a.injected} (${a.flagged} flags, F1 ${n(a.f1)})`;
+  if (a) return `anomaly model found ${a.detected}/${a.injected} in the series it scores (${a.flagged} flags, ${a.falseFlags} outside any fault, F1 ${n(a.f1)})${a.unscored ? `; ${a.unscored} in no series it scores` : ""}`;
   const m = t.models.find((x) => x.model === "anomaly");
   if (!m) return "anomaly model: none for this tenant";
   // A series too short to train (ml/series.ts) or to hold a day back from (ml/evaluation/holdout.ts): the usual first-day reason.
