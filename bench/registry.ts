@@ -11,5 +11,6 @@ import { fileLoadBenchmark } from "./fileLoad.bench.ts";
 import { snowflakeSqlBenchmark } from "./snowflakeSql.bench.ts";
 import { validatePassBenchmark } from "./validatePass.bench.ts";
 import { deviceTlsBenchmark } from "./deviceTls.bench.ts";
+import { serveBenchmark } from "./serve.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark];
