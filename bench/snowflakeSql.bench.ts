@@ -192,6 +192,15 @@ export const snowflakeSqlBenchmark: Benchmark = {
           ratio: sum(viaEndpoint) / sum(viaSession),
           ratioMeaning: "endpoint / in-process session (1 = no cost)",
         },
+        {
+          name: "sql.endpoint_vs_duckdb",
+          value: sum(viaEndpoint),
+          unit: "ms",
+          description: `the ${PAIRS.length} queries in Snowflake SQL through the endpoint with snowflake-sdk (translation, grants, protocol)`,
+          reference: { name: "the same queries written in DuckDB SQL, run on DuckDB directly", value: sum(handMs), unit: "ms" },
+          ratio: sum(viaEndpoint) / sum(handMs),
+          ratioMeaning: "endpoint / DuckDB directly (1 = no cost)",
+        },
       ];
     } finally {
       await engine.close();
