@@ -11,6 +11,7 @@ import { didYouMean } from "./lib/didYouMean.ts";
 /** One line each, in the order a newcomer meets them (`hub <command> --help` has the rest). */
 const COMMANDS: Readonly<Record<string, string>> = {
   start: "run the hub on the embedded default: a simulated day of the tenants' fleets, end to end",
+  serve: "run the hub as a service on the wall clock: MQTT (and TLS) for devices, a Snowflake endpoint for tools, upload and scan APIs, /metrics",
   sql: "run Snowflake SQL against the local hub as a role (tenant roles see only their rows)",
   objects: "print the warehouse objects' SQL, for Snowflake or the local engine",
   "cost-report": "credits, money and chargeback per tenant, from the monitors and metering",
