@@ -173,7 +173,7 @@ describe("npm run serve", () => {
     }
   });
 
-  it("runs the hub's own scripts through the running process: sql.ts, load.ts and cost-report.ts", async () => {
+  it("runs the hub's own scripts through the running process: sql.ts, load.ts, cost-report.ts and archive.ts", async () => {
     const env = { ...process.env, HUB_HOME: home };
     const sql = await run(process.execPath, ["--import", "tsx", "scripts/sql.ts", "--json", "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS; USE SCHEMA ANALYTICS; SELECT CURRENT_SCHEMA()"], { cwd: ROOT, env });
     const results = JSON.parse(sql.stdout) as Array<{ rows: unknown[][] }>;
@@ -186,6 +186,16 @@ describe("npm run serve", () => {
     const cost = await run(process.execPath, ["--import", "tsx", "scripts/cost-report.ts", "--format", "json"], { cwd: ROOT, env });
     const report = JSON.parse(cost.stdout) as { warehouses: Array<{ warehouse: string }> };
     assert.ok(report.warehouses.some((w) => w.warehouse === "HUB_TRANSFORM_WH"), "the cost report read the served hub's monitors and meter through SHOW and ACCOUNT_USAGE");
+    const exported = await run(process.execPath, ["--import", "tsx", "scripts/archive.ts", "export", "--tenant", "acme", "--layer", "bronze", "--json"], { cwd: ROOT, env });
+    const runs = (JSON.parse(exported.stdout) as { runs: Array<{ rows: number }> }).runs;
+    assert.ok(runs.reduce((n, r) => n + r.rows, 0) >= 4, "the served engine exported acme's bronze");
+    const verified = await run(process.execPath, ["--import", "tsx", "scripts/archive.ts", "verify", "--tenant", "acme"], { cwd: ROOT, env });
+    assert.match(verified.stdout, /^ok$/m);
+    const refused = await run(process.execPath, ["--import", "tsx", "scripts/archive.ts", "export"], { cwd: ROOT, env }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((refused as { code: number }).code, 1);
+    assert.match((refused as { stderr: string }).stderr, /give --tenant T or --all/, "a mistake is said as the command says it");
+    const forged = await fetch(`${served.info.http}/v1/admin/archive`, { method: "POST", body: "{}", headers: { authorization: `Basic ${Buffer.from("ana:ana's secret").toString("base64")}` } });
+    assert.equal(forged.status, 403, "a tenant's person may not run admin commands");
   });
 
   it("refuses a second serve of the same hub, then drains on SIGTERM and exits 0", async () => {

@@ -44,6 +44,8 @@ import { ensureWritableHome } from "../../../pipelines/hubHome.ts";
 import { openHub, type OpenedHub } from "../hub/mainJob.ts";
 import { scannerId } from "../hub/liveEdge.ts";
 import { UserError } from "../command.ts";
+import { runArchive, type ArchiveFlags } from "../archiveCommand.ts";
+import { ADMIN_ROLE } from "../../../pipelines/definitions/governance.ts";
 import type { Logger } from "./serveLog.ts";
 
 /** The user the hub's own tools log in as, with the key in HOME/serve/operator.pem. */
@@ -81,6 +83,7 @@ export class HubService {
   private readonly counts: SchedulerCounts = { ticks: 0, tickFailures: 0, lastTickMs: 0, taskRuns: new Map(), refreshes: new Map() };
   private readonly requests = new Map<string, number>();
   private metricsSession: Promise<DuckDbWarehouse> | null = null;
+  private adminQueue: Promise<unknown> = Promise.resolve();
   info!: ServeInfo;
 
   private constructor(
@@ -269,6 +272,18 @@ export class HubService {
         return;
       }
       if (route === "scans") return await handleScanRequest({ gateway: this.gateway, tokens: this.tokens }, req, res);
+      if (route === "admin") {
+        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        if ("refused" in caller) {
+          req.resume();
+          return json(res, 401, { error: caller.refused });
+        }
+        if (!caller.user.roles.map((r) => r.toUpperCase()).includes(ADMIN_ROLE)) {
+          req.resume();
+          return json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` });
+        }
+        return await this.admin(req, res, url.pathname, caller.user.name);
+      }
       if (route === "files") {
         const caller = authenticateRequest(req, users(), HUB_DATABASE);
         if ("refused" in caller) {
@@ -283,6 +298,48 @@ export class HubService {
       this.o.log("error", "request failed", { path: url.pathname, error: (e as Error).message });
       if (!res.headersSent) json(res, 500, { error: "internal error" });
       else res.destroy();
+    }
+  }
+
+  /** `POST /v1/admin/archive`: the archive command, run here on the engine this process holds. */
+  private async admin(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, user: string): Promise<void> {
+    if (pathname !== "/v1/admin/archive") {
+      req.resume();
+      return json(res, 404, { error: `${pathname} is not an admin command of this hub` });
+    }
+    if (req.method !== "POST") {
+      req.resume();
+      return json(res, 405, { error: "use POST" });
+    }
+    let body: { positionals?: unknown; options?: unknown };
+    try {
+      body = JSON.parse((await readSmallBody(req, 65_536)).toString("utf8")) as typeof body;
+    } catch (e) {
+      return json(res, 400, { error: `the body is not a JSON command of at most 64 KB (${(e as Error).message})` });
+    }
+    const positionals = Array.isArray(body.positionals) && body.positionals.every((p) => typeof p === "string") ? (body.positionals as string[]) : null;
+    const options = body.options && typeof body.options === "object" && !Array.isArray(body.options) ? (body.options as ArchiveFlags) : null;
+    if (!positionals || !options) return json(res, 400, { error: 'expected {"positionals": [...], "options": {...}}' });
+    let stdout = "";
+    let stderr = "";
+    let exitCode = 0;
+    this.o.log("info", "archive command", { user, command: positionals.join(" ") });
+    try {
+      // One at a time: an export and a restore on the same engine would interleave their batches.
+      const run = this.adminQueue.then(() =>
+        runArchive(positionals, { ...options, home: this.o.home }, {
+          openHub: async () => ({ engine: this.hub.engine, release: async () => undefined }),
+          out: (t) => (stdout += `${t}\n`),
+          err: (t) => (stderr += t),
+          setExitCode: (c) => (exitCode = c),
+        }),
+      );
+      this.adminQueue = run.catch(() => undefined);
+      await run;
+      json(res, 200, { stdout, stderr, exitCode });
+    } catch (e) {
+      if (e instanceof UserError) return json(res, 422, { stdout, stderr, exitCode: 1, error: e.message });
+      throw e;
     }
   }
 
@@ -410,7 +467,19 @@ function routeOf(pathname: string): string {
   if (pathname === "/metrics") return "metrics";
   if (pathname === "/v1/scans") return "scans";
   if (pathname.startsWith("/v1/files/")) return "files";
+  if (pathname.startsWith("/v1/admin/")) return "admin";
   return "other";
+}
+
+async function readSmallBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > limit) throw new Error("too large");
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
 }
 
 function stackOf(stackFile: string): string {
