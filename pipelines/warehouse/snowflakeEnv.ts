@@ -1,7 +1,8 @@
 /**
  * Snowflake connection settings from the environment, for scripts run with `--target snowflake`.
  * The private key comes from a file (SNOWFLAKE_PRIVATE_KEY_PATH) so it never sits in the shell
- * history or the process list.
+ * history or the process list. SNOWFLAKE_ACCESS_URL (optional) overrides the URL derived from the
+ * account: PrivateLink, or `npm run serve`'s endpoint.
  */
 import { readFileSync } from "node:fs";
 import type { SnowflakeConfig } from "./snowflakeWarehouse.ts";
@@ -25,5 +26,7 @@ export function snowflakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sn
     database: env.SNOWFLAKE_DATABASE!,
     privateKey,
     privateKeyPassphrase: env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE,
+    // PrivateLink (https://<account>.privatelink.snowflakecomputing.com), or a served local hub.
+    ...(env.SNOWFLAKE_ACCESS_URL ? { accessUrl: env.SNOWFLAKE_ACCESS_URL } : {}),
   };
 }

@@ -186,6 +186,19 @@ describe("npm run serve", () => {
     const cost = await run(process.execPath, ["--import", "tsx", "scripts/cost-report.ts", "--format", "json"], { cwd: ROOT, env });
     const report = JSON.parse(cost.stdout) as { warehouses: Array<{ warehouse: string }> };
     assert.ok(report.warehouses.some((w) => w.warehouse === "HUB_TRANSFORM_WH"), "the cost report read the served hub's monitors and meter through SHOW and ACCOUNT_USAGE");
+    // The production path itself, pointed at the served hub as at an account.
+    const production = await run(process.execPath, ["--import", "tsx", "scripts/cost-report.ts", "--target", "snowflake", "--format", "json"], {
+      cwd: ROOT,
+      env: {
+        ...env, HUB_HOME: join(home, "elsewhere"), SNOWFLAKE_ACCOUNT: "hub", SNOWFLAKE_USER: served.info.operatorUser, SNOWFLAKE_ROLE: "HUB_REPORTING",
+        SNOWFLAKE_WAREHOUSE: "HUB_ANALYTICS_WH", SNOWFLAKE_DATABASE: "HUB", SNOWFLAKE_PRIVATE_KEY_PATH: served.info.operatorKey, SNOWFLAKE_ACCESS_URL: served.info.http,
+      },
+    });
+    assert.ok((JSON.parse(production.stdout) as { warehouses: Array<{ warehouse: string }> }).warehouses.some((w) => w.warehouse === "HUB_ANALYTICS_WH"));
+    const retrain = await run(process.execPath, ["--import", "tsx", "scripts/retrain.ts", "train", "--tenant", "acme", "--json"], { cwd: ROOT, env }).catch((e: { code: number; stdout: string }) => e);
+    assert.equal((retrain as { code?: number }).code, 3, "nothing to train on a few minutes of data: exit 3, after reading features through the endpoint");
+    const outcomes = JSON.parse((retrain as { stdout: string }).stdout) as Array<{ reason: string }>;
+    assert.ok(outcomes.length === 3 && outcomes.every((x) => /bad training data/.test(x.reason)), outcomes.map((x) => x.reason).join("; "));
     const exported = await run(process.execPath, ["--import", "tsx", "scripts/archive.ts", "export", "--tenant", "acme", "--layer", "bronze", "--json"], { cwd: ROOT, env });
     const runs = (JSON.parse(exported.stdout) as { runs: Array<{ rows: number }> }).runs;
     assert.ok(runs.reduce((n, r) => n + r.rows, 0) >= 4, "the served engine exported acme's bronze");
