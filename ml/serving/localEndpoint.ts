@@ -16,7 +16,7 @@
  * (`series_id=<id>`); a champion with a single model needs none. A request's series are all that
  * one series: DeepAR instances are its recent histories, CSV rows its readings.
  *
- * `npm run serve` will put this behind `POST /v1/models/<tenant>/<model>/invocations` (the body,
+ * `npm run serve` puts this behind `POST /v1/models/<tenant>/<model>/invocations` (the body,
  * `Content-Type` and `X-Amzn-SageMaker-Custom-Attributes` as InvokeEndpoint sends them); errors
  * carry the HTTP status SageMaker answers with (400 a bad request, 404 no champion).
  */

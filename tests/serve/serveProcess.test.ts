@@ -22,6 +22,8 @@ import { LocalCa, localCaDir } from "../../edge/localCa.ts";
 import { addUser, usersPath } from "../../pipelines/serve/users.ts";
 import { hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
 import { serveFilePath } from "../../pipelines/serve/serveFile.ts";
+import { LocalRegistry } from "../../ml/registry/index.ts";
+import { segmentMachines } from "../../ml/trainers/index.ts";
 import { startServe, type Served } from "../helpers/serveProcess.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 
@@ -209,6 +211,33 @@ describe("npm run serve", () => {
     assert.match((refused as { stderr: string }).stderr, /give --tenant T or --all/, "a mistake is said as the command says it");
     const forged = await fetch(`${served.info.http}/v1/admin/archive`, { method: "POST", body: "{}", headers: { authorization: `Basic ${Buffer.from("ana:ana's secret").toString("base64")}` } });
     assert.equal(forged.status, 403, "a tenant's person may not run admin commands");
+  });
+
+  it("serves the tenant's champion model behind SageMaker's InvokeEndpoint shape, to that tenant only", async () => {
+    const machines = Array.from({ length: 12 }, (_, i) => ({ id: `acme-m-${i}`, features: i < 6 ? [0.8 + 0.01 * i, 40] : [0.3 + 0.01 * i, 70] }));
+    const model = segmentMachines(machines, { features: ["utilization", "spindle_load"], seed: 1, kRange: [2, 3] });
+    await new LocalRegistry(home).register(
+      {
+        tenantId: "acme", model: "segments", algorithm: "kmeans", parameters: {}, trainingWindow: { from: "2026-01-05T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z" },
+        rowCount: 12, dataHash: "c".repeat(64), codeVersion: "test", metrics: { m: 1 }, baselineMetrics: { m: 2 }, approvalStatus: "Approved", reason: "test champion",
+      },
+      { kind: "json", body: { kind: "segments", model: model.toJSON() } },
+    );
+    const invoke = (path: string, auth: string, body = "0.82,41\n0.35,69") =>
+      fetch(`${served.info.http}${path}`, { method: "POST", body, headers: { "content-type": "text/csv", authorization: auth } });
+    const ana = `Basic ${Buffer.from("ana:ana's secret").toString("base64")}`;
+    const r = await invoke("/v1/models/acme/segments/invocations", ana);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("x-hub-model-version"), "1");
+    const answer = (await r.json()) as { predictions: Array<{ closest_cluster: number }> };
+    assert.equal(answer.predictions.length, 2);
+    assert.notEqual(answer.predictions[0]!.closest_cluster, answer.predictions[1]!.closest_cluster, "a busy and an idle machine fall in different clusters");
+    assert.equal((await invoke("/v1/models/globex/segments/invocations", ana)).status, 403, "another tenant's model");
+    assert.equal((await invoke("/v1/models/acme/segments/invocations", `Basic ${Buffer.from("gus:gus pw").toString("base64")}`)).status, 403);
+    assert.equal((await invoke("/v1/models/acme/segments/invocations", "Basic bm9ib2R5Og==")).status, 401);
+    assert.equal((await invoke("/v1/models/acme/forecast/invocations", ana)).status, 404, "no champion");
+    assert.equal((await invoke("/v1/models/acme/weather/invocations", ana)).status, 404, "no such model");
+    assert.equal((await invoke("/v1/models/acme/segments/invocations", ana, "0.5,abc")).status, 400);
   });
 
   it("refuses a second serve of the same hub, then drains on SIGTERM and exits 0", async () => {

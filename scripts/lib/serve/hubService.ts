@@ -36,7 +36,11 @@ import { StreamingIngest } from "../../../pipelines/ingest/streamingIngest.ts";
 import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/snowflakeEndpoint.ts";
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
-import { authenticateRequest } from "../../../pipelines/serve/httpAuth.ts";
+import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
+import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
+import { LocalRegistry } from "../../../ml/registry/localRegistry.ts";
+import type { ModelKind } from "../../../ml/contract.ts";
+import { MODEL_KINDS } from "../../../ml/registry/registry.ts";
 import { UploadApi } from "../../../pipelines/serve/uploadApi.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily } from "../../../pipelines/serve/prometheus.ts";
 import { HUB_DATABASE } from "../../../pipelines/sql/snowflakeSession.ts";
@@ -84,6 +88,8 @@ export class HubService {
   private readonly requests = new Map<string, number>();
   private metricsSession: Promise<DuckDbWarehouse> | null = null;
   private adminQueue: Promise<unknown> = Promise.resolve();
+  private readonly models: LocalEndpoint;
+  private modelInvocations = 0;
   info!: ServeInfo;
 
   private constructor(
@@ -96,7 +102,9 @@ export class HubService {
     private readonly uploads: UploadApi,
     private readonly server: http.Server,
     private readonly tokens: ScannerTokens,
-  ) {}
+  ) {
+    this.models = new LocalEndpoint(new LocalRegistry(o.home));
+  }
 
   get engine(): EmbeddedEngine {
     return this.hub.engine;
@@ -284,6 +292,14 @@ export class HubService {
         }
         return await this.admin(req, res, url.pathname, caller.user.name);
       }
+      if (route === "models") {
+        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        if ("refused" in caller) {
+          req.resume();
+          return json(res, 401, { error: caller.refused });
+        }
+        return await this.invokeModel(req, res, url.pathname, caller.user);
+      }
       if (route === "files") {
         const caller = authenticateRequest(req, users(), HUB_DATABASE);
         if ("refused" in caller) {
@@ -298,6 +314,51 @@ export class HubService {
       this.o.log("error", "request failed", { path: url.pathname, error: (e as Error).message });
       if (!res.headersSent) json(res, 500, { error: "internal error" });
       else res.destroy();
+    }
+  }
+
+  /**
+   * `POST /v1/models/<tenant>/<model>/invocations`: the tenant's champion answers as SageMaker's
+   * InvokeEndpoint does (ml/serving/localEndpoint.ts): the body and `Content-Type` as sent, the
+   * series in `X-Amzn-SageMaker-Custom-Attributes`; the answer's JSON with the version that
+   * answered. A caller may invoke only its own tenant's models.
+   */
+  private async invokeModel(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, user: EndpointUser): Promise<void> {
+    const m = /^\/v1\/models\/([^/]+)\/([^/]+)\/invocations$/.exec(pathname);
+    if (!m) {
+      req.resume();
+      return json(res, 404, { error: "expected POST /v1/models/<tenant>/<model>/invocations" });
+    }
+    const [tenant, model] = [m[1]!, m[2]!];
+    if (req.method !== "POST") {
+      req.resume();
+      return json(res, 405, { error: "use POST" });
+    }
+    if (!mayActFor(user, tenant)) {
+      req.resume();
+      return json(res, 403, { error: `user ${user.name} may not invoke tenant ${JSON.stringify(tenant)}'s models` });
+    }
+    if (!MODEL_KINDS.includes(model as ModelKind)) {
+      req.resume();
+      return json(res, 404, { error: `no model ${JSON.stringify(model)}: ${MODEL_KINDS.join(", ")}` });
+    }
+    let body: Buffer;
+    try {
+      body = await readSmallBody(req, 6 * 1_048_576);
+    } catch {
+      // InvokeEndpoint's payload limit is 6 MB.
+      return json(res, 413, { error: "the payload is over 6 MB, InvokeEndpoint's limit" });
+    }
+    try {
+      const r = await this.models.invoke(tenant, model as ModelKind, {
+        contentType: String(req.headers["content-type"] ?? "application/json"), body: body.toString("utf8"),
+        customAttributes: req.headers["x-amzn-sagemaker-custom-attributes"] as string | undefined,
+      });
+      this.modelInvocations++;
+      res.writeHead(200, { "content-type": r.contentType, "x-hub-model-version": String(r.modelVersion) }).end(r.body);
+    } catch (e) {
+      if (e instanceof LocalEndpointError) return json(res, e.status, { error: e.message });
+      throw e;
     }
   }
 
@@ -412,6 +473,7 @@ export class HubService {
         ]),
       },
       { name: "hub_sql_sessions", help: "Open sessions on the SQL endpoint", type: "gauge", samples: [{ value: this.endpoint.sessionCount }] },
+      { name: "hub_model_invocations_total", help: "Model invocations answered since start", type: "counter", samples: [{ value: this.modelInvocations }] },
       { name: "hub_files_loaded_total", help: "Files loaded through the upload API since start", type: "counter", samples: [{ value: this.uploads.loaded }] },
       { name: "hub_files_refused_total", help: "Files refused by the upload API since start", type: "counter", samples: [{ value: this.uploads.refused }] },
       {
@@ -468,6 +530,7 @@ function routeOf(pathname: string): string {
   if (pathname === "/v1/scans") return "scans";
   if (pathname.startsWith("/v1/files/")) return "files";
   if (pathname.startsWith("/v1/admin/")) return "admin";
+  if (pathname.startsWith("/v1/models/")) return "models";
   return "other";
 }
 
