@@ -22,6 +22,7 @@ import { LocalCa, localCaDir } from "../../edge/localCa.ts";
 import { addUser, usersPath } from "../../pipelines/serve/users.ts";
 import { hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
 import { serveFilePath } from "../../pipelines/serve/serveFile.ts";
+import { ServedSession } from "../../pipelines/serve/servedSession.ts";
 import { LocalRegistry } from "../../ml/registry/index.ts";
 import { segmentMachines } from "../../ml/trainers/index.ts";
 import { startServe, type Served } from "../helpers/serveProcess.ts";
@@ -172,6 +173,24 @@ describe("npm run serve", () => {
       assert.equal(q!.N, 1, "the refused row is in quarantine with its reason");
     } finally {
       await new Promise((r2) => c.destroy(r2));
+    }
+  });
+
+  it("takes RFID scans on the scan API with the scanner's token, into RAW.JOB_SCANS, and refuses a missing token or another tenant", async () => {
+    const token = readFileSync(join(home, "edge", "credentials", "acme", "acme-plant-1-rfid.scan-token"), "utf8").trim();
+    const post = (body: unknown, auth: string | null) =>
+      fetch(`${served.info.http}/v1/scans`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) } });
+    const scan = { job_id: "serve-job-1", station: "cut", scan_ts: new Date(Date.now() - 1000).toISOString(), operator_id: "op-7" };
+    assert.equal((await post({ v: 1, scans: [scan] }, null)).status, 401);
+    assert.equal((await post({ v: 1, scans: [scan] }, "Bearer not-a-token")).status, 401);
+    assert.equal((await post({ v: 1, tenant_id: "globex", scans: [scan] }, `Bearer ${token}`)).status, 403);
+    const ok = await post({ v: 1, tenant_id: "acme", site_id: "acme-plant-1", scans: [scan] }, `Bearer ${token}`);
+    assert.equal(ok.status, 202);
+    const session = await ServedSession.open(served.info, { role: "HUB_ADMIN" });
+    try {
+      await waitFor(async () => Number((await session.execute("SELECT COUNT(*) FROM RAW.JOB_SCANS WHERE job_id = 'serve-job-1'"))[0]!.rows[0]![0]) === 1, "the scan to land", 60_000);
+    } finally {
+      await session.close();
     }
   });
 
