@@ -20,9 +20,8 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { Gateway, type DeviceReading, type GatewayDevice, type GatewayStats } from "./gateway.ts";
 import { SyntheticFleet, type TenantFleetSpec } from "./syntheticFleet.ts";
-import { fleetThings, scanMessageItem, scannerId, type FleetThing } from "./fleetDevices.ts";
+import { fleetThings, queueSiteScans, type FleetThing } from "./fleetDevices.ts";
 import { credentialFiles } from "./provisioning.ts";
-import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
 import { TIMESTAMP_LIMITS } from "../pipelines/quality/metricRules.ts";
 import type { RawReading, RawScan } from "../pipelines/ingest/rawRecords.ts";
 
@@ -248,23 +247,7 @@ export class LiveFleet {
       list.push({ ts: r.ts, seq: r.seq, metrics: (r.payload as { metrics: Record<string, unknown> }).metrics });
     }
     for (const [device, list] of byDevice) this.gateway.add(device, list);
-    const bySite = new Map<string, object[]>();
-    for (const s of scans) {
-      let list = bySite.get(s.siteId);
-      if (!list) bySite.set(s.siteId, (list = []));
-      list.push(scanMessageItem(s));
-    }
-    for (const [site, list] of bySite) this.addScans(scannerId(site), list);
-  }
-
-  /** A site's scans in as few messages as fit the size limit (halved until they do). */
-  private addScans(scanner: string, scans: readonly object[]): void {
-    const { queued, bytes } = this.gateway.addScans(scanner, scans);
-    if (queued || bytes <= MAX_MESSAGE_BYTES) return;
-    if (scans.length === 1) throw new Error(`${scanner}: one scan is ${bytes} bytes, over the message limit`);
-    const half = Math.ceil(scans.length / 2);
-    this.addScans(scanner, scans.slice(0, half));
-    this.addScans(scanner, scans.slice(half));
+    queueSiteScans(this.gateway, scans);
   }
 
   counts(): LiveFleetCounts {

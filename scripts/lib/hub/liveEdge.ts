@@ -19,14 +19,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { Gateway, addLifetime, type DeviceReading, type GatewayDevice, type GatewayStats } from "../../../edge/gateway.ts";
 import { StoreAndForward, type QueueLifetime } from "../../../edge/storeAndForward.ts";
 import { LEDGER_TABLE } from "../../../pipelines/ingest/channelLanding.ts";
-import { MAX_MESSAGE_BYTES } from "../../../pipelines/quality/payloadSchemas.ts";
 import type { TopicSensorType } from "../../../edge/topicRules.ts";
 import type { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
 import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
 import { INGEST_SOURCE, StreamingIngest, type IngestStats } from "../../../pipelines/ingest/streamingIngest.ts";
 import type { RawReading, RawScan } from "../../../pipelines/ingest/rawRecords.ts";
 import { UserError } from "../command.ts";
-import { scanMessageItem, scannerId } from "../../../edge/fleetDevices.ts";
+import { queueSiteScans, scannerId } from "../../../edge/fleetDevices.ts";
 
 const TOPIC_TYPE: Readonly<Record<string, TopicSensorType>> = { MACHINE: "machine", ENERGY: "energy", AIR_QUALITY: "air_quality" };
 
@@ -151,26 +150,8 @@ export class LiveEdge {
       this.publishedReadings += list.length;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const bySite = new Map<string, object[]>();
-    for (const s of scans) {
-      let list = bySite.get(s.siteId);
-      if (!list) bySite.set(s.siteId, (list = []));
-      list.push(scanMessageItem(s));
-    }
-    for (const [site, list] of bySite) this.addScans(scannerId(site), list);
+    queueSiteScans(this.gateway, scans);
     this.publishedScans += scans.length;
-  }
-
-  /** A site's scans in as few messages as fit the size limit (halved until they do). */
-  private addScans(scanner: string, scans: readonly object[]): void {
-    if (scans.length === 0) return;
-    const { queued, bytes } = this.gateway.addScans(scanner, scans);
-    // Queued, or refused by the queue's overflow policy (which counts it).
-    if (queued || bytes <= MAX_MESSAGE_BYTES) return;
-    if (scans.length === 1) throw new Error(`${scanner}: one scan is ${bytes} bytes, over the message limit`);
-    const half = Math.ceil(scans.length / 2);
-    this.addScans(scanner, scans.slice(0, half));
-    this.addScans(scanner, scans.slice(half));
   }
 
   /**
