@@ -114,9 +114,9 @@ describe("npm run serve", () => {
   it("answers /healthz, and /metrics in Prometheus' text format as an independent parser reads it", async () => {
     const h = await fetch(`${served.info.http}/healthz`);
     assert.equal(h.status, 200);
-    const health = (await h.json()) as { status: string; tenants: string[] };
+    const health = (await h.json()) as { status: string };
     assert.equal(health.status, "ok");
-    assert.deepEqual(health.tenants, ["acme", "globex"]);
+    assert.doesNotMatch(JSON.stringify(health), /acme|globex/, "the open health check names no tenant");
     const m = await fetch(`${served.info.http}/metrics`);
     assert.equal(m.status, 200);
     assert.match(m.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);

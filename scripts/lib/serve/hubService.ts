@@ -275,6 +275,12 @@ export class HubService {
       if (route === "healthz") return this.health(req, res);
       if (route === "metrics") {
         if (req.method !== "GET") return json(res, 405, { error: "use GET" });
+        // Per-tenant warehouses and their credits: open to this machine, to an admin from elsewhere.
+        if (!isLoopback(req.socket.remoteAddress)) {
+          const caller = authenticateRequest(req, users(), HUB_DATABASE);
+          if ("refused" in caller) return json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' });
+          if (!caller.user.roles.map((r) => r.toUpperCase()).includes(ADMIN_ROLE)) return json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` });
+        }
         const text = await this.metrics();
         res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(text);
         return;
@@ -408,8 +414,9 @@ export class HubService {
     req.resume();
     if (req.method !== "GET") return json(res, 405, { error: "use GET" });
     const i = this.ingest.stats();
+    // Nothing here names a tenant: /healthz answers anyone who can reach the port.
     json(res, 200, {
-      status: "ok", since: this.info.startedAt, tenants: this.hub.tenants.map((t) => t.tenantId),
+      status: "ok", since: this.info.startedAt,
       ingest: { connected: this.ingest.stats().connects > 0, lagMs: i.lagMs }, ticks: this.counts.ticks, tickFailures: this.counts.tickFailures,
     });
   }
@@ -516,6 +523,10 @@ export class HubService {
     })();
     return this.stopping;
   }
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === "::1" || /^(::ffff:)?127\./.test(address ?? "");
 }
 
 function json(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
