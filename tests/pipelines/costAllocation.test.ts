@@ -117,6 +117,10 @@ describe("cost allocation against an independent computation of the documented r
         const billedS = meters.filter((m) => m.warehouse === w.warehouse && m.hour >= FROM && m.hour < TO).reduce((s, m) => s + m.credits, 0) * 3600;
         const busyS = queries.filter((q) => q.warehouse === w.warehouse && q.start >= FROM && q.start < TO).reduce((s, q) => s + q.ms, 0) / 1000;
         assert.ok(Math.abs(w.idleShare! - Math.max(0, 1 - busyS / billedS)) < 1e-9, `${w.warehouse} idle share ${w.idleShare}`);
+        // Its tenants, the largest share first (what the report's table lists first), each with
+        // the rule's credits.
+        const shares = [...expected].filter(([k]) => k.startsWith(`${w.warehouse}|`)).map(([k, v]) => ({ tenant: k.split("|")[1]!, credits: v }));
+        assert.deepEqual(w.tenants.map((t) => t.tenant), shares.sort((a, b) => b.credits - a.credits).map((t) => t.tenant), `${w.warehouse}'s tenants by credits`);
       }
       // One tenant's view: each warehouse's credits are that tenant's part of it.
       const acme = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, tenant: "acme", warehouses: [], monitors: [] });
