@@ -225,9 +225,9 @@ export class PortalServer {
     const reader = this.reader(s);
     const now = this.o.engine.clock.now();
     if (rest === "overview") {
-      return json(res, 200, await this.cached(s.tenant, rest, async () => ({
-        plants: await reader.plants(now), machines: await reader.machines(now), cost: await this.source("cost", s.tenant).catch(sourceError),
-      })));
+      const page = await this.cached(s.tenant, rest, async () => ({ plants: await reader.plants(now), machines: await reader.machines(now) }));
+      // The hub's time now, for "seconds since last data"; cost has its own cache.
+      return json(res, 200, { ...page, now: now.toISOString(), cost: await this.source("cost", s.tenant).catch(sourceError) });
     }
     if (rest === "air") return json(res, 200, await this.cached(s.tenant, rest, () => reader.air(now)));
     if (rest === "flow") return json(res, 200, await this.cached(s.tenant, rest, () => reader.flow()));

@@ -138,15 +138,16 @@ export class TenantReader {
        FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE machine_id = ? AND hour >= CAST(? AS TIMESTAMP) ORDER BY hour`,
       [id, from],
     );
-    // Series are named `<metric>:<device>` (ML contract); the newest scoring run of each point wins.
+    // Series are named `<metric>:<device>` (ML contract): matched by suffix, not LIKE, so an id with
+    // `_` or `%` cannot match other devices. The newest scoring run of each point wins.
     const anomalies = await this.query(
       `SELECT series_id, ts, y, forecast, lower_bound, upper_bound, is_anomaly, distance FROM ML.ANOMALIES
-       WHERE series_id LIKE '%:' || ? AND ts >= CAST(? AS TIMESTAMP)
+       WHERE ends_with(series_id, ':' || ?) AND ts >= CAST(? AS TIMESTAMP)
        QUALIFY ROW_NUMBER() OVER (PARTITION BY series_id, ts ORDER BY scored_at DESC) = 1 ORDER BY series_id, ts`,
       [id, from],
     );
     const forecasts = await this.query(
-      `SELECT series_id, ts, forecast, lower_bound, upper_bound FROM ML.FORECASTS WHERE series_id LIKE '%:' || ? ORDER BY series_id, ts`,
+      `SELECT series_id, ts, forecast, lower_bound, upper_bound FROM ML.FORECASTS WHERE ends_with(series_id, ':' || ?) ORDER BY series_id, ts`,
       [id],
     );
     const alerts = await this.query(
