@@ -62,7 +62,7 @@ const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const RULE_ID = /^[A-Za-z0-9_]{1,64}$/;
 const WINDOW_START = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z?$/;
 const MAX_NOTE = 500;
-/** How long a page's data is served without asking whether the tenant's watermark moved. */
+/** How long a tenant's watermark is taken as current by page requests (the event poller reads it fresh). */
 const FRESH_MS = 1000;
 const SOURCE_TTL_MS = 30_000;
 
@@ -85,7 +85,6 @@ class HttpError extends Error {
 
 interface Cached {
   readonly watermark: string;
-  readonly checkedAt: number;
   readonly body: unknown;
 }
 
@@ -94,6 +93,7 @@ export class PortalServer {
   private readonly events: PortalEvents;
   private readonly readers = new Map<string, TenantReader>();
   private readonly cache = new Map<string, Cached>();
+  private readonly marks = new Map<string, { value: string; at: number }>();
   private readonly sourceCache = new Map<string, { at: number; value: Promise<unknown> }>();
   private writer: Promise<Warehouse> | null = null;
   private readonly now: () => number;
@@ -300,6 +300,8 @@ export class PortalServer {
        VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)`,
       { binds: [s.tenant, deviceId, ruleId, ts, s.user, at.toISOString().replace("T", " ").replace("Z", ""), note], tag: { tenant: s.tenant, job: "portal-ack" } },
     );
+    // The next read sees the acknowledgement at once, not after the watermark's second.
+    this.marks.delete(s.tenant);
     this.o.log("info", "alert acknowledged", { user: s.user, tenant: s.tenant, device: deviceId, rule: ruleId, window: windowStart });
     json(res, 200, { acknowledged: { device_id: deviceId, rule_id: ruleId, window_start: windowStart, acknowledged_by: s.user, acknowledged_at: at.toISOString() } });
   }
@@ -358,10 +360,20 @@ export class PortalServer {
     return r;
   }
 
-  private async watermark(tenant: string): Promise<string> {
+  /**
+   * The tenant's data watermark, read again when the last reading is older than `maxAgeMs`. The
+   * event poller always reads it fresh, so by the time a page hears of a change and refetches, the
+   * page's data is checked against the new watermark, never a stale one.
+   */
+  private async watermark(tenant: string, maxAgeMs = 0): Promise<string> {
+    const memo = this.marks.get(tenant);
+    if (memo && this.now() - memo.at < maxAgeMs) return memo.value;
     const r = this.readers.get(tenant) ?? new TenantReader(this.o.engine, tenant, tenantRoleName(tenant));
     this.readers.set(tenant, r);
-    return createHash("sha256").update(await r.watermark()).digest("hex").slice(0, 16);
+    const at = this.now();
+    const value = createHash("sha256").update(await r.watermark()).digest("hex").slice(0, 16);
+    this.marks.set(tenant, { value, at });
+    return value;
   }
 
   /**
@@ -371,16 +383,11 @@ export class PortalServer {
   private async cached(tenant: string, key: string, load: () => Promise<unknown>): Promise<{ watermark: string; data: unknown }> {
     const k = `${tenant}|${key}`;
     const hit = this.cache.get(k);
-    const t = this.now();
-    if (hit && t - hit.checkedAt < FRESH_MS) return { watermark: hit.watermark, data: hit.body };
-    const w = await this.watermark(tenant);
-    if (hit && hit.watermark === w) {
-      this.cache.set(k, { ...hit, checkedAt: t });
-      return { watermark: w, data: hit.body };
-    }
+    const w = await this.watermark(tenant, FRESH_MS);
+    if (hit && hit.watermark === w) return { watermark: w, data: hit.body };
     const body = await load();
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(k, { watermark: w, checkedAt: t, body });
+    this.cache.set(k, { watermark: w, body });
     return { watermark: w, data: body };
   }
 

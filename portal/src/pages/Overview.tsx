@@ -77,8 +77,8 @@ export function Overview(p: { tenant: string }) {
                   <dt>Utilisation</dt><dd>{pct(s.utilization)}</dd>
                   <dt>OEE</dt><dd>{pct(s.oee)}</dd>
                   <dt>Energy</dt><dd>{num(s.kwh)} kWh{typeof s.peak_kw === "number" ? `, peak ${num(s.peak_kw)} kW` : ""}</dd>
-                  <dt>AQI now</dt><dd><Aqi value={s.aqi_now} category={s.aqi_now_category} /></dd>
-                  <dt>AQI worst hour</dt><dd><Aqi value={s.aqi_worst} category={s.aqi_worst_category} /></dd>
+                  <dt>AQI now</dt><dd data-testid={`aqi-now-${String(s.site_id)}`}><Aqi value={s.aqi_now} category={s.aqi_now_category} /></dd>
+                  <dt>AQI, worst hourly mean</dt><dd><Aqi value={s.aqi_worst} category={s.aqi_worst_category} /></dd>
                   <dt>Open alerts</dt>
                   <dd>
                     <Link to={`/portal/t/${p.tenant}/alerts`}>{num(s.open_alerts, 0)}</Link>
