@@ -11,6 +11,7 @@ import { hashPassword, type EndpointUser } from "../../pipelines/serve/snowflake
 import { PortalServer, type PortalOptions } from "../../pipelines/portal/portalServer.ts";
 import { PortalBundle } from "../../pipelines/portal/portalBundle.ts";
 import { tenantRoleName } from "../../pipelines/definitions/governance.ts";
+import { twinCostSource } from "../../pipelines/portal/portalSources.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { loadFixture } from "../pipelines/fixture.ts";
 
@@ -34,6 +35,12 @@ export async function startPortal(o: Partial<PortalOptions> = {}): Promise<Porta
   await loadFixture(engine, clock);
   await engine.grantTenantRole("acme");
   await engine.grantTenantRole("globex");
+  // acme's own warehouse under a monitor, as its stack gives it: the portal's reads are billed to it.
+  await engine.defineResourceMonitor({ kind: "resource_monitor", name: "TENANT_ACME_ANALYTICS_MONITOR", creditQuota: 10, frequency: "MONTHLY", notifyAt: [75, 90], suspendAt: 100, suspendImmediateAt: 110 });
+  await engine.defineWarehouse({
+    kind: "warehouse", name: "TENANT_ACME_ANALYTICS_WH", comment: "acme analytics", size: "XSMALL", autoSuspendSeconds: 60, autoResume: true,
+    initiallySuspended: true, resourceMonitor: "TENANT_ACME_ANALYTICS_MONITOR",
+  });
   const users: EndpointUser[] = [
     { name: "ALICE", passwordHash: hashPassword(PASSWORDS.ALICE), roles: [tenantRoleName("acme")], defaultRole: tenantRoleName("acme") },
     { name: "GINA", passwordHash: hashPassword(PASSWORDS.GINA), roles: [tenantRoleName("globex")], defaultRole: tenantRoleName("globex") },
@@ -53,6 +60,7 @@ export async function startPortal(o: Partial<PortalOptions> = {}): Promise<Porta
     bundle: PortalBundle.load(),
     now: () => wallClock.now,
     pollMs: 100,
+    cost: twinCostSource(engine, { pricePerCredit: 3, currency: "EUR" }),
     ...o,
   });
   const server = http.createServer((req, res) => {

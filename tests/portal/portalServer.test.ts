@@ -170,6 +170,15 @@ describe("tenancy", () => {
     assert.deepEqual(globex.data.machines.map((m) => m.machine_id), ["g-m1"]);
   });
 
+  test("the cost page holds the tenant's own warehouses against their quota in money, and none of another tenant's", async () => {
+    type CostBody = { cost: { currency: string; warehouses: Array<{ warehouse: string; quotaMoney: number | null; triggers: Array<{ percent: number }> }> } };
+    const acme = (await (await get("/api/portal/tenants/acme/cost", await signIn("ALICE"))).json()) as CostBody;
+    assert.equal(acme.cost.currency, "EUR");
+    assert.deepEqual(acme.cost.warehouses.map((w) => [w.warehouse, w.quotaMoney, w.triggers.map((t) => t.percent)]), [["TENANT_ACME_ANALYTICS_WH", 30, [75, 90, 100, 110]]]);
+    const globex = (await (await get("/api/portal/tenants/globex/cost", await signIn("GINA"))).json()) as CostBody;
+    assert.deepEqual(globex.cost.warehouses, []);
+  });
+
   test("another tenant's URL is 403 on every API route and on its pages, and an unknown tenant likewise", async () => {
     const s = await signIn("ALICE");
     for (const tenant of ["globex", "GLOBEX", "acme%2F..%2Fglobex", "nobody"]) {
