@@ -11,7 +11,7 @@ export const AQI_BANDS = [
   { max: 50, name: "GOOD", color: "#00e400", text: "#000" },
   { max: 100, name: "MODERATE", color: "#ffff00", text: "#000" },
   { max: 150, name: "UNHEALTHY_FOR_SENSITIVE_GROUPS", color: "#ff7e00", text: "#000" },
-  { max: 200, name: "UNHEALTHY", color: "#ff0000", text: "#fff" },
+  { max: 200, name: "UNHEALTHY", color: "#ff0000", text: "#000" },
   { max: 300, name: "VERY_UNHEALTHY", color: "#8f3f97", text: "#fff" },
   { max: 500, name: "HAZARDOUS", color: "#7e0023", text: "#fff" },
 ] as const;
