@@ -55,6 +55,8 @@ export function LineChart(p: { label: string; points: readonly Point[]; unit?: s
         <text x={W - PAD.r} y={H - 6} textAnchor="end" className="tick">{hourLabel(Math.max(...ts))}</text>
         {band && <path d={band} fill="#1f6fb2" opacity={0.18} />}
         <path d={line} fill="none" stroke="#1f4e79" strokeWidth={2} />
+        {/* Points as dots too while there are few: one hour alone draws no line. */}
+        {p.points.length <= 48 && p.points.filter((q) => q.y !== null && !q.mark).map((q) => <circle key={`p${q.t}`} cx={x(q.t)} cy={y(q.y!)} r={3} fill="#1f4e79" />)}
         {marks.map((q) => (
           <circle key={q.t} cx={x(q.t)} cy={y(q.y!)} r={5} fill="#b00020" stroke="#fff" strokeWidth={1.5}>
             <title>anomaly at {new Date(q.t).toISOString()}: {fmt(q.y!)}</title>
