@@ -10,5 +10,6 @@ import { mainJobBenchmark } from "./mainJob.bench.ts";
 import { fileLoadBenchmark } from "./fileLoad.bench.ts";
 import { snowflakeSqlBenchmark } from "./snowflakeSql.bench.ts";
 import { validatePassBenchmark } from "./validatePass.bench.ts";
+import { portalBenchmark } from "./portal.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, portalBenchmark];

@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
-import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { Row, Warehouse } from "../warehouse/warehouse.ts";
 import { PIPELINE_ROLE, tenantRoleName } from "../definitions/governance.ts";
 import { qualifiedName } from "../definitions/types.ts";
 import { ALERT_ACKNOWLEDGEMENTS } from "../definitions/alerting.ts";
@@ -83,9 +83,16 @@ class HttpError extends Error {
   }
 }
 
+/** A tenant's watermark: each part hashed, and the whole (what the event stream and pages compare). */
+interface Marks {
+  readonly raw: string;
+  readonly pipeline: string;
+  readonly all: string;
+}
+
 interface Cached {
   readonly watermark: string;
-  readonly body: unknown;
+  readonly body: Promise<unknown>;
 }
 
 export class PortalServer {
@@ -93,7 +100,8 @@ export class PortalServer {
   private readonly events: PortalEvents;
   private readonly readers = new Map<string, TenantReader>();
   private readonly cache = new Map<string, Cached>();
-  private readonly marks = new Map<string, { value: string; at: number }>();
+  private readonly marks = new Map<string, { value: Promise<Marks>; at: number }>();
+  private readonly markReads = new Map<string, Promise<Marks>>();
   private readonly sourceCache = new Map<string, { at: number; value: Promise<unknown> }>();
   private writer: Promise<Warehouse> | null = null;
   private readonly now: () => number;
@@ -225,20 +233,24 @@ export class PortalServer {
     const reader = this.reader(s);
     const now = this.o.engine.clock.now();
     if (rest === "overview") {
-      const page = await this.cached(s.tenant, rest, async () => ({ plants: await reader.plants(now), machines: await reader.machines(now) }));
+      const kpis = await this.cached(s.tenant, rest, "pipeline", async () => ({ plants: await reader.plants(now), machines: await reader.machines(now) }));
+      const last = await this.cached(s.tenant, "last", "raw", () => reader.lastData(now));
+      const bySite = new Map((last.data as Row[]).map((r) => [r.site_id, r]));
+      const { plants, machines } = kpis.data as { plants: Row[]; machines: Row[] };
+      const data = { plants: plants.map((p) => ({ ...p, last_ingested: bySite.get(p.site_id)?.last_ingested ?? null, last_reading: bySite.get(p.site_id)?.last_reading ?? null })), machines };
       // The hub's time now, for "seconds since last data"; cost has its own cache.
-      return json(res, 200, { ...page, now: now.toISOString(), cost: await this.source("cost", s.tenant).catch(sourceError) });
+      return json(res, 200, { watermark: last.watermark, data, now: now.toISOString(), cost: await this.source("cost", s.tenant).catch(sourceError) });
     }
-    if (rest === "air") return json(res, 200, await this.cached(s.tenant, rest, () => reader.air(now)));
-    if (rest === "flow") return json(res, 200, await this.cached(s.tenant, rest, () => reader.flow()));
-    if (rest === "alerts") return json(res, 200, await this.cached(s.tenant, rest, async () => ({ alerts: await reader.alerts() })));
+    if (rest === "air") return json(res, 200, await this.cached(s.tenant, rest, "pipeline", () => reader.air(now)));
+    if (rest === "flow") return json(res, 200, await this.cached(s.tenant, rest, "pipeline", () => reader.flow()));
+    if (rest === "alerts") return json(res, 200, await this.cached(s.tenant, rest, "pipeline", async () => ({ alerts: await reader.alerts() })));
     if (rest === "cost") return json(res, 200, { cost: await this.source("cost", s.tenant).catch(sourceError) });
     if (rest === "models") return json(res, 200, { models: await this.source("models", s.tenant).catch(sourceError) });
     const machine = /^machines\/([^/]+)$/.exec(rest);
     if (machine) {
       const id = safeDecode(machine[1]!);
       if (id === null || !DEVICE_ID.test(id)) throw new HttpError(400, `machine id ${JSON.stringify(id ?? machine[1]).slice(0, 80)} is not a device id (letters, digits, . _ : -; at most 128)`);
-      const body = await this.cached(s.tenant, `machine:${id}`, async () => {
+      const body = await this.cached(s.tenant, `machine:${id}`, "pipeline", async () => {
         const page = await reader.machine(id, now);
         return page === null ? null : { machine: id, ...page };
       });
@@ -366,29 +378,45 @@ export class PortalServer {
    * page's data is checked against the new watermark, never a stale one.
    */
   private async watermark(tenant: string, maxAgeMs = 0): Promise<string> {
+    return (await this.marksOf(tenant, maxAgeMs)).all;
+  }
+
+  private marksOf(tenant: string, maxAgeMs: number): Promise<Marks> {
     const memo = this.marks.get(tenant);
     if (memo && this.now() - memo.at < maxAgeMs) return memo.value;
+    // Callers at the same moment share one read.
+    const reading = this.markReads.get(tenant);
+    if (reading) return reading;
     const r = this.readers.get(tenant) ?? new TenantReader(this.o.engine, tenant, tenantRoleName(tenant));
     this.readers.set(tenant, r);
     const at = this.now();
-    const value = createHash("sha256").update(await r.watermark()).digest("hex").slice(0, 16);
+    const hash = (x: string) => createHash("sha256").update(x).digest("hex").slice(0, 16);
+    const read = r.watermark(this.o.engine.clock.now()).then((w) => ({ raw: hash(w.raw), pipeline: hash(w.pipeline), all: hash(w.raw + w.pipeline) }));
+    this.markReads.set(tenant, read);
+    const value = read.finally(() => this.markReads.delete(tenant));
     this.marks.set(tenant, { value, at });
+    value.catch(() => this.marks.delete(tenant));
     return value;
   }
 
   /**
-   * A page's data with the watermark it was read at; read again only when the tenant's watermark
-   * moved (checked at most once a second), so many users on one page cost one read per commit.
+   * A page's data with the tenant's watermark; read again only when the part of the watermark the
+   * page depends on moved (`pipeline` for pages of silver and gold, `raw` for the overview's "last
+   * data"), so many users on one page cost one read per commit that changes it. The watermark
+   * itself is read at most once a second for page requests.
    */
-  private async cached(tenant: string, key: string, load: () => Promise<unknown>): Promise<{ watermark: string; data: unknown }> {
+  private async cached(tenant: string, key: string, dependsOn: "raw" | "pipeline", load: () => Promise<unknown>): Promise<{ watermark: string; data: unknown }> {
     const k = `${tenant}|${key}`;
+    const marks = await this.marksOf(tenant, FRESH_MS);
+    const w = marks[dependsOn];
     const hit = this.cache.get(k);
-    const w = await this.watermark(tenant, FRESH_MS);
-    if (hit && hit.watermark === w) return { watermark: w, data: hit.body };
-    const body = await load();
+    if (hit && hit.watermark === w) return { watermark: marks.all, data: await hit.body };
+    // One load per page and watermark, however many users ask for it at once.
+    const body = load();
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(k, { watermark: w, body });
-    return { watermark: w, data: body };
+    body.catch(() => this.cache.get(k)?.body === body && this.cache.delete(k));
+    return { watermark: marks.all, data: await body };
   }
 
   private source(kind: "cost" | "models", tenant: string): Promise<unknown> {

@@ -56,13 +56,20 @@ export class TenantReader {
   }
 
   /**
-   * What changes when the pipeline commits for this tenant: the newest reading and scan landed,
-   * the gold tables' newest rows, and the acknowledgements. Cheap (max and count over columns).
+   * What a page's data depends on, in two parts: `raw`, which moves with every commit of the
+   * ingest (the newest reading and scan landed: "last data"), and `pipeline`, which moves when the
+   * pipeline's tasks and refreshes commit (silver's newest row, the gold tables' sizes, the
+   * acknowledgements, the newest scores). A page built from silver and gold is read again only when
+   * `pipeline` moves: once a task run or refresh, not ten times a second. Cheap: MAX and COUNT,
+   * bounded to the last hour where a table grows without bound (RAW and silver are appended in
+   * ingest order, so DuckDB skips older row groups by their min/max instead of scanning them).
    */
-  async watermark(): Promise<string> {
+  async watermark(now: Date): Promise<{ raw: string; pipeline: string }> {
+    const since = iso(new Date(now.getTime() - 3_600_000));
     const [r] = await this.query(`SELECT
-      (SELECT MAX(ingested_at) FROM RAW.SENSOR_READINGS) AS readings,
-      (SELECT MAX(ingested_at) FROM RAW.JOB_SCANS) AS scans,
+      (SELECT MAX(ingested_at) FROM RAW.SENSOR_READINGS WHERE ingested_at >= CAST(? AS TIMESTAMP)) AS readings,
+      (SELECT MAX(ingested_at) FROM RAW.JOB_SCANS WHERE ingested_at >= CAST(? AS TIMESTAMP)) AS scans,
+      (SELECT MAX(ingested_at) FROM CORE.SENSOR_READINGS_NORMALIZED WHERE ingested_at >= CAST(? AS TIMESTAMP)) AS silver,
       (SELECT MAX(ts) FROM ANALYTICS.AIR_QUALITY_CURRENT) AS air,
       (SELECT SUM(readings) FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY) AS machine_readings,
       (SELECT SUM(readings) FROM ANALYTICS.ENERGY_HOURLY) AS energy_readings,
@@ -70,16 +77,29 @@ export class TenantReader {
       (SELECT SUM(breaches) FROM ANALYTICS.ALERTS) AS breaches,
       (SELECT COUNT(*) FROM OPS.ALERT_ACKNOWLEDGEMENTS) AS acks,
       (SELECT MAX(scored_at) FROM ML.FORECASTS) AS forecasts,
-      (SELECT COUNT(*) FROM ML.ANOMALIES) AS anomalies`);
-    return JSON.stringify(r ?? {}, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+      (SELECT COUNT(*) FROM ML.ANOMALIES) AS anomalies`, [since, since, since]);
+    const text = (v: unknown) => JSON.stringify(v ?? null, (_k, x) => (typeof x === "bigint" ? String(x) : x));
+    const { readings, scans, ...pipeline } = r ?? {};
+    return { raw: text({ readings, scans }), pipeline: text(pipeline) };
   }
 
-  /** Per plant: utilisation, OEE, energy, AQI now and worst, open alerts, last data. */
+  /** Per plant, when its newest reading landed (and the newest device time) in the period. */
+  lastData(now: Date): Promise<Row[]> {
+    return this.query(
+      `SELECT site_id, MAX(ingested_at) AS last_ingested, MAX(ts) AS last_reading FROM RAW.SENSOR_READINGS
+       WHERE ingested_at >= CAST(? AS TIMESTAMP) GROUP BY site_id`,
+      [iso(new Date(now.getTime() - PERIOD_MS))],
+    );
+  }
+
+  /** Per plant: utilisation, OEE, energy, AQI now and worst, open alerts (its last data: `lastData`). */
   async plants(now: Date): Promise<Row[]> {
     const from = new Date(now.getTime() - PERIOD_MS);
     const d = duckdbDialect;
     return this.query(
-      `WITH sites AS (SELECT DISTINCT site_id FROM RAW.SENSOR_READINGS),
+      // Plants from the gold tables (small), so a plant silent for a day still shows, as silent.
+      `WITH sites AS (SELECT site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY UNION SELECT site_id FROM ANALYTICS.ENERGY_HOURLY
+              UNION SELECT site_id FROM ANALYTICS.AIR_QUALITY_CURRENT),
       m AS (SELECT site_id, COUNT(DISTINCT machine_id) AS machines, SUM(run_s) / NULLIF(SUM(observed_s), 0) AS utilization,
               SUM(run_s + setup_s + down_s) AS planned_s, AVG(oee) AS oee
             FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE hour >= CAST(? AS TIMESTAMP) GROUP BY site_id),
@@ -95,15 +115,13 @@ export class TenantReader {
       a AS (SELECT al.site_id, COUNT(*) AS open_alerts, COUNT(CASE WHEN al.severity = 'CRITICAL' THEN 1 END) AS open_critical
             FROM ANALYTICS.ALERTS al
             WHERE NOT EXISTS (SELECT 1 FROM acked k WHERE k.device_id = al.device_id AND k.rule_id = al.rule_id AND k.window_start = al.window_start)
-            GROUP BY al.site_id),
-      last AS (SELECT site_id, MAX(ingested_at) AS last_ingested, MAX(ts) AS last_reading FROM RAW.SENSOR_READINGS GROUP BY site_id)
+            GROUP BY al.site_id)
       SELECT s.site_id, m.machines, m.utilization, m.oee, e.kwh, e.peak_kw,
         aq_now.aqi_now, ${pm25CategorySql(d, "aq_now_pm25.pm25")} AS aqi_now_category,
         ${pm25AqiSql(d, "aq_worst.pm25")} AS aqi_worst, ${pm25CategorySql(d, "aq_worst.pm25")} AS aqi_worst_category,
-        COALESCE(a.open_alerts, 0) AS open_alerts, COALESCE(a.open_critical, 0) AS open_critical,
-        last.last_ingested, last.last_reading
+        COALESCE(a.open_alerts, 0) AS open_alerts, COALESCE(a.open_critical, 0) AS open_critical
       FROM sites s LEFT JOIN m USING (site_id) LEFT JOIN e USING (site_id) LEFT JOIN aq_now USING (site_id) LEFT JOIN aq_now_pm25 USING (site_id)
-        LEFT JOIN aq_worst USING (site_id) LEFT JOIN a USING (site_id) LEFT JOIN last USING (site_id)
+        LEFT JOIN aq_worst USING (site_id) LEFT JOIN a USING (site_id)
       ORDER BY s.site_id`,
       [iso(from), iso(from), iso(from)],
     );
@@ -126,7 +144,8 @@ export class TenantReader {
   /** One machine's page; null when the tenant has no such machine (another tenant's id included). */
   async machine(id: string, now: Date): Promise<Record<string, Row[]> | null> {
     const from = iso(new Date(now.getTime() - PERIOD_MS));
-    const [known] = await this.query(`SELECT MIN(site_id) AS site_id FROM CORE.SENSOR_READINGS_NORMALIZED WHERE sensor_type = 'MACHINE' AND device_id = ?`, [id]);
+    // Known from the gold table (small), not by scanning silver.
+    const [known] = await this.query(`SELECT MIN(site_id) AS site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE machine_id = ?`, [id]);
     if (!known || known.site_id === null) return null;
     const states = await this.query(
       `SELECT ts, value_text AS state FROM CORE.SENSOR_READINGS_NORMALIZED
