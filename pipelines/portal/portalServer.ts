@@ -104,6 +104,7 @@ export class PortalServer {
   private readonly markReads = new Map<string, Promise<Marks>>();
   private readonly sourceCache = new Map<string, { at: number; value: Promise<unknown> }>();
   private writer: Promise<Warehouse> | null = null;
+  private closed = false;
   private readonly now: () => number;
   private bundle: PortalBundle;
 
@@ -305,6 +306,7 @@ export class PortalServer {
       throw new HttpError(404, `no alert of yours for device ${deviceId}, rule ${ruleId}, window ${windowStart}`);
     }
     const at = this.o.engine.clock.now();
+    if (this.closed) throw new HttpError(503, "the portal is stopping");
     this.writer ??= this.o.engine.session({ role: PIPELINE_ROLE });
     const w = await this.writer;
     await w.execute(
@@ -367,6 +369,7 @@ export class PortalServer {
   // ----- data -------------------------------------------------------------------------------
 
   private reader(s: PortalSession): TenantReader {
+    if (this.closed) throw new HttpError(503, "the portal is stopping");
     let r = this.readers.get(s.tenant);
     if (!r) this.readers.set(s.tenant, (r = new TenantReader(this.o.engine, s.tenant, s.role)));
     return r;
@@ -387,6 +390,7 @@ export class PortalServer {
     // Callers at the same moment share one read.
     const reading = this.markReads.get(tenant);
     if (reading) return reading;
+    if (this.closed) return Promise.reject(new Error("the portal is closed"));
     const r = this.readers.get(tenant) ?? new TenantReader(this.o.engine, tenant, tenantRoleName(tenant));
     this.readers.set(tenant, r);
     const at = this.now();
@@ -432,6 +436,7 @@ export class PortalServer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.events.close();
     for (const r of this.readers.values()) await r.close();
     this.readers.clear();

@@ -16,10 +16,23 @@ import { duckdbDialect } from "../dialect/duckdb.ts";
 
 /** The period the pages summarise: the last day of the hub's clock. */
 export const PERIOD_MS = 24 * 3_600_000;
+/** A machine's state timeline covers the last hours (from silver; its hours come from gold). */
+export const TIMELINE_MS = 4 * 3_600_000;
+/**
+ * How far before the newest `ingested_at` seen the next look starts: two writers' commits may
+ * overlap (the streaming ingest and an upload), so a row may land stamped a little earlier than one
+ * already seen.
+ */
+const SLACK_MS = 10_000;
 
 export class TenantReader {
   private session: Promise<Warehouse> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** The newest `ingested_at` seen in RAW and silver, where the next watermark read starts. */
+  private newest: { readings: Date | null; scans: Date | null; silver: Date | null } = { readings: null, scans: null, silver: null };
+  /** Each plant's newest reading seen. */
+  private readonly sites = new Map<string, { last_ingested: Date; last_reading: Date }>();
 
   constructor(
     private readonly engine: EmbeddedEngine,
@@ -30,6 +43,8 @@ export class TenantReader {
   /** Rows of one statement on the tenant's session; statements queue behind each other. */
   query<T extends Row = Row>(sql: string, binds: readonly SqlValue[] = []): Promise<T[]> {
     const run = async () => {
+      // A poll or page load that was queued when the portal closed must not open a new session.
+      if (this.closed) throw new Error(`the portal's reader for ${this.tenant} is closed`);
       this.session ??= this.open();
       const w = await this.session;
       return w.query<T>(sql, { binds, tag: { tenant: this.tenant, job: "portal" } });
@@ -49,7 +64,10 @@ export class TenantReader {
     return this.engine.session({ role: this.role, warehouse });
   }
 
+  /** Close after the statements already queued (a connection is not closed under a running statement). */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
     const s = this.session;
     this.session = null;
     if (s) await (await s).close().catch(() => undefined);
@@ -60,13 +78,16 @@ export class TenantReader {
    * ingest (the newest reading and scan landed: "last data"), and `pipeline`, which moves when the
    * pipeline's tasks and refreshes commit (silver's newest row, the gold tables' sizes, the
    * acknowledgements, the newest scores). A page built from silver and gold is read again only when
-   * `pipeline` moves: once a task run or refresh, not ten times a second. Cheap: MAX and COUNT,
-   * bounded to the last hour where a table grows without bound (RAW and silver are appended in
-   * ingest order, so DuckDB skips older row groups by their min/max instead of scanning them).
+   * `pipeline` moves: once a task run or refresh, not ten times a second.
+   *
+   * Read every second, so it must stay cheap as RAW grows by millions of rows an hour: the newest
+   * `ingested_at` of RAW and silver is looked for only from the newest one seen before (less a
+   * slack for commits that overlap), and as both are appended in ingest order, DuckDB skips every
+   * older row group by its min/max instead of scanning it. The gold tables are small.
    */
   async watermark(now: Date): Promise<{ raw: string; pipeline: string }> {
-    const since = iso(new Date(now.getTime() - 3_600_000));
-    const [r] = await this.query(`SELECT
+    const from = (seen: Date | null) => iso(seen ? new Date(seen.getTime() - SLACK_MS) : new Date(now.getTime() - 3_600_000));
+    const [r] = await this.query<Record<string, unknown>>(`SELECT
       (SELECT MAX(ingested_at) FROM RAW.SENSOR_READINGS WHERE ingested_at >= CAST(? AS TIMESTAMP)) AS readings,
       (SELECT MAX(ingested_at) FROM RAW.JOB_SCANS WHERE ingested_at >= CAST(? AS TIMESTAMP)) AS scans,
       (SELECT MAX(ingested_at) FROM CORE.SENSOR_READINGS_NORMALIZED WHERE ingested_at >= CAST(? AS TIMESTAMP)) AS silver,
@@ -77,19 +98,34 @@ export class TenantReader {
       (SELECT SUM(breaches) FROM ANALYTICS.ALERTS) AS breaches,
       (SELECT COUNT(*) FROM OPS.ALERT_ACKNOWLEDGEMENTS) AS acks,
       (SELECT MAX(scored_at) FROM ML.FORECASTS) AS forecasts,
-      (SELECT COUNT(*) FROM ML.ANOMALIES) AS anomalies`, [since, since, since]);
+      (SELECT COUNT(*) FROM ML.ANOMALIES) AS anomalies`, [from(this.newest.readings), from(this.newest.scans), from(this.newest.silver)]);
+    const { readings, scans, silver, ...gold } = r ?? {};
+    const later = (a: Date | null, b: unknown) => (b instanceof Date && (!a || b > a) ? b : a);
+    this.newest = { readings: later(this.newest.readings, readings), scans: later(this.newest.scans, scans), silver: later(this.newest.silver, silver) };
     const text = (v: unknown) => JSON.stringify(v ?? null, (_k, x) => (typeof x === "bigint" ? String(x) : x));
-    const { readings, scans, ...pipeline } = r ?? {};
-    return { raw: text({ readings, scans }), pipeline: text(pipeline) };
+    return { raw: text([this.newest.readings, this.newest.scans]), pipeline: text({ silver: this.newest.silver, ...gold }) };
   }
 
-  /** Per plant, when its newest reading landed (and the newest device time) in the period. */
-  lastData(now: Date): Promise<Row[]> {
-    return this.query(
+  /**
+   * Per plant, when its newest reading landed and the newest device time. Kept up to date the
+   * same way: each read looks only at rows landed since the newest one seen (the first, at a day).
+   */
+  async lastData(now: Date): Promise<Row[]> {
+    const seen = [...this.sites.values()].reduce<Date | null>((m, x) => (!m || x.last_ingested > m ? x.last_ingested : m), null);
+    const from = seen ? new Date(seen.getTime() - SLACK_MS) : new Date(now.getTime() - PERIOD_MS);
+    const rows = await this.query<{ site_id: string; last_ingested: Date; last_reading: Date }>(
       `SELECT site_id, MAX(ingested_at) AS last_ingested, MAX(ts) AS last_reading FROM RAW.SENSOR_READINGS
        WHERE ingested_at >= CAST(? AS TIMESTAMP) GROUP BY site_id`,
-      [iso(new Date(now.getTime() - PERIOD_MS))],
+      [iso(from)],
     );
+    for (const r of rows) {
+      const had = this.sites.get(r.site_id);
+      this.sites.set(r.site_id, {
+        last_ingested: had && had.last_ingested > r.last_ingested ? had.last_ingested : r.last_ingested,
+        last_reading: had && had.last_reading > r.last_reading ? had.last_reading : r.last_reading,
+      });
+    }
+    return [...this.sites].map(([site_id, x]) => ({ site_id, ...x }));
   }
 
   /** Per plant: utilisation, OEE, energy, AQI now and worst, open alerts (its last data: `lastData`). */
@@ -147,10 +183,13 @@ export class TenantReader {
     // Known from the gold table (small), not by scanning silver.
     const [known] = await this.query(`SELECT MIN(site_id) AS site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE machine_id = ?`, [id]);
     if (!known || known.site_id === null) return null;
+    // Bounded by ingested_at as well as ts: silver is appended in ingest order, so the bound lets
+    // DuckDB skip all but the last hours' row groups instead of scanning a day of every device.
     const states = await this.query(
       `SELECT ts, value_text AS state FROM CORE.SENSOR_READINGS_NORMALIZED
-       WHERE sensor_type = 'MACHINE' AND device_id = ? AND metric = 'state' AND ts >= CAST(? AS TIMESTAMP) ORDER BY ts, seq`,
-      [id, from],
+       WHERE sensor_type = 'MACHINE' AND device_id = ? AND metric = 'state' AND ts >= CAST(? AS TIMESTAMP) AND ingested_at >= CAST(? AS TIMESTAMP)
+       ORDER BY ts, seq`,
+      [id, iso(new Date(now.getTime() - TIMELINE_MS)), iso(new Date(now.getTime() - TIMELINE_MS - 3_600_000))],
     );
     const hourly = await this.query(
       `SELECT hour, utilization, oee, availability, performance, quality, run_s, idle_s, setup_s, down_s

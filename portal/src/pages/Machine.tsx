@@ -36,7 +36,7 @@ export function Machine(p: { tenant: string; id: string }) {
         <>
           <p>Plant {String(d.site[0]?.site_id ?? "–")}</p>
           <h2>State</h2>
-          <StateTimeline label="State over the last 24 hours" states={states} until={until} />
+          <StateTimeline label="State over the last 4 hours" states={states} until={until} />
           <h2>Utilisation and OEE per hour</h2>
           <LineChart label="Utilisation" points={hourly} yMin={0} yMax={1} />
           <LineChart label="OEE" points={oee} yMin={0} yMax={1} />
