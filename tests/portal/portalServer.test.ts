@@ -179,6 +179,18 @@ describe("tenancy", () => {
     assert.deepEqual(globex.cost.warehouses, []);
   });
 
+  test("every portal read runs as the tenant's role on the tenant's own warehouse, never as an admin", async () => {
+    const s = await signIn("ALICE");
+    for (const r of ["overview", "air", "flow", "alerts", "machines/m1"]) assert.equal((await get(`/api/portal/tenants/acme/${r}`, s)).status, 200, r);
+    // The engine writes its query history when it settles, at the end of a tick.
+    await f.engine.tick();
+    const rows = await adminQuery<{ role_name: string; warehouse_name: string; n: number }>(
+      f.engine, `SELECT role_name, warehouse_name, COUNT(*) AS n FROM HUB_LOCAL.QUERY_HISTORY WHERE query_tag LIKE '%"job":"portal"%' GROUP BY ALL`,
+    );
+    assert.deepEqual(rows.map((r) => [r.role_name, r.warehouse_name]), [["TENANT_ACME_ROLE", "TENANT_ACME_ANALYTICS_WH"]]);
+    assert.ok(Number(rows[0]!.n) >= 5);
+  });
+
   test("another tenant's URL is 403 on every API route and on its pages, and an unknown tenant likewise", async () => {
     const s = await signIn("ALICE");
     for (const tenant of ["globex", "GLOBEX", "acme%2F..%2Fglobex", "nobody"]) {
