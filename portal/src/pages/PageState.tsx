@@ -10,6 +10,7 @@ export function PageState(p: { live: Live<unknown> }) {
         <p role="alert" className="error">
           {error.status === 403 ? "Refused: " : error.status === 401 ? "Signed out: " : ""}
           {error.message}
+          {error.status === 401 && <> · <a href="/portal/login">Sign in again</a></>}
         </p>
       )}
       {updatedAt && <p className="updated" aria-live="polite">Updated {updatedAt.toLocaleTimeString("en-GB")}</p>}
