@@ -12,5 +12,6 @@ import { snowflakeSqlBenchmark } from "./snowflakeSql.bench.ts";
 import { validatePassBenchmark } from "./validatePass.bench.ts";
 import { deviceTlsBenchmark } from "./deviceTls.bench.ts";
 import { serveBenchmark } from "./serve.bench.ts";
+import { portalBenchmark } from "./portal.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark];

@@ -112,3 +112,26 @@ export const ALERT_NOTIFICATIONS: TableDef = {
     col("raised_at", "timestamp", "when the alert task ran"),
   ],
 };
+
+/**
+ * Who acknowledged which alert window, and when (issue 23: the portal's alerts page). An audit
+ * trail, append-only: acknowledging again adds a row, nothing is updated or deleted. The alert is
+ * named by ANALYTICS.ALERTS's key (tenant, device, rule, hour). Tenants read their own rows through
+ * the row access policy; the portal writes them for the signed-in user's tenant only.
+ */
+export const ALERT_ACKNOWLEDGEMENTS: TableDef = {
+  kind: "table",
+  schema: "OPS",
+  name: "ALERT_ACKNOWLEDGEMENTS",
+  comment: "Audit trail: who acknowledged which alert window (ANALYTICS.ALERTS key) and when.",
+  appendOnly: true,
+  columns: [
+    col("tenant_id", "varchar", "tenant", { nullable: false }),
+    col("device_id", "varchar", "device of the alert", { nullable: false }),
+    col("rule_id", "varchar", "rule of the alert", { nullable: false }),
+    col("window_start", "timestamp", "hour of the alert window", { nullable: false }),
+    col("acknowledged_by", "varchar", "the portal user who acknowledged it", { nullable: false }),
+    col("acknowledged_at", "timestamp", "when, UTC", { nullable: false }),
+    col("note", "varchar", "what the user wrote, at most 500 characters"),
+  ],
+};

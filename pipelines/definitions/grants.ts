@@ -35,7 +35,7 @@ const GRANTED_TO_TENANTS: readonly string[] = [
   // its model outputs
   "ML.FORECASTS", "ML.ANOMALIES", "ML.SEGMENTS", "ML.STREAM_SCORES",
   // its data quality, its alerts, and the rules that raise them
-  "OPS.DATA_QUALITY_LOG", "OPS.ALERT_NOTIFICATIONS", "OPS.ALERT_RULES",
+  "OPS.DATA_QUALITY_LOG", "OPS.ALERT_NOTIFICATIONS", "OPS.ALERT_RULES", "OPS.ALERT_ACKNOWLEDGEMENTS",
 ];
 
 /** Objects granted to no tenant, each with the reason. */

@@ -1,0 +1,15 @@
+-- OPS.ALERT_ACKNOWLEDGEMENTS 1/2 create; revert: DROP TABLE IF EXISTS OPS.ALERT_ACKNOWLEDGEMENTS
+CREATE TABLE IF NOT EXISTS OPS.ALERT_ACKNOWLEDGEMENTS (
+  tenant_id VARCHAR NOT NULL COMMENT 'tenant',
+  device_id VARCHAR NOT NULL COMMENT 'device of the alert',
+  rule_id VARCHAR NOT NULL COMMENT 'rule of the alert',
+  window_start TIMESTAMP_NTZ NOT NULL COMMENT 'hour of the alert window',
+  acknowledged_by VARCHAR NOT NULL COMMENT 'the portal user who acknowledged it',
+  acknowledged_at TIMESTAMP_NTZ NOT NULL COMMENT 'when, UTC',
+  note VARCHAR COMMENT 'what the user wrote, at most 500 characters'
+)
+CHANGE_TRACKING = TRUE
+COMMENT = 'Audit trail: who acknowledged which alert window (ANALYTICS.ALERTS key) and when.';
+
+-- OPS.ALERT_ACKNOWLEDGEMENTS 2/2 attach; revert: ALTER TABLE OPS.ALERT_ACKNOWLEDGEMENTS DROP ROW ACCESS POLICY GOVERNANCE.TENANT_ISOLATION
+ALTER TABLE OPS.ALERT_ACKNOWLEDGEMENTS ADD ROW ACCESS POLICY GOVERNANCE.TENANT_ISOLATION ON (tenant_id);
