@@ -30,6 +30,7 @@ await runCommand({
     "mqtts-port": { type: "string", description: "MQTT over TLS for devices with certificates from the hub's CA (provision.ts issues them; 0 picks a free one)", default: "8883" },
     "http-port": { type: "string", description: "HTTP port: SQL endpoint, scan and upload APIs, /healthz, /metrics (0 picks a free one)", default: "8089" },
     tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
+    "price-per-credit": { type: "string", description: "money per credit on the portal's cost page (as cost-report's)", default: "3" },
     "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
     "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
     "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
@@ -45,17 +46,18 @@ await runCommand({
     const mqttPort = numberOption("--mqtt-port", options["mqtt-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
     const mqttsPort = numberOption("--mqtts-port", options["mqtts-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
     const httpPort = numberOption("--http-port", options["http-port"], { integer: true, min: 0, max: 65_535, what: "a port number" });
+    const pricePerCredit = numberOption("--price-per-credit", options["price-per-credit"], { min: 0 });
     const maxUploadMb = numberOption("--max-upload-mb", options["max-upload-mb"], { above: 0, max: 65_536, what: "a size in MB" });
     const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
     const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
     const log = createLogger({ level, format });
     const service = await HubService.start({
-      home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), log,
+      home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
     });
     if (process.stdout.isTTY) {
-      console.log(`The hub is served: SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);
-      console.log(`Query it: scripts/sql.ts "SELECT COUNT(*) FROM RAW.SENSOR_READINGS"   Stop: Ctrl-C`);
+      console.log(`The hub is served: the portal on ${service.info.http}/portal/, SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);
+      console.log(`Add a portal user: scripts/users.ts add --tenant acme --user ana   Query: scripts/sql.ts "SELECT COUNT(*) FROM RAW.SENSOR_READINGS"   Stop: Ctrl-C`);
     }
     await new Promise<void>((resolve) => {
       let signals = 0;

@@ -259,6 +259,23 @@ describe("npm run serve", () => {
     assert.equal((await invoke("/v1/models/acme/segments/invocations", ana, "0.5,abc")).status, 400);
   });
 
+  it("mounts the operator portal: its page, a tenant's sign-in and overview, another tenant's refused", async () => {
+    const page = await fetch(`${served.info.http}/portal/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    const login = await fetch(`${served.info.http}/api/portal/login`, {
+      method: "POST", body: JSON.stringify({ user: "ana", password: "ana's secret" }), headers: { "content-type": "application/json", origin: served.info.http },
+    });
+    assert.equal(login.status, 200);
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const overview = await fetch(`${served.info.http}/api/portal/tenants/acme/overview`, { headers: { cookie } });
+    assert.equal(overview.status, 200);
+    assert.doesNotMatch(await overview.text(), /globex/, "acme's overview names no other tenant");
+    assert.equal((await fetch(`${served.info.http}/api/portal/tenants/globex/overview`, { headers: { cookie } })).status, 403);
+    const text = await (await fetch(`${served.info.http}/metrics`)).text();
+    assert.match(text, /hub_http_requests_total\{route="portal",status="403"\} 1/, "portal requests are counted under a fixed route name");
+  });
+
   it("refuses a second serve of the same hub, then drains on SIGTERM and exits 0", async () => {
     const second = await run(process.execPath, ["--import", "tsx", "scripts/serve.ts", "--home", home, "--http-port", "0", "--mqtt-port", "0"], { cwd: ROOT }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((second as { code: number }).code, 1);

@@ -38,6 +38,10 @@ import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
 import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
+import { PortalServer } from "../../../pipelines/portal/portalServer.ts";
+import { twinCostSource } from "../../../pipelines/portal/portalSources.ts";
+import { portalModels } from "./portalModels.ts";
+import { tenantRoleName } from "../../../pipelines/definitions/governance.ts";
 import { LocalRegistry } from "../../../ml/registry/localRegistry.ts";
 import type { ModelKind } from "../../../ml/contract.ts";
 import { MODEL_KINDS } from "../../../ml/registry/registry.ts";
@@ -69,6 +73,8 @@ export interface ServeOptions {
   readonly tickMs?: number;
   /** Largest file upload, bytes. */
   readonly maxUploadBytes: number;
+  /** Money per credit on the portal's cost page (as cost-report's --price-per-credit). */
+  readonly pricePerCredit: number;
   readonly log: Logger;
 }
 
@@ -102,6 +108,7 @@ export class HubService {
     private readonly uploads: UploadApi,
     private readonly server: http.Server,
     private readonly tokens: ScannerTokens,
+    private readonly portal: PortalServer,
   ) {
     this.models = new LocalEndpoint(new LocalRegistry(o.home));
   }
@@ -191,7 +198,14 @@ export class HubService {
       // Bounded: a client that sends headers slowly or never finishes a request is cut off.
       server.headersTimeout = 10_000;
       server.requestTimeout = 300_000;
-      const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens);
+      // The operator portal (docs/portal.md): the same users, every page read as the tenant's role.
+      const portal = PortalServer.create({
+        engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
+        cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
+        models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
+      });
+      closers.push(() => portal.close());
+      const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens, portal);
       server.on("request", (req, res) => void service.handle(req, res, users));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -314,6 +328,7 @@ export class HubService {
         }
         return await this.uploads.handle(req, res, caller.user, url.pathname);
       }
+      if (route === "portal" && (await this.portal.handle(req, res))) return;
       req.resume();
       json(res, 404, { error: `${url.pathname} is not a path of this hub (see docs/serve.md)` });
     } catch (e) {
@@ -515,6 +530,7 @@ export class HubService {
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000))]);
       this.server.closeAllConnections();
       await this.endpoint.close().catch(() => undefined);
+      await this.portal.close().catch(() => undefined);
       if (this.metricsSession) await (await this.metricsSession).close().catch(() => undefined);
       await this.hub.engine.close();
       removeServeInfo(this.o.home);
@@ -542,6 +558,7 @@ function routeOf(pathname: string): string {
   if (pathname.startsWith("/v1/files/")) return "files";
   if (pathname.startsWith("/v1/admin/")) return "admin";
   if (pathname.startsWith("/v1/models/")) return "models";
+  if (PortalServer.owns(pathname)) return "portal";
   return "other";
 }
 
