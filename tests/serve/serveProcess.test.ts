@@ -196,15 +196,22 @@ describe("npm run serve", () => {
 
   it("runs the hub's own scripts through the running process: sql.ts, load.ts, cost-report.ts and archive.ts", async () => {
     const env = { ...process.env, HUB_HOME: home };
-    const sql = await run(process.execPath, ["--import", "tsx", "scripts/sql.ts", "--json", "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS; USE SCHEMA ANALYTICS; SELECT CURRENT_SCHEMA()"], { cwd: ROOT, env });
+    // Independent of each other: started together (each is a process of its own), checked in turn.
+    const file = join(home, "day2.csv");
+    writeFileSync(file, `ts,site_id,device_id,seq,state,period_s\n${new Date(Date.now() - 30_000).toISOString()},acme-plant-1,acme-plant-1-m-002,1,IDLE,1\n`);
+    const script = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...env, ...extra } });
+    const failing = (p: Promise<{ stdout: string; stderr: string }>) => p.then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
+    const loading = script(["scripts/load.ts", "--tenant", "acme", file]);
+    const costing = script(["scripts/cost-report.ts", "--format", "json"]);
+    const retraining = failing(script(["scripts/retrain.ts", "train", "--tenant", "acme", "--json"]));
+    const mistaken = failing(script(["scripts/archive.ts", "export"]));
+    const sql = await script(["scripts/sql.ts", "--json", "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS; USE SCHEMA ANALYTICS; SELECT CURRENT_SCHEMA()"]);
     const results = JSON.parse(sql.stdout) as Array<{ rows: unknown[][] }>;
     assert.ok(Number(results[0]!.rows[0]![0]) >= 4, "the served hub's rows, not a stale file's");
     assert.deepEqual(results[2]!.rows, [["ANALYTICS"]], "USE changed the session on the endpoint");
-    const file = join(home, "day2.csv");
-    writeFileSync(file, `ts,site_id,device_id,seq,state,period_s\n${new Date(Date.now() - 30_000).toISOString()},acme-plant-1,acme-plant-1-m-002,1,IDLE,1\n`);
-    const load = await run(process.execPath, ["--import", "tsx", "scripts/load.ts", "--tenant", "acme", file], { cwd: ROOT, env });
+    const load = await loading;
     assert.match(load.stdout, /1 loaded into RAW, 0 to RAW\.QUARANTINE \(through the served hub\)/);
-    const cost = await run(process.execPath, ["--import", "tsx", "scripts/cost-report.ts", "--format", "json"], { cwd: ROOT, env });
+    const cost = await costing;
     const report = JSON.parse(cost.stdout) as { warehouses: Array<{ warehouse: string }> };
     assert.ok(report.warehouses.some((w) => w.warehouse === "HUB_TRANSFORM_WH"), "the cost report read the served hub's monitors and meter through SHOW and ACCOUNT_USAGE");
     // The production path itself, pointed at the served hub as at an account.
@@ -216,7 +223,7 @@ describe("npm run serve", () => {
       },
     });
     assert.ok((JSON.parse(production.stdout) as { warehouses: Array<{ warehouse: string }> }).warehouses.some((w) => w.warehouse === "HUB_ANALYTICS_WH"));
-    const retrain = await run(process.execPath, ["--import", "tsx", "scripts/retrain.ts", "train", "--tenant", "acme", "--json"], { cwd: ROOT, env }).catch((e: { code: number; stdout: string }) => e);
+    const retrain = await retraining;
     assert.equal((retrain as { code?: number }).code, 3, "nothing to train on a few minutes of data: exit 3, after reading features through the endpoint");
     const outcomes = JSON.parse((retrain as { stdout: string }).stdout) as Array<{ reason: string }>;
     assert.ok(outcomes.length === 3 && outcomes.every((x) => /bad training data/.test(x.reason)), outcomes.map((x) => x.reason).join("; "));
@@ -225,7 +232,7 @@ describe("npm run serve", () => {
     assert.ok(runs.reduce((n, r) => n + r.rows, 0) >= 4, "the served engine exported acme's bronze");
     const verified = await run(process.execPath, ["--import", "tsx", "scripts/archive.ts", "verify", "--tenant", "acme"], { cwd: ROOT, env });
     assert.match(verified.stdout, /^ok$/m);
-    const refused = await run(process.execPath, ["--import", "tsx", "scripts/archive.ts", "export"], { cwd: ROOT, env }).catch((e: { code: number; stderr: string }) => e);
+    const refused = await mistaken;
     assert.equal((refused as { code: number }).code, 1);
     assert.match((refused as { stderr: string }).stderr, /give --tenant T or --all/, "a mistake is said as the command says it");
     const forged = await fetch(`${served.info.http}/v1/admin/archive`, { method: "POST", body: "{}", headers: { authorization: `Basic ${Buffer.from("ana:ana's secret").toString("base64")}` } });
