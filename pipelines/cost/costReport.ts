@@ -133,9 +133,12 @@ export async function buildCostReport(w: Warehouse, input: CostReportOptions): P
   const drivers = usage.filter((r) => r.kind === "driver").sort((a, b) => num(b.credits) - num(a.credits));
   const money = (c: number) => c * o.pricePerCredit;
   const keep = (tenant: string) => !o.tenant || tenant === o.tenant;
+  // In a fixed order: the usage SQL's UNION returns its rows in none, and the report is compared
+  // across targets and runs.
   const allocations = alloc
     .map((r) => ({ warehouse: String(r.warehouse), tenant: String(r.tenant), credits: num(r.credits) }))
-    .filter((a) => keep(a.tenant));
+    .filter((a) => keep(a.tenant))
+    .sort((a, b) => a.warehouse.localeCompare(b.warehouse) || a.tenant.localeCompare(b.tenant));
   const hourly = metering.map((r) => ({ warehouse: String(r.warehouse), hour: asDate(r.hour), credits: num(r.compute) }));
   // Indexed once: the loops below visit each warehouse, and a year has thousands of hours each.
   const hoursOf = groupBy(hourly, (h) => h.warehouse);
