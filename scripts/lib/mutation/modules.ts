@@ -44,7 +44,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     description: "credits split per tenant by query time, idle hours by the period's share (costQueries.usageSql, buildCostReport's split)",
     parts: [
       {
-        mutate: ["pipelines/cost/costQueries.ts:15-62", "pipelines/cost/costReport.ts:131-160"],
+        mutate: ["pipelines/cost/costQueries.ts:15-62", "pipelines/cost/costReport.ts:131-161"],
         tests: ["tests/pipelines/costAllocation.test.ts", "tests/pipelines/costReport.test.ts"],
         budgetMinutes: 20,
       },
