@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { MAX_MESSAGE_BYTES } from "../pipelines/quality/payloadSchemas.ts";
 import type { Gateway } from "./gateway.ts";
+import { readBoundedBody } from "../pipelines/serve/httpBodies.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -47,17 +48,6 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export class ScanEndpoint {
   private constructor(private readonly server: Server, readonly url: string) {}
 
@@ -83,7 +73,7 @@ export async function handleScanRequest(opts: Pick<ScanEndpointOptions, "gateway
   const thingName = auth ? opts.tokens.scannerOf(auth[1]!) : undefined;
   const scanner = thingName ? opts.gateway.device(thingName) : undefined;
   if (!scanner) return reply(res, 401, { error: "a valid bearer token is required" });
-  const body = await readBody(req, MAX_MESSAGE_BYTES);
+  const body = await readBoundedBody(req, MAX_MESSAGE_BYTES);
   if (!body) return reply(res, 413, { error: `the body exceeds ${MAX_MESSAGE_BYTES} bytes` });
   let msg: unknown;
   try {

@@ -28,6 +28,7 @@ import { PortalEvents } from "./portalEvents.ts";
 import { PortalBundle } from "./portalBundle.ts";
 import { TenantReader } from "./tenantReader.ts";
 import type { TenantCost, TenantModels } from "./portalSources.ts";
+import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
 
 export type PortalLog = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
@@ -55,8 +56,6 @@ export interface PortalOptions {
 
 /** Largest JSON body the portal reads (a sign-in or an acknowledgement). */
 export const MAX_BODY_BYTES = 8 * 1024;
-/** Past this many bytes a refused body is not drained: the connection is cut. */
-const DRAIN_LIMIT = 1_048_576;
 /** Ids in paths and bodies: device, machine and location ids as the topics allow them, and rule ids. */
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const RULE_ID = /^[A-Za-z0-9_]{1,64}$/;
@@ -462,16 +461,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (type !== "application/json") throw new HttpError(415, "send the body as application/json");
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
+  const body = await readBoundedBody(req, MAX_BODY_BYTES);
+  if (!body) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
   let v: unknown;
   try {
-    v = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    v = JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "the body is not JSON");
   }
@@ -485,22 +479,3 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
 }
 
-function safeDecode(s: string): string | null {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
-}
-
-/** Answer first, then drop what is left of the body (cut the connection past DRAIN_LIMIT). */
-function drainThen(req: IncomingMessage, answer: () => void): void {
-  answer();
-  if (req.complete || req.readableEnded) return;
-  let seen = 0;
-  req.on("data", (c: Buffer) => {
-    seen += c.length;
-    if (seen > DRAIN_LIMIT) req.destroy();
-  });
-  req.resume();
-}

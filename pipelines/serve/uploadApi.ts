@@ -18,6 +18,7 @@ import type { FileIo } from "../engine/fileIo.ts";
 import type { TenantMembership } from "../ingest/tenantMembership.ts";
 import type { EndpointUser } from "./snowflakeEndpoint.ts";
 import { mayActFor } from "./httpAuth.ts";
+import { drainThen, safeDecode } from "./httpBodies.ts";
 
 /** A file name: no folders, no leading dot, a loadable extension (checked after). */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -123,21 +124,4 @@ async function receive(req: IncomingMessage, path: string, limit: number): Promi
   }
   if (!req.complete) return "aborted";
   return size > limit ? "too large" : "ok";
-}
-
-function safeDecode(s: string): string | null {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Answer before reading a refused body, then drop what follows, so the client hears the refusal
- * instead of a reset (an answer marked `connection: close` ends the connection after it).
- */
-function drainThen(req: IncomingMessage, answer: () => void): void {
-  answer();
-  req.resume();
 }

@@ -117,12 +117,12 @@ export function usersSource(path: string, extra: readonly EndpointUser[], log: (
     const st = existsSync(path) ? statSync(path) : null;
     const now = st ? `${st.mtimeMs}:${st.size}` : "none";
     if (now === stamp) return cached;
+    // Read once per change of the file; a bad one is said once and read again when it changes.
+    stamp = now;
     try {
       cached = [...extra, ...readUsers(path).filter((u) => !extra.some((e) => e.name === u.name))];
-      stamp = now;
     } catch (e) {
-      if (stamp !== `bad:${now}`) log((e as Error).message);
-      stamp = `bad:${now}`;
+      log((e as Error).message);
     }
     return cached;
   };

@@ -37,6 +37,7 @@ import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/s
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
 import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
+import { drainThen, readBoundedBody } from "../../../pipelines/serve/httpBodies.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
 import { PortalServer } from "../../../pipelines/portal/portalServer.ts";
 import { twinCostSource } from "../../../pipelines/portal/portalSources.ts";
@@ -281,9 +282,7 @@ export class HubService {
     });
     try {
       if (this.stopping) {
-        res.writeHead(503, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: "the hub is stopping" }));
-        req.resume();
-        return;
+        return drainThen(req, () => json(res, 503, { error: "the hub is stopping" }, { connection: "close" }));
       }
       if (route === "snowflake") return await this.endpoint.handle(req, res);
       if (route === "healthz") return this.health(req, res);
@@ -303,34 +302,29 @@ export class HubService {
       if (route === "admin") {
         const caller = authenticateRequest(req, users(), HUB_DATABASE);
         if ("refused" in caller) {
-          req.resume();
-          return json(res, 401, { error: caller.refused });
+          return drainThen(req, () => json(res, 401, { error: caller.refused }));
         }
         if (!caller.user.roles.map((r) => r.toUpperCase()).includes(ADMIN_ROLE)) {
-          req.resume();
-          return json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` });
+          return drainThen(req, () => json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` }));
         }
         return await this.admin(req, res, url.pathname, caller.user.name);
       }
       if (route === "models") {
         const caller = authenticateRequest(req, users(), HUB_DATABASE);
         if ("refused" in caller) {
-          req.resume();
-          return json(res, 401, { error: caller.refused });
+          return drainThen(req, () => json(res, 401, { error: caller.refused }));
         }
         return await this.invokeModel(req, res, url.pathname, caller.user);
       }
       if (route === "files") {
         const caller = authenticateRequest(req, users(), HUB_DATABASE);
         if ("refused" in caller) {
-          req.resume();
-          return json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' });
+          return drainThen(req, () => json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' }));
         }
         return await this.uploads.handle(req, res, caller.user, url.pathname);
       }
       if (route === "portal" && (await this.portal.handle(req, res))) return;
-      req.resume();
-      json(res, 404, { error: `${url.pathname} is not a path of this hub (see docs/serve.md)` });
+      drainThen(req, () => json(res, 404, { error: `${url.pathname} is not a path of this hub (see docs/serve.md)` }));
     } catch (e) {
       this.o.log("error", "request failed", { path: url.pathname, error: (e as Error).message });
       if (!res.headersSent) json(res, 500, { error: "internal error" });
@@ -347,32 +341,24 @@ export class HubService {
   private async invokeModel(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, user: EndpointUser): Promise<void> {
     const m = /^\/v1\/models\/([^/]+)\/([^/]+)\/invocations$/.exec(pathname);
     if (!m) {
-      req.resume();
-      return json(res, 404, { error: "expected POST /v1/models/<tenant>/<model>/invocations" });
+      return drainThen(req, () => json(res, 404, { error: "expected POST /v1/models/<tenant>/<model>/invocations" }));
     }
     const [tenant, model] = [m[1]!, m[2]!];
     if (req.method !== "POST") {
-      req.resume();
-      return json(res, 405, { error: "use POST" });
+      return drainThen(req, () => json(res, 405, { error: "use POST" }));
     }
     if (!mayActFor(user, tenant)) {
-      req.resume();
-      return json(res, 403, { error: `user ${user.name} may not invoke tenant ${JSON.stringify(tenant)}'s models` });
+      return drainThen(req, () => json(res, 403, { error: `user ${user.name} may not invoke tenant ${JSON.stringify(tenant)}'s models` }));
     }
     if (!MODEL_KINDS.includes(model as ModelKind)) {
-      req.resume();
-      return json(res, 404, { error: `no model ${JSON.stringify(model)}: ${MODEL_KINDS.join(", ")}` });
+      return drainThen(req, () => json(res, 404, { error: `no model ${JSON.stringify(model)}: ${MODEL_KINDS.join(", ")}` }));
     }
-    let body: Buffer;
-    try {
-      body = await readSmallBody(req, 6 * 1_048_576);
-    } catch {
-      // InvokeEndpoint's payload limit is 6 MB.
-      return json(res, 413, { error: "the payload is over 6 MB, InvokeEndpoint's limit" });
-    }
+    // InvokeEndpoint's payload limit is 6 MB.
+    const payload = await readBoundedBody(req, 6 * 1_048_576);
+    if (!payload) return json(res, 413, { error: "the payload is over 6 MB, InvokeEndpoint's limit" }, { connection: "close" });
     try {
       const r = await this.models.invoke(tenant, model as ModelKind, {
-        contentType: String(req.headers["content-type"] ?? "application/json"), body: body.toString("utf8"),
+        contentType: String(req.headers["content-type"] ?? "application/json"), body: payload.toString("utf8"),
         customAttributes: req.headers["x-amzn-sagemaker-custom-attributes"] as string | undefined,
       });
       this.modelInvocations++;
@@ -386,16 +372,16 @@ export class HubService {
   /** `POST /v1/admin/archive`: the archive command, run here on the engine this process holds. */
   private async admin(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, user: string): Promise<void> {
     if (pathname !== "/v1/admin/archive") {
-      req.resume();
-      return json(res, 404, { error: `${pathname} is not an admin command of this hub` });
+      return drainThen(req, () => json(res, 404, { error: `${pathname} is not an admin command of this hub` }));
     }
     if (req.method !== "POST") {
-      req.resume();
-      return json(res, 405, { error: "use POST" });
+      return drainThen(req, () => json(res, 405, { error: "use POST" }));
     }
     let body: { positionals?: unknown; options?: unknown };
     try {
-      body = JSON.parse((await readSmallBody(req, 65_536)).toString("utf8")) as typeof body;
+      const raw = await readBoundedBody(req, 65_536);
+      if (!raw) throw new Error("too large");
+      body = JSON.parse(raw.toString("utf8")) as typeof body;
     } catch (e) {
       return json(res, 400, { error: `the body is not a JSON command of at most 64 KB (${(e as Error).message})` });
     }
@@ -432,7 +418,7 @@ export class HubService {
     // Nothing here names a tenant: /healthz answers anyone who can reach the port.
     json(res, 200, {
       status: "ok", since: this.info.startedAt,
-      ingest: { connected: this.ingest.stats().connects > 0, lagMs: i.lagMs }, ticks: this.counts.ticks, tickFailures: this.counts.tickFailures,
+      ingest: { connected: i.connects > 0, lagMs: i.lagMs }, ticks: this.counts.ticks, tickFailures: this.counts.tickFailures,
     });
   }
 
@@ -560,17 +546,6 @@ function routeOf(pathname: string): string {
   if (pathname.startsWith("/v1/models/")) return "models";
   if (PortalServer.owns(pathname)) return "portal";
   return "other";
-}
-
-async function readSmallBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > limit) throw new Error("too large");
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
 }
 
 function stackOf(stackFile: string): string {
