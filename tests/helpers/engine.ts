@@ -1,4 +1,5 @@
 /** Small real engines for tests: in-memory DuckDB, simulated clock, deployed definitions. */
+import { hubDatabasePath } from "../../pipelines/hubHome.ts";
 import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../../pipelines/engine/clock.ts";
 import type { RawReading, RawScan } from "../../pipelines/ingest/rawRecords.ts";
@@ -71,4 +72,14 @@ export async function canonicalRows(engine: EmbeddedEngine, name: string): Promi
         ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
         : v;
   return rows.map((r) => JSON.stringify(r, canonical));
+}
+
+/** A query on the hub in `home`, as its operator, the file opened and closed around it. */
+export async function hubFileQuery<T = Record<string, unknown>>(home: string, sql: string): Promise<T[]> {
+  const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });
+  try {
+    return await engine.control<T>(sql);
+  } finally {
+    await engine.close();
+  }
 }

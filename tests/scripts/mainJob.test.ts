@@ -4,6 +4,7 @@
  * behaviours people expect: a second run continues, Ctrl-C stops cleanly, and a port in use, an
  * unwritable or corrupt hub folder each give a clear error.
  */
+import { hubFileQuery as warehouse } from "../helpers/engine.ts";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,6 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_DIR } from "../../edge/fleetStackFile.ts";
-import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath } from "../../pipelines/hubHome.ts";
 import { openHub, runMainJob, type MainJobOptions, type MainJobReport } from "../../scripts/lib/hub/mainJob.ts";
 import { UserError } from "../../scripts/lib/command.ts";
@@ -21,15 +21,6 @@ import { formatRunSummary } from "../../scripts/lib/hub/summaryText.ts";
 // and a dust event the thresholds can see, a stuck sensor and a surge they cannot), so the
 // alert-against-fault figures are checked on finds and misses, not on an empty plan.
 const base = (home: string): MainJobOptions => ({ home, projectDir: PROJECT_DIR, tenants: ["acme"], hours: 1, seed: 25, stepMinutes: 15, port: 0, fresh: true });
-
-async function warehouse<T = Record<string, unknown>>(home: string, sql: string): Promise<T[]> {
-  const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });
-  try {
-    return await engine.control<T>(sql);
-  } finally {
-    await engine.close();
-  }
-}
 
 describe("npm start, reduced to one tenant and one simulated hour", () => {
   let home: string;

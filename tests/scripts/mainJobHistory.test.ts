@@ -5,6 +5,7 @@
  * run trains, gates and registers the forecast and anomaly models and scores the live hours. Then a
  * second run on the same hub loads nothing twice, and a bad --history-days is refused by name.
  */
+import { hubFileQuery as warehouse } from "../helpers/engine.ts";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -13,8 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PROJECT_DIR } from "../../edge/fleetStackFile.ts";
-import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
-import { hubDatabasePath } from "../../pipelines/hubHome.ts";
 import { runMainJob, type MainJobOptions, type MainJobReport } from "../../scripts/lib/hub/mainJob.ts";
 import { DEFAULT_HISTORY_DAYS } from "../../scripts/lib/hub/history.ts";
 import { formatRunSummary } from "../../scripts/lib/hub/summaryText.ts";
@@ -24,15 +23,6 @@ const DAY = 86_400_000;
 const base = (home: string): MainJobOptions => ({
   home, projectDir: PROJECT_DIR, tenants: ["acme"], hours: 1, seed: 42, stepMinutes: 30, port: 0, fresh: true, historyDays: DEFAULT_HISTORY_DAYS,
 });
-
-async function warehouse<T = Record<string, unknown>>(home: string, sql: string): Promise<T[]> {
-  const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });
-  try {
-    return await engine.control<T>(sql);
-  } finally {
-    await engine.close();
-  }
-}
 
 describe("history chunks", () => {
   it("counts weeks back from the end, the oldest shorter, and leaves out days already covered", () => {
