@@ -21,6 +21,7 @@ import { Gateway } from "../../edge/gateway.ts";
 import { LocalCa, localCaDir } from "../../edge/localCa.ts";
 import { addUser, usersPath } from "../../pipelines/serve/users.ts";
 import { hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
+import { signJwt } from "../../pipelines/serve/snowflakeJwt.ts";
 import { serveFilePath } from "../../pipelines/serve/serveFile.ts";
 import { ServedSession } from "../../pipelines/serve/servedSession.ts";
 import { LocalRegistry } from "../../ml/registry/index.ts";
@@ -237,6 +238,18 @@ describe("npm run serve", () => {
     assert.match((refused as { stderr: string }).stderr, /give --tenant T or --all/, "a mistake is said as the command says it");
     const forged = await fetch(`${served.info.http}/v1/admin/archive`, { method: "POST", body: "{}", headers: { authorization: `Basic ${Buffer.from("ana:ana's secret").toString("base64")}` } });
     assert.equal(forged.status, 403, "a tenant's person may not run admin commands");
+    // The operator's own token, with what a command request must not be.
+    const operator = `Bearer ${signJwt({ account: "HUB", user: served.info.operatorUser }, readFileSync(served.info.operatorKey, "utf8"))}`;
+    const admin = (path: string, body: string, method = "POST") => fetch(`${served.info.http}${path}`, { method, body: method === "GET" ? undefined : body, headers: { authorization: operator } });
+    assert.equal((await admin("/v1/admin/archive", "{}")).status, 400, "no positionals or options");
+    assert.equal((await admin("/v1/admin/archive", "not json")).status, 400);
+    assert.equal((await admin("/v1/admin/archive", JSON.stringify({ positionals: [1], options: {} }))).status, 400, "positionals must be text");
+    assert.equal((await admin("/v1/admin/archive", JSON.stringify({ positionals: ["export"], options: { x: "y".repeat(70_000) } }))).status, 400, "over 64 KB");
+    assert.equal((await admin("/v1/admin/archive", "", "GET")).status, 405);
+    assert.equal((await admin("/v1/admin/shell", "{}")).status, 404, "no other admin command");
+    const wrongCommand = await admin("/v1/admin/archive", JSON.stringify({ positionals: ["delete"], options: {} }));
+    assert.equal(wrongCommand.status, 422);
+    assert.match(((await wrongCommand.json()) as { error: string }).error, /unknown command "delete"/);
   });
 
   it("serves the tenant's champion model behind SageMaker's InvokeEndpoint shape, to that tenant only", async () => {
