@@ -5,24 +5,29 @@
  * `--check` compares instead of writing (exit 1 when the shipped model is stale).
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { runCommand, UserError } from "./lib/command.ts";
 import { NOTE_MODEL_PATH } from "../ml/notes/offlineBackend.ts";
 import { trainNoteModel } from "../ml/notes/noteModel.ts";
 import { loadNoteSet, NOTE_SET_PATH, NoteSetError, splitNoteSet } from "../ml/notes/noteSet.ts";
+import { PROJECT_DIR } from "./lib/optionValues.ts";
+
+/** The defaults are the package's own files, wherever the script is run from; a path given is the caller's (relative to the working directory). */
+const shown = (p: string) => relative(PROJECT_DIR, p);
 
 await runCommand({
   name: "train-note-model",
   description: "retrain the offline note-triage model from the training part of the labelled notes (the held-back part is never read for training)",
   usage: "./scripts/train-note-model.ts [--notes FILE] [--out FILE] [--check]",
   options: {
-    notes: { type: "string", description: "labelled notes, JSON lines", default: "ml/notes/data/operator-notes.jsonl" },
-    out: { type: "string", description: "where to write the model", default: "ml/notes/data/note-model.json" },
+    notes: { type: "string", description: `labelled notes, JSON lines (default: ${shown(NOTE_SET_PATH)})` },
+    out: { type: "string", description: `where to write the model (default: ${shown(NOTE_MODEL_PATH)})` },
     check: { type: "boolean", description: "do not write: exit 1 if the file at --out differs from a fresh training" },
   },
   examples: ["./scripts/train-note-model.ts", "./scripts/train-note-model.ts --check"],
   run: async ({ options }) => {
-    const notesPath = options.notes === "ml/notes/data/operator-notes.jsonl" ? NOTE_SET_PATH : options.notes!;
-    const outPath = options.out === "ml/notes/data/note-model.json" ? NOTE_MODEL_PATH : options.out!;
+    const notesPath = options.notes ? resolve(options.notes) : NOTE_SET_PATH;
+    const outPath = options.out ? resolve(options.out) : NOTE_MODEL_PATH;
     let notes;
     try {
       notes = loadNoteSet(notesPath);

@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { NOTE_MODEL_PATH } from "../../ml/notes/offlineBackend.ts";
 import { chooseThreshold, trainNoteModel } from "../../ml/notes/noteModel.ts";
 import { heldBackScenarios, loadNoteSet, NoteSetError, splitNoteSet } from "../../ml/notes/noteSet.ts";
@@ -78,6 +80,24 @@ describe("training the note model", () => {
     assert.ok(m.probabilities(new Set(["guard"]))[1]! > 0.5);
     assert.ok(m.probabilities(new Set(["ok"]))[1]! < 0.5);
     assert.throws(() => trainSoftmax([ex(["a"], "x")], ["n", "c"]), /example 0: label "x" is not one of n, c/);
+  });
+
+  it("train-note-model refuses a bad notes file by line and field, with exit code 1 and nothing written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "notes-cli-"));
+    try {
+      const bad = join(dir, "bad.jsonl");
+      writeFileSync(bad, `${JSON.stringify(notes[0])}\n${JSON.stringify({ ...notes[1], sentiment: "angry" })}\n`);
+      const out = join(dir, "model.json");
+      const r = await promisify(execFile)(join(process.cwd(), "scripts", "train-note-model.ts"), ["--notes", bad, "--out", out]).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /--notes .*bad\.jsonl: line 2: sentiment "angry" is not one of positive, neutral, negative/);
+      assert.throws(() => readFileSync(out), /ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("ships exactly the model that training on the training part gives", () => {
