@@ -12,6 +12,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { NOTE_MODEL_PATH } from "../../ml/notes/offlineBackend.ts";
 import { chooseThreshold, trainNoteModel } from "../../ml/notes/noteModel.ts";
+import { evaluateNoteBackend } from "../../ml/notes/evaluateNoteBackend.ts";
+import type { NoteInsightBackend } from "../../ml/notes/insightContract.ts";
 import { heldBackScenarios, loadNoteSet, NoteSetError, splitNoteSet } from "../../ml/notes/noteSet.ts";
 import { SoftmaxScorer, trainSoftmax } from "../../ml/notes/softmaxRegression.ts";
 
@@ -103,5 +105,31 @@ describe("training the note model", () => {
   it("ships exactly the model that training on the training part gives", () => {
     const fresh = `${JSON.stringify(trainNoteModel(splitNoteSet(notes).training))}\n`;
     assert.ok(fresh === readFileSync(NOTE_MODEL_PATH, "utf8"), "the shipped model is stale: run ./scripts/train-note-model.ts");
+  });
+});
+
+describe("evaluating a backend", () => {
+  it("counts precision, recall and per-language sentiment the way the docs report them", async () => {
+    const set = [notes.find((n) => n.language === "en" && n.safety_concern)!, notes.find((n) => n.language === "en" && !n.safety_concern)!, notes.find((n) => n.language === "es" && n.safety_concern)!, notes.find((n) => n.language === "fr" && !n.safety_concern)!];
+    // Flags everything, says "negative", "en", no need: 2 true and 2 false flags, no concern missed.
+    const flagsAll: NoteInsightBackend = {
+      model: "test:flags-all",
+      analyse: async (input) => input.map((n) => ({ language: "en", sentiment: "negative", safety_concern: true, safety_phrase: n.text.slice(0, 5), unmet_need: null, summary: "x", model: "test:flags-all", latency_ms: 0 })),
+    };
+    const e = await evaluateNoteBackend(flagsAll, set);
+    assert.deepEqual([e.safety.tp, e.safety.fp, e.safety.fn, e.safety.tn], [2, 2, 0, 0]);
+    assert.equal(e.safety.recall, 1);
+    assert.equal(e.safety.precision, 0.5);
+    assert.equal(e.safety.meetsTarget, false);
+    assert.equal(e.languageAccuracy, 0.5);
+    const expectNegative = (lang: string) => set.filter((n) => n.language === lang && n.sentiment === "negative").length / set.filter((n) => n.language === lang).length;
+    assert.equal(e.sentimentAccuracy.en, expectNegative("en"));
+    assert.equal(e.sentimentAccuracy.fr, expectNegative("fr"));
+    assert.ok(e.misses.some((m) => m.field === "language" && m.expected === "es"));
+  });
+
+  it("refuses a backend that answers fewer notes than it was given", async () => {
+    const short: NoteInsightBackend = { model: "test:short", analyse: async () => [] };
+    await assert.rejects(evaluateNoteBackend(short, notes.slice(0, 3)), /test:short: 0 answers for 3 notes/);
   });
 });
