@@ -62,9 +62,9 @@ const MACHINE_COLUMNS = [
   col("performance", "double", "ideal_run_s / run_s"),
   col("quality", "double", "good parts / cycles"),
   col("oee", "double", "availability × performance × quality"),
-  col("spindle_load_sum", "double", "Σ spindle load (for the mean)"),
-  col("spindle_load_n", "bigint", "readings with a spindle load"),
-  col("avg_spindle_load_pct", "double", "mean spindle load"),
+  col("spindle_load_sum", "double", "Σ spindle load × seconds (for the time-weighted mean)"),
+  col("spindle_load_n", "double", "seconds covered by readings with a spindle load"),
+  col("avg_spindle_load_pct", "double", "mean spindle load, weighted by the readings' seconds"),
   col("readings", "bigint", "readings in the hour"),
 ];
 
@@ -110,7 +110,11 @@ export const MACHINE_UTILIZATION_HOURLY: DynamicTableDef = {
     SUM(CASE WHEN state IS NOT NULL THEN period_s ELSE 0 END) AS observed_s,
     -- Only a reading that completes a cycle carries the counts: an hour without one has 0.
     COALESCE(SUM(cycles), 0) AS cycles, COALESCE(SUM(good_parts), 0) AS good_parts, COALESCE(SUM(ideal_cycle_s * cycles), 0) AS ideal_run_s,
-    SUM(spindle_load_pct) AS spindle_load_sum, COUNT(spindle_load_pct) AS spindle_load_n, COUNT(*) AS readings
+    -- Weighted by each reading's seconds, as the state seconds are: a 1 Hz reading weighs 1, an hourly
+    -- history row (edge/fleetHistory.ts: one row per state, the state's mean load) its state's seconds.
+    -- Counting readings let the live day's 86,400 readings outweigh four weeks of history 50 to 1 and
+    -- averaged an hour's IDLE row with its RUNNING row as equals (docs/ml.md, issue 24).
+    SUM(spindle_load_pct * period_s) AS spindle_load_sum, COALESCE(SUM(CASE WHEN spindle_load_pct IS NOT NULL THEN period_s END), 0) AS spindle_load_n, COUNT(*) AS readings
   FROM r GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)
 )
 SELECT ${selectList(MACHINE_COLUMNS, MACHINE_DERIVED)}

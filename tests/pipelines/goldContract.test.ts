@@ -97,6 +97,28 @@ describe("gold results on the hand-computed fixture (DuckDB)", () => {
   });
 });
 
+describe("a machine hour's mean spindle load", () => {
+  it("weighs each reading by its seconds: an hourly history row counts for its state's seconds, not as one reading", async () => {
+    const { engine, clock } = await testEngine();
+    try {
+      clock.set(new Date("2026-01-05T09:30:00Z"));
+      // Two history-style rows (edge/fleetHistory.ts: one row per state, the state's mean load).
+      await engine.land({
+        readings: [
+          reading("acme", "m8", "MACHINE", 1, "2026-01-05T08:00:00", { state: "RUNNING", period_s: 3000, spindle_load_pct: 70 }),
+          reading("acme", "m8", "MACHINE", 2, "2026-01-05T08:50:00", { state: "IDLE", period_s: 600, spindle_load_pct: 10 }),
+        ],
+      });
+      await engine.tick();
+      const [m] = await adminQuery(engine, "SELECT * FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY WHERE machine_id = 'm8'");
+      close(m!.avg_spindle_load_pct, (70 * 3000 + 10 * 600) / 3600, "spindle load"); // 60, not (70 + 10) / 2
+      assert.equal(m!.spindle_load_n, 3600);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe("a machine hour in which no cycle completes", () => {
   it("has 0 cycles, good parts and ideal run time, not NULL, and no quality or OEE to divide by", async () => {
     const { engine, clock } = await testEngine();

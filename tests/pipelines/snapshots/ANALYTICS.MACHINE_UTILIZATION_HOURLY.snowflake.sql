@@ -22,7 +22,11 @@ WITH r AS (
     SUM(CASE WHEN state IS NOT NULL THEN period_s ELSE 0 END) AS observed_s,
     -- Only a reading that completes a cycle carries the counts: an hour without one has 0.
     COALESCE(SUM(cycles), 0) AS cycles, COALESCE(SUM(good_parts), 0) AS good_parts, COALESCE(SUM(ideal_cycle_s * cycles), 0) AS ideal_run_s,
-    SUM(spindle_load_pct) AS spindle_load_sum, COUNT(spindle_load_pct) AS spindle_load_n, COUNT(*) AS readings
+    -- Weighted by each reading's seconds, as the state seconds are: a 1 Hz reading weighs 1, an hourly
+    -- history row (edge/fleetHistory.ts: one row per state, the state's mean load) its state's seconds.
+    -- Counting readings let the live day's 86,400 readings outweigh four weeks of history 50 to 1 and
+    -- averaged an hour's IDLE row with its RUNNING row as equals (docs/ml.md, issue 24).
+    SUM(spindle_load_pct * period_s) AS spindle_load_sum, COALESCE(SUM(CASE WHEN spindle_load_pct IS NOT NULL THEN period_s END), 0) AS spindle_load_n, COUNT(*) AS readings
   FROM r GROUP BY tenant_id, site_id, device_id, DATE_TRUNC('hour', ts)
 )
 SELECT tenant_id,
