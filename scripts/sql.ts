@@ -19,12 +19,25 @@ import { runningServe } from "../pipelines/serve/serveFile.ts";
 import { ServedSession } from "../pipelines/serve/servedSession.ts";
 import { userInfo } from "node:os";
 
+/**
+ * A timestamp as SnowSQL prints it with Snowflake's default output format (YYYY-MM-DD HH24:MI:SS.FF3,
+ * then TZHTZM for a type with a zone): TIMESTAMP_NTZ has no zone, so it is not printed as UTC with
+ * a "Z". `type` is DuckDB's name on the file, Snowflake's on a served hub.
+ */
+function snowSqlTimestamp(v: unknown, type: string | undefined): unknown {
+  if (!(v instanceof Date) || type === undefined) return v;
+  const text = v.toISOString().replace("T", " ").replace("Z", "");
+  if (/^timestamp_ntz$|^TIMESTAMP(_S|_MS|_NS)?$/i.test(type)) return text;
+  if (/^timestamp_(tz|ltz)$|WITH TIME ZONE$/i.test(type)) return `${text} +0000`;
+  return v;
+}
+
 function printResult(r: StatementResult): void {
   if (r.status) {
     console.log(`${r.status}\n`);
     return;
   }
-  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
+  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, snowSqlTimestamp(row[i], r.types?.[i])])));
   console.log(rows.length ? textTable(rows) : r.columns.join("  "));
   console.log(`${rows.length} Row(s) produced.\n`);
 }

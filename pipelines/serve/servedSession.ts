@@ -63,10 +63,11 @@ export class ServedSession {
         complete: (err, stmt, rows) => {
           if (err) return reject(err);
           const columns = (stmt.getColumns() ?? []).map((c) => c.getName());
+          const types = (stmt.getColumns() ?? []).map((c) => c.getType());
           const list = (rows ?? []) as unknown[][];
           // Snowflake answers a statement without rows with one column "status".
           if (columns.length === 1 && columns[0] === "status" && list.length === 1) return resolve({ sql, columns: [], rows: [], status: String(list[0]![0]) });
-          resolve({ sql, columns, rows: list });
+          resolve({ sql, columns, rows: list, types });
         },
       });
     });

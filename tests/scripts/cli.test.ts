@@ -129,6 +129,12 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
     assert.match(r.stdout, /^CURRENT_ROLE\(\)\n-+\nTENANT_ACME_ROLE\n1 Row\(s\) produced\.\n\nStatement executed successfully\.\n\n *N\n-+\n[1-9]\d*\n1 Row\(s\) produced\./);
   });
 
+  it("prints TIMESTAMP_NTZ without a zone and TIMESTAMP_TZ with its offset, as SnowSQL's default format does", async () => {
+    const r = await cli("sql.ts", ["SELECT '2026-01-02 03:04:05.5'::TIMESTAMP_NTZ AS ntz, '2026-01-02 03:04:05'::TIMESTAMP_TZ AS tz"], { HUB_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^NTZ {22}TZ\n-{23}  -{29}\n2026-01-02 03:04:05\.500  2026-01-02 03:04:05\.000 \+0000\n/);
+  });
+
   it("refuses a role the hub does not know, naming it and the roles it has, and exits 1", async () => {
     const r = await cli("sql.ts", ["--role", "TENANT_ACMEE_ROLE", "SELECT 1"], { HUB_HOME: home });
     assert.equal(r.code, 1);

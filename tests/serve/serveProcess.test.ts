@@ -206,10 +206,13 @@ describe("npm run serve", () => {
     const costing = script(["scripts/cost-report.ts", "--format", "json"]);
     const retraining = failing(script(["scripts/retrain.ts", "train", "--tenant", "acme", "--json"]));
     const mistaken = failing(script(["scripts/archive.ts", "export"]));
+    const printed = script(["scripts/sql.ts", "SELECT '2026-01-02 03:04:05.5'::TIMESTAMP_NTZ AS ntz"]);
     const sql = await script(["scripts/sql.ts", "--json", "SELECT COUNT(*) AS n FROM RAW.SENSOR_READINGS; USE SCHEMA ANALYTICS; SELECT CURRENT_SCHEMA()"]);
     const results = JSON.parse(sql.stdout) as Array<{ rows: unknown[][] }>;
     assert.ok(Number(results[0]!.rows[0]![0]) >= 4, "the served hub's rows, not a stale file's");
     assert.deepEqual(results[2]!.rows, [["ANALYTICS"]], "USE changed the session on the endpoint");
+    // The timestamp as on the file (tests/scripts/cli.test.ts): the endpoint types it, the driver keeps the type.
+    assert.match((await printed).stdout, /^NTZ\n-{23}\n2026-01-02 03:04:05\.500\n/);
     const load = await loading;
     assert.match(load.stdout, /1 loaded into RAW, 0 to RAW\.QUARANTINE \(through the served hub\)/);
     const cost = await costing;
