@@ -160,6 +160,7 @@ export const ALERT_DELIVERIES: TableDef = {
     col("idempotency_key", "varchar", "what receivers dedupe on: the webhook's Idempotency-Key header, the email's Message-ID", { nullable: false }),
     col("source", "varchar", "ALERT | MONITOR", { nullable: false, cardinality: "low" }),
     col("severity", "varchar", "INFO | WARNING | CRITICAL", { cardinality: "low" }),
+    col("raised_at", "timestamp", "when the notification was raised (the alert task's or the monitor's time), UTC", { nullable: false }),
     col("channel", "varchar", "the channel's name in the tenant's alerts:channels", { nullable: false, cardinality: "low" }),
     col("channel_kind", "varchar", "webhook | email | sns | eventbridge", { nullable: false, cardinality: "low" }),
     col("attempt", "bigint", "1 for the first attempt, then 2, 3, ...", { nullable: false }),

@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS OPS.ALERT_DELIVERIES (
   idempotency_key VARCHAR NOT NULL COMMENT 'what receivers dedupe on: the webhook''s Idempotency-Key header, the email''s Message-ID',
   source VARCHAR NOT NULL COMMENT 'ALERT | MONITOR',
   severity VARCHAR COMMENT 'INFO | WARNING | CRITICAL',
+  raised_at TIMESTAMP_NTZ NOT NULL COMMENT 'when the notification was raised (the alert task''s or the monitor''s time), UTC',
   channel VARCHAR NOT NULL COMMENT 'the channel''s name in the tenant''s alerts:channels',
   channel_kind VARCHAR NOT NULL COMMENT 'webhook | email | sns | eventbridge',
   attempt NUMBER(38,0) NOT NULL COMMENT '1 for the first attempt, then 2, 3, ...',
