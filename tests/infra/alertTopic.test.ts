@@ -88,7 +88,7 @@ describe("tenant alert topic (production)", () => {
   });
 
   it("the key lets EventBridge use it only for this rule", () => {
-    const st = policyStatements(one("aws:kms/key:Key").props["policy"]) as Array<{ Sid: string; Principal: unknown; Condition?: unknown }>;
+    const st = policyStatements(one("aws:kms/key:Key").props["policy"]) as unknown as Array<{ Sid: string; Principal: unknown; Condition?: unknown }>;
     const events = st.find((s) => s.Sid === "EventBridgePublishesForTheRule")!;
     assert.deepEqual(events.Principal, { Service: "events.amazonaws.com" });
     assert.deepEqual(events.Condition, { ArnEquals: { "aws:SourceArn": RULE_ARN } });
