@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { AlertConfigError, DEFAULT_DELIVERY, isLoopbackHost, parseTenantAlerting } from "../../pipelines/alerts/alertChannels.ts";
+import { AlertConfigError, DEFAULT_DELIVERY, isLoopbackHost, parseTenantAlerting, type EmailChannel, type EventBridgeChannel } from "../../pipelines/alerts/alertChannels.ts";
 import { channelSecret, secretEnvName, secretFilePath } from "../../pipelines/alerts/channelSecrets.ts";
 
 const hook = (extra: Record<string, unknown> = {}) => ({ name: "hook", kind: "webhook", url: "https://hooks.acme.example/hub", ...extra });
@@ -47,10 +47,12 @@ describe("alerts:* keys", () => {
     assert.deepEqual(a.channels.map((c) => [c.name, c.kind, c.minSeverity]), [
       ["hook", "webhook", "INFO"], ["mail", "email", "INFO"], ["tls465", "email", "INFO"], ["topic", "sns", "INFO"], ["bus", "eventbridge", "INFO"], ["local", "webhook", "CRITICAL"],
     ]);
-    const [, m, m465, , bus] = a.channels;
-    assert.deepEqual(m!.kind === "email" && m.smtp, { host: "smtp.acme.example", port: 587, tls: "starttls", user: null });
-    assert.equal(m465!.kind === "email" && m465.smtp.tls, "implicit");
-    assert.deepEqual(bus!.kind === "eventbridge" && [bus.busName, bus.region], ["default", null]);
+    const m = a.channels[1] as EmailChannel;
+    const m465 = a.channels[2] as EmailChannel;
+    const bus = a.channels[4] as EventBridgeChannel;
+    assert.deepEqual(m.smtp, { host: "smtp.acme.example", port: 587, tls: "starttls", user: null });
+    assert.equal(m465.smtp.tls, "implicit");
+    assert.deepEqual([bus.busName, bus.region], ["default", null]);
     assert.equal(a.delivery.maxAttempts, 3);
     assert.deepEqual(a.topicSubscribers, ["oncall@acme.example"]);
   });
