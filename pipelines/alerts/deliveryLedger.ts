@@ -48,7 +48,10 @@ export class DeliveryLedger {
 
   static key = stateKey;
 
-  /** The last attempt of every (notification, channel) of these tenants. */
+  /**
+   * The last attempt of every (notification, channel) of these tenants. A dead letter requeued by
+   * `scripts/alerts.ts retry` has a later RETRY row with the same attempt number: it wins.
+   */
   async states(tenants: readonly string[]): Promise<Map<string, DeliveryState & { tenantId: string }>> {
     const out = new Map<string, DeliveryState & { tenantId: string }>();
     if (tenants.length === 0) return out;
@@ -57,7 +60,7 @@ export class DeliveryLedger {
     }>(
       `SELECT tenant_id, notification_key, channel, attempt, status, next_attempt_at, raised_at FROM ${qualifiedName(ALERT_DELIVERIES)}
        WHERE tenant_id IN (${tenants.map(() => "?").join(", ")})
-       QUALIFY ROW_NUMBER() OVER (PARTITION BY tenant_id, notification_key, channel ORDER BY attempt DESC) = 1`,
+       QUALIFY ROW_NUMBER() OVER (PARTITION BY tenant_id, notification_key, channel ORDER BY attempt DESC, attempted_at DESC) = 1`,
       { binds: [...tenants] },
     );
     for (const r of rows) {
