@@ -13,5 +13,6 @@ import { validatePassBenchmark } from "./validatePass.bench.ts";
 import { deviceTlsBenchmark } from "./deviceTls.bench.ts";
 import { serveBenchmark } from "./serve.bench.ts";
 import { portalBenchmark } from "./portal.bench.ts";
+import { alertDeliveryBenchmark } from "./alertDelivery.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark, alertDeliveryBenchmark];
