@@ -265,10 +265,24 @@ export class DeliveryWorker {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stop: no new cycles; wait for the batches in flight (at most `maxWaitMs`, default no bound).
+   * A batch still running after that is recorded if it can be and otherwise sent again on the next
+   * start: at least once.
+   */
+  async close(maxWaitMs?: number): Promise<void> {
     this.closed = true;
-    await this.cycling;
-    await this.idle();
+    const inFlight = (async () => {
+      await this.cycling;
+      await this.idle();
+    })();
+    if (maxWaitMs === undefined) await inFlight;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([inFlight.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), maxWaitMs)))]);
+      clearTimeout(timer);
+      if (!waited) this.o.log("warn", "alert deliveries still in flight at stop; they are sent again on the next start", { waitedMs: maxWaitMs });
+    }
     for (const c of this.channels) await c.sender.close?.();
     await this.ledger.close();
   }

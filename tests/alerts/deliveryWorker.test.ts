@@ -260,6 +260,26 @@ describe("the alert delivery worker", () => {
     assert.ok(!warned[0]!.msg.includes(SECRET));
   });
 
+  it("close(maxWaitMs) does not wait out a stalled receiver; the attempt is still recorded when it ends", async () => {
+    let arrived!: () => void;
+    const requested = new Promise<void>((r) => (arrived = r));
+    const stalled = http.createServer(() => arrived());
+    await new Promise<void>((r) => stalled.listen(0, "127.0.0.1", r));
+    await insertAlert(engine, "acme", "m11", "MACHINE_DOWN", "CRITICAL", "2026-01-05 09:00:00", "2026-01-05 09:10:00");
+    const w = await open([{ tenantId: "acme", url: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/hook`, extra: { timeoutMs: 30_000 } }]);
+    w.kick();
+    await requested;
+    const t0 = Date.now();
+    await w.close(200);
+    assert.ok(Date.now() - t0 < 5000, "bounded by maxWaitMs, not by the receiver's 30 s timeout");
+    assert.ok(logs.some((l) => l.level === "warn" && /still in flight/.test(l.msg)));
+    // The receiver goes away: the attempt ends (retry) and its row is written after all.
+    stalled.closeAllConnections();
+    stalled.close();
+    for (let i = 0; i < 100 && (await deliveries()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual((await deliveries()).map((x) => [x.notification_key, x.status]), [["alert/acme/m11/MACHINE_DOWN/2026-01-05T09", "RETRY"]]);
+  });
+
   it("a new worker picks up a pending retry from the table (a restart loses nothing)", async () => {
     const r = await receiver([500, 200]);
     await insertAlert(engine, "acme", "m10", "MACHINE_DOWN", "CRITICAL", "2026-01-05 09:00:00", "2026-01-05 09:10:00");

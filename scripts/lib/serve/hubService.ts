@@ -61,6 +61,8 @@ import type { DeliveryWorker } from "../../../pipelines/alerts/deliveryWorker.ts
 
 /** How often serve looks for alerts to deliver (docs/alerts.md); the look never waits for receivers. */
 export const ALERT_KICK_MS = 3000;
+/** How long a stop waits for alert deliveries in flight (the whole drain has 30 s). */
+export const ALERT_STOP_MS = 5000;
 
 /** The user the hub's own tools log in as, with the key in HOME/serve/operator.pem. */
 export const OPERATOR_USER = "HUB_OPERATOR";
@@ -540,8 +542,9 @@ export class HubService {
       const httpClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
       await this.ticking.catch(() => undefined);
-      // Deliveries in flight end (each bounded by its channel's timeout) and are recorded.
-      await this.alerts?.close().catch((e: Error) => log("warn", "alert delivery stop failed", { error: e.message }));
+      // Deliveries in flight end and are recorded, within ALERT_STOP_MS of the drain; one still
+      // waiting on a slow receiver then is sent again on the next start (at least once).
+      await this.alerts?.close(ALERT_STOP_MS).catch((e: Error) => log("warn", "alert delivery stop failed", { error: e.message }));
       // The scan gateway first (its queue stays on disk); then the broker refuses new publishes
       // and waits until the ingest has committed and acknowledged what it accepted; then the ingest.
       await this.gateway.stop().catch((e: Error) => log("warn", "gateway stop failed", { error: e.message }));
