@@ -208,7 +208,7 @@ function parseChannel(v: unknown, field: string): AlertChannel {
       if (tls === "none" && !isLoopbackHost(host)) throw new AlertConfigError(`${field}.smtp.tls`, tls, `starttls or implicit: "none" only to a loopback host, and ${host} is not one`);
       const user = smtp.user === undefined ? null : text(smtp, "user", `${field}.smtp`, /^[^\s:]{1,256}$/, "an SMTP user name without spaces or colons");
       return {
-        ...base, kind: "email", to: emails(o.to, `${field}.to`), from: emails(o.from, `${field}.from`)[0]!,
+        ...base, kind: "email", to: emails(o.to, `${field}.to`), from: text(o, "from", field, EMAIL, "one email address such as hub@example.com"),
         smtp: { host, port, tls: tls as (typeof SMTP_TLS)[number], user }, timeoutMs: int(o, "timeoutMs", field, 100, 120_000, 10_000),
       };
     }

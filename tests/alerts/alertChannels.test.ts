@@ -81,7 +81,8 @@ describe("alerts:* keys", () => {
     refuses({ "alerts:channels": [mail({ to: ["ops"] })] }, "alerts alerts:channels[0].to[0]", "ops");
     refuses({ "alerts:channels": [mail({ to: ["a@b.example", "Ops <ops@acme.example>"] })] }, "alerts alerts:channels[0].to[1]", "Ops <ops@acme.example>");
     refuses({ "alerts:channels": [mail({ to: [] })] }, "alerts alerts:channels[0].to", []);
-    refuses({ "alerts:channels": [mail({ from: "hub@acme.example\r\nBcc: x@evil.example" })] }, "alerts alerts:channels[0].from[0]", "hub@acme.example\r\nBcc: x@evil.example");
+    refuses({ "alerts:channels": [mail({ from: "hub@acme.example\r\nBcc: x@evil.example" })] }, "alerts alerts:channels[0].from", "hub@acme.example\r\nBcc: x@evil.example");
+    refuses({ "alerts:channels": [mail({ from: ["a@acme.example", "b@acme.example"] })] }, "alerts alerts:channels[0].from", ["a@acme.example", "b@acme.example"]);
     refuses({ "alerts:channels": [mail({}, { port: 70000 })] }, "alerts alerts:channels[0].smtp.port", 70000);
     refuses({ "alerts:channels": [mail({}, { port: "25" })] }, "alerts alerts:channels[0].smtp.port", "25");
     refuses({ "alerts:channels": [mail({}, { host: "smtp acme" })] }, "alerts alerts:channels[0].smtp.host", "smtp acme");
