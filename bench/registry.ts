@@ -14,5 +14,6 @@ import { deviceTlsBenchmark } from "./deviceTls.bench.ts";
 import { serveBenchmark } from "./serve.bench.ts";
 import { portalBenchmark } from "./portal.bench.ts";
 import { notesBenchmark } from "./notes.bench.ts";
+import { alertDeliveryBenchmark } from "./alertDelivery.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark, notesBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark, notesBenchmark, alertDeliveryBenchmark];

@@ -8,6 +8,7 @@ import { createPublicKey } from "node:crypto";
 import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
 import { MODEL_KINDS } from "../ml/registry/registry.ts";
 import type { MonitorFrequency, WarehouseSize } from "../pipelines/definitions/types.ts";
+import { ALERT_KEYS, parseTenantAlerting, type TenantAlerting } from "../pipelines/alerts/alertChannels.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -91,6 +92,8 @@ export interface TenantConfig extends CommonConfig {
   readonly notifyUsers: readonly string[];
   /** Models whose latest Approved package is deployed to a serverless endpoint (each one of `models`). */
   readonly serving: { readonly models: readonly string[]; readonly memorySizeInMb: number; readonly maxConcurrency: number };
+  /** The stack file's `alerts:*` keys (pipelines/alerts/alertChannels.ts): channels, retries, SNS subscribers. */
+  readonly alerting: TenantAlerting;
 }
 
 export type StackConfig = PlatformConfig | TenantConfig;
@@ -230,8 +233,24 @@ export function parseStackConfig(stack: string, raw: RawConfig, where: StackLoca
     monitorStartTimestamp: r.match("monitorStartTimestamp", /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})?$/, "YYYY-MM-DD HH:MI, or empty for when the monitor is created", DEFAULTS.monitorStartTimestamp),
   };
   if (stackKind(stack) === "platform") return parsePlatform(r, common);
-  return parseTenant(r, common, stack, `${where.organization}/${where.project}/platform`);
+  return { ...parseTenant(r, common, stack, `${where.organization}/${where.project}/platform`), alerting: alertingOf(raw, stack) };
 }
+
+/** The `alerts:*` keys (JSON text, as Pulumi hands structured values over), parsed by their own allowlist. */
+function alertingOf(raw: RawConfig, stack: string): TenantAlerting {
+  const keys: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!k.startsWith("alerts:") || v === undefined || v === "") continue;
+    try {
+      keys[k] = JSON.parse(v);
+    } catch {
+      keys[k] = v;
+    }
+  }
+  return parseTenantAlerting(keys, `stack ${stack}`);
+}
+
+export { ALERT_KEYS };
 
 function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
   const archiveIaDays = r.int("archiveIaDays", DEFAULTS.archiveIaDays, 30, 3650);
@@ -261,7 +280,7 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
   };
 }
 
-function parseTenant(r: Reader, common: CommonConfig, stack: string, platformStack: string): TenantConfig {
+function parseTenant(r: Reader, common: CommonConfig, stack: string, platformStack: string): Omit<TenantConfig, "alerting"> {
   const tenantId = r.match("tenantId", TENANT_ID_PATTERN, `match ${TENANT_ID_PATTERN} (lower-case letters, digits, dashes)`, stack);
   const tier = r.oneOf("tier", TIERS, DEFAULTS.tier);
   const classes = r.list("workloadClasses", DEFAULTS.workloadClasses[tier], (x): x is string => isString(x) && WORKLOAD_CLASS.test(x), "workload class names (lower-case, e.g. bi, ml)");

@@ -4,12 +4,15 @@
  * value), then builds the platform stack or a tenant stack. Keys are documented in Pulumi.yaml.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, parseStackConfig, type RawConfig } from "./config.ts";
+import { ALERT_KEYS, CONFIG_KEYS, parseStackConfig, type RawConfig } from "./config.ts";
 import { stackProgram, type SnowflakeConnection } from "./program.ts";
 
 const hub = new pulumi.Config("hub");
 const raw: Record<string, string | undefined> = {};
 for (const k of CONFIG_KEYS.filter((k) => !k.secret)) raw[`hub:${k.key}`] = hub.get(k.key);
+// The tenant's alert channels and SNS subscribers (docs/alerts.md), parsed by their own allowlist.
+const alerts = new pulumi.Config("alerts");
+for (const k of ALERT_KEYS) raw[k] = alerts.get(k.slice("alerts:".length));
 // The public key is secret config; it is read as a secret and only the check sees its plain text.
 const publicKey = hub.getSecret("servicePublicKey");
 const cfg = await (publicKey
@@ -62,3 +65,5 @@ export const retrainingRoleArn = outputs["retrainingRoleArn"];
 export const servingEndpoints = outputs["servingEndpoints"];
 export const athenaWorkgroup = outputs["athenaWorkgroup"];
 export const lakeQueryPolicyArn = outputs["lakeQueryPolicyArn"];
+export const alertTopicArn = outputs["alertTopicArn"];
+export const alertPublisherRoleArn = outputs["alertPublisherRoleArn"];

@@ -11,6 +11,7 @@ import { SnowflakeTenant } from "./snowflake/tenant.ts";
 import { AwsPlatform } from "./aws/platform.ts";
 import { AwsTenant } from "./aws/tenant.ts";
 import { ModelServing, latestApprovedPackageArn } from "./aws/modelServing.ts";
+import { AlertTopic } from "./aws/alertTopic.ts";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
 import { SHARED_TENANT, awsTags } from "./naming.ts";
@@ -137,6 +138,16 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {},
     platformKmsKeyArn: out("kmsKeyArn"),
     models: cfg.models,
   });
+  // Alert delivery in production: the tenant's SNS topic and its critical-events rule (docs/alerts.md).
+  const eventBus = cfg.alerting.channels.find((c) => c.kind === "eventbridge");
+  const alertTopic = new AlertTopic(`${cfg.tenantId}-alerts`, {
+    tenantId: cfg.tenantId,
+    tags: awsTags(cfg.tenantId, cfg.costCenter),
+    region: aws.getRegionOutput().region,
+    accountId: aws.getCallerIdentityOutput().accountId,
+    subscribers: cfg.alerting.topicSubscribers,
+    ...(eventBus?.kind === "eventbridge" ? { busName: eventBus.busName } : {}),
+  });
   // Served models: the latest Approved package of each, looked up at deploy time.
   const region = aws.getRegionOutput().region;
   const served = cfg.serving.models.map(
@@ -175,6 +186,8 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {},
     kmsKeyArn: a.kmsKeyArn,
     athenaWorkgroup: a.athenaWorkgroupName,
     lakeQueryPolicyArn: a.lakeQueryPolicyArn,
+    alertTopicArn: alertTopic.topicArn,
+    alertPublisherRoleArn: alertTopic.publisherRoleArn,
   };
 }
 

@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   plan: "show what `pulumi up` would create for a stack, offline",
   tenants: "list the tenant stacks, or preview / deploy them with the Pulumi CLI",
   users: "add, list or remove the tenant users who sign in to the portal and the SQL endpoint",
+  alerts: "where the tenants' alerts were delivered: deliveries, dead letters, retry, a test notification to a channel",
   "build-portal": "bundle the operator portal's front end (npm run build:portal; pretest and preserve run it)",
   "sagemaker-images": "regenerate the SageMaker built-in images' account per region from the SDK's configuration",
   mutate: "mutation testing of the core modules, for developers (npm run mutate; not part of npm test)",

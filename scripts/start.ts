@@ -90,6 +90,8 @@ await runCommand({
       return;
     }
     console.log(formatRunSummary(report));
+    const a = report.alertDelivery;
+    if (a) console.log(`\nAlerts: ${a.delivered} delivered, ${a.deadLetters} dead letters, ${a.pending} waiting for a retry, over ${a.channels} channel(s) (scripts/alerts.ts deliveries).`);
     console.log(`\nThe hub is in ${home}; the operator report is ${join(home, "report.html")}.`);
     console.log(`Query it: scripts/sql.ts "SELECT * FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY LIMIT 10"`);
   },

@@ -111,6 +111,7 @@ const POLICY_PROPS: Record<string, string[]> = {
   "aws:iam/role:Role": ["assumeRolePolicy"],
   "aws:s3/bucketPolicy:BucketPolicy": ["policy"],
   "aws:kms/key:Key": ["policy"],
+  "aws:sns/topicPolicy:TopicPolicy": ["policy"],
 };
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -269,6 +270,8 @@ export const TAGGABLE_AWS_TYPES = new Set([
   "aws:glue/catalogDatabase:CatalogDatabase",
   "aws:athena/workgroup:Workgroup",
   "aws:iam/policy:Policy",
+  "aws:sns/topic:Topic",
+  "aws:cloudwatch/eventRule:EventRule",
 ]);
 
 /** Snowflake objects that take tags through TagAssociation. */
@@ -347,7 +350,58 @@ export const logGroupsEncrypted: ResourceRule = {
   check: (r) => (r.type === "aws:cloudwatch/logGroup:LogGroup" && !r.props["kmsKeyId"] ? [`log group ${r.props["name"] ?? r.name} has no kmsKeyId`] : []),
 };
 
-export const HUB_RULES: readonly HubRule[] = [s3BucketsProtected, s3AccessLogged, noWildcardIam, warehouseCapped, tenantTablesHaveRowAccessPolicy, taggedForCost, kmsRotation, logGroupsEncrypted];
+// ---------------------------------------------------------------------------------------------
+// SNS topics (alert delivery, infra/aws/alertTopic.ts) are encrypted with a customer managed key,
+// and no topic policy lets just anyone publish.
+// ---------------------------------------------------------------------------------------------
+
+export const snsTopicsEncrypted: ResourceRule = {
+  kind: "resource",
+  name: "sns-topics-kms-encrypted",
+  description: "Every SNS topic is encrypted with a customer managed KMS key (kmsMasterKeyId set, not the AWS managed alias/aws/sns, whose policy EventBridge cannot be granted).",
+  enforcementLevel: "mandatory",
+  check: (r) => {
+    if (r.type !== "aws:sns/topic:Topic") return [];
+    const k = r.props["kmsMasterKeyId"];
+    if (!k) return [`SNS topic ${r.props["name"] ?? r.name} has no kmsMasterKeyId`];
+    if (typeof k === "string" && /(^|:)alias\/aws\/sns$/.test(k)) return [`SNS topic ${r.props["name"] ?? r.name} uses the AWS managed key alias/aws/sns; use a customer managed key`];
+    return [];
+  },
+};
+
+/** Conditions that pin a service or `*` principal to one source (a rule, an account). */
+const SOURCE_KEYS = ["aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid", "aws:principalaccount"];
+
+/** Statements of a resource policy that allow `*` (anyone) without a source condition. */
+export function publicStatements(document: unknown): number[] {
+  let doc = document;
+  if (typeof doc === "string") {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      return [];
+    }
+  }
+  const statements = asList((doc as { Statement?: unknown } | null)?.Statement);
+  return statements.flatMap((st: any, i) => {
+    if (st?.Effect !== "Allow") return [];
+    const p = st.Principal;
+    const anyone = p === "*" || asList(p?.AWS).includes("*");
+    if (!anyone) return [];
+    const conditioned = Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>).some((c) => Object.keys(c ?? {}).some((k) => SOURCE_KEYS.includes(k.toLowerCase())));
+    return conditioned ? [] : [i];
+  });
+}
+
+export const snsTopicPolicyNotPublic: ResourceRule = {
+  kind: "resource",
+  name: "sns-topic-policy-not-public",
+  description: "No SNS topic policy allows any principal (`*`) without a condition naming the source (aws:SourceArn, aws:SourceAccount, ...).",
+  enforcementLevel: "mandatory",
+  check: (r) => (r.type === "aws:sns/topicPolicy:TopicPolicy" ? publicStatements(r.props["policy"]).map((i) => `${r.name}: topic policy statement ${i} lets anyone publish or subscribe`) : []),
+};
+
+export const HUB_RULES: readonly HubRule[] = [s3BucketsProtected, s3AccessLogged, noWildcardIam, warehouseCapped, tenantTablesHaveRowAccessPolicy, taggedForCost, kmsRotation, logGroupsEncrypted, snsTopicsEncrypted, snsTopicPolicyNotPublic];
 
 /** Every rule over a whole stack's resources: what the pack would report, offline. */
 export function evaluatePolicies(rs: readonly PolicyResourceLike[], o: PolicyOptions = DEFAULT_POLICY_OPTIONS, rules: readonly HubRule[] = HUB_RULES): Violation[] {

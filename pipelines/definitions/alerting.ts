@@ -135,3 +135,39 @@ export const ALERT_ACKNOWLEDGEMENTS: TableDef = {
     col("note", "varchar", "what the user wrote, at most 500 characters"),
   ],
 };
+
+/** Outcomes of one delivery attempt (OPS.ALERT_DELIVERIES.status). */
+export const DELIVERY_STATUSES = ["DELIVERED", "RETRY", "DEAD_LETTER"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Every attempt to deliver a notification (an OPS.ALERT_NOTIFICATIONS row, or a resource-monitor
+ * trigger of one of the tenant's monitors) to one of the tenant's channels (docs/alerts.md). An
+ * audit trail, append-only like the outbox it drains: a retry is a new row with the next attempt
+ * number. A (notification, channel) pair is settled once it has a DELIVERED or DEAD_LETTER row;
+ * until then its last RETRY row says when the delivery worker tries again. Tenants read their own
+ * rows through the row access policy, as they read their alerts.
+ */
+export const ALERT_DELIVERIES: TableDef = {
+  kind: "table",
+  schema: "OPS",
+  name: "ALERT_DELIVERIES",
+  comment: "Every attempt to deliver an alert or monitor notification to a tenant's channel: status, error, next attempt.",
+  appendOnly: true,
+  columns: [
+    col("tenant_id", "varchar", "tenant", { nullable: false, cardinality: "low" }),
+    col("notification_key", "varchar", "the notification: alert/<tenant>/<device>/<rule>/<hour> or monitor/<tenant>/<monitor>/<interval>/<percent>", { nullable: false }),
+    col("idempotency_key", "varchar", "what receivers dedupe on: the webhook's Idempotency-Key header, the email's Message-ID", { nullable: false }),
+    col("source", "varchar", "ALERT | MONITOR", { nullable: false, cardinality: "low" }),
+    col("severity", "varchar", "INFO | WARNING | CRITICAL", { cardinality: "low" }),
+    col("raised_at", "timestamp", "when the notification was raised (the alert task's or the monitor's time), UTC", { nullable: false }),
+    col("channel", "varchar", "the channel's name in the tenant's alerts:channels", { nullable: false, cardinality: "low" }),
+    col("channel_kind", "varchar", "webhook | email | sns | eventbridge", { nullable: false, cardinality: "low" }),
+    col("attempt", "bigint", "1 for the first attempt, then 2, 3, ...", { nullable: false }),
+    col("status", "varchar", "DELIVERED | RETRY (tried again at next_attempt_at) | DEAD_LETTER (given up: the last error)", { nullable: false, cardinality: "low" }),
+    col("error", "varchar", "why the attempt failed (no secrets), NULL when delivered"),
+    col("attempted_at", "timestamp", "when the attempt ended, UTC", { nullable: false }),
+    col("next_attempt_at", "timestamp", "when a RETRY is tried again, UTC; NULL otherwise"),
+    col("duration_ms", "double", "how long the attempt took"),
+  ],
+};

@@ -36,6 +36,8 @@ const GRANTED_TO_TENANTS: readonly string[] = [
   "ML.FORECASTS", "ML.ANOMALIES", "ML.SEGMENTS", "ML.STREAM_SCORES",
   // its data quality, its alerts, and the rules that raise them
   "OPS.DATA_QUALITY_LOG", "OPS.ALERT_NOTIFICATIONS", "OPS.ALERT_RULES", "OPS.ALERT_ACKNOWLEDGEMENTS",
+  // where its alerts were delivered, retried, or given up on (its dead letters)
+  "OPS.ALERT_DELIVERIES",
 ];
 
 /** Objects granted to no tenant, each with the reason. */

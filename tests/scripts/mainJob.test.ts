@@ -37,6 +37,7 @@ describe("npm start, reduced to one tenant and one simulated hour", () => {
     const e = report.edge;
     assert.ok(e.published > 20_000, `acme publishes ~30k readings an hour, got ${e.published}`);
     assert.equal(e.published, e.committedReadings + e.committedScans + e.quarantinedAtIngest + e.droppedByGateway);
+    assert.equal(report.alertDelivery, null, "acme's stack file configures no alert channel: nothing delivered, no error");
   });
 
   it("summarises readings, quarantine and KPIs exactly as the warehouse holds them", async () => {

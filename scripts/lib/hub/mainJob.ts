@@ -26,10 +26,13 @@ import { writeOperatorReport } from "./operatorReport.ts";
 import { retrainAndScore } from "./modelStage.ts";
 import { loadHistory, type HistoryLoad } from "./history.ts";
 import { LocalArchiveStore } from "../../../pipelines/archive/archiveStore.ts";
+import { deliverAtEnd, type AlertDeliverySummary } from "./alertDelivery.ts";
 import { exportTenant, quiescentAsOf } from "../../../pipelines/archive/exportArchive.ts";
 import type { Layer } from "../../../pipelines/archive/archivedTables.ts";
 
 export const DEFAULT_START = "2026-01-05T00:00:00Z";
+/** How long the end of `npm start` waits for alert deliveries that are being retried. */
+export const ALERT_DRAIN_MS = 20_000;
 
 /**
  * npm start's step. Each step costs ~1 s of CPU here beside its data: the fixed part of the tick's
@@ -273,6 +276,8 @@ export interface MainJobReport {
   readonly archive: ReadonlyArray<{ readonly tenant: string; readonly files: number; readonly rows: number; readonly bytes: number }>;
   readonly reportPath: string;
   readonly labelsPath: string;
+  /** Alerts delivered to the tenants' channels at the end of the run; null: no channel configured. */
+  readonly alertDelivery: AlertDeliverySummary | null;
 }
 
 /** The whole main job: open, run the fleet, retrain and score, archive, summarise, write the report. */
@@ -317,6 +322,13 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
       tenantWarehouses: new Map(hub.tenants.map((x) => [x.tenantId, x.warehouses.map((w) => w.name)])),
     });
     const reportSeconds = (performance.now() - t) / 1000;
+    // The run's alerts to the tenants' channels (docs/alerts.md); retries falling due within
+    // ALERT_DRAIN_MS are waited for, later ones stay pending for the next run or serve.
+    o.onStage?.("delivering alerts to the tenants' channels");
+    const alertDelivery = await deliverAtEnd({
+      engine, tenants: hub.tenants, home: o.home, maxWaitMs: ALERT_DRAIN_MS,
+      log: (level, msg, fields) => o.onStage?.(`${level === "info" ? "" : `${level}: `}${msg}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
+    });
     const wallSeconds = (performance.now() - t0) / 1000;
     const e = run.edge;
     return {
@@ -329,7 +341,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
         redeliveriesDropped: e.ingest.duplicates, droppedByGateway: e.gateway.droppedReadings + e.gateway.rejectedReadings, carriedOver: e.carriedOver,
       },
       lifetime: run.lifetime,
-      history, tenants, archive, reportPath, labelsPath: labelsFile,
+      history, tenants, archive, reportPath, labelsPath: labelsFile, alertDelivery,
     };
   } finally {
     await engine.close();

@@ -56,6 +56,13 @@ import { UserError } from "../command.ts";
 import { runArchive, type ArchiveFlags } from "../archiveCommand.ts";
 import { ADMIN_ROLE } from "../../../pipelines/definitions/governance.ts";
 import type { Logger } from "./serveLog.ts";
+import { openAlertDelivery } from "../hub/alertDelivery.ts";
+import type { DeliveryWorker } from "../../../pipelines/alerts/deliveryWorker.ts";
+
+/** How often serve looks for alerts to deliver (docs/alerts.md); the look never waits for receivers. */
+export const ALERT_KICK_MS = 3000;
+/** How long a stop waits for alert deliveries in flight (the whole drain has 30 s). */
+export const ALERT_STOP_MS = 5000;
 
 /** The user the hub's own tools log in as, with the key in HOME/serve/operator.pem. */
 export const OPERATOR_USER = "HUB_OPERATOR";
@@ -97,6 +104,9 @@ export class HubService {
   private adminQueue: Promise<unknown> = Promise.resolve();
   private readonly models: LocalEndpoint;
   private modelInvocations = 0;
+  /** Delivers alerts to the tenants' channels; null when none has one. */
+  private alerts: DeliveryWorker | null = null;
+  private lastAlertKick = 0;
   info!: ServeInfo;
 
   private constructor(
@@ -224,6 +234,8 @@ export class HubService {
         account: HUB_DATABASE, operatorUser: OPERATOR_USER, operatorKey: operator.path,
       };
       await gateway.connected();
+      service.alerts = await openAlertDelivery({ engine, tenants: hub.tenants, home: o.home, log });
+      if (service.alerts) closers.push(() => service.alerts!.close());
       service.startScheduler();
       writeServeInfo(o.home, service.info);
       log("info", "serving", { http: service.info.http, mqtt: service.info.mqtt, mqtts: service.info.mqtts, tenants: hub.tenants.map((t) => t.tenantId).join(",") });
@@ -242,7 +254,10 @@ export class HubService {
       const t0 = performance.now();
       this.ticking = this.hub.engine
         .tick({ refreshBesideTasks: true })
-        .then((r) => this.recordTick(r, performance.now() - t0))
+        .then((r) => {
+          this.recordTick(r, performance.now() - t0);
+          this.kickAlerts();
+        })
         .catch((e: Error) => {
           this.counts.tickFailures++;
           this.o.log("error", "engine tick failed", { error: e.message });
@@ -252,6 +267,13 @@ export class HubService {
         });
     };
     this.timer = setTimeout(loop, 0);
+  }
+
+  /** Every ALERT_KICK_MS, after a tick: the worker looks for work and returns at once. */
+  private kickAlerts(): void {
+    if (!this.alerts || performance.now() - this.lastAlertKick < ALERT_KICK_MS) return;
+    this.lastAlertKick = performance.now();
+    this.alerts.kick();
   }
 
   private recordTick(r: TickReport, ms: number): void {
@@ -481,6 +503,18 @@ export class HubService {
         ]),
       },
       { name: "hub_sql_sessions", help: "Open sessions on the SQL endpoint", type: "gauge", samples: [{ value: this.endpoint.sessionCount }] },
+      {
+        name: "hub_alert_deliveries_total", help: "Alert delivery attempts since start, by channel kind and outcome (DELIVERED, RETRY, DEAD_LETTER)", type: "counter",
+        samples: [...(this.alerts?.counts ?? [])].flatMap(([kind, c]) => [
+          { labels: { kind, status: "DELIVERED" }, value: c.delivered },
+          { labels: { kind, status: "RETRY" }, value: c.retried },
+          { labels: { kind, status: "DEAD_LETTER" }, value: c.deadLetters },
+        ]),
+      },
+      {
+        name: "hub_alert_dead_letters", help: "Notifications given up on (OPS.ALERT_DELIVERIES status DEAD_LETTER), per tenant, ever", type: "gauge",
+        samples: [...(this.alerts?.deadLetters() ?? [])].map(([tenant, n]) => ({ labels: { tenant }, value: n })),
+      },
       { name: "hub_model_invocations_total", help: "Model invocations answered since start", type: "counter", samples: [{ value: this.modelInvocations }] },
       { name: "hub_files_loaded_total", help: "Files loaded through the upload API since start", type: "counter", samples: [{ value: this.uploads.loaded }] },
       { name: "hub_files_refused_total", help: "Files refused by the upload API since start", type: "counter", samples: [{ value: this.uploads.refused }] },
@@ -508,6 +542,9 @@ export class HubService {
       const httpClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
       await this.ticking.catch(() => undefined);
+      // Deliveries in flight end and are recorded, within ALERT_STOP_MS of the drain; one still
+      // waiting on a slow receiver then is sent again on the next start (at least once).
+      await this.alerts?.close(ALERT_STOP_MS).catch((e: Error) => log("warn", "alert delivery stop failed", { error: e.message }));
       // The scan gateway first (its queue stays on disk); then the broker refuses new publishes
       // and waits until the ingest has committed and acknowledged what it accepted; then the ingest.
       await this.gateway.stop().catch((e: Error) => log("warn", "gateway stop failed", { error: e.message }));
