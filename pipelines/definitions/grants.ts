@@ -36,6 +36,8 @@ const GRANTED_TO_TENANTS: readonly string[] = [
   "ML.FORECASTS", "ML.ANOMALIES", "ML.SEGMENTS", "ML.STREAM_SCORES",
   // its data quality, its alerts, and the rules that raise them
   "OPS.DATA_QUALITY_LOG", "OPS.ALERT_NOTIFICATIONS", "OPS.ALERT_RULES", "OPS.ALERT_ACKNOWLEDGEMENTS",
+  // its operators' notes (author masked), the insights drawn from them, and the notes that failed
+  "RAW.OPERATOR_NOTES", "ML.NOTE_INSIGHTS", "OPS.NOTE_INSIGHT_FAILURES",
 ];
 
 /** Objects granted to no tenant, each with the reason. */
