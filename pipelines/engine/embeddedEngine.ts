@@ -20,6 +20,7 @@ import { newRowsEnd, recordNoData, refreshDynamicTable, type RefreshResult } fro
 import { dueSlot, runTaskGraph, scheduleIntervalMs, whenConditions, type TaskRunResult } from "./taskRunner.ts";
 import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
 import type { ExternalFunctionResolver } from "./externalCalls.ts";
+import { appendNotes, type RawNote } from "../notes/noteRecords.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { FileIo } from "./fileIo.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
@@ -272,7 +273,7 @@ export class EmbeddedEngine {
    * transaction on the engine's ingest connection (separate from pipeline work, as in Snowflake
    * where Snowpipe Streaming and tasks do not block each other).
    */
-  async land(batch: { readings?: readonly RawReading[]; scans?: readonly RawScan[]; quarantine?: readonly QuarantineRecord[] }): Promise<void> {
+  async land(batch: { readings?: readonly RawReading[]; scans?: readonly RawScan[]; quarantine?: readonly QuarantineRecord[]; notes?: readonly RawNote[] }): Promise<void> {
     if (this.closed) throw new Error("the engine is closed");
     this.ingestConn ??= this.instance.connect();
     const c = await this.ingestConn;
@@ -281,6 +282,7 @@ export class EmbeddedEngine {
       if (batch.readings?.length) await appendReadings(c, batch.readings, now);
       if (batch.scans?.length) await appendScans(c, batch.scans, now);
       if (batch.quarantine?.length) await appendQuarantine(c, batch.quarantine, now);
+      if (batch.notes?.length) await appendNotes(c, batch.notes, now);
     } catch (e) {
       throw fromDuckDbError(e);
     }

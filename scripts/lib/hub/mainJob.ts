@@ -27,6 +27,8 @@ import { retrainAndScore } from "./modelStage.ts";
 import { loadHistory, type HistoryLoad } from "./history.ts";
 import { LocalArchiveStore } from "../../../pipelines/archive/archiveStore.ts";
 import { exportTenant, quiescentAsOf } from "../../../pipelines/archive/exportArchive.ts";
+import { ANALYSE_NOTE_FUNCTION, noteAnalysisResolver } from "../../../ml/notes/noteResolver.ts";
+import { createOfflineNoteBackend } from "../../../ml/notes/offlineBackend.ts";
 import type { Layer } from "../../../pipelines/archive/archivedTables.ts";
 
 export const DEFAULT_START = "2026-01-05T00:00:00Z";
@@ -129,6 +131,8 @@ export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "t
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  // Operator notes are analysed by the shipped offline model on the twin (docs/notes.md).
+  engine.resolveExternalFunction(ANALYSE_NOTE_FUNCTION, noteAnalysisResolver(() => createOfflineNoteBackend()));
   try {
     // A second run continues where the last one ended.
     if (clock instanceof SimulatedClock) {
