@@ -15,6 +15,8 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
 import { SHARED_TENANT, awsTags } from "./naming.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
+import { NoteInsights } from "./aws/noteInsights.ts";
+import { noteLambdaCode } from "./aws/noteLambdaCode.ts";
 
 /** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
 export interface SnowflakeConnection {
@@ -85,6 +87,23 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     archiveExpirationDays: cfg.archiveExpirationDays,
     logRetentionDays: cfg.logRetentionDays,
   });
+  // Operator-note insights: ML.ANALYSE_NOTE → API Gateway → Lambda → Bedrock (docs/notes.md).
+  new NoteInsights(
+    "hub-notes",
+    {
+      modelId: cfg.noteModelId,
+      code: noteLambdaCode(),
+      region: aws.getRegionOutput().region,
+      accountId: aws.getCallerIdentityOutput().accountId,
+      logsKmsKeyArn: a.kmsKeyArn,
+      logRetentionDays: cfg.logRetentionDays,
+      reservedConcurrency: cfg.noteLambdaConcurrency,
+      database: sf.databaseName,
+      tags: awsTags(SHARED_TENANT, cfg.costCenter),
+      snowflakeDependsOn: [sf],
+    },
+    { providers: [provider] },
+  );
   return {
     database: sf.databaseName,
     sharedWarehouses: sf.warehouseNames,
