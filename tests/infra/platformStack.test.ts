@@ -1,7 +1,7 @@
 /** The platform stack under mocks: what it declares, with which inputs, and that it passes the policy pack. */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ALL_OBJECTS, DYNAMIC_TABLES, POLICIES, STREAMS, TABLES, TAGS, TASKS } from "../../pipelines/definitions/catalog.ts";
+import { ALL_OBJECTS, DYNAMIC_TABLES, EXTERNAL_FUNCTIONS, POLICIES, STREAMS, TABLES, TAGS, TASKS } from "../../pipelines/definitions/catalog.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
@@ -53,7 +53,11 @@ describe("platform stack: inventory", () => {
         // SNOWFLAKE.USAGE_VIEWER and SNOWFLAKE.GOVERNANCE_VIEWER to HUB_REPORTING
         [sf("GrantDatabaseRole")]: REPORTING_DATABASE_ROLES.length,
         [sf("ServiceUser")]: 1,
-        [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length,
+        // plus USAGE on each external function for the pipeline role (infra/aws/noteInsights.ts)
+        [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length + EXTERNAL_FUNCTIONS.length,
+        // the operator-note path: one API integration, and the external function it serves
+        [sf("ApiIntegration")]: 1,
+        [sf("ExternalFunction")]: EXTERNAL_FUNCTIONS.length,
         [sf("Table")]: TABLES.length - transient,
         [sf("Execute")]: executes,
         [sf("StreamOnTable")]: STREAMS.length,
