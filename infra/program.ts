@@ -17,6 +17,8 @@ import { SHARED_TENANT, awsTags } from "./naming.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 import { NoteInsights } from "./aws/noteInsights.ts";
 import { noteLambdaCode } from "./aws/noteLambdaCode.ts";
+import { ANALYSE_NOTE } from "../pipelines/definitions/notes.ts";
+import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
 
 /** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
 export interface SnowflakeConnection {
@@ -59,6 +61,10 @@ function snowflakeProvider(conn: SnowflakeConnection): snowflake.Provider {
 
 export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
   const provider = snowflakeProvider(conn);
+  // OPS.ANALYSE_NOTES calls ML.ANALYSE_NOTE, made below in the ML schema the platform makes: the
+  // task waits for the function and its grant, handed over once they exist.
+  let externalFunctionsMade!: (made: readonly pulumi.Resource[]) => void;
+  const externalFunctions = new Promise<readonly pulumi.Resource[]>((resolve) => (externalFunctionsMade = resolve));
   const sf = new SnowflakePlatform(
     "hub",
     {
@@ -68,6 +74,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
       firehoseUser: cfg.firehoseUser,
       firehosePublicKey: cfg.firehosePublicKey,
       connection: { ...conn },
+      externalFunctions,
     },
     { providers: [provider] },
   );
@@ -88,7 +95,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     logRetentionDays: cfg.logRetentionDays,
   });
   // Operator-note insights: ML.ANALYSE_NOTE → API Gateway → Lambda → Bedrock (docs/notes.md).
-  new NoteInsights(
+  const notes = new NoteInsights(
     "hub-notes",
     {
       modelId: cfg.noteModelId,
@@ -100,10 +107,12 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
       reservedConcurrency: cfg.noteLambdaConcurrency,
       database: sf.databaseName,
       tags: awsTags(SHARED_TENANT, cfg.costCenter),
-      snowflakeDependsOn: [sf],
+      // Not the whole platform component: its note task waits for this function.
+      snowflakeDependsOn: [sf.schemas.get(ANALYSE_NOTE.schema)!, sf.roles.get(PIPELINE_ROLE)!],
     },
     { providers: [provider] },
   );
+  externalFunctionsMade([notes.externalFunction, notes.functionUsage]);
   return {
     database: sf.databaseName,
     sharedWarehouses: sf.warehouseNames,

@@ -58,6 +58,9 @@ export class NoteInsights extends pulumi.ComponentResource {
   readonly invokeUrl: pulumi.Output<string>;
   readonly integrationName: pulumi.Output<string>;
   readonly externalFunctionName: pulumi.Output<string>;
+  /** ML.ANALYSE_NOTE, and the pipeline role's USAGE on it: what the note task waits for. */
+  readonly externalFunction: snowflake.ExternalFunction;
+  readonly functionUsage: snowflake.GrantPrivilegesToAccountRole;
 
   constructor(name: string, args: NoteInsightsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hub:aws:NoteInsights", name, {}, opts);
@@ -171,7 +174,7 @@ export class NoteInsights extends pulumi.ComponentResource {
       { ...child, dependsOn: [snowflakeRole, ...(args.snowflakeDependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] },
     );
     // The task OPS.ANALYSE_NOTES runs as the pipeline role, which calls the function.
-    new snowflake.GrantPrivilegesToAccountRole(
+    const functionUsage = new snowflake.GrantPrivilegesToAccountRole(
       `${name}-function-usage`,
       {
         accountRoleName: PIPELINE_ROLE,
@@ -181,6 +184,8 @@ export class NoteInsights extends pulumi.ComponentResource {
       { ...child, dependsOn: [externalFunction] },
     );
 
+    this.externalFunction = externalFunction;
+    this.functionUsage = functionUsage;
     this.functionName = fn.name;
     this.invokeUrl = invokeUrl;
     this.integrationName = apiIntegration.name;
