@@ -113,6 +113,8 @@ export function functionSignature(text: string): { parts: string[]; argumentType
 export function signatureKey(parts: readonly string[], argumentTypes: readonly string[]): string {
   return `${parts.join(".")}(${argumentTypes.join(", ")})`;
 }
+/** A value as SQL text; in a preview an output not yet known (the API's URL) shows as such. */
+const known = (v: unknown) => (v && typeof v === "object" && "__pulumiUnknown" in v ? "<known after deploy>" : String(v));
 const comment = (c: unknown) => (c ? ` COMMENT = ${lit(String(c))}` : "");
 
 const SF = (name: string) => `snowflake:index/${name.charAt(0).toLowerCase()}${name.slice(1)}:${name}`;
@@ -264,11 +266,11 @@ export function deploySteps(resources: readonly DeclaredResource[], roleOfProvid
         break;
       }
       case SF("ApiIntegration"): {
-        const prefixes = (xs: unknown) => `(${(xs as string[]).map(lit).join(", ")})`;
+        const prefixes = (xs: unknown) => `(${(Array.isArray(xs) ? xs : [xs]).map((x) => lit(known(x))).join(", ")})`;
         const aws = String(p.apiProvider).startsWith("aws_");
         step(
           [
-            `CREATE API INTEGRATION ${q(p.name)} API_PROVIDER = ${p.apiProvider}${aws ? ` API_AWS_ROLE_ARN = ${lit(String(p.apiAwsRoleArn))}` : ""}${p.apiKey ? " API_KEY = '…'" : ""} API_ALLOWED_PREFIXES = ${prefixes(p.apiAllowedPrefixes ?? [])}${p.apiBlockedPrefixes?.length ? ` API_BLOCKED_PREFIXES = ${prefixes(p.apiBlockedPrefixes)}` : ""} ENABLED = ${p.enabled ? "true" : "false"}${comment(p.comment)}`,
+            `CREATE API INTEGRATION ${q(p.name)} API_PROVIDER = ${p.apiProvider}${aws ? ` API_AWS_ROLE_ARN = ${lit(known(p.apiAwsRoleArn))}` : ""}${p.apiKey ? " API_KEY = '…'" : ""} API_ALLOWED_PREFIXES = ${prefixes(p.apiAllowedPrefixes ?? [])}${p.apiBlockedPrefixes?.length ? ` API_BLOCKED_PREFIXES = ${prefixes(p.apiBlockedPrefixes)}` : ""} ENABLED = ${p.enabled ? "true" : "false"}${comment(p.comment)}`,
           ],
           { kind: "integration", name: p.name },
         );
@@ -280,7 +282,7 @@ export function deploySteps(resources: readonly DeclaredResource[], roleOfProvid
         const contextHeaders = p.contextHeaders?.length ? ` CONTEXT_HEADERS = (${p.contextHeaders.join(", ")})` : "";
         step(
           [
-            `CREATE EXTERNAL FUNCTION ${fq(p.database, p.schema, p.name)} (${args.map((a) => `${a.name} ${a.type}`).join(", ")}) RETURNS ${p.returnType}${p.returnNullAllowed !== false ? " NULL" : ""} ${p.nullInputBehavior ?? "CALLED ON NULL INPUT"} ${p.returnBehavior}${comment(p.comment)} API_INTEGRATION = ${q(p.apiIntegration)}${headers}${contextHeaders}${p.maxBatchRows ? ` MAX_BATCH_ROWS = ${p.maxBatchRows}` : ""}${p.compression ? ` COMPRESSION = ${p.compression}` : ""} AS ${lit(String(p.urlOfProxyAndResource))}`,
+            `CREATE EXTERNAL FUNCTION ${fq(p.database, p.schema, p.name)} (${args.map((a) => `${a.name} ${a.type}`).join(", ")}) RETURNS ${p.returnType}${p.returnNullAllowed !== false ? " NULL" : ""} ${p.nullInputBehavior ?? "CALLED ON NULL INPUT"} ${p.returnBehavior}${comment(p.comment)} API_INTEGRATION = ${q(known(p.apiIntegration))}${headers}${contextHeaders}${p.maxBatchRows ? ` MAX_BATCH_ROWS = ${p.maxBatchRows}` : ""}${p.compression ? ` COMPRESSION = ${p.compression}` : ""} AS ${lit(known(p.urlOfProxyAndResource))}`,
           ],
           { kind: "function", fqn: [p.database, p.schema, p.name], argumentTypes: args.map((a) => a.type), integration: p.apiIntegration },
         );
