@@ -91,6 +91,19 @@ describe("failures lose no note", () => {
     assert.equal(ok!.safety_phrase, "guard removed");
   });
 
+  // Snowflake advances a stream consumed in a transaction "to the beginning timestamp of the
+  // transaction" (CREATE STREAM, usage notes): the failure rows the run wrote itself are after the
+  // new offset, so the failures stream has data and the very next run retries. The twin likewise
+  // advances to what the stream showed when the transaction opened.
+  it("a failure the run wrote in its own transaction wakes the task on the very next run, not later", async () => {
+    await engine.land({ notes: [note("acme", "m-009", "BACKEND_DOWN next-run test", "2026-01-05T09:30:00Z")] });
+    const attempts = async () => (await adminQuery<{ n: bigint }>(engine, "SELECT COUNT(*) AS n FROM OPS.NOTE_INSIGHT_FAILURES WHERE device_id = 'm-009'"))[0]!.n;
+    await nextRun();
+    assert.equal(Number(await attempts()), 1);
+    await nextRun();
+    assert.equal(Number(await attempts()), 2, "the second attempt is one run later");
+  });
+
   it("an answer outside the schema is a failure naming the field and the value", async () => {
     await engine.land({ notes: [note("acme", "m-005", "SCHEMA_BREAK", "2026-01-05T08:10:00Z")] });
     await nextRun();
