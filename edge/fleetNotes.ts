@@ -211,7 +211,22 @@ export class FleetNotes {
   }
 }
 
-/** Ground truth as JSON lines (one note a line), for HUB_HOME/note-truth.jsonl. */
+/**
+ * Ground truth as JSON lines, one note a line, named like labels.jsonl's fields (`note_id` is the
+ * note's key in RAW.OPERATOR_NOTES): HUB_HOME/note-truth.jsonl and scripts/simulate.ts's output.
+ */
 export function noteTruthText(truth: readonly NoteTruth[]): string {
-  return truth.map((t) => `${JSON.stringify(t)}\n`).join("");
+  return truth
+    .map((t) => `${JSON.stringify({
+      note_id: t.noteId, tenant_id: t.tenantId, site_id: t.siteId, device_id: t.deviceId, note_ts: t.noteTs, language: t.language, kind: t.kind,
+      safety_concern: t.safetyConcern, fault: t.fault && { kind: t.fault.kind, device_id: t.fault.deviceId, start: t.fault.start },
+    })}\n`)
+    .join("");
+}
+
+/** Notes as a notes file scripts/load.ts loads (JSON lines, the fields of POST /v1/notes; the tenant is the load's). */
+export function notesFileText(notes: readonly RawNote[]): string {
+  return notes
+    .map((n) => `${JSON.stringify({ note_ts: n.noteTs.toISOString(), site_id: n.siteId, device_id: n.deviceId, author_id: n.authorId, kind: n.kind, language: n.language, text: n.text })}\n`)
+    .join("");
 }

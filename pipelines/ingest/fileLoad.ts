@@ -98,6 +98,9 @@ function planPart(file: string, part: FilePart): PartPlan {
   if (has("fault", "start", "end")) {
     throw new FileRefusal(`${file}: a fault-label file (tenant_id, device_id, fault, metric, start, end: the faults scripts/simulate.ts injected, its labels.jsonl), not readings or scans; it is not loaded`);
   }
+  if (has("note_id", "safety_concern")) {
+    throw new FileRefusal(`${file}: a note ground-truth file (note_id, safety_concern, fault: what the simulator's notes are really about, its note-truth.jsonl), not notes; it is not loaded`);
+  }
   if (has("job_id", "station")) return { part, kind: "scans", contract: null };
   // A note's time column: readings have `ts`, scans `scan_ts`. Its other columns are judged per row.
   if (has("note_ts")) return { part, kind: "notes", contract: null };
