@@ -1,6 +1,6 @@
 /**
  * Simulator output on disk, one folder per tenant: a file per sensor type (JSON lines or CSV),
- * the job scans and the fault labels. Rows are flat — ts, site_id, device_id, seq, then the
+ * the job scans, the fault labels, and the operators' notes with their ground truth. Rows are flat — ts, site_id, device_id, seq, then the
  * metrics — which is exactly the legacy upload shape `scripts/load.ts` reads, so a simulated day
  * can be loaded as files too. Writes are synchronous and batched per window: the simulator, not
  * the disk, sets the pace.
@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { RawReading, RawScan } from "../pipelines/ingest/rawRecords.ts";
 import { labelsText, type FaultLabel } from "./faultInjection.ts";
+import { noteTruthText, notesFileText, type SimulatedNotes } from "./fleetNotes.ts";
 
 export type OutputFormat = "jsonl" | "csv";
 
@@ -93,6 +94,20 @@ export class FleetFiles {
   /** Each tenant's labels file (written whole at the end, when the windows are known). */
   writeLabels(tenantIds: readonly string[], labels: readonly FaultLabel[]): void {
     for (const t of tenantIds) writeSync(this.file(t, "labels.jsonl"), labelsText(labels.filter((l) => l.tenantId === t)));
+  }
+
+  /**
+   * Each tenant's notes (notes.jsonl, loadable by scripts/load.ts) and their ground truth
+   * (note-truth.jsonl, which it refuses); none for a tenant without notes in the run, since an
+   * empty file is refused too.
+   */
+  writeNotes(tenantIds: readonly string[], written: SimulatedNotes): void {
+    for (const t of tenantIds) {
+      const notes = written.notes.filter((n) => n.tenantId === t);
+      if (notes.length === 0) continue;
+      writeSync(this.file(t, "notes.jsonl"), notesFileText(notes));
+      writeSync(this.file(t, "note-truth.jsonl"), noteTruthText(written.truth.filter((n) => n.tenantId === t)));
+    }
   }
 
   /** Readings written per tenant and sensor type. */

@@ -7,6 +7,7 @@
 import { createPublicKey } from "node:crypto";
 import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
 import { MODEL_KINDS } from "../ml/registry/registry.ts";
+import { NOTE_MODEL_ID_PATTERN, noteModelIdProblem } from "./aws/noteModelId.ts";
 import type { MonitorFrequency, WarehouseSize } from "../pipelines/definitions/types.ts";
 import { ALERT_KEYS, parseTenantAlerting, type TenantAlerting } from "../pipelines/alerts/alertChannels.ts";
 
@@ -62,6 +63,10 @@ export interface PlatformConfig extends CommonConfig {
   readonly archiveGlacierDays: number;
   readonly archiveExpirationDays: number;
   readonly logRetentionDays: number;
+  /** Bedrock model the note-insight Lambda invokes (issue 28; infra/aws/noteModelId.ts). */
+  readonly noteModelId: string;
+  /** Reserved concurrency of the note-insight Lambda: caps the notes in flight to Bedrock. */
+  readonly noteLambdaConcurrency: number;
 }
 
 export interface TenantWarehouseConfig {
@@ -112,6 +117,8 @@ export const DEFAULTS = {
   archiveGlacierDays: 90,
   archiveExpirationDays: 730,
   logRetentionDays: 90,
+  noteModelId: "anthropic.claude-3-haiku-20240307-v1:0",
+  noteLambdaConcurrency: 5,
   tier: "standard" as Tier,
   piiAccess: false,
   workloadClasses: { standard: ["bi"], premium: ["bi", "ml"] } as Record<Tier, string[]>,
@@ -277,6 +284,8 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
     archiveGlacierDays,
     archiveExpirationDays,
     logRetentionDays: r.int("logRetentionDays", DEFAULTS.logRetentionDays, 1, 3653),
+    noteModelId: r.match("noteModelId", NOTE_MODEL_ID_PATTERN, noteModelIdProblem(null)!, DEFAULTS.noteModelId),
+    noteLambdaConcurrency: r.int("noteLambdaConcurrency", DEFAULTS.noteLambdaConcurrency, 1, 100),
   };
 }
 
@@ -368,6 +377,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "archiveGlacierDays", stacks: "platform", type: "integer", default: DEFAULTS.archiveGlacierDays, description: "Days until archive objects move to GLACIER (more than archiveIaDays)." },
   { key: "archiveExpirationDays", stacks: "platform", type: "integer", default: DEFAULTS.archiveExpirationDays, description: "Days until archive objects expire (at least archiveGlacierDays + 90)." },
   { key: "logRetentionDays", stacks: "platform", type: "integer", default: DEFAULTS.logRetentionDays, description: "Retention of the CloudWatch log groups, in days." },
+  { key: "noteModelId", stacks: "platform", type: "string", default: DEFAULTS.noteModelId, description: "Bedrock model the operator-note Lambda invokes: an Anthropic Claude foundation-model id (anthropic.claude-...-v<n>[:<n>]); its role may invoke this model only." },
+  { key: "noteLambdaConcurrency", stacks: "platform", type: "integer", default: DEFAULTS.noteLambdaConcurrency, description: "Reserved concurrency of the operator-note Lambda (1..100): at most this many batches, 4 notes each, in flight to Bedrock." },
   { key: "tenantId", stacks: "tenant", type: "string", default: "", description: "Tenant id (lower-case letters, digits, dashes). Default: the stack name." },
   { key: "tier", stacks: "tenant", type: "string", default: DEFAULTS.tier, description: "standard or premium (premium: own schema, bigger warehouses, own KMS key)." },
   { key: "platformStack", stacks: "tenant", type: "string", default: "", description: "Fully qualified platform stack the tenant reads outputs from. Default: <organization>/<project>/platform." },

@@ -61,11 +61,17 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     if (type === "aws:kms/key:Key") out["keyId"] = `${name}-key-id`;
     if (type === "aws:ec2/vpcEndpoint:VpcEndpoint") out["dnsEntries"] = [{ dnsName: `${name}.vpce.amazonaws.com`, hostedZoneId: "Z0000000000" }];
     if (type === "aws:route53/zone:Zone") out["zoneId"] = `${name}-zone-id`;
+    // API Gateway and Lambda outputs the note-insight path wires together (infra/aws/noteInsights.ts).
+    if (type === "aws:apigateway/restApi:RestApi") Object.assign(out, { executionArn: `arn:aws:execute-api:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}-id`, rootResourceId: `${name}-root` });
+    if (type === "aws:apigateway/stage:Stage") out["invokeUrl"] = `https://${inputs["restApi"]}.execute-api.${MOCK_REGION}.amazonaws.com/${inputs["stageName"]}`;
+    if (type === "aws:lambda/function:Function") out["invokeArn"] = `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${out["arn"]}/invocations`;
     if (inputs["name"] === undefined && !type.startsWith("aws:s3/")) out["name"] = name;
   }
   if (pkg === "snowflake" && inputs["database"] && inputs["schema"] && inputs["name"]) {
     out["fullyQualifiedName"] = `"${inputs["database"]}"."${inputs["schema"]}"."${inputs["name"]}"`;
   }
+  // What Snowflake answers for an API integration (DESCRIBE INTEGRATION): the IAM user it assumes roles as, and its external id.
+  if (type === "snowflake:index/apiIntegration:ApiIntegration") Object.assign(out, { apiAwsIamUserArn: "arn:aws:iam::999999999999:user/snowflake-offline", apiAwsExternalId: "OFFLINE_SFCRole=1_abc=" });
   // The provider reads created_on back (pkg/resources/dynamic_table.go); the platform exports it.
   if (type === "snowflake:index/dynamicTable:DynamicTable") out["createdOn"] = "2026-12-01T00:00:00.000Z";
   return out;

@@ -16,6 +16,10 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
 import { SHARED_TENANT, awsTags } from "./naming.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
+import { NoteInsights } from "./aws/noteInsights.ts";
+import { noteLambdaCode } from "./aws/noteLambdaCode.ts";
+import { ANALYSE_NOTE } from "../pipelines/definitions/notes.ts";
+import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
 
 /** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
 export interface SnowflakeConnection {
@@ -58,6 +62,10 @@ function snowflakeProvider(conn: SnowflakeConnection): snowflake.Provider {
 
 export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection = {}): Record<string, pulumi.Input<unknown>> {
   const provider = snowflakeProvider(conn);
+  // OPS.ANALYSE_NOTES calls ML.ANALYSE_NOTE, made below in the ML schema the platform makes: the
+  // task waits for the function and its grant, handed over once they exist.
+  let externalFunctionsMade!: (made: readonly pulumi.Resource[]) => void;
+  const externalFunctions = new Promise<readonly pulumi.Resource[]>((resolve) => (externalFunctionsMade = resolve));
   const sf = new SnowflakePlatform(
     "hub",
     {
@@ -67,6 +75,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
       firehoseUser: cfg.firehoseUser,
       firehosePublicKey: cfg.firehosePublicKey,
       connection: { ...conn },
+      externalFunctions,
     },
     { providers: [provider] },
   );
@@ -86,6 +95,25 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     archiveExpirationDays: cfg.archiveExpirationDays,
     logRetentionDays: cfg.logRetentionDays,
   });
+  // Operator-note insights: ML.ANALYSE_NOTE → API Gateway → Lambda → Bedrock (docs/notes.md).
+  const notes = new NoteInsights(
+    "hub-notes",
+    {
+      modelId: cfg.noteModelId,
+      code: noteLambdaCode(),
+      region: aws.getRegionOutput().region,
+      accountId: aws.getCallerIdentityOutput().accountId,
+      logsKmsKeyArn: a.kmsKeyArn,
+      logRetentionDays: cfg.logRetentionDays,
+      reservedConcurrency: cfg.noteLambdaConcurrency,
+      database: sf.databaseName,
+      tags: awsTags(SHARED_TENANT, cfg.costCenter),
+      // Not the whole platform component: its note task waits for this function.
+      snowflakeDependsOn: [sf.schemas.get(ANALYSE_NOTE.schema)!, sf.roles.get(PIPELINE_ROLE)!],
+    },
+    { providers: [provider] },
+  );
+  externalFunctionsMade([notes.externalFunction, notes.functionUsage]);
   return {
     database: sf.databaseName,
     sharedWarehouses: sf.warehouseNames,

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /**
- * Load legacy upload files (CSV, JSON, JSON lines, XLSX: readings or job scans) into RAW for a
+ * Load legacy upload files (CSV, JSON, JSON lines, XLSX: readings, job scans or operator notes) into RAW for a
  * tenant that has a stack; rows that do not belong to it, or are bad, go to RAW.QUARANTINE with
  * the reason. A file that cannot be loaded at all is refused whole (nothing of it written) and the
  * others still load; the exit code is then 1.
@@ -41,7 +41,7 @@ function contractText(r: FileLoadResult): string {
 await runCommand({
   name: "load",
   description:
-    "load CSV, JSON, JSON-lines (.jsonl, .ndjson) or XLSX files of readings or job scans for a tenant: every row is checked (ids, the tenant's sites and devices, the sensor contract's rules); good rows to RAW, the rest to RAW.QUARANTINE with file, line and reason; the same content loads once per tenant, in batches that survive a crash",
+    "load CSV, JSON, JSON-lines (.jsonl, .ndjson) or XLSX files of readings, job scans or operator notes for a tenant: every row is checked (ids, the tenant's sites and devices, the sensor contract's rules); good rows to RAW, the rest to RAW.QUARANTINE with file, line and reason; the same content loads once per tenant, in batches that survive a crash",
   usage: "scripts/load.ts --tenant T [--batch-rows N] [--quiet] FILE...",
   options: {
     tenant: { type: "string", description: "tenant the files belong to: one with a stack file (Pulumi.<tenant>.yaml)" },
@@ -52,6 +52,7 @@ await runCommand({
     "scripts/load.ts --tenant acme uploads/2026-01-week2.csv uploads/energy.json",
     "scripts/load.ts --tenant globex uploads/line-3-readings.xlsx",
     "scripts/load.ts --tenant acme /tmp/sim/acme/machine.jsonl /tmp/sim/acme/scans.jsonl",
+    "scripts/load.ts --tenant acme shift-notes.csv",
   ],
   run: async ({ options, positionals }) => {
     const tenant = options.tenant;

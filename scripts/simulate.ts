@@ -13,6 +13,7 @@ import { SyntheticFleet } from "../edge/syntheticFleet.ts";
 import { FleetSpecError, parseTenantFleet, type TenantFleetSpec } from "../edge/fleetSpec.ts";
 import { PROJECT_DIR, fleetStacks, readStackFleet } from "../edge/fleetStackFile.ts";
 import { FleetFiles, type OutputFormat } from "../edge/fleetOutput.ts";
+import { FleetNotes } from "../edge/fleetNotes.ts";
 import { FAULT_KINDS } from "../edge/faultInjection.ts";
 import { listOption, notOneOf, numberOption, timeOption } from "./lib/optionValues.ts";
 import { LiveFleet, LiveFleetError, backfillStart, secondsUntilAhead, type LiveFleetCounts } from "../edge/liveFleet.ts";
@@ -125,7 +126,7 @@ async function runLive(options: { broker?: string; speed?: string; hours?: strin
 await runCommand({
   name: "simulate",
   description:
-    "simulate the tenants' fleets to files: readings per sensor type (JSON lines or CSV), job scans, and the injected faults' labels (labels.jsonl); the same arguments give the same bytes. " +
+    "simulate the tenants' fleets to files: readings per sensor type (JSON lines or CSV), job scans, the injected faults' labels (labels.jsonl), and operators' notes (notes.jsonl) with their ground truth (note-truth.jsonl); the same arguments give the same bytes. " +
     "With --live, run them as their provisioned devices publishing to a running broker, in real time or --speed N times faster",
   usage:
     "scripts/simulate.ts --out DIR [--tenant T[,T...]] [--hours N] [--seed S] [--start ISO] [--format jsonl|csv] [--no-faults] [--spec FILE.json]\n" +
@@ -190,6 +191,8 @@ await runCommand({
       }
       const labels = fleet.faultLabels(new Date(end));
       files.writeLabels(specs.map((s) => s.tenantId), labels);
+      // The notes in one go: they are the same however the run is cut (edge/fleetNotes.ts).
+      files.writeNotes(specs.map((s) => s.tenantId), new FleetNotes(specs, seed, start).notesUntil(new Date(end), labels));
       const wallS = (performance.now() - t0) / 1000;
       if (!options.quiet) process.stderr.write("\n");
       console.log(textTable(specs.map((s) => ({
@@ -200,7 +203,7 @@ await runCommand({
       }))));
       console.log(`\n${readings.toLocaleString("en")} readings and ${scans.toLocaleString("en")} scans, ${hours} simulated h in ${wallS.toFixed(1)} s wall: ` +
         `${Math.round(readings / wallS).toLocaleString("en")} readings/s, ${(hours / wallS).toFixed(1)} simulated h per wall s (${Math.round((hours * 3600) / wallS).toLocaleString("en")}× real time)`);
-      console.log(`Files in ${options.out}/<tenant>/: ${FleetFiles.kinds.map((k) => FleetFiles.readingsFile(k, options.format as OutputFormat)).join(", ")}, scans.jsonl, labels.jsonl`);
+      console.log(`Files in ${options.out}/<tenant>/: ${FleetFiles.kinds.map((k) => FleetFiles.readingsFile(k, options.format as OutputFormat)).join(", ")}, scans.jsonl, labels.jsonl, notes.jsonl, note-truth.jsonl`);
     } finally {
       files.close();
     }

@@ -401,7 +401,55 @@ export const snsTopicPolicyNotPublic: ResourceRule = {
   check: (r) => (r.type === "aws:sns/topicPolicy:TopicPolicy" ? publicStatements(r.props["policy"]).map((i) => `${r.name}: topic policy statement ${i} lets anyone publish or subscribe`) : []),
 };
 
-export const HUB_RULES: readonly HubRule[] = [s3BucketsProtected, s3AccessLogged, noWildcardIam, warehouseCapped, tenantTablesHaveRowAccessPolicy, taggedForCost, kmsRotation, logGroupsEncrypted, snsTopicsEncrypted, snsTopicPolicyNotPublic];
+// ---------------------------------------------------------------------------------------------
+// Bedrock: a grant to invoke models names one foundation model (issue 28). API Gateway methods are
+// signed (AWS_IAM) or authorised by a Cognito/Lambda authoriser, never open.
+// ---------------------------------------------------------------------------------------------
+
+const FOUNDATION_MODEL_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+::foundation-model\/[A-Za-z0-9.:-]+$/;
+
+/** Statements allowing a Bedrock invoke action on anything but named foundation-model ARNs. */
+export function broadBedrockStatements(document: unknown): string[] {
+  let doc = document;
+  if (typeof doc === "string") {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      return [];
+    }
+  }
+  const statements = asList((doc as { Statement?: unknown } | null)?.Statement);
+  return statements.flatMap((s: any, i) => {
+    if (s?.Effect !== "Allow" || !asList(s.Action).some((a) => typeof a === "string" && /^(\*|bedrock:(\*|Invoke\*|InvokeModel\w*))$/i.test(a) && a !== "*")) return [];
+    const broad = asList(s.Resource).filter((r) => typeof r !== "string" || !FOUNDATION_MODEL_ARN.test(r) || r.includes("*"));
+    return broad.length ? [`statement ${i} allows Bedrock invocation on ${broad.map((r) => JSON.stringify(r)).join(", ")}`] : [];
+  });
+}
+
+export const bedrockOneModel: ResourceRule = {
+  kind: "resource",
+  name: "bedrock-invoke-named-models-only",
+  description: "An IAM statement that allows bedrock:InvokeModel (or a wildcard of it) names foundation-model ARNs, without wildcards.",
+  enforcementLevel: "mandatory",
+  check: (r) => {
+    const docs: [string, unknown][] = (POLICY_PROPS[r.type] ?? []).map((p) => [p, r.props[p]]);
+    return docs.flatMap(([p, d]) => broadBedrockStatements(d).map((m) => `${r.name}: ${p} ${m}`));
+  },
+};
+
+export const apiMethodsAuthorised: ResourceRule = {
+  kind: "resource",
+  name: "api-gateway-methods-authorised",
+  description: "Every API Gateway REST method requires authorisation (AWS_IAM, COGNITO_USER_POOLS or CUSTOM), never NONE.",
+  enforcementLevel: "mandatory",
+  check: (r) => {
+    if (r.type !== "aws:apigateway/method:Method") return [];
+    const auth = String(r.props["authorization"] ?? "NONE").toUpperCase();
+    return ["AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM"].includes(auth) ? [] : [`API method ${r.name} has authorization ${auth}`];
+  },
+};
+
+export const HUB_RULES: readonly HubRule[] = [s3BucketsProtected, s3AccessLogged, noWildcardIam, warehouseCapped, tenantTablesHaveRowAccessPolicy, taggedForCost, kmsRotation, logGroupsEncrypted, snsTopicsEncrypted, snsTopicPolicyNotPublic, bedrockOneModel, apiMethodsAuthorised];
 
 /** Every rule over a whole stack's resources: what the pack would report, offline. */
 export function evaluatePolicies(rs: readonly PolicyResourceLike[], o: PolicyOptions = DEFAULT_POLICY_OPTIONS, rules: readonly HubRule[] = HUB_RULES): Violation[] {

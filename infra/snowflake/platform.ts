@@ -58,6 +58,13 @@ export interface SnowflakePlatformArgs {
    * second provider with the same settings but role HUB_PIPELINE, so HUB_PIPELINE owns them.
    */
   readonly connection: Readonly<Record<string, pulumi.Input<string> | undefined>>;
+  /**
+   * What a task that calls an external function (TaskDef.external) waits for: the function and the
+   * USAGE grant its owner needs, which the program creates after this component since they need its
+   * schema and the API Gateway (infra/aws/noteInsights.ts). A promise, so the program can hand them
+   * over once made; default none (the task is created without waiting).
+   */
+  readonly externalFunctions?: Promise<readonly pulumi.Resource[]>;
 }
 
 /** The role the platform's roles hang under (Snowflake's advice: custom roles granted to SYSADMIN). */
@@ -98,6 +105,8 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
   readonly warehouseNames: pulumi.Output<string[]>;
   /** Every provisioned definition by qualified name (tables, streams, dynamic tables, tasks, policies, tags). */
   readonly objects: ReadonlyMap<string, pulumi.Resource>;
+  /** The platform's schemas by name (RAW, CORE, ...). */
+  readonly schemas: ReadonlyMap<string, snowflake.Schema>;
   /** The platform's roles by name. */
   readonly roles: ReadonlyMap<string, snowflake.AccountRole>;
   /** Each dynamic table's creation time: a tenant stack's grants on it are replaced when it changes. */
@@ -330,6 +339,12 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
     );
     const pipelineGrants = grantsByRole.get(PIPELINE_ROLE) ?? [];
     const asPipeline = (dependsOn: pulumi.Resource[]) => ({ parent: this, provider: pipeline, dependsOn: [...dependsOn, ...pipelineGrants] });
+    // A task calling an external function is created (and started) once the function and its grant exist.
+    const withExternal = (t: TaskDef, o: ReturnType<typeof asPipeline>): pulumi.CustomResourceOptions => {
+      if (!t.external || !args.externalFunctions) return o;
+      const dependsOn: Promise<pulumi.Resource[]> = args.externalFunctions.then((fns) => [...o.dependsOn, ...fns]);
+      return { ...o, dependsOn };
+    };
 
     for (const s of STREAMS) {
       objects.set(
@@ -388,12 +403,13 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
             sqlStatement: taskBody(t, db),
             started: true,
           },
-          asPipeline([schemas.get(t.schema)!, warehouseDep(t.warehouse), ...(t.after ?? []).map(dep), ...streams.map(dep), ...allTables]),
+          withExternal(t, asPipeline([schemas.get(t.schema)!, warehouseDep(t.warehouse), ...(t.after ?? []).map(dep), ...streams.map(dep), ...allTables])),
         ),
       );
     }
 
     this.objects = objects;
+    this.schemas = schemas;
     this.roles = roles;
     this.databaseName = database.name;
     this.warehouseNames = pulumi.all(warehouses.map((w) => w.warehouseName));

@@ -20,6 +20,18 @@
  * - GrantDatabaseRole: pkg/resources/grant_database_role.go parses `database_role_name` as a
  *   database object identifier and pkg/sdk/database_role.go (`grantDatabaseRoleOptions`) sends
  *   GRANT DATABASE ROLE "DB"."ROLE" TO ROLE "PARENT".
+ * - ApiIntegration: pkg/resources/api_integration.go and pkg/sdk/api_integrations_gen.go
+ *   (API_PROVIDER, API_AWS_ROLE_ARN, API_KEY, API_ALLOWED_PREFIXES, API_BLOCKED_PREFIXES, ENABLED,
+ *   COMMENT; the name quoted as an account object).
+ * - ExternalFunction: pkg/resources/external_function.go and pkg/sdk/external_functions_gen.go
+ *   (arguments `name TYPE` unquoted, RETURNS, NULL when `return_null_allowed` (default true; false
+ *   sends nothing), the null-input behaviour (default CALLED ON NULL INPUT), VOLATILE | IMMUTABLE,
+ *   COMMENT, API_INTEGRATION quoted, HEADERS, CONTEXT_HEADERS, MAX_BATCH_ROWS, COMPRESSION, AS 'url').
+ * - GrantPrivilegesToAccountRole on a FUNCTION, EXTERNAL FUNCTION or PROCEDURE: the object name is
+ *   parsed with its argument types (pkg/sdk/identifier_parsers.go
+ *   `ParseSchemaObjectIdentifierWithArguments`) and sent as "DB"."S"."F"(VARCHAR, VARCHAR): Snowflake
+ *   identifies a function by its name and argument types
+ *   (https://docs.snowflake.com/en/sql-reference/sql/create-external-function, "name").
  */
 import type { DeclaredResource } from "../offline.ts";
 
@@ -38,6 +50,10 @@ export type Effect =
   | { readonly kind: "warehouse"; readonly name: string; readonly monitor?: string }
   | { readonly kind: "object"; readonly objectType: ObjectType; readonly fqn: readonly [string, string, string]; readonly columns?: readonly string[]; readonly uses?: { readonly warehouse?: string; readonly after?: readonly string[]; readonly table?: string; readonly policies?: readonly string[] } }
   | { readonly kind: "grant"; readonly role: string; readonly privileges: readonly string[]; readonly on: { readonly type: string; readonly name: string } }
+  /** An API integration (an account object, like a warehouse). */
+  | { readonly kind: "integration"; readonly name: string }
+  /** A function: `fqn` plus its argument types make its signature; an external one names its integration. */
+  | { readonly kind: "function"; readonly fqn: readonly [string, string, string]; readonly argumentTypes: readonly string[]; readonly integration?: string }
   | { readonly kind: "tag"; readonly objectType: string; readonly object: string; readonly tag: string }
   | { readonly kind: "execute" }
   | { readonly kind: "none" };
@@ -76,6 +92,29 @@ export function nameParts(id: string): string[] {
   return parts;
 }
 const fq = (...parts: string[]) => parts.map(q).join(".");
+
+/** Object types a grant names with their argument types (the provider's `IsWithArguments`). */
+const WITH_ARGUMENTS = ["FUNCTION", "EXTERNAL FUNCTION", "PROCEDURE"];
+
+/**
+ * `"DB"."S"."F"(VARCHAR, NUMBER)` → its three name parts and argument types, as the provider's
+ * `ParseSchemaObjectIdentifierWithArguments` reads it; undefined without the `(...)`, which the
+ * provider refuses ("'(' not present").
+ */
+export function functionSignature(text: string): { parts: string[]; argumentTypes: string[] } | undefined {
+  const open = text.indexOf("(");
+  if (open < 0 || !text.trimEnd().endsWith(")")) return undefined;
+  const parts = nameParts(text.slice(0, open));
+  const inner = text.slice(open + 1, text.trimEnd().length - 1).trim();
+  return { parts, argumentTypes: inner ? inner.split(",").map((t) => t.trim()) : [] };
+}
+
+/** The key a function is known by in the replay: `DB.S.F(TYPE, TYPE)`. */
+export function signatureKey(parts: readonly string[], argumentTypes: readonly string[]): string {
+  return `${parts.join(".")}(${argumentTypes.join(", ")})`;
+}
+/** A value as SQL text; in a preview an output not yet known (the API's URL) shows as such. */
+const known = (v: unknown) => (v && typeof v === "object" && "__pulumiUnknown" in v ? "<known after deploy>" : String(v));
 const comment = (c: unknown) => (c ? ` COMMENT = ${lit(String(c))}` : "");
 
 const SF = (name: string) => `snowflake:index/${name.charAt(0).toLowerCase()}${name.slice(1)}:${name}`;
@@ -211,15 +250,42 @@ export function deploySteps(resources: readonly DeclaredResource[], roleOfProvid
         break;
       }
       case SF("GrantPrivilegesToAccountRole"): {
+        const objectType = p.onSchemaObject ? String(p.onSchemaObject.objectType) : "";
+        // A function is named by its signature; without one the provider refuses the grant, and
+        // the replay finds no such function (functionSignature is undefined).
+        const fn = WITH_ARGUMENTS.includes(objectType) ? functionSignature(String(p.onSchemaObject.objectName)) : undefined;
         const on = p.onAccount
           ? { type: "ACCOUNT", name: "" }
           : p.onAccountObject
             ? { type: String(p.onAccountObject.objectType), name: nameParts(String(p.onAccountObject.objectName)).join(".") }
             : p.onSchema
               ? { type: "SCHEMA", name: nameParts(String(p.onSchema.schemaName)).join(".") }
-              : { type: String(p.onSchemaObject.objectType), name: nameParts(String(p.onSchemaObject.objectName)).join(".") };
-        const target = on.type === "ACCOUNT" ? "ACCOUNT" : `${on.type} ${fq(...on.name.split("."))}`;
+              : { type: objectType, name: fn ? signatureKey(fn.parts, fn.argumentTypes) : nameParts(String(p.onSchemaObject.objectName)).join(".") };
+        const target = on.type === "ACCOUNT" ? "ACCOUNT" : fn ? `${on.type} ${fq(...fn.parts)}(${fn.argumentTypes.join(", ")})` : `${on.type} ${fq(...on.name.split("."))}`;
         step([`GRANT ${p.privileges.join(", ")} ON ${target} TO ROLE ${q(p.accountRoleName)}`], { kind: "grant", role: p.accountRoleName, privileges: p.privileges, on });
+        break;
+      }
+      case SF("ApiIntegration"): {
+        const prefixes = (xs: unknown) => `(${(Array.isArray(xs) ? xs : [xs]).map((x) => lit(known(x))).join(", ")})`;
+        const aws = String(p.apiProvider).startsWith("aws_");
+        step(
+          [
+            `CREATE API INTEGRATION ${q(p.name)} API_PROVIDER = ${p.apiProvider}${aws ? ` API_AWS_ROLE_ARN = ${lit(known(p.apiAwsRoleArn))}` : ""}${p.apiKey ? " API_KEY = '…'" : ""} API_ALLOWED_PREFIXES = ${prefixes(p.apiAllowedPrefixes ?? [])}${p.apiBlockedPrefixes?.length ? ` API_BLOCKED_PREFIXES = ${prefixes(p.apiBlockedPrefixes)}` : ""} ENABLED = ${p.enabled ? "true" : "false"}${comment(p.comment)}`,
+          ],
+          { kind: "integration", name: p.name },
+        );
+        break;
+      }
+      case SF("ExternalFunction"): {
+        const args = (p.args ?? []) as { name: string; type: string }[];
+        const headers = p.headers?.length ? ` HEADERS = (${p.headers.map((h: any) => `${lit(h.name)} = ${lit(h.value)}`).join(", ")})` : "";
+        const contextHeaders = p.contextHeaders?.length ? ` CONTEXT_HEADERS = (${p.contextHeaders.join(", ")})` : "";
+        step(
+          [
+            `CREATE EXTERNAL FUNCTION ${fq(p.database, p.schema, p.name)} (${args.map((a) => `${a.name} ${a.type}`).join(", ")}) RETURNS ${p.returnType}${p.returnNullAllowed !== false ? " NULL" : ""} ${p.nullInputBehavior ?? "CALLED ON NULL INPUT"} ${p.returnBehavior}${comment(p.comment)} API_INTEGRATION = ${q(known(p.apiIntegration))}${headers}${contextHeaders}${p.maxBatchRows ? ` MAX_BATCH_ROWS = ${p.maxBatchRows}` : ""}${p.compression ? ` COMPRESSION = ${p.compression}` : ""} AS ${lit(known(p.urlOfProxyAndResource))}`,
+          ],
+          { kind: "function", fqn: [p.database, p.schema, p.name], argumentTypes: args.map((a) => a.type), integration: p.apiIntegration },
+        );
         break;
       }
       default:

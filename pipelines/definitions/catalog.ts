@@ -25,9 +25,11 @@ import { TASK_DAG } from "./tasks.ts";
 import { ML_STREAMS, ML_TABLES } from "./ml.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ARCHIVE_RUNS, ARCHIVE_WATERMARKS } from "./archive.ts";
+import { ANALYSE_NOTE, ANALYSE_NOTES, NOTE_STREAMS, NOTE_TABLES } from "./notes.ts";
 import {
   qualifiedName,
   type DynamicTableDef,
+  type ExternalFunctionDef,
   type ObjectDef,
   type SchemaObjectDef,
   type StreamDef,
@@ -51,6 +53,7 @@ export const TABLES: readonly TableDef[] = [
   ALERT_DELIVERIES,
   ...ML_TABLES,
   ARCHIVE_WATERMARKS, ARCHIVE_RUNS,
+  ...NOTE_TABLES,
 ];
 
 export const STREAMS: readonly StreamDef[] = [
@@ -60,6 +63,7 @@ export const STREAMS: readonly StreamDef[] = [
   SENSOR_READINGS_NORMALIZED_STREAM,
   RULE_BREACHES_STREAM,
   ...ML_STREAMS,
+  ...NOTE_STREAMS,
 ];
 
 /** In refresh order: a dynamic table comes after everything it reads. */
@@ -72,7 +76,13 @@ export const DYNAMIC_TABLES: readonly DynamicTableDef[] = [
   ALERTS,
 ];
 
-export const TASKS: readonly TaskDef[] = TASK_DAG;
+export const TASKS: readonly TaskDef[] = [...TASK_DAG, ANALYSE_NOTES];
+
+/**
+ * External functions the tasks call: created by the Pulumi program beside their API integration
+ * (not in SCHEMA_OBJECTS), resolved to a TypeScript backend on the twin.
+ */
+export const EXTERNAL_FUNCTIONS: readonly ExternalFunctionDef[] = [ANALYSE_NOTE];
 
 export const POLICIES = [TENANT_ISOLATION, PII_MASK] as const;
 export const TAGS = [TENANT_TAG, COST_CENTER_TAG] as const;

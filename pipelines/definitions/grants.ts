@@ -38,6 +38,8 @@ const GRANTED_TO_TENANTS: readonly string[] = [
   "OPS.DATA_QUALITY_LOG", "OPS.ALERT_NOTIFICATIONS", "OPS.ALERT_RULES", "OPS.ALERT_ACKNOWLEDGEMENTS",
   // where its alerts were delivered, retried, or given up on (its dead letters)
   "OPS.ALERT_DELIVERIES",
+  // its operators' notes (author masked), the insights drawn from them, and the notes that failed
+  "RAW.OPERATOR_NOTES", "ML.NOTE_INSIGHTS", "OPS.NOTE_INSIGHT_FAILURES",
 ];
 
 /** Objects granted to no tenant, each with the reason. */

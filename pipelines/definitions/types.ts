@@ -162,6 +162,37 @@ export interface TaskDef extends ObjectBase {
    * (`Dialect.materialize`), since on Snowflake DDL commits an open transaction. They read no stream.
    */
   readonly setup?: (d: Dialect) => readonly string[];
+  /**
+   * An external function the task calls on the rows of a query, before its body reads the answers
+   * (Dialect.externalCall). Snowflake calls it in SQL; the twin's runner calls the resolver the
+   * engine was given for it.
+   */
+  readonly external?: ExternalCall;
+}
+
+/**
+ * A Snowflake EXTERNAL FUNCTION: a remote service behind an API integration. Not a schema object
+ * of the catalog's deploy: it needs the API Gateway's URL and the integration, so the Pulumi
+ * program creates it beside them (infra/snowflake/noteFunction.ts); the twin resolves it to a
+ * TypeScript backend. Its request and response bodies are Snowflake's
+ * (https://docs.snowflake.com/en/sql-reference/external-functions-data-format):
+ * `{"data": [[row, arg1, ...], ...]}` in, `{"data": [[row, answer], ...]}` out.
+ */
+export interface ExternalFunctionDef extends ObjectBase {
+  readonly kind: "external_function";
+  readonly arguments: ReadonlyArray<{ readonly name: string; readonly type: ColumnType }>;
+  /** Always VARIANT (`json`): the answer is an object. */
+  readonly returns: "json";
+  /** MAX_BATCH_ROWS: rows Snowflake sends per request, so one request stays inside the service's timeout. */
+  readonly maxBatchRows: number;
+}
+
+export interface ExternalCall {
+  readonly fn: ExternalFunctionDef;
+  /** A query whose first column is `call_key` and whose next columns are the function's arguments, in order. */
+  readonly input: (d: Dialect) => string;
+  /** The scratch table the answers land in, `(call_key, answer)`. */
+  readonly into: { readonly schema: SchemaName; readonly name: string };
 }
 
 export interface RowAccessPolicyDef extends ObjectBase {

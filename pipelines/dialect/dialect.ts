@@ -136,6 +136,13 @@ export interface Dialect {
    * Snowflake keeps it (creating it needs CREATE TABLE there); DuckDB keeps temporary tables apart.
    */
   materialize(table: { readonly schema: string; readonly name: string }, columns: ReadonlyArray<{ readonly name: string; readonly type: ColumnType }>, query: string): Materialized;
+  /**
+   * A scratch table `(call_key VARCHAR, answer JSON)` of an external function's answers for the rows
+   * of `input` (first column `call_key`, then the function's arguments in order). Snowflake calls the
+   * EXTERNAL FUNCTION in SQL; the twin has no remote service in SQL, so its task runner fills the
+   * table from the function's configured resolver (TaskDef.external) and `create` is empty.
+   */
+  externalCall(table: { readonly schema: string; readonly name: string }, fn: string, args: readonly string[], input: string): Materialized;
 }
 
 /** Escape a string for use inside single quotes (both engines use SQL-standard doubling). */

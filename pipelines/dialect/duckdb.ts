@@ -90,4 +90,6 @@ export const duckdbDialect: Dialect = {
   timestampLiteral: (iso) => `TIMESTAMP ${quoteString(iso.replace("T", " ").replace("Z", ""))}`,
   iff: (cond, a, b) => `(CASE WHEN ${cond} THEN ${a} ELSE ${b} END)`,
   materialize: ({ name }, _columns, query) => ({ setup: [], create: [`CREATE OR REPLACE TEMP TABLE ${name} AS\n${query}`], ref: name, drop: [`DROP TABLE ${name}`] }),
+  // The task runner creates and fills the table before the body (pipelines/engine/externalCalls.ts).
+  externalCall: ({ name }) => ({ setup: [], create: [], ref: name, drop: [`DROP TABLE IF EXISTS ${name}`] }),
 };

@@ -75,4 +75,12 @@ export const snowflakeDialect: Dialect = {
     ref: `${schema}.${name}`,
     drop: [],
   }),
+  // https://docs.snowflake.com/en/sql-reference/external-functions-introduction: Snowflake batches
+  // the rows, sends them to the proxy service and gives each row its answer.
+  externalCall: ({ schema, name }, fn, args, input) => ({
+    setup: [`CREATE OR REPLACE TEMPORARY TABLE ${schema}.${name} (call_key VARCHAR, answer VARIANT)`],
+    create: [`INSERT INTO ${schema}.${name} (call_key, answer)\nSELECT x.call_key, ${fn}(${args.map((a) => `x.${a}`).join(", ")}) FROM (${input}) x`],
+    ref: `${schema}.${name}`,
+    drop: [],
+  }),
 };

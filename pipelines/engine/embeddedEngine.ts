@@ -7,7 +7,7 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { ALL_OBJECTS, DYNAMIC_TABLES, TASKS, objectName } from "../definitions/catalog.ts";
+import { ALL_OBJECTS, DYNAMIC_TABLES, EXTERNAL_FUNCTIONS, TASKS, objectName } from "../definitions/catalog.ts";
 import { REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, accountUsageReadableBy, hubReach } from "../definitions/grants.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
@@ -19,6 +19,8 @@ import { WarehouseControl } from "./warehouseControl.ts";
 import { newRowsEnd, recordNoData, refreshDynamicTable, type RefreshResult } from "./dynamicTableRefresh.ts";
 import { dueSlot, runTaskGraph, scheduleIntervalMs, whenConditions, type TaskRunResult } from "./taskRunner.ts";
 import { recordQuery, type PipelineContext } from "./pipelineContext.ts";
+import type { ExternalFunctionResolver } from "./externalCalls.ts";
+import { appendNotes, type RawNote } from "../notes/noteRecords.ts";
 import { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { FileIo } from "./fileIo.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
@@ -105,6 +107,8 @@ export class EmbeddedEngine {
   private readonly dtStates = new Map<string, { sourceRowid: number; lastRefreshAt: Date | null }>();
   /** Control-plane writes that wait for the next settle, to commit with the history. */
   private pendingControl: string[] = [];
+  /** External functions → their backends on the twin (resolveExternalFunction). */
+  private readonly externalFunctions = new Map<string, ExternalFunctionResolver>();
 
   private constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection, dataCatalog: string, clock: Clock, sink?: NotificationSink) {
     this.path = path;
@@ -113,7 +117,7 @@ export class EmbeddedEngine {
     this.dataCatalog = dataCatalog;
     this.clock = clock;
     this.warehouses = new WarehouseControl(clock, this.history);
-    this.ctx = { conn, clock, warehouses: this.warehouses, history: this.history };
+    this.ctx = { conn, clock, warehouses: this.warehouses, history: this.history, externalFunctions: this.externalFunctions };
     this.monitors = new MonitorControl(clock, this.warehouses, sink);
   }
 
@@ -269,7 +273,7 @@ export class EmbeddedEngine {
    * transaction on the engine's ingest connection (separate from pipeline work, as in Snowflake
    * where Snowpipe Streaming and tasks do not block each other).
    */
-  async land(batch: { readings?: readonly RawReading[]; scans?: readonly RawScan[]; quarantine?: readonly QuarantineRecord[] }): Promise<void> {
+  async land(batch: { readings?: readonly RawReading[]; scans?: readonly RawScan[]; quarantine?: readonly QuarantineRecord[]; notes?: readonly RawNote[] }): Promise<void> {
     if (this.closed) throw new Error("the engine is closed");
     this.ingestConn ??= this.instance.connect();
     const c = await this.ingestConn;
@@ -278,6 +282,7 @@ export class EmbeddedEngine {
       if (batch.readings?.length) await appendReadings(c, batch.readings, now);
       if (batch.scans?.length) await appendScans(c, batch.scans, now);
       if (batch.quarantine?.length) await appendQuarantine(c, batch.quarantine, now);
+      if (batch.notes?.length) await appendNotes(c, batch.notes, now);
     } catch (e) {
       throw fromDuckDbError(e);
     }
@@ -580,6 +585,16 @@ export class EmbeddedEngine {
   }
 
   /** Flush, checkpoint and close: the file is consistent afterwards. */
+  /**
+   * The backend that answers an external function (`SCHEMA.NAME`, e.g. `ML.ANALYSE_NOTE`) on this
+   * engine; without one, each call's rows are answered with an error the calling task records.
+   */
+  resolveExternalFunction(name: string, resolver: ExternalFunctionResolver): void {
+    const known = EXTERNAL_FUNCTIONS.map(qualifiedName);
+    if (!known.includes(name.toUpperCase())) throw new Error(`external function ${name} is not defined; defined: ${known.join(", ")}`);
+    this.externalFunctions.set(name.toUpperCase(), resolver);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.exclusive(async () => {

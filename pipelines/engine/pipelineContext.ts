@@ -12,6 +12,7 @@ import type { HistoryBuffer } from "./history.ts";
 import type { WarehouseControl } from "./warehouseControl.ts";
 import { fromDuckDbError } from "../warehouse/duckdbErrors.ts";
 import { formatQueryTag, type QueryTag } from "../warehouse/warehouse.ts";
+import type { ExternalFunctionResolver } from "./externalCalls.ts";
 
 export interface PipelineContext {
   readonly conn: DuckDBConnection;
@@ -20,6 +21,8 @@ export interface PipelineContext {
   readonly history: HistoryBuffer;
   /** Called when a task has opened its transaction, before its body runs (see EmbeddedEngine.tick's onTaskUnderway). */
   readonly onTaskOpened?: () => void;
+  /** External functions (`SCHEMA.NAME`) → the backend that answers them on the twin (externalCalls.ts). */
+  readonly externalFunctions?: ReadonlyMap<string, ExternalFunctionResolver>;
 }
 
 /** Longest query text kept in QUERY_HISTORY. */

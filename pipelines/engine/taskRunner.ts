@@ -12,6 +12,7 @@ import { CONTROL_SCHEMA } from "./controlTables.ts";
 import { pipelineNowSql, runPipelineStatement, scalar, type PipelineContext } from "./pipelineContext.ts";
 import { STREAMS } from "../definitions/catalog.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
+import { fillExternalAnswers } from "./externalCalls.ts";
 
 export type TaskRunState = "SUCCEEDED" | "FAILED" | "SKIPPED";
 
@@ -89,6 +90,8 @@ export async function runTaskBody(ctx: PipelineContext, t: TaskDef, runId: numbe
     const opened = await c.runAndReadAll(`BEGIN TRANSACTION; ${pipelineNowSql(ctx)}; ${endsSql}`);
     const endRow = opened.getRowsJS()[0] ?? [];
     ctx.onTaskOpened?.();
+    // An external function's answers, before the body that reads them (see externalCalls.ts).
+    if (t.external) await fillExternalAnswers(ctx, t.external, t.warehouse, `task:${name}`);
     for (const sql of t.body(d)) await runPipelineStatement(ctx, sql, t.warehouse, { job: `task:${name}` });
     const advance = streams.map((s, i) => {
       const end = Number(endRow[i] ?? -1);

@@ -20,6 +20,7 @@ import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
 import { fillQuarantine, fillReadings, fillScans } from "./rawAppender.ts";
 import { DEDUP_WINDOW } from "./channelSequence.ts";
+import { fillNotes, type RawNote } from "../notes/noteRecords.ts";
 
 export const OFFSETS_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_OFFSETS`;
 export const MESSAGES_TABLE = `${CONTROL_SCHEMA}.INGEST_CHANNEL_MESSAGES`;
@@ -71,6 +72,8 @@ export interface ChannelBatch {
   readonly readings: readonly RawReading[];
   readonly scans: readonly RawScan[];
   readonly quarantine: readonly QuarantineRecord[];
+  /** Operator notes (a notes file's rows), to RAW.OPERATOR_NOTES in the same transaction. */
+  readonly notes?: readonly RawNote[];
   /** The messages these rows came from: their channels' offsets move to them. */
   readonly messages: readonly LandedMessage[];
   /** Counts to add to the ledger of `source`, in the same transaction. */
@@ -192,6 +195,7 @@ export class ChannelLanding {
       await fillReadings(c, batch.readings, at);
       await fillScans(c, batch.scans, at);
       await fillQuarantine(c, batch.quarantine, at);
+      if (batch.notes?.length) await fillNotes(c, batch.notes, at);
       const offsets = new Map<string, number>();
       for (const { channel, seq } of batch.messages) offsets.set(channel, Math.max(seq, offsets.get(channel) ?? this.committed(channel)));
       if (batch.messages.length > 0) {

@@ -1,6 +1,6 @@
 /**
  * Batch file loads (legacy uploads, seed 004): CSV, JSON, JSON lines and XLSX files of readings,
- * or of job scans. Each file (each worksheet) gets its contract from its columns (the sensor type
+ * of job scans, or of operator notes (issue 28: a `note_ts` column; to RAW.OPERATOR_NOTES). Each file (each worksheet) gets its contract from its columns (the sensor type
  * whose required metrics it has and whose metrics cover most of its columns, a `sensor_type`
  * column for a per-row type, or `job_id` and `station` for scans); every row is judged by
  * fileRowCheck.ts; good rows land in RAW and bad ones in RAW.QUARANTINE with the file, place and
@@ -65,9 +65,9 @@ export interface FileLoadResult {
   readonly sha256: string;
   readonly format: FileFormat;
   /** Detected contract ("scans" for a scan file), "per row" with a sensor_type column, "per sheet" when a workbook's sheets differ; null when already loaded (not read). */
-  readonly contract: Contract | "scans" | "per sheet";
+  readonly contract: Contract | "scans" | "notes" | "per sheet";
   /** A workbook's worksheets, each with its own contract (absent for CSV and JSON). */
-  readonly sheets?: ReadonlyArray<{ readonly name: string; readonly contract: Contract | "scans"; readonly rows: number }>;
+  readonly sheets?: ReadonlyArray<{ readonly name: string; readonly contract: Contract | "scans" | "notes"; readonly rows: number }>;
   /** Rows in the file (0 when already loaded: it is not read again). */
   readonly rows: number;
   readonly loaded: number;
@@ -98,7 +98,12 @@ function planPart(file: string, part: FilePart): PartPlan {
   if (has("fault", "start", "end")) {
     throw new FileRefusal(`${file}: a fault-label file (tenant_id, device_id, fault, metric, start, end: the faults scripts/simulate.ts injected, its labels.jsonl), not readings or scans; it is not loaded`);
   }
+  if (has("note_id", "safety_concern")) {
+    throw new FileRefusal(`${file}: a note ground-truth file (note_id, safety_concern, fault: what the simulator's notes are really about, its note-truth.jsonl), not notes; it is not loaded`);
+  }
   if (has("job_id", "station")) return { part, kind: "scans", contract: null };
+  // A note's time column: readings have `ts`, scans `scan_ts`. Its other columns are judged per row.
+  if (has("note_ts")) return { part, kind: "notes", contract: null };
   return { part, kind: "readings", contract: detectContract(part.columns) };
 }
 
@@ -128,15 +133,16 @@ export async function loadFile(landing: ChannelLanding, tenantId: string, path: 
   const source: FileSource = await openFileSource(path, format, opts.files);
   try {
     const plans = source.parts.map((p) => planPart(file, p));
-    const contracts = [...new Set(plans.map((p): Contract | "scans" => (p.kind === "scans" ? "scans" : p.contract)))];
+    const contractOf = (p: PartPlan): Contract | "scans" | "notes" => (p.kind === "readings" ? p.contract : p.kind);
+    const contracts = [...new Set(plans.map(contractOf))];
     const summary = {
       file, sha256, format, rows: source.rows, contract: contracts.length > 1 ? ("per sheet" as const) : contracts[0]!,
-      ...(format === "xlsx" ? { sheets: source.parts.map((p, i) => ({ name: p.sheet!, contract: plans[i]!.kind === "scans" ? ("scans" as const) : plans[i]!.contract, rows: p.rows })) } : {}),
+      ...(format === "xlsx" ? { sheets: source.parts.map((p, i) => ({ name: p.sheet!, contract: contractOf(plans[i]!), rows: p.rows })) } : {}),
     };
     // An interrupted run landed the first `earlier` rows: read past them, land the rest.
     const earlier = Math.max(0, landed);
     const check = new FileRowCheck({ tenantId, membership: opts.membership, file, channel, now });
-    let batch: RowOutcome = { readings: [], scans: [], quarantine: [] };
+    let batch: RowOutcome = { readings: [], scans: [], quarantine: [], notes: [] };
     let seen = 0;
     let loaded = 0;
     let quarantined = 0;
@@ -146,10 +152,10 @@ export async function loadFile(landing: ChannelLanding, tenantId: string, path: 
     const commit = async () => {
       const through = seen;
       const done = { ...batch, messages: [{ channel, seq: through }, ...(through === source.rows ? [{ channel, seq: FILE_DONE }] : [])] };
-      batch = { readings: [], scans: [], quarantine: [] };
+      batch = { readings: [], scans: [], quarantine: [], notes: [] };
       await inflight;
       inflight = landing.commit(done, now).then(() => {
-        loaded += done.readings.length + done.scans.length;
+        loaded += done.readings.length + done.scans.length + done.notes.length;
         quarantined += done.quarantine.length;
         opts.progress?.({ file, landed: through, rows: source.rows });
       });

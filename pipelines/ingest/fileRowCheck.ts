@@ -7,7 +7,9 @@
  * 3. the ids (idGrammar.ts), the tenant column (it must name the tenant loading the file) and
  *    membership (tenantMembership.ts): the site and device, or site and station, must be the
  *    tenant's;
- * 4. the reading or scan itself, by the same rules as streaming ingest (parseMessage). A reading
+ * 4. the reading or scan itself, by the same rules as streaming ingest (parseMessage); an
+ *    operator note by the rules of POST /v1/notes (pipelines/notes/noteRecords.ts parseNote), for
+ *    the loading tenant, whatever the row says. A reading
  *    the compiled check (compiledReadingCheck.ts) vouches for is accepted without building and
  *    parsing a message: parseMessage's own fast path, taken here without the detour through JSON
  *    text, which cost more than everything else a row needs (issue 18 asks for 50,000 rows/s).
@@ -17,16 +19,17 @@ import { SENSOR_TYPES, type SensorType } from "../quality/metricRules.ts";
 import { parseMessage } from "../quality/messageParser.ts";
 import { acceptReading } from "../quality/compiledReadingCheck.ts";
 import { ID_COLUMN_KINDS, idProblem, showValue, type IdKind } from "./idGrammar.ts";
-import { readingMembershipProblem, scanMembershipProblem, type TenantMembership } from "./tenantMembership.ts";
+import { noteMembershipProblem, readingMembershipProblem, scanMembershipProblem, type TenantMembership } from "./tenantMembership.ts";
 import { keyOf, placeOf, type FilePart, type FileRow } from "./fileRows.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "./rawRecords.ts";
+import { NoteRefused, parseNote, type RawNote } from "../notes/noteRecords.ts";
 
 export type Contract = SensorType | "per row" | null;
 
 /** What a part (a file, a worksheet) holds, decided from its columns. */
 export interface PartPlan {
   readonly part: FilePart;
-  readonly kind: "readings" | "scans";
+  readonly kind: "readings" | "scans" | "notes";
   /** For readings: the sensor contract, "per row" (a sensor_type column) or null (none matches). */
   readonly contract: Contract;
 }
@@ -54,6 +57,7 @@ export interface RowOutcome {
   readonly readings: RawReading[];
   readonly scans: RawScan[];
   readonly quarantine: QuarantineRecord[];
+  readonly notes: RawNote[];
 }
 
 /** A text cell as the metric it stands for: numbers as numbers (NaN / Infinity too), text as text. */
@@ -194,13 +198,28 @@ export class FileRowCheck {
     const siteId = cellOf(row, cols, "site_id");
     if (problems === null && typeof siteId === "string") {
       const other = cellOf(row, cols, plan.kind === "scans" ? "station" : "device_id");
-      const member = typeof other !== "string" ? null : plan.kind === "scans" ? scanMembershipProblem(ctx.membership, siteId, other) : readingMembershipProblem(ctx.membership, siteId, other);
+      const member =
+        typeof other !== "string" ? null
+        : plan.kind === "scans" ? scanMembershipProblem(ctx.membership, siteId, other)
+        : plan.kind === "notes" ? noteMembershipProblem(ctx.membership, siteId, other)
+        : readingMembershipProblem(ctx.membership, siteId, other);
       if (member) problems = [member];
     }
     if (problems !== null) return this.quarantine(out, row, plan, problems, cols.clean ? valuesOf(row) : everyCell(row), cellOf(row, cols, plan.kind === "scans" ? "job_id" : "device_id"));
 
     if (plan.kind === "scans") this.scan(row, plan, valuesOf(row), out);
+    else if (plan.kind === "notes") this.note(row, plan, valuesOf(row), out);
     else this.reading(row, plan, cols, offset, out);
+  }
+
+  /** A note: the one rule set of noteRecords.ts, for the tenant loading the file (its tenant_id column, if any, was checked above). */
+  private note(row: FileRow, plan: PartPlan, values: Record<string, unknown>, out: RowOutcome): void {
+    try {
+      out.notes.push(parseNote(values, this.ctx.tenantId, this.source, this.ctx.now));
+    } catch (e) {
+      if (!(e instanceof NoteRefused)) throw e;
+      this.quarantine(out, row, plan, [e.message], values, values.device_id);
+    }
   }
 
   private reading(row: FileRow, plan: PartPlan, cols: ColumnPlan, offset: number, out: RowOutcome): void {

@@ -35,6 +35,16 @@ export function readingMembershipProblem(m: TenantMembership, siteId: string, de
   return siteProblem(m, siteId) ?? `device_id ${showValue(deviceId)} is not a device of tenant ${m.tenantId} at site ${showValue(siteId)} (from ${m.describedBy})`;
 }
 
+/**
+ * Why a note about (site, device) does not belong to the tenant, or null when it does: a note is
+ * about a machine (a device at that site) or a station of that site.
+ */
+export function noteMembershipProblem(m: TenantMembership, siteId: string, deviceId: string): string | null {
+  const asDevice = readingMembershipProblem(m, siteId, deviceId);
+  if (asDevice === null || m.sites.get(siteId)?.has(deviceId)) return null;
+  return m.devices.has(deviceId) || m.foreignDevices.has(deviceId) || !m.sites.has(siteId) ? asDevice : `${asDevice}, nor a station of that site`;
+}
+
 /** Why a scan at (site, station) does not belong to the tenant, or null when it does. */
 export function scanMembershipProblem(m: TenantMembership, siteId: string, station: string): string | null {
   const stations = m.sites.get(siteId);

@@ -13,6 +13,7 @@ import type { Warehouse, Row, SqlValue } from "../warehouse/warehouse.ts";
 import { tenantObjectPrefix } from "../definitions/governance.ts";
 import { pm25AqiSql, pm25CategorySql } from "../quality/aqi.ts";
 import { duckdbDialect } from "../dialect/duckdb.ts";
+import { NOTE_SAFETY_RULE_ID } from "../definitions/notes.ts";
 
 /** The period the pages summarise: the last day of the hub's clock. */
 export const PERIOD_MS = 24 * 3_600_000;
@@ -24,6 +25,19 @@ export const TIMELINE_MS = 4 * 3_600_000;
  * already seen.
  */
 const SLACK_MS = 10_000;
+
+/**
+ * The alert windows operators see: ANALYTICS.ALERTS (rule and model breaches per device and hour)
+ * and each operator note's safety concern, which the note task writes straight to
+ * OPS.ALERT_NOTIFICATIONS (rule NOTE_SAFETY, one per note, `window_start` the note's time; docs/notes.md
+ * says why it skips CORE.RULE_BREACHES). A note alert is one "breach"; its message (the phrase and
+ * the note's key) is its description.
+ */
+const ALERT_WINDOWS = `(SELECT site_id, device_id, rule_id, severity, window_start, first_ts, last_ts, breaches, worst_value, source, CAST(NULL AS VARCHAR) AS message
+    FROM ANALYTICS.ALERTS
+  UNION ALL
+  SELECT site_id, device_id, rule_id, severity, window_start, first_ts, first_ts AS last_ts, 1 AS breaches, CAST(NULL AS DOUBLE) AS worst_value, 'NOTE' AS source, message
+    FROM OPS.ALERT_NOTIFICATIONS WHERE rule_id = '${NOTE_SAFETY_RULE_ID}')`;
 
 export class TenantReader {
   private session: Promise<Warehouse> | null = null;
@@ -97,6 +111,7 @@ export class TenantReader {
       (SELECT COUNT(*) FROM ANALYTICS.PRODUCTION_FLOW) AS jobs,
       (SELECT SUM(breaches) FROM ANALYTICS.ALERTS) AS breaches,
       (SELECT COUNT(*) FROM OPS.ALERT_ACKNOWLEDGEMENTS) AS acks,
+      (SELECT COUNT(*) FROM OPS.ALERT_NOTIFICATIONS WHERE rule_id = '${NOTE_SAFETY_RULE_ID}') AS note_alerts,
       (SELECT MAX(scored_at) FROM ML.FORECASTS) AS forecasts,
       (SELECT COUNT(*) FROM ML.ANOMALIES) AS anomalies`, [from(this.newest.readings), from(this.newest.scans), from(this.newest.silver)]);
     const { readings, scans, silver, ...gold } = r ?? {};
@@ -149,7 +164,7 @@ export class TenantReader {
       aq_worst AS (SELECT site_id, MAX(pm25) AS pm25 FROM aq_hour GROUP BY site_id),
       acked AS (SELECT DISTINCT device_id, rule_id, window_start FROM OPS.ALERT_ACKNOWLEDGEMENTS),
       a AS (SELECT al.site_id, COUNT(*) AS open_alerts, COUNT(CASE WHEN al.severity = 'CRITICAL' THEN 1 END) AS open_critical
-            FROM ANALYTICS.ALERTS al
+            FROM ${ALERT_WINDOWS} al
             WHERE NOT EXISTS (SELECT 1 FROM acked k WHERE k.device_id = al.device_id AND k.rule_id = al.rule_id AND k.window_start = al.window_start)
             GROUP BY al.site_id)
       SELECT s.site_id, m.machines, m.utilization, m.oee, e.kwh, e.peak_kw,
@@ -209,7 +224,7 @@ export class TenantReader {
       [id],
     );
     const alerts = await this.query(
-      `SELECT rule_id, severity, window_start, first_ts, last_ts, breaches FROM ANALYTICS.ALERTS WHERE device_id = ? ORDER BY window_start DESC LIMIT 50`,
+      `SELECT rule_id, severity, window_start, first_ts, last_ts, breaches FROM ${ALERT_WINDOWS} a WHERE device_id = ? ORDER BY window_start DESC LIMIT 50`,
       [id],
     );
     return { site: [known], states, hourly, anomalies, forecasts, alerts };
@@ -260,8 +275,8 @@ export class TenantReader {
           MAX(acknowledged_at) AS acknowledged_at, MAX_BY(note, acknowledged_at) AS note
         FROM OPS.ALERT_ACKNOWLEDGEMENTS GROUP BY device_id, rule_id, window_start)
       SELECT a.site_id, a.device_id, a.rule_id, a.severity, a.window_start, a.first_ts, a.last_ts, a.breaches, a.worst_value, a.source,
-        r.description, k.acknowledged_by, k.acknowledged_at, k.note
-      FROM ANALYTICS.ALERTS a LEFT JOIN k USING (device_id, rule_id, window_start) LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = a.rule_id
+        COALESCE(a.message, r.description) AS description, k.acknowledged_by, k.acknowledged_at, k.note
+      FROM ${ALERT_WINDOWS} a LEFT JOIN k USING (device_id, rule_id, window_start) LEFT JOIN OPS.ALERT_RULES r ON r.rule_id = a.rule_id
       ORDER BY (k.acknowledged_at IS NULL) DESC, a.window_start DESC, a.device_id, a.rule_id LIMIT 500`,
     );
   }
@@ -269,7 +284,7 @@ export class TenantReader {
   /** Whether the tenant can see this alert window (the check before it may be acknowledged). */
   async alertExists(deviceId: string, ruleId: string, windowStart: string): Promise<boolean> {
     const rows = await this.query(
-      `SELECT 1 AS x FROM ANALYTICS.ALERTS WHERE device_id = ? AND rule_id = ? AND window_start = CAST(? AS TIMESTAMP) LIMIT 1`,
+      `SELECT 1 AS x FROM ${ALERT_WINDOWS} a WHERE device_id = ? AND rule_id = ? AND window_start = CAST(? AS TIMESTAMP) LIMIT 1`,
       [deviceId, ruleId, windowStart],
     );
     return rows.length > 0;

@@ -1,12 +1,13 @@
 /**
  * README: "Everything scripts/simulate.ts writes ... loads with scripts/load.ts". The simulator's
  * files, in both formats, for both example tenants, loaded with the CLI: every reading and scan
- * lands, none is quarantined, and the fault labels are refused as what they are.
+ * lands, none is quarantined (notes included), and the fault labels and the notes' ground truth are
+ * refused as what they are.
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { removeDir, tempDir } from "./edgeStack.ts";
@@ -45,13 +46,17 @@ describe("simulate → load round trip", () => {
       const home = join(dir, `home-${format}`);
       for (const tenant of TENANTS) {
         const files = readdirSync(join(out, tenant)).sort().map((f) => join(out, tenant, f));
-        assert.deepEqual(files.map((f) => f.split("/").pop()), [`air_quality.${format}`, `energy.${format}`, "labels.jsonl", `machine.${format}`, "scans.jsonl"]);
+        const names = files.map((f) => f.split("/").pop()!);
+        // Notes files only when operators wrote notes in the hour (a breakdown): both or neither.
+        const notes = names.includes("notes.jsonl");
+        assert.deepEqual(names, [`air_quality.${format}`, `energy.${format}`, "labels.jsonl", `machine.${format}`, ...(notes ? ["note-truth.jsonl", "notes.jsonl"] : []), "scans.jsonl"]);
         const r = await loadCli(home, ["--tenant", tenant, "--quiet", ...files]);
-        // The one refusal is the labels file, named for what it is; so the exit code is 1.
+        // The refusals are the answer keys, each named for what it is; so the exit code is 1.
         assert.equal(r.code, 1, r.stderr);
-        assert.equal(r.stderr.trim().split("\n").length, 2, r.stderr);
+        assert.equal(r.stderr.trim().split("\n").length, notes ? 3 : 2, r.stderr);
         assert.match(r.stderr, /^load: labels\.jsonl: a fault-label file \(tenant_id, device_id, fault, metric, start, end: the faults scripts\/simulate\.ts injected, its labels\.jsonl\), not readings or scans; it is not loaded$/m);
-        assert.match(r.stdout, / 0 to RAW\.QUARANTINE, 0 file\(s\) already loaded before, 1 refused/);
+        if (notes) assert.match(r.stderr, /^load: note-truth\.jsonl: a note ground-truth file .* it is not loaded$/m);
+        assert.match(r.stdout, new RegExp(` 0 to RAW\\.QUARANTINE, 0 file\\(s\\) already loaded before, ${notes ? 2 : 1} refused`));
       }
       const engine = await EmbeddedEngine.open({ path: join(home, "hub.duckdb") });
       try {
@@ -61,6 +66,9 @@ describe("simulate → load round trip", () => {
           const [scans] = await engine.control<{ n: bigint }>(`SELECT count(*) AS n FROM RAW.JOB_SCANS WHERE tenant_id = '${tenant}'`);
           assert.equal(Number(scans!.n), lineCount(join(out, tenant, "scans.jsonl")), `${tenant} scans`);
           assert.ok(Number(scans!.n) > 0);
+          const [notes] = await engine.control<{ n: bigint }>(`SELECT count(*) AS n FROM RAW.OPERATOR_NOTES WHERE tenant_id = '${tenant}'`);
+          const notesFile = join(out, tenant, "notes.jsonl");
+          assert.equal(Number(notes!.n), existsSync(notesFile) ? lineCount(notesFile) : 0, `${tenant} notes`);
         }
         const [q] = await engine.control<{ n: bigint }>("SELECT count(*) AS n FROM RAW.QUARANTINE");
         assert.equal(Number(q!.n), 0);

@@ -1,4 +1,4 @@
-/** scripts/simulate.ts run as a user runs it: files, labels, the same bytes for the same arguments, loadable by scripts/load.ts. */
+/** scripts/simulate.ts run as a user runs it: files, labels, notes, the same bytes for the same arguments, loadable by scripts/load.ts. */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -34,6 +34,7 @@ describe("scripts/simulate.ts", () => {
     assert.equal(a.code, 0, a.stderr);
     assert.match(a.stdout, /globex\s+8\s+9000\s+/, "5 machines × 1800 s; 8 devices");
     assert.match(a.stdout, /simulated h per wall s/);
+    // No shift ends in this half hour and no machine broke down: no notes, so no notes files.
     assert.deepEqual(readdirSync(join(dir, "a", "globex")).sort(), ["air_quality.csv", "energy.csv", "labels.jsonl", "machine.csv", "scans.jsonl"]);
     const b = await simulate(["--tenant", "globex", "--hours", "0.5", "--seed", "3", "--format", "csv", "--out", join(dir, "b")]);
     assert.equal(digest(join(dir, "b", "globex")), digest(join(dir, "a", "globex")));
@@ -60,6 +61,26 @@ describe("scripts/simulate.ts", () => {
     const invalid = await simulate(["--spec", spec, "--out", join(dir, "x")]);
     assert.equal(invalid.code, 1);
     assert.match(invalid.stderr, /sites\[0\]\.machines: "two" is not valid/);
+  });
+
+  it("writes the handover's notes, which scripts/load.ts loads for the tenant, and their ground truth, which it refuses", async () => {
+    // globex's night shift ends at 06:00 local, 05:00 UTC: its notes are written in the half hour before.
+    const r = await simulate(["--tenant", "globex", "--start", "2026-01-05T04:30:00Z", "--hours", "1", "--out", join(dir, "notes")]);
+    assert.equal(r.code, 0, r.stderr);
+    const folder = join(dir, "notes", "globex");
+    const truth = readFileSync(join(folder, "note-truth.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { note_id: string; tenant_id: string; safety_concern: boolean });
+    assert.ok(truth.length >= 2, `${truth.length} notes at the handover`);
+    assert.ok(truth.every((t) => t.tenant_id === "globex" && typeof t.safety_concern === "boolean"));
+    const hub = await openLoadHub(join(dir, "notes.duckdb"));
+    try {
+      const loaded = await hub.load("globex", join(folder, "notes.jsonl"));
+      assert.deepEqual([loaded.contract, loaded.rows, loaded.loaded, loaded.quarantined], ["notes", truth.length, truth.length, 0]);
+      const ids = await hub.query<{ note_id: string }>("SELECT note_id FROM RAW.OPERATOR_NOTES WHERE tenant_id = 'globex' ORDER BY note_id");
+      assert.deepEqual(ids.map((x) => x.note_id), truth.map((t) => t.note_id).sort(), "the truth names the notes by their key");
+      await assert.rejects(hub.load("globex", join(folder, "note-truth.jsonl")), /a note ground-truth file .* it is not loaded/);
+    } finally {
+      await hub.close();
+    }
   });
 
   it("its CSV files are legacy uploads scripts/load.ts loads without a refusal", async () => {

@@ -11,7 +11,16 @@
  *   created them): that role must reach, through its grants and role hierarchy, SELECT on what they
  *   read, INSERT/UPDATE/DELETE on what they write, USAGE on the database, schemas and warehouse,
  *   CREATE on the schema, EXECUTE TASK to start tasks; and every row access policy on what they
- *   read must admit it (a policy that does not is a pipeline that silently processes zero rows).
+ *   read must admit it (a policy that does not is a pipeline that silently processes zero rows);
+ * - a function is known by its name and argument types
+ *   (https://docs.snowflake.com/en/sql-reference/sql/create-external-function, "name"): a grant on
+ *   it names that signature (`GRANT USAGE ON FUNCTION db.s.f(VARCHAR, VARCHAR)`), and a call must
+ *   name it DATABASE.SCHEMA.NAME with as many arguments as one of its signatures has (argument
+ *   types are not inferred here: the count is the check). Its caller needs USAGE on it, or owns it
+ *   (https://docs.snowflake.com/en/sql-reference/external-functions-creating-aws-call);
+ * - an external function's creator needs USAGE on its API integration, and CREATE FUNCTION on the
+ *   schema; an API integration's creator CREATE INTEGRATION on the account
+ *   (https://docs.snowflake.com/en/sql-reference/external-functions-security).
  *
  * The DDL head of a provider resource is modelled from the provider's source
  * (infra/snowflake/providerSql.ts gives each step's structured effect); every piece of SQL text the
@@ -22,7 +31,7 @@
  * a policy's argument). That is looser than Snowflake's scoping, never stricter.
  */
 import { Dialect, parse } from "@polyglot-sql/sdk";
-import { DEPLOYER, type Body, type DeployStep } from "../../infra/snowflake/providerSql.ts";
+import { DEPLOYER, functionSignature, signatureKey, type Body, type DeployStep } from "../../infra/snowflake/providerSql.ts";
 import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, SNOWFLAKE_DATABASE_ROLES } from "../../pipelines/definitions/accountUsageViews.ts";
 
 type Node = Record<string, any>;
@@ -31,6 +40,25 @@ type Node = Record<string, any>;
 const SYSTEM_ROLES = ["ORGADMIN", "ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "PUBLIC"];
 const FLATTEN_COLUMNS = ["SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS"];
 const STREAM_COLUMNS = ["METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID"];
+
+/**
+ * Synonyms Snowflake folds into one type in a function's signature
+ * (https://docs.snowflake.com/en/sql-reference/intro-summary-data-types): VARCHAR(16) and STRING
+ * are VARCHAR, INT and DECIMAL(10,2) are NUMBER, DOUBLE is FLOAT.
+ */
+function signatureType(type: string): string {
+  const t = type.trim().toUpperCase().replace(/\s*\(.*\)$/, "");
+  if (["VARCHAR", "STRING", "TEXT", "CHAR", "CHARACTER", "NCHAR", "NVARCHAR", "NVARCHAR2", "CHAR VARYING", "NCHAR VARYING"].includes(t)) return "VARCHAR";
+  if (["NUMBER", "DECIMAL", "DEC", "NUMERIC", "INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT"].includes(t)) return "NUMBER";
+  if (["FLOAT", "FLOAT4", "FLOAT8", "DOUBLE", "DOUBLE PRECISION", "REAL"].includes(t)) return "FLOAT";
+  return t;
+}
+
+/** `DB.S.F(varchar(10), INT)` → `DB.S.F(VARCHAR, NUMBER)`; undefined when it has no argument list. */
+function normalSignature(name: string): string | undefined {
+  const sig = functionSignature(name);
+  return sig ? signatureKey(sig.parts, sig.argumentTypes.map(signatureType)) : undefined;
+}
 
 interface CatalogObject {
   readonly type: string;
@@ -58,6 +86,8 @@ export class Account {
   readonly objects = new Map<string, CatalogObject>();
   readonly warehouses = new Set<string>();
   readonly monitors = new Set<string>();
+  /** API integrations (account objects) → the role that created and owns each. */
+  readonly integrations = new Map<string, string>();
   /** account role → SNOWFLAKE database roles granted to it (`SNOWFLAKE.USAGE_VIEWER`). */
   private readonly databaseRoles = new Map<string, Set<string>>();
   /** role → "PRIVILEGE ON TYPE NAME". */
@@ -121,6 +151,7 @@ export class Account {
     const roles = this.closure(role);
     const o = this.objects.get(name);
     if (o && roles.has(o.owner)) return true;
+    if (type === "INTEGRATION" && roles.has(this.integrations.get(name) ?? "")) return true;
     return [...roles].some((r) => this.privileges.get(r)?.has(`${privilege} ON ${type} ${name}`));
   }
 
@@ -162,6 +193,18 @@ export class Account {
 
   private need(role: string, privilege: string, type: string, name: string, why: string): void {
     if (!this.has(role, privilege, type, name)) this.fail(`${role} lacks ${privilege} on ${type} ${name} (${why})`);
+  }
+
+  /** `; its signatures are ...` for a function name that exists with other argument types. */
+  private signaturesOf(key: string): string {
+    const name = key.slice(0, key.indexOf("("));
+    const sigs = [...this.objects.keys()].filter((k) => k.startsWith(`${name}(`));
+    return sigs.length ? ` (${name} exists as ${sigs.join(", ")})` : "";
+  }
+
+  /** Functions named `DB.S.F` taking `arity` arguments. */
+  private functionsCalled(name: string, arity: number): string[] {
+    return [...this.objects.entries()].filter(([k, o]) => o.type === "FUNCTION" && k.startsWith(`${name}(`) && functionSignature(k)!.argumentTypes.length === arity).map(([k]) => k);
   }
 
   private needObject(name: string, what: string): CatalogObject | undefined {
@@ -269,12 +312,19 @@ export class Account {
         else if (type === "SCHEMA") this.uses("schema", name, this.schemas.has(name), "schema");
         else if (type === "WAREHOUSE") this.uses("warehouse", name, this.warehouses.has(name), "warehouse");
         else if (type === "RESOURCE MONITOR") this.uses("monitor", name, this.monitors.has(name), "resource monitor");
-        else if (!["ACCOUNT", "DATABASE", "SCHEMA", "WAREHOUSE", "RESOURCE MONITOR"].includes(type)) {
+        else if (type === "INTEGRATION") this.uses("integration", name, this.integrations.has(name), "integration");
+        else if (type === "FUNCTION") {
+          const key = normalSignature(name);
+          if (!key) this.fail(`function ${name} is granted without its argument types: Snowflake knows a function by name and argument types, e.g. ${name}(VARCHAR)`);
+          else if (!this.objects.has(key)) this.fail(`function ${key} does not exist${this.signaturesOf(key)}`);
+          else this.needObject(key, "function");
+        } else if (!["ACCOUNT", "DATABASE", "SCHEMA", "WAREHOUSE", "RESOURCE MONITOR"].includes(type)) {
           const o = this.needObject(name, type.toLowerCase());
           if (o && o.type !== type) this.fail(`${name} is a ${o.type}, granted as a ${type}`);
         }
         const set = this.privileges.get(e.role) ?? new Set<string>();
-        for (const p of e.privileges) set.add(`${p} ON ${type} ${name}`);
+        const on = type === "FUNCTION" ? normalSignature(name) ?? name : name;
+        for (const p of e.privileges) set.add(`${p} ON ${type} ${on}`);
         this.privileges.set(e.role, set);
         break;
       }
@@ -283,6 +333,30 @@ export class Account {
         const known = e.objectType === "ROLE" ? this.roles : e.objectType === "USER" ? this.users : e.objectType === "WAREHOUSE" ? this.warehouses : new Set(this.objects.keys());
         const kind = e.objectType === "ROLE" ? "role" : e.objectType === "USER" ? "user" : e.objectType === "WAREHOUSE" ? "warehouse" : "object";
         this.uses(kind, e.object, known.has(e.object), e.objectType.toLowerCase());
+        break;
+      }
+      case "integration":
+        this.need(role, "CREATE INTEGRATION", "ACCOUNT", "", "to create an API integration");
+        if (this.integrations.has(e.name)) this.fail(`integration ${e.name} already exists`);
+        this.integrations.set(e.name, role);
+        this.created("integration", e.name);
+        break;
+      case "function": {
+        const [db, schema] = e.fqn;
+        this.uses("schema", `${db}.${schema}`, this.schemas.has(`${db}.${schema}`), "schema");
+        if (role !== DEPLOYER) {
+          this.need(role, "USAGE", "DATABASE", db, "to create in it");
+          this.need(role, "USAGE", "SCHEMA", `${db}.${schema}`, "to create in it");
+          this.need(role, "CREATE FUNCTION", "SCHEMA", `${db}.${schema}`, "to create in it");
+        }
+        if (e.integration !== undefined) {
+          this.uses("integration", e.integration, this.integrations.has(e.integration), "API integration");
+          if (this.integrations.has(e.integration)) this.need(role, "USAGE", "INTEGRATION", e.integration, "an external function's author uses its API integration");
+        }
+        const key = signatureKey(e.fqn, e.argumentTypes.map(signatureType));
+        if (this.objects.has(key)) this.fail(`function ${key} already exists`);
+        this.objects.set(key, { type: "FUNCTION", columns: undefined, owner: role, policies: [] });
+        this.created("object", key);
         break;
       }
       case "execute":
@@ -381,6 +455,34 @@ export class Account {
     if (ast["merge"]) target(ast["merge"]["this"]?.["alias"]?.["this"]?.["table"] ?? ast["merge"]["this"]?.["table"], "INSERT");
     const columnsOf: string[] = [];
     let anyColumn = false;
+    // Calls of user functions: `HUB.ML.F(a, b)` parses as a method F called on column HUB.ML.
+    const called = new Set<string>();
+    const calleeNodes = new Set<Node>();
+    const userFunctionNames = new Set([...this.objects.entries()].filter(([, o]) => o.type === "FUNCTION").map(([k]) => k.slice(k.lastIndexOf(".", k.indexOf("(")) + 1, k.indexOf("("))));
+    walk(ast, (n) => {
+      const m = n["method_call"];
+      if (m?.["this"]?.["column"] && m["method"]?.["name"]) {
+        calleeNodes.add(m["this"]);
+        const c = m["this"]["column"];
+        const parts = [c["table"], c["name"], m["method"]].filter(Boolean).map(ident);
+        const shown = parts.join(".");
+        if (parts.length !== 3) {
+          this.fail(`function ${shown} is not DATABASE.SCHEMA.NAME (no current database)`);
+          return;
+        }
+        const args = (m["args"] ?? []).length;
+        const found = this.functionsCalled(shown, args);
+        if (found.length === 0) this.fail(`function ${shown} with ${args} argument${args === 1 ? "" : "s"} does not exist${this.signaturesOf(`${shown}(`)}`);
+        else {
+          this.needObject(found[0]!, "function");
+          called.add(found[0]!);
+        }
+      }
+      const f = n["function"];
+      if (f?.["name"] && typeof f["name"] === "string" && userFunctionNames.has(f["quoted"] ? f["name"] : f["name"].toUpperCase())) {
+        this.fail(`function ${f["name"]} is not DATABASE.SCHEMA.NAME (no current database): it resolves to no schema`);
+      }
+    });
     walk(ast, (n) => {
       const t = n["table"];
       if (t && typeof t === "object" && t["name"] && typeof t["name"] === "object" && "name" in t["name"]) {
@@ -407,7 +509,7 @@ export class Account {
     const known = new Set([...columnsOf, ...defined]);
     walk(ast, (n) => {
       const c = n["column"];
-      if (c && typeof c === "object" && c["name"] && typeof c["name"] === "object") {
+      if (c && typeof c === "object" && c["name"] && typeof c["name"] === "object" && !calleeNodes.has(n)) {
         const name = ident(c["name"]);
         if (!anyColumn && !known.has(name)) this.fail(`column ${c["name"]["quoted"] ? `"${c["name"]["name"]}"` : c["name"]["name"]} (${name}) is not a column of ${[...read, ...written.keys()].join(", ") || "anything read"} (invalid identifier)`);
       }
@@ -434,6 +536,12 @@ export class Account {
       }
     }
     for (const [name, privilege] of written) this.need(b.runsAs, privilege, "TABLE", name, `${b.kind} writes it`);
+    for (const fn of called) {
+      const [db, schema] = fn.split(".");
+      this.need(b.runsAs, "USAGE", "DATABASE", db!, `${b.kind} calls ${fn}`);
+      this.need(b.runsAs, "USAGE", "SCHEMA", `${db}.${schema}`, `${b.kind} calls ${fn}`);
+      this.need(b.runsAs, "USAGE", "FUNCTION", fn, `${b.kind} calls it`);
+    }
   }
 
   /** Does the policy's body admit `role` outright (`CURRENT_ROLE() IN (...)` naming it)? */

@@ -84,4 +84,62 @@ describe("deploy replay: platform, then tenants, on an empty account", () => {
       assert.ok(account.errors.some((e) => error.test(e)), `${what}: ${account.errors.join("\n")}`);
     }
   });
+
+  describe("the note path's API integration, external function, its grant and the task that calls it", () => {
+    const find = (what: string, test: (s: DeployStep) => boolean) => {
+      const i = platform.findIndex(test);
+      assert.ok(i >= 0, `the platform deploy has ${what}`);
+      return i;
+    };
+    const at = () => ({
+      integration: find("the API integration", (s) => s.effect.kind === "integration"),
+      fn: find("the external function", (s) => s.effect.kind === "function"),
+      grant: find("the USAGE grant on the function", (s) => s.effect.kind === "grant" && s.effect.on.type === "FUNCTION"),
+      task: find("the note task", (s) => s.effect.kind === "object" && s.effect.fqn.join(".") === "HUB.OPS.ANALYSE_NOTES"),
+    });
+    const errorsOf = (steps: DeployStep[]) => replay(new Account(), steps).errors;
+    const expectError = (what: string, steps: DeployStep[], error: RegExp) => {
+      const errors = errorsOf(steps);
+      assert.ok(errors.some((e) => error.test(e)), `${what}: ${errors.join("\n") || "no error"}`);
+    };
+
+    it("sends the statements the provider sends, the grant naming the function with its argument types", () => {
+      const { integration, fn, grant, task } = at();
+      assert.match(platform[integration]!.sql[0]!, /^CREATE API INTEGRATION "HUB_NOTES_NOTES_API" API_PROVIDER = aws_api_gateway API_AWS_ROLE_ARN = 'arn:aws:iam::\d+:role\/hub-notes-snowflake-notes' API_ALLOWED_PREFIXES = \('https:\/\/[^']+\/v1\/analyse-note'\) ENABLED = true COMMENT = /);
+      assert.match(platform[fn]!.sql[0]!, /^CREATE EXTERNAL FUNCTION "HUB"."ML"."ANALYSE_NOTE" \(kind VARCHAR, text VARCHAR\) RETURNS VARIANT NULL RETURNS NULL ON NULL INPUT VOLATILE COMMENT = '[^']+' API_INTEGRATION = "HUB_NOTES_NOTES_API" MAX_BATCH_ROWS = 10 AS 'https:\/\/[^']+\/v1\/analyse-note'$/);
+      assert.equal(platform[grant]!.sql[0], 'GRANT USAGE ON FUNCTION "HUB"."ML"."ANALYSE_NOTE"(VARCHAR, VARCHAR) TO ROLE "HUB_PIPELINE"');
+      // The deploy runs them in this order, and the task waits for the function and its grant.
+      assert.ok(integration < fn && fn < grant && grant < task, `order: integration ${integration}, function ${fn}, grant ${grant}, task ${task}`);
+      assert.ok(["hub-notes-external-function", "hub-notes-function-usage"].every((d) => platform[task]!.dependsOn.includes(d)), platform[task]!.dependsOn.join(", "));
+    });
+
+    it("a grant names the function by signature: synonyms of its types match, other types or none do not", () => {
+      const { grant } = at();
+      const g = platform[grant]!;
+      const granting = (name: string): DeployStep => ({ ...g, urn: "x::other-grant", effect: { ...(g.effect as any), on: { type: "FUNCTION", name } } });
+      assert.deepEqual(errorsOf([...platform, granting("HUB.ML.ANALYSE_NOTE(STRING, varchar(200))")]), []);
+      expectError("types of another signature", [...platform, granting("HUB.ML.ANALYSE_NOTE(NUMBER, VARCHAR)")], /function HUB\.ML\.ANALYSE_NOTE\(NUMBER, VARCHAR\) does not exist \(HUB\.ML\.ANALYSE_NOTE exists as HUB\.ML\.ANALYSE_NOTE\(VARCHAR, VARCHAR\)\)/);
+      expectError("no argument list", [...platform, granting("HUB.ML.ANALYSE_NOTE")], /granted without its argument types/);
+    });
+
+    it("refuses the task without USAGE on the function, or made before it, and a function made before its integration", () => {
+      const { integration, fn, grant, task } = at();
+      expectError("no USAGE grant", platform.filter((_, i) => i !== grant), /HUB_PIPELINE lacks USAGE on FUNCTION HUB\.ML\.ANALYSE_NOTE\(VARCHAR, VARCHAR\) \(task calls it\)/);
+      const taskFirst = [...platform.slice(0, fn), platform[task]!, ...platform.slice(fn).filter((s) => s !== platform[task])];
+      expectError("the task before the function", taskFirst, /function HUB\.ML\.ANALYSE_NOTE with 2 arguments does not exist/);
+      const fnFirst = [...platform.slice(0, integration), platform[fn]!, ...platform.slice(integration).filter((s) => s !== platform[fn])];
+      expectError("the function before its integration", fnFirst, /API integration HUB_NOTES_NOTES_API does not exist/);
+    });
+
+    it("refuses a call without the database, with the wrong number of arguments, and a function made by a role without USAGE on the integration", () => {
+      const { fn, task } = at();
+      const t = platform[task]!;
+      const withBody = (from: string, to: string): DeployStep[] => platform.map((s) => (s === t ? { ...t, bodies: t.bodies.map((b) => (b.kind === "task" ? { ...b, sql: b.sql.replace(from, to) } : b)) } : s));
+      expectError("schema-qualified only", withBody("HUB.ML.ANALYSE_NOTE(", "ML.ANALYSE_NOTE("), /function ML\.ANALYSE_NOTE is not DATABASE\.SCHEMA\.NAME \(no current database\)/);
+      expectError("unqualified", withBody("HUB.ML.ANALYSE_NOTE(", "ANALYSE_NOTE("), /function ANALYSE_NOTE is not DATABASE\.SCHEMA\.NAME/);
+      expectError("one argument", withBody("HUB.ML.ANALYSE_NOTE(x.kind, x.text)", "HUB.ML.ANALYSE_NOTE(x.text)"), /function HUB\.ML\.ANALYSE_NOTE with 1 argument does not exist/);
+      const asPipeline = platform.map((s, i) => (i === fn ? { ...s, role: PIPELINE_ROLE } : s));
+      expectError("author without USAGE on the integration", asPipeline, /HUB_PIPELINE lacks USAGE on INTEGRATION HUB_NOTES_NOTES_API/);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 /** The platform stack under mocks: what it declares, with which inputs, and that it passes the policy pack. */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ALL_OBJECTS, DYNAMIC_TABLES, POLICIES, STREAMS, TABLES, TAGS, TASKS } from "../../pipelines/definitions/catalog.ts";
+import { ALL_OBJECTS, DYNAMIC_TABLES, EXTERNAL_FUNCTIONS, POLICIES, STREAMS, TABLES, TAGS, TASKS } from "../../pipelines/definitions/catalog.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/warehouses.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { snowflakeDialect } from "../../pipelines/dialect/index.ts";
@@ -53,7 +53,11 @@ describe("platform stack: inventory", () => {
         // SNOWFLAKE.USAGE_VIEWER and SNOWFLAKE.GOVERNANCE_VIEWER to HUB_REPORTING
         [sf("GrantDatabaseRole")]: REPORTING_DATABASE_ROLES.length,
         [sf("ServiceUser")]: 1,
-        [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length,
+        // plus USAGE on each external function for the pipeline role (infra/aws/noteInsights.ts)
+        [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length + EXTERNAL_FUNCTIONS.length,
+        // the operator-note path: one API integration, and the external function it serves
+        [sf("ApiIntegration")]: 1,
+        [sf("ExternalFunction")]: EXTERNAL_FUNCTIONS.length,
         [sf("Table")]: TABLES.length - transient,
         [sf("Execute")]: executes,
         [sf("StreamOnTable")]: STREAMS.length,
@@ -72,15 +76,25 @@ describe("platform stack: inventory", () => {
       "aws:s3/bucketPolicy:BucketPolicy": 2,
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,
       "aws:s3/bucketLogging:BucketLogging": 1,
-      "aws:cloudwatch/logGroup:LogGroup": 3,
+      // Firehose's, the IoT rule's, SageMaker training's, and the note-insight Lambda's
+      "aws:cloudwatch/logGroup:LogGroup": 4,
       "aws:cloudwatch/logStream:LogStream": 1,
       "aws:ec2/securityGroup:SecurityGroup": 1,
       "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
       "aws:route53/zone:Zone": 1,
       "aws:route53/record:Record": 2,
-      // Firehose's and the IoT rule's: no platform SageMaker role (training runs as each tenant's).
-      "aws:iam/role:Role": 2,
-      "aws:iam/rolePolicy:RolePolicy": 2,
+      // Firehose's and the IoT rule's: no platform SageMaker role (training runs as each tenant's);
+      // the note-insight Lambda's and the one Snowflake's API integration assumes (infra/aws/noteInsights.ts).
+      "aws:iam/role:Role": 4,
+      "aws:iam/rolePolicy:RolePolicy": 4,
+      "aws:lambda/function:Function": 1,
+      "aws:lambda/permission:Permission": 1,
+      "aws:apigateway/restApi:RestApi": 1,
+      "aws:apigateway/resource:Resource": 1,
+      "aws:apigateway/method:Method": 1,
+      "aws:apigateway/integration:Integration": 1,
+      "aws:apigateway/deployment:Deployment": 1,
+      "aws:apigateway/stage:Stage": 1,
       "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
       "aws:iot/topicRule:TopicRule": 1,
       "aws:glue/catalogDatabase:CatalogDatabase": 1,

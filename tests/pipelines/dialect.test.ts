@@ -9,8 +9,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { DUCKDB_VARIABLES, duckdbDialect as duck, snowflakeDialect as snow, type Dialect } from "../../pipelines/dialect/index.ts";
 import { assertParses, forGrammar } from "../helpers/snowflakeGrammar.ts";
 
-// `materialize` returns statements, not a fragment: it has its own tests below.
-type DialectFunction = Exclude<keyof Dialect, "name" | "materialize">;
+// `materialize` and `externalCall` return statements, not a fragment: they have their own tests below.
+type DialectFunction = Exclude<keyof Dialect, "name" | "materialize" | "externalCall">;
 type Case<F extends DialectFunction> = {
   readonly args: Parameters<Dialect[F]>;
   readonly snowflake: string;
@@ -140,6 +140,18 @@ test("materialize: both compute the result once into a temporary table; Snowflak
   });
   assert.deepEqual(duck.materialize({ schema: "OPS", name: "B" }, cols, "SELECT 1 AS x"), { setup: [], create: ["CREATE OR REPLACE TEMP TABLE B AS\nSELECT 1 AS x"], ref: "B", drop: ["DROP TABLE B"] });
   for (const sql of [...m.setup, ...m.create, `SELECT x FROM ${m.ref}`]) for (const u of forGrammar("Snowflake materialize", sql)) assertParses(u.label, u.sql);
+});
+
+test("externalCall: Snowflake calls the external function in SQL into a scratch table made before the transaction; DuckDB leaves the filling to the task runner and drops the table after", () => {
+  const m = snow.externalCall({ schema: "OPS", name: "ANSWERS" }, "ML.ANALYSE_NOTE", ["kind", "text"], "SELECT note_id AS call_key, kind, text FROM RAW.OPERATOR_NOTES");
+  assert.deepEqual(m, {
+    setup: ["CREATE OR REPLACE TEMPORARY TABLE OPS.ANSWERS (call_key VARCHAR, answer VARIANT)"],
+    create: ["INSERT INTO OPS.ANSWERS (call_key, answer)\nSELECT x.call_key, ML.ANALYSE_NOTE(x.kind, x.text) FROM (SELECT note_id AS call_key, kind, text FROM RAW.OPERATOR_NOTES) x"],
+    ref: "OPS.ANSWERS",
+    drop: [],
+  });
+  assert.deepEqual(duck.externalCall({ schema: "OPS", name: "ANSWERS" }, "ML.ANALYSE_NOTE", ["kind"], "SELECT 1"), { setup: [], create: [], ref: "ANSWERS", drop: ["DROP TABLE IF EXISTS ANSWERS"] });
+  for (const sql of [...m.setup, ...m.create]) for (const u of forGrammar("Snowflake externalCall", sql)) assertParses(u.label, u.sql);
 });
 
 function render(d: Dialect, fn: DialectFunction, args: readonly unknown[]): string {

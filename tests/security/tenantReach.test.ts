@@ -116,8 +116,8 @@ describe("what a tenant session reaches", () => {
         const others = TENANTS.filter((t) => !(granted as string[]).includes(t));
         for (const t of others) assert.ok(!rowsText(seen).includes(`"${t}-`), `${role} saw a value of ${t} in ${name}`);
         assert.equal(seen.length, all.filter((row) => (granted as string[]).includes(String(row.tenant_id))).length, `${role} sees all of its tenants' rows in ${name}`);
-        // Any column holding operator ids, found by name: masked unless the role has pii_access.
-        for (const col of Object.keys(seen[0] ?? {}).filter((c) => /operator/i.test(c))) {
+        // Any column holding operator ids (scanners' operators, notes' authors), found by name: masked unless the role has pii_access.
+        for (const col of Object.keys(seen[0] ?? {}).filter((c) => /operator|author/i.test(c))) {
           for (const row of seen) {
             if (pii) assert.notEqual(row[col], MASKED_VALUE, `${role} has pii_access: ${name}.${col} in clear`);
             else assert.ok(row[col] === null || row[col] === MASKED_VALUE, `${name}.${col} = ${String(row[col])} shown to ${role} without pii_access`);
@@ -136,6 +136,10 @@ describe("what a tenant session reaches", () => {
     assert.deepEqual(await ids("ACME_ANALYST", "SELECT DISTINCT operator_id FROM RAW.JOB_SCANS"), [MASKED_VALUE]);
     assert.deepEqual(await ids("ACME_ANALYST", "SELECT DISTINCT operator_id FROM CORE.JOB_STATION_VISITS WHERE operator_id IS NOT NULL"), [MASKED_VALUE]);
     assert.deepEqual(await ids("ACME_SUPERVISOR", "SELECT DISTINCT operator_id FROM RAW.JOB_SCANS"), ["acme-operator_id", "op-7"]);
+    // A note's author is an operator id too (issue 28).
+    const authors = async (role: string) => (await reach(role, "SELECT DISTINCT author_id FROM RAW.OPERATOR_NOTES"))!.map((r) => r.author_id);
+    assert.deepEqual(await authors("ACME_ANALYST"), [MASKED_VALUE]);
+    assert.deepEqual(await authors("ACME_SUPERVISOR"), ["acme-author_id"]);
   });
 
   it("a role the hub does not know is an error, not an empty result", async () => {

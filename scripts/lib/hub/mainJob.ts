@@ -21,6 +21,7 @@ import { UserError } from "../command.ts";
 import { setUpTenantTwin, tenantStackNames, type TenantTwin } from "./tenantTwin.ts";
 import { LiveEdge, edgeLifetime, type EdgeCounts, type EdgeLifetime } from "./liveEdge.ts";
 import { buildFleet, type HubFleet } from "./hubFleet.ts";
+import { noteRunCounts, type NoteRunCounts } from "./noteSummary.ts";
 import { runSummaries, type TenantRunSummary } from "./runSummary.ts";
 import { writeOperatorReport } from "./operatorReport.ts";
 import { retrainAndScore } from "./modelStage.ts";
@@ -28,6 +29,8 @@ import { loadHistory, type HistoryLoad } from "./history.ts";
 import { LocalArchiveStore } from "../../../pipelines/archive/archiveStore.ts";
 import { deliverAtEnd, type AlertDeliverySummary } from "./alertDelivery.ts";
 import { exportTenant, quiescentAsOf } from "../../../pipelines/archive/exportArchive.ts";
+import { ANALYSE_NOTE_FUNCTION, noteAnalysisResolver } from "../../../ml/notes/noteResolver.ts";
+import { createOfflineNoteBackend } from "../../../ml/notes/offlineBackend.ts";
 import type { Layer } from "../../../pipelines/archive/archivedTables.ts";
 
 export const DEFAULT_START = "2026-01-05T00:00:00Z";
@@ -101,7 +104,7 @@ export interface RunTotals {
 }
 
 /** What `--fresh` removes: everything the main job keeps under HUB_HOME, and nothing else. */
-const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl", "history", "hub.duckdb.files.tmp"];
+const OWNED = ["hub.duckdb", "hub.duckdb.wal", "gateway", "devices.json", "archive", "models", "report.html", "labels.jsonl", "note-truth.jsonl", "history", "hub.duckdb.files.tmp"];
 
 export function wipeHome(home: string): void {
   for (const f of OWNED) rmSync(join(home, f), { recursive: true, force: true });
@@ -132,6 +135,8 @@ export async function openHub(o: Pick<MainJobOptions, "home" | "projectDir" | "t
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  // Operator notes are analysed by the shipped offline model on the twin (docs/notes.md).
+  engine.resolveExternalFunction(ANALYSE_NOTE_FUNCTION, noteAnalysisResolver(() => createOfflineNoteBackend()));
   try {
     // A second run continues where the last one ended.
     if (clock instanceof SimulatedClock) {
@@ -181,10 +186,12 @@ export async function runFleet(hub: OpenedHub, o: MainJobOptions): Promise<RunTo
       }
       const next = new Date(Math.min(until.getTime(), stepEnd.getTime() + o.stepMinutes * 60_000));
       let t = performance.now();
-      const { readings, scans } = fleet.window(next);
+      const { readings, scans, notes } = fleet.window(next);
       split.simulate += performance.now() - t;
       arrival = next;
       t = performance.now();
+      // Notes come through the shift-log tool (POST /v1/notes on serve), not MQTT: landed directly.
+      if (notes.length) await engine.land({ notes });
       await edge.publish(readings, scans);
       published += readings.length + scans.length;
       await edge.settled();
@@ -278,6 +285,8 @@ export interface MainJobReport {
   readonly labelsPath: string;
   /** Alerts delivered to the tenants' channels at the end of the run; null: no channel configured. */
   readonly alertDelivery: AlertDeliverySummary | null;
+  /** Operator notes written this run, per tenant, and what became of them (noteSummary.ts). */
+  readonly notes: readonly NoteRunCounts[];
 }
 
 /** The whole main job: open, run the fleet, retrain and score, archive, summarise, write the report. */
@@ -316,6 +325,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
 
     t = performance.now();
     const { tenants, cost } = await runSummaries(engine, hub.tenants, { from: run.from, to: run.until }, ml);
+    const notes = await noteRunCounts(engine, hub.tenants.map((x) => x.tenantId), run.from);
     const reportPath = join(o.home, "report.html");
     await writeOperatorReport(reportPath, {
       engine, summaries: tenants, cost, labels, period: { from: run.from, to: run.until },
@@ -341,7 +351,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobReport> {
         redeliveriesDropped: e.ingest.duplicates, droppedByGateway: e.gateway.droppedReadings + e.gateway.rejectedReadings, carriedOver: e.carriedOver,
       },
       lifetime: run.lifetime,
-      history, tenants, archive, reportPath, labelsPath: labelsFile, alertDelivery,
+      history, tenants, archive, reportPath, labelsPath: labelsFile, alertDelivery, notes,
     };
   } finally {
     await engine.close();

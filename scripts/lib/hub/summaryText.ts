@@ -6,6 +6,7 @@
 import { textTable } from "../textTable.ts";
 import type { MainJobReport } from "./mainJob.ts";
 import type { TenantRunSummary } from "./runSummary.ts";
+import { noteSummaryLine } from "./noteSummary.ts";
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
 const n = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? "–" : v.toFixed(digits));
@@ -38,7 +39,7 @@ export function formatRunSummary(r: MainJobReport): string {
     decision: m.decision, reason: m.reason.length > 90 ? `${m.reason.slice(0, 89)}…` : m.reason,
   }))));
   const faults = r.tenants.map((t) => faultLines(t, Math.max(...r.tenants.map((x) => x.tenantId.length)))).join("\n");
-  return `${head}\n\n${data}${historyAlertsLine(r.tenants)}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
+  return `${head}\n\n${data}${historyAlertsLine(r.tenants)}${noteSummaryLine(r.notes ?? [])}\n\n${ml}\n\nInjected faults against what found them (event level, per device; a fault is found when an alert falls in its window):\n${faults}${models ? `\n\nRetrained models (the gate's decision and its reason):\n${models}` : ""}`;
 }
 
 /**

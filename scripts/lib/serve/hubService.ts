@@ -37,6 +37,7 @@ import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/s
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
 import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
+import { handleNoteRequest } from "../../../pipelines/notes/noteEndpoint.ts";
 import { drainThen, readBoundedBody } from "../../../pipelines/serve/httpBodies.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
 import { PortalServer } from "../../../pipelines/portal/portalServer.ts";
@@ -321,6 +322,15 @@ export class HubService {
         return;
       }
       if (route === "scans") return await handleScanRequest({ gateway: this.gateway, tokens: this.tokens }, req, res);
+      if (route === "notes") {
+        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        if ("refused" in caller) return drainThen(req, () => json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' }));
+        return await handleNoteRequest({
+          tenants: () => this.hub.tenants.map((t) => t.tenantId),
+          land: (notes) => this.hub.engine.land({ notes }),
+          now: () => this.hub.engine.clock.now(),
+        }, req, res, caller.user);
+      }
       if (route === "admin") {
         const caller = authenticateRequest(req, users(), HUB_DATABASE);
         if ("refused" in caller) {
@@ -578,6 +588,7 @@ function routeOf(pathname: string): string {
   if (pathname === "/healthz") return "healthz";
   if (pathname === "/metrics") return "metrics";
   if (pathname === "/v1/scans") return "scans";
+  if (pathname === "/v1/notes") return "notes";
   if (pathname.startsWith("/v1/files/")) return "files";
   if (pathname.startsWith("/v1/admin/")) return "admin";
   if (pathname.startsWith("/v1/models/")) return "models";
