@@ -1,0 +1,189 @@
+/**
+ * The load balancer's signed claims (x-amzn-oidc-data) as a forger meets the check: real ES256
+ * signatures from keys made here, the "regional key endpoint" an http server on 127.0.0.1, and
+ * every kind of bad header: another algorithm (none, HS256 keyed with the public key), expired,
+ * another signer, issuer or client, an unknown or path-like key id, a tampered payload, another
+ * key, and tenant claims that are missing, not a tenant id, or an injection.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { AlbIdentity, IdentityRefused, albKeyBaseUrl, cognitoIssuer } from "../../pipelines/portal/albIdentity.ts";
+import { TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
+
+const ALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/hub-portal/50dc6c495c0c9188";
+const OTHER_ALB = "arn:aws:elasticloadbalancing:eu-west-1:999999999999:loadbalancer/app/someone-else/0123456789abcdef";
+const POOL = "eu-west-1_AbCdEf123";
+const ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123";
+const CLIENT = "4l6m2abc9defghijklmnop0qrs";
+const KID = "5a4bd0a5-8d6c-4f5e-9b3a-1c2d3e4f5a6b";
+
+const ec = () => generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+const good = ec();
+const stranger = ec();
+const pem = (k: KeyObject) => k.export({ type: "spki", format: "pem" }).toString();
+
+/** base64url as the ALB writes it: with `=` padding kept. */
+const b64 = (x: Buffer | string) => Buffer.from(x).toString("base64").replaceAll("+", "-").replaceAll("/", "_");
+
+let clock = Date.UTC(2026, 11, 5, 12, 0, 0);
+const nowS = () => Math.floor(clock / 1000);
+
+interface Forge {
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+  key?: KeyObject;
+}
+
+/** A header as the ALB makes it, with any field overridden. */
+function claims(f: Forge = {}): string {
+  const header = { alg: "ES256", kid: KID, signer: ALB, iss: ISSUER, client: CLIENT, exp: nowS() + 120, ...f.header };
+  const payload = { sub: "8f3e-alice", username: "alice", email: "alice@acme.example", [TENANT_CLAIM]: "acme", exp: nowS() + 120, iss: ISSUER, ...f.claims };
+  const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
+  const sig = sign("sha256", Buffer.from(input), { key: f.key ?? good.privateKey, dsaEncoding: "ieee-p1363" });
+  return `${input}.${b64(sig)}`;
+}
+
+let server: http.Server;
+let keyBaseUrl = "";
+const served = new Map<string, string>([[KID, pem(good.publicKey)]]);
+const asked: string[] = [];
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    asked.push(req.url ?? "");
+    const body = served.get((req.url ?? "").slice(1));
+    if (body === undefined) return void res.writeHead(404).end("no such key");
+    res.writeHead(200, { "content-type": "text/plain" }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  keyBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+after(() => new Promise((r) => server.close(r)));
+
+const identity = (o: { keyFetchesPerMinute?: number } = {}) => new AlbIdentity({ albArn: ALB, userPoolId: POOL, clientId: CLIENT, keyBaseUrl, now: () => clock, ...o });
+
+async function refused(id: AlbIdentity, header: string | undefined, why: RegExp): Promise<void> {
+  await assert.rejects(id.verify(header), (e: unknown) => e instanceof IdentityRefused && why.test(e.message), `expected a refusal matching ${why}`);
+}
+
+describe("the ALB's signed claims", () => {
+  test("a header the load balancer signed names the person and their tenant; the key is fetched once", async () => {
+    const id = identity();
+    const before = asked.length;
+    const p = await id.verify(claims());
+    assert.deepEqual({ user: p.user, tenant: p.tenant, subject: p.subject }, { user: "alice", tenant: "acme", subject: "8f3e-alice" });
+    await id.verify(claims({ claims: { sub: "9a-bob", username: "bob" } }));
+    assert.equal(asked.length - before, 1, "the key is cached");
+  });
+
+  test("the derived addresses are AWS's: the pool's issuer and the ALB's regional key endpoint", () => {
+    assert.equal(cognitoIssuer(POOL), ISSUER);
+    assert.equal(albKeyBaseUrl(ALB), "https://public-keys.auth.elb.eu-west-1.amazonaws.com/");
+    assert.throws(() => cognitoIssuer("eu-west-1_../x"), /not <region>_<id>/);
+    assert.throws(() => albKeyBaseUrl("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/x/abc"), /not arn:aws:elasticloadbalancing/);
+  });
+
+  test("no header, or one that is not three base64url parts, is refused", async () => {
+    const id = identity();
+    await refused(id, undefined, /no signed claims/);
+    await refused(id, "", /no signed claims/);
+    await refused(id, "a.b", /three base64url parts/);
+    await refused(id, `${claims()}.x`, /three base64url parts/);
+    await refused(id, "e30.e30.a+b", /three base64url parts/);
+    await refused(id, `${b64("not json")}.${b64("{}")}.${b64("sig")}`, /header is not JSON/);
+    await refused(id, "x".repeat(20_000), /more than/);
+  });
+
+  test("alg none, HS256 keyed with the public key, and ES384 are refused before any key is used", async () => {
+    const id = identity();
+    const header = (alg: string) => b64(JSON.stringify({ alg, kid: KID, signer: ALB, iss: ISSUER, client: CLIENT, exp: nowS() + 60 }));
+    const payload = b64(JSON.stringify({ sub: "x", [TENANT_CLAIM]: "acme" }));
+    await refused(id, `${header("none")}.${payload}.`, /three base64url parts/);
+    await refused(id, `${header("none")}.${payload}.${b64("x")}`, /algorithm "none" is not ES256/);
+    const hsInput = `${header("HS256")}.${payload}`;
+    const hs = createHmac("sha256", pem(good.publicKey)).update(hsInput).digest();
+    await refused(id, `${hsInput}.${b64(hs)}`, /algorithm "HS256" is not ES256/);
+    await refused(id, claims({ header: { alg: "ES384" } }), /algorithm "ES384"/);
+    await refused(id, claims({ header: { alg: "es256" } }), /algorithm "es256"/);
+  });
+
+  test("another load balancer's header is refused even though AWS's regional key verifies it", async () => {
+    await refused(identity(), claims({ header: { signer: OTHER_ALB } }), /signer .* is not this portal's load balancer/);
+  });
+
+  test("another pool, another app client, an expired header or expired claims are refused", async () => {
+    const id = identity();
+    await refused(id, claims({ header: { iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other" } }), /issuer .* is not this portal's user pool/);
+    await refused(id, claims({ header: { client: "someoneelsesclient" } }), /client .* is not this portal's app client/);
+    await refused(id, claims({ header: { exp: nowS() - 61 } }), /expired/);
+    await refused(id, claims({ header: { exp: undefined } }), /header has no expiry/);
+    await refused(id, claims({ header: { exp: "9999999999" } }), /header has no expiry/);
+    await refused(id, claims({ claims: { exp: nowS() - 3600 } }), /expired/);
+    await refused(id, claims({ claims: { iss: "https://evil.example" } }), /payload's issuer/);
+    // Within the tolerated clock difference.
+    assert.equal((await id.verify(claims({ header: { exp: nowS() - 30 } }))).tenant, "acme");
+  });
+
+  test("a tampered payload, a signature by another key or a truncated signature does not verify", async () => {
+    const id = identity();
+    const [h, , s] = claims().split(".");
+    const otherPayload = b64(JSON.stringify({ sub: "8f3e-alice", username: "alice", [TENANT_CLAIM]: "globex", exp: nowS() + 120 }));
+    await refused(id, `${h}.${otherPayload}.${s}`, /signature does not verify/);
+    await refused(id, claims({ key: stranger.privateKey }), /signature does not verify/);
+    await refused(id, `${h}.${claims().split(".")[1]}.${b64(Buffer.from(s!, "base64url").subarray(0, 40))}`, /signature does not verify/);
+  });
+
+  test("an unknown kid is asked of the key endpoint and refused; a kid that is not an id is never sent anywhere", async () => {
+    const id = identity();
+    const before = asked.length;
+    await refused(id, claims({ header: { kid: "00000000-0000-0000-0000-000000000000" } }), /answered 404/);
+    assert.equal(asked.length - before, 1);
+    for (const kid of ["../../latest/meta-data", "a/b", "x?y=1", "%2e%2e", "", 7]) {
+      await refused(id, claims({ header: { kid } }), /is not an ALB key id/);
+    }
+    assert.equal(asked.length - before, 1, "no request for a kid that is not an id");
+  });
+
+  test("unknown kids are fetched at most keyFetchesPerMinute times a minute", async () => {
+    const id = identity({ keyFetchesPerMinute: 3 });
+    const before = asked.length;
+    for (let i = 0; i < 6; i++) await refused(id, claims({ header: { kid: `unknown-${i}` } }), /answered 404|too many keys/);
+    assert.equal(asked.length - before, 3);
+    clock += 61_000;
+    await refused(id, claims({ header: { kid: "unknown-9" } }), /answered 404/);
+    assert.equal(asked.length - before, 4);
+  });
+
+  test("a key endpoint answer that is not a P-256 public key is refused", async () => {
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" });
+    served.set("rsa-key", pem(rsa.publicKey));
+    served.set("p384-key", pem(p384.publicKey));
+    served.set("junk-key", "hello");
+    served.set("huge-key", "x".repeat(10_000));
+    const id = identity();
+    await refused(id, claims({ header: { kid: "rsa-key" } }), /not a P-256 key/);
+    await refused(id, claims({ header: { kid: "p384-key" } }), /not a P-256 key/);
+    await refused(id, claims({ header: { kid: "junk-key" } }), /not a PEM public key/);
+    await refused(id, claims({ header: { kid: "huge-key" } }), /larger than 4096 bytes/);
+  });
+
+  test("the tenant claim must be there and be a tenant id: missing, empty, a list, SQL or a path is refused", async () => {
+    const id = identity();
+    await refused(id, claims({ claims: { [TENANT_CLAIM]: undefined } }), /carry no custom:tenant_id/);
+    for (const t of ["", "ACME", "acme' OR '1'='1", "acme\n", "../globex", "acme;globex", ["acme"], 7, null, "a".repeat(40)]) {
+      await refused(id, claims({ claims: { [TENANT_CLAIM]: t } }), /is not a tenant id/);
+    }
+    // A claim under another name is not the tenant.
+    await refused(id, claims({ claims: { [TENANT_CLAIM]: undefined, tenant_id: "acme", "custom:tenant": "acme" } }), /carry no/);
+  });
+
+  test("a claim without a subject is refused; a user name outside Cognito's pattern falls back to the subject", async () => {
+    const id = identity();
+    await refused(id, claims({ claims: { sub: undefined } }), /no subject/);
+    assert.equal((await id.verify(claims({ claims: { username: "al ice" } }))).user, "8f3e-alice");
+  });
+});
