@@ -29,6 +29,8 @@ import { PortalBundle } from "./portalBundle.ts";
 import { TenantReader } from "./tenantReader.ts";
 import type { TenantCost, TenantModels } from "./portalSources.ts";
 import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
+import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
+import { ALB_CLAIMS_HEADER } from "./tenantClaim.ts";
 
 export type PortalLog = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
@@ -46,6 +48,12 @@ export interface PortalOptions {
   /** The built front end; default portal/dist. */
   readonly bundle?: PortalBundle;
   readonly sessions?: SessionLimits;
+  /**
+   * Production sign-in: people arrive signed in to Cognito by the load balancer, which forwards
+   * their signed claims (albIdentity.ts); every request's claims are checked and name the session's
+   * user and tenant. Password sign-in and the users file are then off. Default: the users file.
+   */
+  readonly identity?: { verify(header: string | string[] | undefined): Promise<AlbPrincipal> };
   /** Mark the cookie Secure: on when the portal is reached over HTTPS (production, behind the ALB). */
   readonly secureCookies?: boolean;
   /** How often a tenant's watermark is read while it has live pages; default 1000 ms. */
@@ -136,7 +144,7 @@ export class PortalServer {
     if (!PortalServer.owns(url.pathname)) return false;
     try {
       if (url.pathname.startsWith("/api/portal/")) await this.api(req, res, url);
-      else this.page(req, res, url);
+      else await this.page(req, res, url);
     } catch (e) {
       if (e instanceof HttpError) {
         drainThen(req, () => json(res, e.status, { error: e.message }));
@@ -150,7 +158,7 @@ export class PortalServer {
 
   // ----- pages ------------------------------------------------------------------------------
 
-  private page(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  private async page(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     req.resume();
     if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "use GET");
     const path = url.pathname;
@@ -164,7 +172,7 @@ export class PortalServer {
     if (path === "/portal" || path === "/portal/" || path === "/portal/login") return this.index(res, 200);
     const tenantPage = /^\/portal\/t\/([^/]+)(\/.*)?$/.exec(path);
     if (!tenantPage) throw new HttpError(404, `${path} is not a page of the portal`);
-    const s = this.session(req);
+    const s = await this.session(req, res);
     if (!s) {
       res.writeHead(303, { location: `/portal/login?next=${encodeURIComponent(path)}`, "cache-control": "no-store", ...SECURITY_HEADERS }).end();
       return;
@@ -195,11 +203,11 @@ export class PortalServer {
     if (path === "/api/portal/session") {
       req.resume();
       if (req.method !== "GET") throw new HttpError(405, "use GET");
-      const s = this.requireSession(req);
+      const s = await this.requireSession(req, res);
       return json(res, 200, { user: s.user, tenant: s.tenant, csrf: s.csrf });
     }
     if (path === "/api/portal/logout") {
-      const s = this.requireSession(req);
+      const s = await this.requireSession(req, res);
       this.checkStateChange(req, s);
       req.resume();
       this.sessions.end(s);
@@ -210,7 +218,7 @@ export class PortalServer {
     if (path === "/api/portal/events") {
       req.resume();
       if (req.method !== "GET") throw new HttpError(405, "use GET");
-      const s = this.requireSession(req);
+      const s = await this.requireSession(req, res);
       if (this.events.countFor(s.user) >= this.events.perUser) throw new HttpError(429, `at most ${this.events.perUser} live streams per user: close another tab`);
       this.events.open(s.tenant, s.user, res);
       return;
@@ -220,7 +228,7 @@ export class PortalServer {
       req.resume();
       throw new HttpError(404, `${path} is not an API of the portal (see docs/portal.md)`);
     }
-    const s = this.requireSession(req);
+    const s = await this.requireSession(req, res);
     const tenant = safeDecode(m[1]!);
     if (tenant !== s.tenant) {
       this.o.log("warn", "portal API call for another tenant refused", { user: s.user, tenant: s.tenant, asked: m[1]!.slice(0, 64) });
@@ -266,6 +274,10 @@ export class PortalServer {
       throw new HttpError(405, "use POST");
     }
     this.checkOrigin(req);
+    if (this.o.identity) {
+      req.resume();
+      throw new HttpError(403, "this portal signs people in with Cognito at the load balancer: password sign-in is off");
+    }
     const body = await readJson(req);
     const name = typeof body.user === "string" ? body.user.trim().toUpperCase() : "";
     const password = typeof body.password === "string" ? body.password : "";
@@ -322,7 +334,8 @@ export class PortalServer {
   // ----- checks -----------------------------------------------------------------------------
 
   /** The live session of the request, if its user still holds the tenant's role. */
-  private session(req: IncomingMessage): PortalSession | null {
+  private async session(req: IncomingMessage, res?: ServerResponse): Promise<PortalSession | null> {
+    if (this.o.identity) return this.signedInByLoadBalancer(this.o.identity, req, res);
     const s = this.sessions.fromCookie(req.headers.cookie);
     if (!s) return null;
     // A user removed from the users file, or moved to another tenant, is signed out at once.
@@ -334,10 +347,39 @@ export class PortalServer {
     return s;
   }
 
-  private requireSession(req: IncomingMessage): PortalSession {
-    const s = this.session(req);
+  private async requireSession(req: IncomingMessage, res: ServerResponse): Promise<PortalSession> {
+    const s = await this.session(req, res);
     if (!s) throw new HttpError(401, "sign in first: no session, or it expired");
     return s;
+  }
+
+  /**
+   * The session of a request the load balancer signed in: its claims are checked on every request
+   * (they name the user and tenant; the cookie only carries the CSRF pairing), and a cookie of
+   * another user or tenant than the claims name is ended, never reused. A claim of a tenant this
+   * hub does not serve is refused like a bad signature.
+   */
+  private async signedInByLoadBalancer(identity: NonNullable<PortalOptions["identity"]>, req: IncomingMessage, res?: ServerResponse): Promise<PortalSession | null> {
+    let p: AlbPrincipal;
+    try {
+      p = await identity.verify(req.headers[ALB_CLAIMS_HEADER]);
+    } catch (e) {
+      if (!(e instanceof IdentityRefused)) throw e;
+      this.o.log("warn", "portal sign-in refused", { reason: e.message });
+      return null;
+    }
+    if (!this.o.tenants.includes(p.tenant)) {
+      this.o.log("warn", "portal sign-in refused: the tenant claim names no tenant this hub serves", { user: p.user.slice(0, 64), tenant: p.tenant });
+      return null;
+    }
+    const s = this.sessions.fromCookie(req.headers.cookie);
+    if (s && s.user === p.user && s.tenant === p.tenant) return s;
+    if (s) this.sessions.end(s);
+    const created = this.sessions.create(p.user, p.tenant, tenantRoleName(p.tenant));
+    const maxAgeS = Math.round((this.o.sessions?.absoluteMs ?? 12 * 3_600_000) / 1000);
+    res?.setHeader("set-cookie", sessionCookie(created, { secure: !!this.o.secureCookies, maxAgeS }));
+    this.o.log("info", "portal sign-in", { user: created.user, tenant: created.tenant, by: "cognito" });
+    return created;
   }
 
   /** A state-changing call: its session's CSRF token in the header, and from this origin. */

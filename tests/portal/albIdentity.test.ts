@@ -7,63 +7,26 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { AlbIdentity, IdentityRefused, albKeyBaseUrl, cognitoIssuer } from "../../pipelines/portal/albIdentity.ts";
 import { TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
+import { ALB, CLIENT, ISSUER, KID, POOL, b64, pem, startAlbKeys, type AlbKeys, type Forge } from "../helpers/albClaims.ts";
 
-const ALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/hub-portal/50dc6c495c0c9188";
 const OTHER_ALB = "arn:aws:elasticloadbalancing:eu-west-1:999999999999:loadbalancer/app/someone-else/0123456789abcdef";
-const POOL = "eu-west-1_AbCdEf123";
-const ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123";
-const CLIENT = "4l6m2abc9defghijklmnop0qrs";
-const KID = "5a4bd0a5-8d6c-4f5e-9b3a-1c2d3e4f5a6b";
-
-const ec = () => generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-const good = ec();
-const stranger = ec();
-const pem = (k: KeyObject) => k.export({ type: "spki", format: "pem" }).toString();
-
-/** base64url as the ALB writes it: with `=` padding kept. */
-const b64 = (x: Buffer | string) => Buffer.from(x).toString("base64").replaceAll("+", "-").replaceAll("/", "_");
+const stranger = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 
 let clock = Date.UTC(2026, 11, 5, 12, 0, 0);
 const nowS = () => Math.floor(clock / 1000);
 
-interface Forge {
-  header?: Record<string, unknown>;
-  claims?: Record<string, unknown>;
-  key?: KeyObject;
-}
-
-/** A header as the ALB makes it, with any field overridden. */
-function claims(f: Forge = {}): string {
-  const header = { alg: "ES256", kid: KID, signer: ALB, iss: ISSUER, client: CLIENT, exp: nowS() + 120, ...f.header };
-  const payload = { sub: "8f3e-alice", username: "alice", email: "alice@acme.example", [TENANT_CLAIM]: "acme", exp: nowS() + 120, iss: ISSUER, ...f.claims };
-  const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
-  const sig = sign("sha256", Buffer.from(input), { key: f.key ?? good.privateKey, dsaEncoding: "ieee-p1363" });
-  return `${input}.${b64(sig)}`;
-}
-
-let server: http.Server;
-let keyBaseUrl = "";
-const served = new Map<string, string>([[KID, pem(good.publicKey)]]);
-const asked: string[] = [];
-
+let alb: AlbKeys;
 before(async () => {
-  server = http.createServer((req, res) => {
-    asked.push(req.url ?? "");
-    const body = served.get((req.url ?? "").slice(1));
-    if (body === undefined) return void res.writeHead(404).end("no such key");
-    res.writeHead(200, { "content-type": "text/plain" }).end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  keyBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  alb = await startAlbKeys();
 });
-after(() => new Promise((r) => server.close(r)));
+after(() => alb.close());
 
-const identity = (o: { keyFetchesPerMinute?: number } = {}) => new AlbIdentity({ albArn: ALB, userPoolId: POOL, clientId: CLIENT, keyBaseUrl, now: () => clock, ...o });
+const claims = (f: Forge = {}) => alb.sign(nowS(), f);
+
+const identity = (o: { keyFetchesPerMinute?: number } = {}) => new AlbIdentity({ albArn: ALB, userPoolId: POOL, clientId: CLIENT, keyBaseUrl: alb.keyBaseUrl, now: () => clock, ...o });
 
 async function refused(id: AlbIdentity, header: string | undefined, why: RegExp): Promise<void> {
   await assert.rejects(id.verify(header), (e: unknown) => e instanceof IdentityRefused && why.test(e.message), `expected a refusal matching ${why}`);
@@ -72,11 +35,11 @@ async function refused(id: AlbIdentity, header: string | undefined, why: RegExp)
 describe("the ALB's signed claims", () => {
   test("a header the load balancer signed names the person and their tenant; the key is fetched once", async () => {
     const id = identity();
-    const before = asked.length;
+    const before = alb.asked.length;
     const p = await id.verify(claims());
     assert.deepEqual({ user: p.user, tenant: p.tenant, subject: p.subject }, { user: "alice", tenant: "acme", subject: "8f3e-alice" });
     await id.verify(claims({ claims: { sub: "9a-bob", username: "bob" } }));
-    assert.equal(asked.length - before, 1, "the key is cached");
+    assert.equal(alb.asked.length - before, 1, "the key is cached");
   });
 
   test("the derived addresses are AWS's: the pool's issuer and the ALB's regional key endpoint", () => {
@@ -104,7 +67,7 @@ describe("the ALB's signed claims", () => {
     await refused(id, `${header("none")}.${payload}.`, /three base64url parts/);
     await refused(id, `${header("none")}.${payload}.${b64("x")}`, /algorithm "none" is not ES256/);
     const hsInput = `${header("HS256")}.${payload}`;
-    const hs = createHmac("sha256", pem(good.publicKey)).update(hsInput).digest();
+    const hs = createHmac("sha256", pem(alb.publicKey)).update(hsInput).digest();
     await refused(id, `${hsInput}.${b64(hs)}`, /algorithm "HS256" is not ES256/);
     await refused(id, claims({ header: { alg: "ES384" } }), /algorithm "ES384"/);
     await refused(id, claims({ header: { alg: "es256" } }), /algorithm "es256"/);
@@ -138,32 +101,32 @@ describe("the ALB's signed claims", () => {
 
   test("an unknown kid is asked of the key endpoint and refused; a kid that is not an id is never sent anywhere", async () => {
     const id = identity();
-    const before = asked.length;
+    const before = alb.asked.length;
     await refused(id, claims({ header: { kid: "00000000-0000-0000-0000-000000000000" } }), /answered 404/);
-    assert.equal(asked.length - before, 1);
+    assert.equal(alb.asked.length - before, 1);
     for (const kid of ["../../latest/meta-data", "a/b", "x?y=1", "%2e%2e", "", 7]) {
       await refused(id, claims({ header: { kid } }), /is not an ALB key id/);
     }
-    assert.equal(asked.length - before, 1, "no request for a kid that is not an id");
+    assert.equal(alb.asked.length - before, 1, "no request for a kid that is not an id");
   });
 
   test("unknown kids are fetched at most keyFetchesPerMinute times a minute", async () => {
     const id = identity({ keyFetchesPerMinute: 3 });
-    const before = asked.length;
+    const before = alb.asked.length;
     for (let i = 0; i < 6; i++) await refused(id, claims({ header: { kid: `unknown-${i}` } }), /answered 404|too many keys/);
-    assert.equal(asked.length - before, 3);
+    assert.equal(alb.asked.length - before, 3);
     clock += 61_000;
     await refused(id, claims({ header: { kid: "unknown-9" } }), /answered 404/);
-    assert.equal(asked.length - before, 4);
+    assert.equal(alb.asked.length - before, 4);
   });
 
   test("a key endpoint answer that is not a P-256 public key is refused", async () => {
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 });
     const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" });
-    served.set("rsa-key", pem(rsa.publicKey));
-    served.set("p384-key", pem(p384.publicKey));
-    served.set("junk-key", "hello");
-    served.set("huge-key", "x".repeat(10_000));
+    alb.served.set("rsa-key", pem(rsa.publicKey));
+    alb.served.set("p384-key", pem(p384.publicKey));
+    alb.served.set("junk-key", "hello");
+    alb.served.set("huge-key", "x".repeat(10_000));
     const id = identity();
     await refused(id, claims({ header: { kid: "rsa-key" } }), /not a P-256 key/);
     await refused(id, claims({ header: { kid: "p384-key" } }), /not a P-256 key/);
