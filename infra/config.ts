@@ -8,6 +8,7 @@ import { createPublicKey } from "node:crypto";
 import { TENANT_ID_PATTERN } from "../pipelines/definitions/governance.ts";
 import { MODEL_KINDS } from "../ml/registry/registry.ts";
 import type { MonitorFrequency, WarehouseSize } from "../pipelines/definitions/types.ts";
+import { PORTAL_CONFIG_KEYS, parsePortalConfig, type PortalConfig } from "./portalConfig.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -61,6 +62,8 @@ export interface PlatformConfig extends CommonConfig {
   readonly archiveGlacierDays: number;
   readonly archiveExpirationDays: number;
   readonly logRetentionDays: number;
+  /** The operator portal on ECS Fargate behind an ALB with Cognito sign-in; null: none (hub:portalImage unset). */
+  readonly portal: PortalConfig | null;
 }
 
 export interface TenantWarehouseConfig {
@@ -229,11 +232,11 @@ export function parseStackConfig(stack: string, raw: RawConfig, where: StackLoca
     maxAutoSuspendSeconds: r.int("maxAutoSuspendSeconds", DEFAULTS.maxAutoSuspendSeconds, 60, 86_400),
     monitorStartTimestamp: r.match("monitorStartTimestamp", /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})?$/, "YYYY-MM-DD HH:MI, or empty for when the monitor is created", DEFAULTS.monitorStartTimestamp),
   };
-  if (stackKind(stack) === "platform") return parsePlatform(r, common);
+  if (stackKind(stack) === "platform") return parsePlatform(r, common, raw);
   return parseTenant(r, common, stack, `${where.organization}/${where.project}/platform`);
 }
 
-function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
+function parsePlatform(r: Reader, common: CommonConfig, raw: RawConfig): PlatformConfig {
   const archiveIaDays = r.int("archiveIaDays", DEFAULTS.archiveIaDays, 30, 3650);
   const archiveGlacierDays = r.int("archiveGlacierDays", DEFAULTS.archiveGlacierDays, 1, 3650);
   if (archiveGlacierDays <= archiveIaDays) throw new ConfigError(key("archiveGlacierDays"), archiveGlacierDays, `more than hub:archiveIaDays (${archiveIaDays})`);
@@ -242,6 +245,7 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
   if (archiveExpirationDays < archiveGlacierDays + 90) {
     throw new ConfigError(key("archiveExpirationDays"), archiveExpirationDays, `at least hub:archiveGlacierDays + 90 (${archiveGlacierDays + 90})`);
   }
+  const subnetIds = r.list("subnetIds", [], (x): x is string => isString(x) && /^subnet-[a-f0-9]{8,17}$/.test(x), "subnet-<hex> ids");
   return {
     ...common,
     kind: "platform",
@@ -253,11 +257,14 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
     privateLinkServiceName: r.match("privateLinkServiceName", /^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[a-z0-9]+$/, "com.amazonaws.vpce.<region>.vpce-svc-<id>"),
     vpcId: r.match("vpcId", /^vpc-[a-f0-9]{8,17}$/, "vpc-<hex>"),
     vpcCidr: r.match("vpcCidr", /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "an IPv4 CIDR such as 10.0.0.0/16"),
-    subnetIds: r.list("subnetIds", [], (x): x is string => isString(x) && /^subnet-[a-f0-9]{8,17}$/.test(x), "subnet-<hex> ids"),
+    subnetIds,
     archiveIaDays,
     archiveGlacierDays,
     archiveExpirationDays,
     logRetentionDays: r.int("logRetentionDays", DEFAULTS.logRetentionDays, 1, 3653),
+    portal: parsePortalConfig(raw, (k, v, e) => {
+      throw new ConfigError(k, v, e);
+    }, subnetIds),
   };
 }
 
@@ -349,6 +356,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "archiveGlacierDays", stacks: "platform", type: "integer", default: DEFAULTS.archiveGlacierDays, description: "Days until archive objects move to GLACIER (more than archiveIaDays)." },
   { key: "archiveExpirationDays", stacks: "platform", type: "integer", default: DEFAULTS.archiveExpirationDays, description: "Days until archive objects expire (at least archiveGlacierDays + 90)." },
   { key: "logRetentionDays", stacks: "platform", type: "integer", default: DEFAULTS.logRetentionDays, description: "Retention of the CloudWatch log groups, in days." },
+  ...PORTAL_CONFIG_KEYS,
   { key: "tenantId", stacks: "tenant", type: "string", default: "", description: "Tenant id (lower-case letters, digits, dashes). Default: the stack name." },
   { key: "tier", stacks: "tenant", type: "string", default: DEFAULTS.tier, description: "standard or premium (premium: own schema, bigger warehouses, own KMS key)." },
   { key: "platformStack", stacks: "tenant", type: "string", default: "", description: "Fully qualified platform stack the tenant reads outputs from. Default: <organization>/<project>/platform." },

@@ -11,6 +11,7 @@ import { SnowflakeTenant } from "./snowflake/tenant.ts";
 import { AwsPlatform } from "./aws/platform.ts";
 import { AwsTenant } from "./aws/tenant.ts";
 import { ModelServing, latestApprovedPackageArn } from "./aws/modelServing.ts";
+import { PortalService } from "./aws/portal.ts";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
 import { SHARED_TENANT, awsTags } from "./naming.ts";
@@ -39,6 +40,7 @@ export const PLATFORM_OUTPUTS = [
   "firehoseName",
   "topicRuleName",
   "dynamicTableVersions",
+  "portal",
 ] as const;
 
 /**
@@ -85,6 +87,16 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     archiveExpirationDays: cfg.archiveExpirationDays,
     logRetentionDays: cfg.logRetentionDays,
   });
+  // The operator portal, one for every tenant (infra/aws/portal.ts), when the stack names its image.
+  const portal = cfg.portal
+    ? new PortalService("hub-portal", {
+        ...cfg.portal,
+        tags: awsTags(SHARED_TENANT, cfg.costCenter),
+        vpcId: cfg.vpcId,
+        kmsKeyArn: a.kmsKeyArn,
+        logRetentionDays: cfg.logRetentionDays,
+      })
+    : null;
   return {
     database: sf.databaseName,
     sharedWarehouses: sf.warehouseNames,
@@ -97,6 +109,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     firehoseName: a.firehoseName,
     topicRuleName: a.topicRuleName,
     dynamicTableVersions: sf.dynamicTableVersions,
+    portal: portal ? { url: portal.url, loadBalancerDnsName: portal.loadBalancerDnsName, userPoolId: portal.userPoolId, signInDomain: portal.signInDomain } : null,
   };
 }
 
