@@ -7,6 +7,7 @@
 import { COST_CENTER_TAG, TENANT_ISOLATION, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
 import { TENANT_COLUMN, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { COST_CENTER_TAG_KEY, TENANT_TAG_KEY } from "../naming.ts";
+import { ecsTasksNoPublicIp, listenersHttpsOnly } from "./portalRules.ts";
 
 export interface PolicyResourceLike {
   readonly type: string;
@@ -347,7 +348,19 @@ export const logGroupsEncrypted: ResourceRule = {
   check: (r) => (r.type === "aws:cloudwatch/logGroup:LogGroup" && !r.props["kmsKeyId"] ? [`log group ${r.props["name"] ?? r.name} has no kmsKeyId`] : []),
 };
 
-export const HUB_RULES: readonly HubRule[] = [s3BucketsProtected, s3AccessLogged, noWildcardIam, warehouseCapped, tenantTablesHaveRowAccessPolicy, taggedForCost, kmsRotation, logGroupsEncrypted];
+export const HUB_RULES: readonly HubRule[] = [
+  s3BucketsProtected,
+  s3AccessLogged,
+  noWildcardIam,
+  warehouseCapped,
+  tenantTablesHaveRowAccessPolicy,
+  taggedForCost,
+  kmsRotation,
+  logGroupsEncrypted,
+  // What serves people over the network (portalRules.ts).
+  listenersHttpsOnly,
+  ecsTasksNoPublicIp,
+];
 
 /** Every rule over a whole stack's resources: what the pack would report, offline. */
 export function evaluatePolicies(rs: readonly PolicyResourceLike[], o: PolicyOptions = DEFAULT_POLICY_OPTIONS, rules: readonly HubRule[] = HUB_RULES): Violation[] {

@@ -27,10 +27,10 @@ const O = DEFAULT_POLICY_OPTIONS;
 const TAGS = { tenant: "acme", "cost-center": "acme-mfg" };
 
 describe("the policy pack", () => {
-  it("has the eight mandatory rules", () => {
-    assert.equal(HUB_RULES.length, 8);
+  it("has the ten mandatory rules", () => {
+    assert.equal(HUB_RULES.length, 10);
     assert.ok(HUB_RULES.every((r) => r.enforcementLevel === "mandatory"));
-    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 8);
+    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 10);
   });
 });
 
