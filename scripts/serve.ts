@@ -11,6 +11,7 @@ import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import { listOption, numberOption, oneOf, stackOption } from "./lib/optionValues.ts";
 import { HubService } from "./lib/serve/hubService.ts";
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
+import { PORTAL_SIGN_IN, portalIdentity } from "./lib/serve/portalSignIn.ts";
 import { isIP } from "node:net";
 
 /** How long a drain may take before the process gives up on it and exits 1. */
@@ -32,6 +33,10 @@ await runCommand({
     tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
     "price-per-credit": { type: "string", description: "money per credit on the portal's cost page (as cost-report's)", default: "3" },
     "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
+    "portal-sign-in": { type: "string", description: "how people sign in to the portal: users (the users file's passwords) or cognito-alb (behind the load balancer's Cognito sign-in; production)", choices: PORTAL_SIGN_IN, default: "users" },
+    "portal-alb-arn": { type: "string", description: "with cognito-alb: ARN of the load balancer whose signed claims are accepted" },
+    "portal-user-pool-id": { type: "string", description: "with cognito-alb: the Cognito user pool (<region>_<id>)" },
+    "portal-client-id": { type: "string", description: "with cognito-alb: the pool's app client the load balancer uses" },
     "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
     "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
   },
@@ -51,9 +56,11 @@ await runCommand({
     const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
     const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
+    const identity = portalIdentity({ mode: options["portal-sign-in"], albArn: options["portal-alb-arn"], userPoolId: options["portal-user-pool-id"], clientId: options["portal-client-id"] });
     const log = createLogger({ level, format });
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
+      ...(identity ? { portalIdentity: identity } : {}),
     });
     if (process.stdout.isTTY) {
       console.log(`The hub is served: the portal on ${service.info.http}/portal/, SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);

@@ -39,7 +39,7 @@ import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeI
 import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
 import { drainThen, readBoundedBody } from "../../../pipelines/serve/httpBodies.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
-import { PortalServer } from "../../../pipelines/portal/portalServer.ts";
+import { PortalServer, type PortalOptions } from "../../../pipelines/portal/portalServer.ts";
 import { twinCostSource } from "../../../pipelines/portal/portalSources.ts";
 import { portalModels } from "./portalModels.ts";
 import { tenantRoleName } from "../../../pipelines/definitions/governance.ts";
@@ -76,6 +76,8 @@ export interface ServeOptions {
   readonly maxUploadBytes: number;
   /** Money per credit on the portal's cost page (as cost-report's --price-per-credit). */
   readonly pricePerCredit: number;
+  /** Production sign-in for the portal (behind the ALB with Cognito, docs/portal.md); default: the users file. */
+  readonly portalIdentity?: PortalOptions["identity"];
   readonly log: Logger;
 }
 
@@ -204,6 +206,8 @@ export class HubService {
         engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
         cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
         models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
+        // Behind the load balancer people reach the portal over HTTPS only: the cookie is Secure.
+        ...(o.portalIdentity ? { identity: o.portalIdentity, secureCookies: true } : {}),
       });
       closers.push(() => portal.close());
       const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens, portal);
