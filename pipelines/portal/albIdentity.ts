@@ -144,8 +144,10 @@ export class AlbIdentity {
   }
 
   private expiry(v: unknown, where: string): number {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new IdentityRefused(`the ${where} has no expiry`);
-    const at = v * 1000;
+    // Seconds since the epoch; AWS's page shows the header's `exp` only as "expiration", so digits in a string are taken too.
+    const s = typeof v === "string" && /^\d{1,12}$/.test(v) ? Number(v) : v;
+    if (typeof s !== "number" || !Number.isFinite(s)) throw new IdentityRefused(`the ${where} has no expiry`);
+    const at = s * 1000;
     if (this.now() > at + this.skewMs) throw new IdentityRefused(`the claims expired at ${new Date(at).toISOString()}`);
     return at;
   }
