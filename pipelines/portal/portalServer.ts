@@ -31,6 +31,7 @@ import type { TenantCost, TenantModels } from "./portalSources.ts";
 import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
 import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
 import { ALB_CLAIMS_HEADER } from "./tenantClaim.ts";
+import { SignInLimiter, type SignInLimits } from "./signInLimiter.ts";
 
 export type PortalLog = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
@@ -48,6 +49,8 @@ export interface PortalOptions {
   /** The built front end; default portal/dist. */
   readonly bundle?: PortalBundle;
   readonly sessions?: SessionLimits;
+  /** Failed password sign-ins allowed per user name and per client address (signInLimiter.ts); defaults 5 and 20 per 15 minutes. */
+  readonly signInLimits?: SignInLimits;
   /**
    * Production sign-in: people arrive signed in to Cognito by the load balancer, which forwards
    * their signed claims (albIdentity.ts); every request's claims are checked and name the session's
@@ -85,6 +88,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -104,6 +108,7 @@ interface Cached {
 
 export class PortalServer {
   private readonly sessions: PortalSessions;
+  private readonly limiter: SignInLimiter;
   private readonly events: PortalEvents;
   private readonly readers = new Map<string, TenantReader>();
   private readonly cache = new Map<string, Cached>();
@@ -118,6 +123,7 @@ export class PortalServer {
   private constructor(private readonly o: PortalOptions) {
     this.now = o.now ?? Date.now;
     this.sessions = new PortalSessions(o.sessions, this.now);
+    this.limiter = new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
     this.events = new PortalEvents({
       watermark: (t) => this.watermark(t),
@@ -147,7 +153,7 @@ export class PortalServer {
       else await this.page(req, res, url);
     } catch (e) {
       if (e instanceof HttpError) {
-        drainThen(req, () => json(res, e.status, { error: e.message }));
+        drainThen(req, () => json(res, e.status, { error: e.message }, e.headers));
       } else {
         this.o.log("error", "portal request failed", { path: url.pathname, error: (e as Error).message });
         drainThen(req, () => json(res, 500, { error: "internal error" }));
@@ -281,18 +287,30 @@ export class PortalServer {
     const body = await readJson(req);
     const name = typeof body.user === "string" ? body.user.trim().toUpperCase() : "";
     const password = typeof body.password === "string" ? body.password : "";
+    // Before the hash: a name or address over its failures costs no scrypt work. The socket's
+    // address, not X-Forwarded-For, which a client writes itself.
+    const address = req.socket.remoteAddress ?? "unknown";
+    const limitKey = name.slice(0, 255);
+    const wait = this.limiter.waitS(limitKey, address);
+    if (wait > 0) {
+      this.o.log("warn", "portal sign-in refused: too many failures", { user: name.slice(0, 64), address });
+      throw new HttpError(429, `too many failed sign-ins: try again in ${wait} s`, { "retry-after": String(wait) });
+    }
     const user = name.length <= 255 ? this.o.users().find((u) => u.name.toUpperCase() === name) : undefined;
     // One answer for an unknown user, a wrong password and a user without a tenant, as at the SQL login.
     const refused = new HttpError(401, "incorrect user name or password");
     if (!user?.passwordHash || !passwordMatches(password, user.passwordHash)) {
+      this.limiter.failed(limitKey, address);
       this.o.log("info", "portal sign-in refused", { user: name.slice(0, 64) });
       throw refused;
     }
     const tenant = this.tenantOf(user);
     if (!tenant) {
+      this.limiter.failed(limitKey, address);
       this.o.log("info", "portal sign-in refused: the user holds no role of a served tenant", { user: name });
       throw refused;
     }
+    this.limiter.succeeded(limitKey);
     const s = this.sessions.create(user.name.toUpperCase(), tenant, tenantRoleName(tenant));
     this.o.log("info", "portal sign-in", { user: s.user, tenant });
     const maxAgeS = Math.round((this.o.sessions?.absoluteMs ?? 12 * 3_600_000) / 1000);
@@ -515,9 +533,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return v as Record<string, unknown>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return void res.end();
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...SECURITY_HEADERS });
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...SECURITY_HEADERS, ...headers });
   res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
 }
 
