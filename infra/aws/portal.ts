@@ -144,7 +144,7 @@ export class PortalService extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.cognito.UserPoolDomain(`${name}-sign-in-domain`, { domain: args.cognitoDomain, userPoolId: pool.id }, child);
+    const domain = new aws.cognito.UserPoolDomain(`${name}-sign-in-domain`, { domain: args.cognitoDomain, userPoolId: pool.id }, child);
     const client = new aws.cognito.UserPoolClient(
       `${name}-alb-client`,
       {
@@ -238,7 +238,8 @@ export class PortalService extends pulumi.ComponentResource {
             authenticateCognito: {
               userPoolArn: pool.arn,
               userPoolClientId: client.id,
-              userPoolDomain: args.cognitoDomain,
+              // The resource's output, not the config string: the listener is created after the domain exists.
+              userPoolDomain: domain.domain,
               scope: "openid",
               onUnauthenticatedRequest: "authenticate",
               sessionTimeout: SIGN_IN_SESSION_S,

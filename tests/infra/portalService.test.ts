@@ -51,6 +51,8 @@ describe("the portal's component: what it declares", () => {
     assert.equal(auth.type, "authenticate-cognito");
     assert.equal(auth.authenticateCognito.userPoolClientId, byName("hub-portal-alb-client").id);
     assert.equal(auth.authenticateCognito.scope, "openid");
+    assert.equal(auth.authenticateCognito.userPoolDomain, ARGS.cognitoDomain);
+    assert.ok(l.dependsOn?.includes("hub-portal-sign-in-domain"), "created after the sign-in domain");
     assert.equal(forward.type, "forward");
     assert.ok(auth.order < forward.order);
     const lb = one("aws:lb/loadBalancer:LoadBalancer");
