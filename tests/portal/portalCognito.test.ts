@@ -70,14 +70,15 @@ describe("sign-in by the load balancer (Cognito)", () => {
     const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
     const [, , sig] = claims().split(".");
     const [h, p] = claims({ claims: { [TENANT_CLAIM]: "globex" } }).split(".");
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       {},
       { cookie },
       { "x-amzn-oidc-data": `${h}.${p}.${sig}`, cookie },
       { "x-amzn-oidc-data": claims({ claims: { [TENANT_CLAIM]: "initech" } }) },
       { "x-amzn-oidc-data": claims({ claims: { [TENANT_CLAIM]: undefined } }) },
       { "x-amzn-oidc-data": claims({ claims: { [TENANT_CLAIM]: "acme' OR '1'='1" } }) },
-    ]) {
+    ];
+    for (const headers of cases) {
       assert.equal((await get("/api/portal/tenants/acme/overview", headers)).status, 401, JSON.stringify(Object.keys(headers)));
     }
     const page = await get("/portal/t/acme/");
