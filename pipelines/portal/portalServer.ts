@@ -11,15 +11,16 @@
  *   tenant's device is 404 (its rows are invisible to the role, as in SQL).
  * - The one write, acknowledging an alert, is checked as the tenant first (the alert must be visible
  *   to its role) and then appended to OPS.ALERT_ACKNOWLEDGEMENTS with the session's tenant and user,
- *   by the pipeline role: a tenant role reads and never writes (pipelines/definitions/grants.ts), and
- *   the row's tenant comes from the session, never from the request.
+ *   by HUB_PORTAL, which may insert there and nothing else: a tenant role reads and never writes
+ *   (pipelines/definitions/grants.ts), and the row's tenant comes from the session, never from the request.
+ * - Data: the embedded engine or the tenant's Snowflake account (`data`, portalData.ts).
  * - Live: `/api/portal/events` (portalEvents.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import type { Row, Warehouse } from "../warehouse/warehouse.ts";
-import { PIPELINE_ROLE, tenantRoleName } from "../definitions/governance.ts";
+import { tenantRoleName } from "../definitions/governance.ts";
 import { qualifiedName } from "../definitions/types.ts";
 import { ALERT_ACKNOWLEDGEMENTS } from "../definitions/alerting.ts";
 import { passwordMatches, type EndpointUser } from "../serve/snowflakeEndpoint.ts";
@@ -27,6 +28,7 @@ import { PortalSessions, clearedCookie, csrfMatches, sessionCookie, CSRF_HEADER,
 import { PortalEvents } from "./portalEvents.ts";
 import { PortalBundle } from "./portalBundle.ts";
 import { TenantReader } from "./tenantReader.ts";
+import { twinPortalData, type PortalData } from "./portalData.ts";
 import type { TenantCost, TenantModels } from "./portalSources.ts";
 import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
 import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
@@ -36,7 +38,10 @@ import { SignInLimiter, type SignInLimits } from "./signInLimiter.ts";
 export type PortalLog = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
 export interface PortalOptions {
+  /** The hub's engine: its clock is the portal's now, and by default its data is the portal's. */
   readonly engine: EmbeddedEngine;
+  /** Where pages read and acknowledgements are written; default the engine (twinPortalData). */
+  readonly data?: PortalData;
   /** The users (serve: the users file, read again when it changes). */
   readonly users: () => readonly EndpointUser[];
   /** The tenants this hub serves. */
@@ -118,10 +123,12 @@ export class PortalServer {
   private writer: Promise<Warehouse> | null = null;
   private closed = false;
   private readonly now: () => number;
+  private readonly data: PortalData;
   private bundle: PortalBundle;
 
   private constructor(private readonly o: PortalOptions) {
     this.now = o.now ?? Date.now;
+    this.data = o.data ?? twinPortalData(o.engine);
     this.sessions = new PortalSessions(o.sessions, this.now);
     this.limiter = new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
@@ -336,8 +343,9 @@ export class PortalServer {
     }
     const at = this.o.engine.clock.now();
     if (this.closed) throw new HttpError(503, "the portal is stopping");
-    this.writer ??= this.o.engine.session({ role: PIPELINE_ROLE });
-    const w = await this.writer;
+    const writer = (this.writer ??= this.data.writerSession());
+    writer.catch(() => this.writer === writer && (this.writer = null));
+    const w = await writer;
     await w.execute(
       `INSERT INTO ${qualifiedName(ALERT_ACKNOWLEDGEMENTS)} (tenant_id, device_id, rule_id, window_start, acknowledged_by, acknowledged_at, note)
        VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)`,
@@ -430,7 +438,7 @@ export class PortalServer {
   private reader(s: PortalSession): TenantReader {
     if (this.closed) throw new HttpError(503, "the portal is stopping");
     let r = this.readers.get(s.tenant);
-    if (!r) this.readers.set(s.tenant, (r = new TenantReader(this.o.engine, s.tenant, s.role)));
+    if (!r) this.readers.set(s.tenant, (r = new TenantReader(this.data, s.tenant, s.role)));
     return r;
   }
 
@@ -450,7 +458,7 @@ export class PortalServer {
     const reading = this.markReads.get(tenant);
     if (reading) return reading;
     if (this.closed) return Promise.reject(new Error("the portal is closed"));
-    const r = this.readers.get(tenant) ?? new TenantReader(this.o.engine, tenant, tenantRoleName(tenant));
+    const r = this.readers.get(tenant) ?? new TenantReader(this.data, tenant, tenantRoleName(tenant));
     this.readers.set(tenant, r);
     const at = this.now();
     const hash = (x: string) => createHash("sha256").update(x).digest("hex").slice(0, 16);
