@@ -1,10 +1,11 @@
 /**
- * What a HUB_PORTAL session may run on the embedded engine: one INSERT of one row into
+ * What a HUB_PORTAL session may write on the embedded engine: one INSERT of one row into
  * OPS.ALERT_ACKNOWLEDGEMENTS, naming its columns, whose values are placeholders, NULL, string or
- * number literals, or one of those cast to TIMESTAMP. Nothing else: no SELECT (the role reads
- * nothing), no other table, no subquery, no function. Snowflake enforces the same through the role's
- * grants (PORTAL_GRANTS in pipelines/definitions/grants.ts: INSERT on that table alone, no SELECT),
- * and the refusal is Snowflake's "Insufficient privileges".
+ * number literals, or one of those cast to TIMESTAMP. No other INSERT: no other table, no SELECT
+ * as its source, no subquery, no function, no second row. Every statement that is not an INSERT
+ * goes on to the tenant guard with nothing granted (the role reads nothing), which refuses a read
+ * of any object as Snowflake does (002003) and any other write (003001). Snowflake enforces the
+ * same through the role's grants (PORTAL_GRANTS in pipelines/definitions/grants.ts).
  *
  * A hand-written allowlist rather than DuckDB's parser: json_serialize_sql parses SELECT only.
  */
@@ -15,8 +16,12 @@ const COLUMNS = new Set(ALERT_ACKNOWLEDGEMENTS.columns.map((c) => c.name));
 // The table, optionally in the hub's database, names unquoted or double-quoted in upper case.
 const HEAD = /^\s*INSERT\s+INTO\s+(?:"?HUB"?\s*\.\s*)?"?OPS"?\s*\.\s*"?ALERT_ACKNOWLEDGEMENTS"?\s*\(([^()]*)\)\s*VALUES\s*\(/i;
 
-/** Throws Snowflake's privilege error unless `sql` is the one statement HUB_PORTAL may run. */
-export function checkPortalWrite(sql: string): void {
+/**
+ * True for the one INSERT HUB_PORTAL may run; throws Snowflake's privilege error for any other
+ * INSERT; false for a statement that is no INSERT (the tenant guard answers it).
+ */
+export function checkPortalWrite(sql: string): boolean {
+  if (!/^\s*INSERT\b/i.test(sql)) return false;
   const refuse = (why: string) => SQL_ERRORS.notAuthorized(`this statement: HUB_PORTAL may only INSERT one row into OPS.ALERT_ACKNOWLEDGEMENTS (${why})`, sql);
   const head = HEAD.exec(sql);
   if (!head) throw refuse("not an INSERT ... VALUES into that table");
@@ -40,6 +45,7 @@ export function checkPortalWrite(sql: string): void {
   }
   if (values !== columns.length) throw refuse(`${columns.length} columns but ${values} values`);
   if (skipSpace(sql, i + 1) !== sql.length) throw refuse("text after the row: one row, one statement");
+  return true;
 }
 
 function skipSpace(s: string, i: number): number {

@@ -90,7 +90,7 @@ describe("the portal's data on Snowflake", () => {
     assert.deepEqual(plants.map((p) => p.site_id), ["s1"]);
     assert.ok(((await sf.alerts()) as unknown[]).length > 0, "acme has alerts in the fixture");
     assert.ok(((await sf.air(now)).hourly ?? []).length > 0, "acme has air readings in the fixture");
-    assert.equal((await sf.machine("m1", now))?.site[0]?.site_id, "s1");
+    assert.equal((await sf.machine("m1", now))?.site?.[0]?.site_id, "s1");
     assert.equal(await sf.machine("g-m1", now), null, "another tenant's machine is not acme's");
     assert.equal(await sf.alertExists("m1", "MACHINE_DOWN", "2026-01-05 08:00:00"), true);
     assert.equal(await sf.alertExists("g-aq1", "PM25_UNHEALTHY", "2026-01-05 08:00:00"), false, "globex's alert is invisible to acme's role");
