@@ -12,6 +12,8 @@ import { listOption, numberOption, oneOf, stackOption } from "./lib/optionValues
 import { HubService } from "./lib/serve/hubService.ts";
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
 import { PORTAL_SIGN_IN, portalIdentity } from "./lib/serve/portalSignIn.ts";
+import { portalDataOption } from "./lib/serve/portalDataOption.ts";
+import { PORTAL_DATA } from "../pipelines/portal/portalData.ts";
 import { isIP } from "node:net";
 
 /** How long a drain may take before the process gives up on it and exits 1. */
@@ -37,6 +39,8 @@ await runCommand({
     "portal-alb-arn": { type: "string", description: "with cognito-alb: ARN of the load balancer whose signed claims are accepted" },
     "portal-user-pool-id": { type: "string", description: "with cognito-alb: the Cognito user pool (<region>_<id>)" },
     "portal-client-id": { type: "string", description: "with cognito-alb: the pool's app client the load balancer uses" },
+    "portal-data": { type: "string", description: "where the portal reads: twin (this hub's engine) or snowflake (the tenants' account as the portal's service user; SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_DATABASE, HUB_SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH, optional SNOWFLAKE_ACCESS_URL; production)", choices: PORTAL_DATA, default: "twin" },
+    "portal-workload-class": { type: "string", description: "with --portal-data snowflake: the tenants' warehouse class the portal reads on (TENANT_<T>_<CLASS>_WH; default bi)" },
     "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
     "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
   },
@@ -57,10 +61,12 @@ await runCommand({
     const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
     const identity = portalIdentity({ mode: options["portal-sign-in"], albArn: options["portal-alb-arn"], userPoolId: options["portal-user-pool-id"], clientId: options["portal-client-id"] });
+    const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"] });
     const log = createLogger({ level, format });
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
       ...(identity ? { portalIdentity: identity } : {}),
+      ...(portalData ? { portalData } : {}),
     });
     if (process.stdout.isTTY) {
       console.log(`The hub is served: the portal on ${service.info.http}/portal/, SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);

@@ -19,3 +19,22 @@ test("users is the default and takes no Cognito flags; cognito-alb needs all thr
   refused({ mode: "cognito-alb", albArn: ALB, userPoolId: POOL, clientId: "a b" }, /app client id "a b"/);
   refused({ mode: "oidc" }, /--portal-sign-in "oidc" is not one of users, cognito-alb/);
 });
+
+test("--portal-data: twin is the default and takes no class; snowflake needs its environment, each mistake named", async () => {
+  const { portalDataOption } = await import("../../scripts/lib/serve/portalDataOption.ts");
+  const { generateKeyPairSync } = await import("node:crypto");
+  const key = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  const env = { SNOWFLAKE_ACCOUNT: "acme-prod", SNOWFLAKE_USER: "HUB_PORTAL_SVC", SNOWFLAKE_DATABASE: "HUB", HUB_SNOWFLAKE_PRIVATE_KEY: key };
+  const refusedData = (f: Parameters<typeof portalDataOption>[0], e: NodeJS.ProcessEnv, why: RegExp) =>
+    assert.throws(() => portalDataOption(f, e), (x: unknown) => x instanceof UserError && why.test(x.message) && !x.message.includes("PRIVATE KEY-----"), JSON.stringify(f));
+  assert.equal(portalDataOption({}, {}), undefined);
+  const sf = portalDataOption({ mode: "snowflake" }, env);
+  assert.equal(sf?.target, "snowflake");
+  assert.equal(sf?.dialect.name, "snowflake");
+  refusedData({ mode: "twin", workloadClass: "bi" }, env, /--portal-workload-class only goes with --portal-data snowflake/);
+  refusedData({ mode: "snowflake", workloadClass: "BI WH" }, env, /--portal-workload-class "BI WH" must be a workload class/);
+  refusedData({ mode: "snowflake" }, {}, /needs SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_DATABASE, HUB_SNOWFLAKE_PRIVATE_KEY/);
+  refusedData({ mode: "snowflake" }, { ...env, HUB_SNOWFLAKE_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n" }, /privateKey could not be read as a PEM private key/);
+  refusedData({ mode: "snowflake" }, { ...env, SNOWFLAKE_ACCESS_URL: "https://x.example/path" }, /accessUrl must be an http\(s\) URL with no path/);
+  refusedData({ mode: "lake" }, env, /--portal-data "lake" is not one of twin, snowflake/);
+});

@@ -78,6 +78,12 @@ export interface ServeOptions {
   readonly pricePerCredit: number;
   /** Production sign-in for the portal (behind the ALB with Cognito, docs/portal.md); default: the users file. */
   readonly portalIdentity?: PortalOptions["identity"];
+  /**
+   * Where the portal reads (the tenants' Snowflake account in production, `--portal-data`); default
+   * this hub's engine. Not the twin's cost and models pages then: the account's metering needs
+   * HUB_REPORTING, and the registry is SageMaker's (docs/portal.md, "Not done yet").
+   */
+  readonly portalData?: PortalOptions["data"];
   readonly log: Logger;
 }
 
@@ -204,8 +210,12 @@ export class HubService {
       // The operator portal (docs/portal.md): the same users, every page read as the tenant's role.
       const portal = PortalServer.create({
         engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
-        cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
-        models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
+        ...(o.portalData
+          ? { data: o.portalData }
+          : {
+              cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
+              models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
+            }),
         // Behind the load balancer people reach the portal over HTTPS only: the cookie is Secure.
         ...(o.portalIdentity ? { identity: o.portalIdentity, secureCookies: true } : {}),
       });
