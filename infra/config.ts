@@ -88,6 +88,8 @@ export interface TenantConfig extends CommonConfig {
   readonly servicePublicKey: string;
   /** May the tenant role read unmasked personal data (TENANT_MAP.pii_access). */
   readonly piiAccess: boolean;
+  /** Grant the tenant's role to the portal's Snowflake user (the platform stack's, with the portal). */
+  readonly portalAccess: boolean;
   readonly warehouses: readonly TenantWarehouseConfig[];
   /** SageMaker model package groups, one per model name. */
   readonly models: readonly string[];
@@ -114,6 +116,7 @@ export const DEFAULTS = {
   logRetentionDays: 90,
   tier: "standard" as Tier,
   piiAccess: false,
+  portalAccess: false,
   workloadClasses: { standard: ["bi"], premium: ["bi", "ml"] } as Record<Tier, string[]>,
   warehouseSize: { standard: "XSMALL", premium: "MEDIUM" } as Record<Tier, WarehouseSize>,
   autoSuspendSeconds: 60,
@@ -316,6 +319,7 @@ function parseTenant(r: Reader, common: CommonConfig, stack: string, platformSta
     platformStack: r.match("platformStack", /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "org/project/stack", platformStack),
     servicePublicKey: publicKey,
     piiAccess: r.bool("piiAccess", DEFAULTS.piiAccess),
+    portalAccess: r.bool("portalAccess", DEFAULTS.portalAccess),
     warehouses: classes.map((workloadClass) => ({ workloadClass, ...base })),
     models,
     notifyUsers: r.list("notifyUsers", [], (x): x is string => isString(x), "Snowflake user names"),
@@ -362,6 +366,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "platformStack", stacks: "tenant", type: "string", default: "", description: "Fully qualified platform stack the tenant reads outputs from. Default: <organization>/<project>/platform." },
   { key: "servicePublicKey", stacks: "tenant", type: "string", default: "", secret: true, description: "Required, secret (`pulumi config set --secret`). RSA public key (PEM body) of the tenant's Snowflake service user." },
   { key: "piiAccess", stacks: "tenant", type: "boolean", default: DEFAULTS.piiAccess, description: "May the tenant role read unmasked personal data (TENANT_MAP.pii_access)." },
+  { key: "portalAccess", stacks: "tenant", type: "boolean", default: DEFAULTS.portalAccess, description: "Grant the tenant's role to the operator portal's Snowflake user (HUB_PORTAL_SVC, made by the platform stack with the portal), so the portal shows this tenant." },
   { key: "workloadClasses", stacks: "tenant", type: "array", default: DEFAULTS.workloadClasses.standard, description: "Workload classes, one dedicated warehouse and monitor each. Default: [bi] (standard), [bi, ml] (premium)." },
   { key: "warehouseSize", stacks: "tenant", type: "string", default: DEFAULTS.warehouseSize.standard, description: "Size of the tenant's warehouses. Default: XSMALL (standard), MEDIUM (premium)." },
   { key: "autoSuspendSeconds", stacks: "tenant", type: "integer", default: DEFAULTS.autoSuspendSeconds, description: "Auto-suspend of the tenant's warehouses, in seconds (at most maxAutoSuspendSeconds)." },

@@ -25,6 +25,9 @@ export function tenantServiceUserName(tenantId: string): string {
   return `${tenantObjectPrefix(tenantId)}SVC`;
 }
 
+/** The operator portal's Snowflake user (platform stack); tenant stacks with hub:portalAccess grant it their role. */
+export const PORTAL_SNOWFLAKE_USER = "HUB_PORTAL_SVC";
+
 /** Premium tenants get a schema of their own for their own objects. */
 export function tenantSchemaName(tenantId: string): string {
   return tenantObjectPrefix(tenantId).slice(0, -1);

@@ -4,6 +4,7 @@
  * other portal key is then ignored. Errors name the key and the value (through `fail`).
  */
 import type { ConfigKeyDoc, RawConfig } from "./config.ts";
+import { rsaPublicKey } from "./config.ts";
 
 export interface PortalConfig {
   /** The hub's container image in ECR, by digest or tag. */
@@ -20,6 +21,8 @@ export interface PortalConfig {
   readonly subnetIds: readonly string[];
   /** Secrets Manager secret with the portal's Snowflake private key. */
   readonly snowflakeKeySecretArn: string;
+  /** The public half of that key (PEM body), set on the portal's Snowflake user. */
+  readonly snowflakePublicKey: string;
   readonly desiredCount: number;
   readonly cpu: number;
   readonly memoryMb: number;
@@ -112,6 +115,9 @@ export function parsePortalConfig(raw: RawConfig, fail: Fail, stackSubnetIds: re
     publicSubnetIds,
     subnetIds,
     snowflakeKeySecretArn: need("portalSnowflakeKeySecretArn", SECRET, "a Secrets Manager secret ARN"),
+    snowflakePublicKey: get("portalSnowflakePublicKey") === undefined
+      ? fail(k("portalSnowflakePublicKey"), null, "required when hub:portalImage is set: the RSA public key (PEM body) of the portal's Snowflake key pair")
+      : rsaPublicKey(get("portalSnowflakePublicKey")!, "portalSnowflakePublicKey"),
     desiredCount: int("portalDesiredCount", PORTAL_DEFAULTS.desiredCount, 1, 20),
     cpu,
     memoryMb,
@@ -128,6 +134,7 @@ export const PORTAL_CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "portalPublicSubnetIds", stacks: "platform", type: "array", default: [], description: "With portalImage. Public subnets (two or more zones) of the internet-facing load balancer." },
   { key: "portalSubnetIds", stacks: "platform", type: "array", default: [], description: "Private subnets of the portal's tasks (no public IPs; a NAT gateway for AWS APIs). Default: subnetIds." },
   { key: "portalSnowflakeKeySecretArn", stacks: "platform", type: "string", default: "", description: "With portalImage. Secrets Manager secret holding the portal's Snowflake private key, injected into the task by ARN." },
+  { key: "portalSnowflakePublicKey", stacks: "platform", type: "string", default: "", description: "With portalImage. The public half (PEM body) of the key in portalSnowflakeKeySecretArn: set on the portal's Snowflake user HUB_PORTAL_SVC, which the program creates." },
   { key: "portalDesiredCount", stacks: "platform", type: "integer", default: PORTAL_DEFAULTS.desiredCount, description: "Portal tasks running (1..20)." },
   { key: "portalCpu", stacks: "platform", type: "integer", default: PORTAL_DEFAULTS.cpu, description: "CPU units of a portal task: 256, 512, 1024, 2048 or 4096." },
   { key: "portalMemoryMb", stacks: "platform", type: "integer", default: PORTAL_DEFAULTS.memoryMb, description: "Memory of a portal task, MB, within Fargate's range for portalCpu." },

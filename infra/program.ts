@@ -14,7 +14,7 @@ import { ModelServing, latestApprovedPackageArn } from "./aws/modelServing.ts";
 import { PortalService } from "./aws/portal.ts";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
-import { SHARED_TENANT, awsTags } from "./naming.ts";
+import { PORTAL_SNOWFLAKE_USER, SHARED_TENANT, awsTags } from "./naming.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 /** How the Snowflake provider connects (the `snowflake:*` keys of the stack); all optional, the provider also reads SNOWFLAKE_* variables. */
@@ -67,6 +67,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
       monitorStartTimestamp: cfg.monitorStartTimestamp,
       firehoseUser: cfg.firehoseUser,
       firehosePublicKey: cfg.firehosePublicKey,
+      ...(cfg.portal ? { portalUser: { name: PORTAL_SNOWFLAKE_USER, publicKey: cfg.portal.snowflakePublicKey } } : {}),
       connection: { ...conn },
     },
     { providers: [provider] },
@@ -94,6 +95,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
         tags: awsTags(SHARED_TENANT, cfg.costCenter),
         vpcId: cfg.vpcId,
         kmsKeyArn: a.kmsKeyArn,
+        snowflake: { accountUrl: cfg.snowflakeAccountUrl, database: cfg.database, user: PORTAL_SNOWFLAKE_USER },
         logRetentionDays: cfg.logRetentionDays,
       })
     : null;
@@ -133,6 +135,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {},
       dynamicTableVersions: out<Record<string, string>>("dynamicTableVersions"),
       servicePublicKey: pulumi.secret(cfg.servicePublicKey),
       piiAccess: cfg.piiAccess,
+      portalAccess: cfg.portalAccess,
       warehouses: cfg.warehouses,
       monitorStartTimestamp: cfg.monitorStartTimestamp,
       notifyUsers: cfg.notifyUsers,

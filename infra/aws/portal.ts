@@ -48,6 +48,8 @@ export interface PortalServiceArgs {
   readonly subnetIds: readonly string[];
   /** Secrets Manager secret with the portal's Snowflake private key; required. */
   readonly snowflakeKeySecretArn: string;
+  /** Where the portal reads: the account's URL (PrivateLink), the hub's database and the portal's user; required. */
+  readonly snowflake: { readonly accountUrl: string; readonly database: string; readonly user: string };
   /** KMS key of the log group (its key policy admits CloudWatch Logs); required. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Log retention in days; required. */
@@ -70,7 +72,28 @@ export function ecrRepositoryArn(image: string): string {
   return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
 }
 
-/** What the task runs: `serve` on all interfaces of the task's own address, signed in by the ALB. */
+/**
+ * The account identifier of a Snowflake URL, as snowflake-sdk takes it beside that URL
+ * (SNOWFLAKE_ACCOUNT, SNOWFLAKE_ACCESS_URL): `https://xy12345.eu-west-1.privatelink.snowflakecomputing.com`
+ * is `xy12345.eu-west-1`; the driver signs its JWT for the part before the first dot.
+ */
+export function snowflakeAccountOfUrl(url: string): string {
+  const m = /^https:\/\/([a-z0-9][a-z0-9.-]*?)(?:\.privatelink)?\.snowflakecomputing\.(?:com|cn)\/?$/i.exec(url);
+  if (!m) throw new Error(`Snowflake account URL ${JSON.stringify(url)} is not https://<account>[.<region>][.privatelink].snowflakecomputing.com`);
+  return m[1]!;
+}
+
+/** The task's environment for `--portal-data snowflake` (pipelines/portal/snowflakePortalData.ts); the key comes as a secret. */
+export function snowflakeEnvironment(o: PortalServiceArgs["snowflake"]): Array<{ name: string; value: string }> {
+  return [
+    { name: "SNOWFLAKE_ACCOUNT", value: snowflakeAccountOfUrl(o.accountUrl) },
+    { name: "SNOWFLAKE_ACCESS_URL", value: o.accountUrl },
+    { name: "SNOWFLAKE_DATABASE", value: o.database },
+    { name: "SNOWFLAKE_USER", value: o.user },
+  ];
+}
+
+/** What the task runs: `serve` on all interfaces of the task's own address, signed in by the ALB, reading Snowflake. */
 export function serveCommand(o: { albArn: string; userPoolId: string; clientId: string }): string[] {
   return [
     "--bind", "0.0.0.0",
@@ -84,6 +107,8 @@ export function serveCommand(o: { albArn: string; userPoolId: string; clientId: 
     "--portal-alb-arn", o.albArn,
     "--portal-user-pool-id", o.userPoolId,
     "--portal-client-id", o.clientId,
+    // The tenants' account, not the container's own engine (docs/portal.md, "Production").
+    "--portal-data", "snowflake",
   ];
 }
 
@@ -103,6 +128,12 @@ export class PortalService extends pulumi.ComponentResource {
     if (args.subnetIds.length === 0) throw new pulumi.ResourceError("`subnetIds` needs at least one private subnet for the tasks", this);
     if (args.subnetIds.some((s) => args.publicSubnetIds.includes(s))) throw new pulumi.ResourceError("`subnetIds` must not share a subnet with `publicSubnetIds`: tasks stay in private subnets", this);
     const repositoryArn = ecrRepositoryArn(args.image);
+    let snowflakeEnv: Array<{ name: string; value: string }>;
+    try {
+      snowflakeEnv = snowflakeEnvironment(args.snowflake);
+    } catch (e) {
+      throw new pulumi.ResourceError(`\`snowflake.accountUrl\`: ${(e as Error).message}`, this);
+    }
     const tags = args.tags;
     const child = { parent: this };
     const region = aws.getRegionOutput({}, child).region;
@@ -305,7 +336,7 @@ export class PortalService extends pulumi.ComponentResource {
                 { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
               ],
               portMappings: [{ containerPort: PORTAL_PORT, protocol: "tcp" }],
-              environment: [{ name: "NODE_ENV", value: "production" }],
+              environment: [{ name: "NODE_ENV", value: "production" }, ...snowflakeEnv],
               // By ARN: ECS reads the value at start with the execution role; it never sits in the task definition.
               secrets: [{ name: "HUB_SNOWFLAKE_PRIVATE_KEY", valueFrom: args.snowflakeKeySecretArn }],
               linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },

@@ -46,14 +46,15 @@ describe("platform stack: inventory", () => {
         [sf("MaskingPolicy")]: 1,
         [sf("ResourceMonitor")]: SHARED_MONITORS.length,
         [sf("Warehouse")]: SHARED_WAREHOUSES.length,
-        // shared warehouses, the four platform roles and the Firehose user: tenant and cost centre each
-        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 4 + 1),
-        [sf("AccountRole")]: 4,
-        // HUB_ADMIN to SYSADMIN, HUB_PIPELINE and HUB_REPORTING to HUB_ADMIN, HUB_INGEST to Firehose's user
-        [sf("GrantAccountRole")]: 4,
+        // shared warehouses, the five platform roles, the Firehose user and the portal's user: tenant and cost centre each
+        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 5 + 2),
+        [sf("AccountRole")]: 5,
+        // HUB_ADMIN to SYSADMIN, HUB_PIPELINE, HUB_REPORTING and HUB_PORTAL to HUB_ADMIN, HUB_INGEST to
+        // Firehose's user, HUB_PORTAL to the portal's user (the example stack names a portal)
+        [sf("GrantAccountRole")]: 6,
         // SNOWFLAKE.USAGE_VIEWER and SNOWFLAKE.GOVERNANCE_VIEWER to HUB_REPORTING
         [sf("GrantDatabaseRole")]: REPORTING_DATABASE_ROLES.length,
-        [sf("ServiceUser")]: 1,
+        [sf("ServiceUser")]: 2,
         [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length,
         [sf("Table")]: TABLES.length - transient,
         [sf("Execute")]: executes,

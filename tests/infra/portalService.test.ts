@@ -5,14 +5,17 @@
  */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { declareUnderMocks, type OfflineRun } from "../../infra/offline.ts";
-import { PORTAL_PORT, PortalService, TLS_POLICY, ecrRepositoryArn, type PortalServiceArgs } from "../../infra/aws/portal.ts";
+import { PORTAL_PORT, PortalService, TLS_POLICY, ecrRepositoryArn, snowflakeAccountOfUrl, type PortalServiceArgs } from "../../infra/aws/portal.ts";
 import { ConfigError } from "../../infra/config.ts";
 import { parsePortalConfig } from "../../infra/portalConfig.ts";
 import { ecsTasksNoPublicIp, listenersHttpsOnly } from "../../infra/policy/portalRules.ts";
 import { DEFAULT_POLICY_OPTIONS, evaluatePolicies, logGroupsEncrypted, type PolicyResourceLike } from "../../infra/policy/rules.ts";
 import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
 import { ofType, policyStatements } from "./offlineStack.ts";
+
+const SNOWFLAKE_PUBLIC_KEY = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } }).publicKey;
 
 const ARGS: PortalServiceArgs = {
   tags: { tenant: "shared", "cost-center": "data-platform" },
@@ -24,6 +27,7 @@ const ARGS: PortalServiceArgs = {
   publicSubnetIds: ["subnet-0a1b2c3d4e5f60101", "subnet-0a1b2c3d4e5f60102"],
   subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
   snowflakeKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hub/portal-key-pair-AbCdEf",
+  snowflake: { accountUrl: "https://xy12345.eu-west-1.privatelink.snowflakecomputing.com", database: "HUB", user: "HUB_PORTAL_SVC" },
   kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
   logRetentionDays: 90,
 };
@@ -94,6 +98,13 @@ describe("the portal's component: what it declares", () => {
     assert.match(arg("--portal-alb-arn"), /^arn:aws:elasticloadbalancing:/);
     assert.equal(arg("--portal-client-id"), byName("hub-portal-alb-client").id);
     assert.equal(arg("--http-port"), String(PORTAL_PORT));
+    // It reads the tenants' Snowflake account over PrivateLink as the portal's user, not its own engine.
+    assert.equal(arg("--portal-data"), "snowflake");
+    const env = Object.fromEntries((c.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
+    assert.deepEqual(
+      [env.SNOWFLAKE_ACCOUNT, env.SNOWFLAKE_ACCESS_URL, env.SNOWFLAKE_DATABASE, env.SNOWFLAKE_USER],
+      ["xy12345.eu-west-1", ARGS.snowflake.accountUrl, "HUB", "HUB_PORTAL_SVC"],
+    );
     assert.equal(c.readonlyRootFilesystem, true);
     assert.notEqual(c.user, "root");
     assert.equal(c.logConfiguration.options["awslogs-group"], "/hub/portal");
@@ -200,11 +211,18 @@ describe("the portal's stack configuration", () => {
     "hub:portalCognitoDomain": ARGS.cognitoDomain,
     "hub:portalPublicSubnetIds": JSON.stringify(ARGS.publicSubnetIds),
     "hub:portalSnowflakeKeySecretArn": ARGS.snowflakeKeySecretArn,
+    "hub:portalSnowflakePublicKey": SNOWFLAKE_PUBLIC_KEY,
   };
   const fail = (k: string, v: unknown, e: string): never => {
     throw new ConfigError(k, v, e);
   };
   const parse = (over: Record<string, string | undefined>) => parsePortalConfig({ ...base, ...over }, fail, ARGS.subnetIds);
+
+  it("the Snowflake account of a URL, as the driver takes it beside the URL", () => {
+    assert.equal(snowflakeAccountOfUrl("https://xy12345.eu-west-1.privatelink.snowflakecomputing.com"), "xy12345.eu-west-1");
+    assert.equal(snowflakeAccountOfUrl("https://myorg-myaccount.snowflakecomputing.com"), "myorg-myaccount");
+    assert.throws(() => snowflakeAccountOfUrl("https://evil.example.com/?x=.snowflakecomputing.com"), /is not https:\/\/<account>/);
+  });
 
   it("no image, no portal; with one, the defaults and the stack's subnets", () => {
     assert.equal(parsePortalConfig({}, fail, ARGS.subnetIds), null);
@@ -223,6 +241,8 @@ describe("the portal's stack configuration", () => {
       [{ "hub:portalCpu": "768" }, /hub:portalCpu: 768/],
       [{ "hub:portalMemoryMb": "8192" }, /hub:portalMemoryMb: 8192 .* 1024 to 4096/],
       [{ "hub:portalMfa": "OFF" }, /hub:portalMfa: "OFF" is not valid: ON or OPTIONAL/],
+      [{ "hub:portalSnowflakePublicKey": undefined }, /hub:portalSnowflakePublicKey: null is not valid: required when hub:portalImage is set/],
+      [{ "hub:portalSnowflakePublicKey": "not-a-key" }, /hub:portalSnowflakePublicKey: "not-a-key\.\.\." is not valid: an RSA public key/],
     ];
     for (const [over, why] of cases) assert.throws(() => parse(over), (e: unknown) => e instanceof ConfigError && why.test(e.message), JSON.stringify(over));
   });
