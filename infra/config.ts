@@ -267,7 +267,7 @@ function parsePlatform(r: Reader, common: CommonConfig, raw: RawConfig): Platfor
     logRetentionDays: r.int("logRetentionDays", DEFAULTS.logRetentionDays, 1, 3653),
     portal: parsePortalConfig(raw, (k, v, e) => {
       throw new ConfigError(k, v, e);
-    }, subnetIds),
+    }, subnetIds, rsaPublicKey),
   };
 }
 

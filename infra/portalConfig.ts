@@ -4,7 +4,6 @@
  * other portal key is then ignored. Errors name the key and the value (through `fail`).
  */
 import type { ConfigKeyDoc, RawConfig } from "./config.ts";
-import { rsaPublicKey } from "./config.ts";
 
 export interface PortalConfig {
   /** The hub's container image in ECR, by digest or tag. */
@@ -55,7 +54,11 @@ const SUBNET = /^subnet-[a-f0-9]{8,17}$/;
 const k = (name: string) => `hub:${name}`;
 
 /** The portal's settings, or null when `hub:portalImage` is unset (no portal in this stack). */
-export function parsePortalConfig(raw: RawConfig, fail: Fail, stackSubnetIds: readonly string[]): PortalConfig | null {
+/**
+ * `publicKey` checks an RSA public key and returns its PEM body (config.ts's rsaPublicKey, passed in:
+ * config.ts imports this module, so this one does not import it back).
+ */
+export function parsePortalConfig(raw: RawConfig, fail: Fail, stackSubnetIds: readonly string[], publicKey: (value: string, key: string) => string): PortalConfig | null {
   const get = (name: string) => {
     const v = raw[k(name)];
     return v === undefined || v === "" ? undefined : v;
@@ -117,7 +120,7 @@ export function parsePortalConfig(raw: RawConfig, fail: Fail, stackSubnetIds: re
     snowflakeKeySecretArn: need("portalSnowflakeKeySecretArn", SECRET, "a Secrets Manager secret ARN"),
     snowflakePublicKey: get("portalSnowflakePublicKey") === undefined
       ? fail(k("portalSnowflakePublicKey"), null, "required when hub:portalImage is set: the RSA public key (PEM body) of the portal's Snowflake key pair")
-      : rsaPublicKey(get("portalSnowflakePublicKey")!, "portalSnowflakePublicKey"),
+      : publicKey(get("portalSnowflakePublicKey")!, "portalSnowflakePublicKey"),
     desiredCount: int("portalDesiredCount", PORTAL_DEFAULTS.desiredCount, 1, 20),
     cpu,
     memoryMb,

@@ -22,8 +22,16 @@ import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantCla
 
 /** The port `serve` listens on in the task (its default HTTP port). */
 export const PORTAL_PORT = 8089;
-/** Where the image holds the repository (the image's contract, docs/deploy.md). */
+/** Where the image holds the repository (the image's contract, docs/deploy.md, and the Dockerfile's). */
 export const IMAGE_WORKDIR = "/app";
+/** The image's user (not root), the owner of HUB_HOME_DIR. */
+export const CONTAINER_USER = "node";
+/** The hub's home in the task: task storage, writable; the image creates it owned by CONTAINER_USER. */
+export const HUB_HOME_DIR = "/var/hub";
+/** How the task starts serve: TypeScript through tsx, a production dependency. */
+export const PORTAL_ENTRYPOINT = ["node", "--import", "tsx", "scripts/serve.ts"] as const;
+/** The path the target group checks and the image's HEALTHCHECK asks. */
+export const HEALTH_PATH = "/healthz";
 /** A TLS 1.3 / 1.2 policy with forward-secret AEAD ciphers only (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** How long the ALB's sign-in lasts before Cognito is asked again (the portal's own sessions end after 12 h too). */
@@ -101,7 +109,7 @@ export function serveCommand(o: { albArn: string; userPoolId: string; clientId: 
     // MQTT is not the portal's: free ports nobody can reach (the security group admits PORTAL_PORT only).
     "--mqtt-port", "0",
     "--mqtts-port", "0",
-    "--home", "/var/hub",
+    "--home", HUB_HOME_DIR,
     "--log-format", "json",
     "--portal-sign-in", "cognito-alb",
     "--portal-alb-arn", o.albArn,
@@ -248,7 +256,7 @@ export class PortalService extends pulumi.ComponentResource {
         protocol: "HTTP",
         vpcId: args.vpcId,
         deregistrationDelay: 35,
-        healthCheck: { path: "/healthz", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
+        healthCheck: { path: HEALTH_PATH, matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
         tags,
       },
       child,
@@ -326,13 +334,13 @@ export class PortalService extends pulumi.ComponentResource {
               name: containerName,
               image: args.image,
               essential: true,
-              entryPoint: ["node", "--import", "tsx", "scripts/serve.ts"],
+              entryPoint: [...PORTAL_ENTRYPOINT],
               command: serveCommand({ albArn, userPoolId, clientId }),
               workingDirectory: IMAGE_WORKDIR,
-              user: "node",
+              user: CONTAINER_USER,
               readonlyRootFilesystem: true,
               mountPoints: [
-                { sourceVolume: "hub-home", containerPath: "/var/hub", readOnly: false },
+                { sourceVolume: "hub-home", containerPath: HUB_HOME_DIR, readOnly: false },
                 { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
               ],
               portMappings: [{ containerPort: PORTAL_PORT, protocol: "tcp" }],

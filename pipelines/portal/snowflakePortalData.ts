@@ -46,8 +46,8 @@ export function portalSnowflakeConfigFromEnv(env: NodeJS.ProcessEnv = process.en
   const inline = env.HUB_SNOWFLAKE_PRIVATE_KEY;
   const path = env.SNOWFLAKE_PRIVATE_KEY_PATH;
   if (!inline && !path) missing.push("HUB_SNOWFLAKE_PRIVATE_KEY (PEM text) or SNOWFLAKE_PRIVATE_KEY_PATH (a PEM file)");
-  if (missing.length) throw new Error(`--portal-data snowflake needs ${missing.join(", ")} in the environment`);
-  if (inline && path) throw new Error("--portal-data snowflake: set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both");
+  if (missing.length) throw new Error(`the portal's Snowflake connection needs ${missing.join(", ")} in the environment`);
+  if (inline && path) throw new Error("set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both");
   let privateKey: string;
   if (inline) privateKey = inline;
   else {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { declareUnderMocks, type OfflineRun } from "../../infra/offline.ts";
 import { PORTAL_PORT, PortalService, TLS_POLICY, ecrRepositoryArn, snowflakeAccountOfUrl, type PortalServiceArgs } from "../../infra/aws/portal.ts";
-import { ConfigError } from "../../infra/config.ts";
+import { ConfigError, rsaPublicKey } from "../../infra/config.ts";
 import { parsePortalConfig } from "../../infra/portalConfig.ts";
 import { ecsTasksNoPublicIp, listenersHttpsOnly } from "../../infra/policy/portalRules.ts";
 import { DEFAULT_POLICY_OPTIONS, evaluatePolicies, logGroupsEncrypted, type PolicyResourceLike } from "../../infra/policy/rules.ts";
@@ -216,7 +216,7 @@ describe("the portal's stack configuration", () => {
   const fail = (k: string, v: unknown, e: string): never => {
     throw new ConfigError(k, v, e);
   };
-  const parse = (over: Record<string, string | undefined>) => parsePortalConfig({ ...base, ...over }, fail, ARGS.subnetIds);
+  const parse = (over: Record<string, string | undefined>) => parsePortalConfig({ ...base, ...over }, fail, ARGS.subnetIds, rsaPublicKey);
 
   it("the Snowflake account of a URL, as the driver takes it beside the URL", () => {
     assert.equal(snowflakeAccountOfUrl("https://xy12345.eu-west-1.privatelink.snowflakecomputing.com"), "xy12345.eu-west-1");
@@ -225,7 +225,7 @@ describe("the portal's stack configuration", () => {
   });
 
   it("no image, no portal; with one, the defaults and the stack's subnets", () => {
-    assert.equal(parsePortalConfig({}, fail, ARGS.subnetIds), null);
+    assert.equal(parsePortalConfig({}, fail, ARGS.subnetIds, rsaPublicKey), null);
     const c = parse({ "hub:portalSubnetIds": "[]" })!;
     assert.deepEqual([c.subnetIds, c.desiredCount, c.cpu, c.memoryMb, c.mfa], [ARGS.subnetIds, 2, 512, 1024, "ON"]);
   });
