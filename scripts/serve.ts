@@ -11,7 +11,7 @@ import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import { listOption, numberOption, oneOf, stackOption } from "./lib/optionValues.ts";
 import { HubService } from "./lib/serve/hubService.ts";
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
-import { portalIdentity } from "./lib/serve/portalSignIn.ts";
+import { portalIdentity, portalSignOut } from "./lib/serve/portalSignIn.ts";
 import { portalDataOption } from "./lib/serve/portalDataOption.ts";
 import { SERVE_OPTIONS } from "./lib/serve/serveOptions.ts";
 import { isIP } from "node:net";
@@ -43,12 +43,18 @@ await runCommand({
     const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
     const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
-    const identity = portalIdentity({ mode: options["portal-sign-in"], albArn: options["portal-alb-arn"], userPoolId: options["portal-user-pool-id"], clientId: options["portal-client-id"] });
+    const signInFlags = {
+      mode: options["portal-sign-in"], albArn: options["portal-alb-arn"], userPoolId: options["portal-user-pool-id"], clientId: options["portal-client-id"],
+      cognitoDomain: options["portal-cognito-domain"], logoutUri: options["portal-logout-uri"],
+    };
+    const identity = portalIdentity(signInFlags);
+    const signOut = portalSignOut(signInFlags);
     const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"] });
     const log = createLogger({ level, format });
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
       ...(identity ? { portalIdentity: identity } : {}),
+      ...(signOut ? { portalSignOut: signOut } : {}),
       ...(portalData ? { portalData } : {}),
     });
     if (process.stdout.isTTY) {

@@ -80,6 +80,11 @@ export function ecrRepositoryArn(image: string): string {
   return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
 }
 
+/** Where Cognito returns people after sign-out: the app client's one sign-out URL. */
+export function signOutUrl(host: string): string {
+  return `https://${host}/portal/`;
+}
+
 /**
  * The account identifier of a Snowflake URL, as snowflake-sdk takes it beside that URL
  * (SNOWFLAKE_ACCOUNT, SNOWFLAKE_ACCESS_URL): `https://xy12345.eu-west-1.privatelink.snowflakecomputing.com`
@@ -102,7 +107,7 @@ export function snowflakeEnvironment(o: PortalServiceArgs["snowflake"]): Array<{
 }
 
 /** What the task runs: `serve` on all interfaces of the task's own address, signed in by the ALB, reading Snowflake. */
-export function serveCommand(o: { albArn: string; userPoolId: string; clientId: string }): string[] {
+export function serveCommand(o: { albArn: string; userPoolId: string; clientId: string; cognitoDomain: string; logoutUri: string }): string[] {
   return [
     "--bind", "0.0.0.0",
     "--http-port", String(PORTAL_PORT),
@@ -115,6 +120,9 @@ export function serveCommand(o: { albArn: string; userPoolId: string; clientId: 
     "--portal-alb-arn", o.albArn,
     "--portal-user-pool-id", o.userPoolId,
     "--portal-client-id", o.clientId,
+    // Sign-out ends the ALB's and Cognito's sessions too (pipelines/portal/albSignOut.ts).
+    "--portal-cognito-domain", o.cognitoDomain,
+    "--portal-logout-uri", o.logoutUri,
     // The tenants' account, not the container's own engine (docs/portal.md, "Production").
     "--portal-data", "snowflake",
   ];
@@ -199,7 +207,7 @@ export class PortalService extends pulumi.ComponentResource {
         allowedOauthScopes: ["openid"],
         supportedIdentityProviders: ["COGNITO"],
         callbackUrls: [`https://${args.host}/oauth2/idpresponse`],
-        logoutUrls: [`https://${args.host}/portal/`],
+        logoutUrls: [signOutUrl(args.host)],
         // No direct sign-in API for this client: people sign in through the hosted pages only.
         explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
         preventUserExistenceErrors: "ENABLED",
@@ -328,14 +336,14 @@ export class PortalService extends pulumi.ComponentResource {
         // No taskRoleArn: the portal calls no AWS API as itself (its sign-in keys are public, Snowflake uses its key).
         // Task storage for the two writable paths; the image's file system stays read-only.
         volumes: [{ name: "hub-home" }, { name: "tmp" }],
-        containerDefinitions: pulumi.all([alb.arn, pool.id, client.id, logs.name, region]).apply(([albArn, userPoolId, clientId, logGroup, r]) =>
+        containerDefinitions: pulumi.all([alb.arn, pool.id, client.id, logs.name, region, domain.domain]).apply(([albArn, userPoolId, clientId, logGroup, r, prefix]) =>
           JSON.stringify([
             {
               name: containerName,
               image: args.image,
               essential: true,
               entryPoint: [...PORTAL_ENTRYPOINT],
-              command: serveCommand({ albArn, userPoolId, clientId }),
+              command: serveCommand({ albArn, userPoolId, clientId, cognitoDomain: `${prefix}.auth.${r}.amazoncognito.com`, logoutUri: signOutUrl(args.host) }),
               workingDirectory: IMAGE_WORKDIR,
               user: CONTAINER_USER,
               readonlyRootFilesystem: true,

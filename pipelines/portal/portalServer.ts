@@ -34,6 +34,7 @@ import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
 import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
 import { ALB_CLAIMS_HEADER } from "./tenantClaim.ts";
 import { SignInLimiter, type SignInLimits } from "./signInLimiter.ts";
+import { cognitoLogoutUrl, expiredAlbCookies, type AlbSignOutOptions } from "./albSignOut.ts";
 
 export type PortalLog = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
@@ -62,6 +63,12 @@ export interface PortalOptions {
    * user and tenant. Password sign-in and the users file are then off. Default: the users file.
    */
   readonly identity?: { verify(header: string | string[] | undefined): Promise<AlbPrincipal> };
+  /**
+   * With `identity`: sign-out also ends the load balancer's session and Cognito's (albSignOut.ts):
+   * the logout answer expires the ALB's cookies and names Cognito's logout URL, where the page goes.
+   * Default none: only the portal's session ends.
+   */
+  readonly signOut?: AlbSignOutOptions;
   /** Mark the cookie Secure: on when the portal is reached over HTTPS (production, behind the ALB). */
   readonly secureCookies?: boolean;
   /** How often a tenant's watermark is read while it has live pages; default 1000 ms. */
@@ -225,7 +232,14 @@ export class PortalServer {
       req.resume();
       this.sessions.end(s);
       this.o.log("info", "portal sign-out", { user: s.user, tenant: s.tenant });
-      res.writeHead(204, { "set-cookie": clearedCookie({ secure: !!this.o.secureCookies }), "cache-control": "no-store", ...SECURITY_HEADERS }).end();
+      const cleared = clearedCookie({ secure: !!this.o.secureCookies });
+      if (this.o.identity && this.o.signOut) {
+        // Behind the ALB: its session cookies expire too, and the page goes on to Cognito's logout,
+        // else the next request would be signed in again by the ALB's still-valid session.
+        const cookies = [cleared, ...expiredAlbCookies(req.headers.cookie)];
+        return json(res, 200, { signOutUrl: cognitoLogoutUrl(this.o.signOut) }, { "set-cookie": cookies });
+      }
+      res.writeHead(204, { "set-cookie": cleared, "cache-control": "no-store", ...SECURITY_HEADERS }).end();
       return;
     }
     if (path === "/api/portal/events") {
@@ -541,7 +555,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return v as Record<string, unknown>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...SECURITY_HEADERS, ...headers });
   res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));

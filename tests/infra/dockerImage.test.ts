@@ -56,7 +56,10 @@ test("the running image is what the task definition expects: directory, user, po
 });
 
 test("every flag the task and the image pass is one of serve's, with a value it takes", () => {
-  const command = serveCommand({ albArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/hubpt/0123456789abcdef", userPoolId: "eu-west-1_AbC123", clientId: "abc123" });
+  const command = serveCommand({
+    albArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/hubpt/0123456789abcdef", userPoolId: "eu-west-1_AbC123", clientId: "abc123",
+    cognitoDomain: "hub-portal.auth.eu-west-1.amazoncognito.com", logoutUri: "https://portal.example.com/portal/",
+  });
   for (const [flag, value] of [...flags(command), ...flags(exec("CMD"))]) {
     const o = (SERVE_OPTIONS as Record<string, { choices?: readonly string[] }>)[flag];
     assert.ok(o, `--${flag} is not a flag of scripts/serve.ts`);

@@ -100,6 +100,10 @@ describe("the portal's component: what it declares", () => {
     assert.equal(arg("--http-port"), String(PORTAL_PORT));
     // It reads the tenants' Snowflake account over PrivateLink as the portal's user, not its own engine.
     assert.equal(arg("--portal-data"), "snowflake");
+    // Sign-out ends the ALB's and Cognito's sessions: Cognito's domain, and the client's one sign-out URL.
+    assert.equal(arg("--portal-cognito-domain"), `${ARGS.cognitoDomain}.auth.eu-west-1.amazoncognito.com`);
+    assert.equal(arg("--portal-logout-uri"), `https://${ARGS.host}/portal/`);
+    assert.deepEqual(byName("hub-portal-alb-client").props["logoutUrls"], [arg("--portal-logout-uri")]);
     const env = Object.fromEntries((c.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
     assert.deepEqual(
       [env.SNOWFLAKE_ACCOUNT, env.SNOWFLAKE_ACCESS_URL, env.SNOWFLAKE_DATABASE, env.SNOWFLAKE_USER],

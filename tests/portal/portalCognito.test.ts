@@ -22,6 +22,8 @@ function tinyBundle(): PortalBundle {
   return PortalBundle.load(dir);
 }
 
+const SIGN_OUT = { cognitoDomain: "hub-portal.auth.eu-west-1.amazoncognito.com", clientId: CLIENT, logoutUri: "https://portal.example.com/portal/" };
+
 let alb: AlbKeys;
 let f: PortalFixture;
 before(async () => {
@@ -30,6 +32,7 @@ before(async () => {
     bundle: tinyBundle(),
     secureCookies: true,
     identity: new AlbIdentity({ albArn: ALB, userPoolId: POOL, clientId: CLIENT, keyBaseUrl: alb.keyBaseUrl, now: () => f.wallClock.now }),
+    signOut: SIGN_OUT,
   });
 });
 after(async () => {
@@ -115,5 +118,43 @@ describe("sign-in by the load balancer (Cognito)", () => {
     const r = await post({ "x-csrf-token": csrf });
     assert.equal(r.status, 200);
     assert.equal(((await r.json()) as { acknowledged: { acknowledged_by: string } }).acknowledged.acknowledged_by, "alice");
+  });
+});
+
+describe("sign-out behind the load balancer", () => {
+  test("ends the portal's session, expires every ALB session cookie shard the browser sent, and names Cognito's logout URL", async () => {
+    const h = { "x-amzn-oidc-data": claims() };
+    const signedIn = await get("/api/portal/session", h);
+    const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    const { csrf } = (await signedIn.json()) as { csrf: string };
+    const r = await fetch(`${f.url}/api/portal/logout`, {
+      method: "POST",
+      headers: { ...h, cookie: `${cookie}; AWSELBAuthSessionCookie-0=aaa; AWSELBAuthSessionCookie-1=bbb; AWSELBAuthSessionCookie-2=ccc; other=1`, "x-csrf-token": csrf, "content-type": "application/json" },
+      body: "{}",
+    });
+    assert.equal(r.status, 200);
+    const url = new URL(((await r.json()) as { signOutUrl: string }).signOutUrl);
+    assert.equal(`${url.origin}${url.pathname}`, "https://hub-portal.auth.eu-west-1.amazoncognito.com/logout");
+    assert.deepEqual(Object.fromEntries(url.searchParams), { client_id: CLIENT, logout_uri: "https://portal.example.com/portal/" });
+    const set = r.headers.getSetCookie();
+    assert.match(set[0]!, /^hub_portal=; .*Max-Age=0/, "the portal's own cookie is cleared");
+    for (const n of [0, 1, 2]) {
+      const c = set.find((x) => x.startsWith(`AWSELBAuthSessionCookie-${n}=;`));
+      assert.ok(c, `shard ${n} is expired`);
+      assert.match(c, /Path=\/; Max-Age=-1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly$/);
+    }
+    assert.ok(!set.some((x) => x.startsWith("other=")), "no other cookie is touched");
+    // The portal's session is over: the old cookie is not reused for the same claims.
+    const again = await get("/api/portal/session", { ...h, cookie });
+    const fresh = again.headers.get("set-cookie")?.split(";")[0];
+    assert.ok(fresh && fresh !== cookie, "a new session, not the ended one");
+  });
+
+  test("a sign-out without the session's CSRF token changes nothing and names no logout URL", async () => {
+    const h = { "x-amzn-oidc-data": claims() };
+    const cookie = (await get("/api/portal/session", h)).headers.get("set-cookie")!.split(";")[0]!;
+    const r = await fetch(`${f.url}/api/portal/logout`, { method: "POST", headers: { ...h, cookie, "content-type": "application/json" }, body: "{}" });
+    assert.equal(r.status, 403);
+    assert.deepEqual(r.headers.getSetCookie().filter((c) => c.startsWith("AWSELBAuthSessionCookie")), []);
   });
 });

@@ -38,3 +38,17 @@ test("--portal-data: twin is the default and takes no class; snowflake needs its
   refusedData({ mode: "snowflake" }, { ...env, SNOWFLAKE_ACCESS_URL: "https://x.example/path" }, /accessUrl must be an http\(s\) URL with no path/);
   refusedData({ mode: "lake" }, env, /--portal-data "lake" is not one of twin, snowflake/);
 });
+
+test("--portal-cognito-domain and --portal-logout-uri: both or neither, only with cognito-alb, each value checked", async () => {
+  const { portalSignOut } = await import("../../scripts/lib/serve/portalSignIn.ts");
+  const alb = { mode: "cognito-alb", albArn: ALB, userPoolId: POOL, clientId: CLIENT };
+  const domain = "hub-portal.auth.eu-west-1.amazoncognito.com";
+  const signOutRefused = (f: Parameters<typeof portalSignOut>[0], why: RegExp) =>
+    assert.throws(() => portalSignOut(f), (e: unknown) => e instanceof UserError && why.test(e.message), JSON.stringify(f));
+  assert.equal(portalSignOut(alb), undefined);
+  assert.deepEqual(portalSignOut({ ...alb, cognitoDomain: domain, logoutUri: "https://portal.example.com/portal/" }), { cognitoDomain: domain, clientId: CLIENT, logoutUri: "https://portal.example.com/portal/" });
+  signOutRefused({ cognitoDomain: domain, logoutUri: "https://portal.example.com/portal/" }, /only go with --portal-sign-in cognito-alb/);
+  signOutRefused({ ...alb, cognitoDomain: domain }, /--portal-logout-uri must be given with --portal-cognito-domain/);
+  signOutRefused({ ...alb, cognitoDomain: "evil.example.com/x", logoutUri: "https://portal.example.com/portal/" }, /Cognito domain "evil\.example\.com\/x"/);
+  signOutRefused({ ...alb, cognitoDomain: domain, logoutUri: "http://portal.example.com/portal/" }, /logout URI "http:\/\/portal\.example\.com\/portal\/" must be an https URL/);
+});

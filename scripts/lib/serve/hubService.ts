@@ -78,6 +78,8 @@ export interface ServeOptions {
   readonly pricePerCredit: number;
   /** Production sign-in for the portal (behind the ALB with Cognito, docs/portal.md); default: the users file. */
   readonly portalIdentity?: PortalOptions["identity"];
+  /** With portalIdentity: sign-out ends the load balancer's and Cognito's sessions too. */
+  readonly portalSignOut?: PortalOptions["signOut"];
   /**
    * Where the portal reads (the tenants' Snowflake account in production, `--portal-data`); default
    * this hub's engine. Not the twin's cost and models pages then: the account's metering needs
@@ -217,7 +219,7 @@ export class HubService {
               models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
             }),
         // Behind the load balancer people reach the portal over HTTPS only: the cookie is Secure.
-        ...(o.portalIdentity ? { identity: o.portalIdentity, secureCookies: true } : {}),
+        ...(o.portalIdentity ? { identity: o.portalIdentity, secureCookies: true, ...(o.portalSignOut ? { signOut: o.portalSignOut } : {}) } : {}),
       });
       closers.push(() => portal.close());
       const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens, portal);

@@ -5,6 +5,7 @@
  */
 import { UserError } from "../command.ts";
 import { AlbIdentity } from "../../../pipelines/portal/albIdentity.ts";
+import { checkAlbSignOut, type AlbSignOutOptions } from "../../../pipelines/portal/albSignOut.ts";
 
 export const PORTAL_SIGN_IN = ["users", "cognito-alb"] as const;
 
@@ -13,6 +14,26 @@ export interface PortalSignInFlags {
   readonly albArn?: string;
   readonly userPoolId?: string;
   readonly clientId?: string;
+  /** Cognito's hosted domain and the sign-out URL it returns people to (sign-out ends the ALB's session too). */
+  readonly cognitoDomain?: string;
+  readonly logoutUri?: string;
+}
+
+/**
+ * The sign-out settings for `cognito-alb` (both or neither flag; undefined without them, when only
+ * the portal's session ends), undefined for `users`; a bad flag is a UserError naming it.
+ */
+export function portalSignOut(f: PortalSignInFlags): AlbSignOutOptions | undefined {
+  const given = [["--portal-cognito-domain", f.cognitoDomain], ["--portal-logout-uri", f.logoutUri]] as const;
+  const set = given.filter(([, v]) => v !== undefined);
+  if (set.length === 0) return undefined;
+  if ((f.mode ?? "users") !== "cognito-alb") throw new UserError(`${set.map(([k]) => k).join(", ")} only go with --portal-sign-in cognito-alb`);
+  if (set.length !== 2) throw new UserError(`${given.filter(([, v]) => v === undefined).map(([k]) => k).join(", ")} must be given with ${set.map(([k]) => k).join(", ")}`);
+  try {
+    return checkAlbSignOut({ cognitoDomain: f.cognitoDomain!, clientId: f.clientId ?? "", logoutUri: f.logoutUri! });
+  } catch (e) {
+    throw new UserError(`--portal-sign-in cognito-alb: ${(e as Error).message}`);
+  }
 }
 
 /** The portal's identity for `cognito-alb`, undefined for `users`; a missing or bad flag is a UserError naming it. */

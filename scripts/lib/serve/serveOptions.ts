@@ -19,6 +19,8 @@ export const SERVE_OPTIONS = {
   "portal-alb-arn": { type: "string", description: "with cognito-alb: ARN of the load balancer whose signed claims are accepted" },
   "portal-user-pool-id": { type: "string", description: "with cognito-alb: the Cognito user pool (<region>_<id>)" },
   "portal-client-id": { type: "string", description: "with cognito-alb: the pool's app client the load balancer uses" },
+  "portal-cognito-domain": { type: "string", description: "with cognito-alb: Cognito's hosted domain (<prefix>.auth.<region>.amazoncognito.com); sign-out then also ends the load balancer's and Cognito's sessions" },
+  "portal-logout-uri": { type: "string", description: "with --portal-cognito-domain: where Cognito returns people after sign-out (one of the app client's sign-out URLs)" },
   "portal-data": { type: "string", description: "where the portal reads: twin (this hub's engine) or snowflake (the tenants' account as the portal's service user; SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_DATABASE, HUB_SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH, optional SNOWFLAKE_ACCESS_URL; production)", choices: PORTAL_DATA, default: "twin" },
   "portal-workload-class": { type: "string", description: "with --portal-data snowflake: the tenants' warehouse class the portal reads on (TENANT_<T>_<CLASS>_WH; default bi)" },
   "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
