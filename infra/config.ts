@@ -10,6 +10,7 @@ import { MODEL_KINDS } from "../ml/registry/registry.ts";
 import { NOTE_MODEL_ID_PATTERN, noteModelIdProblem } from "./aws/noteModelId.ts";
 import type { MonitorFrequency, WarehouseSize } from "../pipelines/definitions/types.ts";
 import { ALERT_KEYS, parseTenantAlerting, type TenantAlerting } from "../pipelines/alerts/alertChannels.ts";
+import { PORTAL_CONFIG_KEYS, parsePortalConfig, type PortalConfig } from "./portalConfig.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -67,6 +68,8 @@ export interface PlatformConfig extends CommonConfig {
   readonly noteModelId: string;
   /** Reserved concurrency of the note-insight Lambda: caps the notes in flight to Bedrock. */
   readonly noteLambdaConcurrency: number;
+  /** The operator portal on ECS Fargate behind an ALB with Cognito sign-in; null: none (hub:portalImage unset). */
+  readonly portal: PortalConfig | null;
 }
 
 export interface TenantWarehouseConfig {
@@ -91,6 +94,8 @@ export interface TenantConfig extends CommonConfig {
   readonly servicePublicKey: string;
   /** May the tenant role read unmasked personal data (TENANT_MAP.pii_access). */
   readonly piiAccess: boolean;
+  /** Grant the tenant's role to the portal's Snowflake user (the platform stack's, with the portal). */
+  readonly portalAccess: boolean;
   readonly warehouses: readonly TenantWarehouseConfig[];
   /** SageMaker model package groups, one per model name. */
   readonly models: readonly string[];
@@ -121,6 +126,7 @@ export const DEFAULTS = {
   noteLambdaConcurrency: 5,
   tier: "standard" as Tier,
   piiAccess: false,
+  portalAccess: false,
   workloadClasses: { standard: ["bi"], premium: ["bi", "ml"] } as Record<Tier, string[]>,
   warehouseSize: { standard: "XSMALL", premium: "MEDIUM" } as Record<Tier, WarehouseSize>,
   autoSuspendSeconds: 60,
@@ -239,7 +245,7 @@ export function parseStackConfig(stack: string, raw: RawConfig, where: StackLoca
     maxAutoSuspendSeconds: r.int("maxAutoSuspendSeconds", DEFAULTS.maxAutoSuspendSeconds, 60, 86_400),
     monitorStartTimestamp: r.match("monitorStartTimestamp", /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})?$/, "YYYY-MM-DD HH:MI, or empty for when the monitor is created", DEFAULTS.monitorStartTimestamp),
   };
-  if (stackKind(stack) === "platform") return parsePlatform(r, common);
+  if (stackKind(stack) === "platform") return parsePlatform(r, common, raw);
   return { ...parseTenant(r, common, stack, `${where.organization}/${where.project}/platform`), alerting: alertingOf(raw, stack) };
 }
 
@@ -259,7 +265,7 @@ function alertingOf(raw: RawConfig, stack: string): TenantAlerting {
 
 export { ALERT_KEYS };
 
-function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
+function parsePlatform(r: Reader, common: CommonConfig, raw: RawConfig): PlatformConfig {
   const archiveIaDays = r.int("archiveIaDays", DEFAULTS.archiveIaDays, 30, 3650);
   const archiveGlacierDays = r.int("archiveGlacierDays", DEFAULTS.archiveGlacierDays, 1, 3650);
   if (archiveGlacierDays <= archiveIaDays) throw new ConfigError(key("archiveGlacierDays"), archiveGlacierDays, `more than hub:archiveIaDays (${archiveIaDays})`);
@@ -268,6 +274,7 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
   if (archiveExpirationDays < archiveGlacierDays + 90) {
     throw new ConfigError(key("archiveExpirationDays"), archiveExpirationDays, `at least hub:archiveGlacierDays + 90 (${archiveGlacierDays + 90})`);
   }
+  const subnetIds = r.list("subnetIds", [], (x): x is string => isString(x) && /^subnet-[a-f0-9]{8,17}$/.test(x), "subnet-<hex> ids");
   return {
     ...common,
     kind: "platform",
@@ -279,13 +286,16 @@ function parsePlatform(r: Reader, common: CommonConfig): PlatformConfig {
     privateLinkServiceName: r.match("privateLinkServiceName", /^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[a-z0-9]+$/, "com.amazonaws.vpce.<region>.vpce-svc-<id>"),
     vpcId: r.match("vpcId", /^vpc-[a-f0-9]{8,17}$/, "vpc-<hex>"),
     vpcCidr: r.match("vpcCidr", /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "an IPv4 CIDR such as 10.0.0.0/16"),
-    subnetIds: r.list("subnetIds", [], (x): x is string => isString(x) && /^subnet-[a-f0-9]{8,17}$/.test(x), "subnet-<hex> ids"),
+    subnetIds,
     archiveIaDays,
     archiveGlacierDays,
     archiveExpirationDays,
     logRetentionDays: r.int("logRetentionDays", DEFAULTS.logRetentionDays, 1, 3653),
     noteModelId: r.match("noteModelId", NOTE_MODEL_ID_PATTERN, noteModelIdProblem(null)!, DEFAULTS.noteModelId),
     noteLambdaConcurrency: r.int("noteLambdaConcurrency", DEFAULTS.noteLambdaConcurrency, 1, 100),
+    portal: parsePortalConfig(raw, (k, v, e) => {
+      throw new ConfigError(k, v, e);
+    }, subnetIds, rsaPublicKey),
   };
 }
 
@@ -337,6 +347,7 @@ function parseTenant(r: Reader, common: CommonConfig, stack: string, platformSta
     platformStack: r.match("platformStack", /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "org/project/stack", platformStack),
     servicePublicKey: publicKey,
     piiAccess: r.bool("piiAccess", DEFAULTS.piiAccess),
+    portalAccess: r.bool("portalAccess", DEFAULTS.portalAccess),
     warehouses: classes.map((workloadClass) => ({ workloadClass, ...base })),
     models,
     notifyUsers: r.list("notifyUsers", [], (x): x is string => isString(x), "Snowflake user names"),
@@ -379,11 +390,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "logRetentionDays", stacks: "platform", type: "integer", default: DEFAULTS.logRetentionDays, description: "Retention of the CloudWatch log groups, in days." },
   { key: "noteModelId", stacks: "platform", type: "string", default: DEFAULTS.noteModelId, description: "Bedrock model the operator-note Lambda invokes: an Anthropic Claude foundation-model id (anthropic.claude-...-v<n>[:<n>]); its role may invoke this model only." },
   { key: "noteLambdaConcurrency", stacks: "platform", type: "integer", default: DEFAULTS.noteLambdaConcurrency, description: "Reserved concurrency of the operator-note Lambda (1..100): at most this many batches, 4 notes each, in flight to Bedrock." },
+  ...PORTAL_CONFIG_KEYS,
   { key: "tenantId", stacks: "tenant", type: "string", default: "", description: "Tenant id (lower-case letters, digits, dashes). Default: the stack name." },
   { key: "tier", stacks: "tenant", type: "string", default: DEFAULTS.tier, description: "standard or premium (premium: own schema, bigger warehouses, own KMS key)." },
   { key: "platformStack", stacks: "tenant", type: "string", default: "", description: "Fully qualified platform stack the tenant reads outputs from. Default: <organization>/<project>/platform." },
   { key: "servicePublicKey", stacks: "tenant", type: "string", default: "", secret: true, description: "Required, secret (`pulumi config set --secret`). RSA public key (PEM body) of the tenant's Snowflake service user." },
   { key: "piiAccess", stacks: "tenant", type: "boolean", default: DEFAULTS.piiAccess, description: "May the tenant role read unmasked personal data (TENANT_MAP.pii_access)." },
+  { key: "portalAccess", stacks: "tenant", type: "boolean", default: DEFAULTS.portalAccess, description: "Grant the tenant's role to the operator portal's Snowflake user (HUB_PORTAL_SVC, made by the platform stack with the portal), so the portal shows this tenant." },
   { key: "workloadClasses", stacks: "tenant", type: "array", default: DEFAULTS.workloadClasses.standard, description: "Workload classes, one dedicated warehouse and monitor each. Default: [bi] (standard), [bi, ml] (premium)." },
   { key: "warehouseSize", stacks: "tenant", type: "string", default: DEFAULTS.warehouseSize.standard, description: "Size of the tenant's warehouses. Default: XSMALL (standard), MEDIUM (premium)." },
   { key: "autoSuspendSeconds", stacks: "tenant", type: "integer", default: DEFAULTS.autoSuspendSeconds, description: "Auto-suspend of the tenant's warehouses, in seconds (at most maxAutoSuspendSeconds)." },

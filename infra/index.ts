@@ -51,6 +51,7 @@ export const snowflakePrivateHost = outputs["snowflakePrivateHost"];
 export const firehoseName = outputs["firehoseName"];
 export const topicRuleName = outputs["topicRuleName"];
 export const dynamicTableVersions = outputs["dynamicTableVersions"];
+export const portal = outputs["portal"];
 export const tenantId = outputs["tenantId"];
 export const tier = outputs["tier"];
 export const archivePrefix = outputs["archivePrefix"];

@@ -14,10 +14,8 @@ export function awsTags(tenant: string, costCenter: string): Record<string, stri
   return { [TENANT_TAG_KEY]: tenant, [COST_CENTER_TAG_KEY]: costCenter, "managed-by": "pulumi" };
 }
 
-/** One warehouse per tenant and workload class: a monitor attaches to warehouses, not to tags. */
-export function tenantWarehouseName(tenantId: string, workloadClass: string): string {
-  return `${tenantObjectPrefix(tenantId)}${workloadClass.toUpperCase()}_WH`;
-}
+/** One warehouse per tenant and workload class (the name is the definitions', which the portal reads on). */
+export { tenantWarehouseName } from "../pipelines/definitions/governance.ts";
 
 export function tenantMonitorName(tenantId: string, workloadClass: string): string {
   return `${tenantObjectPrefix(tenantId)}${workloadClass.toUpperCase()}_MONITOR`;
@@ -26,6 +24,9 @@ export function tenantMonitorName(tenantId: string, workloadClass: string): stri
 export function tenantServiceUserName(tenantId: string): string {
   return `${tenantObjectPrefix(tenantId)}SVC`;
 }
+
+/** The operator portal's Snowflake user (platform stack); tenant stacks with hub:portalAccess grant it their role. */
+export const PORTAL_SNOWFLAKE_USER = "HUB_PORTAL_SVC";
 
 /** Premium tenants get a schema of their own for their own objects. */
 export function tenantSchemaName(tenantId: string): string {

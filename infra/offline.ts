@@ -27,6 +27,12 @@ export const MOCK_PLATFORM_OUTPUTS: Record<(typeof PLATFORM_OUTPUTS)[number], un
   firehoseName: "hub-telemetry",
   topicRuleName: "hub_telemetry_to_firehose",
   dynamicTableVersions: Object.fromEntries(DYNAMIC_TABLES.map((t) => [qualifiedName(t), "2026-12-01T00:00:00.000Z"])),
+  portal: {
+    url: "https://portal.example.com/portal/",
+    loadBalancerDnsName: "hubpt-offline.eu-west-1.elb.amazonaws.com",
+    userPoolId: "eu-west-1_Offline01",
+    signInDomain: "hub-portal-offline.auth.eu-west-1.amazoncognito.com",
+  },
 };
 
 export interface DeclaredResource extends PolicyResourceLike {
@@ -65,6 +71,10 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     if (type === "aws:apigateway/restApi:RestApi") Object.assign(out, { executionArn: `arn:aws:execute-api:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}-id`, rootResourceId: `${name}-root` });
     if (type === "aws:apigateway/stage:Stage") out["invokeUrl"] = `https://${inputs["restApi"]}.execute-api.${MOCK_REGION}.amazonaws.com/${inputs["stageName"]}`;
     if (type === "aws:lambda/function:Function") out["invokeArn"] = `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${out["arn"]}/invocations`;
+    if (type === "aws:lb/loadBalancer:LoadBalancer") {
+      out["arn"] = `arn:aws:elasticloadbalancing:${MOCK_REGION}:${MOCK_ACCOUNT}:loadbalancer/app/${name}/0123456789abcdef`;
+      out["dnsName"] = `${name}.${MOCK_REGION}.elb.amazonaws.com`;
+    }
     if (inputs["name"] === undefined && !type.startsWith("aws:s3/")) out["name"] = name;
   }
   if (pkg === "snowflake" && inputs["database"] && inputs["schema"] && inputs["name"]) {

@@ -12,9 +12,10 @@ import { AwsPlatform } from "./aws/platform.ts";
 import { AwsTenant } from "./aws/tenant.ts";
 import { ModelServing, latestApprovedPackageArn } from "./aws/modelServing.ts";
 import { AlertTopic } from "./aws/alertTopic.ts";
+import { PortalService } from "./aws/portal.ts";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
-import { SHARED_TENANT, awsTags } from "./naming.ts";
+import { PORTAL_SNOWFLAKE_USER, SHARED_TENANT, awsTags } from "./naming.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 import { NoteInsights } from "./aws/noteInsights.ts";
 import { noteLambdaCode } from "./aws/noteLambdaCode.ts";
@@ -44,6 +45,7 @@ export const PLATFORM_OUTPUTS = [
   "firehoseName",
   "topicRuleName",
   "dynamicTableVersions",
+  "portal",
 ] as const;
 
 /**
@@ -74,6 +76,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
       monitorStartTimestamp: cfg.monitorStartTimestamp,
       firehoseUser: cfg.firehoseUser,
       firehosePublicKey: cfg.firehosePublicKey,
+      ...(cfg.portal ? { portalUser: { name: PORTAL_SNOWFLAKE_USER, publicKey: cfg.portal.snowflakePublicKey } } : {}),
       connection: { ...conn },
       externalFunctions,
     },
@@ -114,6 +117,18 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     { providers: [provider] },
   );
   externalFunctionsMade([notes.externalFunction, notes.functionUsage]);
+
+  // The operator portal, one for every tenant (infra/aws/portal.ts), when the stack names its image.
+  const portal = cfg.portal
+    ? new PortalService("hub-portal", {
+        ...cfg.portal,
+        tags: awsTags(SHARED_TENANT, cfg.costCenter),
+        vpcId: cfg.vpcId,
+        kmsKeyArn: a.kmsKeyArn,
+        snowflake: { accountUrl: cfg.snowflakeAccountUrl, database: cfg.database, user: PORTAL_SNOWFLAKE_USER },
+        logRetentionDays: cfg.logRetentionDays,
+      })
+    : null;
   return {
     database: sf.databaseName,
     sharedWarehouses: sf.warehouseNames,
@@ -126,6 +141,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
     firehoseName: a.firehoseName,
     topicRuleName: a.topicRuleName,
     dynamicTableVersions: sf.dynamicTableVersions,
+    portal: portal ? { url: portal.url, loadBalancerDnsName: portal.loadBalancerDnsName, userPoolId: portal.userPoolId, signInDomain: portal.signInDomain } : null,
   };
 }
 
@@ -149,6 +165,7 @@ export function tenantProgram(cfg: TenantConfig, conn: SnowflakeConnection = {},
       dynamicTableVersions: out<Record<string, string>>("dynamicTableVersions"),
       servicePublicKey: pulumi.secret(cfg.servicePublicKey),
       piiAccess: cfg.piiAccess,
+      portalAccess: cfg.portalAccess,
       warehouses: cfg.warehouses,
       monitorStartTimestamp: cfg.monitorStartTimestamp,
       notifyUsers: cfg.notifyUsers,

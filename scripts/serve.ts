@@ -11,6 +11,9 @@ import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import { listOption, numberOption, oneOf, stackOption } from "./lib/optionValues.ts";
 import { HubService } from "./lib/serve/hubService.ts";
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
+import { portalIdentity, portalSignOut } from "./lib/serve/portalSignIn.ts";
+import { portalDataOption } from "./lib/serve/portalDataOption.ts";
+import { SERVE_OPTIONS } from "./lib/serve/serveOptions.ts";
 import { isIP } from "node:net";
 
 /** How long a drain may take before the process gives up on it and exits 1. */
@@ -23,18 +26,7 @@ await runCommand({
     "for provisioned devices, a Snowflake-protocol SQL endpoint (snowflake-sdk connects to it), the RFID scan and file-upload APIs, /healthz and " +
     "/metrics; until SIGTERM or Ctrl-C, which drain and exit 0",
   usage: "npm run serve -- [--home DIR] [--bind ADDR] [--mqtt-port N] [--mqtts-port N] [--http-port N] [--tenants a,b] [--log-level L] [--log-format json|text]",
-  options: {
-    home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub); the same hub `npm start` runs" },
-    bind: { type: "string", description: "address every listener binds (an IP address; 0.0.0.0 exposes the hub to the network)", default: "127.0.0.1" },
-    "mqtt-port": { type: "string", description: "MQTT port for devices with passwords (0 picks a free one)", default: "1883" },
-    "mqtts-port": { type: "string", description: "MQTT over TLS for devices with certificates from the hub's CA (provision.ts issues them; 0 picks a free one)", default: "8883" },
-    "http-port": { type: "string", description: "HTTP port: SQL endpoint, scan and upload APIs, /healthz, /metrics (0 picks a free one)", default: "8089" },
-    tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
-    "price-per-credit": { type: "string", description: "money per credit on the portal's cost page (as cost-report's)", default: "3" },
-    "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
-    "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
-    "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
-  },
+  options: SERVE_OPTIONS,
   examples: [
     "npm run serve",
     "npm run serve -- --http-port 0 --mqtt-port 0 --home /tmp/hub",
@@ -51,9 +43,19 @@ await runCommand({
     const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
     const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
+    const signInFlags = {
+      mode: options["portal-sign-in"], albArn: options["portal-alb-arn"], userPoolId: options["portal-user-pool-id"], clientId: options["portal-client-id"],
+      cognitoDomain: options["portal-cognito-domain"], logoutUri: options["portal-logout-uri"],
+    };
+    const identity = portalIdentity(signInFlags);
+    const signOut = portalSignOut(signInFlags);
+    const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"] });
     const log = createLogger({ level, format });
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
+      ...(identity ? { portalIdentity: identity } : {}),
+      ...(signOut ? { portalSignOut: signOut } : {}),
+      ...(portalData ? { portalData } : {}),
     });
     if (process.stdout.isTTY) {
       console.log(`The hub is served: the portal on ${service.info.http}/portal/, SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);

@@ -7,6 +7,7 @@
 import { COST_CENTER_TAG, TENANT_ISOLATION, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
 import { TENANT_COLUMN, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { COST_CENTER_TAG_KEY, TENANT_TAG_KEY } from "../naming.ts";
+import { ecsTasksNoPublicIp, listenersHttpsOnly } from "./portalRules.ts";
 
 export interface PolicyResourceLike {
   readonly type: string;
@@ -449,7 +450,25 @@ export const apiMethodsAuthorised: ResourceRule = {
   },
 };
 
-export const HUB_RULES: readonly HubRule[] = [s3BucketsProtected, s3AccessLogged, noWildcardIam, warehouseCapped, tenantTablesHaveRowAccessPolicy, taggedForCost, kmsRotation, logGroupsEncrypted, snsTopicsEncrypted, snsTopicPolicyNotPublic, bedrockOneModel, apiMethodsAuthorised];
+export const HUB_RULES: readonly HubRule[] = [
+  s3BucketsProtected,
+  s3AccessLogged,
+  noWildcardIam,
+  warehouseCapped,
+  tenantTablesHaveRowAccessPolicy,
+  taggedForCost,
+  kmsRotation,
+  logGroupsEncrypted,
+  // Alert topics (alertTopic.ts).
+  snsTopicsEncrypted,
+  snsTopicPolicyNotPublic,
+  // The operator-note path to Bedrock (noteInsights.ts).
+  bedrockOneModel,
+  apiMethodsAuthorised,
+  // What serves people over the network (portalRules.ts).
+  listenersHttpsOnly,
+  ecsTasksNoPublicIp,
+];
 
 /** Every rule over a whole stack's resources: what the pack would report, offline. */
 export function evaluatePolicies(rs: readonly PolicyResourceLike[], o: PolicyOptions = DEFAULT_POLICY_OPTIONS, rules: readonly HubRule[] = HUB_RULES): Violation[] {

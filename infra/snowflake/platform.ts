@@ -32,7 +32,7 @@ import { SHARED_MONITORS, SHARED_WAREHOUSES } from "../../pipelines/definitions/
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef, type TaskDef } from "../../pipelines/definitions/types.ts";
 import { ADMIN_ROLE, COST_CENTER_TAG, PIPELINE_ROLE, TENANT_MAP, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
 import {
-  INGEST_ROLE, PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_PARENT_ROLE, REPORTING_ROLE, snowflakeDatabaseRole, type PlatformGrant,
+  INGEST_ROLE, PLATFORM_GRANTS, PORTAL_ROLE, REPORTING_DATABASE_ROLES, REPORTING_PARENT_ROLE, REPORTING_ROLE, snowflakeDatabaseRole, type PlatformGrant,
 } from "../../pipelines/definitions/grants.ts";
 import { quoteString, snowflakeDialect } from "../../pipelines/dialect/index.ts";
 import { qualifiedStatements, taskBody } from "../../pipelines/render/snowflakeDdl.ts";
@@ -53,6 +53,11 @@ export interface SnowflakePlatformArgs {
   /** Snowflake user Firehose connects as, and its RSA public key (PEM body); required. */
   readonly firehoseUser: string;
   readonly firehosePublicKey: string;
+  /**
+   * The operator portal's Snowflake user (key-pair only) and its RSA public key (PEM body), holding
+   * HUB_PORTAL; each tenant stack with hub:portalAccess grants it the tenant's role. Default none (no portal).
+   */
+  readonly portalUser?: { readonly name: string; readonly publicKey: string };
   /**
    * The connection settings of the stack's provider: the pipeline's objects are created through a
    * second provider with the same settings but role HUB_PIPELINE, so HUB_PIPELINE owns them.
@@ -142,6 +147,7 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       [PIPELINE_ROLE, "Owns the hub's streams, dynamic tables and tasks, which run as it."],
       [INGEST_ROLE, "Firehose's Snowpipe Streaming writes into RAW.DEVICE_MESSAGES."],
       [REPORTING_ROLE, "Cost reports: reads SNOWFLAKE.ACCOUNT_USAGE and lists the hub's warehouses and monitors."],
+      [PORTAL_ROLE, "The operator portal's one write: INSERT into OPS.ALERT_ACKNOWLEDGEMENTS; it reads as each tenant's role."],
     ] as const) {
       roles.set(role, new snowflake.AccountRole(`${name}-role-${slug(role)}`, { name: role, comment }, child));
     }
@@ -159,6 +165,8 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       { roleName: roles.get(REPORTING_ROLE)!.name, parentRoleName: roles.get(REPORTING_PARENT_ROLE)!.name },
       child,
     );
+    // HUB_PORTAL under HUB_ADMIN, so it sits in SYSADMIN's hierarchy like every platform role.
+    new snowflake.GrantAccountRole(`${name}-role-hub-portal-to-hub-admin`, { roleName: roles.get(PORTAL_ROLE)!.name, parentRoleName: roles.get(ADMIN_ROLE)!.name }, child);
     for (const dbRole of REPORTING_DATABASE_ROLES) {
       new snowflake.GrantDatabaseRole(
         `${name}-database-role-${slug(dbRole)}-to-hub-reporting`,
@@ -177,6 +185,19 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       child,
     );
     new snowflake.GrantAccountRole(`${name}-role-hub-ingest-to-firehose-user`, { roleName: roles.get(INGEST_ROLE)!.name, userName: firehoseUser.name }, child);
+    const portalUser = args.portalUser
+      ? new snowflake.ServiceUser(
+          `${name}-portal-user`,
+          {
+            name: args.portalUser.name,
+            comment: "The operator portal: reads as each tenant's role (granted by the tenant stacks), writes acknowledgements as HUB_PORTAL; key-pair only.",
+            rsaPublicKey: args.portalUser.publicKey,
+            defaultRole: roles.get(PORTAL_ROLE)!.name,
+          },
+          child,
+        )
+      : null;
+    if (portalUser) new snowflake.GrantAccountRole(`${name}-role-hub-portal-to-portal-user`, { roleName: roles.get(PORTAL_ROLE)!.name, userName: portalUser.name }, child);
 
     // Governance first: tags and policies are referenced by everything after them.
     for (const t of TAGS) {
@@ -186,6 +207,7 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
     for (const [suffix, objectType, ident, r] of [
       ...[...roles].map(([role, r]) => [`role-${slug(role)}`, "ROLE", fqn(role), r] as const),
       ["firehose-user", "USER", fqn(args.firehoseUser), firehoseUser] as const,
+      ...(portalUser && args.portalUser ? [["portal-user", "USER", fqn(args.portalUser.name), portalUser] as const] : []),
     ]) {
       for (const [tagSuffix, tag, value] of [
         ["tenant-tag", TENANT_TAG, SHARED_TENANT],

@@ -12,7 +12,7 @@ import { qualifiedName } from "../../pipelines/definitions/types.ts";
 import { seedValue } from "../../pipelines/render/snowflakeDdl.ts";
 import type { TenantWarehouseConfig, Tier } from "../config.ts";
 import { MonitoredWarehouse } from "./monitoredWarehouse.ts";
-import { fqn, tenantMonitorName, tenantSchemaName, tenantServiceUserName, tenantWarehouseName } from "../naming.ts";
+import { PORTAL_SNOWFLAKE_USER, fqn, tenantMonitorName, tenantSchemaName, tenantServiceUserName, tenantWarehouseName } from "../naming.ts";
 
 /** The tenant service user's default schema (its gold: the KPIs its dashboards read). */
 export const TENANT_DEFAULT_SCHEMA = "ANALYTICS";
@@ -49,6 +49,8 @@ export interface SnowflakeTenantArgs {
   readonly dynamicTableVersions?: pulumi.Input<Record<string, string>>;
   /** Service user's RSA public key (secret); required. */
   readonly servicePublicKey: pulumi.Input<string>;
+  /** Grant the tenant's role to the portal's Snowflake user (PORTAL_SNOWFLAKE_USER, the platform stack's); default false. */
+  readonly portalAccess?: boolean;
   /** TENANT_MAP.pii_access for the tenant role; default false. */
   readonly piiAccess?: boolean;
   /** One warehouse and monitor per entry; at least one. */
@@ -116,6 +118,9 @@ export class SnowflakeTenant extends pulumi.ComponentResource {
       child,
     );
     new snowflake.GrantAccountRole(`${name}-role-to-user`, { roleName: role.name, userName: user.name }, child);
+    // The operator portal reads this tenant's pages as this role (pipelines/portal/snowflakePortalData.ts):
+    // with the role it gets exactly the tenant's grants and USAGE on its warehouses, nothing more.
+    if (args.portalAccess) new snowflake.GrantAccountRole(`${name}-role-to-portal-user`, { roleName: role.name, userName: PORTAL_SNOWFLAKE_USER }, child);
 
     // Least privilege: usage on the database, the schemas and its own warehouses; SELECT on exactly
     // the objects the grant definition names (pipelines/definitions/grants.ts), whose rows the row

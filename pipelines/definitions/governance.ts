@@ -24,6 +24,14 @@ export function tenantObjectPrefix(tenantId: string): string {
   return `TENANT_${tenantId.toUpperCase().replaceAll("-", "_")}_`;
 }
 
+/**
+ * A tenant's warehouse of one workload class (one per class: a monitor attaches to warehouses, not
+ * to tags). infra/naming.ts creates it under this name; the portal's Snowflake reads run on it.
+ */
+export function tenantWarehouseName(tenantId: string, workloadClass: string): string {
+  return `${tenantObjectPrefix(tenantId)}${workloadClass.toUpperCase()}_WH`;
+}
+
 /** The account role through which a tenant reads its analytics (created per tenant stack). */
 export function tenantRoleName(tenantId: string): string {
   if (!TENANT_ID_PATTERN.test(tenantId)) {

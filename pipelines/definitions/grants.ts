@@ -13,6 +13,7 @@
  * column to filter on), the governance map, the archive's bookkeeping, streams and tasks.
  */
 import { TABLES, DYNAMIC_TABLES, STREAMS, TASKS } from "./catalog.ts";
+import { ALERT_ACKNOWLEDGEMENTS } from "./alerting.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE } from "./governance.ts";
 import { ANALYTICS_WH, SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, type SnowflakeDatabaseRole } from "./accountUsageViews.ts";
@@ -243,6 +244,27 @@ export function accountUsageReadableBy(role: string): ReadonlySet<string> {
   return new Set(all.filter((v) => ACCOUNT_USAGE_VIEWS[v]!.databaseRoles.some((d) => REPORTING_DATABASE_ROLES.includes(d))));
 }
 
+// ---------------------------------------------------------------------------------------------
+// HUB_PORTAL: the operator portal's own role, for its one write. The portal reads as each tenant's
+// role (its Snowflake user holds them, granted by the tenant stacks) and writes acknowledgements as
+// this role, which may INSERT into OPS.ALERT_ACKNOWLEDGEMENTS and nothing else: no SELECT, no other
+// table. Not the tenant roles: Snowflake applies no row access policy to an INSERT, so a tenant role
+// that may insert lets a tenant's own SQL users write acknowledgements under another tenant's id
+// (https://docs.snowflake.com/en/user-guide/security-row-intro: policies filter what a query reads).
+// ---------------------------------------------------------------------------------------------
+
+export const PORTAL_ROLE = "HUB_PORTAL";
+
+/** The shared warehouse the acknowledgements' INSERTs run on (a few rows a day; the query tag names the tenant). */
+export const PORTAL_WAREHOUSE = ANALYTICS_WH.name;
+
+export const PORTAL_GRANTS: readonly PlatformGrant[] = [
+  { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
+  { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema: ALERT_ACKNOWLEDGEMENTS.schema } },
+  { role: PORTAL_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: qualifiedName(ALERT_ACKNOWLEDGEMENTS) } },
+  { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "warehouse", name: PORTAL_WAREHOUSE } },
+];
+
 /**
  * How much of the hub's database a role reaches: all of it (HUB_ADMIN, HUB_PIPELINE, which the row
  * access policy admits), the tenant grants (a tenant role), or nothing (HUB_REPORTING, which has no
@@ -251,7 +273,8 @@ export function accountUsageReadableBy(role: string): ReadonlySet<string> {
 export function hubReach(role: string): "all" | "tenant grants" | "nothing" {
   const r = role.toUpperCase();
   if ((ALL_TENANT_ROLES as readonly string[]).includes(r)) return "all";
-  return r === REPORTING_ROLE ? "nothing" : "tenant grants";
+  // HUB_PORTAL reads nothing: its one INSERT is checked statement by statement (portalWriteGuard.ts).
+  return r === REPORTING_ROLE || r === PORTAL_ROLE ? "nothing" : "tenant grants";
 }
 
-export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS, ...REPORTING_GRANTS];
+export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS, ...REPORTING_GRANTS, ...PORTAL_GRANTS];

@@ -89,6 +89,9 @@ export interface Dialect {
   /** The value column of a flattened row (JSON/VARIANT). */
   flattenValue(alias: string): string;
 
+  /** TRUE when text `a` ends with text `b` (no pattern characters: `_` and `%` are themselves). */
+  endsWith(a: string, b: string): string;
+
   /** Ordered string aggregation. */
   listAgg(expr: string, separator: string, orderBy: string): string;
 

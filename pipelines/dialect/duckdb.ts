@@ -66,6 +66,8 @@ export const duckdbDialect: Dialect = {
   tryToTimestamp: (expr) => `TRY_CAST(${expr} AS TIMESTAMP)`,
   flattenValue: (alias) => `${alias}.value`,
   listAgg: (expr, separator, orderBy) => `string_agg(${expr}, ${separator} ORDER BY ${orderBy})`,
+  // https://duckdb.org/docs/sql/functions/char#ends_withstring-search_string
+  endsWith: (a, b) => `ends_with(${a}, ${b})`,
   secondsBetween: (a, b) => `((epoch_ms(${b}) - epoch_ms(${a})) / 1000.0)`,
   addTime: (unit: TimeUnit, amount, ts) => `(${ts} + to_${unit}s(CAST(${amount} AS BIGINT)))`,
   now: () => `CAST(getvariable('${DUCKDB_VARIABLES.now}') AS TIMESTAMP)`,

@@ -51,6 +51,8 @@ export const snowflakeDialect: Dialect = {
   flattenValue: (alias) => `${alias}.VALUE`,
   // https://docs.snowflake.com/en/sql-reference/functions/listagg
   listAgg: (expr, separator, orderBy) => `LISTAGG(${expr}, ${separator}) WITHIN GROUP (ORDER BY ${orderBy})`,
+  // https://docs.snowflake.com/en/sql-reference/functions/endswith
+  endsWith: (a, b) => `ENDSWITH(${a}, ${b})`,
   secondsBetween: (a, b) => `(TIMESTAMPDIFF('millisecond', ${a}, ${b}) / 1000.0)`,
   addTime: (unit: TimeUnit, amount, ts) => `DATEADD('${unit}', ${amount}, ${ts})`,
   // SYSDATE() is the current UTC time as TIMESTAMP_NTZ, matching how timestamps are stored.

@@ -8,7 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ALL_OBJECTS, DYNAMIC_TABLES, EXTERNAL_FUNCTIONS, TASKS, objectName } from "../definitions/catalog.ts";
-import { REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, accountUsageReadableBy, hubReach } from "../definitions/grants.ts";
+import { PORTAL_ROLE, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, accountUsageReadableBy, hubReach } from "../definitions/grants.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE, TENANT_MAP, tenantRoleName } from "../definitions/governance.ts";
 import { SCHEMAS, qualifiedName, type DynamicTableDef, type ResourceMonitorDef, type TaskDef, type WarehouseDef } from "../definitions/types.ts";
 import { duckdbStatements, secureCatalogStatements, targetLagSeconds } from "../render/duckdbDdl.ts";
@@ -29,6 +29,7 @@ import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
 import { MonitorControl, type NotificationSink } from "./monitorControl.ts";
 import { accountUsageStatements } from "./accountUsage.ts";
+import { checkPortalWrite } from "../warehouse/portalWriteGuard.ts";
 import { DUCKDB_VARIABLES } from "../dialect/index.ts";
 import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppender.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
@@ -227,6 +228,7 @@ export class EmbeddedEngine {
     if (warehouse) this.warehouses.get(warehouse);
     const reach = hubReach(role);
     const seesAll = reach === "all";
+    const portal = role === PORTAL_ROLE;
     const schema = opts.schema?.toUpperCase() ?? null;
     const schemas: readonly string[] = reach === "all" ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
     if (schema !== null && !schemas.includes(schema)) {
@@ -239,7 +241,9 @@ export class EmbeddedEngine {
       seesAllTenants: seesAll,
       // HUB_REPORTING reads nothing of the hub's, only the usage views its database roles open.
       guard: { secureCatalog: SECURE_CATALOG, granted: reach === "nothing" ? new Set() : TENANT_READABLE, currentSchema: schema, accountUsage: accountUsageReadableBy(role) },
-      use: schema === null ? undefined : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
+      use: schema === null ? (portal ? this.dataCatalog : undefined) : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
+      // HUB_PORTAL writes its one table in the data catalog and reads nothing (portalWriteGuard.ts).
+      ...(portal ? { writeCheck: checkPortalWrite } : {}),
       warehouse,
       defaultTag: opts.tag,
       ...((opts.usageLatency ?? this.simulateUsageLatency) ? { usageNow: () => this.clock.now() } : {}),
@@ -311,7 +315,7 @@ export class EmbeddedEngine {
   /** Every role a session may use: the hub's own, then each role the tenant map names. */
   async roles(): Promise<string[]> {
     const rows = await this.control<{ role_name: string }>(`SELECT DISTINCT role_name FROM ${qualifiedName(TENANT_MAP)} ORDER BY 1`);
-    return [...ALL_TENANT_ROLES, REPORTING_ROLE, ...rows.map((r) => r.role_name)];
+    return [...ALL_TENANT_ROLES, REPORTING_ROLE, PORTAL_ROLE, ...rows.map((r) => r.role_name)];
   }
 
   /** An admin session (all tenants, unmasked). */

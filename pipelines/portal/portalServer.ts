@@ -11,15 +11,16 @@
  *   tenant's device is 404 (its rows are invisible to the role, as in SQL).
  * - The one write, acknowledging an alert, is checked as the tenant first (the alert must be visible
  *   to its role) and then appended to OPS.ALERT_ACKNOWLEDGEMENTS with the session's tenant and user,
- *   by the pipeline role: a tenant role reads and never writes (pipelines/definitions/grants.ts), and
- *   the row's tenant comes from the session, never from the request.
+ *   by HUB_PORTAL, which may insert there and nothing else: a tenant role reads and never writes
+ *   (pipelines/definitions/grants.ts), and the row's tenant comes from the session, never from the request.
+ * - Data: the embedded engine or the tenant's Snowflake account (`data`, portalData.ts).
  * - Live: `/api/portal/events` (portalEvents.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import type { Row, Warehouse } from "../warehouse/warehouse.ts";
-import { PIPELINE_ROLE, tenantRoleName } from "../definitions/governance.ts";
+import { tenantRoleName } from "../definitions/governance.ts";
 import { qualifiedName } from "../definitions/types.ts";
 import { ALERT_ACKNOWLEDGEMENTS } from "../definitions/alerting.ts";
 import { passwordMatches, type EndpointUser } from "../serve/snowflakeEndpoint.ts";
@@ -27,13 +28,21 @@ import { PortalSessions, clearedCookie, csrfMatches, sessionCookie, CSRF_HEADER,
 import { PortalEvents } from "./portalEvents.ts";
 import { PortalBundle } from "./portalBundle.ts";
 import { TenantReader } from "./tenantReader.ts";
+import { twinPortalData, type PortalData } from "./portalData.ts";
 import type { TenantCost, TenantModels } from "./portalSources.ts";
 import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
+import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
+import { ALB_CLAIMS_HEADER } from "./tenantClaim.ts";
+import { SignInLimiter, type SignInLimits } from "./signInLimiter.ts";
+import { cognitoLogoutUrl, expiredAlbCookies, type AlbSignOutOptions } from "./albSignOut.ts";
 
 export type PortalLog = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
 export interface PortalOptions {
+  /** The hub's engine: its clock is the portal's now, and by default its data is the portal's. */
   readonly engine: EmbeddedEngine;
+  /** Where pages read and acknowledgements are written; default the engine (twinPortalData). */
+  readonly data?: PortalData;
   /** The users (serve: the users file, read again when it changes). */
   readonly users: () => readonly EndpointUser[];
   /** The tenants this hub serves. */
@@ -46,6 +55,20 @@ export interface PortalOptions {
   /** The built front end; default portal/dist. */
   readonly bundle?: PortalBundle;
   readonly sessions?: SessionLimits;
+  /** Failed password sign-ins allowed per user name and per client address (signInLimiter.ts); defaults 5 and 20 per 15 minutes. */
+  readonly signInLimits?: SignInLimits;
+  /**
+   * Production sign-in: people arrive signed in to Cognito by the load balancer, which forwards
+   * their signed claims (albIdentity.ts); every request's claims are checked and name the session's
+   * user and tenant. Password sign-in and the users file are then off. Default: the users file.
+   */
+  readonly identity?: { verify(header: string | string[] | undefined): Promise<AlbPrincipal> };
+  /**
+   * With `identity`: sign-out also ends the load balancer's session and Cognito's (albSignOut.ts):
+   * the logout answer expires the ALB's cookies and names Cognito's logout URL, where the page goes.
+   * Default none: only the portal's session ends.
+   */
+  readonly signOut?: AlbSignOutOptions;
   /** Mark the cookie Secure: on when the portal is reached over HTTPS (production, behind the ALB). */
   readonly secureCookies?: boolean;
   /** How often a tenant's watermark is read while it has live pages; default 1000 ms. */
@@ -77,6 +100,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -96,6 +120,7 @@ interface Cached {
 
 export class PortalServer {
   private readonly sessions: PortalSessions;
+  private readonly limiter: SignInLimiter;
   private readonly events: PortalEvents;
   private readonly readers = new Map<string, TenantReader>();
   private readonly cache = new Map<string, Cached>();
@@ -105,11 +130,14 @@ export class PortalServer {
   private writer: Promise<Warehouse> | null = null;
   private closed = false;
   private readonly now: () => number;
+  private readonly data: PortalData;
   private bundle: PortalBundle;
 
   private constructor(private readonly o: PortalOptions) {
     this.now = o.now ?? Date.now;
+    this.data = o.data ?? twinPortalData(o.engine);
     this.sessions = new PortalSessions(o.sessions, this.now);
+    this.limiter = new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
     this.events = new PortalEvents({
       watermark: (t) => this.watermark(t),
@@ -136,10 +164,10 @@ export class PortalServer {
     if (!PortalServer.owns(url.pathname)) return false;
     try {
       if (url.pathname.startsWith("/api/portal/")) await this.api(req, res, url);
-      else this.page(req, res, url);
+      else await this.page(req, res, url);
     } catch (e) {
       if (e instanceof HttpError) {
-        drainThen(req, () => json(res, e.status, { error: e.message }));
+        drainThen(req, () => json(res, e.status, { error: e.message }, e.headers));
       } else {
         this.o.log("error", "portal request failed", { path: url.pathname, error: (e as Error).message });
         drainThen(req, () => json(res, 500, { error: "internal error" }));
@@ -150,7 +178,7 @@ export class PortalServer {
 
   // ----- pages ------------------------------------------------------------------------------
 
-  private page(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  private async page(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     req.resume();
     if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "use GET");
     const path = url.pathname;
@@ -164,7 +192,7 @@ export class PortalServer {
     if (path === "/portal" || path === "/portal/" || path === "/portal/login") return this.index(res, 200);
     const tenantPage = /^\/portal\/t\/([^/]+)(\/.*)?$/.exec(path);
     if (!tenantPage) throw new HttpError(404, `${path} is not a page of the portal`);
-    const s = this.session(req);
+    const s = await this.session(req, res);
     if (!s) {
       res.writeHead(303, { location: `/portal/login?next=${encodeURIComponent(path)}`, "cache-control": "no-store", ...SECURITY_HEADERS }).end();
       return;
@@ -195,22 +223,29 @@ export class PortalServer {
     if (path === "/api/portal/session") {
       req.resume();
       if (req.method !== "GET") throw new HttpError(405, "use GET");
-      const s = this.requireSession(req);
+      const s = await this.requireSession(req, res);
       return json(res, 200, { user: s.user, tenant: s.tenant, csrf: s.csrf });
     }
     if (path === "/api/portal/logout") {
-      const s = this.requireSession(req);
+      const s = await this.requireSession(req, res);
       this.checkStateChange(req, s);
       req.resume();
       this.sessions.end(s);
       this.o.log("info", "portal sign-out", { user: s.user, tenant: s.tenant });
-      res.writeHead(204, { "set-cookie": clearedCookie({ secure: !!this.o.secureCookies }), "cache-control": "no-store", ...SECURITY_HEADERS }).end();
+      const cleared = clearedCookie({ secure: !!this.o.secureCookies });
+      if (this.o.identity && this.o.signOut) {
+        // Behind the ALB: its session cookies expire too, and the page goes on to Cognito's logout,
+        // else the next request would be signed in again by the ALB's still-valid session.
+        const cookies = [cleared, ...expiredAlbCookies(req.headers.cookie)];
+        return json(res, 200, { signOutUrl: cognitoLogoutUrl(this.o.signOut) }, { "set-cookie": cookies });
+      }
+      res.writeHead(204, { "set-cookie": cleared, "cache-control": "no-store", ...SECURITY_HEADERS }).end();
       return;
     }
     if (path === "/api/portal/events") {
       req.resume();
       if (req.method !== "GET") throw new HttpError(405, "use GET");
-      const s = this.requireSession(req);
+      const s = await this.requireSession(req, res);
       if (this.events.countFor(s.user) >= this.events.perUser) throw new HttpError(429, `at most ${this.events.perUser} live streams per user: close another tab`);
       this.events.open(s.tenant, s.user, res);
       return;
@@ -220,7 +255,7 @@ export class PortalServer {
       req.resume();
       throw new HttpError(404, `${path} is not an API of the portal (see docs/portal.md)`);
     }
-    const s = this.requireSession(req);
+    const s = await this.requireSession(req, res);
     const tenant = safeDecode(m[1]!);
     if (tenant !== s.tenant) {
       this.o.log("warn", "portal API call for another tenant refused", { user: s.user, tenant: s.tenant, asked: m[1]!.slice(0, 64) });
@@ -266,21 +301,37 @@ export class PortalServer {
       throw new HttpError(405, "use POST");
     }
     this.checkOrigin(req);
+    if (this.o.identity) {
+      req.resume();
+      throw new HttpError(403, "this portal signs people in with Cognito at the load balancer: password sign-in is off");
+    }
     const body = await readJson(req);
     const name = typeof body.user === "string" ? body.user.trim().toUpperCase() : "";
     const password = typeof body.password === "string" ? body.password : "";
+    // Before the hash: a name or address over its failures costs no scrypt work. The socket's
+    // address, not X-Forwarded-For, which a client writes itself.
+    const address = req.socket.remoteAddress ?? "unknown";
+    const limitKey = name.slice(0, 255);
+    const wait = this.limiter.waitS(limitKey, address);
+    if (wait > 0) {
+      this.o.log("warn", "portal sign-in refused: too many failures", { user: name.slice(0, 64), address });
+      throw new HttpError(429, `too many failed sign-ins: try again in ${wait} s`, { "retry-after": String(wait) });
+    }
     const user = name.length <= 255 ? this.o.users().find((u) => u.name.toUpperCase() === name) : undefined;
     // One answer for an unknown user, a wrong password and a user without a tenant, as at the SQL login.
     const refused = new HttpError(401, "incorrect user name or password");
     if (!user?.passwordHash || !passwordMatches(password, user.passwordHash)) {
+      this.limiter.failed(limitKey, address);
       this.o.log("info", "portal sign-in refused", { user: name.slice(0, 64) });
       throw refused;
     }
     const tenant = this.tenantOf(user);
     if (!tenant) {
+      this.limiter.failed(limitKey, address);
       this.o.log("info", "portal sign-in refused: the user holds no role of a served tenant", { user: name });
       throw refused;
     }
+    this.limiter.succeeded(limitKey);
     const s = this.sessions.create(user.name.toUpperCase(), tenant, tenantRoleName(tenant));
     this.o.log("info", "portal sign-in", { user: s.user, tenant });
     const maxAgeS = Math.round((this.o.sessions?.absoluteMs ?? 12 * 3_600_000) / 1000);
@@ -306,8 +357,9 @@ export class PortalServer {
     }
     const at = this.o.engine.clock.now();
     if (this.closed) throw new HttpError(503, "the portal is stopping");
-    this.writer ??= this.o.engine.session({ role: PIPELINE_ROLE });
-    const w = await this.writer;
+    const writer = (this.writer ??= this.data.writerSession());
+    writer.catch(() => this.writer === writer && (this.writer = null));
+    const w = await writer;
     await w.execute(
       `INSERT INTO ${qualifiedName(ALERT_ACKNOWLEDGEMENTS)} (tenant_id, device_id, rule_id, window_start, acknowledged_by, acknowledged_at, note)
        VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)`,
@@ -322,7 +374,8 @@ export class PortalServer {
   // ----- checks -----------------------------------------------------------------------------
 
   /** The live session of the request, if its user still holds the tenant's role. */
-  private session(req: IncomingMessage): PortalSession | null {
+  private async session(req: IncomingMessage, res?: ServerResponse): Promise<PortalSession | null> {
+    if (this.o.identity) return this.signedInByLoadBalancer(this.o.identity, req, res);
     const s = this.sessions.fromCookie(req.headers.cookie);
     if (!s) return null;
     // A user removed from the users file, or moved to another tenant, is signed out at once.
@@ -334,10 +387,39 @@ export class PortalServer {
     return s;
   }
 
-  private requireSession(req: IncomingMessage): PortalSession {
-    const s = this.session(req);
+  private async requireSession(req: IncomingMessage, res: ServerResponse): Promise<PortalSession> {
+    const s = await this.session(req, res);
     if (!s) throw new HttpError(401, "sign in first: no session, or it expired");
     return s;
+  }
+
+  /**
+   * The session of a request the load balancer signed in: its claims are checked on every request
+   * (they name the user and tenant; the cookie only carries the CSRF pairing), and a cookie of
+   * another user or tenant than the claims name is ended, never reused. A claim of a tenant this
+   * hub does not serve is refused like a bad signature.
+   */
+  private async signedInByLoadBalancer(identity: NonNullable<PortalOptions["identity"]>, req: IncomingMessage, res?: ServerResponse): Promise<PortalSession | null> {
+    let p: AlbPrincipal;
+    try {
+      p = await identity.verify(req.headers[ALB_CLAIMS_HEADER]);
+    } catch (e) {
+      if (!(e instanceof IdentityRefused)) throw e;
+      this.o.log("warn", "portal sign-in refused", { reason: e.message });
+      return null;
+    }
+    if (!this.o.tenants.includes(p.tenant)) {
+      this.o.log("warn", "portal sign-in refused: the tenant claim names no tenant this hub serves", { user: p.user.slice(0, 64), tenant: p.tenant });
+      return null;
+    }
+    const s = this.sessions.fromCookie(req.headers.cookie);
+    if (s && s.user === p.user && s.tenant === p.tenant) return s;
+    if (s) this.sessions.end(s);
+    const created = this.sessions.create(p.user, p.tenant, tenantRoleName(p.tenant));
+    const maxAgeS = Math.round((this.o.sessions?.absoluteMs ?? 12 * 3_600_000) / 1000);
+    res?.setHeader("set-cookie", sessionCookie(created, { secure: !!this.o.secureCookies, maxAgeS }));
+    this.o.log("info", "portal sign-in", { user: created.user, tenant: created.tenant, by: "cognito" });
+    return created;
   }
 
   /** A state-changing call: its session's CSRF token in the header, and from this origin. */
@@ -370,7 +452,7 @@ export class PortalServer {
   private reader(s: PortalSession): TenantReader {
     if (this.closed) throw new HttpError(503, "the portal is stopping");
     let r = this.readers.get(s.tenant);
-    if (!r) this.readers.set(s.tenant, (r = new TenantReader(this.o.engine, s.tenant, s.role)));
+    if (!r) this.readers.set(s.tenant, (r = new TenantReader(this.data, s.tenant, s.role)));
     return r;
   }
 
@@ -390,7 +472,7 @@ export class PortalServer {
     const reading = this.markReads.get(tenant);
     if (reading) return reading;
     if (this.closed) return Promise.reject(new Error("the portal is closed"));
-    const r = this.readers.get(tenant) ?? new TenantReader(this.o.engine, tenant, tenantRoleName(tenant));
+    const r = this.readers.get(tenant) ?? new TenantReader(this.data, tenant, tenantRoleName(tenant));
     this.readers.set(tenant, r);
     const at = this.now();
     const hash = (x: string) => createHash("sha256").update(x).digest("hex").slice(0, 16);
@@ -473,9 +555,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return v as Record<string, unknown>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   if (res.headersSent) return void res.end();
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...SECURITY_HEADERS });
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...SECURITY_HEADERS, ...headers });
   res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
 }
 

@@ -1,19 +1,19 @@
 /**
- * What the portal's pages show, read through a session of the tenant's own role
- * (`engine.session({ role })`): the same secure views, row access policy, masking and tenant guard as
- * a tenant's SQL session, so a page can show nothing the tenant could not SELECT itself. Every value
- * a request carries reaches SQL as a bind, never as text.
+ * What the portal's pages show, read through a session of the tenant's own role, on either target
+ * (portalData.ts): on the twin the same secure views, row access policy, masking and tenant guard
+ * as a tenant's SQL session; on Snowflake the role's grants and the same policies. A page can show
+ * nothing the tenant could not SELECT itself. The SQL is rendered in the target's dialect; every
+ * value a request carries reaches SQL as a bind, never as text.
  *
  * One connection per tenant, statements one at a time in arrival order: a DuckDB connection runs one
  * statement at a time, and the pages' data is cached per data watermark (portalServer.ts), so a
  * crowd loading the same page costs one set of queries per pipeline commit, not one per user.
  */
-import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import type { Warehouse, Row, SqlValue } from "../warehouse/warehouse.ts";
-import { tenantObjectPrefix } from "../definitions/governance.ts";
+import { HubSqlError } from "../warehouse/errors.ts";
 import { pm25AqiSql, pm25CategorySql } from "../quality/aqi.ts";
-import { duckdbDialect } from "../dialect/duckdb.ts";
 import { NOTE_SAFETY_RULE_ID } from "../definitions/notes.ts";
+import type { PortalData } from "./portalData.ts";
 
 /** The period the pages summarise: the last day of the hub's clock. */
 export const PERIOD_MS = 24 * 3_600_000;
@@ -49,7 +49,7 @@ export class TenantReader {
   private readonly sites = new Map<string, { last_ingested: Date; last_reading: Date }>();
 
   constructor(
-    private readonly engine: EmbeddedEngine,
+    private readonly data: Pick<PortalData, "dialect" | "tenantSession">,
     readonly tenant: string,
     readonly role: string,
   ) {}
@@ -59,23 +59,24 @@ export class TenantReader {
     const run = async () => {
       // A poll or page load that was queued when the portal closed must not open a new session.
       if (this.closed) throw new Error(`the portal's reader for ${this.tenant} is closed`);
-      this.session ??= this.open();
-      const w = await this.session;
-      return w.query<T>(sql, { binds, tag: { tenant: this.tenant, job: "portal" } });
+      const session = (this.session ??= this.data.tenantSession(this.tenant, this.role));
+      session.catch(() => this.session === session && (this.session = null));
+      const w = await session;
+      try {
+        return await w.query<T>(sql, { binds, tag: { tenant: this.tenant, job: "portal" } });
+      } catch (e) {
+        // A lost connection (SQLSTATE class 08: Snowflake's session expired, the network broke) is
+        // dropped, so the next statement logs in again instead of failing for as long as the portal runs.
+        if (e instanceof HubSqlError && e.sqlState.startsWith("08") && this.session === session) {
+          this.session = null;
+          void w.close().catch(() => undefined);
+        }
+        throw e;
+      }
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
-  }
-
-  /**
-   * The tenant's session, on the tenant's own warehouse when its stack gave it one (the first by
-   * name, as a SQL session defaults to), so the portal's reads are billed to the tenant's quota.
-   */
-  private async open(): Promise<Warehouse> {
-    const prefix = tenantObjectPrefix(this.tenant);
-    const warehouse = this.engine.warehouses.list().map((w) => w.name).filter((n) => n.startsWith(prefix)).sort()[0];
-    return this.engine.session({ role: this.role, warehouse });
   }
 
   /** Close after the statements already queued (a connection is not closed under a running statement). */
@@ -146,7 +147,7 @@ export class TenantReader {
   /** Per plant: utilisation, OEE, energy, AQI now and worst, open alerts (its last data: `lastData`). */
   async plants(now: Date): Promise<Row[]> {
     const from = new Date(now.getTime() - PERIOD_MS);
-    const d = duckdbDialect;
+    const d = this.data.dialect;
     return this.query(
       // Plants from the gold tables (small), so a plant silent for a day still shows, as silent.
       `WITH sites AS (SELECT site_id FROM ANALYTICS.MACHINE_UTILIZATION_HOURLY UNION SELECT site_id FROM ANALYTICS.ENERGY_HOURLY
@@ -213,14 +214,15 @@ export class TenantReader {
     );
     // Series are named `<metric>:<device>` (ML contract): matched by suffix, not LIKE, so an id with
     // `_` or `%` cannot match other devices. The newest scoring run of each point wins.
+    const ofDevice = this.data.dialect.endsWith("series_id", "':' || ?");
     const anomalies = await this.query(
       `SELECT series_id, ts, y, forecast, lower_bound, upper_bound, is_anomaly, distance FROM ML.ANOMALIES
-       WHERE ends_with(series_id, ':' || ?) AND ts >= CAST(? AS TIMESTAMP)
+       WHERE ${ofDevice} AND ts >= CAST(? AS TIMESTAMP)
        QUALIFY ROW_NUMBER() OVER (PARTITION BY series_id, ts ORDER BY scored_at DESC) = 1 ORDER BY series_id, ts`,
       [id, from],
     );
     const forecasts = await this.query(
-      `SELECT series_id, ts, forecast, lower_bound, upper_bound FROM ML.FORECASTS WHERE ends_with(series_id, ':' || ?) ORDER BY series_id, ts`,
+      `SELECT series_id, ts, forecast, lower_bound, upper_bound FROM ML.FORECASTS WHERE ${ofDevice} ORDER BY series_id, ts`,
       [id],
     );
     const alerts = await this.query(
@@ -233,7 +235,7 @@ export class TenantReader {
   /** Each location's latest reading, and its hourly means over the period (the AQI on them). */
   async air(now: Date): Promise<Record<string, Row[]>> {
     const from = iso(new Date(now.getTime() - PERIOD_MS));
-    const d = duckdbDialect;
+    const d = this.data.dialect;
     const current = await this.query(
       `SELECT site_id, location_id, ts, pm25_ugm3, co2_ppm, aqi_pm25, aqi_category, co2_band FROM ANALYTICS.AIR_QUALITY_CURRENT ORDER BY site_id, location_id`,
     );

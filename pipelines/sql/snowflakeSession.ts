@@ -199,7 +199,8 @@ export class SnowflakeSession {
    */
   private async mayUseWarehouse(name: string): Promise<boolean> {
     if (this.seesAll()) return true;
-    if (this.role === REPORTING_ROLE) return PLATFORM_GRANTS.some((g) => g.role === REPORTING_ROLE && g.on.kind === "warehouse" && g.on.name === name && g.privileges.includes("USAGE"));
+    // The platform's narrow roles (HUB_REPORTING, HUB_PORTAL): the warehouses their grants name.
+    if (PLATFORM_GRANTS.some((g) => g.role === this.role)) return PLATFORM_GRANTS.some((g) => g.role === this.role && g.on.kind === "warehouse" && g.on.name === name && g.privileges.includes("USAGE"));
     const tenants = await this.engine.control<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = '${this.role.replaceAll("'", "''")}'`);
     return tenants.some((t) => name.startsWith(tenantObjectPrefix(t.tenant_id)));
   }

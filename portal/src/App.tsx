@@ -32,7 +32,12 @@ function Shell(p: { me: Me; onSignedOut: () => void }) {
     if (!m) navigate(base);
   }, [m, base]);
   const out = async () => {
-    await signOut(p.me.csrf).catch(() => undefined);
+    const r = await signOut(p.me.csrf).catch(() => null);
+    // Production: on to Cognito's logout, which ends the hosted sign-in and comes back to the portal.
+    if (r?.signOutUrl) {
+      window.location.assign(r.signOutUrl);
+      return;
+    }
     p.onSignedOut();
   };
   let page;

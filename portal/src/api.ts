@@ -35,5 +35,6 @@ export async function postJson<T>(path: string, body: unknown, csrf?: string): P
 
 export const session = () => getJson<Me>("/api/portal/session");
 export const signIn = (user: string, password: string) => postJson<Me>("/api/portal/login", { user, password });
-export const signOut = (csrf: string) => postJson<null>("/api/portal/logout", {}, csrf);
+/** Behind the load balancer the answer names Cognito's logout URL, where the page must go next (albSignOut.ts). */
+export const signOut = (csrf: string) => postJson<{ signOutUrl?: string } | null>("/api/portal/logout", {}, csrf);
 export const tenantApi = (tenant: string, rest: string) => `/api/portal/tenants/${encodeURIComponent(tenant)}/${rest}`;

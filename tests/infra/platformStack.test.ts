@@ -18,6 +18,7 @@ before(async () => {
   ({ run } = await offlineStack("platform"));
 });
 
+const isPortal = (r: { name: string }) => r.name.startsWith("hub-portal-");
 const sf = (name: string) => `snowflake:index/${name.charAt(0).toLowerCase()}${name.slice(1)}:${name}`;
 const bySchemaName = (type: string, schema: string, name: string) => ofType(run, type).filter((r) => r.props["schema"] === schema && r.props["name"] === name);
 
@@ -45,14 +46,15 @@ describe("platform stack: inventory", () => {
         [sf("MaskingPolicy")]: 1,
         [sf("ResourceMonitor")]: SHARED_MONITORS.length,
         [sf("Warehouse")]: SHARED_WAREHOUSES.length,
-        // shared warehouses, the four platform roles and the Firehose user: tenant and cost centre each
-        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 4 + 1),
-        [sf("AccountRole")]: 4,
-        // HUB_ADMIN to SYSADMIN, HUB_PIPELINE and HUB_REPORTING to HUB_ADMIN, HUB_INGEST to Firehose's user
-        [sf("GrantAccountRole")]: 4,
+        // shared warehouses, the five platform roles, the Firehose user and the portal's user: tenant and cost centre each
+        [sf("TagAssociation")]: 2 * (SHARED_WAREHOUSES.length + 5 + 2),
+        [sf("AccountRole")]: 5,
+        // HUB_ADMIN to SYSADMIN, HUB_PIPELINE, HUB_REPORTING and HUB_PORTAL to HUB_ADMIN, HUB_INGEST to
+        // Firehose's user, HUB_PORTAL to the portal's user (the example stack names a portal)
+        [sf("GrantAccountRole")]: 6,
         // SNOWFLAKE.USAGE_VIEWER and SNOWFLAKE.GOVERNANCE_VIEWER to HUB_REPORTING
         [sf("GrantDatabaseRole")]: REPORTING_DATABASE_ROLES.length,
-        [sf("ServiceUser")]: 1,
+        [sf("ServiceUser")]: 2,
         // plus USAGE on each external function for the pipeline role (infra/aws/noteInsights.ts)
         [sf("GrantPrivilegesToAccountRole")]: PLATFORM_GRANTS.length + EXTERNAL_FUNCTIONS.length,
         // the operator-note path: one API integration, and the external function it serves
@@ -65,7 +67,9 @@ describe("platform stack: inventory", () => {
         [sf("Task")]: TASKS.length,
       },
     );
-    const aws = Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("aws:")));
+    // The portal's resources are tests/infra/portalService.test.ts's.
+    const aws = Object.fromEntries(Object.entries(inventory({ ...run, resources: run.resources.filter((r) => !isPortal(r)) })).filter(([t]) => t.startsWith("aws:")));
+    assert.equal(inventory(run)["hub:aws:Portal"], 1, "the example platform stack names a portal image");
     assert.deepEqual(aws, {
       "aws:kms/key:Key": 1,
       "aws:kms/alias:Alias": 1,
@@ -217,7 +221,7 @@ describe("platform stack: every pipelines/ definition is provisioned exactly onc
 describe("platform stack: AWS key inputs", () => {
   // The archive's, where the access-log bucket has one of the same type.
   const one = (type: string) => {
-    const all = ofType(run, type);
+    const all = ofType(run, type).filter((r) => !isPortal(r));
     const rs = all.length > 1 ? all.filter((r) => r.name.startsWith("hub-archive")) : all;
     assert.equal(rs.length, 1, type);
     return rs[0]!.props;

@@ -27,10 +27,10 @@ const O = DEFAULT_POLICY_OPTIONS;
 const TAGS = { tenant: "acme", "cost-center": "acme-mfg" };
 
 describe("the policy pack", () => {
-  it("has the twelve mandatory rules", () => {
-    assert.equal(HUB_RULES.length, 12);
+  it("has the fourteen mandatory rules", () => {
+    assert.equal(HUB_RULES.length, 14);
     assert.ok(HUB_RULES.every((r) => r.enforcementLevel === "mandatory"));
-    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 12);
+    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 14);
   });
 });
 

@@ -29,13 +29,19 @@ describe("tenant stack (standard): inventory", () => {
     assert.equal(one("pulumi:pulumi:StackReference")["name"], "organization/hub/platform");
   });
 
+  it("grants the tenant's role to the portal's Snowflake user only, with hub:portalAccess", () => {
+    const toUsers = ofType(run, "snowflake:index/grantAccountRole:GrantAccountRole").map((r) => [r.props["roleName"], r.props["userName"]]);
+    assert.deepEqual(toUsers.filter(([, u]) => u === "HUB_PORTAL_SVC"), [["TENANT_ACME_ROLE", "HUB_PORTAL_SVC"]]);
+  });
+
   it("declares exactly the tenant's resources, none of the platform's", () => {
     const granted = TENANT_GRANTS.length + TENANT_SCHEMAS.length;
     const counts = Object.fromEntries(Object.entries(inventory(run)).filter(([t]) => t.startsWith("snowflake:") || t.startsWith("aws:")));
     assert.deepEqual(counts, {
       "snowflake:index/accountRole:AccountRole": 1,
       "snowflake:index/serviceUser:ServiceUser": 1,
-      "snowflake:index/grantAccountRole:GrantAccountRole": 1,
+      // to its service user, and to the portal's user (hub:portalAccess in the example)
+      "snowflake:index/grantAccountRole:GrantAccountRole": 2,
       // the database, each granted schema and object, the warehouse; MONITOR on the warehouse and
       // its monitor for the platform's reporting role
       "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole": 1 + granted + 1 + 2,

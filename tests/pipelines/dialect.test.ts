@@ -104,6 +104,7 @@ const TRANSLATIONS: { readonly [F in DialectFunction]: ReadonlyArray<Case<F>> } 
       duckdb: "string_agg(station, ' > ' ORDER BY visit_no)",
     },
   ],
+  endsWith: [{ args: ["series_id", "':' || device_id"], snowflake: "ENDSWITH(series_id, ':' || device_id)", duckdb: "ends_with(series_id, ':' || device_id)" }],
   secondsBetween: [{ args: ["a", "b"], snowflake: "(TIMESTAMPDIFF('millisecond', a, b) / 1000.0)", duckdb: "((epoch_ms(b) - epoch_ms(a)) / 1000.0)" }],
   addTime: [
     { args: ["minute", "5", "ts"], snowflake: "DATEADD('minute', 5, ts)", duckdb: "(ts + to_minutes(CAST(5 AS BIGINT)))" },
@@ -283,6 +284,12 @@ test("duckdb: parseObject keeps objects only; parsedHasAnyKey and flattenParsedR
 test("duckdb: listAgg orders by its ORDER BY expression, not by input order", async () => {
   const got = await value(`SELECT ${duck.listAgg("s", "' > '", "n")} FROM (VALUES ('b', 2), ('c', 3), ('a', 1)) t(s, n)`);
   assert.equal(got, "a > b > c");
+});
+
+test("duckdb: endsWith takes `_` and `%` as themselves, not as patterns", async () => {
+  assert.equal(await value(`SELECT ${duck.endsWith("'temp:m_1'", "':m_1'")}`), true);
+  assert.equal(await value(`SELECT ${duck.endsWith("'temp:mx1'", "':m_1'")}`), false);
+  assert.equal(await value(`SELECT ${duck.endsWith("'temp:m1'", "'%'")}`), false);
 });
 
 test("duckdb: secondsBetween is fractional and signed (1.5 s forward, -1.5 s back)", async () => {

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import { twinPortalData } from "../../pipelines/portal/portalData.ts";
 import { TenantReader } from "../../pipelines/portal/tenantReader.ts";
 import { tenantRoleName } from "../../pipelines/definitions/governance.ts";
 import { NOTE_SAFETY_RULE_ID } from "../../pipelines/definitions/notes.ts";
@@ -25,7 +26,7 @@ describe("note safety alerts on the portal", () => {
       await adminQuery(engine, `INSERT INTO OPS.ALERT_NOTIFICATIONS (tenant_id, site_id, device_id, rule_id, severity, window_start, first_ts, worst_score, message, raised_at)
         VALUES ('${tenant}', '${site}', '${device}', '${NOTE_SAFETY_RULE_ID}', 'CRITICAL', TIMESTAMP '${WHEN}', TIMESTAMP '${WHEN}', 1.0, '${NOTE_SAFETY_RULE_ID} on ${device}: "${phrase}" (note n-${tenant})', TIMESTAMP '${WHEN}')`);
     }
-    acme = new TenantReader(engine, "acme", tenantRoleName("acme"));
+    acme = new TenantReader(twinPortalData(engine), "acme", tenantRoleName("acme"));
   });
   after(async () => {
     await acme.close();

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
 import { PortalBundle } from "../../pipelines/portal/portalBundle.ts";
-import { MAX_BODY_BYTES } from "../../pipelines/portal/portalServer.ts";
+import { MAX_BODY_BYTES, PortalServer } from "../../pipelines/portal/portalServer.ts";
 import { adminQuery, reading } from "../helpers/engine.ts";
 import { PASSWORDS, startPortal, type PortalFixture } from "./portalFixture.ts";
 
@@ -357,5 +357,50 @@ describe("live updates", () => {
     const fifth = await fetch(`${f.url}/api/portal/events`, { headers: { cookie: s.cookie } });
     assert.equal(fifth.status, 429);
     controller.abort();
+  });
+});
+
+describe("sign-in rate limit", () => {
+  // A second portal on the same engine, with small limits and its own clock, so the suite's other
+  // sign-ins (all from 127.0.0.1) are not limited by these.
+  const clock = { now: Date.now() };
+  let url = "";
+  let portal: PortalServer;
+  let server: http.Server;
+  before(async () => {
+    portal = PortalServer.create({
+      engine: f.engine, users: () => f.users, tenants: ["acme", "globex"], log: () => undefined, bundle: tinyBundle(), now: () => clock.now,
+      signInLimits: { perUser: 3, perAddress: 6, windowMs: 60_000 },
+    });
+    server = http.createServer((req, res) => void portal.handle(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    await portal.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  const login = (user: string, password: string) => fetch(`${url}/api/portal/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user, password }) });
+
+  test("a guessed user name is refused with 429 and Retry-After after its failures, even with the right password, until the window passes", async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await login("gina", `guess-${i}`)).status, 401);
+    const limited = await login("GINA", PASSWORDS.GINA);
+    assert.equal(limited.status, 429, "the right password does not get past the limit (names compare upper-cased)");
+    const retry = Number(limited.headers.get("retry-after"));
+    assert.ok(retry > 0 && retry <= 60, `Retry-After ${retry}`);
+    assert.match(((await limited.json()) as { error: string }).error, /too many failed sign-ins/);
+    clock.now += 61_000;
+    assert.equal((await login("gina", PASSWORDS.GINA)).status, 200);
+  });
+
+  test("an unknown name is limited like a known one (no telling them apart), and one address guessing many names is limited too", async () => {
+    clock.now += 61_000;
+    for (let i = 0; i < 3; i++) assert.equal((await login("nobody-at-all", "x")).status, 401);
+    assert.equal((await login("nobody-at-all", "x")).status, 429);
+    for (let i = 0; i < 3; i++) await login(`spray-${i}`, "Winter2026!");
+    const next = await login("alice", PASSWORDS.ALICE);
+    assert.equal(next.status, 429, "the address is over its failures, whoever it names");
+    assert.ok(Number(next.headers.get("retry-after")) > 0);
   });
 });

@@ -40,7 +40,7 @@ import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAut
 import { handleNoteRequest } from "../../../pipelines/notes/noteEndpoint.ts";
 import { drainThen, readBoundedBody } from "../../../pipelines/serve/httpBodies.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
-import { PortalServer } from "../../../pipelines/portal/portalServer.ts";
+import { PortalServer, type PortalOptions } from "../../../pipelines/portal/portalServer.ts";
 import { twinCostSource } from "../../../pipelines/portal/portalSources.ts";
 import { portalModels } from "./portalModels.ts";
 import { tenantRoleName } from "../../../pipelines/definitions/governance.ts";
@@ -84,6 +84,16 @@ export interface ServeOptions {
   readonly maxUploadBytes: number;
   /** Money per credit on the portal's cost page (as cost-report's --price-per-credit). */
   readonly pricePerCredit: number;
+  /** Production sign-in for the portal (behind the ALB with Cognito, docs/portal.md); default: the users file. */
+  readonly portalIdentity?: PortalOptions["identity"];
+  /** With portalIdentity: sign-out ends the load balancer's and Cognito's sessions too. */
+  readonly portalSignOut?: PortalOptions["signOut"];
+  /**
+   * Where the portal reads (the tenants' Snowflake account in production, `--portal-data`); default
+   * this hub's engine. Not the twin's cost and models pages then: the account's metering needs
+   * HUB_REPORTING, and the registry is SageMaker's (docs/portal.md, "Not done yet").
+   */
+  readonly portalData?: PortalOptions["data"];
   readonly log: Logger;
 }
 
@@ -213,8 +223,14 @@ export class HubService {
       // The operator portal (docs/portal.md): the same users, every page read as the tenant's role.
       const portal = PortalServer.create({
         engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
-        cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
-        models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
+        ...(o.portalData
+          ? { data: o.portalData }
+          : {
+              cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
+              models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
+            }),
+        // Behind the load balancer people reach the portal over HTTPS only: the cookie is Secure.
+        ...(o.portalIdentity ? { identity: o.portalIdentity, secureCookies: true, ...(o.portalSignOut ? { signOut: o.portalSignOut } : {}) } : {}),
       });
       closers.push(() => portal.close());
       const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens, portal);

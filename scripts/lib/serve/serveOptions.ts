@@ -1,0 +1,28 @@
+/**
+ * `serve`'s flags, apart from the script so the image's contract test (tests/infra/dockerImage.test.ts)
+ * can hold the task definition's command (infra/aws/portal.ts) to the flags serve really takes.
+ */
+import { PORTAL_SIGN_IN } from "./portalSignIn.ts";
+import { LOG_LEVELS } from "./serveLog.ts";
+import { PORTAL_DATA } from "../../../pipelines/portal/portalData.ts";
+
+export const SERVE_OPTIONS = {
+  home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub); the same hub `npm start` runs" },
+  bind: { type: "string", description: "address every listener binds (an IP address; 0.0.0.0 exposes the hub to the network)", default: "127.0.0.1" },
+  "mqtt-port": { type: "string", description: "MQTT port for devices with passwords (0 picks a free one)", default: "1883" },
+  "mqtts-port": { type: "string", description: "MQTT over TLS for devices with certificates from the hub's CA (provision.ts issues them; 0 picks a free one)", default: "8883" },
+  "http-port": { type: "string", description: "HTTP port: SQL endpoint, scan and upload APIs, /healthz, /metrics (0 picks a free one)", default: "8089" },
+  tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
+  "price-per-credit": { type: "string", description: "money per credit on the portal's cost page (as cost-report's)", default: "3" },
+  "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
+  "portal-sign-in": { type: "string", description: "how people sign in to the portal: users (the users file's passwords) or cognito-alb (behind the load balancer's Cognito sign-in; production)", choices: PORTAL_SIGN_IN, default: "users" },
+  "portal-alb-arn": { type: "string", description: "with cognito-alb: ARN of the load balancer whose signed claims are accepted" },
+  "portal-user-pool-id": { type: "string", description: "with cognito-alb: the Cognito user pool (<region>_<id>)" },
+  "portal-client-id": { type: "string", description: "with cognito-alb: the pool's app client the load balancer uses" },
+  "portal-cognito-domain": { type: "string", description: "with cognito-alb: Cognito's hosted domain (<prefix>.auth.<region>.amazoncognito.com); sign-out then also ends the load balancer's and Cognito's sessions" },
+  "portal-logout-uri": { type: "string", description: "with --portal-cognito-domain: where Cognito returns people after sign-out (one of the app client's sign-out URLs)" },
+  "portal-data": { type: "string", description: "where the portal reads: twin (this hub's engine) or snowflake (the tenants' account as the portal's service user; SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_DATABASE, HUB_SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH, optional SNOWFLAKE_ACCESS_URL; production)", choices: PORTAL_DATA, default: "twin" },
+  "portal-workload-class": { type: "string", description: "with --portal-data snowflake: the tenants' warehouse class the portal reads on (TENANT_<T>_<CLASS>_WH; default bi)" },
+  "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
+  "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
+} as const;

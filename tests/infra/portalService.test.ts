@@ -1,0 +1,253 @@
+/**
+ * The portal's production component under Pulumi's mocks (one run, the component alone: no
+ * Snowflake, no platform), its configuration, and the policy pack's rules for what serves people:
+ * each new rule fails a bad resource and passes the component's own.
+ */
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { declareUnderMocks, type OfflineRun } from "../../infra/offline.ts";
+import { PORTAL_PORT, PortalService, TLS_POLICY, ecrRepositoryArn, snowflakeAccountOfUrl, type PortalServiceArgs } from "../../infra/aws/portal.ts";
+import { ConfigError, rsaPublicKey } from "../../infra/config.ts";
+import { parsePortalConfig } from "../../infra/portalConfig.ts";
+import { ecsTasksNoPublicIp, listenersHttpsOnly } from "../../infra/policy/portalRules.ts";
+import { DEFAULT_POLICY_OPTIONS, evaluatePolicies, logGroupsEncrypted, type PolicyResourceLike } from "../../infra/policy/rules.ts";
+import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
+import { ofType, policyStatements } from "./offlineStack.ts";
+
+const SNOWFLAKE_PUBLIC_KEY = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } }).publicKey;
+
+const ARGS: PortalServiceArgs = {
+  tags: { tenant: "shared", "cost-center": "data-platform" },
+  image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/manufacturing-data-hub@sha256:" + "a".repeat(64),
+  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+  host: "portal.hub.example.com",
+  cognitoDomain: "hub-portal-example",
+  vpcId: "vpc-0a1b2c3d4e5f60718",
+  publicSubnetIds: ["subnet-0a1b2c3d4e5f60101", "subnet-0a1b2c3d4e5f60102"],
+  subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+  snowflakeKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hub/portal-key-pair-AbCdEf",
+  snowflake: { accountUrl: "https://xy12345.eu-west-1.privatelink.snowflakecomputing.com", database: "HUB", user: "HUB_PORTAL_SVC" },
+  kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+  logRetentionDays: 90,
+};
+
+let run: OfflineRun;
+before(async () => {
+  run = await declareUnderMocks("platform", () => {
+    const p = new PortalService("hub-portal", ARGS);
+    return { url: p.url, userPoolId: p.userPoolId, dns: p.loadBalancerDnsName };
+  });
+});
+
+const one = (type: string) => {
+  const rs = ofType(run, type);
+  assert.equal(rs.length, 1, type);
+  return rs[0]!;
+};
+const byName = (name: string) => run.resources.find((r) => r.name === name)!;
+
+describe("the portal's component: what it declares", () => {
+  it("one HTTPS listener on 443 with a TLS 1.2+ policy, Cognito sign-in before forwarding, and nothing on port 80", () => {
+    const l = one("aws:lb/listener:Listener");
+    assert.deepEqual([l.props["port"], l.props["protocol"], l.props["sslPolicy"], l.props["certificateArn"]], [443, "HTTPS", TLS_POLICY, ARGS.certificateArn]);
+    const [auth, forward] = l.props["defaultActions"] as any[];
+    assert.equal(auth.type, "authenticate-cognito");
+    assert.equal(auth.authenticateCognito.userPoolClientId, byName("hub-portal-alb-client").id);
+    assert.equal(auth.authenticateCognito.scope, "openid");
+    assert.equal(auth.authenticateCognito.userPoolDomain, ARGS.cognitoDomain);
+    assert.ok(l.dependsOn?.includes("hub-portal-sign-in-domain"), "created after the sign-in domain");
+    assert.equal(forward.type, "forward");
+    assert.ok(auth.order < forward.order);
+    const lb = one("aws:lb/loadBalancer:LoadBalancer");
+    assert.equal(lb.props["internal"], false);
+    assert.equal(lb.props["dropInvalidHeaderFields"], true);
+    assert.deepEqual(lb.props["subnets"], ARGS.publicSubnetIds);
+  });
+
+  it("security groups: the internet reaches the ALB on 443 only, the tasks only from the ALB's group on the portal's port", () => {
+    const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    const albSg = byName("hub-portal-alb-sg").id;
+    const taskSg = byName("hub-portal-task-sg").id;
+    assert.deepEqual(
+      ingress.map((r) => [r.props["securityGroupId"], r.props["fromPort"], r.props["toPort"], r.props["cidrIpv4"] ?? r.props["referencedSecurityGroupId"]]).sort(),
+      [[albSg, 443, 443, "0.0.0.0/0"], [taskSg, PORTAL_PORT, PORTAL_PORT, albSg]].sort(),
+    );
+    const egress = ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+    assert.ok(egress.every((r) => r.props["ipProtocol"] === "tcp" && (r.props["fromPort"] === 443 || (r.props["fromPort"] === PORTAL_PORT && r.props["referencedSecurityGroupId"] === taskSg))), "HTTPS out, or the ALB to the tasks' port");
+    for (const sg of ofType(run, "aws:ec2/securityGroup:SecurityGroup")) assert.equal(sg.props["ingress"] ?? sg.props["egress"], undefined, "no inline rules to fight the separate ones");
+  });
+
+  it("the service runs in the private subnets without public IPs, after the listener attaches its target group", () => {
+    const s = one("aws:ecs/service:Service");
+    assert.deepEqual(s.props["networkConfiguration"], { subnets: ARGS.subnetIds, securityGroups: [byName("hub-portal-task-sg").id], assignPublicIp: false });
+    assert.equal(s.props["launchType"], "FARGATE");
+    assert.ok(s.dependsOn?.includes("hub-portal-https"));
+  });
+
+  it("the task: the image, serve signed in by this ALB, the Snowflake key by secret ARN (never in the environment), no task role, read-only root", () => {
+    const t = one("aws:ecs/taskDefinition:TaskDefinition");
+    assert.equal(t.props["networkMode"], "awsvpc");
+    assert.equal(t.props["taskRoleArn"], undefined);
+    const [c] = JSON.parse(String(t.props["containerDefinitions"])) as any[];
+    assert.equal(c.image, ARGS.image);
+    assert.deepEqual(c.secrets, [{ name: "HUB_SNOWFLAKE_PRIVATE_KEY", valueFrom: ARGS.snowflakeKeySecretArn }]);
+    assert.ok(!JSON.stringify(c.environment).includes("PRIVATE_KEY"));
+    const arg = (flag: string) => c.command[c.command.indexOf(flag) + 1];
+    assert.equal(arg("--portal-sign-in"), "cognito-alb");
+    assert.match(arg("--portal-alb-arn"), /^arn:aws:elasticloadbalancing:/);
+    assert.equal(arg("--portal-client-id"), byName("hub-portal-alb-client").id);
+    assert.equal(arg("--http-port"), String(PORTAL_PORT));
+    // It reads the tenants' Snowflake account over PrivateLink as the portal's user, not its own engine.
+    assert.equal(arg("--portal-data"), "snowflake");
+    // Sign-out ends the ALB's and Cognito's sessions: Cognito's domain, and the client's one sign-out URL.
+    assert.equal(arg("--portal-cognito-domain"), `${ARGS.cognitoDomain}.auth.eu-west-1.amazoncognito.com`);
+    assert.equal(arg("--portal-logout-uri"), `https://${ARGS.host}/portal/`);
+    assert.deepEqual(byName("hub-portal-alb-client").props["logoutUrls"], [arg("--portal-logout-uri")]);
+    const env = Object.fromEntries((c.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
+    assert.deepEqual(
+      [env.SNOWFLAKE_ACCOUNT, env.SNOWFLAKE_ACCESS_URL, env.SNOWFLAKE_DATABASE, env.SNOWFLAKE_USER],
+      ["xy12345.eu-west-1", ARGS.snowflake.accountUrl, "HUB", "HUB_PORTAL_SVC"],
+    );
+    assert.equal(c.readonlyRootFilesystem, true);
+    assert.notEqual(c.user, "root");
+    assert.equal(c.logConfiguration.options["awslogs-group"], "/hub/portal");
+  });
+
+  it("the execution role pulls from its one repository, writes its one log group and reads its one secret", () => {
+    const statements = policyStatements(byName("hub-portal-execution-policy").props["policy"]);
+    const by = Object.fromEntries(statements.map((s) => [[s.Action].flat().join(","), s.Resource]));
+    assert.deepEqual(by, {
+      "ecr:GetAuthorizationToken": "*",
+      "ecr:BatchGetImage,ecr:GetDownloadUrlForLayer": "arn:aws:ecr:eu-west-1:123456789012:repository/manufacturing-data-hub",
+      // The mocks' ARN of the log group (infra/offline.ts), then its streams.
+      "logs:CreateLogStream,logs:PutLogEvents": "arn:aws:logs:eu-west-1:123456789012:hub-portal-logs:log-stream:*",
+      "secretsmanager:GetSecretValue": ARGS.snowflakeKeySecretArn,
+    });
+    const trust = policyStatements(byName("hub-portal-execution-role").props["assumeRolePolicy"]);
+    assert.deepEqual(trust.map((s) => (s as any).Principal.Service), ["ecs-tasks.amazonaws.com"]);
+  });
+
+  it("the log group is encrypted with the platform key and kept logRetentionDays", () => {
+    const g = one("aws:cloudwatch/logGroup:LogGroup");
+    assert.deepEqual([g.props["kmsKeyId"], g.props["retentionInDays"]], [ARGS.kmsKeyArn, 90]);
+  });
+
+  it("Cognito: invited people only, MFA, a strong password, threat protection, and a tenant attribute no app client can write", () => {
+    const pool = one("aws:cognito/userPool:UserPool");
+    assert.equal(pool.props["adminCreateUserConfig"].allowAdminCreateUserOnly, true);
+    assert.equal(pool.props["mfaConfiguration"], "ON");
+    assert.ok(pool.props["passwordPolicy"].minimumLength >= 12);
+    assert.equal(pool.props["userPoolAddOns"].advancedSecurityMode, "ENFORCED");
+    assert.deepEqual(pool.props["schemas"].map((s: any) => s.name), [TENANT_ATTRIBUTE]);
+    const client = one("aws:cognito/userPoolClient:UserPoolClient");
+    assert.ok(client.props["readAttributes"].includes(TENANT_CLAIM));
+    assert.ok(Array.isArray(client.props["writeAttributes"]) && !client.props["writeAttributes"].includes(TENANT_CLAIM), "set, and without the tenant");
+    assert.deepEqual([client.props["generateSecret"], client.props["allowedOauthFlows"], client.props["callbackUrls"]], [true, ["code"], ["https://portal.hub.example.com/oauth2/idpresponse"]]);
+    assert.ok(!JSON.stringify(run.outputs).includes("ecret"), "the client secret is not an output");
+  });
+
+  it("the repository ARN comes from the image, in its partition", () => {
+    assert.equal(ecrRepositoryArn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/hub:v1"), "arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/hub");
+    assert.throws(() => ecrRepositoryArn("docker.io/library/node:20"), /not an ECR image/);
+  });
+});
+
+describe("the policy pack on the portal", () => {
+  let n = 0;
+  const res = (type: string, props: Record<string, unknown>, extra: Partial<PolicyResourceLike> = {}): PolicyResourceLike => {
+    const name = `r${++n}`;
+    return { type, name, urn: `urn:pulumi:test::hub::${type}::${name}`, id: `${name}-id`, props, ...extra };
+  };
+  const L = "aws:lb/listener:Listener";
+  const O = DEFAULT_POLICY_OPTIONS;
+
+  it("passes the component's own resources, every rule", () => {
+    assert.deepEqual(evaluatePolicies(run.resources), []);
+  });
+
+  it("an HTTP listener that forwards, a redirect that keeps HTTP, TCP, and a TLS policy admitting TLS 1.0 or 1.1 are refused", () => {
+    const bad = [
+      res(L, { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }),
+      res(L, { port: 80, defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "200" } }] }),
+      res(L, { port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { port: "443", statusCode: "HTTP_301" } }] }),
+      res(L, { port: 80, protocol: "HTTP", defaultActions: [] }),
+      res(L, { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08", defaultActions: [] }),
+      res(L, { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-0-2021-06", defaultActions: [] }),
+      res(L, { port: 443, protocol: "HTTPS", defaultActions: [] }),
+      res("aws:alb/listener:Listener", { port: 8080, protocol: "TCP", defaultActions: [] }),
+    ];
+    assert.deepEqual(listenersHttpsOnly.check(bad, O).map((v) => v.urn), bad.map((b) => b.urn));
+  });
+
+  it("an HTTP listener that only redirects to HTTPS passes, unless a rule on it forwards (found by dependency or by id)", () => {
+    const redirect = res(L, { port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }] });
+    const https = res(L, { port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, defaultActions: [{ type: "forward" }] });
+    assert.deepEqual(listenersHttpsOnly.check([redirect, https], O), []);
+    const byDep = res("aws:lb/listenerRule:ListenerRule", { actions: [{ type: "forward", targetGroupArn: "tg" }] }, { propertyDependencies: { listenerArn: [redirect.urn] } });
+    const byId = res("aws:lb/listenerRule:ListenerRule", { listenerArn: redirect.id, actions: [{ type: "fixed-response" }] });
+    const onHttps = res("aws:lb/listenerRule:ListenerRule", { listenerArn: https.id, actions: [{ type: "forward" }] });
+    assert.deepEqual(listenersHttpsOnly.check([redirect, https, byDep, byId, onHttps], O).map((v) => v.urn), [byDep.urn, byId.urn]);
+  });
+
+  it("an ECS service or task set with public IPs, and a task definition not on awsvpc, are refused", () => {
+    const bad = [
+      res("aws:ecs/service:Service", { networkConfiguration: { subnets: ["s"], assignPublicIp: true } }),
+      res("aws:ecs/taskSet:TaskSet", { networkConfiguration: { subnets: ["s"], assignPublicIp: true } }),
+      res("aws:ecs/taskDefinition:TaskDefinition", { family: "x", networkMode: "bridge" }),
+      res("aws:ecs/taskDefinition:TaskDefinition", { family: "y" }),
+    ];
+    for (const r of bad) assert.equal(ecsTasksNoPublicIp.check(r, O).length, 1, r.type);
+    assert.deepEqual(ecsTasksNoPublicIp.check(res("aws:ecs/service:Service", { networkConfiguration: { subnets: ["s"], assignPublicIp: false } }), O), []);
+  });
+
+  it("the portal's log group without its key would be refused", () => {
+    const g = one("aws:cloudwatch/logGroup:LogGroup");
+    assert.equal(logGroupsEncrypted.check({ ...g, props: { ...g.props, kmsKeyId: undefined } }, O).length, 1);
+  });
+});
+
+describe("the portal's stack configuration", () => {
+  const base = {
+    "hub:portalImage": ARGS.image,
+    "hub:portalCertificateArn": ARGS.certificateArn,
+    "hub:portalHost": ARGS.host,
+    "hub:portalCognitoDomain": ARGS.cognitoDomain,
+    "hub:portalPublicSubnetIds": JSON.stringify(ARGS.publicSubnetIds),
+    "hub:portalSnowflakeKeySecretArn": ARGS.snowflakeKeySecretArn,
+    "hub:portalSnowflakePublicKey": SNOWFLAKE_PUBLIC_KEY,
+  };
+  const fail = (k: string, v: unknown, e: string): never => {
+    throw new ConfigError(k, v, e);
+  };
+  const parse = (over: Record<string, string | undefined>) => parsePortalConfig({ ...base, ...over }, fail, ARGS.subnetIds, rsaPublicKey);
+
+  it("the Snowflake account of a URL, as the driver takes it beside the URL", () => {
+    assert.equal(snowflakeAccountOfUrl("https://xy12345.eu-west-1.privatelink.snowflakecomputing.com"), "xy12345.eu-west-1");
+    assert.equal(snowflakeAccountOfUrl("https://myorg-myaccount.snowflakecomputing.com"), "myorg-myaccount");
+    assert.throws(() => snowflakeAccountOfUrl("https://evil.example.com/?x=.snowflakecomputing.com"), /is not https:\/\/<account>/);
+  });
+
+  it("no image, no portal; with one, the defaults and the stack's subnets", () => {
+    assert.equal(parsePortalConfig({}, fail, ARGS.subnetIds, rsaPublicKey), null);
+    const c = parse({ "hub:portalSubnetIds": "[]" })!;
+    assert.deepEqual([c.subnetIds, c.desiredCount, c.cpu, c.memoryMb, c.mfa], [ARGS.subnetIds, 2, 512, 1024, "ON"]);
+  });
+
+  it("each bad value is refused by key and value", () => {
+    const cases: [Record<string, string | undefined>, RegExp][] = [
+      [{ "hub:portalImage": "docker.io/library/node:20" }, /hub:portalImage: "docker\.io/],
+      [{ "hub:portalCertificateArn": undefined }, /hub:portalCertificateArn: null is not valid: required when hub:portalImage is set/],
+      [{ "hub:portalHost": "Portal.Example.com" }, /hub:portalHost/],
+      [{ "hub:portalCognitoDomain": "my-aws-portal" }, /hub:portalCognitoDomain: "my-aws-portal"/],
+      [{ "hub:portalPublicSubnetIds": JSON.stringify(["subnet-0a1b2c3d4e5f60101"]) }, /hub:portalPublicSubnetIds: .* at least 2/],
+      [{ "hub:portalSubnetIds": JSON.stringify(["subnet-0a1b2c3d4e5f60101"]) }, /hub:portalSubnetIds: .*private subnets/],
+      [{ "hub:portalCpu": "768" }, /hub:portalCpu: 768/],
+      [{ "hub:portalMemoryMb": "8192" }, /hub:portalMemoryMb: 8192 .* 1024 to 4096/],
+      [{ "hub:portalMfa": "OFF" }, /hub:portalMfa: "OFF" is not valid: ON or OPTIONAL/],
+      [{ "hub:portalSnowflakePublicKey": undefined }, /hub:portalSnowflakePublicKey: null is not valid: required when hub:portalImage is set/],
+      [{ "hub:portalSnowflakePublicKey": "not-a-key" }, /hub:portalSnowflakePublicKey: "not-a-key\.\.\." is not valid: an RSA public key/],
+    ];
+    for (const [over, why] of cases) assert.throws(() => parse(over), (e: unknown) => e instanceof ConfigError && why.test(e.message), JSON.stringify(over));
+  });
+});
