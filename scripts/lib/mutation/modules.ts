@@ -79,9 +79,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       // The guard alone, on DuckDB's parser without a hub (about 2 s a mutant; tenantSql.test.ts builds a hub, 13 s).
       { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantGuard.test.ts"], budgetMinutes: 45 },
       {
-        mutate: ["pipelines/definitions/grants.ts:54-85", "pipelines/render/duckdbDdl.ts:205-240"],
-        tests: ["tests/security/tenantReach.test.ts"],
-        budgetMinutes: 12,
+        // grantScope to TENANT_READABLE, and secureCatalogStatements: line ranges follow edits to those files.
+        mutate: ["pipelines/definitions/grants.ts:64-90", "pipelines/render/duckdbDdl.ts:205-236"],
+        // Rendered into a bare DuckDB for objects defined by hand (tenantReach.test.ts builds a hub per run).
+        tests: ["tests/security/secureCatalog.test.ts"],
+        budgetMinutes: 30,
       },
     ],
   },
