@@ -80,6 +80,25 @@ describe("the tenant guard, statement by statement", () => {
     // The parser's own wording without its "Parser Error: " prefix, whichever way DuckDB words it.
     assert.equal(judge(JSON.stringify({ error: true, error_message: "Parser Error: syntax error at end of input" }), "SELECT ("), "001003 syntax error syntax error at end of input");
     assert.equal(judge(JSON.stringify({ error: true }), "?"), "001003 syntax error ");
+    assert.equal(judge(JSON.stringify({ error: false }), "?"), "000008 Actual statement count 0 did not match the desired statement count 1.", "no statements listed");
+  });
+
+  it("gives each refusal Snowflake's SQLSTATE for its code, which drivers report", async () => {
+    const state = async (sql: string, ctx: GuardContext = ROLE) => {
+      try {
+        checkTenantStatement(await parse(sql), sql, ctx);
+        return "ok";
+      } catch (e) {
+        return `${(e as HubSqlError).code} ${(e as HubSqlError).sqlState}`;
+      }
+    };
+    assert.equal(await state("SELECT 1; SELECT 2"), "000008 0A000");
+    assert.equal(await state("SELECT version()"), "002140 42601");
+    assert.equal(await state("SHOW TABLES"), "000002 0A000");
+    assert.equal(await state("SELECT * FROM RAW.DEVICE_MESSAGES"), "002003 42S02");
+    assert.equal(await state("SELECT * FROM read_csv('x')"), "003001 42501");
+    assert.equal(await state("DELETE FROM RAW.X"), "003001 42501");
+    assert.equal(await state("SELEC 1"), "001003 42000");
   });
 
   it("reads a granted view by any name DuckDB resolves to it, and nothing else, naming what was asked for", async () => {
@@ -108,6 +127,9 @@ describe("the tenant guard, statement by statement", () => {
     assert.equal(await verdict("SELECT * FROM METRIC_RULES", IN_ANALYTICS), missing("METRIC_RULES"), "granted in CORE, not in the schema in use");
     assert.equal(await verdict("SELECT * FROM CORE.METRIC_RULES", IN_ANALYTICS), "ok");
     assert.equal(await verdict("SELECT * FROM ALERTS", { ...ROLE, currentSchema: "CORE" }), missing("ALERTS"));
+    // A qualified name is looked up as written, whatever schema is in use.
+    assert.equal(await verdict("SELECT * FROM RAW.ALERTS", IN_ANALYTICS), missing("RAW.ALERTS"));
+    assert.equal(await verdict("SELECT * FROM hub.RAW.ALERTS", IN_ANALYTICS), missing("HUB.RAW.ALERTS"));
   });
 
   it("reads SNOWFLAKE.ACCOUNT_USAGE as the role's database roles allow", async () => {
@@ -249,6 +271,10 @@ describe("the tenant guard, statement by statement", () => {
     assert.equal(judge(selectOf(col, { type: "COLUMN_DATA", alias: "" }), "q"), "000002 Unsupported feature 'COLUMN_DATA'.", "a table reference it does not know");
     assert.equal(judge(selectOf(col, { type: "BASE_TABLE" }), "q"), missing(""), "a table without a name");
     assert.equal(judge(selectOf({ class: "FUNCTION", type: "FUNCTION", children: [] }), "q"), unknownFn(""), "a function without a name");
+    // A parse tree that leaves out an empty catalog and schema names a built-in all the same.
+    assert.equal(judge(selectOf({ class: "FUNCTION", type: "FUNCTION", function_name: "upper", children: [col] }), "q"), "ok");
+    assert.equal(judge(selectOf(col, { type: "TABLE_FUNCTION", function: { class: "FUNCTION", type: "FUNCTION", function_name: "range", children: [] } }), "q"), "ok");
+    assert.equal(judge(selectOf(col, { type: "BASE_TABLE", schema_name: "ANALYTICS", table_name: "ALERTS" }), "q"), "ok");
     // A node kind shaped like the ones allowed, but not one of them.
     for (const type of ["LIMIT_MODIFIER_EXTRA", "X_ORDER_DEFAULT", "ASCENDING_NULLS", "DESCENDING_X", "DECIMAL_TYPE_INFO_V2"]) {
       assert.equal(judge(selectOf(col, { type: "EMPTY", extra: { type } }), "q"), `000002 Unsupported feature '${type}'.`, type);
