@@ -275,6 +275,9 @@ describe("the tenant guard, statement by statement", () => {
     assert.equal(judge(selectOf({ class: "FUNCTION", type: "FUNCTION", function_name: "upper", children: [col] }), "q"), "ok");
     assert.equal(judge(selectOf(col, { type: "TABLE_FUNCTION", function: { class: "FUNCTION", type: "FUNCTION", function_name: "range", children: [] } }), "q"), "ok");
     assert.equal(judge(selectOf(col, { type: "BASE_TABLE", schema_name: "ANALYTICS", table_name: "ALERTS" }), "q"), "ok");
+    // A name missing from the tree is refused as no name, never as some default.
+    assert.equal(judge(selectOf(col, { type: "TABLE_FUNCTION", function: { class: "FUNCTION", type: "FUNCTION", children: [] } }), "q"), "003001 Insufficient privileges to operate on table function  (tenant roles read granted views only)");
+    assert.equal(judge(selectOf(col, { type: "SHOW_REF", query: null }), "q"), "000002 Unsupported feature 'SHOW '.");
     // A node kind shaped like the ones allowed, but not one of them.
     for (const type of ["LIMIT_MODIFIER_EXTRA", "X_ORDER_DEFAULT", "ASCENDING_NULLS", "DESCENDING_X", "DECIMAL_TYPE_INFO_V2"]) {
       assert.equal(judge(selectOf(col, { type: "EMPTY", extra: { type } }), "q"), `000002 Unsupported feature '${type}'.`, type);
