@@ -81,6 +81,10 @@ test("the timestamp limits cut at the same millisecond as documented: 300 s ahea
   for (const ts of ["2026-01-05 07:59:00Z", "2026-01-05T07:59:00", "05/01/2026 07:59", "2026-01-05T07:59:00Zjunk", " 2026-01-05T07:59:00Z", "2026-13-05T07:59:00Z", ""]) {
     assert.equal(ok(at(ts, ENERGY), "ENERGY"), null, JSON.stringify(ts));
   }
+  // Text only: an array holding a good timestamp reads as that text to a RegExp and to Date, and zod refuses it.
+  for (const ts of [["2026-01-05T07:59:00Z"], { toString: () => "2026-01-05T07:59:00Z" }, 1767599940000]) {
+    assert.equal(ok({ ts, seq: 7, metrics: ENERGY }, "ENERGY"), null, JSON.stringify(ts));
+  }
 });
 
 test("the sequence number is a non-negative safe integer", () => {
@@ -109,6 +113,11 @@ test("allFinite looks through arrays and objects, 32 levels deep, for NaN and ±
   assert.equal(allFinite({ a: nest(31, 1) }), true);
   assert.equal(allFinite({ a: nest(32, 1) }), false);
   assert.equal(allFinite(nest(100_000, 1)), false, "a very deep payload is no stack overflow");
+  // In a reading, the depth counts from each metric's value and each field's value: 32 levels below
+  // a metric are looked through (vouched for), 33 are left to zod.
+  assert.ok(ok(at("2026-01-05T07:59:00Z", { ...ENERGY, trace: nest(32, 1) }), "ENERGY"));
+  assert.equal(ok(at("2026-01-05T07:59:00Z", { ...ENERGY, trace: nest(33, 1) }), "ENERGY"), null);
+  assert.ok(ok({ ...at("2026-01-05T07:59:00Z", ENERGY), trace: nest(32, 1) }, "ENERGY"));
 });
 
 test("refuses to compile a rule it could not judge as zod does: a name on Object.prototype, unbounded limits, a group of one", () => {
@@ -141,6 +150,8 @@ test("compiles any metric name and allowed text as data, never as code", () => {
   // A group of three: each present or each absent.
   const g = compileMetricsCheck("ENERGY", [], [{ sensorType: "ENERGY", metrics: ["a", "b", "c"] }]);
   assert.deepEqual([{}, { a: 1, b: 2, c: 3 }, { a: 1 }, { b: 1 }, { c: 1 }, { a: 1, b: 1 }, { b: 1, c: 1 }, { a: 1, c: 1 }].map(g), [true, true, false, false, false, false, false, false]);
+  // The compiled code keeps its working variable to itself (a sloppy-mode function would otherwise make it a global).
+  assert.equal("v" in globalThis, false);
 });
 
 /**

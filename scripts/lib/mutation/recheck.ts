@@ -6,7 +6,9 @@
  * work tree, the test files run with no time limit, and the file is put back. On a shared machine
  * a test run slower than Stryker's timeout is reported as a Timeout, which counts as killed: this
  * tells a mutant that hangs the tests from one that only met a busy machine, and confirms by hand
- * that a survivor survives. Source files are restored after each mutant, and on Ctrl-C.
+ * that a survivor survives. A test run past 3 minutes is stopped and reported as a hang. Source
+ * files are restored after each mutant (and on Ctrl-C between two of them). Run nothing else in
+ * the work tree meanwhile: the mutant is in the source file while its tests run.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -55,12 +57,13 @@ async function main(): Promise<void> {
       const started = Date.now();
       let r;
       try {
-        r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=dot", ...tests], { encoding: "utf8" });
+        // A generous bound, not Stryker's: a mutant that loops (i++ made i--) must not hang the re-check.
+        r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=dot", ...tests], { encoding: "utf8", timeout: 180_000, killSignal: "SIGKILL" });
       } finally {
         restore();
         restore = null;
       }
-      const verdict = r.status === 0 ? "SURVIVES" : "killed";
+      const verdict = r.error ? "hangs (killed)" : r.status === 0 ? "SURVIVES" : "killed";
       const where = `${file}:${m.location.start.line}:${m.location.start.column}`;
       console.log(`${verdict}\t${m.status}\t${where}\t${m.mutatorName}\t${(m.replacement ?? "").replace(/\s+/g, " ").slice(0, 100)}\t${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
