@@ -74,19 +74,26 @@ const pct = (v: number | null) => (v === null ? "–" : `${v.toFixed(1)} %`);
 await runCommand({
   name: "mutate",
   description: "mutation testing of the core modules with StrykerJS (reports in reports/mutation/, scores in docs/mutation.md)",
-  usage: "npm run mutate -- [--module NAME]... [--concurrency 1|2] [--list]",
+  usage: "npm run mutate -- [--module NAME]... [--part N] [--concurrency 1|2] [--list]",
   options: {
     module: { type: "string", description: `a module to mutate, repeatable (default: all of ${NAMES.join(", ")})`, multiple: true },
     concurrency: { type: "string", description: "test processes at once", choices: ["1", "2"], default: "2" },
+    part: { type: "string", description: "only this part of the module (1, 2, ...; see --list): one Stryker run where a module has several" },
     list: { type: "boolean", description: "list the modules, their source and their tests" },
   },
-  examples: ["npm run mutate -- --module gate", "npm run mutate -- --module metric-rules --module billing", "npm run mutate -- --list"],
+  examples: ["npm run mutate -- --module gate", "npm run mutate -- --module metric-rules --module billing", "npm run mutate -- --module tenant-guard --part 1 --concurrency 1", "npm run mutate -- --list"],
   run: async ({ options }) => {
     for (const n of options.module ?? []) {
       if (!NAMES.includes(n)) throw new UserError(`--module ${JSON.stringify(n)} is not a module; the modules are ${NAMES.join(", ")}${didYouMean(n, NAMES)}`);
     }
     // In the order asked for: a run that may be stopped does the most wanted first.
     const chosen = options.module?.length ? [...new Set(options.module)].map((n) => MUTATION_MODULES.find((m) => m.name === n)!) : MUTATION_MODULES;
+    let only: number | null = null;
+    if (options.part !== undefined) {
+      only = Number(options.part);
+      const most = Math.min(...chosen.map((m) => m.parts.length));
+      if (!Number.isInteger(only) || only < 1 || only > most) throw new UserError(`--part ${JSON.stringify(options.part)} is not a part of ${chosen.map((m) => m.name).join(", ")}: a whole number from 1 to ${most}`);
+    }
     if (options.list) {
       for (const m of chosen) {
         console.log(`${m.name}: ${m.description}`);
@@ -102,6 +109,7 @@ await runCommand({
       let valid = 0;
       const notes: string[] = [];
       for (let i = 0; i < m.parts.length; i++) {
+        if (only !== null && i !== only - 1) continue;
         const s = await runPart(m, i, Number(options.concurrency));
         detected += s.detected;
         valid += s.valid;
@@ -110,8 +118,8 @@ await runCommand({
       }
       const sc = score(detected, valid);
       if (sc === null || sc < 80 || notes.length) below++;
-      rows.push(`| ${m.name} | ${detected} / ${valid} | ${pct(sc)} |${notes.length ? ` ${notes.join("; ")}` : ""}`);
-      writeFileSync(`${root}reports/mutation/${m.name}.score.json`, JSON.stringify({ module: m.name, detected, valid, score: sc, notes, at: new Date().toISOString() }, null, 2));
+      rows.push(`| ${m.name}${only !== null ? ` part ${only}` : ""} | ${detected} / ${valid} | ${pct(sc)} |${notes.length ? ` ${notes.join("; ")}` : ""}`);
+      writeFileSync(`${root}reports/mutation/${m.name}${only !== null ? `-part${only}` : ""}.score.json`, JSON.stringify({ module: m.name, part: only, detected, valid, score: sc, notes, at: new Date().toISOString() }, null, 2));
     }
     console.log(["", "| module | detected / mutants | score |", "| --- | --- | --- |", ...rows].join("\n"));
     // Below the target (80 %) or stopped: exit 3, so a run in a script notices.

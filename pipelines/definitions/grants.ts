@@ -66,7 +66,8 @@ export interface TenantGrant {
   readonly scope: GrantScope;
 }
 
-function scopeOf(o: ReadableObject): GrantScope {
+/** How a granted object keeps tenants apart; throws for one that cannot (exported for its tests). */
+export function grantScope(o: ReadableObject): GrantScope {
   if (hasTenantColumn(o)) return "tenant rows";
   if (o.kind === "table" && o.seed) return "reference";
   throw new Error(
@@ -75,7 +76,8 @@ function scopeOf(o: ReadableObject): GrantScope {
   );
 }
 
-function granted(name: string): ReadableObject {
+/** The catalog object a granted name stands for; throws for a name not grantable (exported for its tests). */
+export function grantedObject(name: string): ReadableObject {
   const o = [...TABLES, ...DYNAMIC_TABLES].find((x) => qualifiedName(x) === name);
   if (!o) throw new Error(`GRANTED_TO_TENANTS names ${name}, which is not a table or dynamic table of the catalog`);
   if (name in NOT_GRANTED_TO_TENANTS) throw new Error(`${name} is both granted to tenants and not`);
@@ -83,8 +85,8 @@ function granted(name: string): ReadableObject {
 }
 
 /** Every table and dynamic table a tenant role may read, in the order above. */
-export const TENANT_GRANTS: readonly TenantGrant[] = GRANTED_TO_TENANTS.map(granted)
-  .map((o) => ({ object: o, name: qualifiedName(o), objectType: o.kind === "table" ? ("TABLE" as const) : ("DYNAMIC TABLE" as const), scope: scopeOf(o) }));
+export const TENANT_GRANTS: readonly TenantGrant[] = GRANTED_TO_TENANTS.map(grantedObject)
+  .map((o) => ({ object: o, name: qualifiedName(o), objectType: o.kind === "table" ? ("TABLE" as const) : ("DYNAMIC TABLE" as const), scope: grantScope(o) }));
 
 /** The schemas a tenant role needs USAGE on. */
 export const TENANT_SCHEMAS: readonly string[] = [...new Set(TENANT_GRANTS.map((g) => g.object.schema))];

@@ -12,7 +12,7 @@
  * which must imply what zod decides: tests/pipelines/payloadSchemas.test.ts checks the two agree on
  * a seeded corpus of good and spoiled readings.
  */
-import { TIMESTAMP_LIMITS, groupsFor, rulesFor, type MetricRule, type SensorType } from "./metricRules.ts";
+import { TIMESTAMP_LIMITS, groupsFor, rulesFor, type MetricGroup, type MetricRule, type SensorType } from "./metricRules.ts";
 import { timestampSchema } from "./payloadSchemas.ts";
 
 /**
@@ -45,7 +45,7 @@ export function allFinite(value: unknown, depth = 0): boolean {
   return true;
 }
 
-type MetricsCheck = (metrics: unknown) => boolean;
+export type MetricsCheck = (metrics: unknown) => boolean;
 
 /** JavaScript source judging one metric held in `v`: `return false` when it is absent (and required) or not acceptable. */
 function ruleSource(rule: MetricRule): string {
@@ -61,16 +61,16 @@ function ruleSource(rule: MetricRule): string {
 /**
  * The metrics check of one sensor type, compiled from its rules: the metrics object is a plain
  * object, every rule holds, each metric group is whole or absent, and no value anywhere in it
- * (unknown metrics included) is NaN / ±Infinity.
+ * (unknown metrics included) is NaN / ±Infinity. The rules and groups default to the catalogue's;
+ * they are parameters so a test can hand it the rules it must refuse to compile.
  */
-function compileMetricsCheck(sensorType: SensorType): MetricsCheck {
-  const rules = rulesFor(sensorType);
+export function compileMetricsCheck(sensorType: SensorType, rules: readonly MetricRule[] = rulesFor(sensorType), groups: readonly MetricGroup[] = groupsFor(sensorType)): MetricsCheck {
   for (const r of rules) {
     // A rule named like an Object.prototype member would read the prototype where zod reads the key.
     if (r.metric in Object.prototype) throw new Error(`metric name ${r.metric} cannot be compiled`);
     if (r.kind === "number" && !(Number.isFinite(r.min) && Number.isFinite(r.max))) throw new Error(`metric ${r.metric} needs finite bounds`);
   }
-  for (const g of groupsFor(sensorType)) {
+  for (const g of groups) {
     if (g.metrics.length < 2) throw new Error(`metric group ${g.metrics.join(", ")} of ${sensorType} needs two metrics or more`);
     for (const m of g.metrics) if (m in Object.prototype) throw new Error(`metric name ${m} cannot be compiled`);
   }
@@ -79,7 +79,7 @@ function compileMetricsCheck(sensorType: SensorType): MetricsCheck {
     "let v;",
     ...rules.map(ruleSource),
     // Each group all present or all absent (METRIC_GROUPS).
-    ...groupsFor(sensorType).map((g) => {
+    ...groups.map((g) => {
       const present = g.metrics.map((k) => `(m[${JSON.stringify(k)}] !== undefined)`);
       return `if (${present.slice(1).map((p) => `${p} !== ${present[0]}`).join(" || ")}) return false;`;
     }),

@@ -54,7 +54,8 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: "metric-rules",
     description: "the metric rules, both halves: the ingest's compiled check and the warehouse's validation SQL and value text",
     parts: [
-      { mutate: ["pipelines/quality/compiledReadingCheck.ts"], tests: ["tests/pipelines/payloadSchemas.test.ts"], budgetMinutes: 12 },
+      // The compiled check alone (about 3 s a mutant; payloadSchemas.test.ts's seeded corpus takes 20 s).
+      { mutate: ["pipelines/quality/compiledReadingCheck.ts"], tests: ["tests/pipelines/compiledReadingCheck.test.ts"], budgetMinutes: 40 },
       { mutate: ["pipelines/quality/validationSql.ts"], tests: ["tests/pipelines/metricBoundaries.test.ts"], budgetMinutes: 15 },
       { mutate: ["pipelines/quality/valueTextSql.ts"], tests: ["tests/pipelines/valueText.test.ts"], budgetMinutes: 8 },
     ],
@@ -65,8 +66,9 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     parts: [
       {
         mutate: ["pipelines/engine/billingTwin.ts", "pipelines/engine/resourceMonitors.ts"],
-        tests: ["tests/pipelines/billingTwin.test.ts"],
-        budgetMinutes: 12,
+        // The rules by hand, without an engine (about 3 s a mutant; billingTwin.test.ts opens engines, 20 s).
+        tests: ["tests/pipelines/billingRules.test.ts"],
+        budgetMinutes: 45,
       },
     ],
   },
@@ -74,11 +76,14 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: "tenant-guard",
     description: "the tenant guard (what a tenant statement may read) and the secure catalog tenant sessions see",
     parts: [
-      { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantSql.test.ts"], budgetMinutes: 12 },
+      // The guard alone, on DuckDB's parser without a hub (about 2 s a mutant; tenantSql.test.ts builds a hub, 13 s).
+      { mutate: ["pipelines/warehouse/tenantGuard.ts"], tests: ["tests/security/tenantGuard.test.ts"], budgetMinutes: 45 },
       {
-        mutate: ["pipelines/definitions/grants.ts:54-85", "pipelines/render/duckdbDdl.ts:205-240"],
-        tests: ["tests/security/tenantReach.test.ts"],
-        budgetMinutes: 12,
+        // grantScope to TENANT_READABLE, and secureCatalogStatements: line ranges follow edits to those files.
+        mutate: ["pipelines/definitions/grants.ts:64-90", "pipelines/render/duckdbDdl.ts:205-236"],
+        // Rendered into a bare DuckDB for objects defined by hand (tenantReach.test.ts builds a hub per run).
+        tests: ["tests/security/secureCatalog.test.ts"],
+        budgetMinutes: 30,
       },
     ],
   },
@@ -88,8 +93,9 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     parts: [
       {
         mutate: ["pipelines/archive/exportArchive.ts:186-214", "pipelines/archive/exportArchive.ts:293-326"],
-        tests: ["tests/archive/exportRestore.test.ts"],
-        budgetMinutes: 15,
+        // A handful of rows by hand on one small engine (exportRestore.test.ts builds a two-hour factory).
+        tests: ["tests/archive/archiveWatermarks.test.ts"],
+        budgetMinutes: 45,
       },
     ],
   },
