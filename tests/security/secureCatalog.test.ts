@@ -117,6 +117,8 @@ describe("the grant list", () => {
       ["ANALYTICS.PRODUCTION_FLOW", "DYNAMIC TABLE", t], ["ANALYTICS.ALERTS", "DYNAMIC TABLE", t],
       ["ML.FORECASTS", "TABLE", t], ["ML.ANOMALIES", "TABLE", t], ["ML.SEGMENTS", "TABLE", t], ["ML.STREAM_SCORES", "TABLE", t],
       ["OPS.DATA_QUALITY_LOG", "TABLE", t], ["OPS.ALERT_NOTIFICATIONS", "TABLE", t], ["OPS.ALERT_RULES", "TABLE", "reference"], ["OPS.ALERT_ACKNOWLEDGEMENTS", "TABLE", t],
+      // alert delivery's attempts and dead letters; the operator notes (author masked), their insights and failures
+      ["OPS.ALERT_DELIVERIES", "TABLE", t], ["RAW.OPERATOR_NOTES", "TABLE", t], ["ML.NOTE_INSIGHTS", "TABLE", t], ["OPS.NOTE_INSIGHT_FAILURES", "TABLE", t],
     ]);
     for (const g of TENANT_GRANTS) assert.equal(g.name, `${g.object.schema}.${g.object.name}`);
     assert.deepEqual(TENANT_SCHEMAS, ["RAW", "CORE", "ANALYTICS", "ML", "OPS"]);
