@@ -501,8 +501,9 @@ const NAB_PUBLISHED = {
  * The settings the leave-one-category-out choice picks from: the record rule's factor and memory,
  * how far a training day must stand out to be left out of the memory (`outlierDays`), the CUSUM,
  * the cooldown, what a flag teaches the memory (`flagCap`, `rememberFlags`), the interval's
- * calibration without those days (`cleanCalibration`), and no record rule. The default is first, so a tie goes to it. Each is scored once on every file
- * and on the simulator; each fold picks on the other categories.
+ * calibration without those days (`cleanCalibration`), and no record rule. The default is first,
+ * so a tie goes to it. Each is scored once on every file and on the simulator; each fold picks on
+ * the other categories.
  */
 export const ANOMALY_SETTINGS: ReadonlyArray<readonly [string, AnomalyDetectorOptions]> = [
   [`record ${DEFAULT_RECORD_FACTOR}, ${DEFAULT_MEMORY_DAYS} d, outlier days ${DEFAULT_OUTLIER_DAYS}, flag cap ${DEFAULT_FLAG_CAP} (default)`, {}],
