@@ -507,7 +507,7 @@ const NAB_PUBLISHED = {
  */
 export const ANOMALY_SETTINGS: ReadonlyArray<readonly [string, AnomalyDetectorOptions]> = [
   [`record ${DEFAULT_RECORD_FACTOR}, ${DEFAULT_MEMORY_DAYS} d, outlier days ${DEFAULT_OUTLIER_DAYS}, flag cap ${DEFAULT_FLAG_CAP} (default)`, {}],
-  ["outlier days 3", { outlierDays: 3 }],
+  ["outlier days 4 (the default before the fourth pass)", { outlierDays: 4 }],
   ["outlier days 5", { outlierDays: 5 }],
   ["outlier days 8", { outlierDays: 8 }],
   ["every training day remembered (outlier days 0)", { outlierDays: 0 }],

@@ -87,7 +87,11 @@ export const ANOMALY_MODEL_VERSION = 4;
 /** See `AnomalyDetectorOptions.recordFactor` and `memoryDays`. */
 export const DEFAULT_RECORD_FACTOR = 1.2;
 export const DEFAULT_MEMORY_DAYS = 30;
-export const DEFAULT_OUTLIER_DAYS = 4;
+/**
+ * 3 since 2026-12-05's fourth pass (4 before): with the flag memory and the clean calibration,
+ * every fold of the bench's leave-one-category-out chose 3 (docs/ml.md, "How the settings were chosen").
+ */
+export const DEFAULT_OUTLIER_DAYS = 3;
 /** See `AnomalyDetectorOptions.flagCap`. */
 export const DEFAULT_FLAG_CAP = 2;
 /** Fewer training days with points than this, and none is judged to stand out (too few to say what is usual). */
@@ -155,7 +159,7 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
    * Training days that stand out are left out of the record rule's memory: a training day whose
    * largest distance (or CUSUM sum) is above exp(median + c × 1.4826 × MAD) of the logs of the
    * training days' largest (c = this option) held an anomaly, not the series' tail. Default
-   * `DEFAULT_OUTLIER_DAYS` (4); 0 keeps every training day. Needs `MIN_DAYS_FOR_OUTLIERS` training
+   * `DEFAULT_OUTLIER_DAYS` (3); 0 keeps every training day. Needs `MIN_DAYS_FOR_OUTLIERS` training
    * days with points; with fewer, every day is kept.
    */
   readonly outlierDays?: number;

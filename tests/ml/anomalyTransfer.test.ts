@@ -122,7 +122,7 @@ describe("anomaly detector on series it was not tuned to", () => {
     const json = JSON.parse(JSON.stringify(model.toJSON())) as ForecastAnomalyJSON;
     assert.equal(json.memory!.length, trainDays);
     // The rule's settings are in the parameters the registry records.
-    assert.deepEqual([model.params.recordFactor, model.params.memoryDays, model.params.outlierDays], [1.2, 30, 4]);
+    assert.deepEqual([model.params.recordFactor, model.params.memoryDays, model.params.outlierDays], [1.2, 30, 3]);
     assert.deepEqual(new ForecastAnomalyModel(json).detect(test(clean)), model.detect(test(clean)));
   });
 });
