@@ -27,7 +27,7 @@ import { deeparRequest, csvRequest } from "../ml/sagemaker/endpointScoring.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ForecastAnomalyDetector, ForecastAnomalyModel, HoltWintersForecaster, RandomCutForest, SeasonalNaiveForecaster, SeasonalProfileForecaster, segmentMachines, DEFAULT_ANOMALY_LEVEL as DEFAULT_LEVEL, DEFAULT_CUSUM_ALLOWANCE, DEFAULT_CUSUM_THRESHOLD, DEFAULT_RECORD_FACTOR, DEFAULT_MEMORY_DAYS, DEFAULT_OUTLIER_DAYS, type AnomalyDetectorOptions, DEFAULT_DWELL_LEVEL, DwellStays, DwellTimeDetector, loadDwellTimeModel, tailThreshold, type DwellTimeModel } from "../ml/trainers/index.ts";
+import { ForecastAnomalyDetector, ForecastAnomalyModel, HoltWintersForecaster, RandomCutForest, SeasonalNaiveForecaster, SeasonalProfileForecaster, segmentMachines, DEFAULT_ANOMALY_LEVEL as DEFAULT_LEVEL, DEFAULT_CUSUM_ALLOWANCE, DEFAULT_CUSUM_THRESHOLD, DEFAULT_RECORD_FACTOR, DEFAULT_MEMORY_DAYS, DEFAULT_OUTLIER_DAYS, DEFAULT_FLAG_CAP, type AnomalyDetectorOptions, DEFAULT_DWELL_LEVEL, DwellStays, DwellTimeDetector, loadDwellTimeModel, tailThreshold, type DwellTimeModel } from "../ml/trainers/index.ts";
 import { SeriesError } from "../ml/contract.ts";
 import { SyntheticFleet } from "../edge/syntheticFleet.ts";
 import type { FaultKind, FaultLabel } from "../edge/faultInjection.ts";
@@ -500,12 +500,14 @@ const NAB_PUBLISHED = {
 /**
  * The settings the leave-one-category-out choice picks from: the record rule's factor and memory,
  * how far a training day must stand out to be left out of the memory (`outlierDays`), the CUSUM,
- * and no record rule. The default is first, so a tie goes to it. Each is scored once on every file
- * and on the simulator; each fold picks on the other categories.
+ * the cooldown, what a flag teaches the memory (`flagCap`, `rememberFlags`), the interval's
+ * calibration without those days (`cleanCalibration`), and no record rule. The default is first,
+ * so a tie goes to it. Each is scored once on every file and on the simulator; each fold picks on
+ * the other categories.
  */
 export const ANOMALY_SETTINGS: ReadonlyArray<readonly [string, AnomalyDetectorOptions]> = [
-  [`record ${DEFAULT_RECORD_FACTOR}, ${DEFAULT_MEMORY_DAYS} d, outlier days ${DEFAULT_OUTLIER_DAYS} (default)`, {}],
-  ["outlier days 3", { outlierDays: 3 }],
+  [`record ${DEFAULT_RECORD_FACTOR}, ${DEFAULT_MEMORY_DAYS} d, outlier days ${DEFAULT_OUTLIER_DAYS}, flag cap ${DEFAULT_FLAG_CAP} (default)`, {}],
+  ["outlier days 4 (the default before the fourth pass)", { outlierDays: 4 }],
   ["outlier days 5", { outlierDays: 5 }],
   ["outlier days 8", { outlierDays: 8 }],
   ["every training day remembered (outlier days 0)", { outlierDays: 0 }],
@@ -521,6 +523,15 @@ export const ANOMALY_SETTINGS: ReadonlyArray<readonly [string, AnomalyDetectorOp
   // A flagged episode joins the record memory once its cooldown is over (the same size again is no record).
   ["flags remembered after the cooldown", { rememberFlags: true }],
   ["flags remembered, cooldown 1.5 d", { rememberFlags: true, cooldownDays: 1.5 }],
+  // What a flag teaches the memory, capped at a multiple of the bar the unflagged memory sets
+  // (flagCap; points a cooldown suppressed are the anomaly too): 0 is the rule before it.
+  ["flag cap 1", { flagCap: 1 }],
+  ["flag cap 1.5", { flagCap: 1.5 }],
+  ["flag cap 3", { flagCap: 3 }],
+  ["no flag cap (points in a cooldown remembered as they come)", { flagCap: 0 }],
+  // The interval calibrated on every held-back day, those left out of the memory included.
+  ["calibration on every training day", { cleanCalibration: false }],
+  ["the defaults before 2026-12-05's fourth pass (no flag cap, calibration on every day)", { flagCap: 0, cleanCalibration: false }],
   ["no record rule (before issue 24)", { recordFactor: 0 }],
 ];
 
@@ -571,7 +582,7 @@ export function nabFigures(progress: (m: string) => void, simulator?: { name: st
   }
   figures.push({
     name: "ml.nab_f1", value: def.total.f1, unit: "F1",
-    description: `defaults (level ${DEFAULT_LEVEL}, record rule ${DEFAULT_RECORD_FACTOR} × ${DEFAULT_MEMORY_DAYS} days, training days beyond ${DEFAULT_OUTLIER_DAYS} robust SDs left out, CUSUM k ${DEFAULT_CUSUM_ALLOWANCE} h ${DEFAULT_CUSUM_THRESHOLD}), all ${def.files.length} files, ${def.total.windows} windows: ${def.total.detected} detected, ${def.total.falseFlags} false flags (published: contextOSE 0.626, ARTime 0.499, random cut forest 0.267)${def.files.some((f) => f.refused) ? `; no model: ${def.files.filter((f) => f.refused).map((f) => f.name).join(", ")}` : ""}`,
+    description: `defaults (level ${DEFAULT_LEVEL}, record rule ${DEFAULT_RECORD_FACTOR} × ${DEFAULT_MEMORY_DAYS} days, training days beyond ${DEFAULT_OUTLIER_DAYS} robust SDs left out of it and of the calibration, flags remembered up to ${DEFAULT_FLAG_CAP} × the bar, CUSUM k ${DEFAULT_CUSUM_ALLOWANCE} h ${DEFAULT_CUSUM_THRESHOLD}), all ${def.files.length} files, ${def.total.windows} windows: ${def.total.detected} detected, ${def.total.falseFlags} false flags (published: contextOSE 0.626, ARTime 0.499, random cut forest 0.267)${def.files.some((f) => f.refused) ? `; no model: ${def.files.filter((f) => f.refused).map((f) => f.name).join(", ")}` : ""}`,
     reference: { name: "NAB's best published detector (contextOSE)", value: NAB_PUBLISHED.all.contextOSE, unit: "F1" }, ratio: def.total.f1 / NAB_PUBLISHED.all.contextOSE, target: { op: ">=", value: 0.55, on: "value" },
   });
   const groups: [string, string[], number | null][] = [

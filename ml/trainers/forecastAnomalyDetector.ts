@@ -51,6 +51,17 @@
  * that stands out among the training days (`outlierDays`, on the log of the daily largest) is left
  * out. Without these, one fault in the training window, or the tail of a flagged one, hid every
  * smaller fault of the next month (the simulator's dust events: F1 0.90 → 0.66).
+ * What a flag teaches the memory (version 4, `flagCap`): a point that the cooldown kept from being
+ * flagged (outside its bounds within a day of a flag) is the anomaly too, not the norm; remembered
+ * as it came, one dust event inside a cooldown set the bar above every later one on that sensor
+ * for a month (fleet seed 7). The flagged episode and those points join a memory of their own once
+ * the cooldown is over, each at most `flagCap` (2) times the bar the unflagged memory set at the
+ * flag: a series whose bursts now reach somewhat beyond its old norm is flagged once, not each time
+ * the cooldown ends (tweet volumes, ad prices); a fault far beyond the bar cannot lift it further,
+ * and flags never raise the cap (it is taken from the unflagged memory), so a sensor's fifth dust
+ * event is judged against the same bar as its second.
+ * The training days left out of the memory are left out of the interval's calibration too
+ * (`cleanCalibration`): a dust event in the held-back part otherwise widens the interval itself.
  * A hole longer than `restartAfterSteps` (one day) restarts the carried state (AR term, CUSUMs, the
  * run of outside points) instead of decaying across it; training skips long gaps of missing time
  * (`longGaps: "keep"`, ml/series.ts) instead of refusing the series or interpolating days.
@@ -71,12 +82,18 @@ export const DEFAULT_CUSUM_ALLOWANCE = 1;
  * off must not fill the sum at once.
  */
 export const CUSUM_CLIP = 2;
-/** The JSON layout's version: 2 added the CUSUM rule, 3 the record rule and restarts after long holes. */
-export const ANOMALY_MODEL_VERSION = 3;
+/** The JSON layout's version: 2 added the CUSUM rule, 3 the record rule and restarts after long holes, 4 the flag memory (`flagCap`). */
+export const ANOMALY_MODEL_VERSION = 4;
 /** See `AnomalyDetectorOptions.recordFactor` and `memoryDays`. */
 export const DEFAULT_RECORD_FACTOR = 1.2;
 export const DEFAULT_MEMORY_DAYS = 30;
-export const DEFAULT_OUTLIER_DAYS = 4;
+/**
+ * 3 since 2026-12-05's fourth pass (4 before): with the flag memory and the clean calibration,
+ * every fold of the bench's leave-one-category-out chose 3 (docs/ml.md, "How the settings were chosen").
+ */
+export const DEFAULT_OUTLIER_DAYS = 3;
+/** See `AnomalyDetectorOptions.flagCap`. */
+export const DEFAULT_FLAG_CAP = 2;
 /** Fewer training days with points than this, and none is judged to stand out (too few to say what is usual). */
 export const MIN_DAYS_FOR_OUTLIERS = 5;
 
@@ -142,10 +159,26 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
    * Training days that stand out are left out of the record rule's memory: a training day whose
    * largest distance (or CUSUM sum) is above exp(median + c × 1.4826 × MAD) of the logs of the
    * training days' largest (c = this option) held an anomaly, not the series' tail. Default
-   * `DEFAULT_OUTLIER_DAYS` (4); 0 keeps every training day. Needs `MIN_DAYS_FOR_OUTLIERS` training
+   * `DEFAULT_OUTLIER_DAYS` (3); 0 keeps every training day. Needs `MIN_DAYS_FOR_OUTLIERS` training
    * days with points; with fewer, every day is kept.
    */
   readonly outlierDays?: number;
+  /**
+   * What a flag teaches the record rule. Points outside their bounds within the cooldown of a flag
+   * (kept from being flagged only by it) are not remembered as the norm; with the flagged episode
+   * they join a memory of flags once the cooldown is over, at most `flagCap` × the bar that the
+   * memory of unflagged points set at the flag, and the bar is the larger of the two memories'.
+   * Default 2, chosen by the bench's leave-one-category-out among 1, 1.5, 2 and 3 (every nab-dev
+   * fold chose 2 or 3); 0: the rule before 2026-12-05 (points in a cooldown remembered as they come,
+   * a flagged episode never). Ignored with `rememberFlags`.
+   */
+  readonly flagCap?: number;
+  /**
+   * The training days left out of the memory (`outlierDays`) are also left out of the interval's
+   * calibration (`SeasonalProfileOptions.calibrationSkipDays`): the forecaster is fitted again
+   * without their errors. Default true.
+   */
+  readonly cleanCalibration?: boolean;
 }
 
 export interface ForecastAnomalyJSON {
@@ -182,6 +215,10 @@ export interface ForecastAnomalyJSON {
   readonly outlierDays?: number;
   /** Training days left out of the memory because they stood out (interval, CUSUM). */
   readonly outlierDaysLeftOut?: readonly [number, number];
+  /** Version 4: AnomalyDetectorOptions.flagCap; absent or 0: points in a cooldown are remembered as they come (before version 4). */
+  readonly flagCap?: number;
+  /** UTC days offered to the forecaster's calibration as left out (`cleanCalibration`); a record of the fit. */
+  readonly calibrationDaysLeftOut?: number;
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -192,10 +229,12 @@ export class ForecastAnomalyDetector {
     if (!(level > 0 && level < 1)) throw new Error(`anomaly detector: level must be in (0, 1), got ${level}`);
     const cd = options.cooldownDays;
     if (cd !== undefined && !(cd >= 0 && Number.isFinite(cd))) throw new Error(`anomaly detector: cooldownDays must be a finite number ≥ 0, got ${cd}`);
+    const fc = options.flagCap;
+    if (fc !== undefined && !(fc >= 0 && Number.isFinite(fc))) throw new Error(`anomaly detector: flagCap must be a finite number ≥ 0, got ${fc}`);
   }
 
-  fit(train: Series): ForecastAnomalyModel {
-    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false, calibration: "heldBack" }).fit(train);
+  fit(train: Series, calibrationSkipDays?: ReadonlySet<number>): ForecastAnomalyModel {
+    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false, calibration: "heldBack", ...(calibrationSkipDays ? { calibrationSkipDays } : {}) }).fit(train);
     const daySteps = seasonLengths(train.stepMs).day || 24;
     const recordFactor = this.options.recordFactor ?? DEFAULT_RECORD_FACTOR;
     const json: ForecastAnomalyJSON = {
@@ -206,7 +245,7 @@ export class ForecastAnomalyDetector {
       ...restingBounds(train), forecaster: forecaster.toJSON(),
       ...(recordFactor > 0 ? { recordFactor, memoryDays: this.options.memoryDays ?? DEFAULT_MEMORY_DAYS } : {}),
       restartAfterSteps: this.options.restartAfterSteps ?? daySteps,
-      ...(this.options.rememberFlags ? { rememberFlags: true } : {}),
+      ...(this.options.rememberFlags ? { rememberFlags: true } : { flagCap: this.options.flagCap ?? DEFAULT_FLAG_CAP }),
     };
     if (recordFactor <= 0) return new ForecastAnomalyModel(json);
     // The memory starts from the training window's own one-step distances (replayed from its start),
@@ -219,6 +258,21 @@ export class ForecastAnomalyDetector {
     const memory = withoutOutlierDays(warm.memory, c);
     const cusumMemory = withoutOutlierDays(warm.cusumMemory, c);
     const leftOut: [number, number] = [countChanged(warm.memory, memory), countChanged(warm.cusumMemory, cusumMemory)];
+    // A day that stands out held an anomaly: if it lies in the forecaster's held-back part, its
+    // errors widened the interval itself (the record rule's bar cannot go below the interval).
+    // Fitted once more without them; the second fit's days are not looked at again.
+    if (this.options.cleanCalibration !== false && !calibrationSkipDays) {
+      const days = new Set<number>();
+      for (const [before, after] of [[warm.memory, memory], [warm.cusumMemory, cusumMemory]] as const) {
+        before.forEach((v, i) => {
+          if (v !== after[i]) days.add(warm.memoryDay - (before.length - 1 - i));
+        });
+      }
+      if (days.size) {
+        const refit = this.fit(train, days);
+        return new ForecastAnomalyModel({ ...refit.json, calibrationDaysLeftOut: days.size });
+      }
+    }
     return new ForecastAnomalyModel({ ...json, outlierDays: c, outlierDaysLeftOut: leftOut, memory, cusumMemory, memoryDay: warm.memoryDay });
   }
 }
@@ -234,7 +288,7 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold, recordFactor, memoryDays, outlierDays } = this.json;
     return {
       level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0,
-      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true } : {}), ...this.forecaster.params,
+      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true, flagCap: this.json.flagCap ?? 0 } : {}), ...this.forecaster.params,
     };
   }
 
@@ -295,7 +349,11 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const cusumMemory = warmup ? [] : [...(this.json.cusumMemory ?? this.json.memory?.map(() => 0) ?? [])];
     let memoryDay = warmup ? NaN : this.json.memoryDay ?? NaN;
     const rememberFlags = this.json.rememberFlags === true;
-    let pending: { day: number; d: number } | null = null;
+    const flagCap = rememberFlags ? 0 : this.json.flagCap ?? 0;
+    // Version 4: the memory of flagged episodes (and the points their cooldown suppressed), per UTC
+    // day alongside `memory`; empty after fit (training flags nothing).
+    const flagMemory = memory.map(() => 0);
+    let pending: { day: number; d: number; cap: number } | null = null;
     const rows: AnomalyRow[] = [];
     for (const p of series.points) {
       if (!Number.isFinite(p.value)) continue;
@@ -311,9 +369,9 @@ export class ForecastAnomalyModel implements AnomalyModel {
       if (record > 0) {
         const day = Math.floor(ts / 86_400_000);
         if (Number.isNaN(memoryDay)) memoryDay = day;
-        for (; memoryDay < day; memoryDay++) (memory.push(0), cusumMemory.push(0));
-        if (memory.length === 0) (memory.push(0), cusumMemory.push(0));
-        while (memory.length > memoryDays) (memory.shift(), cusumMemory.shift());
+        for (; memoryDay < day; memoryDay++) (memory.push(0), cusumMemory.push(0), flagMemory.push(0));
+        if (memory.length === 0) (memory.push(0), cusumMemory.push(0), flagMemory.push(0));
+        while (memory.length > memoryDays) (memory.shift(), cusumMemory.shift(), flagMemory.shift());
       }
       const slot = daySteps ? seasonSlot(ts, step, daySteps) : 0;
       const base = f.profile(ts) + shift + (daySteps ? seasonal[slot]! : 0);
@@ -324,13 +382,16 @@ export class ForecastAnomalyModel implements AnomalyModel {
       const dz = e / sigma;
       // The flagged episode's size becomes the norm once its cooldown is over (rememberFlags), before
       // the first point that could be flagged again is judged.
-      if (rememberFlags && pending && record > 0 && (ts - lastFlag) / step >= cooldownSteps) {
+      if ((rememberFlags || flagCap > 0) && pending && record > 0 && (ts - lastFlag) / step >= cooldownSteps) {
         const idx = memory.length - 1 - (memoryDay - pending.day);
-        if (idx >= 0) memory[idx] = Math.max(memory[idx]!, pending.d);
+        const into = rememberFlags ? memory : flagMemory;
+        if (idx >= 0) into[idx] = Math.max(into[idx]!, Math.min(pending.d, pending.cap));
         pending = null;
       }
-      // Where a flag starts: the interval, raised by the record rule to beyond what the last days held.
-      const flagZ = record > 0 ? Math.max(z, record * Math.max(0, ...memory)) : z;
+      // Where a flag starts: the interval, raised by the record rule to beyond what the last days
+      // held (`normalBar`: their unflagged points; then what their flags taught, within its cap).
+      const normalBar = record > 0 ? Math.max(z, record * Math.max(0, ...memory)) : z;
+      const flagZ = record > 0 && flagCap > 0 ? Math.max(normalBar, record * Math.max(0, ...flagMemory)) : normalBar;
       const h = record > 0 && h0 > 0 ? Math.max(h0, record * Math.max(0, ...cusumMemory)) : h0;
       // The bounds are where this point would be flagged: the interval, narrowed on a side once that
       // side's CUSUM holds evidence (S⁺ + min(dz, clip) − k > h is the same as dz > h + k − S⁺ when
@@ -345,11 +406,12 @@ export class ForecastAnomalyModel implements AnomalyModel {
       if (flagged) {
         lastFlag = ts;
         episode = true;
-        pending = { day: memoryDay, d: Math.abs(dz) };
-      } else if (episode && outsideInterval) {
+        pending = { day: memoryDay, d: Math.abs(dz), cap: flagCap > 0 ? flagCap * normalBar : Infinity };
+      } else if ((episode && outsideInterval) || (flagCap > 0 && outside && !warmup)) {
         if (pending) pending.d = Math.max(pending.d, Math.abs(dz));
         // The rest of the flagged anomaly (a dust event's second hour, a surge's tail) is the
-        // anomaly, not the series' norm: it raises no bar for the next one.
+        // anomaly, not the series' norm: it raises no bar for the next one. With `flagCap` so is a
+        // point only the cooldown kept from being flagged (a second dust event six hours later).
       } else if (record > 0) {
         episode = false;
         // Every other unflagged point is remembered, those later in a cooldown too: a pattern that

@@ -64,6 +64,16 @@ export interface SeasonalProfileOptions {
    * with it, keeps it).
    */
   readonly calibration?: "half" | "heldBack";
+  /**
+   * UTC day numbers (ms / 86 400 000) whose points are not calibration targets: days the caller
+   * judged to hold an anomaly (the anomaly detector's training days that stand out), whose errors
+   * would otherwise widen every interval. A dust event of an hour in a held-back part of three
+   * days is one target, but the error of up to 24 horizons: 3–4 % of the pooled |z|, enough to
+   * lift the table's 0.99 and 0.995 quantiles and so the whole extrapolated tail. Ignored when it
+   * would leave a horizon fewer than half its errors (then the days are most of what there is to
+   * calibrate on). Default: none.
+   */
+  readonly calibrationSkipDays?: ReadonlySet<number>;
 }
 
 export interface SeasonalProfileJSON {
@@ -148,9 +158,15 @@ export class SeasonalProfileForecaster implements Forecaster {
     // holds a level shift or a holiday, so intervals calibrated on it alone were too narrow for
     // the weeks that do (80 % intervals covered 0.72–0.78 of the generated demand panel).
     let errors = best!.errors;
+    let calFrom = fitLen;
     if (this.options.calibration !== "heldBack" && Math.floor(n / 2) < fitLen && n >= 4 * (seasons.day || 24)) {
-      const calFrom = Math.floor(n / 2);
+      calFrom = Math.floor(n / 2);
       errors = horizonErrors(yFit, calFrom, t0, stepMs, seasons, fitState(yFit, 0, calFrom, t0, stepMs, seasons, cfg), H, levelSteps);
+    }
+    const skip = this.options.calibrationSkipDays;
+    if (skip?.size) {
+      const kept = horizonErrors(yFit, calFrom, t0, stepMs, seasons, fitState(yFit, 0, calFrom, t0, stepMs, seasons, cfg), H, levelSteps, skip);
+      if (kept.every((e, h) => e.length >= errors[h]!.length / 2)) errors = kept;
     }
     // Spread per horizon from the median absolute error (a fault in the held-back part must not widen
     // every interval); the tails come from the |z| table, without errors beyond MAX_Z (anomalies).
@@ -508,8 +524,12 @@ function residuals(y: Float64Array, from: number, t0: number, stepMs: number, se
   return resid;
 }
 
-/** errors[h-1]: y[t] − forecast from origin t−h, for every t in [fitLen, n) whose origin is at or after fitLen−1. */
-function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0): Float64Array[] {
+/**
+ * errors[h-1]: y[t] − forecast from origin t−h, for every t in [fitLen, n) whose origin is at or
+ * after fitLen−1, except targets on a UTC day in `skipDays`.
+ */
+function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: number, seasons: { day: number; week: number }, state: ProfileState, H: number, levelSteps = 0, skipDays?: ReadonlySet<number>): Float64Array[] {
+  const skipped = (i: number) => skipDays !== undefined && skipDays.has(Math.floor((t0 + i * stepMs) / 86_400_000));
   const n = y.length;
   const resid = residuals(y, fitLen - 1 - levelSteps, t0, stepMs, seasons, state);
   const level = new Float64Array(n);
@@ -521,6 +541,7 @@ function horizonErrors(y: Float64Array, fitLen: number, t0: number, stepMs: numb
     const decay = state.phi ** h;
     for (let k = 0; k < count; k++) {
       const t = fitLen - 1 + h + k;
+      if (skipped(t)) continue;
       const L = level[t - h]!;
       const v = resid[t]! - L - decay * (resid[t - h]! - L);
       // An error whose point or origin falls in a hole is not an error of the model.

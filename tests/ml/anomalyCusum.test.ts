@@ -95,6 +95,6 @@ describe("anomaly detector: CUSUM for slow drifts", () => {
     const intervalOnlyV1 = new ForecastAnomalyDetector({ cusumThreshold: 0, recordFactor: 0 }).fit(train);
     assert.deepEqual(loaded.detect(after(drifted)), intervalOnlyV1.detect(after(drifted)));
     assert.equal(loaded.params.cusumThreshold, 0);
-    assert.equal(model.toJSON().version, 3);
+    assert.equal(model.toJSON().version, 4);
   });
 });

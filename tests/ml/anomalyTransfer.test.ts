@@ -37,8 +37,12 @@ describe("anomaly detector on series it was not tuned to", () => {
 
   it("a series that moves to a new level with a nightly job is flagged when it moves, not again every night", () => {
     const flags = flagsOf(model.detect(test(moved)));
-    assert.ok(flags.length >= 1 && flags.length <= 2, `flags at steps ${flags}`);
     assert.ok(flags[0]! >= DAY_STEPS && flags[0]! < 2 * DAY_STEPS, `flag at ${flags[0]}`);
+    // The job's first night falls in the move's cooldown, so it is the anomaly, not the norm
+    // (flagCap): it is flagged on the next nights until the hour-of-day correction has learnt it,
+    // then never again in the fortnight.
+    assert.ok(flags.length <= 3, `flags at steps ${flags}`);
+    assert.ok(flags.every((i) => i < 4 * DAY_STEPS), `flags at steps ${flags}`);
   });
 
   it("the record rule is what stops the daily repeats: a model without it flags the new level again and again", () => {
@@ -118,7 +122,7 @@ describe("anomaly detector on series it was not tuned to", () => {
     const json = JSON.parse(JSON.stringify(model.toJSON())) as ForecastAnomalyJSON;
     assert.equal(json.memory!.length, trainDays);
     // The rule's settings are in the parameters the registry records.
-    assert.deepEqual([model.params.recordFactor, model.params.memoryDays, model.params.outlierDays], [1.2, 30, 4]);
+    assert.deepEqual([model.params.recordFactor, model.params.memoryDays, model.params.outlierDays], [1.2, 30, 3]);
     assert.deepEqual(new ForecastAnomalyModel(json).detect(test(clean)), model.detect(test(clean)));
   });
 });
