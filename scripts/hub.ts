@@ -27,6 +27,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   alerts: "where the tenants' alerts were delivered: deliveries, dead letters, retry, a test notification to a channel",
   "build-portal": "bundle the operator portal's front end (npm run build:portal; pretest and preserve run it)",
   "sagemaker-images": "regenerate the SageMaker built-in images' account per region from the SDK's configuration",
+  "train-note-model": "retrain the offline operator-note model from the labelled notes' training part (--check: is the shipped model current)",
   mutate: "mutation testing of the core modules, for developers (npm run mutate; not part of npm test)",
 };
 

@@ -139,7 +139,7 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
     const r = await cli("sql.ts", ["--role", "TENANT_ACMEE_ROLE", "SELECT 1"], { HUB_HOME: home });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
-    assert.equal(r.stderr.trim(), 'sql: --role "TENANT_ACMEE_ROLE" is not a role of this hub (roles: HUB_ADMIN, HUB_PIPELINE, HUB_REPORTING, TENANT_ACME_ROLE, TENANT_GLOBEX_ROLE)');
+    assert.equal(r.stderr.trim(), 'sql: --role "TENANT_ACMEE_ROLE" is not a role of this hub (roles: HUB_ADMIN, HUB_PIPELINE, HUB_REPORTING, HUB_PORTAL, TENANT_ACME_ROLE, TENANT_GLOBEX_ROLE)');
   });
 
   it("reports a SQL error with its Snowflake code and exits 1", async () => {
