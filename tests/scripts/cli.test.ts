@@ -100,7 +100,7 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
   let started: { code: number; stdout: string; stderr: string };
   before(async () => {
     home = mkdtempSync(join(tmpdir(), "hub-cli-"));
-    started = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh"], { HUB_HOME: home });
+    started = await cli("start.ts", ["--hours", "0.25", "--json", "--fresh", "--history-days", "0"], { HUB_HOME: home });
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
