@@ -152,8 +152,11 @@ export function unreadableIamDocuments(r: PolicyResourceLike): string[] {
   return out;
 }
 
-/** The statements that allow every action on every resource, in one policy document. */
-export function wildcardStatements(document: unknown): number[] {
+/**
+ * The statements of an IAM or resource policy document, given as an object or as its JSON text (as
+ * providers hand it over); none when the text is not JSON (the provider would refuse it first).
+ */
+function policyStatements(document: unknown): any[] {
   let doc = document;
   if (typeof doc === "string") {
     try {
@@ -162,7 +165,12 @@ export function wildcardStatements(document: unknown): number[] {
       return [];
     }
   }
-  const statements = asList((doc as { Statement?: unknown } | null)?.Statement);
+  return asList((doc as { Statement?: unknown } | null)?.Statement);
+}
+
+/** The statements that allow every action on every resource, in one policy document. */
+export function wildcardStatements(document: unknown): number[] {
+  const statements = policyStatements(document);
   return statements.flatMap((s: any, i) =>
     s?.Effect === "Allow" && asList(s.Action).some((a) => a === "*" || a === "*:*") && asList(s.Resource).some((r) => r === "*") ? [i] : [],
   );
@@ -375,15 +383,7 @@ const SOURCE_KEYS = ["aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "a
 
 /** Statements of a resource policy that allow `*` (anyone) without a source condition. */
 export function publicStatements(document: unknown): number[] {
-  let doc = document;
-  if (typeof doc === "string") {
-    try {
-      doc = JSON.parse(doc);
-    } catch {
-      return [];
-    }
-  }
-  const statements = asList((doc as { Statement?: unknown } | null)?.Statement);
+  const statements = policyStatements(document);
   return statements.flatMap((st: any, i) => {
     if (st?.Effect !== "Allow") return [];
     const p = st.Principal;
@@ -411,15 +411,7 @@ const FOUNDATION_MODEL_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+::foundation-mod
 
 /** Statements allowing a Bedrock invoke action on anything but named foundation-model ARNs. */
 export function broadBedrockStatements(document: unknown): string[] {
-  let doc = document;
-  if (typeof doc === "string") {
-    try {
-      doc = JSON.parse(doc);
-    } catch {
-      return [];
-    }
-  }
-  const statements = asList((doc as { Statement?: unknown } | null)?.Statement);
+  const statements = policyStatements(document);
   return statements.flatMap((s: any, i) => {
     if (s?.Effect !== "Allow" || !asList(s.Action).some((a) => typeof a === "string" && /^(\*|bedrock:(\*|Invoke\*|InvokeModel\w*))$/i.test(a) && a !== "*")) return [];
     const broad = asList(s.Resource).filter((r) => typeof r !== "string" || !FOUNDATION_MODEL_ARN.test(r) || r.includes("*"));
