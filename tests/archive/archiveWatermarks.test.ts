@@ -187,5 +187,13 @@ describe("archive watermarks, by hand", () => {
     await engine.tick();
     assert.deepEqual(await silver(T("09:01:00")), { rows: 2, watermark: { from: "2026-01-05T08:50:00.000Z", to: "2026-01-05T09:01:00.000Z" } }, "08:50's, normalised at 09:00");
     assert.deepEqual(await silver(T("09:02:00")), { rows: 0, watermark: undefined }, "nothing pending: nothing new");
+    // The pipeline's bound only ever lowers asOf: a reading pending from 09:10 leaves an export
+    // asOf 09:05 ending at 09:05, not at the later bound.
+    clock.set(T("09:03:00"));
+    await engine.land({ readings: [reading("acme", "m1", "MACHINE", 7, "2026-01-05T09:02:00", { state: "RUNNING", period_s: 60 })] });
+    await engine.tick();
+    clock.set(T("09:10:00"));
+    await engine.land({ readings: [reading("acme", "m1", "MACHINE", 8, "2026-01-05T09:09:00", { state: "IDLE", period_s: 60 })] });
+    assert.deepEqual(await silver(T("09:05:00")), { rows: 2, watermark: { from: "2026-01-05T09:01:00.000Z", to: "2026-01-05T09:05:00.000Z" } }, "09:03's two metrics, and no further than asOf");
   });
 });
