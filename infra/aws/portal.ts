@@ -17,7 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { policyJson } from "./platform.ts";
-import { ECR_IMAGE } from "../portalConfig.ts";
+import { ECR_IMAGE, PORTAL_DEFAULTS, type PortalConfig } from "../portalConfig.ts";
 import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
 
 /** The port `serve` listens on in the task (its default HTTP port). */
@@ -37,39 +37,20 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** How long the ALB's sign-in lasts before Cognito is asked again (the portal's own sessions end after 12 h too). */
 export const SIGN_IN_SESSION_S = 12 * 3600;
 
-export interface PortalServiceArgs {
+/** The stack's portal keys (infra/portalConfig.ts documents each) that have defaults, here optional. */
+type PortalSizing = keyof typeof PORTAL_DEFAULTS;
+
+export interface PortalServiceArgs extends Omit<PortalConfig, PortalSizing | "snowflakePublicKey">, Partial<Pick<PortalConfig, PortalSizing>> {
   /** Tags on every taggable resource; required. */
   readonly tags: Record<string, string>;
-  /** The hub's image in ECR (`…dkr.ecr…/<repo>@sha256:…` or `:tag`); required. */
-  readonly image: string;
-  /** ACM certificate of `host`; required. */
-  readonly certificateArn: string;
-  /** The portal's DNS name; Cognito's callback is https://<host>/oauth2/idpresponse; required. */
-  readonly host: string;
-  /** Cognito sign-in domain prefix; required. */
-  readonly cognitoDomain: string;
   /** VPC of the load balancer and the tasks; required. */
   readonly vpcId: string;
-  /** Public subnets of the load balancer (≥ 2 zones); required. */
-  readonly publicSubnetIds: readonly string[];
-  /** Private subnets of the tasks; required. */
-  readonly subnetIds: readonly string[];
-  /** Secrets Manager secret with the portal's Snowflake private key; required. */
-  readonly snowflakeKeySecretArn: string;
   /** Where the portal reads: the account's URL (PrivateLink), the hub's database and the portal's user; required. */
   readonly snowflake: { readonly accountUrl: string; readonly database: string; readonly user: string };
   /** KMS key of the log group (its key policy admits CloudWatch Logs); required. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Log retention in days; required. */
   readonly logRetentionDays: number;
-  /** Tasks running; default 2 (one per zone at least, so a deploy or a zone loss keeps the portal up). */
-  readonly desiredCount?: number;
-  /** Task CPU units; default 512. */
-  readonly cpu?: number;
-  /** Task memory, MB; default 1024. */
-  readonly memoryMb?: number;
-  /** Cognito MFA, ON or OPTIONAL; default ON. */
-  readonly mfa?: "ON" | "OPTIONAL";
 }
 
 /** The ECR repository an image is pulled from, as an ARN (the execution role may pull from it alone). */
@@ -170,7 +151,7 @@ export class PortalService extends pulumi.ComponentResource {
         // MFA ON by default: the portal shows a company's production, costs and alerts, and its
         // people sign in from the factory floor and home; an authenticator app (TOTP) costs nothing
         // per message and needs no SMS role. OPTIONAL is there for a pilot.
-        mfaConfiguration: args.mfa ?? "ON",
+        mfaConfiguration: args.mfa ?? PORTAL_DEFAULTS.mfa,
         softwareTokenMfaConfiguration: { enabled: true },
         // Threat protection (compromised credentials, adaptive authentication) needs the Plus plan.
         userPoolTier: "PLUS",
@@ -329,8 +310,8 @@ export class PortalService extends pulumi.ComponentResource {
         family: "hub-portal",
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
-        cpu: String(args.cpu ?? 512),
-        memory: String(args.memoryMb ?? 1024),
+        cpu: String(args.cpu ?? PORTAL_DEFAULTS.cpu),
+        memory: String(args.memoryMb ?? PORTAL_DEFAULTS.memoryMb),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         executionRoleArn: executionRole.arn,
         // No taskRoleArn: the portal calls no AWS API as itself (its sign-in keys are public, Snowflake uses its key).
@@ -372,7 +353,8 @@ export class PortalService extends pulumi.ComponentResource {
         cluster: cluster.arn,
         taskDefinition: task.arn,
         launchType: "FARGATE",
-        desiredCount: args.desiredCount ?? 2,
+        // Two by default, one per zone at least, so a deploy or a zone loss keeps the portal up.
+        desiredCount: args.desiredCount ?? PORTAL_DEFAULTS.desiredCount,
         networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [taskSg.id], assignPublicIp: false },
         loadBalancers: [{ targetGroupArn: targets.arn, containerName, containerPort: PORTAL_PORT }],
         healthCheckGracePeriodSeconds: 120,
