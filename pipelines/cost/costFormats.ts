@@ -2,8 +2,7 @@
  * The cost report in each output format: plain-text table, Markdown, CSV (one row per tenant and
  * warehouse), JSON, and one self-contained HTML file whose charts vega-lite renders to SVG.
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import { chartSvg as svg, type TopLevelSpec } from "../chartSvg.ts";
 import type { CostReport, WarehouseCost } from "./costReport.ts";
 
 export type CostFormat = "table" | "md" | "csv" | "json" | "html";
@@ -112,11 +111,6 @@ function markdown(r: CostReport): string {
 
 function csvCell(v: string): string {
   return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}
-
-async function svg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  return view.toSVG();
 }
 
 /** At most this many warehouses are drawn (the costliest); the tables list them all. */

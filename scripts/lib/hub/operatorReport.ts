@@ -7,8 +7,7 @@
  * windows, and cost against quota. Time charts show the run's period (not the hub's history). Data is read from the warehouse by an admin session.
  */
 import { writeFileSync } from "node:fs";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import { chartSvg as svg, type TopLevelSpec } from "../../../pipelines/chartSvg.ts";
 import type { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
 import { duckdbDialect } from "../../../pipelines/dialect/index.ts";
 import { pm25AqiSql } from "../../../pipelines/quality/aqi.ts";
@@ -25,11 +24,6 @@ const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 const UTC_TIME = { type: "temporal" as const, scale: { type: "utc" as const }, axis: { format: "%d %b %H:%M", labelAngle: -30 } };
 /** At most this many anomaly series are drawn per tenant (those with the most flags). */
 const ANOMALY_SERIES = 3;
-
-async function svg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  return view.toSVG();
-}
 
 function esc(s: unknown): string {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
