@@ -21,12 +21,27 @@
  *   is quarantined naming the cell, its column and the formula. exceljs's reader keeps an error
  *   result only as NaN, so the reason cannot say which error it was.
  */
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { basename } from "node:path";
 import { ID_COLUMN_KINDS } from "./idGrammar.ts";
 import { FileRefusal, NO_PROBLEMS, type FilePart, type FileRow, type FileSource } from "./fileRows.ts";
 
 const DAY_MS = 86_400_000;
+
+/**
+ * exceljs is loaded on the first workbook read, not with this module: it and its zip and stream
+ * libraries are ~150 modules, most of a second of start-up for every command that can load files
+ * (start, serve, load) but is not loading a workbook now.
+ */
+let excel: typeof ExcelJS | undefined;
+async function loadExcel(): Promise<typeof ExcelJS> {
+  return (excel ??= (await import("exceljs")).default);
+}
+/** exceljs's cell types; set by loadExcel, which runs before any cell exists to be typed. */
+function cellTypes(): typeof ExcelJS.ValueType {
+  if (!excel) throw new Error("exceljs is not loaded: cells come only from sheetRows, which loads it");
+  return excel.ValueType;
+}
 /** Day 0 of Excel's 1900 system is 1899-12-30 (it counts the 1900 leap day that never was). */
 const EPOCH_1900 = Date.UTC(1899, 11, 30);
 const EPOCH_1904 = Date.UTC(1904, 0, 1);
@@ -53,12 +68,13 @@ function headerName(v: unknown): string {
 function cellOf(cell: ExcelJS.Cell, column: string, epoch: number): Cell {
   const m = cell.model as unknown as CellModel;
   const where = `cell ${cell.address}${column ? ` (${column})` : ""}`;
+  const T = cellTypes();
   let v: unknown;
   switch (cell.type) {
-    case ExcelJS.ValueType.Null:
-    case ExcelJS.ValueType.Merge:
+    case T.Null:
+    case T.Merge:
       return null;
-    case ExcelJS.ValueType.Formula: {
+    case T.Formula: {
       const formula = `=${m.formula ?? m.sharedFormula ?? ""}`;
       if (ID_COLUMN_KINDS[column]) return { problem: `${where} is a formula (${formula}), not a value: an id is typed in, not computed` };
       if (m.result === undefined) return { problem: `${where} is a formula (${formula}) with no cached result: open and save the workbook in Excel, which computes it` };
@@ -66,16 +82,16 @@ function cellOf(cell: ExcelJS.Cell, column: string, epoch: number): Cell {
       v = m.result instanceof Date ? m.result.toISOString() : m.result;
       break;
     }
-    case ExcelJS.ValueType.Date:
+    case T.Date:
       v = (cell.value as Date).toISOString();
       break;
-    case ExcelJS.ValueType.RichText:
+    case T.RichText:
       v = (m.richText ?? (cell.value as { richText: Array<{ text: string }> }).richText).map((t) => t.text).join("");
       break;
-    case ExcelJS.ValueType.Hyperlink:
+    case T.Hyperlink:
       v = (cell.value as { text?: unknown }).text;
       break;
-    case ExcelJS.ValueType.Error:
+    case T.Error:
       v = (cell.value as { error: string }).error;
       break;
     default:
@@ -98,7 +114,7 @@ interface SheetRow {
 /** Every worksheet's non-empty rows, in order, with the workbook's date epoch. */
 async function* sheetRows(path: string): AsyncGenerator<{ sheet: string; epoch: number; rows: AsyncGenerator<SheetRow> }> {
   // Styles are needed to tell a date cell from a number; hyperlinks are not (a link cell gives its text).
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: "cache", hyperlinks: "ignore", styles: "cache", worksheets: "emit", entries: "ignore" });
+  const reader = new (await loadExcel()).stream.xlsx.WorkbookReader(path, { sharedStrings: "cache", hyperlinks: "ignore", styles: "cache", worksheets: "emit", entries: "ignore" });
   for await (const ws of reader) {
     const props = (reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties;
     const epoch = props?.model?.date1904 ? EPOCH_1904 : EPOCH_1900;
@@ -106,8 +122,9 @@ async function* sheetRows(path: string): AsyncGenerator<{ sheet: string; epoch: 
     async function* rows(): AsyncGenerator<SheetRow> {
       for await (const row of ws as unknown as AsyncIterable<ExcelJS.Row>) {
         const cells: ExcelJS.Cell[] = [];
+        const T = cellTypes();
         row.eachCell({ includeEmpty: false }, (c) => {
-          if (c.type !== ExcelJS.ValueType.Null && !(c.type === ExcelJS.ValueType.String && c.value === "")) cells.push(c);
+          if (c.type !== T.Null && !(c.type === T.String && c.value === "")) cells.push(c);
         });
         if (cells.length > 0) yield { sheet: name, number: row.number, cells };
       }
@@ -178,7 +195,8 @@ function headerOf(r: SheetRow): string[] {
   const names: string[] = [];
   for (const c of r.cells) {
     const m = c.model as unknown as CellModel;
-    const v = c.type === ExcelJS.ValueType.Formula ? m.result : c.type === ExcelJS.ValueType.RichText ? m.richText?.map((t) => t.text).join("") : c.value;
+    const T = cellTypes();
+    const v = c.type === T.Formula ? m.result : c.type === T.RichText ? m.richText?.map((t) => t.text).join("") : c.value;
     names[Number(c.col) - 1] = headerName(v);
   }
   return Array.from(names, (n) => n ?? "");
