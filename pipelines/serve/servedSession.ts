@@ -5,15 +5,13 @@
  * order as the endpoint sent them, so the tool prints what it prints on the file.
  */
 import { readFileSync } from "node:fs";
-import "../quietAwsSdk.ts";
-import snowflake, { type Connection } from "snowflake-sdk";
+import type { Connection } from "snowflake-sdk";
+import { snowflakeDriver } from "../warehouse/snowflakeDriver.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
 import { fromSnowflakeError, loginError } from "../warehouse/snowflakeErrors.ts";
 import { splitStatements } from "../sql/sqlText.ts";
 import { StatementsError, type StatementResult } from "../sql/snowflakeSession.ts";
 import type { ServeInfo } from "./serveFile.ts";
-
-snowflake.configure({ logLevel: "OFF" });
 
 export interface ServedSessionOptions {
   readonly role: string;
@@ -27,14 +25,14 @@ export class ServedSession {
   static async open(info: ServeInfo, o: ServedSessionOptions): Promise<ServedSession> {
     const privateKey = readFileSync(info.operatorKey, "utf8");
     const target = { account: info.account, accessUrl: info.http, username: info.operatorUser, role: o.role, secrets: [privateKey] };
-    const connection = snowflake.createConnection({
+    const connection = (await snowflakeDriver()).createConnection({
       account: info.account, accessUrl: info.http, username: info.operatorUser, authenticator: "SNOWFLAKE_JWT", privateKey,
       role: o.role, database: info.account, ...(o.warehouse ? { warehouse: o.warehouse } : {}), ...(o.schema ? { schema: o.schema } : {}),
       sfRetryMaxLoginRetries: 1,
       representNullAsStringNull: false,
     });
     try {
-      await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => connection.connect((err: unknown) => (err ? reject(err) : resolve())));
     } catch (e) {
       throw loginError(e, target);
     }

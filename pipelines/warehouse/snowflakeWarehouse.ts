@@ -4,7 +4,7 @@
  * timeout. Rows come back the way the DuckDB driver returns them: lower-case keys, parsed JSON,
  * plain `Date`s, numbers (bigint only where a NUMBER would lose digits).
  */
-import "../quietAwsSdk.ts";
+import { snowflakeDriver } from "./snowflakeDriver.ts";
 import { createPrivateKey } from "node:crypto";
 import type { Column, Connection, ConnectionOptions, RowStatement } from "snowflake-sdk";
 import { snowflakeDialect } from "../dialect/index.ts";
@@ -13,15 +13,6 @@ import { HubSqlError } from "./errors.ts";
 import { fromSnowflakeError, loginError, redact, SnowflakeConfigError, SQLSTATE_NO_CONNECTION, type SnowflakeTarget } from "./snowflakeErrors.ts";
 
 export { SnowflakeConfigError };
-
-// The SDK probes cloud metadata endpoints (EC2, Azure, GCP) when it is first loaded, so the switch
-// must be set before the module is evaluated: hence the dynamic import after it.
-process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= "true";
-const { default: snowflake } = await import("snowflake-sdk");
-// Logging OFF: by default the SDK logs at INFO to ./snowflake.log and the console, connection
-// details included. VARIANT text is parsed by JSON.parse only: the SDK's default falls back to eval
-// for non-JSON text, and the session sets STRICT_JSON_OUTPUT so the server never sends such text.
-snowflake.configure({ logLevel: "OFF", jsonColumnVariantParser: (raw: string) => JSON.parse(raw) });
 
 /** Login retries after the first attempt: one rides out a blip, and a dead host is reported in seconds. */
 const LOGIN_RETRIES = 1;
@@ -212,6 +203,7 @@ export class SnowflakeWarehouse implements Warehouse {
 export async function connectSnowflake(input: SnowflakeConfig): Promise<SnowflakeWarehouse> {
   const config = validateSnowflakeConfig(input);
   const { target } = config;
+  const snowflake = await snowflakeDriver();
   let connection: Connection;
   try {
     connection = snowflake.createConnection(connectionOptions(config));
@@ -227,7 +219,7 @@ export async function connectSnowflake(input: SnowflakeConfig): Promise<Snowflak
   }
   const warehouse = new SnowflakeWarehouse(connection, config);
   try {
-    // STRICT_JSON_OUTPUT: VARIANT text is standard JSON (no NaN, Infinity or undefined), see configure() above.
+    // STRICT_JSON_OUTPUT: VARIANT text is standard JSON (no NaN, Infinity or undefined), see snowflakeDriver.ts.
     // TIMEZONE: timestamps are stored as UTC wall time; LTZ conversions must agree with that.
     await warehouse.execute(
       `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${config.statementTimeoutSeconds}, STRICT_JSON_OUTPUT = TRUE, TIMEZONE = 'UTC'`,
