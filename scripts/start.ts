@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { runCommand } from "./lib/command.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
-import { DEFAULT_STEP_MINUTES, MAX_STEP_MINUTES, runMainJob, type MainJobReport } from "./lib/hub/mainJob.ts";
+import type { MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
 import { listOption, numberOption, stackOption } from "./lib/optionValues.ts";
-import { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS } from "./lib/hub/history.ts";
+import { DEFAULT_HISTORY_DAYS, DEFAULT_STEP_MINUTES, MAX_HISTORY_DAYS, MAX_STEP_MINUTES } from "./lib/hub/startLimits.ts";
 
 await runCommand({
   name: "start",
@@ -65,6 +65,9 @@ await runCommand({
       process.stderr.write("\nstopping after the current step (Ctrl-C again to stop now)…\n");
     };
     process.on("SIGINT", onSigint);
+    // Loaded once the flags are checked: the job's modules (DuckDB, the broker, the trainers) are
+    // seconds of start-up that a refused flag or --help should not wait for.
+    const { runMainJob } = await import("./lib/hub/mainJob.ts");
     let report: MainJobReport;
     try {
       report = await runMainJob({

@@ -35,10 +35,7 @@ import { INGEST_SOURCE } from "../../../pipelines/ingest/streamingIngest.ts";
 import { UserError } from "../command.ts";
 import type { OpenedHub } from "./mainJob.ts";
 
-/** npm start's history: four weeks, the retraining window (ml/retrainFlow.ts windowDays 28). */
-export const DEFAULT_HISTORY_DAYS = 28;
-/** The most history npm start makes (a quarter: the gate holds back at most a week anyway). */
-export const MAX_HISTORY_DAYS = 92;
+export { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS } from "./startLimits.ts";
 
 export interface HistoryLoad {
   readonly tenantId: string;

@@ -37,22 +37,8 @@ export const DEFAULT_START = "2026-01-05T00:00:00Z";
 /** How long the end of `npm start` waits for alert deliveries that are being retried. */
 export const ALERT_DRAIN_MS = 20_000;
 
-/**
- * npm start's step. Each step costs ~1 s of CPU here beside its data: the fixed part of the tick's
- * task runs (~0.15 s with nothing to judge) and refreshes, and the ingest's batch commits, which
- * end with the step. So fewer, larger steps run the day faster, until the first publish and the
- * last tick, which nothing overlaps, grow more than the steps save. Back to back on 2026-11-22
- * (same day, same summary, bills included): 60 → 120 minutes took the default day from 50.9 /
- * 56.3 / 68.5 s to 44.3 / 49.0 / 60.6 s and its CPU from 83.2 / 90.0 / 98.2 s to 70.6 / 78.8 /
- * 87.8 s; 180 and 240 minutes were no faster again (49.6 and 48.1 s).
- */
-export const DEFAULT_STEP_MINUTES = 120;
-
-/**
- * The largest step: a step's output is held in memory and in the gateway's queues at once
- * (~0.5 MB per device and simulated hour), and a larger one buys no more speed (above).
- */
-export const MAX_STEP_MINUTES = 240;
+export { DEFAULT_STEP_MINUTES, MAX_STEP_MINUTES } from "./startLimits.ts";
+import { DEFAULT_STEP_MINUTES } from "./startLimits.ts";
 
 export interface MainJobOptions {
   readonly home: string;
