@@ -113,7 +113,7 @@ describe("scripts/start.ts and scripts/sql.ts on a hub that start.ts made", () =
   });
 
   it("`npm start --silent -- --json`, the documented JSON invocation, prints JSON alone", async () => {
-    const r = await run("npm", ["start", "--silent", "--", "--json", "--hours", "0.05"], { env: { ...process.env, HUB_HOME: home }, timeout: 120_000, maxBuffer: 20 * 1024 * 1024 });
+    const r = await run("npm", ["start", "--silent", "--", "--json", "--hours", "0.05", "--history-days", "0"], { env: { ...process.env, HUB_HOME: home }, timeout: 120_000, maxBuffer: 20 * 1024 * 1024 });
     assert.doesNotThrow(() => JSON.parse(r.stdout), r.stdout.slice(0, 200));
   });
 
