@@ -231,6 +231,8 @@ export interface ForecastAnomalyJSON {
   readonly flagCap?: number;
   /** UTC days offered to the forecaster's calibration as left out (`cleanCalibration`); a record of the fit. */
   readonly calibrationDaysLeftOut?: number;
+  /** AnomalyDetectorOptions.weeklyCycles the forecaster was fitted with; a record of the fit (absent: fitted before it, with 1). */
+  readonly weeklyCycles?: number;
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -256,7 +258,7 @@ export class ForecastAnomalyDetector {
       levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
       cooldownSteps: this.options.cooldownSteps ?? Math.round((this.options.cooldownDays ?? 1) * daySteps),
       version: ANOMALY_MODEL_VERSION, cusumAllowance: this.options.cusumAllowance ?? DEFAULT_CUSUM_ALLOWANCE, cusumThreshold: this.options.cusumThreshold ?? DEFAULT_CUSUM_THRESHOLD,
-      ...restingBounds(train), forecaster: forecaster.toJSON(),
+      ...restingBounds(train), forecaster: forecaster.toJSON(), weeklyCycles: this.options.weeklyCycles ?? DEFAULT_WEEKLY_CYCLES,
       ...(recordFactor > 0 ? { recordFactor, memoryDays: this.options.memoryDays ?? DEFAULT_MEMORY_DAYS } : {}),
       restartAfterSteps: this.options.restartAfterSteps ?? daySteps,
       ...(this.options.rememberFlags ? { rememberFlags: true } : { flagCap: this.options.flagCap ?? DEFAULT_FLAG_CAP }),
@@ -302,7 +304,7 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold, recordFactor, memoryDays, outlierDays } = this.json;
     return {
       level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0,
-      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true, flagCap: this.json.flagCap ?? 0 } : {}), ...this.forecaster.params,
+      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true, flagCap: this.json.flagCap ?? 0 } : {}), weeklyCycles: this.json.weeklyCycles ?? 1, ...this.forecaster.params,
     };
   }
 

@@ -36,6 +36,7 @@ describe("anomaly detector: an hour-of-week part needs two weeks", () => {
     assert.equal(DEFAULT_WEEKLY_CYCLES, 2);
     const m = new ForecastAnomalyDetector().fit(tenDays);
     assert.equal(hasWeekly(m.json.forecaster.selection), false);
+    assert.equal(m.params.weeklyCycles, 2, "the rule is in the parameters the registry records");
     // 24 distances a day: the largest of them is well above a spread on a day with points.
     for (const v of m.json.memory!) assert.ok(v === 0 || v > 0.5, `daily largest distances ${m.json.memory!.map((x) => x.toFixed(2))}`);
   });
