@@ -94,6 +94,16 @@ export const DEFAULT_MEMORY_DAYS = 30;
 export const DEFAULT_OUTLIER_DAYS = 3;
 /** See `AnomalyDetectorOptions.flagCap`. */
 export const DEFAULT_FLAG_CAP = 2;
+/**
+ * The detector's `weeklyCycles` (SeasonalProfileOptions): the hour-of-week part needs two weeks of
+ * training window (fifth pass, 2026-12-05). Its record rule's memory comes from replaying the
+ * training window, and an hour-of-week profile from one week forecasts that week almost exactly:
+ * the replayed days look far quieter than the series is (AdExchange's exchange-3: days whose
+ * largest distance was 0.5 spreads), so the days that stand out are not told apart and one spike
+ * of a day full of gaps set the bar for the month (docs/ml.md, "Seasonal parts and how few cycles
+ * they have").
+ */
+export const DEFAULT_WEEKLY_CYCLES = 2;
 /** Fewer training days with points than this, and none is judged to stand out (too few to say what is usual). */
 export const MIN_DAYS_FOR_OUTLIERS = 5;
 
@@ -179,6 +189,8 @@ export interface AnomalyDetectorOptions extends SeasonalProfileOptions {
    * without their errors. Default true.
    */
   readonly cleanCalibration?: boolean;
+  /** Fewest weeks of training window for an hour-of-week part; here `DEFAULT_WEEKLY_CYCLES` (2), not the forecaster's 1. */
+  readonly weeklyCycles?: number;
 }
 
 export interface ForecastAnomalyJSON {
@@ -219,6 +231,8 @@ export interface ForecastAnomalyJSON {
   readonly flagCap?: number;
   /** UTC days offered to the forecaster's calibration as left out (`cleanCalibration`); a record of the fit. */
   readonly calibrationDaysLeftOut?: number;
+  /** AnomalyDetectorOptions.weeklyCycles the forecaster was fitted with; a record of the fit (absent: fitted before it, with 1). */
+  readonly weeklyCycles?: number;
   readonly forecaster: SeasonalProfileJSON;
 }
 
@@ -231,10 +245,12 @@ export class ForecastAnomalyDetector {
     if (cd !== undefined && !(cd >= 0 && Number.isFinite(cd))) throw new Error(`anomaly detector: cooldownDays must be a finite number ≥ 0, got ${cd}`);
     const fc = options.flagCap;
     if (fc !== undefined && !(fc >= 0 && Number.isFinite(fc))) throw new Error(`anomaly detector: flagCap must be a finite number ≥ 0, got ${fc}`);
+    const wc = options.weeklyCycles;
+    if (wc !== undefined && !(wc >= 0 && Number.isFinite(wc))) throw new Error(`anomaly detector: weeklyCycles must be a finite number ≥ 0, got ${wc}`);
   }
 
   fit(train: Series, calibrationSkipDays?: ReadonlySet<number>): ForecastAnomalyModel {
-    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false, calibration: "heldBack", ...(calibrationSkipDays ? { calibrationSkipDays } : {}) }).fit(train);
+    const forecaster = new SeasonalProfileForecaster({ maxGapSteps: this.options.maxGapSteps, longGaps: "keep", allowLog: false, calibration: "heldBack", weeklyCycles: this.options.weeklyCycles ?? DEFAULT_WEEKLY_CYCLES, ...(calibrationSkipDays ? { calibrationSkipDays } : {}) }).fit(train);
     const daySteps = seasonLengths(train.stepMs).day || 24;
     const recordFactor = this.options.recordFactor ?? DEFAULT_RECORD_FACTOR;
     const json: ForecastAnomalyJSON = {
@@ -242,7 +258,7 @@ export class ForecastAnomalyDetector {
       levelAlpha: this.options.levelAlpha ?? 0.02, scaleAlpha: this.options.scaleAlpha ?? 0.01, seasonalAlpha: this.options.seasonalAlpha ?? 0.1,
       cooldownSteps: this.options.cooldownSteps ?? Math.round((this.options.cooldownDays ?? 1) * daySteps),
       version: ANOMALY_MODEL_VERSION, cusumAllowance: this.options.cusumAllowance ?? DEFAULT_CUSUM_ALLOWANCE, cusumThreshold: this.options.cusumThreshold ?? DEFAULT_CUSUM_THRESHOLD,
-      ...restingBounds(train), forecaster: forecaster.toJSON(),
+      ...restingBounds(train), forecaster: forecaster.toJSON(), weeklyCycles: this.options.weeklyCycles ?? DEFAULT_WEEKLY_CYCLES,
       ...(recordFactor > 0 ? { recordFactor, memoryDays: this.options.memoryDays ?? DEFAULT_MEMORY_DAYS } : {}),
       restartAfterSteps: this.options.restartAfterSteps ?? daySteps,
       ...(this.options.rememberFlags ? { rememberFlags: true } : { flagCap: this.options.flagCap ?? DEFAULT_FLAG_CAP }),
@@ -288,7 +304,7 @@ export class ForecastAnomalyModel implements AnomalyModel {
     const { level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance, cusumThreshold, recordFactor, memoryDays, outlierDays } = this.json;
     return {
       level, shiftAfter, levelAlpha, scaleAlpha, seasonalAlpha, cooldownSteps, cusumAllowance: cusumAllowance ?? 0, cusumThreshold: cusumThreshold ?? 0,
-      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true, flagCap: this.json.flagCap ?? 0 } : {}), ...this.forecaster.params,
+      recordFactor: recordFactor ?? 0, ...(recordFactor ? { memoryDays, outlierDays: outlierDays ?? 0, rememberFlags: this.json.rememberFlags === true, flagCap: this.json.flagCap ?? 0 } : {}), weeklyCycles: this.json.weeklyCycles ?? 1, ...this.forecaster.params,
     };
   }
 

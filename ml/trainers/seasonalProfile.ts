@@ -74,6 +74,14 @@ export interface SeasonalProfileOptions {
    * calibrate on). Default: none.
    */
   readonly calibrationSkipDays?: ReadonlySet<number>;
+  /**
+   * Fewest weeks the training window must hold for the hour-of-week deviations to be a candidate.
+   * Default 1. With one week each hour-of-week slot is one sample, so the profile with shrinkage 0
+   * is that week itself: it cannot tell a weekly pattern from that week's noise, and replayed on
+   * its own training days it forecasts them almost exactly (the anomaly detector asks for 2:
+   * its record rule's memory comes from that replay).
+   */
+  readonly weeklyCycles?: number;
 }
 
 export interface SeasonalProfileJSON {
@@ -139,7 +147,7 @@ export class SeasonalProfileForecaster implements Forecaster {
     const logY = this.options.allowLog !== false && nonNegative ? y.map(Math.log1p) : null;
     for (const log of logY ? [false, true] : [false]) {
       const yy = log ? logY! : y;
-      for (const cfg of candidateConfigs(seasons, fitLen, stepMs)) {
+      for (const cfg of candidateConfigs(seasons, fitLen, stepMs, n >= (this.options.weeklyCycles ?? 1) * seasons.week)) {
         const state = fitState(yy, 0, fitLen, t0, stepMs, seasons, cfg);
         // With and without the origin's level (the last day's mean residual, kept over the horizon).
         for (const levelSteps of this.options.allowLog === false ? [0] : [0, seasons.day || 24]) {
@@ -298,7 +306,7 @@ function lastFinite(s: Series): { ts: Date; value: number } | undefined {
   return undefined;
 }
 
-function candidateConfigs(seasons: { day: number; week: number }, fitLen: number, stepMs: number): ProfileConfig[] {
+function candidateConfigs(seasons: { day: number; week: number }, fitLen: number, stepMs: number, weeksEnough: boolean): ProfileConfig[] {
   const out: ProfileConfig[] = [];
   const halfLives: (number | null)[] = [null];
   if ((fitLen * stepMs) / 86_400_000 >= 14) halfLives.push(7);
@@ -309,10 +317,11 @@ function candidateConfigs(seasons: { day: number; week: number }, fitLen: number
     // Day-of-week levels from one week: each is shrunk by what the days show (dayOfWeekLevels), so
     // with one day per weekday (nothing to tell noise from level) they are 0, and two noisy weeks
     // of a flat series do not make a step at midnight (issue 24). The hour-of-week part is shrunk
-    // by 0, 2 or 6 points per slot, chosen on the held-back days like everything else.
+    // by 0, 2 or 6 points per slot, chosen on the held-back days like everything else, and offered
+    // only when the window holds `weeklyCycles` weeks (`weeksEnough`).
     if (seasons.week && fitLen >= seasons.week) {
       out.push({ ...base, daily: true, dayOfWeek: true, halfLifeDays });
-      for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
+      if (weeksEnough) for (const weeklyShrink of [0, 2, 6]) out.push({ ...base, daily: true, dayOfWeek: true, weekly: true, weeklyShrink, halfLifeDays });
     }
   }
   return out;
