@@ -159,9 +159,11 @@ export async function declareUnderMocks(stack: string, program: () => unknown, o
           resources.push({ type: args.type, name: args.name, urn, id: args.name, props: args.inputs, custom: false });
           return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name, outputs: MOCK_PLATFORM_OUTPUTS, secretOutputNames: [] } };
         }
-        const id = args.id || `${args.name}-id`; // the mock monitor passes "" for a new resource
+        const made = computed(args.type, args.name, args.inputs);
+        // The mock monitor passes "" for a new resource. A load balancer's id is its ARN, as the provider's is.
+        const id = args.id || (args.type === "aws:lb/loadBalancer:LoadBalancer" ? String(made["arn"]) : `${args.name}-id`);
         // In a preview the engine returns only the inputs: what the provider computes stays unknown.
-        const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
+        const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...made };
         resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false, ...(args.provider ? { provider: args.provider } : {}) });
         return { id, state };
       },
