@@ -159,9 +159,11 @@ export async function declareUnderMocks(stack: string, program: () => unknown, o
           resources.push({ type: args.type, name: args.name, urn, id: args.name, props: args.inputs, custom: false });
           return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name, outputs: MOCK_PLATFORM_OUTPUTS, secretOutputNames: [] } };
         }
-        const id = args.id || `${args.name}-id`; // the mock monitor passes "" for a new resource
+        const made = computed(args.type, args.name, args.inputs);
+        // The mock monitor passes "" for a new resource. A load balancer's id is its ARN, as the provider's is.
+        const id = args.id || (args.type === "aws:lb/loadBalancer:LoadBalancer" ? String(made["arn"]) : `${args.name}-id`);
         // In a preview the engine returns only the inputs: what the provider computes stays unknown.
-        const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...computed(args.type, args.name, args.inputs) };
+        const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...made };
         resources.push({ type: args.type, name: args.name, urn, id, props: args.inputs, custom: args.custom !== false, ...(args.provider ? { provider: args.provider } : {}) });
         return { id, state };
       },
@@ -178,12 +180,29 @@ export async function declareUnderMocks(stack: string, program: () => unknown, o
   );
   // The registrations' dependency lists (what the engine orders the deploy by); the mocks' own
   // newResource does not see them, so the monitor's registerResource is wrapped to record them.
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: { getType(): string; getName(): string; getDependenciesList(): string[] }, cb: unknown) => unknown } | undefined;
+  type Registration = {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(f: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Registration, cb: unknown) => unknown } | undefined;
   const dependencies = new Map<string, string[]>();
+  // Which resources each input came from, as the engine hands them to a policy pack (its
+  // propertyDependencies), in this run's URNs: in a preview they are how a rule matches an unknown ARN.
+  const propertyDependencies = new Map<string, Record<string, string[]>>();
+  const ourUrn = (u: string) => {
+    const parts = u.split("::");
+    return `urn:pulumi:${stack}::${PROJECT}::${parts.at(-2)!.split("$").pop()}::${parts.at(-1)}`;
+  };
   if (monitor) {
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
-      dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((u) => u.split("::").pop()!));
+      const key = `${req.getType()}::${req.getName()}`;
+      dependencies.set(key, req.getDependenciesList().map((u) => u.split("::").pop()!));
+      const byProperty: Record<string, string[]> = {};
+      req.getPropertydependenciesMap().forEach((v, k) => (byProperty[k] = v.getUrnsList().map(ourUrn)));
+      propertyDependencies.set(key, byProperty);
       return register(req, cb);
     };
   }
@@ -192,5 +211,8 @@ export async function declareUnderMocks(stack: string, program: () => unknown, o
   const all = pulumi.output(declared) as unknown as { promise(withUnknowns?: boolean): Promise<Record<string, unknown>> };
   const outputs = await all.promise(true);
   await declarationsSettled(() => rpcs);
-  return { resources: resources.map((r) => ({ ...r, dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] })), outputs };
+  return {
+    resources: resources.map((r) => ({ ...r, dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [], propertyDependencies: propertyDependencies.get(`${r.type}::${r.name}`) ?? {} })),
+    outputs,
+  };
 }

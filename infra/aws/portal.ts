@@ -19,6 +19,8 @@ import * as aws from "@pulumi/aws";
 import { policyJson } from "./platform.ts";
 import { ECR_IMAGE, PORTAL_DEFAULTS, type PortalConfig } from "../portalConfig.ts";
 import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
+import { AlbAccessLogBucket, PORTAL_ALB_LOG_PREFIX } from "./albAccessLogs.ts";
+import { PortalWaf } from "./portalWaf.ts";
 
 /** The port `serve` listens on in the task (its default HTTP port). */
 export const PORTAL_PORT = 8089;
@@ -49,8 +51,10 @@ export interface PortalServiceArgs extends Omit<PortalConfig, PortalSizing | "sn
   readonly snowflake: { readonly accountUrl: string; readonly database: string; readonly user: string };
   /** KMS key of the log group (its key policy admits CloudWatch Logs); required. */
   readonly kmsKeyArn: pulumi.Input<string>;
-  /** Log retention in days; required. */
+  /** Log retention in days (the task's logs, the WAF's, and the ALB's access logs); required. */
   readonly logRetentionDays: number;
+  /** Requests per client address per 5 minutes before the WAF blocks it; default PORTAL_RATE_LIMIT (portalWaf.ts says why). */
+  readonly rateLimit?: number;
 }
 
 /** The ECR repository an image is pulled from, as an ARN (the execution role may pull from it alone). */
@@ -219,6 +223,8 @@ export class PortalService extends pulumi.ComponentResource {
     // HTTPS only, to AWS's public endpoints through the VPC's NAT and to Snowflake's PrivateLink endpoint.
     new aws.vpc.SecurityGroupEgressRule(`${name}-task-out-https`, { securityGroupId: taskSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "ECR, Logs, Secrets Manager, ALB keys, Snowflake (PrivateLink)", tags }, child);
 
+    // Every request the ALB answers, to a bucket of its own (SSE-S3: ALB log delivery takes no KMS key).
+    const accessLogs = new AlbAccessLogBucket(`${name}-alb-logs`, { tags, prefix: PORTAL_ALB_LOG_PREFIX, retentionDays: args.logRetentionDays }, child);
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
@@ -231,10 +237,15 @@ export class PortalService extends pulumi.ComponentResource {
         dropInvalidHeaderFields: true,
         desyncMitigationMode: "strictest",
         idleTimeout: 120,
+        // `enabled` defaults to false even with a bucket named (the provider's docs).
+        accessLogs: { bucket: accessLogs.bucketName, prefix: PORTAL_ALB_LOG_PREFIX, enabled: true },
         tags,
       },
-      child,
+      // ELB checks the bucket's policy when logging is turned on: the policy must exist first.
+      { parent: this, dependsOn: [accessLogs.deliveryPolicy] },
     );
+    // Every request passes the WAF before the ALB's sign-in or a task sees it.
+    new PortalWaf(`${name}-waf`, { tags, loadBalancerArn: alb.arn, kmsKeyArn: args.kmsKeyArn, logRetentionDays: args.logRetentionDays, ...(args.rateLimit === undefined ? {} : { rateLimit: args.rateLimit }) }, child);
     const targets = new aws.lb.TargetGroup(
       `${name}-targets`,
       {
@@ -245,6 +256,9 @@ export class PortalService extends pulumi.ComponentResource {
         protocol: "HTTP",
         vpcId: args.vpcId,
         deregistrationDelay: 35,
+        // A person's requests stay on one task: the portal's session (its CSRF token) lives in that
+        // task's memory, while the claims come with every request (docs/portal.md, "Several tasks").
+        stickiness: { type: "lb_cookie", enabled: true, cookieDuration: SIGN_IN_SESSION_S },
         healthCheck: { path: HEALTH_PATH, matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
         tags,
       },

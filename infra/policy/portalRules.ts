@@ -1,7 +1,8 @@
 /**
  * The policy pack's rules for what serves people over the network (the operator portal, issue 23
  * §3): load balancer listeners speak HTTPS with TLS 1.2 or later, plain HTTP only to redirect to
- * HTTPS; ECS tasks get no public IP. (Log groups encrypted with KMS: `logGroupsEncrypted` in
+ * HTTPS; ECS tasks get no public IP; an internet-facing ALB writes access logs and sits behind a
+ * WAF web ACL, whose metrics are on. (Log groups encrypted with KMS: `logGroupsEncrypted` in
  * rules.ts.) Pure functions over resources, like the rest of rules.ts, which lists them.
  */
 import type { PolicyResourceLike, ResourceRule, StackRule } from "./rules.ts";
@@ -82,5 +83,72 @@ export const ecsTasksNoPublicIp: ResourceRule = {
       if (n?.assignPublicIp === true) return [`${r.type.split(":").pop()} ${r.name} assigns its tasks public IPs (networkConfiguration.assignPublicIp)`];
     }
     return [];
+  },
+};
+
+/** Both type tokens @pulumi/aws registers load balancers under. */
+export const LOAD_BALANCERS = new Set(["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"]);
+const WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation";
+const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
+
+/** An internet-facing Application Load Balancer (the provider's defaults: application, internet-facing). */
+function internetFacingAlb(r: PolicyResourceLike): boolean {
+  return LOAD_BALANCERS.has(r.type) && String(r.props["loadBalancerType"] ?? "application") === "application" && r.props["internal"] !== true;
+}
+
+/** Does `ref` (a property of `from`, named `prop`) name `target`? By dependency, else by id or ARN. */
+function names(from: PolicyResourceLike, prop: string, target: PolicyResourceLike): boolean {
+  if (from.propertyDependencies?.[prop]?.includes(target.urn)) return true;
+  const ref = from.props[prop];
+  return ref !== undefined && ref !== null && (ref === target.id || ref === target.props["arn"]);
+}
+
+/**
+ * The buckets load balancers write access logs to: named by a load balancer's `accessLogs.bucket`
+ * (by value: the id of an S3 bucket is its name), or depended on through `accessLogs`.
+ */
+export function albLogBuckets(rs: readonly PolicyResourceLike[]): Set<string> {
+  const out = new Set<string>();
+  const lbs = rs.filter((r) => LOAD_BALANCERS.has(r.type));
+  for (const b of rs.filter((r) => r.type === "aws:s3/bucket:Bucket")) {
+    const named = lbs.some((lb) => {
+      const bucket = lb.props["accessLogs"]?.bucket;
+      return lb.propertyDependencies?.["accessLogs"]?.includes(b.urn) || (bucket !== undefined && (bucket === b.id || bucket === b.props["bucket"]));
+    });
+    if (named) out.add(b.urn);
+  }
+  return out;
+}
+
+export const internetFacingAlbsGuarded: StackRule = {
+  kind: "stack",
+  name: "internet-facing-albs-logged-and-firewalled",
+  description: "Every internet-facing Application Load Balancer writes access logs (accessLogs.enabled true, a bucket named) and has a WAFv2 web ACL associated (a WebAclAssociation naming it).",
+  enforcementLevel: "mandatory",
+  check: (rs) => {
+    const out: { urn: string; message: string }[] = [];
+    const associations = rs.filter((r) => r.type === WEB_ACL_ASSOCIATION);
+    for (const lb of rs.filter(internetFacingAlb)) {
+      const logs = lb.props["accessLogs"];
+      // The provider's default for `enabled` is false, even with a bucket named.
+      if (logs?.enabled !== true || !logs?.bucket) out.push({ urn: lb.urn, message: `internet-facing load balancer ${lb.name} writes no access logs (accessLogs.enabled must be true, with a bucket)` });
+      if (!associations.some((a) => names(a, "resourceArn", lb))) out.push({ urn: lb.urn, message: `internet-facing load balancer ${lb.name} has no WAF web ACL associated (aws.wafv2.WebAclAssociation)` });
+    }
+    return out;
+  },
+};
+
+export const webAclsObservable: ResourceRule = {
+  kind: "resource",
+  name: "waf-web-acls-metrics-on",
+  description: "Every WAFv2 web ACL, and each of its rules, has CloudWatch metrics and sampled requests on (visibilityConfig), so what it blocks can be seen.",
+  enforcementLevel: "mandatory",
+  check: (r) => {
+    if (r.type !== WEB_ACL) return [];
+    const on = (v: any) => v?.cloudwatchMetricsEnabled === true && v?.sampledRequestsEnabled === true;
+    const out: string[] = [];
+    if (!on(r.props["visibilityConfig"])) out.push(`web ACL ${r.props["name"] ?? r.name} has CloudWatch metrics or sampled requests off`);
+    for (const rule of asList(r.props["rules"])) if (!on(rule?.visibilityConfig)) out.push(`web ACL ${r.props["name"] ?? r.name}: rule ${rule?.name ?? "?"} has CloudWatch metrics or sampled requests off`);
+    return out;
   },
 };

@@ -7,7 +7,7 @@
 import { COST_CENTER_TAG, TENANT_ISOLATION, TENANT_TAG } from "../../pipelines/definitions/governance.ts";
 import { TENANT_COLUMN, qualifiedName } from "../../pipelines/definitions/types.ts";
 import { COST_CENTER_TAG_KEY, TENANT_TAG_KEY } from "../naming.ts";
-import { ecsTasksNoPublicIp, listenersHttpsOnly } from "./portalRules.ts";
+import { albLogBuckets, ecsTasksNoPublicIp, internetFacingAlbsGuarded, listenersHttpsOnly, webAclsObservable } from "./portalRules.ts";
 
 export interface PolicyResourceLike {
   readonly type: string;
@@ -340,13 +340,14 @@ const BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging";
 export const s3AccessLogged: StackRule = {
   kind: "stack",
   name: "s3-access-logged",
-  description: "Every S3 bucket has server access logging (a BucketLogging), except the buckets those logs are written to (as @pulumi/awsguard's s3-bucket-logging-enabled asks).",
+  description: "Every S3 bucket has server access logging (a BucketLogging), except the buckets those logs are written to (as @pulumi/awsguard's s3-bucket-logging-enabled asks) and the buckets load balancers write their access logs to (logs of logs).",
   enforcementLevel: "mandatory",
   check: (rs) => {
     const logging = rs.filter((r) => r.type === BUCKET_LOGGING);
+    const albLogs = albLogBuckets(rs);
     const targets = (b: PolicyResourceLike) => logging.some((l) => l.propertyDependencies?.["targetBucket"]?.includes(b.urn) || (l.props["targetBucket"] !== undefined && (l.props["targetBucket"] === b.id || l.props["targetBucket"] === b.props["bucket"])));
     return rs
-      .filter((b) => b.type === T.bucket && !targets(b) && !logging.some((l) => configures(l, b)))
+      .filter((b) => b.type === T.bucket && !targets(b) && !albLogs.has(b.urn) && !logging.some((l) => configures(l, b)))
       .map((b) => ({ urn: b.urn, message: `bucket ${b.name} has no server access logging (BucketLogging)` }));
   },
 };
@@ -460,6 +461,8 @@ export const HUB_RULES: readonly HubRule[] = [
   // What serves people over the network (portalRules.ts).
   listenersHttpsOnly,
   ecsTasksNoPublicIp,
+  internetFacingAlbsGuarded,
+  webAclsObservable,
 ];
 
 /** Every rule over a whole stack's resources: what the pack would report, offline. */

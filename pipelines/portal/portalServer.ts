@@ -55,6 +55,12 @@ export interface PortalOptions {
   /** The built front end; default portal/dist. */
   readonly bundle?: PortalBundle;
   readonly sessions?: SessionLimits;
+  /**
+   * Keep password sign-in sessions in this file (sessionFile.ts; serve: HOME/portal-sessions.json)
+   * so a restart signs nobody out; sessions of tenants no longer served are dropped at start.
+   * Default: in memory only. Not used with `identity`: the claims sign people in on every request.
+   */
+  readonly sessionFile?: string;
   /** Failed password sign-ins allowed per user name and per client address (signInLimiter.ts); defaults 5 and 20 per 15 minutes. */
   readonly signInLimits?: SignInLimits;
   /**
@@ -136,7 +142,11 @@ export class PortalServer {
   private constructor(private readonly o: PortalOptions) {
     this.now = o.now ?? Date.now;
     this.data = o.data ?? twinPortalData(o.engine);
-    this.sessions = new PortalSessions(o.sessions, this.now);
+    this.sessions = new PortalSessions(
+      o.sessions,
+      this.now,
+      o.sessionFile && !o.identity ? { path: o.sessionFile, accept: (st) => o.tenants.includes(st.tenant), log: (level, msg, fields) => o.log(level, msg, fields) } : undefined,
+    );
     this.limiter = new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
     this.events = new PortalEvents({
@@ -518,6 +528,7 @@ export class PortalServer {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.sessions.flush();
     this.events.close();
     for (const r of this.readers.values()) await r.close();
     this.readers.clear();

@@ -4,7 +4,7 @@
  * data itself, and no reload.
  */
 import { useEffect, useRef, useState } from "react";
-import { getJson } from "./api.ts";
+import { checkSignIn, getJson } from "./api.ts";
 
 type Listener = (watermark: string) => void;
 const listeners = new Set<Listener>();
@@ -15,7 +15,16 @@ let lastWatermark: string | null = null;
 export function startEvents(onState: (live: boolean) => void): () => void {
   source = new EventSource("/api/portal/events");
   source.onopen = () => onState(true);
-  source.onerror = () => onState(false);
+  let checkedAt = 0;
+  source.onerror = () => {
+    onState(false);
+    // The stream breaks when the sign-in ends (the ALB redirects its reconnection to Cognito, or the
+    // portal answers 401): ask once per 10 s while it is down, and reload if so.
+    if (Date.now() - checkedAt > 10_000) {
+      checkedAt = Date.now();
+      void checkSignIn();
+    }
+  };
   source.addEventListener("update", (e) => {
     const w = (JSON.parse((e as MessageEvent<string>).data) as { watermark: string }).watermark;
     lastWatermark = w;

@@ -17,6 +17,7 @@ import {
   warehouseCapped,
   type PolicyResourceLike,
 } from "../../infra/policy/rules.ts";
+import { internetFacingAlbsGuarded, webAclsObservable } from "../../infra/policy/portalRules.ts";
 
 let n = 0;
 function res(type: string, props: Record<string, unknown>, extra: Partial<PolicyResourceLike> = {}): PolicyResourceLike {
@@ -27,10 +28,10 @@ const O = DEFAULT_POLICY_OPTIONS;
 const TAGS = { tenant: "acme", "cost-center": "acme-mfg" };
 
 describe("the policy pack", () => {
-  it("has the fourteen mandatory rules", () => {
-    assert.equal(HUB_RULES.length, 14);
+  it("has the sixteen mandatory rules", () => {
+    assert.equal(HUB_RULES.length, 16);
     assert.ok(HUB_RULES.every((r) => r.enforcementLevel === "mandatory"));
-    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 14);
+    assert.equal(new Set(HUB_RULES.map((r) => r.name)).size, 16);
   });
 });
 
@@ -162,5 +163,53 @@ describe("evaluatePolicies", () => {
   it("names the rule and the resource of each violation", () => {
     const key = res(T.kmsKey, { enableKeyRotation: false, tags: TAGS });
     assert.deepEqual(evaluatePolicies([key]), [{ policy: "kms-rotation-enabled", urn: key.urn, message: `KMS key ${key.name} has rotation off` }]);
+  });
+});
+
+describe("an internet-facing ALB writes access logs and sits behind a WAF web ACL whose metrics are on", () => {
+  const LB = "aws:lb/loadBalancer:LoadBalancer";
+  const ASSOC = "aws:wafv2/webAclAssociation:WebAclAssociation";
+  const logs = { bucket: "hub-alb-logs-x", prefix: "portal-alb", enabled: true };
+  const assocOf = (lb: PolicyResourceLike) => res(ASSOC, { resourceArn: lb.id, webAclArn: "arn:aws:wafv2:eu-west-1:1:regional/webacl/hub-portal/x" });
+
+  it("passes a logged ALB with an association naming it, by ARN or by dependency (preview)", () => {
+    const lb = res(LB, { loadBalancerType: "application", accessLogs: logs });
+    assert.deepEqual(internetFacingAlbsGuarded.check([lb, assocOf(lb)], O), []);
+    const lb2 = res("aws:alb/loadBalancer:LoadBalancer", { accessLogs: logs }, { id: undefined });
+    const byDep = res(ASSOC, { webAclArn: "w" }, { propertyDependencies: { resourceArn: [lb2.urn] } });
+    assert.deepEqual(internetFacingAlbsGuarded.check([lb2, byDep], O), []);
+  });
+
+  it("refuses an ALB without access logs, with logs named but not enabled (the provider's default), and without a web ACL", () => {
+    const none = res(LB, {});
+    const notEnabled = res(LB, { accessLogs: { bucket: "b" } });
+    const noBucket = res(LB, { accessLogs: { enabled: true } });
+    const v = internetFacingAlbsGuarded.check([none, notEnabled, noBucket, assocOf(none), assocOf(notEnabled), assocOf(noBucket)], O);
+    assert.deepEqual(v.map((x) => x.urn), [none.urn, notEnabled.urn, noBucket.urn]);
+    assert.match(v[1]!.message, /accessLogs\.enabled must be true/);
+    const unguarded = res(LB, { accessLogs: logs });
+    const other = res(LB, { accessLogs: logs });
+    const w = internetFacingAlbsGuarded.check([unguarded, other, assocOf(other)], O);
+    assert.deepEqual(w.map((x) => [x.urn, /no WAF web ACL/.test(x.message)]), [[unguarded.urn, true]], "another ALB's association does not count");
+  });
+
+  it("leaves internal load balancers and network load balancers alone", () => {
+    assert.deepEqual(internetFacingAlbsGuarded.check([res(LB, { internal: true }), res(LB, { loadBalancerType: "network" })], O), []);
+  });
+
+  it("a web ACL, or one of its rules, with metrics or sampled requests off is refused", () => {
+    const vis = { cloudwatchMetricsEnabled: true, metricName: "m", sampledRequestsEnabled: true };
+    const acl = (top: object, rule: object) => res("aws:wafv2/webAcl:WebAcl", { name: "a", visibilityConfig: top, rules: [{ name: "r", priority: 0, visibilityConfig: rule }] });
+    assert.deepEqual(webAclsObservable.check(acl(vis, vis), O), []);
+    assert.equal(webAclsObservable.check(acl({ ...vis, cloudwatchMetricsEnabled: false }, vis), O).length, 1);
+    assert.match(webAclsObservable.check(acl(vis, { ...vis, sampledRequestsEnabled: false }), O)[0]!, /rule r/);
+  });
+
+  it("the bucket an ALB logs to needs no server access logging of its own; any other bucket still does", () => {
+    const albLogs = res(T.bucket, { bucketPrefix: "hub-alb-logs-" });
+    const other = res(T.bucket, { bucketPrefix: "hub-other-" });
+    const lb = res(LB, { accessLogs: { ...logs, bucket: albLogs.id } });
+    assert.deepEqual(s3AccessLogged.check([albLogs, other, lb], O).map((v) => v.urn), [other.urn]);
+    assert.deepEqual(s3AccessLogged.check([albLogs, other], O).map((v) => v.urn), [albLogs.urn, other.urn], "without the ALB it is an ordinary bucket");
   });
 });

@@ -13,6 +13,8 @@ import { parsePortalConfig } from "../../infra/portalConfig.ts";
 import { ecsTasksNoPublicIp, listenersHttpsOnly } from "../../infra/policy/portalRules.ts";
 import { DEFAULT_POLICY_OPTIONS, evaluatePolicies, logGroupsEncrypted, type PolicyResourceLike } from "../../infra/policy/rules.ts";
 import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
+import { ELB_LOG_ACCOUNTS, PORTAL_ALB_LOG_PREFIX } from "../../infra/aws/albAccessLogs.ts";
+import { MANAGED_RULE_GROUPS, PORTAL_RATE_LIMIT, REDACTED_FIELDS } from "../../infra/aws/portalWaf.ts";
 import { ofType, policyStatements } from "./offlineStack.ts";
 
 const SNOWFLAKE_PUBLIC_KEY = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } }).publicKey;
@@ -128,9 +130,10 @@ describe("the portal's component: what it declares", () => {
     assert.deepEqual(trust.map((s) => (s as any).Principal.Service), ["ecs-tasks.amazonaws.com"]);
   });
 
-  it("the log group is encrypted with the platform key and kept logRetentionDays", () => {
-    const g = one("aws:cloudwatch/logGroup:LogGroup");
-    assert.deepEqual([g.props["kmsKeyId"], g.props["retentionInDays"]], [ARGS.kmsKeyArn, 90]);
+  it("both log groups (the task's, the WAF's) are encrypted with the platform key and kept logRetentionDays", () => {
+    const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
+    assert.deepEqual(groups.map((g) => g.props["name"]).sort(), ["/hub/portal", "aws-waf-logs-hub-portal"]);
+    for (const g of groups) assert.deepEqual([g.props["kmsKeyId"], g.props["retentionInDays"]], [ARGS.kmsKeyArn, 90]);
   });
 
   it("Cognito: invited people only, MFA, a strong password, threat protection, and a tenant attribute no app client can write", () => {
@@ -150,6 +153,59 @@ describe("the portal's component: what it declares", () => {
   it("the repository ARN comes from the image, in its partition", () => {
     assert.equal(ecrRepositoryArn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/hub:v1"), "arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/hub");
     assert.throws(() => ecrRepositoryArn("docker.io/library/node:20"), /not an ECR image/);
+  });
+});
+
+describe("the portal's edge: access logs and the WAF", () => {
+  it("the ALB writes access logs to its own bucket, after the bucket's delivery policy exists", () => {
+    const lb = one("aws:lb/loadBalancer:LoadBalancer");
+    const bucket = byName("hub-portal-alb-logs-bucket");
+    assert.deepEqual(lb.props["accessLogs"], { bucket: bucket.id, prefix: PORTAL_ALB_LOG_PREFIX, enabled: true });
+    assert.ok(lb.dependsOn?.includes("hub-portal-alb-logs-delivery"), "ELB checks the policy when logging is turned on");
+  });
+
+  it("the log bucket: SSE-S3 (not KMS), versioned, public access blocked, expiring, TLS only, and ELB may put under its prefix alone", () => {
+    const of = (suffix: string) => byName(`hub-portal-alb-logs-${suffix}`).props;
+    assert.deepEqual(of("encryption")["rules"], [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    assert.equal(of("versioning")["versioningConfiguration"].status, "Enabled");
+    const block = of("public-access");
+    assert.ok(["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => block[k] === true));
+    const [rule] = of("lifecycle")["rules"] as any[];
+    assert.deepEqual([rule.status, rule.expiration.days, rule.filter.prefix], ["Enabled", ARGS.logRetentionDays, ""]);
+    const [put, tls] = policyStatements(of("delivery")["policy"]) as any[];
+    // The mocks' region is eu-west-1, opened before August 2022: its ELB account, by ARN.
+    assert.deepEqual(put.Principal, { AWS: `arn:aws:iam::${ELB_LOG_ACCOUNTS["eu-west-1"]}:root` });
+    assert.deepEqual([put.Effect, put.Action], ["Allow", "s3:PutObject"]);
+    assert.match(put.Resource, new RegExp(`^arn:aws:s3:::hub-alb-logs-hub-portal-alb-logs-bucket/${PORTAL_ALB_LOG_PREFIX}/AWSLogs/\\d{12}/\\*$`));
+    assert.deepEqual([tls.Effect, tls.Condition], ["Deny", { Bool: { "aws:SecureTransport": "false" } }]);
+  });
+
+  it("a regional web ACL with the three managed groups and a rate limit per address, associated with this ALB", () => {
+    const acl = one("aws:wafv2/webAcl:WebAcl");
+    assert.equal(acl.props["scope"], "REGIONAL");
+    assert.deepEqual(acl.props["defaultAction"], { allow: {} });
+    const rules = acl.props["rules"] as any[];
+    assert.deepEqual(rules.filter((r) => r.statement.managedRuleGroupStatement).map((r) => r.statement.managedRuleGroupStatement.name).sort(), [...MANAGED_RULE_GROUPS].sort());
+    const rate = rules.find((r) => r.statement.rateBasedStatement)!;
+    assert.deepEqual([rate.action, rate.statement.rateBasedStatement.aggregateKeyType, rate.statement.rateBasedStatement.limit], [{ block: {} }, "IP", PORTAL_RATE_LIMIT]);
+    assert.equal(new Set(rules.map((r) => r.priority)).size, rules.length, "priorities are distinct");
+    const assoc = one("aws:wafv2/webAclAssociation:WebAclAssociation");
+    assert.equal(assoc.props["resourceArn"], one("aws:lb/loadBalancer:LoadBalancer").id);
+    assert.equal(assoc.props["webAclArn"], `arn:aws:wafv2:eu-west-1:123456789012:hub-portal-waf-acl`);
+  });
+
+  it("the WAF logs what it blocks or counts to its own group, with the cookies, the CSRF token and the query string redacted", () => {
+    const logging = one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration");
+    assert.deepEqual(logging.props["logDestinationConfigs"], ["arn:aws:logs:eu-west-1:123456789012:hub-portal-waf-logs"]);
+    assert.deepEqual(logging.props["redactedFields"], REDACTED_FIELDS);
+    assert.equal(logging.props["loggingFilter"].defaultBehavior, "DROP");
+    assert.ok(logging.dependsOn?.includes("hub-portal-waf-log-delivery"));
+    const [delivery] = policyStatements(one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy").props["policyDocument"]) as any[];
+    assert.deepEqual([delivery.Principal, delivery.Resource], [{ Service: "delivery.logs.amazonaws.com" }, "arn:aws:logs:eu-west-1:123456789012:hub-portal-waf-logs:*"]);
+  });
+
+  it("the target group keeps a person on one task (the portal's session and CSRF token live in that task)", () => {
+    assert.deepEqual(one("aws:lb/targetGroup:TargetGroup").props["stickiness"], { type: "lb_cookie", enabled: true, cookieDuration: 12 * 3600 });
   });
 });
 
@@ -202,7 +258,7 @@ describe("the policy pack on the portal", () => {
   });
 
   it("the portal's log group without its key would be refused", () => {
-    const g = one("aws:cloudwatch/logGroup:LogGroup");
+    const g = byName("hub-portal-logs");
     assert.equal(logGroupsEncrypted.check({ ...g, props: { ...g.props, kmsKeyId: undefined } }, O).length, 1);
   });
 });

@@ -97,11 +97,39 @@ describe("the portal in Chromium", { timeout: 60_000 }, () => {
     await page.context().close();
   });
 
+  test("when the load balancer's session ends, a data call redirected to Cognito reloads the page once, and does not loop", async () => {
+    const page = await signedIn("ALICE");
+    // The ALB's answer once its session has ended: a redirect to Cognito's hosted sign-in, elsewhere.
+    await page.route("**/api/portal/tenants/acme/alerts", (route) => route.fulfill({ status: 302, headers: { location: "https://hub-portal.auth.eu-west-1.amazoncognito.com/oauth2/authorize" } }));
+    let loads = 0;
+    page.on("load", () => loads++);
+    const reloaded = page.waitForEvent("load");
+    await page.getByRole("link", { name: "Alerts" }).click();
+    await reloaded;
+    // The reloaded page meets the same redirect (the route stays): it says so instead of reloading again.
+    await page.getByText(/signing in again/).waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(loads, 1);
+    await page.context().close();
+  });
+
   test("another tenant's page is refused", async () => {
     const page = await signedIn("ALICE");
     const r = await page.goto(`${f.url}/portal/t/globex/`);
     assert.equal(r?.status(), 403);
     await page.getByText("not yours to see").waitFor();
+    await page.context().close();
+  });
+
+  // Last: it moves the portal's clock past every session's idle limit.
+  test("when the portal's own session has ended, the next data call reloads to the sign-in page", async () => {
+    const page = await signedIn("ALICE");
+    f.wallClock.now += 31 * 60_000;
+    const reloaded = page.waitForEvent("load");
+    await page.getByRole("link", { name: "Alerts" }).click();
+    await reloaded;
+    await page.getByLabel("User name").waitFor();
+    assert.match(page.url(), /\/portal\/login\?next=%2Fportal%2Ft%2Facme%2Falerts$/);
     await page.context().close();
   });
 });

@@ -404,3 +404,44 @@ describe("sign-in rate limit", () => {
     assert.ok(Number(next.headers.get("retry-after")) > 0);
   });
 });
+
+describe("sessions across a restart of serve (sessionFile)", () => {
+  // Two portals in turn on the suite's engine and one session file: the second is serve restarted.
+  const clock = { now: Date.now() };
+  const file = join(mkdtempSync(join(tmpdir(), "portal-restart-")), "portal-sessions.json");
+  const start = async () => {
+    const portal = PortalServer.create({ engine: f.engine, users: () => f.users, tenants: ["acme", "globex"], log: () => undefined, bundle: tinyBundle(), now: () => clock.now, sessionFile: file });
+    const server = http.createServer((req, res) => void portal.handle(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return {
+      url,
+      stop: async () => {
+        await portal.close();
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      },
+    };
+  };
+
+  test("a person signed in before the restart is still signed in after it, to their own tenant only, and can still write", async () => {
+    const before = await start();
+    const r = await fetch(`${before.url}/api/portal/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "alice", password: PASSWORDS.ALICE }) });
+    assert.equal(r.status, 200);
+    const alice = { cookie: r.headers.get("set-cookie")!.split(";")[0]!, csrf: ((await r.json()) as { csrf: string }).csrf };
+    await before.stop();
+    const after = await start();
+    try {
+      const get = (path: string) => fetch(`${after.url}${path}`, { headers: { cookie: alice.cookie } });
+      assert.equal((await get("/api/portal/tenants/acme/alerts")).status, 200);
+      assert.equal((await get("/api/portal/tenants/globex/alerts")).status, 403, "another tenant's data stays refused");
+      const forged = alice.cookie.slice(0, -1) + (alice.cookie.endsWith("a") ? "b" : "a");
+      assert.equal((await fetch(`${after.url}/api/portal/session`, { headers: { cookie: forged } })).status, 401);
+      const out = await fetch(`${after.url}/api/portal/logout`, { method: "POST", headers: { cookie: alice.cookie, "x-csrf-token": alice.csrf, "content-type": "application/json" }, body: "{}" });
+      assert.equal(out.status, 204, "the page's CSRF token from before the restart still works");
+      assert.equal((await get("/api/portal/session")).status, 401);
+    } finally {
+      await after.stop();
+    }
+  });
+});

@@ -51,6 +51,7 @@ import { UploadApi } from "../../../pipelines/serve/uploadApi.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily } from "../../../pipelines/serve/prometheus.ts";
 import { HUB_DATABASE } from "../../../pipelines/sql/snowflakeSession.ts";
 import { ensureWritableHome } from "../../../pipelines/hubHome.ts";
+import { sessionFilePath } from "../../../pipelines/portal/sessionFile.ts";
 import { openHub, type OpenedHub } from "../hub/mainJob.ts";
 import { scannerId } from "../hub/liveEdge.ts";
 import { UserError } from "../command.ts";
@@ -231,6 +232,8 @@ export class HubService {
             }),
         // Behind the load balancer people reach the portal over HTTPS only: the cookie is Secure.
         ...(o.portalIdentity ? { identity: o.portalIdentity, secureCookies: true, ...(o.portalSignOut ? { signOut: o.portalSignOut } : {}) } : {}),
+        // Password sign-ins outlive a restart (hashes of the tokens only; docs/portal.md).
+        ...(o.portalIdentity ? {} : { sessionFile: sessionFilePath(o.home) }),
       });
       closers.push(() => portal.close());
       const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens, portal);
