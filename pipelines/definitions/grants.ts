@@ -41,6 +41,8 @@ const GRANTED_TO_TENANTS: readonly string[] = [
   "OPS.ALERT_DELIVERIES",
   // its operators' notes (author masked), the insights drawn from them, and the notes that failed
   "RAW.OPERATOR_NOTES", "ML.NOTE_INSIGHTS", "OPS.NOTE_INSIGHT_FAILURES",
+  // what it costs: the cost report's figures for it, written by the reporting step (tenantCosts.ts)
+  "OPS.TENANT_COSTS",
 ];
 
 /** Objects granted to no tenant, each with the reason. */

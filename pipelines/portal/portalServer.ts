@@ -48,8 +48,11 @@ export interface PortalOptions {
   /** The tenants this hub serves. */
   readonly tenants: readonly string[];
   readonly log: PortalLog;
-  /** The tenant's credits and money against its quota (serve: the cost report on the billing twin). */
-  readonly cost?: (tenant: string) => Promise<TenantCost>;
+  /**
+   * The tenant's credits and money against its quota; default: the newest snapshot of
+   * OPS.TENANT_COSTS read through the tenant's role (TenantReader.cost), on either target.
+   */
+  readonly cost?: (tenant: string) => Promise<TenantCost | null>;
   /** The tenant's model registry (serve: what `scripts/retrain.ts list` shows). */
   readonly models?: (tenant: string) => Promise<TenantModels>;
   /** The built front end; default portal/dist. */
@@ -456,6 +459,13 @@ export class PortalServer {
     return r;
   }
 
+  /** The tenant's reader, as its role (a tenant the portal serves: checked by the caller's session or poller). */
+  private readerOf(tenant: string): TenantReader {
+    const r = this.readers.get(tenant) ?? new TenantReader(this.data, tenant, tenantRoleName(tenant));
+    this.readers.set(tenant, r);
+    return r;
+  }
+
   /**
    * The tenant's data watermark, read again when the last reading is older than `maxAgeMs`. The
    * event poller always reads it fresh, so by the time a page hears of a change and refetches, the
@@ -472,8 +482,7 @@ export class PortalServer {
     const reading = this.markReads.get(tenant);
     if (reading) return reading;
     if (this.closed) return Promise.reject(new Error("the portal is closed"));
-    const r = this.readers.get(tenant) ?? new TenantReader(this.data, tenant, tenantRoleName(tenant));
-    this.readers.set(tenant, r);
+    const r = this.readerOf(tenant);
     const at = this.now();
     const hash = (x: string) => createHash("sha256").update(x).digest("hex").slice(0, 16);
     const read = r.watermark(this.o.engine.clock.now()).then((w) => ({ raw: hash(w.raw), pipeline: hash(w.pipeline), all: hash(w.raw + w.pipeline) }));
@@ -505,7 +514,7 @@ export class PortalServer {
   }
 
   private source(kind: "cost" | "models", tenant: string): Promise<unknown> {
-    const fn = kind === "cost" ? this.o.cost : this.o.models;
+    const fn = kind === "cost" ? (this.o.cost ?? ((t: string) => this.readerOf(t).cost())) : this.o.models;
     if (!fn) return Promise.resolve(null);
     const k = `${kind}|${tenant}`;
     const hit = this.sourceCache.get(k);

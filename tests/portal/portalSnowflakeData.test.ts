@@ -80,6 +80,8 @@ describe("the portal's data on Snowflake", () => {
       ["air", (r) => r.air(now)],
       ["flow", (r) => r.flow()],
       ["alerts", (r) => r.alerts()],
+      // OPS.TENANT_COSTS, as the fixture's snapshot wrote it: the cost page in production.
+      ["cost", (r) => r.cost()],
     ];
     for (const [name, read] of pages) {
       const [a, b] = [asJson(await read(twin)), asJson(await read(sf))];
@@ -91,6 +93,8 @@ describe("the portal's data on Snowflake", () => {
     assert.ok(((await sf.alerts()) as unknown[]).length > 0, "acme has alerts in the fixture");
     assert.ok(((await sf.air(now)).hourly ?? []).length > 0, "acme has air readings in the fixture");
     assert.equal((await sf.machine("m1", now))?.site?.[0]?.site_id, "s1");
+    const cost = await sf.cost();
+    assert.deepEqual(cost?.warehouses.map((w) => [w.warehouse, w.quotaCredits, w.triggers.length]), [["TENANT_ACME_ANALYTICS_WH", 10, 4]], "acme's own warehouse against its quota, through Snowflake's protocol");
     assert.equal(await sf.machine("g-m1", now), null, "another tenant's machine is not acme's");
     assert.equal(await sf.alertExists("m1", "MACHINE_DOWN", "2026-01-05 08:00:00"), true);
     assert.equal(await sf.alertExists("g-aq1", "PM25_UNHEALTHY", "2026-01-05 08:00:00"), false, "globex's alert is invisible to acme's role");
