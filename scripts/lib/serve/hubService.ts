@@ -99,6 +99,8 @@ export interface ServeOptions {
    * `cost-report --publish-tenant-costs`), not the twin's.
    */
   readonly portalData?: PortalOptions["data"];
+  /** With portalData: the models page's source (production: SageMaker's registry, portalRegistry.ts); default none. */
+  readonly portalModels?: PortalOptions["models"];
   readonly log: Logger;
 }
 
@@ -232,7 +234,7 @@ export class HubService {
       const portal = PortalServer.create({
         engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
         ...(o.portalData
-          ? { data: o.portalData }
+          ? { data: o.portalData, ...(o.portalModels ? { models: o.portalModels } : {}) }
           : {
               models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
             }),
