@@ -264,10 +264,21 @@ export const PORTAL_WAREHOUSE = ANALYTICS_WH.name;
 
 export const PORTAL_GRANTS: readonly PlatformGrant[] = [
   { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
-  { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema: ALERT_ACKNOWLEDGEMENTS.schema } },
+  ...[...new Set([ALERT_ACKNOWLEDGEMENTS.schema, ...DYNAMIC_TABLES.map((t) => t.schema)])].map((schema): PlatformGrant => ({ role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema } })),
   { role: PORTAL_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: qualifiedName(ALERT_ACKNOWLEDGEMENTS) } },
   { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "warehouse", name: PORTAL_WAREHOUSE } },
+  // The live stream's change signal (pipelines/portal/liveSignal.ts): SHOW DYNAMIC TABLES runs on
+  // cloud services, without a warehouse, and lists a dynamic table's refresh metadata only to a
+  // role with MONITOR on it (Snowflake's 2023_08 bundle, BCR-1373: SELECT no longer suffices).
+  // MONITOR reads metadata, never rows.
+  ...DYNAMIC_TABLES.map((t): PlatformGrant => ({ role: PORTAL_ROLE, privileges: ["MONITOR"], on: { kind: "object", objectType: "DYNAMIC TABLE", name: qualifiedName(t) } })),
 ];
+
+/** The dynamic tables a role holds MONITOR on (SHOW DYNAMIC TABLES lists them with their metadata). */
+export function monitoredDynamicTables(role: string): ReadonlySet<string> {
+  const r = role.toUpperCase();
+  return new Set(PLATFORM_GRANTS.filter((g) => g.role === r && g.on.kind === "object" && g.on.objectType === "DYNAMIC TABLE" && g.privileges.includes("MONITOR")).map((g) => (g.on as { name: string }).name));
+}
 
 /**
  * How much of the hub's database a role reaches: all of it (HUB_ADMIN, HUB_PIPELINE, which the row

@@ -29,6 +29,7 @@ import { PortalEvents } from "./portalEvents.ts";
 import { PortalBundle } from "./portalBundle.ts";
 import { TenantReader } from "./tenantReader.ts";
 import { twinPortalData, type PortalData } from "./portalData.ts";
+import { gatedWatermark, pipelineSignal, PIPELINE_SIGNAL_SQL, type GatedWatermark } from "./liveSignal.ts";
 import type { TenantCost, TenantModels } from "./portalSources.ts";
 import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
 import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
@@ -131,6 +132,7 @@ export class PortalServer {
   private readonly markReads = new Map<string, Promise<Marks>>();
   private readonly sourceCache = new Map<string, { at: number; value: Promise<unknown> }>();
   private writer: Promise<Warehouse> | null = null;
+  private readonly live: GatedWatermark | null;
   private closed = false;
   private readonly now: () => number;
   private readonly data: PortalData;
@@ -142,8 +144,19 @@ export class PortalServer {
     this.sessions = new PortalSessions(o.sessions, this.now);
     this.limiter = new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
+    // On Snowflake the poller asks a metadata signal first and wakes a tenant's warehouse at most
+    // once per data.live.minWarehouseMs (liveSignal.ts); on the twin it reads every poll.
+    this.live = this.data.live
+      ? gatedWatermark({
+          read: (t) => this.watermark(t),
+          signal: () => this.pipelineSignal(),
+          minIntervalMs: this.data.live.minWarehouseMs,
+          now: this.now,
+          onSignalError: (e) => o.log("warn", "the portal's change signal failed; polling at the bound", { error: e.message }),
+        })
+      : null;
     this.events = new PortalEvents({
-      watermark: (t) => this.watermark(t),
+      watermark: (t) => (this.live ? this.live(t) : this.watermark(t)),
       pollMs: o.pollMs,
       log: (level, msg, fields) => o.log(level, msg, fields),
     });
@@ -368,8 +381,10 @@ export class PortalServer {
        VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)`,
       { binds: [s.tenant, deviceId, ruleId, ts, s.user, at.toISOString().replace("T", " ").replace("Z", ""), note], tag: { tenant: s.tenant, job: "portal-ack" } },
     );
-    // The next read sees the acknowledgement at once, not after the watermark's second.
+    // The next read sees the acknowledgement at once, not after the watermark's second (nor the
+    // live bound: the signal cannot see an acknowledgement).
     this.marks.delete(s.tenant);
+    this.live?.forget(s.tenant);
     this.o.log("info", "alert acknowledged", { user: s.user, tenant: s.tenant, device: deviceId, rule: ruleId, window: windowStart });
     json(res, 200, { acknowledged: { device_id: deviceId, rule_id: ruleId, window_start: windowStart, acknowledged_by: s.user, acknowledged_at: at.toISOString() } });
   }
@@ -457,6 +472,14 @@ export class PortalServer {
     let r = this.readers.get(s.tenant);
     if (!r) this.readers.set(s.tenant, (r = new TenantReader(this.data, s.tenant, s.role)));
     return r;
+  }
+
+  /** The change signal (liveSignal.ts), read as PORTAL_ROLE on the writer's connection: metadata, no warehouse. */
+  private async pipelineSignal(): Promise<string> {
+    if (this.closed) throw new Error("the portal is closed");
+    const writer = (this.writer ??= this.data.writerSession());
+    writer.catch(() => this.writer === writer && (this.writer = null));
+    return pipelineSignal(await (await writer).query(PIPELINE_SIGNAL_SQL, { tag: { job: "portal-live" } }));
   }
 
   /** The tenant's reader, as its role (a tenant the portal serves: checked by the caller's session or poller). */

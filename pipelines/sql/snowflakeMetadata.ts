@@ -12,7 +12,7 @@ import { SQL_ERRORS } from "../warehouse/errors.ts";
 import { snowflakeDialect } from "../dialect/index.ts";
 import { DYNAMIC_TABLES, STREAMS, TABLES, TASKS } from "../definitions/catalog.ts";
 import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
-import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, hubReach, snowflakeDatabaseRole } from "../definitions/grants.ts";
+import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, hubReach, monitoredDynamicTables, snowflakeDatabaseRole } from "../definitions/grants.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef } from "../definitions/types.ts";
 import { UNSUPPORTED, type Translated } from "./snowflakeTranslator.ts";
 
@@ -70,7 +70,9 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
     // https://docs.snowflake.com/en/sql-reference/sql/show-dynamic-tables
     case "DYNAMIC TABLES": {
       const state = new Map((await engine.control<{ name: string; data_timestamp: Date | null; refresh_mode: string }>(`SELECT name, data_timestamp, refresh_mode FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES`)).map((r) => [r.name, r]));
-      const objects = DYNAMIC_TABLES.filter((o) => visible(qualifiedName(o)) && inSchema(o.schema) && like(o.name));
+      // A role with MONITOR on a dynamic table sees it here without reading its rows (HUB_PORTAL's live signal).
+      const monitored = monitoredDynamicTables(who.role);
+      const objects = DYNAMIC_TABLES.filter((o) => (visible(qualifiedName(o)) || monitored.has(qualifiedName(o))) && inSchema(o.schema) && like(o.name));
       return {
         columns: ["created_on", "name", "database_name", "schema_name", "cluster_by", "rows", "bytes", "owner", "target_lag", "refresh_mode", "warehouse", "comment", "text", "scheduling_state", "data_timestamp"],
         rows: objects.map((o: DynamicTableDef) => {
