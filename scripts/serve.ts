@@ -50,7 +50,7 @@ await runCommand({
     };
     const identity = portalIdentity(signInFlags);
     const signOut = portalSignOut(signInFlags);
-    const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"] });
+    const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"], liveInterval: options["portal-live-interval"] });
     const log = createLogger({ level, format });
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
