@@ -39,7 +39,7 @@ await runCommand({
     home: { type: "string", description: "hub folder for --target local (default: $HUB_HOME or .hub)" },
     "what-if": { type: "boolean", description: "predict a stack's monthly credits and trigger days before deploying it (with --stack)" },
     stack: { type: "string", description: "stack for --what-if: platform or a tenant (reads Pulumi.<stack>.yaml)" },
-    "publish-tenant-costs": { type: "boolean", description: "append each tenant's month-to-date figures to OPS.TENANT_COSTS (the portal's cost page) instead of printing a report; as HUB_ADMIN" },
+    "publish-tenant-costs": { type: "boolean", description: "append each tenant's month-to-date figures to OPS.TENANT_COSTS (the portal's cost page) instead of printing a report; as HUB_REPORTING" },
   },
   examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --target snowflake --publish-tenant-costs", "scripts/cost-report.ts --what-if --stack acme", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
   run: async ({ options }) => {
@@ -135,7 +135,7 @@ await runCommand({
     try {
       if (publish) {
         // The step behind the portal's cost page (pipelines/cost/tenantCostSnapshot.ts): the
-        // session must read the usage views and insert into OPS.TENANT_COSTS (HUB_ADMIN holds both).
+        // session must read the usage views and insert into OPS.TENANT_COSTS (HUB_REPORTING may both).
         const { publishTenantCosts } = await import("../pipelines/cost/tenantCostSnapshot.ts");
         const written = await publishTenantCosts(session, { now, pricePerCredit: price, currency, tenants: stackTenants(PROJECT_DIR), ...account, completeUntil, firedTriggers: fired });
         console.log([...written].map(([t, n]) => `${t}: ${n} row(s)`).join("\n"));

@@ -13,6 +13,7 @@ import { buildCostReport, type CostReport, type CostReportOptions } from "./cost
 import { tenantObjectPrefix } from "../definitions/governance.ts";
 import { TENANT_COSTS } from "../definitions/tenantCosts.ts";
 import { qualifiedName } from "../definitions/types.ts";
+import { MAX_TENANT_COST_ROWS } from "../warehouse/portalWriteGuard.ts";
 
 export interface TenantCostTrigger {
   readonly percent: number;
@@ -90,7 +91,7 @@ export interface PublishOptions extends Omit<CostReportOptions, "from" | "to" | 
  * The step: for each tenant, the cost report of the month to date (as the portal showed it when it
  * read the twin directly) appended to OPS.TENANT_COSTS as one snapshot, one INSERT per tenant (a
  * reader sees a tenant's snapshot whole or not at all). `session` must read the usage views and
- * insert into the table: HUB_ADMIN (it holds HUB_REPORTING and HUB_PIPELINE), on either target.
+ * insert into the table: HUB_REPORTING, whose one write this is (grants.ts), on either target.
  * Returns the rows written per tenant.
  */
 export async function publishTenantCosts(session: Warehouse, o: PublishOptions): Promise<Map<string, number>> {
@@ -100,6 +101,7 @@ export async function publishTenantCosts(session: Warehouse, o: PublishOptions):
   for (const tenant of o.tenants) {
     const report = await buildCostReport(session, { ...o, from, to, tenant });
     const rows = tenantCostRows(tenant, tenantCostOf(report, tenant, o.now));
+    if (rows.length > MAX_TENANT_COST_ROWS) throw new Error(`tenant ${tenant} was charged on ${rows.length} warehouses; one snapshot holds at most ${MAX_TENANT_COST_ROWS} rows`);
     written.set(tenant, rows.length);
     if (rows.length === 0) continue;
     const one = `(${COLUMNS.map((c) => (TIMESTAMPS.has(c) ? "CAST(? AS TIMESTAMP)" : "?")).join(", ")})`;

@@ -14,6 +14,7 @@
  */
 import { TABLES, DYNAMIC_TABLES, STREAMS, TASKS } from "./catalog.ts";
 import { ALERT_ACKNOWLEDGEMENTS } from "./alerting.ts";
+import { TENANT_COSTS } from "./tenantCosts.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE } from "./governance.ts";
 import { ANALYTICS_WH, SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, type SnowflakeDatabaseRole } from "./accountUsageViews.ts";
@@ -178,8 +179,8 @@ export const INGEST_GRANTS: readonly PlatformGrant[] = [
 
 // ---------------------------------------------------------------------------------------------
 // HUB_REPORTING: the role `cost-report --target snowflake` connects as. It reads the usage views
-// of the shared SNOWFLAKE database and lists the hub's warehouses and monitors, and nothing in the
-// hub's own database.
+// of the shared SNOWFLAKE database and lists the hub's warehouses and monitors; in the hub's own
+// database it reads nothing and may only append the tenants' cost snapshot to OPS.TENANT_COSTS.
 // ---------------------------------------------------------------------------------------------
 
 export const REPORTING_ROLE = "HUB_REPORTING";
@@ -224,6 +225,11 @@ export function reportingGrantsOn(warehouse: string, monitor: string): PlatformG
 
 /** HUB_REPORTING's grants in the platform stack; each tenant stack adds reportingGrantsOn(its warehouses). */
 export const REPORTING_GRANTS: readonly PlatformGrant[] = [
+  // Its one write: the tenants' cost snapshot the portal's cost page reads (tenantCostSnapshot.ts).
+  // INSERT only: the table is append-only, and a snapshot never changes another's rows.
+  { role: REPORTING_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
+  { role: REPORTING_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema: TENANT_COSTS.schema } },
+  { role: REPORTING_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: qualifiedName(TENANT_COSTS) } },
   ...SHARED_WAREHOUSES.flatMap((w) => {
     const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor);
     if (!m) throw new Error(`warehouse ${w.name}: monitor ${w.resourceMonitor} is not among SHARED_MONITORS`);
@@ -288,7 +294,7 @@ export function monitoredDynamicTables(role: string): ReadonlySet<string> {
 export function hubReach(role: string): "all" | "tenant grants" | "nothing" {
   const r = role.toUpperCase();
   if ((ALL_TENANT_ROLES as readonly string[]).includes(r)) return "all";
-  // HUB_PORTAL reads nothing: its one INSERT is checked statement by statement (portalWriteGuard.ts).
+  // HUB_PORTAL and HUB_REPORTING read nothing: each one INSERT is checked statement by statement (portalWriteGuard.ts).
   return r === REPORTING_ROLE || r === PORTAL_ROLE ? "nothing" : "tenant grants";
 }
 

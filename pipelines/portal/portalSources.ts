@@ -13,6 +13,7 @@ import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import type { FiredTrigger } from "../cost/costReport.ts";
 import { publishTenantCosts } from "../cost/tenantCostSnapshot.ts";
 import { twinAccountObjects } from "../cost/readAccountObjects.ts";
+import { REPORTING_ROLE } from "../definitions/grants.ts";
 
 export type { TenantCost } from "../cost/tenantCostSnapshot.ts";
 
@@ -42,11 +43,12 @@ export interface TwinCostOptions {
 
 /**
  * The twin's run of the step that fills OPS.TENANT_COSTS (pipelines/cost/tenantCostSnapshot.ts):
- * the month to date on the twin's clock, as HUB_ADMIN, with the trigger times the twin recorded.
+ * the month to date on the twin's clock, as HUB_REPORTING (it reads the usage views and may append
+ * to OPS.TENANT_COSTS, nothing else), with the trigger times the twin recorded.
  * `serve` runs it at start and every few minutes; on Snowflake `cost-report --publish-tenant-costs` does.
  */
 export async function publishTwinTenantCosts(engine: EmbeddedEngine, o: TwinCostOptions): Promise<Map<string, number>> {
-  const session = await engine.admin();
+  const session = await engine.session({ role: REPORTING_ROLE });
   try {
     const account = await twinAccountObjects(engine);
     const fired: FiredTrigger[] = (

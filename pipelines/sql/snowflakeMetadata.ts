@@ -145,7 +145,7 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
           role === REPORTING_ROLE
             ? [
                 ...REPORTING_DATABASE_ROLES.map((d) => ["USAGE", "DATABASE_ROLE", snowflakeDatabaseRole(d)]),
-                ...PLATFORM_GRANTS.filter((g) => g.role === REPORTING_ROLE).flatMap((g) => g.privileges.map((p) => [p, g.on.kind === "warehouse" ? "WAREHOUSE" : "RESOURCE_MONITOR", "name" in g.on ? g.on.name : ""])),
+                ...PLATFORM_GRANTS.filter((g) => g.role === REPORTING_ROLE).flatMap((g) => g.privileges.map((p) => [p, grantedOn(g), grantedName(g)])),
               ]
             : hubReach(role) === "tenant grants"
               ? [...TENANT_SCHEMAS.map((s) => ["USAGE", "SCHEMA", `${DATABASE}.${s}`]), ...TENANT_GRANTS.map((g) => ["SELECT", g.objectType === "TABLE" ? "TABLE" : "DYNAMIC_TABLE", `${DATABASE}.${g.name}`])]
@@ -179,4 +179,16 @@ function describe(t: Extract<Translated, { kind: "describe" }>, visible: (q: str
     columns: ["name", "type", "kind", "null?", "default", "primary key", "unique key", "check", "expression", "comment", "policy name"],
     rows: (o as TableDef | DynamicTableDef).columns.map((c) => [c.name.toUpperCase(), snowflakeDialect.type(c.type), "COLUMN", c.nullable === false ? "N" : "Y", null, "N", "N", null, null, c.comment, c.pii ? "GOVERNANCE.PII_MASK" : null]),
   };
+}
+
+/** SHOW GRANTS' granted_on for a platform grant: what Snowflake prints for the object kind. */
+function grantedOn(g: (typeof PLATFORM_GRANTS)[number]): string {
+  const on = g.on;
+  return on.kind === "warehouse" ? "WAREHOUSE" : on.kind === "resource monitor" ? "RESOURCE_MONITOR" : on.kind === "database" ? "DATABASE" : on.kind === "schema" ? "SCHEMA" : on.kind === "object" ? on.objectType.replace(" ", "_") : "ACCOUNT";
+}
+
+/** SHOW GRANTS' name for a platform grant: database-qualified for the hub's objects. */
+function grantedName(g: (typeof PLATFORM_GRANTS)[number]): string {
+  const on = g.on;
+  return on.kind === "warehouse" || on.kind === "resource monitor" ? on.name : on.kind === "database" ? DATABASE : on.kind === "schema" ? `${DATABASE}.${on.schema}` : on.kind === "object" ? `${DATABASE}.${on.name}` : "";
 }
