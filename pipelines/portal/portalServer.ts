@@ -544,7 +544,8 @@ export class PortalServer {
     if (hit && this.now() - hit.at < SOURCE_TTL_MS) return hit.value;
     const value = fn(tenant);
     this.sourceCache.set(k, { at: this.now(), value });
-    value.catch(() => this.sourceCache.delete(k));
+    // An error, or no figures yet (before the first cost snapshot), is asked again next time.
+    value.then((v) => v === null && this.sourceCache.get(k)?.value === value && this.sourceCache.delete(k), () => this.sourceCache.delete(k));
     return value;
   }
 
