@@ -16,7 +16,7 @@ import { formatCostReport, type CostFormat } from "../pipelines/cost/costFormats
 import { CONTROL_SCHEMA } from "../pipelines/engine/controlTables.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
-import { currencyOption, dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, tenantOption } from "./lib/optionValues.ts";
+import { currencyOption, dayOption, monthOption, numberOption, PROJECT_DIR, stackOption, stackTenants, tenantOption } from "./lib/optionValues.ts";
 import { runningServe } from "../pipelines/serve/serveFile.ts";
 import { REPORTING_ROLE } from "../pipelines/definitions/grants.ts";
 import { ANALYTICS_WH } from "../pipelines/definitions/warehouses.ts";
@@ -24,7 +24,7 @@ import { ANALYTICS_WH } from "../pipelines/definitions/warehouses.ts";
 await runCommand({
   name: "cost-report",
   description: "credits and money per tenant and warehouse, quota status and trigger forecasts, chargeback by query-time share",
-  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--usage-latency] [--out FILE] | --what-if --stack S",
+  usage: "scripts/cost-report.ts [--period YYYY-MM | --from D --to D] [--tenant T] [--format table|md|csv|json|html] [--price-per-credit P] [--target local|snowflake] [--usage-latency] [--out FILE] | --what-if --stack S | --publish-tenant-costs [--target local|snowflake]",
   options: {
     period: { type: "string", description: "a calendar month, YYYY-MM" },
     from: { type: "string", description: "first day, YYYY-MM-DD (with --to)" },
@@ -39,8 +39,9 @@ await runCommand({
     home: { type: "string", description: "hub folder for --target local (default: $HUB_HOME or .hub)" },
     "what-if": { type: "boolean", description: "predict a stack's monthly credits and trigger days before deploying it (with --stack)" },
     stack: { type: "string", description: "stack for --what-if: platform or a tenant (reads Pulumi.<stack>.yaml)" },
+    "publish-tenant-costs": { type: "boolean", description: "append each tenant's month-to-date figures to OPS.TENANT_COSTS (the portal's cost page) instead of printing a report; as HUB_REPORTING" },
   },
-  examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --what-if --stack acme", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
+  examples: ["scripts/cost-report.ts --period 2026-01", "scripts/cost-report.ts --target snowflake --publish-tenant-costs", "scripts/cost-report.ts --what-if --stack acme", "scripts/cost-report.ts --tenant acme --format md", "scripts/cost-report.ts --format html --out cost.html"],
   run: async ({ options }) => {
     // Every flag is checked before the hub is opened. A flag given empty (`--period ""`) is a
     // mistake, not the default: hence `!== undefined` rather than truthiness throughout.
@@ -55,6 +56,10 @@ await runCommand({
       return;
     }
     if (options.stack !== undefined) throw new UserError("--stack applies to --what-if only");
+    const publish = !!options["publish-tenant-costs"];
+    if (publish && (options.period !== undefined || options.from !== undefined || options.to !== undefined || options.tenant !== undefined || options.out !== undefined)) {
+      throw new UserError("--publish-tenant-costs writes every tenant's month to date: no --period, --from/--to, --tenant or --out with it");
+    }
     if (options["usage-latency"] && options.target === "snowflake") throw new UserError("--usage-latency simulates Snowflake's latency on the local twin; --target snowflake has it for real");
     const given = (v: string | undefined): v is string => v !== undefined;
     if (given(options.period) && (given(options.from) || given(options.to))) throw new UserError("give --period or --from/--to, not both");
@@ -84,6 +89,7 @@ await runCommand({
     let now: Date;
     let close: () => Promise<void>;
     const served = options.target === "local" ? runningServe(hubHome(options.home)) : null;
+    if (served && publish) throw new UserError("serve writes the tenants' cost snapshot itself every 5 minutes (docs/portal.md); --publish-tenant-costs is for a hub at rest or --target snowflake");
     if (served) {
       // The served hub holds its file: read it as on Snowflake, through its SQL endpoint as the
       // reporting role, with the production path's own queries (SHOW, ACCOUNT_USAGE) and the
@@ -127,6 +133,14 @@ await runCommand({
       };
     }
     try {
+      if (publish) {
+        // The step behind the portal's cost page (pipelines/cost/tenantCostSnapshot.ts): the
+        // session must read the usage views and insert into OPS.TENANT_COSTS (HUB_REPORTING may both).
+        const { publishTenantCosts } = await import("../pipelines/cost/tenantCostSnapshot.ts");
+        const written = await publishTenantCosts(session, { now, pricePerCredit: price, currency, tenants: stackTenants(PROJECT_DIR), ...account, completeUntil, firedTriggers: fired });
+        console.log([...written].map(([t, n]) => `${t}: ${n} row(s)`).join("\n"));
+        return;
+      }
       if (Number.isNaN(from.getTime())) {
         from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
         to = new Date(now.getTime() + 1);

@@ -13,6 +13,7 @@ import { HubService } from "./lib/serve/hubService.ts";
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
 import { portalIdentity, portalSignOut } from "./lib/serve/portalSignIn.ts";
 import { portalDataOption } from "./lib/serve/portalDataOption.ts";
+import { sageMakerPortalModels } from "./lib/serve/portalRegistry.ts";
 import { SERVE_OPTIONS } from "./lib/serve/serveOptions.ts";
 import { isIP } from "node:net";
 
@@ -49,13 +50,14 @@ await runCommand({
     };
     const identity = portalIdentity(signInFlags);
     const signOut = portalSignOut(signInFlags);
-    const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"] });
+    const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"], liveInterval: options["portal-live-interval"] });
     const log = createLogger({ level, format });
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
       ...(identity ? { portalIdentity: identity } : {}),
       ...(signOut ? { portalSignOut: signOut } : {}),
-      ...(portalData ? { portalData } : {}),
+      // In production the models page reads SageMaker's registry (the task role's two read actions).
+      ...(portalData ? { portalData, portalModels: sageMakerPortalModels(portalData) } : {}),
     });
     if (process.stdout.isTTY) {
       console.log(`The hub is served: the portal on ${service.info.http}/portal/, SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);

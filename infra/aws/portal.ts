@@ -11,8 +11,10 @@
  *   portal's port only, and Cognito's endpoints on 443 (it completes the sign-in); the tasks reach
  *   only HTTPS (443) out: ECR, CloudWatch Logs, Secrets Manager, the ALB's key endpoint, Snowflake
  *   over the PrivateLink endpoint.
- * - No task role: the portal calls no AWS API with its own identity. The execution role pulls the
- *   image from its one repository, writes its one log group and reads its one secret.
+ * - The task role reads the tenants' model registry (ListModelPackages and DescribeModelPackage on
+ *   the hub's model package groups, portalRegistryAccess.ts) for the models page, and nothing else.
+ *   The execution role pulls the image from its one repository, writes its one log group and reads
+ *   its one secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -21,6 +23,7 @@ import { ECR_IMAGE, PORTAL_DEFAULTS, type PortalConfig } from "../portalConfig.t
 import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantClaim.ts";
 import { AlbAccessLogBucket, PORTAL_ALB_LOG_PREFIX } from "./albAccessLogs.ts";
 import { PortalWaf } from "./portalWaf.ts";
+import { portalRegistryStatement } from "./portalRegistryAccess.ts";
 
 /** The port `serve` listens on in the task (its default HTTP port). */
 export const PORTAL_PORT = 8089;
@@ -316,6 +319,13 @@ export class PortalService extends pulumi.ComponentResource {
       },
       child,
     );
+    // The task's own identity: the models page reads SageMaker's registry (serve's portalRegistry.ts), read-only.
+    const taskRole = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: ecsTrust, description: "Portal tasks: read the tenants' SageMaker model registry.", tags }, child);
+    new aws.iam.RolePolicy(
+      `${name}-task-policy`,
+      { role: taskRole.id, policy: pulumi.all([region, account]).apply(([r, a]) => policyJson([portalRegistryStatement({ region: r, account: a })])) },
+      child,
+    );
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }], tags }, child);
     const containerName = "portal";
     const task = new aws.ecs.TaskDefinition(
@@ -328,7 +338,8 @@ export class PortalService extends pulumi.ComponentResource {
         memory: String(args.memoryMb ?? PORTAL_DEFAULTS.memoryMb),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         executionRoleArn: executionRole.arn,
-        // No taskRoleArn: the portal calls no AWS API as itself (its sign-in keys are public, Snowflake uses its key).
+        // The models page's registry reads; its sign-in keys are public and Snowflake uses its key.
+        taskRoleArn: taskRole.arn,
         // Task storage for the two writable paths; the image's file system stays read-only.
         volumes: [{ name: "hub-home" }, { name: "tmp" }],
         containerDefinitions: pulumi.all([alb.arn, pool.id, client.id, logs.name, region, domain.domain]).apply(([albArn, userPoolId, clientId, logGroup, r, prefix]) =>
@@ -347,7 +358,8 @@ export class PortalService extends pulumi.ComponentResource {
                 { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
               ],
               portMappings: [{ containerPort: PORTAL_PORT, protocol: "tcp" }],
-              environment: [{ name: "NODE_ENV", value: "production" }, ...snowflakeEnv],
+              // AWS_REGION: the SageMaker client's region (the registry is in the stack's region).
+              environment: [{ name: "NODE_ENV", value: "production" }, { name: "AWS_REGION", value: r }, ...snowflakeEnv],
               // By ARN: ECS reads the value at start with the execution role; it never sits in the task definition.
               secrets: [{ name: "HUB_SNOWFLAKE_PRIVATE_KEY", valueFrom: args.snowflakeKeySecretArn }],
               linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },

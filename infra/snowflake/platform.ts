@@ -402,6 +402,9 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       versions[qn] = dt.createdOn;
       runStatements(qn, t, ["attach"], () => [dt, ...attachDeps()], dt);
     }
+    // Grants on the dynamic tables (HUB_PORTAL's MONITOR, for the live signal) once they exist;
+    // replaced with the table, as a replaced table loses its grants.
+    for (const g of PLATFORM_GRANTS.filter((g) => g.on.kind === "object" && g.on.objectType === "DYNAMIC TABLE")) grantResource(g);
 
     // Tasks are created started: the provider resumes a DAG's children before its root.
     const allTables = TABLES.map((t) => dep(qualifiedName(t)));

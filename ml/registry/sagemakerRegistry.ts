@@ -26,7 +26,6 @@ import {
   DescribeModelCommand,
   DescribeModelPackageCommand,
   UpdateEndpointCommand,
-  ListModelPackagesCommand,
   UpdateModelPackageCommand,
   type DescribeModelPackageCommandOutput,
   type SageMakerClient,
@@ -37,6 +36,7 @@ import { archivePrefix, modelPackageGroupName, MODEL_ARTIFACT_PREFIX, servingEnd
 import { DESCRIBE_CONCURRENCY, mapLimit, rollbackPlan, RegistryError, validateDraft, type ModelArtifact, type RecordDraft, type Registry } from "./registry.ts";
 import { ALGORITHM_RULES } from "../sagemaker/algorithms.ts";
 import { BUILT_IN_ALGORITHMS, type BuiltInAlgorithm } from "../sagemaker/images.ts";
+import { modelPackageSummaries } from "./sagemakerRegistryReader.ts";
 
 /** CustomerMetadataKey: 1..128 of letters, digits, spaces and `_.:/=+-@` (API_CreateModelPackage). */
 const KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
@@ -229,24 +229,8 @@ export class SageMakerRegistry implements Registry {
     return this.o.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
   }
 
-  private async summaries(tenantId: string, model: ModelKind, status?: ApprovalStatus): Promise<{ arn: string; version: number }[]> {
-    const out: { arn: string; version: number }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.o.sagemaker.send(
-        new ListModelPackagesCommand({
-          ModelPackageGroupName: modelPackageGroupName(tenantId, model),
-          ...(status ? { ModelApprovalStatus: status } : {}),
-          SortBy: "CreationTime",
-          SortOrder: "Ascending",
-          MaxResults: 100,
-          NextToken: token,
-        }),
-      );
-      for (const s of page.ModelPackageSummaryList ?? []) out.push({ arn: s.ModelPackageArn!, version: s.ModelPackageVersion ?? 0 });
-      token = page.NextToken;
-    } while (token);
-    return out.sort((a, b) => a.version - b.version);
+  private summaries(tenantId: string, model: ModelKind, status?: ApprovalStatus): Promise<{ arn: string; version: number }[]> {
+    return modelPackageSummaries(this.o.sagemaker, modelPackageGroupName(tenantId, model), status);
   }
 
   async list(tenantId: string, model: ModelKind): Promise<ModelRecord[]> {

@@ -26,6 +26,7 @@ import { ML_STREAMS, ML_TABLES } from "./ml.ts";
 import { SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ARCHIVE_RUNS, ARCHIVE_WATERMARKS } from "./archive.ts";
 import { ANALYSE_NOTE, ANALYSE_NOTES, NOTE_STREAMS, NOTE_TABLES } from "./notes.ts";
+import { TENANT_COSTS } from "./tenantCosts.ts";
 import {
   qualifiedName,
   type DynamicTableDef,
@@ -54,6 +55,7 @@ export const TABLES: readonly TableDef[] = [
   ...ML_TABLES,
   ARCHIVE_WATERMARKS, ARCHIVE_RUNS,
   ...NOTE_TABLES,
+  TENANT_COSTS,
 ];
 
 export const STREAMS: readonly StreamDef[] = [

@@ -14,6 +14,7 @@
  */
 import { TABLES, DYNAMIC_TABLES, STREAMS, TASKS } from "./catalog.ts";
 import { ALERT_ACKNOWLEDGEMENTS } from "./alerting.ts";
+import { TENANT_COSTS } from "./tenantCosts.ts";
 import { ADMIN_ROLE, ALL_TENANT_ROLES, PIPELINE_ROLE } from "./governance.ts";
 import { ANALYTICS_WH, SHARED_MONITORS, SHARED_WAREHOUSES } from "./warehouses.ts";
 import { ACCOUNT_USAGE_VIEWS, SNOWFLAKE_DATABASE, type SnowflakeDatabaseRole } from "./accountUsageViews.ts";
@@ -41,6 +42,8 @@ const GRANTED_TO_TENANTS: readonly string[] = [
   "OPS.ALERT_DELIVERIES",
   // its operators' notes (author masked), the insights drawn from them, and the notes that failed
   "RAW.OPERATOR_NOTES", "ML.NOTE_INSIGHTS", "OPS.NOTE_INSIGHT_FAILURES",
+  // what it costs: the cost report's figures for it, written by the reporting step (tenantCosts.ts)
+  "OPS.TENANT_COSTS",
 ];
 
 /** Objects granted to no tenant, each with the reason. */
@@ -176,8 +179,8 @@ export const INGEST_GRANTS: readonly PlatformGrant[] = [
 
 // ---------------------------------------------------------------------------------------------
 // HUB_REPORTING: the role `cost-report --target snowflake` connects as. It reads the usage views
-// of the shared SNOWFLAKE database and lists the hub's warehouses and monitors, and nothing in the
-// hub's own database.
+// of the shared SNOWFLAKE database and lists the hub's warehouses and monitors; in the hub's own
+// database it reads nothing and may only append the tenants' cost snapshot to OPS.TENANT_COSTS.
 // ---------------------------------------------------------------------------------------------
 
 export const REPORTING_ROLE = "HUB_REPORTING";
@@ -222,6 +225,11 @@ export function reportingGrantsOn(warehouse: string, monitor: string): PlatformG
 
 /** HUB_REPORTING's grants in the platform stack; each tenant stack adds reportingGrantsOn(its warehouses). */
 export const REPORTING_GRANTS: readonly PlatformGrant[] = [
+  // Its one write: the tenants' cost snapshot the portal's cost page reads (tenantCostSnapshot.ts).
+  // INSERT only: the table is append-only, and a snapshot never changes another's rows.
+  { role: REPORTING_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
+  { role: REPORTING_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema: TENANT_COSTS.schema } },
+  { role: REPORTING_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: qualifiedName(TENANT_COSTS) } },
   ...SHARED_WAREHOUSES.flatMap((w) => {
     const m = SHARED_MONITORS.find((x) => x.name === w.resourceMonitor);
     if (!m) throw new Error(`warehouse ${w.name}: monitor ${w.resourceMonitor} is not among SHARED_MONITORS`);
@@ -262,10 +270,21 @@ export const PORTAL_WAREHOUSE = ANALYTICS_WH.name;
 
 export const PORTAL_GRANTS: readonly PlatformGrant[] = [
   { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "database" } },
-  { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema: ALERT_ACKNOWLEDGEMENTS.schema } },
+  ...[...new Set([ALERT_ACKNOWLEDGEMENTS.schema, ...DYNAMIC_TABLES.map((t) => t.schema)])].map((schema): PlatformGrant => ({ role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "schema", schema } })),
   { role: PORTAL_ROLE, privileges: ["INSERT"], on: { kind: "object", objectType: "TABLE", name: qualifiedName(ALERT_ACKNOWLEDGEMENTS) } },
   { role: PORTAL_ROLE, privileges: ["USAGE"], on: { kind: "warehouse", name: PORTAL_WAREHOUSE } },
+  // The live stream's change signal (pipelines/portal/liveSignal.ts): SHOW DYNAMIC TABLES runs on
+  // cloud services, without a warehouse, and lists a dynamic table's refresh metadata only to a
+  // role with MONITOR on it (Snowflake's 2023_08 bundle, BCR-1373: SELECT no longer suffices).
+  // MONITOR reads metadata, never rows.
+  ...DYNAMIC_TABLES.map((t): PlatformGrant => ({ role: PORTAL_ROLE, privileges: ["MONITOR"], on: { kind: "object", objectType: "DYNAMIC TABLE", name: qualifiedName(t) } })),
 ];
+
+/** The dynamic tables a role holds MONITOR on (SHOW DYNAMIC TABLES lists them with their metadata). */
+export function monitoredDynamicTables(role: string): ReadonlySet<string> {
+  const r = role.toUpperCase();
+  return new Set(PLATFORM_GRANTS.filter((g) => g.role === r && g.on.kind === "object" && g.on.objectType === "DYNAMIC TABLE" && g.privileges.includes("MONITOR")).map((g) => (g.on as { name: string }).name));
+}
 
 /**
  * How much of the hub's database a role reaches: all of it (HUB_ADMIN, HUB_PIPELINE, which the row
@@ -275,7 +294,7 @@ export const PORTAL_GRANTS: readonly PlatformGrant[] = [
 export function hubReach(role: string): "all" | "tenant grants" | "nothing" {
   const r = role.toUpperCase();
   if ((ALL_TENANT_ROLES as readonly string[]).includes(r)) return "all";
-  // HUB_PORTAL reads nothing: its one INSERT is checked statement by statement (portalWriteGuard.ts).
+  // HUB_PORTAL and HUB_REPORTING read nothing: each one INSERT is checked statement by statement (portalWriteGuard.ts).
   return r === REPORTING_ROLE || r === PORTAL_ROLE ? "nothing" : "tenant grants";
 }
 

@@ -29,7 +29,7 @@ import type { QueryTag, Warehouse } from "../warehouse/warehouse.ts";
 import { explainOpenError } from "../hubHome.ts";
 import { MonitorControl, type NotificationSink } from "./monitorControl.ts";
 import { accountUsageStatements } from "./accountUsage.ts";
-import { checkPortalWrite } from "../warehouse/portalWriteGuard.ts";
+import { checkPortalWrite, checkReportingWrite } from "../warehouse/portalWriteGuard.ts";
 import { DUCKDB_VARIABLES } from "../dialect/index.ts";
 import { appendQuarantine, appendReadings, appendScans } from "../ingest/rawAppender.ts";
 import type { QuarantineRecord, RawReading, RawScan } from "../ingest/rawRecords.ts";
@@ -229,6 +229,8 @@ export class EmbeddedEngine {
     const reach = hubReach(role);
     const seesAll = reach === "all";
     const portal = role === PORTAL_ROLE;
+    // The write-only roles' one INSERT each (portalWriteGuard.ts): HUB_PORTAL's acknowledgement, HUB_REPORTING's cost snapshot.
+    const writeCheck = portal ? checkPortalWrite : role === REPORTING_ROLE ? checkReportingWrite : null;
     const schema = opts.schema?.toUpperCase() ?? null;
     const schemas: readonly string[] = reach === "all" ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
     if (schema !== null && !schemas.includes(schema)) {
@@ -241,9 +243,9 @@ export class EmbeddedEngine {
       seesAllTenants: seesAll,
       // HUB_REPORTING reads nothing of the hub's, only the usage views its database roles open.
       guard: { secureCatalog: SECURE_CATALOG, granted: reach === "nothing" ? new Set() : TENANT_READABLE, currentSchema: schema, accountUsage: accountUsageReadableBy(role) },
-      use: schema === null ? (portal ? this.dataCatalog : undefined) : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
-      // HUB_PORTAL writes its one table in the data catalog and reads nothing (portalWriteGuard.ts).
-      ...(portal ? { writeCheck: checkPortalWrite } : {}),
+      use: schema === null ? (writeCheck ? this.dataCatalog : undefined) : `${seesAll ? this.dataCatalog : SECURE_CATALOG}.${schema}`,
+      // HUB_PORTAL and HUB_REPORTING write their one table in the data catalog and read none of the hub's (portalWriteGuard.ts).
+      ...(writeCheck ? { writeCheck } : {}),
       warehouse,
       defaultTag: opts.tag,
       ...((opts.usageLatency ?? this.simulateUsageLatency) ? { usageNow: () => this.clock.now() } : {}),

@@ -25,8 +25,14 @@ export interface PortalData {
   readonly dialect: Dialect;
   /** A session as `role` (the tenant's) on the tenant's warehouse, so its reads bill its quota. */
   tenantSession(tenant: string, role: string): Promise<Warehouse>;
-  /** A session as PORTAL_ROLE, for the acknowledgements. */
+  /** A session as PORTAL_ROLE, for the acknowledgements (and, with `live`, the change signal). */
   writerSession(): Promise<Warehouse>;
+  /**
+   * Where a watermark read costs a warehouse (Snowflake): the event poller asks PORTAL_ROLE's
+   * metadata signal first and reads a tenant's watermark at most once per `minWarehouseMs`
+   * (liveSignal.ts). Absent (the twin): every poll reads the watermark.
+   */
+  readonly live?: { readonly minWarehouseMs: number };
 }
 
 /** The embedded engine: tenant sessions on the tenant's first warehouse by name, as a SQL session defaults to. */

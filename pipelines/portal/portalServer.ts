@@ -29,6 +29,7 @@ import { PortalEvents } from "./portalEvents.ts";
 import { PortalBundle } from "./portalBundle.ts";
 import { TenantReader } from "./tenantReader.ts";
 import { twinPortalData, type PortalData } from "./portalData.ts";
+import { gatedWatermark, pipelineSignal, PIPELINE_SIGNAL_SQL, type GatedWatermark } from "./liveSignal.ts";
 import type { TenantCost, TenantModels } from "./portalSources.ts";
 import { drainThen, readBoundedBody, safeDecode } from "../serve/httpBodies.ts";
 import { IdentityRefused, type AlbPrincipal } from "./albIdentity.ts";
@@ -48,8 +49,11 @@ export interface PortalOptions {
   /** The tenants this hub serves. */
   readonly tenants: readonly string[];
   readonly log: PortalLog;
-  /** The tenant's credits and money against its quota (serve: the cost report on the billing twin). */
-  readonly cost?: (tenant: string) => Promise<TenantCost>;
+  /**
+   * The tenant's credits and money against its quota; default: the newest snapshot of
+   * OPS.TENANT_COSTS read through the tenant's role (TenantReader.cost), on either target.
+   */
+  readonly cost?: (tenant: string) => Promise<TenantCost | null>;
   /** The tenant's model registry (serve: what `scripts/retrain.ts list` shows). */
   readonly models?: (tenant: string) => Promise<TenantModels>;
   /** The built front end; default portal/dist. */
@@ -134,6 +138,7 @@ export class PortalServer {
   private readonly markReads = new Map<string, Promise<Marks>>();
   private readonly sourceCache = new Map<string, { at: number; value: Promise<unknown> }>();
   private writer: Promise<Warehouse> | null = null;
+  private readonly live: GatedWatermark | null;
   private closed = false;
   private readonly now: () => number;
   private readonly data: PortalData;
@@ -149,8 +154,19 @@ export class PortalServer {
     );
     this.limiter = new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
+    // On Snowflake the poller asks a metadata signal first and wakes a tenant's warehouse at most
+    // once per data.live.minWarehouseMs (liveSignal.ts); on the twin it reads every poll.
+    this.live = this.data.live
+      ? gatedWatermark({
+          read: (t) => this.watermark(t),
+          signal: () => this.pipelineSignal(),
+          minIntervalMs: this.data.live.minWarehouseMs,
+          now: this.now,
+          onSignalError: (e) => o.log("warn", "the portal's change signal failed; polling at the bound", { error: e.message }),
+        })
+      : null;
     this.events = new PortalEvents({
-      watermark: (t) => this.watermark(t),
+      watermark: (t) => (this.live ? this.live(t) : this.watermark(t)),
       pollMs: o.pollMs,
       log: (level, msg, fields) => o.log(level, msg, fields),
     });
@@ -375,8 +391,10 @@ export class PortalServer {
        VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)`,
       { binds: [s.tenant, deviceId, ruleId, ts, s.user, at.toISOString().replace("T", " ").replace("Z", ""), note], tag: { tenant: s.tenant, job: "portal-ack" } },
     );
-    // The next read sees the acknowledgement at once, not after the watermark's second.
+    // The next read sees the acknowledgement at once, not after the watermark's second (nor the
+    // live bound: the signal cannot see an acknowledgement).
     this.marks.delete(s.tenant);
+    this.live?.forget(s.tenant);
     this.o.log("info", "alert acknowledged", { user: s.user, tenant: s.tenant, device: deviceId, rule: ruleId, window: windowStart });
     json(res, 200, { acknowledged: { device_id: deviceId, rule_id: ruleId, window_start: windowStart, acknowledged_by: s.user, acknowledged_at: at.toISOString() } });
   }
@@ -466,6 +484,21 @@ export class PortalServer {
     return r;
   }
 
+  /** The change signal (liveSignal.ts), read as PORTAL_ROLE on the writer's connection: metadata, no warehouse. */
+  private async pipelineSignal(): Promise<string> {
+    if (this.closed) throw new Error("the portal is closed");
+    const writer = (this.writer ??= this.data.writerSession());
+    writer.catch(() => this.writer === writer && (this.writer = null));
+    return pipelineSignal(await (await writer).query(PIPELINE_SIGNAL_SQL, { tag: { job: "portal-live" } }));
+  }
+
+  /** The tenant's reader, as its role (a tenant the portal serves: checked by the caller's session or poller). */
+  private readerOf(tenant: string): TenantReader {
+    const r = this.readers.get(tenant) ?? new TenantReader(this.data, tenant, tenantRoleName(tenant));
+    this.readers.set(tenant, r);
+    return r;
+  }
+
   /**
    * The tenant's data watermark, read again when the last reading is older than `maxAgeMs`. The
    * event poller always reads it fresh, so by the time a page hears of a change and refetches, the
@@ -482,8 +515,7 @@ export class PortalServer {
     const reading = this.markReads.get(tenant);
     if (reading) return reading;
     if (this.closed) return Promise.reject(new Error("the portal is closed"));
-    const r = this.readers.get(tenant) ?? new TenantReader(this.data, tenant, tenantRoleName(tenant));
-    this.readers.set(tenant, r);
+    const r = this.readerOf(tenant);
     const at = this.now();
     const hash = (x: string) => createHash("sha256").update(x).digest("hex").slice(0, 16);
     const read = r.watermark(this.o.engine.clock.now()).then((w) => ({ raw: hash(w.raw), pipeline: hash(w.pipeline), all: hash(w.raw + w.pipeline) }));
@@ -515,14 +547,15 @@ export class PortalServer {
   }
 
   private source(kind: "cost" | "models", tenant: string): Promise<unknown> {
-    const fn = kind === "cost" ? this.o.cost : this.o.models;
+    const fn = kind === "cost" ? (this.o.cost ?? ((t: string) => this.readerOf(t).cost())) : this.o.models;
     if (!fn) return Promise.resolve(null);
     const k = `${kind}|${tenant}`;
     const hit = this.sourceCache.get(k);
     if (hit && this.now() - hit.at < SOURCE_TTL_MS) return hit.value;
     const value = fn(tenant);
     this.sourceCache.set(k, { at: this.now(), value });
-    value.catch(() => this.sourceCache.delete(k));
+    // An error, or no figures yet (before the first cost snapshot), is asked again next time.
+    value.then((v) => v === null && this.sourceCache.get(k)?.value === value && this.sourceCache.delete(k), () => this.sourceCache.delete(k));
     return value;
   }
 

@@ -21,11 +21,19 @@ export type PortalSnowflakeConfig = Omit<SnowflakeConfig, "role" | "warehouse">;
 /** The workload class whose warehouse the portal's reads run on (every tier has `bi` by default). */
 export const DEFAULT_PORTAL_WORKLOAD_CLASS = "bi";
 
-export function snowflakePortalData(config: PortalSnowflakeConfig, o: { workloadClass?: string } = {}): PortalData {
+/**
+ * The least time between two warehouse reads of one tenant's watermark by the live stream: five
+ * auto-suspend periods of the tenants' default `bi` warehouse (60 s), so a watched tenant's
+ * warehouse sleeps most of the time (docs/portal.md gives the credits this costs).
+ */
+export const DEFAULT_LIVE_INTERVAL_MS = 300_000;
+
+export function snowflakePortalData(config: PortalSnowflakeConfig, o: { workloadClass?: string; liveIntervalMs?: number } = {}): PortalData {
   const workloadClass = o.workloadClass ?? DEFAULT_PORTAL_WORKLOAD_CLASS;
   return {
     target: "snowflake",
     dialect: snowflakeDialect,
+    live: { minWarehouseMs: o.liveIntervalMs ?? DEFAULT_LIVE_INTERVAL_MS },
     tenantSession: (tenant, role) =>
       connectSnowflake({ ...config, role, warehouse: tenantWarehouseName(tenant, workloadClass), defaultTag: { tenant, job: "portal" } }),
     writerSession: () => connectSnowflake({ ...config, role: PORTAL_ROLE, warehouse: PORTAL_WAREHOUSE, defaultTag: { job: "portal-ack" } }),

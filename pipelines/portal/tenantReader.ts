@@ -14,6 +14,7 @@ import { HubSqlError } from "../warehouse/errors.ts";
 import { pm25AqiSql, pm25CategorySql } from "../quality/aqi.ts";
 import { NOTE_SAFETY_RULE_ID } from "../definitions/notes.ts";
 import type { PortalData } from "./portalData.ts";
+import { LATEST_TENANT_COST_SQL, tenantCostFromRows, type TenantCost } from "../cost/tenantCostSnapshot.ts";
 
 /** The period the pages summarise: the last day of the hub's clock. */
 export const PERIOD_MS = 24 * 3_600_000;
@@ -230,6 +231,14 @@ export class TenantReader {
       [id],
     );
     return { site: [known], states, hourly, anomalies, forecasts, alerts };
+  }
+
+  /**
+   * The tenant's cost: the newest snapshot of OPS.TENANT_COSTS its role sees (its own rows), as the
+   * reporting step wrote it; null before the first run.
+   */
+  async cost(): Promise<TenantCost | null> {
+    return tenantCostFromRows(await this.query(LATEST_TENANT_COST_SQL));
   }
 
   /** Each location's latest reading, and its hourly means over the period (the AQI on them). */

@@ -12,7 +12,7 @@ import { SQL_ERRORS } from "../warehouse/errors.ts";
 import { snowflakeDialect } from "../dialect/index.ts";
 import { DYNAMIC_TABLES, STREAMS, TABLES, TASKS } from "../definitions/catalog.ts";
 import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
-import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, hubReach, snowflakeDatabaseRole } from "../definitions/grants.ts";
+import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, hubReach, monitoredDynamicTables, snowflakeDatabaseRole } from "../definitions/grants.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef } from "../definitions/types.ts";
 import { UNSUPPORTED, type Translated } from "./snowflakeTranslator.ts";
 
@@ -70,7 +70,9 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
     // https://docs.snowflake.com/en/sql-reference/sql/show-dynamic-tables
     case "DYNAMIC TABLES": {
       const state = new Map((await engine.control<{ name: string; data_timestamp: Date | null; refresh_mode: string }>(`SELECT name, data_timestamp, refresh_mode FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES`)).map((r) => [r.name, r]));
-      const objects = DYNAMIC_TABLES.filter((o) => visible(qualifiedName(o)) && inSchema(o.schema) && like(o.name));
+      // A role with MONITOR on a dynamic table sees it here without reading its rows (HUB_PORTAL's live signal).
+      const monitored = monitoredDynamicTables(who.role);
+      const objects = DYNAMIC_TABLES.filter((o) => (visible(qualifiedName(o)) || monitored.has(qualifiedName(o))) && inSchema(o.schema) && like(o.name));
       return {
         columns: ["created_on", "name", "database_name", "schema_name", "cluster_by", "rows", "bytes", "owner", "target_lag", "refresh_mode", "warehouse", "comment", "text", "scheduling_state", "data_timestamp"],
         rows: objects.map((o: DynamicTableDef) => {
@@ -143,7 +145,7 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
           role === REPORTING_ROLE
             ? [
                 ...REPORTING_DATABASE_ROLES.map((d) => ["USAGE", "DATABASE_ROLE", snowflakeDatabaseRole(d)]),
-                ...PLATFORM_GRANTS.filter((g) => g.role === REPORTING_ROLE).flatMap((g) => g.privileges.map((p) => [p, g.on.kind === "warehouse" ? "WAREHOUSE" : "RESOURCE_MONITOR", "name" in g.on ? g.on.name : ""])),
+                ...PLATFORM_GRANTS.filter((g) => g.role === REPORTING_ROLE).flatMap((g) => g.privileges.map((p) => [p, grantedOn(g), grantedName(g)])),
               ]
             : hubReach(role) === "tenant grants"
               ? [...TENANT_SCHEMAS.map((s) => ["USAGE", "SCHEMA", `${DATABASE}.${s}`]), ...TENANT_GRANTS.map((g) => ["SELECT", g.objectType === "TABLE" ? "TABLE" : "DYNAMIC_TABLE", `${DATABASE}.${g.name}`])]
@@ -177,4 +179,16 @@ function describe(t: Extract<Translated, { kind: "describe" }>, visible: (q: str
     columns: ["name", "type", "kind", "null?", "default", "primary key", "unique key", "check", "expression", "comment", "policy name"],
     rows: (o as TableDef | DynamicTableDef).columns.map((c) => [c.name.toUpperCase(), snowflakeDialect.type(c.type), "COLUMN", c.nullable === false ? "N" : "Y", null, "N", "N", null, null, c.comment, c.pii ? "GOVERNANCE.PII_MASK" : null]),
   };
+}
+
+/** SHOW GRANTS' granted_on for a platform grant: what Snowflake prints for the object kind. */
+function grantedOn(g: (typeof PLATFORM_GRANTS)[number]): string {
+  const on = g.on;
+  return on.kind === "warehouse" ? "WAREHOUSE" : on.kind === "resource monitor" ? "RESOURCE_MONITOR" : on.kind === "database" ? "DATABASE" : on.kind === "schema" ? "SCHEMA" : on.kind === "object" ? on.objectType.replace(" ", "_") : "ACCOUNT";
+}
+
+/** SHOW GRANTS' name for a platform grant: database-qualified for the hub's objects. */
+function grantedName(g: (typeof PLATFORM_GRANTS)[number]): string {
+  const on = g.on;
+  return on.kind === "warehouse" || on.kind === "resource monitor" ? on.name : on.kind === "database" ? DATABASE : on.kind === "schema" ? `${DATABASE}.${on.schema}` : on.kind === "object" ? `${DATABASE}.${on.name}` : "";
 }

@@ -28,7 +28,7 @@ import { UNKNOWN_FUNCTION, UNSUPPORTED, WRONG_ARGUMENT_COUNT } from "./refusals.
 import { EMULATIONS, emulate } from "./snowflakeEmulations.ts";
 import { STREAMS } from "../definitions/catalog.ts";
 import { qualifiedName as objectName } from "../definitions/types.ts";
-import { PORTAL_ROLE } from "../definitions/grants.ts";
+import { PORTAL_ROLE, REPORTING_ROLE } from "../definitions/grants.ts";
 import { SQL_ERRORS } from "../warehouse/errors.ts";
 import { call, expressionToDuckdb, identifierName, kindOf, parseSnowflake, rewrite, selectOf, snowflakeText, stringLiteral, toDuckdbText, type Node } from "./snowflakeAst.ts";
 import { expressionColumnName, selectListTexts, splitStatements } from "./sqlText.ts";
@@ -58,11 +58,12 @@ export { UNSUPPORTED, UNKNOWN_FUNCTION };
 
 const QUERY_KINDS = new Set(["select", "union", "intersect", "except", "with", "values", "subquery"]);
 /**
- * The one write the twin's SQL takes: the portal's acknowledgement, INSERT ... VALUES by HUB_PORTAL
- * (`serve --portal-data snowflake` against a served hub). Its session lets that one statement shape
+ * The writes the twin's SQL takes: the portal's acknowledgement, INSERT ... VALUES by HUB_PORTAL
+ * (`serve --portal-data snowflake` against a served hub), and the tenants' cost snapshot by
+ * HUB_REPORTING (pipelines/cost/tenantCostSnapshot.ts). Their sessions let those statement shapes
  * through (pipelines/warehouse/portalWriteGuard.ts); every other role's INSERT stays unsupported.
  */
-const WRITE_KINDS_BY_ROLE: Readonly<Record<string, ReadonlySet<string>>> = { [PORTAL_ROLE]: new Set(["insert"]) };
+const WRITE_KINDS_BY_ROLE: Readonly<Record<string, ReadonlySet<string>>> = { [PORTAL_ROLE]: new Set(["insert"]), [REPORTING_ROLE]: new Set(["insert"]) };
 
 /** Every statement of `sql`, translated in order; each keeps the text the user typed. */
 export function translate(sql: string, facts: SessionFacts): Translated[] {

@@ -87,10 +87,12 @@ describe("the portal's component: what it declares", () => {
     assert.ok(s.dependsOn?.includes("hub-portal-https"));
   });
 
-  it("the task: the image, serve signed in by this ALB, the Snowflake key by secret ARN (never in the environment), no task role, read-only root", () => {
+  it("the task: the image, serve signed in by this ALB, the Snowflake key by secret ARN (never in the environment), its own task role, read-only root", () => {
     const t = one("aws:ecs/taskDefinition:TaskDefinition");
     assert.equal(t.props["networkMode"], "awsvpc");
-    assert.equal(t.props["taskRoleArn"], undefined);
+    // The mocks' ARN of the task role (infra/offline.ts), not the execution role's: the app's calls and ECS's stay apart.
+    assert.equal(t.props["taskRoleArn"], "arn:aws:iam:eu-west-1:123456789012:hub-portal-task-role");
+    assert.equal(t.props["executionRoleArn"], "arn:aws:iam:eu-west-1:123456789012:hub-portal-execution-role");
     const [c] = JSON.parse(String(t.props["containerDefinitions"])) as any[];
     assert.equal(c.image, ARGS.image);
     assert.deepEqual(c.secrets, [{ name: "HUB_SNOWFLAKE_PRIVATE_KEY", valueFrom: ARGS.snowflakeKeySecretArn }]);
@@ -111,6 +113,8 @@ describe("the portal's component: what it declares", () => {
       [env.SNOWFLAKE_ACCOUNT, env.SNOWFLAKE_ACCESS_URL, env.SNOWFLAKE_DATABASE, env.SNOWFLAKE_USER],
       ["xy12345.eu-west-1", ARGS.snowflake.accountUrl, "HUB", "HUB_PORTAL_SVC"],
     );
+    // The SageMaker client's region: the registry is in the stack's.
+    assert.equal(env.AWS_REGION, "eu-west-1");
     assert.equal(c.readonlyRootFilesystem, true);
     assert.notEqual(c.user, "root");
     assert.equal(c.logConfiguration.options["awslogs-group"], "/hub/portal");
@@ -127,6 +131,17 @@ describe("the portal's component: what it declares", () => {
       "secretsmanager:GetSecretValue": ARGS.snowflakeKeySecretArn,
     });
     const trust = policyStatements(byName("hub-portal-execution-role").props["assumeRolePolicy"]);
+    assert.deepEqual(trust.map((s) => (s as any).Principal.Service), ["ecs-tasks.amazonaws.com"]);
+  });
+
+  it("the task role reads the tenants' model registry and nothing else: ListModelPackages and DescribeModelPackage on the hub's groups and their versions", () => {
+    const statements = policyStatements(byName("hub-portal-task-policy").props["policy"]);
+    assert.deepEqual(statements.map((s) => [[s.Action].flat(), s.Resource]), [[
+      ["sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"],
+      ["arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/hub-*", "arn:aws:sagemaker:eu-west-1:123456789012:model-package/hub-*/*"],
+    ]]);
+    assert.ok(statements.every((s) => s.Effect === "Allow" && ![s.Action].flat().some((a) => /Create|Update|Delete|\*/.test(String(a)))), "no write, no wildcard action");
+    const trust = policyStatements(byName("hub-portal-task-role").props["assumeRolePolicy"]);
     assert.deepEqual(trust.map((s) => (s as any).Principal.Service), ["ecs-tasks.amazonaws.com"]);
   });
 

@@ -49,3 +49,23 @@ test("every other INSERT is refused by name (003001)", () => {
     assert.throws(() => checkPortalWrite(sql), (e: unknown) => e instanceof HubSqlError && e.code === "003001" && /HUB_PORTAL may only INSERT one row/.test(e.message), sql);
   }
 });
+
+test("HUB_REPORTING's one write: a cost snapshot of many rows into OPS.TENANT_COSTS passes; more rows, another table, a SELECT or a function is refused", async () => {
+  const { checkReportingWrite, MAX_TENANT_COST_ROWS } = await import("../../pipelines/warehouse/portalWriteGuard.ts");
+  const cols = "(tenant_id, computed_at, warehouse, credits)";
+  const row = "(?, CAST(? AS TIMESTAMP), ?, ?)";
+  assert.equal(checkReportingWrite(`INSERT INTO OPS.TENANT_COSTS ${cols} VALUES ${row}, ${row}, ${row}`), true);
+  assert.equal(checkReportingWrite(`INSERT INTO OPS.TENANT_COSTS ${cols} VALUES ${Array(MAX_TENANT_COST_ROWS).fill(row).join(", ")}`), true);
+  assert.equal(checkReportingWrite("SELECT * FROM OPS.TENANT_COSTS"), false, "no INSERT: the tenant guard's (the role reads nothing of the hub's)");
+  for (const [sql, why] of [
+    [`INSERT INTO OPS.TENANT_COSTS ${cols} VALUES ${Array(MAX_TENANT_COST_ROWS + 1).fill(row).join(", ")}`, /at most 1000 rows/],
+    [`INSERT INTO OPS.ALERT_ACKNOWLEDGEMENTS (tenant_id) VALUES ('acme')`, /not an INSERT \.\.\. VALUES into that table/],
+    [`INSERT INTO OPS.TENANT_COSTS ${cols} SELECT tenant_id, computed_at, warehouse, credits FROM OPS.TENANT_COSTS`, /not an INSERT \.\.\. VALUES into that table/],
+    [`INSERT INTO OPS.TENANT_COSTS ${cols} VALUES ${row}, ('acme', CURRENT_TIMESTAMP(), 'X', 1)`, /value 2 is not a placeholder/],
+    [`INSERT INTO OPS.TENANT_COSTS ${cols} VALUES ${row}; DELETE FROM OPS.TENANT_COSTS`, /text after row 1/],
+    [`INSERT INTO OPS.TENANT_COSTS (tenant_id, secret) VALUES (?, ?)`, /no column "secret"/],
+    [`INSERT INTO OPS.TENANT_COSTS ${cols} VALUES (?, ?)`, /4 columns but 2 values/],
+  ] as const) {
+    assert.throws(() => checkReportingWrite(sql), (e: unknown) => e instanceof HubSqlError && e.code === "003001" && /HUB_REPORTING may only INSERT at most 1000 rows into OPS.TENANT_COSTS/.test(e.message) && why.test(e.message), sql.slice(0, 120));
+  }
+});

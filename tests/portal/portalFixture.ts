@@ -11,7 +11,7 @@ import { hashPassword, type EndpointUser } from "../../pipelines/serve/snowflake
 import { PortalServer, type PortalOptions } from "../../pipelines/portal/portalServer.ts";
 import { PortalBundle } from "../../pipelines/portal/portalBundle.ts";
 import { tenantRoleName } from "../../pipelines/definitions/governance.ts";
-import { twinCostSource } from "../../pipelines/portal/portalSources.ts";
+import { publishTwinTenantCosts } from "../../pipelines/portal/portalSources.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { loadFixture } from "../pipelines/fixture.ts";
 
@@ -41,6 +41,8 @@ export async function startPortal(o: Partial<PortalOptions> = {}): Promise<Porta
     kind: "warehouse", name: "TENANT_ACME_ANALYTICS_WH", comment: "acme analytics", size: "XSMALL", autoSuspendSeconds: 60, autoResume: true,
     initiallySuspended: true, resourceMonitor: "TENANT_ACME_ANALYTICS_MONITOR",
   });
+  // The cost page reads OPS.TENANT_COSTS: one snapshot, as serve's step writes it.
+  await publishTwinTenantCosts(engine, { pricePerCredit: 3, currency: "EUR", tenants: ["acme", "globex"] });
   const users: EndpointUser[] = [
     { name: "ALICE", passwordHash: hashPassword(PASSWORDS.ALICE), roles: [tenantRoleName("acme")], defaultRole: tenantRoleName("acme") },
     { name: "GINA", passwordHash: hashPassword(PASSWORDS.GINA), roles: [tenantRoleName("globex")], defaultRole: tenantRoleName("globex") },
@@ -60,7 +62,6 @@ export async function startPortal(o: Partial<PortalOptions> = {}): Promise<Porta
     bundle: PortalBundle.load(),
     now: () => wallClock.now,
     pollMs: 100,
-    cost: twinCostSource(engine, { pricePerCredit: 3, currency: "EUR" }),
     ...o,
   });
   const server = http.createServer((req, res) => {

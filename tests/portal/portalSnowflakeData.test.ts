@@ -18,6 +18,10 @@ import { PORTAL_ROLE } from "../../pipelines/definitions/grants.ts";
 import { tenantRoleName } from "../../pipelines/definitions/governance.ts";
 import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
 import { adminQuery } from "../helpers/engine.ts";
+import { gatedWatermark, pipelineSignal, PIPELINE_SIGNAL_SQL } from "../../pipelines/portal/liveSignal.ts";
+import { CONTROL_SCHEMA } from "../../pipelines/engine/controlTables.ts";
+import { DYNAMIC_TABLES } from "../../pipelines/definitions/catalog.ts";
+import { qualifiedName } from "../../pipelines/definitions/types.ts";
 
 const KEY = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const ACME_ALERT = { device_id: "m1", rule_id: "MACHINE_DOWN", window_start: "2026-01-05T08:00:00.000Z" };
@@ -80,6 +84,8 @@ describe("the portal's data on Snowflake", () => {
       ["air", (r) => r.air(now)],
       ["flow", (r) => r.flow()],
       ["alerts", (r) => r.alerts()],
+      // OPS.TENANT_COSTS, as the fixture's snapshot wrote it: the cost page in production.
+      ["cost", (r) => r.cost()],
     ];
     for (const [name, read] of pages) {
       const [a, b] = [asJson(await read(twin)), asJson(await read(sf))];
@@ -91,6 +97,8 @@ describe("the portal's data on Snowflake", () => {
     assert.ok(((await sf.alerts()) as unknown[]).length > 0, "acme has alerts in the fixture");
     assert.ok(((await sf.air(now)).hourly ?? []).length > 0, "acme has air readings in the fixture");
     assert.equal((await sf.machine("m1", now))?.site?.[0]?.site_id, "s1");
+    const cost = await sf.cost();
+    assert.deepEqual(cost?.warehouses.map((w) => [w.warehouse, w.quotaCredits, w.triggers.length]), [["TENANT_ACME_ANALYTICS_WH", 10, 4]], "acme's own warehouse against its quota, through Snowflake's protocol");
     assert.equal(await sf.machine("g-m1", now), null, "another tenant's machine is not acme's");
     assert.equal(await sf.alertExists("m1", "MACHINE_DOWN", "2026-01-05 08:00:00"), true);
     assert.equal(await sf.alertExists("g-aq1", "PM25_UNHEALTHY", "2026-01-05 08:00:00"), false, "globex's alert is invisible to acme's role");
@@ -124,6 +132,8 @@ describe("the portal's data on Snowflake", () => {
     try {
       for (const sql of [
         "SELECT * FROM OPS.ALERT_ACKNOWLEDGEMENTS",
+        // MONITOR on the dynamic tables (the live signal) shows their metadata, never their rows.
+        "SELECT * FROM ANALYTICS.ALERTS",
         "INSERT INTO OPS.ALERT_NOTIFICATIONS (tenant_id) VALUES ('acme')",
         "INSERT INTO OPS.ALERT_ACKNOWLEDGEMENTS (tenant_id, note) SELECT tenant_id, 'x' FROM ANALYTICS.ALERTS",
         "INSERT INTO OPS.ALERT_ACKNOWLEDGEMENTS (tenant_id, note) VALUES ('acme', (SELECT MAX(device_id) FROM ANALYTICS.ALERTS))",
@@ -132,6 +142,60 @@ describe("the portal's data on Snowflake", () => {
       ]) {
         await assert.rejects(w.execute(sql), (e: unknown) => e instanceof HubSqlError && ["003001", "000002", "002003"].includes(e.code), sql);
       }
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("the live stream's change signal on Snowflake: metadata, no warehouse", () => {
+  test("HUB_PORTAL's SHOW DYNAMIC TABLES through snowflake-sdk lists every dynamic table with the twin's data_timestamp, and moves when one refreshes", async () => {
+    const w = await snowflakeData.writerSession();
+    try {
+      const twinSignal = async () =>
+        pipelineSignal((await f.engine.control<{ name: string; data_timestamp: Date | null }>(`SELECT name, data_timestamp FROM ${CONTROL_SCHEMA}.DYNAMIC_TABLES`))
+          .map((r) => ({ schema_name: r.name.split(".")[0], name: r.name.split(".")[1], data_timestamp: r.data_timestamp })));
+      const rows = await w.query(PIPELINE_SIGNAL_SQL);
+      assert.deepEqual(rows.map((r) => `${String(r.schema_name)}.${String(r.name)}`).sort(), DYNAMIC_TABLES.map(qualifiedName).sort(), "MONITOR on each: all listed");
+      assert.ok(rows.every((r) => r.data_timestamp !== null), "the fixture refreshed every table");
+      const before = pipelineSignal(rows);
+      assert.equal(before, await twinSignal());
+      f.clock.advance(60_000);
+      await f.engine.refresh("ANALYTICS.ALERTS");
+      const after = pipelineSignal(await w.query(PIPELINE_SIGNAL_SQL));
+      assert.notEqual(after, before);
+      assert.equal(after, await twinSignal());
+    } finally {
+      await w.close();
+    }
+  });
+
+  test("the gate over Snowflake: a tenant's watermark is read on its warehouse once, again only after a refresh and the bound", async () => {
+    const w = await snowflakeData.writerSession();
+    const sf = reader(snowflakeData, "acme");
+    let reads = 0;
+    let wall = 0;
+    const gate = gatedWatermark({
+      read: async () => {
+        reads++;
+        return JSON.stringify(await sf.watermark(f.engine.clock.now()));
+      },
+      signal: async () => pipelineSignal(await w.query(PIPELINE_SIGNAL_SQL)),
+      minIntervalMs: 300_000,
+      now: () => wall,
+    });
+    try {
+      await gate("acme");
+      for (let i = 0; i < 5; i++) {
+        wall += 1000;
+        await gate("acme");
+      }
+      assert.equal(reads, 1, "nothing refreshed: no warehouse read after the first");
+      f.clock.advance(60_000);
+      await f.engine.refresh("ANALYTICS.AIR_QUALITY_CURRENT");
+      wall += 300_000;
+      await gate("acme");
+      assert.equal(reads, 2);
     } finally {
       await w.close();
     }

@@ -119,6 +119,8 @@ describe("the grant list", () => {
       ["OPS.DATA_QUALITY_LOG", "TABLE", t], ["OPS.ALERT_NOTIFICATIONS", "TABLE", t], ["OPS.ALERT_RULES", "TABLE", "reference"], ["OPS.ALERT_ACKNOWLEDGEMENTS", "TABLE", t],
       // alert delivery's attempts and dead letters; the operator notes (author masked), their insights and failures
       ["OPS.ALERT_DELIVERIES", "TABLE", t], ["RAW.OPERATOR_NOTES", "TABLE", t], ["ML.NOTE_INSIGHTS", "TABLE", t], ["OPS.NOTE_INSIGHT_FAILURES", "TABLE", t],
+      // what it costs: the cost report's figures for it (the portal's cost page in production)
+      ["OPS.TENANT_COSTS", "TABLE", t],
     ]);
     for (const g of TENANT_GRANTS) assert.equal(g.name, `${g.object.schema}.${g.object.name}`);
     assert.deepEqual(TENANT_SCHEMAS, ["RAW", "CORE", "ANALYTICS", "ML", "OPS"]);

@@ -37,6 +37,11 @@ test("--portal-data: twin is the default and takes no class; snowflake needs its
   refusedData({ mode: "snowflake" }, { ...env, HUB_SNOWFLAKE_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n" }, /privateKey could not be read as a PEM private key/);
   refusedData({ mode: "snowflake" }, { ...env, SNOWFLAKE_ACCESS_URL: "https://x.example/path" }, /accessUrl must be an http\(s\) URL with no path/);
   refusedData({ mode: "lake" }, env, /--portal-data "lake" is not one of twin, snowflake/);
+  // The live stream's bound on warehouse reads: 5 minutes unless given, never under the warehouse's 60 s auto-suspend.
+  assert.deepEqual(sf?.live, { minWarehouseMs: 300_000 });
+  assert.deepEqual(portalDataOption({ mode: "snowflake", liveInterval: "900" }, env)?.live, { minWarehouseMs: 900_000 });
+  refusedData({ mode: "twin", liveInterval: "300" }, env, /--portal-live-interval only goes with --portal-data snowflake/);
+  for (const bad of ["30", "0", "-5", "1e9", "five", ""]) refusedData({ mode: "snowflake", liveInterval: bad }, env, /--portal-live-interval .* must be seconds \(60 to 86400\)/);
 });
 
 test("--portal-cognito-domain and --portal-logout-uri: both or neither, only with cognito-alb, each value checked", async () => {

@@ -297,6 +297,16 @@ describe("npm run serve", () => {
     assert.equal((await fetch(`${served.info.http}/api/portal/tenants/globex/overview`, { headers: { cookie } })).status, 403);
     const text = await (await fetch(`${served.info.http}/metrics`)).text();
     assert.match(text, /hub_http_requests_total\{route="portal",status="403"\} 1/, "portal requests are counted under a fixed route name");
+    // The cost page reads the snapshot serve appends to OPS.TENANT_COSTS at its first tick (then every 5 minutes).
+    type Cost = { cost: { currency: string; computedAt: string; warehouses: Array<{ warehouse: string }> } | null };
+    let cost: Cost["cost"] = null;
+    for (let i = 0; i < 40 && !cost; i++) {
+      cost = ((await (await fetch(`${served.info.http}/api/portal/tenants/acme/cost`, { headers: { cookie } })).json()) as Cost).cost;
+      if (!cost) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(cost, "serve wrote a cost snapshot within 20 s of serving");
+    assert.equal(cost.currency, "USD");
+    assert.ok(cost.warehouses.every((w) => w.warehouse.startsWith("TENANT_ACME_")), JSON.stringify(cost.warehouses));
   });
 
   it("refuses a second serve of the same hub, then drains on SIGTERM and exits 0", async () => {

@@ -5,6 +5,8 @@ import { PageState } from "./PageState.tsx";
 
 interface Cost {
   from: string; to: string; currency: string; pricePerCredit: number; credits: number; money: number;
+  /** When the figures were computed (the cost snapshot's time). */
+  computedAt: string;
   warehouses: Array<{
     warehouse: string; monitor: string | null; credits: number; money: number; quotaCredits: number | null; quotaMoney: number | null;
     pctOfQuota: number | null; burnPerHour: number; triggers: Array<{ percent: number; action: string; firedAt: string | null; projectedAt: string | null }>;
@@ -18,13 +20,14 @@ export function CostPage(p: { tenant: string }) {
     <>
       <h1>Cost</h1>
       <PageState live={live} />
-      {live.data && !c && <p>This hub does not report cost.</p>}
+      {live.data && !c && <p>No cost figures yet: the hub computes them from the metering every few minutes (hourly in production).</p>}
       {c && "error" in c && <p role="alert" className="error">Cost is unavailable: {c.error}</p>}
       {c && !("error" in c) && (
         <>
           <p>
             {time(c.from)} to {time(c.to)}: <strong>{num(c.credits, 3)} credits, {money(c.money, c.currency)}</strong> at {money(c.pricePerCredit, c.currency)} per credit
-            (your share of the shared warehouses included).
+            (your share of the shared warehouses included). Computed {time(c.computedAt)}; metering arrives up to 3 hours late, so the
+            period ends where it is complete.
           </p>
           <table>
             <caption>Your warehouses against their quotas</caption>

@@ -41,7 +41,7 @@ import { handleNoteRequest } from "../../../pipelines/notes/noteEndpoint.ts";
 import { drainThen, readBoundedBody } from "../../../pipelines/serve/httpBodies.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
 import { PortalServer, type PortalOptions } from "../../../pipelines/portal/portalServer.ts";
-import { twinCostSource } from "../../../pipelines/portal/portalSources.ts";
+import { publishTwinTenantCosts } from "../../../pipelines/portal/portalSources.ts";
 import { portalModels } from "./portalModels.ts";
 import { tenantRoleName } from "../../../pipelines/definitions/governance.ts";
 import { LocalRegistry } from "../../../ml/registry/localRegistry.ts";
@@ -63,6 +63,11 @@ import type { DeliveryWorker } from "../../../pipelines/alerts/deliveryWorker.ts
 
 /** How often serve looks for alerts to deliver (docs/alerts.md); the look never waits for receivers. */
 export const ALERT_KICK_MS = 3000;
+/**
+ * How often serve appends the tenants' cost snapshot to OPS.TENANT_COSTS on the twin (the portal's
+ * cost page reads it); the metering it reads moves by the hour, so minutes are plenty.
+ */
+export const COST_PUBLISH_MS = 5 * 60_000;
 /** How long a stop waits for alert deliveries in flight (the whole drain has 30 s). */
 export const ALERT_STOP_MS = 5000;
 
@@ -91,10 +96,12 @@ export interface ServeOptions {
   readonly portalSignOut?: PortalOptions["signOut"];
   /**
    * Where the portal reads (the tenants' Snowflake account in production, `--portal-data`); default
-   * this hub's engine. Not the twin's cost and models pages then: the account's metering needs
-   * HUB_REPORTING, and the registry is SageMaker's (docs/portal.md, "Not done yet").
+   * this hub's engine. The cost page then reads the account's OPS.TENANT_COSTS (filled by
+   * `cost-report --publish-tenant-costs`), not the twin's.
    */
   readonly portalData?: PortalOptions["data"];
+  /** With portalData: the models page's source (production: SageMaker's registry, portalRegistry.ts); default none. */
+  readonly portalModels?: PortalOptions["models"];
   readonly log: Logger;
 }
 
@@ -119,6 +126,9 @@ export class HubService {
   /** Delivers alerts to the tenants' channels; null when none has one. */
   private alerts: DeliveryWorker | null = null;
   private lastAlertKick = 0;
+  /** When the cost snapshot was last started (-Infinity: at the first tick), and the run in flight. */
+  private lastCostPublish = Number.NEGATIVE_INFINITY;
+  private costPublishing: Promise<unknown> | null = null;
   info!: ServeInfo;
 
   private constructor(
@@ -225,9 +235,8 @@ export class HubService {
       const portal = PortalServer.create({
         engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
         ...(o.portalData
-          ? { data: o.portalData }
+          ? { data: o.portalData, ...(o.portalModels ? { models: o.portalModels } : {}) }
           : {
-              cost: twinCostSource(engine, { pricePerCredit: o.pricePerCredit }),
               models: portalModels({ registry: new LocalRegistry(o.home), tenantSession: (t) => engine.session({ role: tenantRoleName(t) }), now: () => engine.clock.now() }),
             }),
         // Behind the load balancer people reach the portal over HTTPS only: the cookie is Secure.
@@ -277,6 +286,7 @@ export class HubService {
         .then((r) => {
           this.recordTick(r, performance.now() - t0);
           this.kickAlerts();
+          this.publishCosts();
         })
         .catch((e: Error) => {
           this.counts.tickFailures++;
@@ -287,6 +297,18 @@ export class HubService {
         });
     };
     this.timer = setTimeout(loop, 0);
+  }
+
+  /**
+   * Every COST_PUBLISH_MS, after a tick, on the twin only: with `--portal-data snowflake` the
+   * account's table is filled by `cost-report --publish-tenant-costs` (docs/portal.md). Never two at once.
+   */
+  private publishCosts(): void {
+    if (this.o.portalData || this.costPublishing || performance.now() - this.lastCostPublish < COST_PUBLISH_MS) return;
+    this.lastCostPublish = performance.now();
+    this.costPublishing = publishTwinTenantCosts(this.hub.engine, { pricePerCredit: this.o.pricePerCredit, tenants: this.hub.tenants.map((t) => t.tenantId) })
+      .catch((e: Error) => this.o.log("warn", "the tenants' cost snapshot failed", { error: e.message }))
+      .finally(() => (this.costPublishing = null));
   }
 
   /** Every ALERT_KICK_MS, after a tick: the worker looks for work and returns at once. */
@@ -571,6 +593,8 @@ export class HubService {
       const httpClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
       await this.ticking.catch(() => undefined);
+      // A cost snapshot in flight holds an engine session: it ends before the engine closes.
+      await this.costPublishing;
       // Deliveries in flight end and are recorded, within ALERT_STOP_MS of the drain; one still
       // waiting on a slow receiver then is sent again on the next start (at least once).
       await this.alerts?.close(ALERT_STOP_MS).catch((e: Error) => log("warn", "alert delivery stop failed", { error: e.message }));

@@ -14,7 +14,7 @@ import type { TenantModels } from "../../../pipelines/portal/portalSources.ts";
 
 const DAY_MS = 86_400_000;
 
-export function portalModels(o: { registry: Registry; tenantSession: (tenant: string) => Promise<Warehouse>; now: () => Date }): (tenant: string) => Promise<TenantModels> {
+export function portalModels(o: { registry: Pick<Registry, "list">; tenantSession: (tenant: string) => Promise<Warehouse>; now: () => Date }): (tenant: string) => Promise<TenantModels> {
   return async (tenant) => {
     const versions: Array<TenantModels["versions"][number]> = [];
     let session: Warehouse | null = null;

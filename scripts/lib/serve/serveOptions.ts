@@ -23,6 +23,7 @@ export const SERVE_OPTIONS = {
   "portal-logout-uri": { type: "string", description: "with --portal-cognito-domain: where Cognito returns people after sign-out (one of the app client's sign-out URLs)" },
   "portal-data": { type: "string", description: "where the portal reads: twin (this hub's engine) or snowflake (the tenants' account as the portal's service user; SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_DATABASE, HUB_SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH, optional SNOWFLAKE_ACCESS_URL; production)", choices: PORTAL_DATA, default: "twin" },
   "portal-workload-class": { type: "string", description: "with --portal-data snowflake: the tenants' warehouse class the portal reads on (TENANT_<T>_<CLASS>_WH; default bi)" },
+  "portal-live-interval": { type: "string", description: "with --portal-data snowflake: least seconds between two warehouse reads of a watched tenant's data watermark by the live stream (default 300; bounds what live pages cost, docs/portal.md)" },
   "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
   "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
 } as const;
