@@ -1,22 +1,32 @@
 /**
  * Snowflake connection settings from the environment, for scripts run with `--target snowflake`.
- * The private key comes from a file (SNOWFLAKE_PRIVATE_KEY_PATH) so it never sits in the shell
- * history or the process list. SNOWFLAKE_ACCESS_URL (optional) overrides the URL derived from the
- * account: PrivateLink, or `npm run serve`'s endpoint.
+ * The private key comes either from a file (SNOWFLAKE_PRIVATE_KEY_PATH), so it never sits in the
+ * shell history or the process list, or as PEM text in HUB_SNOWFLAKE_PRIVATE_KEY: what ECS injects
+ * from Secrets Manager into a task (the scheduled `cost-report --publish-tenant-costs`,
+ * infra/aws/costPublishSchedule.ts), whose root file system is read-only. SNOWFLAKE_ACCESS_URL
+ * (optional) overrides the URL derived from the account: PrivateLink, or `npm run serve`'s endpoint.
  */
 import { readFileSync } from "node:fs";
 import type { SnowflakeConfig } from "./snowflakeWarehouse.ts";
 
-const REQUIRED = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE", "SNOWFLAKE_DATABASE", "SNOWFLAKE_PRIVATE_KEY_PATH"] as const;
+const REQUIRED = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE", "SNOWFLAKE_DATABASE"] as const;
 
 export function snowflakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SnowflakeConfig {
-  const missing = REQUIRED.filter((k) => !env[k]);
-  if (missing.length) throw new Error(`--target snowflake needs ${missing.join(", ")} in the environment (the private key as a PEM file path)`);
+  const missing: string[] = REQUIRED.filter((k) => !env[k]);
+  const inline = env.HUB_SNOWFLAKE_PRIVATE_KEY;
+  const path = env.SNOWFLAKE_PRIVATE_KEY_PATH;
+  if (!inline && !path) missing.push("SNOWFLAKE_PRIVATE_KEY_PATH");
+  if (missing.length) throw new Error(`--target snowflake needs ${missing.join(", ")} in the environment (the private key as a PEM file path, or as PEM text in HUB_SNOWFLAKE_PRIVATE_KEY)`);
+  // Two sources of one key: refuse rather than guess which one the operator meant.
+  if (inline && path) throw new Error("set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both");
   let privateKey: string;
-  try {
-    privateKey = readFileSync(env.SNOWFLAKE_PRIVATE_KEY_PATH!, "utf8");
-  } catch (e) {
-    throw new Error(`SNOWFLAKE_PRIVATE_KEY_PATH ${JSON.stringify(env.SNOWFLAKE_PRIVATE_KEY_PATH)} cannot be read (${(e as NodeJS.ErrnoException).code})`);
+  if (inline) privateKey = inline;
+  else {
+    try {
+      privateKey = readFileSync(path!, "utf8");
+    } catch (e) {
+      throw new Error(`SNOWFLAKE_PRIVATE_KEY_PATH ${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code})`);
+    }
   }
   return {
     account: env.SNOWFLAKE_ACCOUNT!,

@@ -44,7 +44,7 @@ describe("Snowflake settings from the environment", () => {
 
   it("names every missing variable, an empty one included, and reads nothing", () => {
     assert.throws(() => snowflakeConfigFromEnv({}), {
-      message: "--target snowflake needs SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_DATABASE, SNOWFLAKE_PRIVATE_KEY_PATH in the environment (the private key as a PEM file path)",
+      message: "--target snowflake needs SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_DATABASE, SNOWFLAKE_PRIVATE_KEY_PATH in the environment (the private key as a PEM file path, or as PEM text in HUB_SNOWFLAKE_PRIVATE_KEY)",
     });
     assert.throws(() => snowflakeConfigFromEnv({ ...env, SNOWFLAKE_ROLE: "", SNOWFLAKE_DATABASE: undefined }), /needs SNOWFLAKE_ROLE, SNOWFLAKE_DATABASE in the environment/);
     assert.throws(() => snowflakeConfigFromEnv({ ...env, SNOWFLAKE_PRIVATE_KEY_PATH: undefined }), /needs SNOWFLAKE_PRIVATE_KEY_PATH in the environment/);
@@ -74,6 +74,21 @@ describe("Snowflake settings from the environment", () => {
       assert.deepEqual(["roleName", "warehouse", "databaseName"].map((k) => login!.query.get(k)), ["HUB_PIPELINE", "HUB_WH", "HUB"]);
       assert.equal(signedBy(login!.body.data.TOKEN, KEY.publicKey), true, "signed by the key in SNOWFLAKE_PRIVATE_KEY_PATH, decrypted with the passphrase");
       assert.deepEqual(server.problems, []);
+    } finally {
+      await server.close();
+    }
+  });
+  it("takes the key as PEM text in HUB_SNOWFLAKE_PRIVATE_KEY (what ECS injects from Secrets Manager), but not both forms at once", async () => {
+    const { SNOWFLAKE_PRIVATE_KEY_PATH: _path, ...inlineEnv } = env;
+    const cfg = snowflakeConfigFromEnv({ ...inlineEnv, HUB_SNOWFLAKE_PRIVATE_KEY: KEY.privateKey });
+    assert.equal(cfg.privateKey, KEY.privateKey);
+    assert.throws(() => snowflakeConfigFromEnv({ ...env, HUB_SNOWFLAKE_PRIVATE_KEY: KEY.privateKey }), { message: "set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both" });
+    const server = await FakeSnowflakeServer.start();
+    try {
+      const wh = await connectSnowflake({ ...cfg, accessUrl: server.url });
+      await wh.close();
+      const [login] = server.byPath("/session/v1/login-request");
+      assert.equal(signedBy(login!.body.data.TOKEN, KEY.publicKey), true, "signed by the key in HUB_SNOWFLAKE_PRIVATE_KEY");
     } finally {
       await server.close();
     }
