@@ -71,7 +71,7 @@ export const listenersHttpsOnly: StackRule = {
 export const ecsTasksNoPublicIp: ResourceRule = {
   kind: "resource",
   name: "ecs-tasks-no-public-ip",
-  description: "ECS task definitions use awsvpc networking and services and task sets never assign public IPs (assignPublicIp false).",
+  description: "ECS task definitions use awsvpc networking, and services, task sets and scheduled tasks (EventBridge Scheduler, EventBridge rules) never assign public IPs (assignPublicIp false).",
   enforcementLevel: "mandatory",
   check: (r) => {
     if (r.type === "aws:ecs/taskDefinition:TaskDefinition") {
@@ -81,6 +81,14 @@ export const ecsTasksNoPublicIp: ResourceRule = {
     if (r.type === "aws:ecs/service:Service" || r.type === "aws:ecs/taskSet:TaskSet") {
       const n = r.props["networkConfiguration"];
       if (n?.assignPublicIp === true) return [`${r.type.split(":").pop()} ${r.name} assigns its tasks public IPs (networkConfiguration.assignPublicIp)`];
+    }
+    // Tasks started on a schedule are tasks too: EventBridge Scheduler's ECS target and an
+    // EventBridge rule's, each with RunTask's awsvpc configuration (the provider's boolean for ENABLED).
+    if (r.type === "aws:scheduler/schedule:Schedule" && r.props["target"]?.ecsParameters?.networkConfiguration?.assignPublicIp === true) {
+      return [`Schedule ${r.name} runs tasks with public IPs (target.ecsParameters.networkConfiguration.assignPublicIp)`];
+    }
+    if (r.type === "aws:cloudwatch/eventTarget:EventTarget" && r.props["ecsTarget"]?.networkConfiguration?.assignPublicIp === true) {
+      return [`EventTarget ${r.name} runs tasks with public IPs (ecsTarget.networkConfiguration.assignPublicIp)`];
     }
     return [];
   },

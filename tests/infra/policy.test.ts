@@ -17,7 +17,7 @@ import {
   warehouseCapped,
   type PolicyResourceLike,
 } from "../../infra/policy/rules.ts";
-import { internetFacingAlbsGuarded, webAclsObservable } from "../../infra/policy/portalRules.ts";
+import { ecsTasksNoPublicIp, internetFacingAlbsGuarded, webAclsObservable } from "../../infra/policy/portalRules.ts";
 
 let n = 0;
 function res(type: string, props: Record<string, unknown>, extra: Partial<PolicyResourceLike> = {}): PolicyResourceLike {
@@ -211,5 +211,26 @@ describe("an internet-facing ALB writes access logs and sits behind a WAF web AC
     const lb = res(LB, { accessLogs: { ...logs, bucket: albLogs.id } });
     assert.deepEqual(s3AccessLogged.check([albLogs, other, lb], O).map((v) => v.urn), [other.urn]);
     assert.deepEqual(s3AccessLogged.check([albLogs, other], O).map((v) => v.urn), [albLogs.urn, other.urn], "without the ALB it is an ordinary bucket");
+  });
+});
+
+describe("tasks started on a schedule get no public IP either", () => {
+  const SCHEDULE = "aws:scheduler/schedule:Schedule";
+  const ecs = (assignPublicIp: boolean | undefined) => ({
+    scheduleExpression: "rate(1 hour)",
+    flexibleTimeWindow: { mode: "OFF" },
+    target: { arn: "cluster", roleArn: "role", ecsParameters: { taskDefinitionArn: "td", launchType: "FARGATE", networkConfiguration: { subnets: ["subnet-1"], ...(assignPublicIp === undefined ? {} : { assignPublicIp }) } } },
+  });
+
+  it("refuses an EventBridge Scheduler ECS target or an EventBridge rule's ECS target that assigns public IPs", () => {
+    assert.match(ecsTasksNoPublicIp.check(res(SCHEDULE, ecs(true)), O).join(), /Schedule r\d+ runs tasks with public IPs \(target\.ecsParameters\.networkConfiguration\.assignPublicIp\)/);
+    const rule = res("aws:cloudwatch/eventTarget:EventTarget", { arn: "cluster", ecsTarget: { taskDefinitionArn: "td", networkConfiguration: { subnets: ["s"], assignPublicIp: true } } });
+    assert.equal(ecsTasksNoPublicIp.check(rule, O).length, 1);
+  });
+
+  it("passes one that disables them or leaves them unset (the API's default, DISABLED), and a schedule of another kind", () => {
+    assert.deepEqual(ecsTasksNoPublicIp.check(res(SCHEDULE, ecs(false)), O), []);
+    assert.deepEqual(ecsTasksNoPublicIp.check(res(SCHEDULE, ecs(undefined)), O), []);
+    assert.deepEqual(ecsTasksNoPublicIp.check(res(SCHEDULE, { scheduleExpression: "rate(1 hour)", target: { arn: "arn:aws:sqs:eu-west-1:1:q", roleArn: "r" } }), O), []);
   });
 });
