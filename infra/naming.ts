@@ -28,6 +28,9 @@ export function tenantServiceUserName(tenantId: string): string {
 /** The operator portal's Snowflake user (platform stack); tenant stacks with hub:portalAccess grant it their role. */
 export const PORTAL_SNOWFLAKE_USER = "HUB_PORTAL_SVC";
 
+/** The Snowflake user of the hourly cost publish (platform stack, with hub:portalReportingKeySecretArn): role HUB_REPORTING, key-pair only. */
+export const REPORTING_SNOWFLAKE_USER = "HUB_REPORTING_SVC";
+
 /** Premium tenants get a schema of their own for their own objects. */
 export function tenantSchemaName(tenantId: string): string {
   return tenantObjectPrefix(tenantId).slice(0, -1);

@@ -27,6 +27,12 @@ export interface PortalConfig {
   readonly memoryMb: number;
   /** Cognito MFA: ON (every person, TOTP) or OPTIONAL. */
   readonly mfa: "ON" | "OPTIONAL";
+  /**
+   * The hourly `cost-report --publish-tenant-costs` task's own key pair (HUB_REPORTING_SVC's, never
+   * the portal's): the secret holding the private key and the public half (PEM body). Both or
+   * neither; unset, nothing is scheduled (infra/aws/costPublishSchedule.ts).
+   */
+  readonly reporting?: { readonly keySecretArn: string; readonly publicKey: string };
 }
 
 export type Fail = (key: string, value: unknown, expected: string) => never;
@@ -110,6 +116,18 @@ export function parsePortalConfig(raw: RawConfig, fail: Fail, stackSubnetIds: re
   const shared = subnetIds.filter((s) => publicSubnetIds.includes(s));
   // Tasks in the load balancer's public subnets would be one route away from the internet.
   if (shared.length) fail(k("portalSubnetIds"), subnetIds, `private subnets, none of hub:portalPublicSubnetIds (${shared.join(", ")} is in both)`);
+  // The cost page's publisher: its own user and key, so the portal's key cannot read usage and
+  // the publisher's cannot read tenants' data (least privilege, docs/portal.md).
+  const reportingSecret = get("portalReportingKeySecretArn");
+  const reportingKey = get("portalReportingPublicKey");
+  if (reportingSecret !== undefined && !SECRET.test(reportingSecret)) fail(k("portalReportingKeySecretArn"), reportingSecret, "a Secrets Manager secret ARN");
+  if ((reportingSecret === undefined) !== (reportingKey === undefined)) {
+    const [missing, given] = reportingSecret === undefined ? ["portalReportingKeySecretArn", "portalReportingPublicKey"] : ["portalReportingPublicKey", "portalReportingKeySecretArn"];
+    fail(k(missing), null, `required when hub:${given} is set: the two halves of HUB_REPORTING_SVC's key pair go together`);
+  }
+  const portalSecret = get("portalSnowflakeKeySecretArn");
+  if (reportingSecret !== undefined && reportingSecret === portalSecret) fail(k("portalReportingKeySecretArn"), reportingSecret, "a secret of its own, not hub:portalSnowflakeKeySecretArn (the portal's key must not publish costs)");
+  const reporting = reportingSecret !== undefined ? { keySecretArn: reportingSecret, publicKey: publicKey(reportingKey!, "portalReportingPublicKey") } : undefined;
   return {
     image,
     certificateArn: need("portalCertificateArn", CERT, "an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>"),
@@ -125,6 +143,7 @@ export function parsePortalConfig(raw: RawConfig, fail: Fail, stackSubnetIds: re
     cpu,
     memoryMb,
     mfa: mfa as "ON" | "OPTIONAL",
+    ...(reporting ? { reporting } : {}),
   };
 }
 
@@ -141,5 +160,7 @@ export const PORTAL_CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { key: "portalDesiredCount", stacks: "platform", type: "integer", default: PORTAL_DEFAULTS.desiredCount, description: "Portal tasks running (1..20)." },
   { key: "portalCpu", stacks: "platform", type: "integer", default: PORTAL_DEFAULTS.cpu, description: "CPU units of a portal task: 256, 512, 1024, 2048 or 4096." },
   { key: "portalMemoryMb", stacks: "platform", type: "integer", default: PORTAL_DEFAULTS.memoryMb, description: "Memory of a portal task, MB, within Fargate's range for portalCpu." },
+  { key: "portalReportingKeySecretArn", stacks: "platform", type: "string", default: "", description: "With portalImage. Secrets Manager secret holding HUB_REPORTING_SVC's Snowflake private key (its own, not the portal's): an hourly scheduled task runs cost-report --target snowflake --publish-tenant-costs with it. Empty: nothing scheduled." },
+  { key: "portalReportingPublicKey", stacks: "platform", type: "string", default: "", description: "With portalReportingKeySecretArn. The public half (PEM body) of that key: set on the Snowflake user HUB_REPORTING_SVC (role HUB_REPORTING), which the program creates." },
   { key: "portalMfa", stacks: "platform", type: "string", default: PORTAL_DEFAULTS.mfa, description: "Cognito MFA for portal users: ON (every person, authenticator app) or OPTIONAL." },
 ];

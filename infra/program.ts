@@ -15,7 +15,7 @@ import { AlertTopic } from "./aws/alertTopic.ts";
 import { PortalService } from "./aws/portal.ts";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { modelPackageGroupName } from "./naming.ts";
-import { PORTAL_SNOWFLAKE_USER, SHARED_TENANT, awsTags } from "./naming.ts";
+import { PORTAL_SNOWFLAKE_USER, REPORTING_SNOWFLAKE_USER, SHARED_TENANT, awsTags } from "./naming.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 import { NoteInsights } from "./aws/noteInsights.ts";
 import { noteLambdaCode } from "./aws/noteLambdaCode.ts";
@@ -77,6 +77,7 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
       firehoseUser: cfg.firehoseUser,
       firehosePublicKey: cfg.firehosePublicKey,
       ...(cfg.portal ? { portalUser: { name: PORTAL_SNOWFLAKE_USER, publicKey: cfg.portal.snowflakePublicKey } } : {}),
+      ...(cfg.portal?.reporting ? { reportingUser: { name: REPORTING_SNOWFLAKE_USER, publicKey: cfg.portal.reporting.publicKey } } : {}),
       connection: { ...conn },
       externalFunctions,
     },
@@ -127,6 +128,8 @@ export function platformProgram(cfg: PlatformConfig, conn: SnowflakeConnection =
         kmsKeyArn: a.kmsKeyArn,
         snowflake: { accountUrl: cfg.snowflakeAccountUrl, database: cfg.database, user: PORTAL_SNOWFLAKE_USER },
         logRetentionDays: cfg.logRetentionDays,
+        // The hourly cost publish signs in as its own user; without its key, nothing is scheduled.
+        reporting: cfg.portal.reporting ? { keySecretArn: cfg.portal.reporting.keySecretArn, user: REPORTING_SNOWFLAKE_USER } : undefined,
       })
     : null;
   return {

@@ -24,6 +24,7 @@ import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantCla
 import { AlbAccessLogBucket, PORTAL_ALB_LOG_PREFIX } from "./albAccessLogs.ts";
 import { PortalWaf } from "./portalWaf.ts";
 import { portalRegistryStatement } from "./portalRegistryAccess.ts";
+import { CostPublishSchedule } from "./costPublishSchedule.ts";
 
 /** The port `serve` listens on in the task (its default HTTP port). */
 export const PORTAL_PORT = 8089;
@@ -45,7 +46,7 @@ export const SIGN_IN_SESSION_S = 12 * 3600;
 /** The stack's portal keys (infra/portalConfig.ts documents each) that have defaults, here optional. */
 type PortalSizing = keyof typeof PORTAL_DEFAULTS;
 
-export interface PortalServiceArgs extends Omit<PortalConfig, PortalSizing | "snowflakePublicKey">, Partial<Pick<PortalConfig, PortalSizing>> {
+export interface PortalServiceArgs extends Omit<PortalConfig, PortalSizing | "snowflakePublicKey" | "reporting">, Partial<Pick<PortalConfig, PortalSizing>> {
   /** Tags on every taggable resource; required. */
   readonly tags: Record<string, string>;
   /** VPC of the load balancer and the tasks; required. */
@@ -58,6 +59,12 @@ export interface PortalServiceArgs extends Omit<PortalConfig, PortalSizing | "sn
   readonly logRetentionDays: number;
   /** Requests per client address per 5 minutes before the WAF blocks it; default PORTAL_RATE_LIMIT (portalWaf.ts says why). */
   readonly rateLimit?: number;
+  /**
+   * The hourly cost publish (costPublishSchedule.ts): HUB_REPORTING's Snowflake user and the secret
+   * with its private key. Default none: nothing is scheduled and the cost page shows what was last
+   * published by hand.
+   */
+  readonly reporting?: { readonly keySecretArn: string; readonly user: string };
 }
 
 /** The ECR repository an image is pulled from, as an ARN (the execution role may pull from it alone). */
@@ -125,12 +132,15 @@ export class PortalService extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;
   readonly logGroupName: pulumi.Output<string>;
   readonly url: string;
+  /** The hourly cost publish's schedule, or null when `reporting` is not given. */
+  readonly costPublishSchedule: pulumi.Output<string> | null;
 
   constructor(name: string, args: PortalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hub:aws:Portal", name, {}, opts);
     if (args.publicSubnetIds.length < 2) throw new pulumi.ResourceError("`publicSubnetIds` needs two subnets or more: an ALB spans at least two zones", this);
     if (args.subnetIds.length === 0) throw new pulumi.ResourceError("`subnetIds` needs at least one private subnet for the tasks", this);
     if (args.subnetIds.some((s) => args.publicSubnetIds.includes(s))) throw new pulumi.ResourceError("`subnetIds` must not share a subnet with `publicSubnetIds`: tasks stay in private subnets", this);
+    if (args.reporting && args.reporting.keySecretArn === args.snowflakeKeySecretArn) throw new pulumi.ResourceError("`reporting.keySecretArn` must not be `snowflakeKeySecretArn`: the cost publish signs in with its own key, never the portal's", this);
     const repositoryArn = ecrRepositoryArn(args.image);
     let snowflakeEnv: Array<{ name: string; value: string }>;
     try {
@@ -392,6 +402,28 @@ export class PortalService extends pulumi.ComponentResource {
       // The target group must belong to a load balancer (through the listener) before a service can use it.
       { parent: this, dependsOn: [listener] },
     );
+
+    // The cost page's figures, published hourly into OPS.TENANT_COSTS by a task of its own.
+    const costPublish = args.reporting
+      ? new CostPublishSchedule(
+          `${name}-cost-publish`,
+          {
+            tags,
+            clusterArn: cluster.arn,
+            image: args.image,
+            repositoryArn,
+            logGroupName: logs.name,
+            logGroupArn: logs.arn,
+            vpcId: args.vpcId,
+            subnetIds: args.subnetIds,
+            keySecretArn: args.reporting.keySecretArn,
+            snowflakeEnvironment: snowflakeEnvironment({ ...args.snowflake, user: args.reporting.user }),
+            container: { workingDirectory: IMAGE_WORKDIR, user: CONTAINER_USER },
+          },
+          child,
+        )
+      : null;
+    this.costPublishSchedule = costPublish ? costPublish.scheduleName : null;
 
     this.loadBalancerArn = alb.arn;
     this.loadBalancerDnsName = alb.dnsName;

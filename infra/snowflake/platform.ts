@@ -59,6 +59,11 @@ export interface SnowflakePlatformArgs {
    */
   readonly portalUser?: { readonly name: string; readonly publicKey: string };
   /**
+   * The hourly cost publish's Snowflake user (key-pair only) and its RSA public key (PEM body),
+   * holding HUB_REPORTING (infra/aws/costPublishSchedule.ts). Default none (nothing scheduled).
+   */
+  readonly reportingUser?: { readonly name: string; readonly publicKey: string };
+  /**
    * The connection settings of the stack's provider: the pipeline's objects are created through a
    * second provider with the same settings but role HUB_PIPELINE, so HUB_PIPELINE owns them.
    */
@@ -198,6 +203,19 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
         )
       : null;
     if (portalUser) new snowflake.GrantAccountRole(`${name}-role-hub-portal-to-portal-user`, { roleName: roles.get(PORTAL_ROLE)!.name, userName: portalUser.name }, child);
+    const reportingUser = args.reportingUser
+      ? new snowflake.ServiceUser(
+          `${name}-reporting-user`,
+          {
+            name: args.reportingUser.name,
+            comment: "The hourly cost publish (cost-report --publish-tenant-costs): reads the usage views, inserts into OPS.TENANT_COSTS as HUB_REPORTING; key-pair only.",
+            rsaPublicKey: args.reportingUser.publicKey,
+            defaultRole: roles.get(REPORTING_ROLE)!.name,
+          },
+          child,
+        )
+      : null;
+    if (reportingUser) new snowflake.GrantAccountRole(`${name}-role-hub-reporting-to-reporting-user`, { roleName: roles.get(REPORTING_ROLE)!.name, userName: reportingUser.name }, child);
 
     // Governance first: tags and policies are referenced by everything after them.
     for (const t of TAGS) {
@@ -208,6 +226,7 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       ...[...roles].map(([role, r]) => [`role-${slug(role)}`, "ROLE", fqn(role), r] as const),
       ["firehose-user", "USER", fqn(args.firehoseUser), firehoseUser] as const,
       ...(portalUser && args.portalUser ? [["portal-user", "USER", fqn(args.portalUser.name), portalUser] as const] : []),
+      ...(reportingUser && args.reportingUser ? [["reporting-user", "USER", fqn(args.reportingUser.name), reportingUser] as const] : []),
     ]) {
       for (const [tagSuffix, tag, value] of [
         ["tenant-tag", TENANT_TAG, SHARED_TENANT],
