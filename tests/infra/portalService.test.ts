@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { declareUnderMocks, type OfflineRun } from "../../infra/offline.ts";
-import { PORTAL_PORT, PortalService, TLS_POLICY, ecrRepositoryArn, snowflakeAccountOfUrl, type PortalServiceArgs } from "../../infra/aws/portal.ts";
+import { PORTAL_PORT, PortalService, TLS_POLICY, ecrRepositoryArn, snowflakeAccountOfUrl } from "../../infra/aws/portal.ts";
 import { ConfigError, rsaPublicKey } from "../../infra/config.ts";
 import { parsePortalConfig } from "../../infra/portalConfig.ts";
 import { ecsTasksNoPublicIp, listenersHttpsOnly } from "../../infra/policy/portalRules.ts";
@@ -16,23 +16,10 @@ import { TENANT_ATTRIBUTE, TENANT_CLAIM } from "../../pipelines/portal/tenantCla
 import { ELB_LOG_ACCOUNTS, PORTAL_ALB_LOG_PREFIX } from "../../infra/aws/albAccessLogs.ts";
 import { MANAGED_RULE_GROUPS, PORTAL_RATE_LIMIT, REDACTED_FIELDS } from "../../infra/aws/portalWaf.ts";
 import { ofType, policyStatements } from "./offlineStack.ts";
+import { PORTAL_ARGS as ARGS } from "./portalArgs.ts";
 
 const SNOWFLAKE_PUBLIC_KEY = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } }).publicKey;
 
-const ARGS: PortalServiceArgs = {
-  tags: { tenant: "shared", "cost-center": "data-platform" },
-  image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/manufacturing-data-hub@sha256:" + "a".repeat(64),
-  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
-  host: "portal.hub.example.com",
-  cognitoDomain: "hub-portal-example",
-  vpcId: "vpc-0a1b2c3d4e5f60718",
-  publicSubnetIds: ["subnet-0a1b2c3d4e5f60101", "subnet-0a1b2c3d4e5f60102"],
-  subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
-  snowflakeKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hub/portal-key-pair-AbCdEf",
-  snowflake: { accountUrl: "https://xy12345.eu-west-1.privatelink.snowflakecomputing.com", database: "HUB", user: "HUB_PORTAL_SVC" },
-  kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-  logRetentionDays: 90,
-};
 
 let run: OfflineRun;
 before(async () => {
@@ -165,6 +152,12 @@ describe("the portal's component: what it declares", () => {
     assert.ok(!JSON.stringify(run.outputs).includes("ecret"), "the client secret is not an output");
   });
 
+  it("without the reporting key, nothing is scheduled: no schedule, no second task definition, no scheduler role", () => {
+    assert.deepEqual(ofType(run, "aws:scheduler/schedule:Schedule"), []);
+    assert.equal(ofType(run, "aws:ecs/taskDefinition:TaskDefinition").length, 1);
+    assert.ok(!run.resources.some((r) => r.name.includes("cost-publish")));
+  });
+
   it("the repository ARN comes from the image, in its partition", () => {
     assert.equal(ecrRepositoryArn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/hub:v1"), "arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/hub");
     assert.throws(() => ecrRepositoryArn("docker.io/library/node:20"), /not an ECR image/);
@@ -291,6 +284,7 @@ describe("the portal's stack configuration", () => {
   const fail = (k: string, v: unknown, e: string): never => {
     throw new ConfigError(k, v, e);
   };
+  const REPORTING_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hub/reporting-key-pair-GhIjKl";
   const parse = (over: Record<string, string | undefined>) => parsePortalConfig({ ...base, ...over }, fail, ARGS.subnetIds, rsaPublicKey);
 
   it("the Snowflake account of a URL, as the driver takes it beside the URL", () => {
@@ -303,6 +297,12 @@ describe("the portal's stack configuration", () => {
     assert.equal(parsePortalConfig({}, fail, ARGS.subnetIds, rsaPublicKey), null);
     const c = parse({ "hub:portalSubnetIds": "[]" })!;
     assert.deepEqual([c.subnetIds, c.desiredCount, c.cpu, c.memoryMb, c.mfa], [ARGS.subnetIds, 2, 512, 1024, "ON"]);
+  });
+
+  it("the reporting key pair is optional and comes as a pair: without it no cost publish, with it the secret and the key's PEM body", () => {
+    assert.equal(parse({})!.reporting, undefined);
+    const c = parse({ "hub:portalReportingKeySecretArn": REPORTING_SECRET, "hub:portalReportingPublicKey": SNOWFLAKE_PUBLIC_KEY })!;
+    assert.deepEqual(c.reporting, { keySecretArn: REPORTING_SECRET, publicKey: rsaPublicKey(SNOWFLAKE_PUBLIC_KEY, "x") });
   });
 
   it("each bad value is refused by key and value", () => {
@@ -318,6 +318,11 @@ describe("the portal's stack configuration", () => {
       [{ "hub:portalMfa": "OFF" }, /hub:portalMfa: "OFF" is not valid: ON or OPTIONAL/],
       [{ "hub:portalSnowflakePublicKey": undefined }, /hub:portalSnowflakePublicKey: null is not valid: required when hub:portalImage is set/],
       [{ "hub:portalSnowflakePublicKey": "not-a-key" }, /hub:portalSnowflakePublicKey: "not-a-key\.\.\." is not valid: an RSA public key/],
+      [{ "hub:portalReportingKeySecretArn": "hub/reporting-key" }, /hub:portalReportingKeySecretArn: "hub\/reporting-key" is not valid: a Secrets Manager secret ARN/],
+      [{ "hub:portalReportingKeySecretArn": REPORTING_SECRET }, /hub:portalReportingPublicKey: null is not valid: required when hub:portalReportingKeySecretArn is set/],
+      [{ "hub:portalReportingPublicKey": SNOWFLAKE_PUBLIC_KEY }, /hub:portalReportingKeySecretArn: null is not valid: required when hub:portalReportingPublicKey is set/],
+      [{ "hub:portalReportingKeySecretArn": REPORTING_SECRET, "hub:portalReportingPublicKey": "not-a-key" }, /hub:portalReportingPublicKey: "not-a-key\.\.\." is not valid: an RSA public key/],
+      [{ "hub:portalReportingKeySecretArn": ARGS.snowflakeKeySecretArn, "hub:portalReportingPublicKey": SNOWFLAKE_PUBLIC_KEY }, /hub:portalReportingKeySecretArn: .* a secret of its own, not hub:portalSnowflakeKeySecretArn/],
     ];
     for (const [over, why] of cases) assert.throws(() => parse(over), (e: unknown) => e instanceof ConfigError && why.test(e.message), JSON.stringify(over));
   });
