@@ -152,8 +152,9 @@ export class SeasonalProfileForecaster implements Forecaster {
     const grid = gridOf(n, t0, stepMs, seasons);
     for (const log of logY ? [false, true] : [false]) {
       const yy = log ? logY! : y;
+      const shared = new WindowCache(yy, 0, fitLen);
       for (const cfg of candidateConfigs(seasons, fitLen, stepMs, n >= (this.options.weeklyCycles ?? 1) * seasons.week)) {
-        const state = fitState(yy, 0, fitLen, grid, cfg);
+        const state = fitState(yy, 0, fitLen, grid, cfg, shared);
         // With and without the origin's level (the last day's mean residual, kept over the horizon).
         for (const levelSteps of this.options.allowLog === false ? [0] : [0, seasons.day || 24]) {
           const errors = log ? null : horizonErrors(yy, fitLen, grid, state, H, levelSteps);
@@ -388,32 +389,43 @@ function gridOf(n: number, t0: number, stepMs: number, seasons: { day: number; w
   return { t0, stepMs, seasons, day, dow, week, dayNo };
 }
 
-function fitState(y: Float64Array, from: number, to: number, grid: Grid, cfg: ProfileConfig): ProfileState {
-  const { stepMs } = grid;
+/**
+ * What the candidates of one fit window share (`fit` scores ~12 per scale on the same window):
+ * the training weights per half-life, and the outlier marks of the profile without the hour-of-week
+ * part, which the day-of-week candidate computes and every hour-of-week candidate repeats (the
+ * weekly shrinkage plays no part in it). Valid for one `y` and window only: fitState checks.
+ */
+class WindowCache {
+  readonly weights = new Map<number | null, Float64Array>();
+  readonly dayOfWeekMarks = new Map<number | null, Uint8Array>();
+  constructor(readonly y: Float64Array, readonly from: number, readonly to: number) {}
+}
+
+function fitState(y: Float64Array, from: number, to: number, grid: Grid, cfg: ProfileConfig, shared?: WindowCache): ProfileState {
+  const cache = shared && shared.y === y && shared.from === from && shared.to === to ? shared : null;
   const n = to - from;
-  const w = new Float64Array(n);
-  const dayMs = 86_400_000;
-  // A hole (a long gap kept by checkSeries) weighs nothing.
-  for (let i = 0; i < n; i++) w[i] = Number.isNaN(y[from + i]!) ? 0 : cfg.halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (cfg.halfLifeDays * dayMs));
+  let base = cache?.weights.get(cfg.halfLifeDays);
+  if (!base) {
+    base = trainingWeights(y, from, to, grid.stepMs, cfg.halfLifeDays);
+    cache?.weights.set(cfg.halfLifeDays, base);
+  }
+  // Copied: outliers are zeroed in it below.
+  const w = base.slice();
   const first = estimateProfile(y, w, from, n, grid, cfg);
   // With few weeks an hour-of-week slot has few points, and a fault drags its mean so far that the
   // normal points look odd too. A point is an outlier only if it is one under the full profile AND
   // under the profile without the hour-of-week part (many points per slot, so not dragged).
-  const simple = cfg.weekly ? estimateProfile(y, w, from, n, grid, { ...cfg, weekly: false }) : first;
-  const outlier = new Uint8Array(n);
-  const resid = new Float64Array(n);
-  for (const state of cfg.weekly ? [first, simple] : [first]) {
-    let finite = 0;
-    for (let i = 0; i < n; i++) {
-      resid[i] = y[from + i]! - profileAtIndex(state, grid, from + i);
-      if (Number.isFinite(resid[i]!)) finite++;
+  const outlier = outlierMarks(y, from, n, grid, first);
+  const dayOfWeekKind = cfg.daily && cfg.dayOfWeek;
+  if (cfg.weekly) {
+    let simple = dayOfWeekKind ? cache?.dayOfWeekMarks.get(cfg.halfLifeDays) : undefined;
+    if (!simple) {
+      simple = outlierMarks(y, from, n, grid, estimateProfile(y, w, from, n, grid, { ...cfg, weekly: false }));
+      if (dayOfWeekKind) cache?.dayOfWeekMarks.set(cfg.halfLifeDays, simple);
     }
-    const present = new Float64Array(finite);
-    for (let i = 0, k = 0; i < n; i++) if (Number.isFinite(resid[i]!)) present[k++] = resid[i]!;
-    const med = median(present);
-    for (let k = 0; k < present.length; k++) present[k] = present[k]! - med;
-    const sigma = robustSigmaInPlace(present);
-    for (let i = 0; i < n; i++) if (sigma > 0 && Math.abs(resid[i]! - med) > OUTLIER_SIGMAS * sigma) outlier[i]!++;
+    for (let i = 0; i < n; i++) outlier[i]! += simple[i]!;
+  } else if (dayOfWeekKind && cache && !cache.dayOfWeekMarks.has(cfg.halfLifeDays)) {
+    cache.dayOfWeekMarks.set(cfg.halfLifeDays, outlier.slice());
   }
   const need = cfg.weekly ? 2 : 1;
   for (let i = 0; i < n; i++) outlier[i] = outlier[i]! >= need ? 1 : 0;
@@ -437,6 +449,33 @@ function fitState(y: Float64Array, from: number, to: number, grid: Grid, cfg: Pr
   }
   const phi = den > 0 ? Math.min(0.98, Math.max(0, num / den)) : 0;
   return { ...state0, phi };
+}
+
+/** Weight per training point: 1, or halving every `halfLifeDays` of age; a hole (a long gap kept by checkSeries) weighs nothing. */
+function trainingWeights(y: Float64Array, from: number, to: number, stepMs: number, halfLifeDays: number | null): Float64Array {
+  const n = to - from;
+  const w = new Float64Array(n);
+  const dayMs = 86_400_000;
+  for (let i = 0; i < n; i++) w[i] = Number.isNaN(y[from + i]!) ? 0 : halfLifeDays === null ? 1 : 0.5 ** (((to - 1 - (from + i)) * stepMs) / (halfLifeDays * dayMs));
+  return w;
+}
+
+/** 1 where a point lies more than OUTLIER_SIGMAS robust SDs from the profile `state` (about the residuals' median), else 0. */
+function outlierMarks(y: Float64Array, from: number, n: number, grid: Grid, state: ProfileState): Uint8Array {
+  const marks = new Uint8Array(n);
+  const resid = new Float64Array(n);
+  let finite = 0;
+  for (let i = 0; i < n; i++) {
+    resid[i] = y[from + i]! - profileAtIndex(state, grid, from + i);
+    if (Number.isFinite(resid[i]!)) finite++;
+  }
+  const present = new Float64Array(finite);
+  for (let i = 0, k = 0; i < n; i++) if (Number.isFinite(resid[i]!)) present[k++] = resid[i]!;
+  const med = median(present);
+  for (let k = 0; k < present.length; k++) present[k] = present[k]! - med;
+  const sigma = robustSigmaInPlace(present);
+  for (let i = 0; i < n; i++) if (sigma > 0 && Math.abs(resid[i]! - med) > OUTLIER_SIGMAS * sigma) marks[i] = 1;
+  return marks;
 }
 
 function estimateProfile(y: Float64Array, w: Float64Array, from: number, n: number, grid: Grid, cfg: ProfileConfig): ProfileState {
