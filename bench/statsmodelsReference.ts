@@ -138,7 +138,10 @@ export function runStatsmodels(series: readonly Series[], protocol: PanelProtoco
     const input = join(dir, "panel.json");
     writeFileSync(input, panelInput(series, protocol));
     // 24 series × 2 variants × 672 forecasts is ~1 MB of JSON: above spawnSync's default buffer.
-    const r = spawnSync(python, [SCRIPT, input], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 3_600_000 });
+    // One BLAS thread: our fit runs on one core, and a BLAS pool's spinning threads would count in
+    // statsmodels' process CPU time.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+    const r = spawnSync(python, [SCRIPT, input], { encoding: "utf8", env, maxBuffer: 256 * 1024 * 1024, timeout: 3_600_000 });
     if (r.error) throw new Error(`statsmodels reference: ${python} ${SCRIPT} failed: ${r.error.message}`);
     if (r.status !== 0) throw new Error(`statsmodels reference: ${python} ${SCRIPT} exited ${r.status ?? r.signal}: ${lastLine(r.stderr)}`);
     return parseStatsmodelsOutput(r.stdout, series.map((s) => s.seriesId), protocol);

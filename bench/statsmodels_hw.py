@@ -96,7 +96,8 @@ def main():
             r = run_variant(s["values"], spec, to_model, from_model)
             rows.append({"id": s["id"], **r})
         out["variants"][name] = {"series": rows}
-    json.dump(out, sys.stdout)
+    # allow_nan=False: a NaN forecast fails here, loudly, instead of writing a token JSON lacks.
+    json.dump(out, sys.stdout, allow_nan=False)
 
 
 if __name__ == "__main__":
