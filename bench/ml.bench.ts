@@ -32,6 +32,7 @@ import { SeriesError } from "../ml/contract.ts";
 import { SyntheticFleet } from "../edge/syntheticFleet.ts";
 import type { FaultKind, FaultLabel } from "../edge/faultInjection.ts";
 import type { Benchmark, Figure } from "./harness.ts";
+import { runStatsmodels, statsmodelsVersion, STATSMODELS_VARIANTS, type PanelProtocol } from "./statsmodelsReference.ts";
 
 const TENANTS = ["acme", "globex", "initech"];
 const DAYS = 30;
@@ -657,26 +658,39 @@ function holtWintersLog(train: readonly number[], season: number): { forecast: (
  * Demand-like panel (issue 24, part 2): the last 4 weeks of each series, as the retraining flow
  * would see them: refitted at the start of each week on everything before it, then forecast a day
  * at a time from the observed history (day-ahead). The forecaster, seasonal naive (daily and weekly,
- * the better per series on these weeks) and the reference, each scored alike.
+ * the better per series on these weeks), the bench's own Holt-Winters on log1p and, when Debian's
+ * Python imports it, statsmodels' Holt-Winters (bench/statsmodels_hw.py: additive and on log1p,
+ * same origins), each scored alike.
  */
 export function demandFigures(progress: (m: string) => void): Figure[] {
   const panel = demandPanel();
-  const WEEKS = 4;
+  const protocol: PanelProtocol = { season: 168, horizon: 24, dayStep: 24, weekSteps: 168, weeks: 4 };
+  const WEEKS = protocol.weeks;
   progress(`demand panel: ${panel.length} hourly series × 10 weeks, last ${WEEKS} weeks, refitted weekly, day-ahead`);
   const ours: number[] = [], naive: number[] = [], hwl: number[] = [], cov: number[] = [];
+  // What statsmodels' forecasts are scored against, per series: the same points and MASE scale.
+  const scored: { actual: number[]; tv: number[] }[] = [];
   let oursMs = 0, hwMs = 0, fits = 0, logs = 0;
+  // Our fit + forecast per series, CPU (all of Node's threads, as process_time counts Python's) and wall.
+  const oursCpuS: number[] = [], oursWallS: number[] = [];
+  const cpuS = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   for (const s of panel) {
     const n = s.points.length;
     const first = n - WEEKS * 168;
     const tv = s.points.slice(0, first).map((p) => p.value);
     const actual: number[] = [], pOurs: number[] = [], pHw: number[] = [], daily: number[] = [], weekly: number[] = [];
     const rows = [];
+    let cpu = 0, wall = 0;
     for (let w = 0; w < WEEKS; w++) {
       const origin = first + w * 168;
       const train = { ...s, points: s.points.slice(0, origin) };
+      let c = cpuS();
       let t = performance.now();
       const model = new SeasonalProfileForecaster().fit(train);
-      oursMs += performance.now() - t;
+      const fitMs = performance.now() - t;
+      oursMs += fitMs;
+      wall += fitMs;
+      cpu += cpuS() - c;
       t = performance.now();
       const ref = holtWintersLog(train.points.map((p) => p.value), 168);
       hwMs += performance.now() - t;
@@ -685,7 +699,11 @@ export function demandFigures(progress: (m: string) => void): Figure[] {
       for (let d = 0; d < 7; d++) {
         const upto = origin + d * 24;
         const history = { ...s, points: s.points.slice(0, upto) };
+        c = cpuS();
+        t = performance.now();
         const f = model.forecast(24, { level: 0.8, history });
+        wall += performance.now() - t;
+        cpu += cpuS() - c;
         rows.push(...f);
         pOurs.push(...f.map((r) => r.forecast));
         pHw.push(...ref.forecast(history.points.map((p) => p.value), 24));
@@ -697,6 +715,9 @@ export function demandFigures(progress: (m: string) => void): Figure[] {
         }
       }
     }
+    oursCpuS.push(cpu);
+    oursWallS.push(wall / 1000);
+    scored.push({ actual, tv });
     ours.push(maseOf(actual, pOurs, tv, 24));
     hwl.push(maseOf(actual, pHw, tv, 24));
     naive.push(Math.min(maseOf(actual, daily, tv, 24), maseOf(actual, weekly, tv, 24)));
@@ -708,7 +729,46 @@ export function demandFigures(progress: (m: string) => void): Figure[] {
     { name: "ml.demand_mase.naive", value: nv, unit: "MASE", description: "better of seasonal naive daily and weekly per series, on the same weeks" },
     { name: "ml.demand_coverage_80", value: mean(cov), unit: "share", description: "share of the same points inside the profile's 80 % interval (target 0.78–0.85)", target: { op: ">=", value: 0.78, on: "value" } },
     { name: "ml.demand_fit_ms", value: oursMs / fits, unit: "ms/fit", description: "profile fit on 6–9 weeks hourly (configurations × additive/log × origin level, then the calibration fit)", reference: { name: "Holt-Winters on log1p, 20-point grid", value: hwMs / fits, unit: "ms/fit" }, ratio: hwMs / oursMs, ratioMeaning: "reference fit time / profile fit time" },
+    ...statsmodelsFigures(panel, protocol, scored, ours, oursCpuS, oursWallS, progress),
   ];
+}
+
+/**
+ * statsmodels' Holt-Winters on the same panel and origins (bench/statsmodelsReference.ts): its MASE
+ * per variant against ours, and the speed ratio against its best variant (lowest MASE), fit +
+ * forecast on the same series, timed inside each process. Nothing but one line without statsmodels.
+ */
+function statsmodelsFigures(panel: readonly Series[], protocol: PanelProtocol, scored: readonly { actual: number[]; tv: number[] }[], ours: readonly number[], oursCpuS: readonly number[], oursWallS: readonly number[], progress: (m: string) => void): Figure[] {
+  const avail = statsmodelsVersion();
+  if (!avail.ok) {
+    progress(`no statsmodels reference: ${avail.reason} (apt-get install python3-statsmodels; STATSMODELS_PYTHON names another interpreter)`);
+    return [];
+  }
+  progress(`statsmodels ${avail.version}: Holt-Winters (additive, and on log1p) on the same ${panel.length} series and origins`);
+  const sm = runStatsmodels(panel, protocol);
+  const m = mean(ours);
+  const byVariant = STATSMODELS_VARIANTS.map((name) => {
+    const rows = sm.variants[name];
+    const mases = rows.map((r, i) => maseOf(scored[i]!.actual, r.forecasts, scored[i]!.tv, 24));
+    const cpu = rows.reduce((a, r) => a + r.fitCpuSeconds + r.forecastCpuSeconds, 0);
+    const wall = rows.reduce((a, r) => a + r.fitWallSeconds + r.forecastWallSeconds, 0);
+    const fitCpu = rows.reduce((a, r) => a + r.fitCpuSeconds, 0);
+    return { name, mase: mean(mases), wins: mases.filter((x, i) => ours[i]! < x).length, cpu, wall, fitCpu };
+  });
+  const best = byVariant.reduce((a, b) => (b.mase < a.mase ? b : a));
+  const oursCpu = oursCpuS.reduce((a, b) => a + b, 0), oursWall = oursWallS.reduce((a, b) => a + b, 0);
+  const what = `ExponentialSmoothing(trend=None, seasonal="add", seasonal_periods=168, initialization_method="estimated").fit() refitted weekly, each day's forecast from the week's parameters over the history to that day`;
+  const figures: Figure[] = byVariant.map((v) => ({
+    name: `ml.demand_mase.statsmodels_${v.name}`, value: v.mase, unit: "MASE",
+    description: `statsmodels ${sm.version} Holt-Winters ${v.name === "log1p" ? "on log1p(y), forecasts expm1" : "on y"}, ${what}; ours better on ${v.wins} of ${panel.length} series; ${v.cpu.toFixed(1)} CPU s (${v.fitCpu.toFixed(1)} in the fits), ${v.wall.toFixed(1)} s wall`,
+    reference: { name: "seasonal profile (ours), same points", value: m, unit: "MASE" }, ratio: m / v.mase, ratioMeaning: "ours / statsmodels",
+  }));
+  figures.push({
+    name: "ml.demand_fit_forecast_cpu_s", value: oursCpu, unit: "CPU s",
+    description: `seasonal profile fit + forecast, ${panel.length} series × ${protocol.weeks} weekly fits and ${protocol.weeks * 7} daily forecasts, against statsmodels' best variant here (${best.name}, MASE ${best.mase.toFixed(3)}) on the same, each timed inside its own process (start-up excluded); wall time ${oursWall.toFixed(2)} s against ${best.wall.toFixed(1)} s, ${(best.wall / oursWall).toFixed(1)}×`,
+    reference: { name: `statsmodels' Holt-Winters ${best.name}, the best variant`, value: best.cpu, unit: "CPU s" }, ratio: best.cpu / oursCpu, ratioMeaning: "statsmodels' CPU time / ours (issue 24: ≥ 10)", target: { op: ">=", value: 10 },
+  });
+  return figures;
 }
 
 /**
