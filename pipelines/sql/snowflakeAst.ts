@@ -4,6 +4,7 @@
  * `cast`, `j_s_o_n_extract`, ...), whose value holds its fields. These helpers walk and rebuild that
  * JSON; they know no node kind but the ones they are asked about.
  */
+import "./wasmCompile.ts";
 import { Dialect, generate, parse, transpile } from "@polyglot-sql/sdk";
 import { HubSqlError } from "../warehouse/errors.ts";
 
