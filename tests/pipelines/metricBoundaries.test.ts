@@ -216,7 +216,8 @@ describe("metric rules at their boundaries: the ingest and the warehouse agree",
 
   it("a refused metric's quarantine row keeps the metric's name and its value as landed", async () => {
     const i = CASES.findIndex((c) => c.label.endsWith(" just above max"));
-    const rule = METRIC_RULES.find((r) => CASES[i]!.label.startsWith(`${r.sensorType}.${r.metric} `))!;
+    const rule = METRIC_RULES.find((r) => CASES[i]!.label.startsWith(`${r.sensorType}.${r.metric} `));
+    assert.ok(rule?.kind === "number", CASES[i]!.label);
     const [row] = await adminQuery<{ raw: string; metric: string }>(engine, `SELECT CAST(raw AS VARCHAR) AS raw, metric FROM RAW.QUARANTINE WHERE source = 'validate' AND device_id = 'b-${i}'`);
     assert.deepEqual(JSON.parse(row!.raw), { metric: rule.metric, value: nextAfter(rule.max, 1) });
     assert.equal(row!.metric, rule.metric);
