@@ -19,7 +19,7 @@ import { LocalArchiveStore } from "../../pipelines/archive/archiveStore.ts";
 import { exportTenant, RUNS, WATERMARKS, type RunExport } from "../../pipelines/archive/exportArchive.ts";
 import { parseManifest } from "../../pipelines/archive/manifest.ts";
 import { readArchiveId } from "../../pipelines/archive/archiveIdentity.ts";
-import { reading, testEngine } from "../helpers/engine.ts";
+import { reading, scan, testEngine } from "../helpers/engine.ts";
 
 const T = (hhmm: string, day = "05") => new Date(`2026-01-${day}T${hhmm}Z`);
 
@@ -110,8 +110,11 @@ describe("archive watermarks, by hand", () => {
     assert.equal((await runs()).length, 1, "and records no run");
 
     const past = new Date(T("08:20:00").getTime() + 1);
-    const r = await run(past);
+    // What `npm run archive -- export` prints on stderr as it goes: one line per file it writes.
+    const progress: string[] = [];
+    const r = await run(past, { progress: (m) => progress.push(m) });
     assert.equal(r[0]!.runId, "bronze-000002");
+    assert.deepEqual(progress, ["acme RAW.SENSOR_READINGS 2026-01-05: 2 rows"]);
     assert.deepEqual([table(r, "RAW.SENSOR_READINGS").files, table(r, "RAW.SENSOR_READINGS").rows], [1, 2], "the two new readings, not the three already archived");
     const manifest = parseManifest(readFileSync(join(dir, r[0]!.manifestKey!), "utf8"), r[0]!.manifestKey!);
     const m = manifest.tables.find((t) => t.table === "RAW.SENSOR_READINGS")!;
@@ -195,5 +198,66 @@ describe("archive watermarks, by hand", () => {
     clock.set(T("09:10:00"));
     await engine.land({ readings: [reading("acme", "m1", "MACHINE", 8, "2026-01-05T09:09:00", { state: "IDLE", period_s: 60 })] });
     assert.deepEqual(await silver(T("09:05:00")), { rows: 2, watermark: { from: "2026-01-05T09:01:00.000Z", to: "2026-01-05T09:05:00.000Z" } }, "09:03's two metrics, and no further than asOf");
+  });
+
+  it("in a layer with a recomputed table, a day's watermark is replaced when the day changes, and an append-only watermark never moves back", async () => {
+    // Its own tenant, so the rows and watermarks below are only this test's.
+    const tenant = "initech";
+    let archiveId = "";
+    const progress: string[] = [];
+    const silver = (asOf: Date) => exportTenant({ files, session, store, tenant, layers: ["silver"], asOf, progress: (m) => progress.push(m) });
+    const dayMarks = async () =>
+      (await session.query<{ d: Date; row_count: number; run_id: string }>(
+        `SELECT partition_day AS d, row_count, run_id FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = ? AND table_name = 'CORE.JOB_STATION_VISITS' ORDER BY 1, 3`,
+        { binds: [archiveId, tenant] },
+      )).map((m) => [m.d.toISOString().slice(0, 10), Number(m.row_count), m.run_id]);
+    // The append-only table's watermark, and what the manifest of the run it names says of the table.
+    const normalized = async () => {
+      const [w] = await session.query<{ watermark: Date; run_id: string; manifest_key: string }>(
+        `SELECT w.watermark, w.run_id, r.manifest_key FROM ${WATERMARKS} w JOIN ${RUNS} r ON r.archive = w.archive AND r.tenant_id = w.tenant_id AND r.run_id = w.run_id ` +
+          `WHERE w.archive = ? AND w.tenant_id = ? AND w.table_name = 'CORE.SENSOR_READINGS_NORMALIZED'`,
+        { binds: [archiveId, tenant] },
+      );
+      const m = parseManifest(readFileSync(join(dir, w!.manifest_key), "utf8"), w!.manifest_key).tables.find((t) => t.table === "CORE.SENSOR_READINGS_NORMALIZED");
+      return { watermark: w!.watermark.toISOString(), run: w!.run_id, manifestTo: m?.watermark.to };
+    };
+    // 10:00: one reading (two metrics, state and period) and job J1 through two stations (two visits on the 5th), normalised and refreshed.
+    clock.set(T("10:00:00"));
+    await engine.land({
+      readings: [reading(tenant, "i1", "MACHINE", 1, "2026-01-05T09:58:00", { state: "RUNNING", period_s: 60 })],
+      scans: [scan(tenant, "J1", "CUT", "2026-01-05T09:50:00"), scan(tenant, "J1", "WELD", "2026-01-05T09:55:00")],
+    });
+    clock.set(T("10:02:00"));
+    await engine.tick();
+    const first = await silver(T("10:05:00"));
+    assert.equal(first[0]!.runId, "silver-000001");
+    archiveId = (await readArchiveId(store))!;
+    assert.deepEqual(progress.splice(0), ["initech CORE.SENSOR_READINGS_NORMALIZED 2026-01-05: 2 rows", "initech CORE.JOB_STATION_VISITS 2026-01-05: 2 rows (new day)"]);
+    assert.deepEqual(first[0]!.tables.map((t) => [t.table, t.rows]), [["CORE.SENSOR_READINGS_NORMALIZED", 2], ["CORE.JOB_STATION_VISITS", 2]]);
+    assert.deepEqual(await dayMarks(), [["2026-01-05", 2, "silver-000001"]], "one watermark row for the day, with its rows");
+    assert.deepEqual(await normalized(), { watermark: "2026-01-05T10:05:00.000Z", run: "silver-000001", manifestTo: "2026-01-05T10:05:00.000Z" });
+
+    // J1 reaches a third station: the 5th is rewritten. An export asOf before the append-only table's
+    // watermark archives the changed day, and leaves that watermark where it was, naming its run.
+    clock.set(T("10:10:00"));
+    await engine.land({ scans: [scan(tenant, "J1", "PAINT", "2026-01-05T10:08:00")] });
+    clock.set(T("10:12:00"));
+    await engine.tick();
+    const earlier = await silver(T("10:04:00"));
+    assert.deepEqual([earlier[0]!.runId, earlier[0]!.tables.map((t) => [t.table, t.rows])], ["silver-000002", [["CORE.SENSOR_READINGS_NORMALIZED", 0], ["CORE.JOB_STATION_VISITS", 3]]]);
+    assert.deepEqual(progress.splice(0), ["initech CORE.JOB_STATION_VISITS 2026-01-05: 3 rows (changed day)"]);
+    assert.deepEqual(await dayMarks(), [["2026-01-05", 3, "silver-000002"]], "the day's row replaced, not a second one beside it");
+    assert.deepEqual(await normalized(), { watermark: "2026-01-05T10:05:00.000Z", run: "silver-000001", manifestTo: "2026-01-05T10:05:00.000Z" }, "not moved back to 10:04");
+
+    // Once more, asOf exactly at the watermark: nothing new for the append-only table, so its
+    // watermark still names run 1, whose manifest records the advance to 10:05.
+    clock.set(T("10:20:00"));
+    await engine.land({ scans: [scan(tenant, "J2", "CUT", "2026-01-05T10:18:00")] });
+    clock.set(T("10:22:00"));
+    await engine.tick();
+    const atMark = await silver(T("10:05:00"));
+    assert.deepEqual([atMark[0]!.runId, atMark[0]!.tables.map((t) => [t.table, t.rows])], ["silver-000003", [["CORE.SENSOR_READINGS_NORMALIZED", 0], ["CORE.JOB_STATION_VISITS", 4]]]);
+    assert.deepEqual(await dayMarks(), [["2026-01-05", 4, "silver-000003"]]);
+    assert.deepEqual(await normalized(), { watermark: "2026-01-05T10:05:00.000Z", run: "silver-000001", manifestTo: "2026-01-05T10:05:00.000Z" });
   });
 });

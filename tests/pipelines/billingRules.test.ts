@@ -97,6 +97,55 @@ describe("billing rules, by hand", () => {
     twin.chargeQuery("O'Brien", d("08:00:00"));
     assert.match(twin.takePersistSql()[0]!, /\('O''Brien', TIMESTAMP '2026-01-05 08:00:00\.000', 0, 0\.00001\)/, "a quote in a name is doubled");
   });
+
+  // Each case below sits exactly on a rule's edge; the values come from Snowflake's documents, not
+  // from the code: WAREHOUSE_METERING_HISTORY has a row per hour "in which the warehouse usage took
+  // place" (https://docs.snowflake.com/en/sql-reference/account-usage/warehouse_metering_history);
+  // the minimum is one minute at the warehouse's own rate; a monitor's action fires when usage
+  // "reaches" its threshold (https://docs.snowflake.com/en/sql-reference/sql/create-resource-monitor).
+  it("a period ending on the hour leaves no row for the next hour, and the 60-second minimum is billed at the warehouse's size", () => {
+    const shape = (ps: ReturnType<typeof periodCredits>) => ps.map((p) => [p.hour.toISOString().slice(11, 19), p.seconds, Number((p.credits * 3600).toFixed(9))]);
+    assert.deepEqual(shape(periodCredits(d("08:00:00"), d("09:00:00"), 1)), [["08:00:00", 3600, 3600]], "08:00–09:00: one hour, nothing at 09:00");
+    assert.deepEqual(shape(periodCredits(d("08:59:00"), d("09:00:00"), 2)), [["08:00:00", 60, 120]], "the last minute before the hour");
+    const twin = new BillingTwin();
+    twin.closePeriod("A", "XSMALL", d("08:30:00"), d("09:00:00"));
+    const hours = [...twin.takePersistSql()[0]!.matchAll(/TIMESTAMP '([^']*)'/g)].map((m) => m[1]);
+    assert.deepEqual(hours, ["2026-01-05 08:00:00.000"], "the metering has no 09:00 row for a warehouse suspended at 09:00");
+    // 10 s on MEDIUM (4 credits/h) is billed as 60 s at 4 credits/h: 240 credit-seconds, 1/15 credit.
+    assert.deepEqual(shape(periodCredits(d("08:00:00"), d("08:00:10"), 4)), [["08:00:00", 60, 240]]);
+    // 20 s on LARGE (8 credits/h) across the hour: 40 s of top-up in the hour it resumed.
+    assert.deepEqual(shape(periodCredits(d("08:59:50"), d("09:00:10"), 8)), [["08:00:00", 50, 400], ["09:00:00", 10, 80]]);
+  });
+
+  it("the meter over [from, to): a resume at `to` belongs to the next interval, a suspend at `to` is billed whole, a running warehouse to the millisecond", () => {
+    const twin = new BillingTwin();
+    twin.closePeriod("A", "XSMALL", d("08:00:00"), new Date(d("08:01:30").getTime() + 500)); // 90.5 s: 91 started seconds
+    const none = new Map<string, { start: Date; size: string }>();
+    close(twin.used(["A"], d("07:00:00"), d("08:00:00"), none), 0, "resumed exactly at `to`: not in [07:00, 08:00), not even its minimum");
+    close(twin.used(["A"], d("07:00:00"), d("07:30:00"), none), 0, "resumed after `to`");
+    close(twin.used(["A"], d("08:00:00"), new Date(d("08:01:30").getTime() + 500), none), 91 / 3600, "suspended exactly at `to`: billed as Snowflake bills it, 91 s");
+    const open = new Map([["A", { start: d("09:00:00"), size: "XSMALL" }]]);
+    close(twin.used(["A"], d("09:00:00"), new Date(d("09:01:30").getTime() + 500), open), 90.5 / 3600, "still running at `to`: 90.5 s accrued, not rounded");
+    close(twin.used(["A"], d("09:00:00"), d("09:00:00"), open), 0, "resumed at `to`: nothing yet");
+  });
+
+  it("a monitor's threshold is reached by credits summed in floating point: within 1e-12 counts, 2e-12 short does not", () => {
+    // Ten periods of 0.1 credit sum to 0.9999999999999999 in doubles: 100 % of a 1-credit quota is reached.
+    let tenTenths = 0;
+    for (let i = 0; i < 10; i++) tenTenths += 0.1;
+    assert.ok(tenTenths < 1);
+    const spec: MonitorSpec = { name: "M", creditQuota: 1, frequency: "DAILY", startedAt: d("00:00:00"), triggers: monitorTriggers([], 100, null) };
+    // A meter that steps at 09:00 (as an hour row loaded from an earlier session does).
+    const fire = (usedFrom9: number, since: string) =>
+      dueTriggers(spec, d("00:00:00"), new Set(), d(since), d("09:30:00"), (t) => (t >= d("09:00:00") ? usedFrom9 : 0)).map((e) => e.at.toISOString().slice(11, 23));
+    assert.deepEqual(fire(tenTenths, "08:30:00"), ["09:00:00.000"], "reached at the step");
+    assert.deepEqual(fire(tenTenths, "09:00:00"), ["09:00:00.000"], "reached already at `since`: fires at `since`, not a millisecond later");
+    // The tolerance's own edge: 1 - 1e-12 (plus 1e-12 is exactly 1 in doubles) has reached it.
+    assert.equal(1 - 1e-12 + 1e-12, 1);
+    assert.deepEqual(fire(1 - 1e-12, "08:30:00"), ["09:00:00.000"], "1e-12 short: reached, at the step");
+    assert.deepEqual(fire(1 - 1e-12, "09:00:00"), ["09:00:00.000"], "1e-12 short at `since`: fires at `since`");
+    assert.deepEqual(fire(1 - 2e-12, "08:30:00"), [], "2e-12 short: not reached");
+  });
 });
 
 describe("the meter across sessions, on DuckDB without an engine", () => {
@@ -116,6 +165,7 @@ describe("the meter across sessions, on DuckDB without an engine", () => {
       // This session: A resumes 08:40–08:46 on SMALL, 6 minutes at 2 credits/h = 0.2 credit, in the same hour.
       twin.closePeriod("A", "SMALL", d("08:40:00"), d("08:46:00"));
       twin.chargeQuery("A", d("08:41:00"), 0.002);
+      twin.chargeQuery("B", d("09:05:00"), 0.004); // a second hour in the same upsert
       close(twin.used(["A"], d("08:00:00"), d("09:00:00"), new Map()), 0.7, "persisted 0.5 + this session's 0.2");
       await twin.persist(c);
       const rows = (await c.runAndReadAll("SELECT warehouse_name, strftime(start_time, '%H:%M'), credits_used_compute, credits_used_cloud_services FROM HUB_LOCAL.WAREHOUSE_METERING ORDER BY 1, 2")).getRowsJS();
@@ -123,13 +173,14 @@ describe("the meter across sessions, on DuckDB without an engine", () => {
         ["A", "07:00", 0.1, 0],
         ["A", "08:00", 0.7, 0.003],
         ["B", "08:00", 3, 0],
+        ["B", "09:00", 0, 0.004],
       ]);
       // A third session sees the hour as the second left it.
       const next = new BillingTwin();
       await next.load(c);
       close(next.used(["A"], d("08:00:00"), d("09:00:00"), new Map()), 0.7);
       await next.persist(c);
-      assert.equal((await c.runAndReadAll("SELECT count(*) FROM HUB_LOCAL.WAREHOUSE_METERING")).getRowsJS()[0]![0], 3n, "nothing to write, nothing written");
+      assert.equal((await c.runAndReadAll("SELECT count(*) FROM HUB_LOCAL.WAREHOUSE_METERING")).getRowsJS()[0]![0], 4n, "nothing to write, nothing written");
     } finally {
       c.closeSync();
       db.closeSync();

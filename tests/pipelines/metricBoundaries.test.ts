@@ -18,7 +18,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { METRIC_GROUPS, METRIC_RULES, SENSOR_TYPES, rulesFor, type MetricRule, type SensorType } from "../../pipelines/quality/metricRules.ts";
 import { parseMessage } from "../../pipelines/quality/messageParser.ts";
-import { adminQuery, testEngine } from "../helpers/engine.ts";
+import { adminQuery, scan, testEngine } from "../helpers/engine.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import type { SimulatedClock } from "../../pipelines/engine/clock.ts";
 import type { RawReading } from "../../pipelines/ingest/rawRecords.ts";
@@ -120,6 +120,27 @@ interface Verdict {
 }
 
 const AT = "2026-01-05T08:00:00.000Z";
+const atMs = Date.parse(AT);
+
+/**
+ * A good reading stamped at each edge of TIMESTAMP_LIMITS (300 s ahead of landing at most, 7 days
+ * old at most), landed at AT: the bound itself is kept, a millisecond past it refused.
+ */
+const TIMED_TYPE: SensorType = SENSOR_TYPES[0]!;
+const TIMED: ReadonlyArray<readonly [string, Date]> = [
+  ["ts-ahead-300s", new Date(atMs + 300_000)],
+  ["ts-ahead-300.001s", new Date(atMs + 300_001)],
+  ["ts-age-7d", new Date(atMs - 7 * 86_400_000)],
+  ["ts-age-7d-1ms", new Date(atMs - 7 * 86_400_000 - 1)],
+];
+
+/** Scans the validate task judges: [job, station, scan time]. */
+const SCANS: ReadonlyArray<readonly [string, string, string]> = [
+  ["J-GOOD", "CUT", "2026-01-05T07:59:00"],
+  ["J-NO-STATION", " ", "2026-01-05T07:59:00"],
+  [" ", "WELD", "2026-01-05T07:59:00"],
+  ["J-AHEAD", "WELD", "2026-01-05T08:05:00.001"],
+];
 
 /** The device message one case is sent in: one reading, its metrics as the case's JSON text. */
 function messageText(c: Case, i: number): string {
@@ -152,12 +173,16 @@ describe("metric rules at their boundaries: the ingest and the warehouse agree",
       tenantId: "acme", siteId: "s1", deviceId: `b-${i}`, sensorType: c.sensorType, ts: new Date(AT), seq: i, messageId: null,
       payload: c.metrics === undefined ? '{"schema":1}' : `{"schema":1,"metrics":${c.metrics}}`, channel: "acme/0", channelOffset: i, source: "test",
     }));
-    await engine.land({ readings });
+    // Readings at the timestamp limits, on devices of their own (see "timestamps at their limits").
+    for (const [device, ts] of TIMED) {
+      readings.push({ ...readings[0]!, deviceId: device, ts, seq: 0, payload: `{"schema":1,"metrics":${JSON.stringify(goodMetrics(TIMED_TYPE))}}`, sensorType: TIMED_TYPE });
+    }
+    await engine.land({ readings, scans: SCANS.map(([job, station, ts]) => scan("acme", job, station, ts)) });
     clock.advance(60_000);
     const tick = await engine.tick();
     assert.ok(tick.tasks.some((t) => t.name === "OPS.VALIDATE_READINGS" && t.state === "SUCCEEDED"), JSON.stringify(tick.tasks));
     const refused = await adminQuery<{ device_id: string; reason: string }>(engine, "SELECT device_id, reason FROM RAW.QUARANTINE WHERE source = 'validate'");
-    const kept = await adminQuery<{ device_id: string }>(engine, "SELECT DISTINCT device_id FROM CORE.SENSOR_READINGS_NORMALIZED");
+    const kept = await adminQuery<{ device_id: string }>(engine, "SELECT DISTINCT device_id FROM CORE.SENSOR_READINGS_NORMALIZED WHERE device_id LIKE 'b-%'");
     CASES.forEach((_, i) => {
       const reasons = refused.filter((r) => r.device_id === `b-${i}`).flatMap((r) => split(r.reason));
       warehouse.set(`b-${i}`, { accepted: reasons.length === 0, reasons: [...new Set(reasons)].sort() });
@@ -165,6 +190,38 @@ describe("metric rules at their boundaries: the ingest and the warehouse agree",
     for (const k of kept) assert.ok(warehouse.get(k.device_id)?.accepted !== undefined, k.device_id);
   });
   after(() => engine.close());
+
+  it("timestamps at their limits: both halves keep the bound and refuse a millisecond past it, the warehouse naming the column", async () => {
+    const refused = await adminQuery<{ device_id: string; reason: string }>(engine, "SELECT DISTINCT device_id, reason FROM RAW.QUARANTINE WHERE source = 'validate' AND device_id LIKE 'ts-%' ORDER BY 1");
+    assert.deepEqual(refused.map((r) => [r.device_id, r.reason]), [
+      ["ts-age-7d-1ms", "ts 2025-12-29 07:59:59.999 is more than 604800 s older than ingested_at 2026-01-05 08:00:00"],
+      ["ts-ahead-300.001s", "ts 2026-01-05 08:05:00.001 is more than 300 s ahead of ingested_at 2026-01-05 08:00:00"],
+    ]);
+    // The ingest half, on the same times against the same instant (received_at = AT).
+    for (const [device, ts] of TIMED) {
+      const text = `{"v":1,"tenant_id":"acme","site_id":"s1","device_id":"${device}","sensor_type":"${TIMED_TYPE}","seq":1,"readings":[{"ts":"${ts.toISOString()}","seq":1,"metrics":${JSON.stringify(goodMetrics(TIMED_TYPE))}}]}`;
+      const r = parseMessage(text, { receivedAt: new Date(AT), expectedTenant: "acme", validator: "zod" });
+      assert.equal(r.kind === "readings" && r.accepted.length === 1, !refused.some((x) => x.device_id === device), device);
+    }
+  });
+
+  it("a scan is refused for an empty station, an empty job or a time too far ahead, each reason naming the field", async () => {
+    const refused = await adminQuery<{ device_id: string; reason: string }>(engine, "SELECT device_id, reason FROM RAW.QUARANTINE WHERE source = 'validate' AND metric IS NULL AND device_id NOT LIKE 'b-%' AND device_id NOT LIKE 'ts-%' ORDER BY reason");
+    assert.deepEqual(refused.map((r) => [r.device_id, r.reason]), [
+      [" ", "job_id is empty"],
+      ["J-AHEAD", "scan_ts 2026-01-05 08:05:00.001 is more than 300 s ahead of ingested_at 2026-01-05 08:00:00"],
+      ["J-NO-STATION", "station is empty"],
+    ]);
+  });
+
+  it("a refused metric's quarantine row keeps the metric's name and its value as landed", async () => {
+    const i = CASES.findIndex((c) => c.label.endsWith(" just above max"));
+    const rule = METRIC_RULES.find((r) => CASES[i]!.label.startsWith(`${r.sensorType}.${r.metric} `));
+    assert.ok(rule?.kind === "number", CASES[i]!.label);
+    const [row] = await adminQuery<{ raw: string; metric: string }>(engine, `SELECT CAST(raw AS VARCHAR) AS raw, metric FROM RAW.QUARANTINE WHERE source = 'validate' AND device_id = 'b-${i}'`);
+    assert.deepEqual(JSON.parse(row!.raw), { metric: rule.metric, value: nextAfter(rule.max, 1) });
+    assert.equal(row!.metric, rule.metric);
+  });
 
   it(`builds its ${CASES.length} cases from every rule and group, with the bounds accepted and the doubles beyond refused`, () => {
     for (const rule of METRIC_RULES) assert.ok(CASES.some((c) => c.label.startsWith(`${rule.sensorType}.${rule.metric} `)), `${rule.sensorType}.${rule.metric}`);

@@ -56,7 +56,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     parts: [
       // The compiled check alone (about 3 s a mutant; payloadSchemas.test.ts's seeded corpus takes 20 s).
       { mutate: ["pipelines/quality/compiledReadingCheck.ts"], tests: ["tests/pipelines/compiledReadingCheck.test.ts"], budgetMinutes: 40 },
-      { mutate: ["pipelines/quality/validationSql.ts"], tests: ["tests/pipelines/metricBoundaries.test.ts"], budgetMinutes: 15 },
+      { mutate: ["pipelines/quality/validationSql.ts"], tests: ["tests/pipelines/metricBoundaries.test.ts"], budgetMinutes: 30 },
       { mutate: ["pipelines/quality/valueTextSql.ts"], tests: ["tests/pipelines/valueText.test.ts"], budgetMinutes: 8 },
     ],
   },
