@@ -73,7 +73,7 @@ await runCommand({
       await wh.close();
       let rows;
       if (local) {
-        const [{ invokeLocalModel, LocalEndpoint, LocalEndpointError }, { LocalRegistry }] = await Promise.all([import("../ml/serving/localEndpoint.ts"), import("../ml/registry/index.ts")]);
+        const [{ invokeLocalModel, LocalEndpoint, LocalEndpointError }, { LocalRegistry }] = await Promise.all([import("../ml/serving/localEndpoint.ts"), import("../ml/registry/localRegistry.ts")]);
         rows = await invokeLocalModel(new LocalEndpoint(new LocalRegistry(home)), o.tenant, o.model as ModelKind, data).catch((e: Error) => {
           // A refused request (no champion, a series it has no model for) is the user's to fix; anything else is a bug.
           if (e instanceof LocalEndpointError || /nothing to score/.test(e.message)) throw new UserError(`local ${o.tenant}/${o.model}: ${e.message}`);
