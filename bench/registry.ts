@@ -15,5 +15,6 @@ import { serveBenchmark } from "./serve.bench.ts";
 import { portalBenchmark } from "./portal.bench.ts";
 import { notesBenchmark } from "./notes.bench.ts";
 import { alertDeliveryBenchmark } from "./alertDelivery.bench.ts";
+import { commandStartupBenchmark } from "./commandStartup.bench.ts";
 
-export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark, notesBenchmark, alertDeliveryBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [warehouseRefreshBenchmark, costReportBenchmark, edgeIngestBenchmark, archiveBenchmark, simulatorBenchmark, mlBenchmark, mainJobBenchmark, fileLoadBenchmark, snowflakeSqlBenchmark, validatePassBenchmark, deviceTlsBenchmark, serveBenchmark, portalBenchmark, notesBenchmark, alertDeliveryBenchmark, commandStartupBenchmark];

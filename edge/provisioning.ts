@@ -16,6 +16,7 @@ import {
 import { DeviceRegistry } from "./deviceRegistry.ts";
 import { certificateFingerprint, type LocalCa } from "./localCa.ts";
 import { tenantDevicePolicy } from "./topicRules.ts";
+import { thingNames } from "./thingNames.ts";
 
 export interface ProvisionRequest {
   readonly tenantId: string;
@@ -58,10 +59,7 @@ export interface LocalProvisionOptions {
 /** A certificate this close to its end is replaced by the next provisioning run. */
 export const RENEW_BEFORE_DAYS = 30;
 
-/** Thing names: `<tenant>-<site>-d001`, valid topic levels and client ids. */
-export function thingNames(tenantId: string, siteId: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${tenantId}-${siteId}-d${String(i + 1).padStart(3, "0")}`);
-}
+export { thingNames } from "./thingNames.ts";
 
 function writeSecretFile(dir: string, name: string, content: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -26,6 +26,11 @@ export function stackNames(dir: string): string[] {
     .sort();
 }
 
+/** Tenant stacks in the project folder (every stack but `platform`). */
+export function tenantStackNames(dir: string): string[] {
+  return stackNames(dir).filter((s) => s !== "platform");
+}
+
 const asText = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** A secure value is ciphertext only the CLI can decrypt; offline it stands in as this. */

@@ -6,12 +6,13 @@
  * `scripts/sql.ts "SELECT * FROM OPS.ALERT_DELIVERIES"`).
  */
 import { existsSync } from "node:fs";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
+// The engine (DuckDB) and the senders (nodemailer, the AWS SDK) load once every flag is checked:
+// --help and a refused flag answer without them.
+import type { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { explainOpenError, hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
 import { channelSecret } from "../pipelines/alerts/channelSecrets.ts";
-import { defaultSender } from "../pipelines/alerts/deliveryWorker.ts";
 import type { Notification } from "../pipelines/alerts/notification.ts";
 import type { TenantAlerting } from "../pipelines/alerts/alertChannels.ts";
 import { runCommand, UserError } from "./lib/command.ts";
@@ -27,6 +28,7 @@ const LATEST = "QUALIFY ROW_NUMBER() OVER (PARTITION BY tenant_id, notification_
 async function openFile(home: string): Promise<EmbeddedEngine> {
   const path = hubDatabasePath(home);
   if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+  const { EmbeddedEngine } = await import("../pipelines/engine/embeddedEngine.ts");
   try {
     return await EmbeddedEngine.open({ path, clock: new SimulatedClock() });
   } catch (e) {
@@ -84,6 +86,7 @@ await runCommand({
         tenantId: tenant, source: "ALERT", key: `test/${tenant}/${channel.name}/${now.toISOString()}`, severity: "INFO", raisedAt: now,
         title: `test notification for channel ${channel.name}`, message: `A test from scripts/alerts.ts test-channel: channel ${channel.name} (${channel.kind}) of tenant ${tenant} works.`, fields: {},
       };
+      const { defaultSender } = await import("../pipelines/alerts/deliveryWorker.ts");
       const sender = defaultSender()(tenant, channel, s.secret);
       try {
         const [o] = await sender.send([test]);

@@ -4,10 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { heartbeat } from "./lib/progressBar.ts";
 import { runCommand, UserError } from "./lib/command.ts";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
-import { buildCostReport, type FiredTrigger } from "../pipelines/cost/costReport.ts";
-import { snowflakeAccountObjects, twinAccountObjects, type AccountObjects } from "../pipelines/cost/readAccountObjects.ts";
+// The engine (DuckDB), the account readers (the SQL transpiler) and the report (the object
+// catalog) load once every flag is checked: --help and a refused flag answer without them.
+import type { FiredTrigger } from "../pipelines/cost/costReport.ts";
+import type { AccountObjects } from "../pipelines/cost/readAccountObjects.ts";
 import { COST_REPORT_VIEWS } from "../pipelines/cost/costQueries.ts";
 // How far each usage view lags (QUERY_HISTORY 45 minutes, the meter 3 hours: their pages): the
 // report's period ends where all the views it reads are complete.
@@ -94,7 +95,7 @@ await runCommand({
       // The served hub holds its file: read it as on Snowflake, through its SQL endpoint as the
       // reporting role, with the production path's own queries (SHOW, ACCOUNT_USAGE) and the
       // operator's key. Its views are complete at once, so nothing is cut for latency.
-      const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
+      const [{ connectSnowflake }, { snowflakeAccountObjects }] = await Promise.all([import("../pipelines/warehouse/snowflakeWarehouse.ts"), import("../pipelines/cost/readAccountObjects.ts")]);
       session = await connectSnowflake({
         account: served.account, username: served.operatorUser, role: REPORTING_ROLE, warehouse: ANALYTICS_WH.name, database: served.account,
         privateKey: readFileSync(served.operatorKey, "utf8"), accessUrl: served.http,
@@ -105,6 +106,7 @@ await runCommand({
     } else if (options.target === "snowflake") {
       const { connectSnowflake } = await import("../pipelines/warehouse/snowflakeWarehouse.ts");
       const { snowflakeConfigFromEnv } = await import("../pipelines/warehouse/snowflakeEnv.ts");
+      const { snowflakeAccountObjects } = await import("../pipelines/cost/readAccountObjects.ts");
       session = await connectSnowflake(snowflakeConfigFromEnv());
       account = await snowflakeAccountObjects(session);
       now = new Date();
@@ -113,6 +115,7 @@ await runCommand({
     } else {
       const path = hubDatabasePath(hubHome(options.home));
       if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+      const [{ EmbeddedEngine }, { twinAccountObjects }] = await Promise.all([import("../pipelines/engine/embeddedEngine.ts"), import("../pipelines/cost/readAccountObjects.ts")]);
       // The twin's clock is simulated: "now" is where the last run left it.
       const engine = await EmbeddedEngine.open({ path, clock: new SimulatedClock(new Date(0)), simulateUsageLatency: !!options["usage-latency"] });
       const [last] = await engine.control<{ t: Date | null }>(`SELECT MAX("timestamp") AS t FROM ${CONTROL_SCHEMA}.WAREHOUSE_EVENTS_HISTORY`);
@@ -145,6 +148,7 @@ await runCommand({
         from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
         to = new Date(now.getTime() + 1);
       }
+      const { buildCostReport } = await import("../pipelines/cost/costReport.ts");
       const report = await heartbeat("reading metering and query history", buildCostReport(session, { from, to, now, pricePerCredit: price, currency, tenant: options.tenant, ...account, completeUntil, firedTriggers: fired }), { enabled: true });
       const text = await heartbeat(`rendering the ${format} report`, formatCostReport(report, format), { enabled: true });
       // An HTML report is a file, not terminal output: beside the hub it describes, not wherever

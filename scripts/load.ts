@@ -11,14 +11,11 @@ import { runningServe, type ServeInfo } from "../pipelines/serve/serveFile.ts";
 import { uploadFile } from "../pipelines/serve/uploadClient.ts";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
-import { tenantStackNames } from "./lib/hub/tenantTwin.ts";
-import { ChannelLanding } from "../pipelines/ingest/channelLanding.ts";
-import { DEFAULT_BATCH_ROWS, FileRefusal, LOADABLE_EXTENSIONS, loadFile, type FileLoadResult } from "../pipelines/ingest/fileLoad.ts";
-import { FileIo } from "../pipelines/engine/fileIo.ts";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
+import { tenantStackNames } from "../infra/stackFiles.ts";
+import type { FileLoadResult } from "../pipelines/ingest/fileLoad.ts";
+import { DEFAULT_BATCH_ROWS, LOADABLE_EXTENSIONS } from "../pipelines/ingest/fileLoadDefaults.ts";
 import { ensureWritableHome, hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
-import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
-import { registeredDevices, tenantMembership } from "../edge/fleetMembership.ts";
+import { PROJECT_DIR } from "./lib/optionValues.ts";
 
 /**
  * Memory a load may use, by DuckDB instance (issue 18: a 1,000,000-row file must load in under
@@ -72,6 +69,12 @@ await runCommand({
     const served = runningServe(home);
     if (served) return loadThroughServe(served, tenant, positionals);
     ensureWritableHome(home);
+    // Loaded once every flag and file is checked: DuckDB, the readers and the fleet's stack files
+    // (zod) are a second of start-up that --help or a refusal should not wait for.
+    const [{ registeredDevices, tenantMembership }, { EmbeddedEngine }, { ChannelLanding }, { FileIo }, { FileRefusal, loadFile }] = await Promise.all([
+      import("../edge/fleetMembership.ts"), import("../pipelines/engine/embeddedEngine.ts"), import("../pipelines/ingest/channelLanding.ts"),
+      import("../pipelines/engine/fileIo.ts"), import("../pipelines/ingest/fileLoad.ts"),
+    ]);
     // The hub's device registry (provision.ts writes it, the broker reads it).
     const membership = tenantMembership(PROJECT_DIR, tenant, registeredDevices([join(home, "devices.json")]));
     const engine = await EmbeddedEngine.open({ path: hubDatabasePath(home) });

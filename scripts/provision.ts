@@ -1,23 +1,23 @@
 #!/usr/bin/env -S sh -c 'exec node --import "$(dirname "$(realpath "$0")")/lib/tsx.mjs" "$0" "$@"'
 /** Provision devices for a tenant: in the local broker's registry (with certificates from the hub's CA), or in AWS IoT Core. */
 import { join } from "node:path";
-import { IoTClient } from "@aws-sdk/client-iot";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
+// The fleet (its stack files' schema, zod) loads for --fleet; the provisioning (node-forge for the
+// local CA, the IoT client) once every flag is checked: --help and a refused flag answer without.
 import { DeviceRegistry, deviceRegistryPath } from "../edge/deviceRegistry.ts";
-import { provisionAws, provisionLocalThings, thingNames, type ThingToProvision } from "../edge/provisioning.ts";
-import { LocalCa, localCaDir } from "../edge/localCa.ts";
-import { fleetThings } from "../edge/fleetDevices.ts";
-import { readAllStackFleets } from "../edge/fleetStackFile.ts";
+import type { ThingToProvision } from "../edge/provisioning.ts";
+import { thingNames } from "../edge/thingNames.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { numberOption, PROJECT_DIR, tenantOption } from "./lib/optionValues.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 /** The devices asked for: the tenant's stack fleet (--fleet), or N generic devices of one site. */
-function thingsFor(tenantId: string, options: { fleet: boolean; devices?: string; site?: string }): ThingToProvision[] {
+async function thingsFor(tenantId: string, options: { fleet: boolean; devices?: string; site?: string }): Promise<ThingToProvision[]> {
   if (options.fleet) {
     if (options.devices !== undefined) throw new UserError("--fleet provisions the devices of the tenant's fleet: leave out --devices");
     if (options.site !== undefined) throw new UserError("--fleet provisions every site of the tenant's fleet: leave out --site");
+    const [{ readAllStackFleets }, { fleetThings }] = await Promise.all([import("../edge/fleetStackFile.ts"), import("../edge/fleetDevices.ts")]);
     const spec = readAllStackFleets(PROJECT_DIR).find((s) => s.tenantId === tenantId);
     if (!spec) throw new UserError(`--fleet: the stack file of tenant ${tenantId} has no fleet:sites (see edge/fleetSpec.ts); use --devices N instead`);
     return fleetThings([spec]).map(({ thingName, siteId }) => ({ thingName, tenantId, siteId }));
@@ -56,7 +56,7 @@ await runCommand({
     // or IoT policy to join, and a typo used to leave a device of tenant "acmee" in the registry.
     if (options.tenant === undefined) throw new UserError("--tenant is required");
     const tenantId = tenantOption("--tenant", options.tenant, PROJECT_DIR);
-    const things = thingsFor(tenantId, options);
+    const things = await thingsFor(tenantId, options);
     const home = hubHome();
     const credentialsDir = options.credentials ?? join(home, "edge", "credentials", tenantId);
     const req = { tenantId, siteId: things[0]!.siteId, devices: things.length, credentialsDir };
@@ -66,9 +66,11 @@ await runCommand({
       const region = options.region ?? process.env.AWS_REGION;
       const accountId = options.account ?? process.env.AWS_ACCOUNT_ID;
       if (!region || !accountId) throw new UserError("--target aws needs --region and --account (or AWS_REGION and AWS_ACCOUNT_ID)");
+      const [{ IoTClient }, { provisionAws }] = await Promise.all([import("@aws-sdk/client-iot"), import("../edge/provisioning.ts")]);
       quietNodeVersionNotice();
       rows = await provisionAws(new IoTClient({ region }), req, { region, accountId, things });
     } else {
+      const [{ LocalCa, localCaDir }, { provisionLocalThings }] = await Promise.all([import("../edge/localCa.ts"), import("../edge/provisioning.ts")]);
       const ca = LocalCa.open(localCaDir(home));
       rows = provisionLocalThings(DeviceRegistry.open(options.registry ?? deviceRegistryPath(home)), things, credentialsDir, { ca, rotate: options.rotate });
     }

@@ -14,7 +14,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { runCommand, UserError, type Parsed } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
 import { progressBar } from "./lib/progressBar.ts";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
 import { TRANSFORM_WH } from "../pipelines/definitions/warehouses.ts";
@@ -22,12 +21,14 @@ import { runningServe } from "../pipelines/serve/serveFile.ts";
 import { numberOption, PROJECT_DIR, tenantOption, timeOption } from "./lib/optionValues.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import type { ModelKind, ModelRecord } from "../ml/contract.ts";
-import { LocalRegistry, MODEL_KINDS, RegistryError, SageMakerRegistry, type Registry, type ServingChange } from "../ml/registry/index.ts";
-import { retrain, type RetrainOutcome } from "../ml/retrainFlow.ts";
+// The engine (DuckDB), the registries with their AWS SDK clients, the trainers and the stream
+// scorer load once every flag is checked: --help and a refused flag answer without them.
+import { MODEL_KINDS, RegistryError, type Registry } from "../ml/registry/registry.ts";
+import type { ServingChange } from "../ml/registry/index.ts";
+import type { RetrainOutcome } from "../ml/retrainFlow.ts";
 import { outcomeRows, driftRows } from "../ml/retrainReport.ts";
 import { DEFAULT_PSI_THRESHOLD, driftReport, type DriftReport } from "../ml/drift.ts";
 import { HOUR_MS, tenantsWithData, windowEndingAt } from "../ml/features.ts";
-import { scoreStream } from "../ml/streamScoring.ts";
 import type { SageMakerTrainingConfig } from "../ml/sagemaker/trainingJob.ts";
 import { BUILT_IN_ALGORITHMS, builtInImage, UnknownRegionError } from "../ml/sagemaker/images.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
@@ -118,8 +119,12 @@ function sageMakerSettings(o: Opts): { region: string; bucket: string; roleArn: 
 
 /** The registry (and SageMaker clients); checked before anything is opened, so bad flags fail fast. */
 async function openRegistry(o: Opts): Promise<{ registry: Registry; sagemaker?: SageMakerTrainingConfig }> {
-  if (o.target === "local") return { registry: new LocalRegistry(hubHome(o.home)) };
+  if (o.target === "local") {
+    const { LocalRegistry } = await import("../ml/registry/localRegistry.ts");
+    return { registry: new LocalRegistry(hubHome(o.home)) };
+  }
   const { region, bucket, roleArn } = sageMakerSettings(o);
+  const { SageMakerRegistry } = await import("../ml/registry/sagemakerRegistry.ts");
   const { SageMakerClient } = await import("@aws-sdk/client-sagemaker");
   const { S3Client } = await import("@aws-sdk/client-s3");
   quietNodeVersionNotice();
@@ -149,6 +154,7 @@ async function openHub(o: Opts): Promise<Hub> {
   }
   const path = hubDatabasePath(hubHome(o.home));
   if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+  const { EmbeddedEngine } = await import("../pipelines/engine/embeddedEngine.ts");
   const engine = await EmbeddedEngine.open({ path });
   const wh = await engine.session({ role: PIPELINE_ROLE, tag: { job: "ml:retrain" } });
   return {
@@ -191,6 +197,7 @@ async function train(o: Opts, hub: Hub, list?: { tenants: string[]; models: Mode
   const ts = list?.tenants ?? (await tenants(o, hub.wh, now, days));
   const ms = list?.models ?? models(o);
   const bar = progressBar({ total: ts.length * ms.length, enabled: !o.quiet && !o.json });
+  const { retrain } = await import("../ml/retrainFlow.ts");
   const outcomes = await retrain({
     warehouse: hub.wh, registry: hub.registry, tenants: ts, models: ms, now, windowDays: days, margin: fraction("margin", o.margin),
     dryRun: o["dry-run"], codeVersion: codeVersion(), sagemaker: hub.sagemaker, onProgress: (p) => bar.update(p.done, p.label),
@@ -261,6 +268,7 @@ async function stream(o: Opts, hub: Hub): Promise<void> {
   const now = await defaultNow(o, hub.wh);
   const ts = await tenants(o, hub.wh, now, int("window-days", o["window-days"], 1));
   const results = [];
+  const { scoreStream } = await import("../ml/streamScoring.ts");
   for (const t of ts) results.push(await scoreStream(hub.wh, hub.registry, t, { now, until: o.now ? now : undefined }));
   print(o, results, textTable(results.map((r) => ({ tenant: r.tenantId, champion: r.championVersion === null ? "-" : `v${r.championVersion}`, devices: r.devices, scored: r.scored, flagged: r.flagged }))));
 }

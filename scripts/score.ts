@@ -9,7 +9,6 @@
 import { existsSync } from "node:fs";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { PIPELINE_ROLE } from "../pipelines/definitions/governance.ts";
 import { numberOption, PROJECT_DIR, tenantOption } from "./lib/optionValues.ts";
@@ -17,10 +16,9 @@ import { servingEndpointName } from "../infra/naming.ts";
 import type { ModelKind } from "../ml/contract.ts";
 import type { Warehouse } from "../pipelines/warehouse/warehouse.ts";
 import { HOUR_MS, hourlySeries, machineProfiles, trimmed, windowEndingAt } from "../ml/features.ts";
-import { machineReadings } from "../ml/streamScoring.ts";
-import { invokeModel, type EndpointInput } from "../ml/sagemaker/endpointScoring.ts";
-import { invokeLocalModel, LocalEndpoint, LocalEndpointError } from "../ml/serving/localEndpoint.ts";
-import { LocalRegistry } from "../ml/registry/index.ts";
+// The engine (DuckDB), the models and the AWS SDK's clients load once every flag is checked:
+// --help and a refused flag answer without them.
+import type { EndpointInput } from "../ml/sagemaker/endpointScoring.ts";
 import { quietNodeVersionNotice } from "../pipelines/awsSdkNotice.ts";
 
 async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Date, hours: number): Promise<EndpointInput> {
@@ -30,6 +28,7 @@ async function input(wh: Warehouse, tenantId: string, model: ModelKind, now: Dat
     const ps = (await machineProfiles(wh, tenantId, windowEndingAt(now, Math.max(1, Math.round(hours / 24))))).filter((p) => p.features.every(Number.isFinite));
     return { kind: "rows", ids: ps.map((p) => `machine:${p.machineId}`), rows: ps.map((p) => p.features) };
   }
+  const { machineReadings } = await import("../ml/streamScoring.ts");
   const byDevice = await machineReadings(wh, tenantId, { since: w.from, until: new Date(now.getTime() + 1), limitPerDevice: 60 });
   const ids: string[] = [];
   const rows: number[][] = [];
@@ -64,6 +63,7 @@ await runCommand({
     const home = hubHome(o.home);
     const path = hubDatabasePath(home);
     if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
+    const { EmbeddedEngine } = await import("../pipelines/engine/embeddedEngine.ts");
     const engine = await EmbeddedEngine.open({ path });
     try {
       const wh = await engine.session({ role: PIPELINE_ROLE, tag: { tenant: o.tenant, job: "ml:score" } });
@@ -73,6 +73,7 @@ await runCommand({
       await wh.close();
       let rows;
       if (local) {
+        const [{ invokeLocalModel, LocalEndpoint, LocalEndpointError }, { LocalRegistry }] = await Promise.all([import("../ml/serving/localEndpoint.ts"), import("../ml/registry/localRegistry.ts")]);
         rows = await invokeLocalModel(new LocalEndpoint(new LocalRegistry(home)), o.tenant, o.model as ModelKind, data).catch((e: Error) => {
           // A refused request (no champion, a series it has no model for) is the user's to fix; anything else is a bug.
           if (e instanceof LocalEndpointError || /nothing to score/.test(e.message)) throw new UserError(`local ${o.tenant}/${o.model}: ${e.message}`);
@@ -80,6 +81,7 @@ await runCommand({
         });
       } else {
         const { SageMakerRuntimeClient } = await import("@aws-sdk/client-sagemaker-runtime");
+        const { invokeModel } = await import("../ml/sagemaker/endpointScoring.ts");
         quietNodeVersionNotice();
         rows = await invokeModel(new SageMakerRuntimeClient({ region }), o.endpoint ?? servingEndpointName(o.tenant, o.model), o.model as ModelKind, data).catch((e: Error) => {
           throw new UserError(`${o.endpoint ?? servingEndpointName(o.tenant!, o.model!)}: ${e.message}`);

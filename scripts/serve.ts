@@ -7,9 +7,7 @@
  */
 import { runCommand, UserError } from "./lib/command.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
-import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
-import { listOption, numberOption, oneOf, stackOption } from "./lib/optionValues.ts";
-import { HubService } from "./lib/serve/hubService.ts";
+import { listOption, numberOption, oneOf, PROJECT_DIR, stackOption } from "./lib/optionValues.ts";
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
 import { portalIdentity, portalSignOut } from "./lib/serve/portalSignIn.ts";
 import { portalDataOption } from "./lib/serve/portalDataOption.ts";
@@ -52,6 +50,10 @@ await runCommand({
     const signOut = portalSignOut(signInFlags);
     const portalData = portalDataOption({ mode: options["portal-data"], workloadClass: options["portal-workload-class"], liveInterval: options["portal-live-interval"] });
     const log = createLogger({ level, format });
+    // Loaded once every flag is checked: the service's modules (DuckDB, the broker, the SQL
+    // transpiler, the trainers, the AWS SDK) are seconds of start-up that --help or a refused flag
+    // should not wait for.
+    const { HubService } = await import("./lib/serve/hubService.ts");
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
       ...(identity ? { portalIdentity: identity } : {}),

@@ -9,14 +9,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
-import { SyntheticFleet } from "../edge/syntheticFleet.ts";
-import { FleetSpecError, parseTenantFleet, type TenantFleetSpec } from "../edge/fleetSpec.ts";
-import { PROJECT_DIR, fleetStacks, readStackFleet } from "../edge/fleetStackFile.ts";
-import { FleetFiles, type OutputFormat } from "../edge/fleetOutput.ts";
-import { FleetNotes } from "../edge/fleetNotes.ts";
+// The fleet's modules load inside `run`, the spec parser's (zod) with the first flag that needs it,
+// the simulator's, the files' (DuckDB) and the live fleet's (MQTT) once every flag is checked:
+// --help and a refused flag answer without them.
+import type { TenantFleetSpec } from "../edge/fleetSpec.ts";
+import type { OutputFormat } from "../edge/fleetOutput.ts";
 import { FAULT_KINDS } from "../edge/faultInjection.ts";
-import { listOption, notOneOf, numberOption, timeOption } from "./lib/optionValues.ts";
-import { LiveFleet, LiveFleetError, backfillStart, secondsUntilAhead, type LiveFleetCounts } from "../edge/liveFleet.ts";
+import { listOption, notOneOf, numberOption, PROJECT_DIR, timeOption } from "./lib/optionValues.ts";
+import type { LiveFleet, LiveFleetCounts } from "../edge/liveFleet.ts";
 import { TIMESTAMP_LIMITS } from "../pipelines/quality/metricRules.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 
@@ -25,7 +25,8 @@ const FILE_HOURS = "24";
 
 const WINDOW_MS = 10 * 60_000;
 
-function specsFrom(options: { tenant?: string; spec?: string }): TenantFleetSpec[] {
+async function specsFrom(options: { tenant?: string; spec?: string }): Promise<TenantFleetSpec[]> {
+  const [{ FleetSpecError, parseTenantFleet }, { fleetStacks, readStackFleet }] = await Promise.all([import("../edge/fleetSpec.ts"), import("../edge/fleetStackFile.ts")]);
   try {
     if (options.spec) {
       if (!existsSync(options.spec)) throw new UserError(`--spec ${options.spec}: no such file`);
@@ -68,8 +69,9 @@ async function runLive(options: { broker?: string; speed?: string; hours?: strin
   const seed = numberOption("--seed", options.seed, { integer: true });
   const now = new Date();
   const start = options.start === undefined ? now : timeOption("--start", options.start);
-  const specs = specsFrom(options);
+  const specs = await specsFrom(options);
   if (specs.length === 0) throw new UserError(`--spec ${options.spec} holds no fleet`);
+  const { LiveFleet, LiveFleetError, backfillStart, secondsUntilAhead } = await import("../edge/liveFleet.ts");
   const home = hubHome();
   const say = (line: string) => options.quiet || process.stderr.write(`${line}\n`);
   // Simulated time faster than the wall clock runs into the future, and the hub quarantines readings too far ahead.
@@ -166,8 +168,9 @@ await runCommand({
     const seed = numberOption("--seed", options.seed, { integer: true });
     // Strict ISO 8601: `new Date` took "2026" and rolled 2026-02-30 over to March 2.
     const start = timeOption("--start", options.start ?? FILE_START);
-    const specs = specsFrom(options);
+    const specs = await specsFrom(options);
     if (specs.length === 0) throw new UserError(`--spec ${options.spec} holds no fleet`);
+    const [{ SyntheticFleet }, { FleetFiles }, { FleetNotes }] = await Promise.all([import("../edge/syntheticFleet.ts"), import("../edge/fleetOutput.ts"), import("../edge/fleetNotes.ts")]);
 
     const fleet = new SyntheticFleet(specs, seed, start, { faults: !options["no-faults"] });
     const files = new FleetFiles(options.out, options.format as OutputFormat);

@@ -8,15 +8,13 @@
  */
 import { runCommand, UserError } from "./lib/command.ts";
 import { textTable } from "./lib/textTable.ts";
-import { EmbeddedEngine } from "../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { hubClockTime } from "../pipelines/engine/hubClock.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { ADMIN_ROLE } from "../pipelines/definitions/governance.ts";
-import { SnowflakeSession, StatementsError, type StatementResult } from "../pipelines/sql/snowflakeSession.ts";
+import type { StatementResult } from "../pipelines/sql/snowflakeSession.ts";
 import { existsSync } from "node:fs";
 import { runningServe } from "../pipelines/serve/serveFile.ts";
-import { ServedSession } from "../pipelines/serve/servedSession.ts";
 import { userInfo } from "node:os";
 
 /**
@@ -72,12 +70,17 @@ await runCommand({
         if (options.json) console.log(json(results.map((r) => ({ sql: r.sql, columns: r.columns, rows: r.rows }))));
         else results.forEach(printResult);
       } catch (e) {
-        // Like SnowSQL: what ran before the failing statement is shown, then the error.
+        // Like SnowSQL: what ran before the failing statement is shown, then the error. (The
+        // session's module is loaded by now: both sessions load it.)
+        const { StatementsError } = await import("../pipelines/sql/snowflakeSession.ts");
         if (e instanceof StatementsError && !options.json) e.results.forEach(printResult);
         throw e;
       }
     };
+    // The sessions load once the arguments are checked: the SQL transpiler's WebAssembly and DuckDB
+    // are most of a second of start-up that --help or a refusal should not wait for.
     if (served) {
+      const { ServedSession } = await import("../pipelines/serve/servedSession.ts");
       const session = await ServedSession.open(served, { role, warehouse: options.warehouse, schema: options.schema });
       try {
         await show(session);
@@ -88,6 +91,7 @@ await runCommand({
     }
     const path = hubDatabasePath(home);
     if (!existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` (or \`npm run serve\`) first or pass --home`);
+    const [{ EmbeddedEngine }, { SnowflakeSession }] = await Promise.all([import("../pipelines/engine/embeddedEngine.ts"), import("../pipelines/sql/snowflakeSession.ts")]);
     const clock = new SimulatedClock(new Date(0));
     const engine = await EmbeddedEngine.open({ path, clock });
     try {

@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import { runCommand } from "./lib/command.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
-import { PROJECT_DIR } from "../edge/fleetStackFile.ts";
 import type { MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
-import { listOption, numberOption, stackOption } from "./lib/optionValues.ts";
+// PROJECT_DIR from optionValues, not the fleet's stack files: those load zod (a third of a second).
+import { listOption, numberOption, PROJECT_DIR, stackOption } from "./lib/optionValues.ts";
 import { DEFAULT_HISTORY_DAYS, DEFAULT_STEP_MINUTES, MAX_HISTORY_DAYS, MAX_STEP_MINUTES } from "./lib/hub/startLimits.ts";
 
 await runCommand({

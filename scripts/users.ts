@@ -8,7 +8,7 @@
  * at the next sign-in; a removed user's portal sessions end at their next request.
  */
 import { createInterface } from "node:readline";
-import { hashPassword } from "../pipelines/serve/snowflakeEndpoint.ts";
+import { hashPassword } from "../pipelines/serve/passwordHash.ts";
 import { addUser, checkUserName, readUsers, removeUser, usersPath } from "../pipelines/serve/users.ts";
 import { hubHome } from "../pipelines/hubHome.ts";
 import { runCommand, UserError } from "./lib/command.ts";

@@ -18,6 +18,8 @@ import { qualifiedName, type ColumnDef } from "../definitions/types.ts";
 
 export type Layer = "bronze" | "silver" | "gold";
 export const LAYERS: readonly Layer[] = ["bronze", "silver", "gold"];
+/** The layers a restore reads back: silver and gold are rebuilt from bronze by the task graph. */
+export const RESTORABLE_LAYERS: readonly Layer[] = ["bronze"];
 
 interface ArchivedTableBase {
   readonly layer: Layer;

@@ -24,7 +24,7 @@ import { quoteString } from "../dialect/index.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import type { FileIo } from "../engine/fileIo.ts";
-import { archivedTable, tableFolder, tablesOf, type IncrementalTable, type Layer } from "./archivedTables.ts";
+import { archivedTable, RESTORABLE_LAYERS, tableFolder, tablesOf, type IncrementalTable, type Layer } from "./archivedTables.ts";
 import { checkTenantId, dayParts } from "./archiveKeys.ts";
 import type { ArchiveStore } from "./archiveStore.ts";
 import { CorruptArchiveError, fetchVerified, readTenantArchive, type TenantArchive } from "./archiveReader.ts";
@@ -32,7 +32,8 @@ import { RUNS, WATERMARKS } from "./exportArchive.ts";
 import type { CurrentFile } from "./manifest.ts";
 import { archiveName } from "./archiveIdentity.ts";
 
-export const RESTORABLE_LAYERS: readonly Layer[] = ["bronze"];
+// Beside LAYERS, so the archive command checks --layer without loading the restore.
+export { RESTORABLE_LAYERS } from "./archivedTables.ts";
 
 export interface RestoreOptions {
   /** An admin session on the hub. */

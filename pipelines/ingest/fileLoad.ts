@@ -30,22 +30,14 @@ import { FORMAT_BY_EXTENSION, FileRefusal, type FileFormat, type FilePart, type 
 import { openFileSource } from "./fileSources.ts";
 import { FileRowCheck, READING_ID_COLUMNS, type Contract, type PartPlan, type RowOutcome } from "./fileRowCheck.ts";
 import type { TenantMembership } from "./tenantMembership.ts";
+import { DEFAULT_BATCH_ROWS, LOADABLE_EXTENSIONS } from "./fileLoadDefaults.ts";
 
 export type { Contract } from "./fileRowCheck.ts";
 export { FileRefusal } from "./fileRows.ts";
 
 /** The channel offset that says a file is loaded whole (any row count is below it). */
 export const FILE_DONE = Number.MAX_SAFE_INTEGER;
-/**
- * Rows per committed batch. A load holds about two batches (one committing while the next is
- * checked) and a crash costs at most the batch in flight; 10,000 kept a million-row load under
- * 500 MB where 25,000 took ~600 MB (the JS heap grows with what each batch keeps alive), at about
- * the same speed.
- */
-export const DEFAULT_BATCH_ROWS = 10_000;
-
-/** The loadable formats, by file extension. */
-export const LOADABLE_EXTENSIONS = Object.keys(FORMAT_BY_EXTENSION);
+export { DEFAULT_BATCH_ROWS, LOADABLE_EXTENSIONS } from "./fileLoadDefaults.ts";
 
 export interface FileLoadOptions {
   /** The hub's file instance: DuckDB's readers run there, never on the warehouse's. */

@@ -12,7 +12,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
@@ -20,6 +20,7 @@ import { HUB_DATABASE, SnowflakeSession } from "../sql/snowflakeSession.ts";
 import { bindPlaceholders } from "../sql/sqlText.ts";
 import { jwtRefusal } from "./snowflakeJwt.ts";
 import { snowflakeResultData } from "./snowflakeResults.ts";
+import { passwordMatches } from "./passwordHash.ts";
 
 /** Who may log in: a service user (key pairs) or a person (a password), and the roles granted to them. */
 export interface EndpointUser {
@@ -52,17 +53,7 @@ const DRAIN_LIMIT = 16 * MAX_BODY;
 const MAX_SESSIONS = 256;
 const SESSION_VALIDITY_S = 3600;
 
-export function hashPassword(password: string, salt = randomBytes(16)): string {
-  return `scrypt$${salt.toString("hex")}$${scryptSync(password, salt, 32).toString("hex")}`;
-}
-
-export function passwordMatches(password: string, stored: string): boolean {
-  const [kind, salt, hash] = stored.split("$");
-  if (kind !== "scrypt" || !salt || !hash) return false;
-  const expected = Buffer.from(hash, "hex");
-  const got = scryptSync(password, Buffer.from(salt, "hex"), expected.length);
-  return got.length === expected.length && timingSafeEqual(got, expected);
-}
+export { hashPassword, passwordMatches } from "./passwordHash.ts";
 
 /** Snowflake's login refusals (codes as Snowflake returns them). */
 const LOGIN = {

@@ -9,17 +9,16 @@ import { didYouMean } from "./didYouMean.ts";
 import { UserError } from "./command.ts";
 import { textTable } from "./textTable.ts";
 import { heartbeat } from "./progressBar.ts";
-import { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
+import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { SimulatedClock } from "../../pipelines/engine/clock.ts";
 import { ensureWritableHome, hubDatabasePath, hubHome } from "../../pipelines/hubHome.ts";
-import { LAYERS, type Layer } from "../../pipelines/archive/archivedTables.ts";
+import { LAYERS, RESTORABLE_LAYERS, type Layer } from "../../pipelines/archive/archivedTables.ts";
 import { LocalArchiveStore, type ArchiveStore } from "../../pipelines/archive/archiveStore.ts";
-import { S3ArchiveStore } from "../../pipelines/archive/s3ArchiveStore.ts";
-import { exportTenant, knownTenants, quiescentAsOf, type RunExport } from "../../pipelines/archive/exportArchive.ts";
-import { RESTORABLE_LAYERS, restoreTenant, snowflakeRestoreSql } from "../../pipelines/archive/restoreArchive.ts";
-import { verifyArchive } from "../../pipelines/archive/verifyArchive.ts";
-import { archivedTenants, CorruptArchiveError } from "../../pipelines/archive/archiveReader.ts";
+import type { RunExport } from "../../pipelines/archive/exportArchive.ts";
 import { checkTenantId } from "../../pipelines/archive/archiveKeys.ts";
+// The engine (DuckDB), the S3 store (the AWS SDK) and the export, restore and verify (their
+// manifests' schemas, zod) load where they are used, once the flags are checked: --help and a
+// refused flag answer without them.
 import { TENANT_ID_PATTERN } from "../../pipelines/definitions/governance.ts";
 import { dayOption, notOneOf, PROJECT_DIR, stackOption } from "./optionValues.ts";
 import { PULUMI_INSTALL, pulumiErrorLine, pulumiOnPath } from "./pulumiCli.ts";
@@ -86,6 +85,7 @@ async function openStore(f: TargetFlags): Promise<ArchiveStore> {
   }
   if (f["archive-dir"]) throw new UserError("--archive-dir applies to --target local only");
   const { bucket, kmsKeyId } = await s3Settings(f);
+  const { S3ArchiveStore } = await import("../../pipelines/archive/s3ArchiveStore.ts");
   try {
     return new S3ArchiveStore({ bucket, kmsKeyId, region: f.region, endpoint: f.endpoint });
   } catch (e) {
@@ -95,6 +95,7 @@ async function openStore(f: TargetFlags): Promise<ArchiveStore> {
 
 /** Restore and verify know the tenants the archive holds (whatever the hub or the stacks say). */
 async function archivedTenantOption(store: ArchiveStore, tenant: string): Promise<void> {
+  const { archivedTenants } = await import("../../pipelines/archive/archiveReader.ts");
   const archived = await archivedTenants(store);
   if (!archived.includes(tenant)) {
     store.close?.();
@@ -122,12 +123,14 @@ export async function openHubFile(home: string, create: boolean): Promise<Embedd
   const path = hubDatabasePath(home);
   if (!create && !existsSync(path)) throw new UserError(`there is no hub at ${path}; run \`npm start\` first or pass --home`);
   if (create) ensureWritableHome(home);
+  const { EmbeddedEngine } = await import("../../pipelines/engine/embeddedEngine.ts");
   return EmbeddedEngine.open({ path, clock: new SimulatedClock() });
 }
 
 /** Move the reopened hub's clock to just past its last commit (as `npm start` continues from its last run). */
 async function catchUpClock(engine: EmbeddedEngine): Promise<Date> {
   const s = await engine.admin();
+  const { quiescentAsOf } = await import("../../pipelines/archive/exportArchive.ts");
   try {
     const asOf = await quiescentAsOf(s);
     // A served hub runs on the wall clock, already past its last commit.
@@ -163,6 +166,7 @@ export async function runArchive(positionals: readonly string[], o: ArchiveFlags
       const hub = await io.openHub(home, false);
       const engine = hub.engine;
       try {
+        const { exportTenant, knownTenants } = await import("../../pipelines/archive/exportArchive.ts");
         const asOf = await catchUpClock(engine);
         const s = await engine.admin();
         const known = await knownTenants(s);
@@ -203,6 +207,7 @@ export async function runArchive(positionals: readonly string[], o: ArchiveFlags
       if (layers.some((l) => !RESTORABLE_LAYERS.includes(l))) {
         throw new UserError(`--layer ${o.layer}: only bronze is restored; silver and gold are rebuilt from it by the task graph and the dynamic tables`);
       }
+      const [{ restoreTenant, snowflakeRestoreSql }, { CorruptArchiveError }] = await Promise.all([import("../../pipelines/archive/restoreArchive.ts"), import("../../pipelines/archive/archiveReader.ts")]);
       if (o["snowflake-stage"]) {
         io.out(userErrors(() => snowflakeRestoreSql(o["snowflake-stage"]!, o.tenant!, o.from!, o.to!)).join("\n"));
         return;
@@ -248,6 +253,7 @@ export async function runArchive(positionals: readonly string[], o: ArchiveFlags
     try {
       const session = engine ? await engine.admin() : undefined;
       let report;
+      const { verifyArchive } = await import("../../pipelines/archive/verifyArchive.ts");
       try {
         report = await verifyArchive({ store, tenant: o.tenant, session, progress });
       } catch (e) {

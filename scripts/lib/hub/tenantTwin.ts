@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseStackConfig, type StackConfig } from "../../../infra/config.ts";
-import { readStackConfig, stackNames } from "../../../infra/stackFiles.ts";
+import { readStackConfig, tenantStackNames } from "../../../infra/stackFiles.ts";
 import { tenantMonitorName, tenantWarehouseName } from "../../../infra/naming.ts";
 import { throwawayPublicKey } from "../../../infra/costForecast.ts";
 import type { EmbeddedEngine } from "../../../pipelines/engine/embeddedEngine.ts";
@@ -30,10 +30,8 @@ let throwaway: string | undefined;
 /** The twin needs no secret; one throwaway key (made once: RSA key generation is slow) stands in. */
 const standInPublicKey = () => (throwaway ??= throwawayPublicKey());
 
-/** Tenant stacks in the project folder (every stack but `platform`). */
-export function tenantStackNames(projectDir: string): string[] {
-  return stackNames(projectDir).filter((s) => s !== "platform");
-}
+// Here before it moved beside stackNames (load.ts checks --tenant with it, without the twin).
+export { tenantStackNames } from "../../../infra/stackFiles.ts";
 
 /** Parse a tenant's stack file; a clear error names the stack and what is wrong. */
 export function readTenantStack(projectDir: string, tenant: string): TenantStack {
