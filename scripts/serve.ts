@@ -11,7 +11,6 @@ import { listOption, numberOption, oneOf, PROJECT_DIR, stackOption } from "./lib
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
 import { portalIdentity, portalSignOut } from "./lib/serve/portalSignIn.ts";
 import { portalDataOption } from "./lib/serve/portalDataOption.ts";
-import { sageMakerPortalModels } from "./lib/serve/portalRegistry.ts";
 import { SERVE_OPTIONS } from "./lib/serve/serveOptions.ts";
 import { isIP } from "node:net";
 
@@ -54,12 +53,13 @@ await runCommand({
     // transpiler, the trainers, the AWS SDK) are seconds of start-up that --help or a refused flag
     // should not wait for.
     const { HubService } = await import("./lib/serve/hubService.ts");
+    const { sageMakerPortalModels } = portalData ? await import("./lib/serve/portalRegistry.ts") : { sageMakerPortalModels: undefined };
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, log,
       ...(identity ? { portalIdentity: identity } : {}),
       ...(signOut ? { portalSignOut: signOut } : {}),
       // In production the models page reads SageMaker's registry (the task role's two read actions).
-      ...(portalData ? { portalData, portalModels: sageMakerPortalModels(portalData) } : {}),
+      ...(portalData && sageMakerPortalModels ? { portalData, portalModels: sageMakerPortalModels(portalData) } : {}),
     });
     if (process.stdout.isTTY) {
       console.log(`The hub is served: the portal on ${service.info.http}/portal/, SQL (snowflake-sdk: accessUrl) and APIs on ${service.info.http}, MQTT on ${service.info.mqtt} and ${service.info.mqtts}.`);
