@@ -75,99 +75,103 @@ describe("archive watermarks, by hand", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a first export takes the tenant's rows below asOf, one file per event day, and sets each watermark to asOf", async () => {
-    clock.set(T("08:10:00"));
-    const r = await run(T("08:10:00"));
-    const id = await readArchiveId(store);
-    assert.ok(id, "the first export names the archive");
-    archive = id;
-    assert.equal(r[0]!.runId, "bronze-000001");
-    const readings = table(r, "RAW.SENSOR_READINGS");
-    assert.deepEqual([readings.files, readings.rows], [2, 3], "acme's 3 readings, on the 4th and the 5th");
-    assert.deepEqual([table(r, "RAW.QUARANTINE").files, table(r, "RAW.QUARANTINE").rows], [1, 1], "the ingest's refusal only");
-    assert.deepEqual([table(r, "RAW.JOB_SCANS").files, table(r, "RAW.JOB_SCANS").rows], [0, 0]);
-    const manifest = parseManifest(readFileSync(join(dir, r[0]!.manifestKey!), "utf8"), r[0]!.manifestKey!);
-    const m = manifest.tables.find((t) => t.table === "RAW.SENSOR_READINGS")!;
-    assert.deepEqual(m.watermark, { from: null, to: "2026-01-05T08:10:00.000Z" });
-    assert.deepEqual(m.files.map((f) => [f.day, f.rows, f.minTs, f.maxTs]), [
-      ["2026-01-04", 1, "2026-01-04T23:59:00.000Z", "2026-01-04T23:59:00.000Z"],
-      ["2026-01-05", 2, "2026-01-05T07:50:00.000Z", "2026-01-05T07:55:00.000Z"],
-    ]);
-    assert.deepEqual(await marks(), [
-      ["RAW.JOB_SCANS", "2026-01-05T08:10:00.000Z", "bronze-000001"],
-      ["RAW.QUARANTINE", "2026-01-05T08:10:00.000Z", "bronze-000001"],
-      ["RAW.SENSOR_READINGS", "2026-01-05T08:10:00.000Z", "bronze-000001"],
-    ]);
-    assert.deepEqual(await runs(), [["bronze-000001", 3, 4, "manifests/tenant=acme/bronze/run-000001.json"]]);
-  });
+  // One story, told in order: each step starts from where the one before left the archive (a
+  // test of its own would depend on another's state), so the steps are subtests of one test.
+  it("bronze, step by step: a first export, asOf exclusive, nothing before the watermark, a failed run record, another tenant", async (t) => {
+    await t.test("a first export takes the tenant's rows below asOf, one file per event day, and sets each watermark to asOf", async () => {
+      clock.set(T("08:10:00"));
+      const r = await run(T("08:10:00"));
+      const id = await readArchiveId(store);
+      assert.ok(id, "the first export names the archive");
+      archive = id;
+      assert.equal(r[0]!.runId, "bronze-000001");
+      const readings = table(r, "RAW.SENSOR_READINGS");
+      assert.deepEqual([readings.files, readings.rows], [2, 3], "acme's 3 readings, on the 4th and the 5th");
+      assert.deepEqual([table(r, "RAW.QUARANTINE").files, table(r, "RAW.QUARANTINE").rows], [1, 1], "the ingest's refusal only");
+      assert.deepEqual([table(r, "RAW.JOB_SCANS").files, table(r, "RAW.JOB_SCANS").rows], [0, 0]);
+      const manifest = parseManifest(readFileSync(join(dir, r[0]!.manifestKey!), "utf8"), r[0]!.manifestKey!);
+      const m = manifest.tables.find((t) => t.table === "RAW.SENSOR_READINGS")!;
+      assert.deepEqual(m.watermark, { from: null, to: "2026-01-05T08:10:00.000Z" });
+      assert.deepEqual(m.files.map((f) => [f.day, f.rows, f.minTs, f.maxTs]), [
+        ["2026-01-04", 1, "2026-01-04T23:59:00.000Z", "2026-01-04T23:59:00.000Z"],
+        ["2026-01-05", 2, "2026-01-05T07:50:00.000Z", "2026-01-05T07:55:00.000Z"],
+      ]);
+      assert.deepEqual(await marks(), [
+        ["RAW.JOB_SCANS", "2026-01-05T08:10:00.000Z", "bronze-000001"],
+        ["RAW.QUARANTINE", "2026-01-05T08:10:00.000Z", "bronze-000001"],
+        ["RAW.SENSOR_READINGS", "2026-01-05T08:10:00.000Z", "bronze-000001"],
+      ]);
+      assert.deepEqual(await runs(), [["bronze-000001", 3, 4, "manifests/tenant=acme/bronze/run-000001.json"]]);
+      });
 
-  it("asOf is exclusive: a row stamped exactly at asOf waits for the next run, which starts at the watermark", async () => {
-    clock.set(T("08:20:00"));
-    await engine.land({ readings: [reading("acme", "m1", "MACHINE", 3, "2026-01-05T08:19:00", { state: "RUNNING" }), reading("acme", "m2", "MACHINE", 2, "2026-01-05T08:19:30", { state: "RUNNING" })] });
-    const atStamp = await run(T("08:20:00"));
-    assert.deepEqual([atStamp[0]!.runId, atStamp[0]!.files, atStamp[0]!.rows], [null, 0, 0], "ingested_at 08:20 is not below asOf 08:20");
-    assert.equal((await marks())[2]![1], "2026-01-05T08:10:00.000Z", "an empty run moves no watermark");
-    assert.equal((await runs()).length, 1, "and records no run");
+    await t.test("asOf is exclusive: a row stamped exactly at asOf waits for the next run, which starts at the watermark", async () => {
+      clock.set(T("08:20:00"));
+      await engine.land({ readings: [reading("acme", "m1", "MACHINE", 3, "2026-01-05T08:19:00", { state: "RUNNING" }), reading("acme", "m2", "MACHINE", 2, "2026-01-05T08:19:30", { state: "RUNNING" })] });
+      const atStamp = await run(T("08:20:00"));
+      assert.deepEqual([atStamp[0]!.runId, atStamp[0]!.files, atStamp[0]!.rows], [null, 0, 0], "ingested_at 08:20 is not below asOf 08:20");
+      assert.equal((await marks())[2]![1], "2026-01-05T08:10:00.000Z", "an empty run moves no watermark");
+      assert.equal((await runs()).length, 1, "and records no run");
 
-    const past = new Date(T("08:20:00").getTime() + 1);
-    // What `npm run archive -- export` prints on stderr as it goes: one line per file it writes.
-    const progress: string[] = [];
-    const r = await run(past, { progress: (m) => progress.push(m) });
-    assert.equal(r[0]!.runId, "bronze-000002");
-    assert.deepEqual(progress, ["acme RAW.SENSOR_READINGS 2026-01-05: 2 rows"]);
-    assert.deepEqual([table(r, "RAW.SENSOR_READINGS").files, table(r, "RAW.SENSOR_READINGS").rows], [1, 2], "the two new readings, not the three already archived");
-    const manifest = parseManifest(readFileSync(join(dir, r[0]!.manifestKey!), "utf8"), r[0]!.manifestKey!);
-    const m = manifest.tables.find((t) => t.table === "RAW.SENSOR_READINGS")!;
-    assert.deepEqual(m.watermark, { from: "2026-01-05T08:10:00.000Z", to: "2026-01-05T08:20:00.001Z" });
-    assert.deepEqual(m.files.map((f) => [f.key, f.rows]), [["bronze/raw.sensor_readings/tenant=acme/year=2026/month=01/day=05/part-000002.parquet", 2]]);
-    assert.ok(!manifest.tables.some((t) => t.table === "RAW.QUARANTINE"), "a table with nothing new is left out of the manifest");
-    assert.deepEqual((await marks()).map((x) => x[1]), ["2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z"]);
-    assert.deepEqual(await runs(), [
-      ["bronze-000001", 3, 4, "manifests/tenant=acme/bronze/run-000001.json"],
-      ["bronze-000002", 1, 2, "manifests/tenant=acme/bronze/run-000002.json"],
-    ]);
-  });
+      const past = new Date(T("08:20:00").getTime() + 1);
+      // What `npm run archive -- export` prints on stderr as it goes: one line per file it writes.
+      const progress: string[] = [];
+      const r = await run(past, { progress: (m) => progress.push(m) });
+      assert.equal(r[0]!.runId, "bronze-000002");
+      assert.deepEqual(progress, ["acme RAW.SENSOR_READINGS 2026-01-05: 2 rows"]);
+      assert.deepEqual([table(r, "RAW.SENSOR_READINGS").files, table(r, "RAW.SENSOR_READINGS").rows], [1, 2], "the two new readings, not the three already archived");
+      const manifest = parseManifest(readFileSync(join(dir, r[0]!.manifestKey!), "utf8"), r[0]!.manifestKey!);
+      const m = manifest.tables.find((t) => t.table === "RAW.SENSOR_READINGS")!;
+      assert.deepEqual(m.watermark, { from: "2026-01-05T08:10:00.000Z", to: "2026-01-05T08:20:00.001Z" });
+      assert.deepEqual(m.files.map((f) => [f.key, f.rows]), [["bronze/raw.sensor_readings/tenant=acme/year=2026/month=01/day=05/part-000002.parquet", 2]]);
+      assert.ok(!manifest.tables.some((t) => t.table === "RAW.QUARANTINE"), "a table with nothing new is left out of the manifest");
+      assert.deepEqual((await marks()).map((x) => x[1]), ["2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z"]);
+      assert.deepEqual(await runs(), [
+        ["bronze-000001", 3, 4, "manifests/tenant=acme/bronze/run-000001.json"],
+        ["bronze-000002", 1, 2, "manifests/tenant=acme/bronze/run-000002.json"],
+      ]);
+      });
 
-  it("an asOf at or before the watermark exports nothing and leaves the watermark where it is", async () => {
-    for (const asOf of [T("08:15:00"), new Date(T("08:20:00").getTime() + 1)]) {
-      const r = await run(asOf);
-      assert.deepEqual([r[0]!.runId, r[0]!.rows], [null, 0], asOf.toISOString());
-    }
-    assert.deepEqual((await marks()).map((x) => x[1]), ["2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z"]);
-  });
+    await t.test("an asOf at or before the watermark exports nothing and leaves the watermark where it is", async () => {
+      for (const asOf of [T("08:15:00"), new Date(T("08:20:00").getTime() + 1)]) {
+        const r = await run(asOf);
+        assert.deepEqual([r[0]!.runId, r[0]!.rows], [null, 0], asOf.toISOString());
+      }
+      assert.deepEqual((await marks()).map((x) => x[1]), ["2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z", "2026-01-05T08:20:00.001Z"]);
+      });
 
-  it("the watermarks and the run row advance together: a failure recording the run leaves every watermark as it was", async () => {
-    clock.set(T("08:30:00"));
-    await engine.land({ readings: [reading("acme", "m1", "MACHINE", 4, "2026-01-05T08:29:00", { state: "RUNNING" })] });
-    const before = await marks();
-    // The session fails the run row's INSERT, after the watermarks' DELETE and INSERT have run.
-    const failing = new Proxy(session, {
-      get(target, key, receiver) {
-        const v = Reflect.get(target, key, receiver) as unknown;
-        if (key !== "execute") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        return (sql: string, o?: unknown) => (sql.startsWith(`INSERT INTO ${RUNS}`) ? Promise.reject(new Error("disk full")) : target.execute(sql, o as never));
-      },
-    });
-    await assert.rejects(run(T("08:31:00"), { session: failing }), /disk full/);
-    assert.deepEqual(await marks(), before, "rolled back: the next run covers the same rows");
-    assert.equal((await runs()).length, 2);
-    const again = await run(T("08:31:00"));
-    assert.deepEqual([again[0]!.runId, table(again, "RAW.SENSOR_READINGS").rows], ["bronze-000003", 1], "the same run number, the row not skipped");
-    assert.deepEqual((await marks()).map((x) => x[1]), ["2026-01-05T08:31:00.000Z", "2026-01-05T08:31:00.000Z", "2026-01-05T08:31:00.000Z"]);
-    // One watermark row per table: each advance replaces the last.
-    const [n] = await session.query<{ n: number }>(`SELECT count(*) AS n FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = 'acme'`, { binds: [archive] });
-    assert.equal(Number(n!.n), 3);
-  });
+    await t.test("the watermarks and the run row advance together: a failure recording the run leaves every watermark as it was", async () => {
+      clock.set(T("08:30:00"));
+      await engine.land({ readings: [reading("acme", "m1", "MACHINE", 4, "2026-01-05T08:29:00", { state: "RUNNING" })] });
+      const before = await marks();
+      // The session fails the run row's INSERT, after the watermarks' DELETE and INSERT have run.
+      const failing = new Proxy(session, {
+        get(target, key, receiver) {
+          const v = Reflect.get(target, key, receiver) as unknown;
+          if (key !== "execute") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          return (sql: string, o?: unknown) => (sql.startsWith(`INSERT INTO ${RUNS}`) ? Promise.reject(new Error("disk full")) : target.execute(sql, o as never));
+        },
+      });
+      await assert.rejects(run(T("08:31:00"), { session: failing }), /disk full/);
+      assert.deepEqual(await marks(), before, "rolled back: the next run covers the same rows");
+      assert.equal((await runs()).length, 2);
+      const again = await run(T("08:31:00"));
+      assert.deepEqual([again[0]!.runId, table(again, "RAW.SENSOR_READINGS").rows], ["bronze-000003", 1], "the same run number, the row not skipped");
+      assert.deepEqual((await marks()).map((x) => x[1]), ["2026-01-05T08:31:00.000Z", "2026-01-05T08:31:00.000Z", "2026-01-05T08:31:00.000Z"]);
+      // One watermark row per table: each advance replaces the last.
+      const [n] = await session.query<{ n: number }>(`SELECT count(*) AS n FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = 'acme'`, { binds: [archive] });
+      assert.equal(Number(n!.n), 3);
+      });
 
-  it("another tenant's watermarks are its own", async () => {
-    const r = await exportTenant({ files, session, store, tenant: "globex", layers: ["bronze"], asOf: T("08:31:00") });
-    assert.deepEqual([r[0]!.runId, table(r, "RAW.SENSOR_READINGS").rows], ["bronze-000001", 2], "globex's first run: its own 2 readings");
-    const [g] = await session.query<{ watermark: Date }>(
-      `SELECT watermark FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = 'globex' AND table_name = 'RAW.SENSOR_READINGS'`,
-      { binds: [archive] },
-    );
-    assert.equal(g!.watermark.toISOString(), "2026-01-05T08:31:00.000Z");
-    assert.deepEqual((await marks()).map((x) => x[2]), ["bronze-000003", "bronze-000003", "bronze-000003"], "acme's untouched");
+    await t.test("another tenant's watermarks are its own", async () => {
+      const r = await exportTenant({ files, session, store, tenant: "globex", layers: ["bronze"], asOf: T("08:31:00") });
+      assert.deepEqual([r[0]!.runId, table(r, "RAW.SENSOR_READINGS").rows], ["bronze-000001", 2], "globex's first run: its own 2 readings");
+      const [g] = await session.query<{ watermark: Date }>(
+        `SELECT watermark FROM ${WATERMARKS} WHERE archive = ? AND tenant_id = 'globex' AND table_name = 'RAW.SENSOR_READINGS'`,
+        { binds: [archive] },
+      );
+      assert.equal(g!.watermark.toISOString(), "2026-01-05T08:31:00.000Z");
+      assert.deepEqual((await marks()).map((x) => x[2]), ["bronze-000003", "bronze-000003", "bronze-000003"], "acme's untouched");
+      });
   });
 
   it("silver stops where readings the pipeline has not yet normalised begin, and the next run picks them up", async () => {
