@@ -8,7 +8,7 @@
  * (granted by each tenant stack), which brings USAGE on that tenant's warehouses and SELECT on its
  * grants, and HUB_PORTAL (the platform stack), for the one INSERT.
  */
-import { readFileSync } from "node:fs";
+import { snowflakePrivateKeyFromEnv } from "../warehouse/snowflakeEnv.ts";
 import { connectSnowflake, type SnowflakeConfig } from "../warehouse/snowflakeWarehouse.ts";
 import { snowflakeDialect } from "../dialect/index.ts";
 import { tenantWarehouseName } from "../definitions/governance.ts";
@@ -55,16 +55,7 @@ export function portalSnowflakeConfigFromEnv(env: NodeJS.ProcessEnv = process.en
   const path = env.SNOWFLAKE_PRIVATE_KEY_PATH;
   if (!inline && !path) missing.push("HUB_SNOWFLAKE_PRIVATE_KEY (PEM text) or SNOWFLAKE_PRIVATE_KEY_PATH (a PEM file)");
   if (missing.length) throw new Error(`the portal's Snowflake connection needs ${missing.join(", ")} in the environment`);
-  if (inline && path) throw new Error("set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both");
-  let privateKey: string;
-  if (inline) privateKey = inline;
-  else {
-    try {
-      privateKey = readFileSync(path!, "utf8");
-    } catch (e) {
-      throw new Error(`SNOWFLAKE_PRIVATE_KEY_PATH ${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code})`);
-    }
-  }
+  const privateKey = snowflakePrivateKeyFromEnv(env);
   return {
     account: env.SNOWFLAKE_ACCOUNT!,
     username: env.SNOWFLAKE_USER!,

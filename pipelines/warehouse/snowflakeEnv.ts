@@ -17,17 +17,7 @@ export function snowflakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sn
   const path = env.SNOWFLAKE_PRIVATE_KEY_PATH;
   if (!inline && !path) missing.push("SNOWFLAKE_PRIVATE_KEY_PATH");
   if (missing.length) throw new Error(`--target snowflake needs ${missing.join(", ")} in the environment (the private key as a PEM file path, or as PEM text in HUB_SNOWFLAKE_PRIVATE_KEY)`);
-  // Two sources of one key: refuse rather than guess which one the operator meant.
-  if (inline && path) throw new Error("set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both");
-  let privateKey: string;
-  if (inline) privateKey = inline;
-  else {
-    try {
-      privateKey = readFileSync(path!, "utf8");
-    } catch (e) {
-      throw new Error(`SNOWFLAKE_PRIVATE_KEY_PATH ${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code})`);
-    }
-  }
+  const privateKey = snowflakePrivateKeyFromEnv(env);
   return {
     account: env.SNOWFLAKE_ACCOUNT!,
     username: env.SNOWFLAKE_USER!,
@@ -39,4 +29,22 @@ export function snowflakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sn
     // PrivateLink (https://<account>.privatelink.snowflakecomputing.com), or a served local hub.
     ...(env.SNOWFLAKE_ACCESS_URL ? { accessUrl: env.SNOWFLAKE_ACCESS_URL } : {}),
   };
+}
+
+/**
+ * The private key, from exactly one of HUB_SNOWFLAKE_PRIVATE_KEY (PEM text) and
+ * SNOWFLAKE_PRIVATE_KEY_PATH (a PEM file), for a caller that has checked one is set (each names what
+ * it needs its own way). Errors name the variable, never the key.
+ */
+export function snowflakePrivateKeyFromEnv(env: NodeJS.ProcessEnv): string {
+  const inline = env.HUB_SNOWFLAKE_PRIVATE_KEY;
+  const path = env.SNOWFLAKE_PRIVATE_KEY_PATH;
+  // Two sources of one key: refuse rather than guess which one the operator meant.
+  if (inline && path) throw new Error("set one of HUB_SNOWFLAKE_PRIVATE_KEY and SNOWFLAKE_PRIVATE_KEY_PATH, not both");
+  if (inline) return inline;
+  try {
+    return readFileSync(path!, "utf8");
+  } catch (e) {
+    throw new Error(`SNOWFLAKE_PRIVATE_KEY_PATH ${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code})`);
+  }
 }
