@@ -100,26 +100,36 @@ class OrderStatistics {
     const a = this.a;
     if (k < this.last) throw new Error(`OrderStatistics: asked for ${k} after ${this.last}`);
     if (k === this.last) return a[k]!;
-    let lo = this.from, hi = a.length - 1;
-    while (hi > lo) {
-      const pivot = a[(lo + hi) >> 1]!;
-      let i = lo, j = hi;
-      while (i <= j) {
-        while (a[i]! < pivot) i++;
-        while (a[j]! > pivot) j--;
-        if (i <= j) {
-          const t = a[i]!; a[i] = a[j]!; a[j] = t;
-          i++; j--;
-        }
-      }
-      if (k <= j) hi = j;
-      else if (k >= i) lo = i;
-      else break;
-    }
+    selectInPlace(a, k, this.from);
     this.last = k;
     this.from = k + 1;
     return a[k]!;
   }
+}
+
+/**
+ * Quickselect: puts the k-th smallest of `a` at index k, everything in [from, k) ≤ it and everything
+ * after ≥ it, searching only from `from` on (positions before it must already be settled), and
+ * returns it. Reorders `a`.
+ */
+export function selectInPlace(a: Float64Array, k: number, from = 0): number {
+  let lo = from, hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!; a[i] = a[j]!; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
 }
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */

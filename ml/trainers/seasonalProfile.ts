@@ -15,7 +15,7 @@
  */
 import type { ForecastModel, ForecastRow, Forecaster, Series } from "../contract.ts";
 import { checkSeries, seasonLengths, seasonSlot } from "../series.ts";
-import { ErrorQuantiles, type ErrorQuantilesJSON } from "./errorQuantiles.ts";
+import { ErrorQuantiles, selectInPlace, type ErrorQuantilesJSON } from "./errorQuantiles.ts";
 
 export const SEASONAL_PROFILE = "seasonal_profile_ar1";
 /** Held-back errors beyond this many robust sigmas are anomalies, not noise: left out of the interval table. */
@@ -523,32 +523,12 @@ function medianInPlace(a: Float64Array): number {
   if (a.length === 0) return NaN;
   const m = a.length >> 1;
   // Selection (Hoare's quickselect) instead of a full sort: the fit takes many medians.
-  const hi = select(a, m);
+  const hi = selectInPlace(a, m);
   return a.length % 2 ? hi : (maxBelow(a, m) + hi) / 2;
 }
 
-/** Puts the k-th smallest of `a` at index k (everything before it ≤, after it ≥) and returns it. */
-function select(a: Float64Array, k: number): number {
-  let lo = 0, hi = a.length - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >> 1]!;
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!; a[i] = a[j]!; a[j] = t;
-        i++; j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return a[k]!;
-}
 
-/** The largest of a[0..k) after `select(a, k)` (the (k−1)-th smallest). */
+/** The largest of a[0..k) after `selectInPlace(a, k)` (the (k−1)-th smallest). */
 function maxBelow(a: Float64Array, k: number): number {
   let m = -Infinity;
   for (let i = 0; i < k; i++) if (a[i]! > m) m = a[i]!;
