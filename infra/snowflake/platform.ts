@@ -179,43 +179,16 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
         child,
       );
     }
-    const firehoseUser = new snowflake.ServiceUser(
-      `${name}-firehose-user`,
-      {
-        name: args.firehoseUser,
-        comment: "Amazon Data Firehose (Snowpipe Streaming) into RAW.DEVICE_MESSAGES; key-pair only.",
-        rsaPublicKey: args.firehosePublicKey,
-        defaultRole: roles.get(INGEST_ROLE)!.name,
-      },
-      child,
-    );
-    new snowflake.GrantAccountRole(`${name}-role-hub-ingest-to-firehose-user`, { roleName: roles.get(INGEST_ROLE)!.name, userName: firehoseUser.name }, child);
-    const portalUser = args.portalUser
-      ? new snowflake.ServiceUser(
-          `${name}-portal-user`,
-          {
-            name: args.portalUser.name,
-            comment: "The operator portal: reads as each tenant's role (granted by the tenant stacks), writes acknowledgements as HUB_PORTAL; key-pair only.",
-            rsaPublicKey: args.portalUser.publicKey,
-            defaultRole: roles.get(PORTAL_ROLE)!.name,
-          },
-          child,
-        )
-      : null;
-    if (portalUser) new snowflake.GrantAccountRole(`${name}-role-hub-portal-to-portal-user`, { roleName: roles.get(PORTAL_ROLE)!.name, userName: portalUser.name }, child);
-    const reportingUser = args.reportingUser
-      ? new snowflake.ServiceUser(
-          `${name}-reporting-user`,
-          {
-            name: args.reportingUser.name,
-            comment: "The hourly cost publish (cost-report --publish-tenant-costs): reads the usage views, inserts into OPS.TENANT_COSTS as HUB_REPORTING; key-pair only.",
-            rsaPublicKey: args.reportingUser.publicKey,
-            defaultRole: roles.get(REPORTING_ROLE)!.name,
-          },
-          child,
-        )
-      : null;
-    if (reportingUser) new snowflake.GrantAccountRole(`${name}-role-hub-reporting-to-reporting-user`, { roleName: roles.get(REPORTING_ROLE)!.name, userName: reportingUser.name }, child);
+    // Each service user logs in by key pair only and gets its one role; the resource names keep the
+    // pattern `<key>-user` and `role-<role>-to-<key>-user` (renaming them would replace the users).
+    const serviceUser = (key: string, role: string, user: { readonly name: string; readonly publicKey: string }, comment: string) => {
+      const u = new snowflake.ServiceUser(`${name}-${key}-user`, { name: user.name, comment, rsaPublicKey: user.publicKey, defaultRole: roles.get(role)!.name }, child);
+      new snowflake.GrantAccountRole(`${name}-role-${slug(role)}-to-${key}-user`, { roleName: roles.get(role)!.name, userName: u.name }, child);
+      return u;
+    };
+    const firehoseUser = serviceUser("firehose", INGEST_ROLE, { name: args.firehoseUser, publicKey: args.firehosePublicKey }, "Amazon Data Firehose (Snowpipe Streaming) into RAW.DEVICE_MESSAGES; key-pair only.");
+    const portalUser = args.portalUser && serviceUser("portal", PORTAL_ROLE, args.portalUser, "The operator portal: reads as each tenant's role (granted by the tenant stacks), writes acknowledgements as HUB_PORTAL; key-pair only.");
+    const reportingUser = args.reportingUser && serviceUser("reporting", REPORTING_ROLE, args.reportingUser, "The hourly cost publish (cost-report --publish-tenant-costs): reads the usage views, inserts into OPS.TENANT_COSTS as HUB_REPORTING; key-pair only.");
 
     // Governance first: tags and policies are referenced by everything after them.
     for (const t of TAGS) {
