@@ -20,6 +20,14 @@ const TENANT = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"tenant":"', 2
 const JOB = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"job":"', 2), '"', 1), ''), '(ad hoc)')`;
 
 /**
+ * A sum of credits that does not depend on the order rows arrive in. A SUM of doubles does: both
+ * engines aggregate in parallel, and the same rows summed in another order differ in the last bit,
+ * so one period's report could differ between two runs on the same data. Each part is rounded to
+ * 12 decimals (finer than the meter's NUMBER(38,9)) and summed exactly as a decimal.
+ */
+const exactSum = (column: string) => `SUM(CAST(${column} AS DECIMAL(38, 12)))`;
+
+/**
  * One pass over QUERY_HISTORY and the meter gives the three tables the report needs, told apart
  * by `kind` (one statement: the query log is read once, and the CTE is shared):
  * - `alloc`: compute credits per warehouse and tenant. Each hour's metered credits are split by
@@ -53,10 +61,10 @@ export function usageSql(from: Date, to: Date): string {
   FROM m LEFT JOIN period_share p ON p.warehouse = m.warehouse
   WHERE NOT EXISTS (SELECT 1 FROM hour_total b WHERE b.warehouse = m.warehouse AND b.hour = m.hour)
 )
-SELECT 'alloc' AS kind, warehouse, tenant, CAST(NULL AS VARCHAR) AS job, SUM(credits) AS credits, CAST(NULL AS DOUBLE) AS queries
+SELECT 'alloc' AS kind, warehouse, tenant, CAST(NULL AS VARCHAR) AS job, ${exactSum("credits")} AS credits, CAST(NULL AS DOUBLE) AS queries
 FROM (SELECT warehouse, tenant, credits FROM busy_credits UNION ALL SELECT warehouse, tenant, credits FROM idle_credits) a GROUP BY 2, 3
 UNION ALL
-SELECT 'driver', warehouse, tenant, job, SUM(credits), SUM(queries) FROM busy_credits GROUP BY 2, 3, 4
+SELECT 'driver', warehouse, tenant, job, ${exactSum("credits")}, SUM(queries) FROM busy_credits GROUP BY 2, 3, 4
 UNION ALL
 SELECT 'busy', warehouse, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), SUM(exec_ms) / 1000.0, SUM(queries) FROM q GROUP BY 2`;
 }
@@ -66,8 +74,8 @@ SELECT 'busy', warehouse, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), SUM(exec
  * year of hours for hundreds of warehouses is millions of rows the report does not need).
  */
 export function meteringSql(from: Date, to: Date, bucket: "hour" | "day"): string {
-  return `SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('${bucket}', START_TIME) AS hour, SUM(CREDITS_USED_COMPUTE) AS compute,
-  SUM(CREDITS_USED_CLOUD_SERVICES) AS cloud
+  return `SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('${bucket}', START_TIME) AS hour, ${exactSum("CREDITS_USED_COMPUTE")} AS compute,
+  ${exactSum("CREDITS_USED_CLOUD_SERVICES")} AS cloud
 FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY WHERE ${period(from, to, "START_TIME")} GROUP BY 1, 2 ORDER BY 1, 2`;
 }
 
