@@ -337,7 +337,12 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       grantsByRole.set(g.role, [...(grantsByRole.get(g.role) ?? []), r]);
       return r;
     };
-    for (const g of PLATFORM_GRANTS.filter((g) => g.on.kind !== "object" || objects.has(g.on.name))) grantResource(g);
+    // Grants on objects declared further down (dynamic tables, streams) wait for the last pass.
+    const granted = new Set<PlatformGrant>();
+    for (const g of PLATFORM_GRANTS.filter((g) => g.on.kind !== "object" || objects.has(g.on.name))) {
+      grantResource(g);
+      granted.add(g);
+    }
 
     // The pipeline's objects are created as HUB_PIPELINE, which then owns them: tasks run as it and
     // dynamic tables refresh as it, and the row access policy admits it. The provider's role is
@@ -394,9 +399,6 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
       versions[qn] = dt.createdOn;
       runStatements(qn, t, ["attach"], () => [dt, ...attachDeps()], dt);
     }
-    // Grants on the dynamic tables (HUB_PORTAL's MONITOR, for the live signal) once they exist;
-    // replaced with the table, as a replaced table loses its grants.
-    for (const g of PLATFORM_GRANTS.filter((g) => g.on.kind === "object" && g.on.objectType === "DYNAMIC TABLE")) grantResource(g);
 
     // Tasks are created started: the provider resumes a DAG's children before its root.
     const allTables = TABLES.map((t) => dep(qualifiedName(t)));
@@ -423,6 +425,17 @@ export class SnowflakePlatform extends pulumi.ComponentResource {
           withExternal(t, asPipeline([schemas.get(t.schema)!, warehouseDep(t.warehouse), ...(t.after ?? []).map(dep), ...streams.map(dep), ...allTables])),
         ),
       );
+    }
+
+    // The remaining grants (HUB_PORTAL's MONITOR on the dynamic tables, for the live signal), now
+    // that everything is declared; each replaced with its object, as a replaced object loses its
+    // grants. A grant naming an object the program never declares is a mistake in the definitions,
+    // not a grant to skip: it would leave a role without a privilege the code relies on.
+    for (const g of PLATFORM_GRANTS.filter((x) => !granted.has(x))) {
+      if (g.on.kind === "object" && !objects.has(g.on.name)) {
+        throw new pulumi.ResourceError(`a platform grant (${g.privileges.join(", ")} to ${g.role}) names ${g.on.objectType} ${g.on.name}, which this program does not declare`, this);
+      }
+      grantResource(g);
     }
 
     this.objects = objects;

@@ -106,6 +106,36 @@ describe("platform stack: inventory", () => {
     });
   });
 
+  it("grants each of the definitions' platform grants once: its role, its privileges, on what it names", () => {
+    // Written from the definitions, not from the program's own grant code: a grant the program
+    // skipped (say, one on an object it declares later) or aimed elsewhere shows here.
+    const q = (...parts: string[]) => parts.map((p) => `"${p}"`).join(".");
+    const target = (g: (typeof PLATFORM_GRANTS)[number]): string => {
+      const on = g.on;
+      switch (on.kind) {
+        case "account": return "account";
+        case "database": return "DATABASE HUB";
+        case "warehouse": return `WAREHOUSE ${on.name}`;
+        case "resource monitor": return `RESOURCE MONITOR ${on.name}`;
+        case "schema": return `SCHEMA ${q("HUB", on.schema)}`;
+        default: return `${on.objectType} ${q("HUB", ...on.name.split("."))}`;
+      }
+    };
+    const declared = (p: Record<string, unknown>): string => {
+      const o = p["onAccountObject"] as { objectType: string; objectName: string } | undefined;
+      const sc = p["onSchema"] as { schemaName: string } | undefined;
+      const so = p["onSchemaObject"] as { objectType: string; objectName: string } | undefined;
+      return p["onAccount"] ? "account" : o ? `${o.objectType} ${o.objectName}` : sc ? `SCHEMA ${sc.schemaName}` : `${so!.objectType} ${so!.objectName}`;
+    };
+    const line = (role: string, privileges: readonly string[], on: string) => `${role}: ${[...privileges].sort().join(", ")} on ${on}`;
+    const expected = PLATFORM_GRANTS.map((g) => line(g.role, g.privileges, target(g))).sort();
+    const got = ofType(run, sf("GrantPrivilegesToAccountRole"))
+      .filter((r) => !(r.props["onSchemaObject"] as { objectType?: string } | undefined)?.objectType?.startsWith("FUNCTION"))
+      .map((r) => line(String(r.props["accountRoleName"]), r.props["privileges"] as string[], declared(r.props)))
+      .sort();
+    assert.deepEqual(got, expected);
+  });
+
   it("passes every mandatory rule of the policy pack", () => {
     assert.deepEqual(evaluatePolicies(run.resources), []);
   });
