@@ -12,7 +12,7 @@ import { SimulatedClock } from "../pipelines/engine/clock.ts";
 import { hubClockTime } from "../pipelines/engine/hubClock.ts";
 import { hubDatabasePath, hubHome } from "../pipelines/hubHome.ts";
 import { ADMIN_ROLE } from "../pipelines/definitions/governance.ts";
-import type { StatementResult } from "../pipelines/sql/snowflakeSession.ts";
+import { StatementsError, type StatementResult } from "../pipelines/sql/statementResult.ts";
 import { existsSync } from "node:fs";
 import { runningServe } from "../pipelines/serve/serveFile.ts";
 import { userInfo } from "node:os";
@@ -70,9 +70,7 @@ await runCommand({
         if (options.json) console.log(json(results.map((r) => ({ sql: r.sql, columns: r.columns, rows: r.rows }))));
         else results.forEach(printResult);
       } catch (e) {
-        // Like SnowSQL: what ran before the failing statement is shown, then the error. (The
-        // session's module is loaded by now: both sessions load it.)
-        const { StatementsError } = await import("../pipelines/sql/snowflakeSession.ts");
+        // Like SnowSQL: what ran before the failing statement is shown, then the error.
         if (e instanceof StatementsError && !options.json) e.results.forEach(printResult);
         throw e;
       }

@@ -10,7 +10,7 @@ import { snowflakeDriver } from "../warehouse/snowflakeDriver.ts";
 import { HubSqlError } from "../warehouse/errors.ts";
 import { fromSnowflakeError, loginError } from "../warehouse/snowflakeErrors.ts";
 import { splitStatements } from "../sql/sqlText.ts";
-import { StatementsError, type StatementResult } from "../sql/snowflakeSession.ts";
+import { StatementsError, type StatementResult } from "../sql/statementResult.ts";
 import type { ServeInfo } from "./serveFile.ts";
 
 export interface ServedSessionOptions {

@@ -15,6 +15,9 @@ import { PLATFORM_GRANTS, REPORTING_ROLE, TENANT_SCHEMAS, hubReach } from "../de
 import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
 import { showOrDescribe } from "./snowflakeMetadata.ts";
+import { StatementsError, type StatementResult } from "./statementResult.ts";
+
+export { StatementsError, type StatementResult };
 
 /** The database the hub's objects live in, as Snowflake names it (the platform stack's `hub:database`, default HUB). */
 export const HUB_DATABASE = "HUB";
@@ -27,18 +30,6 @@ export interface SnowflakeSessionOptions {
   readonly warehouse?: string | null;
   readonly schema?: string | null;
   readonly queryTag?: string | null;
-}
-
-/** One statement's result, as a SQL client shows it. */
-export interface StatementResult {
-  /** The statement as typed. */
-  readonly sql: string;
-  readonly columns: readonly string[];
-  readonly rows: unknown[][];
-  /** DuckDB's type of each column, for a client that types its result (the SQL endpoint). */
-  readonly types?: readonly string[];
-  /** A status line for statements without rows (`Statement executed successfully.`). */
-  readonly status?: string;
 }
 
 export class SnowflakeSession {
@@ -251,15 +242,6 @@ export function columnNames(names: readonly OutputName[], duckdb: readonly strin
   return duckdb.map((d) => d.toUpperCase());
 }
 
-/** A failure, carrying the results of the statements before it (SnowSQL prints them). */
-export class StatementsError extends HubSqlError {
-  constructor(
-    readonly cause0: HubSqlError,
-    readonly results: readonly StatementResult[],
-  ) {
-    super(cause0.code, cause0.sqlState, cause0.message, cause0.sql, { cause: cause0 });
-  }
-}
 
 function withResults(e: unknown, results: StatementResult[]): unknown {
   if (e instanceof HubSqlError && results.length) return new StatementsError(e, results);
