@@ -50,6 +50,12 @@ export const ACCOUNT_USAGE_VIEWS: Readonly<Record<string, AccountUsageView>> = {
   QUERY_HISTORY: { databaseRoles: ["GOVERNANCE_VIEWER"], latencyMs: 45 * MINUTE, completedAt: "END_TIME", page: `${PAGE}query_history` },
   // An object view: a monitor appears up to 2 hours after it was created.
   RESOURCE_MONITORS: { databaseRoles: ["OBJECT_VIEWER"], latencyMs: 2 * HOUR, completedAt: "CREATED", page: `${PAGE}resource_monitors` },
+  // "Latency for the view may be up to 45 minutes"; only completed runs (SUCCEEDED, FAILED,
+  // CANCELLED, SKIPPED), so a run is measured from its COMPLETED_TIME.
+  TASK_HISTORY: { databaseRoles: ["USAGE_VIEWER"], latencyMs: 45 * MINUTE, completedAt: "COMPLETED_TIME", page: `${PAGE}task_history` },
+  // "Latency for the view may be up to 3 hours"; "use a role that is granted the
+  // SNOWFLAKE.USAGE_VIEWER database role".
+  DYNAMIC_TABLE_REFRESH_HISTORY: { databaseRoles: ["USAGE_VIEWER"], latencyMs: 3 * HOUR, completedAt: "REFRESH_END_TIME", page: `${PAGE}dynamic_table_refresh_history` },
 };
 
 export const ACCOUNT_USAGE_VIEW_NAMES: readonly string[] = Object.keys(ACCOUNT_USAGE_VIEWS);

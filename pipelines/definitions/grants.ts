@@ -188,8 +188,10 @@ export const REPORTING_ROLE = "HUB_REPORTING";
 /**
  * The SNOWFLAKE database roles HUB_REPORTING is granted (GRANT DATABASE ROLE SNOWFLAKE.<role> TO
  * ROLE HUB_REPORTING: https://docs.snowflake.com/en/sql-reference/sql/grant-database-role).
- * USAGE_VIEWER gives the meter (WAREHOUSE_METERING_HISTORY, METERING_DAILY_HISTORY, ...),
- * GOVERNANCE_VIEWER gives QUERY_HISTORY, which the chargeback splits credits by. Not
+ * USAGE_VIEWER gives the meter (WAREHOUSE_METERING_HISTORY, METERING_DAILY_HISTORY, ...), and
+ * with it, all or nothing, TASK_HISTORY and DYNAMIC_TABLE_REFRESH_HISTORY, which operators (HUB_ADMIN
+ * holds this role) read for failing tasks and refreshes; GOVERNANCE_VIEWER gives QUERY_HISTORY,
+ * which the chargeback splits credits by. Not
  * OBJECT_VIEWER: the report lists monitors with SHOW RESOURCE MONITORS, not the RESOURCE_MONITORS
  * view; nor IMPORTED PRIVILEGES, which would open every SNOWFLAKE schema (organisation data too).
  */

@@ -29,6 +29,16 @@ function arrived(view: string, completedAt: string): string {
   return `(${v} IS NULL OR (${completedAt}) <= CAST(${v} AS TIMESTAMP) - INTERVAL '${ms} milliseconds')`;
 }
 
+/**
+ * The database the twin's sessions present (CURRENT_DATABASE(), snowflakeSession.ts HUB_DATABASE);
+ * the history tables name objects SCHEMA.NAME within it.
+ */
+const DATABASE_NAME = "HUB";
+
+/** A history row's object name (SCHEMA.NAME) split as Snowflake's views give it. */
+const bareName = (col: string) => `split_part(${col}, '.', 2)`;
+const schemaName = (col: string) => `split_part(${col}, '.', 1)`;
+
 export function accountUsageStatements(data: string): string[] {
   const h = `${data}.${CONTROL_SCHEMA}`;
   const au = `${ACCOUNT_USAGE_CATALOG}.ACCOUNT_USAGE`;
@@ -83,5 +93,43 @@ export function accountUsageStatements(data: string): string[] {
        CASE WHEN warehouse_name IS NULL THEN 0 ELSE ${CLOUD_SERVICES_CREDITS_PER_QUERY} END AS CREDITS_USED_CLOUD_SERVICES
      -- A query is in the view once it has finished, and the view's latency after that.
      FROM ${h}.QUERY_HISTORY WHERE ${arrived("QUERY_HISTORY", "COALESCE(end_time, TIMESTAMP 'infinity')")}`,
+    // https://docs.snowflake.com/en/sql-reference/account-usage/task_history: every documented
+    // column, in order. What the engine does not record is a typed NULL: the task's SQL and WHEN
+    // text, Snowflake's internal ids, the query id (a run is several statements here), graph
+    // version, SCHEDULED_FROM, the hashes. RUN_ID is as documented, the root's scheduled time in
+    // epoch milliseconds (children carry their root's), not the engine's run counter, which
+    // restarts with each open. ATTEMPT_NUMBER is 1: the twin never retries a run. Only completed
+    // runs: "the view does not return SCHEDULED or EXECUTING task runs".
+    `CREATE OR REPLACE VIEW ${au}.TASK_HISTORY AS SELECT
+       ${bareName("name")} AS NAME, CAST(NULL AS VARCHAR) AS QUERY_TEXT, CAST(NULL AS VARCHAR) AS CONDITION_TEXT,
+       ${schemaName("name")} AS SCHEMA_NAME, CAST(NULL AS BIGINT) AS TASK_SCHEMA_ID, '${DATABASE_NAME}' AS DATABASE_NAME,
+       CAST(NULL AS BIGINT) AS TASK_DATABASE_ID, scheduled_time AS SCHEDULED_TIME, completed_time AS COMPLETED_TIME, state AS STATE,
+       CAST(NULL AS VARCHAR) AS RETURN_VALUE, CAST(NULL AS VARCHAR) AS QUERY_ID, query_start_time AS QUERY_START_TIME,
+       error_code AS ERROR_CODE, error_message AS ERROR_MESSAGE, CAST(NULL AS BIGINT) AS GRAPH_VERSION,
+       epoch_ms(scheduled_time) AS RUN_ID, CAST(NULL AS VARCHAR) AS ROOT_TASK_ID, CAST(NULL AS VARCHAR) AS SCHEDULED_FROM,
+       CAST(1 AS BIGINT) AS ATTEMPT_NUMBER, CAST(NULL AS BIGINT) AS INSTANCE_ID, CAST(NULL AS VARCHAR) AS CONFIG,
+       CAST(NULL AS VARCHAR) AS QUERY_HASH, CAST(NULL AS BIGINT) AS QUERY_HASH_VERSION, CAST(NULL AS VARCHAR) AS QUERY_PARAMETERIZED_HASH,
+       CAST(NULL AS BIGINT) AS QUERY_PARAMETERIZED_HASH_VERSION, CAST(NULL AS VARCHAR) AS GRAPH_RUN_GROUP_ID,
+       CAST(NULL AS JSON) AS BACKFILL_INFO, CAST(NULL AS BIGINT) AS SPCS_JOB_ID
+     FROM ${h}.TASK_HISTORY
+     WHERE state IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED') AND ${arrived("TASK_HISTORY", "completed_time")}`,
+    // https://docs.snowflake.com/en/sql-reference/account-usage/dynamic_table_refresh_history: every
+    // documented column, in order. DATA_TIMESTAMP is the refresh's start, which the engine stamps
+    // as the table's data timestamp (dynamicTableRefresh.ts). STATISTICS has the two counts the
+    // engine keeps, for successful refreshes only (a failed one's has timings alone, which the
+    // engine does not split). NULL: ids, state code, query id, the completion target and target
+    // lag at the time of the refresh (the engine keeps only the current lag), dependencies,
+    // reinitialisation reason, graph history.
+    `CREATE OR REPLACE VIEW ${au}.DYNAMIC_TABLE_REFRESH_HISTORY AS SELECT
+       ${bareName("name")} AS NAME, ${schemaName("name")} AS SCHEMA_NAME, '${DATABASE_NAME}' AS DATABASE_NAME,
+       CAST(NULL AS BIGINT) AS ID, CAST(NULL AS BIGINT) AS SCHEMA_ID, CAST(NULL AS BIGINT) AS DATABASE_ID,
+       state AS STATE, CAST(NULL AS VARCHAR) AS STATE_CODE, error_message AS STATE_MESSAGE, CAST(NULL AS VARCHAR) AS QUERY_ID,
+       refresh_start_time AS DATA_TIMESTAMP, refresh_start_time AS REFRESH_START_TIME, refresh_end_time AS REFRESH_END_TIME,
+       CAST(NULL AS TIMESTAMP) AS COMPLETION_TARGET, '${DATABASE_NAME}.' || name AS QUALIFIED_NAME,
+       CAST(NULL AS JSON) AS LAST_COMPLETED_DEPENDENCY,
+       CASE WHEN state = 'SUCCEEDED' THEN json_object('numInsertedRows', rows_inserted, 'numDeletedRows', rows_deleted) END AS STATISTICS,
+       refresh_action AS REFRESH_ACTION, CAST(NULL AS VARCHAR) AS REINIT_REASON, refresh_trigger AS REFRESH_TRIGGER,
+       CAST(NULL AS BIGINT) AS TARGET_LAG_SEC, CAST(NULL AS TIMESTAMP) AS GRAPH_HISTORY_VALID_FROM
+     FROM ${h}.DYNAMIC_TABLE_REFRESH_HISTORY WHERE ${arrived("DYNAMIC_TABLE_REFRESH_HISTORY", "refresh_end_time")}`,
   ];
 }

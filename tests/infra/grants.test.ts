@@ -58,8 +58,12 @@ describe("one grant definition for Snowflake and the twin", () => {
       assert.deepEqual(onSnowflake, [...accountUsageReadableBy(role)], role);
     }
     // What the cost report reads (pipelines/cost/costQueries.ts), and no more: RESOURCE_MONITORS
-    // needs OBJECT_VIEWER, and the report lists monitors with SHOW instead.
-    assert.deepEqual([...accountUsageReadableBy(REPORTING_ROLE)].sort(), ["METERING_DAILY_HISTORY", "QUERY_HISTORY", "WAREHOUSE_EVENTS_HISTORY", "WAREHOUSE_METERING_HISTORY"]);
+    // needs OBJECT_VIEWER, and the report lists monitors with SHOW instead. A database role is
+    // all or nothing: USAGE_VIEWER, granted for the meter, opens the task and refresh histories
+    // too, on Snowflake as on the twin.
+    assert.deepEqual([...accountUsageReadableBy(REPORTING_ROLE)].sort(), [
+      "DYNAMIC_TABLE_REFRESH_HISTORY", "METERING_DAILY_HISTORY", "QUERY_HISTORY", "TASK_HISTORY", "WAREHOUSE_EVENTS_HISTORY", "WAREHOUSE_METERING_HISTORY",
+    ]);
   });
 
   it("the reporting role sees every warehouse and monitor of the platform and tenant stacks in SHOW, and runs on one warehouse", () => {

@@ -3,7 +3,7 @@
  * the cost report's SQL cannot lean on a column Snowflake does not have (as it once read FREQUENCY
  * and NOTIFY_AT from RESOURCE_MONITORS). The documented columns are typed here from each page (read
  * 2026-12-05), not taken from the product. Types: the twin's session is UTC, so TIMESTAMP_LTZ is a
- * TIMESTAMP; NUMBER is any DuckDB number; VARIANT is JSON.
+ * TIMESTAMP (TIMESTAMP_NTZ is one anyway); NUMBER is any DuckDB number; VARIANT and OBJECT are JSON.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +31,23 @@ const DOCUMENTED: Record<string, [string, Array<[string, string]>]> = {
     ["EVENT_REASON", "VARCHAR"], ["EVENT_STATE", "VARCHAR"], ["USER_NAME", "VARCHAR"], ["ROLE_NAME", "VARCHAR"], ["QUERY_ID", "VARCHAR"], ["SIZE", "VARCHAR"],
     ["CLUSTER_COUNT", "NUMBER"], ["WAREHOUSE_TYPE", "VARCHAR"], ["RESOURCE_CONSTRAINT", "VARCHAR"],
   ]],
+  // ERROR_CODE: VARCHAR on the current page (older copies said NUMBER); SPCS_JOB_ID came with the
+  // 2026_02 behaviour change bundle (https://docs.snowflake.com/en/release-notes/bcr-bundles/2026_02/bcr-2182).
+  TASK_HISTORY: [`${DOC}task_history`, [
+    ["NAME", "VARCHAR"], ["QUERY_TEXT", "VARCHAR"], ["CONDITION_TEXT", "VARCHAR"], ["SCHEMA_NAME", "VARCHAR"], ["TASK_SCHEMA_ID", "NUMBER"],
+    ["DATABASE_NAME", "VARCHAR"], ["TASK_DATABASE_ID", "NUMBER"], ["SCHEDULED_TIME", "TIMESTAMP_LTZ"], ["COMPLETED_TIME", "TIMESTAMP_LTZ"], ["STATE", "VARCHAR"],
+    ["RETURN_VALUE", "VARCHAR"], ["QUERY_ID", "VARCHAR"], ["QUERY_START_TIME", "TIMESTAMP_LTZ"], ["ERROR_CODE", "VARCHAR"], ["ERROR_MESSAGE", "VARCHAR"],
+    ["GRAPH_VERSION", "NUMBER"], ["RUN_ID", "NUMBER"], ["ROOT_TASK_ID", "VARCHAR"], ["SCHEDULED_FROM", "VARCHAR"], ["ATTEMPT_NUMBER", "NUMBER"],
+    ["INSTANCE_ID", "NUMBER"], ["CONFIG", "VARCHAR"], ["QUERY_HASH", "VARCHAR"], ["QUERY_HASH_VERSION", "NUMBER"], ["QUERY_PARAMETERIZED_HASH", "VARCHAR"],
+    ["QUERY_PARAMETERIZED_HASH_VERSION", "NUMBER"], ["GRAPH_RUN_GROUP_ID", "VARCHAR"], ["BACKFILL_INFO", "OBJECT"], ["SPCS_JOB_ID", "NUMBER"],
+  ]],
+  DYNAMIC_TABLE_REFRESH_HISTORY: [`${DOC}dynamic_table_refresh_history`, [
+    ["NAME", "VARCHAR"], ["SCHEMA_NAME", "VARCHAR"], ["DATABASE_NAME", "VARCHAR"], ["ID", "NUMBER"], ["SCHEMA_ID", "NUMBER"], ["DATABASE_ID", "NUMBER"],
+    ["STATE", "VARCHAR"], ["STATE_CODE", "VARCHAR"], ["STATE_MESSAGE", "VARCHAR"], ["QUERY_ID", "VARCHAR"], ["DATA_TIMESTAMP", "TIMESTAMP_LTZ"],
+    ["REFRESH_START_TIME", "TIMESTAMP_LTZ"], ["REFRESH_END_TIME", "TIMESTAMP_LTZ"], ["COMPLETION_TARGET", "TIMESTAMP_LTZ"], ["QUALIFIED_NAME", "VARCHAR"],
+    ["LAST_COMPLETED_DEPENDENCY", "OBJECT"], ["STATISTICS", "OBJECT"], ["REFRESH_ACTION", "VARCHAR"], ["REINIT_REASON", "VARCHAR"], ["REFRESH_TRIGGER", "VARCHAR"],
+    ["TARGET_LAG_SEC", "NUMBER"], ["GRAPH_HISTORY_VALID_FROM", "TIMESTAMP_NTZ"],
+  ]],
 };
 
 /**
@@ -46,12 +63,14 @@ const QUERY_HISTORY_SUBSET: Array<[string, string]> = [
 function matches(snowflake: string, duckdb: string): boolean {
   switch (snowflake) {
     case "TIMESTAMP_LTZ":
+    case "TIMESTAMP_NTZ":
       return duckdb === "TIMESTAMP";
     case "NUMBER":
       return /^(DECIMAL\(\d+,\d+\)|BIGINT|INTEGER|HUGEINT|UBIGINT|DOUBLE)$/.test(duckdb);
     case "FLOAT":
       return duckdb === "DOUBLE";
     case "VARIANT":
+    case "OBJECT":
       return duckdb === "JSON";
     default:
       return duckdb === snowflake;
