@@ -24,6 +24,7 @@ import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypt
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Identity } from "./topicRules.ts";
+import { withFileLock } from "./fileLock.ts";
 
 /** The username the ingest worker connects with; the only identity that may read telemetry. */
 export const INGEST_USERNAME = "hub-ingest";
@@ -172,23 +173,26 @@ export class DeviceRegistry {
    * registered keeps its secret unless `rotate`: then null is returned for it.
    */
   addDevice(d: { thingName: string; tenantId: string; siteId: string }, opts: { rotate?: boolean; secret?: string } = {}): string | null {
-    this.refresh();
-    const existing = this.data.devices[d.thingName];
-    if (existing && existing.tenantId !== d.tenantId) {
-      throw new Error(`device ${d.thingName} is registered to tenant ${existing.tenantId}, not ${d.tenantId}`);
-    }
-    if (existing && !opts.rotate) return null;
-    const secret = opts.secret ?? newSecret();
-    this.data.devices[d.thingName] = { ...d, secretHash: hashSecret(secret, { generated: opts.secret === undefined }) };
-    this.save();
-    return secret;
+    return this.change(() => {
+      const existing = this.data.devices[d.thingName];
+      if (existing && existing.tenantId !== d.tenantId) {
+        throw new Error(`device ${d.thingName} is registered to tenant ${existing.tenantId}, not ${d.tenantId}`);
+      }
+      if (existing && !opts.rotate) return { result: null, changed: false };
+      const secret = opts.secret ?? newSecret();
+      this.data.devices[d.thingName] = { ...d, secretHash: hashSecret(secret, { generated: opts.secret === undefined }) };
+      return { result: secret, changed: true };
+    });
   }
 
   /** Set the ingest identity's secret. */
   setIngestSecret(secret: string): void {
-    this.refresh();
-    this.data.ingestSecretHash = hashSecret(secret);
-    this.save();
+    // Hashed (scrypt, ~20 ms) before taking the lock, which other processes wait for.
+    const hash = hashSecret(secret);
+    this.change(() => {
+      this.data.ingestSecretHash = hash;
+      return { result: undefined, changed: true };
+    });
   }
 
   /** Is `secret` the device's current secret? (A secret file left stale by a rotation is not.) */
@@ -221,30 +225,30 @@ export class DeviceRegistry {
   registerCertificate(c: { fingerprint: string; thingName: string; notAfter: Date }, status: CertificateStatus = "ACTIVE"): CertificateEntry {
     if (!FINGERPRINT.test(c.fingerprint)) throw new Error(`certificate fingerprint ${JSON.stringify(c.fingerprint)}: 64 lower-case hex digits (SHA-256 of the DER)`);
     if (!CERTIFICATE_STATUSES.includes(status)) throw new Error(`certificate status ${JSON.stringify(status)}: one of ${CERTIFICATE_STATUSES.join(", ")}`);
-    this.refresh();
-    if (!this.has(c.thingName)) throw new Error(`thing ${c.thingName} is not registered: register the device before attaching a certificate to it`);
-    const existing = this.certificate(c.fingerprint);
-    if (existing) {
-      if (existing.thingName !== c.thingName) throw new Error(`certificate ${c.fingerprint} is attached to ${existing.thingName}, not ${c.thingName}`);
-      return existing;
-    }
-    const entry: CertificateEntry = { fingerprint: c.fingerprint, thingName: c.thingName, status, notAfter: c.notAfter.toISOString(), registeredAt: new Date().toISOString() };
-    this.data.certificates[c.fingerprint] = entry;
-    this.save();
-    return entry;
+    return this.change(() => {
+      if (!this.has(c.thingName)) throw new Error(`thing ${c.thingName} is not registered: register the device before attaching a certificate to it`);
+      const existing = this.certificate(c.fingerprint);
+      if (existing) {
+        if (existing.thingName !== c.thingName) throw new Error(`certificate ${c.fingerprint} is attached to ${existing.thingName}, not ${c.thingName}`);
+        return { result: existing, changed: false };
+      }
+      const entry: CertificateEntry = { fingerprint: c.fingerprint, thingName: c.thingName, status, notAfter: c.notAfter.toISOString(), registeredAt: new Date().toISOString() };
+      this.data.certificates[c.fingerprint] = entry;
+      return { result: entry, changed: true };
+    });
   }
 
   /** UpdateCertificate: ACTIVE ⇄ INACTIVE, either to REVOKED; a revoked certificate stays revoked (no other state). */
   setCertificateStatus(fingerprint: string, status: CertificateStatus): CertificateEntry {
     if (!CERTIFICATE_STATUSES.includes(status)) throw new Error(`certificate status ${JSON.stringify(status)}: one of ${CERTIFICATE_STATUSES.join(", ")}`);
-    this.refresh();
-    const existing = this.certificate(fingerprint);
-    if (!existing) throw new Error(`certificate ${fingerprint} is not registered`);
-    if (existing.status === "REVOKED" && status !== "REVOKED") throw new Error(`certificate ${fingerprint} is REVOKED: a revoked certificate cannot be made ${status} (issue a new one)`);
-    const entry = { ...existing, status };
-    this.data.certificates[fingerprint] = entry;
-    this.save();
-    return entry;
+    return this.change(() => {
+      const existing = this.certificate(fingerprint);
+      if (!existing) throw new Error(`certificate ${fingerprint} is not registered`);
+      if (existing.status === "REVOKED" && status !== "REVOKED") throw new Error(`certificate ${fingerprint} is REVOKED: a revoked certificate cannot be made ${status} (issue a new one)`);
+      const entry = { ...existing, status };
+      this.data.certificates[fingerprint] = entry;
+      return { result: entry, changed: true };
+    });
   }
 
   /** Is this certificate (still) ACTIVE? Re-reads the file if another process changed it. */
@@ -283,10 +287,28 @@ export class DeviceRegistry {
     return { kind: "device", tenantId: d.tenantId, thingName: d.thingName };
   }
 
+  /**
+   * A change read, made and written under the registry's lock file: serve, provision and npm start
+   * each change devices.json, and without it one's read-modify-write could drop another's device.
+   */
+  private change<T>(fn: () => { result: T; changed: boolean }): T {
+    const run = () => {
+      this.refresh();
+      const { result, changed } = fn();
+      if (changed) this.save();
+      return result;
+    };
+    if (!this.path) return run();
+    mkdirSync(dirname(this.path), { recursive: true });
+    return withFileLock(`${this.path}.lock`, run);
+  }
+
   private save(): void {
     if (!this.path) return;
     mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
+    // A temporary file of this process's own: two processes saving at once (serve and provision)
+    // would otherwise write one file and the second rename would find it gone.
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     const file: RegistryFile = { version: 1, ...this.data };
     writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
     renameSync(tmp, this.path);

@@ -1,0 +1,107 @@
+/**
+ * A lock file for a read-modify-write of a small shared file by several processes (the device
+ * registry: `serve`, `provision` and `npm start` each change devices.json). Synchronous, as its
+ * callers are: waiting blocks the thread for a few milliseconds at a time.
+ *
+ * The lock is a file created with O_EXCL holding the owner's pid. A lock whose owner is gone (a
+ * process killed while holding it) is taken over: on one machine a pid that `kill(pid, 0)` cannot
+ * find holds nothing. A lock older than `staleMs` is taken over too, in case the pid was reused.
+ */
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+
+export interface FileLockOptions {
+  /** How long to wait for another process's lock before failing (default 10 s). */
+  readonly timeoutMs?: number;
+  /** A lock older than this is a crashed holder's, whatever its pid (default 60 s; a holder keeps it for milliseconds). */
+  readonly staleMs?: number;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but is another user's.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+interface Holder {
+  readonly pid: number;
+  readonly ageMs: number;
+  /** Its owner is gone, or it is older than staleMs. */
+  readonly stale: boolean;
+  /** What identifies this lock file, so a stale one is removed only if it is still the same file. */
+  readonly stamp: string;
+}
+
+/** Who holds `lockPath`, or null if the file is gone. */
+function holder(lockPath: string, staleMs: number): Holder | null {
+  let text: string;
+  let stamp: string;
+  let ageMs: number;
+  try {
+    const st = statSync(lockPath);
+    text = readFileSync(lockPath, "utf8");
+    stamp = `${st.ino}:${st.mtimeMs}:${text}`;
+    ageMs = Date.now() - st.mtimeMs;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+  const pid = Number(text.trim());
+  // A lock file still being written (no pid yet) is held, unless it has been empty for long.
+  const known = Number.isInteger(pid) && pid > 0;
+  return { pid: known ? pid : 0, ageMs, stamp, stale: ageMs > staleMs || (known && !alive(pid)) };
+}
+
+/** Run `fn` holding the lock file `lockPath`; other processes calling this with the same path wait. */
+export function withFileLock<T>(lockPath: string, fn: () => T, opts: FileLockOptions = {}): T {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const staleMs = opts.staleMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  let wait = 2;
+  for (;;) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(lockPath, "wx", 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (fd !== undefined) {
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        return fn();
+      } finally {
+        unlinkSync(lockPath);
+      }
+    }
+    const h = holder(lockPath, staleMs);
+    if (h === null) continue;
+    if (h.stale) {
+      // Its holder is gone: remove it, if it is still that file (another waiter may have taken
+      // it over already), and try again.
+      const again = holder(lockPath, staleMs);
+      if (again?.stamp === h.stamp) {
+        try {
+          unlinkSync(lockPath);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        }
+      }
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`${lockPath} is held by process ${h.pid || "(starting)"} for ${Math.round(h.ageMs)} ms; waited ${timeoutMs} ms. If no hub command is running, remove the file.`);
+    }
+    sleep(wait);
+    wait = Math.min(wait * 2, 50);
+  }
+}
