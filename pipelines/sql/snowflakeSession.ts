@@ -10,7 +10,7 @@
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { HubSqlError, ROLE_ERRORS, SQL_ERRORS } from "../warehouse/errors.ts";
-import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
+import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectOwner } from "../definitions/governance.ts";
 import { PLATFORM_GRANTS, REPORTING_ROLE, TENANT_SCHEMAS, hubReach } from "../definitions/grants.ts";
 import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
@@ -193,7 +193,7 @@ export class SnowflakeSession {
     // The platform's narrow roles (HUB_REPORTING, HUB_PORTAL): the warehouses their grants name.
     if (PLATFORM_GRANTS.some((g) => g.role === this.role)) return PLATFORM_GRANTS.some((g) => g.role === this.role && g.on.kind === "warehouse" && g.on.name === name && g.privileges.includes("USAGE"));
     const tenants = await this.engine.control<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = '${this.role.replaceAll("'", "''")}'`);
-    return tenants.some((t) => name.startsWith(tenantObjectPrefix(t.tenant_id)));
+    return tenantObjectOwner(name, tenants.map((t) => t.tenant_id)) !== null;
   }
 
   /** A tenant role's first warehouse (as its service user's DEFAULT_WAREHOUSE); none for the hub's roles. */
