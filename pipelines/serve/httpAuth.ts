@@ -6,7 +6,7 @@
  * a tenant when it holds that tenant's role, or the hub's admin role.
  */
 import type { IncomingMessage } from "node:http";
-import { ADMIN_ROLE, tenantRoleName } from "../definitions/governance.ts";
+import { ADMIN_ROLE, TENANT_ID_PATTERN, tenantRoleName } from "../definitions/governance.ts";
 import { passwordMatches, type EndpointUser } from "./snowflakeEndpoint.ts";
 import { jwtRefusal } from "./snowflakeJwt.ts";
 
@@ -43,8 +43,13 @@ export function authenticateRequest(req: IncomingMessage, users: readonly Endpoi
   return { refused: "credentials are required: Authorization: Basic (user and password) or Bearer (a key-pair JWT)" };
 }
 
-/** Whether `user` may act for `tenant`: its role, or the hub's admin role. */
+/**
+ * Whether `user` may act for `tenant`: its role, or the hub's admin role. `tenant` is a path
+ * segment the client wrote: one that is no tenant id (ACME, ../x, a look-alike) names no tenant
+ * anyone may act for, and is answered "no" here rather than thrown (which serve answered with 500).
+ */
 export function mayActFor(user: EndpointUser, tenant: string): boolean {
+  if (!TENANT_ID_PATTERN.test(tenant)) return false;
   const roles = user.roles.map((r) => r.toUpperCase());
   return roles.includes(tenantRoleName(tenant)) || roles.includes(ADMIN_ROLE);
 }
