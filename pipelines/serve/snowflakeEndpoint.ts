@@ -187,6 +187,8 @@ export class SnowflakeEndpoint {
       sql = await SnowflakeSession.open(this.o.engine, {
         user: name,
         role,
+        // USE ROLE within the session is held to the user's grants, as the login's role is.
+        grantedRoles: user.roles,
         warehouse: params.get("warehouse") || user.defaultWarehouse,
         schema: params.get("schemaName") || null,
       });
@@ -220,11 +222,9 @@ export class SnowflakeEndpoint {
     }
     const run = session.queue.then(async () => {
       try {
-        const results = await session.sql.execute(statement);
-        // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more.
-        if (results.length !== 1) {
-          return failure({ code: "000008", sqlState: "0A000", message: `Actual statement count ${results.length} did not match the desired statement count 1.` }, queryId);
-        }
+        // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more, and
+        // counts them before running any: a refused request has changed nothing.
+        const results = await session.sql.execute(statement, { statements: 1 });
         return ok(snowflakeResultData(results[0]!, queryId));
       } catch (e) {
         if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message }, queryId);
