@@ -21,6 +21,7 @@ import { bindPlaceholders } from "../sql/sqlText.ts";
 import { jwtRefusal } from "./snowflakeJwt.ts";
 import { snowflakeResultData } from "./snowflakeResults.ts";
 import { passwordMatches } from "./passwordHash.ts";
+import type { SignInLimiter } from "../portal/signInLimiter.ts";
 
 /** Who may log in: a service user (key pairs) or a person (a password), and the roles granted to them. */
 export interface EndpointUser {
@@ -45,6 +46,12 @@ export interface EndpointOptions {
   readonly port?: number;
   /** Where refusals are told (why a JWT was refused); never tokens, keys or passwords. */
   readonly log?: (line: string) => void;
+  /**
+   * Failed password logins allowed per user name and per client address (serve: the one limiter
+   * the portal and the HTTP APIs share, so a guesser gains nothing by moving between them). A
+   * name or address over its failures is refused before its password is hashed. Default none.
+   */
+  readonly signInLimiter?: SignInLimiter;
 }
 
 const MAX_BODY = 1_048_576;
@@ -62,6 +69,10 @@ const LOGIN = {
   roleNotGranted: (role: string) => ({ code: "390189", sqlState: "08004", message: `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.` }),
   database: (db: string) => ({ code: "390201", sqlState: "08004", message: `The requested database '${db}' does not exist or not authorized.` }),
   tooMany: { code: "390102", sqlState: "08004", message: "Too many sessions: log out of one first." },
+  // The code of a wrong password, so a driver treats it as one (no retry); the message says why.
+  // Snowflake locks a user for 15 minutes after 5 failures (password policy defaults
+  // PASSWORD_MAX_RETRIES 5, PASSWORD_LOCKOUT_TIME_MINS 15), the portal's limits.
+  tooManyFailures: (waitS: number) => ({ code: "390100", sqlState: "08004", message: `Incorrect username or password was specified. Too many failed logins for this user or from this address: try again in ${waitS} s.` }),
 };
 
 interface Session {
@@ -140,7 +151,7 @@ export class SnowflakeEndpoint {
     }
     try {
       if (req.method !== "POST") return send(405, { success: false, code: "000405", message: `${req.method} is not a method of this endpoint`, data: null });
-      if (url.pathname === "/session/v1/login-request") return send(200, await this.login(url.searchParams, (body.data ?? {}) as Record<string, unknown>));
+      if (url.pathname === "/session/v1/login-request") return send(200, await this.login(url.searchParams, (body.data ?? {}) as Record<string, unknown>, req.socket.remoteAddress ?? "unknown"));
       if (url.pathname === "/telemetry/send") return send(200, ok(null));
       const token = /^Snowflake Token="([^"]+)"$/.exec(String(req.headers.authorization ?? ""))?.[1];
       const session = token ? this.sessions.get(token) : undefined;
@@ -161,9 +172,24 @@ export class SnowflakeEndpoint {
     }
   }
 
-  private async login(params: URLSearchParams, data: Record<string, unknown>): Promise<unknown> {
+  private async login(params: URLSearchParams, data: Record<string, unknown>, address: string): Promise<unknown> {
     const account = (this.o.account ?? HUB_DATABASE).toUpperCase();
     const name = String(data.LOGIN_NAME ?? "").toUpperCase();
+    const limiter = data.AUTHENTICATOR === "SNOWFLAKE_JWT" ? undefined : this.o.signInLimiter;
+    const limitKey = name.slice(0, 255);
+    const wait = limiter?.waitS(limitKey, address) ?? 0;
+    if (wait > 0) {
+      this.o.log?.(`endpoint: login of ${name.slice(0, 64)} refused: too many failed password logins`);
+      return failure(LOGIN.tooManyFailures(wait));
+    }
+    const answer = this.passwordOrKeyLogin(params, data, account, name);
+    const result = await answer;
+    if (limiter && (result as { code?: unknown }).code === LOGIN.badCredentials.code) limiter.failed(limitKey, address);
+    else if (limiter && (result as { success?: unknown }).success === true) limiter.succeeded(limitKey);
+    return result;
+  }
+
+  private async passwordOrKeyLogin(params: URLSearchParams, data: Record<string, unknown>, account: string, name: string): Promise<unknown> {
     const users = typeof this.o.users === "function" ? this.o.users() : this.o.users;
     const user = users.find((u) => u.name.toUpperCase() === name);
     // One answer for an unknown user, another account and a wrong secret: the client learns nothing more.
