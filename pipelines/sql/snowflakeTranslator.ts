@@ -233,7 +233,7 @@ class QueryTranslation {
       case "div":
         return this.division(f);
       case "table":
-        return this.informationSchemaTable(f);
+        return this.informationSchemaTable(f) ?? this.databaseQualified(f);
       case "window_function":
         return this.windowFunction(f);
       case "array_size": {
@@ -456,6 +456,22 @@ class QueryTranslation {
     const alias = f.alias ? identifierName(f.alias) : view;
     const subquery = this.placeholder(informationSchemaView(view, this.facts.role, this.sql));
     return { alias: { this: subquery, alias: { name: alias, quoted: false }, column_aliases: [], alias_explicit_as: true, pre_alias_comments: [] } };
+  }
+
+  /**
+   * A name with a database (`HUB.ANALYTICS.ALERTS`, as dbt and BI tools write every table): in the
+   * session's database it is the two-part name, which the session's connection resolves where the
+   * role reads (a tenant's secure views, the hub's own catalog); SNOWFLAKE is the shared database
+   * of the usage views (the guard decides). Any other is a database Snowflake does not have here,
+   * the DuckDB catalogs behind the twin (hub_secure, system, memory, temp) included: refused, so
+   * a query that runs here runs on Snowflake.
+   */
+  private databaseQualified(f: Node): Node | undefined {
+    if (!f.catalog) return undefined;
+    const database = identifierName(f.catalog);
+    if (database === "SNOWFLAKE") return undefined;
+    if (database !== this.facts.database) throw SQL_ERRORS.objectDoesNotExist([database, identifierName(f.schema), identifierName(f.name)].filter(Boolean).join("."), this.sql);
+    return { table: { ...f, catalog: null } };
   }
 
   /** TABLE(INFORMATION_SCHEMA.TASK_HISTORY(name => value, ...)): only named arguments, as Snowflake's examples pass them. */
