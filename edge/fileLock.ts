@@ -6,8 +6,10 @@
  * The lock is a file created with O_EXCL holding the owner's pid. A lock whose owner is gone (a
  * process killed while holding it) is taken over: on one machine a pid that `kill(pid, 0)` cannot
  * find holds nothing. A lock older than `staleMs` is taken over too, in case the pid was reused.
+ * It is a lock between processes, one holder per process: the hub changes the registry on its main
+ * thread only (no worker thread imports it), so a lock naming this process is held by this thread.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 
 export interface FileLockOptions {
   /** How long to wait for another process's lock before failing (default 10 s). */
@@ -15,6 +17,9 @@ export interface FileLockOptions {
   /** A lock older than this is a crashed holder's, whatever its pid (default 60 s; a holder keeps it for milliseconds). */
   readonly staleMs?: number;
 }
+
+/** The lock paths this process holds now (a change inside a change of the same file runs within it). */
+const held = new Set<string>();
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
@@ -45,21 +50,39 @@ function holder(lockPath: string, staleMs: number): Holder | null {
   let ageMs: number;
   try {
     const st = statSync(lockPath);
-    text = readFileSync(lockPath, "utf8");
+    if (!st.isFile()) throw new Error(`${lockPath} is not a lock file (a folder or another kind of file): remove it`);
+    // A pid is a few digits: a longer file is no lock of ours, and is not read whole.
+    text = readFileSync(lockPath, "utf8").slice(0, 64);
     stamp = `${st.ino}:${st.mtimeMs}:${text}`;
     ageMs = Date.now() - st.mtimeMs;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    // O_EXCL refused the path, yet nothing is there: a symbolic link to nothing, which would
+    // refuse every attempt (an endless loop, the thread blocked).
+    if (isLink(lockPath)) throw new Error(`${lockPath} is a symbolic link to nothing, not a lock file: remove it`);
+    return null;
   }
   const pid = Number(text.trim());
   // A lock file still being written (no pid yet) is held, unless it has been empty for long.
   const known = Number.isInteger(pid) && pid > 0;
-  return { pid: known ? pid : 0, ageMs, stamp, stale: ageMs > staleMs || (known && !alive(pid)) };
+  // A lock naming this process, which does not hold it (`held`), is an earlier process's that had
+  // the same pid: pids repeat, as when a container restarts. Waiting for it would wait for ourselves.
+  const ours = known && pid === process.pid;
+  return { pid: known ? pid : 0, ageMs, stamp, stale: ageMs > staleMs || ours || (known && !alive(pid)) };
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Run `fn` holding the lock file `lockPath`; other processes calling this with the same path wait. */
 export function withFileLock<T>(lockPath: string, fn: () => T, opts: FileLockOptions = {}): T {
+  // Already ours: this process is inside a change of the same file, which runs in its lock.
+  if (held.has(lockPath)) return fn();
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const staleMs = opts.staleMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
@@ -77,9 +100,11 @@ export function withFileLock<T>(lockPath: string, fn: () => T, opts: FileLockOpt
       } finally {
         closeSync(fd);
       }
+      held.add(lockPath);
       try {
         return fn();
       } finally {
+        held.delete(lockPath);
         unlinkSync(lockPath);
       }
     }

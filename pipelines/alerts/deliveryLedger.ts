@@ -7,7 +7,7 @@
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import { ALERT_DELIVERIES, ALERT_NOTIFICATIONS, type DeliveryStatus } from "../definitions/alerting.ts";
-import { PIPELINE_ROLE, tenantObjectPrefix } from "../definitions/governance.ts";
+import { PIPELINE_ROLE, tenantObjectOwner } from "../definitions/governance.ts";
 import { qualifiedName } from "../definitions/types.ts";
 import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { alertKey, monitorKey, type Notification } from "./notification.ts";
@@ -110,10 +110,9 @@ export class DeliveryLedger {
       `SELECT monitor_name, interval_start, threshold_pct, action, fired_at, used_credits, credit_quota, warehouses FROM ${CONTROL_SCHEMA}.RESOURCE_MONITOR_EVENTS
        WHERE fired_at >= TIMESTAMP '${ts(since)}' ORDER BY fired_at`,
     );
-    const prefixes = tenants.map((t) => [t, tenantObjectPrefix(t)] as const);
     const out: Notification[] = [];
     for (const r of rows) {
-      const tenant = prefixes.find(([, p]) => r.monitor_name.startsWith(p))?.[0];
+      const tenant = tenantObjectOwner(r.monitor_name, tenants);
       if (!tenant) continue;
       const pct = Number(r.threshold_pct);
       const suspends = r.action !== "NOTIFY";

@@ -10,7 +10,7 @@
  */
 import type { Row, Warehouse } from "../warehouse/warehouse.ts";
 import { buildCostReport, type CostReport, type CostReportOptions } from "./costReport.ts";
-import { tenantObjectPrefix } from "../definitions/governance.ts";
+import { tenantObjectOwner } from "../definitions/governance.ts";
 import { TENANT_COSTS } from "../definitions/tenantCosts.ts";
 import { qualifiedName } from "../definitions/types.ts";
 import { MAX_TENANT_COST_ROWS } from "../warehouse/portalWriteGuard.ts";
@@ -52,14 +52,15 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** One tenant's figures from a report built with `tenant` set (its credits are then the tenant's allocation). */
 export function tenantCostOf(r: CostReport, tenant: string, computedAt: Date): TenantCost {
-  const prefix = tenantObjectPrefix(tenant);
+  // Its own warehouses by their whole name: another tenant's id may begin with this one's (acme, acme-a).
+  const own = (warehouse: string) => tenantObjectOwner(warehouse, [tenant]) !== null;
   const mine = r.tenants.find((t) => t.tenant === tenant);
   const shared = new Map<string, number>();
-  for (const a of r.allocations) if (a.tenant === tenant && !a.warehouse.startsWith(prefix)) shared.set(a.warehouse, (shared.get(a.warehouse) ?? 0) + a.credits);
+  for (const a of r.allocations) if (a.tenant === tenant && !own(a.warehouse)) shared.set(a.warehouse, (shared.get(a.warehouse) ?? 0) + a.credits);
   return {
     from: r.from.toISOString(), to: r.to.toISOString(), currency: r.currency, pricePerCredit: r.pricePerCredit, computedAt: computedAt.toISOString(),
     credits: mine?.credits ?? 0, money: mine?.money ?? 0,
-    warehouses: r.warehouses.filter((w) => w.warehouse.startsWith(prefix)).map((w) => ({
+    warehouses: r.warehouses.filter((w) => own(w.warehouse)).map((w) => ({
       warehouse: w.warehouse, monitor: w.monitor, credits: w.credits, money: w.money,
       quotaCredits: w.quota, quotaMoney: w.quota === null ? null : w.quota * r.pricePerCredit, pctOfQuota: w.pctOfQuota, burnPerHour: w.burnPerHour,
       triggers: w.triggers.map((t) => ({ percent: t.percent, action: t.action, firedAt: iso(t.firedAt), projectedAt: iso(t.projectedAt) })),

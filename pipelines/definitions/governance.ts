@@ -25,6 +25,27 @@ export function tenantObjectPrefix(tenantId: string): string {
 }
 
 /**
+ * What follows a tenant's prefix in the names of its own account objects: `<CLASS>_WH`,
+ * `<CLASS>_MONITOR` (a workload class has no underscore: infra/config.ts WORKLOAD_CLASS) or `SVC`
+ * (infra/naming.ts). Nothing else: TENANT_ACME_ also begins TENANT_ACME_A_BI_WH, acme-a's.
+ */
+const OWN_OBJECT_SUFFIX = /^(?:[A-Z][A-Z0-9]*_(?:WH|MONITOR)|SVC)$/;
+
+/**
+ * The tenant of `tenants` whose account object (warehouse, resource monitor, service user) `name`
+ * is, or null. By the whole name, never by the prefix alone: one tenant id may begin another
+ * (acme, acme-a), and the prefix of the first begins the second's names. Ids map to prefixes one
+ * to one (dashes become underscores, and ids have no underscore), so at most one tenant matches.
+ */
+export function tenantObjectOwner(name: string, tenants: readonly string[]): string | null {
+  for (const t of tenants) {
+    const prefix = tenantObjectPrefix(t);
+    if (name.startsWith(prefix) && OWN_OBJECT_SUFFIX.test(name.slice(prefix.length))) return t;
+  }
+  return null;
+}
+
+/**
  * A tenant's warehouse of one workload class (one per class: a monitor attaches to warehouses, not
  * to tags). infra/naming.ts creates it under this name; the portal's Snowflake reads run on it.
  */

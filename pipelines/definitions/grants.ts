@@ -301,3 +301,28 @@ export function hubReach(role: string): "all" | "tenant grants" | "nothing" {
 }
 
 export const PLATFORM_GRANTS: readonly PlatformGrant[] = [...PIPELINE_GRANTS, ...ADMIN_GRANTS, ...INGEST_GRANTS, ...REPORTING_GRANTS, ...PORTAL_GRANTS];
+
+/**
+ * The role hierarchy among the platform's roles, as infra/snowflake/platform.ts grants it: each
+ * role and the roles granted to it (HUB_PIPELINE, HUB_REPORTING and HUB_PORTAL to HUB_ADMIN).
+ * Tenant roles are granted to users only (infra/snowflake/tenant.ts), never to another role.
+ */
+const ROLES_GRANTED_TO: Readonly<Record<string, readonly string[]>> = {
+  [ADMIN_ROLE]: [PIPELINE_ROLE, REPORTING_ROLE, PORTAL_ROLE],
+};
+
+/**
+ * The roles a user granted `granted` may make its session's role (`USE ROLE`): those, and every
+ * role below them in the hierarchy. Snowflake: "To use a role, the role must have been granted to
+ * the user" (https://docs.snowflake.com/en/sql-reference/sql/use-role). Upper case.
+ */
+export function usableRoles(granted: readonly string[]): ReadonlySet<string> {
+  const out = new Set<string>();
+  const add = (r: string) => {
+    if (out.has(r)) return;
+    out.add(r);
+    for (const below of ROLES_GRANTED_TO[r] ?? []) add(below);
+  };
+  for (const r of granted) add(r.toUpperCase());
+  return out;
+}

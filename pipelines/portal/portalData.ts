@@ -13,7 +13,7 @@
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import { duckdbDialect, type Dialect } from "../dialect/index.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { tenantObjectPrefix } from "../definitions/governance.ts";
+import { tenantObjectOwner } from "../definitions/governance.ts";
 import { PORTAL_ROLE } from "../definitions/grants.ts";
 
 export const PORTAL_DATA = ["twin", "snowflake"] as const;
@@ -41,8 +41,7 @@ export function twinPortalData(engine: EmbeddedEngine): PortalData {
     target: "twin",
     dialect: duckdbDialect,
     tenantSession: (tenant, role) => {
-      const prefix = tenantObjectPrefix(tenant);
-      const warehouse = engine.warehouses.list().map((w) => w.name).filter((n) => n.startsWith(prefix)).sort()[0];
+      const warehouse = engine.warehouses.list().map((w) => w.name).filter((n) => tenantObjectOwner(n, [tenant]) !== null).sort()[0];
       return engine.session({ role, warehouse });
     },
     writerSession: () => engine.session({ role: PORTAL_ROLE }),

@@ -68,6 +68,12 @@ export interface PortalOptions {
   /** Failed password sign-ins allowed per user name and per client address (signInLimiter.ts); defaults 5 and 20 per 15 minutes. */
   readonly signInLimits?: SignInLimits;
   /**
+   * The limiter to count failures in, shared with the hub's other password doors (serve: the SQL
+   * login and Basic auth), so a guesser cannot move between them; default one of the portal's own
+   * with `signInLimits`.
+   */
+  readonly signInLimiter?: SignInLimiter;
+  /**
    * Production sign-in: people arrive signed in to Cognito by the load balancer, which forwards
    * their signed claims (albIdentity.ts); every request's claims are checked and name the session's
    * user and tenant. Password sign-in and the users file are then off. Default: the users file.
@@ -152,7 +158,7 @@ export class PortalServer {
       this.now,
       o.sessionFile && !o.identity ? { path: o.sessionFile, accept: (st) => o.tenants.includes(st.tenant), log: (level, msg, fields) => o.log(level, msg, fields) } : undefined,
     );
-    this.limiter = new SignInLimiter(o.signInLimits, this.now);
+    this.limiter = o.signInLimiter ?? new SignInLimiter(o.signInLimits, this.now);
     this.bundle = o.bundle ?? PortalBundle.load();
     // On Snowflake the poller asks a metadata signal first and wakes a tenant's warehouse at most
     // once per data.live.minWarehouseMs (liveSignal.ts); on the twin it reads every poll.

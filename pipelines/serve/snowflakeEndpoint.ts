@@ -21,6 +21,7 @@ import { bindPlaceholders } from "../sql/sqlText.ts";
 import { jwtRefusal } from "./snowflakeJwt.ts";
 import { snowflakeResultData } from "./snowflakeResults.ts";
 import { passwordMatches } from "./passwordHash.ts";
+import type { SignInLimiter } from "../portal/signInLimiter.ts";
 
 /** Who may log in: a service user (key pairs) or a person (a password), and the roles granted to them. */
 export interface EndpointUser {
@@ -45,12 +46,28 @@ export interface EndpointOptions {
   readonly port?: number;
   /** Where refusals are told (why a JWT was refused); never tokens, keys or passwords. */
   readonly log?: (line: string) => void;
+  /**
+   * Failed password logins allowed per user name and per client address (serve: the one limiter
+   * the portal and the HTTP APIs share, so a guesser gains nothing by moving between them). A
+   * name or address over its failures is refused before its password is hashed. Default none.
+   */
+  readonly signInLimiter?: SignInLimiter;
+  /** Wall clock for sessions' idle time (tests move it); default Date.now. */
+  readonly now?: () => number;
 }
 
 const MAX_BODY = 1_048_576;
 const PROTOCOL_PATHS = new Set(["/session/v1/login-request", "/telemetry/send", "/queries/v1/query-request", "/session", "/session/heartbeat", "/session/token-request"]);
 const DRAIN_LIMIT = 16 * MAX_BODY;
-const MAX_SESSIONS = 256;
+/** Sessions the endpoint holds at once, all users together. */
+export const MAX_SESSIONS = 256;
+/** Sessions one user may hold: a quarter of the pool, so no one user (or tool that never logs out) locks the others out. */
+export const MAX_SESSIONS_PER_USER = MAX_SESSIONS / 4;
+/**
+ * A session unused this long is ended: Snowflake's, without CLIENT_SESSION_KEEP_ALIVE, expires
+ * after four hours of inactivity (https://docs.snowflake.com/en/sql-reference/parameters#client-session-keep-alive).
+ */
+export const SESSION_IDLE_MS = 4 * 3_600_000;
 const SESSION_VALIDITY_S = 3600;
 
 export { hashPassword, passwordMatches } from "./passwordHash.ts";
@@ -62,6 +79,11 @@ const LOGIN = {
   roleNotGranted: (role: string) => ({ code: "390189", sqlState: "08004", message: `Role '${role}' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.` }),
   database: (db: string) => ({ code: "390201", sqlState: "08004", message: `The requested database '${db}' does not exist or not authorized.` }),
   tooMany: { code: "390102", sqlState: "08004", message: "Too many sessions: log out of one first." },
+  tooManyOfUser: (user: string, held: number) => ({ code: "390102", sqlState: "08004", message: `Too many sessions: user ${user} holds ${held} sessions, the most one user may; log out of one first.` }),
+  // The code of a wrong password, so a driver treats it as one (no retry); the message says why.
+  // Snowflake locks a user for 15 minutes after 5 failures (password policy defaults
+  // PASSWORD_MAX_RETRIES 5, PASSWORD_LOCKOUT_TIME_MINS 15), the portal's limits.
+  tooManyFailures: (waitS: number) => ({ code: "390100", sqlState: "08004", message: `Incorrect username or password was specified. Too many failed logins for this user or from this address: try again in ${waitS} s.` }),
 };
 
 interface Session {
@@ -69,6 +91,8 @@ interface Session {
   readonly user: string;
   /** Statements of one session run one at a time, in the order they came. */
   queue: Promise<unknown>;
+  /** When a request last named it (ms, the endpoint's clock). */
+  lastUsed: number;
 }
 
 export class SnowflakeEndpoint {
@@ -115,6 +139,21 @@ export class SnowflakeEndpoint {
     return this.sessions.size;
   }
 
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** No request has named it for SESSION_IDLE_MS (ending it waits for a statement in flight). */
+  private idle(s: Session): boolean {
+    return this.now() - s.lastUsed > SESSION_IDLE_MS;
+  }
+
+  private async end(token: string, s: Session): Promise<void> {
+    this.sessions.delete(token);
+    await s.queue.catch(() => undefined);
+    await s.sql.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     for (const s of this.sessions.values()) await s.sql.close().catch(() => undefined);
     this.sessions.clear();
@@ -140,11 +179,16 @@ export class SnowflakeEndpoint {
     }
     try {
       if (req.method !== "POST") return send(405, { success: false, code: "000405", message: `${req.method} is not a method of this endpoint`, data: null });
-      if (url.pathname === "/session/v1/login-request") return send(200, await this.login(url.searchParams, (body.data ?? {}) as Record<string, unknown>));
+      if (url.pathname === "/session/v1/login-request") return send(200, await this.login(url.searchParams, (body.data ?? {}) as Record<string, unknown>, req.socket.remoteAddress ?? "unknown"));
       if (url.pathname === "/telemetry/send") return send(200, ok(null));
       const token = /^Snowflake Token="([^"]+)"$/.exec(String(req.headers.authorization ?? ""))?.[1];
-      const session = token ? this.sessions.get(token) : undefined;
+      let session = token ? this.sessions.get(token) : undefined;
+      if (session && this.idle(session)) {
+        await this.end(token!, session);
+        session = undefined;
+      }
       if (!session) return send(401, { success: false, code: "390104", message: "User must login again to access the service.", data: null });
+      session.lastUsed = this.now();
       if (url.pathname === "/queries/v1/query-request") return send(200, await this.query(session, body));
       if (url.pathname === "/session" && url.searchParams.get("delete") === "true") {
         this.sessions.delete(token!);
@@ -161,9 +205,24 @@ export class SnowflakeEndpoint {
     }
   }
 
-  private async login(params: URLSearchParams, data: Record<string, unknown>): Promise<unknown> {
+  private async login(params: URLSearchParams, data: Record<string, unknown>, address: string): Promise<unknown> {
     const account = (this.o.account ?? HUB_DATABASE).toUpperCase();
     const name = String(data.LOGIN_NAME ?? "").toUpperCase();
+    const limiter = data.AUTHENTICATOR === "SNOWFLAKE_JWT" ? undefined : this.o.signInLimiter;
+    const limitKey = name.slice(0, 255);
+    const wait = limiter?.waitS(limitKey, address) ?? 0;
+    if (wait > 0) {
+      this.o.log?.(`endpoint: login of ${name.slice(0, 64)} refused: too many failed password logins`);
+      return failure(LOGIN.tooManyFailures(wait));
+    }
+    const answer = this.passwordOrKeyLogin(params, data, account, name);
+    const result = await answer;
+    if (limiter && (result as { code?: unknown }).code === LOGIN.badCredentials.code) limiter.failed(limitKey, address);
+    else if (limiter && (result as { success?: unknown }).success === true) limiter.succeeded(limitKey);
+    return result;
+  }
+
+  private async passwordOrKeyLogin(params: URLSearchParams, data: Record<string, unknown>, account: string, name: string): Promise<unknown> {
     const users = typeof this.o.users === "function" ? this.o.users() : this.o.users;
     const user = users.find((u) => u.name.toUpperCase() === name);
     // One answer for an unknown user, another account and a wrong secret: the client learns nothing more.
@@ -181,12 +240,18 @@ export class SnowflakeEndpoint {
     if (!user.roles.map((r) => r.toUpperCase()).includes(role)) return failure(LOGIN.roleNotGranted(role));
     const database = params.get("databaseName");
     if (database && database.toUpperCase() !== HUB_DATABASE) return failure(LOGIN.database(database.toUpperCase()));
+    // Sessions left idle past Snowflake's limit are ended first: they hold places and connections.
+    for (const [t, s] of this.sessions) if (this.idle(s)) await this.end(t, s);
     if (this.sessions.size >= MAX_SESSIONS) return failure(LOGIN.tooMany);
+    const held = [...this.sessions.values()].filter((s) => s.user === name).length;
+    if (held >= MAX_SESSIONS_PER_USER) return failure(LOGIN.tooManyOfUser(name, held));
     let sql: SnowflakeSession;
     try {
       sql = await SnowflakeSession.open(this.o.engine, {
         user: name,
         role,
+        // USE ROLE within the session is held to the user's grants, as the login's role is.
+        grantedRoles: user.roles,
         warehouse: params.get("warehouse") || user.defaultWarehouse,
         schema: params.get("schemaName") || null,
       });
@@ -195,7 +260,7 @@ export class SnowflakeEndpoint {
       throw e;
     }
     const token = randomBytes(32).toString("hex");
-    this.sessions.set(token, { sql, user: name, queue: Promise.resolve() });
+    this.sessions.set(token, { sql, user: name, queue: Promise.resolve(), lastUsed: this.now() });
     const state = sql.state();
     return ok({
       token,
@@ -220,11 +285,9 @@ export class SnowflakeEndpoint {
     }
     const run = session.queue.then(async () => {
       try {
-        const results = await session.sql.execute(statement);
-        // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more.
-        if (results.length !== 1) {
-          return failure({ code: "000008", sqlState: "0A000", message: `Actual statement count ${results.length} did not match the desired statement count 1.` }, queryId);
-        }
+        // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more, and
+        // counts them before running any: a refused request has changed nothing.
+        const results = await session.sql.execute(statement, { statements: 1 });
         return ok(snowflakeResultData(results[0]!, queryId));
       } catch (e) {
         if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message }, queryId);

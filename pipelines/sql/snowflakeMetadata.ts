@@ -11,7 +11,7 @@ import { CONTROL_SCHEMA } from "../engine/controlTables.ts";
 import { SQL_ERRORS } from "../warehouse/errors.ts";
 import { snowflakeDialect } from "../dialect/index.ts";
 import { DYNAMIC_TABLES, STREAMS, TABLES, TASKS } from "../definitions/catalog.ts";
-import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
+import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectOwner } from "../definitions/governance.ts";
 import { PLATFORM_GRANTS, REPORTING_DATABASE_ROLES, REPORTING_ROLE, TENANT_GRANTS, TENANT_READABLE, TENANT_SCHEMAS, hubReach, monitoredDynamicTables, snowflakeDatabaseRole } from "../definitions/grants.ts";
 import { FULL_SCOPE, SCHEMAS, qualifiedName, type DynamicTableDef, type TableDef } from "../definitions/types.ts";
 import { UNSUPPORTED, type Translated } from "./snowflakeTranslator.ts";
@@ -39,7 +39,7 @@ export async function showOrDescribe(engine: EmbeddedEngine, t: Extract<Translat
   const visible = (qualified: string) => seesAll || (reach === "tenant grants" && TENANT_READABLE.has(qualified));
   const schemas: readonly string[] = seesAll ? SCHEMAS : reach === "tenant grants" ? TENANT_SCHEMAS : [];
   // HUB_REPORTING holds MONITOR on every warehouse and monitor of the hub (grants.ts, reportingGrantsOn).
-  const ownedByRole = (name: string) => seesAll || who.role === REPORTING_ROLE || (tenants ?? []).some((x) => name.startsWith(tenantObjectPrefix(x)));
+  const ownedByRole = (name: string) => seesAll || who.role === REPORTING_ROLE || tenantObjectOwner(name, tenants ?? []) !== null;
   if (t.kind === "describe") return describe(t, visible, who);
   const like = likeMatcher(t.like);
   const inSchema = (schema: string) => {

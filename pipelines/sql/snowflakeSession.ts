@@ -10,8 +10,9 @@
 import type { EmbeddedEngine } from "../engine/embeddedEngine.ts";
 import type { DuckDbWarehouse } from "../warehouse/duckdbWarehouse.ts";
 import { HubSqlError, ROLE_ERRORS, SQL_ERRORS } from "../warehouse/errors.ts";
-import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectPrefix } from "../definitions/governance.ts";
-import { PLATFORM_GRANTS, REPORTING_ROLE, TENANT_SCHEMAS, hubReach } from "../definitions/grants.ts";
+import { ALL_TENANT_ROLES, TENANT_MAP, tenantObjectOwner } from "../definitions/governance.ts";
+import { PLATFORM_GRANTS, REPORTING_ROLE, TENANT_SCHEMAS, hubReach, usableRoles } from "../definitions/grants.ts";
+import { GUARD_ERRORS } from "../warehouse/tenantGuard.ts";
 import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
 import { showOrDescribe } from "./snowflakeMetadata.ts";
@@ -30,6 +31,21 @@ export interface SnowflakeSessionOptions {
   readonly warehouse?: string | null;
   readonly schema?: string | null;
   readonly queryTag?: string | null;
+  /**
+   * The roles granted to the user: `USE ROLE` may switch to them and the roles below them
+   * (grants.ts, usableRoles), as Snowflake allows. Default: every role of the hub, for the hub's
+   * own operator, who opens its database file (scripts/sql.ts). The SQL endpoint passes the user's.
+   */
+  readonly grantedRoles?: readonly string[];
+}
+
+/** What `execute` may be told. */
+export interface ExecuteOptions {
+  /**
+   * How many statements the text must hold: a text with another count is refused before any of
+   * its statements runs, as Snowflake checks MULTI_STATEMENT_COUNT. Default: any number.
+   */
+  readonly statements?: number;
 }
 
 export class SnowflakeSession {
@@ -43,6 +59,8 @@ export class SnowflakeSession {
     private readonly engine: EmbeddedEngine,
     private readonly user: string,
     state: { role: string; warehouse: string | null; schema: string | null; queryTag: string | null },
+    /** The roles USE ROLE may switch to; null: any role of the hub. */
+    private readonly usable: ReadonlySet<string> | null,
   ) {
     this.role = state.role;
     this.warehouse = state.warehouse;
@@ -55,7 +73,9 @@ export class SnowflakeSession {
     const role = o.role.toUpperCase();
     const roles = await engine.roles();
     if (!roles.includes(role)) throw ROLE_ERRORS.doesNotExist(role);
-    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null });
+    const usable = o.grantedRoles ? usableRoles(o.grantedRoles) : null;
+    if (usable && !usable.has(role)) throw ROLE_ERRORS.doesNotExist(role);
+    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null }, usable);
     const warehouse = o.warehouse === undefined ? await s.defaultWarehouse() : o.warehouse;
     if (warehouse) await s.useWarehouse(warehouse, "");
     if (o.schema) s.useSchema(o.schema, "");
@@ -73,7 +93,7 @@ export class SnowflakeSession {
   }
 
   /** Run every statement of `sql` in order; the first that fails throws, with the results before it. */
-  async execute(sql: string): Promise<StatementResult[]> {
+  async execute(sql: string, options: ExecuteOptions = {}): Promise<StatementResult[]> {
     const done: StatementResult[] = [];
     let statements: Translated[];
     try {
@@ -81,6 +101,7 @@ export class SnowflakeSession {
     } catch (e) {
       throw withResults(e, done);
     }
+    if (options.statements !== undefined && statements.length !== options.statements) throw GUARD_ERRORS.statementCount(statements.length, sql);
     for (const t of statements) {
       try {
         done.push(await this.run(t));
@@ -139,7 +160,9 @@ export class SnowflakeSession {
     const name = t.name.split(".").at(-1)!;
     switch (t.object) {
       case "ROLE": {
-        if (!(await this.engine.roles()).includes(name)) throw ROLE_ERRORS.doesNotExist(name);
+        // A role not granted to the user is refused as one that does not exist: a tenant's user
+        // learns nothing of which other roles (tenants) there are.
+        if ((this.usable && !this.usable.has(name)) || !(await this.engine.roles()).includes(name)) throw ROLE_ERRORS.doesNotExist(name);
         this.role = name;
         // A warehouse or schema the new role may not use is dropped from the session, as Snowflake does.
         if (this.warehouse && !(await this.mayUseWarehouse(this.warehouse))) this.warehouse = null;
@@ -193,7 +216,7 @@ export class SnowflakeSession {
     // The platform's narrow roles (HUB_REPORTING, HUB_PORTAL): the warehouses their grants name.
     if (PLATFORM_GRANTS.some((g) => g.role === this.role)) return PLATFORM_GRANTS.some((g) => g.role === this.role && g.on.kind === "warehouse" && g.on.name === name && g.privileges.includes("USAGE"));
     const tenants = await this.engine.control<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${qualifiedName(TENANT_MAP)} WHERE role_name = '${this.role.replaceAll("'", "''")}'`);
-    return tenants.some((t) => name.startsWith(tenantObjectPrefix(t.tenant_id)));
+    return tenantObjectOwner(name, tenants.map((t) => t.tenant_id)) !== null;
   }
 
   /** A tenant role's first warehouse (as its service user's DEFAULT_WAREHOUSE); none for the hub's roles. */

@@ -18,9 +18,13 @@
  *   UNNEST(input => ...));
  * - a function the twin does not support is refused by name (snowflakeFunctions.ts).
  *
- * The rewrites put a placeholder call (`__HUB_n()`) where their DuckDB text goes; after the
- * transpiler has run, each placeholder is replaced by that text.
+ * The rewrites put a placeholder call (`__HUB_<nonce>_n()`) where their DuckDB text goes; after
+ * the transpiler has run, each placeholder is replaced by that text. The nonce is new for each
+ * statement, so text the user typed (`'__HUB_0()'` in a string) is never taken for one: a fixed
+ * name was replaced inside the user's own literals, changing them, and a placeholder's quotes
+ * could end the literal around it.
  */
+import { randomBytes } from "node:crypto";
 import { HubSqlError } from "../warehouse/errors.ts";
 import { functionSupport } from "./snowflakeFunctions.ts";
 import { informationSchemaFunction, informationSchemaView } from "./informationSchema.ts";
@@ -172,6 +176,8 @@ class QueryTranslation {
   private readonly flattens = new Set<string>();
   /** Placeholders whose value is a VARIANT (DuckDB JSON): a cast of one to a scalar type reads its value. */
   private readonly variants = new Set<string>();
+  /** This statement's placeholder prefix (see the module's comment). */
+  private readonly prefix = `__HUB_${randomBytes(8).toString("hex")}_`;
 
   constructor(
     private readonly facts: SessionFacts,
@@ -181,7 +187,7 @@ class QueryTranslation {
   /** A placeholder call whose DuckDB text is `duckdb`. */
   private placeholder(duckdb: string, variant = false): Node {
     this.parts.push(duckdb);
-    const name = `__HUB_${this.parts.length - 1}`;
+    const name = `${this.prefix}${this.parts.length - 1}`;
     if (variant) this.variants.add(name);
     return call(name);
   }
@@ -197,9 +203,10 @@ class QueryTranslation {
     const rewritten = rewrite(statement, (n, kind, f) => this.visit(n, kind, f)) as Node;
     let duckdb = toDuckdbText(snowflakeText(rewritten));
     // Placeholders may hold placeholders (a rewrite inside another's argument): until none is left.
-    for (let pass = 0; /__HUB_\d+\(\)/i.test(duckdb); pass++) {
+    const placeholder = new RegExp(`${this.prefix}(\\d+)\\(\\)`, "gi");
+    for (let pass = 0; new RegExp(placeholder.source, "i").test(duckdb); pass++) {
       if (pass > this.parts.length + 1) throw new Error(`placeholder left in ${duckdb}`);
-      duckdb = duckdb.replace(/__HUB_(\d+)\(\)/gi, (_, i: string) => this.parts[Number(i)]!);
+      duckdb = duckdb.replace(placeholder, (_, i: string) => this.parts[Number(i)]!);
     }
     return { kind: "query", sql: this.sql, duckdb, names };
   }
@@ -226,7 +233,7 @@ class QueryTranslation {
       case "div":
         return this.division(f);
       case "table":
-        return this.informationSchemaTable(f);
+        return this.informationSchemaTable(f) ?? this.databaseQualified(f);
       case "window_function":
         return this.windowFunction(f);
       case "array_size": {
@@ -247,7 +254,7 @@ class QueryTranslation {
 
   private fn(name: string, f: Node, n: Node): Node | undefined {
     const upper = name.toUpperCase();
-    if (/^__HUB_\d+$/.test(upper)) return undefined;
+    if (upper.startsWith(this.prefix.toUpperCase())) return undefined;
     if (upper === "TABLE") return this.tableFunction(f);
     if (upper === "FLATTEN") return undefined; // inside TABLE(...) or LATERAL: rewritten by them
     const literal = (v: string | null) => (v === null ? this.placeholder("NULL") : stringLiteral(v));
@@ -449,6 +456,22 @@ class QueryTranslation {
     const alias = f.alias ? identifierName(f.alias) : view;
     const subquery = this.placeholder(informationSchemaView(view, this.facts.role, this.sql));
     return { alias: { this: subquery, alias: { name: alias, quoted: false }, column_aliases: [], alias_explicit_as: true, pre_alias_comments: [] } };
+  }
+
+  /**
+   * A name with a database (`HUB.ANALYTICS.ALERTS`, as dbt and BI tools write every table): in the
+   * session's database it is the two-part name, which the session's connection resolves where the
+   * role reads (a tenant's secure views, the hub's own catalog); SNOWFLAKE is the shared database
+   * of the usage views (the guard decides). Any other is a database Snowflake does not have here,
+   * the DuckDB catalogs behind the twin (hub_secure, system, memory, temp) included: refused, so
+   * a query that runs here runs on Snowflake.
+   */
+  private databaseQualified(f: Node): Node | undefined {
+    if (!f.catalog) return undefined;
+    const database = identifierName(f.catalog);
+    if (database === "SNOWFLAKE") return undefined;
+    if (database !== this.facts.database) throw SQL_ERRORS.objectDoesNotExist([database, identifierName(f.schema), identifierName(f.name)].filter(Boolean).join("."), this.sql);
+    return { table: { ...f, catalog: null } };
   }
 
   /** TABLE(INFORMATION_SCHEMA.TASK_HISTORY(name => value, ...)): only named arguments, as Snowflake's examples pass them. */

@@ -76,7 +76,12 @@ function skipSpace(s: string, i: number): number {
   return i;
 }
 
-/** End of a scalar at `i`, or -1: ?, NULL, 'text' ('' doubled), a number, or CAST(<one of those> AS TIMESTAMP[_NTZ]). */
+/**
+ * End of a scalar at `i`, or -1: ?, NULL, TRUE, FALSE, 'text' ('' doubled), a number (exponent
+ * too: the SQL endpoint writes a driver's REAL bind 1e-7 as it came), or CAST(<one of those> AS
+ * TIMESTAMP[_NTZ]). Booleans: the endpoint writes a BOOLEAN bind as TRUE / FALSE, and the cost
+ * snapshot has one (own_warehouse).
+ */
 function value(s: string, i: number): number {
   const cast = /^CAST\s*\(/i.exec(s.slice(i, i + 16));
   if (cast) {
@@ -90,7 +95,7 @@ function value(s: string, i: number): number {
 
 function scalar(s: string, i: number): number {
   if (s[i] === "?") return i + 1;
-  const word = /^(NULL|-?\d+(?:\.\d+)?)(?![\w.])/i.exec(s.slice(i, i + 64));
+  const word = /^(NULL|TRUE|FALSE|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\w.])/i.exec(s.slice(i, i + 64));
   if (word) return i + word[0].length;
   if (s[i] !== "'") return -1;
   for (let j = i + 1; j < s.length; j++) {

@@ -37,6 +37,7 @@ import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/s
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
 import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
+import { SignInLimiter } from "../../../pipelines/portal/signInLimiter.ts";
 import { handleNoteRequest } from "../../../pipelines/notes/noteEndpoint.ts";
 import { drainThen, readBoundedBody } from "../../../pipelines/serve/httpBodies.ts";
 import { LocalEndpoint, LocalEndpointError } from "../../../ml/serving/localEndpoint.ts";
@@ -214,7 +215,10 @@ export class HubService {
       const roles = await engine.roles();
       const operatorUser: EndpointUser = { name: OPERATOR_USER, publicKeys: [operator.publicKey], roles, defaultRole: "HUB_ADMIN" };
       const users = usersSource(usersPath(o.home), [operatorUser], (msg) => log("warn", msg));
-      const endpoint = SnowflakeEndpoint.attached({ engine, users, log: (line) => log("info", line) });
+      // One count of failed passwords for every door the users' passwords open (SQL login, the
+      // portal, Basic auth on the HTTP APIs): a guesser refused at one cannot go on at another.
+      const signIn = new SignInLimiter();
+      const endpoint = SnowflakeEndpoint.attached({ engine, users, log: (line) => log("info", line), signInLimiter: signIn });
       closers.push(() => endpoint.close());
       const uploadLanding = ChannelLanding.onEngine(engine);
       closers.push(async () => (await uploadLanding).close());
@@ -233,7 +237,7 @@ export class HubService {
       server.requestTimeout = 300_000;
       // The operator portal (docs/portal.md): the same users, every page read as the tenant's role.
       const portal = PortalServer.create({
-        engine, users, tenants: hub.tenants.map((t) => t.tenantId), log,
+        engine, users, tenants: hub.tenants.map((t) => t.tenantId), log, signInLimiter: signIn,
         ...(o.portalData
           ? { data: o.portalData, ...(o.portalModels ? { models: o.portalModels } : {}) }
           : {
@@ -246,7 +250,7 @@ export class HubService {
       });
       closers.push(() => portal.close());
       const service = new HubService(o, hub, broker, ingest, gateway, endpoint, uploads, server, tokens, portal);
-      server.on("request", (req, res) => void service.handle(req, res, users));
+      server.on("request", (req, res) => void service.handle(req, res, users, signIn));
       try {
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);
@@ -337,8 +341,14 @@ export class HubService {
     }
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse, users: () => readonly EndpointUser[]): Promise<void> {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, users: () => readonly EndpointUser[], signIn: SignInLimiter): Promise<void> {
     const url = new URL(req.url ?? "/", "http://hub");
+    const authenticate = () => authenticateRequest(req, users(), HUB_DATABASE, signIn);
+    // 401, or 429 with Retry-After once the name or address has failed too often.
+    const refusal = (c: { refused: string; status: 401 | 429; retryAfterS?: number }, basicRealm: boolean): [number, { error: string }, Record<string, string>] => [
+      c.status, { error: c.refused },
+      c.retryAfterS ? { "retry-after": String(c.retryAfterS) } : basicRealm ? { "www-authenticate": 'Basic realm="hub"' } : {},
+    ];
     const route = routeOf(url.pathname);
     res.on("finish", () => {
       const key = `${route} ${res.statusCode}`;
@@ -354,8 +364,8 @@ export class HubService {
         if (req.method !== "GET") return json(res, 405, { error: "use GET" });
         // Per-tenant warehouses and their credits: open to this machine, to an admin from elsewhere.
         if (!isLoopback(req.socket.remoteAddress)) {
-          const caller = authenticateRequest(req, users(), HUB_DATABASE);
-          if ("refused" in caller) return json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' });
+          const caller = authenticate();
+          if ("refused" in caller) return json(res, ...refusal(caller, true));
           if (!caller.user.roles.map((r) => r.toUpperCase()).includes(ADMIN_ROLE)) return json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` });
         }
         const text = await this.metrics();
@@ -364,8 +374,8 @@ export class HubService {
       }
       if (route === "scans") return await handleScanRequest({ gateway: this.gateway, tokens: this.tokens }, req, res);
       if (route === "notes") {
-        const caller = authenticateRequest(req, users(), HUB_DATABASE);
-        if ("refused" in caller) return drainThen(req, () => json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' }));
+        const caller = authenticate();
+        if ("refused" in caller) return drainThen(req, () => json(res, ...refusal(caller, true)));
         return await handleNoteRequest({
           tenants: () => this.hub.tenants.map((t) => t.tenantId),
           land: (notes) => this.hub.engine.land({ notes }),
@@ -373,9 +383,9 @@ export class HubService {
         }, req, res, caller.user);
       }
       if (route === "admin") {
-        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        const caller = authenticate();
         if ("refused" in caller) {
-          return drainThen(req, () => json(res, 401, { error: caller.refused }));
+          return drainThen(req, () => json(res, ...refusal(caller, false)));
         }
         if (!caller.user.roles.map((r) => r.toUpperCase()).includes(ADMIN_ROLE)) {
           return drainThen(req, () => json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` }));
@@ -383,16 +393,16 @@ export class HubService {
         return await this.admin(req, res, url.pathname, caller.user.name);
       }
       if (route === "models") {
-        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        const caller = authenticate();
         if ("refused" in caller) {
-          return drainThen(req, () => json(res, 401, { error: caller.refused }));
+          return drainThen(req, () => json(res, ...refusal(caller, false)));
         }
         return await this.invokeModel(req, res, url.pathname, caller.user);
       }
       if (route === "files") {
-        const caller = authenticateRequest(req, users(), HUB_DATABASE);
+        const caller = authenticate();
         if ("refused" in caller) {
-          return drainThen(req, () => json(res, 401, { error: caller.refused }, { "www-authenticate": 'Basic realm="hub"' }));
+          return drainThen(req, () => json(res, ...refusal(caller, true)));
         }
         return await this.uploads.handle(req, res, caller.user, url.pathname);
       }
