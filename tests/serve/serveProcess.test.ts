@@ -134,6 +134,15 @@ describe("npm run serve", () => {
     for (const name of ["hub_task_runs_total", "hub_task_failures_total", "hub_readings_quarantined_total"]) assert.ok(family(name), `${name} is exported`);
     const r = await fetch(`${served.info.http}/metrics`, { method: "POST" });
     assert.equal(r.status, 405);
+    // Relayed by a proxy on this machine (loopback, with the proxy's forwarding header): the
+    // caller is elsewhere, and the metrics name every tenant's warehouses: an admin's only.
+    for (const header of [{ "x-forwarded-for": "203.0.113.9" }, { forwarded: "for=203.0.113.9;proto=https" }, { "x-real-ip": "203.0.113.9" }]) {
+      const relayed = await fetch(`${served.info.http}/metrics`, { headers: header });
+      assert.equal(relayed.status, 401, JSON.stringify(header));
+      assert.doesNotMatch(await relayed.text(), /TENANT_/, "no tenant's warehouse in the refusal");
+    }
+    const tenantPerson = await fetch(`${served.info.http}/metrics`, { headers: { "x-forwarded-for": "203.0.113.9", authorization: `Basic ${Buffer.from("ana:ana's secret").toString("base64")}` } });
+    assert.equal(tenantPerson.status, 403, "a tenant's person is not an admin");
   });
 
   it("loads a file uploaded by a tenant's person, and refuses what it may not load", async () => {

@@ -363,7 +363,7 @@ export class HubService {
       if (route === "metrics") {
         if (req.method !== "GET") return json(res, 405, { error: "use GET" });
         // Per-tenant warehouses and their credits: open to this machine, to an admin from elsewhere.
-        if (!isLoopback(req.socket.remoteAddress)) {
+        if (!fromThisMachine(req)) {
           const caller = authenticate();
           if ("refused" in caller) return json(res, ...refusal(caller, true));
           if (!caller.user.roles.map((r) => r.toUpperCase()).includes(ADMIN_ROLE)) return json(res, 403, { error: `user ${caller.user.name} does not hold ${ADMIN_ROLE}` });
@@ -627,8 +627,16 @@ export class HubService {
   }
 }
 
-function isLoopback(address: string | undefined): boolean {
-  return address === "::1" || /^(::ffff:)?127\./.test(address ?? "");
+/**
+ * A request made on this machine: from a loopback address and not relayed. A TLS-terminating
+ * proxy on the same host (what serve.md asks for before binding another address) connects from
+ * loopback for every caller; the forwarding headers it adds (RFC 7239 Forwarded, or the de facto
+ * X-Forwarded-For and X-Real-IP) say the caller is elsewhere.
+ */
+function fromThisMachine(req: http.IncomingMessage): boolean {
+  const address = req.socket.remoteAddress;
+  const loopback = address === "::1" || /^(::ffff:)?127\./.test(address ?? "");
+  return loopback && !["forwarded", "x-forwarded-for", "x-real-ip"].some((h) => req.headers[h] !== undefined);
 }
 
 function json(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
