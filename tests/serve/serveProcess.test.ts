@@ -136,7 +136,7 @@ describe("npm run serve", () => {
     assert.equal(r.status, 405);
     // Relayed by a proxy on this machine (loopback, with the proxy's forwarding header): the
     // caller is elsewhere, and the metrics name every tenant's warehouses: an admin's only.
-    for (const header of [{ "x-forwarded-for": "203.0.113.9" }, { forwarded: "for=203.0.113.9;proto=https" }, { "x-real-ip": "203.0.113.9" }]) {
+    for (const header of [{ "x-forwarded-for": "203.0.113.9" }, { forwarded: "for=203.0.113.9;proto=https" }, { "x-real-ip": "203.0.113.9" }] as Record<string, string>[]) {
       const relayed = await fetch(`${served.info.http}/metrics`, { headers: header });
       assert.equal(relayed.status, 401, JSON.stringify(header));
       assert.doesNotMatch(await relayed.text(), /TENANT_/, "no tenant's warehouse in the refusal");
