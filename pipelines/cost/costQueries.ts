@@ -14,7 +14,7 @@ function period(from: Date, to: Date, column: string): string {
   return `${column} >= CAST(${lit(from)} AS TIMESTAMP) AND ${column} < CAST(${lit(to)} AS TIMESTAMP)`;
 }
 
-/** Who is charged for a query whose tag names no tenant: the platform itself (shared pipeline work). */
+/** Who is charged for a query on a shared warehouse whose tag names no tenant: the platform itself (shared pipeline work). */
 export const PLATFORM_TENANT = "(platform)";
 const TENANT = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"tenant":"', 2), '"', 1), ''), '${PLATFORM_TENANT}')`;
 const JOB = `COALESCE(NULLIF(SPLIT_PART(SPLIT_PART(QUERY_TAG, '"job":"', 2), '"', 1), ''), '(ad hoc)')`;
@@ -37,15 +37,23 @@ const exactSum = (column: string) => `SUM(CAST(${column} AS DECIMAL(38, 12)))`;
  * - `driver`: the same credits per warehouse, tenant and job (task, refresh, ad hoc).
  * - `busy`: query seconds per warehouse, for the idle share.
  */
-export function usageSql(from: Date, to: Date): string {
-  return `WITH q0 AS (
+export function usageSql(from: Date, to: Date, warehouseOwners: ReadonlyMap<string, string> = new Map()): string {
+  // A tenant's own warehouse is that tenant's to pay for, whatever ran there and however it was
+  // tagged: a BI tool or a person's session sets no tag. The query tag decides on shared ones.
+  const owners = [...warehouseOwners].sort(([a], [b]) => a.localeCompare(b));
+  const lit = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const ownerCte = owners.length ? `owner AS (
+  SELECT * FROM (VALUES ${owners.map(([w, t]) => `(${lit(w)}, ${lit(t)})`).join(", ")}) AS o (warehouse, tenant)
+), ` : "";
+  const tenant = owners.length ? `COALESCE(ow.tenant, ${TENANT.replaceAll("QUERY_TAG", "q0.tag")})` : TENANT.replaceAll("QUERY_TAG", "q0.tag");
+  return `WITH ${ownerCte}q0 AS (
   SELECT WAREHOUSE_NAME AS warehouse, DATE_TRUNC('hour', START_TIME) AS hour, QUERY_TAG AS tag, SUM(EXECUTION_TIME) AS exec_ms, COUNT(*) AS queries
   FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY
   WHERE WAREHOUSE_NAME IS NOT NULL AND ${period(from, to, "START_TIME")}
   GROUP BY 1, 2, 3
 ), q AS (
-  SELECT warehouse, hour, ${TENANT.replaceAll("QUERY_TAG", "tag")} AS tenant, ${JOB.replaceAll("QUERY_TAG", "tag")} AS job, SUM(exec_ms) AS exec_ms, SUM(queries) AS queries
-  FROM q0 GROUP BY 1, 2, 3, 4
+  SELECT q0.warehouse, q0.hour, ${tenant} AS tenant, ${JOB.replaceAll("QUERY_TAG", "q0.tag")} AS job, SUM(q0.exec_ms) AS exec_ms, SUM(q0.queries) AS queries
+  FROM q0${owners.length ? " LEFT JOIN owner ow ON ow.warehouse = q0.warehouse" : ""} GROUP BY 1, 2, 3, 4
 ), hour_total AS (
   SELECT warehouse, hour, SUM(exec_ms) AS total_ms FROM q GROUP BY 1, 2
 ), period_share AS (

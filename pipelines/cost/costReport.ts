@@ -10,6 +10,7 @@ import { groupBy } from "../groupBy.ts";
 import { currentInterval, type MonitorInfo, type WarehouseInfo } from "./accountObjects.ts";
 import { DYNAMIC_TABLES } from "../definitions/catalog.ts";
 import { qualifiedName } from "../definitions/types.ts";
+import { warehouseTenant } from "../definitions/governance.ts";
 
 export type { MonitorInfo, WarehouseInfo };
 
@@ -121,7 +122,8 @@ export async function buildCostReport(w: Warehouse, input: CostReportOptions): P
   // The period ends where the data is complete: later hours would read as idle and slow the burn rate.
   const o = { ...input, to: completeUntil > input.from ? completeUntil : input.to };
   // One connection runs one statement at a time: these go in sequence.
-  const usage = await w.query(usageSql(o.from, o.to), { tag });
+  const owners = new Map(o.warehouses.flatMap((x) => { const t = warehouseTenant(x.name); return t ? [[x.name, t] as const] : []; }));
+  const usage = await w.query(usageSql(o.from, o.to, owners), { tag });
   const bucket = o.to.getTime() - o.from.getTime() > 7 * 86_400_000 ? "day" : "hour";
   const metered = await w.query(meteringSql(o.from, o.to, bucket), { tag });
   const daily = await w.query(dailySql(o.from, o.to), { tag });

@@ -46,6 +46,18 @@ export function tenantObjectOwner(name: string, tenants: readonly string[]): str
 }
 
 /**
+ * The tenant whose own warehouse `name` is (`TENANT_<ID>_<CLASS>_WH`), read from the name alone,
+ * or null for any other name. A workload class has no underscore, so the last segment before `_WH`
+ * is the class and everything before it the id (dashes written as underscores; ids have none).
+ */
+export function warehouseTenant(name: string): string | null {
+  const m = /^TENANT_([A-Z0-9_]+)_([A-Z][A-Z0-9]*)_WH$/.exec(name);
+  if (!m) return null;
+  const id = m[1]!.toLowerCase().replaceAll("_", "-");
+  return TENANT_ID_PATTERN.test(id) && tenantObjectOwner(name, [id]) === id ? id : null;
+}
+
+/**
  * A tenant's warehouse of one workload class (one per class: a monitor attaches to warehouses, not
  * to tags). infra/naming.ts creates it under this name; the portal's Snowflake reads run on it.
  */

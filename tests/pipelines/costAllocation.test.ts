@@ -7,12 +7,15 @@
  * The rule: each metered hour's compute credits are split by the tenants' shares of query time in
  * that hour; an hour with no query is split by the tenants' shares of query time over the whole
  * period on that warehouse, or goes to "(unallocated)" when the warehouse ran no query at all. A
- * query without a tenant in its tag is the platform's. Only the period [from, to) counts.
+ * query on a tenant's own warehouse is that tenant's, whatever its tag says (a BI tool sets none);
+ * elsewhere a query without a tenant in its tag is the platform's. Only the period [from, to) counts.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { testEngine } from "../helpers/engine.ts";
 import { buildCostReport } from "../../pipelines/cost/costReport.ts";
+import { dailySql, meteringSql, usageSql } from "../../pipelines/cost/costQueries.ts";
+import { assertParses } from "../helpers/snowflakeGrammar.ts";
 import { CONTROL_SCHEMA } from "../../pipelines/engine/controlTables.ts";
 import { prng } from "../../edge/fleetRandom.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
@@ -21,7 +24,9 @@ import type { Warehouse } from "../../pipelines/warehouse/warehouse.ts";
 const FROM = Date.parse("2026-01-05T00:00:00Z");
 const TO = Date.parse("2026-01-05T08:00:00Z");
 const HOUR = 3_600_000;
-const WAREHOUSES = ["WH_A", "WH_B", "WH_IDLE"];
+const WAREHOUSES = ["WH_A", "WH_B", "WH_IDLE", "TENANT_ACME_A_BI_WH"];
+/** The tenants' own warehouses, written out by hand (acme-a's: its name begins with acme's prefix). */
+const OWN: Readonly<Record<string, string>> = { TENANT_ACME_A_BI_WH: "acme-a" };
 const TAGS: ReadonlyArray<[string | null, string | null]> = [
   ["acme", '{"tenant":"acme","job":"dashboard"}'],
   ["globex", '{"tenant":"globex","job":"export"}'],
@@ -46,7 +51,7 @@ function fixture(seed: number): { meters: Meter[]; queries: Query[] } {
       const n = 1 + Math.floor(rand() * 4);
       for (let i = 0; i < n; i++) {
         const [tenant, tag] = TAGS[Math.floor(rand() * TAGS.length)]!;
-        queries.push({ warehouse, start: hour + Math.floor(rand() * HOUR), ms: 1 + Math.floor(rand() * 60_000), tenant: tenant!, tag });
+        queries.push({ warehouse, start: hour + Math.floor(rand() * HOUR), ms: 1 + Math.floor(rand() * 60_000), tenant: OWN[warehouse] ?? tenant!, tag });
       }
     }
   }
@@ -125,7 +130,8 @@ describe("cost allocation against an independent computation of the documented r
       const { meters, queries } = fixture(seed);
       await store(meters, queries);
       // Two warehouses the hub knows that were never metered: listed too, with nothing.
-      const known = [{ name: "WH_Z", size: "XSMALL" as const, sizeShown: "X-Small", resourceMonitor: null }, { name: "WH_0", size: "SMALL" as const, sizeShown: "Small", resourceMonitor: null }];
+      const known = [{ name: "WH_Z", size: "XSMALL" as const, sizeShown: "X-Small", resourceMonitor: null }, { name: "WH_0", size: "SMALL" as const, sizeShown: "Small", resourceMonitor: null },
+        { name: "TENANT_ACME_A_BI_WH", size: "XSMALL" as const, sizeShown: "X-Small", resourceMonitor: null }];
       const report = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, warehouses: known, monitors: [] });
       const expected = oracle(meters, queries);
       const got = new Map(report.allocations.map((a) => [`${a.warehouse}|${a.tenant}`, a.credits]));
@@ -138,7 +144,7 @@ describe("cost allocation against an independent computation of the documented r
       // Per warehouse, sorted by name: its credits, and its idle share — the part of the billed
       // time (XSMALL: 1 credit an hour) that no query of the period used.
       const names = [...new Set(meters.filter((m) => m.hour >= FROM && m.hour < TO).map((m) => m.warehouse))];
-      assert.deepEqual(report.warehouses.map((w) => w.warehouse), [...names, "WH_0", "WH_Z"].sort());
+      assert.deepEqual(report.warehouses.map((w) => w.warehouse), [...new Set([...names, "WH_0", "WH_Z", "TENANT_ACME_A_BI_WH"])].sort());
       for (const w of report.warehouses.filter((x) => names.includes(x.warehouse))) {
         const billedS = meters.filter((m) => m.warehouse === w.warehouse && m.hour >= FROM && m.hour < TO).reduce((s, m) => s + m.credits, 0) * 3600;
         const busyS = queries.filter((q) => q.warehouse === w.warehouse && q.start >= FROM && q.start < TO).reduce((s, q) => s + q.ms, 0) / 1000;
@@ -149,7 +155,7 @@ describe("cost allocation against an independent computation of the documented r
         assert.deepEqual(w.tenants.map((t) => t.tenant), shares.sort((a, b) => b.credits - a.credits).map((t) => t.tenant), `${w.warehouse}'s tenants by credits`);
       }
       // One tenant's view: each warehouse's credits are that tenant's part of it.
-      const acme = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, tenant: "acme", warehouses: [], monitors: [] });
+      const acme = await buildCostReport(admin, { from: new Date(FROM), to: new Date(TO), now: new Date(TO), pricePerCredit: 2, tenant: "acme", warehouses: known, monitors: [] });
       for (const w of acme.warehouses) {
         const mine = expected.get(`${w.warehouse}|acme`) ?? 0;
         assert.ok(Math.abs(w.credits - mine) < 1e-9, `${w.warehouse}: acme's ${mine}, got ${w.credits}`);
@@ -157,6 +163,15 @@ describe("cost allocation against an independent computation of the documented r
       }
     });
   }
+
+  it("writes SQL that Snowflake's grammar parses, with tenants' own warehouses and without", () => {
+    const from = new Date(FROM), to = new Date(TO);
+    for (const owners of [new Map<string, string>(), new Map([["TENANT_ACME_A_BI_WH", "acme-a"], ["TENANT_O'HARA_BI_WH", "o'hara"]])]) {
+      assertParses(`usage SQL, ${owners.size} owned warehouses`, usageSql(from, to, owners));
+    }
+    assertParses("metering SQL", meteringSql(from, to, "day"));
+    assertParses("daily SQL", dailySql(from, to));
+  });
 
   it("meters a period longer than a week by day, a shorter one by hour", async () => {
     await admin.execute(`DELETE FROM ${CONTROL_SCHEMA}.WAREHOUSE_METERING`);
@@ -191,6 +206,8 @@ describe("cost allocation against an independent computation of the documented r
       const o = oracle(meters, queries);
       if ([...o.keys()].some((k) => k.endsWith("|(unallocated)"))) cases.add("unallocated");
       if ([...o.keys()].some((k) => k.endsWith("|(platform)"))) cases.add("platform");
+      if (queries.some((q) => OWN[q.warehouse] && q.tag === null)) cases.add("own warehouse, no tag");
+      if (queries.some((q) => OWN[q.warehouse] && q.tag?.includes('"tenant":"acme"'))) cases.add("own warehouse, another tenant's tag");
       if (meters.some((m) => m.hour < FROM || m.hour >= TO)) cases.add("meter outside");
       if (queries.some((q) => q.start < FROM || q.start >= TO)) cases.add("query outside");
       for (const m of meters.filter((x) => x.hour >= FROM && x.hour < TO && x.warehouse !== "WH_IDLE")) {
@@ -198,6 +215,6 @@ describe("cost allocation against an independent computation of the documented r
         cases.add(here.length === 0 ? "idle hour" : new Set(here.map((q) => q.tenant)).size > 1 ? "split hour" : "one-tenant hour");
       }
     }
-    assert.deepEqual([...cases].sort(), ["idle hour", "meter outside", "one-tenant hour", "platform", "query outside", "split hour", "unallocated"]);
+    assert.deepEqual([...cases].sort(), ["idle hour", "meter outside", "one-tenant hour", "own warehouse, another tenant's tag", "own warehouse, no tag", "platform", "query outside", "split hour", "unallocated"]);
   });
 });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { testEngine } from "../helpers/engine.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
-import { tenantObjectOwner, tenantRoleName, tenantWarehouseName } from "../../pipelines/definitions/governance.ts";
+import { tenantObjectOwner, tenantRoleName, tenantWarehouseName, warehouseTenant } from "../../pipelines/definitions/governance.ts";
 import { tenantMonitorName, tenantServiceUserName } from "../../infra/naming.ts";
 import { SnowflakeSession } from "../../pipelines/sql/snowflakeSession.ts";
 import { HubSqlError } from "../../pipelines/warehouse/errors.ts";
@@ -50,6 +50,16 @@ describe("tenants whose ids share a beginning (acme, acme-a)", () => {
     }
     for (const name of ["HUB_TRANSFORM_WH", "TENANT_ACME_", "TENANT_ACME", "TENANT_ACME_BI", "TENANT_ACME_BI_WH_X", "TENANT_ACME__WH", "tenant_acme_bi_wh"]) {
       assert.equal(tenantObjectOwner(name, ids), null, name);
+    }
+  });
+
+  it("a warehouse's own tenant read from its name alone (the cost report knows no tenant list): the whole id, never a prefix", () => {
+    const ids = ["acme", "acme-a", "acme-bi", "acme-a-bi", "a1", "a1-x", "ab-c", "ab"];
+    for (const owner of ids) for (const cls of ["bi", "ml2", "etl"]) assert.equal(warehouseTenant(tenantWarehouseName(owner, cls)), owner, tenantWarehouseName(owner, cls));
+    // Not a tenant's warehouse: shared ones, monitors and users, malformed names, ids the pattern refuses.
+    for (const name of ["HUB_TRANSFORM_WH", tenantMonitorName("acme", "bi"), tenantServiceUserName("acme"), "TENANT_ACME_WH", "TENANT__BI_WH", "TENANT_ACME_BI_WH_X",
+      "tenant_acme_bi_wh", "TENANT_1ACME_BI_WH", "TENANT_A_BI_WH", "TENANT_ACME_B-I_WH", `TENANT_${"A".repeat(40)}_BI_WH`]) {
+      assert.equal(warehouseTenant(name), null, name);
     }
   });
 
