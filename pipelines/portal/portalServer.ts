@@ -306,13 +306,13 @@ export class PortalServer {
       const { plants, machines } = kpis.data as { plants: Row[]; machines: Row[] };
       const data = { plants: plants.map((p) => ({ ...p, last_ingested: bySite.get(p.site_id)?.last_ingested ?? null, last_reading: bySite.get(p.site_id)?.last_reading ?? null })), machines };
       // The hub's time now, for "seconds since last data"; cost has its own cache.
-      return json(res, 200, { watermark: last.watermark, data, now: now.toISOString(), cost: await this.source("cost", s.tenant).catch(sourceError) });
+      return json(res, 200, { watermark: last.watermark, data, now: now.toISOString(), cost: await this.source("cost", s.tenant).catch(this.sourceError("cost", s)) });
     }
     if (rest === "air") return json(res, 200, await this.cached(s.tenant, rest, "pipeline", () => reader.air(now)));
     if (rest === "flow") return json(res, 200, await this.cached(s.tenant, rest, "pipeline", () => reader.flow()));
     if (rest === "alerts") return json(res, 200, await this.cached(s.tenant, rest, "pipeline", async () => ({ alerts: await reader.alerts() })));
-    if (rest === "cost") return json(res, 200, { cost: await this.source("cost", s.tenant).catch(sourceError) });
-    if (rest === "models") return json(res, 200, { models: await this.source("models", s.tenant).catch(sourceError) });
+    if (rest === "cost") return json(res, 200, { cost: await this.source("cost", s.tenant).catch(this.sourceError("cost", s)) });
+    if (rest === "models") return json(res, 200, { models: await this.source("models", s.tenant).catch(this.sourceError("models", s)) });
     const machine = /^machines\/([^/]+)$/.exec(rest);
     if (machine) {
       const id = safeDecode(machine[1]!);
@@ -552,6 +552,18 @@ export class PortalServer {
     return { watermark: marks.all, data: await body };
   }
 
+  /**
+   * A source that failed: the cause goes to the hub's log, the tenant's person reads that it is
+   * unavailable. The cause can name the registry's files, an AWS account and ARN, or the SQL and
+   * objects behind the page: the hub's operator's to read, not the tenant's.
+   */
+  private sourceError(kind: "cost" | "models", s: { user: string; tenant: string }): (e: Error) => { error: string } {
+    return (e) => {
+      this.o.log("error", `portal ${kind} source failed`, { user: s.user, tenant: s.tenant, error: e.message });
+      return { error: `the hub could not read the ${kind === "cost" ? "cost figures" : "model registry"} just now (its log says why)` };
+    };
+  }
+
   private source(kind: "cost" | "models", tenant: string): Promise<unknown> {
     const fn = kind === "cost" ? (this.o.cost ?? ((t: string) => this.readerOf(t).cost())) : this.o.models;
     if (!fn) return Promise.resolve(null);
@@ -576,9 +588,6 @@ export class PortalServer {
   }
 }
 
-function sourceError(e: Error): { error: string } {
-  return { error: e.message };
-}
 
 function field(body: Record<string, unknown>, name: string, pattern: RegExp, what: string): string {
   const v = body[name];

@@ -25,9 +25,12 @@ function tinyBundle(): PortalBundle {
   return PortalBundle.load(dir);
 }
 
+const REGISTRY_FAILURE = "ENOENT: no such file or directory, open '/srv/hub/models/globex/registry.json' (arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/hub-globex-forecast)";
+
 let f: PortalFixture;
 before(async () => {
-  f = await startPortal({ bundle: tinyBundle() });
+  // globex's registry fails, with the kind of cause a registry gives: a server path, an AWS account and ARN.
+  f = await startPortal({ bundle: tinyBundle(), models: async (t) => (t === "globex" ? Promise.reject(new Error(REGISTRY_FAILURE)) : { versions: [] }) });
 });
 after(async () => {
   await f.close();
@@ -204,6 +207,16 @@ describe("tenancy", () => {
     assert.equal(page.status, 403);
     assert.match(await page.text(), /not yours to see/);
     assert.equal((await get("/portal/t/acme/", s)).status, 200);
+  });
+
+  test("a source that fails tells the tenant's person it is unavailable, and the hub's log why: no server path, account or ARN on the page", async () => {
+    const gina = await signIn("GINA");
+    const r = await get("/api/portal/tenants/globex/models", gina);
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as { models: { error: string } };
+    assert.match(body.models.error, /could not read the model registry/);
+    for (const detail of ["/srv/hub", "registry.json", "arn:aws", "123456789012", "ENOENT"]) assert.ok(!JSON.stringify(body).includes(detail), `${detail} reached the page`);
+    assert.ok(f.logs.some((l) => l.startsWith("error portal models source failed") && l.includes('"tenant":"globex"') && l.includes("123456789012")), "the cause is in the hub's log");
   });
 
   test("another tenant's ids under one's own tenant are not found: its machine, its alert", async () => {
