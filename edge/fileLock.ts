@@ -10,6 +10,7 @@
  * thread only (no worker thread imports it), so a lock naming this process is held by this thread.
  */
 import { closeSync, lstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { processAlive } from "../pipelines/processAlive.ts";
 
 export interface FileLockOptions {
   /** How long to wait for another process's lock before failing (default 10 s). */
@@ -23,16 +24,6 @@ const held = new Set<string>();
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but is another user's.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 interface Holder {
   readonly pid: number;
@@ -68,7 +59,7 @@ function holder(lockPath: string, staleMs: number): Holder | null {
   // A lock naming this process, which does not hold it (`held`), is an earlier process's that had
   // the same pid: pids repeat, as when a container restarts. Waiting for it would wait for ourselves.
   const ours = known && pid === process.pid;
-  return { pid: known ? pid : 0, ageMs, stamp, stale: ageMs > staleMs || ours || (known && !alive(pid)) };
+  return { pid: known ? pid : 0, ageMs, stamp, stale: ageMs > staleMs || ours || (known && !processAlive(pid)) };
 }
 
 function isLink(path: string): boolean {

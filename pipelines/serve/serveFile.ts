@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync, createPrivateKey, createPublicKey } from "node:crypto";
 import { join } from "node:path";
+import { processAlive } from "../processAlive.ts";
 
 export interface ServeInfo {
   readonly version: 1;
@@ -52,20 +53,10 @@ export function readServeInfo(home: string): ServeInfo | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but is another user's.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The hub served from `home`, if its process is alive; a file left by a killed process is ignored. */
 export function runningServe(home: string): ServeInfo | null {
   const info = readServeInfo(home);
-  return info && info.pid !== process.pid && alive(info.pid) ? info : null;
+  return info && info.pid !== process.pid && processAlive(info.pid) ? info : null;
 }
 
 /** The operator's key pair, created on first use; returns the public key (PEM). */
