@@ -2,6 +2,7 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 it("building the archive's S3 client prints nothing, and the SDK's own switch turns the notice back on", () => {
   const script =
@@ -9,8 +10,8 @@ it("building the archive's S3 client prints nothing, and the SDK's own switch tu
     "new S3ArchiveStore({ bucket: 'hub-archive-1', kmsKeyId: 'alias/hub', region: 'eu-west-1' });" +
     "await new Promise((r) => setTimeout(r, 50));";
   // Only bounds a hang: tsx compiling the S3 client's import graph took over 30 s on a loaded
-  // 2-core machine (the child was killed, status null), and the runner's own timeout is 600 s.
-  const BOUND_MS = 180_000;
+  // 2-core machine (the child was killed, status null).
+  const BOUND_MS = CHILD_PROCESS_BOUND_MS;
   const run = (env: NodeJS.ProcessEnv) =>
     spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, ...env }, timeout: BOUND_MS });
   const env = { ...process.env };
