@@ -132,7 +132,12 @@ export async function buildCostReport(w: Warehouse, input: CostReportOptions): P
   const metering = metered.filter((r) => String(r.warehouse) !== CLOUD_SERVICES_ONLY && !otherWarehouses.includes(String(r.warehouse)));
   const alloc = usage.filter((r) => r.kind === "alloc");
   const busy = usage.filter((r) => r.kind === "busy").map((r) => ({ warehouse: r.warehouse, busy_s: r.credits }));
-  const drivers = usage.filter((r) => r.kind === "driver").sort((a, b) => num(b.credits) - num(a.credits));
+  // Ties (two jobs of equal credits, common with exact decimal sums) broken by name: the SQL's UNION
+  // returns rows in no fixed order, and the list is cut at 15, so the same usage must name the same
+  // drivers in the same order on every run and target.
+  const drivers = usage
+    .filter((r) => r.kind === "driver")
+    .sort((a, b) => num(b.credits) - num(a.credits) || String(a.warehouse).localeCompare(String(b.warehouse)) || String(a.tenant).localeCompare(String(b.tenant)) || String(a.job).localeCompare(String(b.job)));
   const money = (c: number) => c * o.pricePerCredit;
   const keep = (tenant: string) => !o.tenant || tenant === o.tenant;
   // In a fixed order: the usage SQL's UNION returns its rows in none, and the report is compared

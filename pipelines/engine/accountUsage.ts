@@ -67,14 +67,17 @@ export function accountUsageStatements(data: string): string[] {
      FROM ${h}.WAREHOUSE_EVENTS_HISTORY WHERE ${arrived("WAREHOUSE_EVENTS_HISTORY", '"timestamp"')}`,
     // Cloud services are billed only above 10 % of the day's compute
     // (https://docs.snowflake.com/en/user-guide/cost-understanding-compute#understanding-billing-for-cloud-services-usage).
+    // The day's sums are exact (decimal, as Snowflake's NUMBER columns are), then shown as DOUBLE: a
+    // SUM of doubles depends on the order the rows are read in, and the same meter stored in another
+    // order gave a day's credits that differed in the last bit.
     `CREATE OR REPLACE VIEW ${au}.METERING_DAILY_HISTORY AS SELECT
-       'WAREHOUSE_METERING' AS SERVICE_TYPE, CAST(start_time AS DATE) AS USAGE_DATE,
-       SUM(credits_used_compute) AS CREDITS_USED_COMPUTE, SUM(credits_used_cloud_services) AS CREDITS_USED_CLOUD_SERVICES,
-       SUM(credits_used_compute) + SUM(credits_used_cloud_services) AS CREDITS_USED,
-       -LEAST(SUM(credits_used_cloud_services), ${CLOUD_SERVICES_FREE_SHARE} * SUM(credits_used_compute)) AS CREDITS_ADJUSTMENT_CLOUD_SERVICES,
-       SUM(credits_used_compute) + SUM(credits_used_cloud_services)
-         - LEAST(SUM(credits_used_cloud_services), ${CLOUD_SERVICES_FREE_SHARE} * SUM(credits_used_compute)) AS CREDITS_BILLED
-     FROM ${h}.WAREHOUSE_METERING WHERE ${arrived("METERING_DAILY_HISTORY", "start_time + INTERVAL 1 HOUR")} GROUP BY CAST(start_time AS DATE)`,
+       SERVICE_TYPE, USAGE_DATE, CAST(compute AS DOUBLE) AS CREDITS_USED_COMPUTE, CAST(cloud AS DOUBLE) AS CREDITS_USED_CLOUD_SERVICES,
+       CAST(compute + cloud AS DOUBLE) AS CREDITS_USED,
+       CAST(-LEAST(cloud, ${CLOUD_SERVICES_FREE_SHARE} * compute) AS DOUBLE) AS CREDITS_ADJUSTMENT_CLOUD_SERVICES,
+       CAST(compute + cloud - LEAST(cloud, ${CLOUD_SERVICES_FREE_SHARE} * compute) AS DOUBLE) AS CREDITS_BILLED
+     FROM (SELECT 'WAREHOUSE_METERING' AS SERVICE_TYPE, CAST(start_time AS DATE) AS USAGE_DATE,
+         SUM(CAST(credits_used_compute AS DECIMAL(38, 12))) AS compute, SUM(CAST(credits_used_cloud_services AS DECIMAL(38, 12))) AS cloud
+       FROM ${h}.WAREHOUSE_METERING WHERE ${arrived("METERING_DAILY_HISTORY", "start_time + INTERVAL 1 HOUR")} GROUP BY CAST(start_time AS DATE)) d`,
     // https://docs.snowflake.com/en/sql-reference/account-usage/resource_monitors: one percentage per
     // trigger kind (the lowest, where a monitor has several NOTIFY triggers), no frequency or
     // interval (SHOW RESOURCE MONITORS prints those), quota and use as VARIANT.

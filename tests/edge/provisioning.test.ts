@@ -15,6 +15,7 @@ import { EmbeddedBroker } from "../../edge/embeddedBroker.ts";
 import { provisionAws, provisionLocal } from "../../edge/provisioning.ts";
 import { tenantDevicePolicy } from "../../edge/topicRules.ts";
 import { removeDir, tempDir } from "./edgeStack.ts";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 const notFound = () => new ResourceNotFoundException({ message: "not found", $metadata: {} });
 const PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nsecret-key-material\n-----END RSA PRIVATE KEY-----\n";
@@ -48,7 +49,7 @@ describe("provisioning, local, through the script", () => {
 
   it("a device provisioned by scripts/provision.ts connects to the broker the main job starts on the same hub folder, and publishes", async () => {
     const r = spawnSync(join(process.cwd(), "scripts", "provision.ts"), ["--tenant", "acme", "--devices", "1", "--site", "plant9"], {
-      encoding: "utf8", env: { ...process.env, HUB_HOME: home }, timeout: 60_000,
+      encoding: "utf8", env: { ...process.env, HUB_HOME: home }, timeout: CHILD_PROCESS_BOUND_MS,
     });
     assert.equal(r.status, 0, r.stderr);
     const secret = readFileSync(join(home, "edge", "credentials", "acme", "acme-plant9-d001.secret"), "utf8").trim();

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { TABLES } from "../../pipelines/definitions/catalog.ts";
 import { qualifiedName } from "../../pipelines/definitions/types.ts";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 const run = promisify(execFile);
 // node --import tsx rather than the tsx binary: one process per run instead of two.
@@ -15,7 +16,7 @@ const TSX = process.execPath;
 
 async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(TSX, ["--import", "tsx", join("scripts", "plan.ts"), ...args], { timeout: 60_000, maxBuffer: 20 * 1024 * 1024 });
+    const r = await run(TSX, ["--import", "tsx", join("scripts", "plan.ts"), ...args], { timeout: CHILD_PROCESS_BOUND_MS, maxBuffer: 20 * 1024 * 1024 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 const run = promisify(execFile);
 // node --import tsx rather than the tsx binary: one process per run instead of two.
@@ -27,7 +28,7 @@ async function tenants(args: string[], fail: string[] = [], path = `${STUB_BIN}$
   const env = { ...process.env, PATH: path, PULUMI_STUB_LOG: log, PULUMI_STUB_FAIL: fail.join(","), PULUMI_HOME: join(scratch, "home") };
   let r: { code: number; stdout: string; stderr: string };
   try {
-    const x = await run(TSX, ["--import", "tsx", join("scripts", "tenants.ts"), ...args], { env, timeout: 60_000 });
+    const x = await run(TSX, ["--import", "tsx", join("scripts", "tenants.ts"), ...args], { env, timeout: CHILD_PROCESS_BOUND_MS });
     r = { code: 0, stdout: x.stdout, stderr: x.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { algorithmOfImage, BUILT_IN_ALGORITHMS, builtInImage, IMAGE_REGISTRIES } from "../../ml/sagemaker/images.ts";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 const root = join(import.meta.dirname, "../..");
 const sdk = (a: string) =>
@@ -53,7 +54,7 @@ describe("built-in algorithm images", () => {
   });
 
   it("the committed module is what scripts/sagemaker-images.ts makes of the committed JSON", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "scripts/sagemaker-images.ts"), "--check"], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "scripts/sagemaker-images.ts"), "--check"], { timeout: CHILD_PROCESS_BOUND_MS });
     assert.match(stdout, /is up to date/);
   });
 });

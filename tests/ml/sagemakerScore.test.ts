@@ -12,6 +12,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { invokeModel } from "../../ml/sagemaker/endpointScoring.ts";
 import { makeSeries } from "../../ml/series.ts";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 const client = new SageMakerRuntimeClient({ region: "eu-west-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
 const rt = mockClient(client);
@@ -63,7 +64,7 @@ describe("scripts/score.ts", () => {
   it("refuses to run without a region, in one line", async () => {
     const script = join(import.meta.dirname, "../../scripts/score.ts");
     const env = { ...process.env, AWS_REGION: "" };
-    await assert.rejects(promisify(execFile)(process.execPath, ["--import", "tsx", script, "--tenant", "acme", "--model", "forecast"], { env, timeout: 60_000 }), (e: { code: number; stderr: string }) => {
+    await assert.rejects(promisify(execFile)(process.execPath, ["--import", "tsx", script, "--tenant", "acme", "--model", "forecast"], { env, timeout: CHILD_PROCESS_BOUND_MS }), (e: { code: number; stderr: string }) => {
       assert.equal(e.code, 1);
       assert.match(e.stderr, /score: --region \(or AWS_REGION\) is required/);
       return true;
@@ -74,7 +75,7 @@ describe("scripts/score.ts", () => {
     const script = join(import.meta.dirname, "../../scripts/score.ts");
     const env = { ...process.env, AWS_REGION: "" };
     const home = join(import.meta.dirname, "no-such-hub");
-    await assert.rejects(promisify(execFile)(process.execPath, ["--import", "tsx", script, "--tenant", "acme", "--model", "forecast", "--target", "local", "--home", home], { env, timeout: 60_000 }), (e: { code: number; stderr: string }) => {
+    await assert.rejects(promisify(execFile)(process.execPath, ["--import", "tsx", script, "--tenant", "acme", "--model", "forecast", "--target", "local", "--home", home], { env, timeout: CHILD_PROCESS_BOUND_MS }), (e: { code: number; stderr: string }) => {
       assert.equal(e.code, 1);
       assert.match(e.stderr, /score: there is no hub at .*no-such-hub/);
       return true;

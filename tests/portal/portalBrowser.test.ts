@@ -22,7 +22,13 @@ import { PASSWORDS, startPortal, type PortalFixture } from "./portalFixture.ts";
 const CHROMIUM = "/usr/bin/chromium";
 /** ENVIRONMENT.md "Browsers": without the background-networking flags Chromium tries the internet and stalls. */
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const STEP_MS = 10_000;
+// Bounds on a hang, never what a test asserts: beside CPU hogs and another test file the first
+// overview took over 10 s to show, and the whole suite over 60 s. A timeout on the describe bounds
+// the suite, not each test: when it ran out, Node cancelled every test still to run and counted no
+// failure ("cancelled 5, fail 0"). So each test has its own bound, and a step waits up to 30 s.
+// Chromium's launch gets a test's bound too: the hook that launches it cancels the whole file if it throws.
+const STEP_MS = 30_000;
+const TEST_MS = 120_000;
 
 let f: PortalFixture;
 let browser: Browser;
@@ -37,7 +43,7 @@ before(async () => {
   }
   f = await startPortal();
   profile = mkdtempSync(join(tmpdir(), "portal-chromium-"));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, `--disk-cache-dir=${join(profile, "cache")}`], timeout: 30_000 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, `--disk-cache-dir=${join(profile, "cache")}`], timeout: TEST_MS });
 });
 
 after(async () => {
@@ -58,8 +64,8 @@ async function signedIn(user: keyof typeof PASSWORDS): Promise<Page> {
   return page;
 }
 
-describe("the portal in Chromium", { timeout: 60_000 }, () => {
-  test("signing in lands on the overview, which shows the tenant's plants and no other tenant's", async () => {
+describe("the portal in Chromium", () => {
+  test("signing in lands on the overview, which shows the tenant's plants and no other tenant's", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
     assert.equal(new URL(page.url()).pathname, "/portal/t/acme/");
     await page.getByRole("heading", { name: "Plant s1" }).waitFor();
@@ -70,7 +76,7 @@ describe("the portal in Chromium", { timeout: 60_000 }, () => {
     await page.context().close();
   });
 
-  test("a reading that lands appears on the overview without a reload", async () => {
+  test("a reading that lands appears on the overview without a reload", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
     const aqiNow = page.getByRole("region", { name: "Plant s1" }).getByTestId("aqi-now-s1");
     await aqiNow.getByText("101 unhealthy for sensitive groups").waitFor();
@@ -85,7 +91,7 @@ describe("the portal in Chromium", { timeout: 60_000 }, () => {
     await page.context().close();
   });
 
-  test("acknowledging an alert moves it to the acknowledged list with the user's name", async () => {
+  test("acknowledging an alert moves it to the acknowledged list with the user's name", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Alerts" }).click();
     const button = page.getByRole("button", { name: /^Acknowledge MACHINE_DOWN on m1/ });
@@ -97,7 +103,7 @@ describe("the portal in Chromium", { timeout: 60_000 }, () => {
     await page.context().close();
   });
 
-  test("when the load balancer's session ends, a data call redirected to Cognito reloads the page once, and does not loop", async () => {
+  test("when the load balancer's session ends, a data call redirected to Cognito reloads the page once, and does not loop", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
     // The ALB's answer once its session has ended: a redirect to Cognito's hosted sign-in, elsewhere.
     await page.route("**/api/portal/tenants/acme/alerts", (route) => route.fulfill({ status: 302, headers: { location: "https://hub-portal.auth.eu-west-1.amazoncognito.com/oauth2/authorize" } }));
@@ -113,7 +119,7 @@ describe("the portal in Chromium", { timeout: 60_000 }, () => {
     await page.context().close();
   });
 
-  test("another tenant's page is refused", async () => {
+  test("another tenant's page is refused", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
     const r = await page.goto(`${f.url}/portal/t/globex/`);
     assert.equal(r?.status(), 403);
@@ -122,7 +128,7 @@ describe("the portal in Chromium", { timeout: 60_000 }, () => {
   });
 
   // Last: it moves the portal's clock past every session's idle limit.
-  test("when the portal's own session has ended, the next data call reloads to the sign-in page", async () => {
+  test("when the portal's own session has ended, the next data call reloads to the sign-in page", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
     f.wallClock.now += 31 * 60_000;
     const reloaded = page.waitForEvent("load");

@@ -53,8 +53,11 @@ describe("alert delivery in the main job", () => {
         );
       }
       await s.close();
+      // acme's retry falls due 1 s after its first attempt, globex's 60 s after: a wait of 30 s
+      // takes the one and leaves the other. (It was 1.5 s: on a loaded machine the first pass alone
+      // took over 0.5 s, acme's retry fell past the wait and stayed pending.)
       const summary = await deliverAtEnd({
-        engine, home, maxWaitMs: 1500, log: () => undefined,
+        engine, home, maxWaitMs: 30_000, log: () => undefined,
         env: { HUB_ALERT_SECRET_ACME_HOOK: "a", HUB_ALERT_SECRET_GLOBEX_HOOK: "g" },
         tenants: [
           twin("acme", { "alerts:channels": [{ name: "hook", kind: "webhook", url: `${base}/quick` }], "alerts:delivery": { initialBackoffS: 1 } }),

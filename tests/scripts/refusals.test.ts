@@ -21,6 +21,7 @@ import { hubDatabasePath } from "../../pipelines/hubHome.ts";
 import { DeviceRegistry, deviceRegistryPath } from "../../edge/deviceRegistry.ts";
 import { provisionLocal } from "../../edge/provisioning.ts";
 import { PROJECT_DIR, readStackFleet } from "../../edge/fleetStackFile.ts";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ interface Run {
 
 async function cli(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   try {
-    const r = await run(process.execPath, ["--import", "tsx", join("scripts", script), ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    const r = await run(process.execPath, ["--import", "tsx", join("scripts", script), ...args], { env: { ...process.env, ...env }, timeout: CHILD_PROCESS_BOUND_MS });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

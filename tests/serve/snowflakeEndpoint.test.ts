@@ -102,6 +102,11 @@ describe("the Snowflake-protocol SQL endpoint", () => {
     const post = (path: string, body: Buffer | string, headers: Record<string, string> = {}) =>
       fetch(`${endpoint.url}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
     const query = JSON.stringify({ sqlText: "SELECT 1" });
+    // Compressed before the first request: gzipping 50 MB blocks the event loop for seconds on a
+    // loaded machine, and between two requests that let the server's keep-alive timeout (5 s) close
+    // the pooled connection just as fetch sent the next request on it: "fetch failed", ECONNRESET
+    // (seen under load; a 6 s busy wait in its place fails the same way every time).
+    const bomb = gzipSync(Buffer.alloc(50_000_000, 32));
     let r = await post("/queries/v1/query-request", query);
     assert.equal(r.status, 401);
     assert.equal(((await r.json()) as { code: string }).code, "390104");
@@ -113,7 +118,7 @@ describe("the Snowflake-protocol SQL endpoint", () => {
     assert.equal(r.status, 400);
     r = await post("/session/v1/login-request", "[1, 2]");
     assert.equal(r.status, 400);
-    r = await post("/session/v1/login-request", gzipSync(Buffer.alloc(50_000_000, 32)), { "content-encoding": "gzip" });
+    r = await post("/session/v1/login-request", bomb, { "content-encoding": "gzip" });
     assert.equal(r.status, 413, "a small gzip body that inflates past the limit is refused, not inflated");
     r = await fetch(`${endpoint.url}/session/v1/login-request`);
     assert.equal(r.status, 405);
