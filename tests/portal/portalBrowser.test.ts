@@ -130,6 +130,11 @@ describe("the portal in Chromium", () => {
   // Last: it moves the portal's clock past every session's idle limit.
   test("when the portal's own session has ended, the next data call reloads to the sign-in page", { timeout: TEST_MS }, async () => {
     const page = await signedIn("ALICE");
+    // The overview's data has come and the stream is open before the sessions end: a data call
+    // still under way then (a slow machine) would meet the ended session first and reload the
+    // overview, racing the click below.
+    await page.getByRole("heading", { name: "Plant s1" }).waitFor();
+    await page.getByText("● live").waitFor();
     f.wallClock.now += 31 * 60_000;
     const reloaded = page.waitForEvent("load");
     await page.getByRole("link", { name: "Alerts" }).click();
