@@ -112,17 +112,17 @@ export class DuckDbWarehouse implements Warehouse {
     checkTenantStatement(String(r.getRows()[0]![0]), sql, this.opts.guard);
   }
 
-  async query<T extends Row = Row>(sql: string, options: QueryOptions = {}): Promise<T[]> {
+  async query<T extends Row = Row>(sql: string, options: SessionQueryOptions = {}): Promise<T[]> {
     const { rows } = await this.run(sql, options, true);
     return rows as T[];
   }
 
-  async execute(sql: string, options: QueryOptions = {}): Promise<number> {
+  async execute(sql: string, options: SessionQueryOptions = {}): Promise<number> {
     const { changed } = await this.run(sql, options, false);
     return changed;
   }
 
-  private async run(sql: string, options: QueryOptions, read: boolean): Promise<{ rows: Row[]; changed: number }> {
+  private async run(sql: string, options: SessionQueryOptions, read: boolean): Promise<{ rows: Row[]; changed: number }> {
     return this.statement(sql, options, async (values) => {
       if (!read) {
         const result = await this.opts.connection.run(sql, values);
