@@ -98,6 +98,10 @@ await runCommand({
       // The engine answers as Snowflake does, naming no other role; this is the hub's own operator,
       // who may see them all.
       if (!roles.includes(role.toUpperCase())) throw new UserError(`--role ${JSON.stringify(role)} is not a role of this hub (roles: ${roles.join(", ")})`);
+      // No host ceiling on the statement timeout here: the file is this person's own hub, no one
+      // else's query waits behind theirs, and Ctrl-C ends the process. The session's
+      // STATEMENT_TIMEOUT_IN_SECONDS still applies (ALTER SESSION SET it before the statements).
+      // A served hub's ceiling (serve --statement-timeout) applies above, through its endpoint.
       const session = await SnowflakeSession.open(engine, { user: userInfo().username, role, warehouse: options.warehouse, schema: options.schema });
       try {
         await show(session);

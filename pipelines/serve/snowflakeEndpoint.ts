@@ -54,6 +54,12 @@ export interface EndpointOptions {
   readonly signInLimiter?: SignInLimiter;
   /** Wall clock for sessions' idle time (tests move it); default Date.now. */
   readonly now?: () => number;
+  /**
+   * Seconds any statement may run, whatever its session sets (serve's --statement-timeout): the
+   * ceiling Snowflake's warehouse-level STATEMENT_TIMEOUT_IN_SECONDS is (statementTimeout.ts).
+   * Default 0: the sessions' own values only.
+   */
+  readonly statementTimeoutCeiling?: number;
 }
 
 const MAX_BODY = 1_048_576;
@@ -254,6 +260,7 @@ export class SnowflakeEndpoint {
         grantedRoles: user.roles,
         warehouse: params.get("warehouse") || user.defaultWarehouse,
         schema: params.get("schemaName") || null,
+        statementTimeoutCeiling: this.o.statementTimeoutCeiling ?? 0,
       });
     } catch (e) {
       if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message });

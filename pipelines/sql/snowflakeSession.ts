@@ -17,6 +17,7 @@ import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
 import { showOrDescribe } from "./snowflakeMetadata.ts";
 import { StatementsError, type StatementResult } from "./statementResult.ts";
+import { DEFAULT_STATEMENT_TIMEOUT_S, STATEMENT_TIMEOUT_PARAMETER, effectiveTimeout, sessionTimeoutValue } from "./statementTimeout.ts";
 
 export { StatementsError, type StatementResult };
 
@@ -37,6 +38,13 @@ export interface SnowflakeSessionOptions {
    * own operator, who opens its database file (scripts/sql.ts). The SQL endpoint passes the user's.
    */
   readonly grantedRoles?: readonly string[];
+  /**
+   * The host's statement timeout, seconds (serve's --statement-timeout): it stands where the
+   * warehouse's STATEMENT_TIMEOUT_IN_SECONDS stands on Snowflake, so a statement stops at the
+   * smaller non-zero of it and the session's (statementTimeout.ts). Default 0: none beyond the
+   * session's own (the hub's operator on their own file, scripts/sql.ts).
+   */
+  readonly statementTimeoutCeiling?: number;
 }
 
 /** What `execute` may be told. */
@@ -53,6 +61,8 @@ export class SnowflakeSession {
   private warehouse: string | null;
   private schema: string | null;
   private queryTag: string | null;
+  /** The session's STATEMENT_TIMEOUT_IN_SECONDS (ALTER SESSION SET), the account default until set. */
+  private statementTimeout = DEFAULT_STATEMENT_TIMEOUT_S;
   private connection: DuckDbWarehouse | null = null;
 
   private constructor(
@@ -61,6 +71,7 @@ export class SnowflakeSession {
     state: { role: string; warehouse: string | null; schema: string | null; queryTag: string | null },
     /** The roles USE ROLE may switch to; null: any role of the hub. */
     private readonly usable: ReadonlySet<string> | null,
+    private readonly timeoutCeiling: number,
   ) {
     this.role = state.role;
     this.warehouse = state.warehouse;
@@ -75,7 +86,7 @@ export class SnowflakeSession {
     if (!roles.includes(role)) throw ROLE_ERRORS.doesNotExist(role);
     const usable = o.grantedRoles ? usableRoles(o.grantedRoles) : null;
     if (usable && !usable.has(role)) throw ROLE_ERRORS.doesNotExist(role);
-    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null }, usable);
+    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null }, usable, o.statementTimeoutCeiling ?? 0);
     const warehouse = o.warehouse === undefined ? await s.defaultWarehouse() : o.warehouse;
     if (warehouse) await s.useWarehouse(warehouse, "");
     if (o.schema) s.useSchema(o.schema, "");
@@ -129,26 +140,36 @@ export class SnowflakeSession {
 
   private async query(t: Extract<Translated, { kind: "query" }>): Promise<StatementResult> {
     const c = await this.connect();
-    const r = await c.queryTable(t.duckdb, { typed: t.sql });
+    const r = await c.queryTable(t.duckdb, { typed: t.sql, timeoutSeconds: this.timeoutSeconds() });
     return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows, types: r.columns.map((x) => x.type) };
   }
 
+  /** The seconds a statement of this session may run now (statementTimeout.ts). */
+  timeoutSeconds(): number {
+    return effectiveTimeout(this.statementTimeout, this.timeoutCeiling);
+  }
+
   /**
-   * ALTER SESSION: QUERY_TAG tags what follows; the parameters drivers set when they connect are
-   * taken for what the twin already does (TIMEZONE UTC: its sessions are UTC; STRICT_JSON_OUTPUT:
-   * its JSON is strict; STATEMENT_TIMEOUT_IN_SECONDS: accepted as a whole number of seconds but not
-   * enforced: the twin runs a statement to its end, as a warehouse under its default limit does).
-   * Every parameter is checked before any is applied; another parameter or value is refused by name.
+   * ALTER SESSION: QUERY_TAG tags what follows; STATEMENT_TIMEOUT_IN_SECONDS bounds each statement
+   * after it (0..604800, UNSET: the account's default); the parameters drivers set when they
+   * connect are taken for what the twin already does (TIMEZONE UTC: its sessions are UTC;
+   * STRICT_JSON_OUTPUT: its JSON is strict). Every parameter is checked before any is applied;
+   * another parameter or value is refused by name.
    */
   private async set(t: Extract<Translated, { kind: "set" }>): Promise<void> {
+    let timeout: number | undefined;
     for (const { parameter, value } of t.parameters) {
+      if (parameter === STATEMENT_TIMEOUT_PARAMETER) {
+        timeout = value === null ? DEFAULT_STATEMENT_TIMEOUT_S : sessionTimeoutValue(value, t.sql);
+        continue;
+      }
       const ok =
         parameter === "QUERY_TAG" ||
         (parameter === "TIMEZONE" && (value === null || /^(UTC|Etc\/UTC|GMT)$/i.test(value))) ||
-        (parameter === "STRICT_JSON_OUTPUT" && (value === null || /^(TRUE|FALSE)$/i.test(value))) ||
-        (parameter === "STATEMENT_TIMEOUT_IN_SECONDS" && (value === null || /^\d{1,9}$/.test(value)));
+        (parameter === "STRICT_JSON_OUTPUT" && (value === null || /^(TRUE|FALSE)$/i.test(value)));
       if (!ok) throw UNSUPPORTED(value === null ? `ALTER SESSION UNSET ${parameter}` : `ALTER SESSION SET ${parameter} = ${value}`, t.sql);
     }
+    if (timeout !== undefined) this.statementTimeout = timeout;
     const tag = t.parameters.find((p) => p.parameter === "QUERY_TAG");
     if (tag) {
       this.queryTag = tag.value;

@@ -34,6 +34,7 @@ import { STREAMS } from "../definitions/catalog.ts";
 import { qualifiedName as objectName } from "../definitions/types.ts";
 import { PORTAL_ROLE, REPORTING_ROLE } from "../definitions/grants.ts";
 import { SQL_ERRORS } from "../warehouse/errors.ts";
+import { STATEMENT_TIMEOUT_PARAMETER, invalidParameterValue } from "./statementTimeout.ts";
 import { call, expressionToDuckdb, identifierName, kindOf, parseSnowflake, rewrite, selectOf, snowflakeText, stringLiteral, toDuckdbText, type Node } from "./snowflakeAst.ts";
 import { expressionColumnName, selectListTexts, splitStatements } from "./sqlText.ts";
 
@@ -72,7 +73,12 @@ const WRITE_KINDS_BY_ROLE: Readonly<Record<string, ReadonlySet<string>>> = { [PO
 /** Every statement of `sql`, translated in order; each keeps the text the user typed. */
 export function translate(sql: string, facts: SessionFacts): Translated[] {
   return splitStatements(sql).map((text) => {
-    const statements = parseSnowflake(text);
+    let statements: Node[];
+    try {
+      statements = parseSnowflake(text);
+    } catch (e) {
+      throw signedTimeoutValue(text) ?? e;
+    }
     if (statements.length !== 1) throw new Error(`one statement expected in ${JSON.stringify(text)}, the parser found ${statements.length}`);
     return translateStatement(statements[0]!, facts, text);
   });
@@ -131,6 +137,16 @@ function describeStatement(f: Node, sql: string): Translated {
   return { kind: "describe", sql, object: String(f.kind ?? "TABLE").toUpperCase(), name };
 }
 
+/**
+ * The transpiler's parser takes no signed number as an ALTER SESSION value: `STATEMENT_TIMEOUT_IN_SECONDS
+ * = -1` would be a syntax error at the sign; Snowflake refuses it as a value out of the
+ * parameter's range, naming it, and so does the twin.
+ */
+function signedTimeoutValue(text: string): HubSqlError | null {
+  const m = new RegExp(`^\\s*ALTER\\s+SESSION\\s+SET\\b[^;]*?\\b${STATEMENT_TIMEOUT_PARAMETER}\\s*=\\s*([-+]\\s*[^\\s,;]*)`, "i").exec(text);
+  return m ? invalidParameterValue(STATEMENT_TIMEOUT_PARAMETER, m[1]!, text) : null;
+}
+
 /** ALTER SESSION SET p = v [, ...] or UNSET p [, ...]: each parameter with its value (null when unset). */
 function setStatement(f: Node, sql: string): Translated {
   const unset = f.unset != null;
@@ -142,9 +158,14 @@ function setStatement(f: Node, sql: string): Translated {
     if (k?.kind === "identifier") return { parameter: identifierName(k.fields).toUpperCase(), value: null };
     const item = k?.fields;
     const parameter = qualifiedName(kindOf(item?.name)?.fields.name ?? item?.name).toUpperCase();
+    if (unset) return { parameter, value: null };
+    // A value is a literal or a bare word (TIMESTAMP_TYPE_MAPPING = TIMESTAMP_NTZ). NULL and a bare
+    // word are kept as typed, to be refused by name: null here would read as UNSET.
     const v = kindOf(item?.value);
-    const value = v?.kind === "boolean" ? String(v.fields.value).toUpperCase() : v?.fields.value;
-    return { parameter, value: unset ? null : typeof value === "string" ? value : value == null ? null : String(value) };
+    const isNull = typeof item?.value === "object" && item.value !== null && "null" in item.value;
+    const value = isNull ? "NULL" : v?.kind === "boolean" ? String(v.fields.value).toUpperCase() : v?.kind === "var" ? v.fields.this : v?.fields.value;
+    if (typeof value !== "string" && typeof value !== "number") throw UNSUPPORTED(`ALTER SESSION SET ${parameter} to an expression`, sql);
+    return { parameter, value: String(value) };
   });
   return { kind: "set", sql, parameters };
 }

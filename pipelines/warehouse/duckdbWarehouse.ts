@@ -7,6 +7,7 @@ import { timestampValueFromDate, type DuckDBConnection, type DuckDBResult, type 
 import { duckdbDialect, DUCKDB_VARIABLES, quoteString } from "../dialect/index.ts";
 import type { QueryOptions, Row, SqlValue, Warehouse } from "./warehouse.ts";
 import { fromDuckDbError } from "./duckdbErrors.ts";
+import { SQL_ERRORS } from "./errors.ts";
 import { checkTenantStatement, type GuardContext } from "./tenantGuard.ts";
 import { checkAccountUsageText } from "./accountUsageAccess.ts";
 import { appendChunks, tableLike } from "../engine/fileIo.ts";
@@ -53,6 +54,15 @@ export interface DuckDbSessionOptions {
    * (`use`), so its guard must grant nothing. Default none.
    */
   readonly writeCheck?: (sql: string) => boolean;
+}
+
+/** What a statement of a SQL session may be told besides the Warehouse's options. */
+export interface SessionQueryOptions extends QueryOptions {
+  /**
+   * Seconds the statement may run before it is interrupted (DuckDB's interrupt on this session's
+   * connection only) and refused with Snowflake's statement timeout error. Default: no limit.
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /** A result as a table: column names and types as DuckDB gives them, rows by position. */
@@ -102,17 +112,17 @@ export class DuckDbWarehouse implements Warehouse {
     checkTenantStatement(String(r.getRows()[0]![0]), sql, this.opts.guard);
   }
 
-  async query<T extends Row = Row>(sql: string, options: QueryOptions = {}): Promise<T[]> {
+  async query<T extends Row = Row>(sql: string, options: SessionQueryOptions = {}): Promise<T[]> {
     const { rows } = await this.run(sql, options, true);
     return rows as T[];
   }
 
-  async execute(sql: string, options: QueryOptions = {}): Promise<number> {
+  async execute(sql: string, options: SessionQueryOptions = {}): Promise<number> {
     const { changed } = await this.run(sql, options, false);
     return changed;
   }
 
-  private async run(sql: string, options: QueryOptions, read: boolean): Promise<{ rows: Row[]; changed: number }> {
+  private async run(sql: string, options: SessionQueryOptions, read: boolean): Promise<{ rows: Row[]; changed: number }> {
     return this.statement(sql, options, async (values) => {
       if (!read) {
         const result = await this.opts.connection.run(sql, values);
@@ -134,7 +144,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** Rows by position with their columns' names and types (what a SQL client shows). */
-  async queryTable(sql: string, options: QueryOptions = {}): Promise<TableResult> {
+  async queryTable(sql: string, options: SessionQueryOptions = {}): Promise<TableResult> {
     return this.statement(sql, options, async (values) => {
       const reader = await this.opts.connection.runAndReadAll(sql, values);
       const types = reader.columnTypes();
@@ -146,7 +156,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** One statement through the guard and the control plane's hooks (warehouse resume, history). */
-  private async statement<T>(sql: string, options: QueryOptions, exec: (values: DuckDBValue[] | undefined) => Promise<{ value: T; rows: number }>): Promise<T> {
+  private async statement<T>(sql: string, options: SessionQueryOptions, exec: (values: DuckDBValue[] | undefined) => Promise<{ value: T; rows: number }>): Promise<T> {
     await this.setup();
     const tag = options.tag ?? this.opts.defaultTag;
     const shown = options.typed ?? sql;
@@ -160,12 +170,24 @@ export class DuckDbWarehouse implements Warehouse {
     await this.opts.hooks?.before?.(info);
     const startedAt = Date.now();
     const t0 = performance.now();
+    // The timer covers the statement's execution only: the guard and the hooks above are the
+    // twin's own bookkeeping. An interrupt that lands after the statement ended is harmless (DuckDB
+    // clears it when the next statement starts: checked on 1.5.5), and the statement's own result
+    // stands; only a failure after the timer fired is the timeout.
+    let timedOut = false;
+    const seconds = options.timeoutSeconds;
+    const timer = seconds === undefined ? null : setTimeout(() => {
+      timedOut = true;
+      this.opts.connection.interrupt();
+    }, seconds * 1000);
     try {
       const { value, rows } = await exec(options.binds?.map(toDuckValue));
+      if (timer) clearTimeout(timer);
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows });
       return value;
     } catch (e) {
-      const err = fromDuckDbError(e, shown);
+      if (timer) clearTimeout(timer);
+      const err = timedOut ? SQL_ERRORS.statementTimeout(seconds!, shown) : fromDuckDbError(e, shown);
       await this.opts.hooks?.after?.({ ...info, startedAt, elapsedMs: performance.now() - t0, rows: 0, error: err });
       throw err;
     }

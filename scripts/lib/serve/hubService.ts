@@ -34,6 +34,7 @@ import { registeredDevices, tenantMembership } from "../../../edge/fleetMembersh
 import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
 import { StreamingIngest } from "../../../pipelines/ingest/streamingIngest.ts";
 import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/snowflakeEndpoint.ts";
+import { SERVE_STATEMENT_TIMEOUT_S } from "./serveOptions.ts";
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
 import { authenticateRequest, mayActFor } from "../../../pipelines/serve/httpAuth.ts";
@@ -103,6 +104,8 @@ export interface ServeOptions {
   readonly portalData?: PortalOptions["data"];
   /** With portalData: the models page's source (production: SageMaker's registry, portalRegistry.ts); default none. */
   readonly portalModels?: PortalOptions["models"];
+  /** Seconds any SQL endpoint statement may run (--statement-timeout, docs/serve.md); default SERVE_STATEMENT_TIMEOUT_S, 0 none but Snowflake's 7-day maximum. */
+  readonly statementTimeoutSeconds?: number;
   readonly log: Logger;
 }
 
@@ -218,7 +221,10 @@ export class HubService {
       // One count of failed passwords for every door the users' passwords open (SQL login, the
       // portal, Basic auth on the HTTP APIs): a guesser refused at one cannot go on at another.
       const signIn = new SignInLimiter();
-      const endpoint = SnowflakeEndpoint.attached({ engine, users, log: (line) => log("info", line), signInLimiter: signIn });
+      const endpoint = SnowflakeEndpoint.attached({
+        engine, users, log: (line) => log("info", line), signInLimiter: signIn,
+        statementTimeoutCeiling: o.statementTimeoutSeconds ?? SERVE_STATEMENT_TIMEOUT_S,
+      });
       closers.push(() => endpoint.close());
       const uploadLanding = ChannelLanding.onEngine(engine);
       closers.push(async () => (await uploadLanding).close());

@@ -5,6 +5,18 @@
 import { PORTAL_SIGN_IN } from "./portalSignIn.ts";
 import { LOG_LEVELS } from "./serveLog.ts";
 import { PORTAL_DATA } from "../../../pipelines/portal/portalData.ts";
+import { MAX_STATEMENT_TIMEOUT_S } from "../../../pipelines/sql/statementTimeout.ts";
+import { UserError } from "../command.ts";
+
+/**
+ * The SQL endpoint's statement timeout unless --statement-timeout says otherwise: 5 minutes. One
+ * tenant's runaway query holds a core of a small shared machine until it ends; and snowflake-sdk
+ * gives up on a request after 360 s (dist/lib/http/base.js DEFAULT_REQUEST_TIMEOUT) and sends the
+ * statement again (its retry middleware), while the endpoint answers only when a statement ends,
+ * so a statement that outlives 360 s would run once more per retry. Under that, the client hears
+ * Snowflake's timeout error instead (docs/serve.md).
+ */
+export const SERVE_STATEMENT_TIMEOUT_S = 300;
 
 export const SERVE_OPTIONS = {
   home: { type: "string", description: "hub folder (default: $HUB_HOME or .hub); the same hub `npm start` runs" },
@@ -14,6 +26,7 @@ export const SERVE_OPTIONS = {
   "http-port": { type: "string", description: "HTTP port: SQL endpoint, scan and upload APIs, /healthz, /metrics (0 picks a free one)", default: "8089" },
   tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
   "price-per-credit": { type: "string", description: "money per credit on the portal's cost page (as cost-report's)", default: "3" },
+  "statement-timeout": { type: "string", description: "seconds any SQL endpoint statement may run before it is canceled, whatever its session's STATEMENT_TIMEOUT_IN_SECONDS (the smaller non-zero applies, as with a Snowflake warehouse's); 0..604800, 0 = Snowflake's 7-day maximum", default: String(SERVE_STATEMENT_TIMEOUT_S) },
   "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
   "portal-sign-in": { type: "string", description: "how people sign in to the portal: users (the users file's passwords) or cognito-alb (behind the load balancer's Cognito sign-in; production)", choices: PORTAL_SIGN_IN, default: "users" },
   "portal-alb-arn": { type: "string", description: "with cognito-alb: ARN of the load balancer whose signed claims are accepted" },
@@ -27,3 +40,15 @@ export const SERVE_OPTIONS = {
   "log-level": { type: "string", description: "least severe log line written", choices: LOG_LEVELS, default: "info" },
   "log-format": { type: "string", description: "log lines as JSON (for collectors) or text (default: text on a terminal, JSON otherwise)", choices: ["json", "text"] },
 } as const;
+
+/**
+ * --statement-timeout's seconds, as ALTER SESSION takes STATEMENT_TIMEOUT_IN_SECONDS: digits only
+ * (not "1e3", "0x10", "1.5" or " 60", which Number() would read), 0..604800.
+ */
+export function statementTimeoutOption(flag: string, value: string | undefined): number {
+  const n = value !== undefined && /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= MAX_STATEMENT_TIMEOUT_S)) {
+    throw new UserError(`${flag} ${JSON.stringify(value ?? "")} must be a whole number of seconds from 0 to ${MAX_STATEMENT_TIMEOUT_S} (0: Snowflake's 7-day maximum)`);
+  }
+  return n;
+}
