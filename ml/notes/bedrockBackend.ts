@@ -113,10 +113,15 @@ export function createBedrockNoteBackend(options: BedrockNoteBackendOptions = {}
   async function invoke(note: NoteInput): Promise<unknown> {
     const body = new TextEncoder().encode(JSON.stringify(noteRequestBody(note)));
     for (let attempt = 1; ; attempt++) {
+      // A timer of our own, not AbortSignal.timeout(): that one's timer is unref'd, so an attempt
+      // whose transport holds no handle (a custom client, a stalled stream) would let the event
+      // loop end with the call still pending instead of timing it out.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
       try {
         const out = await client.send(
           new InvokeModelCommand({ modelId, contentType: "application/json", accept: "application/json", body }),
-          { abortSignal: AbortSignal.timeout(timeoutMs) },
+          { abortSignal: controller.signal },
         );
         return JSON.parse(new TextDecoder().decode(out.body));
       } catch (e) {
@@ -125,6 +130,8 @@ export function createBedrockNoteBackend(options: BedrockNoteBackendOptions = {}
         if (e instanceof SyntaxError) throw new NoteRefusal("response", "the response body is not JSON");
         if (!RETRYABLE_ERRORS.has(name) || attempt >= maxAttempts) throw new Error(`Bedrock InvokeModel failed: ${name}: ${(e as Error).message}`);
         await sleep(Math.floor(random() * baseDelayMs * 2 ** (attempt - 1)));
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

@@ -7,6 +7,8 @@
  */
 import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { CHILD_PROCESS_BOUND_MS } from "../helpers/childProcessBound.ts";
 import { mockClient } from "aws-sdk-client-mock";
 import {
   AccessDeniedException,
@@ -148,6 +150,24 @@ describe("errors", () => {
     const spy = { send: (cmd: unknown, opts: { abortSignal: AbortSignal }) => { seen.push(opts.abortSignal); return new Promise((_r, reject) => opts.abortSignal.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" })))); } };
     await assert.rejects(createBedrockNoteBackend({ client: spy as never, timeoutMs: 20, ...noWait }).analyse([{ kind: "shift", text: LEAK }]), /did not answer within 20 ms/);
     assert.equal(seen.length, 1);
+  });
+
+  it("times an attempt out even when nothing else keeps the process running (its timer holds the event loop)", async () => {
+    // A process holding nothing but the call: with AbortSignal.timeout's unref'd timer, Node ended
+    // it with the promise still pending (exit 13) instead of timing the call out; in the test
+    // runner that cancelled this file's remaining tests ("cancelled 17, fail 0" in CI).
+    const code = `
+      const { createBedrockNoteBackend } = await import(${JSON.stringify(new URL("../../ml/notes/bedrockBackend.ts", import.meta.url).href)});
+      const client = { send: (_cmd, { abortSignal }) => new Promise((_r, reject) => abortSignal.addEventListener("abort", () => reject(abortSignal.reason))) };
+      try {
+        await createBedrockNoteBackend({ client, timeoutMs: 20, maxAttempts: 1 }).analyse([{ kind: "shift", text: "x" }]);
+      } catch (e) {
+        console.log(e.message);
+      }
+    `;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", timeout: CHILD_PROCESS_BOUND_MS });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Bedrock did not answer within 20 ms/);
   });
 });
 
