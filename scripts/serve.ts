@@ -11,7 +11,7 @@ import { listOption, numberOption, oneOf, PROJECT_DIR, stackOption } from "./lib
 import { LOG_LEVELS, createLogger, type LogLevel } from "./lib/serve/serveLog.ts";
 import { portalIdentity, portalSignOut } from "./lib/serve/portalSignIn.ts";
 import { portalDataOption } from "./lib/serve/portalDataOption.ts";
-import { SERVE_OPTIONS, statementTimeoutOption } from "./lib/serve/serveOptions.ts";
+import { SERVE_OPTIONS, maxConcurrencyOption, statementTimeoutOption } from "./lib/serve/serveOptions.ts";
 import { isIP } from "node:net";
 
 /** How long a drain may take before the process gives up on it and exits 1. */
@@ -23,7 +23,7 @@ await runCommand({
     "run the hub as a service on the wall clock: the engine (tasks every minute, dynamic tables by their lag, billing, monitors), the MQTT broker " +
     "for provisioned devices, a Snowflake-protocol SQL endpoint (snowflake-sdk connects to it), the RFID scan and file-upload APIs, /healthz and " +
     "/metrics; until SIGTERM or Ctrl-C, which drain and exit 0",
-  usage: "npm run serve -- [--home DIR] [--bind ADDR] [--mqtt-port N] [--mqtts-port N] [--http-port N] [--tenants a,b] [--statement-timeout S] [--log-level L] [--log-format json|text]",
+  usage: "npm run serve -- [--home DIR] [--bind ADDR] [--mqtt-port N] [--mqtts-port N] [--http-port N] [--tenants a,b] [--statement-timeout S] [--max-concurrency N] [--log-level L] [--log-format json|text]",
   options: SERVE_OPTIONS,
   examples: [
     "npm run serve",
@@ -39,6 +39,7 @@ await runCommand({
     const pricePerCredit = numberOption("--price-per-credit", options["price-per-credit"], { min: 0 });
     const maxUploadMb = numberOption("--max-upload-mb", options["max-upload-mb"], { above: 0, max: 65_536, what: "a size in MB" });
     const statementTimeoutSeconds = statementTimeoutOption("--statement-timeout", options["statement-timeout"]);
+    const maxConcurrency = maxConcurrencyOption("--max-concurrency", options["max-concurrency"]);
     const tenants = options.tenants === undefined ? undefined : listOption("--tenants", options.tenants).map((t) => stackOption("--tenants", t, PROJECT_DIR, "tenant"));
     const level = oneOf("--log-level", options["log-level"] ?? "info", LOG_LEVELS) as LogLevel;
     const format = (options["log-format"] ?? (process.stderr.isTTY ? "text" : "json")) as "json" | "text";
@@ -57,6 +58,7 @@ await runCommand({
     const { sageMakerPortalModels } = portalData ? await import("./lib/serve/portalRegistry.ts") : { sageMakerPortalModels: undefined };
     const service = await HubService.start({
       home: hubHome(options.home), projectDir: PROJECT_DIR, tenants, bind, mqttPort, mqttsPort, httpPort, maxUploadBytes: Math.round(maxUploadMb * 1_048_576), pricePerCredit, statementTimeoutSeconds, log,
+      ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
       ...(identity ? { portalIdentity: identity } : {}),
       ...(signOut ? { portalSignOut: signOut } : {}),
       // In production the models page reads SageMaker's registry (the task role's two read actions).

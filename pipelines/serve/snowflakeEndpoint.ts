@@ -22,6 +22,7 @@ import { jwtRefusal } from "./snowflakeJwt.ts";
 import { snowflakeResultData } from "./snowflakeResults.ts";
 import { passwordMatches } from "./passwordHash.ts";
 import type { SignInLimiter } from "../portal/signInLimiter.ts";
+import type { AdmissionGate } from "./admissionGate.ts";
 
 /** Who may log in: a service user (key pairs) or a person (a password), and the roles granted to them. */
 export interface EndpointUser {
@@ -60,6 +61,11 @@ export interface EndpointOptions {
    * Default 0: the sessions' own values only.
    */
   readonly statementTimeoutCeiling?: number;
+  /**
+   * Where tenants' queries wait for a place on their warehouse (serve's --max-concurrency,
+   * admissionGate.ts). Default none: every query runs at once.
+   */
+  readonly admission?: AdmissionGate;
 }
 
 const MAX_BODY = 1_048_576;
@@ -145,6 +151,11 @@ export class SnowflakeEndpoint {
     return this.sessions.size;
   }
 
+  /** Tenant statements waiting for a place, and running, per warehouse (empty without a gate). */
+  admissionCounts(): { queued: Map<string, number>; running: Map<string, number> } {
+    return { queued: this.o.admission?.queued() ?? new Map(), running: this.o.admission?.runningNow() ?? new Map() };
+  }
+
   private now(): number {
     return (this.o.now ?? Date.now)();
   }
@@ -195,7 +206,14 @@ export class SnowflakeEndpoint {
       }
       if (!session) return send(401, { success: false, code: "390104", message: "User must login again to access the service.", data: null });
       session.lastUsed = this.now();
-      if (url.pathname === "/queries/v1/query-request") return send(200, await this.query(session, body));
+      if (url.pathname === "/queries/v1/query-request") {
+        // A client that goes away gives up its statement's place in the warehouse's queue.
+        const gone = new AbortController();
+        res.once("close", () => {
+          if (!res.writableFinished) gone.abort();
+        });
+        return send(200, await this.query(session, body, gone.signal));
+      }
       if (url.pathname === "/session" && url.searchParams.get("delete") === "true") {
         this.sessions.delete(token!);
         await session.sql.close();
@@ -261,6 +279,7 @@ export class SnowflakeEndpoint {
         warehouse: params.get("warehouse") || user.defaultWarehouse,
         schema: params.get("schemaName") || null,
         statementTimeoutCeiling: this.o.statementTimeoutCeiling ?? 0,
+        ...(this.o.admission ? { admission: this.o.admission } : {}),
       });
     } catch (e) {
       if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message });
@@ -280,7 +299,7 @@ export class SnowflakeEndpoint {
     });
   }
 
-  private async query(session: Session, body: Record<string, unknown>): Promise<unknown> {
+  private async query(session: Session, body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     const queryId = `01hub-${process.pid}-${++this.queryIds}`;
     const sqlText = body.sqlText;
     if (typeof sqlText !== "string" || sqlText.trim() === "") return failure({ code: "000900", sqlState: "42601", message: "SQL compilation error:\nEmpty SQL statement." }, queryId);
@@ -294,7 +313,7 @@ export class SnowflakeEndpoint {
       try {
         // Snowflake runs one statement per request unless MULTI_STATEMENT_COUNT says more, and
         // counts them before running any: a refused request has changed nothing.
-        const results = await session.sql.execute(statement, { statements: 1 });
+        const results = await session.sql.execute(statement, { statements: 1, signal });
         return ok(snowflakeResultData(results[0]!, queryId));
       } catch (e) {
         if (e instanceof HubSqlError) return failure({ code: e.code, sqlState: e.sqlState, message: e.message }, queryId);

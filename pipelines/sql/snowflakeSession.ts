@@ -17,6 +17,7 @@ import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
 import { showOrDescribe } from "./snowflakeMetadata.ts";
 import { StatementsError, type StatementResult } from "./statementResult.ts";
+import { AdmissionAborted, QueuedTooLong, type AdmissionGate } from "../serve/admissionGate.ts";
 import { DEFAULT_STATEMENT_TIMEOUT_S, STATEMENT_TIMEOUT_PARAMETER, effectiveTimeout, sessionTimeoutValue } from "./statementTimeout.ts";
 
 export { StatementsError, type StatementResult };
@@ -45,6 +46,12 @@ export interface SnowflakeSessionOptions {
    * session's own (the hub's operator on their own file, scripts/sql.ts).
    */
   readonly statementTimeoutCeiling?: number;
+  /**
+   * The served twin's admission gate (serve's --max-concurrency): each query of a role other than
+   * the hub's own (HUB_ADMIN, HUB_PIPELINE) waits for a place on its warehouse first, and the
+   * wait counts against its statement timeout. Default none: queries run at once.
+   */
+  readonly admission?: AdmissionGate;
 }
 
 /** What `execute` may be told. */
@@ -54,6 +61,8 @@ export interface ExecuteOptions {
    * its statements runs, as Snowflake checks MULTI_STATEMENT_COUNT. Default: any number.
    */
   readonly statements?: number;
+  /** Aborts when the client has gone: a statement still waiting for a place gives it up (000604). */
+  readonly signal?: AbortSignal;
 }
 
 export class SnowflakeSession {
@@ -72,6 +81,7 @@ export class SnowflakeSession {
     /** The roles USE ROLE may switch to; null: any role of the hub. */
     private readonly usable: ReadonlySet<string> | null,
     private readonly timeoutCeiling: number,
+    private readonly admission: AdmissionGate | null,
   ) {
     this.role = state.role;
     this.warehouse = state.warehouse;
@@ -86,7 +96,7 @@ export class SnowflakeSession {
     if (!roles.includes(role)) throw ROLE_ERRORS.doesNotExist(role);
     const usable = o.grantedRoles ? usableRoles(o.grantedRoles) : null;
     if (usable && !usable.has(role)) throw ROLE_ERRORS.doesNotExist(role);
-    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null }, usable, o.statementTimeoutCeiling ?? 0);
+    const s = new SnowflakeSession(engine, o.user.toUpperCase(), { role, warehouse: null, schema: null, queryTag: o.queryTag ?? null }, usable, o.statementTimeoutCeiling ?? 0, o.admission ?? null);
     const warehouse = o.warehouse === undefined ? await s.defaultWarehouse() : o.warehouse;
     if (warehouse) await s.useWarehouse(warehouse, "");
     if (o.schema) s.useSchema(o.schema, "");
@@ -115,7 +125,7 @@ export class SnowflakeSession {
     if (options.statements !== undefined && statements.length !== options.statements) throw GUARD_ERRORS.statementCount(statements.length, sql);
     for (const t of statements) {
       try {
-        done.push(await this.run(t));
+        done.push(await this.run(t, options.signal));
       } catch (e) {
         throw withResults(e, done);
       }
@@ -123,7 +133,7 @@ export class SnowflakeSession {
     return done;
   }
 
-  private async run(t: Translated): Promise<StatementResult> {
+  private async run(t: Translated, signal?: AbortSignal): Promise<StatementResult> {
     switch (t.kind) {
       case "use":
         return this.use(t);
@@ -134,14 +144,34 @@ export class SnowflakeSession {
       case "describe":
         return { sql: t.sql, ...(await showOrDescribe(this.engine, t, { role: this.role, schema: this.schema })) };
       case "query":
-        return this.query(t);
+        return this.query(t, signal);
     }
   }
 
-  private async query(t: Extract<Translated, { kind: "query" }>): Promise<StatementResult> {
-    const c = await this.connect();
-    const r = await c.queryTable(t.duckdb, { typed: t.sql, timeoutSeconds: this.timeoutSeconds() });
-    return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows, types: r.columns.map((x) => x.type) };
+  private async query(t: Extract<Translated, { kind: "query" }>, signal?: AbortSignal): Promise<StatementResult> {
+    const timeoutSeconds = this.timeoutSeconds();
+    const queuedAt = Date.now();
+    let release: (() => void) | null = null;
+    // The hub's own roles (its operator, its pipeline) never wait behind tenants: the gate's
+    // capacity is what is left after the workers kept for them (admissionGate.ts).
+    if (this.admission && !this.seesAll()) {
+      try {
+        release = await this.admission.admit(this.warehouse ?? "", { timeoutMs: timeoutSeconds * 1000, signal });
+      } catch (e) {
+        // A statement that waited out its timeout fails as one that ran out of it: Snowflake's
+        // STATEMENT_TIMEOUT_IN_SECONDS counts queued time (docs/serve.md).
+        if (e instanceof QueuedTooLong) throw SQL_ERRORS.statementTimeout(timeoutSeconds, t.sql);
+        if (e instanceof AdmissionAborted) throw SQL_ERRORS.canceled(t.sql);
+        throw e;
+      }
+    }
+    try {
+      const c = await this.connect();
+      const r = await c.queryTable(t.duckdb, { typed: t.sql, timeoutSeconds, queuedMs: Date.now() - queuedAt });
+      return { sql: t.sql, columns: columnNames(t.names, r.columns.map((x) => x.name)), rows: r.rows, types: r.columns.map((x) => x.type) };
+    } finally {
+      release?.();
+    }
   }
 
   /** The seconds a statement of this session may run now (statementTimeout.ts). */

@@ -63,6 +63,11 @@ export interface SessionQueryOptions extends QueryOptions {
    * connection only) and refused with Snowflake's statement timeout error. Default: no limit.
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Milliseconds the statement already waited for a place on its warehouse (the served twin's
+   * admission gate): they count against timeoutSeconds, as Snowflake counts queued time. Default 0.
+   */
+  readonly queuedMs?: number;
 }
 
 /** A result as a table: column names and types as DuckDB gives them, rows by position. */
@@ -179,7 +184,7 @@ export class DuckDbWarehouse implements Warehouse {
     const timer = seconds === undefined ? null : setTimeout(() => {
       timedOut = true;
       this.opts.connection.interrupt();
-    }, seconds * 1000);
+    }, Math.max(0, seconds * 1000 - (options.queuedMs ?? 0)));
     try {
       const { value, rows } = await exec(options.binds?.map(toDuckValue));
       if (timer) clearTimeout(timer);

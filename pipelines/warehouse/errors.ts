@@ -90,6 +90,8 @@ export const SQL_ERRORS = {
     ),
   statementTimeout: (seconds: number, sql?: string) =>
     new HubSqlError("000630", "57014", `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.`, sql),
+  // Snowflake's answer to a canceled statement (snowflake-connector-nodejs test/unit/mock/mock_http_client.js).
+  canceled: (sql?: string) => new HubSqlError("000604", "57014", "SQL execution canceled", sql),
   internal: (detail: string, sql?: string, cause?: unknown) => new HubSqlError("000603", "XX000", `SQL execution internal error:\n${detail}`, sql, { cause }),
 } as const;
 

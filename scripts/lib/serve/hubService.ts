@@ -34,6 +34,7 @@ import { registeredDevices, tenantMembership } from "../../../edge/fleetMembersh
 import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
 import { StreamingIngest } from "../../../pipelines/ingest/streamingIngest.ts";
 import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/snowflakeEndpoint.ts";
+import { AdmissionGate, defaultMaxConcurrency, tenantCapacity, threadpoolSize } from "../../../pipelines/serve/admissionGate.ts";
 import { SERVE_STATEMENT_TIMEOUT_S } from "./serveOptions.ts";
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
@@ -106,6 +107,8 @@ export interface ServeOptions {
   readonly portalModels?: PortalOptions["models"];
   /** Seconds any SQL endpoint statement may run (--statement-timeout, docs/serve.md); default SERVE_STATEMENT_TIMEOUT_S, 0 none but Snowflake's 7-day maximum. */
   readonly statementTimeoutSeconds?: number;
+  /** Tenant statements of one warehouse that run at once (--max-concurrency, docs/serve.md); default defaultMaxConcurrency of the threadpool. */
+  readonly maxConcurrency?: number;
   readonly log: Logger;
 }
 
@@ -221,9 +224,15 @@ export class HubService {
       // One count of failed passwords for every door the users' passwords open (SQL login, the
       // portal, Basic auth on the HTTP APIs): a guesser refused at one cannot go on at another.
       const signIn = new SignInLimiter();
+      // Tenants' statements hold libuv threadpool workers while DuckDB runs them: they may hold
+      // the pool less the hub's reserve, and one warehouse at most --max-concurrency of that.
+      const pool = threadpoolSize();
+      const admission = new AdmissionGate({ perWarehouse: o.maxConcurrency ?? defaultMaxConcurrency(pool), total: tenantCapacity(pool) });
+      log("info", "tenant statements admitted", { threadpool: pool, tenantWorkers: admission.o.total, perWarehouse: admission.o.perWarehouse });
       const endpoint = SnowflakeEndpoint.attached({
         engine, users, log: (line) => log("info", line), signInLimiter: signIn,
         statementTimeoutCeiling: o.statementTimeoutSeconds ?? SERVE_STATEMENT_TIMEOUT_S,
+        admission,
       });
       closers.push(() => endpoint.close());
       const uploadLanding = ChannelLanding.onEngine(engine);
@@ -570,6 +579,7 @@ export class HubService {
         ]),
       },
       { name: "hub_sql_sessions", help: "Open sessions on the SQL endpoint", type: "gauge", samples: [{ value: this.endpoint.sessionCount }] },
+      ...admissionMetrics(this.endpoint.admissionCounts()),
       {
         name: "hub_alert_deliveries_total", help: "Alert delivery attempts since start, by channel kind and outcome (DELIVERED, RETRY, DEAD_LETTER)", type: "counter",
         samples: [...(this.alerts?.counts ?? [])].flatMap(([kind, c]) => [
@@ -647,6 +657,15 @@ function fromThisMachine(req: http.IncomingMessage): boolean {
 
 function json(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   if (!res.headersSent) res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+/** Tenant statements waiting for and holding a place on each warehouse (admissionGate.ts). */
+function admissionMetrics(c: { queued: Map<string, number>; running: Map<string, number> }): MetricFamily[] {
+  const samples = (m: Map<string, number>) => [...m].map(([warehouse, value]) => ({ labels: { warehouse }, value }));
+  return [
+    { name: "hub_sql_statements_queued", help: "Tenant statements waiting for a place on their warehouse (serve's --max-concurrency)", type: "gauge", samples: samples(c.queued) },
+    { name: "hub_sql_statements_running", help: "Tenant statements holding a place on their warehouse", type: "gauge", samples: samples(c.running) },
+  ];
 }
 
 /** A route name for metrics: never the raw path, which a client chooses. */

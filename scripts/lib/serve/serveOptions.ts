@@ -27,6 +27,7 @@ export const SERVE_OPTIONS = {
   tenants: { type: "string", description: "tenant stacks to serve, comma-separated (default: every Pulumi.<tenant>.yaml)" },
   "price-per-credit": { type: "string", description: "money per credit on the portal's cost page (as cost-report's)", default: "3" },
   "statement-timeout": { type: "string", description: "seconds any SQL endpoint statement may run before it is canceled, whatever its session's STATEMENT_TIMEOUT_IN_SECONDS (the smaller non-zero applies, as with a Snowflake warehouse's); 0..604800, 0 = Snowflake's 7-day maximum", default: String(SERVE_STATEMENT_TIMEOUT_S) },
+  "max-concurrency": { type: "string", description: "tenant SQL statements of one warehouse that run at once (Snowflake's MAX_CONCURRENCY_LEVEL); the rest wait in order, their wait counting against their statement timeout; 1..1024 (default: from UV_THREADPOOL_SIZE, 2 for Node's default pool of 4)" },
   "max-upload-mb": { type: "string", description: "largest file the upload API takes, in MB", default: "512" },
   "portal-sign-in": { type: "string", description: "how people sign in to the portal: users (the users file's passwords) or cognito-alb (behind the load balancer's Cognito sign-in; production)", choices: PORTAL_SIGN_IN, default: "users" },
   "portal-alb-arn": { type: "string", description: "with cognito-alb: ARN of the load balancer whose signed claims are accepted" },
@@ -50,5 +51,13 @@ export function statementTimeoutOption(flag: string, value: string | undefined):
   if (!(n >= 0 && n <= MAX_STATEMENT_TIMEOUT_S)) {
     throw new UserError(`${flag} ${JSON.stringify(value ?? "")} must be a whole number of seconds from 0 to ${MAX_STATEMENT_TIMEOUT_S} (0: Snowflake's 7-day maximum)`);
   }
+  return n;
+}
+
+/** --max-concurrency: a whole number of statements, 1..1024 (libuv's largest threadpool); undefined: the default. */
+export function maxConcurrencyOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 1024)) throw new UserError(`${flag} ${JSON.stringify(value)} must be a whole number of statements from 1 to 1024`);
   return n;
 }
