@@ -22,7 +22,7 @@ import { jwtRefusal } from "./snowflakeJwt.ts";
 import { snowflakeResultData } from "./snowflakeResults.ts";
 import { passwordMatches } from "./passwordHash.ts";
 import type { SignInLimiter } from "../portal/signInLimiter.ts";
-import type { AdmissionGate } from "./admissionGate.ts";
+import type { AdmissionGate } from "../sql/admissionGate.ts";
 
 /** Who may log in: a service user (key pairs) or a person (a password), and the roles granted to them. */
 export interface EndpointUser {

@@ -17,7 +17,7 @@ import { SCHEMAS, qualifiedName } from "../definitions/types.ts";
 import { translate, UNSUPPORTED, type OutputName, type SessionFacts, type Translated } from "./snowflakeTranslator.ts";
 import { showOrDescribe } from "./snowflakeMetadata.ts";
 import { StatementsError, type StatementResult } from "./statementResult.ts";
-import { AdmissionAborted, QueuedTooLong, type AdmissionGate } from "../serve/admissionGate.ts";
+import { AdmissionAborted, QueuedTooLong, type AdmissionGate } from "./admissionGate.ts";
 import { DEFAULT_STATEMENT_TIMEOUT_S, STATEMENT_TIMEOUT_PARAMETER, effectiveTimeout, sessionTimeoutValue } from "./statementTimeout.ts";
 
 export { StatementsError, type StatementResult };

@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { AdmissionAborted, AdmissionGate, QueuedTooLong, defaultMaxConcurrency, reservedWorkers, tenantCapacity, threadpoolSize } from "../../pipelines/serve/admissionGate.ts";
+import { AdmissionAborted, AdmissionGate, QueuedTooLong, defaultMaxConcurrency, reservedWorkers, tenantCapacity, threadpoolSize } from "../../pipelines/sql/admissionGate.ts";
 
 /** Resolves on the next turn of the event loop: admissions made by a release have happened by then. */
 const settle = () => new Promise((r) => setImmediate(r));

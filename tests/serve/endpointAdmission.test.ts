@@ -13,7 +13,7 @@ import snowflake from "snowflake-sdk";
 import { adminQuery, testEngine } from "../helpers/engine.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { SnowflakeEndpoint, hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
-import { AdmissionGate, type Release } from "../../pipelines/serve/admissionGate.ts";
+import { AdmissionGate, type Release } from "../../pipelines/sql/admissionGate.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { tenantWarehouseName } from "../../pipelines/definitions/governance.ts";
 import { tenantMonitorName } from "../../infra/naming.ts";

@@ -34,7 +34,7 @@ import { registeredDevices, tenantMembership } from "../../../edge/fleetMembersh
 import { ChannelLanding } from "../../../pipelines/ingest/channelLanding.ts";
 import { StreamingIngest } from "../../../pipelines/ingest/streamingIngest.ts";
 import { SnowflakeEndpoint, type EndpointUser } from "../../../pipelines/serve/snowflakeEndpoint.ts";
-import { AdmissionGate, defaultMaxConcurrency, tenantCapacity, threadpoolSize } from "../../../pipelines/serve/admissionGate.ts";
+import { AdmissionGate, defaultMaxConcurrency, tenantCapacity, threadpoolSize } from "../../../pipelines/sql/admissionGate.ts";
 import { SERVE_STATEMENT_TIMEOUT_S } from "./serveOptions.ts";
 import { usersPath, usersSource } from "../../../pipelines/serve/users.ts";
 import { operatorKey, removeServeInfo, runningServe, writeServeInfo, type ServeInfo } from "../../../pipelines/serve/serveFile.ts";
