@@ -132,6 +132,11 @@ describe("npm run serve", () => {
     const credits = family("hub_warehouse_credits_total")!.metrics.filter((x) => x.labels?.warehouse === "HUB_ANALYTICS_WH" && x.labels?.kind === "compute");
     assert.ok(credits.length === 1 && Number(credits[0]!.value) > 0, "credits per warehouse, the running period included");
     for (const name of ["hub_task_runs_total", "hub_task_failures_total", "hub_readings_quarantined_total"]) assert.ok(family(name), `${name} is exported`);
+    // The admission gate's gauges: ana's session above ran on acme's warehouse and ended.
+    for (const name of ["hub_sql_statements_queued", "hub_sql_statements_running"]) {
+      assert.equal(family(name)?.type, "GAUGE", `${name} is a gauge`);
+      for (const m of family(name)!.metrics) assert.ok(Number(m.value) >= 0 && m.labels?.warehouse, `${name} per warehouse`);
+    }
     const r = await fetch(`${served.info.http}/metrics`, { method: "POST" });
     assert.equal(r.status, 405);
     // Relayed by a proxy on this machine (loopback, with the proxy's forwarding header): the
