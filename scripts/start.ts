@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { runCommand } from "./lib/command.ts";
-import { hubHome } from "../pipelines/hubHome.ts";
+import { ensureWritableHome, hubHome } from "../pipelines/hubHome.ts";
 import type { MainJobReport } from "./lib/hub/mainJob.ts";
 import { formatRunSummary } from "./lib/hub/summaryText.ts";
 // PROJECT_DIR from optionValues, not the fleet's stack files: those load zod (a third of a second).
@@ -65,8 +65,10 @@ await runCommand({
       process.stderr.write("\nstopping after the current step (Ctrl-C again to stop now)…\n");
     };
     process.on("SIGINT", onSigint);
-    // Loaded once the flags are checked: the job's modules (DuckDB, the broker, the trainers) are
-    // seconds of start-up that a refused flag or --help should not wait for.
+    // Loaded once the flags and HUB_HOME are checked: the job's modules (DuckDB, the broker, the
+    // trainers) are seconds of start-up that a refused flag, an unusable folder or --help should
+    // not wait for.
+    ensureWritableHome(home);
     const { runMainJob } = await import("./lib/hub/mainJob.ts");
     let report: MainJobReport;
     try {
