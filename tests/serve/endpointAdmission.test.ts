@@ -17,21 +17,13 @@ import { AdmissionGate, type Release } from "../../pipelines/sql/admissionGate.t
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
 import { tenantWarehouseName } from "../../pipelines/definitions/governance.ts";
 import { tenantMonitorName } from "../../infra/naming.ts";
-
-snowflake.configure({ logLevel: "OFF" });
+import { connectWithPassword, runSql } from "../helpers/snowflakeClient.ts";
 
 const PASSWORD = "correct horse";
 
-function connect(endpoint: SnowflakeEndpoint, username: string): Promise<snowflake.Connection> {
-  return new Promise((resolve, reject) => {
-    const c = snowflake.createConnection({ account: "hub", username, password: PASSWORD, database: "HUB", accessUrl: endpoint.url, sfRetryMaxLoginRetries: 1 });
-    c.connect((err, conn) => (err ? reject(err) : resolve(conn)));
-  });
-}
+const connect = (endpoint: SnowflakeEndpoint, username: string) => connectWithPassword(endpoint.url, username, PASSWORD);
 
-function run(c: snowflake.Connection, sqlText: string): Promise<Array<Record<string, unknown>>> {
-  return new Promise((resolve, reject) => c.execute({ sqlText, complete: (err, _s, rows) => (err ? reject(err) : resolve((rows ?? []) as Array<Record<string, unknown>>)) }));
-}
+const run = runSql;
 
 /** POST JSON to the endpoint with Node's own client, so the test can drop the connection mid-request. */
 function post(url: string, body: unknown, token?: string): { response: Promise<Record<string, unknown>>; request: http.ClientRequest } {

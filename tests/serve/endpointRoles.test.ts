@@ -17,21 +17,13 @@ import snowflake from "snowflake-sdk";
 import { fixtureEngineWithAcme } from "../pipelines/fixture.ts";
 import { SnowflakeEndpoint, hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
-
-snowflake.configure({ logLevel: "OFF" });
+import { connectWithPassword, runSql } from "../helpers/snowflakeClient.ts";
 
 const PASSWORD = "correct horse";
 
-function connect(endpoint: SnowflakeEndpoint, username: string, role?: string): Promise<snowflake.Connection> {
-  return new Promise((resolve, reject) => {
-    const c = snowflake.createConnection({ account: "hub", username, password: PASSWORD, database: "HUB", accessUrl: endpoint.url, ...(role ? { role } : {}) });
-    c.connect((err, conn) => (err ? reject(err) : resolve(conn)));
-  });
-}
+const connect = (endpoint: SnowflakeEndpoint, username: string, role?: string) => connectWithPassword(endpoint.url, username, PASSWORD, role ? { role } : {});
 
-function run(c: snowflake.Connection, sqlText: string): Promise<Array<Record<string, unknown>>> {
-  return new Promise((resolve, reject) => c.execute({ sqlText, complete: (err, _s, rows) => (err ? reject(err) : resolve((rows ?? []) as Array<Record<string, unknown>>)) }));
-}
+const run = runSql;
 
 const refused = async (c: snowflake.Connection, sqlText: string, code: string) =>
   assert.rejects(run(c, sqlText), (e: { code?: unknown; message?: string }) => String(e.code) === code || assert.fail(`${sqlText}: ${String(e.code)} ${e.message}`), sqlText);

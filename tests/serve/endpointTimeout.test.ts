@@ -11,23 +11,15 @@ import snowflake from "snowflake-sdk";
 import { testEngine } from "../helpers/engine.ts";
 import { SnowflakeEndpoint, hashPassword } from "../../pipelines/serve/snowflakeEndpoint.ts";
 import type { EmbeddedEngine } from "../../pipelines/engine/embeddedEngine.ts";
-
-snowflake.configure({ logLevel: "OFF" });
+import { connectWithPassword, runSql } from "../helpers/snowflakeClient.ts";
 
 const PASSWORD = "correct horse";
 /** Snowflake SQL a tenant may send that runs about 100 s here (tests/pipelines/statementTimeout.test.ts). */
 const RUNAWAY = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5000000) SELECT COUNT(*) AS c FROM r";
 
-function connect(endpoint: SnowflakeEndpoint, username: string): Promise<snowflake.Connection> {
-  return new Promise((resolve, reject) => {
-    const c = snowflake.createConnection({ account: "hub", username, password: PASSWORD, database: "HUB", accessUrl: endpoint.url, sfRetryMaxLoginRetries: 1 });
-    c.connect((err, conn) => (err ? reject(err) : resolve(conn)));
-  });
-}
+const connect = (endpoint: SnowflakeEndpoint, username: string) => connectWithPassword(endpoint.url, username, PASSWORD);
 
-function run(c: snowflake.Connection, sqlText: string): Promise<Array<Record<string, unknown>>> {
-  return new Promise((resolve, reject) => c.execute({ sqlText, complete: (err, _s, rows) => (err ? reject(err) : resolve((rows ?? []) as Array<Record<string, unknown>>)) }));
-}
+const run = runSql;
 
 describe("the SQL endpoint's statement timeout, through snowflake-sdk", () => {
   let engine: EmbeddedEngine;
